@@ -1,0 +1,260 @@
+//! One error enum for the whole SDK. Every binding maps it in exactly one place:
+//! Python exception classes, JS errors with a stable `code`, C numeric result codes.
+
+use crate::types::RateLimit;
+use std::fmt;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the SDK.
+///
+/// [`Error::code`] returns a stable string identifier that never changes meaning.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-2xx status (after retries were used up).
+    #[error("{}", .0)]
+    Api(Box<ApiError>),
+    /// The request could not be sent or the connection failed.
+    #[error("network error: {message}")]
+    Network {
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
+    /// The request did not complete within the configured timeout.
+    #[error("request timed out: {message}")]
+    Timeout { message: String },
+    /// A grant token failed verification (offline or online).
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    /// The client or a call was configured with invalid values (missing API key, bad URL, ...).
+    #[error("configuration error: {message}")]
+    Config { message: String },
+    /// An argument to an SDK function was invalid (empty id, bad JSON, ...).
+    #[error("invalid argument: {message}")]
+    InvalidArgument { message: String },
+    /// A 2xx response body did not have the expected shape.
+    #[error("could not decode response: {message}")]
+    Decode { message: String, status: u16, request_id: Option<String> },
+}
+
+impl Error {
+    /// Stable string code: `api_error`, `auth_error`, `network_error`, `timeout`, `token_invalid`,
+    /// `config_error`, `invalid_argument`, `decode_error`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Api(e) if e.is_auth() => "auth_error",
+            Error::Api(_) => "api_error",
+            Error::Network { .. } => "network_error",
+            Error::Timeout { .. } => "timeout",
+            Error::Token(_) => "token_invalid",
+            Error::Config { .. } => "config_error",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::Decode { .. } => "decode_error",
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config { message: message.into() }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidArgument { message: message.into() }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The token verification error, if this is one.
+    pub fn as_token(&self) -> Option<&TokenError> {
+        match self {
+            Error::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A non-2xx HTTP response from the Grantex API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The server's string error code (`body.code` or `body.error.code`), if any.
+    pub code: Option<String>,
+    /// Human-readable message (`body.message`, `body.error.message`, `body.error`, else `HTTP <status>`).
+    pub message: String,
+    /// The `x-request-id` response header, else `requestId` from the body.
+    pub request_id: Option<String>,
+    /// Rate-limit headers of the failing response, when all three were present.
+    pub rate_limit: Option<RateLimit>,
+    /// Parsed JSON body, else the body text as a JSON string, else `Null` for an empty body.
+    pub body: serde_json::Value,
+}
+
+impl ApiError {
+    /// 401 and 403 are authentication/authorization failures.
+    pub fn is_auth(&self) -> bool {
+        self.status == 401 || self.status == 403
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (HTTP {}", self.message, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, ", code {code}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Why a grant token was rejected. One code per failure class; strings are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenErrorCode {
+    /// Structurally invalid: segments, base64url, JSON, types of header members.
+    Malformed,
+    /// Longer than the length gate (16 KiB); rejected before any decoding.
+    TooLarge,
+    /// A JSON member name appears twice in the header or the claims.
+    DuplicateMember,
+    /// The header `alg` is not the configured algorithm (RS256).
+    UnsupportedAlg,
+    /// The header carries `crit`, `jku`, `x5u`, `jwk` or `x5c`.
+    ForbiddenHeader,
+    /// The `kid` names no key in the set (after the permitted refetch).
+    UnknownKid,
+    /// The `kid` is ambiguous: several keys qualify (duplicate kid, or no kid and several keys).
+    AmbiguousKid,
+    /// The key is outside policy (RSA modulus not 2048–4096 bits, even or small exponent).
+    WeakKey,
+    /// The signature does not verify.
+    BadSignature,
+    /// `exp` has passed (beyond the clock tolerance).
+    Expired,
+    /// `nbf` is in the future (beyond the clock tolerance).
+    NotYetValid,
+    /// `iat` is in the future beyond the clock tolerance.
+    IssuedInFuture,
+    /// `iss` differs from the expected issuer.
+    WrongIssuer,
+    /// `aud` does not contain the expected audience.
+    WrongAudience,
+    /// A required scope is missing.
+    MissingScopes,
+    /// A required claim is absent.
+    MissingClaim,
+    /// A claim has the wrong JSON type (e.g. `exp` as a string).
+    InvalidClaim,
+    /// Legacy and standard claim layouts disagree.
+    ClaimConflict,
+    /// `delegationDepth` exceeds the configured maximum.
+    DelegationTooDeep,
+    /// The key set is unusable (invalid JSON, private members, no usable key).
+    InvalidJwks,
+    /// The key set could not be fetched.
+    JwksFetch,
+    /// The token was revoked (online check).
+    Revoked,
+    /// The server says the token/grant is not active (online verification).
+    Inactive,
+}
+
+impl TokenErrorCode {
+    /// All codes, in a stable order (bindings publish this list).
+    pub const ALL: &'static [TokenErrorCode] = &[
+        Self::Malformed,
+        Self::TooLarge,
+        Self::DuplicateMember,
+        Self::UnsupportedAlg,
+        Self::ForbiddenHeader,
+        Self::UnknownKid,
+        Self::AmbiguousKid,
+        Self::WeakKey,
+        Self::BadSignature,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::IssuedInFuture,
+        Self::WrongIssuer,
+        Self::WrongAudience,
+        Self::MissingScopes,
+        Self::MissingClaim,
+        Self::InvalidClaim,
+        Self::ClaimConflict,
+        Self::DelegationTooDeep,
+        Self::InvalidJwks,
+        Self::JwksFetch,
+        Self::Revoked,
+        Self::Inactive,
+    ];
+
+    /// Stable snake_case identifier, identical in every language.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::TooLarge => "too_large",
+            Self::DuplicateMember => "duplicate_member",
+            Self::UnsupportedAlg => "unsupported_alg",
+            Self::ForbiddenHeader => "forbidden_header",
+            Self::UnknownKid => "unknown_kid",
+            Self::AmbiguousKid => "ambiguous_kid",
+            Self::WeakKey => "weak_key",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::MissingScopes => "missing_scopes",
+            Self::MissingClaim => "missing_claim",
+            Self::InvalidClaim => "invalid_claim",
+            Self::ClaimConflict => "claim_conflict",
+            Self::DelegationTooDeep => "delegation_too_deep",
+            Self::InvalidJwks => "invalid_jwks",
+            Self::JwksFetch => "jwks_fetch",
+            Self::Revoked => "revoked",
+            Self::Inactive => "inactive",
+        }
+    }
+
+    /// Parse a stable identifier back into a code.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for TokenErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A grant token verification failure. The message never contains the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("grant token rejected ({code}): {message}")]
+pub struct TokenError {
+    pub code: TokenErrorCode,
+    pub message: String,
+}
+
+impl TokenError {
+    pub fn new(code: TokenErrorCode, message: impl Into<String>) -> Self {
+        TokenError { code, message: message.into() }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
