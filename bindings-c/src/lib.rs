@@ -1,0 +1,1 @@
+//! libgrantex (being written).

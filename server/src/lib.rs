@@ -1,0 +1,1 @@
+//! grantex-server (being written).
