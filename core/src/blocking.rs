@@ -1,0 +1,282 @@
+//! Synchronous facade over the async client, for the C ABI, synchronous Python and scripts.
+//!
+//! All calls run on one process-wide multi-thread tokio runtime (2 workers), created on first
+//! use. It survives `fork()`: the runtime remembers the pid that built it, and a child process
+//! (whose copy has no worker threads) builds a fresh one on its next call, leaking the
+//! parent's copy instead of dropping it. The HTTP clients do the same with their connection
+//! pools (see `http.rs`), so a [`Client`] created before a fork keeps working in the child.
+
+use crate::client::{self, ClientConfig};
+use crate::error::Result;
+use crate::types::*;
+use crate::verify::{VerifiedGrant, VerifyOptions};
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+use tokio::runtime::{Handle, Runtime};
+
+struct ProcessRuntime {
+    pid: u32,
+    runtime: Runtime,
+}
+
+static RUNTIME: Mutex<Option<ProcessRuntime>> = Mutex::new(None);
+
+/// Handle of the process runtime, building it on first use and again after a `fork()`.
+///
+/// # Panics
+/// Only if the operating system refuses to start the runtime's threads.
+pub fn runtime() -> Handle {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(current) = slot.as_ref() {
+        if current.pid == pid {
+            return current.runtime.handle().clone();
+        }
+    }
+    if let Some(inherited) = slot.take() {
+        // Built by the parent: its threads do not exist here, so dropping it would wait for
+        // them forever. Leak it.
+        std::mem::forget(inherited);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("grantex-runtime")
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("grantex: cannot start the tokio runtime: {e}"));
+    let handle = runtime.handle().clone();
+    *slot = Some(ProcessRuntime { pid, runtime });
+    handle
+}
+
+/// Run `future` to completion on the process runtime and return its output.
+///
+/// Safe to call from inside another tokio runtime: the future is then driven from a scoped
+/// helper thread instead of panicking with "cannot start a runtime from within a runtime"
+/// (which is why the future must be `Send`).
+pub fn block_on<F>(future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let handle = runtime();
+    if Handle::try_current().is_err() {
+        return handle.block_on(future);
+    }
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || handle.block_on(future));
+        match worker.join() {
+            Ok(output) => output,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Stop the process runtime, waiting for its threads, so that leak checkers (valgrind) see a
+/// clean exit. Call it at most once, at exit, after every call has returned; a later call
+/// starts a new runtime. Does nothing in a forked child that never used the runtime.
+pub fn shutdown() {
+    let taken = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let Some(current) = taken else { return };
+    if current.pid != std::process::id() {
+        std::mem::forget(current);
+    } else if Handle::try_current().is_ok() {
+        // Dropping a runtime inside another one would panic; do not wait for its threads.
+        current.runtime.shutdown_background();
+    } else {
+        drop(current.runtime);
+    }
+}
+
+/// Verify a grant token offline against the key set at `jwks_uri`, blocking.
+/// See [`crate::verify_grant_token`].
+pub fn verify_grant_token(token: &str, jwks_uri: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+    block_on(crate::verify::verify_grant_token(token, jwks_uri, opts))
+}
+
+/// Blocking twin of [`crate::Client`]: the same methods, returning values instead of futures.
+#[derive(Debug, Clone)]
+pub struct Client(crate::Client);
+
+impl Client {
+    /// See [`crate::Client::new`].
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        crate::Client::new(config).map(Client)
+    }
+
+    /// Wrap an existing async client (shares its connection pool and rate-limit state).
+    pub fn from_async(client: crate::Client) -> Client {
+        Client(client)
+    }
+
+    /// The async client inside.
+    pub fn as_async(&self) -> &crate::Client {
+        &self.0
+    }
+
+    /// See [`crate::Client::signup`].
+    pub fn signup(base_url: Option<&str>, params: &SignupParams) -> Result<SignupResponse> {
+        block_on(crate::Client::signup(base_url, params))
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.0.base_url()
+    }
+
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.0.last_rate_limit()
+    }
+
+    pub fn jwks_uri(&self) -> String {
+        self.0.jwks_uri()
+    }
+
+    pub fn me(&self) -> Result<Me> {
+        block_on(self.0.me())
+    }
+
+    pub fn rotate_key(&self) -> Result<RotateKeyResponse> {
+        block_on(self.0.rotate_key())
+    }
+
+    pub fn authorize(&self, params: &AuthorizeParams) -> Result<AuthorizationRequest> {
+        block_on(self.0.authorize(params))
+    }
+
+    pub fn jwks(&self) -> Result<JwkSet> {
+        block_on(self.0.jwks())
+    }
+
+    pub fn health(&self) -> Result<Health> {
+        block_on(self.0.health())
+    }
+
+    pub fn agents(&self) -> Agents<'_> {
+        Agents(self.0.agents())
+    }
+
+    pub fn tokens(&self) -> Tokens<'_> {
+        Tokens(self.0.tokens())
+    }
+
+    pub fn grants(&self) -> Grants<'_> {
+        Grants(self.0.grants())
+    }
+
+    pub fn audit(&self) -> Audit<'_> {
+        Audit(self.0.audit())
+    }
+
+    pub fn consent(&self) -> Consent<'_> {
+        Consent(self.0.consent())
+    }
+
+    pub fn principal_sessions(&self) -> PrincipalSessions<'_> {
+        PrincipalSessions(self.0.principal_sessions())
+    }
+}
+
+/// Blocking [`client::Agents`].
+#[derive(Debug, Clone, Copy)]
+pub struct Agents<'a>(client::Agents<'a>);
+
+impl Agents<'_> {
+    pub fn register(&self, params: &RegisterAgentParams) -> Result<Agent> {
+        block_on(self.0.register(params))
+    }
+    pub fn get(&self, agent_id: &str) -> Result<Agent> {
+        block_on(self.0.get(agent_id))
+    }
+    pub fn list(&self) -> Result<AgentList> {
+        block_on(self.0.list())
+    }
+    pub fn update(&self, agent_id: &str, params: &UpdateAgentParams) -> Result<Agent> {
+        block_on(self.0.update(agent_id, params))
+    }
+    pub fn delete(&self, agent_id: &str) -> Result<()> {
+        block_on(self.0.delete(agent_id))
+    }
+}
+
+/// Blocking [`client::Tokens`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tokens<'a>(client::Tokens<'a>);
+
+impl Tokens<'_> {
+    pub fn exchange(&self, params: &ExchangeTokenParams) -> Result<ExchangeTokenResponse> {
+        block_on(self.0.exchange(params))
+    }
+    pub fn refresh(&self, params: &RefreshTokenParams) -> Result<ExchangeTokenResponse> {
+        block_on(self.0.refresh(params))
+    }
+    pub fn verify(&self, token: &str) -> Result<VerifyTokenResponse> {
+        block_on(self.0.verify(token))
+    }
+    pub fn revoke(&self, jti: &str) -> Result<()> {
+        block_on(self.0.revoke(jti))
+    }
+}
+
+/// Blocking [`client::Grants`].
+#[derive(Debug, Clone, Copy)]
+pub struct Grants<'a>(client::Grants<'a>);
+
+impl Grants<'_> {
+    pub fn get(&self, grant_id: &str) -> Result<Grant> {
+        block_on(self.0.get(grant_id))
+    }
+    pub fn list(&self, params: &ListGrantsParams) -> Result<GrantList> {
+        block_on(self.0.list(params))
+    }
+    pub fn revoke(&self, grant_id: &str) -> Result<()> {
+        block_on(self.0.revoke(grant_id))
+    }
+    pub fn delegate(&self, params: &DelegateParams) -> Result<DelegateResponse> {
+        block_on(self.0.delegate(params))
+    }
+    pub fn verify(&self, token: &str) -> Result<VerifiedGrant> {
+        block_on(self.0.verify(token))
+    }
+}
+
+/// Blocking [`client::Audit`].
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a>(client::Audit<'a>);
+
+impl Audit<'_> {
+    pub fn log(&self, params: &AuditLogParams) -> Result<AuditEntry> {
+        block_on(self.0.log(params))
+    }
+    pub fn list(&self, params: &ListAuditParams) -> Result<AuditList> {
+        block_on(self.0.list(params))
+    }
+    pub fn get(&self, entry_id: &str) -> Result<AuditEntry> {
+        block_on(self.0.get(entry_id))
+    }
+}
+
+/// Blocking [`client::Consent`].
+#[derive(Debug, Clone, Copy)]
+pub struct Consent<'a>(client::Consent<'a>);
+
+impl Consent<'_> {
+    pub fn get(&self, auth_request_id: &str) -> Result<ConsentRequest> {
+        block_on(self.0.get(auth_request_id))
+    }
+    pub fn approve(&self, auth_request_id: &str) -> Result<ConsentApproval> {
+        block_on(self.0.approve(auth_request_id))
+    }
+    pub fn deny(&self, auth_request_id: &str) -> Result<ConsentDenial> {
+        block_on(self.0.deny(auth_request_id))
+    }
+}
+
+/// Blocking [`client::PrincipalSessions`].
+#[derive(Debug, Clone, Copy)]
+pub struct PrincipalSessions<'a>(client::PrincipalSessions<'a>);
+
+impl PrincipalSessions<'_> {
+    pub fn create(&self, params: &PrincipalSessionParams) -> Result<PrincipalSession> {
+        block_on(self.0.create(params))
+    }
+}
