@@ -120,7 +120,12 @@ pub fn verify_chain(entries: &[AuditEntry]) -> ChainReport {
         }
         previous = Some(entry);
     }
-    ChainReport { valid: true, checked_entries: entries.len(), first_broken_at: None, reason: None }
+    ChainReport {
+        valid: true,
+        checked_entries: entries.len(),
+        first_broken_at: None,
+        reason: None,
+    }
 }
 
 /// Canonical JSON text of `value`, byte-identical to
@@ -287,7 +292,12 @@ mod tests {
 
     #[test]
     fn big_integers_round_like_doubles() {
-        let v: Value = serde_json::from_str("[9007199254740993, -9007199254740993, 18446744073709551615]").unwrap();
-        assert_eq!(canonical_json(&v), "[9007199254740992,-9007199254740992,18446744073709552000]");
+        let v: Value =
+            serde_json::from_str("[9007199254740993, -9007199254740993, 18446744073709551615]")
+                .unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            "[9007199254740992,-9007199254740992,18446744073709552000]"
+        );
     }
 }

@@ -76,7 +76,10 @@ where
 /// clean exit. Call it at most once, at exit, after every call has returned; a later call
 /// starts a new runtime. Does nothing in a forked child that never used the runtime.
 pub fn shutdown() {
-    let taken = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let taken = RUNTIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
     let Some(current) = taken else { return };
     if current.pid != std::process::id() {
         std::mem::forget(current);
@@ -90,7 +93,11 @@ pub fn shutdown() {
 
 /// Verify a grant token offline against the key set at `jwks_uri`, blocking.
 /// See [`crate::verify_grant_token`].
-pub fn verify_grant_token(token: &str, jwks_uri: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+pub fn verify_grant_token(
+    token: &str,
+    jwks_uri: &str,
+    opts: &VerifyOptions,
+) -> Result<VerifiedGrant> {
     block_on(crate::verify::verify_grant_token(token, jwks_uri, opts))
 }
 

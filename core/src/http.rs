@@ -158,14 +158,20 @@ impl Http {
         let client = build_reqwest(&settings)?;
         Ok(Http {
             settings,
-            client: Mutex::new(ProcessClient { pid: std::process::id(), client }),
+            client: Mutex::new(ProcessClient {
+                pid: std::process::id(),
+                client,
+            }),
             last_rate_limit: Mutex::new(None),
         })
     }
 
     /// The rate limit of the most recent response (`None` if it carried no complete set).
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
-        *self.last_rate_limit.lock().unwrap_or_else(PoisonError::into_inner)
+        *self
+            .last_rate_limit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The reqwest client for this process; rebuilt after `fork()`.
@@ -212,15 +218,19 @@ impl Http {
             let may_retry = request.retry && attempt < self.settings.max_retries;
             let delay = match self.attempt(&url, request).await {
                 Ok(response) => {
-                    *self.last_rate_limit.lock().unwrap_or_else(PoisonError::into_inner) =
-                        response.rate_limit;
+                    *self
+                        .last_rate_limit
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = response.rate_limit;
                     if (200..300).contains(&response.status) {
                         return Ok(response);
                     }
                     if !(may_retry && is_retryable_status(response.status)) {
                         return Err(api_error(response).into());
                     }
-                    response.retry_after.unwrap_or_else(|| self.backoff(attempt))
+                    response
+                        .retry_after
+                        .unwrap_or_else(|| self.backoff(attempt))
                 }
                 Err(Error::Network { .. } | Error::Timeout { .. }) if may_retry => {
                     self.backoff(attempt)
@@ -299,7 +309,10 @@ fn build_reqwest(settings: &Settings) -> Result<reqwest::Client> {
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 /// 429 and the gateway-style 5xx are transient; a 500 is a server bug and is not retried.
@@ -357,9 +370,14 @@ pub(crate) fn parse_rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
 /// carries the whole cause chain (reqwest's own message omits it).
 fn map_reqwest_error(e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        return Error::Timeout { message: error_chain(&e) };
+        return Error::Timeout {
+            message: error_chain(&e),
+        };
     }
-    Error::Network { message: error_chain(&e), source: Some(Box::new(e)) }
+    Error::Network {
+        message: error_chain(&e),
+        source: Some(Box::new(e)),
+    }
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -388,7 +406,14 @@ pub(crate) fn api_error(response: Response) -> ApiError {
         .unwrap_or_else(|| format!("HTTP {status}"));
     let code = str_at(&body, "code").or_else(|| nested.and_then(|e| str_at(e, "code")));
     let request_id = response.request_id.or_else(|| str_at(&body, "requestId"));
-    ApiError { status, code, message, request_id, rate_limit: response.rate_limit, body }
+    ApiError {
+        status,
+        code,
+        message,
+        request_id,
+        rate_limit: response.rate_limit,
+        body,
+    }
 }
 
 /// Parsed JSON, else the text as a JSON string, else `Null` for an empty body.
@@ -428,10 +453,16 @@ mod tests {
         assert_eq!(backoff_delay(2, BACKOFF_BASE, 0.0), ms(2000));
         assert_eq!(backoff_delay(3, BACKOFF_BASE, 0.0), ms(4000));
         assert_eq!(backoff_delay(0, BACKOFF_BASE, 0.5), ms(750));
-        assert_eq!(backoff_delay(2, BACKOFF_BASE, 0.999), ms(2000) + ms(500).mul_f64(0.999));
+        assert_eq!(
+            backoff_delay(2, BACKOFF_BASE, 0.999),
+            ms(2000) + ms(500).mul_f64(0.999)
+        );
         // 0.5 s·2^5 = 16 s: capped.
         assert_eq!(backoff_delay(5, BACKOFF_BASE, 0.0), BACKOFF_CAP);
-        assert_eq!(backoff_delay(4, BACKOFF_BASE, 0.9), BACKOFF_CAP.min(ms(8450)));
+        assert_eq!(
+            backoff_delay(4, BACKOFF_BASE, 0.9),
+            BACKOFF_CAP.min(ms(8450))
+        );
         assert_eq!(backoff_delay(u32::MAX, BACKOFF_BASE, 0.9), BACKOFF_CAP);
         // Out-of-range jitter is clamped rather than trusted.
         assert_eq!(backoff_delay(0, BACKOFF_BASE, 7.0), ms(1000));
@@ -454,7 +485,10 @@ mod tests {
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("-4", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("500", now), Some(RETRY_AFTER_CAP));
-        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(RETRY_AFTER_CAP));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(RETRY_AFTER_CAP)
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(7));
         assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(7)));
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(7));
@@ -488,14 +522,30 @@ mod tests {
 
     #[test]
     fn error_body_precedence() {
-        let e = api_error(response(400, r#"{"message":"m","code":"C","requestId":"r1"}"#, None));
+        let e = api_error(response(
+            400,
+            r#"{"message":"m","code":"C","requestId":"r1"}"#,
+            None,
+        ));
         assert_eq!((e.message.as_str(), e.code.as_deref()), ("m", Some("C")));
         assert_eq!(e.request_id.as_deref(), Some("r1"));
-        let e = api_error(response(400, r#"{"message":"m","requestId":"r1"}"#, Some("hdr")));
+        let e = api_error(response(
+            400,
+            r#"{"message":"m","requestId":"r1"}"#,
+            Some("hdr"),
+        ));
         assert_eq!(e.request_id.as_deref(), Some("hdr"));
-        let e = api_error(response(422, r#"{"error":{"message":"n","code":"N"}}"#, None));
+        let e = api_error(response(
+            422,
+            r#"{"error":{"message":"n","code":"N"}}"#,
+            None,
+        ));
         assert_eq!((e.message.as_str(), e.code.as_deref()), ("n", Some("N")));
-        let e = api_error(response(404, r#"{"error":"Not Found","statusCode":404}"#, None));
+        let e = api_error(response(
+            404,
+            r#"{"error":"Not Found","statusCode":404}"#,
+            None,
+        ));
         assert_eq!((e.message.as_str(), e.code), ("Not Found", None));
         let e = api_error(response(400, r#"{"message":5,"code":7}"#, None));
         assert_eq!((e.message.as_str(), e.code), ("HTTP 400", None));
@@ -505,14 +555,21 @@ mod tests {
         let e = api_error(response(500, "", None));
         assert_eq!(e.body, Value::Null);
         let e = api_error(response(500, "[1,2]", None));
-        assert_eq!((e.message.as_str(), e.body.clone()), ("HTTP 500", serde_json::json!([1, 2])));
+        assert_eq!(
+            (e.message.as_str(), e.body.clone()),
+            ("HTTP 500", serde_json::json!([1, 2]))
+        );
     }
 
     #[test]
     fn decode_failures_are_typed() {
         let r: Result<crate::types::Health> = decode(response(200, "<html>", Some("q")));
         match r {
-            Err(Error::Decode { status: 200, request_id: Some(id), .. }) => assert_eq!(id, "q"),
+            Err(Error::Decode {
+                status: 200,
+                request_id: Some(id),
+                ..
+            }) => assert_eq!(id, "q"),
             other => panic!("unexpected {other:?}"),
         }
         let r: Result<crate::types::Health> = decode(response(200, "  ", None));
@@ -531,7 +588,10 @@ mod tests {
         let r = Request::get("/v1/grants").query(&params).unwrap();
         assert_eq!(
             r.query,
-            vec![("agentId".to_string(), "ag 1".to_string()), ("page".into(), "2".into())]
+            vec![
+                ("agentId".to_string(), "ag 1".to_string()),
+                ("page".into(), "2".into())
+            ]
         );
         let bad = Request::get("/x").query(&serde_json::json!({"a": [1]}));
         assert!(matches!(bad, Err(Error::InvalidArgument { .. })));

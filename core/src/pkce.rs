@@ -38,7 +38,11 @@ pub fn generate_pkce() -> Pkce {
     }
     let code_verifier = URL_SAFE_NO_PAD.encode(bytes);
     let code_challenge = challenge_for(&code_verifier);
-    Pkce { code_verifier, code_challenge, code_challenge_method: "S256".to_string() }
+    Pkce {
+        code_verifier,
+        code_challenge,
+        code_challenge_method: "S256".to_string(),
+    }
 }
 
 /// `base64url(SHA-256(verifier))` without padding — what the server compares at exchange.

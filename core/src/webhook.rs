@@ -45,11 +45,16 @@ pub fn verify_webhook_at(
     tolerance_secs: u64,
     now: i64,
 ) -> bool {
-    if timestamp.is_empty() || timestamp.len() > 15 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+    if timestamp.is_empty()
+        || timestamp.len() > 15
+        || !timestamp.bytes().all(|b| b.is_ascii_digit())
+    {
         return false;
     }
     // 15 digits always fit in an i64.
-    let Ok(ts) = timestamp.parse::<i64>() else { return false };
+    let Ok(ts) = timestamp.parse::<i64>() else {
+        return false;
+    };
     let age = i128::from(now) - i128::from(ts);
     if age.unsigned_abs() > u128::from(tolerance_secs) {
         return false;
@@ -92,8 +97,12 @@ fn signed_content(payload: &[u8], timestamp: &str) -> Vec<u8> {
 
 /// `signature` must be exactly `sha256=` + 64 lowercase hex digits (what the server sends).
 fn verify_mac(message: &[u8], signature: &str, secret: &str) -> bool {
-    let Some(hex) = signature.strip_prefix(PREFIX) else { return false };
-    let Some(tag) = decode_lower_hex_32(hex) else { return false };
+    let Some(hex) = signature.strip_prefix(PREFIX) else {
+        return false;
+    };
+    let Some(tag) = decode_lower_hex_32(hex) else {
+        return false;
+    };
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     hmac::verify(&key, message, &tag).is_ok()
 }

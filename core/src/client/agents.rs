@@ -19,7 +19,10 @@ impl<'a> Agents<'a> {
 
     /// `POST /v1/agents` → 201 agent.
     pub async fn register(&self, params: &RegisterAgentParams) -> Result<Agent> {
-        self.client.http().json(Request::post("/v1/agents").json(params)?).await
+        self.client
+            .http()
+            .json(Request::post("/v1/agents").json(params)?)
+            .await
     }
 
     /// `GET /v1/agents/:id`.
@@ -36,7 +39,10 @@ impl<'a> Agents<'a> {
     /// `PATCH /v1/agents/:id`, sending only the fields that are `Some`.
     pub async fn update(&self, agent_id: &str, params: &UpdateAgentParams) -> Result<Agent> {
         let path = format!("/v1/agents/{}", segment(agent_id, "agent id")?);
-        self.client.http().json(Request::patch(path).json(params)?).await
+        self.client
+            .http()
+            .json(Request::patch(path).json(params)?)
+            .await
     }
 
     /// `DELETE /v1/agents/:id` → 204. Cascades to the agent's grants and tokens.

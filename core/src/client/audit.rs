@@ -19,13 +19,19 @@ impl<'a> Audit<'a> {
 
     /// `POST /v1/audit/log` → 201 entry with its `hash` and `prevHash`.
     pub async fn log(&self, params: &AuditLogParams) -> Result<AuditEntry> {
-        self.client.http().json(Request::post("/v1/audit/log").json(params)?).await
+        self.client
+            .http()
+            .json(Request::post("/v1/audit/log").json(params)?)
+            .await
     }
 
     /// `GET /v1/audit/entries` with the given filters, in chain order (see
     /// [`crate::audit_chain::verify_chain`]).
     pub async fn list(&self, params: &ListAuditParams) -> Result<AuditList> {
-        self.client.http().json(Request::get("/v1/audit/entries").query(params)?).await
+        self.client
+            .http()
+            .json(Request::get("/v1/audit/entries").query(params)?)
+            .await
     }
 
     /// `GET /v1/audit/:id`.

@@ -35,11 +35,17 @@ pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant
 struct Claims<'a>(&'a Map<String, Value>);
 
 fn missing(name: &str) -> TokenError {
-    TokenError::new(TokenErrorCode::MissingClaim, format!("claim `{name}` is missing"))
+    TokenError::new(
+        TokenErrorCode::MissingClaim,
+        format!("claim `{name}` is missing"),
+    )
 }
 
 fn invalid(name: &str, expected: &str) -> TokenError {
-    TokenError::new(TokenErrorCode::InvalidClaim, format!("claim `{name}` must be {expected}"))
+    TokenError::new(
+        TokenErrorCode::InvalidClaim,
+        format!("claim `{name}` must be {expected}"),
+    )
 }
 
 impl Claims<'_> {
@@ -75,10 +81,15 @@ impl Claims<'_> {
     }
 
     fn scopes(&self) -> Result<Vec<String>, TokenError> {
-        let Some(value) = self.get("scp") else { return Err(missing("scp")) };
+        let Some(value) = self.get("scp") else {
+            return Err(missing("scp"));
+        };
         let bad = || invalid("scp", "an array of strings");
         let items = value.as_array().ok_or_else(bad)?;
-        items.iter().map(|s| s.as_str().map(str::to_owned).ok_or_else(bad)).collect()
+        items
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned).ok_or_else(bad))
+            .collect()
     }
 
     fn audience(&self) -> Result<Vec<String>, TokenError> {
@@ -86,9 +97,10 @@ impl Claims<'_> {
         match self.get("aud") {
             None => Ok(Vec::new()),
             Some(Value::String(s)) => Ok(vec![s.clone()]),
-            Some(Value::Array(items)) => {
-                items.iter().map(|s| s.as_str().map(str::to_owned).ok_or_else(bad)).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned).ok_or_else(bad))
+                .collect(),
             Some(_) => Err(bad()),
         }
     }
@@ -107,7 +119,10 @@ impl Claims<'_> {
     fn budget(&self) -> Result<Option<f64>, TokenError> {
         match self.get("bdg") {
             None => Ok(None),
-            Some(v) => v.as_f64().map(Some).ok_or_else(|| invalid("bdg", "a number")),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| invalid("bdg", "a number")),
         }
     }
 }
@@ -180,7 +195,13 @@ mod tests {
         }
         let mut c = base();
         c.as_object_mut().unwrap().remove("jti");
-        assert_eq!(code(verified_grant_from_claims(&c)), TokenErrorCode::MissingClaim);
-        assert_eq!(code(verified_grant_from_claims(&json!([1]))), TokenErrorCode::InvalidClaim);
+        assert_eq!(
+            code(verified_grant_from_claims(&c)),
+            TokenErrorCode::MissingClaim
+        );
+        assert_eq!(
+            code(verified_grant_from_claims(&json!([1]))),
+            TokenErrorCode::InvalidClaim
+        );
     }
 }

@@ -2,9 +2,7 @@
 //! turns it into fixed [`Settings`].
 
 use crate::error::{Error, Result};
-use crate::http::{
-    Settings, BACKOFF_BASE, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
-};
+use crate::http::{Settings, BACKOFF_BASE, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
 use reqwest::header::HeaderValue;
 use std::fmt;
 use std::time::Duration;
@@ -48,7 +46,11 @@ impl fmt::Debug for ClientConfig {
 impl ClientConfig {
     /// Resolve defaults and validate. `authenticated: false` skips the API key (signup).
     pub(crate) fn resolve(&self, authenticated: bool) -> Result<Settings> {
-        let authorization = if authenticated { Some(authorization(self.api_key.clone())?) } else { None };
+        let authorization = if authenticated {
+            Some(authorization(self.api_key.clone())?)
+        } else {
+            None
+        };
         let base_url = match &self.base_url {
             Some(url) => normalize_base_url(url)?,
             None => resolve_base_url(None)?,
@@ -139,16 +141,37 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(normalize_base_url("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(normalize_base_url(" https://h.example/api// ").unwrap(), "https://h.example/api");
-        for bad in ["", "/", "ftp://h", "h.example", "http://h?x=1", "http://h#f", "http://", "mailto:a@b"] {
-            assert!(matches!(normalize_base_url(bad), Err(Error::Config { .. })), "{bad}");
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url(" https://h.example/api// ").unwrap(),
+            "https://h.example/api"
+        );
+        for bad in [
+            "",
+            "/",
+            "ftp://h",
+            "h.example",
+            "http://h?x=1",
+            "http://h#f",
+            "http://",
+            "mailto:a@b",
+        ] {
+            assert!(
+                matches!(normalize_base_url(bad), Err(Error::Config { .. })),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn debug_redacts_the_key() {
-        let cfg = ClientConfig { api_key: Some("gx_secret_value".into()), ..Default::default() };
+        let cfg = ClientConfig {
+            api_key: Some("gx_secret_value".into()),
+            ..Default::default()
+        };
         let text = format!("{cfg:?}");
         assert!(!text.contains("gx_secret_value"), "{text}");
         assert!(text.contains("[redacted]"));
@@ -163,8 +186,14 @@ mod tests {
         };
         let s = cfg("  key-123 \n").resolve(true).unwrap();
         assert_eq!(s.authorization.unwrap().to_str().unwrap(), "Bearer key-123");
-        assert!(matches!(cfg("  \t").resolve(true), Err(Error::Config { .. })));
-        assert!(matches!(cfg("a\u{7}b").resolve(true), Err(Error::Config { .. })));
+        assert!(matches!(
+            cfg("  \t").resolve(true),
+            Err(Error::Config { .. })
+        ));
+        assert!(matches!(
+            cfg("a\u{7}b").resolve(true),
+            Err(Error::Config { .. })
+        ));
         assert!(cfg("").resolve(false).is_ok(), "signup needs no key");
     }
 }

@@ -22,19 +22,28 @@ impl<'a> Consent<'a> {
 
     /// `GET /v1/consent/:id`: what the consent page shows (410 once processed or expired).
     pub async fn get(&self, auth_request_id: &str) -> Result<ConsentRequest> {
-        let path = format!("/v1/consent/{}", segment(auth_request_id, "auth request id")?);
+        let path = format!(
+            "/v1/consent/{}",
+            segment(auth_request_id, "auth request id")?
+        );
         self.client.http().json(Request::get(path)).await
     }
 
     /// `POST /v1/consent/:id/approve` → the authorization code.
     pub async fn approve(&self, auth_request_id: &str) -> Result<ConsentApproval> {
-        let path = format!("/v1/consent/{}/approve", segment(auth_request_id, "auth request id")?);
+        let path = format!(
+            "/v1/consent/{}/approve",
+            segment(auth_request_id, "auth request id")?
+        );
         self.client.http().json(Request::post(path)).await
     }
 
     /// `POST /v1/consent/:id/deny`.
     pub async fn deny(&self, auth_request_id: &str) -> Result<ConsentDenial> {
-        let path = format!("/v1/consent/{}/deny", segment(auth_request_id, "auth request id")?);
+        let path = format!(
+            "/v1/consent/{}/deny",
+            segment(auth_request_id, "auth request id")?
+        );
         self.client.http().json(Request::post(path)).await
     }
 }
@@ -52,6 +61,9 @@ impl<'a> PrincipalSessions<'a> {
 
     /// `POST /v1/principal-sessions` → 201 dashboard session for an end user.
     pub async fn create(&self, params: &PrincipalSessionParams) -> Result<PrincipalSession> {
-        self.client.http().json(Request::post("/v1/principal-sessions").json(params)?).await
+        self.client
+            .http()
+            .json(Request::post("/v1/principal-sessions").json(params)?)
+            .await
     }
 }

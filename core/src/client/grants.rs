@@ -30,7 +30,10 @@ impl<'a> Grants<'a> {
 
     /// `GET /v1/grants` with the given filters as a camelCase query.
     pub async fn list(&self, params: &ListGrantsParams) -> Result<GrantList> {
-        self.client.http().json(Request::get("/v1/grants").query(params)?).await
+        self.client
+            .http()
+            .json(Request::get("/v1/grants").query(params)?)
+            .await
     }
 
     /// `DELETE /v1/grants/:id` → 204. Cascades to every grant delegated from it.
@@ -41,25 +44,37 @@ impl<'a> Grants<'a> {
 
     /// `POST /v1/grants/delegate` → 201: a sub-agent token with a subset of the scopes.
     pub async fn delegate(&self, params: &DelegateParams) -> Result<DelegateResponse> {
-        self.client.http().json(Request::post("/v1/grants/delegate").json(params)?).await
+        self.client
+            .http()
+            .json(Request::post("/v1/grants/delegate").json(params)?)
+            .await
     }
 
     /// `POST /v1/grants/verify` (online). An inactive grant (revoked, expired, ...) or an
     /// answer without claims is `Error::Token` with code [`TokenErrorCode::Inactive`].
     pub async fn verify(&self, token: &str) -> Result<VerifiedGrant> {
         let body = json!({ "token": non_empty(token, "token")? });
-        let answer: GrantVerifyResponse =
-            self.client.http().json(Request::post("/v1/grants/verify").json(&body)?).await?;
+        let answer: GrantVerifyResponse = self
+            .client
+            .http()
+            .json(Request::post("/v1/grants/verify").json(&body)?)
+            .await?;
         let reason = answer.reason.as_deref();
         match answer.claims {
             Some(claims) if answer.active => verified_grant_from_claims(&claims),
             Some(_) => Err(inactive(reason.unwrap_or("no reason given"))),
-            None if answer.active => Err(inactive(reason.unwrap_or("the server returned no claims"))),
+            None if answer.active => {
+                Err(inactive(reason.unwrap_or("the server returned no claims")))
+            }
             None => Err(inactive(reason.unwrap_or("no reason given"))),
         }
     }
 }
 
 fn inactive(reason: &str) -> crate::Error {
-    TokenError::new(TokenErrorCode::Inactive, format!("grant token is not active: {reason}")).into()
+    TokenError::new(
+        TokenErrorCode::Inactive,
+        format!("grant token is not active: {reason}"),
+    )
+    .into()
 }

@@ -55,7 +55,9 @@ impl Client {
     /// [`crate::Error::Config`]. No request is made.
     pub fn new(config: ClientConfig) -> Result<Client> {
         let settings = config.resolve(true)?;
-        Ok(Client { http: Arc::new(Http::new(settings)?) })
+        Ok(Client {
+            http: Arc::new(Http::new(settings)?),
+        })
     }
 
     /// Same client with another backoff base instead of 0.5 s (tests: keep retries fast).
@@ -64,7 +66,9 @@ impl Client {
     pub fn with_retry_base(self, base: Duration) -> Result<Client> {
         let mut settings = self.http.settings.clone();
         settings.retry_base = base;
-        Ok(Client { http: Arc::new(Http::new(settings)?) })
+        Ok(Client {
+            http: Arc::new(Http::new(settings)?),
+        })
     }
 
     /// The normalised base URL (no trailing `/`).
@@ -96,7 +100,8 @@ impl Client {
             ..Default::default()
         };
         let http = Http::new(config.resolve(false)?)?;
-        http.json(Request::post("/v1/signup").json(params)?.no_retry()).await
+        http.json(Request::post("/v1/signup").json(params)?.no_retry())
+            .await
     }
 
     /// The calling developer account (`GET /v1/me`).
@@ -112,7 +117,9 @@ impl Client {
 
     /// Start an authorization request (`POST /v1/authorize`).
     pub async fn authorize(&self, params: &AuthorizeParams) -> Result<AuthorizationRequest> {
-        self.http.json(Request::post("/v1/authorize").json(params)?).await
+        self.http
+            .json(Request::post("/v1/authorize").json(params)?)
+            .await
     }
 
     /// The server's public signing keys (`GET /.well-known/jwks.json`).

@@ -5,7 +5,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything except RFC 3986 unreserved characters is encoded, so an id can never add a
 /// segment (`/`), start a query (`?`) or fragment (`#`).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Encode `id` as one path segment. Empty ids and the dot segments (which URL normalisation
 /// would resolve to a different route) are [`Error::InvalidArgument`].
@@ -34,11 +38,17 @@ mod tests {
     #[test]
     fn encodes_reserved_characters() {
         assert_eq!(segment("ag_01J-x.y~z", "id").unwrap(), "ag_01J-x.y~z");
-        assert_eq!(segment("a b/c?d#e%f", "id").unwrap(), "a%20b%2Fc%3Fd%23e%25f");
+        assert_eq!(
+            segment("a b/c?d#e%f", "id").unwrap(),
+            "a%20b%2Fc%3Fd%23e%25f"
+        );
         assert_eq!(segment("é", "id").unwrap(), "%C3%A9");
         assert_eq!(segment("...", "id").unwrap(), "...");
         for bad in ["", ".", ".."] {
-            assert!(matches!(segment(bad, "id"), Err(Error::InvalidArgument { .. })));
+            assert!(matches!(
+                segment(bad, "id"),
+                Err(Error::InvalidArgument { .. })
+            ));
         }
     }
 }
