@@ -1,0 +1,297 @@
+//! [`JwksCache`]: a key set parsed once into RS256 verification keys, either static
+//! ([`JwksCache::from_json`]) or fetched from a URI ([`JwksCache::remote`]).
+//!
+//! Remote sets live for 10 minutes. A token naming an unknown kid triggers at most one refetch
+//! per 30 s (a cooldown kept apart from the TTL and from the set's contents), and concurrent
+//! callers share one in-flight fetch. [`JwksCache::verify_cached`] never touches the network.
+
+use crate::error::{Error, Result, TokenError, TokenErrorCode};
+use crate::verify::keyset::KeySet;
+use crate::verify::{self, fetch, VerifiedGrant, VerifyOptions};
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a fetched set is used before it is fetched again.
+pub const JWKS_TTL: Duration = Duration::from_secs(600);
+/// Minimum spacing of unknown-kid refetches.
+pub const KID_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
+/// Most caches kept by [`JwksCache::shared`]; the oldest is dropped beyond this.
+pub const SHARED_CAPACITY: usize = 64;
+
+/// A JWKS parsed once into verification keys. Cheap to clone (an `Arc` inside); `Send + Sync`.
+#[derive(Clone)]
+pub struct JwksCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    uri: Option<String>,
+    /// Issuer derived from the URI, used when the options name none.
+    issuer: Option<String>,
+    current: RwLock<Option<Arc<Loaded>>>,
+    /// Serialises fetches: holders of this lock are the single flight.
+    fetch_lock: tokio::sync::Mutex<()>,
+    /// Fetch attempts started / finished (both only change under `fetch_lock`).
+    started: AtomicU64,
+    finished: AtomicU64,
+    /// Outcome of the last finished attempt, shared with callers that waited for it.
+    last_error: Mutex<Option<TokenError>>,
+    /// When the last unknown-kid refetch was allowed.
+    kid_refetch_at: Mutex<Option<Instant>>,
+    /// Seconds added to the clock (tests move time forward instead of sleeping).
+    clock_offset: AtomicU64,
+}
+
+struct Loaded {
+    set: KeySet,
+    fetched_at: Instant,
+}
+
+/// Which earlier fetch a waiting caller may reuse instead of fetching itself.
+#[derive(Clone, Copy)]
+enum Reuse {
+    /// Any attempt that finished while we waited (cold or expired cache).
+    FinishedSince(u64),
+    /// Only an attempt that started after this point (unknown kid, explicit refresh).
+    StartedSince(u64),
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("jwks_uri", &self.inner.uri)
+            .field("loaded", &self.current().is_some())
+            .finish()
+    }
+}
+
+impl JwksCache {
+    fn new(uri: Option<String>, issuer: Option<String>, loaded: Option<Loaded>) -> JwksCache {
+        JwksCache {
+            inner: Arc::new(Inner {
+                uri,
+                issuer,
+                current: RwLock::new(loaded.map(Arc::new)),
+                fetch_lock: tokio::sync::Mutex::new(()),
+                started: AtomicU64::new(0),
+                finished: AtomicU64::new(0),
+                last_error: Mutex::new(None),
+                kid_refetch_at: Mutex::new(None),
+                clock_offset: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// A cache for the JWKS at `jwks_uri` (http or https). Nothing is fetched until the first
+    /// [`verify`](Self::verify) or [`refresh`](Self::refresh).
+    pub fn remote(jwks_uri: &str) -> Result<JwksCache> {
+        let url = url::Url::parse(jwks_uri)
+            .map_err(|e| Error::config(format!("invalid JWKS URI `{jwks_uri}`: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+            return Err(Error::config(format!(
+                "JWKS URI `{jwks_uri}` must be an http(s) URL"
+            )));
+        }
+        Ok(Self::new(
+            Some(jwks_uri.to_owned()),
+            Some(verify::derive_issuer(jwks_uri)),
+            None,
+        ))
+    }
+
+    /// A fully offline cache over a JWKS document; an unusable set is `Token{InvalidJwks}`.
+    pub fn from_json(jwks_json: &str) -> Result<JwksCache> {
+        let set = KeySet::parse(jwks_json)?;
+        Ok(Self::new(
+            None,
+            None,
+            Some(Loaded {
+                set,
+                fetched_at: Instant::now(),
+            }),
+        ))
+    }
+
+    /// The process-wide cache for `jwks_uri` (created on first use; at most
+    /// [`SHARED_CAPACITY`] URIs are kept, the oldest dropped first).
+    pub fn shared(jwks_uri: &str) -> Result<JwksCache> {
+        struct Registry {
+            map: HashMap<String, JwksCache>,
+            order: VecDeque<String>,
+        }
+        static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+        let registry = REGISTRY.get_or_init(|| {
+            Mutex::new(Registry {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+            })
+        });
+        let mut reg = lock(registry);
+        if let Some(cache) = reg.map.get(jwks_uri) {
+            return Ok(cache.clone());
+        }
+        let cache = Self::remote(jwks_uri)?;
+        while reg.map.len() >= SHARED_CAPACITY {
+            match reg.order.pop_front() {
+                Some(oldest) => {
+                    reg.map.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+        reg.map.insert(jwks_uri.to_owned(), cache.clone());
+        reg.order.push_back(jwks_uri.to_owned());
+        Ok(cache)
+    }
+
+    /// The URI this cache fetches from (`None` for a static set).
+    pub fn jwks_uri(&self) -> Option<&str> {
+        self.inner.uri.as_deref()
+    }
+
+    /// Verifies against the keys already loaded; never touches the network. A cache that was
+    /// never loaded gives `Token{JwksFetch}`, an unknown kid `Token{UnknownKid}`.
+    pub fn verify_cached(&self, token: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+        let issuer = self.issuer(opts)?;
+        let loaded = self.current().ok_or_else(|| {
+            TokenError::new(
+                TokenErrorCode::JwksFetch,
+                "the JWKS has not been fetched yet",
+            )
+        })?;
+        Ok(verify::verify_with(&loaded.set, token, issuer, opts)?)
+    }
+
+    /// Verifies, fetching the set first when it is cold or older than the TTL, and refetching
+    /// once (at most every 30 s) when the token names an unknown kid.
+    pub async fn verify(&self, token: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+        let issuer = self.issuer(opts)?;
+        if self.inner.uri.is_none() {
+            return self.verify_cached(token, opts);
+        }
+        let loaded = match self.current() {
+            Some(l) if self.now().saturating_duration_since(l.fetched_at) < JWKS_TTL => l,
+            _ => {
+                // Refuse what needs no key before going to the network.
+                verify::precheck(token)?;
+                let seen = self.inner.finished.load(Ordering::SeqCst);
+                self.fetch_shared(Reuse::FinishedSince(seen)).await?
+            }
+        };
+        match verify::verify_with(&loaded.set, token, issuer, opts) {
+            Err(e) if e.code == TokenErrorCode::UnknownKid => {
+                match self.refetch_for_kid(&loaded).await? {
+                    Some(fresh) => Ok(verify::verify_with(&fresh.set, token, issuer, opts)?),
+                    None => Err(e.into()),
+                }
+            }
+            r => Ok(r?),
+        }
+    }
+
+    /// Fetches the set now (a static set has nothing to fetch and returns `Ok`).
+    pub async fn refresh(&self) -> Result<()> {
+        if self.inner.uri.is_none() {
+            return Ok(());
+        }
+        let seen = self.inner.started.load(Ordering::SeqCst);
+        self.fetch_shared(Reuse::StartedSince(seen)).await.map(drop)
+    }
+
+    fn issuer<'a>(&'a self, opts: &'a VerifyOptions) -> Result<&'a str> {
+        opts.issuer.as_deref().or(self.inner.issuer.as_deref()).ok_or_else(|| {
+            Error::config("VerifyOptions.issuer is required with a static key set (no JWKS URI to derive it from)")
+        })
+    }
+
+    fn current(&self) -> Option<Arc<Loaded>> {
+        self.inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now() + Duration::from_secs(self.inner.clock_offset.load(Ordering::Relaxed))
+    }
+
+    /// Moves this cache's clock forward (tests of TTL and cooldown).
+    #[cfg(test)]
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock_offset
+            .fetch_add(by.as_secs(), Ordering::Relaxed);
+    }
+
+    /// The unknown-kid path: one refetch per cooldown; callers inside the cooldown wait for an
+    /// in-flight fetch and use its result. `None` when no newer set is available.
+    async fn refetch_for_kid(&self, seen_set: &Arc<Loaded>) -> Result<Option<Arc<Loaded>>> {
+        let started = self.inner.started.load(Ordering::SeqCst);
+        let allowed = {
+            let mut at = lock(&self.inner.kid_refetch_at);
+            let now = self.now();
+            let ok = at.is_none_or(|t| now.saturating_duration_since(t) >= KID_REFETCH_COOLDOWN);
+            if ok {
+                *at = Some(now);
+            }
+            ok
+        };
+        let fresh = if allowed {
+            self.fetch_shared(Reuse::StartedSince(started)).await?
+        } else {
+            drop(self.inner.fetch_lock.lock().await);
+            match self.current() {
+                Some(l) => l,
+                None => return Ok(None),
+            }
+        };
+        Ok((!Arc::ptr_eq(&fresh, seen_set)).then_some(fresh))
+    }
+
+    /// Single-flight fetch: waits for any fetch in progress, reuses its outcome when `reuse`
+    /// allows, else fetches itself.
+    async fn fetch_shared(&self, reuse: Reuse) -> Result<Arc<Loaded>> {
+        let _flight = self.inner.fetch_lock.lock().await;
+        let shareable = match reuse {
+            Reuse::FinishedSince(n) => self.inner.finished.load(Ordering::SeqCst) != n,
+            Reuse::StartedSince(n) => self.inner.started.load(Ordering::SeqCst) != n,
+        };
+        if shareable {
+            if let Some(err) = lock(&self.inner.last_error).clone() {
+                return Err(err.into());
+            }
+            if let Some(l) = self.current() {
+                return Ok(l);
+            }
+        }
+        self.inner.started.fetch_add(1, Ordering::SeqCst);
+        let outcome = self.fetch_now().await;
+        *lock(&self.inner.last_error) = outcome.as_ref().err().cloned();
+        self.inner.finished.fetch_add(1, Ordering::SeqCst);
+        Ok(outcome?)
+    }
+
+    async fn fetch_now(&self) -> Result<Arc<Loaded>, TokenError> {
+        let uri = self.inner.uri.as_deref().unwrap_or_default();
+        let body = fetch::fetch(uri).await?;
+        let set = KeySet::parse(&body)?;
+        let loaded = Arc::new(Loaded {
+            set,
+            fetched_at: self.now(),
+        });
+        *self
+            .inner
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(loaded.clone());
+        Ok(loaded)
+    }
+}

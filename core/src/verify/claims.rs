@@ -1,0 +1,435 @@
+//! Claim checks, run only after the signature verified. One pass over the JSON fills borrowed
+//! slots; strings are copied out only once every check has passed.
+//!
+//! Order (first failure wins): JSON (Malformed / DuplicateMember); a member whose value is null
+//! (InvalidClaim); presence and types in the order iss, sub, aud, exp, nbf, iat, jti, then the
+//! grant claims (MissingClaim / InvalidClaim); legacy vs standard layout (MissingClaim /
+//! ClaimConflict); exp, nbf, iat against the clock (Expired / NotYetValid / IssuedInFuture);
+//! iss (WrongIssuer); aud (WrongAudience); required scopes (MissingScopes); delegation depth
+//! (DelegationTooDeep).
+
+use super::json::{self, JStr, Val};
+use super::{reject, Reject, VerifiedGrant, VerifyOptions};
+use crate::error::TokenErrorCode::{self, *};
+
+/// Longest `act` chain accepted (sdk-surface §3.1).
+const MAX_ACT_DEPTH: usize = 10;
+
+/// What the claims are checked against.
+pub(crate) struct Expect<'o> {
+    pub(crate) issuer: &'o str,
+    pub(crate) opts: &'o VerifyOptions,
+    pub(crate) now: i64,
+}
+
+#[derive(Default)]
+struct Raw<'a> {
+    iss: Option<Val<'a>>,
+    sub: Option<Val<'a>>,
+    aud: Option<Val<'a>>,
+    exp: Option<Val<'a>>,
+    nbf: Option<Val<'a>>,
+    iat: Option<Val<'a>>,
+    jti: Option<Val<'a>>,
+    agt: Option<Val<'a>>,
+    dev: Option<Val<'a>>,
+    grnt: Option<Val<'a>>,
+    scp: Option<Val<'a>>,
+    parent_agt: Option<Val<'a>>,
+    parent_grnt: Option<Val<'a>>,
+    depth: Option<Val<'a>>,
+    bdg: Option<Val<'a>>,
+    scope: Option<Val<'a>>,
+    act: Option<Val<'a>>,
+    grant: Option<Val<'a>>,
+    has_null: bool,
+}
+
+/// The standard layout's `urn:grantex:grant` object.
+#[derive(Default)]
+struct GrantObj<'a> {
+    agent_did: Option<JStr<'a>>,
+    developer_id: Option<JStr<'a>>,
+    grant_id: Option<JStr<'a>>,
+    parent_grant_id: Option<JStr<'a>>,
+    delegation_depth: Option<u32>,
+}
+
+fn missing(name: &str) -> Reject {
+    reject(
+        MissingClaim,
+        format!("grant token is missing required claim `{name}`"),
+    )
+}
+
+fn wrong_type(name: &str, want: &str) -> Reject {
+    reject(InvalidClaim, format!("claim `{name}` must be {want}"))
+}
+
+fn opt_str<'a>(v: Option<Val<'a>>, name: &str) -> Result<Option<JStr<'a>>, Reject> {
+    match v {
+        None => Ok(None),
+        Some(Val::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(wrong_type(name, "a string")),
+    }
+}
+
+fn req_str<'a>(v: Option<Val<'a>>, name: &str) -> Result<JStr<'a>, Reject> {
+    opt_str(v, name)?.ok_or_else(|| missing(name))
+}
+
+/// A JSON integer (no fraction, no exponent) that fits in i64.
+fn int_of(v: Val<'_>) -> Option<i64> {
+    match v {
+        Val::Num(t) if !t.contains(['.', 'e', 'E']) => t.parse().ok(),
+        _ => None,
+    }
+}
+
+fn opt_int(v: Option<Val<'_>>, name: &str) -> Result<Option<i64>, Reject> {
+    v.map(|v| int_of(v).ok_or_else(|| wrong_type(name, "an integer")))
+        .transpose()
+}
+
+fn req_int(v: Option<Val<'_>>, name: &str) -> Result<i64, Reject> {
+    opt_int(v, name)?.ok_or_else(|| missing(name))
+}
+
+fn opt_depth(v: Option<Val<'_>>, name: &str) -> Result<Option<u32>, Reject> {
+    v.map(|v| {
+        int_of(v)
+            .and_then(|d| u32::try_from(d).ok())
+            .ok_or_else(|| wrong_type(name, "a non-negative integer"))
+    })
+    .transpose()
+}
+
+/// A JSON array of strings.
+fn str_array<'a>(span: &'a str, name: &str) -> Result<Vec<JStr<'a>>, Reject> {
+    let mut out = Vec::new();
+    json::for_each_element(span, |v| match v {
+        Val::Str(s) => {
+            out.push(s);
+            Ok(())
+        }
+        _ => Err(wrong_type(name, "an array of strings")),
+    })?;
+    Ok(out)
+}
+
+/// `aud`: a string, or a non-empty array of strings.
+fn audience<'a>(v: Option<Val<'a>>) -> Result<Vec<JStr<'a>>, Reject> {
+    match v {
+        None => Ok(Vec::new()),
+        Some(Val::Str(s)) => Ok(vec![s]),
+        Some(Val::Arr(span)) => {
+            let list = str_array(span, "aud")?;
+            if list.is_empty() {
+                return Err(wrong_type(
+                    "aud",
+                    "a string or a non-empty array of strings",
+                ));
+            }
+            Ok(list)
+        }
+        Some(_) => Err(wrong_type(
+            "aud",
+            "a string or a non-empty array of strings",
+        )),
+    }
+}
+
+fn grant_obj<'a>(v: Option<Val<'a>>) -> Result<Option<GrantObj<'a>>, Reject> {
+    const NAME: &str = "urn:grantex:grant";
+    let span = match v {
+        None => return Ok(None),
+        Some(Val::Obj(span)) => span,
+        Some(_) => return Err(wrong_type(NAME, "an object")),
+    };
+    let mut g = GrantObj::default();
+    let mut slots: [Option<Val<'a>>; 5] = [None; 5];
+    let mut has_null = false;
+    json::for_each_member(span, |name, v| {
+        has_null |= v.is_null();
+        let i = match &*name.to_cow() {
+            "agent_did" => 0,
+            "developer_id" => 1,
+            "grant_id" => 2,
+            "parent_grant_id" => 3,
+            "delegation_depth" => 4,
+            _ => return Ok(()),
+        };
+        slots[i] = Some(v);
+        Ok::<(), Reject>(())
+    })?;
+    if has_null {
+        return Err(reject(
+            InvalidClaim,
+            "a member of `urn:grantex:grant` is null",
+        ));
+    }
+    g.agent_did = opt_str(slots[0], "urn:grantex:grant.agent_did")?;
+    g.developer_id = opt_str(slots[1], "urn:grantex:grant.developer_id")?;
+    g.grant_id = opt_str(slots[2], "urn:grantex:grant.grant_id")?;
+    g.parent_grant_id = opt_str(slots[3], "urn:grantex:grant.parent_grant_id")?;
+    g.delegation_depth = opt_depth(slots[4], "urn:grantex:grant.delegation_depth")?;
+    Ok(Some(g))
+}
+
+/// `act`: an object whose optional `sub` is a string and whose optional nested `act` follows
+/// the same shape, at most [`MAX_ACT_DEPTH`] deep. Returns the outermost `act.sub`.
+fn act_sub<'a>(v: Option<Val<'a>>) -> Result<Option<JStr<'a>>, Reject> {
+    let mut next = v;
+    let mut top = None;
+    let mut level = 0;
+    while let Some(v) = next.take() {
+        level += 1;
+        if level > MAX_ACT_DEPTH {
+            return Err(reject(InvalidClaim, "the `act` chain is nested too deeply"));
+        }
+        let Val::Obj(span) = v else {
+            return Err(wrong_type("act", "an object"));
+        };
+        let mut sub = None;
+        let mut has_null = false;
+        json::for_each_member(span, |name, v| {
+            has_null |= v.is_null();
+            match &*name.to_cow() {
+                "sub" => sub = Some(v),
+                "act" => next = Some(v),
+                _ => {}
+            }
+            Ok::<(), Reject>(())
+        })?;
+        if has_null {
+            return Err(reject(InvalidClaim, "a member of `act` is null"));
+        }
+        let sub = opt_str(sub, "act.sub")?;
+        if level == 1 {
+            top = sub;
+        }
+    }
+    Ok(top)
+}
+
+/// Space-delimited `scope` (RFC 6749 §3.3): single spaces between non-empty tokens.
+fn scope_list<'a>(s: &'a str) -> Result<Vec<&'a str>, Reject> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<&str> = s.split(' ').collect();
+    if list.iter().any(|t| t.is_empty()) {
+        return Err(wrong_type("scope", "space-delimited scope tokens"));
+    }
+    Ok(list)
+}
+
+fn conflict(what: &str) -> Reject {
+    reject(
+        ClaimConflict,
+        format!("legacy and standard claims disagree on {what}"),
+    )
+}
+
+/// Picks the standard value, else the legacy one; both present and different is a conflict.
+fn merge<'a>(
+    legacy: Option<JStr<'a>>,
+    standard: Option<JStr<'a>>,
+    what: &str,
+) -> Result<Option<JStr<'a>>, Reject> {
+    match (legacy, standard) {
+        (Some(l), Some(s)) if !l.eq_jstr(s) => Err(conflict(what)),
+        (l, s) => Ok(s.or(l)),
+    }
+}
+
+fn check_time(code: TokenErrorCode, failed: bool, msg: &'static str) -> Result<(), Reject> {
+    if failed {
+        Err(reject(code, msg))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the decoded claims and builds the result.
+pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, Reject> {
+    let doc = std::str::from_utf8(payload)
+        .map_err(|_| reject(Malformed, "token claims are not UTF-8"))?;
+    let mut r = Raw::default();
+    json::for_each_member(doc, |name, v| {
+        r.has_null |= v.is_null();
+        let name = name.to_cow();
+        let slot = match &*name {
+            "iss" => &mut r.iss,
+            "sub" => &mut r.sub,
+            "aud" => &mut r.aud,
+            "exp" => &mut r.exp,
+            "nbf" => &mut r.nbf,
+            "iat" => &mut r.iat,
+            "jti" => &mut r.jti,
+            "agt" => &mut r.agt,
+            "dev" => &mut r.dev,
+            "grnt" => &mut r.grnt,
+            "scp" => &mut r.scp,
+            "parentAgt" => &mut r.parent_agt,
+            "parentGrnt" => &mut r.parent_grnt,
+            "delegationDepth" => &mut r.depth,
+            "bdg" => &mut r.bdg,
+            "scope" => &mut r.scope,
+            "act" => &mut r.act,
+            "urn:grantex:grant" => &mut r.grant,
+            _ => return Ok(()),
+        };
+        *slot = Some(v);
+        Ok::<(), Reject>(())
+    })?;
+    if r.has_null {
+        return Err(reject(
+            InvalidClaim,
+            "a claim is present with the value null",
+        ));
+    }
+
+    // Presence and types.
+    let iss = req_str(r.iss, "iss")?;
+    let sub = req_str(r.sub, "sub")?;
+    let aud = audience(r.aud)?;
+    let exp = req_int(r.exp, "exp")?;
+    let nbf = opt_int(r.nbf, "nbf")?;
+    let iat = req_int(r.iat, "iat")?;
+    let jti = req_str(r.jti, "jti")?;
+    let agt = opt_str(r.agt, "agt")?;
+    let dev = opt_str(r.dev, "dev")?;
+    let grnt = opt_str(r.grnt, "grnt")?;
+    let parent_agt = opt_str(r.parent_agt, "parentAgt")?;
+    let parent_grnt = opt_str(r.parent_grnt, "parentGrnt")?;
+    let scp = match r.scp {
+        None => None,
+        Some(Val::Arr(span)) => Some(str_array(span, "scp")?),
+        Some(_) => return Err(wrong_type("scp", "an array of strings")),
+    };
+    let depth = opt_depth(r.depth, "delegationDepth")?;
+    let budget = match r.bdg {
+        None => None,
+        Some(Val::Num(t)) => Some(
+            t.parse::<f64>()
+                .ok()
+                .filter(|b| b.is_finite())
+                .ok_or_else(|| wrong_type("bdg", "a finite number"))?,
+        ),
+        Some(_) => return Err(wrong_type("bdg", "a number")),
+    };
+    let grant = grant_obj(r.grant)?.unwrap_or_default();
+    let scope = opt_str(r.scope, "scope")?;
+    let act = act_sub(r.act)?;
+
+    // Legacy and standard layouts.
+    let agent_did = merge(agt, grant.agent_did, "the agent DID")?.ok_or_else(|| missing("agt"))?;
+    let developer_id =
+        merge(dev, grant.developer_id, "the developer id")?.ok_or_else(|| missing("dev"))?;
+    let scope_text = scope.map(|s| s.to_cow());
+    let std_scopes = scope_text.as_deref().map(scope_list).transpose()?;
+    let scopes: Vec<String> = match (&scp, &std_scopes) {
+        (Some(l), Some(s)) => {
+            if l.len() != s.len() || !l.iter().zip(s).all(|(a, b)| a.eq_str(b)) {
+                return Err(conflict("the scopes"));
+            }
+            s.iter().map(|t| (*t).to_owned()).collect()
+        }
+        (None, Some(s)) => s.iter().map(|t| (*t).to_owned()).collect(),
+        (Some(l), None) => l.iter().map(|t| t.to_owned_string()).collect(),
+        (None, None) => return Err(missing("scp")),
+    };
+    let grant_id = merge(grnt, grant.grant_id, "the grant id")?.unwrap_or(jti);
+    let parent_grant_id = merge(parent_grnt, grant.parent_grant_id, "the parent grant id")?;
+    let delegation_depth = match (depth, grant.delegation_depth) {
+        (Some(l), Some(s)) if l != s => return Err(conflict("the delegation depth")),
+        (l, s) => s.or(l),
+    };
+    // `act.sub` names the parent agent only for a delegated grant.
+    let delegated = parent_grant_id.is_some() || delegation_depth.is_some();
+    let parent_agent = merge(
+        parent_agt,
+        if delegated { act } else { None },
+        "the parent agent",
+    )?;
+
+    // Time.
+    let tolerance = i64::try_from(want.opts.clock_tolerance).unwrap_or(i64::MAX);
+    let now = want.now;
+    check_time(
+        Expired,
+        now >= exp.saturating_add(tolerance),
+        "grant token has expired",
+    )?;
+    if let Some(nbf) = nbf {
+        check_time(
+            NotYetValid,
+            nbf > now.saturating_add(tolerance),
+            "grant token is not valid yet (nbf)",
+        )?;
+    }
+    check_time(
+        IssuedInFuture,
+        iat > now.saturating_add(tolerance),
+        "grant token was issued in the future (iat)",
+    )?;
+
+    // Issuer, audience, scopes, depth.
+    if !iss.eq_str(want.issuer) {
+        return Err(reject(
+            WrongIssuer,
+            format!("grant token issuer is not the expected `{}`", want.issuer),
+        ));
+    }
+    if let Some(expected) = want.opts.audience.as_deref() {
+        if !aud.iter().any(|a| a.eq_str(expected)) {
+            return Err(reject(
+                WrongAudience,
+                format!("grant token audience does not include `{expected}`"),
+            ));
+        }
+    }
+    let missing_scopes: Vec<&str> = want
+        .opts
+        .required_scopes
+        .iter()
+        .filter(|need| !scopes.iter().any(|have| have == *need))
+        .map(String::as_str)
+        .collect();
+    if !missing_scopes.is_empty() {
+        return Err(reject(
+            MissingScopes,
+            format!(
+                "grant token is missing required scopes: {}",
+                missing_scopes.join(", ")
+            ),
+        ));
+    }
+    let delegation_depth = delegation_depth.unwrap_or(0);
+    if let Some(max) = want.opts.max_delegation_depth {
+        if delegation_depth > max {
+            return Err(reject(
+                DelegationTooDeep,
+                format!("delegation depth {delegation_depth} exceeds the maximum {max}"),
+            ));
+        }
+    }
+
+    Ok(VerifiedGrant {
+        token_id: jti.to_owned_string(),
+        grant_id: grant_id.to_owned_string(),
+        principal_id: sub.to_owned_string(),
+        agent_did: agent_did.to_owned_string(),
+        developer_id: developer_id.to_owned_string(),
+        scopes,
+        issued_at: iat,
+        expires_at: exp,
+        audience: aud.iter().map(|a| a.to_owned_string()).collect(),
+        issuer: iss.to_owned_string(),
+        parent_agent_did: parent_agent.map(JStr::to_owned_string),
+        parent_grant_id: parent_grant_id.map(JStr::to_owned_string),
+        delegation_depth,
+        budget,
+    })
+}

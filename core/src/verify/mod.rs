@@ -1,0 +1,230 @@
+//! Strict offline verification of RS256 grant tokens.
+//!
+//! The pipeline, in order (first failure wins):
+//! 1. length gate, before any decoding: more than [`MAX_TOKEN_LEN`] bytes → `TooLarge`;
+//! 2. exactly three `.`-separated segments, header non-empty → else `Malformed`;
+//! 3. header: strict base64url, strict JSON, `alg` exactly `RS256`, no `crit`/`jku`/`x5u`/
+//!    `jwk`/`x5c`, bounded printable `kid` (see `header`);
+//! 4. payload and signature: non-empty, strict base64url → else `Malformed`;
+//! 5. key by `kid` from the pre-parsed set (`UnknownKid`, `AmbiguousKid`, `WeakKey`);
+//! 6. RS256 signature over the exact signing input → else `BadSignature`;
+//! 7. claims, only now that they are authentic (see `claims`).
+//!
+//! Error messages never contain the token or values taken from it.
+
+mod b64;
+mod claims;
+pub(crate) mod fetch;
+pub mod floor;
+mod header;
+mod issuer;
+pub(crate) mod json;
+pub(crate) mod keyset;
+#[doc(hidden)]
+pub mod primitive;
+#[cfg(test)]
+mod tests;
+
+pub use issuer::derive_issuer;
+
+use crate::error::{TokenError, TokenErrorCode};
+use keyset::KeySet;
+
+/// Longest token accepted, in bytes (checked before anything is decoded).
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// What a grant token is checked against.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Expected `iss`. `None`: derived from the JWKS URI ([`derive_issuer`]); a static key set
+    /// has no URI, so `None` there is a configuration error.
+    pub issuer: Option<String>,
+    /// When set, `aud` (a string or an array) must contain it exactly; when unset `aud` is not
+    /// required.
+    pub audience: Option<String>,
+    /// Every one of these must appear verbatim in the token's scopes.
+    pub required_scopes: Vec<String>,
+    /// Seconds of leeway for `exp`, `nbf` and `iat` (default 0).
+    pub clock_tolerance: u64,
+    /// Refuse tokens delegated more hops than this.
+    pub max_delegation_depth: Option<u32>,
+    /// Fixed clock in Unix seconds (tests, vectors); `None` reads the system clock.
+    pub now: Option<i64>,
+}
+
+/// The verified content of a grant token, read from the legacy or the standard claim layout.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedGrant {
+    /// `jti`.
+    pub token_id: String,
+    /// `urn:grantex:grant.grant_id` or `grnt`, else `jti`.
+    pub grant_id: String,
+    /// `sub`.
+    pub principal_id: String,
+    /// `urn:grantex:grant.agent_did` or `agt`.
+    pub agent_did: String,
+    /// `urn:grantex:grant.developer_id` or `dev`.
+    pub developer_id: String,
+    /// `scope` (space-delimited) or `scp`.
+    pub scopes: Vec<String>,
+    /// `iat`.
+    pub issued_at: i64,
+    /// `exp`.
+    pub expires_at: i64,
+    /// `aud` as a list (empty when absent).
+    pub audience: Vec<String>,
+    /// `iss`.
+    pub issuer: String,
+    /// `parentAgt`, or `act.sub` on a delegated grant.
+    pub parent_agent_did: Option<String>,
+    /// `urn:grantex:grant.parent_grant_id` or `parentGrnt`.
+    pub parent_grant_id: Option<String>,
+    /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent.
+    pub delegation_depth: u32,
+    /// `bdg`: remaining budget at issuance (advisory).
+    pub budget: Option<f64>,
+}
+
+/// Verifies `token` against the JWKS at `jwks_uri`, through the process-wide cache for that URI
+/// ([`crate::JwksCache::shared`]).
+pub async fn verify_grant_token(
+    token: &str,
+    jwks_uri: &str,
+    opts: &VerifyOptions,
+) -> crate::Result<VerifiedGrant> {
+    crate::JwksCache::shared(jwks_uri)?
+        .verify(token, opts)
+        .await
+}
+
+/// A token rejection inside the pipeline; JSON errors convert with `?`.
+#[derive(Debug)]
+pub(crate) struct Reject(pub(crate) TokenError);
+
+pub(crate) fn reject(code: TokenErrorCode, msg: impl Into<String>) -> Reject {
+    Reject(TokenError::new(code, msg))
+}
+
+impl From<json::JsonError> for Reject {
+    fn from(e: json::JsonError) -> Self {
+        match e {
+            json::JsonError::Duplicate => reject(
+                TokenErrorCode::DuplicateMember,
+                "duplicate JSON member in the token",
+            ),
+            json::JsonError::Syntax => reject(
+                TokenErrorCode::Malformed,
+                "token header or claims are not valid JSON",
+            ),
+            json::JsonError::TooComplex => reject(
+                TokenErrorCode::Malformed,
+                "token JSON is nested too deeply or has too many members",
+            ),
+        }
+    }
+}
+
+impl From<Reject> for TokenError {
+    fn from(r: Reject) -> Self {
+        r.0
+    }
+}
+
+fn malformed(msg: &'static str) -> TokenError {
+    TokenError::new(TokenErrorCode::Malformed, msg)
+}
+
+/// The three segments of a compact JWS.
+pub(crate) struct Segments<'t> {
+    pub(crate) header: &'t str,
+    pub(crate) payload: &'t str,
+    pub(crate) signature: &'t str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'t str,
+}
+
+/// Steps 1–2: length gate, then exactly two dots and a non-empty header.
+pub(crate) fn split(token: &str) -> Result<Segments<'_>, TokenError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(TokenError::new(
+            TokenErrorCode::TooLarge,
+            "grant token is longer than 16 KiB",
+        ));
+    }
+    let b = token.as_bytes();
+    let not_three = || malformed("grant token must have exactly three segments");
+    let d1 = b.iter().position(|&c| c == b'.').ok_or_else(not_three)?;
+    let d2 = d1
+        + 1
+        + b[d1 + 1..]
+            .iter()
+            .position(|&c| c == b'.')
+            .ok_or_else(not_three)?;
+    if b[d2 + 1..].contains(&b'.') {
+        return Err(not_three());
+    }
+    if d1 == 0 {
+        return Err(malformed("grant token header segment is empty"));
+    }
+    Ok(Segments {
+        header: &token[..d1],
+        payload: &token[d1 + 1..d2],
+        signature: &token[d2 + 1..],
+        signing_input: &token[..d2],
+    })
+}
+
+/// Steps 1–3 only: what can be refused without any key (used before a cold-cache fetch).
+pub(crate) fn precheck(token: &str) -> Result<(), TokenError> {
+    let seg = split(token)?;
+    let header =
+        b64::decode::<256>(seg.header).ok_or_else(|| malformed("token header is not base64url"))?;
+    header::parse(header.as_slice())?;
+    Ok(())
+}
+
+/// The key a token names, with its decoded signature (shared by the pipeline and the floor).
+fn decode_rest<'t>(
+    seg: &Segments<'t>,
+) -> Result<(b64::Decoded<2048>, b64::Decoded<512>), TokenError> {
+    if seg.payload.is_empty() || seg.signature.is_empty() {
+        return Err(malformed("grant token has an empty segment"));
+    }
+    let payload = b64::decode::<2048>(seg.payload)
+        .ok_or_else(|| malformed("token payload is not base64url"))?;
+    let sig = b64::decode::<512>(seg.signature)
+        .ok_or_else(|| malformed("token signature is not base64url"))?;
+    Ok((payload, sig))
+}
+
+/// The whole pipeline against a loaded key set.
+pub(crate) fn verify_with(
+    set: &KeySet,
+    token: &str,
+    issuer: &str,
+    opts: &VerifyOptions,
+) -> Result<VerifiedGrant, TokenError> {
+    let seg = split(token)?;
+    let header =
+        b64::decode::<256>(seg.header).ok_or_else(|| malformed("token header is not base64url"))?;
+    let header = header::parse(header.as_slice())?;
+    let (payload, sig) = decode_rest(&seg)?;
+    let key = set.select(header.kid.as_deref())?;
+    if !key.verify(seg.signing_input.as_bytes(), sig.as_slice()) {
+        return Err(TokenError::new(
+            TokenErrorCode::BadSignature,
+            "grant token signature does not verify",
+        ));
+    }
+    let now = opts.now.unwrap_or_else(unix_now);
+    let want = claims::Expect { issuer, opts, now };
+    Ok(claims::check(payload.as_slice(), &want)?)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
