@@ -121,6 +121,45 @@ async fn block_on_inside_another_runtime_does_not_panic() {
 }
 
 #[test]
+fn blocking_offline_verification_end_to_end() {
+    let signer = grantex::sign::RsaSigner::generate("k1").unwrap();
+    let server = blocking::block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(path("/.well-known/jwks.json"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"keys": [signer.public_jwk()]})),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let c = client(&server);
+    let now = 1_767_225_600;
+    let claims = json!({
+        "iss": server.uri(), "sub": "user-42", "agt": "did:grantex:ag_1", "dev": "dev_1",
+        "scp": ["calendar:read"], "jti": "tok_1", "grnt": "grnt_1", "iat": now, "exp": now + 3600
+    });
+    let token = signer.sign_claims(&claims).unwrap();
+    let opts = grantex::VerifyOptions {
+        now: Some(now + 10),
+        ..Default::default()
+    };
+    let grant = blocking::verify_grant_token(&token, &c.jwks_uri(), &opts).unwrap();
+    assert_eq!(grant.grant_id, "grnt_1");
+    assert_eq!(grant.scopes, vec!["calendar:read".to_string()]);
+
+    let late = grantex::VerifyOptions {
+        now: Some(now + 7200),
+        ..Default::default()
+    };
+    let err = blocking::verify_grant_token(&token, &c.jwks_uri(), &late).unwrap_err();
+    assert_eq!(
+        err.as_token().unwrap().code,
+        grantex::TokenErrorCode::Expired
+    );
+}
+
+#[test]
 fn runtime_handle_is_reused() {
     let a = blocking::runtime();
     let b = blocking::runtime();
