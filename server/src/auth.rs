@@ -1,0 +1,147 @@
+//! Caller identities: developer API keys (protocol.md §1.3) and principal session tokens.
+
+use crate::error::{ApiError, ApiResult};
+use crate::ids;
+use crate::state::AppState;
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
+use grantex::types::Mode;
+use rusqlite::{Connection, OptionalExtension, Row};
+
+/// An authenticated developer (tenant).
+#[derive(Debug, Clone)]
+pub struct Developer {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub mode: Mode,
+    pub fido_rp_name: Option<String>,
+    pub created_at: i64,
+}
+
+/// An end user holding a principal session token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub developer_id: String,
+    pub principal_id: String,
+}
+
+pub fn mode_from_str(s: &str) -> Mode {
+    if s == "sandbox" {
+        Mode::Sandbox
+    } else {
+        Mode::Live
+    }
+}
+
+pub fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::Live => "live",
+        Mode::Sandbox => "sandbox",
+    }
+}
+
+pub const DEVELOPER_COLUMNS: &str = "id, name, email, mode, fido_rp_name, created_at, api_key_hash";
+
+pub fn developer_from_row(r: &Row<'_>) -> rusqlite::Result<(Developer, String)> {
+    Ok((
+        Developer {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            mode: mode_from_str(&r.get::<_, String>(3)?),
+            fido_rp_name: r.get(4)?,
+            created_at: r.get(5)?,
+        },
+        r.get(6)?,
+    ))
+}
+
+/// The bearer token if the header is `Bearer<space/tab>+<token>` (scheme case-insensitive,
+/// token without whitespace).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = v.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let token = rest.trim_start_matches([' ', '\t']);
+    if token.is_empty() || token.chars().any(char::is_whitespace) {
+        return None;
+    }
+    Some(token)
+}
+
+/// Finds the developer owning `api_key` (lookup by SHA-256, then a constant-time compare).
+pub fn developer_by_key(conn: &Connection, api_key: &str) -> ApiResult<Option<Developer>> {
+    let hash = ids::sha256_hex(api_key.as_bytes());
+    let found = conn
+        .query_row(
+            &format!("SELECT {DEVELOPER_COLUMNS} FROM developers WHERE api_key_hash = ?1"),
+            [&hash],
+            developer_from_row,
+        )
+        .optional()?;
+    Ok(found.filter(|(_, stored)| ids::ct_eq(stored.as_bytes(), hash.as_bytes())).map(|(d, _)| d))
+}
+
+/// Authenticates a developer route. 401 with the protocol's messages on failure.
+pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> ApiResult<Developer> {
+    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    if !(16..=512).contains(&token.len()) {
+        return Err(ApiError::unauthorized("Missing or invalid Authorization header"));
+    }
+    let token = token.to_string();
+    state
+        .db
+        .read(move |c| developer_by_key(c, &token))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("Invalid API key"))
+}
+
+/// Authenticates a `/v1/principal/*` route with a principal session JWT.
+pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
+    let invalid = || ApiError::unauthorized("Invalid or expired principal session token");
+    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    let claims = state.keys.verify_own_jwt(token).ok_or_else(invalid)?;
+    if claims.get("purpose").and_then(|v| v.as_str()) != Some(crate::routes::principal::SESSION_PURPOSE) {
+        return Err(invalid());
+    }
+    let sub = claims.get("sub").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(invalid)?;
+    let dev = claims.get("dev").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(invalid)?;
+    let dev_id = dev.to_string();
+    let exists = state
+        .db
+        .read(move |c| {
+            Ok(c.query_row("SELECT 1 FROM developers WHERE id = ?1", [&dev_id], |_| Ok(())).optional()?.is_some())
+        })
+        .await?;
+    if !exists {
+        return Err(invalid());
+    }
+    Ok(Principal { developer_id: dev.to_string(), principal_id: sub.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn h(v: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+        m
+    }
+
+    #[test]
+    fn bearer_parsing_follows_the_reference_rules() {
+        assert_eq!(bearer(&h("Bearer abc")), Some("abc"));
+        assert_eq!(bearer(&h("bearer \t abc")), Some("abc"));
+        assert_eq!(bearer(&h("BEARER abc")), Some("abc"));
+        assert_eq!(bearer(&h("Bearerabc")), None);
+        assert_eq!(bearer(&h("Bearer ")), None);
+        assert_eq!(bearer(&h("Bearer a b")), None);
+        assert_eq!(bearer(&h("Basic abc")), None);
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
+}

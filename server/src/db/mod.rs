@@ -1,0 +1,121 @@
+//! SQLite access. One writer connection (every write is an IMMEDIATE transaction committed before
+//! the handler answers) and a few reader connections (WAL lets them run beside the writer).
+//! All calls run on tokio's blocking pool so the async threads never wait on disk.
+
+mod schema;
+
+use crate::error::{ApiError, ApiResult};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+const READERS: usize = 4;
+
+/// Shared database handle; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+fn open_conn(path: &Path) -> Result<Connection, String> {
+    let fail = |e: rusqlite::Error| format!("cannot open database {}: {e}", path.display());
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(fail)?;
+    // WAL + FULL: a commit is on disk (WAL fsynced) before we answer; survives kill -9 and power loss.
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(fail)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(format!("could not enable WAL on {} (journal_mode={mode})", path.display()));
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").map_err(fail)?;
+    Ok(conn)
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Db, String> {
+        // Create the file owner-only; SQLite gives -wal/-shm the same permissions.
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| format!("cannot create database {}: {e}", path.display()))?;
+        }
+        let mut writer = open_conn(path)?;
+        schema::migrate(&mut writer).map_err(|e| format!("database migration failed: {e}"))?;
+        let readers = (0..READERS).map(|_| open_conn(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Db { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next: AtomicUsize::new(0) }) })
+    }
+
+    /// Runs `f` on the blocking pool with synchronous access to the database.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> ApiResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Read-only work on a reader connection (async wrapper).
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        self.run(move |db| db.read_sync(f)).await
+    }
+
+    /// One IMMEDIATE transaction on the writer (async wrapper); committed iff `f` returns Ok.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        self.run(move |db| db.write_sync(f)).await
+    }
+
+    /// Synchronous read; call only from the blocking pool (inside [`Db::run`]) or at start-up.
+    pub fn read_sync<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let n = self.inner.readers.len();
+        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(conn) = self.inner.readers[(start + i) % n].try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.inner.readers[start % n].lock().map_err(|_| ApiError::internal("reader lock poisoned"))?;
+        f(&conn)
+    }
+
+    /// Synchronous write transaction; call only from the blocking pool or at start-up.
+    pub fn write_sync<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ApiResult<T>) -> ApiResult<T> {
+        let mut conn = self.inner.writer.lock().map_err(|_| ApiError::internal("writer lock poisoned"))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,175 @@
+//! Schema and migrations. Each migration runs once, in order, inside a transaction that also
+//! records it in `schema_migrations`; a newer database than this binary knows is refused.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema",
+    r#"
+CREATE TABLE developers (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    email         TEXT,
+    mode          TEXT NOT NULL CHECK (mode IN ('live', 'sandbox')),
+    api_key_hash  TEXT NOT NULL UNIQUE,
+    fido_rp_name  TEXT,
+    created_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX developers_email ON developers (lower(email)) WHERE email IS NOT NULL;
+
+CREATE TABLE agents (
+    id            TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL REFERENCES developers (id),
+    did           TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    scopes        TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX agents_developer ON agents (developer_id, created_at);
+
+CREATE TABLE auth_requests (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    agent_id        TEXT NOT NULL,
+    principal_id    TEXT NOT NULL,
+    scopes          TEXT NOT NULL,
+    redirect_uri    TEXT,
+    state           TEXT,
+    expires_in      TEXT NOT NULL,
+    expires_in_secs INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    audience        TEXT,
+    code_challenge  TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+    code            TEXT UNIQUE,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX auth_requests_agent ON auth_requests (agent_id);
+
+CREATE TABLE grants (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    agent_id         TEXT NOT NULL,
+    agent_did        TEXT NOT NULL,
+    principal_id     TEXT NOT NULL,
+    scopes           TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    issued_at        INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    revoked_at       INTEGER,
+    audience         TEXT,
+    parent_grant_id  TEXT,
+    parent_agent_did TEXT,
+    delegation_depth INTEGER NOT NULL DEFAULT 0,
+    source_jti       TEXT
+);
+CREATE INDEX grants_developer ON grants (developer_id, issued_at);
+CREATE INDEX grants_parent ON grants (parent_grant_id);
+CREATE INDEX grants_source_jti ON grants (source_jti);
+CREATE INDEX grants_agent ON grants (agent_id);
+CREATE INDEX grants_principal ON grants (developer_id, principal_id);
+
+CREATE TABLE grant_tokens (
+    jti           TEXT PRIMARY KEY,
+    grant_id      TEXT NOT NULL,
+    developer_id  TEXT NOT NULL,
+    kid           TEXT NOT NULL,
+    is_revoked    INTEGER NOT NULL DEFAULT 0,
+    revoked_at    INTEGER,
+    issued_at     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+);
+CREATE INDEX grant_tokens_grant ON grant_tokens (grant_id);
+
+CREATE TABLE refresh_tokens (
+    id          TEXT PRIMARY KEY,
+    grant_id    TEXT NOT NULL,
+    is_used     INTEGER NOT NULL DEFAULT 0,
+    expires_at  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+
+CREATE TABLE refresh_idempotency (
+    developer_id   TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    refresh_token  TEXT NOT NULL,
+    response       TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (developer_id, key)
+);
+
+CREATE TABLE audit_entries (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT NOT NULL UNIQUE,
+    developer_id  TEXT NOT NULL,
+    agent_id      TEXT NOT NULL,
+    agent_did     TEXT NOT NULL,
+    grant_id      TEXT NOT NULL,
+    principal_id  TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    metadata      TEXT NOT NULL,
+    hash          TEXT NOT NULL,
+    prev_hash     TEXT,
+    timestamp     TEXT NOT NULL,
+    status        TEXT NOT NULL
+);
+CREATE INDEX audit_developer ON audit_entries (developer_id, seq);
+
+CREATE TABLE signing_keys (
+    kid         TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    retired_at  INTEGER,
+    max_exp     INTEGER NOT NULL DEFAULT 0
+);
+
+-- Append-only audit log, enforced below the API too.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+"#,
+)];
+
+/// Highest migration this binary knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
+    migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
+        format!("database schema version {v} is newer than this server supports ({SCHEMA_VERSION}); upgrade grantex-server")
+    })
+}
+
+/// Outer error: SQLite; inner error: the database's (too new) schema version.
+fn migrate_inner(conn: &mut Connection) -> rusqlite::Result<Result<(), i64>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     INTEGER PRIMARY KEY,
+             description TEXT NOT NULL,
+             applied_at  INTEGER NOT NULL
+         )",
+    )?;
+    for (version, description, sql) in MIGRATIONS {
+        // Re-read inside the exclusive transaction: another process (e.g. `keys rotate`) may migrate too.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        let current: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        if current > SCHEMA_VERSION {
+            return Ok(Err(current));
+        }
+        if *version <= current {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![version, description, crate::time::now_ms()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(Ok(()))
+}

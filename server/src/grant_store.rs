@@ -1,0 +1,123 @@
+//! Grant rows, their API shape, and the "is this token active" lookup shared by online verify,
+//! grant verify and delegation.
+
+use crate::error::ApiResult;
+use crate::time::{iso, now_ms, now_secs};
+use grantex::types::Grant;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// One row of `grants`.
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub id: String,
+    pub developer_id: String,
+    pub agent_id: String,
+    pub agent_did: String,
+    pub principal_id: String,
+    pub scopes: Vec<String>,
+    pub status: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub audience: Option<String>,
+    pub parent_grant_id: Option<String>,
+    pub parent_agent_did: Option<String>,
+    pub delegation_depth: u32,
+}
+
+pub const COLUMNS: &str = "id, developer_id, agent_id, agent_did, principal_id, scopes, status, issued_at, expires_at, \
+                           revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth";
+
+pub fn from_row(r: &Row<'_>) -> rusqlite::Result<GrantRow> {
+    let scopes: String = r.get(5)?;
+    Ok(GrantRow {
+        id: r.get(0)?,
+        developer_id: r.get(1)?,
+        agent_id: r.get(2)?,
+        agent_did: r.get(3)?,
+        principal_id: r.get(4)?,
+        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
+        status: r.get(6)?,
+        issued_at: r.get(7)?,
+        expires_at: r.get(8)?,
+        revoked_at: r.get(9)?,
+        audience: r.get(10)?,
+        parent_grant_id: r.get(11)?,
+        parent_agent_did: r.get(12)?,
+        delegation_depth: r.get(13)?,
+    })
+}
+
+impl GrantRow {
+    /// `active`, `revoked`, or `expired` (derived at read time; the table keeps `active`).
+    pub fn effective_status(&self, now_ms: i64) -> &str {
+        if self.status == "active" && self.expires_at <= now_ms {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+
+    pub fn to_api(&self) -> Grant {
+        Grant {
+            grant_id: self.id.clone(),
+            agent_id: self.agent_id.clone(),
+            agent_did: Some(self.agent_did.clone()),
+            principal_id: self.principal_id.clone(),
+            developer_id: self.developer_id.clone(),
+            scopes: self.scopes.clone(),
+            status: self.effective_status(now_ms()).to_string(),
+            issued_at: iso(self.issued_at),
+            expires_at: iso(self.expires_at),
+            revoked_at: self.revoked_at.map(iso),
+            delegation_depth: self.delegation_depth,
+            parent_grant_id: self.parent_grant_id.clone(),
+        }
+    }
+}
+
+pub fn find(conn: &Connection, developer_id: &str, id: &str) -> ApiResult<Option<GrantRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1 AND developer_id = ?2"),
+            params![id, developer_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Server-side standing of a token whose signature and claims already verified.
+#[derive(Debug)]
+pub enum TokenState {
+    Active(GrantRow),
+    Revoked,
+    Expired,
+    NotFound,
+}
+
+/// Looks up `jti` for `developer_id`: revoked token, non-active grant (covers cascades) and
+/// expiry all make it inactive.
+pub fn token_state(conn: &Connection, developer_id: &str, jti: &str, grant_id: &str) -> ApiResult<TokenState> {
+    let row = conn
+        .query_row(
+            "SELECT is_revoked, expires_at, grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
+            params![jti, developer_id],
+            |r| Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+        )
+        .optional()?;
+    let Some((revoked, exp, token_grant)) = row else { return Ok(TokenState::NotFound) };
+    if token_grant != grant_id {
+        return Ok(TokenState::NotFound);
+    }
+    if revoked {
+        return Ok(TokenState::Revoked);
+    }
+    let Some(grant) = find(conn, developer_id, &token_grant)? else { return Ok(TokenState::NotFound) };
+    if grant.status != "active" {
+        return Ok(TokenState::Revoked);
+    }
+    if exp <= now_secs() || grant.expires_at <= now_ms() {
+        return Ok(TokenState::Expired);
+    }
+    Ok(TokenState::Active(grant))
+}

@@ -1,0 +1,222 @@
+//! The RS256 signing keys: generated on first start, persisted as PKCS#8 DER (mode 0600) in
+//! `<data-dir>/keys/<kid>.pk8`, listed with their status in the `signing_keys` table.
+//!
+//! The newest active key signs. `grantex-server keys rotate` adds a new key and retires the others;
+//! a retired key stays in the JWKS (and keeps verifying) until the last token it signed has
+//! expired, which is why every signature records its `exp` as the kid's `max_exp`.
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::fsutil;
+use crate::time;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use grantex::sign::RsaSigner;
+use grantex::types::{Jwk, JwkSet};
+use grantex::{JwksCache, VerifiedGrant, VerifyOptions};
+use rusqlite::{params, Connection};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+struct Published {
+    kid: String,
+    jwk: Jwk,
+    retired: bool,
+    max_exp: i64,
+    /// Raw modulus and exponent, for verifying principal session tokens.
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+/// Signing key plus every key still published.
+pub struct KeyRing {
+    signer: RsaSigner,
+    published: Mutex<Vec<Published>>,
+    verifier: JwksCache,
+    issuer: String,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").field("kid", &self.signer.kid()).finish_non_exhaustive()
+    }
+}
+
+fn key_path(dir: &Path, kid: &str) -> PathBuf {
+    dir.join(format!("{kid}.pk8"))
+}
+
+/// A free kid `grantex-YYYY-MM`, with `-2`, `-3`, ... appended when taken.
+fn next_kid(conn: &Connection, dir: &Path) -> ApiResult<String> {
+    let (y, m) = time::year_month(time::now_ms());
+    let base = format!("grantex-{y:04}-{m:02}");
+    for n in 1..10_000 {
+        let kid = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let taken: bool =
+            conn.query_row("SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)", [&kid], |r| r.get(0))?;
+        if !taken && !key_path(dir, &kid).exists() {
+            return Ok(kid);
+        }
+    }
+    Err(ApiError::internal("no free key id"))
+}
+
+/// Generates a key, stores it, retires every other active key. Returns the new kid.
+/// Used on first start and by `grantex-server keys rotate`.
+pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
+    fsutil::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    db.write_sync(|tx| {
+        let kid = next_kid(tx, dir)?;
+        let signer = RsaSigner::generate(&kid)?;
+        // The file is durable before the row that names it commits.
+        fsutil::write_atomic(&key_path(dir, &kid), &signer.to_pkcs8_der())
+            .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
+        let now = time::now_ms();
+        tx.execute("UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL", [now])?;
+        tx.execute("INSERT INTO signing_keys (kid, created_at, max_exp) VALUES (?1, ?2, 0)", params![kid, now])?;
+        Ok(kid)
+    })
+    .map_err(|e| format!("cannot create signing key: {}", e.message))
+}
+
+fn decode_component(v: &Option<String>) -> Result<Vec<u8>, String> {
+    let s = v.as_deref().ok_or("public JWK lacks n or e")?;
+    URL_SAFE_NO_PAD.decode(s).map_err(|e| format!("public JWK component is not base64url: {e}"))
+}
+
+impl KeyRing {
+    /// Loads all keys from the table and `dir`; creates the first key when there is none.
+    pub fn load(db: &Db, dir: &Path, issuer: &str) -> Result<KeyRing, String> {
+        let rows = || {
+            db.read_sync(|c| {
+                let mut st =
+                    c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, kid")?;
+                let rows = st
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .map_err(|e| e.message)
+        };
+        let mut keys = rows()?;
+        if !keys.iter().any(|k| !k.1) {
+            add_key(db, dir)?;
+            keys = rows()?;
+        }
+        let now = time::now_secs();
+        let mut published = Vec::new();
+        let mut signer = None;
+        for (kid, retired, max_exp) in keys {
+            if retired && max_exp <= now {
+                continue; // every token it signed has expired: no longer published
+            }
+            let der = std::fs::read(key_path(dir, &kid))
+                .map_err(|e| format!("signing key {kid} is listed but {} is unreadable: {e}", key_path(dir, &kid).display()))?;
+            let s = RsaSigner::from_pkcs8_der(&kid, &der).map_err(|e| format!("signing key {kid} is invalid: {e}"))?;
+            let jwk = s.public_jwk();
+            let (n, e) = (decode_component(&jwk.n)?, decode_component(&jwk.e)?);
+            published.push(Published { kid: kid.clone(), jwk, retired, max_exp, n, e });
+            if !retired {
+                signer = Some(s); // rows are oldest first, so the newest active key wins
+            }
+        }
+        let signer = signer.ok_or("no active signing key")?;
+        let set = JwkSet { keys: published.iter().map(|p| p.jwk.clone()).collect() };
+        let json = serde_json::to_string(&set).map_err(|e| e.to_string())?;
+        let verifier = JwksCache::from_json(&json).map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
+        Ok(KeyRing { signer, published: Mutex::new(published), verifier, issuer: issuer.to_string() })
+    }
+
+    pub fn kid(&self) -> &str {
+        self.signer.kid()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The JWKS: active keys, and retired keys whose tokens may still be live. RS256 only.
+    pub fn jwks(&self) -> JwkSet {
+        let now = time::now_secs();
+        let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        JwkSet { keys: published.iter().filter(|p| !p.retired || p.max_exp > now).map(|p| p.jwk.clone()).collect() }
+    }
+
+    /// Signs claims with the active key. CPU-bound (~1 ms): call from the blocking pool.
+    pub fn sign(&self, claims: &serde_json::Value) -> ApiResult<String> {
+        Ok(self.signer.sign_claims(claims)?)
+    }
+
+    /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
+    pub fn record_exp(&self, tx: &Connection, exp: i64) -> ApiResult<()> {
+        tx.execute("UPDATE signing_keys SET max_exp = MAX(max_exp, ?1) WHERE kid = ?2", params![exp, self.kid()])?;
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = published.iter_mut().find(|p| p.kid == self.kid()) {
+            p.max_exp = p.max_exp.max(exp);
+        }
+        Ok(())
+    }
+
+    /// Full offline verification of a grant token against our own keys (strict core verifier).
+    pub fn verify_grant(&self, token: &str) -> grantex::Result<VerifiedGrant> {
+        let opts = VerifyOptions { issuer: Some(self.issuer.clone()), ..Default::default() };
+        self.verifier.verify_cached(token, &opts)
+    }
+
+    /// Verifies an RS256 JWT signed by one of our keys and returns its claims; `None` if the
+    /// signature, algorithm, issuer or expiry is wrong. Used for principal session tokens,
+    /// which are not grant tokens (no agt/scp) and so don't pass the grant verifier.
+    pub fn verify_own_jwt(&self, token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+        use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
+        if token.len() > 16 * 1024 {
+            return None;
+        }
+        let mut parts = token.split('.');
+        let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let header: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+        if header.get("alg")?.as_str()? != "RS256" || header.len() != 2 {
+            return None;
+        }
+        let kid = header.get("kid")?.as_str()?;
+        let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+        {
+            let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+            let key = published.iter().find(|k| k.kid == kid)?;
+            let pk = RsaPublicKeyComponents { n: &key.n, e: &key.e };
+            let signing_input = &token[..h.len() + 1 + p.len()];
+            pk.verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig).ok()?;
+        }
+        let claims: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+        if claims.get("iss")?.as_str()? != self.issuer {
+            return None;
+        }
+        if claims.get("exp")?.as_i64()? <= time::now_secs() {
+            return None;
+        }
+        Some(claims)
+    }
+}
+
+/// The payload of a JWT we already verified, as JSON (for `POST /v1/grants/verify` `claims`).
+pub fn decode_payload(token: &str) -> Option<serde_json::Value> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+/// Lists `(kid, status, max_exp)` for the CLI.
+pub fn list(db: &Db) -> ApiResult<Vec<(String, &'static str, i64)>> {
+    db.read_sync(|c| {
+        let mut st = c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, kid")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, if r.get::<_, bool>(1)? { "retired" } else { "active" }, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })
+}

@@ -1,0 +1,154 @@
+//! `grantex-server` — run the server, or manage its signing keys.
+
+use clap::{Args, Parser, Subcommand};
+use grantex_server::{Config, DEPTH_RANGE};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "grantex-server", version, about = "Self-hostable Grantex authorization server (embedded SQLite)")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Manage the RS256 signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysAction {
+    /// Add a new active signing key; older keys stay published until their tokens expire.
+    Rotate {
+        #[arg(long, default_value = "./.grantex")]
+        data_dir: PathBuf,
+    },
+    /// List signing keys and their status.
+    List {
+        #[arg(long, default_value = "./.grantex")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the database, keys and server.json.
+    #[arg(long, default_value = "./.grantex")]
+    data_dir: PathBuf,
+    /// JWT `iss` (default: the public URL).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Public base URL used in consent and dashboard links (default: http://<bound address>).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Maximum delegation depth, 1..=10.
+    #[arg(long, default_value_t = 3, value_parser = parse_depth)]
+    max_delegation_depth: u32,
+    /// Requests per minute per developer per route.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    rate_limit: u64,
+    /// Requests per minute per developer on POST /v1/authorize.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    authorize_rate_limit: u64,
+}
+
+fn parse_depth(s: &str) -> Result<u32, String> {
+    let n: u32 = s.parse().map_err(|_| format!("{s:?} is not a whole number"))?;
+    if !DEPTH_RANGE.contains(&n) {
+        return Err(format!("the maximum delegation depth must be between 1 and 10 (got {n})"));
+    }
+    Ok(n)
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let cfg = Config {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        issuer: args.issuer,
+        public_url: args.public_url,
+        max_delegation_depth: args.max_delegation_depth,
+        rate_limit: args.rate_limit,
+        authorize_rate_limit: args.authorize_rate_limit,
+        seed_api_key: env_nonempty("GRANTEX_SEED_API_KEY"),
+        seed_sandbox_key: env_nonempty("GRANTEX_SEED_SANDBOX_KEY"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let server = grantex_server::start(cfg.clone()).await?;
+        {
+            let mut out = std::io::stdout().lock();
+            let info = &server.info;
+            let _ = writeln!(out, "grantex-server {} (pid {})", env!("CARGO_PKG_VERSION"), info.pid);
+            let _ = writeln!(out, "base URL:        {}", info.base_url);
+            let _ = writeln!(out, "issuer:          {}", info.issuer);
+            let _ = writeln!(out, "JWKS:            {}", info.jwks_uri);
+            let _ = writeln!(out, "live API key:    {}", info.api_key);
+            let _ = writeln!(out, "sandbox API key: {}", info.sandbox_api_key);
+            let _ = writeln!(out, "data dir:        {}", cfg.data_dir.display());
+            let _ = writeln!(out, "listening on http://{}", server.addr);
+            let _ = out.flush();
+        }
+        wait_for_signal().await;
+        eprintln!("grantex-server: shutting down");
+        server.shutdown().await.map_err(|e| e.to_string())
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Keys { action: KeysAction::Rotate { data_dir } }) => {
+            grantex_server::rotate_signing_key(&data_dir).map(|kid| {
+                println!("added signing key {kid}; restart the server to sign with it (older keys stay published until their tokens expire)");
+            })
+        }
+        Some(Command::Keys { action: KeysAction::List { data_dir } }) => {
+            grantex_server::list_signing_keys(&data_dir).map(|keys| {
+                for (kid, status, max_exp) in keys {
+                    let last = if max_exp > 0 { grantex_server::time::iso_secs(max_exp) } else { "-".into() };
+                    println!("{kid}\t{status}\tlast token expiry {last}");
+                }
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("grantex-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Cross-cutting HTTP behaviour.
+//!
+//! `common` (outermost, every response): `x-request-id`, the security headers of protocol.md
+//! §1.5, and the `{message, code, requestId}` envelope for every error — including the ones axum
+//! produces itself (405, extractor rejections) and the 404 fallback.
+//!
+//! `guard` (matched routes only): authentication by route class and the per-caller, per-route
+//! rate limit with its `X-RateLimit-*` headers (none on the JWKS).
+
+use crate::auth;
+use crate::error::{default_code, ApiError, ErrorBody};
+use crate::ratelimit::Decision;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("x-xss-protection", "0"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+    ("cache-control", "no-store"),
+];
+
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+fn envelope(code: &str, message: &str, request_id: &str) -> Body {
+    let v = serde_json::json!({ "message": message, "code": code, "requestId": request_id });
+    Body::from(v.to_string())
+}
+
+/// Outermost layer: request id, security headers, error envelope.
+pub async fn common(req: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+
+    if let Some(err) = resp.extensions_mut().remove::<ErrorBody>() {
+        *resp.body_mut() = envelope(&err.code, &err.message, &request_id);
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().remove(header::CONTENT_LENGTH);
+    } else if status.is_client_error() || status.is_server_error() {
+        let is_html = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if !is_html {
+            let (mut parts, body) = resp.into_parts();
+            let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+            let text = String::from_utf8_lossy(&text).trim().to_string();
+            let message = match status {
+                StatusCode::NOT_FOUND => format!("Route {method}:{path} not found"),
+                StatusCode::METHOD_NOT_ALLOWED => format!("Method {method} is not allowed on {path}"),
+                StatusCode::PAYLOAD_TOO_LARGE => "Request body exceeds the 1 MiB limit".to_string(),
+                _ if status.is_server_error() => "An unexpected error occurred".to_string(),
+                _ if !text.is_empty() => text,
+                _ => status.canonical_reason().unwrap_or("Request failed").to_string(),
+            };
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            parts.headers.remove(header::CONTENT_LENGTH);
+            resp = Response::from_parts(parts, envelope(default_code(status), &message, &request_id));
+        }
+    }
+
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    for (k, v) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+    }
+    // HTML pages set their own CSP (with a script nonce).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+    }
+    resp
+}
+
+/// 404 for every unknown path, in the envelope.
+pub async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("Route {method}:{} not found", uri.path()))
+}
+
+enum RouteClass {
+    Exempt,
+    Public,
+    Principal,
+    Developer,
+}
+
+fn classify(route: &str) -> RouteClass {
+    match route {
+        "/.well-known/jwks.json" => RouteClass::Exempt,
+        "/health" | "/consent" | "/permissions" | "/v1/signup" => RouteClass::Public,
+        r if r.starts_with("/v1/consent/") => RouteClass::Public,
+        r if r.starts_with("/v1/principal/") => RouteClass::Principal,
+        _ => RouteClass::Developer,
+    }
+}
+
+fn rate_headers(d: &Decision) -> [(HeaderName, HeaderValue); 3] {
+    [
+        (HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(d.limit)),
+        (HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(d.remaining)),
+        (HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(d.reset)),
+    ]
+}
+
+fn with_rate_headers(mut resp: Response, d: &Decision) -> Response {
+    for (k, v) in rate_headers(d) {
+        resp.headers_mut().insert(k, v);
+    }
+    resp
+}
+
+fn too_many(d: &Decision, authorize: bool) -> Response {
+    let (code, prefix) =
+        if authorize { ("RATE_LIMITED", "Rate limit exceeded") } else { ("RATE_LIMIT_EXCEEDED", "Plan rate limit exceeded") };
+    let mut err = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        code,
+        format!("{prefix}, retry in {} seconds", d.reset),
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from(d.reset));
+    for (k, v) in rate_headers(d) {
+        err = err.with_header(k, v);
+    }
+    err.into_response()
+}
+
+/// Route layer: authenticate by route class, then count the request in its bucket.
+pub async fn guard(
+    State(state): State<AppState>,
+    matched: MatchedPath,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let route = matched.as_str().to_string();
+    let is_authorize = route == "/v1/authorize" && req.method() == Method::POST;
+    let limit = if is_authorize { state.settings.authorize_rate_limit } else { state.settings.rate_limit };
+    let route_key = format!("{} {route}", req.method());
+    let ip_bucket = format!("ip:{}|{route_key}", peer.ip());
+
+    let bucket = match classify(&route) {
+        RouteClass::Exempt => return next.run(req).await,
+        RouteClass::Public => ip_bucket,
+        RouteClass::Developer => match auth::authenticate_developer(&state, req.headers()).await {
+            Ok(dev) => {
+                let b = format!("dev:{}|{route_key}", dev.id);
+                req.extensions_mut().insert(dev);
+                b
+            }
+            Err(e) => return reject(&state, &ip_bucket, limit, e, is_authorize),
+        },
+        RouteClass::Principal => match auth::authenticate_principal(&state, req.headers()).await {
+            Ok(p) => {
+                let b = format!("dev:{}|{route_key}", p.developer_id);
+                req.extensions_mut().insert(p);
+                b
+            }
+            Err(e) => return reject(&state, &ip_bucket, limit, e, is_authorize),
+        },
+    };
+    let decision = state.limiter.hit(&bucket, limit);
+    if !decision.allowed {
+        return too_many(&decision, is_authorize);
+    }
+    with_rate_headers(next.run(req).await, &decision)
+}
+
+/// A failed authentication still counts against (and reports) the caller's IP bucket.
+fn reject(state: &AppState, ip_bucket: &str, limit: u64, err: ApiError, is_authorize: bool) -> Response {
+    let d = state.limiter.hit(ip_bucket, limit);
+    if !d.allowed {
+        return too_many(&d, is_authorize);
+    }
+    with_rate_headers(err.into_response(), &d)
+}

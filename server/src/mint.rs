@@ -1,0 +1,85 @@
+//! Issuing grant tokens (protocol.md §3): claims, signature, and the rows that make the token
+//! revocable (`grant_tokens`) and refreshable (`refresh_tokens`).
+
+use crate::error::ApiResult;
+use crate::keys::KeyRing;
+use crate::{ids, time};
+use rusqlite::{params, Connection};
+use serde_json::{json, Value};
+
+/// Refresh tokens live at most 30 days (and never past their grant).
+pub const REFRESH_TTL_MS: i64 = 30 * 86_400_000;
+
+/// Delegation lineage carried by delegated tokens.
+#[derive(Debug, Clone)]
+pub struct Lineage {
+    pub parent_agent_did: String,
+    pub parent_grant_id: String,
+    pub depth: u32,
+}
+
+/// Everything a grant token says.
+#[derive(Debug, Clone)]
+pub struct TokenSpec {
+    pub jti: String,
+    pub grant_id: String,
+    pub developer_id: String,
+    pub principal_id: String,
+    pub agent_did: String,
+    pub scopes: Vec<String>,
+    pub audience: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub lineage: Option<Lineage>,
+}
+
+impl TokenSpec {
+    pub fn claims(&self, issuer: &str) -> Value {
+        let mut c = json!({
+            "iss": issuer,
+            "sub": self.principal_id,
+            "agt": self.agent_did,
+            "dev": self.developer_id,
+            "scp": self.scopes,
+            "grnt": self.grant_id,
+            "jti": self.jti,
+            "iat": self.iat,
+            "exp": self.exp,
+        });
+        if let Some(aud) = &self.audience {
+            c["aud"] = json!(aud);
+        }
+        if let Some(l) = &self.lineage {
+            c["parentAgt"] = json!(l.parent_agent_did);
+            c["parentGrnt"] = json!(l.parent_grant_id);
+            c["delegationDepth"] = json!(l.depth);
+        }
+        c
+    }
+
+    /// Signs the token (CPU work; call from the blocking pool, outside the write lock).
+    pub fn sign(&self, keys: &KeyRing) -> ApiResult<String> {
+        keys.sign(&self.claims(keys.issuer()))
+    }
+
+    /// Records the issued token (and its kid's max `exp`) inside the caller's transaction.
+    pub fn record(&self, tx: &Connection, keys: &KeyRing) -> ApiResult<()> {
+        tx.execute(
+            "INSERT INTO grant_tokens (jti, grant_id, developer_id, kid, is_revoked, issued_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            params![self.jti, self.grant_id, self.developer_id, keys.kid(), self.iat, self.exp],
+        )?;
+        keys.record_exp(tx, self.exp)
+    }
+}
+
+/// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).
+pub fn new_refresh_token(tx: &Connection, grant_id: &str, grant_expires_ms: i64) -> ApiResult<String> {
+    let id = ids::new_id("ref");
+    let now = time::now_ms();
+    tx.execute(
+        "INSERT INTO refresh_tokens (id, grant_id, is_used, expires_at, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
+        params![id, grant_id, (now + REFRESH_TTL_MS).min(grant_expires_ms), now],
+    )?;
+    Ok(id)
+}

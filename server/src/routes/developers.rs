@@ -1,0 +1,132 @@
+//! Developer accounts: `POST /v1/signup`, `GET|PATCH /v1/me`, `POST /v1/keys/rotate` (§2.4).
+
+use crate::auth::{mode_str, Developer};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+use crate::time::{iso, now_ms};
+use crate::{ids, validate};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use grantex::types::{Me, Mode, RotateKeyResponse, SignupParams, SignupResponse};
+use rusqlite::params;
+use serde::Deserialize;
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+pub async fn signup(
+    State(st): State<AppState>,
+    JsonBody(p): JsonBody<SignupParams>,
+) -> ApiResult<(StatusCode, Json<SignupResponse>)> {
+    validate::text("name", &p.name, 200)?;
+    if let Some(e) = &p.email {
+        validate::email(e)?;
+    }
+    let mode = p.mode.unwrap_or(Mode::Live);
+    let api_key = ids::new_api_key(mode);
+    let id = ids::new_id("dev");
+    let now = now_ms();
+    let resp = SignupResponse {
+        developer_id: id.clone(),
+        api_key: api_key.clone(),
+        name: p.name.trim().to_string(),
+        email: p.email.clone(),
+        mode,
+        created_at: iso(now),
+    };
+    let (name, email) = (resp.name.clone(), p.email);
+    st.db
+        .write(move |tx| {
+            let r = tx.execute(
+                "INSERT INTO developers (id, name, email, mode, api_key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, name, email, mode_str(mode), ids::sha256_hex(api_key.as_bytes()), now],
+            );
+            match r {
+                Err(e) if is_unique_violation(&e) => Err(ApiError::conflict("A developer with this email already exists")),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+pub async fn me(Extension(dev): Extension<Developer>) -> Json<Me> {
+    Json(Me {
+        developer_id: dev.id,
+        name: dev.name,
+        email: dev.email,
+        mode: dev.mode,
+        plan: Some("self-hosted".into()),
+        fido_required: false,
+        fido_rp_name: dev.fido_rp_name,
+        created_at: iso(dev.created_at),
+    })
+}
+
+/// `PATCH /v1/me` body. WebAuthn is not implemented here, so `fidoRequired` may only be false.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateMe {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    fido_required: Option<bool>,
+    #[serde(default)]
+    fido_rp_name: Option<String>,
+}
+
+pub async fn update_me(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(p): JsonBody<UpdateMe>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if p.name.is_none() && p.fido_required.is_none() && p.fido_rp_name.is_none() {
+        return Err(ApiError::bad_request("Provide at least one of name, fidoRequired, fidoRpName"));
+    }
+    if let Some(n) = &p.name {
+        validate::text("name", n, 200)?;
+    }
+    if let Some(n) = &p.fido_rp_name {
+        validate::text("fidoRpName", n, 100)?;
+    }
+    if p.fido_required == Some(true) {
+        return Err(ApiError::bad_request("fidoRequired=true is not supported: this server has no WebAuthn support"));
+    }
+    st.db
+        .write(move |tx| {
+            if let Some(n) = p.name {
+                tx.execute("UPDATE developers SET name = ?1 WHERE id = ?2", params![n.trim(), dev.id])?;
+            }
+            if let Some(n) = p.fido_rp_name {
+                tx.execute("UPDATE developers SET fido_rp_name = ?1 WHERE id = ?2", params![n, dev.id])?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Json(serde_json::json!({ "updated": true })))
+}
+
+/// Issues a new API key; the old one stops working when this commits.
+pub async fn rotate_key(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+) -> ApiResult<Json<RotateKeyResponse>> {
+    let api_key = ids::new_api_key(dev.mode);
+    let hash = ids::sha256_hex(api_key.as_bytes());
+    let dev_id = dev.id.clone();
+    st.db
+        .write(move |tx| {
+            tx.execute("UPDATE developers SET api_key_hash = ?1 WHERE id = ?2", params![hash, dev_id])?;
+            Ok(())
+        })
+        .await?;
+    let (settings, key) = (st.settings.clone(), api_key.clone());
+    tokio::task::spawn_blocking(move || settings.bootstrap.key_rotated(&dev.id, &key))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(Json(RotateKeyResponse { api_key, rotated_at: iso(now_ms()) }))
+}

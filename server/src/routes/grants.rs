@@ -1,0 +1,232 @@
+//! Grants (§2.12), delegation (§2.13) and `POST /v1/grants/verify` (§2.10).
+
+use crate::auth::Developer;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, JsonBody, QueryMap};
+use crate::grant_store::{self, GrantRow, TokenState};
+use crate::keys;
+use crate::mint::{self, Lineage, TokenSpec};
+use crate::routes::agents;
+use crate::routes::tokens::{check, insert_grant, CheckFailure, TokenBody};
+use crate::state::AppState;
+use crate::time::{self, iso_secs, now_ms, now_secs};
+use crate::{ids, revocation, validate};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use grantex::types::{DelegateParams, DelegateResponse, Grant, GrantList, GrantVerifyResponse};
+use rusqlite::types::Value as SqlValue;
+
+/// `LIMIT/OFFSET` from optional `page` / `pageSize` (no pagination when `pageSize` is absent).
+pub fn pagination(q: &QueryMap) -> ApiResult<String> {
+    let page = q.positive("page", 1_000_000)?.unwrap_or(1);
+    Ok(match q.positive("pageSize", 1000)? {
+        Some(size) => format!(" LIMIT {size} OFFSET {}", (u64::from(page) - 1) * u64::from(size)),
+        None => String::new(),
+    })
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    q: QueryMap,
+) -> ApiResult<Json<GrantList>> {
+    let mut sql = format!("SELECT {} FROM grants WHERE developer_id = ?", grant_store::COLUMNS);
+    let mut args: Vec<SqlValue> = vec![dev.id.clone().into()];
+    if let Some(a) = q.get("agentId") {
+        sql.push_str(" AND agent_id = ?");
+        args.push(a.to_string().into());
+    }
+    if let Some(p) = q.get("principalId") {
+        sql.push_str(" AND principal_id = ?");
+        args.push(p.to_string().into());
+    }
+    let now = now_ms();
+    match q.get("status") {
+        None => {}
+        Some("active") => {
+            sql.push_str(" AND status = 'active' AND expires_at > ?");
+            args.push(now.into());
+        }
+        Some("expired") => {
+            sql.push_str(" AND status = 'active' AND expires_at <= ?");
+            args.push(now.into());
+        }
+        Some("revoked") => sql.push_str(" AND status = 'revoked'"),
+        Some(_) => return Err(ApiError::bad_request("status must be one of active, revoked, expired")),
+    }
+    sql.push_str(" ORDER BY issued_at DESC, id DESC");
+    sql.push_str(&pagination(&q)?);
+    let grants = st
+        .db
+        .read(move |c| {
+            let mut s = c.prepare(&sql)?;
+            let rows = s
+                .query_map(rusqlite::params_from_iter(args), grant_store::from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows.iter().map(GrantRow::to_api).collect())
+        })
+        .await?;
+    Ok(Json(GrantList { grants }))
+}
+
+pub async fn get(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Grant>> {
+    path_id(&id)?;
+    st.db
+        .read(move |c| grant_store::find(c, &dev.id, &id))
+        .await?
+        .map(|g| Json(g.to_api()))
+        .ok_or_else(|| ApiError::not_found("Grant not found"))
+}
+
+/// Revokes the grant and every descendant in one transaction.
+pub async fn revoke(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    path_id(&id)?;
+    st.db
+        .write(move |tx| {
+            if revocation::revoke_grant(tx, &dev.id, &id, now_ms())? {
+                Ok(StatusCode::NO_CONTENT)
+            } else {
+                Err(ApiError::not_found("Grant not found or already revoked"))
+            }
+        })
+        .await
+}
+
+pub async fn delegate(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(p): JsonBody<DelegateParams>,
+) -> ApiResult<(StatusCode, Json<DelegateResponse>)> {
+    validate::text("parentGrantToken", &p.parent_grant_token, 16 * 1024)?;
+    validate::text("subAgentId", &p.sub_agent_id, 256)?;
+    validate::scopes("scopes", &p.scopes, true)?;
+    let lifetime = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
+    let (keys, max_depth) = (st.keys.clone(), st.settings.max_delegation_depth);
+    let resp = st
+        .db
+        .run(move |db| {
+            let (parent, parent_grant) = match check(db, &keys, &dev.id, &p.parent_grant_token)? {
+                Err(CheckFailure::Invalid) => return Err(ApiError::bad_request("Invalid parent grant token")),
+                Err(CheckFailure::WrongDeveloper) => {
+                    return Err(ApiError::forbidden("FORBIDDEN", "The parent grant token belongs to another developer"))
+                }
+                Ok((_, TokenState::Revoked)) => return Err(ApiError::bad_request("Parent grant has been revoked")),
+                Ok((_, TokenState::Expired)) => return Err(ApiError::bad_request("Parent grant has expired")),
+                Ok((_, TokenState::NotFound)) => return Err(ApiError::bad_request("Parent grant not found")),
+                Ok((v, TokenState::Active(g))) => (v, g),
+            };
+            let depth = parent.delegation_depth + 1;
+            if depth > max_depth {
+                return Err(ApiError::forbidden(
+                    "DELEGATION_DEPTH_EXCEEDED",
+                    format!("Delegation depth {depth} exceeds the maximum of {max_depth}"),
+                ));
+            }
+            let extra: Vec<&str> =
+                p.scopes.iter().filter(|s| !parent.scopes.contains(s)).map(String::as_str).collect();
+            if !extra.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "Requested scopes are not a subset of the parent grant's scopes: {}",
+                    extra.join(", ")
+                )));
+            }
+            let sub = db
+                .read_sync(|c| agents::find_active(c, &dev.id, &p.sub_agent_id))?
+                .ok_or_else(|| ApiError::not_found("Sub-agent not found"))?;
+            let now = now_secs();
+            let exp = (now + lifetime).min(parent.expires_at);
+            let child = GrantRow {
+                id: ids::new_id("grnt"),
+                developer_id: dev.id.clone(),
+                agent_id: sub.agent_id.clone(),
+                agent_did: sub.did.clone(),
+                principal_id: parent.principal_id.clone(),
+                scopes: p.scopes.clone(),
+                status: "active".into(),
+                issued_at: now_ms(),
+                expires_at: exp * 1000,
+                revoked_at: None,
+                audience: None,
+                parent_grant_id: Some(parent_grant.id.clone()),
+                parent_agent_did: Some(parent.agent_did.clone()),
+                delegation_depth: depth,
+            };
+            let spec = TokenSpec {
+                jti: ids::new_id("tok"),
+                grant_id: child.id.clone(),
+                developer_id: dev.id.clone(),
+                principal_id: child.principal_id.clone(),
+                agent_did: child.agent_did.clone(),
+                scopes: child.scopes.clone(),
+                audience: None,
+                iat: now,
+                exp,
+                lineage: Some(Lineage {
+                    parent_agent_did: parent.agent_did.clone(),
+                    parent_grant_id: parent_grant.id.clone(),
+                    depth,
+                }),
+            };
+            let token = spec.sign(&keys)?;
+            let refresh = db.write_sync(|tx| {
+                // Serialised with revocation by the single writer: a parent revoked meanwhile refuses here.
+                if !matches!(
+                    grant_store::token_state(tx, &dev.id, &parent.token_id, &parent.grant_id)?,
+                    TokenState::Active(_)
+                ) {
+                    return Err(ApiError::bad_request("Parent grant is no longer active"));
+                }
+                if agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
+                    return Err(ApiError::not_found("Sub-agent not found"));
+                }
+                insert_grant(tx, &child, Some(&parent.token_id))?;
+                spec.record(tx, &keys)?;
+                mint::new_refresh_token(tx, &child.id, child.expires_at)
+            })?;
+            Ok(DelegateResponse {
+                grant_token: token,
+                expires_at: iso_secs(exp),
+                scopes: child.scopes,
+                grant_id: child.id,
+                refresh_token: Some(refresh),
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+/// 400 for a token that fails signature/claims; else 200 `{active, reason?, claims?}`.
+pub async fn verify(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(b): JsonBody<TokenBody>,
+) -> ApiResult<Json<GrantVerifyResponse>> {
+    if b.token.is_empty() {
+        return Err(ApiError::bad_request("token is required"));
+    }
+    let k = st.keys.clone();
+    st.db
+        .run(move |db| {
+            let inactive = |reason: &str| GrantVerifyResponse { active: false, reason: Some(reason.into()), claims: None };
+            Ok(Json(match check(db, &k, &dev.id, &b.token)? {
+                Err(CheckFailure::Invalid) => return Err(ApiError::bad_request("Invalid grant token")),
+                Err(CheckFailure::WrongDeveloper) => inactive("wrong_developer"),
+                Ok((_, TokenState::Revoked)) => inactive("revoked"),
+                Ok((_, TokenState::Expired)) => inactive("expired"),
+                Ok((_, TokenState::NotFound)) => inactive("not_found"),
+                Ok((_, TokenState::Active(_))) => {
+                    GrantVerifyResponse { active: true, reason: None, claims: keys::decode_payload(&b.token) }
+                }
+            }))
+        })
+        .await
+}

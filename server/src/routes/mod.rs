@@ -1,0 +1,61 @@
+//! The route table.
+
+pub mod agents;
+pub mod audit;
+pub mod authorize;
+pub mod consent;
+pub mod developers;
+pub mod grants;
+pub mod health;
+pub mod principal;
+pub mod tokens;
+
+use crate::extract::BODY_LIMIT;
+use crate::middleware;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Every endpoint, the auth/rate-limit guard on matched routes, and the outer common layer.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/.well-known/jwks.json", get(health::jwks))
+        .route("/consent", get(consent::page))
+        .route("/permissions", get(principal::permissions_page))
+        .route("/v1/signup", post(developers::signup))
+        .route("/v1/me", get(developers::me).patch(developers::update_me))
+        .route("/v1/keys/rotate", post(developers::rotate_key))
+        .route("/v1/agents", post(agents::create).get(agents::list))
+        .route("/v1/agents/{id}", get(agents::get).patch(agents::update).delete(agents::delete))
+        .route("/v1/authorize", post(authorize::authorize))
+        .route("/v1/authorize/{id}/approve", post(authorize::sandbox_approve))
+        .route("/v1/authorize/{id}/deny", post(authorize::sandbox_deny))
+        .route("/v1/consent/{id}", get(consent::get))
+        .route("/v1/consent/{id}/approve", post(consent::approve))
+        .route("/v1/consent/{id}/deny", post(consent::deny))
+        .route("/v1/token", post(tokens::exchange))
+        .route("/v1/token/refresh", post(tokens::refresh))
+        .route("/v1/tokens/verify", post(tokens::verify))
+        .route("/v1/tokens/revoke", post(tokens::revoke))
+        .route("/v1/grants", get(grants::list))
+        .route("/v1/grants/delegate", post(grants::delegate))
+        .route("/v1/grants/verify", post(grants::verify))
+        .route("/v1/grants/{id}", get(grants::get).delete(grants::revoke))
+        .route("/v1/audit/log", post(audit::log))
+        .route("/v1/audit/entries", get(audit::list))
+        .route(
+            "/v1/audit/{id}",
+            get(audit::get).put(audit::immutable).patch(audit::immutable).delete(audit::immutable),
+        )
+        .route("/v1/principal-sessions", post(principal::create_session))
+        .route("/v1/principal/grants", get(principal::grants))
+        .route("/v1/principal/grants/{id}", axum::routing::delete(principal::revoke))
+        .route("/v1/principal/audit", get(principal::audit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .fallback(middleware::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(middleware::common))
+        .with_state(state)
+}

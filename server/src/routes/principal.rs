@@ -1,0 +1,151 @@
+//! Principal (end-user) sessions (§2.15): a developer mints a short-lived RS256 session token;
+//! the end user reads and revokes their own grants with it on `/permissions`.
+
+use crate::auth::{Developer, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, JsonBody};
+use crate::grant_store;
+use crate::pages;
+use crate::routes::audit;
+use crate::state::AppState;
+use crate::time::{self, iso, iso_secs, now_ms, now_secs};
+use crate::{ids, revocation, validate};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Json};
+use grantex::types::{PrincipalSession, PrincipalSessionParams};
+use rusqlite::params;
+use serde_json::{json, Value};
+
+/// The `purpose` claim that marks a principal session token.
+pub const SESSION_PURPOSE: &str = "principal_dashboard";
+const MAX_SESSION_SECS: i64 = 24 * 3600;
+
+pub async fn create_session(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(p): JsonBody<PrincipalSessionParams>,
+) -> ApiResult<(StatusCode, Json<PrincipalSession>)> {
+    validate::text("principalId", &p.principal_id, 256)?;
+    let secs = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
+    let secs = secs.min(MAX_SESSION_SECS);
+    let keys = st.keys.clone();
+    let public_url = st.settings.public_url.clone();
+    let session = st
+        .db
+        .run(move |db| {
+            let has_grant: bool = db.read_sync(|c| {
+                Ok(c.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM grants WHERE developer_id = ?1 AND principal_id = ?2
+                                   AND status = 'active' AND expires_at > ?3)",
+                    params![dev.id, p.principal_id, now_ms()],
+                    |r| r.get(0),
+                )?)
+            })?;
+            if !has_grant {
+                return Err(ApiError::not_found("No active grants for this principal"));
+            }
+            let (iat, exp) = (now_secs(), now_secs() + secs);
+            let claims = json!({
+                "iss": keys.issuer(), "sub": p.principal_id, "dev": dev.id,
+                "purpose": SESSION_PURPOSE, "jti": ids::new_id("psess"), "iat": iat, "exp": exp,
+            });
+            let token = keys.sign(&claims)?;
+            db.write_sync(|tx| keys.record_exp(tx, exp))?;
+            Ok(PrincipalSession {
+                dashboard_url: format!("{public_url}/permissions#session={token}"),
+                session_token: token,
+                expires_at: iso_secs(exp),
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+/// The principal's active grants with agent details.
+pub async fn grants(State(st): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+    let principal_id = p.principal_id.clone();
+    let grants = st
+        .db
+        .read(move |c| {
+            let mut s = c.prepare(
+                "SELECT g.id, g.agent_id, a.name, a.description, g.agent_did, g.scopes, g.issued_at, g.expires_at,
+                        g.delegation_depth
+                 FROM grants g LEFT JOIN agents a ON a.id = g.agent_id
+                 WHERE g.developer_id = ?1 AND g.principal_id = ?2 AND g.status = 'active' AND g.expires_at > ?3
+                 ORDER BY g.issued_at DESC, g.id DESC",
+            )?;
+            let rows = s
+                .query_map(params![p.developer_id, p.principal_id, now_ms()], |r| {
+                    let scopes: String = r.get(5)?;
+                    Ok(json!({
+                        "grantId": r.get::<_, String>(0)?,
+                        "agentId": r.get::<_, String>(1)?,
+                        "agentName": r.get::<_, Option<String>>(2)?,
+                        "agentDescription": r.get::<_, Option<String>>(3)?,
+                        "agentDid": r.get::<_, String>(4)?,
+                        "scopes": serde_json::from_str::<Value>(&scopes).unwrap_or(Value::Null),
+                        "scopeDescriptions": serde_json::from_str::<Vec<String>>(&scopes)
+                            .unwrap_or_default().iter().map(|s| crate::scopes::describe(s)).collect::<Vec<_>>(),
+                        "status": "active",
+                        "issuedAt": iso(r.get(6)?),
+                        "expiresAt": iso(r.get(7)?),
+                        "delegationDepth": r.get::<_, i64>(8)?,
+                    }))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
+    Ok(Json(json!({ "grants": grants, "principalId": principal_id })))
+}
+
+/// The principal's newest 100 audit entries (without the chain hashes).
+pub async fn audit(State(st): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+    let entries = st
+        .db
+        .read(move |c| {
+            let mut s = c.prepare(&format!(
+                "SELECT {} FROM audit_entries WHERE developer_id = ?1 AND principal_id = ?2 ORDER BY seq DESC LIMIT 100",
+                audit::COLUMNS
+            ))?;
+            let rows = s
+                .query_map(params![p.developer_id, p.principal_id], audit::from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "entryId": e.entry_id, "agentId": e.agent_id, "agentDid": e.agent_did, "grantId": e.grant_id,
+                        "action": e.action, "metadata": e.metadata, "timestamp": e.timestamp, "status": e.status,
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(Json(json!({ "entries": entries })))
+}
+
+/// The principal revokes one of their active grants (cascades to descendants).
+pub async fn revoke(
+    State(st): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    path_id(&id)?;
+    st.db
+        .write(move |tx| {
+            let g = grant_store::find(tx, &p.developer_id, &id)?
+                .filter(|g| g.principal_id == p.principal_id && g.status == "active")
+                .ok_or_else(|| ApiError::not_found("Grant not found or already revoked"))?;
+            revocation::revoke_grant(tx, &p.developer_id, &g.id, now_ms())?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+/// `GET /permissions`: the end-user page; the session arrives in the URL fragment.
+pub async fn permissions_page() -> Response {
+    pages::permissions::render()
+}

@@ -1,0 +1,351 @@
+//! Token endpoints: exchange (§2.8), refresh (§2.9), online verify (§2.10), revoke by jti (§2.11).
+//!
+//! Issuing runs in three steps on the blocking pool: validate on a reader, sign (no lock held),
+//! then one write transaction whose conditional UPDATE (`status = 'approved'`, `is_used = 0`)
+//! makes codes and refresh tokens single-use even under races.
+
+use crate::auth::Developer;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use crate::grant_store::{self, TokenState};
+use crate::mint::{self, Lineage, TokenSpec};
+use crate::routes::{agents, authorize};
+use crate::state::AppState;
+use crate::time::{iso_secs, now_ms, now_secs};
+use crate::{ids, revocation, validate};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use grantex::types::{ExchangeTokenParams, ExchangeTokenResponse, RefreshTokenParams, VerifyTokenResponse};
+use rusqlite::{params, OptionalExtension};
+use serde::Deserialize;
+
+type Created<T> = (StatusCode, Json<T>);
+
+/// Inserts a new root or delegated grant row.
+pub fn insert_grant(tx: &rusqlite::Connection, g: &grant_store::GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO grants ({}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            grant_store::COLUMNS
+        ),
+        params![
+            g.id, g.developer_id, g.agent_id, g.agent_did, g.principal_id, serde_json::to_string(&g.scopes)?,
+            g.status, g.issued_at, g.expires_at, g.revoked_at, g.audience, g.parent_grant_id, g.parent_agent_did,
+            g.delegation_depth, source_jti
+        ],
+    )?;
+    Ok(())
+}
+
+pub async fn exchange(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(p): JsonBody<ExchangeTokenParams>,
+) -> ApiResult<Created<ExchangeTokenResponse>> {
+    validate::text("code", &p.code, 512)?;
+    validate::text("agentId", &p.agent_id, 256)?;
+    if let Some(v) = &p.code_verifier {
+        validate::code_verifier(v)?;
+    }
+    let keys = st.keys.clone();
+    let resp = st
+        .db
+        .run(move |db| {
+            let invalid = || ApiError::bad_request("Invalid code");
+            let (req, agent) = db.read_sync(|c| {
+                let req = c
+                    .query_row(
+                        &format!(
+                            "SELECT {} FROM auth_requests WHERE code = ?1 AND developer_id = ?2 AND agent_id = ?3",
+                            authorize::COLUMNS
+                        ),
+                        params![p.code, dev.id, p.agent_id],
+                        authorize::from_row,
+                    )
+                    .optional()?
+                    .ok_or_else(invalid)?;
+                let agent = agents::find_active(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
+                Ok((req, agent))
+            })?;
+            if req.status != "approved" {
+                return Err(ApiError::bad_request("Auth request not approved"));
+            }
+            if req.expires_at <= now_ms() {
+                return Err(ApiError::bad_request("Authorization code has expired"));
+            }
+            if let Some(challenge) = &req.code_challenge {
+                let verifier =
+                    p.code_verifier.as_deref().ok_or_else(|| ApiError::bad_request("codeVerifier is required for PKCE"))?;
+                if !ids::ct_eq(ids::pkce_s256(verifier).as_bytes(), challenge.as_bytes()) {
+                    return Err(ApiError::bad_request("Invalid codeVerifier"));
+                }
+            }
+            let now = now_secs();
+            let exp = now + req.expires_in_secs;
+            let grant = grant_store::GrantRow {
+                id: ids::new_id("grnt"),
+                developer_id: dev.id.clone(),
+                agent_id: agent.agent_id.clone(),
+                agent_did: agent.did.clone(),
+                principal_id: req.principal_id.clone(),
+                scopes: req.scopes.clone(),
+                status: "active".into(),
+                issued_at: now_ms(),
+                expires_at: exp * 1000,
+                revoked_at: None,
+                audience: req.audience.clone(),
+                parent_grant_id: None,
+                parent_agent_did: None,
+                delegation_depth: 0,
+            };
+            let spec = TokenSpec {
+                jti: ids::new_id("tok"),
+                grant_id: grant.id.clone(),
+                developer_id: dev.id.clone(),
+                principal_id: grant.principal_id.clone(),
+                agent_did: grant.agent_did.clone(),
+                scopes: grant.scopes.clone(),
+                audience: grant.audience.clone(),
+                iat: now,
+                exp,
+                lineage: None,
+            };
+            let token = spec.sign(&keys)?;
+            let refresh = db.write_sync(|tx| {
+                let n = tx.execute(
+                    "UPDATE auth_requests SET status = 'consumed' WHERE id = ?1 AND status = 'approved' AND code = ?2",
+                    params![req.id, p.code],
+                )?;
+                if n == 0 {
+                    return Err(ApiError::bad_request("Auth request not approved"));
+                }
+                if agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
+                    return Err(invalid());
+                }
+                insert_grant(tx, &grant, None)?;
+                spec.record(tx, &keys)?;
+                mint::new_refresh_token(tx, &grant.id, grant.expires_at)
+            })?;
+            Ok(ExchangeTokenResponse {
+                grant_token: token,
+                expires_at: iso_secs(exp),
+                scopes: grant.scopes,
+                refresh_token: refresh,
+                grant_id: grant.id,
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let s = v.to_str().ok().filter(|s| !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b)));
+    s.map(|s| Some(s.to_string()))
+        .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1-255 printable ASCII characters"))
+}
+
+/// A stored answer for a retried refresh with the same Idempotency-Key and refresh token.
+fn replay(
+    c: &rusqlite::Connection,
+    dev: &str,
+    key: Option<&str>,
+    refresh_token: &str,
+) -> ApiResult<Option<ExchangeTokenResponse>> {
+    let Some(key) = key else { return Ok(None) };
+    let row: Option<(String, String)> = c
+        .query_row(
+            "SELECT refresh_token, response FROM refresh_idempotency WHERE developer_id = ?1 AND key = ?2",
+            params![dev, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((rt, _)) if rt != refresh_token => {
+            Err(ApiError::bad_request("Idempotency-Key was already used with a different refresh token"))
+        }
+        Some((_, resp)) => Ok(Some(serde_json::from_str(&resp)?)),
+    }
+}
+
+pub async fn refresh(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    headers: HeaderMap,
+    JsonBody(p): JsonBody<RefreshTokenParams>,
+) -> ApiResult<Created<ExchangeTokenResponse>> {
+    validate::text("refreshToken", &p.refresh_token, 512)?;
+    validate::text("agentId", &p.agent_id, 256)?;
+    let idem = idempotency_key(&headers)?;
+    let keys = st.keys.clone();
+    let resp = st
+        .db
+        .run(move |db| {
+            let invalid = || ApiError::bad_request("Invalid refresh token");
+            let (used, rt_exp, grant) = {
+                let stored = db.read_sync(|c| replay(c, &dev.id, idem.as_deref(), &p.refresh_token))?;
+                if let Some(resp) = stored {
+                    return Ok(resp);
+                }
+                db.read_sync(|c| {
+                    let (grant_id, used, rt_exp): (String, bool, i64) = c
+                        .query_row(
+                            "SELECT grant_id, is_used, expires_at FROM refresh_tokens WHERE id = ?1",
+                            [&p.refresh_token],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
+                        .optional()?
+                        .ok_or_else(invalid)?;
+                    let grant = grant_store::find(c, &dev.id, &grant_id)?.ok_or_else(invalid)?;
+                    agents::find_active(c, &dev.id, &grant.agent_id)?.ok_or_else(invalid)?;
+                    Ok((used, rt_exp, grant))
+                })?
+            };
+            if grant.agent_id != p.agent_id {
+                return Err(ApiError::bad_request("Agent mismatch"));
+            }
+            if used {
+                return Err(ApiError::bad_request("Refresh token already used"));
+            }
+            if rt_exp <= now_ms() {
+                return Err(ApiError::bad_request("Refresh token has expired"));
+            }
+            if grant.status != "active" {
+                return Err(ApiError::bad_request("Grant has been revoked"));
+            }
+            if grant.expires_at <= now_ms() {
+                return Err(ApiError::bad_request("Grant has expired"));
+            }
+            let spec = TokenSpec {
+                jti: ids::new_id("tok"),
+                grant_id: grant.id.clone(),
+                developer_id: dev.id.clone(),
+                principal_id: grant.principal_id.clone(),
+                agent_did: grant.agent_did.clone(),
+                scopes: grant.scopes.clone(),
+                audience: grant.audience.clone(),
+                iat: now_secs(),
+                exp: grant.expires_at / 1000,
+                lineage: match (&grant.parent_agent_did, &grant.parent_grant_id) {
+                    (Some(a), Some(g)) if grant.delegation_depth > 0 => Some(Lineage {
+                        parent_agent_did: a.clone(),
+                        parent_grant_id: g.clone(),
+                        depth: grant.delegation_depth,
+                    }),
+                    _ => None,
+                },
+            };
+            let token = spec.sign(&keys)?;
+            db.write_sync(|tx| {
+                let n = tx.execute("UPDATE refresh_tokens SET is_used = 1 WHERE id = ?1 AND is_used = 0", [&p.refresh_token])?;
+                if n == 0 {
+                    return match replay(tx, &dev.id, idem.as_deref(), &p.refresh_token)? {
+                        Some(resp) => Ok(resp),
+                        None => Err(ApiError::bad_request("Refresh token already used")),
+                    };
+                }
+                let status: String = tx.query_row("SELECT status FROM grants WHERE id = ?1", [&grant.id], |r| r.get(0))?;
+                if status != "active" {
+                    return Err(ApiError::bad_request("Grant has been revoked"));
+                }
+                spec.record(tx, &keys)?;
+                let resp = ExchangeTokenResponse {
+                    grant_token: token,
+                    expires_at: iso_secs(spec.exp),
+                    scopes: grant.scopes.clone(),
+                    refresh_token: mint::new_refresh_token(tx, &grant.id, grant.expires_at)?,
+                    grant_id: grant.id.clone(),
+                };
+                if let Some(key) = &idem {
+                    tx.execute(
+                        "INSERT INTO refresh_idempotency (developer_id, key, refresh_token, response, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![dev.id, key, p.refresh_token, serde_json::to_string(&resp)?, now_ms()],
+                    )?;
+                }
+                Ok(resp)
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(resp)))
+}
+
+/// `{ "token": "<JWT>" }`, shared by both verify routes.
+#[derive(Debug, Deserialize)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+/// Checks a token the way every "is it active" decision does: strict signature/claims
+/// verification, same developer, then the database (revoked jti, non-active grant, expiry).
+pub fn check(
+    db: &crate::db::Db,
+    keys: &crate::keys::KeyRing,
+    developer_id: &str,
+    token: &str,
+) -> ApiResult<Result<(grantex::VerifiedGrant, TokenState), CheckFailure>> {
+    let Ok(v) = keys.verify_grant(token) else { return Ok(Err(CheckFailure::Invalid)) };
+    if v.developer_id != developer_id {
+        return Ok(Err(CheckFailure::WrongDeveloper));
+    }
+    let state = db.read_sync(|c| grant_store::token_state(c, developer_id, &v.token_id, &v.grant_id))?;
+    Ok(Ok((v, state)))
+}
+
+/// Why [`check`] refused before looking at the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFailure {
+    Invalid,
+    WrongDeveloper,
+}
+
+pub async fn verify(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(b): JsonBody<TokenBody>,
+) -> ApiResult<Json<VerifyTokenResponse>> {
+    if b.token.is_empty() {
+        return Err(ApiError::bad_request("token is required"));
+    }
+    let keys = st.keys.clone();
+    st.db
+        .run(move |db| {
+            Ok(Json(match check(db, &keys, &dev.id, &b.token)? {
+                Ok((v, TokenState::Active(_))) => VerifyTokenResponse {
+                    valid: true,
+                    grant_id: Some(v.grant_id),
+                    scopes: Some(v.scopes),
+                    principal: Some(v.principal_id),
+                    agent: Some(v.agent_did),
+                    expires_at: Some(iso_secs(v.expires_at)),
+                },
+                _ => VerifyTokenResponse { valid: false, ..Default::default() },
+            }))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeBody {
+    jti: String,
+}
+
+/// Blocklists one token; grants delegated from it (any depth) are revoked with it.
+pub async fn revoke(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    JsonBody(b): JsonBody<RevokeBody>,
+) -> ApiResult<StatusCode> {
+    validate::text("jti", &b.jti, 512)?;
+    st.db
+        .write(move |tx| {
+            if revocation::revoke_token(tx, &dev.id, &b.jti, now_ms())? {
+                Ok(StatusCode::NO_CONTENT)
+            } else {
+                Err(ApiError::not_found("Token not found or already revoked"))
+            }
+        })
+        .await
+}

@@ -1,0 +1,203 @@
+//! Start-up: data dir, lock, database, keys, bootstrap developers, bind, `server.json`, serve.
+
+use crate::bootstrap::{Bootstrap, ServerInfo};
+use crate::db::Db;
+use crate::keys::KeyRing;
+use crate::ratelimit::RateLimiter;
+use crate::state::{AppState, Settings};
+use crate::{fsutil, routes};
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Server configuration (the CLI flags of `grantex-server`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub issuer: Option<String>,
+    pub public_url: Option<String>,
+    pub max_delegation_depth: u32,
+    pub rate_limit: u64,
+    pub authorize_rate_limit: u64,
+    /// Literal API key for the bootstrap live developer (env `GRANTEX_SEED_API_KEY`).
+    pub seed_api_key: Option<String>,
+    /// Literal API key for the bootstrap sandbox developer (env `GRANTEX_SEED_SANDBOX_KEY`).
+    pub seed_sandbox_key: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./.grantex"),
+            issuer: None,
+            public_url: None,
+            max_delegation_depth: 3,
+            rate_limit: 600,
+            authorize_rate_limit: 60,
+            seed_api_key: None,
+            seed_sandbox_key: None,
+        }
+    }
+}
+
+/// Valid range of `--max-delegation-depth`.
+pub const DEPTH_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+
+/// A server accepting connections; stop it with [`RunningServer::shutdown`].
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub info: ServerInfo,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    state: AppState,
+    _lock: File,
+}
+
+impl RunningServer {
+    pub fn base_url(&self) -> &str {
+        &self.info.base_url
+    }
+
+    /// Graceful stop: no new connections, in-flight requests finish, `server.json` removed.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let r = (&mut self.task).await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        self.state.settings.bootstrap.remove_server_json();
+        r
+    }
+}
+
+fn trim_url(u: &str) -> String {
+    u.trim_end_matches('/').to_string()
+}
+
+fn check_url(flag: &str, u: &str) -> Result<(), String> {
+    let url = url::Url::parse(u).map_err(|e| format!("{flag} {u:?} is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{flag} {u:?} must be an absolute http(s) URL"));
+    }
+    Ok(())
+}
+
+/// Takes the data dir's lock file so two servers never share one database.
+fn lock_data_dir(dir: &Path) -> Result<File, String> {
+    let path = dir.join("server.lock");
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(format!("another grantex-server is already using the data dir {}", dir.display()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+/// Opens the data dir's database (creating the dir and schema as needed).
+fn open_db(data_dir: &Path) -> Result<Db, String> {
+    fsutil::create_private_dir(data_dir).map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
+    Db::open(&data_dir.join("grantex.db"))
+}
+
+/// Starts the server and returns once it accepts connections and `server.json` is written.
+pub async fn start(cfg: Config) -> Result<RunningServer, String> {
+    if !DEPTH_RANGE.contains(&cfg.max_delegation_depth) {
+        return Err(format!(
+            "--max-delegation-depth must be between 1 and 10 (got {})",
+            cfg.max_delegation_depth
+        ));
+    }
+    if cfg.rate_limit == 0 || cfg.authorize_rate_limit == 0 {
+        return Err("rate limits must be at least 1 request per minute".into());
+    }
+    if let Some(u) = &cfg.issuer {
+        check_url("--issuer", u)?;
+    }
+    if let Some(u) = &cfg.public_url {
+        check_url("--public-url", u)?;
+    }
+    let data_dir = cfg.data_dir.clone();
+    let (db, lock) = {
+        let dir = data_dir.clone();
+        tokio::task::spawn_blocking(move || -> Result<(Db, File), String> {
+            let db = open_db(&dir)?;
+            Ok((db, lock_data_dir(&dir)?))
+        })
+        .await
+        .map_err(|e| e.to_string())??
+    };
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // URLs name a reachable address: an unspecified bind (0.0.0.0 / ::) is reached via loopback.
+    let url_addr = if addr.ip().is_unspecified() {
+        SocketAddr::new(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() }, addr.port())
+    } else {
+        addr
+    };
+    let base_url = format!("http://{url_addr}");
+    let public_url = cfg.public_url.as_deref().map(trim_url).unwrap_or_else(|| base_url.clone());
+    let issuer = cfg.issuer.as_deref().map(trim_url).unwrap_or_else(|| public_url.clone());
+
+    let (keys, bootstrap, info) = {
+        let (db, dir, issuer, public_url) = (db.clone(), data_dir.clone(), issuer.clone(), public_url.clone());
+        let (seed_live, seed_sandbox) = (cfg.seed_api_key.clone(), cfg.seed_sandbox_key.clone());
+        tokio::task::spawn_blocking(move || -> Result<_, String> {
+            let keys = KeyRing::load(&db, &dir.join("keys"), &issuer)?;
+            let bootstrap = Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
+            let info = bootstrap.write_server_json(&public_url, &issuer)?;
+            Ok((keys, bootstrap, info))
+        })
+        .await
+        .map_err(|e| e.to_string())??
+    };
+
+    let state = AppState {
+        db,
+        keys: Arc::new(keys),
+        limiter: Arc::new(RateLimiter::default()),
+        settings: Arc::new(Settings {
+            public_url,
+            max_delegation_depth: cfg.max_delegation_depth,
+            rate_limit: cfg.rate_limit,
+            authorize_rate_limit: cfg.authorize_rate_limit,
+            bootstrap,
+        }),
+    };
+    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningServer { addr, info, shutdown: Some(tx), task, state, _lock: lock })
+}
+
+/// `grantex-server keys rotate`: adds a new active signing key and retires the others (they stay
+/// published while tokens they signed are unexpired). A running server uses it after a restart.
+pub fn rotate_signing_key(data_dir: &Path) -> Result<String, String> {
+    let db = open_db(data_dir)?;
+    crate::keys::add_key(&db, &data_dir.join("keys"))
+}
+
+/// `grantex-server keys list`: `(kid, "active" | "retired", max exp of tokens it signed)`.
+pub fn list_signing_keys(data_dir: &Path) -> Result<Vec<(String, &'static str, i64)>, String> {
+    let db = open_db(data_dir)?;
+    crate::keys::list(&db).map_err(|e| e.message)
+}

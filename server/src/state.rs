@@ -1,0 +1,26 @@
+//! Shared application state handed to every handler.
+
+use crate::db::Db;
+use crate::keys::KeyRing;
+use crate::ratelimit::RateLimiter;
+use std::sync::Arc;
+
+/// Everything a handler needs; cloned per request (all fields are shared).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<KeyRing>,
+    pub limiter: Arc<RateLimiter>,
+    pub settings: Arc<Settings>,
+}
+
+/// Fixed per-run settings.
+#[derive(Debug)]
+pub struct Settings {
+    pub public_url: String,
+    pub max_delegation_depth: u32,
+    pub rate_limit: u64,
+    pub authorize_rate_limit: u64,
+    /// The bootstrap developers, whose keys live in `bootstrap.json` / `server.json`.
+    pub bootstrap: crate::bootstrap::Bootstrap,
+}

@@ -1,0 +1,158 @@
+//! Input rules shared by the handlers; every failure is a 400 `BAD_REQUEST` naming the field.
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MAX_SCOPES: usize = 100;
+pub const MAX_SCOPE_LEN: usize = 256;
+
+/// A required string: trimmed non-empty, at most `max` characters.
+pub fn text<'a>(field: &str, value: &'a str, max: usize) -> ApiResult<&'a str> {
+    if value.trim().is_empty() {
+        return Err(ApiError::bad_request(format!("{field} is required and must be a non-empty string")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::bad_request(format!("{field} must be at most {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(ApiError::bad_request(format!("{field} must not contain control characters")));
+    }
+    Ok(value)
+}
+
+/// An optional free-text string (may be empty; newlines allowed), at most `max` characters.
+pub fn free_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.chars().count() > max {
+        return Err(ApiError::bad_request(format!("{field} must be at most {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(ApiError::bad_request(format!("{field} must not contain control characters")));
+    }
+    Ok(())
+}
+
+/// Scope list rules: at most 100 entries, each non-blank, ≤256 characters, no whitespace or
+/// control characters (scopes travel space-delimited in OAuth-style claims).
+pub fn scopes(field: &str, list: &[String], require_non_empty: bool) -> ApiResult<()> {
+    if require_non_empty && list.is_empty() {
+        return Err(ApiError::bad_request(format!("{field} must be a non-empty array of scope strings")));
+    }
+    if list.len() > MAX_SCOPES {
+        return Err(ApiError::bad_request(format!("{field} may hold at most {MAX_SCOPES} scopes (got {})", list.len())));
+    }
+    for s in list {
+        if s.is_empty() {
+            return Err(ApiError::bad_request(format!("{field} contains an empty scope")));
+        }
+        if s.chars().count() > MAX_SCOPE_LEN {
+            return Err(ApiError::bad_request(format!("{field}: each scope must be at most {MAX_SCOPE_LEN} characters")));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ApiError::bad_request(format!(
+                "{field}: scope {:?} must not contain whitespace or control characters",
+                s.chars().take(64).collect::<String>()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL with a host and no fragment, at most 2048 characters.
+pub fn redirect_uri(value: &str) -> ApiResult<()> {
+    let bad = |why: &str| ApiError::bad_request(format!("redirectUri {why}"));
+    if value.len() > 2048 {
+        return Err(bad("must be at most 2048 characters"));
+    }
+    let url = url::Url::parse(value).map_err(|_| bad("must be an absolute http(s) URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must use http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("must have a host"));
+    }
+    if url.fragment().is_some() {
+        return Err(bad("must not contain a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain credentials"));
+    }
+    Ok(())
+}
+
+fn is_b64url(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_'
+}
+
+/// PKCE S256 challenge: exactly 43 base64url characters.
+pub fn code_challenge(value: &str) -> ApiResult<()> {
+    if value.len() != 43 || !value.bytes().all(is_b64url) {
+        return Err(ApiError::bad_request("codeChallenge must be exactly 43 base64url characters (S256)"));
+    }
+    Ok(())
+}
+
+/// RFC 7636 code verifier: 43..128 unreserved characters.
+pub fn code_verifier(value: &str) -> ApiResult<()> {
+    let ok = (43..=128).contains(&value.len())
+        && value.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~'));
+    if !ok {
+        return Err(ApiError::bad_request("codeVerifier must be 43-128 characters of [A-Za-z0-9-._~]"));
+    }
+    Ok(())
+}
+
+/// A plausible e-mail address (one `@`, non-empty local part, dotted domain), ≤254 characters.
+pub fn email(value: &str) -> ApiResult<()> {
+    let bad = || ApiError::bad_request("email must be a valid e-mail address of at most 254 characters");
+    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = value.split_once('@').ok_or_else(bad)?;
+    if local.is_empty() || domain.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_rules() {
+        let ok = vec!["read".to_string(), "payments:initiate:max_500".to_string()];
+        assert!(scopes("scopes", &ok, true).is_ok());
+        assert!(scopes("scopes", &[], true).is_err());
+        assert!(scopes("scopes", &[], false).is_ok());
+        assert!(scopes("scopes", &["".into()], true).is_err());
+        assert!(scopes("scopes", &["a b".into()], true).is_err());
+        assert!(scopes("scopes", &["x".repeat(257)], true).is_err());
+        assert!(scopes("scopes", &["x".repeat(256)], true).is_ok());
+        assert!(scopes("scopes", &vec!["r".to_string(); 101], true).is_err());
+    }
+
+    #[test]
+    fn url_rules() {
+        assert!(redirect_uri("https://app.example.com/cb?x=1").is_ok());
+        assert!(redirect_uri("http://127.0.0.1:9999/cb").is_ok());
+        for bad in ["/cb", "ftp://x/y", "https://x/cb#frag", "javascript:alert(1)", "https://u:p@x/"] {
+            assert!(redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pkce_rules() {
+        assert!(code_challenge("E9Melhoa2OwvFr-zgb8H6Ae2UkXx87Qi-9lz8c0uKBY").is_ok());
+        assert!(code_challenge("E9Melhoa2OwvFr-zgb8H6Ae2UkXx87Qi-9lz8c0uKBY=").is_err());
+        assert!(code_challenge("E9Melhoa2OwvFr+zgb8H6Ae2UkXx87Qi-9lz8c0uKB").is_err());
+        assert!(code_verifier(&"a".repeat(42)).is_err());
+        assert!(code_verifier(&"a~._-".repeat(10)).is_ok());
+    }
+
+    #[test]
+    fn email_rules() {
+        assert!(email("a@b.co").is_ok());
+        for bad in ["a", "@b.co", "a@b", "a@@b.co", "a b@c.de"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+}
