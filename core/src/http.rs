@@ -24,6 +24,9 @@ pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 pub(crate) const BACKOFF_BASE: Duration = Duration::from_millis(500);
 /// Upper bound of the computed backoff.
 pub(crate) const BACKOFF_CAP: Duration = Duration::from_secs(10);
+/// Larger response bodies are refused ([`Error::Decode`]) instead of filling memory. List
+/// endpoints are not paginated, so this is generous: ~100k audit entries fit.
+pub(crate) const MAX_BODY_BYTES: usize = 64 << 20;
 /// Upper bound of a server-supplied `Retry-After`.
 pub(crate) const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
 
@@ -266,11 +269,21 @@ impl Http {
                 .body(body.clone());
         }
         let exchange = async {
-            let response = builder.send().await?;
+            let mut response = builder.send().await.map_err(map_reqwest_error)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, body))
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(map_reqwest_error)? {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(Error::Decode {
+                        message: format!("response body exceeds {} MiB", MAX_BODY_BYTES >> 20),
+                        status,
+                        request_id: header_str(&headers, "x-request-id").map(str::to_owned),
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, headers, body))
         };
         let timeout = self.settings.timeout;
         let (status, headers, body) = match tokio::time::timeout(timeout, exchange).await {
@@ -284,12 +297,11 @@ impl Http {
                     ),
                 })
             }
-            Ok(Err(e)) => return Err(map_reqwest_error(e)),
-            Ok(Ok(parts)) => parts,
+            Ok(result) => result?,
         };
         Ok(Response {
             status,
-            body: body.to_vec(),
+            body,
             request_id: header_str(&headers, "x-request-id").map(str::to_owned),
             rate_limit: parse_rate_limit(&headers),
             retry_after: header_str(&headers, "retry-after")

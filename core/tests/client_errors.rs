@@ -359,3 +359,50 @@ async fn grant_verify_active_maps_the_claims() {
         serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
     assert_eq!(sent, json!({"token": "eyJ.a.b"}));
 }
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_not_buffered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that announces 200 MB and streams zeros until the client hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200000000\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let block = vec![b' '; 1 << 16];
+        let mut sent = 0usize;
+        while sent < 200_000_000 {
+            if socket.write_all(&block).await.is_err() {
+                break;
+            }
+            sent += block.len();
+        }
+        sent
+    });
+    let c = Client::new(ClientConfig {
+        api_key: Some("test-key-0123456789".into()),
+        base_url: Some(format!("http://127.0.0.1:{port}")),
+        max_retries: Some(0),
+        ..Default::default()
+    })
+    .unwrap();
+    let err = c.health().await.unwrap_err();
+    match &err {
+        Error::Decode {
+            message, status, ..
+        } => {
+            assert_eq!(*status, 200);
+            assert!(message.contains("exceeds"), "{message}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    drop(c);
+    let sent = server.await.unwrap();
+    assert!(
+        sent < 200_000_000,
+        "the client stopped reading early ({sent} bytes sent)"
+    );
+}
