@@ -37,7 +37,11 @@ pub enum Error {
     InvalidArgument { message: String },
     /// A 2xx response body did not have the expected shape.
     #[error("could not decode response: {message}")]
-    Decode { message: String, status: u16, request_id: Option<String> },
+    Decode {
+        message: String,
+        status: u16,
+        request_id: Option<String>,
+    },
 }
 
 impl Error {
@@ -57,11 +61,15 @@ impl Error {
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Error::Config { message: message.into() }
+        Error::Config {
+            message: message.into(),
+        }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::InvalidArgument { message: message.into() }
+        Error::InvalidArgument {
+            message: message.into(),
+        }
     }
 
     /// The API error, if this is one.
@@ -249,7 +257,10 @@ pub struct TokenError {
 
 impl TokenError {
     pub fn new(code: TokenErrorCode, message: impl Into<String>) -> Self {
-        TokenError { code, message: message.into() }
+        TokenError {
+            code,
+            message: message.into(),
+        }
     }
 }
 

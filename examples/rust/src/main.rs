@@ -36,7 +36,10 @@ async fn run() -> grantex::Result<()> {
             scopes: vec!["calendar:read".into()],
         })
         .await?;
-    println!("[rust] 0. registered agents {} and {}", agent.agent_id, sub_agent.agent_id);
+    println!(
+        "[rust] 0. registered agents {} and {}",
+        agent.agent_id, sub_agent.agent_id
+    );
 
     // 1. Request a grant.
     let auth = client
@@ -65,7 +68,10 @@ async fn run() -> grantex::Result<()> {
             code_verifier: None,
         })
         .await?;
-    println!("[rust] 3. grant token for {} with scopes {:?}", token.grant_id, token.scopes);
+    println!(
+        "[rust] 3. grant token for {} with scopes {:?}",
+        token.grant_id, token.scopes
+    );
 
     // 4. Any service verifies offline against the JWKS.
     let jwks = JwksCache::remote(&client.jwks_uri())?;
@@ -89,7 +95,9 @@ async fn run() -> grantex::Result<()> {
             expires_in: Some("1h".into()),
         })
         .await?;
-    let child_grant = jwks.verify(&child.grant_token, &VerifyOptions::default()).await?;
+    let child_grant = jwks
+        .verify(&child.grant_token, &VerifyOptions::default())
+        .await?;
     println!(
         "[rust] 5. delegated {} to {} (depth {})",
         child.grant_id, child_grant.agent_did, child_grant.delegation_depth
