@@ -1,1 +1,126 @@
-fn main() {}
+//! Generates (`generate`) or checks (`check`) the shared verification vectors in vectors/.
+//!
+//! Output is a pure function of vectors/keys.json: RSA PKCS#1 v1.5 signatures are
+//! deterministic, so regenerating never changes a file unless this tool or the keys changed.
+//! `check` exits non-zero, naming the files, when regeneration would change anything.
+
+mod jwks_cases;
+mod keys;
+mod model;
+mod tokens;
+
+use model::{IssuerCase, IssuerVectors};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("vectors serialise");
+    s.push('\n');
+    s
+}
+
+fn issuer_vectors() -> IssuerVectors {
+    let cases = [
+        "https://api.grantex.dev/.well-known/jwks.json",
+        "https://api.grantex.dev/.well-known/jwks.json/",
+        "https://API.grantex.dev:443/.well-known/jwks.json",
+        "http://api.grantex.dev/.well-known/jwks.json",
+        "http://127.0.0.1:8080/.well-known/jwks.json",
+        "http://localhost:3001/.well-known/jwks.json",
+        "https://auth.example.com/tenant/a/.well-known/jwks.json",
+        "https://auth.example.com/keys",
+        "https://auth.example.com/keys/",
+        "https://auth.example.com/.well-known/jwks.json?x=1#frag",
+        "https://auth.example.com",
+    ];
+    IssuerVectors {
+        description: "deriveIssuer(jwksUri): the issuer expected when the options name none.",
+        cases: cases
+            .iter()
+            .map(|uri| IssuerCase {
+                jwks_uri: uri.to_string(),
+                issuer: expected_issuer(uri),
+            })
+            .collect(),
+    }
+}
+
+/// Independent statement of sdk-surface §1.4 for the URIs above (not a call into the core).
+fn expected_issuer(uri: &str) -> String {
+    match uri {
+        "https://api.grantex.dev/.well-known/jwks.json"
+        | "https://api.grantex.dev/.well-known/jwks.json/"
+        | "https://API.grantex.dev:443/.well-known/jwks.json" => "https://grantex.dev",
+        "http://api.grantex.dev/.well-known/jwks.json" => "http://api.grantex.dev",
+        "http://127.0.0.1:8080/.well-known/jwks.json" => "http://127.0.0.1:8080",
+        "http://localhost:3001/.well-known/jwks.json" => "http://localhost:3001",
+        "https://auth.example.com/tenant/a/.well-known/jwks.json" => {
+            "https://auth.example.com/tenant/a"
+        }
+        "https://auth.example.com/keys" | "https://auth.example.com/keys/" => {
+            "https://auth.example.com/keys"
+        }
+        _ => "https://auth.example.com",
+    }
+    .to_string()
+}
+
+/// Every generated file: (name inside vectors/, content).
+fn render() -> Vec<(&'static str, String)> {
+    let key_json =
+        std::fs::read_to_string(vectors_dir().join("keys.json")).expect("read vectors/keys.json");
+    let keys = keys::Keys::load(&key_json);
+    let tokens = tokens::build(&keys);
+    vec![
+        ("jwks.json", pretty(&tokens.jwks)),
+        ("token-vectors.json", pretty(&tokens)),
+        ("jwks-vectors.json", pretty(&jwks_cases::build(&keys))),
+        ("issuer-vectors.json", pretty(&issuer_vectors())),
+    ]
+}
+
+fn main() -> ExitCode {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let dir = vectors_dir();
+    match mode.as_str() {
+        "generate" => {
+            for (name, content) in render() {
+                let path = dir.join(name);
+                if let Err(e) = std::fs::write(&path, &content) {
+                    eprintln!("cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                println!("wrote vectors/{name} ({} bytes)", content.len());
+            }
+            ExitCode::SUCCESS
+        }
+        "check" => {
+            let stale: Vec<&str> = render()
+                .into_iter()
+                .filter(|(name, content)| {
+                    std::fs::read_to_string(dir.join(name)).ok().as_deref()
+                        != Some(content.as_str())
+                })
+                .map(|(name, _)| name)
+                .collect();
+            if stale.is_empty() {
+                println!("vectors are up to date");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "vectors are stale; `cargo run -p grantex-vectors -- generate` would change: {}",
+                    stale.iter().map(|n| format!("vectors/{n}")).collect::<Vec<_>>().join(", ")
+                );
+                ExitCode::FAILURE
+            }
+        }
+        _ => {
+            eprintln!("usage: grantex-vectors generate|check");
+            ExitCode::from(2)
+        }
+    }
+}
