@@ -1,1 +1,40 @@
-//! Python bindings (being written).
+//! `grantex._native`: the private extension module behind the `grantex` Python package.
+//!
+//! It only converts: Python values to core parameter types, core results to Python values,
+//! core errors to the exception classes of `grantex._errors` (in `errors.rs`, nowhere else).
+//! HTTP, retries, verification and hashing all live in the `grantex` core crate.
+
+use pyo3::prelude::*;
+
+mod client;
+mod convert;
+mod errors;
+mod misc;
+mod runtime;
+mod verify;
+mod wait;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CORE_VERSION", grantex::VERSION)?;
+    m.add(
+        "TOKEN_ERROR_CODES",
+        grantex::TokenErrorCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+    )?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<verify::NativeJwks>()?;
+    m.add_class::<verify::RsaFloor>()?;
+    m.add_function(wrap_pyfunction!(client::signup, m)?)?;
+    m.add_function(wrap_pyfunction!(client::asignup, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_grant_token, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::averify_grant_token, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::verify_audit_chain, m)?)?;
+    Ok(())
+}

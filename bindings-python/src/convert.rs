@@ -1,0 +1,124 @@
+//! Core values to Python objects. JSON results cross as Python dicts/lists with the wire's
+//! camelCase keys; the pure-Python layer turns them into frozen dataclasses. The hot path
+//! (`VerifiedGrant`) is built here directly to skip the intermediate dict.
+
+use grantex::{RateLimit, VerifiedGrant};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use serde_json::Value;
+
+/// A JSON value from the core.
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => s.into_pyobject(py)?.into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Owned JSON result of an async call, converted once the event loop holds the GIL.
+pub struct Json(pub Value);
+
+impl<'py> IntoPyObject<'py> for Json {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        to_py(py, &self.0)
+    }
+}
+
+/// Owned verification result of an async call.
+pub struct Grant(pub VerifiedGrant);
+
+impl<'py> IntoPyObject<'py> for Grant {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        verified_grant(py, self.0)
+    }
+}
+
+static VERIFIED_GRANT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static RATE_LIMIT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    cell.import(py, "grantex._types", name)
+}
+
+/// `grantex.VerifiedGrant`, positional in the dataclass's field order (see `_types.py`).
+pub fn verified_grant(py: Python<'_>, g: VerifiedGrant) -> PyResult<Bound<'_, PyAny>> {
+    let cls = class(py, &VERIFIED_GRANT, "VerifiedGrant")?;
+    // More than 12 fields: too many for a Rust tuple argument, so build the tuple by hand.
+    let args = PyTuple::new(
+        py,
+        [
+            g.token_id.into_pyobject(py)?.into_any(),
+            g.grant_id.into_pyobject(py)?.into_any(),
+            g.principal_id.into_pyobject(py)?.into_any(),
+            g.agent_did.into_pyobject(py)?.into_any(),
+            g.developer_id.into_pyobject(py)?.into_any(),
+            PyTuple::new(py, g.scopes)?.into_any(),
+            g.issued_at.into_pyobject(py)?.into_any(),
+            g.expires_at.into_pyobject(py)?.into_any(),
+            g.parent_agent_did.into_pyobject(py)?.into_any(),
+            g.parent_grant_id.into_pyobject(py)?.into_any(),
+            g.delegation_depth.into_pyobject(py)?.into_any(),
+            PyTuple::new(py, g.audience)?.into_any(),
+            g.issuer.into_pyobject(py)?.into_any(),
+            g.budget.into_pyobject(py)?.into_any(),
+        ],
+    )?;
+    cls.call1(args)
+}
+
+/// `grantex.RateLimit(limit, remaining, reset, retry_after)`.
+pub fn rate_limit(py: Python<'_>, rl: RateLimit) -> PyResult<Bound<'_, PyAny>> {
+    class(py, &RATE_LIMIT, "RateLimit")?.call1((rl.limit, rl.remaining, rl.reset, rl.retry_after))
+}
+
+/// Parse a JSON request body produced by the Python layer into a core params type.
+pub fn parse<T: serde::de::DeserializeOwned>(what: &str, body: Option<&str>) -> grantex::Result<T> {
+    let text = body.unwrap_or("{}");
+    serde_json::from_str(text).map_err(|e| grantex::Error::InvalidArgument {
+        message: format!("invalid {what} parameters: {e}"),
+    })
+}
+
+/// Serialise a core result for the trip back to Python.
+pub fn json<T: serde::Serialize>(value: &T) -> grantex::Result<Value> {
+    serde_json::to_value(value).map_err(|e| grantex::Error::InvalidArgument {
+        message: format!("cannot convert the result: {e}"),
+    })
+}

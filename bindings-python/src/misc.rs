@@ -1,0 +1,66 @@
+//! Stateless helpers: webhook signatures, PKCE and the audit-chain verifier.
+
+use grantex::types::AuditEntry;
+use pyo3::prelude::*;
+
+/// V2 webhook check (timestamped). `payload` is the raw body bytes.
+#[pyfunction]
+#[pyo3(signature = (payload, signature, timestamp, secret, tolerance_seconds, now=None))]
+pub fn verify_webhook(
+    py: Python<'_>,
+    payload: Vec<u8>,
+    signature: String,
+    timestamp: String,
+    secret: String,
+    tolerance_seconds: u64,
+    now: Option<i64>,
+) -> bool {
+    py.detach(|| match now {
+        Some(now) => grantex::webhook::verify_webhook_at(
+            &payload,
+            &signature,
+            &timestamp,
+            &secret,
+            tolerance_seconds,
+            now,
+        ),
+        None => grantex::webhook::verify_webhook(
+            &payload,
+            &signature,
+            &timestamp,
+            &secret,
+            tolerance_seconds,
+        ),
+    })
+}
+
+/// Deprecated v1 webhook check (no timestamp).
+#[pyfunction]
+pub fn verify_webhook_signature(payload: Vec<u8>, signature: String, secret: String) -> bool {
+    grantex::webhook::verify_webhook_signature(&payload, &signature, &secret)
+}
+
+/// `(code_verifier, code_challenge, code_challenge_method)`.
+#[pyfunction]
+pub fn generate_pkce() -> (String, String, String) {
+    let p = grantex::pkce::generate_pkce();
+    (p.code_verifier, p.code_challenge, p.code_challenge_method)
+}
+
+/// Verify a hash chain given as JSON text of wire-shaped entries (camelCase keys).
+/// Returns `(valid, checked_entries, first_broken_at, reason)`.
+#[pyfunction]
+pub fn verify_audit_chain(
+    py: Python<'_>,
+    entries_json: String,
+) -> PyResult<(bool, usize, Option<String>, Option<&'static str>)> {
+    let entries: Vec<AuditEntry> = crate::convert::parse("audit entries", Some(&entries_json))
+        .map_err(|e| crate::errors::to_py(py, e))?;
+    let report = py.detach(|| grantex::audit_chain::verify_chain(&entries));
+    Ok((
+        report.valid,
+        report.checked_entries,
+        report.first_broken_at,
+        report.reason.map(|r| r.as_str()),
+    ))
+}
