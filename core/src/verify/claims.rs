@@ -213,7 +213,7 @@ fn act_sub<'a>(v: Option<Val<'a>>) -> Result<Option<JStr<'a>>, Reject> {
 }
 
 /// Space-delimited `scope` (RFC 6749 §3.3): single spaces between non-empty tokens.
-fn scope_list<'a>(s: &'a str) -> Result<Vec<&'a str>, Reject> {
+fn scope_list(s: &str) -> Result<Vec<&str>, Reject> {
     if s.is_empty() {
         return Ok(Vec::new());
     }

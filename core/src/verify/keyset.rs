@@ -242,10 +242,4 @@ impl KeySet {
             )),
         }
     }
-
-    /// Number of qualifying entries (after collapsing duplicate kids).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
 }

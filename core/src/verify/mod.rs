@@ -23,7 +23,7 @@ pub(crate) mod keyset;
 #[doc(hidden)]
 pub mod primitive;
 #[cfg(test)]
-mod tests;
+mod remote_tests;
 
 pub use issuer::derive_issuer;
 

@@ -276,7 +276,7 @@ pub fn build(k: &Keys) -> JwksVectors {
     c.loads(
         "no_kid_in_set_token_kid",
         "The only key has no kid; a token with a kid finds none.",
-        set_text(&[no_kid.clone()]),
+        set_text(std::slice::from_ref(&no_kid)),
         tok.clone(),
         Some(UnknownKid),
     );
