@@ -82,14 +82,19 @@ pub fn developer_by_key(conn: &Connection, api_key: &str) -> ApiResult<Option<De
             developer_from_row,
         )
         .optional()?;
-    Ok(found.filter(|(_, stored)| ids::ct_eq(stored.as_bytes(), hash.as_bytes())).map(|(d, _)| d))
+    Ok(found
+        .filter(|(_, stored)| ids::ct_eq(stored.as_bytes(), hash.as_bytes()))
+        .map(|(d, _)| d))
 }
 
 /// Authenticates a developer route. 401 with the protocol's messages on failure.
 pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> ApiResult<Developer> {
-    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    let token = bearer(headers)
+        .ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
     if !(16..=512).contains(&token.len()) {
-        return Err(ApiError::unauthorized("Missing or invalid Authorization header"));
+        return Err(ApiError::unauthorized(
+            "Missing or invalid Authorization header",
+        ));
     }
     let token = token.to_string();
     state
@@ -102,24 +107,44 @@ pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> Ap
 /// Authenticates a `/v1/principal/*` route with a principal session JWT.
 pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
     let invalid = || ApiError::unauthorized("Invalid or expired principal session token");
-    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    let token = bearer(headers)
+        .ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
     let claims = state.keys.verify_own_jwt(token).ok_or_else(invalid)?;
-    if claims.get("purpose").and_then(|v| v.as_str()) != Some(crate::routes::principal::SESSION_PURPOSE) {
+    if claims.get("purpose").and_then(|v| v.as_str())
+        != Some(crate::routes::principal::SESSION_PURPOSE)
+    {
         return Err(invalid());
     }
-    let sub = claims.get("sub").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(invalid)?;
-    let dev = claims.get("dev").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(invalid)?;
+    let sub = claims
+        .get("sub")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(invalid)?;
+    let dev = claims
+        .get("dev")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(invalid)?;
     let dev_id = dev.to_string();
     let exists = state
         .db
         .read(move |c| {
-            Ok(c.query_row("SELECT 1 FROM developers WHERE id = ?1", [&dev_id], |_| Ok(())).optional()?.is_some())
+            Ok(
+                c.query_row("SELECT 1 FROM developers WHERE id = ?1", [&dev_id], |_| {
+                    Ok(())
+                })
+                .optional()?
+                .is_some(),
+            )
         })
         .await?;
     if !exists {
         return Err(invalid());
     }
-    Ok(Principal { developer_id: dev.to_string(), principal_id: sub.to_string() })
+    Ok(Principal {
+        developer_id: dev.to_string(),
+        principal_id: sub.to_string(),
+    })
 }
 
 #[cfg(test)]

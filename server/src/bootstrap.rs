@@ -76,8 +76,11 @@ fn ensure_developer(db: &Db, mode: Mode, key: &str) -> ApiResult<String> {
 }
 
 fn valid_seed(var: &str, key: &str) -> Result<(), String> {
-    if !(16..=512).contains(&key.len()) || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{var} must be 16-512 characters without whitespace"));
+    if !(16..=512).contains(&key.len()) || key.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "{var} must be 16-512 characters without whitespace"
+        ));
     }
     Ok(())
 }
@@ -85,28 +88,61 @@ fn valid_seed(var: &str, key: &str) -> Result<(), String> {
 impl Bootstrap {
     /// Picks each bootstrap key — the seed value if given, else the stored key if it still
     /// works, else a fresh random one — makes sure its developer exists, and persists the result.
-    pub fn init(db: &Db, data_dir: &Path, seed_live: Option<&str>, seed_sandbox: Option<&str>) -> Result<Bootstrap, String> {
-        let stored: Option<Seeds> =
-            std::fs::read(bootstrap_path(data_dir)).ok().and_then(|b| serde_json::from_slice(&b).ok());
-        let pick = |mode: Mode, seed: Option<&str>, var: &str, old: Option<&Seed>| -> Result<Seed, String> {
+    pub fn init(
+        db: &Db,
+        data_dir: &Path,
+        seed_live: Option<&str>,
+        seed_sandbox: Option<&str>,
+    ) -> Result<Bootstrap, String> {
+        let stored: Option<Seeds> = std::fs::read(bootstrap_path(data_dir))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let pick = |mode: Mode,
+                    seed: Option<&str>,
+                    var: &str,
+                    old: Option<&Seed>|
+         -> Result<Seed, String> {
             let key = match (seed, old) {
                 (Some(s), _) => {
                     valid_seed(var, s)?;
                     s.to_string()
                 }
-                (None, Some(o)) if db.read_sync(|c| developer_by_key(c, &o.api_key)).ok().flatten().is_some() => {
+                (None, Some(o))
+                    if db
+                        .read_sync(|c| developer_by_key(c, &o.api_key))
+                        .ok()
+                        .flatten()
+                        .is_some() =>
+                {
                     o.api_key.clone()
                 }
                 _ => ids::new_api_key(mode),
             };
             let developer_id = ensure_developer(db, mode, &key).map_err(|e| e.message)?;
-            Ok(Seed { developer_id, api_key: key })
+            Ok(Seed {
+                developer_id,
+                api_key: key,
+            })
         };
-        let live = pick(Mode::Live, seed_live, "GRANTEX_SEED_API_KEY", stored.as_ref().map(|s| &s.live))?;
-        let sandbox = pick(Mode::Sandbox, seed_sandbox, "GRANTEX_SEED_SANDBOX_KEY", stored.as_ref().map(|s| &s.sandbox))?;
+        let live = pick(
+            Mode::Live,
+            seed_live,
+            "GRANTEX_SEED_API_KEY",
+            stored.as_ref().map(|s| &s.live),
+        )?;
+        let sandbox = pick(
+            Mode::Sandbox,
+            seed_sandbox,
+            "GRANTEX_SEED_SANDBOX_KEY",
+            stored.as_ref().map(|s| &s.sandbox),
+        )?;
         let seeds = Seeds { live, sandbox };
         write_json(&bootstrap_path(data_dir), &seeds)?;
-        Ok(Bootstrap { seeds: Mutex::new(seeds), info: Mutex::new(None), data_dir: data_dir.to_path_buf() })
+        Ok(Bootstrap {
+            seeds: Mutex::new(seeds),
+            info: Mutex::new(None),
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     /// `(live key, sandbox key)`.

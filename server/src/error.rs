@@ -24,7 +24,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), headers: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            headers: Vec::new(),
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
@@ -47,7 +52,11 @@ impl ApiError {
     /// A server-side fault. Details go to stderr, never to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         eprintln!("grantex-server: internal error: {detail}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "An unexpected error occurred")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "An unexpected error occurred",
+        )
     }
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
@@ -80,7 +89,10 @@ impl IntoResponse for ApiError {
             headers.insert(k, v);
         }
         let mut resp = (self.status, headers).into_response();
-        resp.extensions_mut().insert(ErrorBody { code: self.code.to_string(), message: self.message });
+        resp.extensions_mut().insert(ErrorBody {
+            code: self.code.to_string(),
+            message: self.message,
+        });
         resp
     }
 }

@@ -16,16 +16,32 @@ pub const BODY_LIMIT: usize = 1 << 20;
 pub struct JsonBody<T>(pub T);
 
 fn is_json(ct: &str) -> bool {
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 /// Reads the raw body, mapping size and read failures to envelope errors.
-pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> ApiResult<(Option<String>, Bytes)> {
-    let ct = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+pub async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> ApiResult<(Option<String>, Bytes)> {
+    let ct = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let bytes = Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body exceeds the 1 MiB limit")
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "Request body exceeds the 1 MiB limit",
+            )
         } else {
             ApiError::bad_request(format!("Could not read the request body: {e}"))
         }
@@ -48,12 +64,15 @@ pub fn parse_object<T: DeserializeOwned>(ct: Option<&str>, bytes: &[u8]) -> ApiR
             ))
         }
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("Malformed JSON body: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("Malformed JSON body: {e}")))?;
     if !value.is_object() {
-        return Err(ApiError::bad_request("The request body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object",
+        ));
     }
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
@@ -74,7 +93,11 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> ApiResult<Self> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(QueryMap(url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+        Ok(QueryMap(
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect(),
+        ))
     }
 }
 
@@ -90,7 +113,9 @@ impl QueryMap {
             None => Ok(None),
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
-                _ => Err(ApiError::bad_request(format!("{k} must be an integer between 1 and {max}"))),
+                _ => Err(ApiError::bad_request(format!(
+                    "{k} must be an integer between 1 and {max}"
+                ))),
             },
         }
     }

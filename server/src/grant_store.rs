@@ -89,7 +89,7 @@ pub fn find(conn: &Connection, developer_id: &str, id: &str) -> ApiResult<Option
 /// Server-side standing of a token whose signature and claims already verified.
 #[derive(Debug)]
 pub enum TokenState {
-    Active(GrantRow),
+    Active(Box<GrantRow>),
     Revoked,
     Expired,
     NotFound,
@@ -97,7 +97,12 @@ pub enum TokenState {
 
 /// Looks up `jti` for `developer_id`: revoked token, non-active grant (covers cascades) and
 /// expiry all make it inactive.
-pub fn token_state(conn: &Connection, developer_id: &str, jti: &str, grant_id: &str) -> ApiResult<TokenState> {
+pub fn token_state(
+    conn: &Connection,
+    developer_id: &str,
+    jti: &str,
+    grant_id: &str,
+) -> ApiResult<TokenState> {
     let row = conn
         .query_row(
             "SELECT is_revoked, expires_at, grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
@@ -105,19 +110,23 @@ pub fn token_state(conn: &Connection, developer_id: &str, jti: &str, grant_id: &
             |r| Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
         )
         .optional()?;
-    let Some((revoked, exp, token_grant)) = row else { return Ok(TokenState::NotFound) };
+    let Some((revoked, exp, token_grant)) = row else {
+        return Ok(TokenState::NotFound);
+    };
     if token_grant != grant_id {
         return Ok(TokenState::NotFound);
     }
     if revoked {
         return Ok(TokenState::Revoked);
     }
-    let Some(grant) = find(conn, developer_id, &token_grant)? else { return Ok(TokenState::NotFound) };
+    let Some(grant) = find(conn, developer_id, &token_grant)? else {
+        return Ok(TokenState::NotFound);
+    };
     if grant.status != "active" {
         return Ok(TokenState::Revoked);
     }
     if exp <= now_secs() || grant.expires_at <= now_ms() {
         return Ok(TokenState::Expired);
     }
-    Ok(TokenState::Active(grant))
+    Ok(TokenState::Active(Box::new(grant)))
 }

@@ -68,7 +68,7 @@ mod tests {
     fn pkce_matches_rfc7636_appendix_b() {
         assert_eq!(
             pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFr-zgb8H6Ae2UkXx87Qi-9lz8c0uKBY"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

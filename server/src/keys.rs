@@ -38,7 +38,9 @@ pub struct KeyRing {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing").field("kid", &self.signer.kid()).finish_non_exhaustive()
+        f.debug_struct("KeyRing")
+            .field("kid", &self.signer.kid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,9 +53,16 @@ fn next_kid(conn: &Connection, dir: &Path) -> ApiResult<String> {
     let (y, m) = time::year_month(time::now_ms());
     let base = format!("grantex-{y:04}-{m:02}");
     for n in 1..10_000 {
-        let kid = if n == 1 { base.clone() } else { format!("{base}-{n}") };
-        let taken: bool =
-            conn.query_row("SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)", [&kid], |r| r.get(0))?;
+        let kid = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)",
+            [&kid],
+            |r| r.get(0),
+        )?;
         if !taken && !key_path(dir, &kid).exists() {
             return Ok(kid);
         }
@@ -72,8 +81,14 @@ pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
         fsutil::write_atomic(&key_path(dir, &kid), &signer.to_pkcs8_der())
             .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
         let now = time::now_ms();
-        tx.execute("UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL", [now])?;
-        tx.execute("INSERT INTO signing_keys (kid, created_at, max_exp) VALUES (?1, ?2, 0)", params![kid, now])?;
+        tx.execute(
+            "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL",
+            [now],
+        )?;
+        tx.execute(
+            "INSERT INTO signing_keys (kid, created_at, max_exp) VALUES (?1, ?2, 0)",
+            params![kid, now],
+        )?;
         Ok(kid)
     })
     .map_err(|e| format!("cannot create signing key: {}", e.message))
@@ -81,7 +96,9 @@ pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
 
 fn decode_component(v: &Option<String>) -> Result<Vec<u8>, String> {
     let s = v.as_deref().ok_or("public JWK lacks n or e")?;
-    URL_SAFE_NO_PAD.decode(s).map_err(|e| format!("public JWK component is not base64url: {e}"))
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|e| format!("public JWK component is not base64url: {e}"))
 }
 
 impl KeyRing {
@@ -110,21 +127,41 @@ impl KeyRing {
             if retired && max_exp <= now {
                 continue; // every token it signed has expired: no longer published
             }
-            let der = std::fs::read(key_path(dir, &kid))
-                .map_err(|e| format!("signing key {kid} is listed but {} is unreadable: {e}", key_path(dir, &kid).display()))?;
-            let s = RsaSigner::from_pkcs8_der(&kid, &der).map_err(|e| format!("signing key {kid} is invalid: {e}"))?;
+            let der = std::fs::read(key_path(dir, &kid)).map_err(|e| {
+                format!(
+                    "signing key {kid} is listed but {} is unreadable: {e}",
+                    key_path(dir, &kid).display()
+                )
+            })?;
+            let s = RsaSigner::from_pkcs8_der(&kid, &der)
+                .map_err(|e| format!("signing key {kid} is invalid: {e}"))?;
             let jwk = s.public_jwk();
             let (n, e) = (decode_component(&jwk.n)?, decode_component(&jwk.e)?);
-            published.push(Published { kid: kid.clone(), jwk, retired, max_exp, n, e });
+            published.push(Published {
+                kid: kid.clone(),
+                jwk,
+                retired,
+                max_exp,
+                n,
+                e,
+            });
             if !retired {
                 signer = Some(s); // rows are oldest first, so the newest active key wins
             }
         }
         let signer = signer.ok_or("no active signing key")?;
-        let set = JwkSet { keys: published.iter().map(|p| p.jwk.clone()).collect() };
+        let set = JwkSet {
+            keys: published.iter().map(|p| p.jwk.clone()).collect(),
+        };
         let json = serde_json::to_string(&set).map_err(|e| e.to_string())?;
-        let verifier = JwksCache::from_json(&json).map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
-        Ok(KeyRing { signer, published: Mutex::new(published), verifier, issuer: issuer.to_string() })
+        let verifier = JwksCache::from_json(&json)
+            .map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
+        Ok(KeyRing {
+            signer,
+            published: Mutex::new(published),
+            verifier,
+            issuer: issuer.to_string(),
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -139,7 +176,13 @@ impl KeyRing {
     pub fn jwks(&self) -> JwkSet {
         let now = time::now_secs();
         let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        JwkSet { keys: published.iter().filter(|p| !p.retired || p.max_exp > now).map(|p| p.jwk.clone()).collect() }
+        JwkSet {
+            keys: published
+                .iter()
+                .filter(|p| !p.retired || p.max_exp > now)
+                .map(|p| p.jwk.clone())
+                .collect(),
+        }
     }
 
     /// Signs claims with the active key. CPU-bound (~1 ms): call from the blocking pool.
@@ -149,7 +192,10 @@ impl KeyRing {
 
     /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
     pub fn record_exp(&self, tx: &Connection, exp: i64) -> ApiResult<()> {
-        tx.execute("UPDATE signing_keys SET max_exp = MAX(max_exp, ?1) WHERE kid = ?2", params![exp, self.kid()])?;
+        tx.execute(
+            "UPDATE signing_keys SET max_exp = MAX(max_exp, ?1) WHERE kid = ?2",
+            params![exp, self.kid()],
+        )?;
         let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = published.iter_mut().find(|p| p.kid == self.kid()) {
             p.max_exp = p.max_exp.max(exp);
@@ -159,14 +205,20 @@ impl KeyRing {
 
     /// Full offline verification of a grant token against our own keys (strict core verifier).
     pub fn verify_grant(&self, token: &str) -> grantex::Result<VerifiedGrant> {
-        let opts = VerifyOptions { issuer: Some(self.issuer.clone()), ..Default::default() };
+        let opts = VerifyOptions {
+            issuer: Some(self.issuer.clone()),
+            ..Default::default()
+        };
         self.verifier.verify_cached(token, &opts)
     }
 
     /// Verifies an RS256 JWT signed by one of our keys and returns its claims; `None` if the
     /// signature, algorithm, issuer or expiry is wrong. Used for principal session tokens,
     /// which are not grant tokens (no agt/scp) and so don't pass the grant verifier.
-    pub fn verify_own_jwt(&self, token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    pub fn verify_own_jwt(
+        &self,
+        token: &str,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
         use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
         if token.len() > 16 * 1024 {
             return None;
@@ -186,9 +238,13 @@ impl KeyRing {
         {
             let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
             let key = published.iter().find(|k| k.kid == kid)?;
-            let pk = RsaPublicKeyComponents { n: &key.n, e: &key.e };
+            let pk = RsaPublicKeyComponents {
+                n: &key.n,
+                e: &key.e,
+            };
             let signing_input = &token[..h.len() + 1 + p.len()];
-            pk.verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig).ok()?;
+            pk.verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig)
+                .ok()?;
         }
         let claims: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;

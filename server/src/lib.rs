@@ -34,4 +34,6 @@ mod validate;
 
 pub use bootstrap::ServerInfo;
 pub use scopes::describe as describe_scope;
-pub use server::{list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE};
+pub use server::{
+    list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE,
+};

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "grantex-server", version, about = "Self-hostable Grantex authorization server (embedded SQLite)")]
+#[command(
+    name = "grantex-server",
+    version,
+    about = "Self-hostable Grantex authorization server (embedded SQLite)"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -66,9 +70,13 @@ struct ServeArgs {
 }
 
 fn parse_depth(s: &str) -> Result<u32, String> {
-    let n: u32 = s.parse().map_err(|_| format!("{s:?} is not a whole number"))?;
+    let n: u32 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
     if !DEPTH_RANGE.contains(&n) {
-        return Err(format!("the maximum delegation depth must be between 1 and 10 (got {n})"));
+        return Err(format!(
+            "the maximum delegation depth must be between 1 and 10 (got {n})"
+        ));
     }
     Ok(n)
 }
@@ -79,7 +87,10 @@ fn env_nonempty(name: &str) -> Option<String> {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
         (Ok(mut int), Ok(mut term)) => {
             tokio::select! {
                 _ = int.recv() => {}
@@ -104,13 +115,21 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         seed_api_key: env_nonempty("GRANTEX_SEED_API_KEY"),
         seed_sandbox_key: env_nonempty("GRANTEX_SEED_SANDBOX_KEY"),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let server = grantex_server::start(cfg.clone()).await?;
         {
             let mut out = std::io::stdout().lock();
             let info = &server.info;
-            let _ = writeln!(out, "grantex-server {} (pid {})", env!("CARGO_PKG_VERSION"), info.pid);
+            let _ = writeln!(
+                out,
+                "grantex-server {} (pid {})",
+                env!("CARGO_PKG_VERSION"),
+                info.pid
+            );
             let _ = writeln!(out, "base URL:        {}", info.base_url);
             let _ = writeln!(out, "issuer:          {}", info.issuer);
             let _ = writeln!(out, "JWKS:            {}", info.jwks_uri);

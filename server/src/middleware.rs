@@ -20,12 +20,18 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 
 const SECURITY_HEADERS: &[(&str, &str)] = &[
-    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    ),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("x-xss-protection", "0"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    ),
     ("cache-control", "no-store"),
 ];
 
@@ -46,7 +52,10 @@ pub async fn common(req: Request, next: Next) -> Response {
 
     if let Some(err) = resp.extensions_mut().remove::<ErrorBody>() {
         *resp.body_mut() = envelope(&err.code, &err.message, &request_id);
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         resp.headers_mut().remove(header::CONTENT_LENGTH);
     } else if status.is_client_error() || status.is_server_error() {
         let is_html = resp
@@ -60,15 +69,24 @@ pub async fn common(req: Request, next: Next) -> Response {
             let text = String::from_utf8_lossy(&text).trim().to_string();
             let message = match status {
                 StatusCode::NOT_FOUND => format!("Route {method}:{path} not found"),
-                StatusCode::METHOD_NOT_ALLOWED => format!("Method {method} is not allowed on {path}"),
+                StatusCode::METHOD_NOT_ALLOWED => {
+                    format!("Method {method} is not allowed on {path}")
+                }
                 StatusCode::PAYLOAD_TOO_LARGE => "Request body exceeds the 1 MiB limit".to_string(),
                 _ if status.is_server_error() => "An unexpected error occurred".to_string(),
                 _ if !text.is_empty() => text,
-                _ => status.canonical_reason().unwrap_or("Request failed").to_string(),
+                _ => status
+                    .canonical_reason()
+                    .unwrap_or("Request failed")
+                    .to_string(),
             };
-            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             parts.headers.remove(header::CONTENT_LENGTH);
-            resp = Response::from_parts(parts, envelope(default_code(status), &message, &request_id));
+            resp =
+                Response::from_parts(parts, envelope(default_code(status), &message, &request_id));
         }
     }
 
@@ -81,7 +99,10 @@ pub async fn common(req: Request, next: Next) -> Response {
     }
     // HTML pages set their own CSP (with a script nonce).
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
     }
     resp
 }
@@ -110,9 +131,18 @@ fn classify(route: &str) -> RouteClass {
 
 fn rate_headers(d: &Decision) -> [(HeaderName, HeaderValue); 3] {
     [
-        (HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(d.limit)),
-        (HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(d.remaining)),
-        (HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(d.reset)),
+        (
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderValue::from(d.limit),
+        ),
+        (
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderValue::from(d.remaining),
+        ),
+        (
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderValue::from(d.reset),
+        ),
     ]
 }
 
@@ -124,8 +154,11 @@ fn with_rate_headers(mut resp: Response, d: &Decision) -> Response {
 }
 
 fn too_many(d: &Decision, authorize: bool) -> Response {
-    let (code, prefix) =
-        if authorize { ("RATE_LIMITED", "Rate limit exceeded") } else { ("RATE_LIMIT_EXCEEDED", "Plan rate limit exceeded") };
+    let (code, prefix) = if authorize {
+        ("RATE_LIMITED", "Rate limit exceeded")
+    } else {
+        ("RATE_LIMIT_EXCEEDED", "Plan rate limit exceeded")
+    };
     let mut err = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         code,
@@ -148,7 +181,11 @@ pub async fn guard(
 ) -> Response {
     let route = matched.as_str().to_string();
     let is_authorize = route == "/v1/authorize" && req.method() == Method::POST;
-    let limit = if is_authorize { state.settings.authorize_rate_limit } else { state.settings.rate_limit };
+    let limit = if is_authorize {
+        state.settings.authorize_rate_limit
+    } else {
+        state.settings.rate_limit
+    };
     let route_key = format!("{} {route}", req.method());
     let ip_bucket = format!("ip:{}|{route_key}", peer.ip());
 
@@ -180,7 +217,13 @@ pub async fn guard(
 }
 
 /// A failed authentication still counts against (and reports) the caller's IP bucket.
-fn reject(state: &AppState, ip_bucket: &str, limit: u64, err: ApiError, is_authorize: bool) -> Response {
+fn reject(
+    state: &AppState,
+    ip_bucket: &str,
+    limit: u64,
+    err: ApiError,
+    is_authorize: bool,
+) -> Response {
     let d = state.limiter.hit(ip_bucket, limit);
     if !d.allowed {
         return too_many(&d, is_authorize);

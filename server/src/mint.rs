@@ -74,7 +74,11 @@ impl TokenSpec {
 }
 
 /// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).
-pub fn new_refresh_token(tx: &Connection, grant_id: &str, grant_expires_ms: i64) -> ApiResult<String> {
+pub fn new_refresh_token(
+    tx: &Connection,
+    grant_id: &str,
+    grant_expires_ms: i64,
+) -> ApiResult<String> {
     let id = ids::new_id("ref");
     let now = time::now_ms();
     tx.execute(

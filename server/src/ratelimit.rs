@@ -42,7 +42,12 @@ impl RateLimiter {
         if allowed {
             entry.1 += 1;
         }
-        Decision { limit, remaining: limit.saturating_sub(entry.1), reset, allowed }
+        Decision {
+            limit,
+            remaining: limit.saturating_sub(entry.1),
+            reset,
+            allowed,
+        }
     }
 }
 
@@ -54,8 +59,24 @@ mod tests {
     fn fixed_window_counts_and_resets() {
         let rl = RateLimiter::default();
         let t = 6_000_000; // a window start
-        assert_eq!(rl.hit_at("a", 2, t), Decision { limit: 2, remaining: 1, reset: 60, allowed: true });
-        assert_eq!(rl.hit_at("a", 2, t + 10), Decision { limit: 2, remaining: 0, reset: 50, allowed: true });
+        assert_eq!(
+            rl.hit_at("a", 2, t),
+            Decision {
+                limit: 2,
+                remaining: 1,
+                reset: 60,
+                allowed: true
+            }
+        );
+        assert_eq!(
+            rl.hit_at("a", 2, t + 10),
+            Decision {
+                limit: 2,
+                remaining: 0,
+                reset: 50,
+                allowed: true
+            }
+        );
         assert!(!rl.hit_at("a", 2, t + 59).allowed);
         assert!(rl.hit_at("b", 2, t + 59).allowed, "keys are independent");
         assert_eq!(rl.hit_at("a", 2, t + 60).remaining, 1, "new window");

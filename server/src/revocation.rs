@@ -8,7 +8,12 @@ use crate::error::ApiResult;
 use rusqlite::{params, Connection};
 
 /// Revokes every still-active descendant of `grant_id` (any depth). Returns how many.
-pub fn revoke_descendants(tx: &Connection, developer_id: &str, grant_id: &str, now: i64) -> ApiResult<usize> {
+pub fn revoke_descendants(
+    tx: &Connection,
+    developer_id: &str,
+    grant_id: &str,
+    now: i64,
+) -> ApiResult<usize> {
     Ok(tx.execute(
         "WITH RECURSIVE d(id) AS (
              SELECT id FROM grants WHERE parent_grant_id = ?1 AND developer_id = ?2
@@ -23,7 +28,12 @@ pub fn revoke_descendants(tx: &Connection, developer_id: &str, grant_id: &str, n
 
 /// Revokes an active grant and all its descendants. `false` if it is unknown, foreign or
 /// already revoked.
-pub fn revoke_grant(tx: &Connection, developer_id: &str, grant_id: &str, now: i64) -> ApiResult<bool> {
+pub fn revoke_grant(
+    tx: &Connection,
+    developer_id: &str,
+    grant_id: &str,
+    now: i64,
+) -> ApiResult<bool> {
     let n = tx.execute(
         "UPDATE grants SET status = 'revoked', revoked_at = ?3 WHERE id = ?1 AND developer_id = ?2 AND status = 'active'",
         params![grant_id, developer_id, now],
@@ -47,8 +57,11 @@ pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) ->
         return Ok(false);
     }
     let children: Vec<String> = {
-        let mut s = tx.prepare("SELECT id FROM grants WHERE source_jti = ?1 AND developer_id = ?2")?;
-        let rows = s.query_map(params![jti, developer_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut s =
+            tx.prepare("SELECT id FROM grants WHERE source_jti = ?1 AND developer_id = ?2")?;
+        let rows = s
+            .query_map(params![jti, developer_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         rows
     };
     for child in children {

@@ -2,7 +2,11 @@
 //! (protocol.md §1.1) and a readable fallback for any `resource:action[:constraint]` scope.
 
 fn humanize(s: &str) -> String {
-    s.split(['_', '-', '.']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn capitalize(s: &str) -> String {
@@ -89,7 +93,9 @@ pub fn describe(scope: &str) -> String {
     }
     let sentence = match action.as_str() {
         "read" | "list" | "view" | "get" => format!("Read your {resource}"),
-        "write" | "create" | "update" | "edit" | "manage" => format!("Create and modify your {resource}"),
+        "write" | "create" | "update" | "edit" | "manage" => {
+            format!("Create and modify your {resource}")
+        }
         "delete" | "remove" => format!("Delete your {resource}"),
         "send" => format!("Send {resource} on your behalf"),
         "admin" => format!("Administer your {resource}"),
@@ -108,8 +114,14 @@ mod tests {
     fn standard_scopes() {
         assert_eq!(describe("calendar:read"), "Read your calendar events");
         assert_eq!(describe("email:send"), "Send email on your behalf");
-        assert_eq!(describe("payments:initiate:max_500"), "Initiate payments up to 500");
-        assert_eq!(describe("payments:mpp:inference"), "Pay for AI inference services on your behalf");
+        assert_eq!(
+            describe("payments:initiate:max_500"),
+            "Initiate payments up to 500"
+        );
+        assert_eq!(
+            describe("payments:mpp:inference"),
+            "Pay for AI inference services on your behalf"
+        );
     }
 
     #[test]
@@ -118,8 +130,14 @@ mod tests {
         assert_eq!(describe("tickets:write"), "Create and modify your tickets");
         assert_eq!(describe("tickets:read"), "Read your tickets");
         assert_eq!(describe("invoices:approve"), "Approve your invoices");
-        assert_eq!(describe("orders:create:max_100"), "Create and modify your orders (up to 100)");
-        assert_eq!(describe("support_tickets:delete"), "Delete your support tickets");
+        assert_eq!(
+            describe("orders:create:max_100"),
+            "Create and modify your orders (up to 100)"
+        );
+        assert_eq!(
+            describe("support_tickets:delete"),
+            "Delete your support tickets"
+        );
         assert_eq!(describe("sync"), "Sync access");
         assert_eq!(describe(":x"), "X access");
     }

@@ -69,7 +69,9 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let r = (&mut self.task).await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        let r = (&mut self.task)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         self.state.settings.bootstrap.remove_server_json();
         r
     }
@@ -98,16 +100,18 @@ fn lock_data_dir(dir: &Path) -> Result<File, String> {
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(format!("another grantex-server is already using the data dir {}", dir.display()))
-        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another grantex-server is already using the data dir {}",
+            dir.display()
+        )),
         Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
     }
 }
 
 /// Opens the data dir's database (creating the dir and schema as needed).
 fn open_db(data_dir: &Path) -> Result<Db, String> {
-    fsutil::create_private_dir(data_dir).map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
+    fsutil::create_private_dir(data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
     Db::open(&data_dir.join("grantex.db"))
 }
 
@@ -144,20 +148,41 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // URLs name a reachable address: an unspecified bind (0.0.0.0 / ::) is reached via loopback.
     let url_addr = if addr.ip().is_unspecified() {
-        SocketAddr::new(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() }, addr.port())
+        SocketAddr::new(
+            if addr.is_ipv4() {
+                [127, 0, 0, 1].into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            },
+            addr.port(),
+        )
     } else {
         addr
     };
     let base_url = format!("http://{url_addr}");
-    let public_url = cfg.public_url.as_deref().map(trim_url).unwrap_or_else(|| base_url.clone());
-    let issuer = cfg.issuer.as_deref().map(trim_url).unwrap_or_else(|| public_url.clone());
+    let public_url = cfg
+        .public_url
+        .as_deref()
+        .map(trim_url)
+        .unwrap_or_else(|| base_url.clone());
+    let issuer = cfg
+        .issuer
+        .as_deref()
+        .map(trim_url)
+        .unwrap_or_else(|| public_url.clone());
 
     let (keys, bootstrap, info) = {
-        let (db, dir, issuer, public_url) = (db.clone(), data_dir.clone(), issuer.clone(), public_url.clone());
+        let (db, dir, issuer, public_url) = (
+            db.clone(),
+            data_dir.clone(),
+            issuer.clone(),
+            public_url.clone(),
+        );
         let (seed_live, seed_sandbox) = (cfg.seed_api_key.clone(), cfg.seed_sandbox_key.clone());
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let keys = KeyRing::load(&db, &dir.join("keys"), &issuer)?;
-            let bootstrap = Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
+            let bootstrap =
+                Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
             let info = bootstrap.write_server_json(&public_url, &issuer)?;
             Ok((keys, bootstrap, info))
         })
@@ -186,7 +211,14 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             })
             .await
     });
-    Ok(RunningServer { addr, info, shutdown: Some(tx), task, state, _lock: lock })
+    Ok(RunningServer {
+        addr,
+        info,
+        shutdown: Some(tx),
+        task,
+        state,
+        _lock: lock,
+    })
 }
 
 /// `grantex-server keys rotate`: adds a new active signing key and retires the others (they stay

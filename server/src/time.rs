@@ -143,7 +143,9 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 
 /// Parses a protocol duration `<positive integer><s|m|h|d>` into seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let bad = || format!("expiresIn must look like 30m, 24h or 7d (a positive integer and one of s, m, h, d); got {s:?}");
+    let bad = || {
+        format!("expiresIn must look like 30m, 24h or 7d (a positive integer and one of s, m, h, d); got {s:?}")
+    };
     let (digits, unit) = s.split_at(s.len().saturating_sub(1));
     if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|c| c.is_ascii_digit()) {
         return Err(bad());
@@ -161,7 +163,9 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     }
     let secs = n.saturating_mul(mult);
     if secs > MAX_DURATION_SECS {
-        return Err(format!("expiresIn {s:?} is longer than the 10-year maximum"));
+        return Err(format!(
+            "expiresIn {s:?} is longer than the 10-year maximum"
+        ));
     }
     Ok(secs)
 }
@@ -177,13 +181,25 @@ mod tests {
         }
         assert_eq!(iso(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
         assert_eq!(parse_iso("2000-02-29"), Some(951_782_400_000));
-        assert_eq!(parse_iso("2026-01-01T01:00:00+01:00"), Some(1_767_225_600_000));
+        assert_eq!(
+            parse_iso("2026-01-01T01:00:00+01:00"),
+            Some(1_767_225_600_000)
+        );
         assert_eq!(parse_iso("2026-01-01T00:00:00.5Z"), Some(1_767_225_600_500));
     }
 
     #[test]
     fn iso_rejects_garbage() {
-        for s in ["", "2026", "2026-13-01", "2026-02-30", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00", "x026-01-01", "2026-01-01T00:00:00.Z"] {
+        for s in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T00:00:00",
+            "x026-01-01",
+            "2026-01-01T00:00:00.Z",
+        ] {
             assert_eq!(parse_iso(s), None, "{s}");
         }
     }
@@ -193,7 +209,17 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(1800));
         assert_eq!(parse_duration("24h"), Ok(86_400));
         assert_eq!(parse_duration("7d"), Ok(604_800));
-        for s in ["", "m", "0s", "-1h", "1.5h", "1w", "1 h", "h1", "99999999999999d"] {
+        for s in [
+            "",
+            "m",
+            "0s",
+            "-1h",
+            "1.5h",
+            "1w",
+            "1 h",
+            "h1",
+            "99999999999999d",
+        ] {
             assert!(parse_duration(s).is_err(), "{s}");
         }
     }

@@ -8,13 +8,19 @@ pub const MAX_SCOPE_LEN: usize = 256;
 /// A required string: trimmed non-empty, at most `max` characters.
 pub fn text<'a>(field: &str, value: &'a str, max: usize) -> ApiResult<&'a str> {
     if value.trim().is_empty() {
-        return Err(ApiError::bad_request(format!("{field} is required and must be a non-empty string")));
+        return Err(ApiError::bad_request(format!(
+            "{field} is required and must be a non-empty string"
+        )));
     }
     if value.chars().count() > max {
-        return Err(ApiError::bad_request(format!("{field} must be at most {max} characters")));
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters"
+        )));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(ApiError::bad_request(format!("{field} must not contain control characters")));
+        return Err(ApiError::bad_request(format!(
+            "{field} must not contain control characters"
+        )));
     }
     Ok(value)
 }
@@ -22,10 +28,17 @@ pub fn text<'a>(field: &str, value: &'a str, max: usize) -> ApiResult<&'a str> {
 /// An optional free-text string (may be empty; newlines allowed), at most `max` characters.
 pub fn free_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.chars().count() > max {
-        return Err(ApiError::bad_request(format!("{field} must be at most {max} characters")));
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters"
+        )));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(ApiError::bad_request(format!("{field} must not contain control characters")));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(ApiError::bad_request(format!(
+            "{field} must not contain control characters"
+        )));
     }
     Ok(())
 }
@@ -34,17 +47,26 @@ pub fn free_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
 /// control characters (scopes travel space-delimited in OAuth-style claims).
 pub fn scopes(field: &str, list: &[String], require_non_empty: bool) -> ApiResult<()> {
     if require_non_empty && list.is_empty() {
-        return Err(ApiError::bad_request(format!("{field} must be a non-empty array of scope strings")));
+        return Err(ApiError::bad_request(format!(
+            "{field} must be a non-empty array of scope strings"
+        )));
     }
     if list.len() > MAX_SCOPES {
-        return Err(ApiError::bad_request(format!("{field} may hold at most {MAX_SCOPES} scopes (got {})", list.len())));
+        return Err(ApiError::bad_request(format!(
+            "{field} may hold at most {MAX_SCOPES} scopes (got {})",
+            list.len()
+        )));
     }
     for s in list {
         if s.is_empty() {
-            return Err(ApiError::bad_request(format!("{field} contains an empty scope")));
+            return Err(ApiError::bad_request(format!(
+                "{field} contains an empty scope"
+            )));
         }
         if s.chars().count() > MAX_SCOPE_LEN {
-            return Err(ApiError::bad_request(format!("{field}: each scope must be at most {MAX_SCOPE_LEN} characters")));
+            return Err(ApiError::bad_request(format!(
+                "{field}: each scope must be at most {MAX_SCOPE_LEN} characters"
+            )));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(ApiError::bad_request(format!(
@@ -85,7 +107,9 @@ fn is_b64url(c: u8) -> bool {
 /// PKCE S256 challenge: exactly 43 base64url characters.
 pub fn code_challenge(value: &str) -> ApiResult<()> {
     if value.len() != 43 || !value.bytes().all(is_b64url) {
-        return Err(ApiError::bad_request("codeChallenge must be exactly 43 base64url characters (S256)"));
+        return Err(ApiError::bad_request(
+            "codeChallenge must be exactly 43 base64url characters (S256)",
+        ));
     }
     Ok(())
 }
@@ -93,21 +117,31 @@ pub fn code_challenge(value: &str) -> ApiResult<()> {
 /// RFC 7636 code verifier: 43..128 unreserved characters.
 pub fn code_verifier(value: &str) -> ApiResult<()> {
     let ok = (43..=128).contains(&value.len())
-        && value.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~'));
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~'));
     if !ok {
-        return Err(ApiError::bad_request("codeVerifier must be 43-128 characters of [A-Za-z0-9-._~]"));
+        return Err(ApiError::bad_request(
+            "codeVerifier must be 43-128 characters of [A-Za-z0-9-._~]",
+        ));
     }
     Ok(())
 }
 
 /// A plausible e-mail address (one `@`, non-empty local part, dotted domain), ≤254 characters.
 pub fn email(value: &str) -> ApiResult<()> {
-    let bad = || ApiError::bad_request("email must be a valid e-mail address of at most 254 characters");
+    let bad =
+        || ApiError::bad_request("email must be a valid e-mail address of at most 254 characters");
     if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
     let (local, domain) = value.split_once('@').ok_or_else(bad)?;
-    if local.is_empty() || domain.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+    if local.is_empty()
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
         return Err(bad());
     }
     Ok(())
@@ -134,7 +168,13 @@ mod tests {
     fn url_rules() {
         assert!(redirect_uri("https://app.example.com/cb?x=1").is_ok());
         assert!(redirect_uri("http://127.0.0.1:9999/cb").is_ok());
-        for bad in ["/cb", "ftp://x/y", "https://x/cb#frag", "javascript:alert(1)", "https://u:p@x/"] {
+        for bad in [
+            "/cb",
+            "ftp://x/y",
+            "https://x/cb#frag",
+            "javascript:alert(1)",
+            "https://u:p@x/",
+        ] {
             assert!(redirect_uri(bad).is_err(), "{bad}");
         }
     }

@@ -21,7 +21,13 @@ struct Acked {
     audit: HashMap<String, String>,
 }
 
-async fn writer(c: grantex::Client, agent_id: String, acked: Arc<Mutex<Acked>>, stop: Instant, n: usize) {
+async fn writer(
+    c: grantex::Client,
+    agent_id: String,
+    acked: Arc<Mutex<Acked>>,
+    stop: Instant,
+    n: usize,
+) {
     let mut i = 0usize;
     let mut mine: Vec<(String, String)> = Vec::new();
     while Instant::now() < stop {
@@ -39,9 +45,17 @@ async fn writer(c: grantex::Client, agent_id: String, acked: Arc<Mutex<Acked>>, 
                         .await?;
                     let t = c
                         .tokens()
-                        .exchange(&ExchangeTokenParams { code: auth.code.unwrap(), agent_id: agent_id.clone(), code_verifier: None })
+                        .exchange(&ExchangeTokenParams {
+                            code: auth.code.unwrap(),
+                            agent_id: agent_id.clone(),
+                            code_verifier: None,
+                        })
                         .await?;
-                    acked.lock().unwrap().grants.insert(t.grant_id.clone(), t.grant_token.clone());
+                    acked
+                        .lock()
+                        .unwrap()
+                        .grants
+                        .insert(t.grant_id.clone(), t.grant_token.clone());
                     mine.push((t.grant_id, t.grant_token));
                 }
                 2 => {
@@ -84,14 +98,31 @@ async fn writer(c: grantex::Client, agent_id: String, acked: Arc<Mutex<Acked>>, 
 async fn sigkill_mid_stream_loses_nothing_acknowledged() {
     let dir = TempDir::new("durability");
     let data = dir.path().join("data");
-    let flags = ["--issuer", ISSUER, "--rate-limit", "100000", "--authorize-rate-limit", "100000"];
+    let flags = [
+        "--issuer",
+        ISSUER,
+        "--rate-limit",
+        "100000",
+        "--authorize-rate-limit",
+        "100000",
+    ];
     let s1 = ChildServer::start(&data, &flags, &[]);
     let key = s1.info.sandbox_api_key.clone();
     let c = client(&s1.info.base_url, &key);
     let a = agent(&c, "durable", &["read"]).await;
     let acked = Arc::new(Mutex::new(Acked::default()));
     let stop = Instant::now() + Duration::from_secs(30);
-    let writers: Vec<_> = (0..4).map(|n| tokio::spawn(writer(c.clone(), a.agent_id.clone(), acked.clone(), stop, n))).collect();
+    let writers: Vec<_> = (0..4)
+        .map(|n| {
+            tokio::spawn(writer(
+                c.clone(),
+                a.agent_id.clone(),
+                acked.clone(),
+                stop,
+                n,
+            ))
+        })
+        .collect();
     // Let the stream run, then SIGKILL with requests in flight.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     s1.kill9();
@@ -99,8 +130,16 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged() {
         w.await.unwrap();
     }
     let acked = Arc::try_unwrap(acked).unwrap().into_inner().unwrap();
-    assert!(acked.grants.len() >= 10 && acked.audit.len() >= 5, "the stream made progress: {} grants, {} audit", acked.grants.len(), acked.audit.len());
-    assert!(!acked.revoked_grants.is_empty() || !acked.revoked_tokens.is_empty(), "some revocations happened");
+    assert!(
+        acked.grants.len() >= 10 && acked.audit.len() >= 5,
+        "the stream made progress: {} grants, {} audit",
+        acked.grants.len(),
+        acked.audit.len()
+    );
+    assert!(
+        !acked.revoked_grants.is_empty() || !acked.revoked_tokens.is_empty(),
+        "some revocations happened"
+    );
 
     eprintln!(
         "acknowledged before SIGKILL: {} grants, {} grant revocations, {} token revocations, {} audit entries",
@@ -113,7 +152,10 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged() {
     let c2 = client(&s2.info.base_url, &key);
     let listed: HashMap<String, Grant> = c2
         .grants()
-        .list(&ListGrantsParams { agent_id: Some(a.agent_id.clone()), ..Default::default() })
+        .list(&ListGrantsParams {
+            agent_id: Some(a.agent_id.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .grants
@@ -124,25 +166,46 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged() {
         assert!(listed.contains_key(gid), "acknowledged grant {gid} lost");
     }
     for gid in &acked.revoked_grants {
-        assert_eq!(listed[gid].status, "revoked", "acknowledged revocation of {gid} lost");
+        assert_eq!(
+            listed[gid].status, "revoked",
+            "acknowledged revocation of {gid} lost"
+        );
         assert!(!c2.tokens().verify(&acked.grants[gid]).await.unwrap().valid);
     }
     for tok in &acked.revoked_tokens {
-        assert!(!c2.tokens().verify(tok).await.unwrap().valid, "acknowledged token revocation lost");
+        assert!(
+            !c2.tokens().verify(tok).await.unwrap().valid,
+            "acknowledged token revocation lost"
+        );
     }
     // Grants never revoked still verify after the crash.
     let mut checked = 0;
     for (gid, tok) in &acked.grants {
         if !acked.revoked_grants.contains(gid) && !acked.revoked_tokens.contains(tok) {
-            assert!(c2.tokens().verify(tok).await.unwrap().valid, "grant {gid} should still be valid");
+            assert!(
+                c2.tokens().verify(tok).await.unwrap().valid,
+                "grant {gid} should still be valid"
+            );
             checked += 1;
         }
     }
     assert!(checked > 0);
-    let entries = c2.audit().list(&ListAuditParams::default()).await.unwrap().entries;
-    let stored: HashMap<&str, &str> = entries.iter().map(|e| (e.entry_id.as_str(), e.hash.as_str())).collect();
+    let entries = c2
+        .audit()
+        .list(&ListAuditParams::default())
+        .await
+        .unwrap()
+        .entries;
+    let stored: HashMap<&str, &str> = entries
+        .iter()
+        .map(|e| (e.entry_id.as_str(), e.hash.as_str()))
+        .collect();
     for (id, hash) in &acked.audit {
-        assert_eq!(stored.get(id.as_str()), Some(&hash.as_str()), "acknowledged audit entry {id} lost or changed");
+        assert_eq!(
+            stored.get(id.as_str()),
+            Some(&hash.as_str()),
+            "acknowledged audit entry {id} lost or changed"
+        );
     }
     let report = grantex::audit_chain::verify_chain(&entries);
     assert!(report.valid, "chain broken after crash: {report:?}");
@@ -161,5 +224,8 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged() {
         })
         .await
         .unwrap();
-    assert_eq!(next.prev_hash.as_deref(), entries.last().map(|e| e.hash.as_str()));
+    assert_eq!(
+        next.prev_hash.as_deref(),
+        entries.last().map(|e| e.hash.as_str())
+    );
 }

@@ -23,20 +23,41 @@ fn kids(jwks: &JwkSet) -> Vec<String> {
 fn header_kid(token: &str) -> String {
     use base64::Engine as _;
     let h = token.split('.').next().unwrap();
-    let v: serde_json::Value =
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(h)
+            .unwrap(),
+    )
+    .unwrap();
     v["kid"].as_str().unwrap().to_string()
 }
 
 fn keys_cmd(action: &str, dir: &std::path::Path) -> (bool, String) {
-    let out = Command::new(server_bin()).args(["keys", action, "--data-dir"]).arg(dir).output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = Command::new(server_bin())
+        .args(["keys", action, "--data-dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 async fn offline(info: &ServerRef, token: &str) -> grantex::Result<grantex::VerifiedGrant> {
     let jwks = client(&info.base_url, &info.api_key).jwks().await.unwrap();
     let cache = JwksCache::from_json(&serde_json::to_string(&jwks).unwrap()).unwrap();
-    cache.verify_cached(token, &VerifyOptions { issuer: Some(ISSUER.into()), ..Default::default() })
+    cache.verify_cached(
+        token,
+        &VerifyOptions {
+            issuer: Some(ISSUER.into()),
+            ..Default::default()
+        },
+    )
 }
 
 #[tokio::test]
@@ -45,16 +66,35 @@ async fn startup_files_restart_and_graceful_shutdown() {
     let data = dir.path().join("data");
     let s1 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
     let out = s1.output();
-    assert!(out.contains(&format!("listening on {}", s1.info.base_url)), "{out}");
-    assert!(out.contains(&s1.info.api_key) && out.contains(&s1.info.sandbox_api_key), "keys printed: {out}");
-    assert!(s1.info.api_key.starts_with("gx_live_") && s1.info.sandbox_api_key.starts_with("gx_test_"));
+    assert!(
+        out.contains(&format!("listening on {}", s1.info.base_url)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&s1.info.api_key) && out.contains(&s1.info.sandbox_api_key),
+        "keys printed: {out}"
+    );
+    assert!(
+        s1.info.api_key.starts_with("gx_live_") && s1.info.sandbox_api_key.starts_with("gx_test_")
+    );
     assert_eq!(s1.info.issuer, ISSUER);
-    assert_eq!(s1.info.jwks_uri, format!("{}/.well-known/jwks.json", s1.info.base_url));
+    assert_eq!(
+        s1.info.jwks_uri,
+        format!("{}/.well-known/jwks.json", s1.info.base_url)
+    );
     assert_eq!(mode_of(&data.join("server.json")), 0o600);
-    let key_files: Vec<_> = std::fs::read_dir(data.join("keys")).unwrap().map(|e| e.unwrap().path()).collect();
+    let key_files: Vec<_> = std::fs::read_dir(data.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(key_files.len(), 1);
     assert_eq!(mode_of(&key_files[0]), 0o600);
-    assert!(key_files[0].file_name().unwrap().to_str().unwrap().starts_with("grantex-20"));
+    assert!(key_files[0]
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("grantex-20"));
 
     let keys1 = (s1.info.api_key.clone(), s1.info.sandbox_api_key.clone());
     let c = client(&s1.info.base_url, &s1.info.sandbox_api_key);
@@ -62,7 +102,12 @@ async fn startup_files_restart_and_graceful_shutdown() {
     let t = grant(&c, &a.agent_id, "u", &["read"]).await;
     let d = c
         .grants()
-        .delegate(&DelegateParams { parent_grant_token: t.grant_token.clone(), sub_agent_id: a.agent_id.clone(), scopes: strings(&["read"]), expires_in: None })
+        .delegate(&DelegateParams {
+            parent_grant_token: t.grant_token.clone(),
+            sub_agent_id: a.agent_id.clone(),
+            scopes: strings(&["read"]),
+            expires_in: None,
+        })
         .await
         .unwrap();
     let jwks1 = c.jwks().await.unwrap();
@@ -71,11 +116,18 @@ async fn startup_files_restart_and_graceful_shutdown() {
     // SIGTERM: clean exit, server.json removed.
     let st = s1.terminate();
     assert!(st.success(), "exit status {st}");
-    assert!(!data.join("server.json").exists(), "server.json is removed on graceful shutdown");
+    assert!(
+        !data.join("server.json").exists(),
+        "server.json is removed on graceful shutdown"
+    );
 
     // Restart: same keys, same developers, tokens still verify online and offline.
     let s2 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
-    assert_eq!((&s2.info.api_key, &s2.info.sandbox_api_key), (&keys1.0, &keys1.1), "bootstrap keys persist");
+    assert_eq!(
+        (&s2.info.api_key, &s2.info.sandbox_api_key),
+        (&keys1.0, &keys1.1),
+        "bootstrap keys persist"
+    );
     let c2 = client(&s2.info.base_url, &s2.info.sandbox_api_key);
     assert_eq!(c2.jwks().await.unwrap(), jwks1, "the JWKS keeps the key");
     assert!(c2.tokens().verify(&t.grant_token).await.unwrap().valid);
@@ -83,7 +135,11 @@ async fn startup_files_restart_and_graceful_shutdown() {
     assert!(offline(&s2.info, &d.grant_token).await.is_ok());
     let refreshed = c2
         .tokens()
-        .refresh(&RefreshTokenParams { refresh_token: t.refresh_token, agent_id: a.agent_id.clone(), idempotency_key: None })
+        .refresh(&RefreshTokenParams {
+            refresh_token: t.refresh_token,
+            agent_id: a.agent_id.clone(),
+            idempotency_key: None,
+        })
         .await
         .unwrap();
     assert_eq!(refreshed.grant_id, t.grant_id);
@@ -98,15 +154,22 @@ async fn bootstrap_keys_survive_restart() {
     let (live, sandbox) = (s1.info.api_key.clone(), s1.info.sandbox_api_key.clone());
     s1.kill9();
     let s2 = ChildServer::start(&data, &[], &[]);
-    assert_eq!((s2.info.api_key.as_str(), s2.info.sandbox_api_key.as_str()), (live.as_str(), sandbox.as_str()));
+    assert_eq!(
+        (s2.info.api_key.as_str(), s2.info.sandbox_api_key.as_str()),
+        (live.as_str(), sandbox.as_str())
+    );
     // Rotating a bootstrap key via the API updates server.json.
     let rotated = client(&s2.info.base_url, &live).rotate_key().await.unwrap();
-    let info: serde_json::Value = serde_json::from_slice(&std::fs::read(data.join("server.json")).unwrap()).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("server.json")).unwrap()).unwrap();
     assert_eq!(info["apiKey"], rotated.api_key.as_str());
     s2.kill9();
     let s3 = ChildServer::start(&data, &[], &[]);
     assert_eq!(s3.info.api_key, rotated.api_key);
-    assert!(client(&s3.info.base_url, &rotated.api_key).me().await.is_ok());
+    assert!(client(&s3.info.base_url, &rotated.api_key)
+        .me()
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -130,7 +193,10 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
 
     let s2 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
     let c2 = client(&s2.info.base_url, &s2.info.sandbox_api_key);
-    assert_eq!(kids(&c2.jwks().await.unwrap()), vec![k1.clone(), k2.clone()]);
+    assert_eq!(
+        kids(&c2.jwks().await.unwrap()),
+        vec![k1.clone(), k2.clone()]
+    );
     let t2 = grant(&c2, &a.agent_id, "u", &["read"]).await;
     assert_eq!(header_kid(&t2.grant_token), k2, "the newest key signs");
     for t in [&t1.grant_token, &t2.grant_token] {
@@ -143,10 +209,17 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     assert!(keys_cmd("rotate", &data).0);
     assert!(keys_cmd("rotate", &data).0);
     let (ok, listing) = keys_cmd("list", &data);
-    assert!(ok && listing.contains(&format!("{k1}\tretired")) && listing.contains(&format!("{k1}-4\tactive")), "{listing}");
+    assert!(
+        ok && listing.contains(&format!("{k1}\tretired"))
+            && listing.contains(&format!("{k1}-4\tactive")),
+        "{listing}"
+    );
     let s3 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
     let c3 = client(&s3.info.base_url, &s3.info.sandbox_api_key);
-    assert_eq!(kids(&c3.jwks().await.unwrap()), vec![k1.clone(), k2, format!("{k1}-4")]);
+    assert_eq!(
+        kids(&c3.jwks().await.unwrap()),
+        vec![k1.clone(), k2, format!("{k1}-4")]
+    );
     assert!(offline(&s3.info, &t1.grant_token).await.is_ok());
 }
 
@@ -155,7 +228,13 @@ async fn flags_seeds_and_data_dir_lock() {
     let dir = TempDir::new("flags");
     for bad in ["0", "11", "x"] {
         let out = Command::new(server_bin())
-            .args(["--listen", "127.0.0.1:0", "--max-delegation-depth", bad, "--data-dir"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--max-delegation-depth",
+                bad,
+                "--data-dir",
+            ])
             .arg(dir.path().join("never"))
             .output()
             .unwrap();
@@ -163,27 +242,59 @@ async fn flags_seeds_and_data_dir_lock() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("max-delegation-depth"), "{err}");
     }
-    assert!(!dir.path().join("never").exists(), "refused before touching the data dir");
+    assert!(
+        !dir.path().join("never").exists(),
+        "refused before touching the data dir"
+    );
 
     let data = dir.path().join("data");
-    let seeds = [("GRANTEX_SEED_API_KEY", "dev-api-key-local"), ("GRANTEX_SEED_SANDBOX_KEY", "sandbox-api-key-local")];
+    let seeds = [
+        ("GRANTEX_SEED_API_KEY", "dev-api-key-local"),
+        ("GRANTEX_SEED_SANDBOX_KEY", "sandbox-api-key-local"),
+    ];
     let s = ChildServer::start(&data, &["--max-delegation-depth", "1"], &seeds);
-    assert_eq!((s.info.api_key.as_str(), s.info.sandbox_api_key.as_str()), ("dev-api-key-local", "sandbox-api-key-local"));
+    assert_eq!(
+        (s.info.api_key.as_str(), s.info.sandbox_api_key.as_str()),
+        ("dev-api-key-local", "sandbox-api-key-local")
+    );
     let c = client(&s.info.base_url, "sandbox-api-key-local");
     assert_eq!(c.me().await.unwrap().mode, Mode::Sandbox);
-    assert_eq!(client(&s.info.base_url, "dev-api-key-local").me().await.unwrap().mode, Mode::Live);
+    assert_eq!(
+        client(&s.info.base_url, "dev-api-key-local")
+            .me()
+            .await
+            .unwrap()
+            .mode,
+        Mode::Live
+    );
     // --max-delegation-depth 1: one hop, then 403.
     let a = agent(&c, "a", &["read"]).await;
     let t = grant(&c, &a.agent_id, "u", &["read"]).await;
-    let hop = |tok: &str| DelegateParams { parent_grant_token: tok.into(), sub_agent_id: a.agent_id.clone(), scopes: strings(&["read"]), expires_in: None };
+    let hop = |tok: &str| DelegateParams {
+        parent_grant_token: tok.into(),
+        sub_agent_id: a.agent_id.clone(),
+        scopes: strings(&["read"]),
+        expires_in: None,
+    };
     let d = c.grants().delegate(&hop(&t.grant_token)).await.unwrap();
     let e = c.grants().delegate(&hop(&d.grant_token)).await.unwrap_err();
-    assert_eq!((status(&e), code(&e).as_str()), (403, "DELEGATION_DEPTH_EXCEEDED"));
+    assert_eq!(
+        (status(&e), code(&e).as_str()),
+        (403, "DELEGATION_DEPTH_EXCEEDED")
+    );
 
     // A second server on the same data dir refuses to start.
-    let out = Command::new(server_bin()).args(["--listen", "127.0.0.1:0", "--data-dir"]).arg(&data).output().unwrap();
+    let out = Command::new(server_bin())
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already using"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already using"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     drop(s);
 
     // A malformed seed key is refused with a clear message.
@@ -210,7 +321,11 @@ async fn fresh_window(api: &Api, need: u64) {
 async fn rate_limits_per_developer_and_route() {
     let dir = TempDir::new("ratelimit");
     let data = dir.path().join("data");
-    let s = ChildServer::start(&data, &["--rate-limit", "5", "--authorize-rate-limit", "2"], &[]);
+    let s = ChildServer::start(
+        &data,
+        &["--rate-limit", "5", "--authorize-rate-limit", "2"],
+        &[],
+    );
     let key = s.info.sandbox_api_key.clone();
     let api = Api::new(&s.info.base_url, Some(&key));
     let c = client(&s.info.base_url, &key);
@@ -221,14 +336,24 @@ async fn rate_limits_per_developer_and_route() {
         let r = api.post("/v1/authorize", body.clone()).await;
         assert_eq!(r.status, 201);
         assert_eq!(r.header("x-ratelimit-limit"), Some("2"));
-        assert_eq!(r.header("x-ratelimit-remaining"), Some(remaining.to_string().as_str()));
+        assert_eq!(
+            r.header("x-ratelimit-remaining"),
+            Some(remaining.to_string().as_str())
+        );
     }
     let r = api.post("/v1/authorize", body.clone()).await;
     assert_envelope(&r, 429, "RATE_LIMITED");
-    let retry: u64 = r.header("retry-after").expect("Retry-After").parse().unwrap();
+    let retry: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry));
     assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
-    assert_eq!(r.header("x-ratelimit-reset"), Some(retry.to_string().as_str()));
+    assert_eq!(
+        r.header("x-ratelimit-reset"),
+        Some(retry.to_string().as_str())
+    );
     let msg = r.body["message"].as_str().unwrap();
     assert!(msg.contains(&format!("retry in {retry} seconds")), "{msg}");
     // Invalid requests count too (the limiter runs before validation).
@@ -239,7 +364,11 @@ async fn rate_limits_per_developer_and_route() {
     for _ in 0..6 {
         statuses.push(api.get("/v1/agents").await.status);
     }
-    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429], "GET /v1/agents has its own bucket of 5");
+    assert_eq!(
+        statuses,
+        vec![200, 200, 200, 200, 200, 429],
+        "GET /v1/agents has its own bucket of 5"
+    );
     let r = api.get("/v1/agents").await;
     assert_envelope(&r, 429, "RATE_LIMIT_EXCEEDED");
     assert!(r.body["message"].as_str().unwrap().contains("retry in "));

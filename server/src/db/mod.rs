@@ -34,16 +34,25 @@ fn open_conn(path: &Path) -> Result<Connection, String> {
     let fail = |e: rusqlite::Error| format!("cannot open database {}: {e}", path.display());
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(fail)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(fail)?;
     // WAL + FULL: a commit is on disk (WAL fsynced) before we answer; survives kill -9 and power loss.
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(fail)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(format!("could not enable WAL on {} (journal_mode={mode})", path.display()));
+        return Err(format!(
+            "could not enable WAL on {} (journal_mode={mode})",
+            path.display()
+        ));
     }
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").map_err(fail)?;
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        .map_err(fail)?;
     Ok(conn)
 }
 
@@ -63,8 +72,16 @@ impl Db {
         }
         let mut writer = open_conn(path)?;
         schema::migrate(&mut writer).map_err(|e| format!("database migration failed: {e}"))?;
-        let readers = (0..READERS).map(|_| open_conn(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Db { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next: AtomicUsize::new(0) }) })
+        let readers = (0..READERS)
+            .map(|_| open_conn(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next: AtomicUsize::new(0),
+            }),
+        })
     }
 
     /// Runs `f` on the blocking pool with synchronous access to the database.
@@ -106,13 +123,19 @@ impl Db {
                 return f(&conn);
             }
         }
-        let conn = self.inner.readers[start % n].lock().map_err(|_| ApiError::internal("reader lock poisoned"))?;
+        let conn = self.inner.readers[start % n]
+            .lock()
+            .map_err(|_| ApiError::internal("reader lock poisoned"))?;
         f(&conn)
     }
 
     /// Synchronous write transaction; call only from the blocking pool or at start-up.
     pub fn write_sync<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ApiResult<T>) -> ApiResult<T> {
-        let mut conn = self.inner.writer.lock().map_err(|_| ApiError::internal("writer lock poisoned"))?;
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| ApiError::internal("writer lock poisoned"))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;

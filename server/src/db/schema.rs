@@ -156,8 +156,11 @@ fn migrate_inner(conn: &mut Connection) -> rusqlite::Result<Result<(), i64>> {
     for (version, description, sql) in MIGRATIONS {
         // Re-read inside the exclusive transaction: another process (e.g. `keys rotate`) may migrate too.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
-        let current: i64 =
-            tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        let current: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?;
         if current > SCHEMA_VERSION {
             return Ok(Err(current));
         }

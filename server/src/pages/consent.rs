@@ -78,7 +78,10 @@ pub fn render(req: &AuthRequestRow, agent: &Agent, developer_name: &str) -> Resp
     };
     let redirect = match &req.redirect_uri {
         Some(uri) => {
-            let host = url::Url::parse(uri).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+            let host = url::Url::parse(uri)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
             format!("<dt>Returns you to</dt><dd>{}</dd>", esc(&host))
         }
         None => String::new(),
@@ -111,7 +114,12 @@ pub fn render(req: &AuthRequestRow, agent: &Agent, developer_name: &str) -> Resp
         principal = esc(&req.principal_id),
         did = esc(&agent.did),
     );
-    page(StatusCode::OK, &format!("Authorize {}", agent.name), &body, Some(SCRIPT))
+    page(
+        StatusCode::OK,
+        &format!("Authorize {}", agent.name),
+        &body,
+        Some(SCRIPT),
+    )
 }
 
 #[cfg(test)]

@@ -52,7 +52,9 @@ td, th { text-align: left; padding: 8px 6px; border-bottom: 1px solid #e2e4e8; v
 /// A complete HTML page with its own CSP (inline script/style allowed only with the nonce).
 pub fn page(status: StatusCode, title: &str, body: &str, script: Option<&str>) -> Response {
     let nonce = URL_SAFE_NO_PAD.encode(crate::ids::random_bytes::<16>());
-    let script = script.map(|s| format!("<script nonce=\"{nonce}\">{s}</script>")).unwrap_or_default();
+    let script = script
+        .map(|s| format!("<script nonce=\"{nonce}\">{s}</script>"))
+        .unwrap_or_default();
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -66,7 +68,10 @@ pub fn page(status: StatusCode, title: &str, body: &str, script: Option<&str>) -
     );
     let mut resp = (status, html).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -75,13 +80,25 @@ pub fn page(status: StatusCode, title: &str, body: &str, script: Option<&str>) -
 
 /// A short error page (unknown or finished request, missing session, ...).
 pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(status, title, &format!("<h1>{}</h1><p class=\"lead\">{}</p>", esc(title), esc(message)), None)
+    page(
+        status,
+        title,
+        &format!(
+            "<h1>{}</h1><p class=\"lead\">{}</p>",
+            esc(title),
+            esc(message)
+        ),
+        None,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn escapes_markup() {
-        assert_eq!(super::esc("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            super::esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 }

@@ -13,7 +13,8 @@ use axum::{Extension, Json};
 use grantex::types::{Agent, AgentList, RegisterAgentParams, UpdateAgentParams};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-const COLUMNS: &str = "id, did, developer_id, name, description, scopes, status, created_at, updated_at";
+const COLUMNS: &str =
+    "id, did, developer_id, name, description, scopes, status, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
     let scopes: String = r.get(5)?;
@@ -84,7 +85,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(agent)))
 }
 
-pub async fn list(State(st): State<AppState>, Extension(dev): Extension<Developer>) -> ApiResult<Json<AgentList>> {
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+) -> ApiResult<Json<AgentList>> {
     let agents = st
         .db
         .read(move |c| {
@@ -119,7 +123,9 @@ pub async fn update(
 ) -> ApiResult<Json<Agent>> {
     path_id(&id)?;
     if p.name.is_none() && p.description.is_none() && p.scopes.is_none() && p.status.is_none() {
-        return Err(ApiError::bad_request("Provide at least one of name, description, scopes, status"));
+        return Err(ApiError::bad_request(
+            "Provide at least one of name, description, scopes, status",
+        ));
     }
     if let Some(n) = &p.name {
         check_name(n)?;
@@ -132,7 +138,9 @@ pub async fn update(
     }
     if let Some(s) = &p.status {
         if s != "active" && s != "suspended" {
-            return Err(ApiError::bad_request("status must be \"active\" or \"suspended\""));
+            return Err(ApiError::bad_request(
+                "status must be \"active\" or \"suspended\"",
+            ));
         }
     }
     st.db

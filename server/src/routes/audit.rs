@@ -29,7 +29,8 @@ pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         principal_id: r.get(4)?,
         developer_id: r.get(5)?,
         action: r.get(6)?,
-        metadata: serde_json::from_str(&metadata).unwrap_or_else(|_| Value::Object(Default::default())),
+        metadata: serde_json::from_str(&metadata)
+            .unwrap_or_else(|_| Value::Object(Default::default())),
         hash: r.get(8)?,
         prev_hash: r.get(9)?,
         timestamp: r.get(10)?,
@@ -100,9 +101,9 @@ pub async fn log(
 fn time_filter(q: &QueryMap, key: &str) -> ApiResult<Option<String>> {
     q.get(key)
         .map(|v| {
-            parse_iso(v)
-                .map(iso)
-                .ok_or_else(|| ApiError::bad_request(format!("{key} must be an ISO-8601 date or date-time")))
+            parse_iso(v).map(iso).ok_or_else(|| {
+                ApiError::bad_request(format!("{key} must be an ISO-8601 date or date-time"))
+            })
         })
         .transpose()
 }
@@ -115,9 +116,12 @@ pub async fn list(
 ) -> ApiResult<Json<AuditList>> {
     let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?");
     let mut args: Vec<SqlValue> = vec![dev.id.clone().into()];
-    for (param, column) in
-        [("agentId", "agent_id"), ("grantId", "grant_id"), ("principalId", "principal_id"), ("action", "action")]
-    {
+    for (param, column) in [
+        ("agentId", "agent_id"),
+        ("grantId", "grant_id"),
+        ("principalId", "principal_id"),
+        ("action", "action"),
+    ] {
         if let Some(v) = q.get(param) {
             sql.push_str(&format!(" AND {column} = ?"));
             args.push(v.to_string().into());
@@ -138,7 +142,9 @@ pub async fn list(
         .db
         .read(move |c| {
             let mut s = c.prepare(&sql)?;
-            let rows = s.query_map(rusqlite::params_from_iter(args), from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = s
+                .query_map(rusqlite::params_from_iter(args), from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await?;
@@ -172,5 +178,8 @@ pub async fn immutable() -> ApiError {
         "METHOD_NOT_ALLOWED",
         "Audit entries are append-only: they cannot be modified or deleted",
     )
-    .with_header(axum::http::header::ALLOW, axum::http::HeaderValue::from_static("GET"))
+    .with_header(
+        axum::http::header::ALLOW,
+        axum::http::HeaderValue::from_static("GET"),
+    )
 }

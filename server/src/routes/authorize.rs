@@ -60,7 +60,13 @@ pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuthRequestRow> {
 
 /// Any auth request by id (consent routes are public, so not scoped to a developer).
 pub fn find(conn: &Connection, id: &str) -> ApiResult<Option<AuthRequestRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM auth_requests WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM auth_requests WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
 }
 
 fn validate_params(p: &AuthorizeParams) -> ApiResult<i64> {
@@ -80,11 +86,17 @@ fn validate_params(p: &AuthorizeParams) -> ApiResult<i64> {
         (None, None) => {}
         (Some(c), Some(m)) => {
             if m != "S256" {
-                return Err(ApiError::bad_request("codeChallengeMethod must be \"S256\""));
+                return Err(ApiError::bad_request(
+                    "codeChallengeMethod must be \"S256\"",
+                ));
             }
             validate::code_challenge(c)?;
         }
-        _ => return Err(ApiError::bad_request("codeChallenge and codeChallengeMethod must be given together")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "codeChallenge and codeChallengeMethod must be given together",
+            ))
+        }
     }
     time::parse_duration(p.expires_in.as_deref().unwrap_or("24h")).map_err(ApiError::bad_request)
 }
@@ -164,7 +176,9 @@ fn sandbox_request(tx: &Connection, dev: &Developer, id: &str) -> ApiResult<Auth
         .filter(|r| r.developer_id == dev.id)
         .filter(|r| r.status == "pending" || r.status == "approved")
         .filter(|r| r.expires_at > now_ms())
-        .ok_or_else(|| ApiError::not_found("Authorization request not found, already processed or expired"))
+        .ok_or_else(|| {
+            ApiError::not_found("Authorization request not found, already processed or expired")
+        })
 }
 
 /// Sandbox: approve (or return the code of an auto-approved request).
@@ -181,11 +195,16 @@ pub async fn sandbox_approve(
                 Some(c) if r.status == "approved" => c,
                 _ => {
                     let c = ids::new_id("");
-                    tx.execute("UPDATE auth_requests SET status = 'approved', code = ?1 WHERE id = ?2", params![c, id])?;
+                    tx.execute(
+                        "UPDATE auth_requests SET status = 'approved', code = ?1 WHERE id = ?2",
+                        params![c, id],
+                    )?;
                     c
                 }
             };
-            Ok(Json(json!({ "requestId": id, "status": "approved", "code": code })))
+            Ok(Json(
+                json!({ "requestId": id, "status": "approved", "code": code }),
+            ))
         })
         .await
 }
@@ -200,7 +219,10 @@ pub async fn sandbox_deny(
     st.db
         .write(move |tx| {
             sandbox_request(tx, &dev, &id)?;
-            tx.execute("UPDATE auth_requests SET status = 'denied', code = NULL WHERE id = ?1", [&id])?;
+            tx.execute(
+                "UPDATE auth_requests SET status = 'denied', code = NULL WHERE id = ?1",
+                [&id],
+            )?;
             Ok(Json(json!({ "requestId": id, "status": "denied" })))
         })
         .await

@@ -3,12 +3,12 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, QueryMap};
+use crate::ids;
 use crate::pages;
 use crate::routes::{agents, authorize};
 use crate::scopes::describe;
 use crate::state::AppState;
 use crate::time::{iso, now_ms};
-use crate::ids;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,16 +26,26 @@ enum Lookup {
 async fn lookup(st: &AppState, id: String) -> ApiResult<Lookup> {
     st.db
         .read(move |c| {
-            let Some(r) = authorize::find(c, &id)? else { return Ok(Lookup::Unknown) };
+            let Some(r) = authorize::find(c, &id)? else {
+                return Ok(Lookup::Unknown);
+            };
             if r.expires_at <= now_ms() {
                 return Ok(Lookup::Finished("This authorization request has expired."));
             }
             if r.status != "pending" {
-                return Ok(Lookup::Finished("This authorization request has already been answered."));
+                return Ok(Lookup::Finished(
+                    "This authorization request has already been answered.",
+                ));
             }
-            let Some(agent) = agents::find(c, &r.developer_id, &r.agent_id)? else { return Ok(Lookup::Unknown) };
+            let Some(agent) = agents::find(c, &r.developer_id, &r.agent_id)? else {
+                return Ok(Lookup::Unknown);
+            };
             let dev_name: String = c
-                .query_row("SELECT name FROM developers WHERE id = ?1", [&r.developer_id], |row| row.get(0))
+                .query_row(
+                    "SELECT name FROM developers WHERE id = ?1",
+                    [&r.developer_id],
+                    |row| row.get(0),
+                )
                 .optional()?
                 .unwrap_or_default();
             Ok(Lookup::Pending(Box::new((r, agent, dev_name))))
@@ -44,7 +54,10 @@ async fn lookup(st: &AppState, id: String) -> ApiResult<Lookup> {
 }
 
 /// `GET /v1/consent/:id`: 404 unknown, 410 expired or not pending.
-pub async fn get(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ConsentRequest>> {
+pub async fn get(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConsentRequest>> {
     path_id(&id)?;
     match lookup(&st, id).await? {
         Lookup::Unknown => Err(ApiError::not_found("Authorization request not found")),
@@ -67,8 +80,12 @@ pub async fn get(State(st): State<AppState>, Path(id): Path<String>) -> ApiResul
 }
 
 /// `POST /v1/consent/:id/approve`: mints the code. 410 if unknown, expired or already answered.
-pub async fn approve(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ConsentApproval>> {
-    path_id(&id).map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
+pub async fn approve(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConsentApproval>> {
+    path_id(&id)
+        .map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
     st.db
         .write(move |tx| {
             let code = ids::new_id("");
@@ -86,7 +103,10 @@ pub async fn approve(State(st): State<AppState>, Path(id): Path<String>) -> ApiR
 }
 
 /// `POST /v1/consent/:id/deny`: 404 if unknown or not pending.
-pub async fn deny(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ConsentDenial>> {
+pub async fn deny(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConsentDenial>> {
     path_id(&id)?;
     st.db
         .write(move |tx| {
@@ -119,7 +139,9 @@ pub async fn page(State(st): State<AppState>, q: QueryMap) -> Response {
             "Authorization request not found",
             "This authorization request does not exist. Ask the application to start again.",
         ),
-        Ok(Lookup::Finished(why)) => pages::message_page(StatusCode::GONE, "Nothing to approve", why),
+        Ok(Lookup::Finished(why)) => {
+            pages::message_page(StatusCode::GONE, "Nothing to approve", why)
+        }
         Err(e) => e.into_response(),
     }
 }

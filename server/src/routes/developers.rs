@@ -84,7 +84,9 @@ pub async fn update_me(
     JsonBody(p): JsonBody<UpdateMe>,
 ) -> ApiResult<Json<serde_json::Value>> {
     if p.name.is_none() && p.fido_required.is_none() && p.fido_rp_name.is_none() {
-        return Err(ApiError::bad_request("Provide at least one of name, fidoRequired, fidoRpName"));
+        return Err(ApiError::bad_request(
+            "Provide at least one of name, fidoRequired, fidoRpName",
+        ));
     }
     if let Some(n) = &p.name {
         validate::text("name", n, 200)?;
@@ -93,15 +95,23 @@ pub async fn update_me(
         validate::text("fidoRpName", n, 100)?;
     }
     if p.fido_required == Some(true) {
-        return Err(ApiError::bad_request("fidoRequired=true is not supported: this server has no WebAuthn support"));
+        return Err(ApiError::bad_request(
+            "fidoRequired=true is not supported: this server has no WebAuthn support",
+        ));
     }
     st.db
         .write(move |tx| {
             if let Some(n) = p.name {
-                tx.execute("UPDATE developers SET name = ?1 WHERE id = ?2", params![n.trim(), dev.id])?;
+                tx.execute(
+                    "UPDATE developers SET name = ?1 WHERE id = ?2",
+                    params![n.trim(), dev.id],
+                )?;
             }
             if let Some(n) = p.fido_rp_name {
-                tx.execute("UPDATE developers SET fido_rp_name = ?1 WHERE id = ?2", params![n, dev.id])?;
+                tx.execute(
+                    "UPDATE developers SET fido_rp_name = ?1 WHERE id = ?2",
+                    params![n, dev.id],
+                )?;
             }
             Ok(())
         })
@@ -119,7 +129,10 @@ pub async fn rotate_key(
     let dev_id = dev.id.clone();
     st.db
         .write(move |tx| {
-            tx.execute("UPDATE developers SET api_key_hash = ?1 WHERE id = ?2", params![hash, dev_id])?;
+            tx.execute(
+                "UPDATE developers SET api_key_hash = ?1 WHERE id = ?2",
+                params![hash, dev_id],
+            )?;
             Ok(())
         })
         .await?;
@@ -128,5 +141,8 @@ pub async fn rotate_key(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    Ok(Json(RotateKeyResponse { api_key, rotated_at: iso(now_ms()) }))
+    Ok(Json(RotateKeyResponse {
+        api_key,
+        rotated_at: iso(now_ms()),
+    }))
 }

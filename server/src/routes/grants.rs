@@ -21,7 +21,10 @@ use rusqlite::types::Value as SqlValue;
 pub fn pagination(q: &QueryMap) -> ApiResult<String> {
     let page = q.positive("page", 1_000_000)?.unwrap_or(1);
     Ok(match q.positive("pageSize", 1000)? {
-        Some(size) => format!(" LIMIT {size} OFFSET {}", (u64::from(page) - 1) * u64::from(size)),
+        Some(size) => format!(
+            " LIMIT {size} OFFSET {}",
+            (u64::from(page) - 1) * u64::from(size)
+        ),
         None => String::new(),
     })
 }
@@ -31,7 +34,10 @@ pub async fn list(
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<Json<GrantList>> {
-    let mut sql = format!("SELECT {} FROM grants WHERE developer_id = ?", grant_store::COLUMNS);
+    let mut sql = format!(
+        "SELECT {} FROM grants WHERE developer_id = ?",
+        grant_store::COLUMNS
+    );
     let mut args: Vec<SqlValue> = vec![dev.id.clone().into()];
     if let Some(a) = q.get("agentId") {
         sql.push_str(" AND agent_id = ?");
@@ -53,7 +59,11 @@ pub async fn list(
             args.push(now.into());
         }
         Some("revoked") => sql.push_str(" AND status = 'revoked'"),
-        Some(_) => return Err(ApiError::bad_request("status must be one of active, revoked, expired")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "status must be one of active, revoked, expired",
+            ))
+        }
     }
     sql.push_str(" ORDER BY issued_at DESC, id DESC");
     sql.push_str(&pagination(&q)?);
@@ -109,19 +119,31 @@ pub async fn delegate(
     validate::text("parentGrantToken", &p.parent_grant_token, 16 * 1024)?;
     validate::text("subAgentId", &p.sub_agent_id, 256)?;
     validate::scopes("scopes", &p.scopes, true)?;
-    let lifetime = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
+    let lifetime = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h"))
+        .map_err(ApiError::bad_request)?;
     let (keys, max_depth) = (st.keys.clone(), st.settings.max_delegation_depth);
     let resp = st
         .db
         .run(move |db| {
             let (parent, parent_grant) = match check(db, &keys, &dev.id, &p.parent_grant_token)? {
-                Err(CheckFailure::Invalid) => return Err(ApiError::bad_request("Invalid parent grant token")),
-                Err(CheckFailure::WrongDeveloper) => {
-                    return Err(ApiError::forbidden("FORBIDDEN", "The parent grant token belongs to another developer"))
+                Err(CheckFailure::Invalid) => {
+                    return Err(ApiError::bad_request("Invalid parent grant token"))
                 }
-                Ok((_, TokenState::Revoked)) => return Err(ApiError::bad_request("Parent grant has been revoked")),
-                Ok((_, TokenState::Expired)) => return Err(ApiError::bad_request("Parent grant has expired")),
-                Ok((_, TokenState::NotFound)) => return Err(ApiError::bad_request("Parent grant not found")),
+                Err(CheckFailure::WrongDeveloper) => {
+                    return Err(ApiError::forbidden(
+                        "FORBIDDEN",
+                        "The parent grant token belongs to another developer",
+                    ))
+                }
+                Ok((_, TokenState::Revoked)) => {
+                    return Err(ApiError::bad_request("Parent grant has been revoked"))
+                }
+                Ok((_, TokenState::Expired)) => {
+                    return Err(ApiError::bad_request("Parent grant has expired"))
+                }
+                Ok((_, TokenState::NotFound)) => {
+                    return Err(ApiError::bad_request("Parent grant not found"))
+                }
                 Ok((v, TokenState::Active(g))) => (v, g),
             };
             let depth = parent.delegation_depth + 1;
@@ -131,8 +153,12 @@ pub async fn delegate(
                     format!("Delegation depth {depth} exceeds the maximum of {max_depth}"),
                 ));
             }
-            let extra: Vec<&str> =
-                p.scopes.iter().filter(|s| !parent.scopes.contains(s)).map(String::as_str).collect();
+            let extra: Vec<&str> = p
+                .scopes
+                .iter()
+                .filter(|s| !parent.scopes.contains(s))
+                .map(String::as_str)
+                .collect();
             if !extra.is_empty() {
                 return Err(ApiError::bad_request(format!(
                     "Requested scopes are not a subset of the parent grant's scopes: {}",
@@ -216,16 +242,24 @@ pub async fn verify(
     let k = st.keys.clone();
     st.db
         .run(move |db| {
-            let inactive = |reason: &str| GrantVerifyResponse { active: false, reason: Some(reason.into()), claims: None };
+            let inactive = |reason: &str| GrantVerifyResponse {
+                active: false,
+                reason: Some(reason.into()),
+                claims: None,
+            };
             Ok(Json(match check(db, &k, &dev.id, &b.token)? {
-                Err(CheckFailure::Invalid) => return Err(ApiError::bad_request("Invalid grant token")),
+                Err(CheckFailure::Invalid) => {
+                    return Err(ApiError::bad_request("Invalid grant token"))
+                }
                 Err(CheckFailure::WrongDeveloper) => inactive("wrong_developer"),
                 Ok((_, TokenState::Revoked)) => inactive("revoked"),
                 Ok((_, TokenState::Expired)) => inactive("expired"),
                 Ok((_, TokenState::NotFound)) => inactive("not_found"),
-                Ok((_, TokenState::Active(_))) => {
-                    GrantVerifyResponse { active: true, reason: None, claims: keys::decode_payload(&b.token) }
-                }
+                Ok((_, TokenState::Active(_))) => GrantVerifyResponse {
+                    active: true,
+                    reason: None,
+                    claims: keys::decode_payload(&b.token),
+                },
             }))
         })
         .await

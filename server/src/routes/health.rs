@@ -19,7 +19,11 @@ pub async fn health(State(st): State<AppState>) -> Response {
         database: Some(if db_ok { "ok" } else { "error" }.into()),
         version: Some(env!("CARGO_PKG_VERSION").into()),
     };
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 

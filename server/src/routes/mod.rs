@@ -28,9 +28,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(developers::me).patch(developers::update_me))
         .route("/v1/keys/rotate", post(developers::rotate_key))
         .route("/v1/agents", post(agents::create).get(agents::list))
-        .route("/v1/agents/{id}", get(agents::get).patch(agents::update).delete(agents::delete))
+        .route(
+            "/v1/agents/{id}",
+            get(agents::get)
+                .patch(agents::update)
+                .delete(agents::delete),
+        )
         .route("/v1/authorize", post(authorize::authorize))
-        .route("/v1/authorize/{id}/approve", post(authorize::sandbox_approve))
+        .route(
+            "/v1/authorize/{id}/approve",
+            post(authorize::sandbox_approve),
+        )
         .route("/v1/authorize/{id}/deny", post(authorize::sandbox_deny))
         .route("/v1/consent/{id}", get(consent::get))
         .route("/v1/consent/{id}/approve", post(consent::approve))
@@ -47,13 +55,22 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/entries", get(audit::list))
         .route(
             "/v1/audit/{id}",
-            get(audit::get).put(audit::immutable).patch(audit::immutable).delete(audit::immutable),
+            get(audit::get)
+                .put(audit::immutable)
+                .patch(audit::immutable)
+                .delete(audit::immutable),
         )
         .route("/v1/principal-sessions", post(principal::create_session))
         .route("/v1/principal/grants", get(principal::grants))
-        .route("/v1/principal/grants/{id}", axum::routing::delete(principal::revoke))
+        .route(
+            "/v1/principal/grants/{id}",
+            axum::routing::delete(principal::revoke),
+        )
         .route("/v1/principal/audit", get(principal::audit))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::guard,
+        ))
         .fallback(middleware::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::common))

@@ -28,7 +28,8 @@ pub async fn create_session(
     JsonBody(p): JsonBody<PrincipalSessionParams>,
 ) -> ApiResult<(StatusCode, Json<PrincipalSession>)> {
     validate::text("principalId", &p.principal_id, 256)?;
-    let secs = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
+    let secs = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h"))
+        .map_err(ApiError::bad_request)?;
     let secs = secs.min(MAX_SESSION_SECS);
     let keys = st.keys.clone();
     let public_url = st.settings.public_url.clone();
@@ -64,7 +65,10 @@ pub async fn create_session(
 }
 
 /// The principal's active grants with agent details.
-pub async fn grants(State(st): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+pub async fn grants(
+    State(st): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<Json<Value>> {
     let principal_id = p.principal_id.clone();
     let grants = st
         .db
@@ -98,11 +102,16 @@ pub async fn grants(State(st): State<AppState>, Extension(p): Extension<Principa
             Ok(rows)
         })
         .await?;
-    Ok(Json(json!({ "grants": grants, "principalId": principal_id })))
+    Ok(Json(
+        json!({ "grants": grants, "principalId": principal_id }),
+    ))
 }
 
 /// The principal's newest 100 audit entries (without the chain hashes).
-pub async fn audit(State(st): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+pub async fn audit(
+    State(st): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<Json<Value>> {
     let entries = st
         .db
         .read(move |c| {

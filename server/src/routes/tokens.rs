@@ -16,14 +16,20 @@ use crate::{ids, revocation, validate};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use grantex::types::{ExchangeTokenParams, ExchangeTokenResponse, RefreshTokenParams, VerifyTokenResponse};
+use grantex::types::{
+    ExchangeTokenParams, ExchangeTokenResponse, RefreshTokenParams, VerifyTokenResponse,
+};
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 
 type Created<T> = (StatusCode, Json<T>);
 
 /// Inserts a new root or delegated grant row.
-pub fn insert_grant(tx: &rusqlite::Connection, g: &grant_store::GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
+pub fn insert_grant(
+    tx: &rusqlite::Connection,
+    g: &grant_store::GrantRow,
+    source_jti: Option<&str>,
+) -> ApiResult<()> {
     tx.execute(
         &format!(
             "INSERT INTO grants ({}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -140,10 +146,15 @@ pub async fn exchange(
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
-    let s = v.to_str().ok().filter(|s| !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b)));
-    s.map(|s| Some(s.to_string()))
-        .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1-255 printable ASCII characters"))
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let s = v.to_str().ok().filter(|s| {
+        !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b))
+    });
+    s.map(|s| Some(s.to_string())).ok_or_else(|| {
+        ApiError::bad_request("Idempotency-Key must be 1-255 printable ASCII characters")
+    })
 }
 
 /// A stored answer for a retried refresh with the same Idempotency-Key and refresh token.
@@ -163,9 +174,9 @@ fn replay(
         .optional()?;
     match row {
         None => Ok(None),
-        Some((rt, _)) if rt != refresh_token => {
-            Err(ApiError::bad_request("Idempotency-Key was already used with a different refresh token"))
-        }
+        Some((rt, _)) if rt != refresh_token => Err(ApiError::bad_request(
+            "Idempotency-Key was already used with a different refresh token",
+        )),
         Some((_, resp)) => Ok(Some(serde_json::from_str(&resp)?)),
     }
 }
@@ -286,11 +297,14 @@ pub fn check(
     developer_id: &str,
     token: &str,
 ) -> ApiResult<Result<(grantex::VerifiedGrant, TokenState), CheckFailure>> {
-    let Ok(v) = keys.verify_grant(token) else { return Ok(Err(CheckFailure::Invalid)) };
+    let Ok(v) = keys.verify_grant(token) else {
+        return Ok(Err(CheckFailure::Invalid));
+    };
     if v.developer_id != developer_id {
         return Ok(Err(CheckFailure::WrongDeveloper));
     }
-    let state = db.read_sync(|c| grant_store::token_state(c, developer_id, &v.token_id, &v.grant_id))?;
+    let state =
+        db.read_sync(|c| grant_store::token_state(c, developer_id, &v.token_id, &v.grant_id))?;
     Ok(Ok((v, state)))
 }
 
@@ -321,7 +335,10 @@ pub async fn verify(
                     agent: Some(v.agent_did),
                     expires_at: Some(iso_secs(v.expires_at)),
                 },
-                _ => VerifyTokenResponse { valid: false, ..Default::default() },
+                _ => VerifyTokenResponse {
+                    valid: false,
+                    ..Default::default()
+                },
             }))
         })
         .await

@@ -16,7 +16,11 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("grantex-server-test-{tag}-{}-{}", std::process::id(), ulid_like()));
+        let p = std::env::temp_dir().join(format!(
+            "grantex-server-test-{tag}-{}-{}",
+            std::process::id(),
+            ulid_like()
+        ));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
     }
@@ -34,7 +38,10 @@ impl Drop for TempDir {
 fn ulid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{t:x}{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -55,7 +62,11 @@ pub fn shared() -> &'static ServerRef {
     S.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let dir = TempDir::new("shared");
                 let server = grantex_server::start(grantex_server::Config {
@@ -99,7 +110,11 @@ pub fn client(base: &str, key: &str) -> Client {
 pub async fn developer(server: &ServerRef, mode: Mode) -> (Client, SignupResponse) {
     let resp = Client::signup(
         Some(&server.base_url),
-        &SignupParams { name: format!("test {mode:?}"), email: None, mode: Some(mode) },
+        &SignupParams {
+            name: format!("test {mode:?}"),
+            email: None,
+            mode: Some(mode),
+        },
     )
     .await
     .expect("signup");
@@ -122,7 +137,12 @@ pub fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// authorize → (consent approve when live) → exchange. Returns the token response.
-pub async fn grant(c: &Client, agent_id: &str, principal: &str, scopes: &[&str]) -> ExchangeTokenResponse {
+pub async fn grant(
+    c: &Client,
+    agent_id: &str,
+    principal: &str,
+    scopes: &[&str],
+) -> ExchangeTokenResponse {
     let auth = c
         .authorize(&AuthorizeParams {
             agent_id: agent_id.into(),
@@ -134,10 +154,20 @@ pub async fn grant(c: &Client, agent_id: &str, principal: &str, scopes: &[&str])
         .expect("authorize");
     let code = match auth.code {
         Some(code) => code,
-        None => c.consent().approve(&auth.auth_request_id).await.expect("approve").code,
+        None => {
+            c.consent()
+                .approve(&auth.auth_request_id)
+                .await
+                .expect("approve")
+                .code
+        }
     };
     c.tokens()
-        .exchange(&ExchangeTokenParams { code, agent_id: agent_id.into(), code_verifier: None })
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: agent_id.into(),
+            code_verifier: None,
+        })
         .await
         .expect("exchange")
 }
@@ -146,7 +176,12 @@ pub async fn grant(c: &Client, agent_id: &str, principal: &str, scopes: &[&str])
 pub fn claims(token: &str) -> Value {
     use base64::Engine as _;
     let payload = token.split('.').nth(1).expect("three segments");
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 pub fn jti(token: &str) -> String {
@@ -155,7 +190,9 @@ pub fn jti(token: &str) -> String {
 
 /// HTTP status of a core-client error.
 pub fn status(e: &grantex::Error) -> u16 {
-    e.as_api().unwrap_or_else(|| panic!("expected an API error, got {e:?}")).status
+    e.as_api()
+        .unwrap_or_else(|| panic!("expected an API error, got {e:?}"))
+        .status
 }
 
 pub fn code(e: &grantex::Error) -> String {
@@ -164,7 +201,10 @@ pub fn code(e: &grantex::Error) -> String {
 
 /// A plain reqwest client for calls the core client does not cover.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
 }
 
 /// The built server binary running as a child process; SIGKILLed on drop unless stopped.
@@ -204,7 +244,10 @@ impl ChildServer {
         let deadline = Instant::now() + Duration::from_secs(30);
         let info = loop {
             if let Some(st) = child.try_wait().unwrap() {
-                panic!("grantex-server exited ({st}) during start-up:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+                panic!(
+                    "grantex-server exited ({st}) during start-up:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
             }
             if let Ok(bytes) = std::fs::read(&json) {
                 if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
@@ -219,10 +262,18 @@ impl ChildServer {
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "grantex-server did not write server.json in time");
+            assert!(
+                Instant::now() < deadline,
+                "grantex-server did not write server.json in time"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
-        ChildServer { child, info, data_dir: data_dir.to_path_buf(), log }
+        ChildServer {
+            child,
+            info,
+            data_dir: data_dir.to_path_buf(),
+            log,
+        }
     }
 
     pub fn output(&self) -> String {
@@ -238,14 +289,21 @@ impl ChildServer {
     /// SIGTERM and wait for a clean exit; returns the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap().success();
+        let ok = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success();
         assert!(ok, "kill -TERM failed");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
                 return st;
             }
-            assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -284,7 +342,11 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str, key: Option<&str>) -> Api {
-        Api { base: base.to_string(), key: key.map(str::to_string), http: http() }
+        Api {
+            base: base.to_string(),
+            key: key.map(str::to_string),
+            http: http(),
+        }
     }
 
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
@@ -305,7 +367,12 @@ impl Api {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -321,9 +388,17 @@ impl Api {
 pub fn assert_envelope(r: &Resp, status: u16, code: &str) {
     assert_eq!(r.status, status, "status; body: {}", r.text);
     assert_eq!(r.body["code"], code, "code; body: {}", r.text);
-    assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "message; body: {}", r.text);
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message; body: {}",
+        r.text
+    );
     let rid = r.body["requestId"].as_str().expect("requestId");
-    assert_eq!(r.header("x-request-id"), Some(rid), "x-request-id matches requestId");
+    assert_eq!(
+        r.header("x-request-id"),
+        Some(rid),
+        "x-request-id matches requestId"
+    );
     assert!(uuid_v4(rid), "request id is a uuid v4: {rid}");
 }
 
@@ -333,5 +408,7 @@ pub fn uuid_v4(s: &str) -> bool {
         && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-')
         && b[14] == b'4'
         && matches!(b[19], b'8' | b'9' | b'a' | b'b')
-        && s.chars().filter(|c| *c != '-').all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        && s.chars()
+            .filter(|c| *c != '-')
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }

@@ -1,0 +1,390 @@
+//! The consent page in a real headless Chromium, driven through chromedriver's W3C WebDriver
+//! HTTP API: the page explains every scope in plain language, Approve sends the browser to the
+//! redirect URI with `code` and the original `state` (keeping its query), Deny sends
+//! `error=access_denied`. The tests FAIL when Chromium is missing unless
+//! `GRANTEX_SKIP_BROWSER_TESTS=1` is set.
+
+mod common;
+
+use common::*;
+use grantex::types::*;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn skip() -> bool {
+    if std::env::var("GRANTEX_SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
+        eprintln!("GRANTEX_SKIP_BROWSER_TESTS=1: skipping the real-browser consent test");
+        return true;
+    }
+    false
+}
+
+fn find(names: &[&str]) -> Option<String> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    for n in names {
+        for dir in path.split(':').chain(["/usr/bin", "/usr/lib/chromium"]) {
+            let p = std::path::Path::new(dir).join(n);
+            if p.is_file() {
+                return Some(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver + one headless Chromium session; both shut down on drop.
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let missing = "Chromium/chromedriver not found. Install them with \
+            `apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver`, \
+            or set GRANTEX_SKIP_BROWSER_TESTS=1 to skip the real-browser consent tests.";
+        let driver_bin = find(&["chromedriver"]).unwrap_or_else(|| panic!("{missing}"));
+        let chromium = find(&["chromium", "chromium-browser", "google-chrome"])
+            .unwrap_or_else(|| panic!("{missing}"));
+        let port = free_port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = http();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if r.json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["value"]["ready"].as_bool())
+                    == Some(true)
+                {
+                    break;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = TempDir::new("chromium-profile");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let r: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
+            .to_string();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut rb = self.http.request(method, url);
+        rb = rb.json(&body.unwrap_or_else(|| json!({})));
+        let v: Value = rb.send().await.unwrap().json().await.unwrap();
+        assert!(
+            v["value"].get("error").is_none(),
+            "WebDriver error on {path}: {v}"
+        );
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn url(&self) -> String {
+        let v = self.cmd(reqwest::Method::GET, "/url", None).await;
+        v.as_str().unwrap().to_string()
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.element(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    /// Polls until the browser's URL starts with `prefix`.
+    async fn wait_for_url(&self, prefix: &str) -> url::Url {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let u = self.url().await;
+            if u.starts_with(prefix) {
+                return url::Url::parse(&u).unwrap();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "browser never reached {prefix}; stuck at {u}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    /// Ends the session (closing Chromium) with a plain blocking request, then stops chromedriver.
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_string();
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let req = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if s.write_all(req.as_bytes()).is_ok() {
+                // Read until the response is complete (chromedriver keeps the connection open).
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = s.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf);
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().to_string())
+                            })
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// A tiny app that receives the OAuth-style callback and reports its query string.
+async fn callback_server() -> (String, mpsc::UnboundedReceiver<String>) {
+    let (tx, rx) = mpsc::unbounded_channel::<String>();
+    let app = axum::Router::new().route(
+        "/callback",
+        axum::routing::get(move |uri: axum::http::Uri| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(uri.query().unwrap_or("").to_string());
+                axum::response::Html("<h1>callback received</h1>")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/callback"), rx)
+}
+
+fn query(u: &url::Url) -> std::collections::HashMap<String, String> {
+    u.query_pairs().into_owned().collect()
+}
+
+async fn start_request(
+    c: &grantex::Client,
+    agent_id: &str,
+    redirect: Option<String>,
+    state: &str,
+) -> AuthorizationRequest {
+    c.authorize(&AuthorizeParams {
+        agent_id: agent_id.into(),
+        user_id: "alice@example.com".into(),
+        scopes: strings(&[
+            "calendar:read",
+            "email:send",
+            "payments:initiate:max_500",
+            "tickets:write",
+        ]),
+        redirect_uri: redirect,
+        state: Some(state.into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_page_approve_in_chromium_redirects_with_code_and_state() {
+    if skip() {
+        return;
+    }
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "Travel Assistant", &["calendar:read"]).await;
+    let (cb, mut hits) = callback_server().await;
+    let state = "st8 with spaces&symbols=1";
+    let auth = start_request(&c, &a.agent_id, Some(format!("{cb}?tenant=acme")), state).await;
+    let browser = Browser::start().await;
+    browser.goto(&auth.consent_url).await;
+
+    let text = browser.text("main").await;
+    for want in [
+        "Travel Assistant",
+        "test Live",
+        "Read your calendar events",
+        "Send email on your behalf",
+        "Initiate payments up to 500",
+        "Create and modify your tickets",
+        "alice@example.com",
+        "Approve",
+        "Deny",
+    ] {
+        assert!(
+            text.contains(want),
+            "consent page text lacks {want:?}:\n{text}"
+        );
+    }
+    browser.click("button[data-action=approve]").await;
+    let landed = browser.wait_for_url(&cb).await;
+    let q = query(&landed);
+    assert_eq!(q.get("state").map(String::as_str), Some(state), "{landed}");
+    assert_eq!(
+        q.get("tenant").map(String::as_str),
+        Some("acme"),
+        "existing query kept: {landed}"
+    );
+    let code = q
+        .get("code")
+        .cloned()
+        .unwrap_or_else(|| panic!("no code in {landed}"));
+    let seen = tokio::time::timeout(Duration::from_secs(5), hits.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen.contains("code="), "callback app got {seen}");
+    assert_eq!(browser.text("h1").await, "callback received");
+
+    let token = c
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: a.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    assert!(c.tokens().verify(&token.grant_token).await.unwrap().valid);
+    assert_eq!(token.scopes.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_page_deny_and_no_redirect_in_chromium() {
+    if skip() {
+        return;
+    }
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "Mailer", &["email:send"]).await;
+    let (cb, _hits) = callback_server().await;
+    let auth = start_request(&c, &a.agent_id, Some(cb.clone()), "deny-state").await;
+    let browser = Browser::start().await;
+    browser.goto(&auth.consent_url).await;
+    browser.click("button[data-action=deny]").await;
+    let landed = browser.wait_for_url(&cb).await;
+    let q = query(&landed);
+    assert_eq!(q.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(q.get("state").map(String::as_str), Some("deny-state"));
+    assert!(!q.contains_key("code"));
+    assert_eq!(
+        status(&c.consent().get(&auth.auth_request_id).await.unwrap_err()),
+        410,
+        "request is answered"
+    );
+
+    // Without a redirect URI the page itself says what happened.
+    let plain = start_request(&c, &a.agent_id, None, "s").await;
+    browser.goto(&plain.consent_url).await;
+    browser.click("button[data-action=approve]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status_text = browser.text("#status").await;
+        if status_text.starts_with("Approved") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Approved message, status is {status_text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status(&c.consent().get(&plain.auth_request_id).await.unwrap_err()),
+        410
+    );
+}
