@@ -1,0 +1,310 @@
+//! `grantex-bench` — load test of a throwaway local grantex-server (run it via `scripts/bench-server`).
+//!
+//! Starts `grantex-server` on a free loopback port with a temporary data dir and a very high rate
+//! limit, then runs N concurrent clients (the core `grantex::Client`) for a bounded time per phase:
+//!   1. authorize → consent approve → token exchange (one "flow" = 3 requests, live developer);
+//!   2. online verify (`POST /v1/tokens/verify`) of tokens from phase 1.
+//!
+//! Prints throughput and p50/p99 latency per phase.
+
+use grantex::types::{AuthorizeParams, ExchangeTokenParams, RegisterAgentParams};
+use grantex::{Client, ClientConfig};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Opts {
+    clients: usize,
+    duration: Duration,
+    server_bin: PathBuf,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: grantex-bench [--clients N (16)] [--duration SECONDS (10)] [--server-bin PATH]\n\
+         Starts grantex-server on 127.0.0.1 with a throwaway data dir and benchmarks it."
+    );
+    std::process::exit(2)
+}
+
+fn parse_opts() -> Opts {
+    let mut o = Opts {
+        clients: 16,
+        duration: Duration::from_secs(10),
+        server_bin: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("grantex-server")))
+            .unwrap_or_else(|| PathBuf::from("grantex-server")),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "--clients" => {
+                o.clients = val()
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1024).contains(n))
+                    .unwrap_or_else(|| usage())
+            }
+            "--duration" => {
+                let secs: u64 = val()
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=600).contains(s))
+                    .unwrap_or_else(|| usage());
+                o.duration = Duration::from_secs(secs);
+            }
+            "--server-bin" => o.server_bin = PathBuf::from(val()),
+            _ => usage(),
+        }
+    }
+    o
+}
+
+/// The server child process and its data dir; stopped and removed on drop.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    base_url: String,
+    api_key: String,
+}
+
+impl Server {
+    fn start(bin: &PathBuf) -> Result<Server, String> {
+        let dir = std::env::temp_dir().join(format!("grantex-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let child = Command::new(bin)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "1000000000",
+                "--authorize-rate-limit",
+                "1000000000",
+            ])
+            .arg("--data-dir")
+            .arg(&dir)
+            .env_remove("GRANTEX_SEED_API_KEY")
+            .env_remove("GRANTEX_SEED_SANDBOX_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let mut server = Server {
+            child,
+            dir,
+            base_url: String::new(),
+            api_key: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(bytes) = std::fs::read(server.dir.join("server.json")) {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    server.base_url = v["baseUrl"].as_str().unwrap_or_default().to_string();
+                    server.api_key = v["apiKey"].as_str().unwrap_or_default().to_string();
+                    return Ok(server);
+                }
+            }
+            if let Ok(Some(st)) = server.child.try_wait() {
+                return Err(format!("grantex-server exited during start-up ({st})"));
+            }
+            if Instant::now() > deadline {
+                return Err("grantex-server did not start within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+struct PhaseResult {
+    ops: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u64>,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+fn report(name: &str, requests_per_op: usize, r: &mut PhaseResult) {
+    r.latencies_us.sort_unstable();
+    let secs = r.elapsed.as_secs_f64();
+    println!(
+        "{name:<36} {:>9.1} ops/s {:>9.1} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ops, {} errors, {:.1} s)",
+        r.ops as f64 / secs,
+        (r.ops * requests_per_op) as f64 / secs,
+        percentile(&r.latencies_us, 0.50),
+        percentile(&r.latencies_us, 0.99),
+        r.ops,
+        r.errors,
+        secs
+    );
+}
+
+/// Runs `op` in `clients` concurrent loops for `duration`; each loop records per-op latency.
+async fn phase<F, Fut>(clients: usize, duration: Duration, op: F) -> PhaseResult
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let errors = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let stop = start + duration;
+    let tasks: Vec<_> = (0..clients)
+        .map(|w| {
+            let (op, errors) = (op.clone(), errors.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut i = 0;
+                while Instant::now() < stop {
+                    let t = Instant::now();
+                    if op(w, i).await {
+                        lat.push(t.elapsed().as_micros() as u64);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    i += 1;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut latencies_us = Vec::new();
+    for t in tasks {
+        latencies_us.extend(t.await.unwrap_or_default());
+    }
+    PhaseResult {
+        ops: latencies_us.len(),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+        latencies_us,
+    }
+}
+
+async fn run(o: Opts) -> Result<(), String> {
+    let server = Server::start(&o.server_bin)?;
+    let client = Client::new(ClientConfig {
+        api_key: Some(server.api_key.clone()),
+        base_url: Some(server.base_url.clone()),
+        max_retries: Some(0),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let agent = client
+        .agents()
+        .register(&RegisterAgentParams {
+            name: "bench".into(),
+            description: String::new(),
+            scopes: vec!["read".into()],
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "grantex-bench: server {} , {} clients, {} s per phase, loopback only",
+        server.base_url,
+        o.clients,
+        o.duration.as_secs()
+    );
+
+    let tokens: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let (c, agent_id, sink) = (client.clone(), agent.agent_id.clone(), tokens.clone());
+    let mut flow = phase(o.clients, o.duration, move |w, i| {
+        let (c, agent_id, sink) = (c.clone(), agent_id.clone(), sink.clone());
+        async move {
+            let r: grantex::Result<String> = async {
+                let auth = c
+                    .authorize(&AuthorizeParams {
+                        agent_id: agent_id.clone(),
+                        user_id: format!("user-{w}-{i}"),
+                        scopes: vec!["read".into()],
+                        ..Default::default()
+                    })
+                    .await?;
+                let code = c.consent().approve(&auth.auth_request_id).await?.code;
+                let t = c
+                    .tokens()
+                    .exchange(&ExchangeTokenParams {
+                        code,
+                        agent_id,
+                        code_verifier: None,
+                    })
+                    .await?;
+                Ok(t.grant_token)
+            }
+            .await;
+            match r {
+                Ok(token) => {
+                    let mut s = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    if s.len() < 4096 {
+                        s.push(token);
+                    }
+                    true
+                }
+                Err(e) => {
+                    eprintln!("flow error: {e}");
+                    false
+                }
+            }
+        }
+    })
+    .await;
+    report("authorize+approve+exchange (flow)", 3, &mut flow);
+
+    let tokens = Arc::new(tokens.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    if tokens.is_empty() {
+        return Err("no tokens were issued; cannot benchmark verify".into());
+    }
+    let c = client.clone();
+    let mut verify = phase(o.clients, o.duration, move |w, i| {
+        let (c, tokens) = (c.clone(), tokens.clone());
+        async move {
+            let t = &tokens[(w * 7919 + i) % tokens.len()];
+            matches!(c.tokens().verify(t).await, Ok(v) if v.valid)
+        }
+    })
+    .await;
+    report("online verify (POST /v1/tokens/verify)", 1, &mut verify);
+    drop(server);
+    Ok(())
+}
+
+fn main() {
+    let o = parse_opts();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    if let Err(e) = rt.block_on(run(o)) {
+        eprintln!("grantex-bench: {e}");
+        std::process::exit(1);
+    }
+}
