@@ -3,6 +3,7 @@
 //! (`VerifiedGrant`) is built here directly to skip the intermediate dict.
 
 use grantex::{RateLimit, VerifiedGrant};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
@@ -77,30 +78,46 @@ fn class<'py>(
     cell.import(py, "grantex._types", name)
 }
 
-/// `grantex.VerifiedGrant`, positional in the dataclass's field order (see `_types.py`).
+/// `grantex.VerifiedGrant`. This is the verification hot path, so the frozen dataclass is
+/// filled the way its generated `__init__` would (`object.__new__`, then the instance dict)
+/// without running that Python-level `__init__`. `tests/test_compat.py` checks the result
+/// equals one built normally, field for field.
 pub fn verified_grant(py: Python<'_>, g: VerifiedGrant) -> PyResult<Bound<'_, PyAny>> {
     let cls = class(py, &VERIFIED_GRANT, "VerifiedGrant")?;
-    // More than 12 fields: too many for a Rust tuple argument, so build the tuple by hand.
-    let args = PyTuple::new(
-        py,
-        [
-            g.token_id.into_pyobject(py)?.into_any(),
-            g.grant_id.into_pyobject(py)?.into_any(),
-            g.principal_id.into_pyobject(py)?.into_any(),
-            g.agent_did.into_pyobject(py)?.into_any(),
-            g.developer_id.into_pyobject(py)?.into_any(),
-            PyTuple::new(py, g.scopes)?.into_any(),
-            g.issued_at.into_pyobject(py)?.into_any(),
-            g.expires_at.into_pyobject(py)?.into_any(),
-            g.parent_agent_did.into_pyobject(py)?.into_any(),
-            g.parent_grant_id.into_pyobject(py)?.into_any(),
-            g.delegation_depth.into_pyobject(py)?.into_any(),
-            PyTuple::new(py, g.audience)?.into_any(),
-            g.issuer.into_pyobject(py)?.into_any(),
-            g.budget.into_pyobject(py)?.into_any(),
-        ],
-    )?;
-    cls.call1(args)
+    let obj = object_new(py)?.call1((cls,))?;
+    let dict = obj
+        .getattr(intern!(py, "__dict__"))?
+        .cast_into::<PyDict>()?;
+    dict.set_item(intern!(py, "token_id"), g.token_id)?;
+    dict.set_item(intern!(py, "grant_id"), g.grant_id)?;
+    dict.set_item(intern!(py, "principal_id"), g.principal_id)?;
+    dict.set_item(intern!(py, "agent_did"), g.agent_did)?;
+    dict.set_item(intern!(py, "developer_id"), g.developer_id)?;
+    dict.set_item(intern!(py, "scopes"), PyTuple::new(py, g.scopes)?)?;
+    dict.set_item(intern!(py, "issued_at"), g.issued_at)?;
+    dict.set_item(intern!(py, "expires_at"), g.expires_at)?;
+    dict.set_item(intern!(py, "parent_agent_did"), g.parent_agent_did)?;
+    dict.set_item(intern!(py, "parent_grant_id"), g.parent_grant_id)?;
+    dict.set_item(intern!(py, "delegation_depth"), g.delegation_depth)?;
+    dict.set_item(intern!(py, "audience"), PyTuple::new(py, g.audience)?)?;
+    dict.set_item(intern!(py, "issuer"), g.issuer)?;
+    dict.set_item(intern!(py, "budget"), g.budget)?;
+    Ok(obj)
+}
+
+static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    OBJECT_NEW
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                py.import("builtins")?
+                    .getattr("object")?
+                    .getattr("__new__")?
+                    .unbind(),
+            )
+        })
+        .map(|f| f.bind(py))
 }
 
 /// `grantex.RateLimit(limit, remaining, reset, retry_after)`.

@@ -32,6 +32,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client::asignup, m)?)?;
     m.add_function(wrap_pyfunction!(verify::verify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::averify_grant_token, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::_core_loop, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::_floor_loop, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
     m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;

@@ -49,9 +49,11 @@ impl NativeJwks {
     }
 }
 
-/// Verification options as the Python layer passes them (flattened `VerifyGrantTokenOptions`).
+/// `grantex.VerifyGrantTokenOptions`, read attribute by attribute.
 #[derive(FromPyObject)]
 pub struct Options {
+    jwks: Option<Py<NativeJwks>>,
+    jwks_uri: Option<String>,
     issuer: Option<String>,
     audience: Option<String>,
     required_scopes: Option<Vec<String>>,
@@ -61,6 +63,20 @@ pub struct Options {
 }
 
 impl Options {
+    /// The key set to use and the core options.
+    fn split(self) -> grantex::Result<(JwksCache, VerifyOptions)> {
+        let cache = match (&self.jwks, &self.jwks_uri) {
+            (Some(j), _) => j.get().cache.clone(),
+            (None, Some(uri)) => JwksCache::shared(uri)?,
+            (None, None) => {
+                return Err(Error::Config {
+                    message: "VerifyGrantTokenOptions needs jwks_uri or jwks".into(),
+                })
+            }
+        };
+        Ok((cache, self.core()))
+    }
+
     fn core(self) -> VerifyOptions {
         VerifyOptions {
             issuer: self.issuer,
@@ -73,46 +89,33 @@ impl Options {
     }
 }
 
-fn cache_for(jwks: Option<&NativeJwks>, jwks_uri: Option<&str>) -> grantex::Result<JwksCache> {
-    match (jwks, jwks_uri) {
-        (Some(j), _) => Ok(j.cache.clone()),
-        (None, Some(uri)) => JwksCache::shared(uri),
-        (None, None) => Err(Error::Config {
-            message: "verification needs a jwks_uri or a jwks key set".into(),
-        }),
-    }
-}
-
-/// Verify `token`; blocking only when the key set must be fetched.
+/// `grantex.verify_grant_token(token, options)`: blocks only when the key set must be
+/// fetched; the GIL is released throughout.
 #[pyfunction]
-#[pyo3(signature = (token, jwks, jwks_uri, options))]
-pub fn verify_grant_token<'py>(
-    py: Python<'py>,
+pub fn verify_grant_token(
+    py: Python<'_>,
     token: String,
-    jwks: Option<PyRef<'py, NativeJwks>>,
-    jwks_uri: Option<String>,
     options: Options,
-) -> PyResult<Bound<'py, PyAny>> {
-    let cache =
-        cache_for(jwks.as_deref(), jwks_uri.as_deref()).map_err(|e| crate::errors::to_py(py, e))?;
-    let opts = options.core();
-    let grant = crate::wait::wait(py, async move { cache.verify(&token, &opts).await })?;
+) -> PyResult<Bound<'_, PyAny>> {
+    let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
+    let grant = if cache.jwks_uri().is_none() {
+        // A static set never fetches, so `verify` is exactly `verify_cached`: skip the runtime.
+        py.detach(|| cache.verify_cached(&token, &opts))
+            .map_err(|e| crate::errors::to_py(py, e))?
+    } else {
+        crate::wait::wait_ready_first(py, async move { cache.verify(&token, &opts).await })?
+    };
     convert::verified_grant(py, grant)
 }
 
-/// Awaitable twin of [`verify_grant_token`].
+/// `grantex.averify_grant_token(token, options)`: the awaitable twin.
 #[pyfunction]
-#[pyo3(signature = (token, jwks, jwks_uri, options))]
-pub fn averify_grant_token<'py>(
-    py: Python<'py>,
+pub fn averify_grant_token(
+    py: Python<'_>,
     token: String,
-    jwks: Option<PyRef<'py, NativeJwks>>,
-    jwks_uri: Option<String>,
     options: Options,
-) -> PyResult<Bound<'py, PyAny>> {
-    let cache =
-        cache_for(jwks.as_deref(), jwks_uri.as_deref()).map_err(|e| crate::errors::to_py(py, e))?;
-    let opts = options.core();
+) -> PyResult<Bound<'_, PyAny>> {
+    let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
     crate::runtime::awaitable(
         py,
         async move { cache.verify(&token, &opts).await.map(Grant) },
@@ -138,4 +141,33 @@ impl RsaFloor {
     fn verify(&self, py: Python<'_>) -> bool {
         py.detach(|| self.floor.verify())
     }
+}
+
+/// Benchmark helper: `n` warm-cache verifications of `token` in a Rust loop (no Python per
+/// call), with the GIL released; returns the total seconds. Separates the core's own cost
+/// from the binding's per-call overhead in `scripts/bench-python`.
+#[pyfunction]
+pub fn _core_loop(py: Python<'_>, token: String, options: Options, n: u32) -> PyResult<f64> {
+    let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
+    py.detach(|| {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            cache.verify_cached(&token, &opts)?;
+        }
+        Ok(start.elapsed().as_secs_f64())
+    })
+    .map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// Benchmark helper: `n` floor checks in a Rust loop; total seconds.
+#[pyfunction]
+pub fn _floor_loop(py: Python<'_>, floor: PyRef<'_, RsaFloor>, n: u32) -> f64 {
+    let floor = &floor.floor;
+    py.detach(|| {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(floor.verify());
+        }
+        start.elapsed().as_secs_f64()
+    })
 }

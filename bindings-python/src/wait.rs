@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 use std::future::Future;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// How often a pending call re-acquires the GIL to check for signals.
@@ -33,6 +34,29 @@ where
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(map(py, err)),
         Err(interrupted) => Err(interrupted),
+    }
+}
+
+/// [`wait`] for calls that usually finish without waiting (a warm-cache verification):
+/// poll once inside the runtime's context, and only if the future is pending hand it to the
+/// interruptible [`wait`] path. Skips the scheduler round-trip on the hot path.
+pub fn wait_ready_first<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = grantex::Result<T>> + Send,
+    T: Send,
+{
+    let mut fut = Box::pin(fut);
+    let first = py.detach(|| {
+        let handle = grantex::blocking::runtime();
+        let _context = handle.enter();
+        let mut cx = Context::from_waker(Waker::noop());
+        fut.as_mut().poll(&mut cx)
+    });
+    match first {
+        Poll::Ready(Ok(value)) => Ok(value),
+        Poll::Ready(Err(err)) => Err(crate::errors::to_py(py, err)),
+        // Polling again with a real waker re-registers interest, so nothing is lost.
+        Poll::Pending => wait(py, fut),
     }
 }
 

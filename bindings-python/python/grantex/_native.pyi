@@ -2,6 +2,7 @@
 from typing import Any, Awaitable, List, Optional, Tuple
 
 from ._types import VerifiedGrant
+from ._verify import VerifyGrantTokenOptions
 
 __version__: str
 CORE_VERSION: str
@@ -46,10 +47,17 @@ class _RsaFloor:
 
 def signup(base_url: Optional[str], body: str) -> Any: ...
 def asignup(base_url: Optional[str], body: str) -> Awaitable[Any]: ...
-def verify_grant_token(token: str, jwks: Optional[JwksCache], jwks_uri: Optional[str], options: Any) -> VerifiedGrant: ...
-def averify_grant_token(
-    token: str, jwks: Optional[JwksCache], jwks_uri: Optional[str], options: Any
-) -> Awaitable[VerifiedGrant]: ...
+def verify_grant_token(token: str, options: VerifyGrantTokenOptions) -> VerifiedGrant:
+    """Verify a grant token offline (RS256 against the options' key set).
+
+    Raises ``GrantexTokenError`` (``.code``) when it is rejected, ``GrantexConfigError`` for
+    unusable options. Blocks only when the key set must be fetched; the GIL is released."""
+
+def averify_grant_token(token: str, options: VerifyGrantTokenOptions) -> Awaitable[VerifiedGrant]:
+    """Awaitable ``verify_grant_token``: a cold key set is fetched without blocking the loop."""
+
+def _core_loop(token: str, options: VerifyGrantTokenOptions, n: int) -> float: ...
+def _floor_loop(floor: _RsaFloor, n: int) -> float: ...
 def verify_webhook(
     payload: bytes,
     signature: str,

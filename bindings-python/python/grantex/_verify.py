@@ -8,11 +8,10 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Awaitable, List, Optional, cast
+from typing import List, Optional
 
 from . import _native
 from ._native import JwksCache
-from ._types import VerifiedGrant
 
 __all__ = [
     "JwksCache",
@@ -44,22 +43,6 @@ class VerifyGrantTokenOptions:
     now: Optional[int] = None
 
 
-def verify_grant_token(token: str, options: VerifyGrantTokenOptions) -> VerifiedGrant:
-    """Verify ``token`` offline; blocks only if the key set must be (re)fetched.
-
-    Raises ``GrantexTokenError`` (with ``.code``) when the token is rejected and
-    ``GrantexConfigError`` when the options are unusable.
-    """
-    return cast(
-        VerifiedGrant,
-        _native.verify_grant_token(token, options.jwks, options.jwks_uri, options),
-    )
-
-
-def averify_grant_token(token: str, options: VerifyGrantTokenOptions) -> Awaitable[VerifiedGrant]:
-    """Awaitable ``verify_grant_token`` for asyncio code (a cold key set is fetched without
-    blocking the event loop)."""
-    return cast(
-        Awaitable[VerifiedGrant],
-        _native.averify_grant_token(token, options.jwks, options.jwks_uri, options),
-    )
+# The native functions are the public ones: no Python frame on the verification hot path.
+verify_grant_token = _native.verify_grant_token
+averify_grant_token = _native.averify_grant_token
