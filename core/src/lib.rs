@@ -45,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod a2a;
 pub mod audit_chain;
 pub mod blocking;
 pub mod client;
