@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use grantex::sign::RsaSigner;
 use grantex::types::{Jwk, JwkSet};
-use grantex::{JwksCache, VerifiedGrant, VerifyOptions};
+use grantex::{JwksCache, TokenErrorCode, VerifiedGrant, VerifyOptions};
 use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -34,6 +34,8 @@ pub struct KeyRing {
     published: Mutex<Vec<Published>>,
     verifier: JwksCache,
     issuer: String,
+    /// Issuers used by earlier runs on this data dir (newest first).
+    past_issuers: Vec<String>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -156,11 +158,27 @@ impl KeyRing {
         let json = serde_json::to_string(&set).map_err(|e| e.to_string())?;
         let verifier = JwksCache::from_json(&json)
             .map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
+        let past_issuers = db
+            .write_sync(|tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO issuers (issuer, first_used) VALUES (?1, ?2)",
+                    params![issuer, time::now_ms()],
+                )?;
+                let mut st = tx.prepare(
+                    "SELECT issuer FROM issuers WHERE issuer <> ?1 ORDER BY first_used DESC",
+                )?;
+                let rows = st
+                    .query_map([issuer], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok(rows)
+            })
+            .map_err(|e| e.message)?;
         Ok(KeyRing {
             signer,
             published: Mutex::new(published),
             verifier,
             issuer: issuer.to_string(),
+            past_issuers,
         })
     }
 
@@ -204,12 +222,23 @@ impl KeyRing {
     }
 
     /// Full offline verification of a grant token against our own keys (strict core verifier).
+    /// Tokens minted under an issuer this data dir used before (another port) are still ours.
     pub fn verify_grant(&self, token: &str) -> grantex::Result<VerifiedGrant> {
-        let opts = VerifyOptions {
-            issuer: Some(self.issuer.clone()),
+        let opts = |issuer: &str| VerifyOptions {
+            issuer: Some(issuer.to_string()),
             ..Default::default()
         };
-        self.verifier.verify_cached(token, &opts)
+        let first = self.verifier.verify_cached(token, &opts(&self.issuer));
+        let wrong_issuer = matches!(&first, Err(e)
+            if e.as_token().is_some_and(|t| t.code == TokenErrorCode::WrongIssuer));
+        if wrong_issuer {
+            for issuer in &self.past_issuers {
+                if let Ok(v) = self.verifier.verify_cached(token, &opts(issuer)) {
+                    return Ok(v);
+                }
+            }
+        }
+        first
     }
 
     /// Verifies an RS256 JWT signed by one of our keys and returns its claims; `None` if the
@@ -248,7 +277,8 @@ impl KeyRing {
         }
         let claims: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
-        if claims.get("iss")?.as_str()? != self.issuer {
+        let iss = claims.get("iss")?.as_str()?;
+        if iss != self.issuer && !self.past_issuers.iter().any(|p| p == iss) {
             return None;
         }
         if claims.get("exp")?.as_i64()? <= time::now_secs() {

@@ -2,7 +2,8 @@
 //!
 //! `common` (outermost, every response): `x-request-id`, the security headers of protocol.md
 //! §1.5, and the `{message, code, requestId}` envelope for every error — including the ones axum
-//! produces itself (405, extractor rejections) and the 404 fallback.
+//! produces itself (405, extractor rejections) and the 404 fallback — and rate-limit headers
+//! (per IP) on responses that never reached a route.
 //!
 //! `guard` (matched routes only): authentication by route class and the per-caller, per-route
 //! rate limit with its `X-RateLimit-*` headers (none on the JWKS).
@@ -43,7 +44,12 @@ fn envelope(code: &str, message: &str, request_id: &str) -> Body {
 }
 
 /// Outermost layer: request id, security headers, error envelope.
-pub async fn common(req: Request, next: Next) -> Response {
+pub async fn common(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -90,6 +96,14 @@ pub async fn common(req: Request, next: Next) -> Response {
         }
     }
 
+    // Responses the route guard never saw (unknown route, 405) report the caller's IP bucket.
+    if path != "/.well-known/jwks.json" && !resp.headers().contains_key("x-ratelimit-limit") {
+        let d = state.limiter.hit(
+            &format!("ip:{}|unrouted", peer.ip()),
+            state.settings.rate_limit,
+        );
+        resp = with_rate_headers(resp, &d);
+    }
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert(HeaderName::from_static("x-request-id"), v);

@@ -1098,6 +1098,16 @@ async fn http_layer_errors_use_the_envelope() {
         405,
         "METHOD_NOT_ALLOWED",
     );
+    for r in [
+        api.get("/nope").await,
+        api.call("DELETE", "/health", None).await,
+    ] {
+        assert!(
+            r.header("x-ratelimit-limit").is_some() && r.header("x-ratelimit-reset").is_some(),
+            "{}",
+            r.text
+        );
+    }
     // Malformed JSON, wrong content type, non-object JSON, empty body, 1 MiB limit.
     let raw = |body: Vec<u8>, ct: Option<&str>| {
         let mut rb = api

@@ -3,10 +3,11 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    r#"
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        r#"
 CREATE TABLE developers (
     id            TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -133,10 +134,23 @@ BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_entries
 BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 "#,
-)];
+    ),
+    (
+        2,
+        "issuer history",
+        r#"
+-- Every `iss` this data dir has signed with, so tokens stay valid for the server's own checks
+-- after a restart under another issuer (e.g. a new --listen port with the default issuer).
+CREATE TABLE issuers (
+    issuer      TEXT PRIMARY KEY,
+    first_used  INTEGER NOT NULL
+);
+"#,
+    ),
+];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
@@ -175,4 +189,72 @@ fn migrate_inner(conn: &mut Connection) -> rusqlite::Result<Result<(), i64>> {
         tx.commit()?;
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(c: &Connection) -> Vec<i64> {
+        let mut s = c
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn migrations_apply_once_in_order() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(versions(&c), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn upgrades_an_older_database() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        c.execute_batch(MIGRATIONS[0].2).unwrap();
+        c.execute(
+            "INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(versions(&c), vec![1, 2]);
+        c.execute("INSERT INTO issuers VALUES ('http://x', 0)", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        c.execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
+            .unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(e.contains("newer than this server supports"), "{e}");
+    }
+
+    #[test]
+    fn audit_entries_are_append_only_in_the_database() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        c.execute(
+            "INSERT INTO audit_entries (id, developer_id, agent_id, agent_did, grant_id, principal_id, action, metadata, hash, timestamp, status)
+             VALUES ('alog_1', 'd', 'a', 'did', 'g', 'p', 'x', '{}', 'h', 't', 'success')",
+            [],
+        )
+        .unwrap();
+        assert!(c
+            .execute("UPDATE audit_entries SET action = 'y'", [])
+            .is_err());
+        assert!(c.execute("DELETE FROM audit_entries", []).is_err());
+    }
 }

@@ -73,6 +73,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(middleware::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(middleware::common))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::common,
+        ))
         .with_state(state)
 }
