@@ -172,18 +172,18 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         .unwrap_or_else(|| public_url.clone());
 
     let (keys, bootstrap, info) = {
-        let (db, dir, issuer, public_url) = (
+        let (db, dir, issuer, base_url) = (
             db.clone(),
             data_dir.clone(),
             issuer.clone(),
-            public_url.clone(),
+            base_url.clone(),
         );
         let (seed_live, seed_sandbox) = (cfg.seed_api_key.clone(), cfg.seed_sandbox_key.clone());
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let keys = KeyRing::load(&db, &dir.join("keys"), &issuer)?;
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
-            let info = bootstrap.write_server_json(&public_url, &issuer)?;
+            let info = bootstrap.write_server_json(&base_url, &issuer)?;
             Ok((keys, bootstrap, info))
         })
         .await

@@ -252,12 +252,44 @@ async fn flags_seeds_and_data_dir_lock() {
         ("GRANTEX_SEED_API_KEY", "dev-api-key-local"),
         ("GRANTEX_SEED_SANDBOX_KEY", "sandbox-api-key-local"),
     ];
-    let s = ChildServer::start(&data, &["--max-delegation-depth", "1"], &seeds);
+    let flags = [
+        "--max-delegation-depth",
+        "1",
+        "--public-url",
+        "http://auth.example.test:9999/",
+    ];
+    let s = ChildServer::start(&data, &flags, &seeds);
     assert_eq!(
         (s.info.api_key.as_str(), s.info.sandbox_api_key.as_str()),
         ("dev-api-key-local", "sandbox-api-key-local")
     );
+    // server.json names the reachable address; links and the issuer use the public URL.
+    assert!(s.info.base_url.starts_with("http://127.0.0.1:"));
+    assert_eq!(s.info.issuer, "http://auth.example.test:9999");
     let c = client(&s.info.base_url, "sandbox-api-key-local");
+    let probe = agent(&c, "probe", &["read"]).await;
+    let auth = c
+        .authorize(&AuthorizeParams {
+            agent_id: probe.agent_id.clone(),
+            user_id: "u".into(),
+            scopes: strings(&["read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(auth
+        .consent_url
+        .starts_with("http://auth.example.test:9999/consent?req=areq_"));
+    for bad in [["--issuer", "not a url"], ["--public-url", "ftp://x"]] {
+        let out = Command::new(server_bin())
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("other"))
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad[0]));
+    }
     assert_eq!(c.me().await.unwrap().mode, Mode::Sandbox);
     assert_eq!(
         client(&s.info.base_url, "dev-api-key-local")

@@ -24,6 +24,9 @@ use serde::Deserialize;
 
 type Created<T> = (StatusCode, Json<T>);
 
+/// How long a refresh answer is kept for replay under the same `Idempotency-Key`.
+const IDEMPOTENCY_TTL_MS: i64 = 86_400_000;
+
 /// Inserts a new root or delegated grant row.
 pub fn insert_grant(
     tx: &rusqlite::Connection,
@@ -270,6 +273,11 @@ pub async fn refresh(
                     grant_id: grant.id.clone(),
                 };
                 if let Some(key) = &idem {
+                    // Retries come within seconds; a day of replay memory is plenty.
+                    tx.execute(
+                        "DELETE FROM refresh_idempotency WHERE developer_id = ?1 AND created_at < ?2",
+                        params![dev.id, now_ms() - IDEMPOTENCY_TTL_MS],
+                    )?;
                     tx.execute(
                         "INSERT INTO refresh_idempotency (developer_id, key, refresh_token, response, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5)",
