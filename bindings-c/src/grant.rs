@@ -1,0 +1,348 @@
+//! `grantex_verified_grant`: the typed result of a successful verification, with one accessor
+//! per field. Strings are converted to C strings once, when the handle is made, and borrowed
+//! by C until the handle is freed.
+
+use crate::ffi::{c_string, guard, guard_free, handle, owned_string, Failure, Out};
+use crate::result::grantex_result;
+use grantex_core::VerifiedGrant;
+use std::ffi::{c_char, CString};
+
+/// The verified content of a grant token.
+///
+/// Thread safety: immutable; may be read from several threads at once. Free it once with
+/// grantex_verified_grant_free(); strings borrowed from it die with it.
+pub struct grantex_verified_grant {
+    grant: VerifiedGrant,
+    token_id: CString,
+    grant_id: CString,
+    principal_id: CString,
+    agent_did: CString,
+    developer_id: CString,
+    issuer: CString,
+    parent_agent_did: Option<CString>,
+    parent_grant_id: Option<CString>,
+    scopes: Vec<CString>,
+    audience: Vec<CString>,
+}
+
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<grantex_verified_grant>();
+};
+
+impl grantex_verified_grant {
+    pub(crate) fn new(grant: VerifiedGrant) -> Result<grantex_verified_grant, Failure> {
+        let list = |items: &[String], what: &str| -> Result<Vec<CString>, Failure> {
+            items.iter().map(|s| c_string(s.as_str(), what)).collect()
+        };
+        let opt = |s: &Option<String>, what: &str| -> Result<Option<CString>, Failure> {
+            s.as_deref().map(|s| c_string(s, what)).transpose()
+        };
+        Ok(grantex_verified_grant {
+            token_id: c_string(grant.token_id.as_str(), "token id")?,
+            grant_id: c_string(grant.grant_id.as_str(), "grant id")?,
+            principal_id: c_string(grant.principal_id.as_str(), "principal id")?,
+            agent_did: c_string(grant.agent_did.as_str(), "agent DID")?,
+            developer_id: c_string(grant.developer_id.as_str(), "developer id")?,
+            issuer: c_string(grant.issuer.as_str(), "issuer")?,
+            parent_agent_did: opt(&grant.parent_agent_did, "parent agent DID")?,
+            parent_grant_id: opt(&grant.parent_grant_id, "parent grant id")?,
+            scopes: list(&grant.scopes, "scope")?,
+            audience: list(&grant.audience, "audience")?,
+            grant,
+        })
+    }
+}
+
+/// Reads one field of a verified grant.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+unsafe fn field<T>(
+    grant: *const grantex_verified_grant,
+    out: *mut T,
+    read: impl FnOnce(&grantex_verified_grant) -> Result<T, Failure>,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        let grant = unsafe { handle(grant, "grant") }?;
+        let out = Out::new(out, "out")?;
+        out.write(read(grant)?);
+        Ok(())
+    })
+}
+
+macro_rules! string_accessor {
+    ($(#[$doc:meta])* $name:ident, $field:ident) => {
+        $(#[$doc])*
+        ///
+        /// The string is borrowed from `grant` and valid until it is freed.
+        ///
+        /// # Safety
+        /// `grant` is NULL or a live handle; `out` NULL or writable.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            grant: *const grantex_verified_grant,
+            out: *mut *const c_char,
+        ) -> grantex_result {
+            // SAFETY: per the function contract.
+            unsafe { field(grant, out, |g| Ok(g.$field.as_ptr())) }
+        }
+    };
+}
+
+string_accessor!(
+    /// `jti`: the token id (what grantex_tokens_revoke() takes).
+    grantex_verified_grant_token_id,
+    token_id
+);
+string_accessor!(
+    /// The grant id (`urn:grantex:grant.grant_id` or `grnt`, else `jti`).
+    grantex_verified_grant_grant_id,
+    grant_id
+);
+string_accessor!(
+    /// `sub`: the principal (end user) who approved the grant.
+    grantex_verified_grant_principal_id,
+    principal_id
+);
+string_accessor!(
+    /// The DID of the agent the grant was issued to.
+    grantex_verified_grant_agent_did,
+    agent_did
+);
+string_accessor!(
+    /// The developer account that owns the agent.
+    grantex_verified_grant_developer_id,
+    developer_id
+);
+string_accessor!(
+    /// `iss`.
+    grantex_verified_grant_issuer,
+    issuer
+);
+
+/// Number of scopes granted.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_scopes_len(
+    grant: *const grantex_verified_grant,
+    out: *mut usize,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.scopes.len())) }
+}
+
+/// Scope number `index` (0-based, in token order), borrowed from `grant`.
+/// `GRANTEX_INVALID_ARGUMENT` when `index` is out of range.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_scope(
+    grant: *const grantex_verified_grant,
+    index: usize,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            g.scopes.get(index).map(|s| s.as_ptr()).ok_or_else(|| {
+                Failure::invalid(format!(
+                    "scope index {index} out of range ({} scopes)",
+                    g.scopes.len()
+                ))
+            })
+        })
+    }
+}
+
+/// Whether the grant includes `scope` exactly (case-sensitive), in `*out`.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `scope` NULL or NUL-terminated; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_has_scope(
+    grant: *const grantex_verified_grant,
+    scope: *const c_char,
+    out: *mut bool,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            let scope = crate::ffi::str_arg(scope, "scope")?;
+            Ok(g.grant.scopes.iter().any(|s| s == scope))
+        })
+    }
+}
+
+/// Number of audiences (`aud` as a list; 0 when the token has none).
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_audience_len(
+    grant: *const grantex_verified_grant,
+    out: *mut usize,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.audience.len())) }
+}
+
+/// Audience number `index`, borrowed from `grant`. `GRANTEX_INVALID_ARGUMENT` when out of
+/// range.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_audience(
+    grant: *const grantex_verified_grant,
+    index: usize,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            g.audience.get(index).map(|s| s.as_ptr()).ok_or_else(|| {
+                Failure::invalid(format!(
+                    "audience index {index} out of range ({} audiences)",
+                    g.audience.len()
+                ))
+            })
+        })
+    }
+}
+
+/// `iat`, Unix seconds.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_issued_at(
+    grant: *const grantex_verified_grant,
+    out: *mut i64,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.grant.issued_at)) }
+}
+
+/// `exp`, Unix seconds.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_expires_at(
+    grant: *const grantex_verified_grant,
+    out: *mut i64,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.grant.expires_at)) }
+}
+
+/// Delegation hops from the root grant (0 for a grant approved directly by the principal).
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_delegation_depth(
+    grant: *const grantex_verified_grant,
+    out: *mut u32,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.grant.delegation_depth)) }
+}
+
+/// DID of the delegating (parent) agent; `GRANTEX_NOT_FOUND` on a root grant.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_parent_agent_did(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            g.parent_agent_did
+                .as_ref()
+                .map(|s| s.as_ptr())
+                .ok_or_else(|| Failure::not_found("the grant has no parent agent"))
+        })
+    }
+}
+
+/// Id of the parent grant; `GRANTEX_NOT_FOUND` on a root grant.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_parent_grant_id(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            g.parent_grant_id
+                .as_ref()
+                .map(|s| s.as_ptr())
+                .ok_or_else(|| Failure::not_found("the grant has no parent grant"))
+        })
+    }
+}
+
+/// `bdg`: remaining budget at issuance (advisory); `GRANTEX_NOT_FOUND` when the token has
+/// none.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_budget(
+    grant: *const grantex_verified_grant,
+    out: *mut f64,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            g.grant
+                .budget
+                .ok_or_else(|| Failure::not_found("the grant has no budget"))
+        })
+    }
+}
+
+/// The whole grant as JSON (`tokenId`, `grantId`, `principalId`, `agentDid`, `developerId`,
+/// `scopes`, `issuedAt`, `expiresAt`, `audience`, `issuer`, `parentAgentDid`,
+/// `parentGrantId`, `delegationDepth`, `budget`), as a new string the caller frees with
+/// grantex_string_free().
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_json(
+    grant: *const grantex_verified_grant,
+    out: *mut *mut c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        field(grant, out, |g| {
+            let json = serde_json::to_string(&g.grant)
+                .map_err(|e| Failure::invalid(format!("cannot serialise the grant: {e}")))?;
+            owned_string(json, "grant JSON")
+        })
+    }
+}
+
+/// Frees a verified grant and every string borrowed from it. NULL is a no-op; never free
+/// twice.
+///
+/// # Safety
+/// `grant` is NULL or a live handle no other thread is reading.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_free(grant: *mut grantex_verified_grant) {
+    // SAFETY: per the function contract.
+    guard_free(|| unsafe { crate::ffi::free_handle(grant) })
+}
