@@ -34,11 +34,13 @@ struct Inner {
     current: RwLock<Option<Arc<Loaded>>>,
     /// Serialises fetches: holders of this lock are the single flight.
     fetch_lock: tokio::sync::Mutex<()>,
-    /// Fetch attempts started / finished (both only change under `fetch_lock`).
+    /// Fetch attempts started / completed (both only change under `fetch_lock`; an attempt
+    /// whose caller was cancelled mid-fetch starts but never completes).
     started: AtomicU64,
     finished: AtomicU64,
-    /// Outcome of the last finished attempt, shared with callers that waited for it.
-    last_error: Mutex<Option<TokenError>>,
+    /// The last completed attempt: its start number and its error, if it failed. Shared with
+    /// callers that waited for it.
+    last: Mutex<Option<(u64, Option<TokenError>)>>,
     /// When the last unknown-kid refetch was allowed.
     kid_refetch_at: Mutex<Option<Instant>>,
     /// Seconds added to the clock (tests move time forward instead of sleeping).
@@ -82,7 +84,7 @@ impl JwksCache {
                 fetch_lock: tokio::sync::Mutex::new(()),
                 started: AtomicU64::new(0),
                 finished: AtomicU64::new(0),
-                last_error: Mutex::new(None),
+                last: Mutex::new(None),
                 kid_refetch_at: Mutex::new(None),
                 clock_offset: AtomicU64::new(0),
             }),
@@ -260,21 +262,23 @@ impl JwksCache {
     /// allows, else fetches itself.
     async fn fetch_shared(&self, reuse: Reuse) -> Result<Arc<Loaded>> {
         let _flight = self.inner.fetch_lock.lock().await;
-        let shareable = match reuse {
-            Reuse::FinishedSince(n) => self.inner.finished.load(Ordering::SeqCst) != n,
-            Reuse::StartedSince(n) => self.inner.started.load(Ordering::SeqCst) != n,
+        let last = lock(&self.inner.last).clone();
+        let shareable = match (reuse, &last) {
+            (_, None) => false,
+            (Reuse::FinishedSince(n), Some(_)) => self.inner.finished.load(Ordering::SeqCst) != n,
+            (Reuse::StartedSince(n), Some((start, _))) => *start > n,
         };
         if shareable {
-            if let Some(err) = lock(&self.inner.last_error).clone() {
+            if let Some((_, Some(err))) = last {
                 return Err(err.into());
             }
             if let Some(l) = self.current() {
                 return Ok(l);
             }
         }
-        self.inner.started.fetch_add(1, Ordering::SeqCst);
+        let start = self.inner.started.fetch_add(1, Ordering::SeqCst) + 1;
         let outcome = self.fetch_now().await;
-        *lock(&self.inner.last_error) = outcome.as_ref().err().cloned();
+        *lock(&self.inner.last) = Some((start, outcome.as_ref().err().cloned()));
         self.inner.finished.fetch_add(1, Ordering::SeqCst);
         Ok(outcome?)
     }
