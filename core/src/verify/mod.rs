@@ -179,7 +179,7 @@ pub(crate) fn precheck(token: &str) -> Result<(), TokenError> {
     Ok(())
 }
 
-/// The key a token names, with its decoded signature (shared by the pipeline and the floor).
+/// Step 4: payload and signature must be non-empty and strict base64url.
 fn decode_rest<'t>(
     seg: &Segments<'t>,
 ) -> Result<(b64::Decoded<2048>, b64::Decoded<512>), TokenError> {
