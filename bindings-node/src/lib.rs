@@ -1,1 +1,16 @@
-//! Node bindings (being written).
+//! Node bindings for the Grantex core (napi-rs).
+//!
+//! This crate only converts: JS values to core parameter types, core results to plain JS
+//! objects, and core errors to one JSON-carrying JS error that the package's JS layer turns into
+//! the `GrantexError` subclasses (`lib/errors.cjs`). HTTP, retries, verification and hashing all
+//! live in the `grantex` core; every network call runs on the core's process runtime
+//! (`grantex::blocking::runtime`) and settles a promise, so the event loop never blocks.
+
+#![deny(clippy::all)]
+
+mod client;
+mod convert;
+mod errors;
+mod misc;
+mod promise;
+mod verify;

@@ -1,0 +1,31 @@
+'use strict';
+// @grantex/sdk: the reference TypeScript SDK's API on the shared Rust core.
+
+const native = require('./native.cjs');
+const errors = require('./errors.cjs');
+const { Grantex } = require('./client.cjs');
+const { verifyGrantToken, JwksCache, nativeJwks } = require('./verify.cjs');
+const misc = require('./misc.cjs');
+
+module.exports = {
+  Grantex,
+  verifyGrantToken,
+  JwksCache,
+  verifyWebhook: misc.verifyWebhook,
+  verifyWebhookSignature: misc.verifyWebhookSignature,
+  generatePkce: misc.generatePkce,
+  verifyAuditChain: misc.verifyAuditChain,
+  deriveIssuer: misc.deriveIssuer,
+  TOKEN_ERROR_CODES: misc.TOKEN_ERROR_CODES,
+  GrantexError: errors.GrantexError,
+  GrantexApiError: errors.GrantexApiError,
+  GrantexAuthError: errors.GrantexAuthError,
+  GrantexTokenError: errors.GrantexTokenError,
+  GrantexNetworkError: errors.GrantexNetworkError,
+  GrantexTimeoutError: errors.GrantexTimeoutError,
+  GrantexDecodeError: errors.GrantexDecodeError,
+  // Private: benchmark helpers (scripts/bench-node). Not part of the API.
+  _RsaFloor: native._RsaFloor,
+  _floorLoop: native._floorLoop,
+  _coreLoop: (cache, token, options, n) => native._coreLoop(nativeJwks(cache), token, options, n),
+};

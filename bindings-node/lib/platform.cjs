@@ -1,0 +1,26 @@
+'use strict';
+// The addon's file name, as `napi build --platform` names it: grantex.<platform>-<arch>[-abi].node
+
+function isMusl() {
+  if (process.platform !== 'linux') return false;
+  try {
+    const report = process.report && process.report.getReport();
+    const header = report && (typeof report === 'string' ? JSON.parse(report).header : report.header);
+    return !(header && header.glibcVersionRuntime);
+  } catch {
+    return false;
+  }
+}
+
+function platformTriple() {
+  const { platform, arch } = process;
+  if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+function nativeFileName() {
+  return `grantex.${platformTriple()}.node`;
+}
+
+module.exports = { nativeFileName, platformTriple };

@@ -1,0 +1,137 @@
+//! Pure functions of the core: webhook signatures, PKCE, the audit-chain verifier, issuer
+//! derivation, and the private benchmark helpers (the RSA floor).
+
+use crate::convert::params;
+use crate::errors::to_napi;
+use crate::verify::{NativeJwks, NativeVerifyOptions};
+use grantex::types::AuditEntry;
+use napi::bindgen_prelude::{Buffer, Either, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+use serde_json::Value;
+
+fn bytes(payload: &Either<String, Buffer>) -> &[u8] {
+    match payload {
+        Either::A(s) => s.as_bytes(),
+        Either::B(b) => b.as_ref(),
+    }
+}
+
+/// V2 webhook check: HMAC over `"<timestamp>.<body>"` and a timestamp within the tolerance.
+/// `now` (Unix seconds) fixes the clock for tests. Never throws for malformed input.
+#[napi]
+pub fn verify_webhook(
+    payload: Either<String, Buffer>,
+    signature: String,
+    timestamp: String,
+    secret: String,
+    tolerance_seconds: Option<f64>,
+    now: Option<f64>,
+) -> bool {
+    let tolerance = match tolerance_seconds {
+        None => grantex::webhook::DEFAULT_TOLERANCE_SECS,
+        Some(t) if t.is_finite() && t >= 0.0 => t.floor() as u64,
+        Some(_) => return false,
+    };
+    let body = bytes(&payload);
+    match now {
+        None => grantex::webhook::verify_webhook(body, &signature, &timestamp, &secret, tolerance),
+        Some(n) if n.is_finite() => grantex::webhook::verify_webhook_at(
+            body,
+            &signature,
+            &timestamp,
+            &secret,
+            tolerance,
+            n.floor() as i64,
+        ),
+        Some(_) => false,
+    }
+}
+
+/// Deprecated v1 webhook check (no timestamp, replayable).
+#[napi]
+pub fn verify_webhook_signature(
+    payload: Either<String, Buffer>,
+    signature: String,
+    secret: String,
+) -> bool {
+    grantex::webhook::verify_webhook_signature(bytes(&payload), &signature, &secret)
+}
+
+/// A PKCE S256 pair: `{codeVerifier, codeChallenge, codeChallengeMethod}`.
+#[napi]
+pub fn generate_pkce() -> Result<Value> {
+    crate::convert::to_json(grantex::pkce::generate_pkce()).map_err(to_napi)
+}
+
+/// Checks the hash chain of audit entries (oldest first):
+/// `{valid, checkedEntries, firstBrokenAt, reason}`.
+#[napi]
+pub fn verify_audit_chain(env: &Env, entries: Unknown<'_>) -> Result<Value> {
+    let entries: Vec<AuditEntry> = params(env, "audit entries", entries)?;
+    crate::convert::to_json(grantex::audit_chain::verify_chain(&entries)).map_err(to_napi)
+}
+
+/// The issuer expected for a JWKS URI when the options name none.
+#[napi]
+pub fn derive_issuer(jwks_uri: String) -> String {
+    grantex::verify::derive_issuer(&jwks_uri)
+}
+
+/// The stable token error codes, in the core's order.
+#[napi]
+pub fn token_error_codes() -> Vec<&'static str> {
+    grantex::TokenErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect()
+}
+
+/// Benchmark floor: one raw RS256 check with a pre-parsed key, nothing else.
+#[napi(js_name = "_RsaFloor")]
+pub struct RsaFloor {
+    floor: grantex::verify::floor::RsaFloor,
+}
+
+#[napi]
+impl RsaFloor {
+    #[napi(constructor)]
+    pub fn new(jwks_json: String, token: String) -> Result<Self> {
+        grantex::verify::floor::RsaFloor::from_token(&jwks_json, &token)
+            .map(|floor| RsaFloor { floor })
+            .map_err(to_napi)
+    }
+
+    /// One signature check; `true` when valid.
+    #[napi]
+    pub fn verify(&self) -> bool {
+        self.floor.verify()
+    }
+}
+
+/// Benchmark helper: `n` floor checks in a Rust loop; total seconds.
+#[napi(js_name = "_floorLoop")]
+pub fn floor_loop(floor: &RsaFloor, n: u32) -> f64 {
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(floor.floor.verify());
+    }
+    start.elapsed().as_secs_f64()
+}
+
+/// Benchmark helper: `n` warm-cache verifications in a Rust loop (no JS per call); total
+/// seconds. Separates the core's cost from the binding's per-call overhead.
+#[napi(js_name = "_coreLoop")]
+pub fn core_loop(
+    jwks: &NativeJwks,
+    token: String,
+    options: NativeVerifyOptions,
+    n: u32,
+) -> Result<f64> {
+    let opts = options.into_core()?;
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(jwks.cache().verify_cached(&token, &opts).map_err(to_napi)?);
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
