@@ -232,11 +232,12 @@ class AsyncGrantex:
         return SignupResponse.from_dict(await _native.asignup(base_url, _ops.signup(params)))
 
     @overload
-    async def authorize(self, params: AuthorizeParams, /) -> AuthorizationRequest: ...
+    async def authorize(self, params: AuthorizeParams) -> AuthorizationRequest: ...
 
     @overload
     async def authorize(
         self,
+        params: None = None,
         *,
         agent_id: str,
         user_id: str,
@@ -250,7 +251,7 @@ class AsyncGrantex:
     ) -> AuthorizationRequest: ...
 
     async def authorize(
-        self, params: Optional[AuthorizeParams] = None, /, **kwargs: Any
+        self, params: Optional[AuthorizeParams] = None, **kwargs: Any
     ) -> AuthorizationRequest:
         """Start an authorization request: ``authorize(AuthorizeParams(...))`` or
         ``authorize(agent_id=..., user_id=..., scopes=[...])``."""

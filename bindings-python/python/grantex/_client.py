@@ -232,11 +232,12 @@ class Grantex:
         return SignupResponse.from_dict(_native.signup(base_url, _ops.signup(params)))
 
     @overload
-    def authorize(self, params: AuthorizeParams, /) -> AuthorizationRequest: ...
+    def authorize(self, params: AuthorizeParams) -> AuthorizationRequest: ...
 
     @overload
     def authorize(
         self,
+        params: None = None,
         *,
         agent_id: str,
         user_id: str,
@@ -249,7 +250,7 @@ class Grantex:
         state: Optional[str] = None,
     ) -> AuthorizationRequest: ...
 
-    def authorize(self, params: Optional[AuthorizeParams] = None, /, **kwargs: Any) -> AuthorizationRequest:
+    def authorize(self, params: Optional[AuthorizeParams] = None, **kwargs: Any) -> AuthorizationRequest:
         """Start an authorization request: ``authorize(AuthorizeParams(...))`` or
         ``authorize(agent_id=..., user_id=..., scopes=[...])``."""
         return AuthorizationRequest.from_dict(self._native.call(*_ops.authorize(params, kwargs)))

@@ -1,13 +1,34 @@
 # Type stubs of the private extension module (checked against it by mypy stubtest).
 from typing import Any, Awaitable, List, Optional, Tuple
 
+from typing_extensions import final
+
 from ._types import VerifiedGrant
 from ._verify import VerifyGrantTokenOptions
 
+__all__ = [
+    "__version__",
+    "CORE_VERSION",
+    "TOKEN_ERROR_CODES",
+    "NativeClient",
+    "JwksCache",
+    "_RsaFloor",
+    "signup",
+    "asignup",
+    "verify_grant_token",
+    "averify_grant_token",
+    "_core_loop",
+    "_floor_loop",
+    "verify_webhook",
+    "verify_webhook_signature",
+    "generate_pkce",
+    "verify_audit_chain",
+]
 __version__: str
 CORE_VERSION: str
 TOKEN_ERROR_CODES: List[str]
 
+@final
 class NativeClient:
     def __new__(
         cls,
@@ -28,6 +49,7 @@ class NativeClient:
     def call(self, op: str, arg: Optional[str] = None, body: Optional[str] = None) -> Any: ...
     def acall(self, op: str, arg: Optional[str] = None, body: Optional[str] = None) -> Awaitable[Any]: ...
 
+@final
 class JwksCache:
     """A JWKS cache: remote (fetched and cached) or a static set (fully offline)."""
 
@@ -41,6 +63,7 @@ class JwksCache:
     def jwks_uri(self) -> Optional[str]: ...
     def refresh(self) -> None: ...
 
+@final
 class _RsaFloor:
     def __new__(cls, jwks_json: str, token: str) -> _RsaFloor: ...
     def verify(self) -> bool: ...
