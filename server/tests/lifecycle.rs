@@ -65,6 +65,11 @@ async fn startup_files_restart_and_graceful_shutdown() {
     let dir = TempDir::new("restart");
     let data = dir.path().join("data");
     let s1 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
+    // server.json is written right after binding; the banner follows it on stdout.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !s1.output().contains("listening on") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let out = s1.output();
     assert!(
         out.contains(&format!("listening on {}", s1.info.base_url)),
