@@ -14,8 +14,33 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct TempDir(pub PathBuf);
 
+/// Removes test dirs left behind by earlier test processes that are gone (the shared server's
+/// dir lives as long as its process, so it is never dropped).
+fn sweep_stale() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix("grantex-server-test-") else {
+                continue;
+            };
+            let mut parts = rest.rsplit('-');
+            let (_unique, pid) = (parts.next(), parts.next());
+            if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
+                if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    });
+}
+
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
+        sweep_stale();
         let p = std::env::temp_dir().join(format!(
             "grantex-server-test-{tag}-{}-{}",
             std::process::id(),
