@@ -1,0 +1,2 @@
+// ESM view of the same declarations (lib/index.mjs re-exports the CommonJS module).
+export * from './index.cjs';
