@@ -20,7 +20,7 @@ VPY="$WORK/venv/bin/python"
 "$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy
 
 echo "== stubtest (from outside the source tree, so the installed package is checked)"
-(cd "$WORK" && "$VPY" -m mypy.stubtest grantex)
+(cd "$WORK" && "$VPY" -m mypy.stubtest grantex._native)
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "py.typed"))')"
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "_native.pyi"))')"
 

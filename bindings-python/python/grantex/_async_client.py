@@ -1,7 +1,7 @@
 """The asyncio client, ``AsyncGrantex``: the surface of ``Grantex`` with awaitable methods.
 
-Calls run on the Rust core's runtime and resolve on the caller's event loop; cancelling the
-awaiting task does not cancel the request already sent.
+Calls run on the Rust core's runtime (the same one the blocking client uses) and resolve on the
+caller's event loop; cancelling the awaiting task cancels the call (its future is dropped).
 """
 
 from __future__ import annotations
