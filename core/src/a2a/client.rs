@@ -30,7 +30,8 @@ pub struct A2AClientConfig {
     pub grant_token: String,
     /// The remote card, if already known; otherwise fetched once on first use.
     pub card: Option<AgentCard>,
-    /// The issuer's key set to verify our own token against. `None`: the card's `jwksUri`.
+    /// The issuer's key set to verify our own token against. `None`: the card's `jwksUri`
+    /// (the card comes from the remote agent; set this to pin the issuer's keys yourself).
     pub jwks: Option<JwksSource>,
     /// Expected issuer. `None`: the card's issuer (else derived from the JWKS URI). When both
     /// this and the card name one, they must agree.

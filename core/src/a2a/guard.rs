@@ -180,7 +180,7 @@ pub struct A2ARejection {
     /// 401 (no usable or valid token), 403 (valid token, not allowed) or 503 (could not check).
     pub status: u16,
     /// Stable: `missing_token`, `invalid_authorization_header`, `delegation_not_allowed`,
-    /// `revocation_unavailable`, or a [`TokenErrorCode`] string (`expired`, `bad_signature`,
+    /// `revocation_unavailable`, `verifier_unavailable`, or a [`TokenErrorCode`] string (`expired`, `bad_signature`,
     /// `wrong_audience`, `missing_scopes`, `delegation_too_deep`, `revoked`, `jwks_fetch`, ...).
     pub reason: &'static str,
     /// Human-readable; never contains the token.
@@ -393,7 +393,7 @@ impl A2AGuard {
                 Refusal::Revoked => A2ARejection::new(
                     401,
                     TokenErrorCode::Revoked.as_str(),
-                    "the grant token has been revoked",
+                    "the grant token has been revoked (the Grantex server no longer reports it active)",
                 ),
                 Refusal::Unavailable(e) => A2ARejection::new(
                     503,
