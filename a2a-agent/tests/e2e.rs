@@ -172,7 +172,7 @@ async fn b_refuses_missing_expired_foreign_and_underscoped_tokens() {
     .await;
     assert!(www.unwrap().contains("insufficient_scope"));
 
-    let short = grant(&c, &a, &["tasks:send"], Some("agent-b"), Some("2s")).await;
+    let short = grant(&c, &a, &["tasks:send"], Some("agent-b"), Some("3s")).await;
     let (s, _, _) = raw(
         &b,
         Some(&format!("Bearer {}", short.grant_token)),
@@ -180,7 +180,7 @@ async fn b_refuses_missing_expired_foreign_and_underscoped_tokens() {
     )
     .await;
     assert_eq!(s, 200, "accepted while still valid");
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     assert_refused(&b, &short.grant_token, 401, -32001, "expired").await;
 
     // One signature character changed: still well-formed, no longer the issuer's signature.
@@ -324,7 +324,7 @@ async fn the_client_never_sends_a_token_b_would_refuse() {
         ("a2a_preflight", Some("missing_scopes"))
     );
 
-    let short = grant(&c, &a, &["tasks:send"], None, Some("2s")).await;
+    let short = grant(&c, &a, &["tasks:send"], None, Some("3s")).await;
     let good = grant(&c, &a, &["tasks:send"], None, None).await;
     let kid = {
         use base64::Engine as _;
@@ -353,7 +353,7 @@ async fn the_client_never_sends_a_token_b_would_refuse() {
     let e = with_card(&forged).send_task(&hello("x")).await.unwrap_err();
     assert_eq!(e.reason(), Some("bad_signature"));
 
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let e = with_card(&short.grant_token)
         .send_task(&hello("x"))
         .await
