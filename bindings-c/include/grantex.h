@@ -667,6 +667,60 @@ grantex_result grantex_principal_sessions_create(const struct grantex_client *cl
 void grantex_string_free(char *s);
 
 /**
+ * `jti`: the token id (what grantex_tokens_revoke() takes). Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_token_id(const struct grantex_verified_grant *grant,
+                                               const char **out);
+
+/**
+ * The grant id (`urn:grantex:grant.grant_id` or `grnt`, else `jti`). Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_grant_id(const struct grantex_verified_grant *grant,
+                                               const char **out);
+
+/**
+ * `sub`: the principal (end user) who approved the grant. Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_principal_id(const struct grantex_verified_grant *grant,
+                                                   const char **out);
+
+/**
+ * The DID of the agent the grant was issued to. Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_agent_did(const struct grantex_verified_grant *grant,
+                                                const char **out);
+
+/**
+ * The developer account that owns the agent. Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_developer_id(const struct grantex_verified_grant *grant,
+                                                   const char **out);
+
+/**
+ * `iss`. Borrowed from `grant`; valid until it is freed.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_verified_grant_issuer(const struct grantex_verified_grant *grant,
+                                             const char **out);
+
+/**
  * Number of scopes granted.
  *
  * # Safety
@@ -1123,6 +1177,16 @@ grantex_result grantex_verify_grant_token(const char *token,
                                           const char *jwks_uri,
                                           const struct grantex_verify_options *options,
                                           struct grantex_verified_grant **out);
+
+/**
+ * The issuer a remote verifier expects when the options name none, derived from its JWKS
+ * URI (e.g. `https://api.grantex.dev/.well-known/jwks.json` gives `https://grantex.dev`);
+ * a new string freed with grantex_string_free().
+ *
+ * # Safety
+ * `jwks_uri` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_derive_issuer(const char *jwks_uri, char **out);
 
 /**
  * Frees a verifier. NULL is a no-op; never free twice, nor while a call on it is running.

@@ -229,3 +229,33 @@ pub unsafe extern "C" fn grantex_string_free(s: *mut c_char) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::grantex_result::*;
+
+    #[test]
+    fn guard_turns_a_panic_into_a_code_and_a_message() {
+        let rc = guard(|| panic!("boom {}", 42));
+        assert_eq!(rc, GRANTEX_PANIC);
+        assert_eq!(crate::last_error::grantex_last_error_code(), GRANTEX_PANIC);
+        let mut buf = [0 as c_char; 128];
+        let mut len = 0usize;
+        // SAFETY: valid buffer and length.
+        let rc = unsafe {
+            crate::last_error::grantex_last_error_message(buf.as_mut_ptr(), buf.len(), &mut len)
+        };
+        assert_eq!(rc, GRANTEX_OK);
+        // SAFETY: NUL-terminated by the call.
+        let text = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+        assert!(text.contains("boom 42"), "{text}");
+        assert_eq!(guard(|| Ok(())), GRANTEX_OK);
+        assert_eq!(crate::last_error::grantex_last_error_code(), GRANTEX_OK);
+    }
+
+    #[test]
+    fn free_guard_swallows_panics() {
+        guard_free(|| panic!("in a destructor"));
+    }
+}

@@ -72,55 +72,83 @@ unsafe fn field<T>(
     })
 }
 
-macro_rules! string_accessor {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// The string is borrowed from `grant` and valid until it is freed.
-        ///
-        /// # Safety
-        /// `grant` is NULL or a live handle; `out` NULL or writable.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            grant: *const grantex_verified_grant,
-            out: *mut *const c_char,
-        ) -> grantex_result {
-            // SAFETY: per the function contract.
-            unsafe { field(grant, out, |g| Ok(g.$field.as_ptr())) }
-        }
-    };
+/// `jti`: the token id (what grantex_tokens_revoke() takes). Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_token_id(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.token_id.as_ptr())) }
 }
 
-string_accessor!(
-    /// `jti`: the token id (what grantex_tokens_revoke() takes).
-    grantex_verified_grant_token_id,
-    token_id
-);
-string_accessor!(
-    /// The grant id (`urn:grantex:grant.grant_id` or `grnt`, else `jti`).
-    grantex_verified_grant_grant_id,
-    grant_id
-);
-string_accessor!(
-    /// `sub`: the principal (end user) who approved the grant.
-    grantex_verified_grant_principal_id,
-    principal_id
-);
-string_accessor!(
-    /// The DID of the agent the grant was issued to.
-    grantex_verified_grant_agent_did,
-    agent_did
-);
-string_accessor!(
-    /// The developer account that owns the agent.
-    grantex_verified_grant_developer_id,
-    developer_id
-);
-string_accessor!(
-    /// `iss`.
-    grantex_verified_grant_issuer,
-    issuer
-);
+/// The grant id (`urn:grantex:grant.grant_id` or `grnt`, else `jti`). Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_grant_id(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.grant_id.as_ptr())) }
+}
+
+/// `sub`: the principal (end user) who approved the grant. Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_principal_id(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.principal_id.as_ptr())) }
+}
+
+/// The DID of the agent the grant was issued to. Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_agent_did(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.agent_did.as_ptr())) }
+}
+
+/// The developer account that owns the agent. Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_developer_id(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.developer_id.as_ptr())) }
+}
+
+/// `iss`. Borrowed from `grant`; valid until it is freed.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_issuer(
+    grant: *const grantex_verified_grant,
+    out: *mut *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe { field(grant, out, |g| Ok(g.issuer.as_ptr())) }
+}
 
 /// Number of scopes granted.
 ///

@@ -2,7 +2,8 @@
 //! `grantex_verify_options` (what a token is checked against) and `grantex_verify`.
 
 use crate::ffi::{
-    guard, guard_free, handle, handle_mut, into_handle, opt_str_arg, str_arg, Failure, Out,
+    guard, guard_free, handle, handle_mut, into_handle, opt_str_arg, owned_string, str_arg,
+    Failure, Out,
 };
 use crate::grant::grantex_verified_grant;
 use crate::result::grantex_result;
@@ -154,6 +155,29 @@ pub unsafe extern "C" fn grantex_verify_grant_token(
         let opts = unsafe { options.as_ref() }.map_or(&defaults, |o| &o.opts);
         let grant = blocking::verify_grant_token(token, uri, opts)?;
         out.write(into_handle(grantex_verified_grant::new(grant)?));
+        Ok(())
+    })
+}
+
+/// The issuer a remote verifier expects when the options name none, derived from its JWKS
+/// URI (e.g. `https://api.grantex.dev/.well-known/jwks.json` gives `https://grantex.dev`);
+/// a new string freed with grantex_string_free().
+///
+/// # Safety
+/// `jwks_uri` NULL or NUL-terminated; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_derive_issuer(
+    jwks_uri: *const c_char,
+    out: *mut *mut c_char,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let uri = unsafe { str_arg(jwks_uri, "jwks_uri") }?;
+        let out = Out::new(out, "out")?;
+        out.write(owned_string(
+            grantex_core::verify::derive_issuer(uri),
+            "issuer",
+        )?);
         Ok(())
     })
 }

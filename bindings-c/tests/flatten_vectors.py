@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Flattens the shared vectors (vectors/*.json) into a line format the C tests read without a
+JSON parser. One `key value` pair per line; every text value is hex-encoded UTF-8 (tokens may
+hold newlines), numbers are decimal, `-` marks an absent optional value.
+
+    now <int>                 issuer <hex>                set <name> <hex jwks json>
+    tcase <name>              token <hex>                 expect <code>
+    jwks <set name>           oiss <hex>                  oaud <hex>
+    oscope <hex> (repeated)   otol <int>                  odepth <int>
+    c.<field> <hex|int|->     c.scope <hex> (repeated)    c.aud <hex> (repeated)
+    kcase <name>              kjwks <hex>                 kexpect ok|invalid_jwks
+    ktoken <hex>              ktexpect <code>             know <int>   kiss <hex>
+    icase <hex uri> <hex issuer>
+    end                       (closes a tcase / kcase)
+
+Usage: flatten_vectors.py <vectors dir> <output file>
+"""
+
+import json
+import sys
+
+
+def h(text):
+    return text.encode("utf-8").hex()
+
+
+def main():
+    src, dst = sys.argv[1], sys.argv[2]
+    tokens = json.load(open(f"{src}/token-vectors.json", encoding="utf-8"))
+    keysets = json.load(open(f"{src}/jwks-vectors.json", encoding="utf-8"))
+    issuers = json.load(open(f"{src}/issuer-vectors.json", encoding="utf-8"))
+    out = []
+    put = out.append
+
+    put(f"now {int(tokens['now'])}")
+    put(f"issuer {h(tokens['issuer'])}")
+    put(f"set default {h(json.dumps(tokens['jwks'], separators=(',', ':')))}")
+    for name, jwks in tokens["jwksSets"].items():
+        put(f"set {name} {h(json.dumps(jwks, separators=(',', ':')))}")
+
+    for case in tokens["cases"]:
+        opts = case["options"]
+        put(f"tcase {case['name']}")
+        put(f"token {h(case['token'])}")
+        put(f"expect {case['expect']}")
+        put(f"jwks {opts.get('jwks', 'default')}")
+        if "issuer" in opts:
+            put(f"oiss {h(opts['issuer'])}")
+        if "audience" in opts:
+            put(f"oaud {h(opts['audience'])}")
+        for scope in opts.get("requiredScopes", []):
+            put(f"oscope {h(scope)}")
+        if "clockTolerance" in opts:
+            put(f"otol {int(opts['clockTolerance'])}")
+        if "maxDelegationDepth" in opts:
+            put(f"odepth {int(opts['maxDelegationDepth'])}")
+        unknown = set(opts) - {"jwks", "issuer", "audience", "requiredScopes", "clockTolerance",
+                               "maxDelegationDepth"}
+        if unknown:
+            sys.exit(f"{case['name']}: option(s) the C runner does not know: {sorted(unknown)}")
+        claims = case.get("claims")
+        if case["expect"] == "valid":
+            if not claims:
+                sys.exit(f"{case['name']}: a valid case without claims")
+            for key in ("tokenId", "grantId", "principalId", "agentDid", "developerId", "issuer"):
+                put(f"c.{key} {h(claims[key])}")
+            for key in ("parentAgentDid", "parentGrantId"):
+                put(f"c.{key} {'-' if claims[key] is None else h(claims[key])}")
+            for key in ("issuedAt", "expiresAt", "delegationDepth"):
+                put(f"c.{key} {int(claims[key])}")
+            put(f"c.budget {'-' if claims['budget'] is None else repr(float(claims['budget']))}")
+            put(f"c.nscopes {len(claims['scopes'])}")
+            for scope in claims["scopes"]:
+                put(f"c.scope {h(scope)}")
+            put(f"c.naud {len(claims['audience'])}")
+            for aud in claims["audience"]:
+                put(f"c.aud {h(aud)}")
+        put("end")
+
+    for case in keysets["cases"]:
+        put(f"kcase {case['name']}")
+        put(f"kjwks {h(case['jwks'])}")
+        put(f"kexpect {case['expect']}")
+        put(f"know {int(keysets['now'])}")
+        put(f"kiss {h(keysets['issuer'])}")
+        if case.get("token") is not None:
+            put(f"ktoken {h(case['token'])}")
+            put(f"ktexpect {case['tokenExpect']}")
+        put("end")
+
+    for case in issuers["cases"]:
+        put(f"icase {h(case['jwksUri'])} {h(case['issuer'])}")
+
+    with open(dst, "w", encoding="ascii") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"flattened {len(tokens['cases'])} token, {len(keysets['cases'])} key-set and "
+          f"{len(issuers['cases'])} issuer vectors into {dst}")
+
+
+if __name__ == "__main__":
+    main()

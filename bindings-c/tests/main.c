@@ -1,0 +1,92 @@
+/* libgrantex C test runner.
+ *
+ * Usage: grantex_tests <flattened vectors file>
+ * Env:   GRANTEX_BASE_URL, GRANTEX_API_KEY, GRANTEX_SANDBOX_API_KEY: a running grantex-server
+ *        (the flow tests are skipped, and counted as a failure, when unset unless
+ *        GRANTEX_C_TESTS_OFFLINE=1).
+ * Ends with the line "N passed, N failed" and exits non-zero on any failure. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+
+#include "harness.h"
+
+int tests_passed = 0;
+int tests_failed = 0;
+
+int check_impl(int ok, const char *file, int line, const char *what) {
+  if (ok) {
+    tests_passed++;
+  } else {
+    tests_failed++;
+    fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+  }
+  return ok;
+}
+
+const char *last_message(void) {
+  static char buf[1024];
+  buf[0] = '\0';
+  if (grantex_last_error_message(buf, sizeof buf, NULL) == GRANTEX_NOT_FOUND) buf[0] = '\0';
+  return buf;
+}
+
+int check_rc_impl(grantex_result got, grantex_result want, const char *file, int line,
+                  const char *what) {
+  if (got == want) {
+    tests_passed++;
+    return 1;
+  }
+  tests_failed++;
+  fprintf(stderr, "FAIL %s:%d: %s returned %s (%u), want %s (%u): %s\n", file, line, what,
+          grantex_result_name(got), (unsigned)got, grantex_result_name(want), (unsigned)want,
+          last_message());
+  return 0;
+}
+
+int check_str_impl(const char *got, const char *want, const char *file, int line,
+                   const char *what) {
+  int ok = got != NULL && want != NULL ? strcmp(got, want) == 0 : got == want;
+  if (ok) {
+    tests_passed++;
+    return 1;
+  }
+  tests_failed++;
+  fprintf(stderr, "FAIL %s:%d: %s is \"%s\", want \"%s\"\n", file, line, what,
+          got ? got : "(null)", want ? want : "(null)");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *vectors = argc > 1 ? argv[1] : NULL;
+  const char *base_url = getenv("GRANTEX_BASE_URL");
+  const char *api_key = getenv("GRANTEX_API_KEY");
+  const char *sandbox_key = getenv("GRANTEX_SANDBOX_API_KEY");
+  const char *offline = getenv("GRANTEX_C_TESTS_OFFLINE");
+
+  printf("%s\n", grantex_version());
+  test_errors();
+  printf("errors: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  test_misc();
+  printf("misc: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  if (vectors == NULL) {
+    fprintf(stderr, "FAIL: no vectors file given\n");
+    tests_failed++;
+  } else {
+    int cases = test_vectors(vectors);
+    printf("vectors: %d cases; %d passed, %d failed so far\n", cases, tests_passed, tests_failed);
+    test_threads(vectors);
+    printf("threads: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  }
+  if (base_url && api_key && sandbox_key) {
+    test_flow(base_url, api_key, sandbox_key, vectors);
+    printf("flow: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  } else if (!(offline && strcmp(offline, "1") == 0)) {
+    fprintf(stderr, "FAIL: GRANTEX_BASE_URL / GRANTEX_API_KEY / GRANTEX_SANDBOX_API_KEY unset\n");
+    tests_failed++;
+  }
+
+  grantex_last_error_clear();
+  grantex_shutdown();
+  printf("%d passed, %d failed\n", tests_passed, tests_failed);
+  return tests_failed == 0 ? 0 : 1;
+}

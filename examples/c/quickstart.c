@@ -1,0 +1,200 @@
+/* The product-page flow in C, end to end, against a Grantex server:
+ * register agents -> authorize -> the human approves -> exchange -> verify offline ->
+ * delegate -> revoke -> online verification fails (and the offline verifier still checks
+ * signatures).
+ *
+ * Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as printed by grantex-server).
+ * Build: make PKG_CONFIG_PATH=<prefix>/lib/pkgconfig    Run: ./quickstart */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grantex.h>
+
+/* Stops with the failing call's code and the library's explanation. */
+static void fail(const char *what, grantex_result rc) {
+  char message[512] = "";
+  grantex_last_error_message(message, sizeof message, NULL);
+  fprintf(stderr, "[c] %s failed: %s (%u): %s\n", what, grantex_result_name(rc), (unsigned)rc,
+          message);
+  exit(1);
+}
+
+#define TRY(call)                                \
+  do {                                           \
+    grantex_result rc_ = (call);                 \
+    if (rc_ != GRANTEX_OK) fail(#call, rc_);     \
+  } while (0)
+
+/* A copy of a string field of a response (the response keeps ownership of its own). */
+static char *get(const grantex_response *r, const char *field) {
+  const char *s = NULL;
+  char *copy;
+  TRY(grantex_response_string(r, field, &s));
+  copy = malloc(strlen(s) + 1);
+  if (!copy) exit(1);
+  strcpy(copy, s);
+  return copy;
+}
+
+static grantex_response *register_agent(grantex_client *client, const char *name,
+                                        const char *description, const char *scopes[], int n) {
+  grantex_params *p = NULL;
+  grantex_response *agent = NULL;
+  int i;
+  TRY(grantex_params_new(&p));
+  TRY(grantex_params_set_string(p, "name", name));
+  TRY(grantex_params_set_string(p, "description", description));
+  for (i = 0; i < n; i++) TRY(grantex_params_add_string(p, "scopes", scopes[i]));
+  TRY(grantex_agents_register(client, p, &agent));
+  grantex_params_free(p);
+  return agent;
+}
+
+static int online_valid(grantex_client *client, const char *token) {
+  grantex_response *r = NULL;
+  bool valid = true;
+  TRY(grantex_tokens_verify(client, token, &r));
+  TRY(grantex_response_bool(r, "valid", &valid));
+  grantex_response_free(r);
+  return valid;
+}
+
+int main(void) {
+  const char *both[] = {"calendar:read", "email:send"};
+  const char *read_only[] = {"calendar:read"};
+  grantex_client *client = NULL;
+  grantex_response *agent, *sub_agent, *auth, *approval = NULL, *token, *child;
+  grantex_params *p = NULL;
+  grantex_verifier *jwks = NULL;
+  grantex_verify_options *options = NULL;
+  grantex_verified_grant *grant = NULL, *child_grant = NULL, *none = NULL;
+  const char *base_url = NULL, *principal = NULL, *agent_did = NULL;
+  char *jwks_uri = NULL, *agent_id, *sub_agent_id, *request_id, *code, *grant_token, *grant_id;
+  char *child_token, *child_grant_id, *consent_url;
+  uint32_t depth = 0;
+  size_t nscopes = 0;
+  bool has_code = false;
+  grantex_result rc;
+
+  /* API key and base URL come from GRANTEX_API_KEY / GRANTEX_BASE_URL. */
+  TRY(grantex_client_new(NULL, NULL, 0, -1, &client));
+  TRY(grantex_client_base_url(client, &base_url));
+  printf("[c] %s, server: %s\n", grantex_version(), base_url);
+
+  agent = register_agent(client, "travel-assistant", "Books trips and sends confirmations", both, 2);
+  sub_agent = register_agent(client, "calendar-reader", "Reads the calendar for the travel assistant",
+                             read_only, 1);
+  agent_id = get(agent, "agentId");
+  sub_agent_id = get(sub_agent, "agentId");
+  printf("[c] 0. registered agents %s and %s\n", agent_id, sub_agent_id);
+
+  /* 1. Request a grant. */
+  TRY(grantex_params_new(&p));
+  TRY(grantex_params_set_string(p, "agentId", agent_id));
+  TRY(grantex_params_set_string(p, "userId", "usr_alice"));
+  TRY(grantex_params_add_string(p, "scopes", "calendar:read"));
+  TRY(grantex_params_add_string(p, "scopes", "email:send"));
+  TRY(grantex_authorize(client, p, &auth));
+  grantex_params_free(p);
+  consent_url = get(auth, "consentUrl");
+  request_id = get(auth, "authRequestId");
+  printf("[c] 1. consent URL: %s\n", consent_url);
+
+  /* 2. The human approves (here through the consent endpoint the page's Approve button calls);
+   *    a sandbox key gets the code straight away. */
+  TRY(grantex_response_has(auth, "code", &has_code));
+  if (has_code) {
+    code = get(auth, "code");
+  } else {
+    TRY(grantex_consent_approve(client, request_id, &approval));
+    code = get(approval, "code");
+  }
+  printf("[c] 2. approved; authorization code received\n");
+
+  /* 3. Exchange the code for a grant token. */
+  TRY(grantex_params_new(&p));
+  TRY(grantex_params_set_string(p, "code", code));
+  TRY(grantex_params_set_string(p, "agentId", agent_id));
+  TRY(grantex_tokens_exchange(client, p, &token));
+  grantex_params_free(p);
+  grant_token = get(token, "grantToken");
+  grant_id = get(token, "grantId");
+  TRY(grantex_response_len(token, "scopes", &nscopes));
+  printf("[c] 3. grant token for %s with %zu scopes\n", grant_id, nscopes);
+
+  /* 4. Any service verifies offline against the JWKS. */
+  TRY(grantex_client_jwks_uri(client, &jwks_uri));
+  TRY(grantex_verifier_new_remote(jwks_uri, &jwks));
+  TRY(grantex_verify_options_new(&options));
+  TRY(grantex_verify_options_add_required_scope(options, "calendar:read"));
+  TRY(grantex_verify(jwks, grant_token, options, &grant));
+  TRY(grantex_verified_grant_principal_id(grant, &principal));
+  TRY(grantex_verified_grant_agent_did(grant, &agent_did));
+  TRY(grantex_verified_grant_scopes_len(grant, &nscopes));
+  printf("[c] 4. verified offline: principal %s agent %s (%zu scopes)\n", principal, agent_did,
+         nscopes);
+
+  /* 5. Delegate a subset to a sub-agent. */
+  TRY(grantex_params_new(&p));
+  TRY(grantex_params_set_string(p, "parentGrantToken", grant_token));
+  TRY(grantex_params_set_string(p, "subAgentId", sub_agent_id));
+  TRY(grantex_params_add_string(p, "scopes", "calendar:read"));
+  TRY(grantex_params_set_string(p, "expiresIn", "1h"));
+  TRY(grantex_grants_delegate(client, p, &child));
+  grantex_params_free(p);
+  child_token = get(child, "grantToken");
+  child_grant_id = get(child, "grantId");
+  TRY(grantex_verify(jwks, child_token, NULL, &child_grant));
+  TRY(grantex_verified_grant_agent_did(child_grant, &agent_did));
+  TRY(grantex_verified_grant_delegation_depth(child_grant, &depth));
+  printf("[c] 5. delegated %s to %s (depth %u)\n", child_grant_id, agent_did, (unsigned)depth);
+
+  /* 6. Revoke the root grant: the cascade reaches the sub-agent at once. */
+  TRY(grantex_grants_revoke(client, grant_id));
+  {
+    int parent_valid = online_valid(client, grant_token);
+    int child_valid = online_valid(client, child_token);
+    printf("[c] 6. revoked; online verify: parent valid=%s child valid=%s\n",
+           parent_valid ? "true" : "false", child_valid ? "true" : "false");
+    if (parent_valid || child_valid) {
+      fprintf(stderr, "[c] revocation did not take effect\n");
+      return 1;
+    }
+  }
+
+  /* 7. Offline verification checks signatures only (revocation needs the online check):
+   *    a forged token is still refused. */
+  {
+    size_t n = strlen(grant_token);
+    grant_token[n - 3] = grant_token[n - 3] == 'A' ? 'B' : 'A';
+    rc = grantex_verify(jwks, grant_token, NULL, &none);
+    printf("[c] 7. a tampered token offline: %s\n", grantex_result_name(rc));
+    if (rc != GRANTEX_TOKEN_BAD_SIGNATURE) return 1;
+  }
+
+  printf("[c] done\n");
+  grantex_verified_grant_free(child_grant);
+  grantex_verified_grant_free(grant);
+  grantex_verify_options_free(options);
+  grantex_verifier_free(jwks);
+  grantex_response_free(child);
+  grantex_response_free(token);
+  grantex_response_free(approval);
+  grantex_response_free(auth);
+  grantex_response_free(sub_agent);
+  grantex_response_free(agent);
+  grantex_client_free(client);
+  grantex_string_free(jwks_uri);
+  free(agent_id);
+  free(sub_agent_id);
+  free(request_id);
+  free(consent_url);
+  free(code);
+  free(grant_token);
+  free(grant_id);
+  free(child_token);
+  free(child_grant_id);
+  grantex_shutdown();
+  return 0;
+}
