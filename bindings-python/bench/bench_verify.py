@@ -116,14 +116,22 @@ def main() -> int:
             print(f"  PyJWT + cryptography         {r_pj:8.2f} µs/verify")
             print(f"  ratio grantex / floor        {r_gx / r_fl:8.3f};  speed-up vs PyJWT {r_pj / r_gx:.2f}x")
 
-    n = max(N // 2, 1000)
-    single: List[float] = []
-    double: List[float] = []
-    for _ in range(5):
-        single.append(throughput(lambda: grantex.verify_grant_token(token, options), 1, n))
-        double.append(throughput(lambda: grantex.verify_grant_token(token, options), 2, n))
-    one, two = max(single), max(double)
-    print(f"threads: 1 -> {one:,.0f} verify/s, 2 -> {two:,.0f} verify/s, scaling {two / one:.2f}x (target >= 1.8)")
+    # Short runs are dominated by scheduling noise (and GIL hand-offs on a busy machine), so
+    # alternate 1- and 2-thread runs many times and report the best and the median ratio.
+    n = 3000
+    ratios: List[float] = []
+    best_one = best_two = 0.0
+    for _ in range(int(os.environ.get("BENCH_THREAD_ROUNDS", "30"))):
+        one = throughput(lambda: grantex.verify_grant_token(token, options), 1, n)
+        two = throughput(lambda: grantex.verify_grant_token(token, options), 2, n)
+        ratios.append(two / one)
+        best_one, best_two = max(best_one, one), max(best_two, two)
+    ratios.sort()
+    print(
+        f"threads: 1 -> {best_one:,.0f} verify/s, 2 -> {best_two:,.0f} verify/s (best runs); "
+        f"2/1 ratio best {ratios[-1]:.2f}x, median {ratios[len(ratios) // 2]:.2f}x (target >= 1.8); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     return 0
 
 
