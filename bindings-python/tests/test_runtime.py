@@ -72,15 +72,20 @@ def _in_child(body: Callable[[], bool], timeout: float = 30) -> None:
     pytest.fail("forked child hung")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: the JWKS fetch client (core/src/verify/fetch.rs `client()`) is a process-wide "
-    "OnceLock, not rebuilt after fork(), so a child cannot fetch a key set the parent did not cache",
-)
 def test_fork_child_fetches_jwks(client: grantex.Grantex) -> None:
+    """A key set the parent never cached is fetched in the child (the core's JWKS client is
+    rebuilt after fork())."""
     client.agents.list()  # parent runtime and JWKS client in use before the fork
     grantex.JwksCache.remote(client.jwks_uri).refresh()
-    _in_child(lambda: (grantex.JwksCache.remote(client.jwks_uri).refresh() is None))
+    agent, token = issue_token(client)
+
+    def child() -> bool:
+        fresh = grantex.JwksCache.remote(client.jwks_uri)
+        fresh.refresh()
+        opts = VerifyGrantTokenOptions(jwks=fresh)
+        return grantex.verify_grant_token(token.grant_token, opts).grant_id == token.grant_id
+
+    _in_child(child)
 
 
 def _timed(fn: Callable[[], None], threads: int) -> float:
