@@ -3,6 +3,8 @@
  * (cascading), API/auth errors with their details, the sandbox flow, signup and key rotation. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -390,7 +392,12 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
   CHECK_OK(grantex_params_new(&p));
   CHECK_OK(grantex_params_set_string(p, "refreshToken", refresh_token));
   CHECK_OK(grantex_params_set_string(p, "agentId", agent_id));
-  CHECK_OK(grantex_params_set_string(p, "idempotencyKey", "c-test-refresh-1"));
+  {
+    /* Unique per run: the server remembers keys, and the suite runs several times per server. */
+    char key[64];
+    snprintf(key, sizeof key, "c-test-refresh-%ld-%ld", (long)getpid(), (long)time(NULL));
+    CHECK_OK(grantex_params_set_string(p, "idempotencyKey", key));
+  }
   CHECK_OK(grantex_tokens_refresh(client, p, &refreshed));
   grantex_params_free(p);
   p = NULL;

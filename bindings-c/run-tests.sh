@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The C binding's whole test suite, from a clean clone (needs Rust, gcc, python3; installs
+# valgrind and pkg-config through apt when missing and running as root):
+#   1. rustfmt + clippy + `cargo test -p grantex-c` (Rust unit tests; the committed
+#      include/grantex.h must equal what cbindgen generates now);
+#   2. `make install` of libgrantex into a fresh prefix; the exported symbols must equal the
+#      header's declarations; the static-link flags in the Makefile/.pc and README must equal
+#      rustc's `--print native-static-libs`;
+#   3. the C tests (tests/*.c, -Wall -Wextra -Werror -Wpedantic) against a throwaway
+#      grantex-server: under ASan+UBSan, under valgrind --leak-check=full, and linked
+#      statically against libgrantex.a;
+#   4. examples/c/quickstart built with its pkg-config Makefile (shared and static) and run.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+# Env: GRANTEX_C_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+export GRANTEX_ROOT="$ROOT"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+PROFILE="${GRANTEX_C_PROFILE:-dev}"
+C_DIR="$ROOT/bindings-c"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/grantex-c-tests.XXXXXX")"
+# shellcheck source=../scripts/lib/server.sh
+source "$ROOT/scripts/lib/server.sh"
+cleanup() {
+  stop_server || true
+  make -s -C "$ROOT/examples/c" clean >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+failures=()
+step() { printf '\n--- %s\n' "$*"; }
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); failures+=("$*"); echo "FAILED: $*" >&2; }
+
+# --------------------------------------------------------------------------------- tools
+missing=()
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "missing tools: ${missing[*]} (install them and rerun)" >&2
+    exit 1
+  fi
+fi
+CC="${CC:-cc}"
+
+# --------------------------------------------------------------------------------- Rust side
+step "rustfmt and clippy (grantex-c)"
+if cargo fmt -p grantex-c -- --check; then ok "rustfmt"; else bad "rustfmt"; fi
+if cargo clippy -q -p grantex-c --all-targets -- -D warnings; then ok "clippy"; else bad "clippy"; fi
+
+step "cargo test -p grantex-c (unit tests, header up to date)"
+if cargo test -q -p grantex-c; then ok "cargo test (incl. header check)"; else bad "cargo test / header check"; fi
+
+# --------------------------------------------------------------------------------- install
+step "building libgrantex ($PROFILE) and installing it into a fresh prefix"
+PREFIX="$WORK/prefix"
+make -s -C "$C_DIR" install PREFIX="$PREFIX" PROFILE="$PROFILE"
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+ls -l "$PREFIX/lib" "$PREFIX/include"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1)"
+if [ "$(pkg-config --modversion grantex)" = "$version" ]; then ok "pkg-config finds grantex $version"; else bad "pkg-config version"; fi
+
+step "exported symbols match the header"
+nm -D --defined-only "$PREFIX/lib/libgrantex.so" | awk '$3 ~ /^grantex_/ {print $3}' | sort -u >"$WORK/exported.txt"
+grep -v '^ *\*\|^ */\*' "$PREFIX/include/grantex.h" | grep -oE '\bgrantex_[a-z0-9_]+\(' | tr -d '(' | sort -u >"$WORK/declared.txt"
+if diff -u "$WORK/declared.txt" "$WORK/exported.txt"; then
+  ok "$(wc -l <"$WORK/exported.txt") exported functions, all declared"
+else
+  bad "symbols exported by libgrantex.so differ from grantex.h declarations"
+fi
+
+step "static-link flags match rustc's native-static-libs"
+native="$(cargo rustc -q -p grantex-c --lib --crate-type staticlib -- --print native-static-libs 2>&1 |
+  sed -n 's/.*native-static-libs: //p' | tail -n1)"
+declared_libs="$(make -s -C "$C_DIR" print-static-libs)"
+echo "rustc: $native"
+if [ -n "$native" ] && [ "$native" = "$declared_libs" ] && grep -qF -- "$native" "$C_DIR/README.md"; then
+  ok "static libs: $native"
+else
+  bad "static-link flags: rustc says '$native', Makefile says '$declared_libs' (README must list them too)"
+fi
+
+# --------------------------------------------------------------------------------- C tests
+step "flattening the shared vectors"
+python3 "$C_DIR/tests/flatten_vectors.py" "$ROOT/vectors" "$WORK/vectors.txt"
+
+step "compiling the C tests"
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -Wpedantic -g)
+read -r -a PC_CFLAGS <<<"$(pkg-config --cflags grantex)"
+read -r -a PC_LIBS <<<"$(pkg-config --libs grantex)"
+read -r -a PC_STATIC <<<"$(pkg-config --static --libs-only-l grantex | sed 's/-lgrantex//')"
+SOURCES=("$C_DIR"/tests/*.c)
+RPATH=(-Wl,-rpath,"$PREFIX/lib")
+"$CC" "${CFLAGS[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+  "${PC_CFLAGS[@]}" "${SOURCES[@]}" -o "$WORK/tests-asan" "${PC_LIBS[@]}" -pthread "${RPATH[@]}"
+"$CC" "${CFLAGS[@]}" -O1 "${PC_CFLAGS[@]}" "${SOURCES[@]}" -o "$WORK/tests-shared" "${PC_LIBS[@]}" -pthread "${RPATH[@]}"
+"$CC" "${CFLAGS[@]}" -O1 "${PC_CFLAGS[@]}" "${SOURCES[@]}" -o "$WORK/tests-static" \
+  "$PREFIX/lib/libgrantex.a" "${PC_STATIC[@]}" -pthread
+if ldd "$WORK/tests-static" | grep -q libgrantex; then bad "tests-static links libgrantex dynamically"; else ok "static link"; fi
+
+step "starting grantex-server"
+start_server --rate-limit 100000 --authorize-rate-limit 100000
+echo "server: $GRANTEX_BASE_URL"
+
+# Runs one C test binary; adds its "N passed, N failed" line to the totals.
+run_c() {
+  local name=$1
+  shift
+  local rc=0
+  step "C tests: $name"
+  "$@" "$WORK/vectors.txt" >"$WORK/$name.log" 2>&1 || rc=$?
+  grep -v '^==[0-9]*== *$' "$WORK/$name.log" | tail -n 25
+  local line
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/$name.log" | tail -n1 || true)"
+  if [ -z "$line" ]; then
+    bad "$name: the runner did not finish (exit $rc)"
+    return
+  fi
+  local p f
+  p="${line%% passed*}"
+  f="${line#*, }"
+  f="${f%% failed*}"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "$name: exit $rc (sanitizer or valgrind error)"; fi
+  if [ "$f" -ne 0 ]; then failures+=("$name: $f failed checks"); fi
+}
+
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  run_c asan-ubsan "$WORK/tests-asan"
+run_c valgrind valgrind --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=1 \
+  --num-callers=64 --suppressions="$C_DIR/tests/valgrind.supp" "$WORK/tests-shared"
+run_c static "$WORK/tests-static"
+
+# --------------------------------------------------------------------------------- example
+step "examples/c/quickstart (pkg-config Makefile) against the server"
+make -s -C "$ROOT/examples/c" clean
+if make -s -C "$ROOT/examples/c" PKG_CONFIG_PATH="$PKG_CONFIG_PATH" && "$ROOT/examples/c/quickstart"; then
+  ok "quickstart (shared)"
+else
+  bad "quickstart (shared)"
+fi
+make -s -C "$ROOT/examples/c" clean
+if make -s -C "$ROOT/examples/c" STATIC=1 PKG_CONFIG_PATH="$PKG_CONFIG_PATH" &&
+  "$ROOT/examples/c/quickstart" >"$WORK/quickstart-static.log" && grep -q '^\[c\] done$' "$WORK/quickstart-static.log"; then
+  ok "quickstart (static)"
+else
+  bad "quickstart (static)"
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
