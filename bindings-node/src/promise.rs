@@ -9,7 +9,17 @@ use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{Env, Result};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
+use tokio::runtime::Handle;
+
+/// The core runtime's handle, looked up once. `grantex::blocking::runtime()` re-checks the pid
+/// on every call (a syscall) to survive `fork()`; a Node process cannot fork without exec, so
+/// the hot path skips that.
+fn runtime() -> &'static Handle {
+    static HANDLE: OnceLock<Handle> = OnceLock::new();
+    HANDLE.get_or_init(grantex::blocking::runtime)
+}
 
 /// Run `fut` on the core runtime; resolve with `map(value)`, reject with the mapped core error.
 pub fn spawn<'env, F, T, D>(
@@ -23,7 +33,7 @@ where
     D: ToNapiValue + Send + 'static,
 {
     let (deferred, promise) = env.create_deferred::<D, _>()?;
-    grantex::blocking::runtime().spawn(async move {
+    runtime().spawn(async move {
         match fut.await {
             Ok(value) => match map(value) {
                 Ok(data) => deferred.resolve(move |_| Ok(data)),
@@ -60,8 +70,7 @@ where
     F: Future<Output = grantex::Result<T>>,
 {
     let mut fut = Box::pin(fut);
-    let handle = grantex::blocking::runtime();
-    let _context = handle.enter();
+    let _context = runtime().enter();
     let mut cx = Context::from_waker(Waker::noop());
     match fut.as_mut().poll(&mut cx) {
         Poll::Ready(result) => FirstPoll::Ready(result),

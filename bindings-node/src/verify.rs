@@ -6,26 +6,13 @@
 //! future continues on the core runtime and a promise is returned. TTL, refetch and cooldown
 //! rules therefore stay entirely in the core.
 
-use crate::convert::{self, JsVerifiedGrant};
+use crate::convert;
 use crate::errors::{invalid, to_napi};
 use crate::promise::{self, FirstPoll};
-use grantex::{JwksCache, VerifyOptions};
-use napi::bindgen_prelude::{Either, Object};
+use grantex::{JwksCache, VerifiedGrant, VerifyOptions};
+use napi::bindgen_prelude::{Either, FnArgs, Function, Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-
-/// Verification options (the JS layer has already turned `currentDate` into `now`).
-#[napi(object)]
-pub struct NativeVerifyOptions {
-    pub issuer: Option<String>,
-    pub audience: Option<String>,
-    pub required_scopes: Option<Vec<String>>,
-    /// Seconds; fractions are dropped.
-    pub clock_tolerance: Option<f64>,
-    pub max_delegation_depth: Option<f64>,
-    /// Fixed clock in Unix seconds (tests and vectors).
-    pub now: Option<f64>,
-}
 
 fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
     match v {
@@ -37,30 +24,88 @@ fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
     }
 }
 
-impl NativeVerifyOptions {
-    /// The core options; out-of-range numbers are `invalid_argument`.
-    pub fn into_core(self) -> Result<VerifyOptions> {
-        const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-        let now = match self.now {
-            None => None,
-            Some(x) if x.is_finite() && x.abs() <= MAX_SAFE => Some(x.floor() as i64),
-            Some(x) => return Err(invalid(format!("now must be a finite number of seconds, got {x}"))),
-        };
-        Ok(VerifyOptions {
-            issuer: self.issuer,
-            audience: self.audience,
-            required_scopes: self.required_scopes.unwrap_or_default(),
-            clock_tolerance: whole("clockTolerance", self.clock_tolerance, MAX_SAFE)?
-                .map_or(0, |x| x as u64),
-            max_delegation_depth: whole(
-                "maxDelegationDepth",
-                self.max_delegation_depth,
-                f64::from(u32::MAX),
-            )?
-            .map(|x| x as u32),
-            now,
-        })
-    }
+/// The core options from the JS options, passed positionally (primitives cross N-API far more
+/// cheaply than an object read property by property). The JS layer has already turned
+/// `currentDate` into `now`; out-of-range numbers are `invalid_argument`.
+pub fn core_options(
+    issuer: Option<String>,
+    audience: Option<String>,
+    required_scopes: Option<Vec<String>>,
+    clock_tolerance: Option<f64>,
+    max_delegation_depth: Option<f64>,
+    now: Option<f64>,
+) -> Result<VerifyOptions> {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    let now = match now {
+        None => None,
+        Some(x) if x.is_finite() && x.abs() <= MAX_SAFE => Some(x.floor() as i64),
+        Some(x) => {
+            return Err(invalid(format!(
+                "now must be a finite number of seconds, got {x}"
+            )))
+        }
+    };
+    Ok(VerifyOptions {
+        issuer,
+        audience,
+        required_scopes: required_scopes.unwrap_or_default(),
+        clock_tolerance: whole("clockTolerance", clock_tolerance, MAX_SAFE)?
+            .map_or(0, |x| x as u64),
+        max_delegation_depth: whole(
+            "maxDelegationDepth",
+            max_delegation_depth,
+            f64::from(u32::MAX),
+        )?
+        .map(|x| x as u32),
+        now,
+    })
+}
+
+/// The arguments of the JS grant factory (`makeGrant` in lib/verify.cjs), in `VerifiedGrant`
+/// field order.
+type GrantArgs = FnArgs<(
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<String>,
+    i64,
+    i64,
+    Vec<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    u32,
+    Option<f64>,
+)>;
+
+/// The JS function that builds a grant object from its fields.
+type GrantFactory<'env> = Function<'env, GrantArgs, Unknown<'env>>;
+
+/// Builds the JS grant on the calling thread: the fields go over as call arguments and a JS
+/// object literal makes the object, which is cheaper than N-API setting each property or
+/// `JSON.parse` (measured ~0.7 µs less per grant than JSON).
+fn build_grant<'env>(make: &GrantFactory<'env>, g: VerifiedGrant) -> Result<Unknown<'env>> {
+    make.call(
+        (
+            g.token_id,
+            g.grant_id,
+            g.principal_id,
+            g.agent_did,
+            g.developer_id,
+            g.scopes,
+            g.issued_at,
+            g.expires_at,
+            g.audience,
+            g.issuer,
+            g.parent_agent_did,
+            g.parent_grant_id,
+            g.delegation_depth,
+            g.budget,
+        )
+            .into(),
+    )
 }
 
 /// A JWKS cache: the process-wide one for a URI, a private remote one, or a static set.
@@ -115,38 +160,66 @@ impl NativeJwks {
         promise::spawn(env, async move { cache.refresh().await }, convert::unit)
     }
 
-    /// Verify `token`: the grant itself when the cache can answer now, else a promise of it.
-    #[napi]
+    /// Verify `token`: the grant (built by `make`) when the cache can answer now, else a
+    /// promise of the grant as JSON text. Options are positional (see [`core_options`]).
+    #[napi(ts_return_type = "unknown | Promise<string>")]
+    #[allow(clippy::too_many_arguments)] // the JS options object, flattened for speed
     pub fn verify<'env>(
         &self,
         env: &'env Env,
         token: String,
-        options: NativeVerifyOptions,
-    ) -> Result<Either<JsVerifiedGrant, Object<'env>>> {
-        let opts = options.into_core()?;
+        issuer: Option<String>,
+        audience: Option<String>,
+        required_scopes: Option<Vec<String>>,
+        clock_tolerance: Option<f64>,
+        max_delegation_depth: Option<f64>,
+        now: Option<f64>,
+        make: GrantFactory<'env>,
+    ) -> Result<Either<Unknown<'env>, Object<'env>>> {
+        let opts = core_options(
+            issuer,
+            audience,
+            required_scopes,
+            clock_tolerance,
+            max_delegation_depth,
+            now,
+        )?;
         let cache = self.cache.clone();
         let fut = async move { cache.verify(&token, &opts).await };
         match promise::poll_once(fut) {
-            FirstPoll::Ready(Ok(grant)) => Ok(Either::A(grant.into())),
+            FirstPoll::Ready(Ok(grant)) => build_grant(&make, grant).map(Either::A),
             FirstPoll::Ready(Err(err)) => Err(to_napi(err)),
             FirstPoll::Pending(fut) => {
-                promise::spawn(env, fut, convert::verified_grant).map(Either::B)
+                promise::spawn(env, fut, convert::verified_grant_text).map(Either::B)
             }
         }
     }
 
     /// Verify against the keys already loaded, never touching the network (a cold cache is
-    /// token code `jwks_fetch`).
-    #[napi]
-    pub fn verify_cached(
+    /// token code `jwks_fetch`); returns the grant built by `make`.
+    #[napi(ts_return_type = "unknown")]
+    #[allow(clippy::too_many_arguments)] // the JS options object, flattened for speed
+    pub fn verify_cached<'env>(
         &self,
         token: String,
-        options: NativeVerifyOptions,
-    ) -> Result<JsVerifiedGrant> {
-        let opts = options.into_core()?;
-        self.cache
-            .verify_cached(&token, &opts)
-            .map(Into::into)
-            .map_err(to_napi)
+        issuer: Option<String>,
+        audience: Option<String>,
+        required_scopes: Option<Vec<String>>,
+        clock_tolerance: Option<f64>,
+        max_delegation_depth: Option<f64>,
+        now: Option<f64>,
+        make: GrantFactory<'env>,
+    ) -> Result<Unknown<'env>> {
+        let opts = core_options(
+            issuer,
+            audience,
+            required_scopes,
+            clock_tolerance,
+            max_delegation_depth,
+            now,
+        )?;
+        let grant = self.cache.verify_cached(&token, &opts).map_err(to_napi)?;
+        build_grant(&make, grant)
     }
 }
+
