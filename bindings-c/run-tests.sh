@@ -70,6 +70,18 @@ ls -l "$PREFIX/lib" "$PREFIX/include"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1)"
 if [ "$(pkg-config --modversion grantex)" = "$version" ]; then ok "pkg-config finds grantex $version"; else bad "pkg-config version"; fi
 
+step "the header compiles as C99, C11 and C++11"
+printf '#include <grantex.h>\nint main(void) { return grantex_result_name(GRANTEX_OK)[0] != 0x6f; }\n' >"$WORK/header.c"
+cp "$WORK/header.c" "$WORK/header.cpp"
+if "$CC" -std=c99 -Wall -Wextra -Werror -Wpedantic -fsyntax-only -I"$PREFIX/include" "$WORK/header.c" &&
+  "$CC" -std=c11 -Wall -Wextra -Werror -Wpedantic -fsyntax-only -I"$PREFIX/include" "$WORK/header.c" &&
+  { ! command -v "${CXX:-c++}" >/dev/null 2>&1 ||
+    "${CXX:-c++}" -std=c++11 -Wall -Wextra -Werror -Wpedantic -fsyntax-only -I"$PREFIX/include" "$WORK/header.cpp"; }; then
+  ok "header compiles (C99, C11, C++11)"
+else
+  bad "header does not compile cleanly"
+fi
+
 step "exported symbols match the header"
 nm -D --defined-only "$PREFIX/lib/libgrantex.so" | awk '$3 ~ /^grantex_/ {print $3}' | sort -u >"$WORK/exported.txt"
 grep -v '^ *\*\|^ */\*' "$PREFIX/include/grantex.h" | grep -oE '\bgrantex_[a-z0-9_]+\(' | tr -d '(' | sort -u >"$WORK/declared.txt"

@@ -247,11 +247,11 @@ pub(crate) fn error_result(error: &Error) -> grantex_result {
 /// `"unrecognized"`. Never fails.
 #[no_mangle]
 pub extern "C" fn grantex_result_name(code: u32) -> *const c_char {
-    // Pure lookup of static data: nothing here can panic.
-    match grantex_result::from_u32(code) {
+    std::panic::catch_unwind(|| match grantex_result::from_u32(code) {
         Some(r) => r.c_name().as_ptr(),
         None => c"unrecognized".as_ptr(),
-    }
+    })
+    .unwrap_or(c"unrecognized".as_ptr())
 }
 
 /// True when `code` is one of the token verification codes (`7000 <= code < 8000`): the
@@ -259,7 +259,7 @@ pub extern "C" fn grantex_result_name(code: u32) -> *const c_char {
 /// failure.
 #[no_mangle]
 pub extern "C" fn grantex_result_is_token_error(code: u32) -> bool {
-    (7000..8000).contains(&code)
+    std::panic::catch_unwind(|| (7000..8000).contains(&code)).unwrap_or(false)
 }
 
 #[cfg(test)]
