@@ -151,7 +151,7 @@ run_c() {
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   run_c asan-ubsan "$WORK/tests-asan"
 run_c valgrind valgrind --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=1 \
-  --num-callers=64 --suppressions="$C_DIR/tests/valgrind.supp" "$WORK/tests-shared"
+  --num-callers=64 "$WORK/tests-shared"
 run_c static "$WORK/tests-static"
 
 # --------------------------------------------------------------------------------- example

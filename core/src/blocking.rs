@@ -76,6 +76,8 @@ where
 /// clean exit. Call it at most once, at exit, after every call has returned; a later call
 /// starts a new runtime. Does nothing in a forked child that never used the runtime.
 pub fn shutdown() {
+    crate::jwks::clear_shared();
+    crate::verify::fetch::clear_client();
     let taken = RUNTIME
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

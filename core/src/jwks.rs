@@ -11,7 +11,7 @@ use crate::verify::{self, fetch, VerifiedGrant, VerifyOptions};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long a fetched set is used before it is fetched again.
@@ -74,6 +74,20 @@ impl fmt::Debug for JwksCache {
     }
 }
 
+/// The process-wide registry behind [`JwksCache::shared`].
+struct Registry {
+    map: HashMap<String, JwksCache>,
+    order: VecDeque<String>,
+}
+
+static SHARED: Mutex<Option<Registry>> = Mutex::new(None);
+
+/// Drops every shared cache (used by [`crate::blocking::shutdown`] so a host that tears the SDK
+/// down, e.g. a C program under valgrind, leaves nothing allocated).
+pub(crate) fn clear_shared() {
+    lock(&SHARED).take();
+}
+
 impl JwksCache {
     fn new(uri: Option<String>, issuer: Option<String>, loaded: Option<Loaded>) -> JwksCache {
         JwksCache {
@@ -124,18 +138,11 @@ impl JwksCache {
     /// The process-wide cache for `jwks_uri` (created on first use; at most
     /// [`SHARED_CAPACITY`] URIs are kept, the oldest dropped first).
     pub fn shared(jwks_uri: &str) -> Result<JwksCache> {
-        struct Registry {
-            map: HashMap<String, JwksCache>,
-            order: VecDeque<String>,
-        }
-        static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-        let registry = REGISTRY.get_or_init(|| {
-            Mutex::new(Registry {
-                map: HashMap::new(),
-                order: VecDeque::new(),
-            })
+        let mut reg = lock(&SHARED);
+        let reg = reg.get_or_insert_with(|| Registry {
+            map: HashMap::new(),
+            order: VecDeque::new(),
         });
-        let mut reg = lock(registry);
         if let Some(cache) = reg.map.get(jwks_uri) {
             return Ok(cache.clone());
         }

@@ -19,8 +19,14 @@ fn fetch_error(msg: impl Into<String>) -> TokenError {
 /// Fetches are rare (TTL 10 min, refetch cooldown 30 s), so idle connections are not pooled: a
 /// pooled connection belongs to the tokio runtime that opened it, and callers come from several
 /// runtimes (the blocking facade, napi, `#[tokio::test]`). The client is rebuilt after `fork()`.
+static CLIENT: Mutex<Option<(u32, reqwest::Client)>> = Mutex::new(None);
+
+/// Drops the fetch client and its connections (see [`crate::blocking::shutdown`]).
+pub(crate) fn clear_client() {
+    CLIENT.lock().unwrap_or_else(|p| p.into_inner()).take();
+}
+
 fn client() -> Result<reqwest::Client, TokenError> {
-    static CLIENT: Mutex<Option<(u32, reqwest::Client)>> = Mutex::new(None);
     let pid = std::process::id();
     let mut slot = CLIENT.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((owner, client)) = slot.as_ref() {
