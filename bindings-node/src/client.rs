@@ -69,7 +69,12 @@ fn filters<T: serde::de::DeserializeOwned + Default>(
     value: Option<Unknown<'_>>,
 ) -> Result<T> {
     match value {
-        Some(v) if !matches!(v.get_type()?, napi::ValueType::Undefined | napi::ValueType::Null) => {
+        Some(v)
+            if !matches!(
+                v.get_type()?,
+                napi::ValueType::Undefined | napi::ValueType::Null
+            ) =>
+        {
             params(env, what, v)
         }
         _ => Ok(T::default()),
@@ -107,9 +112,10 @@ impl NativeClient {
         base_url: Option<String>,
     ) -> Result<Object<'env>> {
         let p: SignupParams = params(env, "signup params", params_obj)?;
-        spawn_json(env, async move {
-            Client::signup(base_url.as_deref(), &p).await
-        })
+        spawn_json(
+            env,
+            async move { Client::signup(base_url.as_deref(), &p).await },
+        )
     }
 
     #[napi(getter)]
@@ -125,9 +131,7 @@ impl NativeClient {
     /// Rate-limit headers of the last response, or `null` before any.
     #[napi]
     pub fn last_rate_limit(&self) -> Option<Value> {
-        self.inner
-            .last_rate_limit()
-            .map(convert::rate_limit_value)
+        self.inner.last_rate_limit().map(convert::rate_limit_value)
     }
 
     #[napi]
@@ -167,19 +171,31 @@ impl NativeClient {
     pub fn agents_register<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: RegisterAgentParams = params(env, "agents.register params", p)?;
         let c = self.inner.clone();
-        spawn(env, async move { c.agents().register(&p).await }, convert::agent)
+        spawn(
+            env,
+            async move { c.agents().register(&p).await },
+            convert::agent,
+        )
     }
 
     #[napi]
     pub fn agents_get<'env>(&self, env: &'env Env, agent_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.agents().get(&agent_id).await }, convert::agent)
+        spawn(
+            env,
+            async move { c.agents().get(&agent_id).await },
+            convert::agent,
+        )
     }
 
     #[napi]
     pub fn agents_list<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.agents().list().await }, convert::agent_list)
+        spawn(
+            env,
+            async move { c.agents().list().await },
+            convert::agent_list,
+        )
     }
 
     #[napi]
@@ -201,7 +217,11 @@ impl NativeClient {
     #[napi]
     pub fn agents_delete<'env>(&self, env: &'env Env, agent_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.agents().delete(&agent_id).await }, convert::unit)
+        spawn(
+            env,
+            async move { c.agents().delete(&agent_id).await },
+            convert::unit,
+        )
     }
 
     // ------------------------------------------------------------------ tokens
@@ -231,7 +251,11 @@ impl NativeClient {
     #[napi]
     pub fn tokens_revoke<'env>(&self, env: &'env Env, token_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.tokens().revoke(&token_id).await }, convert::unit)
+        spawn(
+            env,
+            async move { c.tokens().revoke(&token_id).await },
+            convert::unit,
+        )
     }
 
     // ------------------------------------------------------------------ grants
@@ -239,7 +263,11 @@ impl NativeClient {
     #[napi]
     pub fn grants_get<'env>(&self, env: &'env Env, grant_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.grants().get(&grant_id).await }, convert::grant)
+        spawn(
+            env,
+            async move { c.grants().get(&grant_id).await },
+            convert::grant,
+        )
     }
 
     #[napi]
@@ -250,13 +278,21 @@ impl NativeClient {
     ) -> Result<Object<'env>> {
         let p: ListGrantsParams = filters(env, "grants.list params", p)?;
         let c = self.inner.clone();
-        spawn(env, async move { c.grants().list(&p).await }, convert::grant_list)
+        spawn(
+            env,
+            async move { c.grants().list(&p).await },
+            convert::grant_list,
+        )
     }
 
     #[napi]
     pub fn grants_revoke<'env>(&self, env: &'env Env, grant_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
-        spawn(env, async move { c.grants().revoke(&grant_id).await }, convert::unit)
+        spawn(
+            env,
+            async move { c.grants().revoke(&grant_id).await },
+            convert::unit,
+        )
     }
 
     #[napi]
@@ -287,11 +323,7 @@ impl NativeClient {
     }
 
     #[napi]
-    pub fn audit_list<'env>(
-        &self,
-        env: &'env Env,
-        p: Option<Unknown<'_>>,
-    ) -> Result<Object<'env>> {
+    pub fn audit_list<'env>(&self, env: &'env Env, p: Option<Unknown<'_>>) -> Result<Object<'env>> {
         let p: ListAuditParams = filters(env, "audit.list params", p)?;
         let c = self.inner.clone();
         spawn_json(env, async move { c.audit().list(&p).await })

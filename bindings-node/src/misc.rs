@@ -122,7 +122,13 @@ pub fn floor_loop(floor: &RsaFloor, n: u32) -> f64 {
 /// Benchmark helper: `n` warm-cache verifications in a Rust loop (no JS per call); total
 /// seconds. Separates the core's cost from the binding's per-call overhead.
 #[napi(js_name = "_coreLoop")]
-pub fn core_loop(jwks: &NativeJwks, token: String, issuer: String, now: f64, n: u32) -> Result<f64> {
+pub fn core_loop(
+    jwks: &NativeJwks,
+    token: String,
+    issuer: String,
+    now: f64,
+    n: u32,
+) -> Result<f64> {
     let opts = crate::verify::core_options(Some(issuer), None, None, None, None, Some(now))?;
     let start = std::time::Instant::now();
     for _ in 0..n {

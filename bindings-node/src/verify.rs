@@ -10,7 +10,7 @@ use crate::convert;
 use crate::errors::{invalid, to_napi};
 use crate::promise::{self, FirstPoll};
 use grantex::{JwksCache, VerifiedGrant, VerifyOptions};
-use napi::bindgen_prelude::{Either, FnArgs, Function, Object, Unknown};
+use napi::bindgen_prelude::{Either, FnArgs, Function, Object, ToNapiValue, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
@@ -64,21 +64,52 @@ pub fn core_options(
 /// The arguments of the JS grant factory (`makeGrant` in lib/verify.cjs), in `VerifiedGrant`
 /// field order.
 type GrantArgs = FnArgs<(
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<String>,
+    Text,
+    Text,
+    Text,
+    Text,
+    Text,
+    Vec<Text>,
     i64,
     i64,
-    Vec<String>,
-    String,
-    Option<String>,
-    Option<String>,
+    Vec<Text>,
+    Text,
+    Option<Text>,
+    Option<Text>,
     u32,
     Option<f64>,
 )>;
+
+/// A string for JS, created as Latin-1 when it is ASCII (a plain copy in V8, no UTF-8 decoding;
+/// claim values almost always are).
+pub struct Text(String);
+
+impl ToNapiValue for Text {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        if !val.0.is_ascii() {
+            // SAFETY: forwarded unchanged from our caller's contract.
+            return unsafe { String::to_napi_value(env, val.0) };
+        }
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `env` is the live environment napi handed to this conversion; the pointer and
+        // length describe `val.0`'s bytes, which outlive the call.
+        let status = unsafe {
+            napi::sys::napi_create_string_latin1(
+                env,
+                val.0.as_ptr().cast(),
+                val.0.len() as isize,
+                &mut out,
+            )
+        };
+        if status != napi::sys::Status::napi_ok {
+            return Err(napi::Error::new(
+                napi::Status::from(status),
+                "cannot create a string",
+            ));
+        }
+        Ok(out)
+    }
+}
 
 /// The JS function that builds a grant object from its fields.
 type GrantFactory<'env> = Function<'env, GrantArgs, Unknown<'env>>;
@@ -87,20 +118,21 @@ type GrantFactory<'env> = Function<'env, GrantArgs, Unknown<'env>>;
 /// object literal makes the object, which is cheaper than N-API setting each property or
 /// `JSON.parse` (measured ~0.7 µs less per grant than JSON).
 fn build_grant<'env>(make: &GrantFactory<'env>, g: VerifiedGrant) -> Result<Unknown<'env>> {
+    let texts = |v: Vec<String>| v.into_iter().map(Text).collect::<Vec<_>>();
     make.call(
         (
-            g.token_id,
-            g.grant_id,
-            g.principal_id,
-            g.agent_did,
-            g.developer_id,
-            g.scopes,
+            Text(g.token_id),
+            Text(g.grant_id),
+            Text(g.principal_id),
+            Text(g.agent_did),
+            Text(g.developer_id),
+            texts(g.scopes),
             g.issued_at,
             g.expires_at,
-            g.audience,
-            g.issuer,
-            g.parent_agent_did,
-            g.parent_grant_id,
+            texts(g.audience),
+            Text(g.issuer),
+            g.parent_agent_did.map(Text),
+            g.parent_grant_id.map(Text),
             g.delegation_depth,
             g.budget,
         )
@@ -222,4 +254,3 @@ impl NativeJwks {
         build_grant(&make, grant)
     }
 }
-
