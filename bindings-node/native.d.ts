@@ -14,38 +14,38 @@ export declare class NativeClient {
   /** Builds the client; a missing API key or bad base URL throws `config_error`. */
   constructor(options: NativeClientOptions)
   /** `POST /v1/signup` (no API key needed). */
-  static signup(paramsObj: unknown, baseUrl?: string | undefined | null): object
+  static signup(paramsObj: unknown, baseUrl?: string | undefined | null): Promise<unknown>
   get baseUrl(): string
   jwksUri(): string
   /** Rate-limit headers of the last response, or `null` before any. */
   lastRateLimit(): any | null
-  me(): object
-  rotateKey(): object
-  health(): object
-  jwks(): object
-  authorize(p: unknown): object
-  agentsRegister(p: unknown): object
-  agentsGet(agentId: string): object
-  agentsList(): object
-  agentsUpdate(agentId: string, p: unknown): object
-  agentsDelete(agentId: string): object
-  tokensExchange(p: unknown): object
-  tokensRefresh(p: unknown): object
-  tokensVerify(token: string): object
-  tokensRevoke(tokenId: string): object
-  grantsGet(grantId: string): object
-  grantsList(p?: unknown | undefined | null): object
-  grantsRevoke(grantId: string): object
-  grantsDelegate(p: unknown): object
+  me(): Promise<unknown>
+  rotateKey(): Promise<unknown>
+  health(): Promise<unknown>
+  jwks(): Promise<unknown>
+  authorize(p: unknown): Promise<unknown>
+  agentsRegister(p: unknown): Promise<unknown>
+  agentsGet(agentId: string): Promise<unknown>
+  agentsList(): Promise<unknown>
+  agentsUpdate(agentId: string, p: unknown): Promise<unknown>
+  agentsDelete(agentId: string): Promise<unknown>
+  tokensExchange(p: unknown): Promise<unknown>
+  tokensRefresh(p: unknown): Promise<unknown>
+  tokensVerify(token: string): Promise<unknown>
+  tokensRevoke(tokenId: string): Promise<unknown>
+  grantsGet(grantId: string): Promise<unknown>
+  grantsList(p?: unknown | undefined | null): Promise<unknown>
+  grantsRevoke(grantId: string): Promise<unknown>
+  grantsDelegate(p: unknown): Promise<unknown>
   /** Online verification; an inactive grant rejects with token code `inactive`. */
-  grantsVerify(token: string): object
-  auditLog(p: unknown): object
-  auditList(p?: unknown | undefined | null): object
-  auditGet(entryId: string): object
-  consentGet(id: string): object
-  consentApprove(id: string): object
-  consentDeny(id: string): object
-  principalSessionsCreate(p: unknown): object
+  grantsVerify(token: string): Promise<unknown>
+  auditLog(p: unknown): Promise<unknown>
+  auditList(p?: unknown | undefined | null): Promise<unknown>
+  auditGet(entryId: string): Promise<unknown>
+  consentGet(id: string): Promise<unknown>
+  consentApprove(id: string): Promise<unknown>
+  consentDeny(id: string): Promise<unknown>
+  principalSessionsCreate(p: unknown): Promise<unknown>
 }
 
 /** A JWKS cache: the process-wide one for a URI, a private remote one, or a static set. */
@@ -64,7 +64,7 @@ export declare class NativeJwks {
   static shared(jwksUri: string): NativeJwks
   get jwksUri(): string | null
   /** Fetch the key set now; resolves with `undefined`. */
-  refresh(): object
+  refresh(): Promise<unknown>
   /**
    * Verify `token`: the grant (built by `make`) when the cache can answer now, else a
    * promise of the grant as JSON text. Options are positional (see [`core_options`]).

@@ -105,7 +105,7 @@ impl NativeClient {
     }
 
     /// `POST /v1/signup` (no API key needed).
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn signup<'env>(
         env: &'env Env,
         params_obj: Unknown<'_>,
@@ -134,31 +134,31 @@ impl NativeClient {
         self.inner.last_rate_limit().map(convert::rate_limit_value)
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn me<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.me().await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn rotate_key<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.rotate_key().await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn health<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.health().await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn jwks<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.jwks().await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn authorize<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: AuthorizeParams = params(env, "authorize params", p)?;
         let c = self.inner.clone();
@@ -167,7 +167,7 @@ impl NativeClient {
 
     // ------------------------------------------------------------------ agents
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn agents_register<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: RegisterAgentParams = params(env, "agents.register params", p)?;
         let c = self.inner.clone();
@@ -178,7 +178,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn agents_get<'env>(&self, env: &'env Env, agent_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -188,7 +188,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn agents_list<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -198,7 +198,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn agents_update<'env>(
         &self,
         env: &'env Env,
@@ -214,7 +214,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn agents_delete<'env>(&self, env: &'env Env, agent_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -226,14 +226,14 @@ impl NativeClient {
 
     // ------------------------------------------------------------------ tokens
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn tokens_exchange<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: ExchangeTokenParams = params(env, "tokens.exchange params", p)?;
         let c = self.inner.clone();
         spawn_json(env, async move { c.tokens().exchange(&p).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn tokens_refresh<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let args: RefreshArgs = params(env, "tokens.refresh params", p)?;
         let mut p = args.params;
@@ -242,13 +242,13 @@ impl NativeClient {
         spawn_json(env, async move { c.tokens().refresh(&p).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn tokens_verify<'env>(&self, env: &'env Env, token: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.tokens().verify(&token).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn tokens_revoke<'env>(&self, env: &'env Env, token_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -260,7 +260,7 @@ impl NativeClient {
 
     // ------------------------------------------------------------------ grants
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn grants_get<'env>(&self, env: &'env Env, grant_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -270,7 +270,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn grants_list<'env>(
         &self,
         env: &'env Env,
@@ -285,7 +285,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn grants_revoke<'env>(&self, env: &'env Env, grant_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -295,7 +295,7 @@ impl NativeClient {
         )
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn grants_delegate<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: DelegateParams = params(env, "grants.delegate params", p)?;
         let c = self.inner.clone();
@@ -303,7 +303,7 @@ impl NativeClient {
     }
 
     /// Online verification; an inactive grant rejects with token code `inactive`.
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn grants_verify<'env>(&self, env: &'env Env, token: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn(
@@ -315,21 +315,21 @@ impl NativeClient {
 
     // ------------------------------------------------------------------ audit
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn audit_log<'env>(&self, env: &'env Env, p: Unknown<'_>) -> Result<Object<'env>> {
         let p: AuditLogParams = params(env, "audit.log params", p)?;
         let c = self.inner.clone();
         spawn_json(env, async move { c.audit().log(&p).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn audit_list<'env>(&self, env: &'env Env, p: Option<Unknown<'_>>) -> Result<Object<'env>> {
         let p: ListAuditParams = filters(env, "audit.list params", p)?;
         let c = self.inner.clone();
         spawn_json(env, async move { c.audit().list(&p).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn audit_get<'env>(&self, env: &'env Env, entry_id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.audit().get(&entry_id).await })
@@ -337,25 +337,25 @@ impl NativeClient {
 
     // ------------------------------------------------------------------ consent, sessions
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn consent_get<'env>(&self, env: &'env Env, id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.consent().get(&id).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn consent_approve<'env>(&self, env: &'env Env, id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.consent().approve(&id).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn consent_deny<'env>(&self, env: &'env Env, id: String) -> Result<Object<'env>> {
         let c = self.inner.clone();
         spawn_json(env, async move { c.consent().deny(&id).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn principal_sessions_create<'env>(
         &self,
         env: &'env Env,

@@ -186,7 +186,7 @@ impl NativeJwks {
     }
 
     /// Fetch the key set now; resolves with `undefined`.
-    #[napi]
+    #[napi(ts_return_type = "Promise<unknown>")]
     pub fn refresh<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         let cache = self.cache.clone();
         promise::spawn(env, async move { cache.refresh().await }, convert::unit)
