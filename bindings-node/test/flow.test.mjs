@@ -217,6 +217,15 @@ test('delegation to a sub-agent, verified offline with the parent chain', async 
     (e) => e instanceof GrantexApiError && e.statusCode === 400,
   );
   ctx.child = child;
+
+  // A cold cache (fetch, promise path) and a warm one (synchronous path) build identical
+  // objects, key order included, with and without the delegation fields.
+  for (const token of [ctx.token.grantToken, child.grantToken]) {
+    const cache = JwksCache.remote(server.jwksUri);
+    const cold = await cache.verify(token);
+    const warm = await cache.verify(token);
+    assert.equal(JSON.stringify(warm), JSON.stringify(cold));
+  }
 });
 
 test('audit: log, list, get and the hash chain verifier', async () => {
