@@ -181,7 +181,13 @@ function keySource(options) {
  * `now` (Unix seconds). Resolves with the VerifiedGrant; rejects with GrantexTokenError.
  */
 function verifyGrantToken(token, options) {
-  return run(() => nativeVerify(keySource(options), false, token, options));
+  // `run` inlined: this is the hot path.
+  try {
+    const out = nativeVerify(keySource(options), false, token, options);
+    return out instanceof Promise ? out.catch(rethrowNative) : Promise.resolve(out);
+  } catch (err) {
+    return Promise.reject(fromNative(err));
+  }
 }
 
 /** The addon handle behind a JwksCache (benchmark helpers only). */

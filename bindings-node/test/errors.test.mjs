@@ -15,7 +15,9 @@ import {
   GrantexTimeoutError,
   GrantexDecodeError,
 } from '@grantex/sdk';
-import { startServer } from './helpers/server.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { packageDir, startServer } from './helpers/server.mjs';
 import { closedPort, fakeHttp } from './helpers/fake-http.mjs';
 
 let server;
@@ -112,6 +114,10 @@ test('GrantexTokenError carries the core verification code', async () => {
     assert.equal(err.name, 'GrantexTokenError');
     assert.ok(!err.message.includes(token.slice(0, 16)) || token.length < 16, 'message does not echo the token');
   }
+  // The shipped TokenErrorCode type names exactly the codes the core can produce.
+  const dts = fs.readFileSync(path.join(packageDir, 'lib', 'index.d.cts'), 'utf8');
+  const union = dts.match(/export type TokenErrorCode =([^;]+);/)[1].match(/'([a-z_]+)'/g).map((q) => q.slice(1, -1));
+  assert.deepEqual(union, [...TOKEN_ERROR_CODES]);
   assert.equal(TOKEN_ERROR_CODES.length, 23);
   assert.ok(TOKEN_ERROR_CODES.includes('bad_signature'));
   assert.ok(Object.isFrozen(TOKEN_ERROR_CODES));
