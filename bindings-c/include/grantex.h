@@ -32,7 +32,7 @@
 /**
  * Outcome of a libgrantex call. `GRANTEX_OK` is 0; every other value is a failure whose
  * family is `value / 1000` (1 argument, 2 config, 3 network, 4 timeout, 5 API, 6 auth,
- * 7 token verification, 9 internal). Values never change meaning and are never reused.
+ * 7 token verification, 8 A2A, 9 internal). Values never change meaning and are never reused.
  */
 enum grantex_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -179,6 +179,11 @@ enum grantex_result
    */
   GRANTEX_TOKEN_OTHER = 7999,
   /**
+   * The A2A guard refused the request: grantex_a2a_guard_check() wrote a
+   * grantex_a2a_rejection (HTTP status, reason, JSON-RPC error body) to its out-parameter.
+   */
+  GRANTEX_A2A_REJECTED = 8000,
+  /**
    * A Rust panic was caught at the API boundary (a bug: please report it).
    */
   GRANTEX_PANIC = 9000,
@@ -194,6 +199,43 @@ typedef enum grantex_result grantex_result;
 typedef uint32_t grantex_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Checks incoming A2A requests against a policy. Holds the issuer's key cache (shared
+ * process-wide per JWKS URI) and, with online revocation, an API client and a small answer
+ * cache.
+ *
+ * Thread safety: fully thread-safe; share one guard between all request threads. Free it once,
+ * after every check on it has returned, with grantex_a2a_guard_free().
+ */
+typedef struct grantex_a2a_guard grantex_a2a_guard;
+
+/**
+ * The rules an A2A guard enforces: where the issuer's keys come from, the expected issuer and
+ * audience, the scopes needed (by default and per JSON-RPC method), whether delegated tokens
+ * are accepted and how deep, and whether revocation is checked online. Starts with no scope
+ * requirement, no audience, no delegation, clock tolerance 0 and offline checks only.
+ *
+ * A guard copies the policy when it is made, so the policy may be changed or freed afterwards
+ * without affecting guards already made from it.
+ *
+ * Thread safety: not safe for concurrent mutation; a policy no one mutates may be passed to
+ * grantex_a2a_guard_new() on several threads at once.
+ */
+typedef struct grantex_a2a_policy grantex_a2a_policy;
+
+/**
+ * A refused A2A request: HTTP status (401 no usable or valid token, 403 valid token but not
+ * allowed, 503 the token could not be checked), a stable reason (`missing_token`,
+ * `invalid_authorization_header`, `delegation_not_allowed`, `revocation_unavailable`,
+ * `verifier_unavailable`, or a token error string such as `expired`, `wrong_audience`,
+ * `missing_scopes`, `delegation_too_deep`, `revoked`, `jwks_fetch`), a message (never
+ * containing the token), the JSON-RPC error code and body, and the `WWW-Authenticate` value.
+ *
+ * Thread safety: immutable; may be read from several threads at once. Free it once with
+ * grantex_a2a_rejection_free(); strings borrowed from it die with it.
+ */
+typedef struct grantex_a2a_rejection grantex_a2a_rejection;
 
 /**
  * A pre-parsed key, signing input and signature (benchmarking only).
@@ -276,6 +318,286 @@ const char *grantex_version(void);
  * returned and every client and verifier is freed; a later call would start a new runtime.
  */
 void grantex_shutdown(void);
+
+/**
+ * A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, an
+ * online revocation check with an empty API key, a bad base URL or a cache TTL above 300 s are
+ * `GRANTEX_CONFIG`. Nothing is fetched here; a remote key set is fetched on the first check.
+ *
+ * # Safety
+ * `policy` NULL or live and not being mutated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_guard_new(const struct grantex_a2a_policy *policy,
+                                     struct grantex_a2a_guard **out);
+
+/**
+ * Checks one request. `authorization` is the raw `Authorization` header value (NULL when the
+ * request has none); `method` the JSON-RPC method (NULL or `""` when unknown: the default
+ * scopes apply). Blocks while the key set or the revocation answer is fetched.
+ *
+ * - Accepted: returns `GRANTEX_OK` and writes a new grantex_verified_grant to `*out_grant`
+ *   (`*out_rejection` untouched).
+ * - Refused: returns `GRANTEX_A2A_REJECTED` and writes a new grantex_a2a_rejection to
+ *   `*out_rejection` (`*out_grant` untouched) — the one out-parameter written on a failure
+ *   code. It says what to answer: HTTP 401/403/503, the stable reason, the JSON-RPC error
+ *   body and the `WWW-Authenticate` value. The last error holds its message and HTTP status.
+ * - Anything else (`GRANTEX_INVALID_ARGUMENT` for a NULL guard or out-parameter, or a header
+ *   or method that is not UTF-8) writes neither.
+ *
+ * # Safety
+ * `guard` NULL or live; `authorization`, `method` NULL or NUL-terminated; `out_grant`,
+ * `out_rejection` NULL or writable.
+ */
+grantex_result grantex_a2a_guard_check(const struct grantex_a2a_guard *guard,
+                                       const char *authorization,
+                                       const char *method,
+                                       struct grantex_verified_grant **out_grant,
+                                       struct grantex_a2a_rejection **out_rejection);
+
+/**
+ * The issuer tokens must come from (the policy's, else derived from its JWKS URI), as a new
+ * string freed with grantex_string_free().
+ *
+ * # Safety
+ * `guard` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_guard_issuer(const struct grantex_a2a_guard *guard, char **out);
+
+/**
+ * Frees a guard. NULL is a no-op; never free twice, nor while a check on it is running.
+ *
+ * # Safety
+ * `guard` NULL or a live handle with no call in progress.
+ */
+void grantex_a2a_guard_free(struct grantex_a2a_guard *guard);
+
+/**
+ * Reads what a server needs before the guard runs from a request body of `body_len` bytes
+ * that may be anything: `*out_method` receives the JSON-RPC `method` when it is a string, and
+ * `*out_id_json` the request `id` as JSON text (`7`, `"req-1"`) when it is a string or a
+ * number — each a new string freed with grantex_string_free(), or NULL when absent (bad JSON
+ * gives both NULL). Pass the id text to grantex_a2a_rejection_body(). A method holding a NUL
+ * character is `GRANTEX_DECODE`.
+ *
+ * # Safety
+ * `body` NULL (only with `body_len` 0) or `body_len` readable bytes; `out_method`,
+ * `out_id_json` NULL or writable.
+ */
+grantex_result grantex_a2a_peek_request(const uint8_t *body,
+                                        size_t body_len,
+                                        char **out_method,
+                                        char **out_id_json);
+
+/**
+ * A policy whose keys are fetched from `jwks_uri` (http or https; the guard shares the
+ * process-wide cache for that URI). The expected issuer defaults to the one derived from the
+ * URI, as for grantex_verifier_new_remote(). Nothing is fetched here; a bad URI is
+ * `GRANTEX_CONFIG`.
+ *
+ * # Safety
+ * `jwks_uri` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_policy_new_remote(const char *jwks_uri, struct grantex_a2a_policy **out);
+
+/**
+ * A fully offline policy over a JWKS document (`{"keys":[...]}`); it needs an issuer
+ * (grantex_a2a_policy_set_issuer), else grantex_a2a_guard_new() gives `GRANTEX_CONFIG`. An
+ * unusable set (invalid JSON, private key members, no usable key) is
+ * `GRANTEX_TOKEN_INVALID_JWKS`.
+ *
+ * # Safety
+ * `jwks_json` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_policy_new_from_json(const char *jwks_json,
+                                                struct grantex_a2a_policy **out);
+
+/**
+ * Expected `iss`; NULL restores the default (derived from the JWKS URI; required with a
+ * static JWKS).
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `issuer` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_set_issuer(struct grantex_a2a_policy *policy, const char *issuer);
+
+/**
+ * Audience the token's `aud` must contain; NULL: `aud` is not checked. Delegated tokens carry
+ * no `aud`, so a policy with an audience refuses every delegated token (`wrong_audience`).
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `audience` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_set_audience(struct grantex_a2a_policy *policy,
+                                               const char *audience);
+
+/**
+ * Adds a scope every method without its own list (grantex_a2a_policy_set_method_scopes)
+ * requires (call once per scope).
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `scope` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_add_required_scope(struct grantex_a2a_policy *policy,
+                                                     const char *scope);
+
+/**
+ * Removes every default required scope.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_policy_clear_required_scopes(struct grantex_a2a_policy *policy);
+
+/**
+ * The scopes JSON-RPC `method` (e.g. `"tasks/send"`) requires, replacing the default ones for
+ * that method: `scopes` is an array of `count` strings (`count` 0, `scopes` may be NULL: the
+ * method needs no scope at all). Calling it again for the same method replaces its list.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `method` NULL or NUL-terminated; `scopes` NULL (only with
+ * `count` 0) or `count` readable pointers, each NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_set_method_scopes(struct grantex_a2a_policy *policy,
+                                                    const char *method,
+                                                    const char *const *scopes,
+                                                    size_t count);
+
+/**
+ * Forgets `method`'s own scope list: it requires the default scopes again. A method without
+ * its own list is a no-op.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `method` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_remove_method_scopes(struct grantex_a2a_policy *policy,
+                                                       const char *method);
+
+/**
+ * Whether tokens a parent agent delegated (delegation depth ≥ 1) are accepted (default: no,
+ * they get 403 `delegation_not_allowed`). With `allow`, `max_depth` ≥ 0 refuses tokens
+ * delegated more hops than that (403 `delegation_too_deep`) and a negative value sets no
+ * limit; without `allow`, `max_depth` is ignored. Values above UINT32_MAX are
+ * `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_policy_set_delegation(struct grantex_a2a_policy *policy,
+                                                 bool allow,
+                                                 int64_t max_depth);
+
+/**
+ * Seconds of leeway for `exp`, `nbf` and `iat` (default 0).
+ *
+ * # Safety
+ * `policy` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_policy_set_clock_tolerance(struct grantex_a2a_policy *policy,
+                                                      uint64_t seconds);
+
+/**
+ * Also ask the Grantex server whether each token is still active (`POST
+ * {base_url}/v1/tokens/verify` with `api_key`, the key of the developer who owns the tokens):
+ * a revoked token is then refused with 401 `revoked`, and a failed check with 503
+ * `revocation_unavailable` (fails closed). An "active" answer is reused for
+ * `cache_ttl_seconds` (0: ask every time; more than 300 makes grantex_a2a_guard_new() fail with
+ * `GRANTEX_CONFIG`, as do an empty key or a bad URL).
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `base_url`, `api_key` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_set_revocation_online(struct grantex_a2a_policy *policy,
+                                                        const char *base_url,
+                                                        const char *api_key,
+                                                        uint64_t cache_ttl_seconds);
+
+/**
+ * Back to offline checks only (the default): a revoked token is accepted until it expires.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_policy_set_revocation_offline(struct grantex_a2a_policy *policy);
+
+/**
+ * Frees a policy (guards made from it are unaffected). NULL is a no-op; never free twice.
+ *
+ * # Safety
+ * `policy` NULL or a live handle used by no other thread.
+ */
+void grantex_a2a_policy_free(struct grantex_a2a_policy *policy);
+
+/**
+ * The HTTP status to answer with: 401, 403 or 503.
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_rejection_status(const struct grantex_a2a_rejection *rejection,
+                                            uint16_t *out);
+
+/**
+ * The stable reason string (also the JSON-RPC error's `data.reason`). Borrowed from
+ * `rejection`; valid until it is freed.
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_rejection_reason(const struct grantex_a2a_rejection *rejection,
+                                            const char **out);
+
+/**
+ * The human-readable message (never contains the token). Borrowed from `rejection`; valid
+ * until it is freed.
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_rejection_message(const struct grantex_a2a_rejection *rejection,
+                                             const char **out);
+
+/**
+ * The JSON-RPC error code: -32001 (401), -32003 (403) or -32005 (503).
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_rejection_rpc_code(const struct grantex_a2a_rejection *rejection,
+                                              int64_t *out);
+
+/**
+ * The `WWW-Authenticate` header value to send with a 401 or 403 (RFC 6750, e.g.
+ * `Bearer realm="grantex", error="invalid_token"`). `GRANTEX_NOT_FOUND` for a 503. Borrowed
+ * from `rejection`; valid until it is freed.
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_rejection_www_authenticate(const struct grantex_a2a_rejection *rejection,
+                                                      const char **out);
+
+/**
+ * The whole JSON-RPC response body to send (`{"jsonrpc":"2.0","id":...,"error":{"code":...,
+ * "message":...,"data":{"reason":...}}}`) for the request whose `id` is `id_json`: JSON text
+ * of a string or number (as grantex_a2a_peek_request() gives it), or NULL / `null` when the id
+ * is unknown. Any other JSON is `GRANTEX_INVALID_ARGUMENT`. A new string freed with
+ * grantex_string_free().
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle; `id_json` NULL or NUL-terminated; `out` NULL or
+ * writable.
+ */
+grantex_result grantex_a2a_rejection_body(const struct grantex_a2a_rejection *rejection,
+                                          const char *id_json,
+                                          char **out);
+
+/**
+ * Frees a rejection and every string borrowed from it. NULL is a no-op; never free twice.
+ *
+ * # Safety
+ * `rejection` is NULL or a live handle not used by any other thread.
+ */
+void grantex_a2a_rejection_free(struct grantex_a2a_rejection *rejection);
 
 /**
  * Verifies the hash chain of `entries_json` (an array of entries, or a list response

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 
 /// Outcome of a libgrantex call. `GRANTEX_OK` is 0; every other value is a failure whose
 /// family is `value / 1000` (1 argument, 2 config, 3 network, 4 timeout, 5 API, 6 auth,
-/// 7 token verification, 9 internal). Values never change meaning and are never reused.
+/// 7 token verification, 8 A2A, 9 internal). Values never change meaning and are never reused.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,6 +91,10 @@ pub enum grantex_result {
     /// Token: rejected for a reason newer than this header (see the last-error message).
     GRANTEX_TOKEN_OTHER = 7999,
 
+    /// The A2A guard refused the request: grantex_a2a_guard_check() wrote a
+    /// grantex_a2a_rejection (HTTP status, reason, JSON-RPC error body) to its out-parameter.
+    GRANTEX_A2A_REJECTED = 8000,
+
     /// A Rust panic was caught at the API boundary (a bug: please report it).
     GRANTEX_PANIC = 9000,
     /// An error kind newer than this header (see the last-error message).
@@ -135,6 +139,7 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_REVOKED,
     GRANTEX_TOKEN_INACTIVE,
     GRANTEX_TOKEN_OTHER,
+    GRANTEX_A2A_REJECTED,
     GRANTEX_PANIC,
     GRANTEX_UNKNOWN_ERROR,
 ];
@@ -185,6 +190,7 @@ impl grantex_result {
             GRANTEX_TOKEN_REVOKED => c"revoked",
             GRANTEX_TOKEN_INACTIVE => c"inactive",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
+            GRANTEX_A2A_REJECTED => c"a2a_rejected",
             GRANTEX_PANIC => c"panic",
             GRANTEX_UNKNOWN_ERROR => c"unknown_error",
         }
