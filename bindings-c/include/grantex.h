@@ -320,9 +320,10 @@ const char *grantex_version(void);
 void grantex_shutdown(void);
 
 /**
- * A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, an
- * online revocation check with an empty API key, a bad base URL or a cache TTL above 300 s are
- * `GRANTEX_CONFIG`. Nothing is fetched here; a remote key set is fetched on the first check.
+ * A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, or an
+ * online revocation check with an empty API key or a cache TTL above 300 s, is
+ * `GRANTEX_CONFIG`; a revocation base URL that is not http(s) is `GRANTEX_INVALID_ARGUMENT`.
+ * Nothing is fetched here; a remote key set is fetched on the first check.
  *
  * # Safety
  * `policy` NULL or live and not being mutated; `out` NULL or writable.
@@ -500,8 +501,9 @@ grantex_result grantex_a2a_policy_set_clock_tolerance(struct grantex_a2a_policy 
  * {base_url}/v1/tokens/verify` with `api_key`, the key of the developer who owns the tokens):
  * a revoked token is then refused with 401 `revoked`, and a failed check with 503
  * `revocation_unavailable` (fails closed). An "active" answer is reused for
- * `cache_ttl_seconds` (0: ask every time; more than 300 makes grantex_a2a_guard_new() fail with
- * `GRANTEX_CONFIG`, as do an empty key or a bad URL).
+ * `cache_ttl_seconds` (0: ask every time). grantex_a2a_guard_new() checks these: more than 300
+ * seconds or an empty key is `GRANTEX_CONFIG`, a URL that is not http(s)
+ * `GRANTEX_INVALID_ARGUMENT`.
  *
  * # Safety
  * `policy` NULL or live and unshared; `base_url`, `api_key` NULL or NUL-terminated.

@@ -38,9 +38,10 @@ fn a2a_failure(error: A2AError) -> Failure {
     }
 }
 
-/// A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, an
-/// online revocation check with an empty API key, a bad base URL or a cache TTL above 300 s are
-/// `GRANTEX_CONFIG`. Nothing is fetched here; a remote key set is fetched on the first check.
+/// A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, or an
+/// online revocation check with an empty API key or a cache TTL above 300 s, is
+/// `GRANTEX_CONFIG`; a revocation base URL that is not http(s) is `GRANTEX_INVALID_ARGUMENT`.
+/// Nothing is fetched here; a remote key set is fetched on the first check.
 ///
 /// # Safety
 /// `policy` NULL or live and not being mutated; `out` NULL or writable.

@@ -272,8 +272,9 @@ pub unsafe extern "C" fn grantex_a2a_policy_set_clock_tolerance(
 /// {base_url}/v1/tokens/verify` with `api_key`, the key of the developer who owns the tokens):
 /// a revoked token is then refused with 401 `revoked`, and a failed check with 503
 /// `revocation_unavailable` (fails closed). An "active" answer is reused for
-/// `cache_ttl_seconds` (0: ask every time; more than 300 makes grantex_a2a_guard_new() fail with
-/// `GRANTEX_CONFIG`, as do an empty key or a bad URL).
+/// `cache_ttl_seconds` (0: ask every time). grantex_a2a_guard_new() checks these: more than 300
+/// seconds or an empty key is `GRANTEX_CONFIG`, a URL that is not http(s)
+/// `GRANTEX_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// `policy` NULL or live and unshared; `base_url`, `api_key` NULL or NUL-terminated.

@@ -68,6 +68,8 @@ int main(int argc, char **argv) {
   printf("errors: %d passed, %d failed so far\n", tests_passed, tests_failed);
   test_misc();
   printf("misc: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  test_a2a_offline(vectors);
+  printf("a2a (offline): %d passed, %d failed so far\n", tests_passed, tests_failed);
   if (vectors == NULL) {
     fprintf(stderr, "FAIL: no vectors file given\n");
     tests_failed++;
@@ -80,6 +82,8 @@ int main(int argc, char **argv) {
   if (base_url && api_key && sandbox_key) {
     test_flow(base_url, api_key, sandbox_key, vectors);
     printf("flow: %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_a2a_flow(base_url, api_key);
+    printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {
     fprintf(stderr, "FAIL: GRANTEX_BASE_URL / GRANTEX_API_KEY / GRANTEX_SANDBOX_API_KEY unset\n");
     tests_failed++;
