@@ -14,6 +14,7 @@ use napi::bindgen_prelude::{Either, FnArgs, Function, Object, ToNapiValue, Unkno
 use napi::{Env, Result};
 use napi_derive::napi;
 
+/// A non-negative JS number up to `max`, truncated (the core counts whole seconds and hops).
 fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
     match v {
         None => Ok(None),
