@@ -90,7 +90,7 @@ fn authorization(configured: Option<String>) -> Result<HeaderValue> {
     let key = key.trim();
     if key.is_empty() {
         return Err(Error::config(format!(
-            "no API key: set ClientConfig.api_key or the {API_KEY_ENV} environment variable"
+            "no API key: pass an API key to the client or set the {API_KEY_ENV} environment variable"
         )));
     }
     let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
