@@ -1,7 +1,7 @@
 /* The product-page flow in C, end to end, against a Grantex server:
  * register agents -> authorize -> the human approves -> exchange -> verify offline ->
- * delegate -> revoke -> online verification fails (and the offline verifier still checks
- * signatures).
+ * delegate -> another agent's A2A guard accepts the sub-agent's call -> revoke -> online
+ * verification and the guard refuse it (and the offline verifier still checks signatures).
  *
  * Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as printed by grantex-server).
  * Build: make PKG_CONFIG_PATH=<prefix>/lib/pkgconfig    Run: ./quickstart */
@@ -68,7 +68,11 @@ int main(void) {
   grantex_params *p = NULL;
   grantex_verifier *jwks = NULL;
   grantex_verify_options *options = NULL;
-  grantex_verified_grant *grant = NULL, *child_grant = NULL, *none = NULL;
+  grantex_verified_grant *grant = NULL, *child_grant = NULL, *none = NULL, *called = NULL;
+  grantex_a2a_policy *policy = NULL;
+  grantex_a2a_guard *guard = NULL;
+  grantex_a2a_rejection *rejection = NULL;
+  char *authorization;
   const char *base_url = NULL, *principal = NULL, *agent_did = NULL;
   char *jwks_uri = NULL, *agent_id, *sub_agent_id, *request_id, *code, *grant_token, *grant_id;
   char *child_token, *child_grant_id, *consent_url;
@@ -150,30 +154,61 @@ int main(void) {
   TRY(grantex_verified_grant_delegation_depth(child_grant, &depth));
   printf("[c] 5. delegated %s to %s (depth %u)\n", child_grant_id, agent_did, (unsigned)depth);
 
-  /* 6. Revoke the root grant: the cascade reaches the sub-agent at once. */
+  /* 6. The sub-agent calls agent B over A2A. B's guard wants calendar:read, accepts one hop of
+   *    delegation and asks the server about revocation (the API key of the tokens' owner). */
+  TRY(grantex_a2a_policy_new_remote(jwks_uri, &policy));
+  TRY(grantex_a2a_policy_add_required_scope(policy, "calendar:read"));
+  TRY(grantex_a2a_policy_set_delegation(policy, true, 1));
+  TRY(grantex_a2a_policy_set_revocation_online(policy, base_url, getenv("GRANTEX_API_KEY"), 0));
+  TRY(grantex_a2a_guard_new(policy, &guard));
+  authorization = malloc(strlen(child_token) + 8);
+  if (!authorization) exit(1);
+  sprintf(authorization, "Bearer %s", child_token);
+  TRY(grantex_a2a_guard_check(guard, authorization, "tasks/send", &called, &rejection));
+  TRY(grantex_verified_grant_agent_did(called, &agent_did));
+  printf("[c] 6. agent B's A2A guard accepted tasks/send from %s\n", agent_did);
+
+  /* 7. Revoke the root grant: the cascade reaches the sub-agent at once, and B's guard now
+   *    answers the sub-agent's call with the refusal to send back. */
   TRY(grantex_grants_revoke(client, grant_id));
   {
     int parent_valid = online_valid(client, grant_token);
     int child_valid = online_valid(client, child_token);
-    printf("[c] 6. revoked; online verify: parent valid=%s child valid=%s\n",
+    uint16_t status = 0;
+    const char *reason = "";
+    char *body = NULL;
+    printf("[c] 7. revoked; online verify: parent valid=%s child valid=%s\n",
            parent_valid ? "true" : "false", child_valid ? "true" : "false");
     if (parent_valid || child_valid) {
       fprintf(stderr, "[c] revocation did not take effect\n");
       return 1;
     }
+    rc = grantex_a2a_guard_check(guard, authorization, "tasks/send", &none, &rejection);
+    if (rc != GRANTEX_A2A_REJECTED) fail("the A2A guard after revocation", rc);
+    TRY(grantex_a2a_rejection_status(rejection, &status));
+    TRY(grantex_a2a_rejection_reason(rejection, &reason));
+    TRY(grantex_a2a_rejection_body(rejection, "1", &body));
+    printf("[c]    agent B answers HTTP %u (%s): %s\n", (unsigned)status, reason, body);
+    grantex_string_free(body);
+    if (status != 401 || strcmp(reason, "revoked") != 0) return 1;
   }
 
-  /* 7. Offline verification checks signatures only (revocation needs the online check):
+  /* 8. Offline verification checks signatures only (revocation needs the online check):
    *    a forged token is still refused. */
   {
     size_t n = strlen(grant_token);
     grant_token[n - 3] = grant_token[n - 3] == 'A' ? 'B' : 'A';
     rc = grantex_verify(jwks, grant_token, NULL, &none);
-    printf("[c] 7. a tampered token offline: %s\n", grantex_result_name(rc));
+    printf("[c] 8. a tampered token offline: %s\n", grantex_result_name(rc));
     if (rc != GRANTEX_TOKEN_BAD_SIGNATURE) return 1;
   }
 
   printf("[c] done\n");
+  grantex_a2a_rejection_free(rejection);
+  grantex_verified_grant_free(called);
+  grantex_a2a_guard_free(guard);
+  grantex_a2a_policy_free(policy);
+  free(authorization);
   grantex_verified_grant_free(child_grant);
   grantex_verified_grant_free(grant);
   grantex_verify_options_free(options);
