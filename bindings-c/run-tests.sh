@@ -7,11 +7,12 @@
 #      header's declarations; the static-link flags in the Makefile/.pc and README must equal
 #      rustc's `--print native-static-libs`;
 #   3. the C tests (tests/*.c, -Wall -Wextra -Werror -Wpedantic) against a throwaway
-#      grantex-server: under ASan+UBSan, under valgrind --leak-check=full, and linked
-#      statically against libgrantex.a;
+#      grantex-server and a grantex-a2a-agent trusting it: under ASan+UBSan, under
+#      valgrind --leak-check=full, and linked statically against libgrantex.a;
 #   4. examples/c/quickstart built with its pkg-config Makefile (shared and static) and run.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
-# Env: GRANTEX_C_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
+# Env: GRANTEX_C_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary),
+#      GRANTEX_A2A_AGENT_BIN (A2A agent binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -23,7 +24,9 @@ C_DIR="$ROOT/bindings-c"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/grantex-c-tests.XXXXXX")"
 # shellcheck source=../scripts/lib/server.sh
 source "$ROOT/scripts/lib/server.sh"
+A2A_AGENT_PID=""
 cleanup() {
+  if [ -n "$A2A_AGENT_PID" ]; then kill -TERM "$A2A_AGENT_PID" 2>/dev/null || true; wait "$A2A_AGENT_PID" 2>/dev/null || true; fi
   stop_server || true
   make -s -C "$ROOT/examples/c" clean >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -123,6 +126,33 @@ if ldd "$WORK/tests-static" | grep -q libgrantex; then bad "tests-static links l
 step "starting grantex-server"
 start_server --rate-limit 100000 --authorize-rate-limit 100000
 echo "server: $GRANTEX_BASE_URL"
+
+step "starting grantex-a2a-agent (agent B of the A2A client tests)"
+if [ -n "${GRANTEX_A2A_AGENT_BIN:-}" ]; then
+  A2A_AGENT_BIN="$GRANTEX_A2A_AGENT_BIN"
+else
+  cargo build -q -p grantex-a2a-agent
+  A2A_AGENT_BIN="$ROOT/target/debug/grantex-a2a-agent"
+fi
+# Needs tasks:send, accepts one hop of delegation, checks revocation online on every call
+# (GRANTEX_API_KEY from start_server is the tokens' owner).
+"$A2A_AGENT_BIN" --listen 127.0.0.1:0 --jwks-uri "$GRANTEX_JWKS_URI" --required-scope tasks:send \
+  --allow-delegation --max-depth 1 --revocation-check online --grantex-url "$GRANTEX_BASE_URL" \
+  --revocation-cache-ttl 0 >"$WORK/a2a-agent.out" 2>"$WORK/a2a-agent.err" &
+A2A_AGENT_PID=$!
+for _ in $(seq 1 100); do
+  [ -s "$WORK/a2a-agent.out" ] && break
+  kill -0 "$A2A_AGENT_PID" 2>/dev/null || break
+  sleep 0.1
+done
+GRANTEX_A2A_AGENT_URL="$(head -n1 "$WORK/a2a-agent.out" 2>/dev/null || true)"
+if [ -z "$GRANTEX_A2A_AGENT_URL" ]; then
+  cat "$WORK/a2a-agent.err" >&2 || true
+  bad "grantex-a2a-agent did not start"
+else
+  export GRANTEX_A2A_AGENT_URL
+  echo "agent B: $GRANTEX_A2A_AGENT_URL"
+fi
 
 # Runs one C test binary; adds its "N passed, N failed" line to the totals.
 run_c() {

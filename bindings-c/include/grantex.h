@@ -184,6 +184,30 @@ enum grantex_result
    */
   GRANTEX_A2A_REJECTED = 8000,
   /**
+   * A2A client: our own grant token failed the offline check against the remote agent's
+   * card (signature, expiry, scopes, delegation); nothing was sent. The last error's
+   * grantex_last_error_api_code() is the token reason (`expired`, `missing_scopes`, ...).
+   */
+  GRANTEX_A2A_PREFLIGHT = 8001,
+  /**
+   * A2A client: the remote agent answered a JSON-RPC error. The last error has its HTTP
+   * status, `data.reason` as the api code (`revoked`, `delegation_too_deep`, ...) and the
+   * error object as the body.
+   */
+  GRANTEX_A2A_RPC = 8002,
+  /**
+   * A2A client: the remote agent answered a non-2xx status without a JSON-RPC error.
+   */
+  GRANTEX_A2A_HTTP = 8003,
+  /**
+   * A2A client: the agent card could not be fetched or parsed, or contradicts the setup.
+   */
+  GRANTEX_A2A_CARD = 8004,
+  /**
+   * A2A client: the remote agent's answer is not a JSON-RPC 2.0 response to the request.
+   */
+  GRANTEX_A2A_PROTOCOL = 8005,
+  /**
    * A Rust panic was caught at the API boundary (a bug: please report it).
    */
   GRANTEX_PANIC = 9000,
@@ -199,6 +223,16 @@ typedef enum grantex_result grantex_result;
 typedef uint32_t grantex_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A JSON-RPC client for one remote agent and one grant token. The agent's card
+ * (`<agent_url>/.well-known/agent.json`) is fetched on first use; it names the issuer's JWKS,
+ * the scopes the agent requires and whether it accepts delegated tokens.
+ *
+ * Thread safety: fully thread-safe; share one between threads. Free it once, after every call
+ * on it has returned, with grantex_a2a_client_free().
+ */
+typedef struct grantex_a2a_client grantex_a2a_client;
 
 /**
  * Checks incoming A2A requests against a policy. Holds the issuer's key cache (shared
@@ -318,6 +352,89 @@ const char *grantex_version(void);
  * returned and every client and verifier is freed; a later call would start a new runtime.
  */
 void grantex_shutdown(void);
+
+/**
+ * A client for the agent at `agent_url` (http or https, its JSON-RPC endpoint) calling with
+ * `grant_token`. `timeout_ms` bounds each request (0: 30 s). Nothing is sent here. A bad URL
+ * or an empty token is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `agent_url`, `grant_token` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_new(const char *agent_url,
+                                      const char *grant_token,
+                                      uint64_t timeout_ms,
+                                      struct grantex_a2a_client **out);
+
+/**
+ * The offline check every call makes first, on its own: fetches the card if needed and
+ * verifies our token against the issuer's keys, the card's required scopes and delegation
+ * rule. `GRANTEX_A2A_PREFLIGHT` (reason in grantex_last_error_api_code()) when the agent
+ * would refuse it; `GRANTEX_A2A_CARD` when the card is unusable.
+ *
+ * # Safety
+ * `client` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_preflight(const struct grantex_a2a_client *client,
+                                            struct grantex_verified_grant **out);
+
+/**
+ * `tasks/send`. Params: `message` (`{"role":"user","parts":[{"type":"text","text":"..."}]}`;
+ * set it with grantex_params_set_json), optional `id` (continue a task) and `metadata`. The
+ * task comes back as a response (`id`, `status/state`, `artifacts`, ...).
+ *
+ * Failures: `GRANTEX_A2A_PREFLIGHT` (nothing sent), `GRANTEX_A2A_RPC` (the agent refused:
+ * HTTP status, reason and error body in the last error), `GRANTEX_A2A_HTTP`,
+ * `GRANTEX_A2A_CARD`, `GRANTEX_A2A_PROTOCOL`, `GRANTEX_NETWORK`, `GRANTEX_TIMEOUT`.
+ *
+ * # Safety
+ * `client` NULL or live; `params` NULL or a live bag not being mutated; `out` NULL or
+ * writable.
+ */
+grantex_result grantex_a2a_client_send_task(const struct grantex_a2a_client *client,
+                                            const struct grantex_params *params,
+                                            struct grantex_response **out);
+
+/**
+ * `tasks/get`. Params: `id`, optional `historyLength`. Failures as grantex_a2a_client_send_task().
+ *
+ * # Safety
+ * As grantex_a2a_client_send_task().
+ */
+grantex_result grantex_a2a_client_get_task(const struct grantex_a2a_client *client,
+                                           const struct grantex_params *params,
+                                           struct grantex_response **out);
+
+/**
+ * `tasks/cancel`. Params: `id`. Failures as grantex_a2a_client_send_task().
+ *
+ * # Safety
+ * As grantex_a2a_client_send_task().
+ */
+grantex_result grantex_a2a_client_cancel_task(const struct grantex_a2a_client *client,
+                                              const struct grantex_params *params,
+                                              struct grantex_response **out);
+
+/**
+ * Any JSON-RPC `method` with `params` as given (NULL: an empty object); the response holds
+ * the `result` value as is. Failures as grantex_a2a_client_send_task().
+ *
+ * # Safety
+ * `client` NULL or live; `method` NULL or NUL-terminated; `params` NULL or a live bag not
+ * being mutated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_call(const struct grantex_a2a_client *client,
+                                       const char *method,
+                                       const struct grantex_params *params,
+                                       struct grantex_response **out);
+
+/**
+ * Frees a client. NULL is a no-op; never free twice, nor while a call on it is running.
+ *
+ * # Safety
+ * `client` NULL or a live handle with no call in progress.
+ */
+void grantex_a2a_client_free(struct grantex_a2a_client *client);
 
 /**
  * A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, or an

@@ -2,6 +2,7 @@
 //! JSON-RPC method in; a verified grant or a rejection out (the core's `A2AGuard::check`, run
 //! on the core's blocking runtime). Also the body peek a server does before the guard runs.
 
+use crate::a2a_error::a2a_failure;
 use crate::a2a_policy::grantex_a2a_policy;
 use crate::a2a_rejection::grantex_a2a_rejection;
 // `guard` is the C parameter name here, so the panic guard goes by `guarded`.
@@ -11,7 +12,7 @@ use crate::ffi::{
 };
 use crate::grant::grantex_verified_grant;
 use crate::result::grantex_result;
-use grantex_core::a2a::{peek_request, A2AError, A2AGuard};
+use grantex_core::a2a::{peek_request, A2AGuard};
 use grantex_core::blocking;
 use std::ffi::{c_char, CString};
 
@@ -29,14 +30,6 @@ const _: () = {
     const fn shareable<T: Send + Sync>() {}
     shareable::<grantex_a2a_guard>();
 };
-
-/// An A2A bridge error as a C failure: core errors keep their own codes.
-fn a2a_failure(error: A2AError) -> Failure {
-    match error {
-        A2AError::Core(core) => Failure::from(core),
-        other => Failure::new(grantex_result::GRANTEX_UNKNOWN_ERROR, other.to_string()),
-    }
-}
 
 /// A guard enforcing (a copy of) `policy`. Validates it: a static JWKS without an issuer, or an
 /// online revocation check with an empty API key or a cache TTL above 300 s, is

@@ -11,6 +11,8 @@
 // The exported names are the C names (`grantex_client`, `GRANTEX_OK`, ...).
 #![allow(non_camel_case_types)]
 
+mod a2a_client;
+mod a2a_error;
 mod a2a_guard;
 mod a2a_policy;
 mod a2a_rejection;

@@ -94,6 +94,20 @@ pub enum grantex_result {
     /// The A2A guard refused the request: grantex_a2a_guard_check() wrote a
     /// grantex_a2a_rejection (HTTP status, reason, JSON-RPC error body) to its out-parameter.
     GRANTEX_A2A_REJECTED = 8000,
+    /// A2A client: our own grant token failed the offline check against the remote agent's
+    /// card (signature, expiry, scopes, delegation); nothing was sent. The last error's
+    /// grantex_last_error_api_code() is the token reason (`expired`, `missing_scopes`, ...).
+    GRANTEX_A2A_PREFLIGHT = 8001,
+    /// A2A client: the remote agent answered a JSON-RPC error. The last error has its HTTP
+    /// status, `data.reason` as the api code (`revoked`, `delegation_too_deep`, ...) and the
+    /// error object as the body.
+    GRANTEX_A2A_RPC = 8002,
+    /// A2A client: the remote agent answered a non-2xx status without a JSON-RPC error.
+    GRANTEX_A2A_HTTP = 8003,
+    /// A2A client: the agent card could not be fetched or parsed, or contradicts the setup.
+    GRANTEX_A2A_CARD = 8004,
+    /// A2A client: the remote agent's answer is not a JSON-RPC 2.0 response to the request.
+    GRANTEX_A2A_PROTOCOL = 8005,
 
     /// A Rust panic was caught at the API boundary (a bug: please report it).
     GRANTEX_PANIC = 9000,
@@ -140,6 +154,11 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_INACTIVE,
     GRANTEX_TOKEN_OTHER,
     GRANTEX_A2A_REJECTED,
+    GRANTEX_A2A_PREFLIGHT,
+    GRANTEX_A2A_RPC,
+    GRANTEX_A2A_HTTP,
+    GRANTEX_A2A_CARD,
+    GRANTEX_A2A_PROTOCOL,
     GRANTEX_PANIC,
     GRANTEX_UNKNOWN_ERROR,
 ];
@@ -191,6 +210,11 @@ impl grantex_result {
             GRANTEX_TOKEN_INACTIVE => c"inactive",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
             GRANTEX_A2A_REJECTED => c"a2a_rejected",
+            GRANTEX_A2A_PREFLIGHT => c"a2a_preflight",
+            GRANTEX_A2A_RPC => c"a2a_rpc_error",
+            GRANTEX_A2A_HTTP => c"a2a_http_error",
+            GRANTEX_A2A_CARD => c"a2a_card_error",
+            GRANTEX_A2A_PROTOCOL => c"a2a_protocol_error",
             GRANTEX_PANIC => c"panic",
             GRANTEX_UNKNOWN_ERROR => c"unknown_error",
         }

@@ -3,7 +3,8 @@
  * Usage: grantex_tests <flattened vectors file>
  * Env:   GRANTEX_BASE_URL, GRANTEX_API_KEY, GRANTEX_SANDBOX_API_KEY: a running grantex-server
  *        (the flow tests are skipped, and counted as a failure, when unset unless
- *        GRANTEX_C_TESTS_OFFLINE=1).
+ *        GRANTEX_C_TESTS_OFFLINE=1); GRANTEX_A2A_AGENT_URL: a grantex-a2a-agent trusting that
+ *        server (see run-tests.sh; its client tests count as a failure when unset).
  * Ends with the line "N passed, N failed" and exits non-zero on any failure. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
   if (base_url && api_key && sandbox_key) {
     test_flow(base_url, api_key, sandbox_key, vectors);
     printf("flow: %d passed, %d failed so far\n", tests_passed, tests_failed);
-    test_a2a_flow(base_url, api_key);
+    test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {
     fprintf(stderr, "FAIL: GRANTEX_BASE_URL / GRANTEX_API_KEY / GRANTEX_SANDBOX_API_KEY unset\n");

@@ -1,10 +1,13 @@
-/* The A2A guard through the C ABI. Offline: NULL arguments, NULL frees, out-parameters
+/* The A2A bridge through the C ABI. Offline: NULL arguments, NULL frees, out-parameters
  * untouched, policy validation, the body peek, a static-JWKS policy over the shared vectors
  * (expired token -> 401 "expired"), an unreachable key set (503). Against a running
- * grantex-server: a server-issued token passes; missing / malformed header, wrong audience,
- * under-scoped (per method), delegated without permission, delegated too deep and revoked
- * (online check) tokens are refused with the right status, reason, JSON-RPC body and
- * WWW-Authenticate value; one guard shared by several threads. */
+ * grantex-server: a server-issued token passes the guard; missing / malformed header, wrong
+ * audience, under-scoped (per method), delegated without permission, delegated too deep and
+ * revoked (online check) tokens are refused with the right status, reason, JSON-RPC body and
+ * WWW-Authenticate value; one guard shared by several threads. Against a running
+ * grantex-a2a-agent (agent B: tasks:send, one hop of delegation, online revocation): the A2A
+ * client's preflight, tasks/send, tasks/get, tasks/cancel and raw calls, and its failures
+ * (preflight, the agent's refusals with status and reason, card, network). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
@@ -472,7 +475,163 @@ static void *check_many(void *p) {
   return NULL;
 }
 
-void test_a2a_flow(const char *base_url, const char *api_key) {
+/* A client for `agent_url` with `token` (NULL on failure, recorded). */
+static grantex_a2a_client *client_for(const char *agent_url, const char *token) {
+  grantex_a2a_client *c = NULL;
+  CHECK_OK(grantex_a2a_client_new(agent_url, token, 10000, &c));
+  return c;
+}
+
+/* tasks/send with one text part; the response or NULL. Returns the call's code. */
+static grantex_result send_text(const grantex_a2a_client *c, const char *text,
+                                grantex_response **out) {
+  grantex_params *p = NULL;
+  grantex_result rc;
+  char message[256];
+  snprintf(message, sizeof message,
+           "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"%s\"}]}", text);
+  CHECK_OK(grantex_params_new(&p));
+  CHECK_OK(grantex_params_set_json(p, "message", message));
+  rc = grantex_a2a_client_send_task(c, p, out);
+  grantex_params_free(p);
+  return rc;
+}
+
+/* Expects the last error to carry `status` and `reason` (api code) from the remote agent. */
+static void expect_remote_impl(uint16_t want_status, const char *want_reason, int line) {
+  uint16_t status = 0;
+  char reason[64] = "";
+  check_impl(grantex_last_error_http_status(&status) == GRANTEX_OK && status == want_status,
+             __FILE__, line, "remote HTTP status in the last error");
+  if (want_reason) {
+    check_impl(grantex_last_error_api_code(reason, sizeof reason, NULL) == GRANTEX_OK, __FILE__,
+               line, "remote reason in the last error");
+    check_str_impl(reason, want_reason, __FILE__, line, "reason");
+  }
+}
+#define EXPECT_REMOTE(status, reason) expect_remote_impl((status), (reason), __LINE__)
+
+/* The A2A client against agent B, with A's token, a forged one and a two-hop delegated one. */
+static void test_client(const char *agent_url, const char *base_url, const char *token,
+                        const char *grandchild, char **task_id) {
+  grantex_a2a_client *c = (grantex_a2a_client *)0x1, *bad = NULL;
+  grantex_response *r = (grantex_response *)0x1;
+  grantex_verified_grant *grant = (grantex_verified_grant *)0x1;
+  grantex_params *p = NULL;
+  const char *s = NULL;
+  char reason[64];
+
+  grantex_a2a_client_free(NULL);
+  CHECK_RC(grantex_a2a_client_new(NULL, token, 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new(agent_url, NULL, 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new(agent_url, BAD_UTF8, 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new(agent_url, "  ", 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new("ftp://agent.example", token, 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new(agent_url, token, 0, NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK(c == (grantex_a2a_client *)0x1);
+  CHECK_RC(grantex_a2a_client_preflight(NULL, &grant), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(send_text(NULL, "x", &r), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_call(NULL, "tasks/get", NULL, &r), GRANTEX_INVALID_ARGUMENT);
+  CHECK(r == (grantex_response *)0x1 && grant == (grantex_verified_grant *)0x1);
+
+  c = client_for(agent_url, token);
+  if (!c) return;
+  CHECK_RC(grantex_a2a_client_send_task(c, NULL, &r), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(send_text(c, "x", NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_call(c, NULL, NULL, &r), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_call(c, "", NULL, &r), GRANTEX_INVALID_ARGUMENT);
+  /* A typo in the params is refused before anything is sent. */
+  p = NULL;
+  CHECK_OK(grantex_params_from_json("{\"id\":\"t\",\"historyLenght\":2}", &p));
+  CHECK_RC(grantex_a2a_client_get_task(c, p, &r), GRANTEX_INVALID_ARGUMENT);
+  CHECK(strstr(last_message(), "historyLenght") != NULL);
+  grantex_params_free(p);
+  CHECK(r == (grantex_response *)0x1);
+
+  /* Preflight: the card's JWKS, issuer and required scope, checked offline. */
+  grant = NULL;
+  if (CHECK_OK(grantex_a2a_client_preflight(c, &grant))) {
+    CHECK_OK(grantex_verified_grant_principal_id(grant, &s));
+    CHECK_STR(s, "usr_carol");
+  }
+  grantex_verified_grant_free(grant);
+
+  /* tasks/send -> a completed task echoing the text; tasks/get finds it; tasks/cancel of a
+   * finished task is the agent's JSON-RPC error -32011. */
+  r = NULL;
+  if (CHECK_OK(send_text(c, "hello B", &r))) {
+    CHECK_OK(grantex_response_string(r, "/status/state", &s));
+    CHECK_STR(s, "completed");
+    CHECK_OK(grantex_response_string(r, "/artifacts/0/parts/0/text", &s));
+    CHECK_STR(s, "hello B");
+    CHECK_OK(grantex_response_string(r, "id", &s));
+    *task_id = strdup(s ? s : "");
+  }
+  grantex_response_free(r);
+  if (*task_id) {
+    char json[256];
+    snprintf(json, sizeof json, "{\"id\":\"%s\"}", *task_id);
+    p = NULL;
+    r = NULL;
+    CHECK_OK(grantex_params_from_json(json, &p));
+    if (CHECK_OK(grantex_a2a_client_get_task(c, p, &r))) {
+      CHECK_OK(grantex_response_string(r, "id", &s));
+      CHECK_STR(s, *task_id);
+    }
+    grantex_response_free(r);
+    r = NULL;
+    if (CHECK_OK(grantex_a2a_client_call(c, "tasks/get", p, &r))) {
+      CHECK_OK(grantex_response_string(r, "/status/state", &s));
+      CHECK_STR(s, "completed");
+    }
+    grantex_response_free(r);
+    r = (grantex_response *)0x1;
+    CHECK_RC(grantex_a2a_client_cancel_task(c, p, &r), GRANTEX_A2A_RPC);
+    CHECK(r == (grantex_response *)0x1);
+    {
+      char *body = NULL;
+      CHECK_OK(grantex_last_error_body(&body));
+      CHECK(body && strstr(body, "-32011") != NULL);
+      grantex_string_free(body);
+    }
+    grantex_params_free(p);
+  }
+  CHECK_RC(grantex_a2a_client_call(c, "tasks/unknown", NULL, &r), GRANTEX_A2A_RPC);
+
+  /* A forged token never leaves: the preflight refuses it. */
+  {
+    char *forged = strdup(token);
+    size_t len = strlen(forged);
+    if (!forged) abort();
+    forged[len - 5] = forged[len - 5] == 'A' ? 'B' : 'A';
+    bad = client_for(agent_url, forged);
+    CHECK_RC(send_text(bad, "forged", &r), GRANTEX_A2A_PREFLIGHT);
+    CHECK_OK(grantex_last_error_api_code(reason, sizeof reason, NULL));
+    CHECK_STR(reason, "bad_signature");
+    {
+      uint16_t status = 0;
+      CHECK_RC(grantex_last_error_http_status(&status), GRANTEX_NOT_FOUND); /* nothing sent */
+    }
+    grantex_a2a_client_free(bad);
+    free(forged);
+  }
+  /* Two hops of delegation: the card allows delegation, agent B's limit is one hop. */
+  bad = client_for(agent_url, grandchild);
+  CHECK_RC(send_text(bad, "too deep", &r), GRANTEX_A2A_RPC);
+  EXPECT_REMOTE(403, "delegation_too_deep");
+  grantex_a2a_client_free(bad);
+  /* The Grantex server is no A2A agent: no card. A closed port: network error. */
+  bad = client_for(base_url, token);
+  CHECK_RC(send_text(bad, "x", &r), GRANTEX_A2A_CARD);
+  grantex_a2a_client_free(bad);
+  bad = client_for("http://127.0.0.1:9", token);
+  CHECK_RC(send_text(bad, "x", &r), GRANTEX_NETWORK);
+  grantex_a2a_client_free(bad);
+  CHECK(r == (grantex_response *)0x1);
+  grantex_a2a_client_free(c);
+}
+
+void test_a2a_flow(const char *base_url, const char *api_key, const char *agent_url) {
   grantex_client *client = NULL;
   grantex_response *tok = NULL;
   grantex_a2a_policy *policy = NULL;
@@ -481,7 +640,7 @@ void test_a2a_flow(const char *base_url, const char *api_key) {
   grantex_verified_grant *grant = NULL;
   char *jwks_uri = NULL, *a_id, *a_did, *c_id, *c_did, *d_id, *d_did;
   char *token = NULL, *grant_id = NULL, *child = NULL, *grandchild = NULL;
-  char *h_token = NULL, *h_child = NULL, *h_grandchild = NULL, *jti = NULL;
+  char *h_token = NULL, *h_child = NULL, *h_grandchild = NULL, *jti = NULL, *task_id = NULL;
   const char *s = NULL;
   size_t n = 0;
   uint32_t depth = 99;
@@ -635,6 +794,13 @@ void test_a2a_flow(const char *base_url, const char *api_key) {
     }
   }
 
+  if (agent_url) {
+    test_client(agent_url, base_url, token, grandchild, &task_id);
+  } else {
+    fprintf(stderr, "FAIL: GRANTEX_A2A_AGENT_URL unset: A2A client tests not run\n");
+    tests_failed++;
+  }
+
   /* Online revocation: active first; after revoking the token by its jti (the existing C
    * client call) the online guard says 401 "revoked" while an offline one still accepts. A
    * revocation service that cannot be reached fails closed (503). */
@@ -646,6 +812,15 @@ void test_a2a_flow(const char *base_url, const char *api_key) {
   if (jti && CHECK_OK(grantex_tokens_revoke(client, jti))) {
     EXPECT_REJECTION(online, h_token, "tasks/send", 401, "revoked", WWW_INVALID);
     grantex_verified_grant_free(ACCEPT(guard, h_token, "tasks/send"));
+    /* Agent B checks online too: the client's call is refused with 401 "revoked". */
+    if (agent_url) {
+      grantex_a2a_client *c = client_for(agent_url, token);
+      grantex_response *r = NULL;
+      CHECK_RC(send_text(c, "after revocation", &r), GRANTEX_A2A_RPC);
+      EXPECT_REMOTE(401, "revoked");
+      CHECK(r == NULL);
+      grantex_a2a_client_free(c);
+    }
   }
   {
     grantex_a2a_guard *down = NULL;
@@ -680,4 +855,5 @@ done:
   free(h_child);
   free(h_grandchild);
   free(jti);
+  free(task_id);
 }
