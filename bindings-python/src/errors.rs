@@ -4,6 +4,7 @@
 //! subclassed normally; this module only instantiates them. A network failure's underlying
 //! I/O error becomes the exception's `__cause__` (and `.cause`), so tracebacks show why.
 
+use grantex::a2a::{A2AError, A2ARejection};
 use grantex::Error;
 use pyo3::exceptions::{PyConnectionError, PyOSError, PyRuntimeError, PyTimeoutError};
 use pyo3::prelude::*;
@@ -136,5 +137,89 @@ fn io_cause(
             None => PyConnectionError::new_err(text),
         },
         None => PyConnectionError::new_err(text),
+    }
+}
+
+static A2A_ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Convert an A2A client/card failure into the matching `grantex.a2a` exception: one class per
+/// [`A2AError::code`] family, each carrying `.code`, `.reason` and `.status` from the core.
+/// A wrapped core failure also gets the usual Grantex exception as its `__cause__`.
+pub fn a2a_to_py(py: Python<'_>, err: A2AError) -> PyErr {
+    let text = err.to_string();
+    match build_a2a(py, err, &text) {
+        Ok(exc) => exc,
+        Err(failure) => {
+            let wrapped = PyRuntimeError::new_err(format!("{text} (and mapping it failed)"));
+            wrapped.set_cause(py, Some(failure));
+            wrapped
+        }
+    }
+}
+
+fn build_a2a(py: Python<'_>, err: A2AError, text: &str) -> PyResult<PyErr> {
+    let errors = module(py, &A2A_ERRORS, "grantex.a2a._errors")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", err.code())?;
+    kwargs.set_item("reason", err.reason())?;
+    kwargs.set_item("status", err.status())?;
+    let (class, cause) = match err {
+        A2AError::Preflight(t) => ("A2APreflightError", Some(to_py(py, Error::Token(t)))),
+        A2AError::Rpc { error, .. } => {
+            let value = serde_json::to_value(&error)
+                .map_err(|e| PyRuntimeError::new_err(format!("JSON-RPC error: {e}")))?;
+            kwargs.set_item("error", crate::convert::to_py(py, &value)?)?;
+            ("A2ARpcError", None)
+        }
+        A2AError::Http { .. } => ("A2AHttpError", None),
+        A2AError::Card { .. } => ("A2ACardError", None),
+        A2AError::Protocol { .. } => ("A2AProtocolError", None),
+        A2AError::Core(core) => {
+            let class = match core {
+                Error::Network { .. } => "A2ANetworkError",
+                Error::Timeout { .. } => "A2ATimeoutError",
+                Error::Config { .. } | Error::InvalidArgument { .. } => "A2AConfigError",
+                _ => "A2AError",
+            };
+            (class, Some(to_py(py, core)))
+        }
+        // A variant added to the core later: still an A2AError, never a crash.
+        _ => ("A2AError", None),
+    };
+    if let Some(cause) = &cause {
+        kwargs.set_item("cause", cause.value(py))?;
+    }
+    let exc = errors.getattr(class)?.call((text,), Some(&kwargs))?;
+    let exc = PyErr::from_value(exc);
+    if cause.is_some() {
+        exc.set_cause(py, cause);
+    }
+    Ok(exc)
+}
+
+/// A guard rejection as `grantex.a2a.A2AAuthError`: the HTTP status, the stable reason, the
+/// JSON-RPC error object and the `WWW-Authenticate` value, all computed by the core.
+pub fn rejection_to_py(py: Python<'_>, rejection: A2ARejection) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let errors = module(py, &A2A_ERRORS, "grantex.a2a._errors")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("reason", rejection.reason)?;
+        let error = serde_json::to_value(rejection.to_rpc_error())
+            .map_err(|e| PyRuntimeError::new_err(format!("JSON-RPC error: {e}")))?;
+        kwargs.set_item("rpc_error", crate::convert::to_py(py, &error)?)?;
+        kwargs.set_item("www_authenticate", rejection.www_authenticate())?;
+        let exc = errors.getattr("A2AAuthError")?.call(
+            (rejection.status, rejection.message.as_str()),
+            Some(&kwargs),
+        )?;
+        Ok(PyErr::from_value(exc))
+    };
+    match build() {
+        Ok(exc) => exc,
+        Err(failure) => {
+            let wrapped = PyRuntimeError::new_err(format!("{rejection} (and mapping it failed)"));
+            wrapped.set_cause(py, Some(failure));
+            wrapped
+        }
     }
 }

@@ -6,6 +6,9 @@
 
 use pyo3::prelude::*;
 
+mod a2a_card;
+mod a2a_client;
+mod a2a_guard;
 mod client;
 mod convert;
 mod errors;
@@ -38,5 +41,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
     m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_audit_chain, m)?)?;
+    m.add_class::<a2a_client::NativeA2AClient>()?;
+    m.add_class::<a2a_guard::NativeGuard>()?;
+    m.add_function(wrap_pyfunction!(a2a_guard::peek_request, m)?)?;
+    m.add_function(wrap_pyfunction!(a2a_guard::a2a_rpc_code, m)?)?;
+    m.add_function(wrap_pyfunction!(a2a_card::build_agent_card, m)?)?;
+    m.add_function(wrap_pyfunction!(a2a_card::parse_agent_card, m)?)?;
     Ok(())
 }

@@ -56,15 +56,16 @@ where
     awaitable_with(py, fut, crate::errors::to_py)
 }
 
-/// [`awaitable`] with another error mapping (signup's).
-pub fn awaitable_with<'py, F, T>(
+/// [`awaitable`] with another error type or mapping (signup's, the A2A bridge's).
+pub fn awaitable_with<'py, F, T, E>(
     py: Python<'py>,
     fut: F,
-    map: fn(Python<'_>, grantex::Error) -> PyErr,
+    map: fn(Python<'_>, E) -> PyErr,
 ) -> PyResult<Bound<'py, PyAny>>
 where
-    F: Future<Output = grantex::Result<T>> + Send + 'static,
+    F: Future<Output = Result<T, E>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
+    E: Send + 'static,
 {
     generic::future_into_py::<CoreRuntime, _, T>(py, async move {
         match fut.await {

@@ -20,15 +20,12 @@ where
     wait_with(py, fut, crate::errors::to_py)
 }
 
-/// [`wait`] with another error mapping (signup's).
-pub fn wait_with<F, T>(
-    py: Python<'_>,
-    fut: F,
-    map: fn(Python<'_>, grantex::Error) -> PyErr,
-) -> PyResult<T>
+/// [`wait`] with another error type or mapping (signup's, the A2A bridge's).
+pub fn wait_with<F, T, E>(py: Python<'_>, fut: F, map: fn(Python<'_>, E) -> PyErr) -> PyResult<T>
 where
-    F: Future<Output = grantex::Result<T>> + Send,
+    F: Future<Output = Result<T, E>> + Send,
     T: Send,
+    E: Send,
 {
     match py.detach(|| grantex::blocking::block_on(interruptible(fut))) {
         Ok(Ok(value)) => Ok(value),
@@ -45,6 +42,20 @@ where
     F: Future<Output = grantex::Result<T>> + Send,
     T: Send,
 {
+    wait_ready_first_with(py, fut, crate::errors::to_py)
+}
+
+/// [`wait_ready_first`] with another error type and mapping (the A2A guard's rejections).
+pub fn wait_ready_first_with<F, T, E>(
+    py: Python<'_>,
+    fut: F,
+    map: fn(Python<'_>, E) -> PyErr,
+) -> PyResult<T>
+where
+    F: Future<Output = Result<T, E>> + Send,
+    T: Send,
+    E: Send,
+{
     let mut fut = Box::pin(fut);
     let first = py.detach(|| {
         let handle = grantex::blocking::runtime();
@@ -54,9 +65,9 @@ where
     });
     match first {
         Poll::Ready(Ok(value)) => Ok(value),
-        Poll::Ready(Err(err)) => Err(crate::errors::to_py(py, err)),
+        Poll::Ready(Err(err)) => Err(map(py, err)),
         // Polling again with a real waker re-registers interest, so nothing is lost.
-        Poll::Pending => wait(py, fut),
+        Poll::Pending => wait_with(py, fut, map),
     }
 }
 

@@ -1,10 +1,11 @@
 # Type stubs of the private extension module (checked against it by mypy stubtest).
-from typing import Any, Awaitable, List, Optional, Tuple
+from typing import Any, Awaitable, Dict, List, Optional, Tuple
 
 from typing_extensions import final
 
 from ._types import VerifiedGrant
 from ._verify import VerifyGrantTokenOptions
+from .a2a._guard import A2APolicy
 
 __all__ = [
     "__version__",
@@ -23,6 +24,12 @@ __all__ = [
     "verify_webhook_signature",
     "generate_pkce",
     "verify_audit_chain",
+    "NativeA2AClient",
+    "A2AGuard",
+    "peek_request",
+    "a2a_rpc_code",
+    "build_agent_card",
+    "parse_agent_card",
 ]
 __version__: str
 CORE_VERSION: str
@@ -92,3 +99,56 @@ def verify_webhook(
 def verify_webhook_signature(payload: bytes, signature: str, secret: str) -> bool: ...
 def generate_pkce() -> Tuple[str, str, str]: ...
 def verify_audit_chain(entries_json: str) -> Tuple[bool, int, Optional[str], Optional[str]]: ...
+
+# ─── A2A bridge ────────────────────────────────────────────────────────────────
+
+_CardParts = Tuple[Dict[str, Any], Optional[Dict[str, Any]]]
+
+@final
+class NativeA2AClient:
+    def __new__(
+        cls,
+        agent_url: str,
+        grant_token: str,
+        card_json: Optional[str] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_json: Optional[str] = None,
+        issuer: Optional[str] = None,
+        audience: Optional[str] = None,
+        required_scopes: Optional[List[str]] = None,
+        clock_tolerance: int = 0,
+        timeout: Optional[float] = None,
+    ) -> NativeA2AClient: ...
+    @property
+    def agent_url(self) -> str: ...
+    def card(self) -> _CardParts: ...
+    def acard(self) -> Awaitable[_CardParts]: ...
+    def preflight(self) -> VerifiedGrant: ...
+    def apreflight(self) -> Awaitable[VerifiedGrant]: ...
+    def call(self, method: str, params_json: str) -> Any: ...
+    def acall(self, method: str, params_json: str) -> Awaitable[Any]: ...
+
+@final
+class A2AGuard:
+    """Checks incoming A2A requests against an ``A2APolicy`` (the core's guard)."""
+
+    def __new__(cls, policy: A2APolicy) -> A2AGuard: ...
+    @property
+    def issuer(self) -> Optional[str]:
+        """The issuer tokens must come from (explicit, else derived from the JWKS URI)."""
+    def auth_scheme(self) -> Optional[Dict[str, Any]]:
+        """The card's Grantex bearer scheme for this policy (``None`` with a static JWKS)."""
+    def check(self, authorization: Optional[str], method: str = "") -> VerifiedGrant:
+        """Check one request: the raw ``Authorization`` value (``None`` when absent) and the
+        JSON-RPC method. Returns the verified grant or raises ``A2AAuthError``. The GIL is
+        released; it blocks only for a JWKS fetch or an online revocation check."""
+    def acheck(self, authorization: Optional[str], method: str = "") -> Awaitable[VerifiedGrant]:
+        """Awaitable ``check``, run on the core runtime."""
+
+def peek_request(body: bytes) -> Tuple[Any, Optional[str]]:
+    """``(id, method)`` of a JSON-RPC request body, read before authenticating it (``None``
+    for anything unreadable; never raises for bad JSON)."""
+
+def a2a_rpc_code(status: int) -> int: ...
+def build_agent_card(options_json: str) -> _CardParts: ...
+def parse_agent_card(card_json: str) -> _CardParts: ...
