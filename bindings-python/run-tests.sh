@@ -7,8 +7,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
 PYTHON="${PYTHON:-python3}"
 
-echo "== building grantex-server"
-(cd "$REPO" && cargo build -p grantex-server)
+echo "== building grantex-server and grantex-a2a-agent (the Rust A2A agent the Python client calls)"
+(cd "$REPO" && cargo build -p grantex-server -p grantex-a2a-agent)
 export GRANTEX_SERVER_BIN="${GRANTEX_SERVER_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/debug/grantex-server}"
 
 WORK="$(mktemp -d)"
@@ -17,7 +17,8 @@ trap 'rm -rf "$WORK"' EXIT
 echo "== fresh venv, pip install ./bindings-python (maturin builds the extension)"
 "$PYTHON" -m venv "$WORK/venv"
 VPY="$WORK/venv/bin/python"
-"$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy
+# starlette + uvicorn are test-only: they prove GrantexA2AMiddleware under a real framework/server.
+"$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy starlette uvicorn
 
 echo "== stubtest (from outside the source tree, so the installed package is checked)"
 (cd "$WORK" && "$VPY" -m mypy.stubtest grantex._native)
@@ -25,7 +26,8 @@ test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(gra
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "_native.pyi"))')"
 
 echo "== mypy --strict"
-(cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py")
+(cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" \
+  "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py")
 
 echo "== pytest"
 (cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider tests)

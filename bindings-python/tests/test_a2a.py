@@ -734,3 +734,126 @@ def test_python_agent_script_refuses_bad_configuration() -> None:
     assert no_key.returncode != 0 and "GRANTEX_API_KEY" in no_key.stderr
     depth = subprocess.run([sys.executable, script, "--max-depth", "1"], capture_output=True, text=True, env=env, timeout=30)
     assert depth.returncode == 2 and "--allow-delegation" in depth.stderr
+
+
+# ─── A real framework and server: Starlette under uvicorn ──────────────────────
+
+
+def test_middleware_under_starlette_and_uvicorn(client: grantex.Grantex, server: Dict[str, Any]) -> None:
+    import socket
+
+    # Test-only dependencies, installed by run-tests.sh.
+    import starlette.applications as starlette_apps
+    import uvicorn
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    a = register(client, "A-starlette")
+    token = grant(client, a, ["tasks:send"])
+    reader = grant(client, a, ["tasks:read"])
+    guard = A2AGuard(policy(server, required_scopes=["tasks:send"], revocation=online(server)))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+    card = build_grantex_agent_card(name="starlette B", description="", url=url, guard=guard)
+
+    async def rpc(request: Request) -> JSONResponse:
+        body = await request.json()
+        g = request.state.grantex_grant
+        text = body["params"]["message"]["parts"][0]["text"]
+        result = {
+            "id": "t1",
+            "status": {"state": "completed"},
+            "artifacts": [{"parts": [{"type": "text", "text": text}]}],
+            "metadata": {"principal": g.principal_id},
+        }
+        return JSONResponse({"jsonrpc": "2.0", "id": body["id"], "result": result})
+
+    async def agent_card(request: Request) -> JSONResponse:
+        return JSONResponse(card.to_dict())
+
+    app = starlette_apps.Starlette(
+        routes=[Route("/", rpc, methods=["POST"]), Route("/.well-known/agent.json", agent_card)],
+        middleware=[Middleware(GrantexA2AMiddleware, guard=guard)],
+    )
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not srv.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert srv.started
+        task = A2AClient(url, token.grant_token).send_task("via starlette")
+        assert task.artifacts is not None and task.artifacts[0].parts[0].text == "via starlette"
+        assert task.metadata == {"principal": "alice"}
+        assert_refused_at(url, reader.grant_token, 403, "missing_scopes")
+        client.grants.revoke(token.grant_id)
+        with pytest.raises(A2ARpcError) as revoked:
+            A2AClient(url, token.grant_token).send_task("revoked")
+        assert (revoked.value.status, revoked.value.reason) == (401, "revoked")
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def assert_refused_at(url: str, token: str, status: int, reason: str) -> None:
+    s, body, _ = raw(url, f"Bearer {token}")
+    assert (s, body["error"]["data"]["reason"], body["id"]) == (status, reason, 41), body
+
+
+def test_blocking_client_call_stops_on_ctrl_c() -> None:
+    """A call to an agent that never answers is interrupted by SIGINT at once (the GIL is
+    released and the wait checks for signals), not after the 60 s timeout."""
+    import socket
+    import textwrap
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    url = "http://127.0.0.1:%d" % listener.getsockname()[1]
+    hit = threading.Event()
+    held: List[socket.socket] = []
+
+    def accept() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        held.append(conn)
+        conn.recv(65536)
+        hit.set()  # request read; never answered
+
+    threading.Thread(target=accept, daemon=True).start()
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from grantex.a2a import A2AClient
+        c = A2AClient({url!r}, "a.b.c", timeout=60)
+        start = time.monotonic()
+        try:
+            c.card()
+        except KeyboardInterrupt:
+            print(f"interrupted after {{time.monotonic() - start:.2f}}s", flush=True)
+            sys.exit(42)
+        sys.exit(3)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert hit.wait(20), "the client never reached the agent"
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert proc.returncode == 42, (out, err)
+    assert elapsed < 2.0, f"KeyboardInterrupt took {elapsed:.2f}s"
