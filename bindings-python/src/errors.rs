@@ -1,7 +1,8 @@
-//! The one place where a core [`grantex::Error`] becomes a Python exception.
+//! The one place where a core [`grantex::Error`] — or an A2A bridge failure ([`A2AError`],
+//! [`A2ARejection`]) — becomes a Python exception.
 //!
-//! The exception classes live in pure Python (`grantex/_errors.py`) so they pickle and can be
-//! subclassed normally; this module only instantiates them. A network failure's underlying
+//! The exception classes live in pure Python (`grantex/_errors.py`, `grantex/a2a/_errors.py`)
+//! so they pickle and can be subclassed normally; this module only instantiates them. A network failure's underlying
 //! I/O error becomes the exception's `__cause__` (and `.cause`), so tracebacks show why.
 
 use grantex::a2a::{A2AError, A2ARejection};
