@@ -9,6 +9,43 @@ export declare class _RsaFloor {
 }
 export type RsaFloor = _RsaFloor
 
+/** A JSON-RPC client for one remote agent and one grant token. Calls run on the core runtime. */
+export declare class NativeA2AClient {
+  /** Validates the options (URL, token, card, JWKS source); no request is made. */
+  constructor(options: unknown)
+  get agentUrl(): string
+  /** The remote card (the configured one, else fetched once from the well-known path). */
+  card(): Promise<unknown>
+  /** The offline check run before every request, on its own. */
+  preflight(): Promise<unknown>
+  /** `tasks/send`. */
+  sendTask(p: unknown): Promise<unknown>
+  /** `tasks/get`. */
+  getTask(p: unknown): Promise<unknown>
+  /** `tasks/cancel`. */
+  cancelTask(p: unknown): Promise<unknown>
+  /** Any JSON-RPC method; resolves with `result`. `params` is JSON text (any JSON value). */
+  call(method: string, paramsJson: string): Promise<unknown>
+}
+
+/** Checks incoming A2A requests against a policy. Share one per agent. */
+export declare class NativeA2AGuard {
+  /** Validates the policy; no request is made (a remote JWKS is fetched on the first check). */
+  constructor(options: unknown)
+  /** The issuer tokens must come from (explicit, else derived from the JWKS URI). */
+  get issuer(): string | null
+  /**
+   * The card's Grantex bearer scheme for this policy (`null` with a static JWKS: a card must
+   * point callers at a JWKS URI).
+   */
+  authScheme(): unknown
+  /**
+   * Checks one request: the raw `Authorization` value (`null` when absent) and the JSON-RPC
+   * method (empty: the default scopes). Resolves with the grant; rejects with the refusal.
+   */
+  check(authorization: string | undefined | null, method: string): Promise<unknown>
+}
+
 /** The core API client. Cheap to share: the core client is an `Arc` inside. */
 export declare class NativeClient {
   /** Builds the client; a missing API key or bad base URL throws `config_error`. */
@@ -85,6 +122,36 @@ export declare function _coreLoop(jwks: NativeJwks, token: string, issuer: strin
 
 /** Benchmark helper: `n` floor checks in a Rust loop; total seconds. */
 export declare function _floorLoop(floor: _RsaFloor, n: number): number
+
+/** Where an agent serves its card, relative to its URL. */
+export declare const A2A_AGENT_CARD_PATH: string
+
+/**
+ * Builds a card; an empty name, a non-http(s) URL or Grantex settings without both
+ * `jwksUri` and `issuer` throw `invalid_argument`.
+ */
+export declare function a2aBuildAgentCard(options: unknown): unknown
+
+/**
+ * The Grantex settings of a card's first bearer scheme carrying them (`null` when none), as
+ * the core finds them (scheme names match case-insensitively).
+ */
+export declare function a2aCardGrantexConfig(cardJson: string): unknown
+
+/** Parses and validates card JSON (at most 1 MiB); anything else throws `a2a_card_error`. */
+export declare function a2aParseAgentCard(cardJson: string): unknown
+
+/**
+ * `{id, method}` of a JSON-RPC request body, read before authenticating it. Never throws:
+ * anything unreadable gives `null`s.
+ */
+export declare function a2aPeekRequest(body: string | Buffer): { id: string | number | null; method: string | null }
+
+/**
+ * The JSON-RPC error code the core gives a refusal with this HTTP status (for an
+ * `A2AAuthError` built by hand).
+ */
+export declare function a2aRpcCode(status: number): number
 
 /** The issuer expected for a JWKS URI when the options name none. */
 export declare function deriveIssuer(jwksUri: string): string

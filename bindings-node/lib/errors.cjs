@@ -5,6 +5,8 @@
 // `{grantexNativeError: true, kind, message, ...}`; `kind` is the core's stable
 // `Error::code()` string. `fromNative` turns it into the matching class below.
 
+const native = require('./native.cjs');
+
 /** Base class of every Grantex runtime failure. `code` is a stable string. */
 class GrantexError extends Error {
   constructor(message, options = {}) {
@@ -62,6 +64,101 @@ class GrantexDecodeError extends GrantexError {
   }
 }
 
+/**
+ * A2A client or card failure. `code` is the core's stable code (`a2a_preflight`,
+ * `a2a_rpc_error`, `a2a_http_error`, `a2a_card_error`, `a2a_protocol_error`, or a core code such
+ * as `network_error`, `timeout`, `jwks_fetch`'s `token_invalid`); `reason` the finer one (the
+ * token error code of a pre-flight refusal, the remote guard's `data.reason`); `status` the
+ * HTTP status the remote agent answered with, if it answered. A wrapped core failure is `cause`.
+ */
+class A2AError extends GrantexError {
+  constructor(message, details = {}) {
+    super(message, { code: details.code ?? 'a2a_error', cause: details.cause });
+    this.reason = details.reason ?? undefined;
+    this.status = details.status ?? undefined;
+  }
+}
+
+/** The grant token failed the client's offline check; nothing was sent. `reason`: the token code. */
+class A2APreflightError extends A2AError {}
+
+/** The remote agent answered with a JSON-RPC error (`error`: `{code, message, data?}`). */
+class A2ARpcError extends A2AError {
+  constructor(message, details = {}) {
+    super(message, { ...details, code: details.code ?? 'a2a_rpc_error' });
+    this.error = details.error ?? null;
+  }
+  /** The JSON-RPC error code (-32001 / -32003 / -32005 for a Grantex guard refusal). */
+  get rpcCode() {
+    return this.error?.code;
+  }
+  get data() {
+    return this.error?.data;
+  }
+}
+
+/** The remote agent answered a non-2xx status without a JSON-RPC error body. */
+class A2AHttpError extends A2AError {}
+
+/** The agent card could not be fetched or parsed, or it contradicts the configuration. */
+class A2ACardError extends A2AError {}
+
+/** The remote agent's answer is not a JSON-RPC 2.0 response to the request. */
+class A2AProtocolError extends A2AError {}
+
+/**
+ * An incoming A2A request refused by `A2AGuard` (the reference's `A2AAuthError(statusCode,
+ * message)`). `statusCode` is 401, 403 or 503; `reason` is stable (`missing_token`,
+ * `expired`, `wrong_audience`, `missing_scopes`, `delegation_too_deep`, `revoked`, ...);
+ * `rpcError` the JSON-RPC error object; `body(id)` the whole JSON-RPC response;
+ * `wwwAuthenticate` the header value for 401/403.
+ */
+class A2AAuthError extends GrantexError {
+  constructor(statusCode, message, details = {}) {
+    super(message, { code: 'a2a_rejected', cause: details.cause });
+    this.statusCode = statusCode;
+    this.reason = details.reason ?? undefined;
+    this.rpcError = details.rpcError ?? handBuiltRpcError(statusCode, message, this.reason);
+    this.wwwAuthenticate = details.wwwAuthenticate ?? undefined;
+  }
+  /** The JSON-RPC error response for the request with `id` (`null` when unknown). */
+  body(id = null) {
+    return { jsonrpc: '2.0', id: id ?? null, error: { ...this.rpcError } };
+  }
+}
+
+function handBuiltRpcError(statusCode, message, reason) {
+  const code = native.a2aRpcCode(statusCode);
+  return reason === undefined ? { code, message } : { code, message, data: { reason } };
+}
+
+const A2A_CLASSES = {
+  a2a_preflight: A2APreflightError,
+  a2a_rpc_error: A2ARpcError,
+  a2a_http_error: A2AHttpError,
+  a2a_card_error: A2ACardError,
+  a2a_protocol_error: A2AProtocolError,
+};
+
+/** An A2A client failure: programmer errors stay plain (as elsewhere), the rest are A2AErrors. */
+function fromA2A(d) {
+  const cause = d.core ? fromNative(nativeDetail(d.core)) : undefined;
+  if (d.code === 'invalid_argument' || d.code === 'config_error') return cause;
+  const Class = A2A_CLASSES[d.code] ?? A2AError;
+  return new Class(d.message, {
+    code: d.code,
+    reason: d.reason ?? undefined,
+    status: d.status ?? undefined,
+    error: d.rpcError ?? undefined,
+    cause,
+  });
+}
+
+/** A nested native document as the Error the addon would have thrown for it. */
+function nativeDetail(detail) {
+  return new Error(JSON.stringify(detail));
+}
+
 // napi's own argument-conversion failures (a number where a string was expected, ...).
 const NAPI_ARGUMENT_STATUSES = new Set([
   'InvalidArg',
@@ -112,6 +209,14 @@ function fromNative(err) {
     body: d.body ?? null,
   };
   switch (d.kind) {
+    case 'a2a':
+      return fromA2A(d);
+    case 'a2a_rejected':
+      return new A2AAuthError(d.status, d.message, {
+        reason: d.reason,
+        rpcError: d.rpcError,
+        wwwAuthenticate: d.wwwAuthenticate ?? undefined,
+      });
     case 'api_error':
       return new GrantexApiError(d.message, api);
     case 'auth_error':
@@ -162,6 +267,13 @@ module.exports = {
   GrantexNetworkError,
   GrantexTimeoutError,
   GrantexDecodeError,
+  A2AError,
+  A2APreflightError,
+  A2ARpcError,
+  A2AHttpError,
+  A2ACardError,
+  A2AProtocolError,
+  A2AAuthError,
   fromNative,
   settle,
   settleSync,

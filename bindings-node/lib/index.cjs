@@ -6,6 +6,7 @@ const errors = require('./errors.cjs');
 const { Grantex } = require('./client.cjs');
 const { verifyGrantToken, JwksCache, nativeJwks } = require('./verify.cjs');
 const misc = require('./misc.cjs');
+const a2a = require('./a2a.cjs');
 
 module.exports = {
   Grantex,
@@ -24,6 +25,8 @@ module.exports = {
   GrantexNetworkError: errors.GrantexNetworkError,
   GrantexTimeoutError: errors.GrantexTimeoutError,
   GrantexDecodeError: errors.GrantexDecodeError,
+  /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
+  a2a,
   // Private: benchmark helpers (scripts/bench-node). Not part of the API.
   _RsaFloor: native._RsaFloor,
   _floorLoop: native._floorLoop,

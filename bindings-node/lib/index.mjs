@@ -19,6 +19,7 @@ export const {
   GrantexNetworkError,
   GrantexTimeoutError,
   GrantexDecodeError,
+  a2a,
   _RsaFloor,
   _floorLoop,
   _coreLoop,

@@ -5,6 +5,7 @@
 //! subclass. JSON keeps every field (status, server code, request id, rate limit, body, token
 //! code, the underlying cause) without building JS objects on a worker thread.
 
+use grantex::a2a::{A2AError, A2ARejection};
 use grantex::Error;
 use serde_json::{json, Map, Value};
 
@@ -14,6 +15,48 @@ pub const TAG: &str = "grantexNativeError";
 /// Convert a core error into the tagged JS error.
 pub fn to_napi(err: Error) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, detail(&err).to_string())
+}
+
+/// Convert an A2A client or card failure: `kind` is `a2a`, `code` the core's stable
+/// `A2AError::code()`, plus `reason` and `status`; the JSON-RPC error the remote agent sent
+/// (`rpcError`) and, for a wrapped core failure or a pre-flight refusal, that failure's own
+/// document (`core`) so JS can keep it as the cause.
+pub fn a2a_to_napi(err: A2AError) -> napi::Error {
+    let mut d = Map::new();
+    d.insert(TAG.into(), Value::Bool(true));
+    d.insert("kind".into(), json!("a2a"));
+    d.insert("code".into(), json!(err.code()));
+    d.insert("message".into(), json!(err.to_string()));
+    d.insert("reason".into(), json!(err.reason()));
+    d.insert("status".into(), json!(err.status()));
+    match &err {
+        A2AError::Rpc { error, .. } => {
+            d.insert("rpcError".into(), json!(error));
+        }
+        A2AError::Preflight(token) => {
+            d.insert("core".into(), detail(&Error::Token(token.clone())));
+        }
+        A2AError::Core(core) => {
+            d.insert("core".into(), detail(core));
+        }
+        _ => {}
+    }
+    napi::Error::new(napi::Status::GenericFailure, Value::Object(d).to_string())
+}
+
+/// Convert a guard refusal (`kind` `a2a_rejected`): the HTTP status, the stable reason, the
+/// JSON-RPC error object and the `WWW-Authenticate` value, all as the core built them.
+pub fn rejection_to_napi(rejection: A2ARejection) -> napi::Error {
+    let d = json!({
+        TAG: true,
+        "kind": "a2a_rejected",
+        "message": rejection.message,
+        "status": rejection.status,
+        "reason": rejection.reason,
+        "rpcError": rejection.to_rpc_error(),
+        "wwwAuthenticate": rejection.www_authenticate(),
+    });
+    napi::Error::new(napi::Status::GenericFailure, d.to_string())
 }
 
 /// A core `InvalidArgument` built in the binding (bad JS input that failed conversion).

@@ -32,6 +32,23 @@ where
     T: Send + 'static,
     D: ToNapiValue + Send + 'static,
 {
+    spawn_with(env, fut, map, crate::errors::to_napi)
+}
+
+/// Like [`spawn`] for futures failing with another error type (the A2A bridge's), rejected
+/// through `on_err` (one of the mappers in `errors.rs`).
+pub fn spawn_with<'env, F, T, E, D>(
+    env: &'env Env,
+    fut: F,
+    map: fn(T) -> grantex::Result<D>,
+    on_err: fn(E) -> napi::Error,
+) -> Result<Object<'env>>
+where
+    F: Future<Output = std::result::Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    D: ToNapiValue + Send + 'static,
+{
     let (deferred, promise) = env.create_deferred::<D, _>()?;
     runtime().spawn(async move {
         match fut.await {
@@ -39,7 +56,7 @@ where
                 Ok(data) => deferred.resolve(move |_| Ok(data)),
                 Err(err) => deferred.reject(crate::errors::to_napi(err)),
             },
-            Err(err) => deferred.reject(crate::errors::to_napi(err)),
+            Err(err) => deferred.reject(on_err(err)),
         }
     });
     Ok(promise)

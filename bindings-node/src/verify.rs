@@ -15,7 +15,7 @@ use napi::{Env, Result};
 use napi_derive::napi;
 
 /// A non-negative JS number up to `max`, truncated (the core counts whole seconds and hops).
-fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
+pub(crate) fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>> {
     match v {
         None => Ok(None),
         Some(x) if x.is_finite() && x >= 0.0 && x <= max => Ok(Some(x.floor())),

@@ -1,0 +1,23 @@
+// ESM entry of `@grantex/sdk/a2a`: the same objects as `require('@grantex/sdk').a2a`.
+import sdk from './index.cjs';
+
+export const {
+  A2AClient,
+  A2AGrantexClient,
+  A2AGuard,
+  createA2AAuthMiddleware,
+  buildGrantexAgentCard,
+  parseAgentCard,
+  grantexConfigOf,
+  peekRequest,
+  userText,
+  AGENT_CARD_PATH,
+  MAX_BODY_BYTES,
+  A2AError,
+  A2APreflightError,
+  A2ARpcError,
+  A2AHttpError,
+  A2ACardError,
+  A2AProtocolError,
+  A2AAuthError,
+} = sdk.a2a;
