@@ -123,8 +123,11 @@ export declare function _coreLoop(jwks: NativeJwks, token: string, issuer: strin
 /** Benchmark helper: `n` floor checks in a Rust loop; total seconds. */
 export declare function _floorLoop(floor: _RsaFloor, n: number): number
 
-/** Where an agent serves its card, relative to its URL. */
-export declare const A2A_AGENT_CARD_PATH: string
+/**
+ * Where an agent serves its card, relative to its URL (a function: napi registers no string
+ * constants).
+ */
+export declare function a2aAgentCardPath(): string
 
 /**
  * Builds a card; an empty name, a non-http(s) URL or Grantex settings without both

@@ -8,7 +8,7 @@ const { A2AGuard } = require('./a2a-guard.cjs');
 const { argumentError, optionsObject, defined } = require('./a2a-options.cjs');
 
 /** Where an agent serves its card, relative to its URL. */
-const AGENT_CARD_PATH = native.A2A_AGENT_CARD_PATH;
+const AGENT_CARD_PATH = native.a2aAgentCardPath();
 
 /**
  * `buildGrantexAgentCard({ name, description, url, jwksUri, issuer, requiredScopes?,

@@ -94,6 +94,9 @@ pub fn a2a_card_grantex_config(card_json: String) -> Result<Value> {
     }
 }
 
-/// Where an agent serves its card, relative to its URL.
-#[napi(js_name = "A2A_AGENT_CARD_PATH")]
-pub const AGENT_CARD_PATH: &str = grantex::a2a::AGENT_CARD_PATH;
+/// Where an agent serves its card, relative to its URL (a function: napi registers no string
+/// constants).
+#[napi(js_name = "a2aAgentCardPath")]
+pub fn agent_card_path() -> &'static str {
+    grantex::a2a::AGENT_CARD_PATH
+}
