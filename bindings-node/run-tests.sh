@@ -3,7 +3,8 @@
 # clean `npm ci`, build the addon from source (napi build, which regenerates native.d.ts and
 # must match the committed file), install the package into examples/node the way a user does
 # (`npm install` of the path: a symlink without devDependencies, so the cargo fallback builds),
-# then run the node:test suite (flow, errors, vectors, ESM/CJS, workers, exit, RSS, tsc, quickstart).
+# link it into examples/a2a too (the A2A tests serve the example Node agent in-process), then run
+# the node:test suite (flow, errors, vectors, ESM/CJS, workers, exit, RSS, tsc, quickstart, A2A).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,6 +37,11 @@ rm -rf "$REPO/examples/node/node_modules" "$HERE"/*.node
 (cd "$REPO/examples/node" && GRANTEX_NODE_BUILD=cargo npm install --foreground-scripts)
 test -L "$REPO/examples/node/node_modules/@grantex/sdk"
 ls "$HERE"/grantex.*.node >/dev/null  # the install script rebuilt the addon
+
+echo "== npm install of the package path into examples/a2a (the addon is built: scripts skipped)"
+rm -rf "$REPO/examples/a2a/node_modules"
+(cd "$REPO/examples/a2a" && npm install --ignore-scripts)
+test -L "$REPO/examples/a2a/node_modules/@grantex/sdk"
 
 echo "== node --test"
 npm test

@@ -534,6 +534,9 @@ export declare class GrantexDecodeError extends GrantexError {
   requestId: string | undefined;
 }
 
+/** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
+export * as a2a from './a2a.cjs';
+
 /** @internal Benchmark floor: raw RS256 check with a pre-parsed key. */
 export declare class _RsaFloor {
   constructor(jwksJson: string, token: string);

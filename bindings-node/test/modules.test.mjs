@@ -27,6 +27,7 @@ const PUBLIC = [
   'GrantexNetworkError',
   'GrantexTimeoutError',
   'GrantexDecodeError',
+  'a2a',
 ];
 
 let project;

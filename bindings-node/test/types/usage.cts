@@ -7,3 +7,8 @@ export async function check(): Promise<string> {
   const err: sdk.GrantexError = new sdk.GrantexTokenError('m', 'expired');
   return grant.principalId + err.code;
 }
+
+export function bridge(): Promise<string> {
+  const guard = new sdk.a2a.A2AGuard({ jwksUri: 'http://x/jwks' });
+  return guard.check(undefined).then((g) => g.grantId);
+}

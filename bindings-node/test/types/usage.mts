@@ -103,3 +103,62 @@ export async function flow(): Promise<void> {
   }
   void [key, sameId, valid, depth, parent, both, onlineGrant, reason, rl, sync, ok, codes];
 }
+
+// The A2A bridge, through the namespace and the subpath.
+import { a2a } from '@grantex/sdk';
+import {
+  A2AClient as SubpathClient,
+  A2AGuard,
+  A2AAuthError,
+  A2ARpcError,
+  createA2AAuthMiddleware,
+  buildGrantexAgentCard,
+  type A2ATask,
+  type A2AAgentCard,
+} from '@grantex/sdk/a2a';
+import http from 'node:http';
+
+export async function bridge(): Promise<void> {
+  const guard = new A2AGuard({
+    jwksUri: 'http://127.0.0.1:8080/.well-known/jwks.json',
+    requiredScopes: ['tasks:send'],
+    methodScopes: { 'tasks/get': ['tasks:read'] },
+    allowDelegation: true,
+    maxDelegationDepth: 1,
+    revocation: { baseUrl: 'http://127.0.0.1:8080', apiKey: 'k', cacheTtl: 0 },
+  });
+  const card: A2AAgentCard = buildGrantexAgentCard({ name: 'b', description: 'd', url: 'http://127.0.0.1:9', guard });
+  const scopes: string[] | undefined = card.authentication?.schemes[0].grantexConfig?.requiredScopes;
+  const mw = guard.middleware({ maxBodyBytes: 65536 });
+  http.createServer((req, res) => {
+    void mw(req, res, () => res.end());
+  });
+  const refMw = createA2AAuthMiddleware({ jwksUri: 'http://x/jwks' });
+  const g: VerifiedGrant = await refMw({ headers: { authorization: 'Bearer t' } });
+  try {
+    await guard.check('Bearer t', 'tasks/send');
+  } catch (e) {
+    if (e instanceof A2AAuthError) {
+      const status: number = e.statusCode;
+      const body = e.body(1);
+      const code: number = body.error.code;
+    }
+  }
+  const client = new a2a.A2AClient({ agentUrl: card.url, grantToken: 't', requiredScope: 'tasks:send', timeout: 5000 });
+  const task: A2ATask = await client.sendTask({ message: a2a.userText('hi'), metadata: { defer: true } });
+  const state: string = task.status.state;
+  await client.getTask({ id: task.id, historyLength: 1 });
+  await client.cancelTask({ id: task.id });
+  const same: boolean = SubpathClient === a2a.A2AClient;
+  try {
+    await client.preflight();
+  } catch (e) {
+    if (e instanceof a2a.A2AError) {
+      const reason: string | undefined = e.reason;
+      if (e instanceof A2ARpcError) {
+        const rpc: number | undefined = e.rpcCode;
+      }
+    }
+  }
+  void [scopes, g, state, same];
+}

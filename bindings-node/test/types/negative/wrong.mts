@@ -1,8 +1,9 @@
 // Must NOT compile: proves the type check is real (the test expects these exact errors).
-import { Grantex, verifyGrantToken } from '@grantex/sdk';
+import { Grantex, verifyGrantToken, a2a } from '@grantex/sdk';
 
 const gx = new Grantex({ apiKey: 'k', timeout: '30s' });
 const grant = await verifyGrantToken('t', { jwksUri: 'u' });
 const n: number = grant.principalId;
 await gx.agents.register({ description: 'no name' });
+new a2a.A2AGuard({ jwksUri: 'u', requiredScope: ['x'] });
 export { n };
