@@ -260,7 +260,7 @@ test('B refuses missing, malformed, repeated, forged, wrong-audience and under-s
 
 test('expired tokens: B refuses them and the client never sends them', async () => {
   const a = await register('A-expired');
-  const short = await grant(a, ['tasks:send'], { params: { expiresIn: '2s' } });
+  const short = await grant(a, ['tasks:send'], { params: { expiresIn: '5s' } });
   const b = await agentB(policy());
   const client = new A2AClient({ agentUrl: b.url, grantToken: short.grantToken });
   assert.equal((await client.sendTask({ message: userText('in time') })).status.state, 'completed');
