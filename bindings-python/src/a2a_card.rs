@@ -2,72 +2,20 @@
 //! the core's card JSON and the Grantex settings the core finds in it, so the Python layer
 //! never re-implements the scheme lookup.
 
-use grantex::a2a::{
-    A2AError, AgentCapabilities, AgentCard, AgentProvider, AgentSkill, GrantexAuthConfig,
-};
+use grantex::a2a::{A2AError, AgentCard, AgentCardOptions, GrantexAuthConfig};
 use grantex::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use serde::Deserialize;
 use serde_json::Value;
-
-/// What `build_grantex_agent_card` takes (camelCase JSON from `GrantexAgentCardOptions`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CardOptions {
-    name: String,
-    #[serde(default)]
-    description: String,
-    url: String,
-    jwks_uri: Option<String>,
-    issuer: Option<String>,
-    required_scopes: Option<Vec<String>>,
-    delegation_allowed: Option<bool>,
-    version: Option<String>,
-    provider: Option<AgentProvider>,
-    capabilities: Option<AgentCapabilities>,
-    skills: Option<Vec<AgentSkill>>,
-    default_input_modes: Option<Vec<String>>,
-    default_output_modes: Option<Vec<String>>,
-}
 
 fn invalid(message: String) -> A2AError {
     A2AError::Core(Error::InvalidArgument { message })
 }
 
 fn build(options_json: &str) -> Result<AgentCard, A2AError> {
-    let o: CardOptions = serde_json::from_str(options_json)
+    let o: AgentCardOptions = serde_json::from_str(options_json)
         .map_err(|e| invalid(format!("invalid agent card options: {e}")))?;
-    let mut b = AgentCard::builder(o.name, o.description, o.url);
-    if o.jwks_uri.is_some() || o.issuer.is_some() {
-        b = b.grantex(o.jwks_uri.unwrap_or_default(), o.issuer.unwrap_or_default());
-    }
-    if let Some(scopes) = o.required_scopes {
-        b = b.required_scopes(scopes);
-    }
-    if let Some(allowed) = o.delegation_allowed {
-        b = b.delegation_allowed(allowed);
-    }
-    if let Some(v) = o.version {
-        b = b.version(v);
-    }
-    if let Some(p) = o.provider {
-        b = b.provider(p);
-    }
-    if let Some(c) = o.capabilities {
-        b = b.capabilities(c);
-    }
-    for skill in o.skills.into_iter().flatten() {
-        b = b.skill(skill);
-    }
-    if o.default_input_modes.is_some() || o.default_output_modes.is_some() {
-        let plain = || vec!["text/plain".to_owned()];
-        b = b.modes(
-            o.default_input_modes.unwrap_or_else(plain),
-            o.default_output_modes.unwrap_or_else(plain),
-        );
-    }
-    b.build()
+    AgentCard::from_options(o)
 }
 
 type CardParts<'py> = (Bound<'py, PyAny>, Option<Bound<'py, PyAny>>);

@@ -266,3 +266,44 @@ fn jsonrpc_envelopes_and_peeking() {
         json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32001, "message": "no", "data": {"reason": "expired"}}})
     );
 }
+
+#[test]
+fn from_options_builds_the_reference_card_and_refuses_unknown_options() {
+    use grantex::a2a::AgentCardOptions;
+    let o: AgentCardOptions = serde_json::from_value(serde_json::json!({
+        "name": "b", "description": "echo", "url": "http://127.0.0.1:9/",
+        "jwksUri": "http://127.0.0.1:9/.well-known/jwks.json", "issuer": "http://127.0.0.1:9",
+        "requiredScopes": ["tasks:send"], "delegationAllowed": true
+    }))
+    .unwrap();
+    let card = AgentCard::from_options(o).unwrap();
+    let cfg = card.grantex_config().expect("grantex scheme");
+    assert_eq!(
+        cfg.required_scopes.as_deref(),
+        Some(&["tasks:send".to_string()][..])
+    );
+    assert_eq!(card.required_scopes(), ["tasks:send".to_string()]);
+    assert_eq!(
+        card.default_input_modes.as_deref(),
+        Some(&["text/plain".to_string()][..])
+    );
+
+    let typo = serde_json::from_value::<AgentCardOptions>(serde_json::json!({
+        "name": "b", "url": "http://127.0.0.1:9/", "requiredScope": ["x"]
+    }));
+    assert!(
+        typo.is_err(),
+        "a misspelled option must not be dropped silently"
+    );
+
+    let half = AgentCardOptions {
+        name: "b".into(),
+        url: "http://127.0.0.1:9/".into(),
+        jwks_uri: Some("http://127.0.0.1:9/.well-known/jwks.json".into()),
+        ..Default::default()
+    };
+    assert!(
+        AgentCard::from_options(half).is_err(),
+        "jwksUri without issuer is refused"
+    );
+}

@@ -132,7 +132,74 @@ pub struct AgentCard {
     pub skills: Option<Vec<AgentSkill>>,
 }
 
+/// The options of the reference `buildGrantexAgentCard` / `build_grantex_agent_card`
+/// (camelCase on the wire; unknown names are refused so a typo cannot drop a setting).
+/// Every binding builds its cards through [`AgentCard::from_options`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentCardOptions {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub url: String,
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub required_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub delegation_allowed: Option<bool>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub provider: Option<AgentProvider>,
+    #[serde(default)]
+    pub capabilities: Option<AgentCapabilities>,
+    #[serde(default)]
+    pub skills: Option<Vec<AgentSkill>>,
+    #[serde(default)]
+    pub default_input_modes: Option<Vec<String>>,
+    #[serde(default)]
+    pub default_output_modes: Option<Vec<String>>,
+}
+
 impl AgentCard {
+    /// Builds a card from the reference builder's options: Grantex settings only when a JWKS URI
+    /// or issuer is given (then both are required), modes default to `text/plain`.
+    pub fn from_options(o: AgentCardOptions) -> Result<AgentCard, A2AError> {
+        let mut b = AgentCard::builder(o.name, o.description, o.url);
+        if o.jwks_uri.is_some() || o.issuer.is_some() {
+            b = b.grantex(o.jwks_uri.unwrap_or_default(), o.issuer.unwrap_or_default());
+        }
+        if let Some(scopes) = o.required_scopes {
+            b = b.required_scopes(scopes);
+        }
+        if let Some(allowed) = o.delegation_allowed {
+            b = b.delegation_allowed(allowed);
+        }
+        if let Some(v) = o.version {
+            b = b.version(v);
+        }
+        if let Some(p) = o.provider {
+            b = b.provider(p);
+        }
+        if let Some(c) = o.capabilities {
+            b = b.capabilities(c);
+        }
+        for skill in o.skills.into_iter().flatten() {
+            b = b.skill(skill);
+        }
+        if o.default_input_modes.is_some() || o.default_output_modes.is_some() {
+            let plain = || vec!["text/plain".to_owned()];
+            b = b.modes(
+                o.default_input_modes.unwrap_or_else(plain),
+                o.default_output_modes.unwrap_or_else(plain),
+            );
+        }
+        b.build()
+    }
+
     /// Starts a card; `url` is where the agent takes JSON-RPC requests.
     pub fn builder(
         name: impl Into<String>,

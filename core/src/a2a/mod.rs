@@ -43,8 +43,8 @@ mod types;
 
 pub use bearer::{parse_bearer, BearerError};
 pub use card::{
-    AgentAuthentication, AgentCapabilities, AgentCard, AgentCardBuilder, AgentProvider, AgentSkill,
-    AuthScheme, GrantexAuthConfig, AGENT_CARD_PATH, MAX_CARD_BYTES,
+    AgentAuthentication, AgentCapabilities, AgentCard, AgentCardBuilder, AgentCardOptions,
+    AgentProvider, AgentSkill, AuthScheme, GrantexAuthConfig, AGENT_CARD_PATH, MAX_CARD_BYTES,
 };
 pub use client::{A2AClient, A2AClientConfig, MAX_RESPONSE_BYTES};
 pub use error::A2AError;
