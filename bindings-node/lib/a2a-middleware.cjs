@@ -1,7 +1,7 @@
 'use strict';
 // `createA2AAuthMiddleware`: the A2A guard in front of a JSON-RPC endpoint, as a
-// `(req, res, next)` middleware for plain `node:http`, Express or Connect, with no framework
-// dependency.
+// `(req, res, next)` middleware for plain `node:http`, Express or Connect, and as a Fastify
+// `preHandler` hook, with no framework dependency.
 //
 // For a POST it takes the body (`req.body` when a body parser already ran, else it reads the
 // stream itself, bounded), peeks the JSON-RPC id and method (core `peek_request`), and runs the
@@ -102,6 +102,17 @@ function respond(res, status, payload, extraHeaders) {
   res.end(text);
 }
 
+/** A Fastify reply (`code`, `send`, `raw`), as opposed to an Express/node:http response. */
+function isFastifyReply(reply) {
+  return (
+    reply !== null &&
+    typeof reply === 'object' &&
+    typeof reply.code === 'function' &&
+    typeof reply.send === 'function' &&
+    reply.raw !== undefined
+  );
+}
+
 function asBytes(value) {
   if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -116,6 +127,9 @@ function asBytes(value) {
  *   `req.grantexGrant` is the VerifiedGrant and `next()` is called; when the middleware read
  *   the body itself, `req.rawBody` holds the bytes and `req.body` the parsed JSON (`undefined`
  *   if it is not JSON). An internal failure is passed on as `next(err)`.
+ * - `(request, reply)` as a Fastify `preHandler` hook (`fastify.addHook('preHandler', mw)` or a
+ *   route's `preHandler`): refused requests are answered on `reply`; accepted ones get
+ *   `request.grantexGrant`. Detected by the reply's `code`/`send`/`raw`.
  * - `(req)` alone, as the reference `@grantex/a2a` middleware: resolves with the grant for
  *   `req.headers.authorization` or rejects with `A2AAuthError` (default scopes: no method).
  * Returns a promise that settles once the request was answered or passed on.
@@ -169,11 +183,34 @@ function createA2AAuthMiddleware(guardOrPolicy, options = {}) {
     return next();
   }
 
+  // Fastify: the body is already parsed (preHandler runs after the content-type parsers) and
+  // the hook's promise is what Fastify waits on, so `done` is never called (calling both would
+  // run the route twice). A refusal is sent on the reply, which stops the route; an internal
+  // failure rejects, which Fastify answers with its error handler.
+  async function fastifyGuarded(request, reply) {
+    if (request.method !== 'POST') return;
+    const body = request.body;
+    const { id, method } = peekRequest(asBytes(body) ?? body);
+    let grant;
+    try {
+      grant = await guard.check(authorizationOf(request.raw ?? request), method ?? '');
+    } catch (err) {
+      if (!(err instanceof A2AAuthError)) throw err;
+      reply.code(err.statusCode);
+      if (err.wwwAuthenticate) reply.header('www-authenticate', err.wwwAuthenticate);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      reply.send(err.body(id));
+      return;
+    }
+    request.grantexGrant = grant;
+  }
+
   return function grantexA2AAuth(req, res, next) {
     if (req === null || typeof req !== 'object') {
       return Promise.reject(argumentError('the middleware needs a request object'));
     }
     if (res === undefined && next === undefined) return guard.check(authorizationOf(req), '');
+    if (isFastifyReply(res)) return fastifyGuarded(req, res);
     if (typeof next !== 'function') {
       return Promise.reject(argumentError('the middleware is called as (req, res, next)'));
     }

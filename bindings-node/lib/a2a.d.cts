@@ -219,9 +219,28 @@ export interface GrantexA2ARequest extends IncomingMessage {
   body?: unknown;
 }
 
+/** The parts of a Fastify request the hook reads (and `grantexGrant`, which it sets). */
+export interface FastifyLikeRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  raw?: IncomingMessage;
+  grantexGrant?: VerifiedGrant;
+}
+
+/** The parts of a Fastify reply the hook uses to answer a refusal. */
+export interface FastifyLikeReply {
+  code(statusCode: number): unknown;
+  header(name: string, value: string): unknown;
+  send(payload?: unknown): unknown;
+  raw: ServerResponse;
+}
+
 export interface A2AMiddleware {
   /** Express/Connect/node:http middleware. */
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): Promise<void>;
+  /** A Fastify `preHandler` hook: refusals are sent on `reply`; accepted requests get `grantexGrant`. */
+  (request: FastifyLikeRequest, reply: FastifyLikeReply, done?: (err?: Error) => void): Promise<void>;
   /** The reference `@grantex/a2a` form: the grant for `req.headers.authorization`. */
   (req: { headers: Record<string, string | string[] | undefined> }): Promise<VerifiedGrant>;
 }

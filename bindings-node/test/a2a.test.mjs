@@ -518,6 +518,93 @@ test('middleware: plain node:http, pre-parsed bodies, GET pass-through, size lim
   assert.throws(() => createA2AAuthMiddleware(guard, { maxBodyBytes: 0 }), TypeError);
 });
 
+// ─── Real frameworks: Express (express.json() first) and Fastify (preHandler hook) ──
+
+/** The JSON-RPC result a framework route answers for an accepted tasks/send. */
+function echoResult(body, grant) {
+  const text = body.params.message.parts[0].text;
+  return {
+    jsonrpc: '2.0',
+    id: body.id,
+    result: {
+      id: 't1',
+      status: { state: 'completed' },
+      artifacts: [{ parts: [{ type: 'text', text }] }],
+      metadata: { principal: grant.principalId },
+    },
+  };
+}
+
+async function expressAgent(guard) {
+  const { default: express } = await import('express');
+  const app = express();
+  const state = { card: undefined, handled: 0 };
+  app.use(express.json());
+  app.get(AGENT_CARD_PATH, (req, res) => res.json(state.card));
+  app.post('/', guard.middleware(), (req, res) => {
+    state.handled += 1;
+    res.json(echoResult(req.body, req.grantexGrant));
+  });
+  const srv = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${srv.address().port}`;
+  return { url, state, close: () => new Promise((resolve) => srv.close(resolve)) };
+}
+
+async function fastifyAgent(guard) {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  const state = { card: undefined, handled: 0 };
+  app.get(AGENT_CARD_PATH, async () => state.card);
+  app.post('/', { preHandler: guard.middleware() }, async (request) => {
+    state.handled += 1;
+    return echoResult(request.body, request.grantexGrant);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${app.server.address().port}`;
+  return { url, state, close: () => app.close() };
+}
+
+for (const [framework, start] of [['express', expressAgent], ['fastify', fastifyAgent]]) {
+  test(`middleware under real ${framework}: accepts, refuses 401/403 with JSON-RPC errors, sees revocation`, async () => {
+    const a = await register(`A-${framework}`);
+    const token = await grant(a, ['tasks:send']);
+    const reader = await grant(a, ['tasks:read']);
+    const guard = new A2AGuard(policy({ revocation: online() }));
+    const agent = await start(guard);
+    agent.state.card = buildGrantexAgentCard({ name: `${framework} B`, description: '', url: agent.url, guard });
+    try {
+      const task = await new A2AClient({ agentUrl: agent.url, grantToken: token.grantToken }).sendTask({
+        message: userText(`via ${framework}`),
+      });
+      assert.equal(task.status.state, 'completed');
+      assert.equal(task.artifacts[0].parts[0].text, `via ${framework}`);
+      assert.deepEqual(task.metadata, { principal: 'alice' });
+      assert.equal(agent.state.handled, 1);
+
+      const missing = await raw(agent.url, undefined, { id: 'm1' });
+      assert.deepEqual([missing.status, missing.body.id, missing.body.error.code, missing.body.error.data.reason], [401, 'm1', -32001, 'missing_token']);
+      assert.match(missing.www ?? '', /^Bearer/);
+      const forged = await raw(agent.url, 'Bearer not-a-jwt');
+      assert.deepEqual([forged.status, forged.body.error.data.reason], [401, 'malformed']);
+      const under = await raw(agent.url, `Bearer ${reader.grantToken}`);
+      assert.deepEqual([under.status, under.body.id, under.body.error.data.reason], [403, 41, 'missing_scopes']);
+      assert.equal(agent.state.handled, 1, 'a refused request reached the route');
+
+      await gx.grants.revoke(token.grantId);
+      const e = await rejection(
+        new A2AClient({ agentUrl: agent.url, grantToken: token.grantToken }).sendTask({ message: userText('revoked') }),
+      );
+      assert.ok(e instanceof A2ARpcError, String(e));
+      assert.deepEqual([e.status, e.reason], [401, 'revoked']);
+      assert.equal(agent.state.handled, 1);
+    } finally {
+      await agent.close();
+    }
+  });
+}
+
 test('client errors: bad configuration, no card, unreachable agent, HTTP and protocol failures', async () => {
   const a = await register('A-errors');
   const token = await grant(a, ['tasks:send']);

@@ -117,6 +117,7 @@ import {
   type A2AAgentCard,
 } from '@grantex/sdk/a2a';
 import http from 'node:http';
+import Fastify from 'fastify';
 
 export async function bridge(): Promise<void> {
   const guard = new A2AGuard({
@@ -133,6 +134,10 @@ export async function bridge(): Promise<void> {
   http.createServer((req, res) => {
     void mw(req, res, () => res.end());
   });
+  // The same middleware is a Fastify preHandler hook, per route or for every route.
+  const app = Fastify();
+  app.post('/', { preHandler: mw }, async () => ({ ok: true }));
+  app.addHook('preHandler', createA2AAuthMiddleware(guard));
   const refMw = createA2AAuthMiddleware({ jwksUri: 'http://x/jwks' });
   const g: VerifiedGrant = await refMw({ headers: { authorization: 'Bearer t' } });
   try {
