@@ -270,9 +270,9 @@ static void test_policy_validation(const char *vectors_path) {
   CHECK(strstr(last_message(), "5 minutes") != NULL);
   CHECK_OK(grantex_a2a_policy_set_revocation_online(policy, "http://127.0.0.1:9", "  ", 0));
   CHECK_RC(grantex_a2a_guard_new(policy, &guard), GRANTEX_CONFIG);
-  /* (The core reports a base URL that is not http(s) as an invalid argument.) */
+  /* A base URL that is not http(s) is a configuration error, like a bad JWKS URI. */
   CHECK_OK(grantex_a2a_policy_set_revocation_online(policy, "mailto:x@example.com", "k", 0));
-  CHECK_RC(grantex_a2a_guard_new(policy, &guard), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_guard_new(policy, &guard), GRANTEX_CONFIG);
   CHECK(strstr(last_message(), "base URL") != NULL);
   CHECK(guard == (grantex_a2a_guard *)0x1);
   CHECK_OK(grantex_a2a_policy_set_revocation_offline(policy));

@@ -417,6 +417,8 @@ test('guard policy errors are typed and unknown options are refused', () => {
     [{ jwksUri: 'ftp://x/jwks' }, 'config_error', /http/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', cacheTtl: 301 } }, 'config_error', /5 minutes/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: ' ' } }, 'config_error', /API key/],
+    [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'ftp://x', apiKey: 'k' } }, 'config_error', /http\(s\) URL/],
+    [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'nope', apiKey: 'k' } }, 'config_error', /not a URL/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', cacheTtl: -1 } }, 'config_error', /cacheTtl/],
     [{ jwksUri: 'http://x/j', requiredScope: ['a'] }, 'invalid_argument', /unknown option `requiredScope`/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', ttl: 1 } }, 'invalid_argument', /unknown option `ttl`/],

@@ -190,7 +190,11 @@ fn bad_policies_are_refused_up_front() {
         A2AGuard::new(policy().revocation_online("http://127.0.0.1:1", " ", Duration::ZERO));
     assert_eq!(no_key.unwrap_err().code(), "config_error");
     let bad_base = A2AGuard::new(policy().revocation_online("nope", "k", Duration::ZERO));
-    assert_eq!(bad_base.unwrap_err().code(), "invalid_argument");
+    assert_eq!(bad_base.unwrap_err().code(), "config_error");
+    let ftp_base = A2AGuard::new(policy().revocation_online("ftp://x", "k", Duration::ZERO));
+    let ftp_base = ftp_base.unwrap_err();
+    assert_eq!(ftp_base.code(), "config_error");
+    assert!(ftp_base.to_string().contains("http(s) URL"), "{ftp_base}");
     A2AGuard::new(policy().revocation_online("http://127.0.0.1:1", "k", MAX_REVOCATION_CACHE_TTL))
         .unwrap();
 }

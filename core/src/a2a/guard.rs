@@ -287,7 +287,9 @@ impl A2AGuard {
                         "online revocation checks need the Grantex API key of the token owner",
                     ));
                 }
-                check_http_url(base_url, "Grantex base URL")?;
+                // A policy setting, like the JWKS URI: a bad one is a configuration error.
+                check_http_url(base_url, "Grantex base URL")
+                    .map_err(|e| A2AError::config(e.to_string()))?;
                 let client = Client::new(ClientConfig {
                     api_key: Some(api_key.clone()),
                     base_url: Some(base_url.clone()),
