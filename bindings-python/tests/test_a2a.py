@@ -831,7 +831,10 @@ def test_blocking_client_call_stops_on_ctrl_c() -> None:
     threading.Thread(target=accept, daemon=True).start()
     script = textwrap.dedent(
         f"""
-        import sys, time
+        import signal, sys, time
+        # A runner that started the tests as a background job leaves SIGINT ignored, and Python
+        # then installs no Ctrl-C handler: put the default one back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from grantex.a2a import A2AClient
         c = A2AClient({url!r}, "a.b.c", timeout=60)
         start = time.monotonic()

@@ -179,6 +179,10 @@ def test_ctrl_c_interrupts_retry_wait() -> None:
     script = textwrap.dedent(
         f"""
         import sys, time, grantex
+        import signal
+        # A runner that started the tests as a background job leaves SIGINT ignored, and Python
+        # then installs no Ctrl-C handler: put the default one back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         c = grantex.Grantex("k", base_url="http://127.0.0.1:{port}", max_retries=5)
         start = time.monotonic()
         try:
