@@ -2,8 +2,8 @@
 //! ([`JwksCache::from_json`]) or fetched from a URI ([`JwksCache::remote`]).
 //!
 //! Remote sets live for 10 minutes. A token naming an unknown kid triggers at most one refetch
-//! per 30 s (a cooldown kept apart from the TTL and from the set's contents), and concurrent
-//! callers share one in-flight fetch. [`JwksCache::verify_cached`] never touches the network.
+//! per 30 s (a cooldown kept apart from the TTL and from the set's contents), a failed fetch is
+//! not retried by verifications for 5 s, and concurrent callers share one in-flight fetch. [`JwksCache::verify_cached`] never touches the network.
 
 use crate::error::{Error, Result, TokenError, TokenErrorCode};
 use crate::verify::keyset::KeySet;
@@ -18,6 +18,12 @@ use std::time::{Duration, Instant};
 pub const JWKS_TTL: Duration = Duration::from_secs(600);
 /// Minimum spacing of unknown-kid refetches.
 pub const KID_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
+/// After a failed fetch, verifications that need the set get that failure back for this long
+/// instead of fetching again, so traffic cannot turn into one request per token against a
+/// failing issuer. [`JwksCache::refresh`] (host-driven) is not held back.
+pub const FETCH_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
+/// Largest JWKS document [`JwksCache::from_json`] accepts (a fetched one is capped at 64 KiB).
+pub const MAX_JWKS_JSON_LEN: usize = 1024 * 1024;
 /// Most caches kept by [`JwksCache::shared`]; the oldest is dropped beyond this.
 pub const SHARED_CAPACITY: usize = 64;
 
@@ -38,9 +44,9 @@ struct Inner {
     /// whose caller was cancelled mid-fetch starts but never completes).
     started: AtomicU64,
     finished: AtomicU64,
-    /// The last completed attempt: its start number and its error, if it failed. Shared with
-    /// callers that waited for it.
-    last: Mutex<Option<(u64, Option<TokenError>)>>,
+    /// The last completed attempt: its start number, its error if it failed, and when it
+    /// finished. Shared with callers that waited for it, and the failure back-off.
+    last: Mutex<Option<(u64, Option<TokenError>, Instant)>>,
     /// When the last unknown-kid refetch was allowed.
     kid_refetch_at: Mutex<Option<Instant>>,
     /// Seconds added to the clock (tests move time forward instead of sleeping).
@@ -124,6 +130,13 @@ impl JwksCache {
 
     /// A fully offline cache over a JWKS document; an unusable set is `Token{InvalidJwks}`.
     pub fn from_json(jwks_json: &str) -> Result<JwksCache> {
+        if jwks_json.len() > MAX_JWKS_JSON_LEN {
+            return Err(TokenError::new(
+                TokenErrorCode::InvalidJwks,
+                "the JWKS document is larger than 1 MiB",
+            )
+            .into());
+        }
         let set = KeySet::parse(jwks_json)?;
         Ok(Self::new(
             None,
@@ -214,7 +227,20 @@ impl JwksCache {
         self.fetch_shared(Reuse::StartedSince(seen)).await.map(drop)
     }
 
+    /// The expected issuer, after refusing options that would quietly weaken a check: an empty
+    /// issuer or audience (which would match an empty claim) or an empty required scope.
     fn issuer<'a>(&'a self, opts: &'a VerifyOptions) -> Result<&'a str> {
+        if opts.issuer.as_deref() == Some("") {
+            return Err(Error::config("VerifyOptions.issuer must not be empty"));
+        }
+        if opts.audience.as_deref() == Some("") {
+            return Err(Error::config("VerifyOptions.audience must not be empty"));
+        }
+        if opts.required_scopes.iter().any(String::is_empty) {
+            return Err(Error::config(
+                "VerifyOptions.required_scopes must not contain an empty scope",
+            ));
+        }
         opts.issuer.as_deref().or(self.inner.issuer.as_deref()).ok_or_else(|| {
             Error::config("VerifyOptions.issuer is required with a static key set (no JWKS URI to derive it from)")
         })
@@ -272,11 +298,17 @@ impl JwksCache {
         let last = lock(&self.inner.last).clone();
         let shareable = match (reuse, &last) {
             (_, None) => false,
-            (Reuse::FinishedSince(n), Some(_)) => self.inner.finished.load(Ordering::SeqCst) != n,
-            (Reuse::StartedSince(n), Some((start, _))) => *start > n,
+            // A cold or expired set: an attempt that finished while we waited, or a failure
+            // inside the back-off.
+            (Reuse::FinishedSince(n), Some((_, err, at))) => {
+                self.inner.finished.load(Ordering::SeqCst) != n
+                    || (err.is_some()
+                        && self.now().saturating_duration_since(*at) < FETCH_FAILURE_BACKOFF)
+            }
+            (Reuse::StartedSince(n), Some((start, _, _))) => *start > n,
         };
         if shareable {
-            if let Some((_, Some(err))) = last {
+            if let Some((_, Some(err), _)) = last {
                 return Err(err.into());
             }
             if let Some(l) = self.current() {
@@ -285,7 +317,7 @@ impl JwksCache {
         }
         let start = self.inner.started.fetch_add(1, Ordering::SeqCst) + 1;
         let outcome = self.fetch_now().await;
-        *lock(&self.inner.last) = Some((start, outcome.as_ref().err().cloned()));
+        *lock(&self.inner.last) = Some((start, outcome.as_ref().err().cloned(), self.now()));
         self.inner.finished.fetch_add(1, Ordering::SeqCst);
         Ok(outcome?)
     }

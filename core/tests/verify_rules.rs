@@ -212,3 +212,42 @@ fn caches_are_shareable_across_threads() {
         .collect();
     assert!(handles.into_iter().all(|h| h.join().unwrap()));
 }
+
+#[test]
+fn options_that_would_weaken_a_check_are_config_errors() {
+    let v = vectors();
+    let cache = JwksCache::from_json(&v["jwks"].to_string()).unwrap();
+    let token = case_token(&v, "valid_legacy_realistic");
+    let weakening = [
+        VerifyOptions {
+            issuer: Some(String::new()),
+            ..fixed(&v)
+        },
+        VerifyOptions {
+            audience: Some(String::new()),
+            ..fixed(&v)
+        },
+        VerifyOptions {
+            required_scopes: vec!["calendar:read".into(), String::new()],
+            ..fixed(&v)
+        },
+    ];
+    for opts in weakening {
+        let err = cache.verify_cached(&token, &opts).unwrap_err();
+        assert_eq!(err.code(), "config_error", "{opts:?}: {err}");
+    }
+    cache.verify_cached(&token, &fixed(&v)).unwrap();
+}
+
+#[test]
+fn oversized_jwks_documents_are_refused_before_parsing() {
+    let big = format!(
+        r#"{{"keys":[],"pad":"{}"}}"#,
+        "x".repeat(grantex::jwks::MAX_JWKS_JSON_LEN)
+    );
+    let err = JwksCache::from_json(&big).unwrap_err();
+    assert_eq!(
+        err.as_token().expect("token error").code,
+        TokenErrorCode::InvalidJwks
+    );
+}

@@ -4,7 +4,8 @@
 //! Order (first failure wins): JSON (Malformed / DuplicateMember); a member whose value is null
 //! (InvalidClaim); presence and types in the order iss, sub, aud, exp, nbf, iat, jti, then the
 //! grant claims (MissingClaim / InvalidClaim); legacy vs standard layout (MissingClaim /
-//! ClaimConflict); exp, nbf, iat against the clock (Expired / NotYetValid / IssuedInFuture);
+//! ClaimConflict); scopes that are empty or hold whitespace/control characters and identifiers
+//! holding control characters (InvalidClaim); exp, nbf, iat against the clock (Expired / NotYetValid / IssuedInFuture);
 //! iss (WrongIssuer); aud (WrongAudience); required scopes (MissingScopes); delegation depth
 //! (DelegationTooDeep).
 
@@ -224,6 +225,29 @@ fn scope_list(s: &str) -> Result<Vec<&str>, Reject> {
     Ok(list)
 }
 
+/// Identifiers (ids, DIDs, issuer, audience) must not carry control characters: a NUL or a
+/// newline inside `sub` means different things to different consumers (C strings, logs).
+fn no_controls(v: JStr<'_>, name: &str) -> Result<(), Reject> {
+    if v.has_control() {
+        return Err(reject(
+            InvalidClaim,
+            format!("claim `{name}` contains a control character"),
+        ));
+    }
+    Ok(())
+}
+
+/// A scope is one non-empty token without whitespace or control characters (RFC 6749 §3.3
+/// delimits scopes by spaces, so a scope holding one would become two when re-joined).
+fn scope_ok(s: &str) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    // Printable ASCII without space settles it; anything else is checked per character.
+    s.bytes().all(|b| b > 0x20 && b < 0x7F)
+        || !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn conflict(what: &str) -> Reject {
     reject(
         ClaimConflict,
@@ -340,6 +364,17 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         (Some(l), None) => l.iter().map(|t| t.to_owned_string()).collect(),
         (None, None) => return Err(missing("scp")),
     };
+    if let Some(bad) = scopes.iter().find(|s| !scope_ok(s)) {
+        let what = if bad.is_empty() {
+            "an empty scope"
+        } else {
+            "a scope with whitespace or control characters"
+        };
+        return Err(reject(
+            InvalidClaim,
+            format!("the token's scopes contain {what}"),
+        ));
+    }
     let grant_id = merge(grnt, grant.grant_id, "the grant id")?.unwrap_or(jti);
     let parent_grant_id = merge(parent_grnt, grant.parent_grant_id, "the parent grant id")?;
     let delegation_depth = match (depth, grant.delegation_depth) {
@@ -353,6 +388,24 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         if delegated { act } else { None },
         "the parent agent",
     )?;
+
+    for (v, name) in [
+        (Some(iss), "iss"),
+        (Some(sub), "sub"),
+        (Some(jti), "jti"),
+        (Some(agent_did), "agt"),
+        (Some(developer_id), "dev"),
+        (Some(grant_id), "grnt"),
+        (parent_grant_id, "parentGrnt"),
+        (parent_agent, "parentAgt"),
+    ] {
+        if let Some(v) = v {
+            no_controls(v, name)?;
+        }
+    }
+    for a in &aud {
+        no_controls(*a, "aud")?;
+    }
 
     // Time.
     let tolerance = i64::try_from(want.opts.clock_tolerance).unwrap_or(i64::MAX);

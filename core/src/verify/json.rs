@@ -38,6 +38,16 @@ impl<'a> JStr<'a> {
         escaped: false,
     };
 
+    /// Whether the decoded string holds a control character (C0, DEL or C1). Unescaped ASCII
+    /// without DEL, the common case, is settled without decoding: the parser never lets a raw
+    /// byte below 0x20 into a string.
+    pub(crate) fn has_control(self) -> bool {
+        if !self.escaped && self.raw.is_ascii() && !self.raw.as_bytes().contains(&0x7F) {
+            return false;
+        }
+        self.to_cow().chars().any(char::is_control)
+    }
+
     /// The decoded string; borrows when there were no escapes.
     pub(crate) fn to_cow(self) -> Cow<'a, str> {
         if self.escaped {
@@ -203,12 +213,20 @@ impl<'a> Names<'a> {
     }
 }
 
-/// A cheap fingerprint of the decoded name (length, first and last byte); equal names always
-/// collide, and colliding names are then compared in full.
+/// A fingerprint of the decoded name: equal names always collide, and colliding names are then
+/// compared in full. Names of up to 8 bytes (most claim names) are packed exactly; longer ones
+/// are hashed (FNV-1a), so names crafted to look alike do not make the pairwise scan expensive.
 fn fingerprint(name: JStr<'_>) -> u64 {
-    let fp = |b: &[u8]| match (b.first(), b.last()) {
-        (Some(&f), Some(&l)) => (b.len() as u64) << 16 | u64::from(f) << 8 | u64::from(l),
-        _ => 0,
+    let fp = |b: &[u8]| {
+        if b.len() <= 8 {
+            let mut word = [0u8; 8];
+            word[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(word) ^ (b.len() as u64).rotate_right(4)
+        } else {
+            b.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &x| {
+                (h ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01b3)
+            })
+        }
     };
     if name.escaped {
         fp(name.to_cow().as_bytes())
@@ -585,6 +603,11 @@ mod tests {
             r#"{"x":{"b":1,"b":1}}"#,
             r#"{"x":[{"b":1,"c":2,"b":3}]}"#,
             r#"{"\ud83d\ude00":1,"😀":2}"#,
+            // Names over 8 bytes are hashed, shorter ones packed: both must still collide.
+            r#"{"delegationDepth":1,"\u0064elegationDepth":2}"#,
+            r#"{"abcdefgh":1,"abcdefg\u0068":2}"#,
+            r#"{"abcdefghi":1,"x":0,"abcdefgh\u0069":2}"#,
+            r#"{"":1,"":2}"#,
         ] {
             assert_eq!(members(doc).unwrap_err(), JsonError::Duplicate, "{doc}");
         }

@@ -2,7 +2,8 @@
 //!
 //! The pipeline, in order (first failure wins):
 //! 1. length gate, before any decoding: more than [`MAX_TOKEN_LEN`] bytes → `TooLarge`;
-//! 2. exactly three `.`-separated segments, header non-empty → else `Malformed`;
+//! 2. exactly three `.`-separated segments, header non-empty → else `Malformed`; a header
+//!    segment over [`MAX_HEADER_LEN`] → `TooLarge`;
 //! 3. header: strict base64url, strict JSON, `alg` exactly `RS256`, no `crit`/`jku`/`x5u`/
 //!    `jwk`/`x5c`, bounded printable `kid` (see `header`);
 //! 4. payload and signature: non-empty, strict base64url → else `Malformed`;
@@ -32,6 +33,11 @@ use keyset::KeySet;
 
 /// Longest token accepted, in bytes (checked before anything is decoded).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Longest header segment accepted, in base64url characters (a grant token's header is about
+/// 60). The header is parsed before the signature is checked, so its size is what an
+/// unauthenticated caller controls; this keeps that parse small.
+pub const MAX_HEADER_LEN: usize = 1024;
 
 /// What a grant token is checked against.
 #[derive(Clone, Debug, Default)]
@@ -161,6 +167,12 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, TokenError> {
     }
     if d1 == 0 {
         return Err(malformed("grant token header segment is empty"));
+    }
+    if d1 > MAX_HEADER_LEN {
+        return Err(TokenError::new(
+            TokenErrorCode::TooLarge,
+            "grant token header is longer than 1 KiB",
+        ));
     }
     Ok(Segments {
         header: &token[..d1],

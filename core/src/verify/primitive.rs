@@ -15,8 +15,10 @@ pub const MAX_MODULUS_BITS: u32 = 4096;
 /// Why a public key is refused by policy or by the RSA implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRejection {
-    /// Modulus outside 2048–4096 bits (carries the size found).
+    /// Modulus outside 2048–4096 bits (carries the size found, saturated at `u32::MAX`).
     ModulusSize(u32),
+    /// An even modulus: not a product of two odd primes, so not an RSA key.
+    EvenModulus,
     /// Exponent even, below 3, or wider than 64 bits.
     Exponent,
     /// aws-lc-rs could not build a key from the components.
@@ -30,6 +32,7 @@ impl fmt::Display for KeyRejection {
                 f,
                 "RSA modulus is {bits} bits; policy allows {MIN_MODULUS_BITS}-{MAX_MODULUS_BITS}"
             ),
+            KeyRejection::EvenModulus => f.write_str("RSA modulus is even"),
             KeyRejection::Exponent => {
                 f.write_str("RSA exponent must be odd, at least 3 and at most 64 bits")
             }
@@ -63,6 +66,9 @@ impl RsaVerifyKey {
         if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&bits) {
             return Err(KeyRejection::ModulusSize(bits));
         }
+        if n[n.len() - 1] & 1 == 0 {
+            return Err(KeyRejection::EvenModulus);
+        }
         if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < 3) {
             return Err(KeyRejection::Exponent);
         }
@@ -89,10 +95,14 @@ fn strip_leading_zeros(b: &[u8]) -> &[u8] {
     &b[first..]
 }
 
+/// Size in bits, saturated at `u32::MAX` (a huge `n` must not wrap into the allowed range).
 fn bit_length(n: &[u8]) -> u32 {
     match n.first() {
         None => 0,
-        Some(&top) => (n.len() as u32 - 1) * 8 + (8 - top.leading_zeros()),
+        Some(&top) => {
+            let bits = (n.len() as u64 - 1) * 8 + u64::from(8 - top.leading_zeros());
+            u32::try_from(bits).unwrap_or(u32::MAX)
+        }
     }
 }
 
@@ -139,6 +149,16 @@ mod tests {
         assert_eq!(
             RsaVerifyKey::from_components(&padded, &e).unwrap_err(),
             KeyRejection::ModulusSize(2047)
+        );
+    }
+
+    #[test]
+    fn even_moduli_are_refused() {
+        let mut n = vec![0xC1u8; 256];
+        n[255] = 0x02;
+        assert_eq!(
+            RsaVerifyKey::from_components(&n, &[1, 0, 1]).unwrap_err(),
+            KeyRejection::EvenModulus
         );
     }
 

@@ -2,7 +2,7 @@
 //! its 30 s cooldown (requests counted), fetch bounds, and that `verify_cached` never fetches.
 
 use crate::error::TokenErrorCode;
-use crate::jwks::{JwksCache, JWKS_TTL, KID_REFETCH_COOLDOWN};
+use crate::jwks::{JwksCache, FETCH_FAILURE_BACKOFF, JWKS_TTL, KID_REFETCH_COOLDOWN};
 use crate::sign::RsaSigner;
 use crate::verify::VerifyOptions;
 use base64::engine::general_purpose::STANDARD;
@@ -131,6 +131,52 @@ async fn fetches_when_cold_then_serves_from_memory_until_the_ttl() {
     assert_eq!(keys.hits(), 2, "TTL expired: one refetch");
     cache.verify(&t, &opts()).await.unwrap();
     assert_eq!(keys.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_not_fetched_per_verification() {
+    let primary = signer("primary");
+    let keys = KeySetServer::new("{}".into(), Duration::ZERO);
+    let (_server, uri) = serve(keys.clone()).await;
+    let cache = JwksCache::remote(&uri).unwrap();
+    let t = token(&primary);
+    for _ in 0..50 {
+        assert_eq!(
+            code(cache.verify(&t, &opts()).await),
+            TokenErrorCode::InvalidJwks
+        );
+    }
+    assert_eq!(keys.hits(), 1, "a failure is kept for the back-off");
+    keys.serve(set_of(&[&primary]));
+    assert_eq!(
+        code(cache.verify(&t, &opts()).await),
+        TokenErrorCode::InvalidJwks
+    );
+    assert_eq!(keys.hits(), 1);
+    cache.advance_clock(FETCH_FAILURE_BACKOFF);
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(
+        keys.hits(),
+        2,
+        "after the back-off the set is fetched again"
+    );
+
+    // The set expires while the endpoint fails: one attempt per back-off, not per token.
+    keys.serve("{}".into());
+    cache.advance_clock(JWKS_TTL);
+    for _ in 0..20 {
+        assert_eq!(
+            code(cache.verify(&t, &opts()).await),
+            TokenErrorCode::InvalidJwks
+        );
+    }
+    assert_eq!(keys.hits(), 3);
+    // A host-driven refresh is not held back.
+    keys.serve(set_of(&[&primary]));
+    cache.refresh().await.unwrap();
+    assert_eq!(keys.hits(), 4);
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 4);
 }
 
 #[tokio::test]

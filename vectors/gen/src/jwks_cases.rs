@@ -246,6 +246,15 @@ pub fn build(k: &Keys) -> JwksVectors {
         tok.clone(),
         None,
     );
+    let mut n_even = n_zero[1..].to_vec();
+    *n_even.last_mut().expect("n") &= 0xFE;
+    c.loads(
+        "modulus_even",
+        "n made even (no RSA modulus is): refused as a weak key, not tried.",
+        set_text(&[jwk_with(&p.jwk, &[("n", &json_str(&b64(&n_even)))])]),
+        tok.clone(),
+        Some(WeakKey),
+    );
 
     // Entries that do not qualify are filtered out, so their kid is unknown.
     for (name, desc, extra) in [

@@ -631,6 +631,49 @@ fn header_cases(k: &Keys, out: &mut Vec<TokenCase>) {
     let c = legacy().text();
     let with = |extra: &str| format!(r#"{{"alg":"RS256","kid":"{}",{extra}}}"#, p.kid);
 
+    // The header is parsed before the signature is checked: its size is capped (1 KiB of
+    // base64url) so an unsigned header cannot buy expensive parsing.
+    let pad = |n: usize| format!(r#""x":"{}""#, "a".repeat(n));
+    // The longest padded header whose segment still fits the cap.
+    let h_max = (0..1024)
+        .map(|n| with(&pad(n)))
+        .take_while(|h| b64(h.as_bytes()).len() <= 1024)
+        .last()
+        .unwrap();
+    out.push(
+        case(
+            "valid_header_at_cap",
+            "A signed token whose header segment is just under the 1 KiB header cap.",
+            p.token(&h_max, &c),
+        )
+        .valid(expected()),
+    );
+    let h_big = with(&pad(900));
+    assert!(b64(h_big.as_bytes()).len() > 1024);
+    out.push(
+        case(
+            "oversized_header",
+            "A correctly signed token whose header segment exceeds 1 KiB: refused before parsing.",
+            p.token(&h_big, &c),
+        )
+        .fails(TooLarge),
+    );
+    let members: String = (0..200)
+        .map(|i| format!(r#""\u0061{i:03}":1"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    out.push(
+        case(
+            "oversized_header_many_names",
+            "An unsigned header with 200 escaped, look-alike member names, over the header cap.",
+            format!(
+                "{}.e30.AAAA",
+                b64(with(&format!(r#""x":{{{members}}}"#)).as_bytes())
+            ),
+        )
+        .fails(TooLarge),
+    );
+
     out.push(
         case(
             "alg_none",
@@ -1466,6 +1509,54 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
             "scp_not_array",
             "scp as a string.",
             t(legacy().s("scp", "calendar:read")),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "scp_empty_element",
+            "scp with an empty scope.",
+            t(legacy().raw("scp", r#"["calendar:read",""]"#)),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "scp_element_with_space",
+            "scp with one element holding two space-separated scopes (re-joined it would grant both).",
+            t(legacy().raw("scp", r#"["calendar:read email:send"]"#)),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "scope_with_tab",
+            "Standard layout whose scope string separates scopes with a tab.",
+            t(standard().s("scope", "calendar:read\temail:send")),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "sub_with_nul",
+            "sub holding an escaped NUL (a C string would end there).",
+            t(legacy().raw("sub", r#""usr_1\u0000admin""#)),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "agt_with_c1_control",
+            "agt holding a raw C1 control character (U+0085, next line).",
+            t(legacy().s("agt", "did:grantex:ag_1\u{85}x")),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "aud_with_newline",
+            "An audience entry with a newline.",
+            t(legacy().raw("aud", r#"["https://a.example\nx"]"#)),
         )
         .fails(InvalidClaim),
     );
