@@ -138,7 +138,8 @@ pub enum TokenErrorCode {
     DuplicateMember,
     /// The header `alg` is not the configured algorithm (RS256).
     UnsupportedAlg,
-    /// The header carries `crit`, `jku`, `x5u`, `jwk` or `x5c`.
+    /// The header carries `crit`, `jku`, `x5u`, `jwk` or `x5c`, or a `typ` naming another kind
+    /// of JWT (only `JWT` and `at+jwt`, optionally `application/`-prefixed, are grant tokens).
     ForbiddenHeader,
     /// The `kid` names no key in the set (after the permitted refetch).
     UnknownKid,

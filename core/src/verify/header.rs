@@ -1,6 +1,8 @@
 //! The JOSE header: `alg` must be exactly `RS256` (the algorithm comes from configuration, never
 //! from the token), key-carrying and extension members are refused, `kid` is an opaque bounded
-//! ASCII string. `typ` and unknown members are ignored (after the duplicate check).
+//! ASCII string. `typ`, when present, must name a JWT or an OAuth access token (RFC 8725 §3.11:
+//! a token typed as another kind of JWT, e.g. `decision+jwt`, is never a grant token). Unknown
+//! members are ignored (after the duplicate check).
 
 use super::json::{self, Val};
 use super::{reject, Reject};
@@ -13,6 +15,9 @@ pub(crate) const MAX_KID_LEN: usize = 256;
 /// Members that would make the token name its own key or extensions: never honoured.
 const FORBIDDEN: [&str; 5] = ["crit", "jku", "x5u", "jwk", "x5c"];
 
+/// `typ` values a grant token may carry (compared ASCII case-insensitively, RFC 7515 §4.1.9).
+const GRANT_TYPES: [&str; 4] = ["JWT", "application/jwt", "at+jwt", "application/at+jwt"];
+
 /// What the rest of verification needs from the header.
 #[derive(Debug)]
 pub(crate) struct Header<'a> {
@@ -20,18 +25,21 @@ pub(crate) struct Header<'a> {
 }
 
 /// Parses and checks a decoded header. Order: JSON (Malformed / DuplicateMember), `alg`
-/// (UnsupportedAlg), forbidden members (ForbiddenHeader), `kid` shape (Malformed).
+/// (UnsupportedAlg), forbidden members (ForbiddenHeader), `typ` (Malformed / ForbiddenHeader),
+/// `kid` shape (Malformed).
 pub(crate) fn parse(bytes: &[u8]) -> Result<Header<'_>, Reject> {
     let doc = std::str::from_utf8(bytes)
         .map_err(|_| reject(TokenErrorCode::Malformed, "token header is not UTF-8"))?;
     let mut alg = None;
     let mut kid = None;
+    let mut typ = None;
     let mut forbidden = false;
     json::for_each_member(doc, |name, v| {
         let name = name.to_cow();
         match &*name {
             "alg" => alg = Some(v),
             "kid" => kid = Some(v),
+            "typ" => typ = Some(v),
             n if FORBIDDEN.contains(&n) => forbidden = true,
             _ => {}
         }
@@ -57,6 +65,24 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header<'_>, Reject> {
             TokenErrorCode::ForbiddenHeader,
             "token header carries crit, jku, x5u, jwk or x5c",
         ));
+    }
+    match typ {
+        None => {}
+        Some(Val::Str(t)) => {
+            let t = t.to_cow();
+            if !GRANT_TYPES.iter().any(|g| g.eq_ignore_ascii_case(&t)) {
+                return Err(reject(
+                    TokenErrorCode::ForbiddenHeader,
+                    "token typ names another kind of JWT",
+                ));
+            }
+        }
+        Some(_) => {
+            return Err(reject(
+                TokenErrorCode::Malformed,
+                "token typ must be a string",
+            ))
+        }
     }
     let kid = match kid {
         None => None,

@@ -395,17 +395,25 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .opts(|o| o.jwks = Some("single".into()))
         .valid(expected()),
     );
-    out.push(
-        case(
-            "valid_typ_ignored",
-            "A typ header member is ignored.",
-            p.token(
-                &format!(r#"{{"alg":"RS256","kid":"{}","typ":"JWT"}}"#, p.kid),
-                &legacy().text(),
-            ),
-        )
-        .valid(expected()),
-    );
+    for (name, typ) in [
+        ("valid_typ_jwt", "JWT"),
+        ("valid_typ_at_jwt", "at+jwt"),
+        ("valid_typ_media_type_case", "Application/AT+JWT"),
+    ] {
+        out.push(
+            case(
+                name,
+                &format!(
+                    "typ {typ:?}: a JWT or an access token (case-insensitive) is a grant token."
+                ),
+                p.token(
+                    &format!(r#"{{"alg":"RS256","kid":"{}","typ":"{typ}"}}"#, p.kid),
+                    &legacy().text(),
+                ),
+            )
+            .valid(expected()),
+        );
+    }
     let unknown = legacy()
         .raw(
             "authorization_details",
@@ -674,6 +682,22 @@ fn header_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .fails(TooLarge),
     );
 
+    out.push(
+        case(
+            "typ_other_jwt",
+            "A correctly signed token typed decision+jwt (another kind of JWT from the same issuer).",
+            p.token(&with(r#""typ":"decision+jwt""#), &c),
+        )
+        .fails(ForbiddenHeader),
+    );
+    out.push(
+        case(
+            "typ_not_string",
+            "typ as a number.",
+            p.token(&with(r#""typ":1"#), &c),
+        )
+        .fails(Malformed),
+    );
     out.push(
         case(
             "alg_none",
