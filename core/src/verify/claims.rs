@@ -5,7 +5,8 @@
 //! (InvalidClaim); presence and types in the order iss, sub, aud, exp, nbf, iat, jti, then the
 //! grant claims (MissingClaim / InvalidClaim); legacy vs standard layout (MissingClaim /
 //! ClaimConflict); scopes that are empty or hold whitespace/control characters and identifiers
-//! holding control characters (InvalidClaim); exp, nbf, iat against the clock (Expired / NotYetValid / IssuedInFuture);
+//! holding control characters, a parent grant without depth >= 1 or the reverse (InvalidClaim);
+//! exp, nbf, iat against the clock (Expired / NotYetValid / IssuedInFuture);
 //! iss (WrongIssuer); aud (WrongAudience); required scopes (MissingScopes); delegation depth
 //! (DelegationTooDeep).
 
@@ -381,6 +382,23 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         (Some(l), Some(s)) if l != s => return Err(conflict("the delegation depth")),
         (l, s) => s.or(l),
     };
+    // A delegated grant names its parent and sits at depth >= 1; a root grant has neither.
+    // Either half alone would let a token dodge `max_delegation_depth` or pose as delegated.
+    match (parent_grant_id.is_some(), delegation_depth.unwrap_or(0)) {
+        (true, 0) => {
+            return Err(reject(
+                InvalidClaim,
+                "a grant with a parent grant id must have a delegation depth of at least 1",
+            ))
+        }
+        (false, d) if d > 0 => {
+            return Err(reject(
+                InvalidClaim,
+                "a delegation depth above 0 needs a parent grant id",
+            ))
+        }
+        _ => {}
+    }
     // `act.sub` names the parent agent only for a delegated grant.
     let delegated = parent_grant_id.is_some() || delegation_depth.is_some();
     let parent_agent = merge(

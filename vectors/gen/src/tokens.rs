@@ -1787,6 +1787,36 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
     );
     out.push(
         case(
+            "delegated_without_depth",
+            "parentGrnt without delegationDepth: a delegated grant at depth 0 would dodge max_delegation_depth.",
+            t(delegated.clone()),
+        )
+        .opts(|o| o.max_delegation_depth = Some(0))
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "depth_without_parent",
+            "delegationDepth 2 without a parent grant id.",
+            t(legacy().i("delegationDepth", 2)),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "delegated_depth_zero_standard",
+            "urn:grantex:grant with a parent_grant_id at delegation_depth 0.",
+            t(standard().obj(
+                "urn:grantex:grant",
+                &grant_obj()
+                    .s("parent_grant_id", PARENT_GRNT)
+                    .i("delegation_depth", 0),
+            )),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
             "delegation_depth_negative",
             "A negative delegationDepth.",
             t(delegated.clone().i("delegationDepth", -1)),
