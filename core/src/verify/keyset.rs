@@ -159,11 +159,13 @@ impl KeySet {
 
     /// Applies the filters to one JWK; `None` when it does not qualify for RS256 verification.
     fn entry(raw: RawJwk<'_>) -> Result<Option<Entry>, SetError> {
-        let kty = match raw.kty {
-            Some(Val::Str(s)) => s,
-            Some(_) => return Err(invalid("JWK member `kty` must be a string")),
-            None => return Err(invalid("JWK without `kty`")),
-        };
+        // RFC 7517 §5: a JWK whose key type is not understood (or missing) is ignored, so a
+        // provider publishing an odd non-RSA entry does not take the RSA keys down with it.
+        // Entries that claim to be RSA stay strict. (Private members were refused already.)
+        match raw.kty {
+            Some(Val::Str(s)) if s.eq_str("RSA") => {}
+            _ => return Ok(None),
+        }
         let kid = opt_str(raw.kid, "kid")?;
         let alg = opt_str(raw.alg, "alg")?;
         let use_ = opt_str(raw.use_, "use")?;
@@ -182,8 +184,7 @@ impl KeySet {
             }
             Some(_) => return Err(invalid("JWK `key_ops` must be an array of strings")),
         };
-        if !kty.eq_str("RSA")
-            || alg.is_some_and(|a| !a.eq_str("RS256"))
+        if alg.is_some_and(|a| !a.eq_str("RS256"))
             || use_.is_some_and(|u| !u.eq_str("sig"))
             || !verify_op
         {

@@ -408,9 +408,26 @@ pub fn build(k: &Keys) -> JwksVectors {
         "kid as a number.",
         set_text(&[jwk_with(&p.jwk, &[("kid", "7")])]),
     );
+    c.loads(
+        "malformed_other_kty_skipped",
+        "An EC entry with a non-string alg beside the RSA key: ignored (RFC 7517 §5), the RSA key works.",
+        set_text(&[
+            r#"{"kty":"EC","alg":5,"kid":"ec-odd"}"#.into(),
+            primary.clone(),
+        ]),
+        tok.clone(),
+        None,
+    );
+    c.loads(
+        "kty_missing_skipped_beside_rsa",
+        "An entry without kty beside the RSA key: ignored, the RSA key works.",
+        set_text(&[r#"{"kid":"no-kty","x":"1"}"#.into(), primary.clone()]),
+        tok.clone(),
+        None,
+    );
     c.invalid(
         "kty_missing",
-        "A key without kty.",
+        "A key without kty (and so no RS256 key in the set).",
         set_text(&[format!(
             r#"{{"kid":"{}","n":"{}","e":"AQAB"}}"#,
             p.kid,
