@@ -236,6 +236,11 @@ impl JwksCache {
         if opts.audience.as_deref() == Some("") {
             return Err(Error::config("VerifyOptions.audience must not be empty"));
         }
+        if opts.clock_tolerance > verify::MAX_CLOCK_TOLERANCE {
+            return Err(Error::config(
+                "VerifyOptions.clock_tolerance is over an hour (is it in milliseconds?)",
+            ));
+        }
         if opts.required_scopes.iter().any(String::is_empty) {
             return Err(Error::config(
                 "VerifyOptions.required_scopes must not contain an empty scope",

@@ -186,6 +186,9 @@ fn bad_policies_are_refused_up_front() {
         Duration::from_secs(301),
     ));
     assert_eq!(long_ttl.unwrap_err().code(), "config_error");
+    let mut skew = policy();
+    skew.clock_tolerance = 30_000;
+    assert_eq!(A2AGuard::new(skew).unwrap_err().code(), "config_error");
     let no_key =
         A2AGuard::new(policy().revocation_online("http://127.0.0.1:1", " ", Duration::ZERO));
     assert_eq!(no_key.unwrap_err().code(), "config_error");

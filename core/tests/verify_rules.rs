@@ -231,12 +231,25 @@ fn options_that_would_weaken_a_check_are_config_errors() {
             required_scopes: vec!["calendar:read".into(), String::new()],
             ..fixed(&v)
         },
+        VerifyOptions {
+            clock_tolerance: grantex::verify::MAX_CLOCK_TOLERANCE + 1,
+            ..fixed(&v)
+        },
+        VerifyOptions {
+            clock_tolerance: u64::MAX,
+            ..fixed(&v)
+        },
     ];
     for opts in weakening {
         let err = cache.verify_cached(&token, &opts).unwrap_err();
         assert_eq!(err.code(), "config_error", "{opts:?}: {err}");
     }
     cache.verify_cached(&token, &fixed(&v)).unwrap();
+    let hour = VerifyOptions {
+        clock_tolerance: grantex::verify::MAX_CLOCK_TOLERANCE,
+        ..fixed(&v)
+    };
+    cache.verify_cached(&token, &hour).unwrap();
 }
 
 #[test]

@@ -94,6 +94,11 @@ impl A2AClient {
         if config.grant_token.trim().is_empty() {
             return Err(A2AError::invalid("the grant token is empty"));
         }
+        if config.clock_tolerance > crate::verify::MAX_CLOCK_TOLERANCE {
+            return Err(A2AError::config(
+                "the A2A client's clock tolerance is over an hour (is it in milliseconds?)",
+            ));
+        }
         let jwks = config.jwks.as_ref().map(JwksSource::cache).transpose()?;
         let http = reqwest::Client::builder()
             .use_rustls_tls()

@@ -265,6 +265,11 @@ impl A2AGuard {
     /// made; a remote JWKS is fetched on the first check.
     pub fn new(policy: A2APolicy) -> Result<A2AGuard, A2AError> {
         let jwks = policy.jwks.cache()?;
+        if policy.clock_tolerance > crate::verify::MAX_CLOCK_TOLERANCE {
+            return Err(A2AError::config(
+                "the A2A policy's clock tolerance is over an hour (is it in milliseconds?)",
+            ));
+        }
         if matches!(policy.jwks, JwksSource::Json(_)) && policy.issuer.is_none() {
             return Err(A2AError::config(
                 "a static JWKS needs an explicit issuer in the A2A policy",

@@ -39,6 +39,11 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 /// unauthenticated caller controls; this keeps that parse small.
 pub const MAX_HEADER_LEN: usize = 1024;
 
+/// Largest accepted `clock_tolerance`, in seconds. Leeway is meant to absorb clock skew (RFC 7519
+/// §4.1.4: "usually no more than a few minutes"); more than an hour is a misconfiguration
+/// (milliseconds passed as seconds, `u64::MAX`) that would switch the time checks off.
+pub const MAX_CLOCK_TOLERANCE: u64 = 3600;
+
 /// What a grant token is checked against.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
@@ -50,7 +55,8 @@ pub struct VerifyOptions {
     pub audience: Option<String>,
     /// Every one of these must appear verbatim in the token's scopes.
     pub required_scopes: Vec<String>,
-    /// Seconds of leeway for `exp`, `nbf` and `iat` (default 0).
+    /// Seconds of leeway for `exp`, `nbf` and `iat` (default 0, at most
+    /// [`MAX_CLOCK_TOLERANCE`]).
     pub clock_tolerance: u64,
     /// Refuse tokens delegated more hops than this.
     pub max_delegation_depth: Option<u32>,
