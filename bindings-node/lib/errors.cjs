@@ -16,9 +16,20 @@ class GrantexError extends Error {
   }
 }
 
+/**
+ * The reference SDK's positional form `(message, statusCode, body, requestId?)` (what mocks and
+ * tests written against it call) as a details object; a details object passes through.
+ */
+function apiDetails(args) {
+  const [details, body, requestId] = args;
+  if (typeof details === 'number') return { statusCode: details, body, requestId };
+  return details ?? {};
+}
+
 /** A non-2xx API response (after retries). `code` is the server's error code. */
 class GrantexApiError extends GrantexError {
-  constructor(message, details = {}) {
+  constructor(message, ...rest) {
+    const details = apiDetails(rest);
     super(message, { code: details.code ?? 'api_error', cause: details.cause });
     this.statusCode = details.statusCode;
     this.requestId = details.requestId ?? undefined;
@@ -29,7 +40,8 @@ class GrantexApiError extends GrantexError {
 
 /** A 401 or 403 API response. */
 class GrantexAuthError extends GrantexApiError {
-  constructor(message, details = {}) {
+  constructor(message, ...rest) {
+    const details = apiDetails(rest);
     super(message, { ...details, code: details.code ?? 'auth_error' });
   }
 }
@@ -42,16 +54,26 @@ class GrantexTokenError extends GrantexError {
 }
 
 /** The request could not be sent or the connection failed; `cause` says why. */
+/** The reference's `(message, cause?)`: anything but a plain options object is the cause. */
+function networkOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
+    return { cause: options };
+  }
+  return options;
+}
+
 class GrantexNetworkError extends GrantexError {
-  constructor(message, options = {}) {
+  constructor(message, options) {
+    options = networkOptions(options);
     super(message, { code: options.code ?? 'network_error', cause: options.cause });
   }
 }
 
 /** The request did not finish within the client's timeout (a network error with code `timeout`). */
 class GrantexTimeoutError extends GrantexNetworkError {
-  constructor(message, options = {}) {
-    super(message, { ...options, code: 'timeout' });
+  constructor(message, options) {
+    super(message, { ...networkOptions(options), code: 'timeout' });
   }
 }
 

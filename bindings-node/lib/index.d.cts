@@ -502,6 +502,8 @@ export interface ApiErrorDetails {
 
 export declare class GrantexApiError extends GrantexError {
   constructor(message: string, details: ApiErrorDetails);
+  /** The reference SDK's positional form. */
+  constructor(message: string, statusCode: number, body: unknown, requestId?: string);
   statusCode: number;
   /** The server's error code (`api_error` when it sent none). */
   code: string;
@@ -520,6 +522,8 @@ export declare class GrantexTokenError extends GrantexError {
 
 export declare class GrantexNetworkError extends GrantexError {
   constructor(message: string, options?: { code?: string; cause?: unknown });
+  /** The reference SDK's form: anything but a plain options object is the cause. */
+  constructor(message: string, cause?: unknown);
   code: 'network_error' | 'timeout';
 }
 

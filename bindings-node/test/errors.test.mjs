@@ -256,6 +256,18 @@ test('error classes are constructible and subclassable like the reference', () =
   const tok = new GrantexTokenError('nope', 'expired');
   assert.equal(tok.code, 'expired');
   const net = new GrantexNetworkError('down', { cause: new Error('ECONNRESET') });
+  // The reference SDK's positional constructors (used by mocks written against it).
+  const refApi = new GrantexApiError('not found', 404, { message: 'nope' }, 'req_1');
+  assert.deepEqual([refApi.statusCode, refApi.body, refApi.requestId, refApi.code], [404, { message: 'nope' }, 'req_1', 'api_error']);
+  const refAuth = new GrantexAuthError('denied', 401, null);
+  assert.ok(refAuth instanceof GrantexApiError);
+  assert.deepEqual([refAuth.statusCode, refAuth.body, refAuth.requestId, refAuth.code], [401, null, undefined, 'auth_error']);
+  const reset = new Error('ECONNRESET');
+  const refNet = new GrantexNetworkError('down', reset);
+  assert.equal(refNet.cause, reset);
+  assert.equal(refNet.code, 'network_error');
+  assert.equal(new GrantexNetworkError('down', 'socket hang up').cause, 'socket hang up');
+  assert.equal(new GrantexNetworkError('down').cause, undefined);
   assert.equal(net.cause.message, 'ECONNRESET');
   class Custom extends GrantexAuthError {}
   const c = new Custom('x', { statusCode: 403 });

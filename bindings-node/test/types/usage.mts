@@ -104,6 +104,14 @@ export async function flow(): Promise<void> {
   void [key, sameId, valid, depth, parent, both, onlineGrant, reason, rl, sync, ok, codes];
 }
 
+// Error constructors: ours (details objects) and the reference's positional forms.
+export const madeErrors: Error[] = [
+  new GrantexApiError('m', { statusCode: 500, code: 'INTERNAL' }),
+  new GrantexApiError('m', 404, { message: 'nope' }, 'req_1'),
+  new GrantexNetworkError('m', { cause: new Error('x') }),
+  new GrantexNetworkError('m', new Error('x')),
+];
+
 // The A2A bridge, through the namespace and the subpath.
 import { a2a } from '@grantex/sdk';
 import {
