@@ -157,3 +157,41 @@ def test_vectors_claims_round_trip() -> None:
     jwks = grantex.JwksCache.from_json(json.dumps(data["jwks"]))
     grant = grantex.verify_grant_token(valid["token"], VerifyGrantTokenOptions(jwks=jwks, issuer=data["issuer"], now=data["now"]))
     assert grant == grantex.VerifiedGrant.from_dict(valid["claims"])
+
+
+def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_supported(client: grantex.Grantex) -> None:
+    _, token = issue_token(client, scopes=("calendar:read",))
+    issuer = client.jwks_uri.replace("/.well-known/jwks.json", "")
+    # The reference's positional order: jwks_uri, required_scopes, clock_tolerance, audience,
+    # issuer_did, issuer, algorithms, legacy_claims, ...
+    positional = VerifyGrantTokenOptions(client.jwks_uri, ["calendar:read"], 5, None, None, issuer, ["RS256", "ES256"], True)
+    assert positional.issuer == issuer and positional.clock_tolerance == 5
+    assert grantex.verify_grant_token(token.grant_token, positional).scopes == ("calendar:read",)
+    wrong = VerifyGrantTokenOptions(client.jwks_uri, None, 0, None, None, issuer + "/x")
+    with pytest.raises(grantex.GrantexTokenError) as bad_issuer:
+        grantex.verify_grant_token(token.grant_token, wrong)
+    assert bad_issuer.value.code == "wrong_issuer"
+    # Accepted as no-ops: the fetch is always bounded.
+    VerifyGrantTokenOptions(client.jwks_uri, bounded_jwks_fetch=True)
+
+    refused: Dict[str, Any] = {
+        "issuer_did": "did:web:example.com",
+        "proof_jkt": "abc",
+        "require_proof_of_possession": True,
+        "current_authority": lambda t: t,
+        "expected_principal_id": "usr_1",
+        "expected_agent_did": "did:grantex:ag_1",
+        "legacy_claims": False,
+        "algorithms": ["ES256"],
+    }
+    for name, value in refused.items():
+        with pytest.raises(grantex.GrantexConfigError):
+            VerifyGrantTokenOptions(client.jwks_uri, **{name: value})
+    for algs in ([], ["HS256"], ["RS256", "none"]):
+        with pytest.raises(ValueError):
+            VerifyGrantTokenOptions(client.jwks_uri, algorithms=algs)
+    # A later assignment is refused too: nothing unsupported is ever silently ignored.
+    opts = VerifyGrantTokenOptions(client.jwks_uri)
+    with pytest.raises(grantex.GrantexConfigError):
+        opts.issuer_did = "did:web:example.com"
+    assert opts.issuer_did is None

@@ -8,9 +8,10 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 from . import _native
+from ._errors import GrantexConfigError
 from ._native import JwksCache
 
 __all__ = [
@@ -21,15 +22,36 @@ __all__ = [
 ]
 
 
+# Reference options this SDK does not implement yet: setting one is refused when the options
+# are built (never silently ignored), with the reason.
+_UNSUPPORTED = {
+    "issuer_did": "did:web issuers are not supported yet; pass jwks_uri (and issuer)",
+    "proof_jkt": "proof-of-possession (cnf.jkt) checks are not supported yet",
+    "current_authority": "current_authority callbacks are not supported yet",
+    "expected_principal_id": "expected_principal_id is not supported yet; compare grant.principal_id",
+    "expected_agent_did": "expected_agent_did is not supported yet; compare grant.agent_did",
+}
+_KNOWN_ALGORITHMS = ("RS256", "ES256")
+
+
 @dataclass
 class VerifyGrantTokenOptions:
     """What a token is checked against.
+
+    Fields follow the reference SDK's order (so positional calls mean the same), then this
+    SDK's own: ``max_delegation_depth``, ``jwks`` and ``now``.
 
     Give ``jwks_uri`` (keys fetched once and cached for 10 minutes, process-wide) or ``jwks``
     (a ``JwksCache``, e.g. ``JwksCache.from_json(text)`` for a fully offline set).
     ``issuer`` defaults to the one derived from ``jwks_uri`` (``https://api.grantex.dev/...``
     maps to ``https://grantex.dev``; any other URI to itself minus ``/.well-known/jwks.json``);
     a static ``jwks`` needs an explicit ``issuer``.
+    ``algorithms``: a subset of ``["RS256", "ES256"]`` that includes ``RS256`` (grant tokens
+    are RS256; ES256 tokens are refused as ``unsupported_alg``). ``legacy_claims`` must stay
+    ``True`` (both claim layouts are always read, and must agree). The fetch is always bounded,
+    so ``bounded_jwks_fetch`` changes nothing. ``issuer_did``, ``proof_jkt``,
+    ``require_proof_of_possession``, ``current_authority``, ``expected_principal_id`` and
+    ``expected_agent_did`` are not implemented: setting them raises ``GrantexConfigError``.
     ``now`` (unix seconds) fixes the clock: for tests and replaying recorded tokens only.
     """
 
@@ -37,10 +59,42 @@ class VerifyGrantTokenOptions:
     required_scopes: Optional[List[str]] = None
     clock_tolerance: int = 0
     audience: Optional[str] = None
+    issuer_did: Optional[str] = None
     issuer: Optional[str] = None
+    algorithms: Optional[List[str]] = None
+    legacy_claims: bool = True
+    proof_jkt: Optional[str] = None
+    require_proof_of_possession: bool = False
+    bounded_jwks_fetch: bool = False
+    current_authority: Optional[Callable[..., Any]] = None
+    expected_principal_id: Optional[str] = None
+    expected_agent_did: Optional[str] = None
     max_delegation_depth: Optional[int] = None
     jwks: Optional[JwksCache] = None
     now: Optional[int] = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Checked on every assignment (construction included), so a later change is refused too.
+        _check_supported(name, value)
+        object.__setattr__(self, name, value)
+
+
+def _check_supported(name: str, value: Any) -> None:
+    if name in _UNSUPPORTED and value is not None:
+        raise GrantexConfigError(_UNSUPPORTED[name])
+    if name == "require_proof_of_possession" and value:
+        raise GrantexConfigError("proof-of-possession (cnf.jkt) checks are not supported yet")
+    if name == "legacy_claims" and value is not True:
+        raise GrantexConfigError(
+            "legacy_claims=False (standard claims only, typ at+jwt) is not supported yet; "
+            "both claim layouts are read and must agree"
+        )
+    if name == "algorithms" and value is not None:
+        algs = list(value)
+        if not algs or any(a not in _KNOWN_ALGORITHMS for a in algs):
+            raise GrantexConfigError('algorithms must be a non-empty subset of ["RS256", "ES256"]')
+        if "RS256" not in algs:
+            raise GrantexConfigError("only RS256 grant tokens are supported; algorithms must include RS256")
 
 
 # The native functions are the public ones: no Python frame on the verification hot path.
