@@ -384,8 +384,10 @@ export interface VerifyGrantTokenOptions {
   issuer?: string;
   /** Every one must be in the token's scopes, verbatim. */
   requiredScopes?: string[];
-  /** Seconds of leeway for `exp`, `nbf` and `iat` (default 0). */
+  /** Seconds of leeway for `exp`, `nbf` and `iat` (default 0, at most 3600). */
   clockTolerance?: number;
+  /** The reference's did:web issuer: not supported yet, so any value throws (`config_error`). */
+  issuerDid?: null | undefined;
   /** Refuse tokens delegated more hops than this. */
   maxDelegationDepth?: number;
   /** Testing/advanced: verify as if the time were this instant (jose's option name). */

@@ -160,9 +160,20 @@ function rethrowNative(err) {
   throw fromNative(err);
 }
 
+function configError(message) {
+  const err = new Error(message);
+  err.code = 'config_error';
+  return err;
+}
+
 function keySource(options) {
   if (options === null || typeof options !== 'object') {
     throw argumentError('verifyGrantToken(token, options): options must be an object with jwksUri');
+  }
+  // The reference's did:web option is not implemented: refused, never silently ignored (the
+  // keys would otherwise come from jwksUri instead of the DID's location).
+  if (options.issuerDid != null) {
+    throw configError('issuerDid (did:web) is not supported yet; pass jwksUri (and issuer)');
   }
   if (options.jwks !== undefined) {
     if (!(options.jwks instanceof JwksCache)) throw argumentError('options.jwks must be a JwksCache');

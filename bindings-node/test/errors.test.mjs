@@ -246,6 +246,11 @@ test('bad arguments are TypeErrors with code invalid_argument', async () => {
   // A static key set has no URI to derive the issuer from.
   const jwks = JwksCache.fromJson(await gx.jwks());
   await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => e.code === 'config_error');
+  // The reference's did:web option is refused rather than silently ignored.
+  await assert.rejects(
+    verifyGrantToken('x.y.z', { jwksUri: `${server.baseUrl}/.well-known/jwks.json`, issuerDid: 'did:web:example.com' }),
+    (e) => e.code === 'config_error' && /issuerDid/.test(e.message),
+  );
 });
 
 test('error classes are constructible and subclassable like the reference', () => {
