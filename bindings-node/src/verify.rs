@@ -58,6 +58,8 @@ pub fn core_options(
             f64::from(u32::MAX),
         )?
         .map(|x| x as u32),
+        // Not exposed to JavaScript yet.
+        expected_developer_id: None,
         now,
     })
 }

@@ -59,6 +59,7 @@ pub struct Options {
     required_scopes: Option<Vec<String>>,
     clock_tolerance: u64,
     max_delegation_depth: Option<u32>,
+    expected_developer_id: Option<String>,
     now: Option<i64>,
 }
 
@@ -84,6 +85,7 @@ impl Options {
             required_scopes: self.required_scopes.unwrap_or_default(),
             clock_tolerance: self.clock_tolerance,
             max_delegation_depth: self.max_delegation_depth,
+            expected_developer_id: self.expected_developer_id,
             now: self.now,
         }
     }

@@ -195,3 +195,23 @@ def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_suppor
     with pytest.raises(grantex.GrantexConfigError):
         opts.issuer_did = "did:web:example.com"
     assert opts.issuer_did is None
+
+
+def test_expected_developer_id_pins_the_tenant(client: grantex.Grantex, server: Dict[str, Any]) -> None:
+    """One server signs every developer's tokens with one key and issuer: a service that trusts
+    only its own developer's grants pins it, and another tenant's token is refused."""
+    _, mine = issue_token(client)
+    my_dev = grantex.verify_grant_token(mine.grant_token, VerifyGrantTokenOptions(client.jwks_uri)).developer_id
+    other = grantex.Grantex.signup(grantex.SignupParams(name="other tenant"), base_url=server["baseUrl"])
+    with grantex.Grantex(other.api_key, base_url=server["baseUrl"]) as theirs:
+        _, foreign = issue_token(theirs)
+    pinned = VerifyGrantTokenOptions(client.jwks_uri, expected_developer_id=my_dev)
+    assert grantex.verify_grant_token(mine.grant_token, pinned).developer_id == my_dev
+    # Without the pin the other tenant's token verifies (same key, same issuer) ...
+    assert grantex.verify_grant_token(foreign.grant_token, VerifyGrantTokenOptions(client.jwks_uri)).developer_id == other.developer_id
+    # ... with it, it is refused.
+    with pytest.raises(grantex.GrantexTokenError) as refused:
+        grantex.verify_grant_token(foreign.grant_token, pinned)
+    assert refused.value.code == "wrong_issuer"
+    with pytest.raises(grantex.GrantexConfigError):
+        grantex.verify_grant_token(mine.grant_token, VerifyGrantTokenOptions(client.jwks_uri, expected_developer_id=""))

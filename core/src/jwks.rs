@@ -233,6 +233,11 @@ impl JwksCache {
         if opts.issuer.as_deref() == Some("") {
             return Err(Error::config("VerifyOptions.issuer must not be empty"));
         }
+        if opts.expected_developer_id.as_deref() == Some("") {
+            return Err(Error::config(
+                "VerifyOptions.expected_developer_id must not be empty",
+            ));
+        }
         if opts.audience.as_deref() == Some("") {
             return Err(Error::config("VerifyOptions.audience must not be empty"));
         }

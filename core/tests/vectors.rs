@@ -53,6 +53,8 @@ fn options(case_opts: &Value, file: &Value) -> VerifyOptions {
             .unwrap_or_default(),
         clock_tolerance: case_opts["clockTolerance"].as_u64().unwrap_or(0),
         max_delegation_depth: case_opts["maxDelegationDepth"].as_u64().map(|d| d as u32),
+        // Not in the shared vectors yet: Node and C do not expose it (tests in verify_rules.rs).
+        expected_developer_id: None,
         now: Some(file["now"].as_i64().expect("now")),
     }
 }

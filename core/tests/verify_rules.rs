@@ -264,3 +264,31 @@ fn oversized_jwks_documents_are_refused_before_parsing() {
         TokenErrorCode::InvalidJwks
     );
 }
+
+#[test]
+fn the_developer_can_be_pinned() {
+    let v = vectors();
+    let cache = JwksCache::from_json(&v["jwks"].to_string()).unwrap();
+    let token = case_token(&v, "valid_legacy_realistic");
+    let dev = cache
+        .verify_cached(&token, &fixed(&v))
+        .unwrap()
+        .developer_id;
+    let pinned = |id: &str| VerifyOptions {
+        expected_developer_id: Some(id.into()),
+        ..fixed(&v)
+    };
+    assert_eq!(
+        cache
+            .verify_cached(&token, &pinned(&dev))
+            .unwrap()
+            .developer_id,
+        dev
+    );
+    let other = cache.verify_cached(&token, &pinned("dev_someone_else"));
+    assert_eq!(code(other), TokenErrorCode::WrongIssuer);
+    let prefix = cache.verify_cached(&token, &pinned(&dev[..dev.len() - 1]));
+    assert_eq!(code(prefix), TokenErrorCode::WrongIssuer);
+    let empty = cache.verify_cached(&token, &pinned("")).unwrap_err();
+    assert_eq!(empty.code(), "config_error");
+}

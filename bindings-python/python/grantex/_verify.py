@@ -39,7 +39,11 @@ class VerifyGrantTokenOptions:
     """What a token is checked against.
 
     Fields follow the reference SDK's order (so positional calls mean the same), then this
-    SDK's own: ``max_delegation_depth``, ``jwks`` and ``now``.
+    SDK's own: ``expected_developer_id``, ``max_delegation_depth``, ``jwks`` and ``now``.
+    ``expected_developer_id`` pins the developer the grant was issued for (``dev``): one
+    authorization server signs every developer's tokens with the same key and issuer, so a
+    service that trusts only its own developer's grants sets it (a mismatch is
+    ``wrong_issuer``).
 
     Give ``jwks_uri`` (keys fetched once and cached for 10 minutes, process-wide) or ``jwks``
     (a ``JwksCache``, e.g. ``JwksCache.from_json(text)`` for a fully offline set).
@@ -69,6 +73,7 @@ class VerifyGrantTokenOptions:
     current_authority: Optional[Callable[..., Any]] = None
     expected_principal_id: Optional[str] = None
     expected_agent_did: Optional[str] = None
+    expected_developer_id: Optional[str] = None
     max_delegation_depth: Optional[int] = None
     jwks: Optional[JwksCache] = None
     now: Optional[int] = None

@@ -197,6 +197,7 @@ impl A2AClient {
             required_scopes: scopes,
             clock_tolerance: self.clock_tolerance,
             max_delegation_depth: None,
+            expected_developer_id: None,
             now: None,
         };
         let grant = jwks.verify(&self.token, &opts).await.map_err(|e| match e {

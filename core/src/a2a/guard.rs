@@ -380,6 +380,7 @@ impl A2AGuard {
             } else {
                 None
             },
+            expected_developer_id: None,
             now: None,
         };
         let grant = self

@@ -453,6 +453,14 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             format!("grant token issuer is not the expected `{}`", want.issuer),
         ));
     }
+    if let Some(expected) = want.opts.expected_developer_id.as_deref() {
+        if !developer_id.eq_str(expected) {
+            return Err(reject(
+                WrongIssuer,
+                format!("grant token was issued for another developer, not `{expected}`"),
+            ));
+        }
+    }
     if let Some(expected) = want.opts.audience.as_deref() {
         if !aud.iter().any(|a| a.eq_str(expected)) {
             return Err(reject(

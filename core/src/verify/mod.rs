@@ -60,6 +60,10 @@ pub struct VerifyOptions {
     pub clock_tolerance: u64,
     /// Refuse tokens delegated more hops than this.
     pub max_delegation_depth: Option<u32>,
+    /// When set, the token's developer (`dev` / `urn:grantex:grant.developer_id`) must equal
+    /// it, else `WrongIssuer`. One authorization server signs for every developer with one key
+    /// and issuer, so a resource server that trusts only its own developer's grants pins it here.
+    pub expected_developer_id: Option<String>,
     /// Fixed clock in Unix seconds (tests, vectors); `None` reads the system clock.
     pub now: Option<i64>,
 }
