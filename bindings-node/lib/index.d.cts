@@ -390,6 +390,11 @@ export interface VerifyGrantTokenOptions {
   issuerDid?: null | undefined;
   /** Refuse tokens delegated more hops than this. */
   maxDelegationDepth?: number;
+  /**
+   * The developer the grant must have been issued for (`dev`); a mismatch is `wrong_issuer`.
+   * One server signs every developer's tokens with one key and issuer: pin your own.
+   */
+  expectedDeveloperId?: string;
   /** Testing/advanced: verify as if the time were this instant (jose's option name). */
   currentDate?: Date;
   /** Testing/advanced: verify as if the time were this (Unix seconds, or a Date). */

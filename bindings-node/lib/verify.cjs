@@ -139,9 +139,9 @@ function makeGrant(
 function nativeVerify(handle, cachedOnly, token, o) {
   const now = nowOf(o);
   if (cachedOnly) {
-    return handle.verifyCached(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, now, makeGrant);
+    return handle.verifyCached(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, o.expectedDeveloperId, now, makeGrant);
   }
-  const out = handle.verify(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, now, makeGrant);
+  const out = handle.verify(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, o.expectedDeveloperId, now, makeGrant);
   return out instanceof Promise ? out.then(JSON.parse) : out;
 }
 

@@ -34,6 +34,7 @@ pub fn core_options(
     required_scopes: Option<Vec<String>>,
     clock_tolerance: Option<f64>,
     max_delegation_depth: Option<f64>,
+    expected_developer_id: Option<String>,
     now: Option<f64>,
 ) -> Result<VerifyOptions> {
     const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -58,8 +59,7 @@ pub fn core_options(
             f64::from(u32::MAX),
         )?
         .map(|x| x as u32),
-        // Not exposed to JavaScript yet.
-        expected_developer_id: None,
+        expected_developer_id,
         now,
     })
 }
@@ -208,6 +208,7 @@ impl NativeJwks {
         required_scopes: Option<Vec<String>>,
         clock_tolerance: Option<f64>,
         max_delegation_depth: Option<f64>,
+        expected_developer_id: Option<String>,
         now: Option<f64>,
         make: GrantFactory<'env>,
     ) -> Result<Either<Unknown<'env>, Object<'env>>> {
@@ -217,6 +218,7 @@ impl NativeJwks {
             required_scopes,
             clock_tolerance,
             max_delegation_depth,
+            expected_developer_id,
             now,
         )?;
         let cache = self.cache.clone();
@@ -242,6 +244,7 @@ impl NativeJwks {
         required_scopes: Option<Vec<String>>,
         clock_tolerance: Option<f64>,
         max_delegation_depth: Option<f64>,
+        expected_developer_id: Option<String>,
         now: Option<f64>,
         make: GrantFactory<'env>,
     ) -> Result<Unknown<'env>> {
@@ -251,6 +254,7 @@ impl NativeJwks {
             required_scopes,
             clock_tolerance,
             max_delegation_depth,
+            expected_developer_id,
             now,
         )?;
         let grant = self.cache.verify_cached(&token, &opts).map_err(to_napi)?;

@@ -366,3 +366,22 @@ test('signup, key rotation, and agent deletion', async () => {
   assert.equal(await renewed.agents.delete(agent.id), undefined);
   await assert.rejects(renewed.agents.get(agent.id), (e) => e instanceof GrantexApiError && e.statusCode === 404);
 });
+
+test('expectedDeveloperId pins the tenant: another developer\'s token is refused', async () => {
+  // One server signs every developer's tokens with one key and issuer.
+  async function issue(client) {
+    const agent = await client.agents.register({ name: 'pinned', scopes: ['files:read'] });
+    const auth = await client.authorize({ agentId: agent.id, userId: 'alice', scopes: ['files:read'] });
+    const code = auth.code ?? (await client.consent.approve(auth.authRequestId)).code;
+    return (await client.tokens.exchange({ code, agentId: agent.id })).grantToken;
+  }
+  const me = (await gx.me()).developerId;
+  const other = await Grantex.signup({ name: 'Other tenant' }, { baseUrl: server.baseUrl });
+  const mine = await issue(gx);
+  const foreign = await issue(new Grantex({ apiKey: other.apiKey, baseUrl: server.baseUrl }));
+  const pinned = { jwksUri: server.jwksUri, expectedDeveloperId: me };
+  assert.equal((await verifyGrantToken(mine, pinned)).developerId, me);
+  assert.equal((await verifyGrantToken(foreign, { jwksUri: server.jwksUri })).developerId, other.developerId);
+  await assert.rejects(verifyGrantToken(foreign, pinned), (e) => e instanceof GrantexTokenError && e.code === 'wrong_issuer');
+  await assert.rejects(verifyGrantToken(mine, { ...pinned, expectedDeveloperId: '' }), (e) => e.code === 'config_error');
+});
