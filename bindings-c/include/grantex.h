@@ -1665,6 +1665,17 @@ grantex_result grantex_verify_options_set_audience(struct grantex_verify_options
                                                    const char *audience);
 
 /**
+ * Developer the grant must have been issued for (`dev`); NULL: any developer. A mismatch is
+ * `GRANTEX_TOKEN_WRONG_ISSUER`: one server signs every developer's tokens with the same key and
+ * issuer, so a service that trusts only its own developer's grants pins it here.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `developer_id` NULL or NUL-terminated.
+ */
+grantex_result grantex_verify_options_set_expected_developer(struct grantex_verify_options *options,
+                                                             const char *developer_id);
+
+/**
  * Adds a scope the token must carry verbatim (call once per scope).
  *
  * # Safety

@@ -258,6 +258,27 @@ pub unsafe extern "C" fn grantex_verify_options_set_audience(
     }
 }
 
+/// Developer the grant must have been issued for (`dev`); NULL: any developer. A mismatch is
+/// `GRANTEX_TOKEN_WRONG_ISSUER`: one server signs every developer's tokens with the same key and
+/// issuer, so a service that trusts only its own developer's grants pins it here.
+///
+/// # Safety
+/// `options` NULL or live and unshared; `developer_id` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_expected_developer(
+    options: *mut grantex_verify_options,
+    developer_id: *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |o| {
+            o.expected_developer_id =
+                opt_str_arg(developer_id, "developer_id")?.map(str::to_owned);
+            Ok(())
+        })
+    }
+}
+
 /// Adds a scope the token must carry verbatim (call once per scope).
 ///
 /// # Safety

@@ -308,6 +308,27 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     CHECK_OK(grantex_verify_options_set_issuer(strict, "https://not-the-issuer.example"));
     CHECK_RC(grantex_verify(verifier, grant_token, strict, &none), GRANTEX_TOKEN_WRONG_ISSUER);
     CHECK(none == NULL);
+    /* The tenant pin: our own developer passes, another is wrong_issuer, "" is a config error. */
+    CHECK_OK(grantex_verify_options_set_issuer(strict, NULL));
+    if (CHECK_OK(grantex_verify(verifier, grant_token, strict, &none))) {
+      const char *dev = NULL;
+      char *mine = NULL;
+      CHECK_OK(grantex_verified_grant_developer_id(none, &dev));
+      mine = strdup(dev);
+      grantex_verified_grant_free(none);
+      none = NULL;
+      CHECK_OK(grantex_verify_options_set_expected_developer(strict, mine));
+      CHECK_OK(grantex_verify(verifier, grant_token, strict, &none));
+      grantex_verified_grant_free(none);
+      none = NULL;
+      free(mine);
+    }
+    CHECK_OK(grantex_verify_options_set_expected_developer(strict, "dev_someone_else"));
+    CHECK_RC(grantex_verify(verifier, grant_token, strict, &none), GRANTEX_TOKEN_WRONG_ISSUER);
+    CHECK_OK(grantex_verify_options_set_expected_developer(strict, ""));
+    CHECK_RC(grantex_verify(verifier, grant_token, strict, &none), GRANTEX_CONFIG);
+    CHECK_RC(grantex_verify_options_set_expected_developer(NULL, "x"), GRANTEX_INVALID_ARGUMENT);
+    CHECK(none == NULL);
     grantex_verify_options_free(strict);
   }
   /* The shared-cache one-call form. */
