@@ -272,8 +272,7 @@ pub unsafe extern "C" fn grantex_verify_options_set_expected_developer(
     // SAFETY: per the function contract.
     unsafe {
         set(options, |o| {
-            o.expected_developer_id =
-                opt_str_arg(developer_id, "developer_id")?.map(str::to_owned);
+            o.expected_developer_id = opt_str_arg(developer_id, "developer_id")?.map(str::to_owned);
             Ok(())
         })
     }
