@@ -3,7 +3,8 @@
 //!
 //! Remote sets live for 10 minutes. A token naming an unknown kid triggers at most one refetch
 //! per 30 s (a cooldown kept apart from the TTL and from the set's contents), a failed fetch is
-//! not retried by verifications for 5 s, and concurrent callers share one in-flight fetch. [`JwksCache::verify_cached`] never touches the network.
+//! not retried by verifications for 5 s, and concurrent callers share one in-flight fetch.
+//! [`JwksCache::verify_cached`] never touches the network.
 
 use crate::error::{Error, Result, TokenError, TokenErrorCode};
 use crate::verify::keyset::KeySet;
@@ -227,30 +228,10 @@ impl JwksCache {
         self.fetch_shared(Reuse::StartedSince(seen)).await.map(drop)
     }
 
-    /// The expected issuer, after refusing options that would quietly weaken a check: an empty
-    /// issuer or audience (which would match an empty claim) or an empty required scope.
+    /// The expected issuer (explicit, else derived from the URI), once the options passed
+    /// [`check_options`].
     fn issuer<'a>(&'a self, opts: &'a VerifyOptions) -> Result<&'a str> {
-        if opts.issuer.as_deref() == Some("") {
-            return Err(Error::config("VerifyOptions.issuer must not be empty"));
-        }
-        if opts.expected_developer_id.as_deref() == Some("") {
-            return Err(Error::config(
-                "VerifyOptions.expected_developer_id must not be empty",
-            ));
-        }
-        if opts.audience.as_deref() == Some("") {
-            return Err(Error::config("VerifyOptions.audience must not be empty"));
-        }
-        if opts.clock_tolerance > verify::MAX_CLOCK_TOLERANCE {
-            return Err(Error::config(
-                "VerifyOptions.clock_tolerance is over an hour (is it in milliseconds?)",
-            ));
-        }
-        if opts.required_scopes.iter().any(String::is_empty) {
-            return Err(Error::config(
-                "VerifyOptions.required_scopes must not contain an empty scope",
-            ));
-        }
+        check_options(opts)?;
         opts.issuer.as_deref().or(self.inner.issuer.as_deref()).ok_or_else(|| {
             Error::config("VerifyOptions.issuer is required with a static key set (no JWKS URI to derive it from)")
         })
@@ -347,4 +328,31 @@ impl JwksCache {
             .unwrap_or_else(PoisonError::into_inner) = Some(loaded.clone());
         Ok(loaded)
     }
+}
+
+/// Refuses options that would quietly weaken a check: an empty issuer, developer or audience
+/// (each would match an empty claim), an empty required scope, a clock tolerance over an hour.
+fn check_options(opts: &VerifyOptions) -> Result<()> {
+    if opts.issuer.as_deref() == Some("") {
+        return Err(Error::config("VerifyOptions.issuer must not be empty"));
+    }
+    if opts.expected_developer_id.as_deref() == Some("") {
+        return Err(Error::config(
+            "VerifyOptions.expected_developer_id must not be empty",
+        ));
+    }
+    if opts.audience.as_deref() == Some("") {
+        return Err(Error::config("VerifyOptions.audience must not be empty"));
+    }
+    if opts.clock_tolerance > verify::MAX_CLOCK_TOLERANCE {
+        return Err(Error::config(
+            "VerifyOptions.clock_tolerance is over an hour (is it in milliseconds?)",
+        ));
+    }
+    if opts.required_scopes.iter().any(String::is_empty) {
+        return Err(Error::config(
+            "VerifyOptions.required_scopes must not contain an empty scope",
+        ));
+    }
+    Ok(())
 }
