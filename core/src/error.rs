@@ -113,16 +113,37 @@ impl ApiError {
     }
 }
 
+/// `<message> (HTTP <status>, code <code>, request id <id>)`, each fragment once: when the body
+/// carried no message, [`ApiError::message`] is already `HTTP <status>` and leads alone
+/// (`HTTP 404 (request id r1)`, never `HTTP 404 (HTTP 404)`); a code equal to the message is
+/// not repeated either.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {}", self.message, self.status)?;
-        if let Some(code) = &self.code {
-            write!(f, ", code {code}")?;
+        let status = format!("HTTP {}", self.status);
+        let message = self.message.trim();
+        let mut details: Vec<String> = Vec::with_capacity(3);
+        if message.is_empty() {
+            f.write_str(&status)?;
+        } else {
+            f.write_str(message)?;
+            if !message.contains(&status) {
+                details.push(status);
+            }
         }
-        if let Some(id) = &self.request_id {
-            write!(f, ", request id {id}")?;
+        if let Some(code) = self.code.as_deref().map(str::trim) {
+            if !code.is_empty() && code != message {
+                details.push(format!("code {code}"));
+            }
         }
-        f.write_str(")")
+        if let Some(id) = self.request_id.as_deref().map(str::trim) {
+            if !id.is_empty() {
+                details.push(format!("request id {id}"));
+            }
+        }
+        if !details.is_empty() {
+            write!(f, " ({})", details.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -268,5 +289,71 @@ impl TokenError {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, message: &str, code: Option<&str>, request_id: Option<&str>) -> Error {
+        Error::from(ApiError {
+            status,
+            code: code.map(str::to_owned),
+            message: message.to_owned(),
+            request_id: request_id.map(str::to_owned),
+            rate_limit: None,
+            body: serde_json::Value::Null,
+        })
+    }
+
+    #[test]
+    fn api_error_display_names_each_fragment_once() {
+        let cases = [
+            (api(404, "HTTP 404", None, None), "HTTP 404"),
+            (
+                api(404, "HTTP 404", None, Some("r1")),
+                "HTTP 404 (request id r1)",
+            ),
+            (api(502, "", None, None), "HTTP 502"),
+            (api(500, "  ", Some("E"), None), "HTTP 500 (code E)"),
+            (
+                api(401, "Invalid API key", Some("UNAUTHORIZED"), Some("r2")),
+                "Invalid API key (HTTP 401, code UNAUTHORIZED, request id r2)",
+            ),
+            (
+                api(409, "CONFLICT", Some("CONFLICT"), None),
+                "CONFLICT (HTTP 409)",
+            ),
+            (
+                api(503, "upstream said HTTP 503", None, None),
+                "upstream said HTTP 503",
+            ),
+            (
+                api(400, "HTTP 404 upstream", None, None),
+                "HTTP 404 upstream (HTTP 400)",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn other_variants_prefix_their_kind_once() {
+        let cases = [
+            (
+                Error::config("no API key"),
+                "configuration error: no API key",
+            ),
+            (Error::invalid("empty id"), "invalid argument: empty id"),
+            (
+                Error::Token(TokenError::new(TokenErrorCode::Expired, "exp has passed")),
+                "grant token rejected (expired): exp has passed",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
     }
 }

@@ -127,6 +127,25 @@ async fn plain_text_and_empty_error_bodies() {
         (api.message.as_str(), &api.body),
         ("HTTP 500", &serde_json::Value::Null)
     );
+    assert_eq!(err.to_string(), "HTTP 500", "the status is said once");
+
+    // An empty 404 with a request id: the status once, then the id.
+    let response = ResponseTemplate::new(404).insert_header("x-request-id", "req-empty");
+    mount(&server, "/v1/me", response).await;
+    let err = client(&server).me().await.unwrap_err();
+    assert_eq!(err.as_api().unwrap().message, "HTTP 404");
+    assert_eq!(err.to_string(), "HTTP 404 (request id req-empty)");
+    assert_eq!(err.to_string().matches("HTTP 404").count(), 1);
+
+    // A plain-text body keeps its status once too.
+    mount(
+        &server,
+        "/v1/me",
+        ResponseTemplate::new(502).set_body_string("upstream down"),
+    )
+    .await;
+    let err = client(&server).me().await.unwrap_err();
+    assert_eq!(err.to_string(), "HTTP 502");
 }
 
 #[tokio::test]
@@ -143,6 +162,10 @@ async fn unauthorized_and_forbidden_are_auth_errors() {
         let err = client(&server).me().await.unwrap_err();
         assert_eq!(err.code(), "auth_error", "{status}");
         assert!(err.as_api().unwrap().is_auth());
+        assert_eq!(
+            err.to_string(),
+            format!("Invalid API key (HTTP {status}, code UNAUTHORIZED)")
+        );
     }
 }
 
