@@ -87,28 +87,32 @@ pub fn developer_by_key(conn: &Connection, api_key: &str) -> ApiResult<Option<De
         .map(|(d, _)| d))
 }
 
-/// Authenticates a developer route. 401 with the protocol's messages on failure.
+/// The 401 message for a request without a usable `Authorization: Bearer <key>` header.
+pub const MISSING_AUTHORIZATION: &str = "Missing or invalid Authorization header";
+/// The 401 message for a well-formed bearer header whose key is not a developer's API key.
+pub const INVALID_API_KEY: &str = "Invalid API key";
+
+/// Authenticates a developer route. 401 `UNAUTHORIZED` on failure, with the reference's two
+/// messages: no header, another scheme or a malformed bearer value is
+/// [`MISSING_AUTHORIZATION`]; a key that is present but unknown — including one too short or
+/// too long to be any key — is [`INVALID_API_KEY`].
 pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> ApiResult<Developer> {
-    let token = bearer(headers)
-        .ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized(MISSING_AUTHORIZATION))?;
     if !(16..=512).contains(&token.len()) {
-        return Err(ApiError::unauthorized(
-            "Missing or invalid Authorization header",
-        ));
+        return Err(ApiError::unauthorized(INVALID_API_KEY));
     }
     let token = token.to_string();
     state
         .db
         .read(move |c| developer_by_key(c, &token))
         .await?
-        .ok_or_else(|| ApiError::unauthorized("Invalid API key"))
+        .ok_or_else(|| ApiError::unauthorized(INVALID_API_KEY))
 }
 
 /// Authenticates a `/v1/principal/*` route with a principal session JWT.
 pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
     let invalid = || ApiError::unauthorized("Invalid or expired principal session token");
-    let token = bearer(headers)
-        .ok_or_else(|| ApiError::unauthorized("Missing or invalid Authorization header"))?;
+    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized(MISSING_AUTHORIZATION))?;
     let claims = state.keys.verify_own_jwt(token).ok_or_else(invalid)?;
     if claims.get("purpose").and_then(|v| v.as_str())
         != Some(crate::routes::principal::SESSION_PURPOSE)

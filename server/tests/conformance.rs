@@ -555,15 +555,25 @@ async fn audit__hash_is_64_lowercase_hex() {
 async fn security__no_auth_401() {
     let r = Api::new(&shared().base_url, None).get("/v1/agents").await;
     assert_envelope(&r, 401, "UNAUTHORIZED");
+    assert_eq!(r.body["message"], "Missing or invalid Authorization header");
 }
 
 #[tokio::test]
 async fn security__bad_key_401() {
-    let r = Api::new(&shared().base_url, Some("invalid-api-key-12345"))
-        .get("/v1/agents")
-        .await;
-    assert_envelope(&r, 401, "UNAUTHORIZED");
-    assert_eq!(r.body["message"], "Invalid API key");
+    // A present but unknown key, whatever its length, is an invalid API key (as in the
+    // reference); only a missing or malformed header gets the header message.
+    for key in ["invalid-api-key-12345", "wrong", &"k".repeat(513)] {
+        let r = Api::new(&shared().base_url, Some(key))
+            .get("/v1/agents")
+            .await;
+        assert_envelope(&r, 401, "UNAUTHORIZED");
+        assert_eq!(
+            r.body["message"],
+            "Invalid API key",
+            "key of {} chars",
+            key.len()
+        );
+    }
 }
 
 #[tokio::test]
