@@ -6,10 +6,12 @@
 //! parent's copy instead of dropping it. The HTTP clients do the same with their connection
 //! pools (see `http.rs`), so a [`Client`] created before a fork keeps working in the child.
 
-use crate::client::{self, ClientConfig};
+pub use crate::catalog::blocking_groups::*;
+use crate::client::ClientConfig;
 use crate::error::Result;
-use crate::types::*;
+use crate::types::{RateLimit, SignupParams, SignupResponse};
 use crate::verify::{VerifiedGrant, VerifyOptions};
+use serde_json::Value;
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 use tokio::runtime::{Handle, Runtime};
@@ -140,152 +142,22 @@ impl Client {
         self.0.jwks_uri()
     }
 
-    pub fn me(&self) -> Result<Me> {
-        block_on(self.0.me())
+    /// See [`crate::Client::call`].
+    pub fn call(&self, operation: &str, input: Value) -> Result<Value> {
+        block_on(self.0.call(operation, input))
     }
 
-    pub fn rotate_key(&self) -> Result<RotateKeyResponse> {
-        block_on(self.0.rotate_key())
+    /// See [`crate::Client::call_unauthenticated`].
+    pub fn call_unauthenticated(
+        base_url: Option<&str>,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value> {
+        block_on(crate::Client::call_unauthenticated(base_url, operation, input))
     }
 
-    pub fn authorize(&self, params: &AuthorizeParams) -> Result<AuthorizationRequest> {
-        block_on(self.0.authorize(params))
-    }
-
-    pub fn jwks(&self) -> Result<JwkSet> {
-        block_on(self.0.jwks())
-    }
-
-    pub fn health(&self) -> Result<Health> {
-        block_on(self.0.health())
-    }
-
-    pub fn agents(&self) -> Agents<'_> {
-        Agents(self.0.agents())
-    }
-
-    pub fn tokens(&self) -> Tokens<'_> {
-        Tokens(self.0.tokens())
-    }
-
-    pub fn grants(&self) -> Grants<'_> {
-        Grants(self.0.grants())
-    }
-
-    pub fn audit(&self) -> Audit<'_> {
-        Audit(self.0.audit())
-    }
-
-    pub fn consent(&self) -> Consent<'_> {
-        Consent(self.0.consent())
-    }
-
-    pub fn principal_sessions(&self) -> PrincipalSessions<'_> {
-        PrincipalSessions(self.0.principal_sessions())
-    }
-}
-
-/// Blocking [`client::Agents`].
-#[derive(Debug, Clone, Copy)]
-pub struct Agents<'a>(client::Agents<'a>);
-
-impl Agents<'_> {
-    pub fn register(&self, params: &RegisterAgentParams) -> Result<Agent> {
-        block_on(self.0.register(params))
-    }
-    pub fn get(&self, agent_id: &str) -> Result<Agent> {
-        block_on(self.0.get(agent_id))
-    }
-    pub fn list(&self) -> Result<AgentList> {
-        block_on(self.0.list())
-    }
-    pub fn update(&self, agent_id: &str, params: &UpdateAgentParams) -> Result<Agent> {
-        block_on(self.0.update(agent_id, params))
-    }
-    pub fn delete(&self, agent_id: &str) -> Result<()> {
-        block_on(self.0.delete(agent_id))
-    }
-}
-
-/// Blocking [`client::Tokens`].
-#[derive(Debug, Clone, Copy)]
-pub struct Tokens<'a>(client::Tokens<'a>);
-
-impl Tokens<'_> {
-    pub fn exchange(&self, params: &ExchangeTokenParams) -> Result<ExchangeTokenResponse> {
-        block_on(self.0.exchange(params))
-    }
-    pub fn refresh(&self, params: &RefreshTokenParams) -> Result<ExchangeTokenResponse> {
-        block_on(self.0.refresh(params))
-    }
-    pub fn verify(&self, token: &str) -> Result<VerifyTokenResponse> {
-        block_on(self.0.verify(token))
-    }
-    pub fn revoke(&self, jti: &str) -> Result<()> {
-        block_on(self.0.revoke(jti))
-    }
-}
-
-/// Blocking [`client::Grants`].
-#[derive(Debug, Clone, Copy)]
-pub struct Grants<'a>(client::Grants<'a>);
-
-impl Grants<'_> {
-    pub fn get(&self, grant_id: &str) -> Result<Grant> {
-        block_on(self.0.get(grant_id))
-    }
-    pub fn list(&self, params: &ListGrantsParams) -> Result<GrantList> {
-        block_on(self.0.list(params))
-    }
-    pub fn revoke(&self, grant_id: &str) -> Result<()> {
-        block_on(self.0.revoke(grant_id))
-    }
-    pub fn delegate(&self, params: &DelegateParams) -> Result<DelegateResponse> {
-        block_on(self.0.delegate(params))
-    }
-    pub fn verify(&self, token: &str) -> Result<VerifiedGrant> {
-        block_on(self.0.verify(token))
-    }
-}
-
-/// Blocking [`client::Audit`].
-#[derive(Debug, Clone, Copy)]
-pub struct Audit<'a>(client::Audit<'a>);
-
-impl Audit<'_> {
-    pub fn log(&self, params: &AuditLogParams) -> Result<AuditEntry> {
-        block_on(self.0.log(params))
-    }
-    pub fn list(&self, params: &ListAuditParams) -> Result<AuditList> {
-        block_on(self.0.list(params))
-    }
-    pub fn get(&self, entry_id: &str) -> Result<AuditEntry> {
-        block_on(self.0.get(entry_id))
-    }
-}
-
-/// Blocking [`client::Consent`].
-#[derive(Debug, Clone, Copy)]
-pub struct Consent<'a>(client::Consent<'a>);
-
-impl Consent<'_> {
-    pub fn get(&self, auth_request_id: &str) -> Result<ConsentRequest> {
-        block_on(self.0.get(auth_request_id))
-    }
-    pub fn approve(&self, auth_request_id: &str) -> Result<ConsentApproval> {
-        block_on(self.0.approve(auth_request_id))
-    }
-    pub fn deny(&self, auth_request_id: &str) -> Result<ConsentDenial> {
-        block_on(self.0.deny(auth_request_id))
-    }
-}
-
-/// Blocking [`client::PrincipalSessions`].
-#[derive(Debug, Clone, Copy)]
-pub struct PrincipalSessions<'a>(client::PrincipalSessions<'a>);
-
-impl PrincipalSessions<'_> {
-    pub fn create(&self, params: &PrincipalSessionParams) -> Result<PrincipalSession> {
-        block_on(self.0.create(params))
+    /// The generated twins call through here (the same as [`Client::as_async`]).
+    pub(crate) fn as_inner(&self) -> &crate::Client {
+        &self.0
     }
 }

@@ -83,22 +83,6 @@ impl Request {
         }
     }
 
-    pub fn get(path: impl Into<String>) -> Self {
-        Self::new(Method::GET, path)
-    }
-
-    pub fn post(path: impl Into<String>) -> Self {
-        Self::new(Method::POST, path)
-    }
-
-    pub fn patch(path: impl Into<String>) -> Self {
-        Self::new(Method::PATCH, path)
-    }
-
-    pub fn delete(path: impl Into<String>) -> Self {
-        Self::new(Method::DELETE, path)
-    }
-
     /// Attach a JSON body (and with it `Content-Type: application/json`).
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
@@ -200,17 +184,6 @@ impl Http {
             url.query_pairs_mut().extend_pairs(request.query.iter());
         }
         Ok(url)
-    }
-
-    /// Send a request, retrying as configured, and decode a 2xx JSON body into `T`.
-    pub async fn json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let response = self.send(&request).await?;
-        decode(response)
-    }
-
-    /// Send a request, retrying as configured; any 2xx (usually 204) is success.
-    pub async fn unit(&self, request: Request) -> Result<()> {
-        self.send(&request).await.map(drop)
     }
 
     /// The retry loop. Returns the first 2xx response, or the error of the last attempt.
@@ -597,7 +570,7 @@ mod tests {
             page: Some(2),
             ..Default::default()
         };
-        let r = Request::get("/v1/grants").query(&params).unwrap();
+        let r = Request::new(Method::GET, "/v1/grants").query(&params).unwrap();
         assert_eq!(
             r.query,
             vec![
@@ -605,9 +578,9 @@ mod tests {
                 ("page".into(), "2".into())
             ]
         );
-        let bad = Request::get("/x").query(&serde_json::json!({"a": [1]}));
+        let bad = Request::new(Method::GET, "/x").query(&serde_json::json!({"a": [1]}));
         assert!(matches!(bad, Err(Error::InvalidArgument { .. })));
-        let bad = Request::get("/x").query(&5);
+        let bad = Request::new(Method::GET, "/x").query(&5);
         assert!(matches!(bad, Err(Error::InvalidArgument { .. })));
     }
 }

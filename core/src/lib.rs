@@ -45,9 +45,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+// `#[derive(Wire)]` names `::grantex::catalog`, inside this crate too.
+extern crate self as grantex;
+
 pub mod a2a;
 pub mod audit_chain;
 pub mod blocking;
+pub mod catalog;
 pub mod client;
 pub mod error;
 mod http;

@@ -3,11 +3,12 @@
 //! Responses tolerate unknown fields; a missing required field is a [`crate::Error::Decode`].
 //! The server crate serialises the same types, so the wire shapes are shared by construction.
 
+use grantex_derive::Wire;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Developer account mode, fixed at signup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Live,
@@ -15,7 +16,7 @@ pub enum Mode {
 }
 
 /// `POST /v1/signup` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupParams {
     pub name: String,
@@ -26,7 +27,7 @@ pub struct SignupParams {
 }
 
 /// `POST /v1/signup` response (the API key is shown only here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupResponse {
     pub developer_id: String,
@@ -39,7 +40,7 @@ pub struct SignupResponse {
 }
 
 /// `GET /v1/me` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     pub developer_id: String,
@@ -57,15 +58,38 @@ pub struct Me {
 }
 
 /// `POST /v1/keys/rotate` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct RotateKeyResponse {
     pub api_key: String,
     pub rotated_at: String,
 }
 
+/// `PATCH /v1/me` body: only the given fields change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+#[wire(py = "UpdateDeveloperSettingsParams")]
+pub struct UpdateSettingsParams {
+    /// Require WebAuthn (FIDO) for consent; this server has no WebAuthn, so only `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fido_required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fido_rp_name: Option<String>,
+    /// The developer account's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `PATCH /v1/me` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+#[wire(py = "UpdateDeveloperSettingsResponse")]
+pub struct UpdateSettingsResponse {
+    pub updated: bool,
+}
+
 /// `GET /health` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status: String,
@@ -78,14 +102,13 @@ pub struct Health {
 // ---------------------------------------------------------------- agents
 
 /// An agent registered by a developer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
     #[serde(alias = "id")]
+    #[wire(py = "id", js_alias = "id")]
     pub agent_id: String,
     pub did: String,
-    #[serde(default)]
-    pub developer_id: String,
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -93,24 +116,28 @@ pub struct Agent {
     pub scopes: Vec<String>,
     pub status: String,
     #[serde(default)]
+    pub developer_id: String,
+    #[serde(default)]
     pub created_at: String,
     #[serde(default)]
     pub updated_at: String,
 }
 
 /// `POST /v1/agents` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterAgentParams {
     pub name: String,
     #[serde(default)]
-    pub description: String,
-    #[serde(default)]
     pub scopes: Vec<String>,
+    /// Always sent (empty by default), as the reference Python SDK does.
+    #[serde(default)]
+    #[wire(py_default)]
+    pub description: String,
 }
 
 /// `PATCH /v1/agents/:id` body; only the fields given are sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateAgentParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,7 +151,8 @@ pub struct UpdateAgentParams {
 }
 
 /// `GET /v1/agents` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[wire(py = "ListAgentsResponse")]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
@@ -132,10 +160,11 @@ pub struct AgentList {
 // ---------------------------------------------------------------- authorize / consent
 
 /// `POST /v1/authorize` parameters. `user_id` is sent as `principalId`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizeParams {
     pub agent_id: String,
+    /// The principal (human) the agent acts for; sent as `principalId`.
     #[serde(rename = "principalId", alias = "userId")]
     pub user_id: String,
     pub scopes: Vec<String>,
@@ -144,19 +173,20 @@ pub struct AuthorizeParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// `POST /v1/authorize` response.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationRequest {
+    #[wire(py = "request_id")]
     pub auth_request_id: String,
     pub consent_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,18 +202,23 @@ pub struct AuthorizationRequest {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// Set at once in sandbox mode; in live mode the human's consent yields it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub sandbox: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub policy_enforced: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub effect: Option<String>,
 }
 
 /// `GET /v1/consent/:id` response: what the consent page shows the human.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentRequest {
     pub id: String,
@@ -196,34 +231,39 @@ pub struct ConsentRequest {
     pub expires_at: String,
     pub status: String,
     #[serde(default)]
+    #[wire(py_default)]
     pub fido_required: bool,
 }
 
 /// `POST /v1/consent/:id/approve` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentApproval {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub redirect_uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub state: Option<String>,
 }
 
 /// `POST /v1/consent/:id/deny` response.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentDenial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub redirect_uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub state: Option<String>,
 }
 
 // ---------------------------------------------------------------- tokens
 
 /// `POST /v1/token` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeTokenParams {
     pub code: String,
@@ -232,18 +272,20 @@ pub struct ExchangeTokenParams {
     pub code_verifier: Option<String>,
 }
 
-/// `POST /v1/token/refresh` body. `idempotency_key` is sent as the `Idempotency-Key` header.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `POST /v1/token/refresh` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshTokenParams {
     pub refresh_token: String,
     pub agent_id: String,
-    #[serde(skip)]
+    /// Sent as the `Idempotency-Key` header on every attempt of the call, never in the body;
+    /// the core picks a fresh UUID when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
 
 /// Token exchange / refresh response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeTokenResponse {
     pub grant_token: String,
@@ -254,7 +296,7 @@ pub struct ExchangeTokenResponse {
 }
 
 /// `POST /v1/tokens/verify` response (online verification; always 200).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyTokenResponse {
     pub valid: bool,
@@ -273,10 +315,11 @@ pub struct VerifyTokenResponse {
 // ---------------------------------------------------------------- grants
 
 /// A grant: what a principal allowed an agent to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     #[serde(alias = "id")]
+    #[wire(py = "id", js_alias = "id")]
     pub grant_id: String,
     pub agent_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -291,19 +334,22 @@ pub struct Grant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
     #[serde(default)]
+    #[wire(py_default)]
     pub delegation_depth: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub parent_grant_id: Option<String>,
 }
 
 /// `GET /v1/grants` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[wire(py = "ListGrantsResponse")]
 pub struct GrantList {
     pub grants: Vec<Grant>,
 }
 
 /// `GET /v1/grants` query filters.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ListGrantsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -319,7 +365,7 @@ pub struct ListGrantsParams {
 }
 
 /// `POST /v1/grants/delegate` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct DelegateParams {
     pub parent_grant_token: String,
@@ -329,20 +375,23 @@ pub struct DelegateParams {
     pub expires_in: Option<String>,
 }
 
-/// `POST /v1/grants/delegate` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `POST /v1/grants/delegate` response. The reference Python SDK returned the raw JSON dict,
+/// so in Python it also answers item access with the wire keys (`result["grantToken"]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
+#[wire(py_mixin = "WireMapping")]
 pub struct DelegateResponse {
     pub grant_token: String,
     pub expires_at: String,
     pub scopes: Vec<String>,
     pub grant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
     pub refresh_token: Option<String>,
 }
 
 /// `POST /v1/grants/verify` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantVerifyResponse {
     pub active: bool,
@@ -355,7 +404,7 @@ pub struct GrantVerifyResponse {
 // ---------------------------------------------------------------- audit
 
 /// Outcome recorded with an audit entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditStatus {
     Success,
@@ -374,8 +423,9 @@ impl AuditStatus {
 }
 
 /// `POST /v1/audit/log` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
+#[wire(py = "LogAuditParams")]
 pub struct AuditLogParams {
     pub agent_id: String,
     pub agent_did: String,
@@ -384,12 +434,14 @@ pub struct AuditLogParams {
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// The Python SDK always sends it (`"success"` by default), as the reference does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default = "\"success\"")]
     pub status: Option<AuditStatus>,
 }
 
 /// One hash-chained audit entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     #[serde(alias = "id")]
@@ -398,8 +450,6 @@ pub struct AuditEntry {
     pub agent_did: String,
     pub grant_id: String,
     pub principal_id: String,
-    #[serde(default)]
-    pub developer_id: String,
     pub action: String,
     #[serde(default = "empty_object")]
     pub metadata: Value,
@@ -408,6 +458,27 @@ pub struct AuditEntry {
     pub prev_hash: Option<String>,
     pub timestamp: String,
     pub status: String,
+    /// Part of the hashed content, so verifying the chain needs it.
+    #[serde(default)]
+    #[wire(py_default)]
+    pub developer_id: String,
+}
+
+/// `POST /v1/audit/checkpoints` response: the head of the developer's audit chain, signed by
+/// the server as a compact RS256 JWS (verifiable against its JWKS).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditCheckpoint {
+    pub checkpoint_id: String,
+    pub head_entry_id: String,
+    pub head_hash: String,
+    pub head_timestamp: String,
+    pub entry_count: u64,
+    pub signed_checkpoint: String,
+    pub witness_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub created_at: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -415,13 +486,14 @@ fn empty_object() -> Value {
 }
 
 /// `GET /v1/audit/entries` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[wire(py = "ListAuditResponse")]
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
 
 /// `GET /v1/audit/entries` query filters.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ListAuditParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -445,8 +517,9 @@ pub struct ListAuditParams {
 // ---------------------------------------------------------------- principal sessions
 
 /// `POST /v1/principal-sessions` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
+#[wire(py = "CreatePrincipalSessionParams")]
 pub struct PrincipalSessionParams {
     pub principal_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -454,8 +527,9 @@ pub struct PrincipalSessionParams {
 }
 
 /// `POST /v1/principal-sessions` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
+#[wire(py = "PrincipalSessionResponse")]
 pub struct PrincipalSession {
     pub session_token: String,
     pub dashboard_url: String,
@@ -465,7 +539,7 @@ pub struct PrincipalSession {
 // ---------------------------------------------------------------- JWKS, errors, rate limits
 
 /// One JSON Web Key as published (public RSA members only for RS256).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 pub struct Jwk {
     pub kty: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -481,13 +555,13 @@ pub struct Jwk {
 }
 
 /// `GET /.well-known/jwks.json` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 
 /// The error envelope every API error uses: `{message, code, requestId}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorEnvelope {
     pub message: String,
@@ -497,7 +571,7 @@ pub struct ErrorEnvelope {
 }
 
 /// Rate-limit state from `X-RateLimit-Limit/Remaining/Reset` (+ `Retry-After`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct RateLimit {
     pub limit: u64,

@@ -4,9 +4,35 @@
 //! (`agt`, `dev`, `grnt`, `scp`, `parentAgt`, `parentGrnt`, `delegationDepth`, `bdg`, plus the
 //! registered claims). Missing or mistyped claims are typed token errors, never panics.
 
+use crate::catalog::MapFrom;
 use crate::error::{Result, TokenError, TokenErrorCode};
+use crate::types::GrantVerifyResponse;
 use crate::verify::VerifiedGrant;
 use serde_json::{Map, Value};
+
+/// `POST /v1/grants/verify` answers `{active, reason?, claims?}`: an active grant's claims
+/// become a [`VerifiedGrant`]; anything else is the token error `inactive` with the reason.
+impl MapFrom<GrantVerifyResponse> for VerifiedGrant {
+    fn map_from(answer: GrantVerifyResponse) -> Result<Self> {
+        let reason = answer.reason.as_deref();
+        match answer.claims {
+            Some(claims) if answer.active => verified_grant_from_claims(&claims),
+            Some(_) => Err(inactive(reason.unwrap_or("no reason given"))),
+            None if answer.active => {
+                Err(inactive(reason.unwrap_or("the server returned no claims")))
+            }
+            None => Err(inactive(reason.unwrap_or("no reason given"))),
+        }
+    }
+}
+
+fn inactive(reason: &str) -> crate::Error {
+    TokenError::new(
+        TokenErrorCode::Inactive,
+        format!("grant token is not active: {reason}"),
+    )
+    .into()
+}
 
 pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant> {
     let Value::Object(claims) = claims else {

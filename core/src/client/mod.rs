@@ -6,28 +6,19 @@
 //! Requires a tokio runtime with IO and time enabled (any `#[tokio::main]` runtime); the
 //! [`crate::blocking`] facade provides one for synchronous callers.
 
-mod agents;
-mod audit;
 mod claims;
 mod config;
-mod consent;
-mod grants;
 mod path;
-mod tokens;
 
-pub use agents::Agents;
-pub use audit::Audit;
+pub use crate::catalog::groups::*;
 pub use config::{default_user_agent, ClientConfig, API_KEY_ENV, BASE_URL_ENV};
-pub use consent::{Consent, PrincipalSessions};
-pub use grants::Grants;
-pub use tokens::Tokens;
+pub(crate) use path::segment as path_segment;
 
-use crate::error::Result;
-use crate::http::{Http, Request};
-use crate::types::{
-    AuthorizationRequest, AuthorizeParams, Health, JwkSet, Me, RateLimit, RotateKeyResponse,
-    SignupParams, SignupResponse,
-};
+use crate::catalog::{self, HasHttp};
+use crate::error::{Error, Result};
+use crate::http::Http;
+use crate::types::{RateLimit, SignupParams, SignupResponse};
+use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,78 +78,75 @@ impl Client {
         format!("{}/.well-known/jwks.json", self.base_url())
     }
 
-    pub(crate) fn http(&self) -> &Http {
-        &self.http
-    }
-
     /// Create a developer account (`POST /v1/signup`, no API key). `base_url` falls back to
     /// `GRANTEX_BASE_URL`, then the default. Not retried: a retry could create a second
     /// account. Errors are [`crate::Error::Api`] like every other call.
     pub async fn signup(base_url: Option<&str>, params: &SignupParams) -> Result<SignupResponse> {
-        let config = ClientConfig {
-            base_url: Some(config::resolve_base_url(base_url)?),
-            ..Default::default()
+        let op = &catalog::unauthenticated::signup;
+        let http = unauthenticated_http(base_url)?;
+        let input = catalog::to_input(op, params)?;
+        crate::http::decode(catalog::run(&http, op, &[], Some(input)).await?)
+    }
+
+    /// Run any operation of [`crate::catalog::OPERATIONS`] by name, from JSON: the input
+    /// object holds the path parameters and the body or query members under their wire
+    /// (camelCase) names; the answer is the response as JSON (`null` for none). The input is
+    /// checked against the operation's types first (unknown or missing members, wrong JSON
+    /// types: [`Error::InvalidArgument`]), so a generic call sends exactly what the typed
+    /// method would. This is what the Python, Node and C bindings call.
+    pub async fn call(&self, operation: &str, input: Value) -> Result<Value> {
+        call_with(self.http(), operation, input, catalog::Auth::ApiKey).await
+    }
+
+    /// [`Client::call`] for the operations that need no API key (`signup`), with the base URL
+    /// resolved as in [`Client::signup`].
+    pub async fn call_unauthenticated(
+        base_url: Option<&str>,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value> {
+        let http = unauthenticated_http(base_url)?;
+        call_with(&http, operation, input, catalog::Auth::None).await
+    }
+}
+
+impl HasHttp for Client {
+    fn http(&self) -> &Http {
+        &self.http
+    }
+}
+
+fn unauthenticated_http(base_url: Option<&str>) -> Result<Http> {
+    let config = ClientConfig {
+        base_url: Some(config::resolve_base_url(base_url)?),
+        ..Default::default()
+    };
+    Http::new(config.resolve(false)?)
+}
+
+async fn call_with(http: &Http, name: &str, input: Value, auth: catalog::Auth) -> Result<Value> {
+    let op = lookup(name, auth)?;
+    let mut map = catalog::validate::object(op, input)?;
+    let ids = catalog::validate::take_path_params(op, &mut map)?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let body = match (op.validate)(op, Value::Object(map))? {
+        Value::Null => None,
+        body => Some(body),
+    };
+    let response = catalog::run(http, op, &ids, body).await?;
+    (op.respond)(response)
+}
+
+fn lookup(name: &str, auth: catalog::Auth) -> Result<&'static catalog::Operation> {
+    if auth == catalog::Auth::None {
+        return match name {
+            "signup" => Ok(&catalog::unauthenticated::signup),
+            other => Err(Error::invalid(format!(
+                "{other:?} is not an operation that runs without an API key"
+            ))),
         };
-        let http = Http::new(config.resolve(false)?)?;
-        http.json(Request::post("/v1/signup").json(params)?.no_retry())
-            .await
     }
-
-    /// The calling developer account (`GET /v1/me`).
-    pub async fn me(&self) -> Result<Me> {
-        self.http.json(Request::get("/v1/me")).await
-    }
-
-    /// Replace the API key (`POST /v1/keys/rotate`). The old key stops working at once, so
-    /// build a new client with the returned key.
-    pub async fn rotate_key(&self) -> Result<RotateKeyResponse> {
-        self.http.json(Request::post("/v1/keys/rotate")).await
-    }
-
-    /// Start an authorization request (`POST /v1/authorize`).
-    pub async fn authorize(&self, params: &AuthorizeParams) -> Result<AuthorizationRequest> {
-        self.http
-            .json(Request::post("/v1/authorize").json(params)?)
-            .await
-    }
-
-    /// The server's public signing keys (`GET /.well-known/jwks.json`).
-    pub async fn jwks(&self) -> Result<JwkSet> {
-        self.http.json(Request::get("/.well-known/jwks.json")).await
-    }
-
-    /// Liveness (`GET /health`). A degraded server answers 503, which is an error here.
-    pub async fn health(&self) -> Result<Health> {
-        self.http.json(Request::get("/health")).await
-    }
-
-    /// Agent registration and management.
-    pub fn agents(&self) -> Agents<'_> {
-        Agents::new(self)
-    }
-
-    /// Code exchange, refresh, online verification and revocation of grant tokens.
-    pub fn tokens(&self) -> Tokens<'_> {
-        Tokens::new(self)
-    }
-
-    /// Grants: list, inspect, revoke (cascading), delegate, verify online.
-    pub fn grants(&self) -> Grants<'_> {
-        Grants::new(self)
-    }
-
-    /// The hash-chained audit log.
-    pub fn audit(&self) -> Audit<'_> {
-        Audit::new(self)
-    }
-
-    /// The public consent routes the consent page uses.
-    pub fn consent(&self) -> Consent<'_> {
-        Consent::new(self)
-    }
-
-    /// End-user dashboard sessions.
-    pub fn principal_sessions(&self) -> PrincipalSessions<'_> {
-        PrincipalSessions::new(self)
-    }
+    catalog::find(name)
+        .filter(|op| op.auth == catalog::Auth::ApiKey)
+        .ok_or_else(|| Error::invalid(format!("unknown operation {name:?}")))
 }

@@ -23,14 +23,6 @@ pub(crate) fn segment(id: &str, what: &str) -> Result<String> {
     Ok(utf8_percent_encode(id, SEGMENT).to_string())
 }
 
-/// A required string argument sent in a body (token, jti): empty is rejected locally.
-pub(crate) fn non_empty<'a>(value: &'a str, what: &str) -> Result<&'a str> {
-    if value.is_empty() {
-        return Err(Error::invalid(format!("{what} must not be empty")));
-    }
-    Ok(value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,7 +69,7 @@ pub struct VerifyOptions {
 }
 
 /// The verified content of a grant token, read from the legacy or the standard claim layout.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, grantex_derive::Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedGrant {
     /// `jti`.
@@ -88,17 +88,23 @@ pub struct VerifiedGrant {
     pub issued_at: i64,
     /// `exp`.
     pub expires_at: i64,
-    /// `aud` as a list (empty when absent).
-    pub audience: Vec<String>,
-    /// `iss`.
-    pub issuer: String,
     /// `parentAgt`, or `act.sub` on a delegated grant.
+    #[wire(py_default)]
     pub parent_agent_did: Option<String>,
     /// `urn:grantex:grant.parent_grant_id` or `parentGrnt`.
+    #[wire(py_default)]
     pub parent_grant_id: Option<String>,
     /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent.
+    #[wire(py_default)]
     pub delegation_depth: u32,
+    /// `aud` as a list (empty when absent).
+    #[wire(py_default)]
+    pub audience: Vec<String>,
+    /// `iss`.
+    #[wire(py_default)]
+    pub issuer: String,
     /// `bdg`: remaining budget at issuance (advisory).
+    #[wire(py_default)]
     pub budget: Option<f64>,
 }
 

@@ -1,0 +1,140 @@
+//! THE declaration of every API operation (see `macros.rs` for the grammar). Adding an
+//! operation here adds it to Rust (async and blocking), to the generic call every binding uses,
+//! and — after `cargo run -p grantex-codegen -- generate` — to the Python, Node and C surfaces.
+
+use super::macros::operations;
+use crate::types::*;
+use crate::verify::VerifiedGrant;
+
+operations! {
+    unauthenticated {
+        /// Create a developer account (no API key). Never retried: a retry could create a
+        /// second account.
+        signup => "signup": POST "/v1/signup", path(), body(SignupParams),
+            -> (SignupResponse), 201, never, py(params);
+    }
+
+    root {
+        /// The calling developer account.
+        me => "me": GET "/v1/me", path(), none(), -> (Me), 200, safe, py(positional);
+        /// Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
+        /// fields change.
+        update_settings => "update_settings": PATCH "/v1/me", path(), body(UpdateSettingsParams),
+            -> (UpdateSettingsResponse), 200, safe, py(params);
+        /// Replace the API key. The old key stops working at once, so build a new client with
+        /// the returned key. Never retried: a retry after a lost answer would fail with the
+        /// old key and lose the new one.
+        rotate_key => "rotate_key": POST "/v1/keys/rotate", path(), none(),
+            -> (RotateKeyResponse), 200, never, py(positional);
+        /// Start an authorization request. In sandbox mode the answer carries `code` at once;
+        /// in live mode the human's consent yields it.
+        authorize => "authorize": POST "/v1/authorize", path(), body(AuthorizeParams),
+            -> (AuthorizationRequest), 201, safe, py(params_or_keywords);
+        /// The server's public signing keys.
+        jwks => "jwks": GET "/.well-known/jwks.json", path(), none(), -> (JwkSet), 200, safe,
+            py(positional);
+        /// Liveness. A degraded server answers 503, which is an error here.
+        health => "health": GET "/health", path(), none(), -> (Health), 200, safe,
+            py(positional);
+    }
+
+    /// Agent registration and management.
+    group Agents agents "agents" {
+        /// Register an agent.
+        register => "agents.register": POST "/v1/agents", path(), body(RegisterAgentParams),
+            -> (Agent), 201, safe, py(keywords);
+        /// One agent.
+        get => "agents.get": GET "/v1/agents/{agentId}", path(agent_id: "agentId" "agent id"),
+            none(), -> (Agent), 200, safe, py(positional);
+        /// Every agent of the developer, newest first (not paginated).
+        list => "agents.list": GET "/v1/agents", path(), none(), -> (AgentList), 200, safe,
+            py(positional);
+        /// Change the given fields only.
+        update => "agents.update": PATCH "/v1/agents/{agentId}",
+            path(agent_id: "agentId" "agent id"), body(UpdateAgentParams), -> (Agent), 200, safe,
+            py(keywords);
+        /// Delete an agent; cascades to its grants and tokens.
+        delete => "agents.delete": DELETE "/v1/agents/{agentId}",
+            path(agent_id: "agentId" "agent id"), none(), -> (), 204, safe, py(positional);
+    }
+
+    /// Code exchange, refresh, online verification and revocation of grant tokens.
+    group Tokens tokens "tokens" {
+        /// Trade an authorization code for a grant token. Never retried: codes are single-use,
+        /// so a retry after a lost answer would only fail and hide the real outcome.
+        exchange => "tokens.exchange": POST "/v1/token", path(), body(ExchangeTokenParams),
+            -> (ExchangeTokenResponse), 201, never, py(params);
+        /// Rotate a refresh token. Every attempt of one call carries the same
+        /// `Idempotency-Key` (`idempotency_key`, else a fresh UUID), so a retry cannot consume
+        /// the single-use refresh token twice.
+        refresh => "tokens.refresh": POST "/v1/token/refresh", path(), body(RefreshTokenParams),
+            -> (ExchangeTokenResponse), 201, idempotency_key, py(params);
+        /// Online check; also sees revocation. Always 200: an invalid token is `valid: false`.
+        verify => "tokens.verify": POST "/v1/tokens/verify", path(),
+            strings(token: "token" "token"), -> (VerifyTokenResponse), 200, safe,
+            py(positional);
+        /// Revoke one token (by its `jti`) only.
+        revoke => "tokens.revoke": POST "/v1/tokens/revoke", path(),
+            strings(token_id: "jti" "token id (jti)"), -> (), 204, safe, py(positional);
+    }
+
+    /// Grants: inspect, revoke (cascading to sub-agents), delegate, verify online.
+    group Grants grants "grants" {
+        /// One grant.
+        get => "grants.get": GET "/v1/grants/{grantId}", path(grant_id: "grantId" "grant id"),
+            none(), -> (Grant), 200, safe, py(positional);
+        /// Grants, filtered.
+        list => "grants.list": GET "/v1/grants", path(), query(ListGrantsParams),
+            -> (GrantList), 200, safe, py(optional_params);
+        /// Revoke a grant and, at once, every grant delegated from it.
+        revoke => "grants.revoke": DELETE "/v1/grants/{grantId}",
+            path(grant_id: "grantId" "grant id"), none(), -> (), 204, safe, py(positional);
+        /// Give a sub-agent a subset of a grant.
+        delegate => "grants.delegate": POST "/v1/grants/delegate", path(), body(DelegateParams),
+            -> (DelegateResponse), 201, safe, py(params_or_keywords);
+        /// Online verification: an inactive (e.g. revoked) grant is a token error `inactive`.
+        verify => "grants.verify": POST "/v1/grants/verify", path(),
+            strings(token: "token" "token"), -> (GrantVerifyResponse => VerifiedGrant), 200, safe,
+            py(positional);
+    }
+
+    /// The hash-chained audit log.
+    group Audit audit "audit" {
+        /// Append an entry to the developer's chain.
+        log => "audit.log": POST "/v1/audit/log", path(), body(AuditLogParams),
+            -> (AuditEntry), 201, safe, py(keywords);
+        /// Entries, oldest first, filtered.
+        list => "audit.list": GET "/v1/audit/entries", path(), query(ListAuditParams),
+            -> (AuditList), 200, safe, py(optional_params);
+        /// One entry.
+        get => "audit.get": GET "/v1/audit/{entryId}", path(entry_id: "entryId" "audit entry id"),
+            none(), -> (AuditEntry), 200, safe, py(positional);
+        /// A checkpoint of the chain's head, signed by the server (verifiable offline against
+        /// its JWKS).
+        checkpoint => "audit.checkpoint": POST "/v1/audit/checkpoints", path(), none(),
+            -> (AuditCheckpoint), 201, safe, py(positional);
+    }
+
+    /// The public consent routes the consent page uses (the local flow's "human approves").
+    group Consent consent "consent" {
+        /// What the consent page shows the human.
+        get => "consent.get": GET "/v1/consent/{authRequestId}",
+            path(request_id: "authRequestId" "auth request id"), none(), -> (ConsentRequest), 200,
+            safe, py(positional);
+        /// Approve: the answer's `code` goes to `tokens.exchange`.
+        approve => "consent.approve": POST "/v1/consent/{authRequestId}/approve",
+            path(request_id: "authRequestId" "auth request id"), none(), -> (ConsentApproval),
+            200, safe, py(positional);
+        /// Deny.
+        deny => "consent.deny": POST "/v1/consent/{authRequestId}/deny",
+            path(request_id: "authRequestId" "auth request id"), none(), -> (ConsentDenial), 200,
+            safe, py(positional);
+    }
+
+    /// End-user dashboard sessions.
+    group PrincipalSessions principal_sessions "principal_sessions" {
+        /// A session for a principal's dashboard.
+        create => "principal_sessions.create": POST "/v1/principal-sessions", path(),
+            body(PrincipalSessionParams), -> (PrincipalSession), 201, safe, py(params);
+    }
+}
