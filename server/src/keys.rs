@@ -208,6 +208,19 @@ impl KeyRing {
         Ok(self.signer.sign_claims(claims)?)
     }
 
+    /// Signs claims with the active key under the header `{"alg":"RS256","kid":…,"typ":typ}`.
+    /// An explicit `typ` (RFC 8725 §3.11) keeps such a JWS from passing as a grant token: the
+    /// core verifier refuses every `typ` but JWT / at+jwt. CPU-bound: call from the blocking pool.
+    pub fn sign_typed(&self, typ: &str, claims: &serde_json::Value) -> ApiResult<String> {
+        if !claims.is_object() {
+            return Err(ApiError::internal("JWS claims must be a JSON object"));
+        }
+        let header = serde_json::json!({ "alg": "RS256", "kid": self.kid(), "typ": typ });
+        Ok(self
+            .signer
+            .sign_raw(&serde_json::to_vec(&header)?, &serde_json::to_vec(claims)?)?)
+    }
+
     /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
     pub fn record_exp(&self, tx: &Connection, exp: i64) -> ApiResult<()> {
         tx.execute(

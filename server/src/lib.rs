@@ -11,8 +11,10 @@
 
 #![forbid(unsafe_code)]
 
+mod audit_store;
 mod auth;
 mod bootstrap;
+mod checkpoint;
 mod db;
 mod error;
 mod extract;

@@ -147,10 +147,36 @@ CREATE TABLE issuers (
 );
 "#,
     ),
+    (
+        3,
+        "audit checkpoints",
+        r#"
+-- Signed checkpoints of a developer's audit chain head (POST /v1/audit/checkpoints).
+-- head_seq is where the next checkpoint resumes verifying the chain.
+CREATE TABLE audit_checkpoints (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    head_seq        INTEGER NOT NULL REFERENCES audit_entries (seq),
+    head_entry_id   TEXT NOT NULL,
+    head_hash       TEXT NOT NULL,
+    head_timestamp  TEXT NOT NULL,
+    entry_count     INTEGER NOT NULL CHECK (entry_count > 0),
+    kid             TEXT NOT NULL,
+    signed          TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX audit_checkpoints_developer ON audit_checkpoints (developer_id, head_seq);
+
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
@@ -227,9 +253,13 @@ mod tests {
         )
         .unwrap();
         migrate(&mut c).unwrap();
-        assert_eq!(versions(&c), vec![1, 2]);
+        assert_eq!(versions(&c), vec![1, 2, 3]);
         c.execute("INSERT INTO issuers VALUES ('http://x', 0)", [])
             .unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM audit_checkpoints", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
     }
 
     #[test]
@@ -256,5 +286,35 @@ mod tests {
             .execute("UPDATE audit_entries SET action = 'y'", [])
             .is_err());
         assert!(c.execute("DELETE FROM audit_entries", []).is_err());
+    }
+
+    #[test]
+    fn audit_checkpoints_are_append_only_and_point_at_an_entry() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch("PRAGMA foreign_keys=ON").unwrap();
+        migrate(&mut c).unwrap();
+        c.execute(
+            "INSERT INTO audit_entries (id, developer_id, agent_id, agent_did, grant_id, principal_id, action, metadata, hash, timestamp, status)
+             VALUES ('alog_1', 'd', 'a', 'did', 'g', 'p', 'x', '{}', 'h', 't', 'success')",
+            [],
+        )
+        .unwrap();
+        let insert = |seq: i64, count: i64| {
+            c.execute(
+                "INSERT INTO audit_checkpoints (id, developer_id, head_seq, head_entry_id, head_hash, head_timestamp, entry_count, kid, signed, created_at)
+                 VALUES (?1, 'd', ?2, 'alog_1', 'h', 't', ?3, 'k', 'jws', 0)",
+                rusqlite::params![format!("ckpt_{seq}_{count}"), seq, count],
+            )
+        };
+        insert(1, 1).unwrap();
+        assert!(insert(2, 1).is_err(), "head_seq must name an entry");
+        assert!(
+            insert(1, 0).is_err(),
+            "a checkpoint covers at least one entry"
+        );
+        assert!(c
+            .execute("UPDATE audit_checkpoints SET head_hash = 'x'", [])
+            .is_err());
+        assert!(c.execute("DELETE FROM audit_checkpoints", []).is_err());
     }
 }

@@ -1,9 +1,10 @@
 //! The hash-chained audit log (§2.14, §5): one chain per developer, append-only.
 
+use crate::audit_store::{self, EntryFilter};
 use crate::auth::Developer;
+use crate::checkpoint::{self, AuditCheckpoint};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryMap};
-use crate::routes::grants::pagination;
 use crate::state::AppState;
 use crate::time::{iso, now_ms, parse_iso};
 use crate::{ids, validate};
@@ -12,31 +13,10 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::audit_chain::compute_hash;
 use grantex::types::{AuditEntry, AuditList, AuditLogParams, AuditStatus};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
-pub const COLUMNS: &str =
-    "id, agent_id, agent_did, grant_id, principal_id, developer_id, action, metadata, hash, prev_hash, timestamp, status";
-
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
-    let metadata: String = r.get(7)?;
-    Ok(AuditEntry {
-        entry_id: r.get(0)?,
-        agent_id: r.get(1)?,
-        agent_did: r.get(2)?,
-        grant_id: r.get(3)?,
-        principal_id: r.get(4)?,
-        developer_id: r.get(5)?,
-        action: r.get(6)?,
-        metadata: serde_json::from_str(&metadata)
-            .unwrap_or_else(|_| Value::Object(Default::default())),
-        hash: r.get(8)?,
-        prev_hash: r.get(9)?,
-        timestamp: r.get(10)?,
-        status: r.get(11)?,
-    })
-}
+// The row mapping other modules read entries with.
+pub use crate::audit_store::{from_row, COLUMNS};
 
 /// Appends an entry: its `prevHash` is the developer's chain head, read and extended inside
 /// one write transaction so concurrent appends cannot fork the chain.
@@ -63,13 +43,6 @@ pub async fn log(
     let entry = st
         .db
         .write(move |tx| {
-            let head: Option<String> = tx
-                .query_row(
-                    "SELECT hash FROM audit_entries WHERE developer_id = ?1 ORDER BY seq DESC LIMIT 1",
-                    [&dev.id],
-                    |r| r.get(0),
-                )
-                .optional()?;
             let mut e = AuditEntry {
                 entry_id: ids::new_id("alog"),
                 agent_id: p.agent_id,
@@ -80,18 +53,12 @@ pub async fn log(
                 action: p.action,
                 metadata,
                 hash: String::new(),
-                prev_hash: head,
+                prev_hash: audit_store::head_hash(tx, &dev.id)?,
                 timestamp: iso(now_ms()),
                 status: status.as_str().to_string(),
             };
             e.hash = compute_hash(&e);
-            tx.execute(
-                &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-                params![
-                    e.entry_id, e.agent_id, e.agent_did, e.grant_id, e.principal_id, e.developer_id, e.action,
-                    serde_json::to_string(&e.metadata)?, e.hash, e.prev_hash, e.timestamp, e.status
-                ],
-            )?;
+            audit_store::insert_entry(tx, &e)?;
             Ok(e)
         })
         .await?;
@@ -114,39 +81,21 @@ pub async fn list(
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<Json<AuditList>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?");
-    let mut args: Vec<SqlValue> = vec![dev.id.clone().into()];
-    for (param, column) in [
-        ("agentId", "agent_id"),
-        ("grantId", "grant_id"),
-        ("principalId", "principal_id"),
-        ("action", "action"),
-    ] {
-        if let Some(v) = q.get(param) {
-            sql.push_str(&format!(" AND {column} = ?"));
-            args.push(v.to_string().into());
-        }
-    }
-    // Stored timestamps share one fixed-width format, so text comparison is time order.
-    if let Some(since) = time_filter(&q, "since")? {
-        sql.push_str(" AND timestamp >= ?");
-        args.push(since.into());
-    }
-    if let Some(until) = time_filter(&q, "until")? {
-        sql.push_str(" AND timestamp <= ?");
-        args.push(until.into());
-    }
-    sql.push_str(" ORDER BY seq ASC");
-    sql.push_str(&pagination(&q)?);
+    let text = |k: &str| q.get(k).map(str::to_string);
+    let (since, until) = (time_filter(&q, "since")?, time_filter(&q, "until")?);
+    let page = q.positive("page", 1_000_000)?.unwrap_or(1);
+    let filter = EntryFilter {
+        agent_id: text("agentId"),
+        grant_id: text("grantId"),
+        principal_id: text("principalId"),
+        action: text("action"),
+        since,
+        until,
+        page: q.positive("pageSize", 1000)?.map(|size| (page, size)),
+    };
     let entries = st
         .db
-        .read(move |c| {
-            let mut s = c.prepare(&sql)?;
-            let rows = s
-                .query_map(rusqlite::params_from_iter(args), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
+        .read(move |c| audit_store::list_entries(c, &dev.id, &filter))
         .await?;
     Ok(Json(AuditList { entries }))
 }
@@ -158,17 +107,33 @@ pub async fn get(
 ) -> ApiResult<Json<AuditEntry>> {
     path_id(&id)?;
     st.db
-        .read(move |c| {
-            Ok(c.query_row(
-                &format!("SELECT {COLUMNS} FROM audit_entries WHERE id = ?1 AND developer_id = ?2"),
-                params![id, dev.id],
-                from_row,
-            )
-            .optional()?)
-        })
+        .read(move |c| audit_store::find_entry(c, &dev.id, &id))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("Audit entry not found"))
+}
+
+/// `POST /v1/audit/checkpoints` (no body): verifies the caller's chain, signs its head, stores
+/// the checkpoint. 409 `AUDIT_CHAIN_EMPTY` before the first entry.
+pub async fn create_checkpoint(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+) -> ApiResult<(StatusCode, Json<AuditCheckpoint>)> {
+    let row = checkpoint::create(&st.db, st.keys.clone(), dev.id).await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// `GET /v1/audit/checkpoints/:id`: one of the caller's checkpoints, as it was created.
+pub async fn get_checkpoint(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AuditCheckpoint>> {
+    path_id(&id)?;
+    checkpoint::find(&st.db, dev.id, id)
+        .await?
+        .map(|row| Json(row.into()))
+        .ok_or_else(|| ApiError::not_found("Audit checkpoint not found"))
 }
 
 /// PUT/PATCH/DELETE on an entry: the log is append-only.
@@ -177,6 +142,19 @@ pub async fn immutable() -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
         "Audit entries are append-only: they cannot be modified or deleted",
+    )
+    .with_header(
+        axum::http::header::ALLOW,
+        axum::http::HeaderValue::from_static("GET"),
+    )
+}
+
+/// PUT/PATCH/DELETE on a checkpoint: checkpoints are append-only too.
+pub async fn immutable_checkpoint() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "Audit checkpoints are append-only: they cannot be modified or deleted",
     )
     .with_header(
         axum::http::header::ALLOW,

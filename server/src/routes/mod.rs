@@ -53,6 +53,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/grants/{id}", get(grants::get).delete(grants::revoke))
         .route("/v1/audit/log", post(audit::log))
         .route("/v1/audit/entries", get(audit::list))
+        // Static segments win over `{id}` in axum's router, whatever the registration order:
+        // `/v1/audit/checkpoints` never reaches the entry routes below.
+        .route("/v1/audit/checkpoints", post(audit::create_checkpoint))
+        .route(
+            "/v1/audit/checkpoints/{id}",
+            get(audit::get_checkpoint)
+                .put(audit::immutable_checkpoint)
+                .patch(audit::immutable_checkpoint)
+                .delete(audit::immutable_checkpoint),
+        )
         .route(
             "/v1/audit/{id}",
             get(audit::get)

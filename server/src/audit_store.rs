@@ -1,0 +1,230 @@
+//! Storage of the hash-chained audit log and of its signed checkpoints: every SQL statement on
+//! `audit_entries` and `audit_checkpoints` made by the audit routes lives here.
+//!
+//! A developer's chain is their entries in `seq` order (append order); the head is the entry
+//! with the highest `seq`. Both tables are append-only, enforced by triggers (see `db/schema.rs`).
+
+use crate::error::ApiResult;
+use grantex::types::AuditEntry;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+pub const COLUMNS: &str =
+    "id, agent_id, agent_did, grant_id, principal_id, developer_id, action, metadata, hash, prev_hash, timestamp, status";
+
+pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    entry_at(r, 0, false)
+}
+
+/// The entry in columns `o..o + 12` (laid out as [`COLUMNS`]). Unparseable stored metadata reads
+/// as `{}`, or, when `exact`, as the raw text in a JSON string, so that its hash cannot verify
+/// (no entry's hash was computed over a string).
+fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> rusqlite::Result<AuditEntry> {
+    let metadata: String = r.get(o + 7)?;
+    let metadata = match serde_json::from_str(&metadata) {
+        Ok(v) => v,
+        Err(_) if exact => Value::String(metadata),
+        Err(_) => Value::Object(Default::default()),
+    };
+    Ok(AuditEntry {
+        entry_id: r.get(o)?,
+        agent_id: r.get(o + 1)?,
+        agent_did: r.get(o + 2)?,
+        grant_id: r.get(o + 3)?,
+        principal_id: r.get(o + 4)?,
+        developer_id: r.get(o + 5)?,
+        action: r.get(o + 6)?,
+        metadata,
+        hash: r.get(o + 8)?,
+        prev_hash: r.get(o + 9)?,
+        timestamp: r.get(o + 10)?,
+        status: r.get(o + 11)?,
+    })
+}
+
+/// The hash of the developer's chain head (`None` for an empty chain). Call inside the write
+/// transaction that appends, so concurrent appends cannot fork the chain.
+pub fn head_hash(conn: &Connection, developer_id: &str) -> ApiResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT hash FROM audit_entries WHERE developer_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [developer_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Appends `e` (its hash already computed) to its developer's chain.
+pub fn insert_entry(tx: &Connection, e: &AuditEntry) -> ApiResult<()> {
+    tx.execute(
+        &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        params![
+            e.entry_id, e.agent_id, e.agent_did, e.grant_id, e.principal_id, e.developer_id, e.action,
+            serde_json::to_string(&e.metadata)?, e.hash, e.prev_hash, e.timestamp, e.status
+        ],
+    )?;
+    Ok(())
+}
+
+/// Filters of `GET /v1/audit/entries`; `None` means "any". `since`/`until` are timestamps in the
+/// stored format (fixed width, so text comparison is time order).
+#[derive(Debug, Default)]
+pub struct EntryFilter {
+    pub agent_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub principal_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// `(page, page_size)`, both ≥ 1; `None` returns every match.
+    pub page: Option<(u32, u32)>,
+}
+
+/// The developer's entries matching `f`, in chain order.
+pub fn list_entries(
+    conn: &Connection,
+    developer_id: &str,
+    f: &EntryFilter,
+) -> ApiResult<Vec<AuditEntry>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?");
+    let mut args: Vec<SqlValue> = vec![developer_id.to_string().into()];
+    for (value, condition) in [
+        (&f.agent_id, " AND agent_id = ?"),
+        (&f.grant_id, " AND grant_id = ?"),
+        (&f.principal_id, " AND principal_id = ?"),
+        (&f.action, " AND action = ?"),
+        (&f.since, " AND timestamp >= ?"),
+        (&f.until, " AND timestamp <= ?"),
+    ] {
+        if let Some(v) = value {
+            sql.push_str(condition);
+            args.push(v.clone().into());
+        }
+    }
+    sql.push_str(" ORDER BY seq ASC");
+    if let Some((page, size)) = f.page {
+        sql.push_str(" LIMIT ? OFFSET ?");
+        args.push(i64::from(size).into());
+        args.push(((i64::from(page) - 1) * i64::from(size)).into());
+    }
+    let mut s = conn.prepare(&sql)?;
+    let rows = s
+        .query_map(rusqlite::params_from_iter(args), from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn find_entry(
+    conn: &Connection,
+    developer_id: &str,
+    id: &str,
+) -> ApiResult<Option<AuditEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM audit_entries WHERE id = ?1 AND developer_id = ?2"),
+            params![id, developer_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Calls `f(seq, entry)` for each of the developer's entries with `seq >= from_seq`, in chain
+/// order, streaming (one row in memory at a time) from one statement, hence one consistent
+/// snapshot of the chain. Stops at the first error `f` returns.
+pub fn walk_chain(
+    conn: &Connection,
+    developer_id: &str,
+    from_seq: i64,
+    mut f: impl FnMut(i64, AuditEntry) -> ApiResult<()>,
+) -> ApiResult<()> {
+    let mut s = conn.prepare(&format!(
+        "SELECT seq, {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND seq >= ?2 ORDER BY seq ASC"
+    ))?;
+    let mut rows = s.query(params![developer_id, from_seq])?;
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let entry = entry_at(r, 1, true)?;
+        f(seq, entry)?;
+    }
+    Ok(())
+}
+
+/// One row of `audit_checkpoints`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRow {
+    pub id: String,
+    pub developer_id: String,
+    /// `seq` of the head entry (internal: where the next checkpoint's verification resumes).
+    pub head_seq: i64,
+    pub head_entry_id: String,
+    pub head_hash: String,
+    pub head_timestamp: String,
+    pub entry_count: i64,
+    /// The key that signed `signed` (also in the JWS header).
+    pub kid: String,
+    /// The compact JWS.
+    pub signed: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+const CHECKPOINT_COLUMNS: &str = "id, developer_id, head_seq, head_entry_id, head_hash, head_timestamp, entry_count, kid, signed, created_at";
+
+fn checkpoint_from_row(r: &Row<'_>) -> rusqlite::Result<CheckpointRow> {
+    Ok(CheckpointRow {
+        id: r.get(0)?,
+        developer_id: r.get(1)?,
+        head_seq: r.get(2)?,
+        head_entry_id: r.get(3)?,
+        head_hash: r.get(4)?,
+        head_timestamp: r.get(5)?,
+        entry_count: r.get(6)?,
+        kid: r.get(7)?,
+        signed: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+pub fn insert_checkpoint(tx: &Connection, c: &CheckpointRow) -> ApiResult<()> {
+    tx.execute(
+        &format!("INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        params![
+            c.id, c.developer_id, c.head_seq, c.head_entry_id, c.head_hash, c.head_timestamp,
+            c.entry_count, c.kid, c.signed, c.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn find_checkpoint(
+    conn: &Connection,
+    developer_id: &str,
+    id: &str,
+) -> ApiResult<Option<CheckpointRow>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE id = ?1 AND developer_id = ?2"),
+            params![id, developer_id],
+            checkpoint_from_row,
+        )
+        .optional()?)
+}
+
+/// The developer's checkpoint reaching furthest into the chain (highest head `seq`; among equal
+/// heads the newest), or `None` before their first checkpoint.
+pub fn furthest_checkpoint(
+    conn: &Connection,
+    developer_id: &str,
+) -> ApiResult<Option<CheckpointRow>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE developer_id = ?1
+                 ORDER BY head_seq DESC, created_at DESC, id DESC LIMIT 1"
+            ),
+            [developer_id],
+            checkpoint_from_row,
+        )
+        .optional()?)
+}
