@@ -176,6 +176,10 @@ async fn checkpoint_signs_the_verified_head() {
         assert!(!r.body[field].is_null(), "missing {field}: {}", r.text);
     }
     assert_eq!(r.body.as_object().unwrap().len(), 8, "{}", r.text);
+    // The core's wire type (what the Rust client and the bindings read) takes it as is.
+    let typed: grantex::types::AuditCheckpoint = serde_json::from_value(r.body.clone()).unwrap();
+    assert_eq!(typed.entry_count, 3);
+    assert_eq!(typed.created_at.as_deref(), r.body["createdAt"].as_str());
     let keys = jwks(&s.base_url).await;
     let chain = entries(&api).await;
     assert_eq!(chain.len(), 3);
