@@ -77,6 +77,18 @@ class GrantexTimeoutError extends GrantexNetworkError {
   }
 }
 
+/**
+ * The client or a verifier is misconfigured: no API key (neither `apiKey` nor
+ * `GRANTEX_API_KEY`), a base URL or JWKS URI that is not http(s), an option that is not
+ * supported. `code` is `config_error`. Still an `Error`, so code written against the reference
+ * SDK's plain missing-key `Error` keeps working.
+ */
+class GrantexConfigError extends GrantexError {
+  constructor(message, options = {}) {
+    super(message, { code: 'config_error', cause: options.cause });
+  }
+}
+
 /** A 2xx response whose body did not have the expected shape. */
 class GrantexDecodeError extends GrantexError {
   constructor(message, details = {}) {
@@ -213,13 +225,116 @@ function withCode(error, code) {
   return error;
 }
 
+/** A bad argument: a `TypeError` with code `invalid_argument` (the SDK's one argument error). */
+function invalidArgument(message) {
+  return withCode(new TypeError(message), 'invalid_argument');
+}
+
+/**
+ * A JS value as an argument error names it: `undefined`, `null`, `a string`, `a number (5)`,
+ * `an array`, `a Date`, `an object`. Never the value of a string (it may be a secret).
+ */
+function describe(value) {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return `a number (${value})`;
+    case 'boolean':
+      return `a boolean (${value})`;
+    case 'bigint':
+      return 'a bigint';
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default: {
+      const name = Object.getPrototypeOf(value)?.constructor?.name;
+      return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'an object';
+    }
+  }
+}
+
+/** `<what> must be <expected>, got <describe(value)>` as an argument error. */
+function wrongType(what, expected, value) {
+  return invalidArgument(`${what} must be ${expected}, got ${describe(value)}`);
+}
+
+// napi's own conversion messages name Rust types (`String`, `Vec<T>`, `u32`); a user of this
+// SDK passed a JS value, so the JS type is what the message must name.
+const RUST_TO_JS = [
+  [/^(String|&str|str|Text|JsString)$/, 'a string'],
+  [/^bool$/, 'a boolean'],
+  [/^u(8|16|32|64|128|size)$/, 'a non-negative integer'],
+  [/^i(8|16|32|64|128|size)$/, 'an integer'],
+  [/^f(32|64)$/, 'a number'],
+  [/^(Buffer|Vec<u8>|\[u8\]|Uint8Array)$/, 'a Buffer or Uint8Array'],
+  [/^(Vec<.*>|Array|JsArray)$/, 'an array'],
+  [/^(Object|JsObject|HashMap<.*>|Map<.*>)$/, 'an object'],
+  [/^(Function|JsFunction)/, 'a function'],
+  [/^(Date|JsDate)$/, 'a Date'],
+  [/^(BigInt|JsBigInt)$/, 'a bigint'],
+];
+
+function jsTypeOfRust(rust) {
+  let t = rust.trim().replace(/^&/, '');
+  const option = /^Option<(.*)>$/.exec(t);
+  if (option) t = option[1];
+  for (const [pattern, js] of RUST_TO_JS) if (pattern.test(t)) return js;
+  return 'a value of another type';
+}
+
+const NAPI_VALUE_TYPES = {
+  Undefined: 'undefined',
+  Null: 'null',
+  Boolean: 'a boolean',
+  Number: 'a number',
+  String: 'a string',
+  Symbol: 'a symbol',
+  Object: 'an object',
+  Function: 'a function',
+  External: 'an external value',
+  BigInt: 'a bigint',
+  Bigint: 'a bigint',
+};
+
+function jsValueOfNapi(text) {
+  const [kind, ...rest] = text.trim().split(/\s+/);
+  const js = NAPI_VALUE_TYPES[kind];
+  if (js === undefined) return 'a value of another type';
+  return kind === 'Number' && rest.length === 1 && /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/.test(rest[0])
+    ? `a number (${rest[0]})`
+    : js;
+}
+
+/** napi's conversion failure as a message in JS terms (no Rust type names). */
+function napiArgumentMessage(message) {
+  let m = /JavaScript value `([^`]*)` into rust type `([^`]*)`/.exec(message) ??
+    /napi value `?(\w+)`? into rust type `([^`]*)`/.exec(message);
+  if (m) return `invalid argument: expected ${jsTypeOfRust(m[2])}, got ${jsValueOfNapi(m[1])}`;
+  m = /into rust type `([^`]*)`/.exec(message);
+  if (m) return `invalid argument: expected ${jsTypeOfRust(m[1])}`;
+  m = /Expect value to be (.+), but received (\w+)/.exec(message);
+  if (m) return `invalid argument: expected ${jsTypeOfRust(m[1])}, got ${jsValueOfNapi(m[2])}`;
+  m = /none of these types (.*)$/.exec(message);
+  if (m) {
+    const types = [...m[1].matchAll(/`([^`]*)`/g)].map((t) => jsTypeOfRust(t[1]));
+    return `invalid argument: expected ${[...new Set(types)].join(' or ')}`;
+  }
+  if (/array/i.test(message)) return 'invalid argument: expected an array';
+  return 'invalid argument: a value of the wrong type';
+}
+
 /** The JS error for a native error; anything else is returned unchanged. */
 function fromNative(err) {
   if (!(err instanceof Error) || err instanceof GrantexError) return err;
   const d = parseDetail(err);
   if (d === null) {
     if (NAPI_ARGUMENT_STATUSES.has(err.code)) {
-      return withCode(new TypeError(err.message), 'invalid_argument');
+      return invalidArgument(napiArgumentMessage(err.message));
     }
     return err;
   }
@@ -253,11 +368,12 @@ function fromNative(err) {
       return new GrantexTimeoutError(d.message);
     case 'decode_error':
       return new GrantexDecodeError(d.message, api);
-    // Programmer errors, as the reference SDK reports them (a missing API key is a plain Error).
+    // Programmer errors: configuration (a missing API key, a bad URL) is one class in every
+    // language; a bad argument is a TypeError, as in the reference SDK.
     case 'config_error':
-      return withCode(new Error(d.message), 'config_error');
+      return new GrantexConfigError(d.message);
     case 'invalid_argument':
-      return withCode(new TypeError(d.message), 'invalid_argument');
+      return invalidArgument(d.message);
     default:
       return new GrantexError(d.message, { code: d.kind });
   }
@@ -289,6 +405,7 @@ module.exports = {
   GrantexNetworkError,
   GrantexTimeoutError,
   GrantexDecodeError,
+  GrantexConfigError,
   A2AError,
   A2APreflightError,
   A2ARpcError,
@@ -299,4 +416,7 @@ module.exports = {
   fromNative,
   settle,
   settleSync,
+  invalidArgument,
+  wrongType,
+  describe,
 };

@@ -25,6 +25,7 @@ module.exports = {
   GrantexNetworkError: errors.GrantexNetworkError,
   GrantexTimeoutError: errors.GrantexTimeoutError,
   GrantexDecodeError: errors.GrantexDecodeError,
+  GrantexConfigError: errors.GrantexConfigError,
   /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
   a2a,
   // Private: benchmark helpers (scripts/bench-node). Not part of the API.

@@ -2,7 +2,7 @@
 // Names and shapes follow the reference TypeScript SDK.
 
 export interface GrantexClientOptions {
-  /** Defaults to env GRANTEX_API_KEY (trimmed). Missing or empty: the constructor throws an Error. */
+  /** Defaults to env GRANTEX_API_KEY (trimmed). Missing or empty: the constructor throws a GrantexConfigError. */
   apiKey?: string;
   /** Defaults to env GRANTEX_BASE_URL, then https://api.grantex.dev. One trailing `/` is stripped. */
   baseUrl?: string;
@@ -436,9 +436,18 @@ export interface VerifyWebhookOptions {
   now?: number;
 }
 
+/**
+ * Verify a timestamped webhook. A missing or malformed `signature` or `timestamp` (request
+ * headers) gives `false`; a missing `options`, a `payload` that is not a string or bytes, a
+ * `secret` that is not a string or a negative `toleranceSeconds` throws a `TypeError` with
+ * code `invalid_argument`.
+ */
 export declare function verifyWebhook(options: VerifyWebhookOptions): boolean;
 
-/** @deprecated Replayable: prefer verifyWebhook. */
+/**
+ * @deprecated Replayable: prefer verifyWebhook. A missing `signature` gives `false`; a
+ * `payload` or `secret` of the wrong type throws a `TypeError` (`invalid_argument`).
+ */
 export declare function verifyWebhookSignature(
   payload: string | Uint8Array,
   signature: string,
@@ -460,8 +469,8 @@ export interface AuditChainReport {
   reason: 'link' | 'content' | null;
 }
 
-/** Check the hash chain of audit entries, oldest first. */
-export declare function verifyAuditChain(entries: readonly AuditEntry[]): AuditChainReport;
+/** Check the hash chain of audit entries, oldest first (an array, or `audit.list()`'s `{ entries }`). */
+export declare function verifyAuditChain(entries: readonly AuditEntry[] | { readonly entries: readonly AuditEntry[] }): AuditChainReport;
 
 export declare function deriveIssuer(jwksUri: string): string;
 
@@ -536,6 +545,15 @@ export declare class GrantexNetworkError extends GrantexError {
 
 export declare class GrantexTimeoutError extends GrantexNetworkError {
   code: 'timeout';
+}
+
+/**
+ * Invalid client or verifier configuration: no API key (neither `apiKey` nor
+ * `GRANTEX_API_KEY`), a base URL or JWKS URI that is not http(s), an unsupported option.
+ */
+export declare class GrantexConfigError extends GrantexError {
+  constructor(message: string, options?: { cause?: unknown });
+  code: 'config_error';
 }
 
 export declare class GrantexDecodeError extends GrantexError {

@@ -19,6 +19,7 @@ export const {
   GrantexNetworkError,
   GrantexTimeoutError,
   GrantexDecodeError,
+  GrantexConfigError,
   a2a,
   _RsaFloor,
   _floorLoop,

@@ -14,6 +14,7 @@ import {
   GrantexNetworkError,
   GrantexTimeoutError,
   GrantexDecodeError,
+  GrantexConfigError,
 } from '@grantex/sdk';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,15 +48,40 @@ function withEnv(vars, fn) {
   }
 }
 
-test('a missing API key is a plain Error, as in the reference SDK', () => {
+test('a missing API key is a GrantexConfigError (still an Error, as in the reference SDK)', () => {
   withEnv({ GRANTEX_API_KEY: undefined }, () => {
     for (const options of [undefined, {}, { apiKey: '' }, { apiKey: '   ' }]) {
       assert.throws(
         () => new Grantex(options),
-        (e) => e.constructor === Error && e.code === 'config_error' && /API key/i.test(e.message),
+        (e) =>
+          e instanceof GrantexConfigError &&
+          e instanceof GrantexError &&
+          e instanceof Error &&
+          e.constructor === GrantexConfigError &&
+          e.name === 'GrantexConfigError' &&
+          e.code === 'config_error' &&
+          /API key/.test(e.message) &&
+          /GRANTEX_API_KEY/.test(e.message),
       );
     }
   });
+});
+
+test('every configuration error is the one GrantexConfigError class', async () => {
+  const isConfig = (e) => e instanceof GrantexConfigError && e.code === 'config_error';
+  assert.throws(() => new Grantex({ apiKey: 'k', baseUrl: 'ftp://example.com' }), isConfig);
+  assert.throws(() => new Grantex({ apiKey: 'k', baseUrl: 'not a url' }), isConfig);
+  assert.throws(() => JwksCache.remote('file:///etc/passwd'), isConfig);
+  const jwks = JwksCache.fromJson(await new Grantex({ apiKey: server.apiKey, baseUrl: server.baseUrl }).jwks());
+  await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => isConfig(e) && /issuer/.test(e.message));
+  await assert.rejects(
+    verifyGrantToken('x.y.z', { jwksUri: server.jwksUri, issuerDid: 'did:web:example.com' }),
+    (e) => isConfig(e) && /issuerDid/.test(e.message),
+  );
+  // Constructible like the other classes.
+  const made = new GrantexConfigError('no key', { cause: new Error('why') });
+  assert.equal(made.code, 'config_error');
+  assert.equal(made.cause.message, 'why');
 });
 
 test('API key and base URL fall back to the environment', async () => {
@@ -83,14 +109,38 @@ test('GrantexApiError: status, server code, request id, rate limit and body', as
   assert.match(err.stack, /GrantexApiError: Agent not found/);
 });
 
-test('GrantexAuthError: 401 for a bad key', async () => {
-  const gx = new Grantex({ apiKey: 'gx_live_not_a_real_key', baseUrl: server.baseUrl, maxRetries: 0 });
-  const err = await gx.agents.list().catch((e) => e);
-  assert.ok(err instanceof GrantexAuthError);
-  assert.ok(err instanceof GrantexApiError);
-  assert.equal(err.name, 'GrantexAuthError');
-  assert.equal(err.statusCode, 401);
-  assert.equal(typeof err.code, 'string');
+test('GrantexAuthError: a wrong API key says "Invalid API key"', async () => {
+  // A near miss of a real key, a made-up key and one too short to be any key.
+  const nearMiss = server.apiKey.slice(0, -1) + (server.apiKey.endsWith('a') ? 'b' : 'a');
+  for (const apiKey of [nearMiss, 'gx_live_not_a_real_key', 'wrong']) {
+    const gx = new Grantex({ apiKey, baseUrl: server.baseUrl, maxRetries: 0 });
+    const err = await gx.agents.list().catch((e) => e);
+    assert.ok(err instanceof GrantexAuthError, String(err));
+    assert.ok(err instanceof GrantexApiError);
+    assert.equal(err.name, 'GrantexAuthError');
+    assert.equal(err.statusCode, 401);
+    assert.equal(err.code, 'UNAUTHORIZED');
+    assert.equal(err.message, 'Invalid API key', apiKey);
+    assert.doesNotMatch(err.message, /Authorization header/);
+  }
+});
+
+test('API error messages say each fragment once (an empty 404 is "HTTP 404")', async () => {
+  const fake = await fakeHttp((req, res) => {
+    res.writeHead(404, { 'x-request-id': 'req-empty' });
+    res.end();
+  });
+  try {
+    const gx = new Grantex({ apiKey: 'k', baseUrl: fake.baseUrl, maxRetries: 0 });
+    const err = await gx.agents.get('ag_1').catch((e) => e);
+    assert.ok(err instanceof GrantexApiError, String(err));
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.message, 'HTTP 404');
+    assert.equal(err.requestId, 'req-empty');
+    assert.equal(String(err).match(/404/g).length, 1, String(err));
+  } finally {
+    await fake.close();
+  }
 });
 
 test('signup errors are API errors carrying the server message', async () => {
@@ -242,14 +292,14 @@ test('bad arguments are TypeErrors with code invalid_argument', async () => {
   assert.throws(() => new Grantex('key'), isArgError);
   assert.throws(() => new Grantex({ apiKey: 'k', timeout: -5 }), isArgError);
   assert.throws(() => new Grantex({ apiKey: 'k', maxRetries: 1.5 }), isArgError);
-  assert.throws(() => new Grantex({ apiKey: 'k', baseUrl: 'ftp://example.com' }), (e) => e.code === 'config_error');
+  assert.throws(() => new Grantex({ apiKey: 'k', baseUrl: 'ftp://example.com' }), (e) => e instanceof GrantexConfigError);
   // A static key set has no URI to derive the issuer from.
   const jwks = JwksCache.fromJson(await gx.jwks());
-  await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => e.code === 'config_error');
+  await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => e instanceof GrantexConfigError);
   // The reference's did:web option is refused rather than silently ignored.
   await assert.rejects(
     verifyGrantToken('x.y.z', { jwksUri: `${server.baseUrl}/.well-known/jwks.json`, issuerDid: 'did:web:example.com' }),
-    (e) => e.code === 'config_error' && /issuerDid/.test(e.message),
+    (e) => e instanceof GrantexConfigError && /issuerDid/.test(e.message),
   );
 });
 

@@ -14,6 +14,7 @@ import {
   GrantexTokenError,
   GrantexNetworkError,
   GrantexTimeoutError,
+  GrantexConfigError,
   type Agent,
   type VerifiedGrant,
   type AuthorizationRequest,
@@ -69,6 +70,7 @@ export async function flow(): Promise<void> {
   });
   const { entries } = await grantex.audit.list({ grantId: g.id });
   const report = verifyAuditChain(entries);
+  const sameReport: boolean = verifyAuditChain({ entries }).valid === report.valid;
   const reason: 'link' | 'content' | null = report.reason;
   await grantex.audit.get(entry.entryId);
   await grantex.principalSessions.create({ principalId: 'usr' });
@@ -97,11 +99,13 @@ export async function flow(): Promise<void> {
       const c: 'timeout' = err.code;
     } else if (err instanceof GrantexNetworkError) {
       const cause: unknown = err.cause;
+    } else if (err instanceof GrantexConfigError) {
+      const c: 'config_error' = err.code;
     } else if (err instanceof GrantexError) {
       const c: string = err.code;
     }
   }
-  void [key, sameId, valid, depth, parent, both, onlineGrant, reason, rl, sync, ok, codes];
+  void [key, sameId, valid, depth, parent, both, onlineGrant, reason, sameReport, rl, sync, ok, codes];
 }
 
 // Error constructors: ours (details objects) and the reference's positional forms.
@@ -110,6 +114,7 @@ export const madeErrors: Error[] = [
   new GrantexApiError('m', 404, { message: 'nope' }, 'req_1'),
   new GrantexNetworkError('m', { cause: new Error('x') }),
   new GrantexNetworkError('m', new Error('x')),
+  new GrantexConfigError('no API key'),
 ];
 
 // The A2A bridge, through the namespace and the subpath.
