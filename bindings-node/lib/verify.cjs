@@ -6,7 +6,7 @@
 // When the keys must be fetched the addon returns a promise running on the core runtime.
 
 const native = require('./native.cjs');
-const { settleSync, fromNative } = require('./errors.cjs');
+const { settleSync, fromNative, invalidArgument, wrongType, GrantexConfigError } = require('./errors.cjs');
 
 /** Most URIs whose shared cache handle is kept here (the core keeps the same number). */
 const SHARED_HANDLES = 64;
@@ -24,16 +24,22 @@ function sharedNative(jwksUri) {
   return handle;
 }
 
-function optionsObject(options) {
+function optionsObject(fn, options) {
   if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw argumentError('verify options must be an object');
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw wrongType(`${fn}: options`, 'an object', options);
+  }
   return options;
 }
 
 function argumentError(message) {
-  const err = new TypeError(message);
-  err.code = 'invalid_argument';
-  return err;
+  return invalidArgument(message);
+}
+
+/** `value` as a string URI argument of `fn`, or an argument error naming it. */
+function uriArg(fn, value) {
+  if (typeof value !== 'string') throw wrongType(`${fn}: jwksUri`, 'a string (the JWKS URL)', value);
+  return value;
 }
 
 let nativeOf;
@@ -55,18 +61,22 @@ class JwksCache {
 
   /** A static set (JSON text or an object): verification never touches the network. */
   static fromJson(jwks) {
+    if (typeof jwks !== 'string' && (jwks === null || typeof jwks !== 'object' || Array.isArray(jwks))) {
+      throw wrongType('JwksCache.fromJson(jwks): jwks', 'JWKS JSON text (a string) or a JWKS object', jwks);
+    }
     const text = typeof jwks === 'string' ? jwks : JSON.stringify(jwks);
-    if (typeof text !== 'string') throw argumentError('fromJson needs JWKS JSON text or an object');
     return new JwksCache(settleSync(() => native.NativeJwks.fromJson(text)));
   }
 
   /** A private cache of the set at `jwksUri`, fetched on first use. */
   static remote(jwksUri) {
+    uriArg('JwksCache.remote(jwksUri)', jwksUri);
     return new JwksCache(settleSync(() => native.NativeJwks.remote(jwksUri)));
   }
 
   /** The process-wide cache for `jwksUri` (the one `verifyGrantToken({jwksUri})` uses). */
   static shared(jwksUri) {
+    uriArg('JwksCache.shared(jwksUri)', jwksUri);
     return new JwksCache(settleSync(() => sharedNative(jwksUri)));
   }
 
@@ -82,31 +92,53 @@ class JwksCache {
 
   /** Verify `token`, fetching the set when needed. */
   verify(token, options) {
-    return run(() => nativeVerify(this.#n, false, token, optionsObject(options)));
+    const fn = 'JwksCache.verify(token, options)';
+    return run(() => nativeVerify(fn, this.#n, false, token, optionsObject(fn, options)));
   }
 
   /** Verify against the keys already loaded; never touches the network. Synchronous. */
   verifyCached(token, options) {
-    return settleSync(() => nativeVerify(this.#n, true, token, optionsObject(options)));
+    const fn = 'JwksCache.verifyCached(token, options)';
+    return settleSync(() => nativeVerify(fn, this.#n, true, token, optionsObject(fn, options)));
   }
 }
 
-function seconds(value, name) {
+function seconds(fn, value, name) {
   if (value instanceof Date) {
     const ms = value.getTime();
-    if (!Number.isFinite(ms)) throw argumentError(`${name} is an invalid Date`);
+    if (!Number.isFinite(ms)) throw argumentError(`${fn}: options.${name} is an invalid Date`);
     return Math.floor(ms / 1000);
   }
   return value;
 }
 
 /** The fixed clock in Unix seconds: `currentDate` (jose's name, a Date) or `now` (seconds or a Date). */
-function nowOf(o) {
-  if (o.currentDate !== undefined) {
-    if (!(o.currentDate instanceof Date)) throw argumentError('currentDate must be a Date');
-    return seconds(o.currentDate, 'currentDate');
+function nowOf(fn, o) {
+  const { currentDate, now } = o;
+  if (currentDate !== undefined) {
+    if (!(currentDate instanceof Date)) throw wrongType(`${fn}: options.currentDate`, 'a Date', currentDate);
+    return seconds(fn, currentDate, 'currentDate');
   }
-  return seconds(o.now, 'now');
+  if (now != null && typeof now !== 'number' && !(now instanceof Date)) {
+    throw wrongType(`${fn}: options.now`, 'a number of Unix seconds or a Date', now);
+  }
+  return seconds(fn, now, 'now');
+}
+
+function optionalString(fn, name, value) {
+  if (value != null && typeof value !== 'string') throw wrongType(`${fn}: options.${name}`, 'a string', value);
+}
+
+function optionalNumber(fn, name, value) {
+  if (value != null && typeof value !== 'number') throw wrongType(`${fn}: options.${name}`, 'a number', value);
+}
+
+function optionalStrings(fn, name, value) {
+  if (value == null) return;
+  if (!Array.isArray(value)) throw wrongType(`${fn}: options.${name}`, 'an array of strings', value);
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') throw wrongType(`${fn}: options.${name}[${i}]`, 'a string', value[i]);
+  }
 }
 
 /**
@@ -136,12 +168,21 @@ function makeGrant(
  * object). With a warm cache the grant comes back built by `makeGrant`; when the key set must
  * be fetched first, a promise of the grant as JSON text.
  */
-function nativeVerify(handle, cachedOnly, token, o) {
-  const now = nowOf(o);
+function nativeVerify(fn, handle, cachedOnly, token, o) {
+  if (typeof token !== 'string') throw wrongType(`${fn}: token`, 'a string (the grant token)', token);
+  // Each option is read once and type-checked here, so a mistake is named in JS terms.
+  const { issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId } = o;
+  optionalString(fn, 'issuer', issuer);
+  optionalString(fn, 'audience', audience);
+  optionalStrings(fn, 'requiredScopes', requiredScopes);
+  optionalNumber(fn, 'clockTolerance', clockTolerance);
+  optionalNumber(fn, 'maxDelegationDepth', maxDelegationDepth);
+  optionalString(fn, 'expectedDeveloperId', expectedDeveloperId);
+  const now = nowOf(fn, o);
   if (cachedOnly) {
-    return handle.verifyCached(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, o.expectedDeveloperId, now, makeGrant);
+    return handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, makeGrant);
   }
-  const out = handle.verify(token, o.issuer, o.audience, o.requiredScopes, o.clockTolerance, o.maxDelegationDepth, o.expectedDeveloperId, now, makeGrant);
+  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, makeGrant);
   return out instanceof Promise ? out.then(JSON.parse) : out;
 }
 
@@ -160,27 +201,25 @@ function rethrowNative(err) {
   throw fromNative(err);
 }
 
-function configError(message) {
-  const err = new Error(message);
-  err.code = 'config_error';
-  return err;
-}
+const VERIFY = 'verifyGrantToken(token, options)';
 
 function keySource(options) {
-  if (options === null || typeof options !== 'object') {
-    throw argumentError('verifyGrantToken(token, options): options must be an object with jwksUri');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw wrongType(`${VERIFY}: options`, 'an object with jwksUri (a string) or jwks (a JwksCache)', options);
   }
   // The reference's did:web option is not implemented: refused, never silently ignored (the
   // keys would otherwise come from jwksUri instead of the DID's location).
   if (options.issuerDid != null) {
-    throw configError('issuerDid (did:web) is not supported yet; pass jwksUri (and issuer)');
+    throw new GrantexConfigError('issuerDid (did:web) is not supported yet; pass jwksUri (and issuer)');
   }
   if (options.jwks !== undefined) {
-    if (!(options.jwks instanceof JwksCache)) throw argumentError('options.jwks must be a JwksCache');
+    if (!(options.jwks instanceof JwksCache)) {
+      throw wrongType(`${VERIFY}: options.jwks`, 'a JwksCache (JwksCache.fromJson, .remote or .shared)', options.jwks);
+    }
     return nativeOf(options.jwks);
   }
   if (typeof options.jwksUri !== 'string') {
-    throw argumentError('verifyGrantToken(token, options): options.jwksUri (string) is required');
+    throw wrongType(`${VERIFY}: options.jwksUri`, 'a string (the JWKS URL; or pass options.jwks)', options.jwksUri);
   }
   return sharedNative(options.jwksUri);
 }
@@ -194,7 +233,8 @@ function keySource(options) {
 function verifyGrantToken(token, options) {
   // `run` inlined: this is the hot path.
   try {
-    const out = nativeVerify(keySource(options), false, token, options);
+    if (typeof token !== 'string') throw wrongType(`${VERIFY}: token`, 'a string (the grant token)', token);
+    const out = nativeVerify(VERIFY, keySource(options), false, token, options);
     return out instanceof Promise ? out.catch(rethrowNative) : Promise.resolve(out);
   } catch (err) {
     return Promise.reject(fromNative(err));

@@ -2,10 +2,10 @@
 //! derivation, and the private benchmark helpers (the RSA floor).
 
 use crate::convert::params;
-use crate::errors::to_napi;
+use crate::errors::{invalid, to_napi};
 use crate::verify::NativeJwks;
 use grantex::types::AuditEntry;
-use napi::bindgen_prelude::{Buffer, Either, Unknown};
+use napi::bindgen_prelude::{Array, Buffer, Either, FromNapiValue, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 use serde_json::Value;
@@ -68,7 +68,17 @@ pub fn generate_pkce() -> Result<Value> {
 /// `{valid, checkedEntries, firstBrokenAt, reason}`.
 #[napi]
 pub fn verify_audit_chain(env: &Env, entries: Unknown<'_>) -> Result<Value> {
-    let entries: Vec<AuditEntry> = params(env, "audit entries", entries)?;
+    const WHAT: &str = "verifyAuditChain(entries)";
+    let list = Array::from_unknown(entries)
+        .map_err(|_| invalid(format!("{WHAT}: entries must be an array of audit entries")))?;
+    // One entry at a time, so a bad one is named by its index.
+    let mut entries: Vec<AuditEntry> = Vec::with_capacity(list.len() as usize);
+    for i in 0..list.len() {
+        let item: Unknown<'_> = list
+            .get(i)?
+            .ok_or_else(|| invalid(format!("{WHAT}: entries[{i}] is missing")))?;
+        entries.push(params(env, &format!("{WHAT}: entries[{i}]"), item)?);
+    }
     crate::convert::to_json(grantex::audit_chain::verify_chain(&entries)).map_err(to_napi)
 }
 

@@ -422,7 +422,7 @@ test('guard policy errors are typed and unknown options are refused', () => {
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', cacheTtl: -1 } }, 'config_error', /cacheTtl/],
     [{ jwksUri: 'http://x/j', requiredScope: ['a'] }, 'invalid_argument', /unknown option `requiredScope`/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', ttl: 1 } }, 'invalid_argument', /unknown option `ttl`/],
-    [{ jwksUri: 'http://x/j', requiredScopes: 'tasks:send' }, 'invalid_argument', /sequence/],
+    [{ jwksUri: 'http://x/j', requiredScopes: 'tasks:send' }, 'invalid_argument', /expected an array/],
     [{ jwksUri: 'http://x/j', maxDelegationDepth: -1 }, 'invalid_argument', /maxDelegationDepth/],
   ];
   for (const [p, code, message] of cases) {

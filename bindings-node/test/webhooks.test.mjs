@@ -36,26 +36,43 @@ test('verifyWebhook: V2 signature over "<timestamp>.<body>" within the tolerance
   assert.equal(verifyWebhook({ payload: body, signature: sign(body, live), timestamp: live, secret }), true);
 });
 
-test('verifyWebhook never throws on malformed input', () => {
+test('verifyWebhook: missing or malformed signature/timestamp headers are false, never an exception', () => {
   const ts = String(Math.floor(Date.now() / 1000));
   const good = { payload: body, signature: sign(body, ts), timestamp: ts, secret };
+  assert.equal(verifyWebhook(good), true);
   for (const bad of [
-    undefined,
-    null,
-    'x',
+    { ...good, signature: undefined },
     { ...good, signature: '' },
     { ...good, signature: 'sha256=zz' },
     { ...good, signature: 42 },
+    { ...good, signature: [good.signature, good.signature] },
+    { ...good, timestamp: undefined },
     { ...good, timestamp: '' },
     { ...good, timestamp: '12a' },
     { ...good, timestamp: '1'.repeat(16) },
     { ...good, timestamp: -1 },
-    { ...good, payload: 123 },
-    { ...good, secret: undefined },
-    { ...good, toleranceSeconds: 'many' },
-    { ...good, toleranceSeconds: -5 },
   ]) {
     assert.equal(verifyWebhook(bad), false, JSON.stringify(bad));
+  }
+});
+
+test("verifyWebhook: the caller's own mistakes throw a TypeError naming the argument", () => {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const good = { payload: body, signature: sign(body, ts), timestamp: ts, secret };
+  for (const [bad, name] of [
+    [undefined, /options must be an object/],
+    [null, /options must be an object/],
+    ['x', /options must be an object/],
+    [{ ...good, payload: 123 }, /options\.payload must be/],
+    [{ ...good, secret: undefined }, /options\.secret must be a string/],
+    [{ ...good, toleranceSeconds: 'many' }, /options\.toleranceSeconds must be/],
+    [{ ...good, toleranceSeconds: -5 }, /options\.toleranceSeconds must be a non-negative number/],
+  ]) {
+    assert.throws(
+      () => verifyWebhook(bad),
+      (e) => e instanceof TypeError && e.code === 'invalid_argument' && name.test(e.message),
+      String(name),
+    );
   }
 });
 
@@ -66,7 +83,9 @@ test('verifyWebhookSignature (deprecated v1): HMAC of the raw body', () => {
   assert.equal(verifyWebhookSignature(body, sig, 'wrong'), false);
   assert.equal(verifyWebhookSignature(body, sig.slice(0, -2), secret), false);
   assert.equal(verifyWebhookSignature(body, undefined, secret), false);
-  assert.equal(verifyWebhookSignature(null, sig, secret), false);
+  const isArgError = (e) => e instanceof TypeError && e.code === 'invalid_argument';
+  assert.throws(() => verifyWebhookSignature(null, sig, secret), (e) => isArgError(e) && /payload/.test(e.message));
+  assert.throws(() => verifyWebhookSignature(body, sig, undefined), (e) => isArgError(e) && /secret/.test(e.message));
 });
 
 test('generatePkce: 43-char verifier, S256 challenge, fresh every time', () => {
