@@ -34,6 +34,7 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   if [ "${OWN_SERVER:-0}" = 1 ]; then stop_server; fi
+  if declare -F stop_ticker >/dev/null; then stop_ticker; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -49,8 +50,15 @@ GX="${GRANTEX_BASE_URL%/}"
 
 # ─── Build ──────────────────────────────────────────────────────────────────────
 
-say "building @grantex/sdk into examples/a2a (npm install of bindings-node)"
-(cd "$HERE" && npm install --loglevel=error >/dev/null)
+# Progress for the two builds below: a live status line, the full output in target/demo-logs/.
+export GRANTEX_ROOT="${GRANTEX_ROOT:-$ROOT}"
+source scripts/lib/demo-progress.sh
+
+say "installing @grantex/sdk into examples/a2a"
+build_step a2a-node "@grantex/sdk into examples/a2a (npm install; its install script runs cargo, release)" \
+  "seconds when the addon is built already (scripts/demo's Node part does it); about 3 min the first time" -- \
+  bash -c 'cd "$1" && npm install --foreground-scripts' _ "$HERE" \
+  || fail "npm install of @grantex/sdk failed"
 
 PY=""
 if [ -f "$HERE/python_agent.py" ] && [ -f bindings-python/pyproject.toml ]; then
@@ -58,7 +66,9 @@ if [ -f "$HERE/python_agent.py" ] && [ -f bindings-python/pyproject.toml ]; then
   [ -x "$PY" ] || python3 -m venv target/demo-venv
   if ! "$PY" -c 'import grantex.a2a' 2>/dev/null; then
     say "building the grantex Python package into target/demo-venv"
-    "$PY" -m pip install -q ./bindings-python
+    build_step a2a-python "the grantex Python package (pip → maturin → cargo, release)" "first time: about 3 min on 2 cores" -- \
+      "$PY" -m pip install -v ./bindings-python \
+      || fail "pip install ./bindings-python failed"
   fi
   "$PY" -c 'import grantex.a2a' || fail "the grantex Python package has no a2a module"
 else
