@@ -1,9 +1,15 @@
-/* The product-page flow in C, end to end, against a Grantex server:
- * register agents -> authorize -> the human approves -> exchange -> verify offline ->
- * delegate -> another agent's A2A guard accepts the sub-agent's call -> revoke -> online
- * verification and the guard refuse it (and the offline verifier still checks signatures).
+/* The product-page flow in C, end to end, against a Grantex server, in the eight steps every
+ * language's quickstart prints:
  *
- * Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as printed by grantex-server).
+ *   1 register agents, 2 authorize, 3 consent, 4 exchange, 5 verify offline, 6 delegate,
+ *   7 revoke (cascades to the sub-agent), 8 a tampered token is refused offline.
+ *
+ * C also puts another agent's A2A guard in front of the sub-agent's call: it accepts the call
+ * after step 6 and refuses it (401 revoked) after step 7.
+ *
+ * Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as written by grantex-server to server.json). With
+ * the live key authorize waits for consent, which step 3 gives through the endpoint the consent
+ * page's Approve button calls; with the sandbox key authorize returns the code at once.
  * Build: make PKG_CONFIG_PATH=<prefix>/lib/pkgconfig    Run: ./quickstart */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +57,30 @@ static grantex_response *register_agent(grantex_client *client, const char *name
   return agent;
 }
 
+/* Prints a response's "scopes" array as "a, b". */
+static void print_response_scopes(const grantex_response *r) {
+  size_t i, n = 0;
+  char path[32];
+  const char *scope = NULL;
+  TRY(grantex_response_len(r, "scopes", &n));
+  for (i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "/scopes/%zu", i);
+    TRY(grantex_response_string(r, path, &scope));
+    printf("%s%s", i ? ", " : "", scope);
+  }
+}
+
+/* Prints a verified grant's scopes as "a, b". */
+static void print_grant_scopes(const grantex_verified_grant *g) {
+  size_t i, n = 0;
+  const char *scope = NULL;
+  TRY(grantex_verified_grant_scopes_len(g, &n));
+  for (i = 0; i < n; i++) {
+    TRY(grantex_verified_grant_scope(g, i, &scope));
+    printf("%s%s", i ? ", " : "", scope);
+  }
+}
+
 static int online_valid(grantex_client *client, const char *token) {
   grantex_response *r = NULL;
   bool valid = true;
@@ -77,23 +107,27 @@ int main(void) {
   char *jwks_uri = NULL, *agent_id, *sub_agent_id, *request_id, *code, *grant_token, *grant_id;
   char *child_token, *child_grant_id, *consent_url;
   uint32_t depth = 0;
-  size_t nscopes = 0;
   bool has_code = false;
   grantex_result rc;
+
+  /* Line-buffered even into a pipe, so progress and errors (stderr) stay in order. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
 
   /* API key and base URL come from GRANTEX_API_KEY / GRANTEX_BASE_URL. */
   TRY(grantex_client_new(NULL, NULL, 0, -1, &client));
   TRY(grantex_client_base_url(client, &base_url));
-  printf("[c] %s, server: %s\n", grantex_version(), base_url);
+  printf("[c] server: %s (%s)\n", base_url, grantex_version());
 
+  /* 1. Register the agent and the sub-agent it will delegate to. */
   agent = register_agent(client, "travel-assistant", "Books trips and sends confirmations", both, 2);
   sub_agent = register_agent(client, "calendar-reader", "Reads the calendar for the travel assistant",
                              read_only, 1);
   agent_id = get(agent, "agentId");
   sub_agent_id = get(sub_agent, "agentId");
-  printf("[c] 0. registered agents %s and %s\n", agent_id, sub_agent_id);
+  printf("[c] 1. register: agents %s (travel-assistant) and %s (calendar-reader)\n", agent_id,
+         sub_agent_id);
 
-  /* 1. Request a grant. */
+  /* 2. Ask the user for a grant: the human sees the consent URL. */
   TRY(grantex_params_new(&p));
   TRY(grantex_params_set_string(p, "agentId", agent_id));
   TRY(grantex_params_set_string(p, "userId", "usr_alice"));
@@ -103,20 +137,21 @@ int main(void) {
   grantex_params_free(p);
   consent_url = get(auth, "consentUrl");
   request_id = get(auth, "authRequestId");
-  printf("[c] 1. consent URL: %s\n", consent_url);
+  printf("[c] 2. authorize: consent URL %s\n", consent_url);
 
-  /* 2. The human approves (here through the consent endpoint the page's Approve button calls);
+  /* 3. The human approves (here through the endpoint the consent page's Approve button calls);
    *    a sandbox key gets the code straight away. */
   TRY(grantex_response_has(auth, "code", &has_code));
   if (has_code) {
     code = get(auth, "code");
+    printf("[c] 3. consent: sandbox key, authorize returned the code (no consent step)\n");
   } else {
     TRY(grantex_consent_approve(client, request_id, &approval));
     code = get(approval, "code");
+    printf("[c] 3. consent: approved; authorization code received\n");
   }
-  printf("[c] 2. approved; authorization code received\n");
 
-  /* 3. Exchange the code for a grant token. */
+  /* 4. Exchange the code for a grant token. */
   TRY(grantex_params_new(&p));
   TRY(grantex_params_set_string(p, "code", code));
   TRY(grantex_params_set_string(p, "agentId", agent_id));
@@ -124,10 +159,11 @@ int main(void) {
   grantex_params_free(p);
   grant_token = get(token, "grantToken");
   grant_id = get(token, "grantId");
-  TRY(grantex_response_len(token, "scopes", &nscopes));
-  printf("[c] 3. grant token for %s with %zu scopes\n", grant_id, nscopes);
+  printf("[c] 4. exchange: grant token for %s, scopes ", grant_id);
+  print_response_scopes(token);
+  printf("\n");
 
-  /* 4. Any service verifies offline against the JWKS. */
+  /* 5. Any service verifies it offline against the published JWKS. */
   TRY(grantex_client_jwks_uri(client, &jwks_uri));
   TRY(grantex_verifier_new_remote(jwks_uri, &jwks));
   TRY(grantex_verify_options_new(&options));
@@ -135,11 +171,11 @@ int main(void) {
   TRY(grantex_verify(jwks, grant_token, options, &grant));
   TRY(grantex_verified_grant_principal_id(grant, &principal));
   TRY(grantex_verified_grant_agent_did(grant, &agent_did));
-  TRY(grantex_verified_grant_scopes_len(grant, &nscopes));
-  printf("[c] 4. verified offline: principal %s agent %s (%zu scopes)\n", principal, agent_did,
-         nscopes);
+  printf("[c] 5. verify offline: principal %s, agent %s, scopes ", principal, agent_did);
+  print_grant_scopes(grant);
+  printf("\n");
 
-  /* 5. Delegate a subset to a sub-agent. */
+  /* 6. Delegate a subset to the sub-agent. */
   TRY(grantex_params_new(&p));
   TRY(grantex_params_set_string(p, "parentGrantToken", grant_token));
   TRY(grantex_params_set_string(p, "subAgentId", sub_agent_id));
@@ -152,10 +188,13 @@ int main(void) {
   TRY(grantex_verify(jwks, child_token, NULL, &child_grant));
   TRY(grantex_verified_grant_agent_did(child_grant, &agent_did));
   TRY(grantex_verified_grant_delegation_depth(child_grant, &depth));
-  printf("[c] 5. delegated %s to %s (depth %u)\n", child_grant_id, agent_did, (unsigned)depth);
+  printf("[c] 6. delegate: grant %s to %s (depth %u, scopes ", child_grant_id, agent_did,
+         (unsigned)depth);
+  print_grant_scopes(child_grant);
+  printf(")\n");
 
-  /* 6. The sub-agent calls agent B over A2A. B's guard wants calendar:read, accepts one hop of
-   *    delegation and asks the server about revocation (the API key of the tokens' owner). */
+  /* The sub-agent calls agent B over A2A. B's guard wants calendar:read, accepts one hop of
+   * delegation and asks the server about revocation (the API key of the tokens' owner). */
   TRY(grantex_a2a_policy_new_remote(jwks_uri, &policy));
   TRY(grantex_a2a_policy_add_required_scope(policy, "calendar:read"));
   TRY(grantex_a2a_policy_set_delegation(policy, true, 1));
@@ -166,7 +205,7 @@ int main(void) {
   sprintf(authorization, "Bearer %s", child_token);
   TRY(grantex_a2a_guard_check(guard, authorization, "tasks/send", &called, &rejection));
   TRY(grantex_verified_grant_agent_did(called, &agent_did));
-  printf("[c] 6. agent B's A2A guard accepted tasks/send from %s\n", agent_did);
+  printf("[c]    agent B's A2A guard accepts tasks/send from %s\n", agent_did);
 
   /* 7. Revoke the root grant: the cascade reaches the sub-agent at once, and B's guard now
    *    answers the sub-agent's call with the refusal to send back. */
@@ -177,10 +216,10 @@ int main(void) {
     uint16_t status = 0;
     const char *reason = "";
     char *body = NULL;
-    printf("[c] 7. revoked; online verify: parent valid=%s child valid=%s\n",
-           parent_valid ? "true" : "false", child_valid ? "true" : "false");
+    printf("[c] 7. revoke: grant %s; online verify: grant valid=%s, delegated grant valid=%s\n",
+           grant_id, parent_valid ? "true" : "false", child_valid ? "true" : "false");
     if (parent_valid || child_valid) {
-      fprintf(stderr, "[c] revocation did not take effect\n");
+      fprintf(stderr, "[c] FAILED: a revoked grant still verifies online\n");
       return 1;
     }
     rc = grantex_a2a_guard_check(guard, authorization, "tasks/send", &none, &rejection);
@@ -190,17 +229,25 @@ int main(void) {
     TRY(grantex_a2a_rejection_body(rejection, "1", &body));
     printf("[c]    agent B answers HTTP %u (%s): %s\n", (unsigned)status, reason, body);
     grantex_string_free(body);
-    if (status != 401 || strcmp(reason, "revoked") != 0) return 1;
+    if (status != 401 || strcmp(reason, "revoked") != 0) {
+      fprintf(stderr, "[c] FAILED: expected 401 revoked from the guard\n");
+      return 1;
+    }
   }
 
-  /* 8. Offline verification checks signatures only (revocation needs the online check):
-   *    a forged token is still refused. */
+  /* 8. Offline verification cannot see revocation (use short lifetimes or the online check),
+   *    but it still checks the signature: a tampered token is refused. */
   {
-    size_t n = strlen(grant_token);
-    grant_token[n - 3] = grant_token[n - 3] == 'A' ? 'B' : 'A';
+    char *signature = strrchr(grant_token, '.') + 1;
+    signature[0] = signature[0] == 'A' ? 'B' : 'A';
     rc = grantex_verify(jwks, grant_token, NULL, &none);
-    printf("[c] 8. a tampered token offline: %s\n", grantex_result_name(rc));
-    if (rc != GRANTEX_TOKEN_BAD_SIGNATURE) return 1;
+    if (rc != GRANTEX_TOKEN_BAD_SIGNATURE) {
+      fprintf(stderr, "[c] FAILED: a tampered token gave %s, expected bad_signature\n",
+              grantex_result_name(rc));
+      return 1;
+    }
+    printf("[c] 8. tamper: the offline verifier refuses a forged signature: %s\n",
+           grantex_result_name(rc));
   }
 
   printf("[c] done\n");

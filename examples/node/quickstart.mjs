@@ -1,17 +1,25 @@
-// Grantex quickstart (Node): the product-page flow against a Grantex server.
+// Grantex quickstart (Node): the product-page flow, end to end, against a Grantex server, in
+// the eight steps every language's quickstart prints:
 //
-//   register agents → authorize → the human approves → exchange → verify offline →
-//   delegate to a sub-agent → revoke → online verification fails (offline still checks signatures)
+//   1 register agents · 2 authorize · 3 consent · 4 exchange · 5 verify offline · 6 delegate ·
+//   7 revoke (cascades to the sub-agent) · 8 a tampered token is refused offline
 //
-// Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as printed by `grantex-server`).
-// Run: npm install && GRANTEX_BASE_URL=... GRANTEX_API_KEY=... node quickstart.mjs
+// Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as written by grantex-server to server.json). With
+// the live key authorize waits for consent, which step 3 gives through the endpoint the consent
+// page's Approve button calls; with the sandbox key authorize returns the code at once.
+// An ES module (.mjs: `import`, top-level `await`). Run: npm install && node quickstart.mjs
 import { Grantex, verifyGrantToken, GrantexError, GrantexTokenError } from '@grantex/sdk';
+
+function fail(message) {
+  throw new Error(message);
+}
 
 async function main() {
   // apiKey and baseUrl come from GRANTEX_API_KEY / GRANTEX_BASE_URL.
   const grantex = new Grantex();
   console.log(`[node] server: ${grantex.baseUrl}`);
 
+  // 1. Register the agent and the sub-agent it will delegate to.
   const agent = await grantex.agents.register({
     name: 'travel-assistant',
     description: 'Books trips and sends confirmations',
@@ -22,33 +30,41 @@ async function main() {
     description: 'Reads the calendar for the travel assistant',
     scopes: ['calendar:read'],
   });
-  console.log(`[node] 0. registered agents ${agent.id} and ${subAgent.id}`);
+  console.log(`[node] 1. register: agents ${agent.id} (travel-assistant) and ${subAgent.id} (calendar-reader)`);
 
-  // 1. Ask the user for a grant.
+  // 2. Ask the user for a grant: the human sees the consent URL.
   const auth = await grantex.authorize({
     agentId: agent.id,
     userId: 'usr_alice',
     scopes: ['calendar:read', 'email:send'],
   });
-  console.log(`[node] 1. consent URL: ${auth.consentUrl}`);
+  console.log(`[node] 2. authorize: consent URL ${auth.consentUrl}`);
 
-  // 2. The human approves (here through the consent endpoint the page's Approve button calls;
-  //    a sandbox key returns the code straight away).
-  const code = auth.code ?? (await grantex.consent.approve(auth.authRequestId)).code;
-  console.log('[node] 2. approved; authorization code received');
+  // 3. The human approves (here through the endpoint the consent page's Approve button calls);
+  //    a sandbox key gets the code straight away.
+  let code;
+  if (auth.code) {
+    code = auth.code;
+    console.log('[node] 3. consent: sandbox key, authorize returned the code (no consent step)');
+  } else {
+    ({ code } = await grantex.consent.approve(auth.authRequestId));
+    console.log('[node] 3. consent: approved; authorization code received');
+  }
 
-  // 3. Exchange the code for a grant token.
+  // 4. Exchange the code for a grant token.
   const token = await grantex.tokens.exchange({ code, agentId: agent.id });
-  console.log(`[node] 3. grant token for ${token.grantId} with scopes ${token.scopes.join(', ')}`);
+  console.log(`[node] 4. exchange: grant token for ${token.grantId}, scopes ${token.scopes.join(', ')}`);
 
-  // 4. Any service verifies it offline against the published JWKS.
+  // 5. Any service verifies it offline against the published JWKS.
   const grant = await verifyGrantToken(token.grantToken, {
     jwksUri: grantex.jwksUri,
     requiredScopes: ['calendar:read'],
   });
-  console.log(`[node] 4. verified offline: principal ${grant.principalId} agent ${grant.agentDid} scopes ${grant.scopes.join(', ')}`);
+  console.log(
+    `[node] 5. verify offline: principal ${grant.principalId}, agent ${grant.agentDid}, scopes ${grant.scopes.join(', ')}`,
+  );
 
-  // 5. Delegate a subset to a sub-agent.
+  // 6. Delegate a subset to the sub-agent.
   const child = await grantex.grants.delegate({
     parentGrantToken: token.grantToken,
     subAgentId: subAgent.id,
@@ -56,33 +72,44 @@ async function main() {
     expiresIn: '1h',
   });
   const childGrant = await verifyGrantToken(child.grantToken, { jwksUri: grantex.jwksUri });
-  console.log(`[node] 5. delegated ${child.grantId} to ${childGrant.agentDid} (depth ${childGrant.delegationDepth})`);
+  console.log(
+    `[node] 6. delegate: grant ${child.grantId} to ${childGrant.agentDid} (depth ${childGrant.delegationDepth}, scopes ${childGrant.scopes.join(', ')})`,
+  );
 
-  // 6. Revoke the root grant: the cascade reaches the sub-agent at once.
+  // 7. Revoke the root grant: the cascade reaches the sub-agent at once.
   await grantex.grants.revoke(token.grantId);
   const parentStatus = await grantex.tokens.verify(token.grantToken);
   const childStatus = await grantex.tokens.verify(child.grantToken);
-  console.log(`[node] 6. revoked; online verify: parent valid=${parentStatus.valid} child valid=${childStatus.valid}`);
-  if (parentStatus.valid || childStatus.valid) throw new Error('revocation did not take effect');
+  console.log(
+    `[node] 7. revoke: grant ${token.grantId}; online verify: grant valid=${parentStatus.valid}, delegated grant valid=${childStatus.valid}`,
+  );
+  if (parentStatus.valid || childStatus.valid) fail('a revoked grant still verifies online');
+  let refused = null;
   try {
     await grantex.grants.verify(child.grantToken);
-    throw new Error('online grant verification accepted a revoked grant');
   } catch (err) {
     if (!(err instanceof GrantexTokenError)) throw err;
-    console.log(`[node]    grants.verify refuses the sub-agent's token: ${err.code}`);
+    refused = err.code;
   }
+  if (refused === null) fail('grants.verify accepted a revoked delegated grant');
+  console.log(`[node]    grants.verify refuses the sub-agent's token: ${refused}`);
 
-  // 7. Offline verification cannot see revocation (use short lifetimes or the online check),
+  // 8. Offline verification cannot see revocation (use short lifetimes or the online check),
   //    but it still checks the signature: a tampered token is refused.
-  const [header, payload, signature] = token.grantToken.split('.');
-  const tampered = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  const dot = token.grantToken.lastIndexOf('.');
+  const signature = token.grantToken.slice(dot + 1);
+  const tampered = `${token.grantToken.slice(0, dot)}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  let tamperCode = null;
   try {
     await verifyGrantToken(tampered, { jwksUri: grantex.jwksUri });
-    throw new Error('a tampered token verified');
   } catch (err) {
     if (!(err instanceof GrantexTokenError)) throw err;
-    console.log(`[node] 7. offline verifier refuses a tampered token: ${err.code}`);
+    tamperCode = err.code;
   }
+  if (tamperCode !== 'bad_signature') {
+    fail(tamperCode === null ? 'a tampered token verified offline' : `a tampered token failed with ${tamperCode}, expected bad_signature`);
+  }
+  console.log(`[node] 8. tamper: the offline verifier refuses a forged signature: ${tamperCode}`);
   console.log('[node] done');
 }
 

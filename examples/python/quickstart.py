@@ -1,10 +1,13 @@
-"""The product-page flow, end to end, against a Grantex server.
+"""The product-page flow, end to end, against a Grantex server, in the eight steps every
+language's quickstart prints:
 
-register agents -> authorize -> the human approves -> exchange -> verify offline ->
-delegate to a sub-agent -> revoke -> online verification fails (offline still checks signatures).
+1 register agents, 2 authorize, 3 consent, 4 exchange, 5 verify offline, 6 delegate,
+7 revoke (cascades to the sub-agent), 8 a tampered token is refused offline.
 
-Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as written by grantex-server to server.json).
-Run: GRANTEX_BASE_URL=http://127.0.0.1:PORT GRANTEX_API_KEY=gx_live_... python quickstart.py
+Reads GRANTEX_BASE_URL and GRANTEX_API_KEY (as written by grantex-server to server.json). With
+the live key authorize waits for consent, which step 3 gives through the endpoint the consent
+page's Approve button calls; with the sandbox key authorize returns the code at once.
+Run: pip install ./bindings-python && python examples/python/quickstart.py
 """
 
 from __future__ import annotations
@@ -21,10 +24,16 @@ from grantex import (
 )
 
 
+def fail(message: str) -> int:
+    print(f"[python] FAILED: {message}", file=sys.stderr)
+    return 1
+
+
 def main() -> int:
     with Grantex() as grantex:  # GRANTEX_API_KEY / GRANTEX_BASE_URL
         print(f"[python] server: {grantex.base_url}")
 
+        # 1. Register the agent and the sub-agent it will delegate to.
         agent = grantex.agents.register(
             name="travel-assistant",
             description="Books trips and sends confirmations",
@@ -35,56 +44,70 @@ def main() -> int:
             description="Reads the calendar for the travel assistant",
             scopes=["calendar:read"],
         )
-        print(f"[python] 0. registered agents {agent.id} and {sub_agent.id}")
+        print(f"[python] 1. register: agents {agent.id} (travel-assistant) and {sub_agent.id} (calendar-reader)")
 
-        # 1. Request a grant: the human sees the consent URL.
+        # 2. Ask the user for a grant: the human sees the consent URL.
         auth = grantex.authorize(agent_id=agent.id, user_id="usr_alice", scopes=["calendar:read", "email:send"])
-        print(f"[python] 1. consent URL: {auth.consent_url}")
+        print(f"[python] 2. authorize: consent URL {auth.consent_url}")
 
-        # 2. The human approves (here through the endpoint the consent page's Approve button calls).
-        code = auth.code or grantex.consent.approve(auth.request_id).code
-        print("[python] 2. approved; authorization code received")
+        # 3. The human approves (here through the endpoint the consent page's Approve button calls);
+        #    a sandbox key gets the code straight away.
+        if auth.code:
+            code = auth.code
+            print("[python] 3. consent: sandbox key, authorize returned the code (no consent step)")
+        else:
+            code = grantex.consent.approve(auth.request_id).code
+            print("[python] 3. consent: approved; authorization code received")
 
-        # 3. Exchange the code for a grant token.
+        # 4. Exchange the code for a grant token.
         token = grantex.tokens.exchange(ExchangeTokenParams(code=code, agent_id=agent.id))
-        print(f"[python] 3. grant token issued for grant {token.grant_id}, scopes {list(token.scopes)}")
+        print(f"[python] 4. exchange: grant token for {token.grant_id}, scopes {', '.join(token.scopes)}")
 
-        # 4. Any service verifies it offline against the JWKS.
+        # 5. Any service verifies it offline against the published JWKS.
         options = VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri, required_scopes=["calendar:read"])
         grant = verify_grant_token(token.grant_token, options)
-        print(f"[python] 4. verified offline: principal {grant.principal_id}, agent {grant.agent_did}")
+        print(
+            f"[python] 5. verify offline: principal {grant.principal_id}, agent {grant.agent_did}, "
+            f"scopes {', '.join(grant.scopes)}"
+        )
 
-        # 5. Delegate a narrower grant to a sub-agent.
+        # 6. Delegate a subset to the sub-agent.
         delegated = grantex.grants.delegate(
-            parent_grant_token=token.grant_token, sub_agent_id=sub_agent.id, scopes=["calendar:read"]
+            parent_grant_token=token.grant_token, sub_agent_id=sub_agent.id, scopes=["calendar:read"], expires_in="1h"
         )
         sub_grant = verify_grant_token(delegated.grant_token, VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri))
-        print(f"[python] 5. delegated to {sub_agent.id}: depth {sub_grant.delegation_depth}, scopes {list(sub_grant.scopes)}")
+        print(
+            f"[python] 6. delegate: grant {delegated.grant_id} to {sub_grant.agent_did} "
+            f"(depth {sub_grant.delegation_depth}, scopes {', '.join(sub_grant.scopes)})"
+        )
 
-        # 6. Revoke the grant: it cascades to the sub-agent.
+        # 7. Revoke the root grant: the cascade reaches the sub-agent at once.
         grantex.grants.revoke(token.grant_id)
-        print(f"[python] 6. revoked grant {token.grant_id}")
-
-        # 7. Online verification now fails, for the grant and its delegation.
-        online = grantex.tokens.verify(token.grant_token)
+        parent_status = grantex.tokens.verify(token.grant_token)
+        child_status = grantex.tokens.verify(delegated.grant_token)
+        print(
+            f"[python] 7. revoke: grant {token.grant_id}; online verify: grant valid={str(parent_status.valid).lower()}, "
+            f"delegated grant valid={str(child_status.valid).lower()}"
+        )
+        if parent_status.valid or child_status.valid:
+            return fail("a revoked grant still verifies online")
         try:
             grantex.grants.verify(delegated.grant_token)
-            sub_active = True
+            return fail("grants.verify accepted a revoked delegated grant")
         except GrantexTokenError as err:
-            sub_active = False
-            print(f"[python] 7. online: grant valid={online.valid}; delegated grant rejected ({err.code})")
-        if online.valid or sub_active:
-            print("[python] FAILED: a revoked grant still verifies online", file=sys.stderr)
-            return 1
+            print(f"[python]    grants.verify refuses the sub-agent's token: {err.code}")
 
-        # The offline verifier cannot see revocation, but it still checks signatures.
-        tampered = token.grant_token[:-2] + ("AA" if not token.grant_token.endswith("AA") else "BB")
+        # 8. Offline verification cannot see revocation (use short lifetimes or the online check),
+        #    but it still checks the signature: a tampered token is refused.
+        rest, signature = token.grant_token.rsplit(".", 1)
+        tampered = f"{rest}.{'B' if signature.startswith('A') else 'A'}{signature[1:]}"
         try:
-            verify_grant_token(tampered, options)
-            print("[python] FAILED: a tampered token verified offline", file=sys.stderr)
-            return 1
+            verify_grant_token(tampered, VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri))
+            return fail("a tampered token verified offline")
         except GrantexTokenError as err:
-            print(f"[python] 8. offline verifier rejects a tampered token ({err.code})")
+            if err.code != "bad_signature":
+                return fail(f"a tampered token failed with {err.code}, expected bad_signature")
+            print(f"[python] 8. tamper: the offline verifier refuses a forged signature: {err.code}")
     print("[python] done")
     return 0
 

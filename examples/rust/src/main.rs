@@ -1,18 +1,28 @@
-//! The product-page flow, end to end, against a Grantex server:
-//! register agents → authorize → the human approves → exchange → verify offline → delegate →
-//! revoke → verification fails.
+//! The product-page flow, end to end, against a Grantex server, in the eight steps every
+//! language's quickstart prints:
 //!
-//! Reads `GRANTEX_BASE_URL` and `GRANTEX_API_KEY` (as printed by `grantex-server`).
+//! 1 register agents · 2 authorize · 3 consent · 4 exchange · 5 verify offline · 6 delegate ·
+//! 7 revoke (cascades to the sub-agent) · 8 a tampered token is refused offline.
+//!
+//! Reads `GRANTEX_BASE_URL` and `GRANTEX_API_KEY` (as written by `grantex-server` to
+//! `server.json`). With the live key authorize waits for consent, which step 3 gives through the
+//! endpoint the consent page's Approve button calls; with the sandbox key authorize returns the
+//! code at once. Run: `cargo run -p grantex-example-quickstart`.
 
 use grantex::types::{AuthorizeParams, DelegateParams, ExchangeTokenParams, RegisterAgentParams};
-use grantex::{Client, ClientConfig, JwksCache, VerifyOptions};
+use grantex::{Client, ClientConfig, JwksCache, TokenErrorCode, VerifyOptions};
 
 #[tokio::main]
 async fn main() {
     if let Err(e) = run().await {
-        eprintln!("quickstart failed: {e} [{}]", e.code());
+        eprintln!("[rust] quickstart failed: {e} [{}]", e.code());
         std::process::exit(1);
     }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("[rust] FAILED: {message}");
+    std::process::exit(1);
 }
 
 async fn run() -> grantex::Result<()> {
@@ -20,6 +30,7 @@ async fn run() -> grantex::Result<()> {
     let client = Client::new(ClientConfig::default())?;
     println!("[rust] server: {}", client.base_url());
 
+    // 1. Register the agent and the sub-agent it will delegate to.
     let agent = client
         .agents()
         .register(&RegisterAgentParams {
@@ -37,11 +48,11 @@ async fn run() -> grantex::Result<()> {
         })
         .await?;
     println!(
-        "[rust] 0. registered agents {} and {}",
+        "[rust] 1. register: agents {} (travel-assistant) and {} (calendar-reader)",
         agent.agent_id, sub_agent.agent_id
     );
 
-    // 1. Request a grant.
+    // 2. Ask the user for a grant: the human sees the consent URL.
     let auth = client
         .authorize(&AuthorizeParams {
             agent_id: agent.agent_id.clone(),
@@ -50,16 +61,25 @@ async fn run() -> grantex::Result<()> {
             ..Default::default()
         })
         .await?;
-    println!("[rust] 1. consent URL: {}", auth.consent_url);
+    println!("[rust] 2. authorize: consent URL {}", auth.consent_url);
 
-    // 2. The human approves (here through the consent endpoint the page's Approve button calls).
+    // 3. The human approves (here through the endpoint the consent page's Approve button calls);
+    //    a sandbox key gets the code straight away.
     let code = match auth.code {
-        Some(code) => code,
-        None => client.consent().approve(&auth.auth_request_id).await?.code,
+        Some(code) => {
+            println!(
+                "[rust] 3. consent: sandbox key, authorize returned the code (no consent step)"
+            );
+            code
+        }
+        None => {
+            let code = client.consent().approve(&auth.auth_request_id).await?.code;
+            println!("[rust] 3. consent: approved; authorization code received");
+            code
+        }
     };
-    println!("[rust] 2. approved; authorization code received");
 
-    // 3. Exchange the code for a grant token.
+    // 4. Exchange the code for a grant token.
     let token = client
         .tokens()
         .exchange(&ExchangeTokenParams {
@@ -69,11 +89,12 @@ async fn run() -> grantex::Result<()> {
         })
         .await?;
     println!(
-        "[rust] 3. grant token for {} with scopes {:?}",
-        token.grant_id, token.scopes
+        "[rust] 4. exchange: grant token for {}, scopes {}",
+        token.grant_id,
+        token.scopes.join(", ")
     );
 
-    // 4. Any service verifies offline against the JWKS.
+    // 5. Any service verifies it offline against the published JWKS.
     let jwks = JwksCache::remote(&client.jwks_uri())?;
     let options = VerifyOptions {
         required_scopes: vec!["calendar:read".into()],
@@ -81,11 +102,13 @@ async fn run() -> grantex::Result<()> {
     };
     let grant = jwks.verify(&token.grant_token, &options).await?;
     println!(
-        "[rust] 4. verified offline: principal {} agent {} scopes {:?}",
-        grant.principal_id, grant.agent_did, grant.scopes
+        "[rust] 5. verify offline: principal {}, agent {}, scopes {}",
+        grant.principal_id,
+        grant.agent_did,
+        grant.scopes.join(", ")
     );
 
-    // 5. Delegate a subset to a sub-agent.
+    // 6. Delegate a subset to the sub-agent.
     let child = client
         .grants()
         .delegate(&DelegateParams {
@@ -99,21 +122,43 @@ async fn run() -> grantex::Result<()> {
         .verify(&child.grant_token, &VerifyOptions::default())
         .await?;
     println!(
-        "[rust] 5. delegated {} to {} (depth {})",
-        child.grant_id, child_grant.agent_did, child_grant.delegation_depth
+        "[rust] 6. delegate: grant {} to {} (depth {}, scopes {})",
+        child.grant_id,
+        child_grant.agent_did,
+        child_grant.delegation_depth,
+        child_grant.scopes.join(", ")
     );
 
-    // 6. Revoke the root grant: the cascade reaches the sub-agent at once.
+    // 7. Revoke the root grant: the cascade reaches the sub-agent at once.
     client.grants().revoke(&token.grant_id).await?;
     let parent_status = client.tokens().verify(&token.grant_token).await?;
     let child_status = client.tokens().verify(&child.grant_token).await?;
     println!(
-        "[rust] 6. revoked; online verify: parent valid={} child valid={}",
-        parent_status.valid, child_status.valid
+        "[rust] 7. revoke: grant {}; online verify: grant valid={}, delegated grant valid={}",
+        token.grant_id, parent_status.valid, child_status.valid
     );
     if parent_status.valid || child_status.valid {
-        eprintln!("[rust] revocation did not take effect");
-        std::process::exit(1);
+        fail("a revoked grant still verifies online");
+    }
+
+    // 8. Offline verification cannot see revocation (use short lifetimes or the online check),
+    //    but it still checks the signature: a tampered token is refused.
+    let (rest, signature) = token
+        .grant_token
+        .rsplit_once('.')
+        .unwrap_or_else(|| fail("the grant token has no signature"));
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{rest}.{flipped}{}", &signature[1..]);
+    match jwks.verify(&tampered, &VerifyOptions::default()).await {
+        Ok(_) => fail("a tampered token verified offline"),
+        Err(e) => match e.as_token().map(|t| t.code) {
+            Some(TokenErrorCode::BadSignature) => {
+                println!("[rust] 8. tamper: the offline verifier refuses a forged signature: bad_signature")
+            }
+            _ => fail(&format!(
+                "a tampered token failed with {e}, expected bad_signature"
+            )),
+        },
     }
     println!("[rust] done");
     Ok(())
