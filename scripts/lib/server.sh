@@ -6,14 +6,21 @@ GRANTEX_ROOT="${GRANTEX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd
 # Prints the path of the server binary, building it (debug) if needed.
 server_bin() {
   if [ -n "${GRANTEX_SERVER_BIN:-}" ]; then echo "$GRANTEX_SERVER_BIN"; return; fi
-  (cd "$GRANTEX_ROOT" && cargo build -q -p grantex-server >&2)
-  echo "$GRANTEX_ROOT/target/debug/grantex-server"
+  local bin="$GRANTEX_ROOT/target/debug/grantex-server"
+  if [ -x "$bin" ]; then
+    (cd "$GRANTEX_ROOT" && cargo build -q -p grantex-server >&2) || return 1 # only what changed: seconds
+  else
+    # A first build: let cargo show its progress instead of minutes of silence.
+    echo "building grantex-server (cargo build -p grantex-server; the first time takes about 4 min on 2 cores)" >&2
+    (cd "$GRANTEX_ROOT" && cargo build -p grantex-server >&2) || return 1
+  fi
+  echo "$bin"
 }
 
 # Starts a server on a free loopback port with a fresh data dir; exports GRANTEX_BASE_URL,
 # GRANTEX_API_KEY, GRANTEX_SANDBOX_API_KEY, GRANTEX_JWKS_URI, GRANTEX_DATA_DIR, GRANTEX_SERVER_PID.
 start_server() {
-  local bin; bin="$(server_bin)"
+  local bin; bin="$(server_bin)" || return 1
   GRANTEX_DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/grantex-demo.XXXXXX")"
   "$bin" --listen 127.0.0.1:0 --data-dir "$GRANTEX_DATA_DIR" "$@" >"$GRANTEX_DATA_DIR/server.log" 2>&1 &
   GRANTEX_SERVER_PID=$!
