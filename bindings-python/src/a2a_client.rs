@@ -61,7 +61,9 @@ impl NativeA2AClient {
     ) -> PyResult<Self> {
         let build = || -> Result<A2AClient, A2AError> {
             let card = card_json.as_deref().map(AgentCard::from_json).transpose()?;
-            let timeout = timeout.map(crate::client::seconds).transpose()?;
+            let timeout = timeout
+                .map(grantex::ClientConfig::timeout_from_secs)
+                .transpose()?;
             A2AClient::new(A2AClientConfig {
                 agent_url,
                 grant_token,

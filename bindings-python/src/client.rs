@@ -1,15 +1,14 @@
-//! The native API client. Every endpoint goes through one dispatcher keyed by an operation
-//! name ("agents.register", ...), shared by the blocking (`call`) and async (`acall`) entry
-//! points, so the two Python clients cannot drift apart. Request bodies arrive as JSON text
-//! with the wire's camelCase keys; results go back as JSON values.
+//! The native API client: one generic entry point for every operation of the core catalog
+//! (`grantex::catalog::OPERATIONS`), blocking (`call`) and awaitable (`acall`), so the two
+//! Python clients cannot drift apart and no operation is named here. Inputs arrive as JSON text
+//! with the wire's camelCase keys (built by the generated Python methods); results go back as
+//! Python values built from the JSON the core returns.
 
-use crate::convert::{self, parse, Json};
-use grantex::types::*;
+use crate::convert::{self, Json};
 use grantex::{Client, ClientConfig, Error};
 use pyo3::prelude::*;
 use serde_json::Value;
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
 
 /// Owns one core client (one connection pool). `close()` drops it; calls already running
 /// keep their own handle and finish normally.
@@ -32,16 +31,6 @@ impl NativeClient {
     }
 }
 
-/// Seconds as a `Duration`; negative, zero, NaN or huge values are a clear error.
-pub fn seconds(timeout: f64) -> grantex::Result<Duration> {
-    match Duration::try_from_secs_f64(timeout) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(Error::InvalidArgument {
-            message: format!("timeout must be a positive number of seconds, got {timeout}"),
-        }),
-    }
-}
-
 #[pymethods]
 impl NativeClient {
     #[new]
@@ -51,15 +40,17 @@ impl NativeClient {
         api_key: Option<String>,
         base_url: Option<String>,
         timeout: Option<f64>,
-        max_retries: Option<u32>,
+        max_retries: Option<f64>,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
         let build = || -> grantex::Result<Client> {
             Client::new(ClientConfig {
                 api_key,
                 base_url,
-                timeout: timeout.map(seconds).transpose()?,
-                max_retries,
+                timeout: timeout.map(ClientConfig::timeout_from_secs).transpose()?,
+                max_retries: max_retries
+                    .map(ClientConfig::max_retries_from)
+                    .transpose()?,
                 user_agent,
             })
         };
@@ -103,148 +94,86 @@ impl NativeClient {
             .is_none()
     }
 
-    /// Run one operation, blocking (GIL released, Ctrl-C aware).
-    #[pyo3(signature = (op, arg=None, body=None))]
+    /// Run one catalog operation, blocking (GIL released, Ctrl-C aware).
+    #[pyo3(signature = (op, input=None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         op: String,
-        arg: Option<String>,
-        body: Option<String>,
+        input: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client().map_err(|e| crate::errors::to_py(py, e))?;
-        let value = crate::wait::wait(py, dispatch(client, op, arg, body))?;
+        let value = crate::wait::wait(py, async move {
+            client.call(&op, parse_input(input.as_deref())?).await
+        })?;
         convert::to_py(py, &value)
     }
 
-    /// Run one operation as an awaitable.
-    #[pyo3(signature = (op, arg=None, body=None))]
+    /// Run one catalog operation as an awaitable.
+    #[pyo3(signature = (op, input=None))]
     fn acall<'py>(
         &self,
         py: Python<'py>,
         op: String,
-        arg: Option<String>,
-        body: Option<String>,
+        input: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client().map_err(|e| crate::errors::to_py(py, e))?;
         crate::runtime::awaitable(py, async move {
-            dispatch(client, op, arg, body).await.map(Json)
+            client
+                .call(&op, parse_input(input.as_deref())?)
+                .await
+                .map(Json)
         })
     }
 }
 
-/// `Grantex.signup` (no API key), blocking.
+/// An operation that needs no API key (`signup`), blocking. Failures are
+/// `GrantexSignupError` (also a `ValueError`, as the reference raises).
 #[pyfunction]
-#[pyo3(signature = (base_url, body))]
-pub fn signup<'py>(
+#[pyo3(signature = (base_url, op, input=None))]
+pub fn call_unauthenticated<'py>(
     py: Python<'py>,
     base_url: Option<String>,
-    body: String,
+    op: String,
+    input: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let value = crate::wait::wait_with(py, signup_op(base_url, body), crate::errors::signup_to_py)?;
+    let value = crate::wait::wait_with(
+        py,
+        async move {
+            Client::call_unauthenticated(base_url.as_deref(), &op, parse_input(input.as_deref())?)
+                .await
+        },
+        crate::errors::signup_to_py,
+    )?;
     convert::to_py(py, &value)
 }
 
-/// `AsyncGrantex.signup`.
+/// [`call_unauthenticated`] as an awaitable.
 #[pyfunction]
-#[pyo3(signature = (base_url, body))]
-pub fn asignup(
+#[pyo3(signature = (base_url, op, input=None))]
+pub fn acall_unauthenticated(
     py: Python<'_>,
     base_url: Option<String>,
-    body: String,
+    op: String,
+    input: Option<String>,
 ) -> PyResult<Bound<'_, PyAny>> {
     crate::runtime::awaitable_with(
         py,
-        async move { signup_op(base_url, body).await.map(Json) },
+        async move {
+            Client::call_unauthenticated(base_url.as_deref(), &op, parse_input(input.as_deref())?)
+                .await
+                .map(Json)
+        },
         crate::errors::signup_to_py,
     )
 }
 
-async fn signup_op(base_url: Option<String>, body: String) -> grantex::Result<Value> {
-    let params: SignupParams = parse("signup", Some(&body))?;
-    convert::json(&Client::signup(base_url.as_deref(), &params).await?)
-}
-
-fn required(op: &str, arg: Option<String>) -> grantex::Result<String> {
-    arg.ok_or_else(|| Error::InvalidArgument {
-        message: format!("{op} needs an id"),
-    })
-}
-
-/// Map an operation name to the core call. Unknown names are a clear error, never a panic.
-async fn dispatch(
-    client: Client,
-    op: String,
-    arg: Option<String>,
-    body: Option<String>,
-) -> grantex::Result<Value> {
-    let body = body.as_deref();
-    match op.as_str() {
-        "me" => convert::json(&client.me().await?),
-        "rotate_key" => convert::json(&client.rotate_key().await?),
-        "authorize" => convert::json(
-            &client
-                .authorize(&parse::<AuthorizeParams>(&op, body)?)
-                .await?,
-        ),
-        "jwks" => convert::json(&client.jwks().await?),
-        "health" => convert::json(&client.health().await?),
-
-        "agents.register" => convert::json(&client.agents().register(&parse(&op, body)?).await?),
-        "agents.get" => convert::json(&client.agents().get(&required(&op, arg)?).await?),
-        "agents.list" => convert::json(&client.agents().list().await?),
-        "agents.update" => {
-            let params: UpdateAgentParams = parse(&op, body)?;
-            convert::json(
-                &client
-                    .agents()
-                    .update(&required(&op, arg)?, &params)
-                    .await?,
-            )
-        }
-        "agents.delete" => {
-            client.agents().delete(&required(&op, arg)?).await?;
-            Ok(Value::Null)
-        }
-
-        "tokens.exchange" => convert::json(&client.tokens().exchange(&parse(&op, body)?).await?),
-        "tokens.refresh" => {
-            let mut params: RefreshTokenParams = parse(&op, body)?;
-            // The idempotency key is a header, not a body member, so it travels as `arg`.
-            params.idempotency_key = arg;
-            convert::json(&client.tokens().refresh(&params).await?)
-        }
-        "tokens.verify" => convert::json(&client.tokens().verify(&required(&op, arg)?).await?),
-        "tokens.revoke" => {
-            client.tokens().revoke(&required(&op, arg)?).await?;
-            Ok(Value::Null)
-        }
-
-        "grants.get" => convert::json(&client.grants().get(&required(&op, arg)?).await?),
-        "grants.list" => convert::json(&client.grants().list(&parse(&op, body)?).await?),
-        "grants.revoke" => {
-            client.grants().revoke(&required(&op, arg)?).await?;
-            Ok(Value::Null)
-        }
-        "grants.delegate" => convert::json(&client.grants().delegate(&parse(&op, body)?).await?),
-        "grants.verify" => convert::json(&client.grants().verify(&required(&op, arg)?).await?),
-
-        "audit.log" => convert::json(&client.audit().log(&parse(&op, body)?).await?),
-        "audit.list" => convert::json(&client.audit().list(&parse(&op, body)?).await?),
-        "audit.get" => convert::json(&client.audit().get(&required(&op, arg)?).await?),
-
-        "consent.get" => convert::json(&client.consent().get(&required(&op, arg)?).await?),
-        "consent.approve" => convert::json(&client.consent().approve(&required(&op, arg)?).await?),
-        "consent.deny" => convert::json(&client.consent().deny(&required(&op, arg)?).await?),
-
-        "principal_sessions.create" => convert::json(
-            &client
-                .principal_sessions()
-                .create(&parse(&op, body)?)
-                .await?,
-        ),
-        other => Err(Error::InvalidArgument {
-            message: format!("unknown operation {other:?}"),
+/// The JSON text the Python layer built (`None` = `{}`); the core checks the members.
+fn parse_input(text: Option<&str>) -> grantex::Result<Value> {
+    match text {
+        None => Ok(Value::Null),
+        Some(t) => serde_json::from_str(t).map_err(|e| Error::InvalidArgument {
+            message: format!("the operation input is not valid JSON: {e}"),
         }),
     }
 }

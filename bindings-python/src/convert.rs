@@ -125,11 +125,11 @@ pub fn rate_limit(py: Python<'_>, rl: RateLimit) -> PyResult<Bound<'_, PyAny>> {
     class(py, &RATE_LIMIT, "RateLimit")?.call1((rl.limit, rl.remaining, rl.reset, rl.retry_after))
 }
 
-/// Parse a JSON request body produced by the Python layer into a core params type.
+/// Parse JSON text produced by the Python layer into a core type.
 pub fn parse<T: serde::de::DeserializeOwned>(what: &str, body: Option<&str>) -> grantex::Result<T> {
     let text = body.unwrap_or("{}");
     serde_json::from_str(text).map_err(|e| grantex::Error::InvalidArgument {
-        message: format!("invalid {what} parameters: {e}"),
+        message: format!("invalid {what}: {e}"),
     })
 }
 

@@ -31,8 +31,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<verify::NativeJwks>()?;
     m.add_class::<verify::RsaFloor>()?;
-    m.add_function(wrap_pyfunction!(client::signup, m)?)?;
-    m.add_function(wrap_pyfunction!(client::asignup, m)?)?;
+    m.add_function(wrap_pyfunction!(client::call_unauthenticated, m)?)?;
+    m.add_function(wrap_pyfunction!(client::acall_unauthenticated, m)?)?;
+    m.add(
+        "OPERATIONS",
+        grantex::catalog::OPERATIONS
+            .iter()
+            .map(|op| op.name)
+            .collect::<Vec<_>>(),
+    )?;
     m.add_function(wrap_pyfunction!(verify::verify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::averify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::_core_loop, m)?)?;

@@ -29,6 +29,7 @@ from ._pkce import generate_pkce
 from ._types import (
     Agent,
     AuditChainReport,
+    AuditCheckpoint,
     AuditEntry,
     AuthorizationRequest,
     AuthorizeParams,
@@ -54,6 +55,8 @@ from ._types import (
     RotateKeyResponse,
     SignupParams,
     SignupResponse,
+    UpdateDeveloperSettingsParams,
+    UpdateDeveloperSettingsResponse,
     VerifiedGrant,
     VerifyTokenResponse,
 )
@@ -69,6 +72,7 @@ __all__ = [
     "Agent",
     "AsyncGrantex",
     "AuditChainReport",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuthorizationRequest",
     "AuthorizeParams",
@@ -107,6 +111,8 @@ __all__ = [
     "SignupParams",
     "SignupResponse",
     "TOKEN_ERROR_CODES",
+    "UpdateDeveloperSettingsParams",
+    "UpdateDeveloperSettingsResponse",
     "VerifiedGrant",
     "VerifyGrantTokenOptions",
     "VerifyTokenResponse",

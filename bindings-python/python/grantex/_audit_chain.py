@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Union
 
 from . import _native
-from ._ops import dumps
+from ._base import _dumps as dumps
 from ._types import AuditChainReport, AuditEntry, ListAuditResponse
 
 __all__ = ["verify_audit_chain"]
@@ -20,7 +21,22 @@ def verify_audit_chain(
     ``ListAuditResponse``. Reports the first broken entry and why (``"link"`` or ``"content"``).
     """
     items = entries.entries if isinstance(entries, ListAuditResponse) else entries
-    wire = [e.to_dict() if isinstance(e, AuditEntry) else dict(e) for e in items]
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise TypeError(
+            "verify_audit_chain(): entries must be a ListAuditResponse or a list of AuditEntry "
+            f"objects or dicts, got {'None' if items is None else type(items).__name__}"
+        )
+    wire = []
+    for i, e in enumerate(items):
+        if isinstance(e, AuditEntry):
+            wire.append(e.to_dict())
+        elif isinstance(e, Mapping):
+            wire.append(dict(e))
+        else:
+            raise TypeError(
+                f"verify_audit_chain(): entries[{i}] must be an AuditEntry or a dict, "
+                f"got {'None' if e is None else type(e).__name__}"
+            )
     valid, checked, first_broken_at, reason = _native.verify_audit_chain(dumps(wire))
     return AuditChainReport(
         valid=valid, checked_entries=checked, first_broken_at=first_broken_at, reason=reason

@@ -14,8 +14,9 @@ __all__ = [
     "NativeClient",
     "JwksCache",
     "_RsaFloor",
-    "signup",
-    "asignup",
+    "OPERATIONS",
+    "call_unauthenticated",
+    "acall_unauthenticated",
     "verify_grant_token",
     "averify_grant_token",
     "_core_loop",
@@ -34,6 +35,7 @@ __all__ = [
 __version__: str
 CORE_VERSION: str
 TOKEN_ERROR_CODES: List[str]
+OPERATIONS: List[str]
 
 @final
 class NativeClient:
@@ -42,7 +44,7 @@ class NativeClient:
         api_key: Optional[str] = None,
         base_url: Optional[str] = None,
         timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
+        max_retries: Optional[float] = None,
         user_agent: Optional[str] = None,
     ) -> NativeClient: ...
     @property
@@ -53,8 +55,8 @@ class NativeClient:
     def closed(self) -> bool: ...
     def last_rate_limit(self) -> Optional[Tuple[int, int, int, Optional[int]]]: ...
     def close(self) -> None: ...
-    def call(self, op: str, arg: Optional[str] = None, body: Optional[str] = None) -> Any: ...
-    def acall(self, op: str, arg: Optional[str] = None, body: Optional[str] = None) -> Awaitable[Any]: ...
+    def call(self, op: str, input: Optional[str] = None) -> Any: ...
+    def acall(self, op: str, input: Optional[str] = None) -> Awaitable[Any]: ...
 
 @final
 class JwksCache:
@@ -75,8 +77,8 @@ class _RsaFloor:
     def __new__(cls, jwks_json: str, token: str) -> _RsaFloor: ...
     def verify(self) -> bool: ...
 
-def signup(base_url: Optional[str], body: str) -> Any: ...
-def asignup(base_url: Optional[str], body: str) -> Awaitable[Any]: ...
+def call_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Any: ...
+def acall_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Awaitable[Any]: ...
 def verify_grant_token(token: str, options: VerifyGrantTokenOptions) -> VerifiedGrant:
     """Verify a grant token offline (RS256 against the options' key set).
 

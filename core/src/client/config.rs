@@ -77,6 +77,48 @@ impl ClientConfig {
     }
 }
 
+/// Longest per-attempt timeout a binding may ask for (a day): anything longer is a units mistake.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+/// Most retries a binding may ask for.
+pub const MAX_RETRIES_LIMIT: u32 = 100;
+
+impl ClientConfig {
+    /// A timeout given in seconds (Python). One rule in every language: finite, greater than
+    /// zero and at most a day, else [`Error::InvalidArgument`] naming the unit. "Not given" is
+    /// `None` in [`ClientConfig::timeout`], never a special number.
+    pub fn timeout_from_secs(seconds: f64) -> Result<Duration> {
+        timeout_checked(seconds, 1.0, "seconds")
+    }
+
+    /// A timeout given in milliseconds (Node, C); same rule as [`Self::timeout_from_secs`].
+    pub fn timeout_from_millis(millis: f64) -> Result<Duration> {
+        timeout_checked(millis, 1000.0, "milliseconds")
+    }
+
+    /// Retries given as a number (Node, C, Python): an integer from 0 to
+    /// [`MAX_RETRIES_LIMIT`], else [`Error::InvalidArgument`].
+    pub fn max_retries_from(n: f64) -> Result<u32> {
+        if n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_LIMIT)).contains(&n) {
+            Ok(n as u32)
+        } else {
+            Err(Error::invalid(format!(
+                "max retries must be an integer from 0 to {MAX_RETRIES_LIMIT}, got {n}"
+            )))
+        }
+    }
+}
+
+fn timeout_checked(value: f64, per_second: f64, unit: &str) -> Result<Duration> {
+    let limit = MAX_TIMEOUT.as_secs_f64() * per_second;
+    if value.is_finite() && value > 0.0 && value <= limit {
+        Ok(Duration::from_secs_f64(value / per_second))
+    } else {
+        Err(Error::invalid(format!(
+            "timeout must be a positive number of {unit} up to {limit}, got {value}"
+        )))
+    }
+}
+
 /// `grantex-rust/<crate version>`.
 pub fn default_user_agent() -> String {
     format!("grantex-rust/{}", crate::VERSION)

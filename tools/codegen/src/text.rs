@@ -21,8 +21,3 @@ pub fn pascal(snake: &str) -> String {
         })
         .collect()
 }
-
-/// The first line/sentence of a doc text, for one-line docs.
-pub fn first_line(doc: &str) -> &str {
-    doc.lines().next().unwrap_or("").trim()
-}
