@@ -7,7 +7,7 @@
 
 use grantex::a2a::{A2AError, A2ARejection};
 use grantex::Error;
-use pyo3::exceptions::{PyConnectionError, PyOSError, PyRuntimeError, PyTimeoutError};
+use pyo3::exceptions::{PyConnectionError, PyOSError, PyRuntimeError, PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
@@ -21,6 +21,31 @@ fn module<'py>(
 ) -> PyResult<Bound<'py, PyModule>> {
     cell.get_or_try_init(py, || Ok::<_, PyErr>(py.import(name)?.unbind()))
         .map(|m| m.bind(py).clone())
+}
+
+/// How a value is named in an argument error: `None`, else its Python type (`int`, `dict`).
+pub fn describe(value: &Bound<'_, PyAny>) -> String {
+    if value.is_none() {
+        return "None".to_owned();
+    }
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an object of unknown type".to_owned())
+}
+
+/// A `TypeError` for an argument of the wrong Python type: `<what> must be <expected>, got
+/// <type>`. `what` names the argument as the caller wrote it (`verify_grant_token(): token`,
+/// `VerifyGrantTokenOptions.jwks_uri`); the message never names a Rust type.
+pub fn wrong_type(what: &str, expected: &str, got: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("{what} must be {expected}, got {}", describe(got)))
+}
+
+/// A `GrantexInvalidArgumentError` (also a `ValueError`) for an argument of the right type
+/// but an unusable value.
+pub fn invalid_value(py: Python<'_>, message: String) -> PyErr {
+    to_py(py, Error::InvalidArgument { message })
 }
 
 /// Convert a core error into the matching Grantex exception instance.

@@ -54,7 +54,19 @@ pub fn verify_audit_chain(
     py: Python<'_>,
     entries_json: String,
 ) -> PyResult<(bool, usize, Option<String>, Option<&'static str>)> {
-    let entries: Vec<AuditEntry> = crate::convert::parse("audit entries", Some(&entries_json))
+    let values: Vec<serde_json::Value> =
+        crate::convert::parse("audit entries", Some(&entries_json))
+            .map_err(|e| crate::errors::to_py(py, e))?;
+    // One entry at a time, so a bad one is named by its index.
+    let entries = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value::<AuditEntry>(v).map_err(|e| grantex::Error::InvalidArgument {
+                message: format!("verify_audit_chain(): entries[{i}] is not an audit entry: {e}"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| crate::errors::to_py(py, e))?;
     let report = py.detach(|| grantex::audit_chain::verify_chain(&entries));
     Ok((

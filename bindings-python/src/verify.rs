@@ -2,8 +2,11 @@
 //! Python threads verify in parallel); a warm cache never touches the network.
 
 use crate::convert::{self, Grant};
+use crate::errors::{invalid_value, wrong_type};
 use grantex::{Error, JwksCache, VerifyOptions};
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
 
 /// A JWKS cache: remote (fetched and cached by the core) or a static set (fully offline).
 #[pyclass(module = "grantex._native", name = "JwksCache", frozen)]
@@ -15,7 +18,12 @@ pub struct NativeJwks {
 impl NativeJwks {
     /// A static key set from JSON text; verification never touches the network.
     #[staticmethod]
-    fn from_json(py: Python<'_>, jwks_json: String) -> PyResult<Self> {
+    fn from_json(py: Python<'_>, jwks_json: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let jwks_json = text_arg(
+            "JwksCache.from_json(): jwks_json",
+            "a str (JWKS JSON text)",
+            jwks_json,
+        )?;
         JwksCache::from_json(&jwks_json)
             .map(|cache| NativeJwks { cache })
             .map_err(|e| crate::errors::to_py(py, e))
@@ -23,7 +31,12 @@ impl NativeJwks {
 
     /// A private cache of the key set at `jwks_uri` (fetched on first use).
     #[staticmethod]
-    fn remote(py: Python<'_>, jwks_uri: String) -> PyResult<Self> {
+    fn remote(py: Python<'_>, jwks_uri: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let jwks_uri = text_arg(
+            "JwksCache.remote(): jwks_uri",
+            "a str (the JWKS URL)",
+            jwks_uri,
+        )?;
         JwksCache::remote(&jwks_uri)
             .map(|cache| NativeJwks { cache })
             .map_err(|e| crate::errors::to_py(py, e))
@@ -31,7 +44,12 @@ impl NativeJwks {
 
     /// The process-wide cache for `jwks_uri` (the one `verify_grant_token` uses).
     #[staticmethod]
-    fn shared(py: Python<'_>, jwks_uri: String) -> PyResult<Self> {
+    fn shared(py: Python<'_>, jwks_uri: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let jwks_uri = text_arg(
+            "JwksCache.shared(): jwks_uri",
+            "a str (the JWKS URL)",
+            jwks_uri,
+        )?;
         JwksCache::shared(&jwks_uri)
             .map(|cache| NativeJwks { cache })
             .map_err(|e| crate::errors::to_py(py, e))
@@ -49,25 +67,164 @@ impl NativeJwks {
     }
 }
 
-/// `grantex.VerifyGrantTokenOptions`, read attribute by attribute.
-#[derive(FromPyObject)]
+/// `token` as text, or a `TypeError` naming it.
+fn token_arg(func: &str, token: &Bound<'_, PyAny>) -> PyResult<String> {
+    match token.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(wrong_type(
+            &format!("{func}(): token"),
+            "a str (the grant token)",
+            token,
+        )),
+    }
+}
+
+/// A URI or JSON text argument of a `JwksCache` factory, or a `TypeError` naming it.
+fn text_arg(what: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    match value.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(wrong_type(what, expected, value)),
+    }
+}
+
+/// `grantex.VerifyGrantTokenOptions`, read attribute by attribute. Each attribute is checked
+/// here, so a wrong type is a `TypeError` and an unusable number a
+/// `GrantexInvalidArgumentError`, both naming the field (`VerifyGrantTokenOptions.jwks_uri`).
 pub struct Options {
-    jwks: Option<Py<NativeJwks>>,
+    jwks: Option<JwksCache>,
     jwks_uri: Option<String>,
     issuer: Option<String>,
     audience: Option<String>,
-    required_scopes: Option<Vec<String>>,
+    required_scopes: Vec<String>,
     clock_tolerance: u64,
     max_delegation_depth: Option<u32>,
     expected_developer_id: Option<String>,
     now: Option<i64>,
 }
 
+const OPTIONS: &str = "VerifyGrantTokenOptions";
+
+fn field_type(name: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    wrong_type(&format!("{OPTIONS}.{name}"), expected, value)
+}
+
+fn opt_str(v: Bound<'_, PyAny>, name: &str) -> PyResult<Option<String>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    match v.cast::<PyString>() {
+        Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+        Err(_) => Err(field_type(name, "a str or None", &v)),
+    }
+}
+
+/// An int field (never a bool) within `min..=max`; `None` when the attribute is `None`.
+fn opt_int(v: Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<Option<i64>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
+        return Err(field_type(name, "an int", &v));
+    }
+    match v.extract::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => {
+            let rule = match (min, max) {
+                (0, i64::MAX) => "must be >= 0".to_owned(),
+                (i64::MIN, i64::MAX) => "is out of range".to_owned(),
+                _ => format!("must be between {min} and {max}"),
+            };
+            Err(invalid_value(
+                v.py(),
+                format!("{OPTIONS}.{name} {rule}, got {v}"),
+            ))
+        }
+    }
+}
+
+fn scopes(v: Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+    if v.is_none() {
+        return Ok(Vec::new());
+    }
+    let expected = "a list of str or None";
+    if v.is_instance_of::<PyString>() || v.is_instance_of::<PyBytes>() {
+        return Err(field_type(name, expected, &v));
+    }
+    let items = v.try_iter().map_err(|_| field_type(name, expected, &v))?;
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        let item = item?;
+        match item.cast::<PyString>() {
+            Ok(s) => out.push(s.to_cow()?.into_owned()),
+            Err(_) => return Err(field_type(&format!("{name}[{i}]"), "a str", &item)),
+        }
+    }
+    Ok(out)
+}
+
 impl Options {
+    /// Reads `options` for `func` (named in the error when `options` is not an options object).
+    pub fn read(func: &str, o: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = o.py();
+        let not_options = || {
+            wrong_type(
+                &format!("{func}(): options"),
+                "a VerifyGrantTokenOptions",
+                o,
+            )
+        };
+        if o.is_none() {
+            return Err(not_options());
+        }
+        let jwks_uri = o
+            .getattr(intern!(py, "jwks_uri"))
+            .map_err(|_| not_options())?;
+        let jwks = {
+            let v = o.getattr(intern!(py, "jwks"))?;
+            if v.is_none() {
+                None
+            } else {
+                match v.cast::<NativeJwks>() {
+                    Ok(j) => Some(j.get().cache.clone()),
+                    Err(_) => return Err(field_type("jwks", "a JwksCache or None", &v)),
+                }
+            }
+        };
+        Ok(Options {
+            jwks,
+            jwks_uri: opt_str(jwks_uri, "jwks_uri")?,
+            issuer: opt_str(o.getattr(intern!(py, "issuer"))?, "issuer")?,
+            audience: opt_str(o.getattr(intern!(py, "audience"))?, "audience")?,
+            required_scopes: scopes(
+                o.getattr(intern!(py, "required_scopes"))?,
+                "required_scopes",
+            )?,
+            clock_tolerance: opt_int(
+                o.getattr(intern!(py, "clock_tolerance"))?,
+                "clock_tolerance",
+                0,
+                i64::MAX,
+            )?
+            .map_or(0, |n| n as u64),
+            max_delegation_depth: opt_int(
+                o.getattr(intern!(py, "max_delegation_depth"))?,
+                "max_delegation_depth",
+                0,
+                i64::from(u32::MAX),
+            )?
+            .map(|n| n as u32),
+            expected_developer_id: opt_str(
+                o.getattr(intern!(py, "expected_developer_id"))?,
+                "expected_developer_id",
+            )?,
+            now: opt_int(o.getattr(intern!(py, "now"))?, "now", i64::MIN, i64::MAX)?,
+        })
+    }
+
     /// The key set to use and the core options.
     fn split(self) -> grantex::Result<(JwksCache, VerifyOptions)> {
         let cache = match (&self.jwks, &self.jwks_uri) {
-            (Some(j), _) => j.get().cache.clone(),
+            (Some(j), _) => j.clone(),
             (None, Some(uri)) => JwksCache::shared(uri)?,
             (None, None) => {
                 return Err(Error::Config {
@@ -82,7 +239,7 @@ impl Options {
         VerifyOptions {
             issuer: self.issuer,
             audience: self.audience,
-            required_scopes: self.required_scopes.unwrap_or_default(),
+            required_scopes: self.required_scopes,
             clock_tolerance: self.clock_tolerance,
             max_delegation_depth: self.max_delegation_depth,
             expected_developer_id: self.expected_developer_id,
@@ -94,11 +251,13 @@ impl Options {
 /// `grantex.verify_grant_token(token, options)`: blocks only when the key set must be
 /// fetched; the GIL is released throughout.
 #[pyfunction]
-pub fn verify_grant_token(
-    py: Python<'_>,
-    token: String,
-    options: Options,
-) -> PyResult<Bound<'_, PyAny>> {
+pub fn verify_grant_token<'py>(
+    token: &Bound<'py, PyAny>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = token.py();
+    let token = token_arg("verify_grant_token", token)?;
+    let options = Options::read("verify_grant_token", options)?;
     let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
     let grant = if cache.jwks_uri().is_none() {
         // A static set never fetches, so `verify` is exactly `verify_cached`: skip the runtime.
@@ -112,11 +271,13 @@ pub fn verify_grant_token(
 
 /// `grantex.averify_grant_token(token, options)`: the awaitable twin.
 #[pyfunction]
-pub fn averify_grant_token(
-    py: Python<'_>,
-    token: String,
-    options: Options,
-) -> PyResult<Bound<'_, PyAny>> {
+pub fn averify_grant_token<'py>(
+    token: &Bound<'py, PyAny>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = token.py();
+    let token = token_arg("averify_grant_token", token)?;
+    let options = Options::read("averify_grant_token", options)?;
     let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
     crate::runtime::awaitable(
         py,
@@ -149,7 +310,13 @@ impl RsaFloor {
 /// call), with the GIL released; returns the total seconds. Separates the core's own cost
 /// from the binding's per-call overhead in `scripts/bench-python`.
 #[pyfunction]
-pub fn _core_loop(py: Python<'_>, token: String, options: Options, n: u32) -> PyResult<f64> {
+pub fn _core_loop(
+    py: Python<'_>,
+    token: String,
+    options: &Bound<'_, PyAny>,
+    n: u32,
+) -> PyResult<f64> {
+    let options = Options::read("_core_loop", options)?;
     let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
     py.detach(|| {
         let start = std::time::Instant::now();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import pickle
 import socket
 import threading
@@ -73,6 +74,48 @@ def test_auth_error_401(server: Dict[str, Any]) -> None:
             bad.agents.list()
     assert info.value.status_code == 401
     assert isinstance(info.value, GrantexApiError)
+
+
+def test_a_wrong_api_key_says_invalid_api_key(server: Dict[str, Any]) -> None:
+    key = server["apiKey"]
+    near_miss = key[:-1] + ("b" if key.endswith("a") else "a")
+    for wrong in (near_miss, "gx_live_wrong", "wrong"):
+        with grantex.Grantex(wrong, base_url=server["baseUrl"], max_retries=0) as bad:
+            with pytest.raises(GrantexAuthError) as info:
+                bad.agents.list()
+        err = info.value
+        assert err.status_code == 401 and err.code == "UNAUTHORIZED"
+        assert err.message.startswith("Invalid API key (HTTP 401, code UNAUTHORIZED, request id "), err.message
+        assert str(err).count("HTTP 401") == 1
+        assert "Authorization header" not in str(err)
+
+
+def test_empty_error_body_names_the_status_once() -> None:
+    class Empty404(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("x-request-id", "req-empty")
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Empty404)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        with grantex.Grantex("k", base_url=base, max_retries=0) as c:
+            with pytest.raises(GrantexApiError) as info:
+                c.agents.list()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+    err = info.value
+    assert err.status_code == 404 and err.request_id == "req-empty" and err.body is None
+    assert str(err) == "HTTP 404 (request id req-empty)"
 
 
 def test_auth_error_403_foreign_parent_token(client: grantex.Grantex, server: Dict[str, Any]) -> None:
