@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,11 +31,18 @@ def _server_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Dict[str, Any]]:
-    """Start grantex-server on a free port with a temp data dir; stop it at the end."""
+    """Start grantex-server on a free port with a temp data dir; stop it and remove the dir at the end."""
     binary = _server_bin()
     if not binary.exists():
         pytest.fail(f"grantex-server not built at {binary} (cargo build -p grantex-server)")
     data_dir = tempfile.mkdtemp(prefix="grantex-py-")
+    try:
+        yield from _run_server(binary, data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _run_server(binary: Path, data_dir: str) -> Iterator[Dict[str, Any]]:
     log = open(Path(data_dir) / "server.log", "wb")
     proc = subprocess.Popen(
         [
@@ -50,19 +58,20 @@ def server() -> Iterator[Dict[str, Any]]:
     info_path = Path(data_dir) / "server.json"
     deadline = time.monotonic() + 30
     info: Dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"grantex-server exited with {proc.returncode}; log in {data_dir}")
-        try:
-            info = json.loads(info_path.read_text())
-            break
-        except (FileNotFoundError, json.JSONDecodeError):
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("grantex-server did not write server.json within 30 s")
-    info["dataDir"] = data_dir
     try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log.flush()
+                output = (Path(data_dir) / "server.log").read_text(errors="replace")
+                pytest.fail(f"grantex-server exited with {proc.returncode}:\n{output}")
+            try:
+                info = json.loads(info_path.read_text())
+                break
+            except (FileNotFoundError, json.JSONDecodeError):
+                time.sleep(0.05)
+        else:
+            pytest.fail("grantex-server did not write server.json within 30 s")
+        info["dataDir"] = data_dir
         yield info
     finally:
         proc.send_signal(signal.SIGTERM)

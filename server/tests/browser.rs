@@ -45,9 +45,42 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// chromedriver + one headless Chromium session; both shut down on drop.
+/// chromedriver, started in its own process group so that it and every Chromium process it
+/// starts can be stopped together: the whole group is SIGKILLed on drop (also when a test fails
+/// before the WebDriver session exists).
+struct Driver(Child);
+
+impl Driver {
+    fn start(bin: &str, port: u16) -> Driver {
+        use std::os::unix::process::CommandExt;
+        let child = Command::new(bin)
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        Driver(child)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver + one headless Chromium session; the session is ended, then the driver's
+/// process group stopped, on drop.
 struct Browser {
-    driver: Child,
+    _driver: Driver,
     base: String,
     session: String,
     http: reqwest::Client,
@@ -63,12 +96,7 @@ impl Browser {
         let chromium = find(&["chromium", "chromium-browser", "google-chrome"])
             .unwrap_or_else(|| panic!("{missing}"));
         let port = free_port();
-        let driver = Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let driver = Driver::start(&driver_bin, port);
         let base = format!("http://127.0.0.1:{port}");
         let http = http();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -99,8 +127,10 @@ impl Browser {
                          format!("--user-data-dir={}", profile.path().display())]
             }
         }}});
+        // Chromium's first start on a busy machine can take longer than the client's timeout.
         let r: Value = http
             .post(format!("{base}/session"))
+            .timeout(Duration::from_secs(120))
             .json(&caps)
             .send()
             .await
@@ -113,7 +143,7 @@ impl Browser {
             .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
             .to_string();
         Browser {
-            driver,
+            _driver: driver,
             base,
             session,
             http,
@@ -191,7 +221,8 @@ impl Browser {
 }
 
 impl Drop for Browser {
-    /// Ends the session (closing Chromium) with a plain blocking request, then stops chromedriver.
+    /// Ends the session (closing Chromium, which removes its own temp files) with a plain blocking
+    /// request; then `driver` drops, stopping chromedriver and anything left of Chromium.
     fn drop(&mut self) {
         use std::io::{Read, Write};
         let addr = self.base.trim_start_matches("http://").to_string();
@@ -228,8 +259,6 @@ impl Drop for Browser {
                 }
             }
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 

@@ -1,40 +1,50 @@
 //! End-to-end harness: the real `grantex-server` binary as a child process on 127.0.0.1 with a
 //! temporary data dir, plus helpers that register agents and obtain grants through the core
-//! client.
+//! client. The server and its data dir go away with the test process, however it ends.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use grantex::a2a::{A2APolicy, JwksSource};
 use grantex::types::*;
 use grantex::{Client, ClientConfig};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// A directory removed on drop.
-#[derive(Debug)]
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let p = std::env::temp_dir().join(format!(
-            "grantex-a2a-{tag}-{}-{nanos:x}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
+/// A fresh directory under the temp dir (removed by the server's supervisor, see [`SUPERVISOR`]).
+fn fresh_dir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let p = std::env::temp_dir().join(format!(
+        "grantex-a2a-{tag}-{}-{nanos:x}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&p).unwrap();
+    p
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// Runs `grantex-server` (`$2...`) and owns its data dir (`$1`). Its stdin is a pipe whose only
+/// writer is the test process, so it reads EOF when that end closes: on `Drop`, or when the test
+/// process exits in any way (SIGKILL included; the shared server lives in a static and is never
+/// dropped). Then it SIGKILLs the server, waits for it and removes the data dir. If the server
+/// exits by itself, the supervisor exits with its status after removing the dir. It ignores
+/// SIGINT/SIGTERM/SIGHUP so that a Ctrl-C, which the server handles by shutting down, still ends
+/// with the cleanup.
+const SUPERVISOR: &str = r#"dir=$1; shift
+exec 3<&0
+"$@" </dev/null 3<&- &
+server=$!
+trap '' INT TERM HUP
+( while read -r _; do :; done; kill -KILL "$server" 2>/dev/null ) <&3 &
+watcher=$!
+exec 3<&-
+wait "$server"; status=$?
+kill -KILL "$watcher" 2>/dev/null
+rm -rf -- "$dir"
+exit "$status"
+"#;
 
 /// `<target>/<profile>/<name>`, next to the directory holding this test binary.
 pub fn sibling_binary(name: &str) -> PathBuf {
@@ -60,21 +70,23 @@ pub fn server_binary() -> PathBuf {
     p
 }
 
-/// A running `grantex-server` and what its `server.json` says.
+/// A running `grantex-server` (under its supervisor) and what its `server.json` says.
 #[derive(Debug)]
 pub struct GrantexServer {
     pub base_url: String,
     pub jwks_uri: String,
     pub issuer: String,
     pub api_key: String,
-    child: Child,
-    _dir: TempDir,
+    /// The supervisor `sh` (see [`SUPERVISOR`]).
+    supervisor: Child,
+    /// The write end of the supervisor's stdin; closing it stops the server.
+    lifeline: Option<ChildStdin>,
 }
 
 impl Drop for GrantexServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        drop(self.lifeline.take());
+        let _ = self.supervisor.wait();
     }
 }
 
@@ -89,17 +101,21 @@ struct ServerJson {
 
 impl GrantexServer {
     pub fn start() -> GrantexServer {
-        let dir = TempDir::new("server");
-        let mut child = Command::new(server_binary())
+        let dir = fresh_dir("server");
+        let mut supervisor = Command::new("sh")
+            .args(["-c", SUPERVISOR, "grantex-server-supervisor"])
+            .arg(&dir)
+            .arg(server_binary())
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&dir.0)
+            .arg(&dir)
             .args(["--rate-limit", "100000", "--authorize-rate-limit", "100000"])
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("grantex-server starts");
-        let path = dir.0.join("server.json");
+            .expect("sh starts grantex-server");
+        let lifeline = supervisor.stdin.take();
+        let path = dir.join("server.json");
         let deadline = Instant::now() + Duration::from_secs(60);
         let info: ServerJson = loop {
             if let Ok(text) = std::fs::read_to_string(&path) {
@@ -107,7 +123,7 @@ impl GrantexServer {
                     break info;
                 }
             }
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Ok(Some(status)) = supervisor.try_wait() {
                 panic!("grantex-server exited early: {status}");
             }
             assert!(
@@ -121,12 +137,13 @@ impl GrantexServer {
             jwks_uri: info.jwks_uri,
             issuer: info.issuer,
             api_key: info.api_key,
-            child,
-            _dir: dir,
+            supervisor,
+            lifeline,
         }
     }
 
-    /// One server for the whole test binary (a child process outlives every test runtime).
+    /// One server for the whole test binary (a child process outlives every test runtime); it
+    /// stops when the test process exits.
     pub fn shared() -> &'static GrantexServer {
         static S: OnceLock<GrantexServer> = OnceLock::new();
         S.get_or_init(GrantexServer::start)

@@ -14,40 +14,47 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct TempDir(pub PathBuf);
 
-/// Removes test dirs left behind by earlier test processes that are gone (the shared server's
-/// dir lives as long as its process, so it is never dropped).
-fn sweep_stale() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Some(rest) = name.strip_prefix("grantex-server-test-") else {
-                continue;
-            };
-            let mut parts = rest.rsplit('-');
-            let (_unique, pid) = (parts.next(), parts.next());
-            if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
-                if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
-    });
+/// A fresh directory under the temp dir.
+fn fresh_dir(tag: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!(
+        "grantex-server-test-{tag}-{}-{}",
+        std::process::id(),
+        ulid_like()
+    ));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+/// A fresh directory removed once this test process has exited, however it exits (for what
+/// lives as long as the process, like the shared server's data dir, which is never dropped).
+/// A `sh` child reads a pipe whose only writer is this process; the write end closes when the
+/// process exits (SIGKILL included), and at that EOF the child removes the directory.
+pub fn process_lifetime_dir(tag: &str) -> PathBuf {
+    // Never dropped, so their stdin pipes stay open until the process exits.
+    static REMOVERS: std::sync::Mutex<Vec<Child>> = std::sync::Mutex::new(Vec::new());
+    let p = fresh_dir(tag);
+    let remover = Command::new("sh")
+        .args([
+            "-c",
+            r#"trap '' INT TERM HUP; while read -r _; do :; done; rm -rf -- "$1""#,
+            "grantex-test-dir-remover",
+        ])
+        .arg(&p)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh starts");
+    REMOVERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(remover);
+    p
 }
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        sweep_stale();
-        let p = std::env::temp_dir().join(format!(
-            "grantex-server-test-{tag}-{}-{}",
-            std::process::id(),
-            ulid_like()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
+        TempDir(fresh_dir(tag))
     }
     pub fn path(&self) -> &Path {
         &self.0
@@ -93,10 +100,10 @@ pub fn shared() -> &'static ServerRef {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let dir = TempDir::new("shared");
+                let dir = process_lifetime_dir("shared");
                 let server = grantex_server::start(grantex_server::Config {
                     listen: "127.0.0.1:0".parse().unwrap(),
-                    data_dir: dir.path().to_path_buf(),
+                    data_dir: dir,
                     ..Default::default()
                 })
                 .await
@@ -110,9 +117,9 @@ pub fn shared() -> &'static ServerRef {
                     issuer: i.issuer,
                 })
                 .unwrap();
-                // Keep the server (and its data dir) alive for the life of the test process.
+                // Keep the server alive for the life of the test process.
                 std::future::pending::<()>().await;
-                drop((server, dir));
+                drop(server);
             });
         });
         rx.recv().expect("shared server did not start")
