@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The C binding's whole test suite, from a clean clone (needs Rust, gcc, python3; installs
-# valgrind and pkg-config through apt when missing and running as root):
+# The C binding's whole test suite, from a clean clone (needs Rust, python3; scripts/lib/deps.sh
+# installs valgrind, pkg-config, gcc and make through apt when missing):
 #   1. rustfmt + clippy + `cargo test -p grantex-c` (Rust unit tests; the committed
 #      include/grantex.h must equal what cbindgen generates now);
 #   2. `make install` of libgrantex into a fresh prefix; the exported symbols must equal the
@@ -41,19 +41,8 @@ ok() { passed=$((passed + 1)); echo "ok: $*"; }
 bad() { failed=$((failed + 1)); failures+=("$*"); echo "FAILED: $*" >&2; }
 
 # --------------------------------------------------------------------------------- tools
-missing=()
-command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  else
-    echo "missing tools: ${missing[*]} (install them and rerun)" >&2
-    exit 1
-  fi
-fi
+# valgrind, pkg-config, a C compiler, make, nm: installed through apt when missing (see the script).
+"$ROOT/scripts/lib/deps.sh" c
 CC="${CC:-cc}"
 
 # --------------------------------------------------------------------------------- Rust side

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs what the test stages need and a stock Debian/Ubuntu machine may lack; installs only
+# what is missing, so a second run does nothing. Used by scripts/test (and so by .ci/run).
+# Usage: scripts/lib/deps.sh [rust] [python] [node] [c]   (no argument = every stage)
+#   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser test)
+#   python  python3-venv (the suite builds a fresh venv)
+#   node    node >= 18 and npm (nodejs, npm)
+#   c       valgrind, pkg-config, a C compiler and make
+# apt-get runs directly as root, through sudo otherwise; without either it stops with the list of
+# packages to install. GRANTEX_NO_INSTALL=1 only checks and reports.
+set -euo pipefail
+
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(rust python node c)
+want() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+apt_pkgs=()
+need() { # package...
+  local p q
+  for p in "$@"; do
+    for q in "${apt_pkgs[@]}"; do [ "$p" = "$q" ] && continue 2; done
+    apt_pkgs+=("$p")
+  done
+}
+
+if want rust; then
+  # The browser test looks for `chromium` (or chromium-browser / google-chrome) and `chromedriver`.
+  have chromium || have chromium-browser || have google-chrome || need chromium
+  have chromedriver || need chromium-driver
+fi
+if want python; then
+  have python3 || need python3
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
+fi
+if want node; then
+  if ! have node || ! have npm; then
+    need nodejs npm
+  elif ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+    echo "deps: node $(node --version) is too old: Node >= 18 is required (install a newer nodejs)" >&2
+    exit 1
+  fi
+fi
+if want c; then
+  have valgrind || need valgrind
+  have pkg-config || need pkg-config
+  have cc || need gcc
+  have make || need make
+  have nm || need binutils
+fi
+
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  as_root=()
+  can_install=yes
+  [ "${GRANTEX_NO_INSTALL:-}" = 1 ] && can_install=no
+  have apt-get || can_install=no
+  if [ "$(id -u)" -ne 0 ]; then
+    if have sudo; then as_root=(sudo); else can_install=no; fi
+  fi
+  if [ "$can_install" = no ]; then
+    echo "deps: missing packages: ${apt_pkgs[*]}" >&2
+    echo "deps: install them (Debian/Ubuntu: apt-get install --no-install-recommends ${apt_pkgs[*]}) and rerun" >&2
+    exit 1
+  fi
+  echo "deps: installing ${apt_pkgs[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}"
+fi
+
+if want rust || want c; then
+  components=()
+  cargo clippy --version >/dev/null 2>&1 || components+=(clippy)
+  cargo fmt --version >/dev/null 2>&1 || components+=(rustfmt)
+  if [ ${#components[@]} -gt 0 ]; then
+    if [ "${GRANTEX_NO_INSTALL:-}" != 1 ] && have rustup; then
+      echo "deps: rustup component add ${components[*]}"
+      rustup component add "${components[@]}"
+    else
+      echo "deps: missing Rust components: ${components[*]} (rustup component add ${components[*]})" >&2
+      exit 1
+    fi
+  fi
+fi
