@@ -65,19 +65,16 @@ async fn run() -> grantex::Result<()> {
 
     // 3. The human approves (here through the endpoint the consent page's Approve button calls);
     //    a sandbox key gets the code straight away.
+    let sandbox = auth.code.is_some();
     let code = match auth.code {
-        Some(code) => {
-            println!(
-                "[rust] 3. consent: sandbox key, authorize returned the code (no consent step)"
-            );
-            code
-        }
-        None => {
-            let code = client.consent().approve(&auth.auth_request_id).await?.code;
-            println!("[rust] 3. consent: approved; authorization code received");
-            code
-        }
+        Some(code) => code, // sandbox key
+        None => client.consent().approve(&auth.auth_request_id).await?.code, // live key: "Approve"
     };
+    if sandbox {
+        println!("[rust] 3. consent: sandbox key, authorize returned the code (no consent step)");
+    } else {
+        println!("[rust] 3. consent: approved; authorization code received");
+    }
 
     // 4. Exchange the code for a grant token.
     let token = client
