@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -170,6 +171,22 @@ static void test_config_errors(void) {
   grantex_client *client = NULL;
   grantex_verifier *verifier = NULL;
   grantex_verify_options *opts = NULL;
+  const char *saved_key = getenv("GRANTEX_API_KEY");
+  char *saved = saved_key ? strdup(saved_key) : NULL;
+
+  /* No key at all (NULL reads GRANTEX_API_KEY, unset here): the stable config code, with a
+   * message naming both ways to give one. */
+  unsetenv("GRANTEX_API_KEY");
+  CHECK_RC(grantex_client_new(NULL, "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_last_error_code(), GRANTEX_CONFIG);
+  CHECK_STR(grantex_result_name(grantex_last_error_code()), "config_error");
+  CHECK(strstr(last_message(), "API key") != NULL);
+  CHECK(strstr(last_message(), "GRANTEX_API_KEY") != NULL);
+  CHECK(client == NULL);
+  if (saved) {
+    setenv("GRANTEX_API_KEY", saved, 1);
+    free(saved);
+  }
 
   CHECK_RC(grantex_client_new("", "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
   CHECK_RC(grantex_client_new("   ", "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
@@ -305,6 +322,87 @@ static void test_network_failures(void) {
   close(fd);
 }
 
+/* A loopback HTTP server that answers one request with a canned response. */
+struct canned_http {
+  int fd;
+  const char *response;
+};
+
+static void *serve_once(void *arg) {
+  struct canned_http *c = arg;
+  int conn = accept(c->fd, NULL, NULL);
+  if (conn >= 0) {
+    char buf[4096];
+    size_t used = 0;
+    ssize_t n;
+    while (used < sizeof buf - 1 && (n = read(conn, buf + used, sizeof buf - 1 - used)) > 0) {
+      used += (size_t)n;
+      buf[used] = 0;
+      if (strstr(buf, "\r\n\r\n") != NULL) break;
+    }
+    n = write(conn, c->response, strlen(c->response));
+    (void)n;
+    close(conn);
+  }
+  return NULL;
+}
+
+/* Calls grantex_health against a server answering `response`; returns the result code. */
+static grantex_result health_against(const char *response) {
+  struct canned_http canned;
+  pthread_t thread;
+  grantex_client *client = NULL;
+  grantex_response *resp = NULL;
+  grantex_result rc = GRANTEX_PANIC;
+  char url[64];
+  int port = 0;
+
+  canned.fd = loopback_socket(1, &port);
+  canned.response = response;
+  if (!CHECK(canned.fd >= 0)) return rc;
+  if (CHECK(pthread_create(&thread, NULL, serve_once, &canned) == 0)) {
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    if (CHECK_OK(grantex_client_new("gx_test_wrong_key_0123", url, 5000, 0, &client))) {
+      rc = grantex_health(client, &resp);
+      grantex_response_free(resp);
+      grantex_client_free(client);
+    }
+    pthread_join(thread, NULL);
+  }
+  close(canned.fd);
+  return rc;
+}
+
+/* Error messages say each fragment once: an empty body is "HTTP 404", not "HTTP 404 (HTTP
+ * 404)"; a wrong API key is the server's "Invalid API key" with the status and code after it. */
+static void test_error_messages(void) {
+  uint16_t status = 0;
+  char code[64];
+  char json[256];
+  char response[512];
+  const char *invalid_key = "{\"message\":\"Invalid API key\",\"code\":\"UNAUTHORIZED\"}";
+
+  CHECK_RC(health_against("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                          "x-request-id: req-empty\r\nConnection: close\r\n\r\n"),
+           GRANTEX_API);
+  CHECK_STR(last_message(), "HTTP 404 (request id req-empty)");
+  CHECK_OK(grantex_last_error_http_status(&status));
+  CHECK(status == 404);
+  CHECK_RC(grantex_last_error_api_code(code, sizeof code, NULL), GRANTEX_NOT_FOUND);
+
+  snprintf(json, sizeof json, "%s", invalid_key);
+  snprintf(response, sizeof response,
+           "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+           "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+           strlen(json), json);
+  CHECK_RC(health_against(response), GRANTEX_AUTH);
+  CHECK_STR(last_message(), "Invalid API key (HTTP 401, code UNAUTHORIZED)");
+  CHECK_OK(grantex_last_error_http_status(&status));
+  CHECK(status == 401);
+  CHECK_OK(grantex_last_error_api_code(code, sizeof code, NULL));
+  CHECK_STR(code, "UNAUTHORIZED");
+}
+
 void test_errors(void) {
   test_result_names();
   test_free_null();
@@ -314,4 +412,5 @@ void test_errors(void) {
   test_params_errors();
   test_response_accessors();
   test_network_failures();
+  test_error_messages();
 }
