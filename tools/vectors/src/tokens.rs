@@ -139,7 +139,7 @@ fn std_alphabet(seg: &str) -> String {
 /// Sets one of the unused low bits of the last character: a lenient decoder yields the same bytes.
 fn non_canonical(seg: &str) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    assert!(seg.len() % 4 != 0, "segment has no spare bits");
+    assert!(!seg.len().is_multiple_of(4), "segment has no spare bits");
     let last = seg.as_bytes()[seg.len() - 1];
     let v = ALPHABET
         .iter()
@@ -1075,7 +1075,7 @@ fn encoding_cases(k: &Keys, out: &mut Vec<TokenCase>) {
 
     // Header that needs padding: add a space until its length is not a multiple of 3.
     let mut header = hdr(&p.kid);
-    while header.len() % 3 == 0 {
+    while header.len().is_multiple_of(3) {
         header = header.replacen(',', ", ", 1);
     }
     let hp = pad(&b64(header.as_bytes()));
@@ -1088,7 +1088,7 @@ fn encoding_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .fails(Malformed),
     );
     let mut claims = c.clone();
-    while claims.len() % 3 == 0 {
+    while claims.len().is_multiple_of(3) {
         claims = claims.replacen(',', ", ", 1);
     }
     let pp = pad(&b64(claims.as_bytes()));
