@@ -1,5 +1,5 @@
-//! The audit log's hash chain (protocol.md §5): the exact hash recipe the server uses when it
-//! appends an entry, and a verifier for a list of entries.
+//! The audit log's hash chain: the exact hash recipe of the Grantex protocol, which the server
+//! uses when it appends an entry, and a verifier for a list of entries.
 //!
 //! `hash = lowercase hex SHA-256` of the UTF-8 text
 //! `{"id":…,"agentId":…,"agentDid":…,"grantId":…,"principalId":…,"developerId":…,"action":…,

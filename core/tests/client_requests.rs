@@ -260,7 +260,8 @@ async fn list_filters_become_camel_case_queries() {
     );
 }
 
-/// Every remaining endpoint: method, path and body as in protocol.md §2.
+/// Every remaining endpoint: method, path and body as the Grantex API defines them (and the
+/// server in this repository serves them).
 #[tokio::test]
 async fn every_endpoint_hits_its_route() {
     let server = MockServer::start().await;

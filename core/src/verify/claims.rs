@@ -14,7 +14,7 @@ use super::json::{self, JStr, Val};
 use super::{reject, Reject, VerifiedGrant, VerifyOptions};
 use crate::error::TokenErrorCode::{self, *};
 
-/// Longest `act` chain accepted (sdk-surface §3.1).
+/// Longest `act` chain accepted (the reference SDKs' limit); a deeper one is `invalid_claim`.
 const MAX_ACT_DEPTH: usize = 10;
 
 /// What the claims are checked against.

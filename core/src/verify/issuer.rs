@@ -1,4 +1,5 @@
-//! The issuer a JWKS URI implies (sdk-surface §1.4 / §3.1).
+//! The issuer a JWKS URI implies when the caller names none (the reference SDKs' rule; the cases
+//! are in `vectors/issuer-vectors.json`).
 
 const JWKS_SUFFIX: &str = "/.well-known/jwks.json";
 

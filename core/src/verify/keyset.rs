@@ -1,5 +1,5 @@
-//! A JWKS parsed once into RS256 verification keys, with the key-set rules of
-//! security-perf-anchors §A2 rows 11–13 applied at load time.
+//! A JWKS parsed once into RS256 verification keys, with the key-set rules below applied at load
+//! time.
 //!
 //! Set-level failures (`InvalidJwks`): not strict JSON (duplicate members included), no `keys`
 //! array, more than [`MAX_KEYS`] entries, any entry carrying private members, an entry whose

@@ -49,7 +49,9 @@ fn issuer_vectors() -> IssuerVectors {
     }
 }
 
-/// Independent statement of sdk-surface §1.4 for the URIs above (not a call into the core).
+/// The issuer each URI above implies, written out by hand (not a call into the core): the hosted
+/// Grantex JWKS gives `https://grantex.dev`, any other URI its origin plus path without
+/// `/.well-known/jwks.json` and a trailing `/`.
 fn expected_issuer(uri: &str) -> String {
     match uri {
         "https://api.grantex.dev/.well-known/jwks.json"
