@@ -27,6 +27,7 @@ const PUBLIC = [
   'GrantexNetworkError',
   'GrantexTimeoutError',
   'GrantexDecodeError',
+  'GrantexConfigError',
   'a2a',
 ];
 
@@ -57,7 +58,7 @@ test('require() from a CommonJS consumer', () => {
     `const sdk = require('@grantex/sdk');
      const { Grantex, GrantexError } = sdk;
      let missingKey = null;
-     try { new Grantex({ apiKey: '' }); } catch (e) { missingKey = e.constructor.name; }
+     try { new Grantex({ apiKey: '' }); } catch (e) { missingKey = [e.constructor.name, e instanceof Error, e instanceof GrantexError]; }
      console.log(JSON.stringify({
        keys: Object.keys(sdk),
        pkce: sdk.generatePkce().codeChallengeMethod,
@@ -67,7 +68,7 @@ test('require() from a CommonJS consumer', () => {
   );
   for (const name of PUBLIC) assert.ok(out.keys.includes(name), `require lacks ${name}`);
   assert.equal(out.pkce, 'S256');
-  assert.equal(out.missingKey, 'Error');
+  assert.deepEqual(out.missingKey, ['GrantexConfigError', true, true]);
   assert.equal(out.errorChain, true);
 });
 
