@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "grantex_operations.h"
 
 /**
  * Default replay window for grantex_webhook_verify(), in seconds (the core's default).
@@ -766,6 +767,43 @@ grantex_result grantex_bench_floor_verify(const struct grantex_bench_floor *floo
 void grantex_bench_floor_free(struct grantex_bench_floor *floor);
 
 /**
+ * Runs the operation called `operation` (a `GRANTEX_OP_*` constant of grantex_operations.h,
+ * e.g. `GRANTEX_OP_AGENTS_GET`, i.e. `"agents.get"`) with the members of the JSON object
+ * `json_in`: its path parameters and body or query members under their wire (camelCase)
+ * names, e.g. `{"agentId":"ag_..."}`. NULL or `""` means `{}`.
+ *
+ * On success `*json_out` receives the result as a new NUL-terminated JSON text (`null` for
+ * operations without content), which the caller frees with grantex_string_free().
+ *
+ * Errors: invalid JSON, an input that is not an object, an unknown operation, a member the
+ * operation does not know, a missing required member or a value of the wrong JSON type is
+ * `GRANTEX_INVALID_ARGUMENT` (the last-error message names the problem) and nothing is sent;
+ * server answers are `GRANTEX_API` / `GRANTEX_AUTH` with the HTTP status, server code, request
+ * id and body in the last error, as for every other call. Blocks like every client call.
+ *
+ * # Safety
+ * `client` NULL or live; `operation` and `json_in` NULL or NUL-terminated; `json_out` NULL or
+ * writable.
+ */
+grantex_result grantex_client_call(const struct grantex_client *client,
+                                   const char *operation,
+                                   const char *json_in,
+                                   char **json_out);
+
+/**
+ * grantex_client_call() for the operations that need no API key (`GRANTEX_OP_SIGNUP`).
+ * `base_url` NULL reads `GRANTEX_BASE_URL`, else `https://api.grantex.dev` (a bad URL is
+ * `GRANTEX_CONFIG`). An operation that needs an API key is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `base_url`, `operation` and `json_in` NULL or NUL-terminated; `json_out` NULL or writable.
+ */
+grantex_result grantex_call_unauthenticated(const char *base_url,
+                                            const char *operation,
+                                            const char *json_in,
+                                            char **json_out);
+
+/**
  * Creates a client.
  *
  * - `api_key`: NULL reads the environment variable `GRANTEX_API_KEY`; absent or empty is
@@ -814,9 +852,8 @@ grantex_result grantex_client_jwks_uri(const struct grantex_client *client, char
 
 /**
  * `POST /v1/signup`: creates a developer account (no API key needed). `base_url` NULL uses
- * `GRANTEX_BASE_URL`, then the default. Params: `name` (required), `email`, `mode`
- * (`"live"` or `"sandbox"`). Response: `developerId`, `apiKey`, `name`, `email`, `mode`,
- * `createdAt`.
+ * `GRANTEX_BASE_URL`, then the default. Members and response: `GRANTEX_OP_SIGNUP`
+ * (grantex_operations.h); the same as grantex_call_unauthenticated() with it.
  *
  * # Safety
  * `base_url` NULL or NUL-terminated; `params` NULL or a live bag; `out` NULL or writable.
@@ -826,7 +863,7 @@ grantex_result grantex_signup(const char *base_url,
                               struct grantex_response **out);
 
 /**
- * `GET /v1/me`: the calling developer account.
+ * `GET /v1/me`: the calling developer account (`GRANTEX_OP_ME`).
  *
  * # Safety
  * `client` NULL or live; `out` NULL or writable.
@@ -835,7 +872,7 @@ grantex_result grantex_me(const struct grantex_client *client, struct grantex_re
 
 /**
  * `POST /v1/keys/rotate`: replaces the API key (response `apiKey`, `rotatedAt`). The old key
- * stops working at once: create a new client with the returned key.
+ * stops working at once: create a new client with the returned key. Never retried.
  *
  * # Safety
  * `client` NULL or live; `out` NULL or writable.
@@ -860,8 +897,8 @@ grantex_result grantex_health(const struct grantex_client *client, struct grante
 grantex_result grantex_jwks(const struct grantex_client *client, struct grantex_response **out);
 
 /**
- * `POST /v1/authorize`: starts an authorization request.
- * Params: `agentId`, `principalId` (alias `userId`), `scopes` (required); `expiresIn`,
+ * `POST /v1/authorize`: starts an authorization request. Params (`GRANTEX_OP_AUTHORIZE`):
+ * `agentId`, `principalId` (alias `userId`), `scopes` (required); `expiresIn`,
  * `redirectUri`, `state`, `audience`, `codeChallenge`, `codeChallengeMethod`.
  * Response: `authRequestId`, `consentUrl`, `expiresAt`, and `code` when the key is a sandbox
  * key (live keys need grantex_consent_approve() — the human's approval — for the code).
@@ -889,7 +926,7 @@ grantex_result grantex_consent_get(const struct grantex_client *client,
  * Response: `code` (for grantex_tokens_exchange), `redirectUri`, `state`.
  *
  * # Safety
- * As grantex_consent_get().
+ * `client` NULL or live; `auth_request_id` NULL or NUL-terminated; `out` NULL or writable.
  */
 grantex_result grantex_consent_approve(const struct grantex_client *client,
                                        const char *auth_request_id,
@@ -899,7 +936,7 @@ grantex_result grantex_consent_approve(const struct grantex_client *client,
  * `POST /v1/consent/:id/deny`: the human refuses. Response: `redirectUri`, `state`.
  *
  * # Safety
- * As grantex_consent_get().
+ * `client` NULL or live; `auth_request_id` NULL or NUL-terminated; `out` NULL or writable.
  */
 grantex_result grantex_consent_deny(const struct grantex_client *client,
                                     const char *auth_request_id,
@@ -923,7 +960,7 @@ grantex_result grantex_tokens_exchange(const struct grantex_client *client,
  * absent and kept across retries). Response as grantex_tokens_exchange().
  *
  * # Safety
- * As grantex_tokens_exchange().
+ * `client` NULL or live; `params` NULL or a live bag; `out` NULL or writable.
  */
 grantex_result grantex_tokens_refresh(const struct grantex_client *client,
                                       const struct grantex_params *params,
@@ -1034,7 +1071,7 @@ grantex_result grantex_agents_list(const struct grantex_client *client,
 
 /**
  * `PATCH /v1/agents/:id`: only the members given are changed. Params: `name`,
- * `description`, `scopes`, `status`.
+ * `description`, `scopes`, `status` (`agentId` is the `agent_id` argument).
  *
  * # Safety
  * `client` NULL or live; `agent_id` NULL or NUL-terminated; `params` NULL or a live bag;
@@ -1473,6 +1510,17 @@ grantex_result grantex_pkce_challenge(const char *verifier, char **out);
  * `response` is NULL or a live handle; `out` NULL or writable.
  */
 grantex_result grantex_response_json(const struct grantex_response *response, const char **out);
+
+/**
+ * A response handle over any JSON text, e.g. the `json_out` of grantex_client_call(), to read
+ * its fields with grantex_response_string() and friends. The text is copied: free it
+ * whenever convenient. Not valid JSON: `GRANTEX_INVALID_ARGUMENT`. Free the handle with
+ * grantex_response_free().
+ *
+ * # Safety
+ * `json` is NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_response_from_json(const char *json, struct grantex_response **out);
 
 /**
  * The string at `path`, borrowed from `response` (valid until it is freed).

@@ -1,22 +1,21 @@
 //! `grantex_client`: the API client. Every call blocks the calling thread on the core's
-//! process-wide runtime (`grantex::blocking`) and returns the typed response as a
-//! `grantex_response` (its JSON wire shape), or a verified-grant handle for online grant
-//! verification.
+//! process-wide runtime (`grantex::blocking`). The typed functions here (grantex_me(),
+//! grantex_agents_get(), ...) are named entry points to the core's generic call (see call.rs):
+//! each passes its arguments as the members of the operation's input object and returns the
+//! result as a `grantex_response` (its JSON wire shape), or a verified-grant handle for online
+//! grant verification. Member names and checks are the catalog's (grantex_operations.h).
 
-use crate::ffi::{
-    guard, guard_free, handle, into_handle, opt_str_arg, owned_string, str_arg, Failure, Out,
-};
+use crate::call;
+use crate::ffi::{guard, guard_free, handle, into_handle, opt_str_arg, owned_string, str_arg};
+use crate::ffi::{Failure, Out};
 use crate::grant::grantex_verified_grant;
 use crate::params::grantex_params;
 use crate::response::grantex_response;
 use crate::result::grantex_result;
 use grantex_core::blocking;
-use grantex_core::types::{
-    AuthorizeParams, ListAuditParams, ListGrantsParams, RefreshTokenParams, SignupParams,
-};
+use grantex_core::catalog::{self, Input};
 use grantex_core::ClientConfig;
-use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::ffi::{c_char, CString};
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ use std::time::Duration;
 /// should be shared rather than created per call. Free it once, after every call on it has
 /// returned, with grantex_client_free().
 pub struct grantex_client {
-    inner: blocking::Client,
+    pub(crate) inner: blocking::Client,
     base_url: CString,
 }
 
@@ -35,59 +34,112 @@ const _: () = {
     shareable::<grantex_client>();
 };
 
-/// Runs a client call that produces a response handle.
+/// Runs `operation` with the input `input` builds from the C arguments (after the client and
+/// `out` are checked) and hands the result over as a response handle.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `out` NULL or writable.
-unsafe fn respond<T: Serialize>(
+unsafe fn respond(
     client: *const grantex_client,
     out: *mut *mut grantex_response,
-    call: impl FnOnce(&blocking::Client) -> Result<T, Failure>,
+    operation: &str,
+    input: impl FnOnce() -> Result<Value, Failure>,
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the caller's contract.
         let client = unsafe { handle(client, "client") }?;
         let out = Out::new(out, "out")?;
-        let value = call(&client.inner)?;
-        out.write(into_handle(grantex_response::from_serialize(&value)?));
+        let value = call::run(client, operation, input()?)?;
+        out.write(into_handle(grantex_response::from_value(value)?));
         Ok(())
     })
 }
 
-/// Runs a client call with no result body.
+/// Runs an operation without a result body.
 ///
 /// # Safety
 /// `client` is NULL or a live client.
 unsafe fn unit(
     client: *const grantex_client,
-    call: impl FnOnce(&blocking::Client) -> Result<(), Failure>,
+    operation: &str,
+    input: impl FnOnce() -> Result<Value, Failure>,
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the caller's contract.
         let client = unsafe { handle(client, "client") }?;
-        call(&client.inner)
+        call::run(client, operation, input()?)?;
+        Ok(())
     })
 }
 
-/// Borrows the (optional) params bag.
+/// The wire name of the one id member `operation` takes (its path parameter, else its one
+/// string member), from the catalog.
+fn id_member(operation: &str) -> Result<&'static str, Failure> {
+    let op = catalog::find(operation)
+        .ok_or_else(|| Failure::invalid(format!("unknown operation {operation:?}")))?;
+    let strings = match op.input {
+        Input::Strings(params) => params,
+        _ => &[],
+    };
+    op.path_params
+        .iter()
+        .chain(strings)
+        .map(|p| p.wire)
+        .next()
+        .ok_or_else(|| Failure::invalid(format!("{operation} takes no id")))
+}
+
+/// `{"<id member>": id}` from a string argument named `arg`.
+///
+/// # Safety
+/// `id` is NULL or NUL-terminated.
+unsafe fn id_members(
+    operation: &str,
+    id: *const c_char,
+    arg: &str,
+) -> Result<Map<String, Value>, Failure> {
+    // SAFETY: per the caller's contract.
+    let id = unsafe { str_arg(id, arg) }?;
+    let mut map = Map::new();
+    map.insert(
+        id_member(operation)?.to_owned(),
+        Value::String(id.to_owned()),
+    );
+    Ok(map)
+}
+
+/// [`id_members`] as the input value.
+///
+/// # Safety
+/// As [`id_members`].
+unsafe fn id_input(operation: &str, id: *const c_char, arg: &str) -> Result<Value, Failure> {
+    // SAFETY: per the caller's contract.
+    unsafe { id_members(operation, id, arg) }.map(Value::Object)
+}
+
+/// The members of a params bag (a copy); NULL is refused when `required`, else means none.
 ///
 /// # Safety
 /// `params` is NULL or a live bag not mutated during the call.
-unsafe fn bag<'a>(params: *const grantex_params) -> Option<&'a grantex_params> {
+unsafe fn bag_members(
+    params: *const grantex_params,
+    required: bool,
+) -> Result<Option<Map<String, Value>>, Failure> {
     // SAFETY: per the caller's contract.
-    unsafe { params.as_ref() }
+    match unsafe { params.as_ref() } {
+        Some(bag) => Ok(Some(bag.members.clone())),
+        None if required => Err(Failure::invalid("params is NULL")),
+        None => Ok(None),
+    }
 }
 
-/// A required params bag.
+/// [`bag_members`] as the input value (`null`, i.e. `{}`, for an optional NULL bag).
 ///
 /// # Safety
-/// As [`bag`].
-unsafe fn required_bag<'a>(
-    params: *const grantex_params,
-    call: &str,
-) -> Result<&'a grantex_params, Failure> {
+/// As [`bag_members`].
+unsafe fn bag_input(params: *const grantex_params, required: bool) -> Result<Value, Failure> {
     // SAFETY: per the caller's contract.
-    unsafe { bag(params) }.ok_or_else(|| Failure::invalid(format!("{call} params are NULL")))
+    Ok(unsafe { bag_members(params, required) }?.map_or(Value::Null, Value::Object))
 }
 
 /// Creates a client.
@@ -182,9 +234,8 @@ pub unsafe extern "C" fn grantex_client_jwks_uri(
 }
 
 /// `POST /v1/signup`: creates a developer account (no API key needed). `base_url` NULL uses
-/// `GRANTEX_BASE_URL`, then the default. Params: `name` (required), `email`, `mode`
-/// (`"live"` or `"sandbox"`). Response: `developerId`, `apiKey`, `name`, `email`, `mode`,
-/// `createdAt`.
+/// `GRANTEX_BASE_URL`, then the default. Members and response: `GRANTEX_OP_SIGNUP`
+/// (grantex_operations.h); the same as grantex_call_unauthenticated() with it.
 ///
 /// # Safety
 /// `base_url` NULL or NUL-terminated; `params` NULL or a live bag; `out` NULL or writable.
@@ -196,21 +247,16 @@ pub unsafe extern "C" fn grantex_signup(
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the function contract.
-        let (base_url, params) = unsafe {
-            (
-                opt_str_arg(base_url, "base_url")?,
-                required_bag(params, "signup")?,
-            )
-        };
+        let (base_url, input) =
+            unsafe { (opt_str_arg(base_url, "base_url")?, bag_input(params, true)?) };
         let out = Out::new(out, "out")?;
-        let params: SignupParams = grantex_params::to_typed(&params.members, "signup")?;
-        let value = blocking::Client::signup(base_url, &params)?;
-        out.write(into_handle(grantex_response::from_serialize(&value)?));
+        let value = call::run_unauthenticated(base_url, "signup", input)?;
+        out.write(into_handle(grantex_response::from_value(value)?));
         Ok(())
     })
 }
 
-/// `GET /v1/me`: the calling developer account.
+/// `GET /v1/me`: the calling developer account (`GRANTEX_OP_ME`).
 ///
 /// # Safety
 /// `client` NULL or live; `out` NULL or writable.
@@ -220,11 +266,11 @@ pub unsafe extern "C" fn grantex_me(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { respond(client, out, |c| Ok(c.me()?)) }
+    unsafe { respond(client, out, "me", || Ok(Value::Null)) }
 }
 
 /// `POST /v1/keys/rotate`: replaces the API key (response `apiKey`, `rotatedAt`). The old key
-/// stops working at once: create a new client with the returned key.
+/// stops working at once: create a new client with the returned key. Never retried.
 ///
 /// # Safety
 /// `client` NULL or live; `out` NULL or writable.
@@ -234,7 +280,7 @@ pub unsafe extern "C" fn grantex_rotate_key(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { respond(client, out, |c| Ok(c.rotate_key()?)) }
+    unsafe { respond(client, out, "rotate_key", || Ok(Value::Null)) }
 }
 
 /// `GET /health` (response `status`, `database`, `version`).
@@ -247,7 +293,7 @@ pub unsafe extern "C" fn grantex_health(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { respond(client, out, |c| Ok(c.health()?)) }
+    unsafe { respond(client, out, "health", || Ok(Value::Null)) }
 }
 
 /// `GET /.well-known/jwks.json`: the server's public signing keys (response `keys`).
@@ -260,11 +306,11 @@ pub unsafe extern "C" fn grantex_jwks(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { respond(client, out, |c| Ok(c.jwks()?)) }
+    unsafe { respond(client, out, "jwks", || Ok(Value::Null)) }
 }
 
-/// `POST /v1/authorize`: starts an authorization request.
-/// Params: `agentId`, `principalId` (alias `userId`), `scopes` (required); `expiresIn`,
+/// `POST /v1/authorize`: starts an authorization request. Params (`GRANTEX_OP_AUTHORIZE`):
+/// `agentId`, `principalId` (alias `userId`), `scopes` (required); `expiresIn`,
 /// `redirectUri`, `state`, `audience`, `codeChallenge`, `codeChallengeMethod`.
 /// Response: `authRequestId`, `consentUrl`, `expiresAt`, and `code` when the key is a sandbox
 /// key (live keys need grantex_consent_approve() — the human's approval — for the code).
@@ -278,19 +324,7 @@ pub unsafe extern "C" fn grantex_authorize(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let mut members = required_bag(params, "authorize")?.members.clone();
-            // `userId` is the SDK-facing alias of the wire name `principalId`.
-            if !members.contains_key("principalId") {
-                if let Some(user) = members.remove("userId") {
-                    members.insert("principalId".into(), user);
-                }
-            }
-            let p: AuthorizeParams = grantex_params::to_typed(&members, "authorize")?;
-            Ok(c.authorize(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "authorize", || bag_input(params, true)) }
 }
 
 /// `GET /v1/consent/:id`: what the consent page shows the human (`agentName`, `scopes`,
@@ -306,9 +340,8 @@ pub unsafe extern "C" fn grantex_consent_get(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(auth_request_id, "auth_request_id")?;
-            Ok(c.consent().get(id)?)
+        respond(client, out, "consent.get", || {
+            id_input("consent.get", auth_request_id, "auth_request_id")
         })
     }
 }
@@ -317,7 +350,7 @@ pub unsafe extern "C" fn grantex_consent_get(
 /// Response: `code` (for grantex_tokens_exchange), `redirectUri`, `state`.
 ///
 /// # Safety
-/// As grantex_consent_get().
+/// `client` NULL or live; `auth_request_id` NULL or NUL-terminated; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn grantex_consent_approve(
     client: *const grantex_client,
@@ -326,9 +359,8 @@ pub unsafe extern "C" fn grantex_consent_approve(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(auth_request_id, "auth_request_id")?;
-            Ok(c.consent().approve(id)?)
+        respond(client, out, "consent.approve", || {
+            id_input("consent.approve", auth_request_id, "auth_request_id")
         })
     }
 }
@@ -336,7 +368,7 @@ pub unsafe extern "C" fn grantex_consent_approve(
 /// `POST /v1/consent/:id/deny`: the human refuses. Response: `redirectUri`, `state`.
 ///
 /// # Safety
-/// As grantex_consent_get().
+/// `client` NULL or live; `auth_request_id` NULL or NUL-terminated; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn grantex_consent_deny(
     client: *const grantex_client,
@@ -345,9 +377,8 @@ pub unsafe extern "C" fn grantex_consent_deny(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(auth_request_id, "auth_request_id")?;
-            Ok(c.consent().deny(id)?)
+        respond(client, out, "consent.deny", || {
+            id_input("consent.deny", auth_request_id, "auth_request_id")
         })
     }
 }
@@ -365,13 +396,7 @@ pub unsafe extern "C" fn grantex_tokens_exchange(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p =
-                grantex_params::to_typed(&required_bag(params, "exchange")?.members, "exchange")?;
-            Ok(c.tokens().exchange(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "tokens.exchange", || bag_input(params, true)) }
 }
 
 /// `POST /v1/token/refresh`: rotates a refresh token. Params: `refreshToken`, `agentId`
@@ -379,7 +404,7 @@ pub unsafe extern "C" fn grantex_tokens_exchange(
 /// absent and kept across retries). Response as grantex_tokens_exchange().
 ///
 /// # Safety
-/// As grantex_tokens_exchange().
+/// `client` NULL or live; `params` NULL or a live bag; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn grantex_tokens_refresh(
     client: *const grantex_client,
@@ -387,24 +412,7 @@ pub unsafe extern "C" fn grantex_tokens_refresh(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let mut members = required_bag(params, "refresh")?.members.clone();
-            // Not part of the body: the core sends it as a header.
-            let key = match members.remove("idempotencyKey") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(k)) => Some(k),
-                Some(_) => {
-                    return Err(Failure::invalid(
-                        "refresh params: idempotencyKey must be a string",
-                    ))
-                }
-            };
-            let mut p: RefreshTokenParams = grantex_params::to_typed(&members, "refresh")?;
-            p.idempotency_key = key;
-            Ok(c.tokens().refresh(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "tokens.refresh", || bag_input(params, true)) }
 }
 
 /// `POST /v1/tokens/verify`: online verification. Always succeeds for a reachable server;
@@ -421,9 +429,8 @@ pub unsafe extern "C" fn grantex_tokens_verify(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let token = str_arg(token, "token")?;
-            Ok(c.tokens().verify(token)?)
+        respond(client, out, "tokens.verify", || {
+            id_input("tokens.verify", token, "token")
         })
     }
 }
@@ -439,9 +446,8 @@ pub unsafe extern "C" fn grantex_tokens_revoke(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        unit(client, |c| {
-            let jti = str_arg(jti, "jti")?;
-            Ok(c.tokens().revoke(jti)?)
+        unit(client, "tokens.revoke", || {
+            id_input("tokens.revoke", jti, "jti")
         })
     }
 }
@@ -459,9 +465,8 @@ pub unsafe extern "C" fn grantex_grants_get(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(grant_id, "grant_id")?;
-            Ok(c.grants().get(id)?)
+        respond(client, out, "grants.get", || {
+            id_input("grants.get", grant_id, "grant_id")
         })
     }
 }
@@ -478,12 +483,7 @@ pub unsafe extern "C" fn grantex_grants_list(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p: ListGrantsParams = grantex_params::typed_or_default(bag(params), "list grants")?;
-            Ok(c.grants().list(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "grants.list", || bag_input(params, false)) }
 }
 
 /// `DELETE /v1/grants/:id`: revokes a grant and, at once, every grant delegated from it.
@@ -497,9 +497,8 @@ pub unsafe extern "C" fn grantex_grants_revoke(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        unit(client, |c| {
-            let id = str_arg(grant_id, "grant_id")?;
-            Ok(c.grants().revoke(id)?)
+        unit(client, "grants.revoke", || {
+            id_input("grants.revoke", grant_id, "grant_id")
         })
     }
 }
@@ -517,13 +516,7 @@ pub unsafe extern "C" fn grantex_grants_delegate(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p =
-                grantex_params::to_typed(&required_bag(params, "delegate")?.members, "delegate")?;
-            Ok(c.grants().delegate(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "grants.delegate", || bag_input(params, true)) }
 }
 
 /// `POST /v1/grants/verify`: online verification returning the verified claims. An inactive
@@ -541,6 +534,7 @@ pub unsafe extern "C" fn grantex_grants_verify(
         // SAFETY: per the function contract.
         let (client, token) = unsafe { (handle(client, "client")?, str_arg(token, "token")?) };
         let out = Out::new(out, "out")?;
+        // The typed method: the result is a handle of the core's VerifiedGrant, not JSON.
         let grant = client.inner.grants().verify(token)?;
         out.write(into_handle(grantex_verified_grant::new(grant)?));
         Ok(())
@@ -559,15 +553,7 @@ pub unsafe extern "C" fn grantex_agents_register(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p = grantex_params::to_typed(
-                &required_bag(params, "register agent")?.members,
-                "register agent",
-            )?;
-            Ok(c.agents().register(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "agents.register", || bag_input(params, true)) }
 }
 
 /// `GET /v1/agents/:id`.
@@ -582,9 +568,8 @@ pub unsafe extern "C" fn grantex_agents_get(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(agent_id, "agent_id")?;
-            Ok(c.agents().get(id)?)
+        respond(client, out, "agents.get", || {
+            id_input("agents.get", agent_id, "agent_id")
         })
     }
 }
@@ -599,11 +584,11 @@ pub unsafe extern "C" fn grantex_agents_list(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { respond(client, out, |c| Ok(c.agents().list()?)) }
+    unsafe { respond(client, out, "agents.list", || Ok(Value::Null)) }
 }
 
 /// `PATCH /v1/agents/:id`: only the members given are changed. Params: `name`,
-/// `description`, `scopes`, `status`.
+/// `description`, `scopes`, `status` (`agentId` is the `agent_id` argument).
 ///
 /// # Safety
 /// `client` NULL or live; `agent_id` NULL or NUL-terminated; `params` NULL or a live bag;
@@ -617,13 +602,18 @@ pub unsafe extern "C" fn grantex_agents_update(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(agent_id, "agent_id")?;
-            let p = grantex_params::to_typed(
-                &required_bag(params, "update agent")?.members,
-                "update agent",
-            )?;
-            Ok(c.agents().update(id, &p)?)
+        respond(client, out, "agents.update", || {
+            let mut input = id_members("agents.update", agent_id, "agent_id")?;
+            let members = bag_members(params, true)?.unwrap_or_default();
+            for (key, value) in members {
+                if input.contains_key(&key) {
+                    return Err(Failure::invalid(format!(
+                        "params: `{key}` is the agent_id argument, not a member"
+                    )));
+                }
+                input.insert(key, value);
+            }
+            Ok(Value::Object(input))
         })
     }
 }
@@ -639,9 +629,8 @@ pub unsafe extern "C" fn grantex_agents_delete(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        unit(client, |c| {
-            let id = str_arg(agent_id, "agent_id")?;
-            Ok(c.agents().delete(id)?)
+        unit(client, "agents.delete", || {
+            id_input("agents.delete", agent_id, "agent_id")
         })
     }
 }
@@ -660,13 +649,7 @@ pub unsafe extern "C" fn grantex_audit_log(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p =
-                grantex_params::to_typed(&required_bag(params, "audit log")?.members, "audit log")?;
-            Ok(c.audit().log(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "audit.log", || bag_input(params, true)) }
 }
 
 /// `GET /v1/audit/entries`. Params (NULL for none): `agentId`, `grantId`, `principalId`,
@@ -681,12 +664,7 @@ pub unsafe extern "C" fn grantex_audit_list(
     out: *mut *mut grantex_response,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe {
-        respond(client, out, |c| {
-            let p: ListAuditParams = grantex_params::typed_or_default(bag(params), "list audit")?;
-            Ok(c.audit().list(&p)?)
-        })
-    }
+    unsafe { respond(client, out, "audit.list", || bag_input(params, false)) }
 }
 
 /// `GET /v1/audit/:id`: one audit entry.
@@ -701,9 +679,8 @@ pub unsafe extern "C" fn grantex_audit_get(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let id = str_arg(entry_id, "entry_id")?;
-            Ok(c.audit().get(id)?)
+        respond(client, out, "audit.get", || {
+            id_input("audit.get", entry_id, "entry_id")
         })
     }
 }
@@ -721,12 +698,8 @@ pub unsafe extern "C" fn grantex_principal_sessions_create(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        respond(client, out, |c| {
-            let p = grantex_params::to_typed(
-                &required_bag(params, "principal session")?.members,
-                "principal session",
-            )?;
-            Ok(c.principal_sessions().create(&p)?)
+        respond(client, out, "principal_sessions.create", || {
+            bag_input(params, true)
         })
     }
 }

@@ -18,6 +18,7 @@ mod a2a_policy;
 mod a2a_rejection;
 mod audit_chain;
 mod bench;
+mod call;
 mod client;
 mod ffi;
 mod grant;

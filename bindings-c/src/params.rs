@@ -1,7 +1,9 @@
 //! `grantex_params`: the argument bag for calls that take a request body or query (authorize,
-//! exchange, delegate, ...). C sets members by their camelCase wire names; the bag is then
-//! converted into the core's typed params, so a missing required member, a wrong type or an
-//! unknown member name is a `GRANTEX_INVALID_ARGUMENT` naming the problem.
+//! exchange, delegate, ...). C sets members by their camelCase wire names; the bag's members
+//! become the operation's input object, which the core checks against the operation's types
+//! (a missing required member, a wrong type or an unknown member name is a
+//! `GRANTEX_INVALID_ARGUMENT` naming the problem). The A2A client converts a bag into its
+//! typed params with [`grantex_params::to_typed`].
 
 use crate::ffi::{guard, guard_free, handle_mut, into_handle, str_arg, Failure, Out};
 use crate::result::grantex_result;
@@ -45,17 +47,6 @@ impl grantex_params {
             )));
         }
         Ok(typed)
-    }
-
-    /// Converts an optional bag (NULL = all defaults).
-    pub(crate) fn typed_or_default<T: DeserializeOwned + Serialize + Default>(
-        params: Option<&grantex_params>,
-        call: &str,
-    ) -> Result<T, Failure> {
-        match params {
-            Some(p) => Self::to_typed(&p.members, call),
-            None => Ok(T::default()),
-        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! value is serialised back to its JSON wire shape once; C reads fields by name or JSON
 //! Pointer, and the strings it gets are borrowed from the handle (valid until it is freed).
 
-use crate::ffi::{c_string, guard, guard_free, handle, opt_str_arg, Failure, Out};
+use crate::ffi::{c_string, guard, guard_free, handle, into_handle, opt_str_arg, str_arg};
+use crate::ffi::{Failure, Out};
 use crate::result::grantex_result;
 use serde::Serialize;
 use serde_json::{Number, Value};
@@ -85,6 +86,11 @@ impl grantex_response {
                 format!("cannot represent the response as JSON: {e}"),
             )
         })?;
+        grantex_response::from_value(value)
+    }
+
+    /// A response handle holding a JSON value (the core's generic call's result).
+    pub(crate) fn from_value(value: Value) -> Result<grantex_response, Failure> {
         let json = c_string(value.to_string(), "response JSON")?;
         Ok(grantex_response {
             json,
@@ -139,6 +145,29 @@ pub unsafe extern "C" fn grantex_response_json(
         // SAFETY: per the function contract.
         let response = unsafe { handle(response, "response") }?;
         Out::new(out, "out")?.write(response.json.as_ptr());
+        Ok(())
+    })
+}
+
+/// A response handle over any JSON text, e.g. the `json_out` of grantex_client_call(), to read
+/// its fields with grantex_response_string() and friends. The text is copied: free it
+/// whenever convenient. Not valid JSON: `GRANTEX_INVALID_ARGUMENT`. Free the handle with
+/// grantex_response_free().
+///
+/// # Safety
+/// `json` is NULL or NUL-terminated; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_response_from_json(
+    json: *const c_char,
+    out: *mut *mut grantex_response,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let json = unsafe { str_arg(json, "json") }?;
+        let out = Out::new(out, "out")?;
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| Failure::invalid(format!("json is not valid JSON: {e}")))?;
+        out.write(into_handle(grantex_response::from_value(value)?));
         Ok(())
     })
 }

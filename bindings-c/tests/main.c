@@ -69,6 +69,8 @@ int main(int argc, char **argv) {
   printf("errors: %d passed, %d failed so far\n", tests_passed, tests_failed);
   test_misc();
   printf("misc: %d passed, %d failed so far\n", tests_passed, tests_failed);
+  test_call_offline();
+  printf("generic call (offline): %d passed, %d failed so far\n", tests_passed, tests_failed);
   test_a2a_offline(vectors);
   printf("a2a (offline): %d passed, %d failed so far\n", tests_passed, tests_failed);
   if (vectors == NULL) {
@@ -83,6 +85,8 @@ int main(int argc, char **argv) {
   if (base_url && api_key && sandbox_key) {
     test_flow(base_url, api_key, sandbox_key, vectors);
     printf("flow: %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_call_flow(base_url);
+    printf("generic call (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {
