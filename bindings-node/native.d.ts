@@ -48,41 +48,26 @@ export declare class NativeA2AGuard {
 
 /** The core API client. Cheap to share: the core client is an `Arc` inside. */
 export declare class NativeClient {
-  /** Builds the client; a missing API key or bad base URL throws `config_error`. */
+  /**
+   * Builds the client; a missing API key or bad base URL throws `config_error`, a timeout or
+   * retry count out of the core's range `invalid_argument`.
+   */
   constructor(options: NativeClientOptions)
-  /** `POST /v1/signup` (no API key needed). */
-  static signup(paramsObj: unknown, baseUrl?: string | undefined | null): Promise<unknown>
+  /**
+   * Runs the catalog operation `op` (`"agents.get"`) with `input` (path parameters and
+   * body or query members under their wire names); resolves with the result's JSON (`null`
+   * for none).
+   */
+  call(op: string, input?: object | undefined | null): Promise<unknown>
+  /**
+   * [`NativeClient::call`] for the operations that need no API key (`signup`); `baseUrl`
+   * falls back to `GRANTEX_BASE_URL`, then the default.
+   */
+  static callUnauthenticated(baseUrl: string | undefined | null, op: string, input?: object | undefined | null): Promise<unknown>
   get baseUrl(): string
   jwksUri(): string
   /** Rate-limit headers of the last response, or `null` before any. */
   lastRateLimit(): any | null
-  me(): Promise<unknown>
-  rotateKey(): Promise<unknown>
-  health(): Promise<unknown>
-  jwks(): Promise<unknown>
-  authorize(p: unknown): Promise<unknown>
-  agentsRegister(p: unknown): Promise<unknown>
-  agentsGet(agentId: string): Promise<unknown>
-  agentsList(): Promise<unknown>
-  agentsUpdate(agentId: string, p: unknown): Promise<unknown>
-  agentsDelete(agentId: string): Promise<unknown>
-  tokensExchange(p: unknown): Promise<unknown>
-  tokensRefresh(p: unknown): Promise<unknown>
-  tokensVerify(token: string): Promise<unknown>
-  tokensRevoke(tokenId: string): Promise<unknown>
-  grantsGet(grantId: string): Promise<unknown>
-  grantsList(p?: unknown | undefined | null): Promise<unknown>
-  grantsRevoke(grantId: string): Promise<unknown>
-  grantsDelegate(p: unknown): Promise<unknown>
-  /** Online verification; an inactive grant rejects with token code `inactive`. */
-  grantsVerify(token: string): Promise<unknown>
-  auditLog(p: unknown): Promise<unknown>
-  auditList(p?: unknown | undefined | null): Promise<unknown>
-  auditGet(entryId: string): Promise<unknown>
-  consentGet(id: string): Promise<unknown>
-  consentApprove(id: string): Promise<unknown>
-  consentDeny(id: string): Promise<unknown>
-  principalSessionsCreate(p: unknown): Promise<unknown>
 }
 
 /** A JWKS cache: the process-wide one for a URI, a private remote one, or a static set. */
@@ -163,8 +148,8 @@ export declare function deriveIssuer(jwksUri: string): string
 export declare function generatePkce(): any
 
 /**
- * Constructor options, already in the core's units (the JS layer passes `timeout` through as
- * milliseconds, as the reference SDK takes it).
+ * Constructor options as the JS layer passes them (`timeout` in milliseconds, as the
+ * reference SDK takes it). Their rules are the core's (`ClientConfig`).
  */
 export interface NativeClientOptions {
   apiKey?: string
@@ -173,6 +158,12 @@ export interface NativeClientOptions {
   maxRetries?: number
   userAgent?: string
 }
+
+/**
+ * The name of every operation of the core's catalog, in declaration order: the JS layer's
+ * generated table must list exactly these (a test checks it).
+ */
+export declare function operations(): Array<string>
 
 /** The stable token error codes, in the core's order. */
 export declare function tokenErrorCodes(): Array<string>

@@ -1,205 +1,268 @@
 'use strict';
 // The `Grantex` API client: the reference SDK's shape over the core client in the addon.
-// Every method returns a promise; the work runs on the core's runtime.
+//
+// Nothing here names an operation. The namespaces (`grantex.agents`, ...) and methods are built
+// once, at load, from the generated table of the core's catalog (`./operations.cjs`): each
+// method checks its JS arguments against its row, maps them to one input object (path
+// parameters, positional strings, the params object's members) and runs the addon's generic
+// `NativeClient.call`; the core checks the members and runs the request on its runtime. The
+// result is the core's JSON plus the reference SDK's `id` aliases, from the same table.
 
 const native = require('./native.cjs');
-const { settle, settleSync } = require('./errors.cjs');
+const { settle, settleSync, invalidArgument, wrongType } = require('./errors.cjs');
+const { operations, aliases } = require('./operations.cjs');
 const { version } = require('../package.json');
 
 const USER_AGENT = `@grantex/sdk/${version}`;
 
-function optionsObject(value, what) {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object') {
-    const err = new TypeError(`${what} must be an object`);
-    err.code = 'invalid_argument';
-    throw err;
+/** The native client behind each client and namespace object (never a visible property). */
+const NATIVE = new WeakMap();
+
+// ------------------------------------------------------------------ arguments
+
+/** `agents.get(agentId)`, `Grantex.signup(params, options?)`: how messages name a method. */
+function signature(op) {
+  const args = [...op.path, ...op.strings.map((s) => s.arg)];
+  if (op.params !== null) args.push(op.paramsOptional ? 'params?' : 'params');
+  if (op.auth === 'none') args.push('options?');
+  const owner = op.auth === 'none' ? 'Grantex.' : op.group === '' ? '' : `${op.group}.`;
+  return `${owner}${op.method}(${args.join(', ')})`;
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Deepest params nesting accepted (beyond it, a value is taken to refer to itself). */
+const MAX_DEPTH = 64;
+const JSON_VALUE = 'a JSON value (a string, finite number, boolean, null, array or object)';
+
+/**
+ * A params member as a plain JSON value, with JSON's rules (`undefined` members are left
+ * out, `toJSON` is used, e.g. a Date becomes its ISO string), except that what JSON would
+ * silently drop or turn into `null` is an argument error naming where it is.
+ */
+function toJson(value, where, depth) {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw wrongType(where, 'a finite number', value);
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (depth >= MAX_DEPTH) throw invalidArgument(`${where} is nested too deeply (or refers to itself)`);
+      if (typeof value.toJSON === 'function') return toJson(value.toJSON(), where, depth + 1);
+      if (value instanceof Map || value instanceof Set) throw wrongType(where, JSON_VALUE, value);
+      if (Array.isArray(value)) {
+        return value.map((item, i) => {
+          if (item === undefined) throw wrongType(`${where}[${i}]`, JSON_VALUE, item);
+          return toJson(item, `${where}[${i}]`, depth + 1);
+        });
+      }
+      const out = {};
+      for (const key of Object.keys(value)) {
+        if (value[key] !== undefined) out[key] = toJson(value[key], `${where}.${key}`, depth + 1);
+      }
+      return out;
+    }
+    default:
+      throw wrongType(where, JSON_VALUE, value);
+  }
+}
+
+/** The input object of `op` from the method's arguments (see the table's header). */
+function inputOf(op, sig, args) {
+  const input = {};
+  let i = 0;
+  for (const wire of op.path) {
+    const value = args[i++];
+    if (typeof value !== 'string') throw wrongType(`${sig}: ${wire}`, 'a string', value);
+    input[wire] = value;
+  }
+  for (const { arg, wire } of op.strings) {
+    const value = args[i++];
+    if (typeof value !== 'string') throw wrongType(`${sig}: ${arg}`, 'a string', value);
+    input[wire] = value;
+  }
+  if (op.params !== null) {
+    const params = args[i];
+    if (params === undefined || params === null) {
+      if (!op.paramsOptional) throw wrongType(`${sig}: params`, `an object (${op.params})`, params);
+    } else if (!isObject(params)) {
+      throw wrongType(`${sig}: params`, `an object (${op.params})`, params);
+    } else {
+      for (const key of Object.keys(params)) {
+        if (params[key] === undefined) continue;
+        if (Object.hasOwn(input, key)) {
+          throw invalidArgument(`${sig}: params.${key} is not a member of ${op.params} (${key} is an argument)`);
+        }
+        input[key] = toJson(params[key], `${sig}: params.${key}`, 1);
+      }
+    }
+  }
+  return input;
+}
+
+/** The number of arguments before an unauthenticated method's trailing options. */
+function arity(op) {
+  return op.path.length + op.strings.length + (op.params === null ? 0 : 1);
+}
+
+/** An optional option of type `type`: `undefined` when left out or `null`. */
+function option(value, type, where, expected) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== type) throw wrongType(where, expected, value);
+  return value;
+}
+
+// ------------------------------------------------------------------ results
+
+/** The reference SDK's aliases (`Agent.id` beside `agentId`), through nested results. */
+function aliased(type, value) {
+  const spec = aliases[type];
+  if (spec === undefined || !isObject(value)) return value;
+  for (const [wire, alias] of spec.alias) {
+    if (Object.hasOwn(value, wire) && !Object.hasOwn(value, alias)) value[alias] = value[wire];
+  }
+  for (const [member, inner, containers] of spec.nested) {
+    if (Object.hasOwn(value, member)) value[member] = through(containers, inner, value[member]);
   }
   return value;
 }
 
-/** `grantex.agents`: register, get, list, update (PATCH), delete. */
-class AgentsClient {
-  #n;
+function through(containers, type, value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (containers === '') return aliased(type, value);
+  const rest = containers.slice(2);
+  if (containers.startsWith('[]')) return Array.isArray(value) ? value.map((v) => through(rest, type, v)) : value;
+  for (const key of Object.keys(value)) value[key] = through(rest, type, value[key]);
+  return value;
+}
+
+/** The promise's value: `undefined` for operations without a result. */
+function result(op, value) {
+  return op.output === null ? undefined : aliased(op.output, value);
+}
+
+// ------------------------------------------------------------------ methods from the table
+
+function named(fn, name) {
+  return Object.defineProperty(fn, 'name', { value: name });
+}
+
+/** A method of a client or namespace object (whose native client is in NATIVE). */
+function instanceMethod(op) {
+  const sig = signature(op);
+  return named(function (...args) {
+    return settle(() => {
+      const n = NATIVE.get(this);
+      if (n === undefined) throw invalidArgument(`${sig} must be called on a Grantex client`);
+      return n.call(op.name, inputOf(op, sig, args));
+    }).then((value) => result(op, value));
+  }, op.method);
+}
+
+/** A static method for an operation that needs no API key: trailing `{ baseUrl }`. */
+function staticMethod(op) {
+  const sig = signature(op);
+  return named(function (...args) {
+    return settle(() => {
+      const options = args[arity(op)];
+      if (options !== undefined && options !== null && !isObject(options)) {
+        throw wrongType(`${sig}: options`, 'an object { baseUrl }', options);
+      }
+      const baseUrl = option(options?.baseUrl, 'string', `${sig}: options.baseUrl`, 'a string');
+      return native.NativeClient.callUnauthenticated(baseUrl, op.name, inputOf(op, sig, args));
+    }).then((value) => result(op, value));
+  }, op.method);
+}
+
+function define(target, name, value) {
+  if (Object.hasOwn(target, name)) throw new Error(`@grantex/sdk: two operations are named ${name}`);
+  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Members of `Grantex` written by hand below; an operation may not take one of these names. */
+const HAND_WRITTEN = new Set(['constructor', 'baseUrl', 'jwksUri', 'lastRateLimit']);
+
+/** `AgentsClient` for `agents`: the class of a namespace object. */
+function namespaceClass(group) {
+  const name = `${group[0].toUpperCase()}${group.slice(1)}Client`;
+  return {
+    [name]: class {
+      constructor(n) {
+        NATIVE.set(this, n);
+      }
+    },
+  }[name];
+}
+
+/** The catalog's part of `Grantex`: its namespaces, methods and static methods. */
+class GrantexOperations {
   constructor(n) {
-    this.#n = n;
-  }
-  register(params) {
-    return settle(() => this.#n.agentsRegister(params));
-  }
-  get(agentId) {
-    return settle(() => this.#n.agentsGet(agentId));
-  }
-  list() {
-    return settle(() => this.#n.agentsList());
-  }
-  update(agentId, params) {
-    return settle(() => this.#n.agentsUpdate(agentId, params));
-  }
-  delete(agentId) {
-    return settle(() => this.#n.agentsDelete(agentId));
+    NATIVE.set(this, n);
+    for (const [group, Namespace] of NAMESPACES) this[group] = new Namespace(n);
   }
 }
 
-/** `grantex.tokens`: exchange (never retried), refresh, online verify, revoke. */
-class TokensClient {
-  #n;
-  constructor(n) {
-    this.#n = n;
-  }
-  exchange(params) {
-    return settle(() => this.#n.tokensExchange(params));
-  }
-  refresh(params) {
-    return settle(() => this.#n.tokensRefresh(params));
-  }
-  verify(token) {
-    return settle(() => this.#n.tokensVerify(token));
-  }
-  revoke(tokenId) {
-    return settle(() => this.#n.tokensRevoke(tokenId));
+const NAMESPACES = new Map();
+for (const op of operations) {
+  const name = op.group === '' ? op.method : op.group;
+  if (HAND_WRITTEN.has(name)) throw new Error(`@grantex/sdk: operation ${op.name} takes the name ${name}`);
+  if (op.auth === 'none') {
+    define(GrantexOperations, op.method, staticMethod(op));
+  } else if (op.group === '') {
+    define(GrantexOperations.prototype, op.method, instanceMethod(op));
+  } else {
+    if (!NAMESPACES.has(op.group)) NAMESPACES.set(op.group, namespaceClass(op.group));
+    define(NAMESPACES.get(op.group).prototype, op.method, instanceMethod(op));
   }
 }
 
-/** `grantex.grants`: get, list, revoke (cascades), delegate, online verify. */
-class GrantsClient {
-  #n;
-  constructor(n) {
-    this.#n = n;
-  }
-  get(grantId) {
-    return settle(() => this.#n.grantsGet(grantId));
-  }
-  list(params) {
-    return settle(() => this.#n.grantsList(params));
-  }
-  revoke(grantId) {
-    return settle(() => this.#n.grantsRevoke(grantId));
-  }
-  delegate(params) {
-    return settle(() => this.#n.grantsDelegate(params));
-  }
-  verify(token) {
-    return settle(() => this.#n.grantsVerify(token));
-  }
-}
+// ------------------------------------------------------------------ the client
 
-/** `grantex.audit`: log, list, get. */
-class AuditClient {
-  #n;
-  constructor(n) {
-    this.#n = n;
+/** The addon's client for the constructor's options (the reference SDK's names and units). */
+function nativeClient(options) {
+  const where = 'new Grantex(options)';
+  if (options !== undefined && options !== null && !isObject(options)) {
+    throw wrongType(`${where}: options`, 'an object { apiKey, baseUrl, timeout, maxRetries }', options);
   }
-  log(params) {
-    return settle(() => this.#n.auditLog(params));
-  }
-  list(params) {
-    return settle(() => this.#n.auditList(params));
-  }
-  get(entryId) {
-    return settle(() => this.#n.auditGet(entryId));
-  }
-}
-
-/** `grantex.consent`: the public consent routes (the local flow's "human clicks approve"). */
-class ConsentClient {
-  #n;
-  constructor(n) {
-    this.#n = n;
-  }
-  get(authRequestId) {
-    return settle(() => this.#n.consentGet(authRequestId));
-  }
-  approve(authRequestId) {
-    return settle(() => this.#n.consentApprove(authRequestId));
-  }
-  deny(authRequestId) {
-    return settle(() => this.#n.consentDeny(authRequestId));
-  }
-}
-
-/** `grantex.principalSessions`: create. */
-class PrincipalSessionsClient {
-  #n;
-  constructor(n) {
-    this.#n = n;
-  }
-  create(params) {
-    return settle(() => this.#n.principalSessionsCreate(params));
-  }
+  const o = options ?? {};
+  const config = {
+    apiKey: option(o.apiKey, 'string', `${where}: options.apiKey`, 'a string'),
+    baseUrl: option(o.baseUrl, 'string', `${where}: options.baseUrl`, 'a string'),
+    timeoutMs: option(o.timeout, 'number', `${where}: options.timeout`, 'a number of milliseconds'),
+    maxRetries: option(o.maxRetries, 'number', `${where}: options.maxRetries`, 'a number'),
+    userAgent: USER_AGENT,
+  };
+  return settleSync(() => new native.NativeClient(config));
 }
 
 /** The Grantex API client. */
-class Grantex {
-  #n;
-
+class Grantex extends GrantexOperations {
   /**
    * @param options `{ apiKey, baseUrl, timeout /* ms *\/, maxRetries }`; `apiKey` falls back to
-   *   env GRANTEX_API_KEY and `baseUrl` to GRANTEX_BASE_URL. A missing key throws an Error.
+   *   env GRANTEX_API_KEY and `baseUrl` to GRANTEX_BASE_URL. A missing key throws.
    */
   constructor(options) {
-    const o = optionsObject(options, 'Grantex options');
-    const n = settleSync(
-      () =>
-        new native.NativeClient({
-          apiKey: o.apiKey ?? undefined,
-          baseUrl: o.baseUrl ?? undefined,
-          timeoutMs: o.timeout ?? undefined,
-          maxRetries: o.maxRetries ?? undefined,
-          userAgent: USER_AGENT,
-        }),
-    );
-    this.#n = n;
-    this.agents = new AgentsClient(n);
-    this.tokens = new TokensClient(n);
-    this.grants = new GrantsClient(n);
-    this.audit = new AuditClient(n);
-    this.consent = new ConsentClient(n);
-    this.principalSessions = new PrincipalSessionsClient(n);
-  }
-
-  /** Sign up a developer account (no API key needed); resolves with the new key. */
-  static signup(params, options) {
-    const o = optionsObject(options, 'signup options');
-    return settle(() => native.NativeClient.signup(params, o.baseUrl ?? undefined));
+    super(nativeClient(options));
   }
 
   /** The base URL in use (after env fallback and trailing-slash removal). */
   get baseUrl() {
-    return this.#n.baseUrl;
+    return NATIVE.get(this).baseUrl;
   }
 
   /** `{baseUrl}/.well-known/jwks.json`, for `verifyGrantToken`. */
   get jwksUri() {
-    return this.#n.jwksUri();
+    return NATIVE.get(this).jwksUri();
   }
 
   /** Rate-limit headers of the last response (`undefined` before any). */
   get lastRateLimit() {
-    return this.#n.lastRateLimit() ?? undefined;
-  }
-
-  /** Start an authorization request; in sandbox mode the result carries `code` directly. */
-  authorize(params) {
-    return settle(() => this.#n.authorize(params));
-  }
-
-  rotateKey() {
-    return settle(() => this.#n.rotateKey());
-  }
-
-  /** The developer account behind the API key. */
-  me() {
-    return settle(() => this.#n.me());
-  }
-
-  health() {
-    return settle(() => this.#n.health());
-  }
-
-  /** The server's published key set. */
-  jwks() {
-    return settle(() => this.#n.jwks());
+    return NATIVE.get(this).lastRateLimit() ?? undefined;
   }
 }
 

@@ -1,14 +1,22 @@
-// Public types of @grantex/sdk (hand-written; the addon's own types are in ../native.d.ts).
+// Public types of @grantex/sdk: hand-written, except the catalog's types (./types.d.cts,
+// generated). The addon's own types are in ../native.d.ts.
 // Names and shapes follow the reference TypeScript SDK.
+
+// The request and response types of every API operation, the namespaces (`AgentsClient`, ...)
+// and the catalog's methods of `Grantex` are generated from the core's catalog into
+// ./types.d.cts; they are types only (the namespace classes are not exported values).
+import { GrantexOperations } from './types.cjs';
+import type { AuditEntry, Jwk, JwkSet, VerifiedGrant } from './types.cjs';
+export type * from './types.cjs';
 
 export interface GrantexClientOptions {
   /** Defaults to env GRANTEX_API_KEY (trimmed). Missing or empty: the constructor throws a GrantexConfigError. */
   apiKey?: string;
   /** Defaults to env GRANTEX_BASE_URL, then https://api.grantex.dev. One trailing `/` is stripped. */
   baseUrl?: string;
-  /** Per-attempt timeout in milliseconds (default 30000). */
+  /** Per-attempt timeout in milliseconds (default 30000; more than 0, at most a day). */
   timeout?: number;
-  /** Retries for 429/502/503/504 and network failures (default 3; 0 disables). */
+  /** Retries for 429/502/503/504 and network failures: an integer from 0 (none) to 100, default 3. */
   maxRetries?: number;
 }
 
@@ -20,357 +28,21 @@ export interface RateLimit {
   retryAfter?: number;
 }
 
-export type Mode = 'live' | 'sandbox';
+/** The reference SDK's names of the key set types. */
+export type JsonWebKey = Jwk;
+export type JsonWebKeySet = JwkSet;
 
-export interface SignupParams {
-  name: string;
-  email?: string;
-  mode?: Mode;
-}
-
-export interface SignupResponse {
-  developerId: string;
-  apiKey: string;
-  name: string;
-  email?: string | null;
-  mode: Mode;
-  createdAt: string;
-}
-
-export interface Me {
-  developerId: string;
-  name: string;
-  email?: string | null;
-  mode: Mode;
-  plan?: string | null;
-  fidoRequired: boolean;
-  fidoRpName?: string | null;
-  createdAt: string;
-}
-
-export interface RotateKeyResponse {
-  apiKey: string;
-  rotatedAt: string;
-}
-
-export interface Health {
-  status: string;
-  database?: string;
-  version?: string;
-}
-
-export interface Agent {
-  /** Same value as `agentId`. */
-  id: string;
-  agentId: string;
-  did: string;
-  developerId: string;
-  name: string;
-  description: string;
-  scopes: string[];
-  status: 'active' | 'suspended' | 'revoked' | (string & {});
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface RegisterAgentParams {
-  name: string;
-  description?: string;
-  scopes?: string[];
-}
-
-export interface UpdateAgentParams {
-  name?: string;
-  description?: string;
-  scopes?: string[];
-  status?: string;
-}
-
-export interface ListAgentsResponse {
-  agents: Agent[];
-}
-
-export interface AuthorizeParams {
-  agentId: string;
-  /** Sent as `principalId`. */
-  userId: string;
-  scopes: string[];
-  audience?: string;
-  expiresIn?: string;
-  redirectUri?: string;
-  state?: string;
-  codeChallenge?: string;
-  codeChallengeMethod?: string;
-}
-
-export interface AuthorizationRequest {
-  authRequestId: string;
-  consentUrl: string;
-  agentId?: string;
-  principalId?: string;
-  scopes?: string[];
-  expiresIn?: string;
-  expiresAt: string;
-  status?: 'pending' | 'approved' | 'denied' | 'expired' | (string & {});
-  createdAt?: string;
-  /** Present in sandbox mode: no consent step. */
-  code?: string;
-  sandbox?: boolean;
-  policyEnforced?: boolean;
-  effect?: 'allow' | 'deny' | (string & {});
-}
-
-export interface ConsentRequest {
-  id: string;
-  agentName: string;
-  agentDid: string;
-  agentDescription?: string | null;
-  scopes: string[];
-  scopeDescriptions: string[];
-  expiresAt: string;
-  status: string;
-  fidoRequired: boolean;
-}
-
-export interface ConsentApproval {
-  code: string;
-  redirectUri?: string;
-  state?: string;
-}
-
-export interface ConsentDenial {
-  redirectUri?: string;
-  state?: string;
-}
-
-export interface ExchangeTokenParams {
-  code: string;
-  agentId: string;
-  codeVerifier?: string;
-}
-
-export interface RefreshTokenParams {
-  refreshToken: string;
-  agentId: string;
-  /** Sent as the Idempotency-Key header; by default the core generates one per call. */
-  idempotencyKey?: string;
-}
-
-export interface ExchangeTokenResponse {
-  grantToken: string;
-  expiresAt: string;
-  scopes: string[];
-  refreshToken: string;
-  grantId: string;
-}
-
-export interface VerifyTokenResponse {
-  valid: boolean;
-  grantId?: string;
-  scopes?: string[];
-  principal?: string;
-  agent?: string;
-  expiresAt?: string;
-}
-
-export interface Grant {
-  /** Same value as `grantId`. */
-  id: string;
-  grantId: string;
-  agentId: string;
-  agentDid?: string;
-  principalId: string;
-  developerId: string;
-  scopes: string[];
-  status: 'active' | 'revoked' | 'expired' | (string & {});
-  issuedAt: string;
-  expiresAt: string;
-  revokedAt?: string;
-  delegationDepth: number;
-  parentGrantId?: string;
-}
-
-export interface ListGrantsParams {
-  agentId?: string;
-  principalId?: string;
-  status?: string;
-  page?: number;
-  pageSize?: number;
-}
-
-export interface ListGrantsResponse {
-  grants: Grant[];
-}
-
-export interface DelegateParams {
-  parentGrantToken: string;
-  subAgentId: string;
-  scopes: string[];
-  expiresIn?: string;
-}
-
-export interface DelegateResponse {
-  grantToken: string;
-  expiresAt: string;
-  scopes: string[];
-  grantId: string;
-  refreshToken?: string;
-}
-
-export type AuditStatus = 'success' | 'failure' | 'blocked';
-
-export interface LogAuditParams {
-  agentId: string;
-  agentDid: string;
-  grantId: string;
-  principalId: string;
-  action: string;
-  metadata?: Record<string, unknown>;
-  status?: AuditStatus;
-}
-
-export interface AuditEntry {
-  entryId: string;
-  agentId: string;
-  agentDid: string;
-  grantId: string;
-  principalId: string;
-  developerId: string;
-  action: string;
-  metadata: Record<string, unknown>;
-  hash: string;
-  prevHash: string | null;
-  timestamp: string;
-  status: string;
-}
-
-export interface ListAuditParams {
-  agentId?: string;
-  grantId?: string;
-  principalId?: string;
-  action?: string;
-  since?: string;
-  until?: string;
-  page?: number;
-  pageSize?: number;
-}
-
-export interface ListAuditResponse {
-  entries: AuditEntry[];
-}
-
-export interface CreatePrincipalSessionParams {
-  principalId: string;
-  expiresIn?: string;
-}
-
-export interface PrincipalSessionResponse {
-  sessionToken: string;
-  dashboardUrl: string;
-  expiresAt: string;
-}
-
-export interface JsonWebKey {
-  kty: string;
-  kid?: string;
-  alg?: string;
-  use?: string;
-  n?: string;
-  e?: string;
-}
-
-export interface JsonWebKeySet {
-  keys: JsonWebKey[];
-}
-
-export declare class AgentsClient {
-  private constructor();
-  register(params: RegisterAgentParams): Promise<Agent>;
-  get(agentId: string): Promise<Agent>;
-  list(): Promise<ListAgentsResponse>;
-  /** PATCH /v1/agents/:id; only the fields given are sent. */
-  update(agentId: string, params: UpdateAgentParams): Promise<Agent>;
-  delete(agentId: string): Promise<void>;
-}
-
-export declare class TokensClient {
-  private constructor();
-  /** Never retried: authorization codes are single-use. */
-  exchange(params: ExchangeTokenParams): Promise<ExchangeTokenResponse>;
-  refresh(params: RefreshTokenParams): Promise<ExchangeTokenResponse>;
-  /** Online check (revocation-aware). */
-  verify(token: string): Promise<VerifyTokenResponse>;
-  revoke(tokenId: string): Promise<void>;
-}
-
-export declare class GrantsClient {
-  private constructor();
-  get(grantId: string): Promise<Grant>;
-  list(params?: ListGrantsParams): Promise<ListGrantsResponse>;
-  /** Revokes the grant and every grant delegated from it. */
-  revoke(grantId: string): Promise<void>;
-  delegate(params: DelegateParams): Promise<DelegateResponse>;
-  /** Online verification; an inactive grant rejects with GrantexTokenError (`inactive`). */
-  verify(token: string): Promise<VerifiedGrant>;
-}
-
-export declare class AuditClient {
-  private constructor();
-  log(params: LogAuditParams): Promise<AuditEntry>;
-  list(params?: ListAuditParams): Promise<ListAuditResponse>;
-  get(entryId: string): Promise<AuditEntry>;
-}
-
-export declare class ConsentClient {
-  private constructor();
-  get(authRequestId: string): Promise<ConsentRequest>;
-  /** What the consent page's Approve button does; resolves with the authorization code. */
-  approve(authRequestId: string): Promise<ConsentApproval>;
-  deny(authRequestId: string): Promise<ConsentDenial>;
-}
-
-export declare class PrincipalSessionsClient {
-  private constructor();
-  create(params: CreatePrincipalSessionParams): Promise<PrincipalSessionResponse>;
-}
-
-export declare class Grantex {
+/**
+ * The Grantex API client. Its namespaces, methods and static `signup` come from the core's
+ * catalog (`GrantexOperations`, generated). A bad argument rejects with a `TypeError` whose
+ * `code` is `invalid_argument`, before any request is made.
+ */
+export declare class Grantex extends GrantexOperations {
   constructor(options?: GrantexClientOptions);
-  static signup(params: SignupParams, options?: { baseUrl?: string }): Promise<SignupResponse>;
-  readonly agents: AgentsClient;
-  readonly tokens: TokensClient;
-  readonly grants: GrantsClient;
-  readonly audit: AuditClient;
-  readonly consent: ConsentClient;
-  readonly principalSessions: PrincipalSessionsClient;
   readonly baseUrl: string;
   readonly jwksUri: string;
   /** Rate-limit headers of the last response; `undefined` before any. */
   readonly lastRateLimit: RateLimit | undefined;
-  authorize(params: AuthorizeParams): Promise<AuthorizationRequest>;
-  rotateKey(): Promise<RotateKeyResponse>;
-  me(): Promise<Me>;
-  health(): Promise<Health>;
-  jwks(): Promise<JsonWebKeySet>;
-}
-
-export interface VerifiedGrant {
-  tokenId: string;
-  grantId: string;
-  principalId: string;
-  agentDid: string;
-  developerId: string;
-  scopes: string[];
-  /** Unix seconds. */
-  issuedAt: number;
-  /** Unix seconds. */
-  expiresAt: number;
-  audience: string[];
-  issuer: string;
-  parentAgentDid?: string;
-  parentGrantId?: string;
-  delegationDepth?: number;
-  budget?: number;
 }
 
 export interface VerifyGrantTokenOptions {

@@ -1,14 +1,15 @@
 //! JS values in, plain JS objects out. Parameters arrive as the reference SDK's camelCase
 //! objects and are deserialised straight into the core's parameter types; results are the
-//! core types' own camelCase serialisation, plus the `id` aliases the reference exposes.
+//! core types' own camelCase serialisation (the API client's `id` aliases are added in JS from
+//! the generated `lib/operations.cjs`).
 
-use grantex::types::{Agent, AgentList, Grant, GrantList, RateLimit};
+use grantex::types::RateLimit;
 use grantex::{Error, VerifiedGrant};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A JS parameter object as a core parameter type; a shape mismatch is `invalid_argument`,
 /// worded in JS terms (see [`js_reason`]).
@@ -93,46 +94,6 @@ pub fn to_json<T: Serialize>(value: T) -> grantex::Result<Value> {
 /// `undefined` for calls without a result (204 responses).
 pub fn unit(_: ()) -> grantex::Result<()> {
     Ok(())
-}
-
-/// Inserts `alias` next to `key` so reference code reading either name works.
-fn with_alias(mut value: Value, key: &str, alias: &str) -> Value {
-    if let Value::Object(map) = &mut value {
-        if let Some(v) = map.get(key).cloned() {
-            map.insert(alias.to_owned(), v);
-        }
-    }
-    value
-}
-
-/// An agent with both `id` and `agentId`, as the reference `Agent` has.
-pub fn agent(a: Agent) -> grantex::Result<Value> {
-    Ok(with_alias(to_json(a)?, "agentId", "id"))
-}
-
-/// `{agents: Agent[]}` with the `id` aliases.
-pub fn agent_list(list: AgentList) -> grantex::Result<Value> {
-    let agents = list
-        .agents
-        .into_iter()
-        .map(agent)
-        .collect::<grantex::Result<Vec<_>>>()?;
-    Ok(json!({ "agents": agents }))
-}
-
-/// A grant with both `id` (the reference name) and `grantId`.
-pub fn grant(g: Grant) -> grantex::Result<Value> {
-    Ok(with_alias(to_json(g)?, "grantId", "id"))
-}
-
-/// `{grants: Grant[]}` with the `id` aliases.
-pub fn grant_list(list: GrantList) -> grantex::Result<Value> {
-    let grants = list
-        .grants
-        .into_iter()
-        .map(grant)
-        .collect::<grantex::Result<Vec<_>>>()?;
-    Ok(json!({ "grants": grants }))
 }
 
 /// `{limit, remaining, reset, retryAfter?}`.

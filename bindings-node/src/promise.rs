@@ -62,15 +62,6 @@ where
     Ok(promise)
 }
 
-/// Like [`spawn`] for a serialisable result: resolves with it as a plain JS object.
-pub fn spawn_json<'env, F, T>(env: &'env Env, fut: F) -> Result<Object<'env>>
-where
-    F: Future<Output = grantex::Result<T>> + Send + 'static,
-    T: serde::Serialize + Send + 'static,
-{
-    spawn(env, fut, crate::convert::to_json)
-}
-
 /// The outcome of polling a core future once on the calling thread.
 pub enum FirstPoll<T, F> {
     /// It finished without waiting (a warm JWKS cache).

@@ -16,6 +16,15 @@ import {
   GrantexTimeoutError,
   GrantexConfigError,
   type Agent,
+  type AuditCheckpoint,
+  type Grant,
+  type JsonWebKeySet,
+  type ListAgentsResponse,
+  type ListGrantsParams,
+  type LogAuditParams,
+  type Me,
+  type Mode,
+  type UpdateSettingsResponse,
   type VerifiedGrant,
   type AuthorizationRequest,
   type RateLimit,
@@ -74,6 +83,19 @@ export async function flow(): Promise<void> {
   const reason: 'link' | 'content' | null = report.reason;
   await grantex.audit.get(entry.entryId);
   await grantex.principalSessions.create({ principalId: 'usr' });
+  // Operations added through the core's catalog alone, and the reference SDK's type names.
+  const settings: UpdateSettingsResponse = await grantex.updateSettings({ name: 'Acme', fidoRequired: false });
+  const updated: boolean = settings.updated;
+  const checkpoint: AuditCheckpoint = await grantex.audit.checkpoint();
+  const head: string = checkpoint.headHash + checkpoint.signedCheckpoint;
+  const count: number = checkpoint.entryCount;
+  const listed: ListAgentsResponse = await grantex.agents.list();
+  const filters: ListGrantsParams = { agentId: agent.id, pageSize: 10 };
+  const grants: Grant[] = (await grantex.grants.list(filters)).grants;
+  const logged: LogAuditParams = { agentId: 'a', agentDid: 'd', grantId: 'g', principalId: 'p', action: 'x' };
+  const keys: JsonWebKeySet = await grantex.jwks();
+  const me: Me = await grantex.me();
+  const modes: Mode[] = [me.mode, 'sandbox'];
 
   const rl: RateLimit | undefined = grantex.lastRateLimit;
   const cache = JwksCache.fromJson({ keys: [] });

@@ -6,4 +6,6 @@ const grant = await verifyGrantToken('t', { jwksUri: 'u' });
 const n: number = grant.principalId;
 await gx.agents.register({ description: 'no name' });
 new a2a.A2AGuard({ jwksUri: 'u', requiredScope: ['x'] });
+await gx.agents.get(5);
+await gx.updateSettings({ fidoRequired: 'yes' });
 export { n };
