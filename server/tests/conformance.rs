@@ -1,4 +1,4 @@
-//! Mirrors every check of the reference conformance suite (protocol.md §8.3): the core suites
+//! Mirrors every check of the reference Grantex server's conformance suite: the core suites
 //! (health, agents, authorize, token, tokens, grants, delegation, audit, security,
 //! rate-limit-headers) and the optional `token-refresh` and `principal-sessions` suites.
 //! One test per check, named `<suite>__<check>`, against a real server on 127.0.0.1.
