@@ -50,7 +50,7 @@ for p in meta["packages"]:
         elif parse(rv) != workspace:
             problems.append(f"{p['name']} states rust-version {rv}, the workspace {show(workspace)} "
                             "(inherit it: rust-version.workspace = true)")
-    if rv is not None:
+    elif rv is not None:
         needs.setdefault(parse(rv), []).append(f"{p['name']} {p['version']}")
 
 highest = max(needs) if needs else (0, 0, 0)
@@ -71,8 +71,9 @@ if problems:
     for p in problems:
         print(f"check-msrv: {p}", file=sys.stderr)
     sys.exit(1)
-print(f"check-msrv: rust-version {show(workspace)} (highest needed by the {len(meta['packages'])} "
-      f"packages of the graph: {show(highest)}: {', '.join(sorted(needs[highest]))}); README agrees")
+print(f"check-msrv: rust-version {show(workspace)}, inherited by all {len(members)} crates; the highest "
+      f"among the {len(meta['packages']) - len(members)} dependencies is {show(highest)} "
+      f"({', '.join(sorted(needs.get(highest, [])))}); README.md agrees")
 PY
 )"
 cargo metadata --format-version 1 --locked | python3 -c "$check"
