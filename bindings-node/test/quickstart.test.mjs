@@ -33,18 +33,30 @@ test('quickstart runs the whole flow and exits 0', () => {
   assert.equal(r.status, 0, `quickstart failed:\n${r.stdout}\n${r.stderr}`);
   const out = r.stdout;
   for (const step of [
-    '0. registered agents',
-    '1. consent URL: ' + server.baseUrl,
-    '2. approved',
-    '3. grant token for grnt_',
-    '4. verified offline: principal usr_alice',
-    '5. delegated grnt_',
-    '(depth 1)',
-    '6. revoked; online verify: parent valid=false child valid=false',
-    'grants.verify refuses the sub-agent\'s token: inactive',
-    '7. offline verifier refuses a tampered token: bad_signature',
+    '[node] server: ' + server.baseUrl,
+    '[node] 1. register: agents ag_',
+    '(travel-assistant) and ag_',
+    '[node] 2. authorize: consent URL ' + server.baseUrl,
+    // The test server's key is a live key: consent is a real step.
+    '[node] 3. consent: approved; authorization code received',
+    '[node] 4. exchange: grant token for grnt_',
+    'scopes calendar:read, email:send',
+    '[node] 5. verify offline: principal usr_alice, agent did:grantex:ag_',
+    '[node] 6. delegate: grant grnt_',
+    '(depth 1, scopes calendar:read)',
+    '[node] 7. revoke: grant grnt_',
+    'online verify: grant valid=false, delegated grant valid=false',
+    "[node]    grants.verify refuses the sub-agent's token: inactive",
+    '[node] 8. tamper: the offline verifier refuses a forged signature: bad_signature',
     '[node] done',
   ]) {
     assert.ok(out.includes(step), `missing "${step}" in:\n${out}`);
   }
+  // The eight steps, once each and in order.
+  const at = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => {
+    const marker = `[node] ${n}. `;
+    assert.equal(out.split(marker).length, 2, `step ${n} printed ${out.split(marker).length - 1} times`);
+    return out.indexOf(marker);
+  });
+  assert.deepEqual([...at].sort((a, b) => a - b), at, `steps out of order:\n${out}`);
 });
