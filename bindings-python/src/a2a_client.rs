@@ -26,18 +26,6 @@ fn invalid(message: String) -> A2AError {
     A2AError::Core(Error::InvalidArgument { message })
 }
 
-/// The key set to check our own token against: at most one of a URI and a JWKS document.
-fn jwks_source(uri: Option<String>, json: Option<String>) -> Result<Option<JwksSource>, A2AError> {
-    match (uri, json) {
-        (Some(_), Some(_)) => Err(A2AError::Core(Error::Config {
-            message: "give jwks_uri or jwks_json, not both".into(),
-        })),
-        (Some(uri), None) => Ok(Some(JwksSource::Uri(uri))),
-        (None, Some(json)) => Ok(Some(JwksSource::Json(json))),
-        (None, None) => Ok(None),
-    }
-}
-
 #[pymethods]
 impl NativeA2AClient {
     #[new]
@@ -68,7 +56,7 @@ impl NativeA2AClient {
                 agent_url,
                 grant_token,
                 card,
-                jwks: jwks_source(jwks_uri, jwks_json)?,
+                jwks: JwksSource::from_settings(jwks_uri, jwks_json)?,
                 issuer,
                 audience,
                 required_scopes: required_scopes.unwrap_or_default(),

@@ -40,12 +40,7 @@ fn config(message: impl Into<String>) -> A2AError {
 
 impl Policy {
     fn core(self) -> Result<A2APolicy, A2AError> {
-        let jwks = match (self.jwks_uri, self.jwks_json) {
-            (Some(uri), None) => JwksSource::Uri(uri),
-            (None, Some(json)) => JwksSource::Json(json),
-            (Some(_), Some(_)) => return Err(config("give jwks_uri or jwks_json, not both")),
-            (None, None) => return Err(config("the A2A policy needs jwks_uri or jwks_json")),
-        };
+        let jwks = JwksSource::required(self.jwks_uri, self.jwks_json)?;
         let mut p = A2APolicy::new(jwks);
         p.issuer = self.issuer;
         p.audience = self.audience;

@@ -9,46 +9,32 @@
 pub use crate::catalog::blocking_groups::*;
 use crate::client::ClientConfig;
 use crate::error::Result;
+use crate::process_local::ProcessLocal;
 use crate::types::{RateLimit, SignupParams, SignupResponse};
 use crate::verify::{VerifiedGrant, VerifyOptions};
 use serde_json::Value;
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
 use tokio::runtime::{Handle, Runtime};
 
-struct ProcessRuntime {
-    pid: u32,
-    runtime: Runtime,
-}
-
-static RUNTIME: Mutex<Option<ProcessRuntime>> = Mutex::new(None);
+static RUNTIME: ProcessLocal<Runtime> = ProcessLocal::new();
 
 /// Handle of the process runtime, building it on first use and again after a `fork()`.
 ///
 /// # Panics
 /// Only if the operating system refuses to start the runtime's threads.
 pub fn runtime() -> Handle {
-    let pid = std::process::id();
-    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(current) = slot.as_ref() {
-        if current.pid == pid {
-            return current.runtime.handle().clone();
-        }
-    }
-    if let Some(inherited) = slot.take() {
-        // Built by the parent: its threads do not exist here, so dropping it would wait for
-        // them forever. Leak it.
-        std::mem::forget(inherited);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("grantex-runtime")
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("grantex: cannot start the tokio runtime: {e}"));
-    let handle = runtime.handle().clone();
-    *slot = Some(ProcessRuntime { pid, runtime });
-    handle
+    RUNTIME
+        .get(
+            || {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("grantex-runtime")
+                    .enable_all()
+                    .build()
+            },
+            |rt| rt.handle().clone(),
+        )
+        .unwrap_or_else(|e| panic!("grantex: cannot start the tokio runtime: {e}"))
 }
 
 /// Run `future` to completion on the process runtime and return its output.
@@ -80,18 +66,14 @@ where
 pub fn shutdown() {
     crate::jwks::clear_shared();
     crate::verify::fetch::clear_client();
-    let taken = RUNTIME
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    let Some(current) = taken else { return };
-    if current.pid != std::process::id() {
-        std::mem::forget(current);
-    } else if Handle::try_current().is_ok() {
+    let Some(runtime) = RUNTIME.take() else {
+        return;
+    };
+    if Handle::try_current().is_ok() {
         // Dropping a runtime inside another one would panic; do not wait for its threads.
-        current.runtime.shutdown_background();
+        runtime.shutdown_background();
     } else {
-        drop(current.runtime);
+        drop(runtime);
     }
 }
 
@@ -153,7 +135,9 @@ impl Client {
         operation: &str,
         input: Value,
     ) -> Result<Value> {
-        block_on(crate::Client::call_unauthenticated(base_url, operation, input))
+        block_on(crate::Client::call_unauthenticated(
+            base_url, operation, input,
+        ))
     }
 
     /// The generated twins call through here (the same as [`Client::as_async`]).

@@ -5,6 +5,7 @@
 //! (method, path, body, retry policy) and never re-implement *how*.
 
 use crate::error::{ApiError, Error, Result};
+use crate::process_local::{http_client_builder, ProcessLocal};
 use crate::types::RateLimit;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
@@ -43,19 +44,12 @@ pub(crate) struct Settings {
     pub retry_base: Duration,
 }
 
-/// The reqwest client of the process that built it. Connection pools belong to the runtime and
-/// the threads of that process, so a forked child must not reuse them.
-#[derive(Debug)]
-struct ProcessClient {
-    pid: u32,
-    client: reqwest::Client,
-}
-
 /// One API connection: settings, the per-process reqwest client and the last rate limit seen.
 #[derive(Debug)]
 pub(crate) struct Http {
     pub settings: Settings,
-    client: Mutex<ProcessClient>,
+    /// Connection pools belong to the threads of the process that opened them.
+    client: ProcessLocal<reqwest::Client>,
     last_rate_limit: Mutex<Option<RateLimit>>,
 }
 
@@ -145,10 +139,7 @@ impl Http {
         let client = build_reqwest(&settings)?;
         Ok(Http {
             settings,
-            client: Mutex::new(ProcessClient {
-                pid: std::process::id(),
-                client,
-            }),
+            client: ProcessLocal::with_value(client),
             last_rate_limit: Mutex::new(None),
         })
     }
@@ -163,17 +154,8 @@ impl Http {
 
     /// The reqwest client for this process; rebuilt after `fork()`.
     fn reqwest(&self) -> Result<reqwest::Client> {
-        let pid = std::process::id();
-        let mut current = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        if current.pid != pid {
-            let fresh = build_reqwest(&self.settings)?;
-            let stale = std::mem::replace(&mut current.client, fresh);
-            // Its pooled connections belong to threads that do not exist in this process;
-            // dropping them could touch their state, so the parent's client is leaked.
-            std::mem::forget(stale);
-            current.pid = pid;
-        }
-        Ok(current.client.clone())
+        self.client
+            .get(|| build_reqwest(&self.settings), reqwest::Client::clone)
     }
 
     fn url(&self, request: &Request) -> Result<url::Url> {
@@ -284,10 +266,7 @@ impl Http {
 }
 
 fn build_reqwest(settings: &Settings) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        // An API answer is never a redirect; following one could carry the key elsewhere.
-        .redirect(reqwest::redirect::Policy::none())
+    http_client_builder()
         .connect_timeout(settings.timeout)
         .build()
         .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))
@@ -570,7 +549,9 @@ mod tests {
             page: Some(2),
             ..Default::default()
         };
-        let r = Request::new(Method::GET, "/v1/grants").query(&params).unwrap();
+        let r = Request::new(Method::GET, "/v1/grants")
+            .query(&params)
+            .unwrap();
         assert_eq!(
             r.query,
             vec![

@@ -57,6 +57,7 @@ pub mod error;
 mod http;
 pub mod jwks;
 pub mod pkce;
+mod process_local;
 pub mod sign;
 pub mod types;
 pub mod verify;

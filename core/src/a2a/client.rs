@@ -11,6 +11,7 @@ use super::types::{
 };
 use crate::error::{Error, TokenError, TokenErrorCode};
 use crate::jwks::JwksCache;
+use crate::process_local::{http_client_builder, ProcessLocal};
 use crate::verify::{VerifiedGrant, VerifyOptions};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -64,7 +65,9 @@ impl fmt::Debug for A2AClientConfig {
 
 /// A JSON-RPC 2.0 client for one remote agent and one grant token. `Send + Sync`.
 pub struct A2AClient {
-    http: reqwest::Client,
+    /// Rebuilt in a forked child (see `process_local.rs`).
+    http: ProcessLocal<reqwest::Client>,
+    timeout: Duration,
     agent_url: String,
     token: String,
     jwks: Option<JwksCache>,
@@ -100,14 +103,8 @@ impl A2AClient {
             ));
         }
         let jwks = config.jwks.as_ref().map(JwksSource::cache).transpose()?;
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            // A redirect could carry the bearer token to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout.unwrap_or(Duration::from_secs(30)))
-            .user_agent(crate::client::default_user_agent())
-            .build()
-            .map_err(|e| A2AError::config(format!("could not build the HTTP client: {e}")))?;
+        let timeout = config.timeout.unwrap_or(Duration::from_secs(30));
+        let http = ProcessLocal::with_value(build_http(timeout)?);
         let card = tokio::sync::OnceCell::new();
         if let Some(c) = config.card {
             // A freshly created cell is empty, so this always stores the card.
@@ -115,6 +112,7 @@ impl A2AClient {
         }
         Ok(A2AClient {
             http,
+            timeout,
             agent_url,
             token: config.grant_token,
             jwks,
@@ -137,10 +135,16 @@ impl A2AClient {
         self.card.get_or_try_init(|| self.fetch_card()).await
     }
 
+    /// This process's HTTP client.
+    fn http(&self) -> Result<reqwest::Client, A2AError> {
+        self.http
+            .get(|| build_http(self.timeout), reqwest::Client::clone)
+    }
+
     async fn fetch_card(&self) -> Result<AgentCard, A2AError> {
         let url = format!("{}{AGENT_CARD_PATH}", self.agent_url);
         let resp = self
-            .http
+            .http()?
             .get(&url)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
@@ -251,7 +255,7 @@ impl A2AClient {
         let body = serde_json::to_vec(&JsonRpcRequest::new(id, method, params))
             .map_err(|e| A2AError::invalid(format!("request does not serialise: {e}")))?;
         let resp = self
-            .http
+            .http()?
             .post(&self.agent_url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(
@@ -330,4 +334,14 @@ async fn read_capped(
         out.extend_from_slice(&chunk);
     }
     Ok(Some(out))
+}
+
+/// The agent-call HTTP client (never follows redirects: one could carry the bearer token to
+/// another host).
+fn build_http(timeout: Duration) -> Result<reqwest::Client, A2AError> {
+    http_client_builder()
+        .timeout(timeout)
+        .user_agent(crate::client::default_user_agent())
+        .build()
+        .map_err(|e| A2AError::config(format!("could not build the HTTP client: {e}")))
 }

@@ -36,6 +36,26 @@ impl fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
+    /// The one rule for bindings that take the key set as two optional settings: a URI or a
+    /// JWKS document, never both ([`Error::Config`]); neither is `None`.
+    pub fn from_settings(uri: Option<String>, json: Option<String>) -> Result<Option<Self>, Error> {
+        match (uri, json) {
+            (Some(_), Some(_)) => Err(Error::config(
+                "give the key set as a JWKS URI or as a JWKS document, not both",
+            )),
+            (Some(uri), None) => Ok(Some(JwksSource::Uri(uri))),
+            (None, Some(json)) => Ok(Some(JwksSource::Json(json))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// [`Self::from_settings`] where a key set is required (a guard's policy).
+    pub fn required(uri: Option<String>, json: Option<String>) -> Result<Self, Error> {
+        Self::from_settings(uri, json)?.ok_or_else(|| {
+            Error::config("a key set is required: give a JWKS URI or a JWKS document")
+        })
+    }
+
     pub(crate) fn cache(&self) -> Result<JwksCache, Error> {
         match self {
             JwksSource::Uri(uri) => JwksCache::shared(uri),

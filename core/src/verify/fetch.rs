@@ -2,7 +2,7 @@
 //! a JSON content type, no content encoding, at most 64 KiB read (streamed, stopped early).
 
 use crate::error::{TokenError, TokenErrorCode};
-use std::sync::Mutex;
+use crate::process_local::{http_client_builder, ProcessLocal};
 use std::time::Duration;
 
 /// Deadline for connect + request + full body.
@@ -19,30 +19,25 @@ fn fetch_error(msg: impl Into<String>) -> TokenError {
 /// Fetches are rare (TTL 10 min, refetch cooldown 30 s), so idle connections are not pooled: a
 /// pooled connection belongs to the tokio runtime that opened it, and callers come from several
 /// runtimes (the blocking facade, napi, `#[tokio::test]`). The client is rebuilt after `fork()`.
-static CLIENT: Mutex<Option<(u32, reqwest::Client)>> = Mutex::new(None);
+static CLIENT: ProcessLocal<reqwest::Client> = ProcessLocal::new();
 
 /// Drops the fetch client and its connections (see [`crate::blocking::shutdown`]).
 pub(crate) fn clear_client() {
-    CLIENT.lock().unwrap_or_else(|p| p.into_inner()).take();
+    CLIENT.take();
 }
 
 fn client() -> Result<reqwest::Client, TokenError> {
-    let pid = std::process::id();
-    let mut slot = CLIENT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((owner, client)) = slot.as_ref() {
-        if *owner == pid {
-            return Ok(client.clone());
-        }
-    }
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(FETCH_DEADLINE)
-        .pool_max_idle_per_host(0)
-        .user_agent(concat!("grantex-rust/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| fetch_error(format!("cannot build the JWKS HTTP client: {e}")))?;
-    *slot = Some((pid, client.clone()));
-    Ok(client)
+    CLIENT.get(
+        || {
+            http_client_builder()
+                .timeout(FETCH_DEADLINE)
+                .pool_max_idle_per_host(0)
+                .user_agent(crate::client::default_user_agent())
+                .build()
+                .map_err(|e| fetch_error(format!("cannot build the JWKS HTTP client: {e}")))
+        },
+        reqwest::Client::clone,
+    )
 }
 
 /// Fetches the key-set document at `uri` within the bounds above.

@@ -226,7 +226,7 @@ fn params_class(out: &mut String, shape: &TypeShape, fields: &[Field]) {
 /// A params attribute as its wire value.
 fn encode(ty: &Ty, attr: &str, name: &str) -> String {
     match ty.required() {
-        Ty::List(inner) if matches!(inner, Ty::String) => format!("_str_list({name:?}, {attr})"),
+        Ty::List(Ty::String) => format!("_str_list({name:?}, {attr})"),
         Ty::List(_) => format!("list({attr}) if {attr} is not None else None"),
         Ty::Named(shape) if matches!(shape().kind, Kind::Struct(_)) => {
             format!("{attr}.to_dict() if {attr} is not None else None")
