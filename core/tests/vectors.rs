@@ -104,7 +104,13 @@ fn token_vectors() {
         match &result {
             Ok(grant) => {
                 let want = &case["claims"];
-                let have = serde_json::to_value(grant).expect("grant serialises");
+                let mut have = serde_json::to_value(grant).expect("grant serialises");
+                // The vectors spell absent optional claims as null; the core leaves them out.
+                if let Some(map) = have.as_object_mut() {
+                    for key in ["parentAgentDid", "parentGrantId", "budget"] {
+                        map.entry(key).or_insert(serde_json::Value::Null);
+                    }
+                }
                 if *want != have {
                     failures.push(format!(
                         "{name}: claims differ\n  want {want}\n  have {have}"

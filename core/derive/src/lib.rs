@@ -119,14 +119,21 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 let sf = serde_field(&v.attrs)?;
                 let wire_name = match sf.rename {
                     Some(r) => r,
-                    None => rename_variant(&v.ident.to_string(), container.rename_all.as_deref(), &v.ident)?,
+                    None => rename_variant(
+                        &v.ident.to_string(),
+                        container.rename_all.as_deref(),
+                        &v.ident,
+                    )?,
                 };
                 variants.push(wire_name);
             }
             quote! { ::grantex::catalog::Kind::StringEnum(&[#(#variants),*]) }
         }
         Data::Union(_) => {
-            return Err(syn::Error::new_spanned(name, "Wire does not support unions"));
+            return Err(syn::Error::new_spanned(
+                name,
+                "Wire does not support unions",
+            ));
         }
     };
 

@@ -47,8 +47,7 @@ pub(crate) async fn run(
             },
             None => None,
         };
-        request =
-            request.idempotency_key(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()));
+        request = request.idempotency_key(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()));
     }
     if op.retry == Retry::Never {
         request = request.no_retry();
@@ -98,7 +97,10 @@ pub(crate) fn to_input<P: Serialize>(op: &Operation, params: &P) -> Result<Value
 /// `{"a": a, ...}` for [`Input::Strings`] operations; each must be non-empty.
 pub(crate) fn strings_input(op: &Operation, values: &[&str]) -> Result<Value> {
     let Input::Strings(params) = op.input else {
-        return Err(Error::invalid(format!("{} takes no string fields", op.name)));
+        return Err(Error::invalid(format!(
+            "{} takes no string fields",
+            op.name
+        )));
     };
     let mut map = serde_json::Map::new();
     for (p, v) in params.iter().zip(values) {

@@ -201,7 +201,10 @@ pub fn camel(snake: &str) -> String {
 pub fn shapes() -> Vec<&'static TypeShape> {
     let mut out: Vec<&'static TypeShape> = Vec::new();
     fn visit(shape: &'static TypeShape, out: &mut Vec<&'static TypeShape>) {
-        if out.iter().any(|s| std::ptr::eq(*s, shape) || s.name == shape.name) {
+        if out
+            .iter()
+            .any(|s| std::ptr::eq(*s, shape) || s.name == shape.name)
+        {
             return;
         }
         for f in shape.fields() {

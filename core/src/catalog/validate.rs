@@ -25,7 +25,10 @@ pub(crate) fn object(op: &Operation, input: Value) -> Result<Map<String, Value>>
 }
 
 /// Take the path parameters out of the input object, in declaration order.
-pub(crate) fn take_path_params(op: &Operation, map: &mut Map<String, Value>) -> Result<Vec<String>> {
+pub(crate) fn take_path_params(
+    op: &Operation,
+    map: &mut Map<String, Value>,
+) -> Result<Vec<String>> {
     op.path_params
         .iter()
         .map(|p| match map.remove(p.wire) {

@@ -96,7 +96,7 @@ impl ClientConfig {
     }
 
     /// Retries given as a number (Node, C, Python): an integer from 0 to
-    /// [`MAX_RETRIES_LIMIT`], else [`Error::InvalidArgument`].
+    /// `MAX_RETRIES_LIMIT` (100), else [`Error::InvalidArgument`].
     pub fn max_retries_from(n: f64) -> Result<u32> {
         if n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(MAX_RETRIES_LIMIT)).contains(&n) {
             Ok(n as u32)

@@ -89,9 +89,11 @@ pub struct VerifiedGrant {
     /// `exp`.
     pub expires_at: i64,
     /// `parentAgt`, or `act.sub` on a delegated grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub parent_agent_did: Option<String>,
     /// `urn:grantex:grant.parent_grant_id` or `parentGrnt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub parent_grant_id: Option<String>,
     /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent.
@@ -104,6 +106,7 @@ pub struct VerifiedGrant {
     #[wire(py_default)]
     pub issuer: String,
     /// `bdg`: remaining budget at issuance (advisory).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub budget: Option<f64>,
 }

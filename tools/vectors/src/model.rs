@@ -37,8 +37,28 @@ pub struct TokenCase {
     pub token: String,
     pub options: CaseOptions,
     pub expect: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "claims_with_nulls"
+    )]
     pub claims: Option<VerifiedGrant>,
+}
+
+/// The vectors spell every claim out, absent optional ones as `null` (the core's serialisation
+/// leaves them out, as the reference SDKs' results do).
+const OPTIONAL_CLAIMS: [&str; 3] = ["parentAgentDid", "parentGrantId", "budget"];
+
+fn claims_with_nulls<S: serde::Serializer>(
+    claims: &Option<VerifiedGrant>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut value = serde_json::to_value(claims).map_err(serde::ser::Error::custom)?;
+    if let Some(map) = value.as_object_mut() {
+        for key in OPTIONAL_CLAIMS {
+            map.entry(key).or_insert(serde_json::Value::Null);
+        }
+    }
+    serde::Serialize::serialize(&value, s)
 }
 
 #[derive(Serialize)]
