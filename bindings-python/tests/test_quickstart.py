@@ -21,6 +21,18 @@ def test_quickstart(server: Dict[str, Any]) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for step in ("1. consent URL", "3. grant token issued", "4. verified offline", "5. delegated",
-                 "6. revoked", "7. online: grant valid=False", "8. offline verifier rejects", "done"):
+    for step in (
+        "1. register: agents ag_",
+        "2. authorize: consent URL " + server["baseUrl"],
+        "3. consent: approved",
+        "4. exchange: grant token for grnt_",
+        "5. verify offline: principal usr_alice",
+        "6. delegate: grant grnt_",
+        "(depth 1, scopes calendar:read)",
+        "7. revoke: grant grnt_",
+        "online verify: grant valid=false, delegated grant valid=false",
+        "grants.verify refuses the sub-agent's token: inactive",
+        "8. tamper: the offline verifier refuses a forged signature: bad_signature",
+        "[python] done",
+    ):
         assert step in out, out
