@@ -472,7 +472,7 @@ def test_guard_fails_closed_with_503(client: grantex.Grantex, server: Dict[str, 
 @pytest.mark.parametrize(
     "p, fragment",
     [
-        (A2APolicy(), "jwks_uri or jwks_json"),
+        (A2APolicy(), "a key set is required: give a JWKS URI or a JWKS document"),
         (A2APolicy(jwks_uri="http://x/.well-known/jwks.json", jwks_json="{}"), "not both"),
         (A2APolicy(jwks_json=json.dumps(json.loads((VECTORS / "token-vectors.json").read_text())["jwks"])), "issuer"),
         (A2APolicy(jwks_uri="ftp://x/jwks.json"), "http"),
