@@ -10,6 +10,14 @@
 
 #include <grantex.h>
 
+/* The benchmark-only exports of a libgrantex built with `FEATURES=bench` (bindings-c/src/bench.rs);
+ * deliberately absent from grantex.h. */
+typedef struct grantex_bench_floor grantex_bench_floor;
+grantex_result grantex_bench_floor_new(const char *jwks_json, const char *token,
+                                       grantex_bench_floor **out);
+grantex_result grantex_bench_floor_verify(const grantex_bench_floor *floor, bool *out_valid);
+void grantex_bench_floor_free(grantex_bench_floor *floor);
+
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   char *buf;

@@ -26,6 +26,16 @@
 #include "grantex_operations.h"
 
 /**
+ * grantex_client_new()'s `timeout_ms` for the default timeout (30 s): C has no "absent".
+ */
+#define GRANTEX_DEFAULT_TIMEOUT 0
+
+/**
+ * grantex_client_new()'s `max_retries` for the default number of retries (3).
+ */
+#define GRANTEX_DEFAULT_RETRIES -1
+
+/**
  * Default replay window for grantex_webhook_verify(), in seconds (the core's default).
  */
 #define GRANTEX_WEBHOOK_DEFAULT_TOLERANCE_SECS 300
@@ -273,11 +283,6 @@ typedef struct grantex_a2a_policy grantex_a2a_policy;
 typedef struct grantex_a2a_rejection grantex_a2a_rejection;
 
 /**
- * A pre-parsed key, signing input and signature (benchmarking only).
- */
-typedef struct grantex_bench_floor grantex_bench_floor;
-
-/**
  * A Grantex API client (API key, base URL, timeout, retries, connection pool).
  *
  * Thread safety: fully thread-safe; one client may serve calls from many threads at once and
@@ -356,7 +361,8 @@ void grantex_shutdown(void);
 
 /**
  * A client for the agent at `agent_url` (http or https, its JSON-RPC endpoint) calling with
- * `grant_token`. `timeout_ms` bounds each request (0: 30 s). Nothing is sent here. A bad URL
+ * `grant_token`. `timeout_ms` bounds each request (`GRANTEX_DEFAULT_TIMEOUT`: 30 s; at most one day, else
+ * `GRANTEX_INVALID_ARGUMENT`). Nothing is sent here. A bad URL
  * or an empty token is `GRANTEX_INVALID_ARGUMENT`.
  *
  * # Safety
@@ -732,39 +738,14 @@ void grantex_a2a_rejection_free(struct grantex_a2a_rejection *rejection);
 grantex_result grantex_audit_verify_chain(const char *entries_json, struct grantex_response **out);
 
 /**
- * The hash the server computes for one entry (lowercase hex SHA-256, protocol §5); a new
+ * The hash the server computes for one entry (lowercase hex SHA-256 over the entry's canonical fields); a new
  * string freed with grantex_string_free().
  *
  * # Safety
  * `entry_json` NULL or NUL-terminated; `out` NULL or writable.
  */
-grantex_result grantex_audit_compute_hash(const char *entry_json, char **out);
-
-/**
- * Prepares the floor for `token` with the key its header names in `jwks_json`.
- *
- * # Safety
- * Strings NULL or NUL-terminated; `out` NULL or writable.
- */
-grantex_result grantex_bench_floor_new(const char *jwks_json,
-                                       const char *token,
-                                       struct grantex_bench_floor **out);
-
-/**
- * One raw RS256 verification; `*out_valid` is the signature's validity.
- *
- * # Safety
- * `floor` NULL or live; `out_valid` NULL or writable.
- */
-grantex_result grantex_bench_floor_verify(const struct grantex_bench_floor *floor, bool *out_valid);
-
-/**
- * Frees a floor. NULL is a no-op.
- *
- * # Safety
- * `floor` NULL or a live handle.
- */
-void grantex_bench_floor_free(struct grantex_bench_floor *floor);
+grantex_result grantex_audit_compute_hash(const char *entry_json,
+                                          char **out);
 
 /**
  * Runs the operation called `operation` (a `GRANTEX_OP_*` constant of grantex_operations.h,
@@ -810,9 +791,13 @@ grantex_result grantex_call_unauthenticated(const char *base_url,
  *   `GRANTEX_CONFIG`.
  * - `base_url`: NULL reads `GRANTEX_BASE_URL`, else `https://api.grantex.dev`; must be an
  *   http(s) URL (else `GRANTEX_CONFIG`).
- * - `timeout_ms`: per-attempt timeout in milliseconds; 0 means the default (30 s).
- * - `max_retries`: retries for 429/502/503/504, connection errors and timeouts; a negative
- *   value means the default (3); 0 disables retries.
+ * - `timeout_ms`: per-attempt timeout in milliseconds, at most one day;
+ *   `GRANTEX_DEFAULT_TIMEOUT` (0) means the default (30 s).
+ * - `max_retries`: retries for 429/502/503/504, connection errors and timeouts, 0 to 100 (0
+ *   disables them); `GRANTEX_DEFAULT_RETRIES` (-1) means the default (3).
+ *
+ * Apart from the two "default" values, the rules are the core's, as in Python and Node: an
+ * out-of-range timeout or retry count is `GRANTEX_INVALID_ARGUMENT`.
  *
  * Nothing is sent until the first call. Free the client with grantex_client_free().
  *
@@ -1722,6 +1707,24 @@ grantex_result grantex_verify_options_set_audience(struct grantex_verify_options
  */
 grantex_result grantex_verify_options_set_expected_developer(struct grantex_verify_options *options,
                                                              const char *developer_id);
+
+/**
+ * One of the reference SDKs' other verification options, by its Python or JavaScript name
+ * (`issuer_did`/`issuerDid`, `proof_jkt`, `require_proof_of_possession`, `current_authority`,
+ * `expected_principal_id`, `expected_agent_did`, `legacy_claims`, `algorithms`,
+ * `bounded_jwks_fetch`), with its value as JSON text (NULL or `null`: unset). These describe
+ * behaviour this verifier either has fixed (RS256 only, both claim layouts read, a bounded key
+ * fetch) or does not implement yet, so nothing is stored: a value that asks for the fixed
+ * behaviour (`["RS256"]`, `true`, ...) is `GRANTEX_OK`, anything else `GRANTEX_CONFIG`, exactly
+ * as the Python and Node SDKs answer. Lets configuration written for the references be applied
+ * unchanged and never silently ignored. Bad JSON is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `name` and `value_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_verify_options_set_reference_option(struct grantex_verify_options *options,
+                                                           const char *name,
+                                                           const char *value_json);
 
 /**
  * Adds a scope the token must carry verbatim (call once per scope).

@@ -16,7 +16,6 @@ use grantex_core::blocking;
 use serde_json::Value;
 use std::ffi::c_char;
 use std::future::Future;
-use std::time::Duration;
 
 /// A JSON-RPC client for one remote agent and one grant token. The agent's card
 /// (`<agent_url>/.well-known/agent.json`) is fetched on first use; it names the issuer's JWKS,
@@ -34,7 +33,8 @@ const _: () = {
 };
 
 /// A client for the agent at `agent_url` (http or https, its JSON-RPC endpoint) calling with
-/// `grant_token`. `timeout_ms` bounds each request (0: 30 s). Nothing is sent here. A bad URL
+/// `grant_token`. `timeout_ms` bounds each request (`GRANTEX_DEFAULT_TIMEOUT`: 30 s; at most one day, else
+/// `GRANTEX_INVALID_ARGUMENT`). Nothing is sent here. A bad URL
 /// or an empty token is `GRANTEX_INVALID_ARGUMENT`.
 ///
 /// # Safety
@@ -58,7 +58,10 @@ pub unsafe extern "C" fn grantex_a2a_client_new(
         let inner = A2AClient::new(A2AClientConfig {
             agent_url: agent_url.to_owned(),
             grant_token: grant_token.to_owned(),
-            timeout: (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms)),
+            timeout: match timeout_ms {
+                crate::client::GRANTEX_DEFAULT_TIMEOUT => None,
+                ms => Some(grantex_core::ClientConfig::timeout_from_millis(ms as f64)?),
+            },
             ..Default::default()
         })
         .map_err(a2a_failure)?;

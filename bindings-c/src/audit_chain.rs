@@ -51,7 +51,7 @@ pub unsafe extern "C" fn grantex_audit_verify_chain(
     })
 }
 
-/// The hash the server computes for one entry (lowercase hex SHA-256, protocol §5); a new
+/// The hash the server computes for one entry (lowercase hex SHA-256 over the entry's canonical fields); a new
 /// string freed with grantex_string_free().
 ///
 /// # Safety

@@ -17,7 +17,6 @@ use grantex_core::catalog::{self, Input};
 use grantex_core::ClientConfig;
 use serde_json::{Map, Value};
 use std::ffi::{c_char, CString};
-use std::time::Duration;
 
 /// A Grantex API client (API key, base URL, timeout, retries, connection pool).
 ///
@@ -142,15 +141,25 @@ unsafe fn bag_input(params: *const grantex_params, required: bool) -> Result<Val
     Ok(unsafe { bag_members(params, required) }?.map_or(Value::Null, Value::Object))
 }
 
+/// grantex_client_new()'s `timeout_ms` for the default timeout (30 s): C has no "absent".
+pub const GRANTEX_DEFAULT_TIMEOUT: u64 = 0;
+
+/// grantex_client_new()'s `max_retries` for the default number of retries (3).
+pub const GRANTEX_DEFAULT_RETRIES: i32 = -1;
+
 /// Creates a client.
 ///
 /// - `api_key`: NULL reads the environment variable `GRANTEX_API_KEY`; absent or empty is
 ///   `GRANTEX_CONFIG`.
 /// - `base_url`: NULL reads `GRANTEX_BASE_URL`, else `https://api.grantex.dev`; must be an
 ///   http(s) URL (else `GRANTEX_CONFIG`).
-/// - `timeout_ms`: per-attempt timeout in milliseconds; 0 means the default (30 s).
-/// - `max_retries`: retries for 429/502/503/504, connection errors and timeouts; a negative
-///   value means the default (3); 0 disables retries.
+/// - `timeout_ms`: per-attempt timeout in milliseconds, at most one day;
+///   `GRANTEX_DEFAULT_TIMEOUT` (0) means the default (30 s).
+/// - `max_retries`: retries for 429/502/503/504, connection errors and timeouts, 0 to 100 (0
+///   disables them); `GRANTEX_DEFAULT_RETRIES` (-1) means the default (3).
+///
+/// Apart from the two "default" values, the rules are the core's, as in Python and Node: an
+/// out-of-range timeout or retry count is `GRANTEX_INVALID_ARGUMENT`.
 ///
 /// Nothing is sent until the first call. Free the client with grantex_client_free().
 ///
@@ -176,8 +185,14 @@ pub unsafe extern "C" fn grantex_client_new(
         let config = ClientConfig {
             api_key: api_key.map(str::to_owned),
             base_url: base_url.map(str::to_owned),
-            timeout: (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms)),
-            max_retries: u32::try_from(max_retries).ok(),
+            timeout: match timeout_ms {
+                GRANTEX_DEFAULT_TIMEOUT => None,
+                ms => Some(ClientConfig::timeout_from_millis(ms as f64)?),
+            },
+            max_retries: match max_retries {
+                GRANTEX_DEFAULT_RETRIES => None,
+                n => Some(ClientConfig::max_retries_from(f64::from(n))?),
+            },
             user_agent: Some(format!("grantex-c/{}", crate::VERSION)),
         };
         let inner = blocking::Client::new(config)?;

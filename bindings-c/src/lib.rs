@@ -17,6 +17,9 @@ mod a2a_guard;
 mod a2a_policy;
 mod a2a_rejection;
 mod audit_chain;
+/// Benchmark-only exports (`--features bench`, scripts/bench-c); never in grantex.h.
+/// cbindgen:ignore
+#[cfg(feature = "bench")]
 mod bench;
 mod call;
 mod client;

@@ -278,6 +278,39 @@ pub unsafe extern "C" fn grantex_verify_options_set_expected_developer(
     }
 }
 
+/// One of the reference SDKs' other verification options, by its Python or JavaScript name
+/// (`issuer_did`/`issuerDid`, `proof_jkt`, `require_proof_of_possession`, `current_authority`,
+/// `expected_principal_id`, `expected_agent_did`, `legacy_claims`, `algorithms`,
+/// `bounded_jwks_fetch`), with its value as JSON text (NULL or `null`: unset). These describe
+/// behaviour this verifier either has fixed (RS256 only, both claim layouts read, a bounded key
+/// fetch) or does not implement yet, so nothing is stored: a value that asks for the fixed
+/// behaviour (`["RS256"]`, `true`, ...) is `GRANTEX_OK`, anything else `GRANTEX_CONFIG`, exactly
+/// as the Python and Node SDKs answer. Lets configuration written for the references be applied
+/// unchanged and never silently ignored. Bad JSON is `GRANTEX_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `options` NULL or live and unshared; `name` and `value_json` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_reference_option(
+    options: *mut grantex_verify_options,
+    name: *const c_char,
+    value_json: *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |_| {
+            let name = str_arg(name, "name")?;
+            let value = match opt_str_arg(value_json, "value_json")? {
+                None => serde_json::Value::Null,
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|e| Failure::invalid(format!("value_json is not JSON: {e}")))?,
+            };
+            grantex_core::verify::check_reference_option(name, &value)?;
+            Ok(())
+        })
+    }
+}
+
 /// Adds a scope the token must carry verbatim (call once per scope).
 ///
 /// # Safety

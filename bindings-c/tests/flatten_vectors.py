@@ -11,6 +11,7 @@ hold newlines), numbers are decimal, `-` marks an absent optional value.
     kcase <name>              kjwks <hex>                 kexpect ok|invalid_jwks
     ktoken <hex>              ktexpect <code>             know <int>   kiss <hex>
     icase <hex uri> <hex issuer>
+    vopt <hex name> <hex js name> <hex value json> <0|1 accepted>
     end                       (closes a tcase / kcase)
 
 Usage: flatten_vectors.py <vectors dir> <output file>
@@ -29,6 +30,7 @@ def main():
     tokens = json.load(open(f"{src}/token-vectors.json", encoding="utf-8"))
     keysets = json.load(open(f"{src}/jwks-vectors.json", encoding="utf-8"))
     issuers = json.load(open(f"{src}/issuer-vectors.json", encoding="utf-8"))
+    options = json.load(open(f"{src}/verify-option-vectors.json", encoding="utf-8"))
     out = []
     put = out.append
 
@@ -91,10 +93,14 @@ def main():
     for case in issuers["cases"]:
         put(f"icase {h(case['jwksUri'])} {h(case['issuer'])}")
 
+    for case in options["cases"]:
+        value = json.dumps(case["value"], separators=(",", ":"))
+        put(f"vopt {h(case['name'])} {h(case['jsName'])} {h(value)} {int(case['accepted'])}")
+
     with open(dst, "w", encoding="ascii") as f:
         f.write("\n".join(out) + "\n")
     print(f"flattened {len(tokens['cases'])} token, {len(keysets['cases'])} key-set and "
-          f"{len(issuers['cases'])} issuer vectors into {dst}")
+          f"{len(issuers['cases'])} issuer and {len(options['cases'])} verify-option vectors into {dst}")
 
 
 if __name__ == "__main__":

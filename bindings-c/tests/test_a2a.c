@@ -526,6 +526,7 @@ static void test_client(const char *agent_url, const char *base_url, const char 
   CHECK_RC(grantex_a2a_client_new(agent_url, NULL, 0, &c), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_a2a_client_new(agent_url, BAD_UTF8, 0, &c), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_a2a_client_new(agent_url, "  ", 0, &c), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_new(agent_url, token, 86400001, &c), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_a2a_client_new("ftp://agent.example", token, 0, &c), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_a2a_client_new(agent_url, token, 0, NULL), GRANTEX_INVALID_ARGUMENT);
   CHECK(c == (grantex_a2a_client *)0x1);

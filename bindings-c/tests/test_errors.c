@@ -61,7 +61,6 @@ static void test_free_null(void) {
   grantex_verified_grant_free(NULL);
   grantex_response_free(NULL);
   grantex_params_free(NULL);
-  grantex_bench_floor_free(NULL);
   grantex_string_free(NULL);
   CHECK(1);
 }
@@ -75,12 +74,12 @@ static void test_null_and_utf8_arguments(void) {
   const char *borrowed = "untouched";
   bool flag = true;
 
-  CHECK_RC(grantex_client_new("k", "http://127.0.0.1:9", 0, -1, NULL), GRANTEX_INVALID_ARGUMENT);
-  CHECK_RC(grantex_client_new(BAD_UTF8, "http://127.0.0.1:9", 0, -1, &client),
+  CHECK_RC(grantex_client_new("k", "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_client_new(BAD_UTF8, "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client),
            GRANTEX_INVALID_ARGUMENT);
   CHECK(strstr(last_message(), "api_key") != NULL);
   CHECK(client == (grantex_client *)0x1); /* out untouched on failure */
-  CHECK_RC(grantex_client_new("k", BAD_UTF8, 0, -1, &client), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_client_new("k", BAD_UTF8, GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_health(NULL, &resp), GRANTEX_INVALID_ARGUMENT);
   CHECK(resp == (grantex_response *)0x1);
   CHECK_RC(grantex_tokens_revoke(NULL, "jti"), GRANTEX_INVALID_ARGUMENT);
@@ -121,7 +120,6 @@ static void test_null_and_utf8_arguments(void) {
   CHECK(flag == true);
   CHECK_RC(grantex_audit_verify_chain(BAD_UTF8, &resp), GRANTEX_INVALID_ARGUMENT);
   CHECK_RC(grantex_derive_issuer(NULL, NULL), GRANTEX_INVALID_ARGUMENT);
-  CHECK_RC(grantex_bench_floor_new("{}", NULL, NULL), GRANTEX_INVALID_ARGUMENT);
 }
 
 static void test_last_error_contract(void) {
@@ -177,7 +175,7 @@ static void test_config_errors(void) {
   /* No key at all (NULL reads GRANTEX_API_KEY, unset here): the stable config code, with a
    * message naming both ways to give one. */
   unsetenv("GRANTEX_API_KEY");
-  CHECK_RC(grantex_client_new(NULL, "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new(NULL, "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
   CHECK_RC(grantex_last_error_code(), GRANTEX_CONFIG);
   CHECK_STR(grantex_result_name(grantex_last_error_code()), "config_error");
   CHECK(strstr(last_message(), "API key") != NULL);
@@ -188,12 +186,23 @@ static void test_config_errors(void) {
     free(saved);
   }
 
-  CHECK_RC(grantex_client_new("", "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
-  CHECK_RC(grantex_client_new("   ", "http://127.0.0.1:9", 0, -1, &client), GRANTEX_CONFIG);
-  CHECK_RC(grantex_client_new("gx_test_x", "ftp://example.com", 0, -1, &client), GRANTEX_CONFIG);
-  CHECK_RC(grantex_client_new("gx_test_x", "not a url", 0, -1, &client), GRANTEX_CONFIG);
-  CHECK_RC(grantex_client_new("gx_test_x", "http://h/?q=1", 0, -1, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new("", "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new("   ", "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new("gx_test_x", "ftp://example.com", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new("gx_test_x", "not a url", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
+  CHECK_RC(grantex_client_new("gx_test_x", "http://h/?q=1", GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client), GRANTEX_CONFIG);
+  /* Besides the two "default" values, timeouts and retries follow the core's rules (as in Python
+   * and Node): at most one day, 0 to 100 retries. */
+  CHECK_RC(grantex_client_new("gx_test_x", "http://127.0.0.1:9", 86400001, GRANTEX_DEFAULT_RETRIES, &client),
+           GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_client_new("gx_test_x", "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, -2, &client),
+           GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_client_new("gx_test_x", "http://127.0.0.1:9", GRANTEX_DEFAULT_TIMEOUT, 101, &client),
+           GRANTEX_INVALID_ARGUMENT);
   CHECK(client == NULL);
+  CHECK_OK(grantex_client_new("gx_test_x", "http://127.0.0.1:9", 86400000, 100, &client));
+  grantex_client_free(client);
+  client = NULL;
   CHECK_RC(grantex_verifier_new_remote("file:///etc/passwd", &verifier), GRANTEX_CONFIG);
   CHECK_RC(grantex_verifier_new_remote("not a uri", &verifier), GRANTEX_CONFIG);
   CHECK(verifier == NULL);

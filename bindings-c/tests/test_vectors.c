@@ -251,7 +251,7 @@ int test_vectors(const char *path) {
   char *line = NULL;
   size_t cap = 0;
   struct named_set sets[MAX_SETS];
-  int nsets = 0, ncases = 0, nkeysets = 0, nissuers = 0, in_token = 0, i;
+  int nsets = 0, ncases = 0, nkeysets = 0, nissuers = 0, noptions = 0, in_token = 0, i;
   char *file_issuer = NULL;
   long long now = 0, know = 0;
   struct token_case c;
@@ -333,6 +333,32 @@ int test_vectors(const char *path) {
       free(uri);
       free(want);
       nissuers++;
+    } else if (strcmp(line, "vopt") == 0) {
+      /* A reference verify option: accepted or GRANTEX_CONFIG, under either spelling. */
+      char *js_hex = split(value), *value_hex = split(js_hex), *accepted = split(value_hex);
+      char *names[2], *json = unhex(value_hex);
+      grantex_verify_options *opts = NULL;
+      int n;
+      names[0] = unhex(value);
+      names[1] = unhex(js_hex);
+      CHECK_OK(grantex_verify_options_new(&opts));
+      for (n = 0; n < 2; n++) {
+        grantex_result want = strcmp(accepted, "1") == 0 ? GRANTEX_OK : GRANTEX_CONFIG;
+        CHECK_RC(grantex_verify_options_set_reference_option(opts, names[n], json), want);
+        if (want == GRANTEX_CONFIG) {
+          char *message = NULL;
+          if (CHECK_OK(grantex_last_error_string(&message))) CHECK(strstr(message, names[n]) != NULL);
+          grantex_string_free(message);
+        }
+      }
+      /* NULL is "unset", which every option accepts; bad JSON is an argument error. */
+      CHECK_OK(grantex_verify_options_set_reference_option(opts, names[0], NULL));
+      CHECK_RC(grantex_verify_options_set_reference_option(opts, names[1], "{"), GRANTEX_INVALID_ARGUMENT);
+      grantex_verify_options_free(opts);
+      free(names[0]);
+      free(names[1]);
+      free(json);
+      noptions++;
     } else if (strcmp(line, "end") == 0) {
       if (in_token) {
         run_token_case(&c, sets, nsets, file_issuer, now);
@@ -356,6 +382,15 @@ int test_vectors(const char *path) {
   CHECK(ncases >= 150);
   CHECK(nkeysets >= 40);
   CHECK(nissuers >= 5);
+  CHECK(noptions >= 9);
+  {
+    grantex_verify_options *opts = NULL;
+    CHECK_OK(grantex_verify_options_new(&opts));
+    CHECK_RC(grantex_verify_options_set_reference_option(opts, "not_an_option", "1"), GRANTEX_CONFIG);
+    CHECK_RC(grantex_verify_options_set_reference_option(opts, NULL, "1"), GRANTEX_INVALID_ARGUMENT);
+    CHECK_RC(grantex_verify_options_set_reference_option(NULL, "algorithms", NULL), GRANTEX_INVALID_ARGUMENT);
+    grantex_verify_options_free(opts);
+  }
 
   /* A static set has no URI to derive the issuer from: the issuer option is required. */
   if (nsets > 0) {

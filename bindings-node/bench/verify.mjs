@@ -15,10 +15,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { Grantex, verifyGrantToken, JwksCache, _RsaFloor, _floorLoop, _coreLoop } from '@grantex/sdk';
+import { Grantex, verifyGrantToken, JwksCache } from '@grantex/sdk';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
+// The benchmark helpers live only in an addon built with the `bench` feature
+// (GRANTEX_NODE_FEATURES=bench, as scripts/bench-node does); they are not part of the SDK's API.
+const native = require('../lib/native.cjs');
+const { nativeJwks } = require('../lib/verify.cjs');
+if (typeof native._RsaFloor !== 'function') {
+  throw new Error('bench/verify.mjs needs the addon built with GRANTEX_NODE_FEATURES=bench (scripts/bench-node)');
+}
+const _RsaFloor = native._RsaFloor;
+const _floorLoop = native._floorLoop;
+const _coreLoop = (cache, token, options, n) => native._coreLoop(nativeJwks(cache), token, options.issuer, options.now, n);
 const jose = await import(require.resolve('jose'));
 
 const N = Number(process.env.BENCH_N ?? 200);

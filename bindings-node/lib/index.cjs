@@ -1,10 +1,9 @@
 'use strict';
 // @grantex/sdk: the reference TypeScript SDK's API on the shared Rust core.
 
-const native = require('./native.cjs');
 const errors = require('./errors.cjs');
 const { Grantex } = require('./client.cjs');
-const { verifyGrantToken, JwksCache, nativeJwks } = require('./verify.cjs');
+const { verifyGrantToken, JwksCache } = require('./verify.cjs');
 const misc = require('./misc.cjs');
 const a2a = require('./a2a.cjs');
 
@@ -28,8 +27,4 @@ module.exports = {
   GrantexConfigError: errors.GrantexConfigError,
   /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
   a2a,
-  // Private: benchmark helpers (scripts/bench-node). Not part of the API.
-  _RsaFloor: native._RsaFloor,
-  _floorLoop: native._floorLoop,
-  _coreLoop: (cache, token, options, n) => native._coreLoop(nativeJwks(cache), token, options.issuer, options.now, n),
 };

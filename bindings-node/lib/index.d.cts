@@ -237,18 +237,3 @@ export declare class GrantexDecodeError extends GrantexError {
 
 /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
 export * as a2a from './a2a.cjs';
-
-/** @internal Benchmark floor: raw RS256 check with a pre-parsed key. */
-export declare class _RsaFloor {
-  constructor(jwksJson: string, token: string);
-  verify(): boolean;
-}
-/** @internal */
-export declare function _floorLoop(floor: _RsaFloor, n: number): number;
-/** @internal */
-export declare function _coreLoop(
-  cache: JwksCache,
-  token: string,
-  options: Omit<VerifyGrantTokenOptions, 'jwksUri' | 'jwks'>,
-  n: number,
-): number;

@@ -21,7 +21,4 @@ export const {
   GrantexDecodeError,
   GrantexConfigError,
   a2a,
-  _RsaFloor,
-  _floorLoop,
-  _coreLoop,
 } = sdk;

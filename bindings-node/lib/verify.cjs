@@ -6,10 +6,12 @@
 // When the keys must be fetched the addon returns a promise running on the core runtime.
 
 const native = require('./native.cjs');
-const { settleSync, fromNative, invalidArgument, wrongType, GrantexConfigError } = require('./errors.cjs');
+const { settleSync, fromNative, invalidArgument, wrongType } = require('./errors.cjs');
 
-/** Most URIs whose shared cache handle is kept here (the core keeps the same number). */
-const SHARED_HANDLES = 64;
+/** Most URIs whose shared cache handle is kept here: as many as the core's shared cache. */
+const SHARED_HANDLES = native.sharedJwksCapacity();
+/** The reference's other verify options (`issuerDid`, `algorithms`, ...): the core's list. */
+const REFERENCE_OPTIONS = native.referenceVerifyOptions();
 const sharedHandles = new Map();
 
 function sharedNative(jwksUri) {
@@ -207,10 +209,11 @@ function keySource(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw wrongType(`${VERIFY}: options`, 'an object with jwksUri (a string) or jwks (a JwksCache)', options);
   }
-  // The reference's did:web option is not implemented: refused, never silently ignored (the
-  // keys would otherwise come from jwksUri instead of the DID's location).
-  if (options.issuerDid != null) {
-    throw new GrantexConfigError('issuerDid (did:web) is not supported yet; pass jwksUri (and issuer)');
+  // Each is accepted only with a value that asks for what this verifier does anyway (the
+  // core's rule): never silently ignored.
+  for (let i = 0; i < REFERENCE_OPTIONS.length; i++) {
+    const value = options[REFERENCE_OPTIONS[i]];
+    if (value != null) native.checkVerifyOption(REFERENCE_OPTIONS[i], JSON.stringify(value) ?? 'true');
   }
   if (options.jwks !== undefined) {
     if (!(options.jwks instanceof JwksCache)) {

@@ -8,6 +8,9 @@
 //   package's devDependencies): `cargo build --release -p grantex-node`, then the cdylib is
 //   copied to the file name napi would have produced.
 //
+// - With GRANTEX_NODE_FEATURES set (e.g. `bench` for scripts/bench-node): cargo with those
+//   features, so `native.d.ts` (the public addon's declarations) is left as it is.
+//
 // Cargo decides what is stale, so running this again is cheap. The copy goes through a temp
 // file and a rename, so a process that has the old addon loaded is never handed a half-written
 // library.
@@ -49,8 +52,8 @@ function cargoTargetDir() {
   return JSON.parse(r.stdout).target_directory;
 }
 
-function buildWithCargo() {
-  run('cargo', ['build', '--release', '-p', 'grantex-node']);
+function buildWithCargo(features) {
+  run('cargo', ['build', '--release', '-p', 'grantex-node', ...(features ? ['--features', features] : [])]);
   const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
   const prefix = process.platform === 'win32' ? '' : 'lib';
   const built = path.join(cargoTargetDir(), 'release', `${prefix}grantex_node.${ext}`);
@@ -63,7 +66,10 @@ function buildWithCargo() {
 
 function main() {
   const cli = napiCli();
-  if (cli && process.env.GRANTEX_NODE_BUILD !== 'cargo') {
+  const features = process.env.GRANTEX_NODE_FEATURES;
+  if (features) {
+    buildWithCargo(features);
+  } else if (cli && process.env.GRANTEX_NODE_BUILD !== 'cargo') {
     run(process.execPath, [
       cli,
       'build',
@@ -76,7 +82,7 @@ function main() {
       'grantex-node',
     ]);
   } else {
-    buildWithCargo();
+    buildWithCargo('');
   }
 }
 

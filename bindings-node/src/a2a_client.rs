@@ -3,7 +3,7 @@
 //! scopes and delegation rule) before every request; this file only converts.
 
 use crate::convert::{self, params};
-use crate::errors::{a2a_to_napi, invalid};
+use crate::errors::{a2a_to_napi, invalid, to_napi};
 use crate::promise::spawn_with;
 use grantex::a2a::{
     A2AClient, A2AClientConfig, AgentCard, JwksSource, Task, TaskCancelParams, TaskGetParams,
@@ -34,12 +34,7 @@ struct ClientOptions {
 }
 
 fn config(o: ClientOptions) -> Result<A2AClientConfig> {
-    let jwks = match (o.jwks_uri, o.jwks_json) {
-        (Some(uri), None) => Some(JwksSource::Uri(uri)),
-        (None, Some(json)) => Some(JwksSource::Json(json)),
-        (None, None) => None,
-        (Some(_), Some(_)) => return Err(invalid("give jwksUri or jwks, not both")),
-    };
+    let jwks = JwksSource::from_settings(o.jwks_uri, o.jwks_json).map_err(to_napi)?;
     let card = o
         .card
         .map(|text| AgentCard::from_json(&text))

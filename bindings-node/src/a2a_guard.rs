@@ -47,12 +47,7 @@ fn config_error(message: impl Into<String>) -> napi::Error {
 }
 
 fn policy(o: PolicyOptions) -> Result<A2APolicy> {
-    let jwks = match (o.jwks_uri, o.jwks_json) {
-        (Some(uri), None) => JwksSource::Uri(uri),
-        (None, Some(json)) => JwksSource::Json(json),
-        (Some(_), Some(_)) => return Err(config_error("give jwksUri or jwks, not both")),
-        (None, None) => return Err(config_error("the A2A policy needs jwksUri or jwks")),
-    };
+    let jwks = JwksSource::required(o.jwks_uri, o.jwks_json).map_err(to_napi)?;
     let mut p = A2APolicy::new(jwks);
     p.issuer = o.issuer;
     p.audience = o.audience;

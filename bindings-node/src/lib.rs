@@ -15,6 +15,8 @@
 mod a2a_card;
 mod a2a_client;
 mod a2a_guard;
+#[cfg(feature = "bench")]
+mod bench;
 mod client;
 mod convert;
 mod errors;

@@ -1,9 +1,8 @@
 //! Pure functions of the core: webhook signatures, PKCE, the audit-chain verifier, issuer
-//! derivation, and the private benchmark helpers (the RSA floor).
+//! derivation.
 
 use crate::convert::params;
 use crate::errors::{invalid, to_napi};
-use crate::verify::NativeJwks;
 use grantex::types::AuditEntry;
 use napi::bindgen_prelude::{Array, Buffer, Either, FromNapiValue, Unknown};
 use napi::{Env, Result};
@@ -95,54 +94,4 @@ pub fn token_error_codes() -> Vec<&'static str> {
         .iter()
         .map(|c| c.as_str())
         .collect()
-}
-
-/// Benchmark floor: one raw RS256 check with a pre-parsed key, nothing else.
-#[napi(js_name = "_RsaFloor")]
-pub struct RsaFloor {
-    floor: grantex::verify::floor::RsaFloor,
-}
-
-#[napi]
-impl RsaFloor {
-    #[napi(constructor)]
-    pub fn new(jwks_json: String, token: String) -> Result<Self> {
-        grantex::verify::floor::RsaFloor::from_token(&jwks_json, &token)
-            .map(|floor| RsaFloor { floor })
-            .map_err(to_napi)
-    }
-
-    /// One signature check; `true` when valid.
-    #[napi]
-    pub fn verify(&self) -> bool {
-        self.floor.verify()
-    }
-}
-
-/// Benchmark helper: `n` floor checks in a Rust loop; total seconds.
-#[napi(js_name = "_floorLoop")]
-pub fn floor_loop(floor: &RsaFloor, n: u32) -> f64 {
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        std::hint::black_box(floor.floor.verify());
-    }
-    start.elapsed().as_secs_f64()
-}
-
-/// Benchmark helper: `n` warm-cache verifications in a Rust loop (no JS per call); total
-/// seconds. Separates the core's cost from the binding's per-call overhead.
-#[napi(js_name = "_coreLoop")]
-pub fn core_loop(
-    jwks: &NativeJwks,
-    token: String,
-    issuer: String,
-    now: f64,
-    n: u32,
-) -> Result<f64> {
-    let opts = crate::verify::core_options(Some(issuer), None, None, None, None, None, Some(now))?;
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        std::hint::black_box(jwks.cache().verify_cached(&token, &opts).map_err(to_napi)?);
-    }
-    Ok(start.elapsed().as_secs_f64())
 }

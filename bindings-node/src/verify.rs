@@ -261,3 +261,28 @@ impl NativeJwks {
         build_grant(&make, grant)
     }
 }
+
+/// The reference's other verify options (`issuerDid`, `algorithms`, ...), camelCase, in the
+/// core's order: `grantex::verify::REFERENCE_OPTIONS`.
+#[napi]
+pub fn reference_verify_options() -> Vec<&'static str> {
+    grantex::verify::REFERENCE_OPTIONS
+        .iter()
+        .map(|o| o.js_name)
+        .collect()
+}
+
+/// The core's rule for one of them; `value_json` is the value as JSON (a value JSON cannot
+/// hold, such as a function, arrives as `true`). A config error when it asks for something
+/// this verifier does not do.
+#[napi]
+pub fn check_verify_option(name: String, value_json: String) -> Result<()> {
+    let value = serde_json::from_str(&value_json).unwrap_or(serde_json::Value::Bool(true));
+    grantex::verify::check_reference_option(&name, &value).map_err(to_napi)
+}
+
+/// How many URIs the core's process-wide key-set cache keeps (`grantex::jwks::SHARED_CAPACITY`).
+#[napi]
+pub fn shared_jwks_capacity() -> u32 {
+    grantex::jwks::SHARED_CAPACITY as u32
+}

@@ -412,7 +412,7 @@ test('guard.check and A2AAuthError; the guard fails closed with 503', async () =
 
 test('guard policy errors are typed and unknown options are refused', () => {
   const cases = [
-    [{}, 'config_error', /jwksUri or jwks/],
+    [{}, 'config_error', /key set is required/],
     [{ jwksUri: 'u', jwks: '{}' }, 'config_error', /not both/],
     [{ jwksUri: 'ftp://x/jwks' }, 'config_error', /http/],
     [{ jwksUri: 'http://x/j', revocation: { baseUrl: 'http://x', apiKey: 'k', cacheTtl: 301 } }, 'config_error', /5 minutes/],

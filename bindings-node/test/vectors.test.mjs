@@ -10,6 +10,7 @@ import {
   JwksCache,
   deriveIssuer,
   GrantexTokenError,
+  GrantexConfigError,
   TOKEN_ERROR_CODES,
 } from '@grantex/sdk';
 import { repoRoot } from './helpers/server.mjs';
@@ -146,4 +147,29 @@ test('issuer vectors: derived issuers match', () => {
 
 test('the published set equals the token vectors set', () => {
   assert.deepEqual(load('jwks.json'), load('token-vectors.json').jwks);
+});
+
+test("verify-option vectors: the reference's other options are honoured or refused as the core rules", async () => {
+  const file = load('verify-option-vectors.json');
+  const tokens = load('token-vectors.json');
+  const valid = tokens.cases.find((c) => c.expect === 'valid' && Object.keys(c.options ?? {}).length === 0);
+  const jwks = JwksCache.fromJson(JSON.stringify(tokens.jwks));
+  const failures = [];
+  for (const c of file.cases) {
+    const options = { jwks, issuer: tokens.issuer, now: tokens.now, [c.jsName]: c.value };
+    const got = await settle(verifyGrantToken(valid.token, options));
+    const label = `${c.jsName} = ${JSON.stringify(c.value)}`;
+    if (c.accepted && !got.ok) failures.push(`${label}: refused: ${got.error.message}`);
+    if (!c.accepted) {
+      if (got.ok) failures.push(`${label}: accepted`);
+      else if (!(got.error instanceof GrantexConfigError) || !got.error.message.includes(c.jsName)) {
+        failures.push(`${label}: ${got.error.name}: ${got.error.message}`);
+      }
+    }
+  }
+  // A function (the Python reference's current_authority is a callable) counts as set.
+  const fn = await settle(verifyGrantToken(valid.token, { jwks, issuer: tokens.issuer, now: tokens.now, currentAuthority: () => null }));
+  if (fn.ok || !(fn.error instanceof GrantexConfigError)) failures.push('currentAuthority: a function was not refused');
+  assert.deepEqual(failures, []);
+  assert.ok(file.cases.length >= 9);
 });

@@ -51,6 +51,9 @@ def throughput(fn: Callable[[], object], threads: int, n: int) -> float:
 
 
 def main() -> int:
+    if not hasattr(grantex._native, "_RsaFloor"):
+        print("bench_verify.py needs a build with the `bench` feature (scripts/bench-python does it)", file=sys.stderr)
+        return 2
     repo = Path(__file__).resolve().parents[2]
     data = json.loads((repo / "vectors" / "token-vectors.json").read_text())
     case = next(c for c in data["cases"] if c["name"] == "valid_legacy_realistic")

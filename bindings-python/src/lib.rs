@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 mod a2a_card;
 mod a2a_client;
 mod a2a_guard;
+#[cfg(feature = "bench")]
+mod bench;
 mod client;
 mod convert;
 mod errors;
@@ -30,7 +32,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<verify::NativeJwks>()?;
-    m.add_class::<verify::RsaFloor>()?;
     m.add_function(wrap_pyfunction!(client::call_unauthenticated, m)?)?;
     m.add_function(wrap_pyfunction!(client::acall_unauthenticated, m)?)?;
     m.add(
@@ -42,8 +43,20 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(verify::verify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::averify_grant_token, m)?)?;
-    m.add_function(wrap_pyfunction!(verify::_core_loop, m)?)?;
-    m.add_function(wrap_pyfunction!(verify::_floor_loop, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::check_verify_option, m)?)?;
+    m.add(
+        "REFERENCE_VERIFY_OPTIONS",
+        grantex::verify::REFERENCE_OPTIONS
+            .iter()
+            .map(|o| o.name)
+            .collect::<Vec<_>>(),
+    )?;
+    #[cfg(feature = "bench")]
+    {
+        m.add_class::<bench::RsaFloor>()?;
+        m.add_function(wrap_pyfunction!(bench::_core_loop, m)?)?;
+        m.add_function(wrap_pyfunction!(bench::_floor_loop, m)?)?;
+    }
     m.add_function(wrap_pyfunction!(misc::verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
     m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;

@@ -222,7 +222,7 @@ impl Options {
     }
 
     /// The key set to use and the core options.
-    fn split(self) -> grantex::Result<(JwksCache, VerifyOptions)> {
+    pub(crate) fn split(self) -> grantex::Result<(JwksCache, VerifyOptions)> {
         let cache = match (&self.jwks, &self.jwks_uri) {
             (Some(j), _) => j.clone(),
             (None, Some(uri)) => JwksCache::shared(uri)?,
@@ -285,58 +285,30 @@ pub fn averify_grant_token<'py>(
     )
 }
 
-/// The benchmark floor: one raw RS256 signature check with a pre-parsed key, nothing else.
-#[pyclass(module = "grantex._native", name = "_RsaFloor", frozen)]
-pub struct RsaFloor {
-    floor: grantex::verify::floor::RsaFloor,
-}
-
-#[pymethods]
-impl RsaFloor {
-    #[new]
-    fn new(py: Python<'_>, jwks_json: String, token: String) -> PyResult<Self> {
-        grantex::verify::floor::RsaFloor::from_token(&jwks_json, &token)
-            .map(|floor| RsaFloor { floor })
-            .map_err(|e| crate::errors::to_py(py, e))
-    }
-
-    /// One signature check with the GIL released, as the real verifier does.
-    fn verify(&self, py: Python<'_>) -> bool {
-        py.detach(|| self.floor.verify())
-    }
-}
-
-/// Benchmark helper: `n` warm-cache verifications of `token` in a Rust loop (no Python per
-/// call), with the GIL released; returns the total seconds. Separates the core's own cost
-/// from the binding's per-call overhead in `scripts/bench-python`.
+/// The core's rule for one of the reference's other verify options (`issuer_did`, `algorithms`,
+/// ...; `grantex::verify::REFERENCE_OPTIONS`): `GrantexConfigError` when the value asks for
+/// something this verifier does not do.
 #[pyfunction]
-pub fn _core_loop(
-    py: Python<'_>,
-    token: String,
-    options: &Bound<'_, PyAny>,
-    n: u32,
-) -> PyResult<f64> {
-    let options = Options::read("_core_loop", options)?;
-    let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
-    py.detach(|| {
-        let start = std::time::Instant::now();
-        for _ in 0..n {
-            cache.verify_cached(&token, &opts)?;
-        }
-        Ok(start.elapsed().as_secs_f64())
-    })
-    .map_err(|e| crate::errors::to_py(py, e))
+pub fn check_verify_option(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    grantex::verify::check_reference_option(name, &option_value(value))
+        .map_err(|e| crate::errors::to_py(py, e))
 }
 
-/// Benchmark helper: `n` floor checks in a Rust loop; total seconds.
-#[pyfunction]
-pub fn _floor_loop(py: Python<'_>, floor: PyRef<'_, RsaFloor>, n: u32) -> f64 {
-    let floor = &floor.floor;
-    py.detach(|| {
-        let start = std::time::Instant::now();
-        for _ in 0..n {
-            std::hint::black_box(floor.verify());
-        }
-        start.elapsed().as_secs_f64()
-    })
+/// A Python value as the JSON the rule reads; a value JSON cannot hold (a callable) counts as set.
+fn option_value(v: &Bound<'_, PyAny>) -> serde_json::Value {
+    use pyo3::types::{PyList, PyTuple};
+    use serde_json::Value;
+    if v.is_none() {
+        Value::Null
+    } else if let Ok(b) = v.cast::<PyBool>() {
+        Value::Bool(b.is_true())
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Value::String(s.to_string_lossy().into_owned())
+    } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        v.try_iter()
+            .map(|items| Value::Array(items.flatten().map(|i| option_value(&i)).collect()))
+            .unwrap_or(Value::Bool(true))
+    } else {
+        Value::Bool(true)
+    }
 }

@@ -88,3 +88,22 @@ def test_async_corpus_matches_sync(key_sets: Dict[str, JwksCache]) -> None:
         return out
 
     assert asyncio.run(run_all()) == [c["expect"] for c in _TOKEN["cases"]]
+
+
+_OPTIONS = json.loads((VECTORS / "verify-option-vectors.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "case", _OPTIONS["cases"], ids=[f"{c['name']}={json.dumps(c['value'])}" for c in _OPTIONS["cases"]]
+)
+def test_verify_option_vector(case: Dict[str, Any], key_sets: Dict[str, JwksCache]) -> None:
+    """The reference's other verify options: honoured or refused as the core rules (as Node and C)."""
+    valid = next(c for c in _TOKEN["cases"] if c["expect"] == "valid" and not c.get("options"))
+    build = lambda: VerifyGrantTokenOptions(  # noqa: E731
+        jwks=key_sets[""], issuer=_TOKEN["issuer"], now=_TOKEN["now"], **{case["name"]: case["value"]}
+    )
+    if case["accepted"]:
+        assert grantex.verify_grant_token(valid["token"], build()).token_id
+    else:
+        with pytest.raises(grantex.GrantexConfigError, match=case["name"]):
+            build()

@@ -221,6 +221,34 @@ fn issuer_vectors() {
 }
 
 #[test]
+fn verify_option_vectors() {
+    let file = load("verify-option-vectors.json");
+    let cases = file["cases"].as_array().expect("cases");
+    for case in cases {
+        let value = &case["value"];
+        for name in [str_of(case, "name"), str_of(case, "jsName")] {
+            let got = grantex::verify::check_reference_option(name, value);
+            let want = case["accepted"].as_bool().expect("accepted");
+            assert_eq!(got.is_ok(), want, "{name} = {value}: {got:?}");
+            if let Err(e) = got {
+                assert_eq!(e.code(), "config_error", "{name}");
+                assert!(e.to_string().contains(name), "{name}: {e}");
+            }
+        }
+    }
+    // Every option of the core's list has a case, and the list matches the vectors' names.
+    for option in grantex::verify::REFERENCE_OPTIONS {
+        assert!(
+            cases
+                .iter()
+                .any(|c| str_of(c, "name") == option.name && str_of(c, "jsName") == option.js_name),
+            "{} has no vector",
+            option.name
+        );
+    }
+}
+
+#[test]
 fn static_set_without_issuer_is_a_config_error() {
     let cache = JwksCache::from_json(&load("jwks.json").to_string()).expect("set");
     let token = str_of(&load("token-vectors.json")["cases"][0], "token").to_string();

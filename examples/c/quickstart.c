@@ -114,7 +114,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   /* API key and base URL come from GRANTEX_API_KEY / GRANTEX_BASE_URL. */
-  TRY(grantex_client_new(NULL, NULL, 0, -1, &client));
+  TRY(grantex_client_new(NULL, NULL, GRANTEX_DEFAULT_TIMEOUT, GRANTEX_DEFAULT_RETRIES, &client));
   TRY(grantex_client_base_url(client, &base_url));
   printf("[c] server: %s (%s)\n", base_url, grantex_version());
 

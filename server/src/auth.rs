@@ -1,4 +1,4 @@
-//! Caller identities: developer API keys (protocol.md §1.3) and principal session tokens.
+//! Caller identities: developer API keys and principal session tokens.
 
 use crate::error::{ApiError, ApiResult};
 use crate::ids;

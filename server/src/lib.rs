@@ -1,7 +1,7 @@
 //! # grantex-server
 //!
-//! A self-hostable Grantex authorization server: the protocol of
-//! `/work/shared/reference/protocol.md` (agents, consent, grant tokens, delegation, revocation,
+//! A self-hostable Grantex authorization server: the Grantex
+//! protocol (agents, consent, grant tokens, delegation, revocation,
 //! hash-chained audit log, principal sessions) on axum + embedded SQLite (WAL, synchronous=FULL).
 //! Wire shapes come from [`grantex::types`]; tokens are signed with [`grantex::sign::RsaSigner`]
 //! and verified with the core's strict verifier.

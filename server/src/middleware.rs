@@ -1,7 +1,7 @@
 //! Cross-cutting HTTP behaviour.
 //!
-//! `common` (outermost, every response): `x-request-id`, the security headers of protocol.md
-//! §1.5, and the `{message, code, requestId}` envelope for every error — including the ones axum
+//! `common` (outermost, every response): `x-request-id`, the security headers every
+//! Grantex response carries, and the `{message, code, requestId}` envelope for every error — including the ones axum
 //! produces itself (405, extractor rejections) and the 404 fallback — and rate-limit headers
 //! (per IP) on responses that never reached a route.
 //!

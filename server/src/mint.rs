@@ -1,4 +1,4 @@
-//! Issuing grant tokens (protocol.md §3): claims, signature, and the rows that make the token
+//! Issuing grant tokens: claims, signature, and the rows that make the token
 //! revocable (`grant_tokens`) and refreshable (`refresh_tokens`).
 
 use crate::error::ApiResult;

@@ -1,4 +1,4 @@
-//! Revocation (protocol.md §4 plus the token-level cascade this server adds).
+//! Revocation (grants and tokens, plus the token-level cascade this server adds).
 //!
 //! All functions run inside the caller's write transaction, so a revocation and its whole cascade
 //! commit together, and delegation (which re-checks its parent inside its own write transaction)

@@ -1,5 +1,5 @@
 //! Plain-language scope descriptions for the consent page: a table for the standard registry
-//! (protocol.md §1.1) and a readable fallback for any `resource:action[:constraint]` scope.
+//! and a readable fallback for any `resource:action[:constraint]` scope.
 
 fn humanize(s: &str) -> String {
     s.split(['_', '-', '.'])

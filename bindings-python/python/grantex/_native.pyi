@@ -13,14 +13,13 @@ __all__ = [
     "TOKEN_ERROR_CODES",
     "NativeClient",
     "JwksCache",
-    "_RsaFloor",
     "OPERATIONS",
     "call_unauthenticated",
     "acall_unauthenticated",
     "verify_grant_token",
     "averify_grant_token",
-    "_core_loop",
-    "_floor_loop",
+    "check_verify_option",
+    "REFERENCE_VERIFY_OPTIONS",
     "verify_webhook",
     "verify_webhook_signature",
     "generate_pkce",
@@ -72,11 +71,6 @@ class JwksCache:
     def jwks_uri(self) -> Optional[str]: ...
     def refresh(self) -> None: ...
 
-@final
-class _RsaFloor:
-    def __new__(cls, jwks_json: str, token: str) -> _RsaFloor: ...
-    def verify(self) -> bool: ...
-
 def call_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Any: ...
 def acall_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Awaitable[Any]: ...
 def verify_grant_token(token: str, options: VerifyGrantTokenOptions) -> VerifiedGrant:
@@ -88,8 +82,10 @@ def verify_grant_token(token: str, options: VerifyGrantTokenOptions) -> Verified
 def averify_grant_token(token: str, options: VerifyGrantTokenOptions) -> Awaitable[VerifiedGrant]:
     """Awaitable ``verify_grant_token``: a cold key set is fetched without blocking the loop."""
 
-def _core_loop(token: str, options: VerifyGrantTokenOptions, n: int) -> float: ...
-def _floor_loop(floor: _RsaFloor, n: int) -> float: ...
+REFERENCE_VERIFY_OPTIONS: List[str]
+
+def check_verify_option(name: str, value: Any) -> None: ...
+
 def verify_webhook(
     payload: bytes,
     signature: str,

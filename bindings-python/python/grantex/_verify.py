@@ -1,6 +1,6 @@
 """Offline grant-token verification (RS256 against a JWKS), by the Rust core.
 
-The core is strict (see ``security-perf-anchors``): RS256 only, no ``crit``/``jku``/``x5u``
+The core is strict: RS256 only, no ``crit``/``jku``/``x5u``
 headers, duplicate JSON members refused, key policy enforced. Failures raise
 ``GrantexTokenError`` whose ``.code`` is one of ``TOKEN_ERROR_CODES``.
 """
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional
 
 from . import _native
-from ._errors import GrantexConfigError
 from ._native import JwksCache
 
 __all__ = [
@@ -22,16 +21,9 @@ __all__ = [
 ]
 
 
-# Reference options this SDK does not implement yet: setting one is refused when the options
-# are built (never silently ignored), with the reason.
-_UNSUPPORTED = {
-    "issuer_did": "did:web issuers are not supported yet; pass jwks_uri (and issuer)",
-    "proof_jkt": "proof-of-possession (cnf.jkt) checks are not supported yet",
-    "current_authority": "current_authority callbacks are not supported yet",
-    "expected_principal_id": "expected_principal_id is not supported yet; compare grant.principal_id",
-    "expected_agent_did": "expected_agent_did is not supported yet; compare grant.agent_did",
-}
-_KNOWN_ALGORITHMS = ("RS256", "ES256")
+# The reference's options this verifier does not take as settings (not implemented yet, or a
+# behaviour that is fixed here): the core's one list and rule, shared with Node and C.
+_REFERENCE_OPTIONS = frozenset(_native.REFERENCE_VERIFY_OPTIONS)
 
 
 @dataclass
@@ -85,21 +77,8 @@ class VerifyGrantTokenOptions:
 
 
 def _check_supported(name: str, value: Any) -> None:
-    if name in _UNSUPPORTED and value is not None:
-        raise GrantexConfigError(_UNSUPPORTED[name])
-    if name == "require_proof_of_possession" and value:
-        raise GrantexConfigError("proof-of-possession (cnf.jkt) checks are not supported yet")
-    if name == "legacy_claims" and value is not True:
-        raise GrantexConfigError(
-            "legacy_claims=False (standard claims only, typ at+jwt) is not supported yet; "
-            "both claim layouts are read and must agree"
-        )
-    if name == "algorithms" and value is not None:
-        algs = list(value)
-        if not algs or any(a not in _KNOWN_ALGORITHMS for a in algs):
-            raise GrantexConfigError('algorithms must be a non-empty subset of ["RS256", "ES256"]')
-        if "RS256" not in algs:
-            raise GrantexConfigError("only RS256 grant tokens are supported; algorithms must include RS256")
+    if name in _REFERENCE_OPTIONS:
+        _native.check_verify_option(name, value)
 
 
 # The native functions are the public ones: no Python frame on the verification hot path.

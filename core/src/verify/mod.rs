@@ -23,10 +23,12 @@ pub(crate) mod json;
 pub(crate) mod keyset;
 #[doc(hidden)]
 pub mod primitive;
+mod reference;
 #[cfg(test)]
 mod remote_tests;
 
 pub use issuer::derive_issuer;
+pub use reference::{check_reference_option, ReferenceOption, REFERENCE_OPTIONS};
 
 use crate::error::{TokenError, TokenErrorCode};
 use keyset::KeySet;

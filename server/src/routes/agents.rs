@@ -1,4 +1,4 @@
-//! `/v1/agents` — agent CRUD (protocol.md §2.5). Delete cascades in one transaction.
+//! `/v1/agents` — agent CRUD. Delete cascades in one transaction.
 
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};

@@ -1,4 +1,4 @@
-//! The hash-chained audit log (§2.14, §5): one chain per developer, append-only.
+//! The hash-chained audit log: one chain per developer, append-only.
 
 use crate::audit_store::{self, EntryFilter};
 use crate::auth::Developer;

@@ -1,4 +1,4 @@
-//! `POST /v1/authorize` and the sandbox helpers `POST /v1/authorize/:id/approve|deny` (§2.6).
+//! `POST /v1/authorize` and the sandbox helpers `POST /v1/authorize/:id/approve|deny`.
 
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};

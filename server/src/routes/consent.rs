@@ -1,4 +1,4 @@
-//! The public consent step (§2.7): `GET /consent?req=…` (HTML), `GET /v1/consent/:id`,
+//! The public consent step: `GET /consent?req=…` (HTML), `GET /v1/consent/:id`,
 //! `POST /v1/consent/:id/approve|deny`. Knowing the `areq_…` id is the capability.
 
 use crate::error::{ApiError, ApiResult};

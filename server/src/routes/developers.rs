@@ -1,4 +1,4 @@
-//! Developer accounts: `POST /v1/signup`, `GET|PATCH /v1/me`, `POST /v1/keys/rotate` (§2.4).
+//! Developer accounts: `POST /v1/signup`, `GET|PATCH /v1/me`, `POST /v1/keys/rotate`.
 
 use crate::auth::{mode_str, Developer};
 use crate::error::{ApiError, ApiResult};

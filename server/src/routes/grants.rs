@@ -1,4 +1,4 @@
-//! Grants (§2.12), delegation (§2.13) and `POST /v1/grants/verify` (§2.10).
+//! Grants, delegation and `POST /v1/grants/verify`.
 
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};

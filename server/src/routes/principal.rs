@@ -1,4 +1,4 @@
-//! Principal (end-user) sessions (§2.15): a developer mints a short-lived RS256 session token;
+//! Principal (end-user) sessions: a developer mints a short-lived RS256 session token;
 //! the end user reads and revokes their own grants with it on `/permissions`.
 
 use crate::auth::{Developer, Principal};

@@ -1,4 +1,4 @@
-//! Token endpoints: exchange (§2.8), refresh (§2.9), online verify (§2.10), revoke by jti (§2.11).
+//! Token endpoints: exchange, refresh, online verify, revoke by jti.
 //!
 //! Issuing runs in three steps on the blocking pool: validate on a reader, sign (no lock held),
 //! then one write transaction whose conditional UPDATE (`status = 'approved'`, `is_used = 0`)

@@ -71,6 +71,66 @@ fn expected_issuer(uri: &str) -> String {
     .to_string()
 }
 
+/// The reference SDKs' other verification options (`grantex::verify::REFERENCE_OPTIONS`): which
+/// values every binding accepts (they ask for what the verifier does anyway) and which it
+/// refuses with a configuration error. Expectations written out by hand, not by the core.
+fn verify_option_vectors() -> serde_json::Value {
+    use serde_json::json;
+    let case = |name: &str, js: &str, value: serde_json::Value, accepted: bool| json!({ "name": name, "jsName": js, "value": value, "accepted": accepted });
+    let cases = vec![
+        case("issuer_did", "issuerDid", json!(null), true),
+        case(
+            "issuer_did",
+            "issuerDid",
+            json!("did:web:example.com"),
+            false,
+        ),
+        case("proof_jkt", "proofJkt", json!("abc"), false),
+        case(
+            "require_proof_of_possession",
+            "requireProofOfPossession",
+            json!(false),
+            true,
+        ),
+        case(
+            "require_proof_of_possession",
+            "requireProofOfPossession",
+            json!(true),
+            false,
+        ),
+        case("current_authority", "currentAuthority", json!(null), true),
+        case(
+            "expected_principal_id",
+            "expectedPrincipalId",
+            json!("usr_1"),
+            false,
+        ),
+        case(
+            "expected_agent_did",
+            "expectedAgentDid",
+            json!("did:grantex:ag_1"),
+            false,
+        ),
+        case("legacy_claims", "legacyClaims", json!(true), true),
+        case("legacy_claims", "legacyClaims", json!(false), false),
+        case("algorithms", "algorithms", json!(["RS256"]), true),
+        case("algorithms", "algorithms", json!(["RS256", "ES256"]), true),
+        case("algorithms", "algorithms", json!(["ES256"]), false),
+        case("algorithms", "algorithms", json!([]), false),
+        case("algorithms", "algorithms", json!(["HS256"]), false),
+        case("algorithms", "algorithms", json!(["RS256", "none"]), false),
+        case("bounded_jwks_fetch", "boundedJwksFetch", json!(true), true),
+        case("bounded_jwks_fetch", "boundedJwksFetch", json!(false), true),
+    ];
+    json!({
+        "description": "The reference SDKs' verify options this verifier does not take as settings: \
+            accepted (a value asking for what it does anyway) or refused with a configuration \
+            error, the same in every binding; `name` is the Python spelling, `jsName` the \
+            TypeScript one. `null` means the option is left unset.",
+        "cases": cases,
+    })
+}
+
 /// Every generated file: (name inside vectors/, content).
 fn render() -> Vec<(&'static str, String)> {
     let key_json =
@@ -82,6 +142,10 @@ fn render() -> Vec<(&'static str, String)> {
         ("token-vectors.json", pretty(&tokens)),
         ("jwks-vectors.json", pretty(&jwks_cases::build(&keys))),
         ("issuer-vectors.json", pretty(&issuer_vectors())),
+        (
+            "verify-option-vectors.json",
+            pretty(&verify_option_vectors()),
+        ),
     ]
 }
 
