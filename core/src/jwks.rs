@@ -1,10 +1,13 @@
 //! [`JwksCache`]: a key set parsed once into RS256 verification keys, either static
 //! ([`JwksCache::from_json`]) or fetched from a URI ([`JwksCache::remote`]).
 //!
-//! Remote sets live for 10 minutes. A token naming an unknown kid triggers at most one refetch
-//! per 30 s (a cooldown kept apart from the TTL and from the set's contents), a failed fetch is
-//! not retried by verifications for 5 s, and concurrent callers share one in-flight fetch.
-//! [`JwksCache::verify_cached`] never touches the network.
+//! Remote sets live for 10 minutes. A token naming an unknown kid, or failing its signature
+//! check under a known kid (the issuer may have replaced the key behind a kid), triggers at most
+//! one refetch per 30 s (a cooldown kept apart from the TTL and from the set's contents), a
+//! failed fetch is not retried by verifications for 5 s, and concurrent callers share one
+//! in-flight fetch. When the set has expired and every refetch fails, the old set keeps
+//! verifying for a bounded grace period (stale-if-error, 1 h by default), then verification
+//! fails closed. [`JwksCache::verify_cached`] never touches the network.
 
 use crate::error::{Error, Result, TokenError, TokenErrorCode};
 use crate::verify::keyset::KeySet;
@@ -15,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-/// How long a fetched set is used before it is fetched again.
+/// How long a fetched set is used before it is fetched again (the default;
+/// [`JwksCache::set_max_age`] changes it per cache, from a second to a day).
 pub const JWKS_TTL: Duration = Duration::from_secs(600);
 /// Minimum spacing of unknown-kid refetches.
 pub const KID_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
@@ -23,6 +27,12 @@ pub const KID_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 /// instead of fetching again, so traffic cannot turn into one request per token against a
 /// failing issuer. [`JwksCache::refresh`] (host-driven) is not held back.
 pub const FETCH_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
+/// How long past [`JWKS_TTL`] an expired set keeps verifying while the issuer's JWKS endpoint
+/// fails ([`JwksCache::set_stale_if_error`] changes it per cache; zero disables it).
+pub const DEFAULT_STALE_IF_ERROR: Duration = Duration::from_secs(3600);
+/// Longest stale-if-error grace accepted: a day. Keys removed by the issuer must stop
+/// verifying eventually even if the endpoint stays down.
+pub const MAX_STALE_IF_ERROR: Duration = Duration::from_secs(86_400);
 /// Largest JWKS document [`JwksCache::from_json`] accepts (a fetched one is capped at 64 KiB).
 pub const MAX_JWKS_JSON_LEN: usize = 1024 * 1024;
 /// Most caches kept by [`JwksCache::shared`]; the oldest is dropped beyond this.
@@ -50,6 +60,10 @@ struct Inner {
     last: Mutex<Option<(u64, Option<TokenError>, Instant)>>,
     /// When the last unknown-kid refetch was allowed.
     kid_refetch_at: Mutex<Option<Instant>>,
+    /// Stale-if-error grace in seconds (see [`DEFAULT_STALE_IF_ERROR`]).
+    stale_if_error: AtomicU64,
+    /// How long a fetched set is used, in seconds (see [`JWKS_TTL`]).
+    max_age: AtomicU64,
     /// Seconds added to the clock (tests move time forward instead of sleeping).
     clock_offset: AtomicU64,
 }
@@ -107,6 +121,8 @@ impl JwksCache {
                 finished: AtomicU64::new(0),
                 last: Mutex::new(None),
                 kid_refetch_at: Mutex::new(None),
+                stale_if_error: AtomicU64::new(DEFAULT_STALE_IF_ERROR.as_secs()),
+                max_age: AtomicU64::new(JWKS_TTL.as_secs()),
                 clock_offset: AtomicU64::new(0),
             }),
         }
@@ -192,20 +208,28 @@ impl JwksCache {
         Ok(verify::verify_with(&loaded.set, token, issuer, opts)?)
     }
 
-    /// Verifies, fetching the set first when it is cold or older than the TTL, and refetching
-    /// once (at most every 30 s) when the token names an unknown kid.
+    /// Verifies, fetching the set first when it is cold or older than the TTL (an expired set
+    /// keeps verifying within the stale-if-error grace while the fetch fails), and refetching
+    /// once (at most every 30 s) when the token names an unknown kid or fails its signature
+    /// check under a known one.
     pub async fn verify(&self, token: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
         let issuer = self.issuer(opts)?;
         if self.inner.uri.is_none() {
             return self.verify_cached(token, opts);
         }
         let loaded = match self.current() {
-            Some(l) if self.now().saturating_duration_since(l.fetched_at) < JWKS_TTL => l,
-            _ => {
+            Some(l) if self.now().saturating_duration_since(l.fetched_at) < self.max_age() => l,
+            expired => {
                 // Refuse what needs no key before going to the network.
                 verify::precheck(token)?;
                 let seen = self.inner.finished.load(Ordering::SeqCst);
-                self.fetch_shared(Reuse::FinishedSince(seen)).await?
+                match self.fetch_shared(Reuse::FinishedSince(seen)).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => match expired.filter(|l| self.within_grace(l)) {
+                        Some(stale) => stale,
+                        None => return Err(e),
+                    },
+                }
             }
         };
         match verify::verify_with(&loaded.set, token, issuer, opts) {
@@ -215,8 +239,65 @@ impl JwksCache {
                     None => Err(e.into()),
                 }
             }
+            // The issuer may have put a new key behind a kid we know (a rebuilt server reusing a
+            // kid): one refetch under the same cooldown; a failed fetch keeps this answer.
+            Err(e) if e.code == TokenErrorCode::BadSignature => {
+                match self.refetch_for_kid(&loaded).await {
+                    Ok(Some(fresh)) => Ok(verify::verify_with(&fresh.set, token, issuer, opts)?),
+                    _ => Err(e.into()),
+                }
+            }
             r => Ok(r?),
         }
+    }
+
+    /// Sets how long past the max age an expired set keeps verifying while every refetch fails
+    /// (default [`DEFAULT_STALE_IF_ERROR`]; zero disables it; at most
+    /// [`MAX_STALE_IF_ERROR`], else `Config`). Applies to every user of this cache, including
+    /// a [`shared`](Self::shared) one.
+    pub fn set_stale_if_error(&self, grace: Duration) -> Result<()> {
+        if grace > MAX_STALE_IF_ERROR {
+            return Err(Error::config(format!(
+                "the stale-if-error grace is at most {} seconds, got {}",
+                MAX_STALE_IF_ERROR.as_secs(),
+                grace.as_secs()
+            )));
+        }
+        self.inner
+            .stale_if_error
+            .store(grace.as_secs(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sets how long a fetched set is used before it is fetched again (default [`JWKS_TTL`]):
+    /// whole seconds from 1 to 86 400, else `Config`. Applies to every user of this cache.
+    pub fn set_max_age(&self, max_age: Duration) -> Result<()> {
+        if !(Duration::from_secs(1)..=Duration::from_secs(86_400)).contains(&max_age) {
+            return Err(Error::config(format!(
+                "the key-set max age must be from 1 to 86400 seconds, got {}",
+                max_age.as_secs_f64()
+            )));
+        }
+        self.inner
+            .max_age
+            .store(max_age.as_secs(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How long a fetched set is used before it is fetched again.
+    pub fn max_age(&self) -> Duration {
+        Duration::from_secs(self.inner.max_age.load(Ordering::Relaxed))
+    }
+
+    /// The stale-if-error grace in force.
+    pub fn stale_if_error(&self) -> Duration {
+        Duration::from_secs(self.inner.stale_if_error.load(Ordering::Relaxed))
+    }
+
+    /// Whether an expired set may still verify: younger than the TTL plus the grace.
+    fn within_grace(&self, loaded: &Loaded) -> bool {
+        self.now().saturating_duration_since(loaded.fetched_at)
+            < self.max_age() + self.stale_if_error()
     }
 
     /// Fetches the set now (a static set has nothing to fetch and returns `Ok`).

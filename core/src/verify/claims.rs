@@ -15,7 +15,7 @@ use super::{reject, Reject, VerifiedGrant, VerifyOptions};
 use crate::error::TokenErrorCode::{self, *};
 
 /// Longest `act` chain accepted (the reference SDKs' limit); a deeper one is `invalid_claim`.
-const MAX_ACT_DEPTH: usize = 10;
+const MAX_ACT_DEPTH: u32 = 10;
 
 /// What the claims are checked against.
 pub(crate) struct Expect<'o> {
@@ -179,11 +179,12 @@ fn grant_obj<'a>(v: Option<Val<'a>>) -> Result<Option<GrantObj<'a>>, Reject> {
 }
 
 /// `act`: an object whose optional `sub` is a string and whose optional nested `act` follows
-/// the same shape, at most [`MAX_ACT_DEPTH`] deep. Returns the outermost `act.sub`.
-fn act_sub<'a>(v: Option<Val<'a>>) -> Result<Option<JStr<'a>>, Reject> {
+/// the same shape, at most [`MAX_ACT_DEPTH`] deep. Returns the outermost `act.sub` and the
+/// chain's length (0 without `act`).
+fn act_chain<'a>(v: Option<Val<'a>>) -> Result<(Option<JStr<'a>>, u32), Reject> {
     let mut next = v;
     let mut top = None;
-    let mut level = 0;
+    let mut level: u32 = 0;
     while let Some(v) = next.take() {
         level += 1;
         if level > MAX_ACT_DEPTH {
@@ -211,7 +212,7 @@ fn act_sub<'a>(v: Option<Val<'a>>) -> Result<Option<JStr<'a>>, Reject> {
             top = sub;
         }
     }
-    Ok(top)
+    Ok((top, level))
 }
 
 /// Space-delimited `scope` (RFC 6749 §3.3): single spaces between non-empty tokens.
@@ -346,7 +347,7 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     };
     let grant = grant_obj(r.grant)?.unwrap_or_default();
     let scope = opt_str(r.scope, "scope")?;
-    let act = act_sub(r.act)?;
+    let (act, act_len) = act_chain(r.act)?;
 
     // Legacy and standard layouts.
     let agent_did = merge(agt, grant.agent_did, "the agent DID")?.ok_or_else(|| missing("agt"))?;
@@ -399,8 +400,15 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         }
         _ => {}
     }
-    // `act.sub` names the parent agent only for a delegated grant.
+    // `act.sub` names the parent agent only for a delegated grant, whose `act` chain has one
+    // level per delegation hop: a chain of another length misstates the delegation path.
     let delegated = parent_grant_id.is_some() || delegation_depth.is_some();
+    if delegated && act_len > 0 && act_len != delegation_depth.unwrap_or(0) {
+        return Err(reject(
+            InvalidClaim,
+            "the `act` chain's length does not match the delegation depth",
+        ));
+    }
     let parent_agent = merge(
         parent_agt,
         if delegated { act } else { None },

@@ -2,7 +2,10 @@
 //! its 30 s cooldown (requests counted), fetch bounds, and that `verify_cached` never fetches.
 
 use crate::error::TokenErrorCode;
-use crate::jwks::{JwksCache, FETCH_FAILURE_BACKOFF, JWKS_TTL, KID_REFETCH_COOLDOWN};
+use crate::jwks::{
+    JwksCache, DEFAULT_STALE_IF_ERROR, FETCH_FAILURE_BACKOFF, JWKS_TTL, KID_REFETCH_COOLDOWN,
+    MAX_STALE_IF_ERROR,
+};
 use crate::sign::RsaSigner;
 use crate::verify::VerifyOptions;
 use base64::engine::general_purpose::STANDARD;
@@ -27,6 +30,20 @@ fn signer(name: &str) -> RsaSigner {
         .unwrap();
     let der = STANDARD.decode(entry["pkcs8"].as_str().unwrap()).unwrap();
     RsaSigner::from_pkcs8_der(entry["kid"].as_str().unwrap(), &der).unwrap()
+}
+
+/// The key `name` published under another kid (a rebuilt issuer reusing a kid).
+fn signer_as(name: &str, kid: &str) -> RsaSigner {
+    let keys: serde_json::Value =
+        serde_json::from_str(include_str!("../../../vectors/keys.json")).unwrap();
+    let entry = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == name)
+        .unwrap();
+    let der = STANDARD.decode(entry["pkcs8"].as_str().unwrap()).unwrap();
+    RsaSigner::from_pkcs8_der(kid, &der).unwrap()
 }
 
 fn token(s: &RsaSigner) -> String {
@@ -161,7 +178,9 @@ async fn a_failing_endpoint_is_not_fetched_per_verification() {
         "after the back-off the set is fetched again"
     );
 
-    // The set expires while the endpoint fails: one attempt per back-off, not per token.
+    // The set expires while the endpoint fails (stale-if-error off here): one attempt per
+    // back-off, not per token.
+    cache.set_stale_if_error(Duration::ZERO).unwrap();
     keys.serve("{}".into());
     cache.advance_clock(JWKS_TTL);
     for _ in 0..20 {
@@ -536,4 +555,151 @@ async fn static_sets_do_not_fetch() {
         TokenErrorCode::UnknownKid
     );
     assert!(format!("{cache:?}").contains("JwksCache"));
+}
+
+/// Serves a switchable key set, or fails with 503 while `down` is set.
+#[derive(Clone)]
+struct FlakyServer {
+    keys: KeySetServer,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Respond for FlakyServer {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        if self.down.load(Ordering::SeqCst) {
+            self.keys.hits.fetch_add(1, Ordering::SeqCst);
+            return ResponseTemplate::new(503);
+        }
+        self.keys.respond(r)
+    }
+}
+
+#[tokio::test]
+async fn an_expired_set_keeps_verifying_while_the_endpoint_is_down_then_fails_closed() {
+    let primary = signer("primary");
+    let keys = KeySetServer::new(set_of(&[&primary]), Duration::ZERO);
+    let flaky = FlakyServer {
+        keys: keys.clone(),
+        down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let (_server, uri) = serve(flaky.clone()).await;
+    let cache = JwksCache::remote(&uri).unwrap();
+    assert_eq!(cache.stale_if_error(), DEFAULT_STALE_IF_ERROR);
+    let t = token(&primary);
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 1);
+
+    flaky.down.store(true, Ordering::SeqCst);
+    cache.advance_clock(JWKS_TTL);
+    for _ in 0..10 {
+        assert_eq!(cache.verify(&t, &opts()).await.unwrap().token_id, "tok_1");
+    }
+    assert_eq!(keys.hits(), 2, "one refetch attempt, kept for the back-off");
+    // Still inside the grace an hour later (one more attempt per back-off).
+    cache.advance_clock(DEFAULT_STALE_IF_ERROR - Duration::from_secs(10));
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 3);
+    // Past TTL + grace: fails closed with the fetch error.
+    cache.advance_clock(Duration::from_secs(10));
+    assert_eq!(
+        code(cache.verify(&t, &opts()).await),
+        TokenErrorCode::JwksFetch
+    );
+    // verify_cached (no network) is not stretched by the grace either way: it uses what it has.
+    cache.verify_cached(&t, &opts()).unwrap();
+    // The endpoint comes back: a fresh set, and the clock of the grace restarts.
+    flaky.down.store(false, Ordering::SeqCst);
+    cache.advance_clock(FETCH_FAILURE_BACKOFF);
+    cache.verify(&t, &opts()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_zero_grace_fails_closed_at_the_ttl_and_the_grace_is_bounded() {
+    let primary = signer("primary");
+    let keys = KeySetServer::new(set_of(&[&primary]), Duration::ZERO);
+    let flaky = FlakyServer {
+        keys: keys.clone(),
+        down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let (_server, uri) = serve(flaky.clone()).await;
+    let cache = JwksCache::remote(&uri).unwrap();
+    cache.set_stale_if_error(Duration::ZERO).unwrap();
+    let t = token(&primary);
+    cache.verify(&t, &opts()).await.unwrap();
+    flaky.down.store(true, Ordering::SeqCst);
+    cache.advance_clock(JWKS_TTL);
+    assert_eq!(
+        code(cache.verify(&t, &opts()).await),
+        TokenErrorCode::JwksFetch
+    );
+    let err = cache
+        .set_stale_if_error(MAX_STALE_IF_ERROR + Duration::from_secs(1))
+        .unwrap_err();
+    assert_eq!(err.code(), "config_error");
+    cache.set_stale_if_error(MAX_STALE_IF_ERROR).unwrap();
+    assert_eq!(cache.stale_if_error(), MAX_STALE_IF_ERROR);
+}
+
+#[tokio::test]
+async fn a_bad_signature_under_a_known_kid_refetches_once_per_cooldown() {
+    let primary = signer("primary");
+    let kid = primary.kid().to_owned();
+    let replacement = signer_as("rotated", &kid);
+    let keys = KeySetServer::new(set_of(&[&primary]), Duration::ZERO);
+    let (_server, uri) = serve(keys.clone()).await;
+    let cache = JwksCache::remote(&uri).unwrap();
+    cache.verify(&token(&primary), &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 1);
+
+    // The issuer was rebuilt: a new key behind the same kid. The first token signed with it
+    // fails against the cached key, the cache refetches once and the token verifies.
+    keys.serve(set_of(&[&replacement]));
+    let fresh = token(&replacement);
+    assert_eq!(
+        cache.verify(&fresh, &opts()).await.unwrap().token_id,
+        "tok_1"
+    );
+    assert_eq!(keys.hits(), 2);
+
+    // Forgeries under the known kid: bad_signature, and no refetch inside the cooldown.
+    let forged = token(&signer_as("attacker", &kid));
+    for _ in 0..20 {
+        assert_eq!(
+            code(cache.verify(&forged, &opts()).await),
+            TokenErrorCode::BadSignature
+        );
+    }
+    assert_eq!(keys.hits(), 2);
+    // After the cooldown one refetch, which changes nothing: still bad_signature.
+    cache.advance_clock(KID_REFETCH_COOLDOWN);
+    assert_eq!(
+        code(cache.verify(&forged, &opts()).await),
+        TokenErrorCode::BadSignature
+    );
+    assert_eq!(keys.hits(), 3);
+}
+
+#[tokio::test]
+async fn the_max_age_is_configurable_and_bounded() {
+    let primary = signer("primary");
+    let keys = KeySetServer::new(set_of(&[&primary]), Duration::ZERO);
+    let (_server, uri) = serve(keys.clone()).await;
+    let cache = JwksCache::remote(&uri).unwrap();
+    assert_eq!(cache.max_age(), JWKS_TTL);
+    cache.set_max_age(Duration::from_secs(60)).unwrap();
+    let t = token(&primary);
+    cache.verify(&t, &opts()).await.unwrap();
+    cache.advance_clock(Duration::from_secs(59));
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 1);
+    cache.advance_clock(Duration::from_secs(1));
+    cache.verify(&t, &opts()).await.unwrap();
+    assert_eq!(keys.hits(), 2);
+    for bad in [
+        Duration::ZERO,
+        Duration::from_millis(999),
+        Duration::from_secs(86_401),
+    ] {
+        assert_eq!(cache.set_max_age(bad).unwrap_err().code(), "config_error");
+    }
 }

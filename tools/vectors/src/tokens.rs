@@ -1998,6 +1998,37 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .fails(InvalidClaim),
     );
 
+    // A delegated grant's `act` chain has one level per hop.
+    let delegated_at = |depth: i64| {
+        standard().obj(
+            "urn:grantex:grant",
+            &grant_obj()
+                .s("parent_grant_id", PARENT_GRNT)
+                .i("delegation_depth", depth),
+        )
+    };
+    out.push(
+        case(
+            "act_chain_shorter_than_delegation_depth",
+            "Delegated twice, but the act chain names one actor.",
+            t(delegated_at(2).obj("act", &Obj::new().s("sub", PARENT_AGT))),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "act_chain_longer_than_delegation_depth",
+            "Delegated once, but the act chain names two actors.",
+            t(delegated_at(1).obj(
+                "act",
+                &Obj::new()
+                    .s("sub", PARENT_AGT)
+                    .obj("act", &Obj::new().s("sub", "did:grantex:ag_root")),
+            )),
+        )
+        .fails(InvalidClaim),
+    );
+
     out.push(
         case(
             "null_claim",
