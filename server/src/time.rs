@@ -146,7 +146,12 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     let bad = || {
         format!("expiresIn must look like 30m, 24h or 7d (a positive integer and one of s, m, h, d); got {s:?}")
     };
-    let (digits, unit) = s.split_at(s.len().saturating_sub(1));
+    // Split off the last character, not the last byte: a multi-byte final character (`"1é"`)
+    // must be a typed error, never a slice at a byte that is not a char boundary.
+    let Some((split, _)) = s.char_indices().next_back() else {
+        return Err(bad());
+    };
+    let (digits, unit) = s.split_at(split);
     if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
@@ -202,6 +207,17 @@ mod tests {
         ] {
             assert_eq!(parse_iso(s), None, "{s}");
         }
+        // Multi-byte characters anywhere: a refusal, never a panic.
+        for s in [
+            "2026-01-01T00:00:00.é",
+            "2026-01-01T00:00:00.1é",
+            "2026-01-01T00:00:00é",
+            "2026-01-01T00:00:00+0é:00",
+            "2026-é1-01",
+            "éééééééééééééééééééé",
+        ] {
+            assert_eq!(parse_iso(s), None, "{s}");
+        }
     }
 
     #[test]
@@ -219,6 +235,11 @@ mod tests {
             "1 h",
             "h1",
             "99999999999999d",
+            "1é",
+            "é",
+            "12€",
+            "1\u{1F600}",
+            "\u{e9}h",
         ] {
             assert!(parse_duration(s).is_err(), "{s}");
         }
