@@ -35,7 +35,23 @@ pub async fn read_body<S: Send + Sync>(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+    let limit = req
+        .extensions()
+        .get::<crate::serve::BodyTimeout>()
+        .map_or(std::time::Duration::from_secs(30), |t| t.0);
+    let read = tokio::time::timeout(limit, Bytes::from_request(req, state))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "The request body did not arrive within {} seconds",
+                    limit.as_secs_f64()
+                ),
+            )
+        })?;
+    let bytes = read.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -29,6 +29,7 @@ mod ratelimit;
 mod revocation;
 mod routes;
 mod scopes;
+mod serve;
 mod server;
 mod state;
 pub mod time;
@@ -36,6 +37,7 @@ mod validate;
 
 pub use bootstrap::ServerInfo;
 pub use scopes::describe as describe_scope;
+pub use serve::Limits;
 pub use server::{
     list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE,
 };

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +68,21 @@ struct ServeArgs {
     /// Requests per minute per developer on POST /v1/authorize.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     authorize_rate_limit: u64,
+    /// Seconds a client has to send a complete request head (also the keep-alive idle limit).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a complete request body.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Seconds without any byte moving on a connection before it is closed.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout_secs: u64,
+    /// Open connections allowed from one IP address.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections_per_ip: u64,
+    /// Open connections allowed in total.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
 }
 
 fn parse_depth(s: &str) -> Result<u32, String> {
@@ -114,6 +130,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         authorize_rate_limit: args.authorize_rate_limit,
         seed_api_key: env_nonempty("GRANTEX_SEED_API_KEY"),
         seed_sandbox_key: env_nonempty("GRANTEX_SEED_SANDBOX_KEY"),
+        limits: grantex_server::Limits {
+            header_read_timeout: Duration::from_secs(args.header_timeout_secs),
+            body_timeout: Duration::from_secs(args.body_timeout_secs),
+            idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+            max_connections_per_ip: args.max_connections_per_ip as usize,
+            max_connections: args.max_connections as usize,
+        },
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

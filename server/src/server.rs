@@ -27,6 +27,8 @@ pub struct Config {
     pub seed_api_key: Option<String>,
     /// Literal API key for the bootstrap sandbox developer (env `GRANTEX_SEED_SANDBOX_KEY`).
     pub seed_sandbox_key: Option<String>,
+    /// Connection caps and timeouts (slow or silent clients).
+    pub limits: crate::serve::Limits,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             authorize_rate_limit: 60,
             seed_api_key: None,
             seed_sandbox_key: None,
+            limits: crate::serve::Limits::default(),
         }
     }
 }
@@ -126,6 +129,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     if cfg.rate_limit == 0 || cfg.authorize_rate_limit == 0 {
         return Err("rate limits must be at least 1 request per minute".into());
     }
+    cfg.limits.check()?;
     if let Some(u) = &cfg.issuer {
         check_url("--issuer", u)?;
     }
@@ -202,15 +206,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             bootstrap,
         }),
     };
-    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
     Ok(RunningServer {
         addr,
         info,

@@ -55,3 +55,206 @@ async fn non_ascii_expires_in_is_a_400_on_every_route_that_parses_durations() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// An in-process server with its own data dir and `limits`.
+async fn server_with(limits: grantex_server::Limits) -> (grantex_server::RunningServer, TempDir) {
+    let dir = TempDir::new("hardening");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        limits,
+        ..Default::default()
+    })
+    .await
+    .expect("server starts");
+    (server, dir)
+}
+
+/// A TCP connection to `addr` from the loopback address `from` (127.0.0.0/8 is all local).
+async fn connect_from(from: [u8; 4], addr: std::net::SocketAddr) -> TcpStream {
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.bind((std::net::Ipv4Addr::from(from), 0).into())
+        .unwrap();
+    sock.connect(addr).await.unwrap()
+}
+
+/// Reads until the peer closes (or `within` passes: `None`). Returns what arrived.
+async fn read_until_closed(s: &mut TcpStream, within: Duration) -> Option<String> {
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    r.ok().map(|_| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// One `GET /health` on a fresh connection from `from`; the raw response, or `None` if the
+/// server closed the connection without answering.
+async fn health_from(from: [u8; 4], addr: std::net::SocketAddr) -> Option<String> {
+    let mut s = connect_from(from, addr).await;
+    if s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return None;
+    }
+    let text = read_until_closed(&mut s, Duration::from_secs(10))
+        .await
+        .expect("answered or closed");
+    (!text.is_empty()).then_some(text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_are_capped_per_ip_and_cannot_starve_health() {
+    let (server, _dir) = server_with(grantex_server::Limits {
+        header_read_timeout: Duration::from_secs(3),
+        max_connections_per_ip: 4,
+        ..Default::default()
+    })
+    .await;
+    let addr = server.addr;
+    // Twelve silent sockets from one address: four are admitted, the rest closed at once.
+    let mut silent = Vec::new();
+    for _ in 0..12 {
+        silent.push(connect_from([127, 0, 0, 1], addr).await);
+    }
+    let started = Instant::now();
+    let mut closed_at_once = 0;
+    let mut held = Vec::new();
+    let tasks: Vec<_> = silent
+        .into_iter()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                let r = read_until_closed(&mut s, Duration::from_millis(1500)).await;
+                (s, r)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (s, r) = t.await.unwrap();
+        match r {
+            Some(text) => {
+                assert!(text.is_empty(), "no answer to a silent socket: {text}");
+                closed_at_once += 1;
+            }
+            None => held.push(s),
+        }
+    }
+    assert_eq!(closed_at_once, 8, "the per-IP cap admits 4 connections");
+    assert_eq!(held.len(), 4);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // Another client is not starved, while this address is at its cap.
+    let other = health_from([127, 0, 0, 2], addr).await.expect("answered");
+    assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+    assert!(other.contains("\"healthy\""), "{other}");
+    assert_eq!(health_from([127, 0, 0, 1], addr).await, None, "at the cap");
+    // The silent sockets are closed by the header-read timeout, which frees the address.
+    for mut s in held {
+        let text = read_until_closed(&mut s, Duration::from_secs(10))
+            .await
+            .expect("closed by the header-read timeout");
+        assert!(!text.contains("200 OK"), "{text}");
+    }
+    let again = health_from([127, 0, 0, 1], addr).await.expect("answered");
+    assert!(again.starts_with("HTTP/1.1 200"), "{again}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_headers_stalled_and_dripped_bodies_are_timed_out() {
+    let (server, _dir) = server_with(grantex_server::Limits {
+        header_read_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+        idle_timeout: Duration::from_secs(5),
+        ..Default::default()
+    })
+    .await;
+    let (addr, key) = (server.addr, server.info.api_key.clone());
+    // A request head that never ends.
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let text = read_until_closed(&mut s, Duration::from_secs(8))
+        .await
+        .expect("closed by the header-read timeout");
+    assert!(!text.contains("200 OK"), "{text}");
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+
+    let head = format!(
+        "POST /v1/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+    );
+    // A body that stalls after a few bytes, and one that drips a byte at a time (bytes keep
+    // moving, so only the body timeout can end it): both get 408 in the envelope, and close.
+    for drip in [false, true] {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(b"{\"name\":").await.unwrap();
+        let writer = tokio::spawn(async move {
+            if drip {
+                for _ in 0..100 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if s.write_all(b" ").await.is_err() {
+                        break;
+                    }
+                }
+            }
+            s
+        });
+        let mut s = writer.await.unwrap();
+        let text = read_until_closed(&mut s, Duration::from_secs(8))
+            .await
+            .expect("answered and closed");
+        assert!(text.starts_with("HTTP/1.1 408"), "drip={drip}: {text}");
+        assert!(
+            text.to_ascii_lowercase().contains("connection: close"),
+            "{text}"
+        );
+        assert!(text.contains("\"code\":\"REQUEST_TIMEOUT\""), "{text}");
+        assert!(text.contains("\"requestId\""), "{text}");
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_on_which_nothing_moves_is_closed_after_the_idle_timeout() {
+    let (server, _dir) = server_with(grantex_server::Limits {
+        body_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    let key = server.info.api_key.clone();
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /v1/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+             Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let t = Instant::now();
+    read_until_closed(&mut s, Duration::from_secs(10))
+        .await
+        .expect("closed by the idle timeout, long before the body timeout");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    server.shutdown().await.unwrap();
+}
