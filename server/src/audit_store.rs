@@ -81,12 +81,15 @@ pub struct EntryFilter {
     pub page: Option<(u32, u32)>,
 }
 
-/// The developer's entries matching `f`, in chain order.
-pub fn list_entries(
+/// Calls `each` for every one of the developer's entries matching `f`, in chain order,
+/// streaming from one statement (one row in memory at a time, one consistent snapshot).
+/// Stops at the first error `each` returns.
+pub fn for_each_entry(
     conn: &Connection,
     developer_id: &str,
     f: &EntryFilter,
-) -> ApiResult<Vec<AuditEntry>> {
+    mut each: impl FnMut(AuditEntry) -> ApiResult<()>,
+) -> ApiResult<()> {
     let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?");
     let mut args: Vec<SqlValue> = vec![developer_id.to_string().into()];
     for (value, condition) in [
@@ -109,10 +112,11 @@ pub fn list_entries(
         args.push(((i64::from(page) - 1) * i64::from(size)).into());
     }
     let mut s = conn.prepare(&sql)?;
-    let rows = s
-        .query_map(rusqlite::params_from_iter(args), from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut rows = s.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        each(from_row(r)?)?;
+    }
+    Ok(())
 }
 
 pub fn find_entry(

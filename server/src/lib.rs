@@ -13,6 +13,7 @@
 
 mod audit_store;
 mod auth;
+mod body_stream;
 mod bootstrap;
 mod checkpoint;
 mod db;

@@ -258,3 +258,134 @@ async fn a_connection_on_which_nothing_moves_is_closed_after_the_idle_timeout() 
     assert!(t.elapsed() < Duration::from_secs(10));
     server.shutdown().await.unwrap();
 }
+
+/// Appends `n` audit entries with `pad` bytes of metadata each; returns their ids in order.
+async fn log_entries(api: &Api, n: usize, pad: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let r = api
+            .post(
+                "/v1/audit/log",
+                json!({
+                    "agentId": "ag_x", "agentDid": "did:grantex:ag_x", "grantId": "grnt_x",
+                    "principalId": "alice", "action": format!("act.{}", i % 3),
+                    "metadata": {"i": i, "pad": "x".repeat(pad)}
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.body["entryId"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+fn entry_ids(r: &Resp) -> Vec<String> {
+    r.body["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("entries: {}", &r.text[..r.text.len().min(300)]))
+        .iter()
+        .map(|e| e["entryId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn audit_listing_streams_everything_without_a_page_and_honours_pages() {
+    let s = shared();
+    let (_, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let ids = log_entries(&api, 250, 2000).await;
+
+    // No page asked for: every entry, in chain order, sent in chunks (no Content-Length).
+    let all = api.get("/v1/audit/entries").await;
+    assert_eq!(all.status, 200);
+    assert_eq!(all.header("content-type"), Some("application/json"));
+    assert!(
+        all.header("content-length").is_none(),
+        "streamed, not buffered"
+    );
+    assert_eq!(entry_ids(&all), ids);
+    assert!(all.header("x-ratelimit-limit").is_some());
+    // Filters still apply to the streamed listing.
+    let act1 = api.get("/v1/audit/entries?action=act.1").await;
+    let want: Vec<_> = ids.iter().skip(1).step_by(3).cloned().collect();
+    assert_eq!(entry_ids(&act1), want);
+
+    let page = api.get("/v1/audit/entries?page=2&pageSize=100").await;
+    assert_eq!(entry_ids(&page), ids[100..200].to_vec());
+    let last = api.get("/v1/audit/entries?page=3&pageSize=100").await;
+    assert_eq!(entry_ids(&last), ids[200..].to_vec());
+    let default_size = api.get("/v1/audit/entries?page=2").await;
+    assert_eq!(
+        entry_ids(&default_size),
+        ids[100..200].to_vec(),
+        "pageSize defaults to 100"
+    );
+    let past = api.get("/v1/audit/entries?page=9&pageSize=100").await;
+    assert_eq!(past.text, r#"{"entries":[]}"#);
+    for bad in ["pageSize=1001", "pageSize=0", "page=0", "pageSize=x"] {
+        let r = api.get(&format!("/v1/audit/entries?{bad}")).await;
+        assert_envelope(&r, 400, "BAD_REQUEST");
+    }
+    let r = api.get("/v1/audit/entries?pageSize=1001").await;
+    assert!(r.text.contains("1000"), "{}", r.text);
+
+    // A fresh developer's empty log.
+    let (_, other) = developer(s, Mode::Live).await;
+    let r = Api::new(&s.base_url, Some(&other.api_key))
+        .get("/v1/audit/entries")
+        .await;
+    assert_eq!(r.text, r#"{"entries":[]}"#);
+}
+
+/// The process's peak resident set (VmHWM) in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_a_large_audit_log_does_not_grow_the_server_by_its_size() {
+    let dir = TempDir::new("audit-stream");
+    let server = ChildServer::start(dir.path(), &[], &[]);
+    let api = Api::new(&server.info.base_url, Some(&server.info.api_key));
+    let n = 300;
+    let ids = log_entries(&api, n, 48 * 1024).await;
+    let pid = server.child.id();
+    let before = peak_rss_kib(pid);
+    // Two listings at once, read as streams: about 15 MB each.
+    let fetch = || {
+        let http = api.http.clone();
+        let (base, key) = (server.info.base_url.clone(), server.info.api_key.clone());
+        async move {
+            let mut r = http
+                .get(format!("{base}/v1/audit/entries"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap();
+            let mut total = 0usize;
+            let mut tail = Vec::new();
+            while let Some(chunk) = r.chunk().await.unwrap() {
+                total += chunk.len();
+                tail = chunk.to_vec();
+            }
+            (total, tail)
+        }
+    };
+    let ((a, tail_a), (b, _)) = tokio::join!(fetch(), fetch());
+    let after = peak_rss_kib(pid);
+    assert!(a > n * 48 * 1024 && a == b, "{a} {b}");
+    assert!(tail_a.ends_with(b"]}"), "complete JSON");
+    let growth_kib = after.saturating_sub(before);
+    eprintln!("peak RSS {before} KiB -> {after} KiB");
+    assert!(
+        growth_kib < 8 * 1024,
+        "peak RSS grew by {growth_kib} KiB for two {} KiB listings",
+        a / 1024
+    );
+    assert_eq!(ids.len(), n);
+}

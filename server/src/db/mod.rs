@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 const READERS: usize = 4;
+/// Long reads (streamed responses) running at once, each on its own connection.
+const STREAMS: usize = 16;
 
 /// Shared database handle; cheap to clone.
 #[derive(Clone)]
@@ -19,6 +21,8 @@ pub struct Db {
 }
 
 struct Inner {
+    path: std::path::PathBuf,
+    streams: Arc<tokio::sync::Semaphore>,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next: AtomicUsize,
@@ -77,6 +81,8 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Db {
             inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                streams: Arc::new(tokio::sync::Semaphore::new(STREAMS)),
                 writer: Mutex::new(writer),
                 readers,
                 next: AtomicUsize::new(0),
@@ -112,6 +118,27 @@ impl Db {
         F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
     {
         self.run(move |db| db.write_sync(f)).await
+    }
+
+    /// Long read-only work (a streamed response) on a connection of its own, so a slow client
+    /// never holds one of the shared readers. At most `STREAMS` run at once; more wait.
+    /// `f` runs on the blocking pool; the returned handle resolves when it finishes.
+    pub async fn stream<F>(&self, f: F) -> ApiResult<tokio::task::JoinHandle<()>>
+    where
+        F: FnOnce(ApiResult<Connection>) + Send + 'static,
+    {
+        let permit = self
+            .inner
+            .streams
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal(format!("stream semaphore closed: {e}")))?;
+        let path = self.inner.path.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(open_conn(&path).map_err(ApiError::internal));
+        }))
     }
 
     /// Synchronous read; call only from the blocking pool (inside [`Db::run`]) or at start-up.

@@ -7,13 +7,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryMap};
 use crate::state::AppState;
 use crate::time::{iso, now_ms, parse_iso};
-use crate::{ids, validate};
+use crate::{body_stream, ids, validate};
 use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use grantex::audit_chain::compute_hash;
-use grantex::types::{AuditEntry, AuditList, AuditLogParams, AuditStatus};
+use grantex::types::{AuditEntry, AuditLogParams, AuditStatus};
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 // The row mapping other modules read entries with.
 pub use crate::audit_store::{from_row, COLUMNS};
@@ -75,15 +78,24 @@ fn time_filter(q: &QueryMap, key: &str) -> ApiResult<Option<String>> {
         .transpose()
 }
 
-/// Entries in chain order (append order), optionally filtered.
+/// Largest `pageSize`; a `page` without `pageSize` uses [`DEFAULT_PAGE_SIZE`].
+pub const MAX_PAGE_SIZE: u32 = 1000;
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// Streamed listings are sent in chunks of about this size.
+const CHUNK: usize = 64 * 1024;
+
+/// Entries in chain order (append order), optionally filtered. With no `page`/`pageSize`
+/// every entry is returned (as the reference does), streamed from the database in chunks:
+/// memory stays constant whatever the count.
 pub async fn list(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     q: QueryMap,
-) -> ApiResult<Json<AuditList>> {
+) -> ApiResult<Response> {
     let text = |k: &str| q.get(k).map(str::to_string);
     let (since, until) = (time_filter(&q, "since")?, time_filter(&q, "until")?);
-    let page = q.positive("page", 1_000_000)?.unwrap_or(1);
+    let page = q.positive("page", 1_000_000)?;
+    let size = q.positive("pageSize", MAX_PAGE_SIZE)?;
     let filter = EntryFilter {
         agent_id: text("agentId"),
         grant_id: text("grantId"),
@@ -91,13 +103,73 @@ pub async fn list(
         action: text("action"),
         since,
         until,
-        page: q.positive("pageSize", 1000)?.map(|size| (page, size)),
+        page: match (page, size) {
+            (None, None) => None,
+            (p, s) => Some((p.unwrap_or(1), s.unwrap_or(DEFAULT_PAGE_SIZE))),
+        },
     };
-    let entries = st
-        .db
-        .read(move |c| audit_store::list_entries(c, &dev.id, &filter))
+    let (tx, body) = body_stream::channel(4);
+    let (started_tx, started_rx) = oneshot::channel::<ApiResult<()>>();
+    st.db
+        .stream(move |conn| {
+            let mut started = Some(started_tx);
+            let result = conn.and_then(|conn| {
+                let mut buf = b"{\"entries\":[".to_vec();
+                let mut first = true;
+                audit_store::for_each_entry(&conn, &dev.id, &filter, |e| {
+                    if let Some(s) = started.take() {
+                        let _ = s.send(Ok(()));
+                    }
+                    if !first {
+                        buf.push(b',');
+                    }
+                    first = false;
+                    serde_json::to_writer(&mut buf, &e)?;
+                    if buf.len() >= CHUNK {
+                        send(&tx, std::mem::take(&mut buf))?;
+                    }
+                    Ok(())
+                })?;
+                buf.extend_from_slice(b"]}");
+                if let Some(s) = started.take() {
+                    let _ = s.send(Ok(()));
+                }
+                send(&tx, buf)
+            });
+            if let Err(e) = result {
+                match started.take() {
+                    Some(s) => {
+                        let _ = s.send(Err(e));
+                    }
+                    None => {
+                        let _ = tx.blocking_send(Err(std::io::Error::other(e.message)));
+                    }
+                }
+            }
+        })
         .await?;
-    Ok(Json(AuditList { entries }))
+    started_rx
+        .await
+        .map_err(|_| ApiError::internal("audit listing ended before it started"))??;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// Hands one chunk to the client; fails (ending the listing) once the client is gone.
+fn send(tx: &body_stream::Sender, chunk: Vec<u8>) -> ApiResult<()> {
+    tx.blocking_send(Ok(chunk.into())).map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "the client went away",
+        )
+    })
 }
 
 pub async fn get(
