@@ -285,6 +285,14 @@ fn query(u: &url::Url) -> std::collections::HashMap<String, String> {
     u.query_pairs().into_owned().collect()
 }
 
+/// The scopes every request here asks for (and so every agent registers).
+const REQUESTED: &[&str] = &[
+    "calendar:read",
+    "email:send",
+    "payments:initiate:max_500",
+    "tickets:write",
+];
+
 async fn start_request(
     c: &grantex::Client,
     agent_id: &str,
@@ -294,12 +302,7 @@ async fn start_request(
     c.authorize(&AuthorizeParams {
         agent_id: agent_id.into(),
         user_id: "alice@example.com".into(),
-        scopes: strings(&[
-            "calendar:read",
-            "email:send",
-            "payments:initiate:max_500",
-            "tickets:write",
-        ]),
+        scopes: strings(REQUESTED),
         redirect_uri: redirect,
         state: Some(state.into()),
         ..Default::default()
@@ -315,7 +318,7 @@ async fn consent_page_approve_in_chromium_redirects_with_code_and_state() {
     }
     let s = shared();
     let (c, _) = developer(s, Mode::Live).await;
-    let a = agent(&c, "Travel Assistant", &["calendar:read"]).await;
+    let a = agent(&c, "Travel Assistant", REQUESTED).await;
     let (cb, mut hits) = callback_server().await;
     let state = "st8 with spaces&symbols=1";
     let auth = start_request(&c, &a.agent_id, Some(format!("{cb}?tenant=acme")), state).await;
@@ -379,7 +382,7 @@ async fn consent_page_deny_and_no_redirect_in_chromium() {
     }
     let s = shared();
     let (c, _) = developer(s, Mode::Live).await;
-    let a = agent(&c, "Mailer", &["email:send"]).await;
+    let a = agent(&c, "Mailer", REQUESTED).await;
     let (cb, _hits) = callback_server().await;
     let auth = start_request(&c, &a.agent_id, Some(cb.clone()), "deny-state").await;
     let browser = Browser::start().await;

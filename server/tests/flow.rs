@@ -1507,7 +1507,12 @@ async fn consent_page_renders_plain_language() {
         .register(&RegisterAgentParams {
             name: "Trip <Planner>".into(),
             description: "Books & plans trips".into(),
-            scopes: vec![],
+            scopes: strings(&[
+                "calendar:read",
+                "payments:initiate:max_500",
+                "tickets:write",
+                "read",
+            ]),
         })
         .await
         .unwrap();

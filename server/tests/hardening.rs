@@ -389,3 +389,61 @@ async fn listing_a_large_audit_log_does_not_grow_the_server_by_its_size() {
     );
     assert_eq!(ids.len(), n);
 }
+
+#[tokio::test]
+async fn requested_scopes_must_be_registered_for_the_agent() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let a = agent(&c, "Reader", &["read", "calendar:read"]).await;
+    let none = agent(&c, "Nothing", &[]).await;
+    let ask = |agent_id: &str, scopes: &[&str]| {
+        api.post(
+            "/v1/authorize",
+            json!({"agentId": agent_id, "principalId": "alice", "scopes": scopes}),
+        )
+    };
+    let r = ask(&a.agent_id, &["read", "admin:all"]).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    let m = r.body["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("Requested scopes are not registered for this agent: admin:all ("),
+        "names only the unregistered scopes: {m}"
+    );
+    assert_envelope(&ask(&none.agent_id, &["read"]).await, 400, "BAD_REQUEST");
+    // A prefix or a case variant of a registered scope is another scope.
+    assert_envelope(&ask(&a.agent_id, &["calendar"]).await, 400, "BAD_REQUEST");
+    assert_envelope(&ask(&a.agent_id, &["READ"]).await, 400, "BAD_REQUEST");
+    // Sandbox developers (auto-approved) are held to the same rule.
+    let (sc, ssignup) = developer(s, Mode::Sandbox).await;
+    let sa = agent(&sc, "Sandboxed", &["read"]).await;
+    let r = Api::new(&s.base_url, Some(&ssignup.api_key))
+        .post(
+            "/v1/authorize",
+            json!({"agentId": sa.agent_id, "principalId": "bob", "scopes": ["read", "write"]}),
+        )
+        .await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    // A subset is fine, and so is the whole registered set.
+    assert_eq!(ask(&a.agent_id, &["read"]).await.status, 201);
+    assert_eq!(
+        ask(&a.agent_id, &["calendar:read", "read"]).await.status,
+        201
+    );
+    // Narrowing the agent's scopes narrows what it can ask for from then on.
+    c.agents()
+        .update(
+            &a.agent_id,
+            &UpdateAgentParams {
+                scopes: Some(strings(&["read"])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_envelope(
+        &ask(&a.agent_id, &["calendar:read"]).await,
+        400,
+        "BAD_REQUEST",
+    );
+}

@@ -130,8 +130,20 @@ pub async fn authorize(
     let r = row.clone();
     st.db
         .write(move |tx| {
-            if agents::find_active(tx, &r.developer_id, &r.agent_id)?.is_none() {
-                return Err(ApiError::not_found("Agent not found"));
+            let agent = agents::find_active(tx, &r.developer_id, &r.agent_id)?
+                .ok_or_else(|| ApiError::not_found("Agent not found"))?;
+            let unregistered: Vec<&str> = r
+                .scopes
+                .iter()
+                .filter(|s| !agent.scopes.contains(s))
+                .map(String::as_str)
+                .collect();
+            if !unregistered.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "Requested scopes are not registered for this agent: {} (registered: {})",
+                    unregistered.join(", "),
+                    if agent.scopes.is_empty() { "none".to_string() } else { agent.scopes.join(", ") }
+                )));
             }
             tx.execute(
                 &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
