@@ -77,6 +77,17 @@ export declare class NativeJwks {
    */
   static shared(jwksUri: string): NativeJwks
   get jwksUri(): string | null
+  /** Seconds a fetched set is used before it is fetched again (default 600). */
+  get maxAge(): number
+  /** Sets the max age: whole seconds from 1 to 86 400 (config error otherwise). */
+  setMaxAge(seconds: number): void
+  /**
+   * Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+   * (default 3600; 0 disables it).
+   */
+  get staleIfError(): number
+  /** Sets the stale-if-error grace: 0 to 86 400 seconds (config error otherwise). */
+  setStaleIfError(seconds: number): void
   /** Fetch the key set now; resolves with `undefined`. */
   refresh(): Promise<unknown>
   /**

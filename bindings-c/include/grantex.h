@@ -556,6 +556,18 @@ grantex_result grantex_a2a_policy_set_audience(struct grantex_a2a_policy *policy
                                                const char *audience);
 
 /**
+ * The tenant pin: only grants issued for `developer_id` are accepted (else 401
+ * `wrong_issuer`); NULL accepts any developer. One Grantex server signs every developer's
+ * tokens with the same key and issuer, so an agent that must accept only its own developer's
+ * grants sets it. An empty id is `GRANTEX_CONFIG` when the guard is built.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared; `developer_id` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_policy_set_expected_developer(struct grantex_a2a_policy *policy,
+                                                         const char *developer_id);
+
+/**
  * Adds a scope every method without its own list (grantex_a2a_policy_set_method_scopes)
  * requires (call once per scope).
  *
@@ -1622,6 +1634,29 @@ grantex_result grantex_verifier_new_from_json(const char *jwks_json, struct gran
  * `verifier` NULL or live.
  */
 grantex_result grantex_verifier_refresh(const struct grantex_verifier *verifier);
+
+/**
+ * Sets how long a remote verifier uses a fetched key set before fetching it again (default
+ * 600 s): whole seconds from 1 to 86 400, else `GRANTEX_CONFIG`. A static verifier never
+ * fetches, so the setting changes nothing there.
+ *
+ * # Safety
+ * `verifier` NULL or live.
+ */
+grantex_result grantex_verifier_set_max_age(const struct grantex_verifier *verifier,
+                                            uint32_t seconds);
+
+/**
+ * Sets how long past its max age an expired key set keeps verifying while the JWKS endpoint
+ * fails (stale-if-error; default 3600 s, 0 disables it, at most 86 400, else
+ * `GRANTEX_CONFIG`); after that grace, grantex_verify() fails closed with
+ * `GRANTEX_TOKEN_JWKS_FETCH`.
+ *
+ * # Safety
+ * `verifier` NULL or live.
+ */
+grantex_result grantex_verifier_set_stale_if_error(const struct grantex_verifier *verifier,
+                                                   uint32_t seconds);
 
 /**
  * Verifies a grant token offline: signature (RS256) against the verifier's keys, then the

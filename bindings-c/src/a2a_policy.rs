@@ -129,6 +129,27 @@ pub unsafe extern "C" fn grantex_a2a_policy_set_audience(
     }
 }
 
+/// The tenant pin: only grants issued for `developer_id` are accepted (else 401
+/// `wrong_issuer`); NULL accepts any developer. One Grantex server signs every developer's
+/// tokens with the same key and issuer, so an agent that must accept only its own developer's
+/// grants sets it. An empty id is `GRANTEX_CONFIG` when the guard is built.
+///
+/// # Safety
+/// `policy` NULL or live and unshared; `developer_id` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_a2a_policy_set_expected_developer(
+    policy: *mut grantex_a2a_policy,
+    developer_id: *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(policy, |p| {
+            p.expected_developer_id = opt_str_arg(developer_id, "developer_id")?.map(str::to_owned);
+            Ok(())
+        })
+    }
+}
+
 /// Adds a scope every method without its own list (grantex_a2a_policy_set_method_scopes)
 /// requires (call once per scope).
 ///

@@ -97,6 +97,45 @@ pub unsafe extern "C" fn grantex_verifier_refresh(
     })
 }
 
+/// Sets how long a remote verifier uses a fetched key set before fetching it again (default
+/// 600 s): whole seconds from 1 to 86 400, else `GRANTEX_CONFIG`. A static verifier never
+/// fetches, so the setting changes nothing there.
+///
+/// # Safety
+/// `verifier` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verifier_set_max_age(
+    verifier: *const grantex_verifier,
+    seconds: u32,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let verifier = unsafe { handle(verifier, "verifier") }?;
+        verifier.cache.set_max_age_secs(f64::from(seconds))?;
+        Ok(())
+    })
+}
+
+/// Sets how long past its max age an expired key set keeps verifying while the JWKS endpoint
+/// fails (stale-if-error; default 3600 s, 0 disables it, at most 86 400, else
+/// `GRANTEX_CONFIG`); after that grace, grantex_verify() fails closed with
+/// `GRANTEX_TOKEN_JWKS_FETCH`.
+///
+/// # Safety
+/// `verifier` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verifier_set_stale_if_error(
+    verifier: *const grantex_verifier,
+    seconds: u32,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let verifier = unsafe { handle(verifier, "verifier") }?;
+        verifier.cache.set_stale_if_error_secs(f64::from(seconds))?;
+        Ok(())
+    })
+}
+
 /// Verifies a grant token offline: signature (RS256) against the verifier's keys, then the
 /// claims against `options` (NULL means the defaults). A remote verifier fetches the key set
 /// when cold, expired or when the token names an unknown kid; a static one never touches the

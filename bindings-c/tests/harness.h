@@ -42,6 +42,7 @@ void test_a2a_offline(const char *vectors_path);
 void test_a2a_flow(const char *base_url, const char *api_key, const char *agent_url);
 void test_call_offline(void);
 void test_call_flow(const char *base_url);
+void test_jwks_resilience(const char *vectors_path);
 
 /* Reads the first token and the default key set from the flattened vectors (for tests that
  * need one valid token). Returns 0 on success; strings are malloc'ed. */

@@ -81,6 +81,8 @@ int main(int argc, char **argv) {
     printf("vectors: %d cases; %d passed, %d failed so far\n", cases, tests_passed, tests_failed);
     test_threads(vectors);
     printf("threads: %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_jwks_resilience(vectors);
+    printf("jwks resilience: %d passed, %d failed so far\n", tests_passed, tests_failed);
   }
   if (base_url && api_key && sandbox_key) {
     test_flow(base_url, api_key, sandbox_key, vectors);

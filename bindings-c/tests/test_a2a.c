@@ -637,7 +637,8 @@ void test_a2a_flow(const char *base_url, const char *api_key, const char *agent_
   grantex_response *tok = NULL;
   grantex_a2a_policy *policy = NULL;
   grantex_a2a_guard *guard = NULL, *strict = NULL, *no_deleg = NULL, *deleg1 = NULL,
-                    *online = NULL, *other_aud = NULL;
+                    *online = NULL, *other_aud = NULL, *other_dev = NULL,
+                    *empty_dev = NULL;
   grantex_verified_grant *grant = NULL;
   char *jwks_uri = NULL, *a_id, *a_did, *c_id, *c_did, *d_id, *d_did;
   char *token = NULL, *grant_id = NULL, *child = NULL, *grandchild = NULL;
@@ -749,6 +750,16 @@ void test_a2a_flow(const char *base_url, const char *api_key, const char *agent_
   CHECK_OK(grantex_a2a_guard_new(policy, &other_aud));
   EXPECT_REJECTION(other_aud, h_token, "tasks/send", 401, "wrong_audience", WWW_INVALID);
 
+  /* The tenant pin: another developer's id refuses the token (401 wrong_issuer). */
+  CHECK_OK(grantex_a2a_policy_set_audience(policy, AUDIENCE));
+  CHECK_OK(grantex_a2a_policy_set_expected_developer(policy, "dev_someone_else"));
+  CHECK_OK(grantex_a2a_guard_new(policy, &other_dev));
+  EXPECT_REJECTION(other_dev, h_token, "tasks/send", 401, "wrong_issuer", WWW_INVALID);
+  CHECK_OK(grantex_a2a_policy_set_expected_developer(policy, ""));
+  CHECK_RC(grantex_a2a_guard_new(policy, &empty_dev), GRANTEX_CONFIG);
+  CHECK_OK(grantex_a2a_policy_set_expected_developer(policy, NULL));
+  CHECK_OK(grantex_a2a_policy_set_audience(policy, "https://someone-else.example"));
+
   /* Delegation: A -> C (depth 1) -> D (depth 2). Delegated tokens carry no aud. */
   child = delegate(client, token, c_id);
   grandchild = delegate(client, child, d_id);
@@ -838,6 +849,8 @@ done:
   grantex_a2a_guard_free(deleg1);
   grantex_a2a_guard_free(online);
   grantex_a2a_guard_free(other_aud);
+  grantex_a2a_guard_free(other_dev);
+  grantex_a2a_guard_free(empty_dev);
   grantex_a2a_policy_free(policy);
   grantex_response_free(tok);
   grantex_client_free(client);

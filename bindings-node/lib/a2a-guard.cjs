@@ -17,13 +17,15 @@ const POLICY_KEYS = [
   'allowDelegation',
   'maxDelegationDepth',
   'clockTolerance',
+  'expectedDeveloperId',
   'revocation',
 ];
 const REVOCATION_KEYS = ['baseUrl', 'apiKey', 'cacheTtl'];
 
 /**
  * `new A2AGuard({ jwksUri | jwks, issuer?, audience?, requiredScopes?, methodScopes?,
- * allowDelegation?, maxDelegationDepth?, clockTolerance?, revocation? })`, `revocation` being
+ * allowDelegation?, maxDelegationDepth?, clockTolerance?, expectedDeveloperId?, revocation? })`,
+ * `expectedDeveloperId` being the tenant pin (grants for another developer are refused) and `revocation` being
  * `{ baseUrl, apiKey, cacheTtl? }` for online revocation checks (`cacheTtl`: seconds an
  * "active" answer is reused, at most 300, default 0 = ask every time).
  */
@@ -47,6 +49,7 @@ class A2AGuard {
       allowDelegation: p.allowDelegation,
       maxDelegationDepth: p.maxDelegationDepth,
       clockTolerance: p.clockTolerance,
+      expectedDeveloperId: p.expectedDeveloperId,
       revocation,
     });
     this.#n = settleSync(() => new native.NativeA2AGuard(options));

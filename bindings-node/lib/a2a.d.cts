@@ -202,6 +202,12 @@ export interface A2APolicy {
   maxDelegationDepth?: number;
   /** Seconds of leeway on `exp`/`nbf`/`iat`. */
   clockTolerance?: number;
+  /**
+   * The tenant pin: accept only grants issued for this developer (else 401 `wrong_issuer`).
+   * One Grantex server signs every developer's tokens with the same key and issuer, so an agent
+   * that must accept only its own developer's grants sets it.
+   */
+  expectedDeveloperId?: string;
   /** Check revocation online (an offline guard accepts a revoked token until it expires). */
   revocation?: A2ARevocationOptions;
 }

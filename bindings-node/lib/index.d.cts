@@ -83,6 +83,17 @@ export declare class JwksCache {
   static shared(jwksUri: string): JwksCache;
   readonly jwksUri: string | undefined;
   refresh(): Promise<void>;
+  /** Seconds a fetched set is used before it is fetched again (default 600). */
+  readonly maxAge: number;
+  /** Whole seconds from 1 to 86 400; throws GrantexConfigError otherwise. */
+  setMaxAge(seconds: number): void;
+  /**
+   * Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+   * (default 3600; 0 disables it); then verification fails closed.
+   */
+  readonly staleIfError: number;
+  /** 0 to 86 400 seconds; throws GrantexConfigError otherwise. */
+  setStaleIfError(seconds: number): void;
   verify(token: string, options?: Omit<VerifyGrantTokenOptions, 'jwksUri' | 'jwks'>): Promise<VerifiedGrant>;
   /** Keys already loaded only; never touches the network. */
   verifyCached(token: string, options?: Omit<VerifyGrantTokenOptions, 'jwksUri' | 'jwks'>): VerifiedGrant;

@@ -92,6 +92,33 @@ class JwksCache {
     return run(() => this.#n.refresh());
   }
 
+  /** Seconds a fetched set is used before it is fetched again (default 600). */
+  get maxAge() {
+    return this.#n.maxAge;
+  }
+
+  /** Sets the max age: whole seconds from 1 to 86 400. */
+  setMaxAge(seconds) {
+    if (typeof seconds !== 'number') throw wrongType('JwksCache.setMaxAge(seconds): seconds', 'a number', seconds);
+    settleSync(() => this.#n.setMaxAge(seconds));
+  }
+
+  /**
+   * Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+   * (default 3600; 0 disables it); then verification fails closed.
+   */
+  get staleIfError() {
+    return this.#n.staleIfError;
+  }
+
+  /** Sets the stale-if-error grace: 0 to 86 400 seconds. */
+  setStaleIfError(seconds) {
+    if (typeof seconds !== 'number') {
+      throw wrongType('JwksCache.setStaleIfError(seconds): seconds', 'a number', seconds);
+    }
+    settleSync(() => this.#n.setStaleIfError(seconds));
+  }
+
   /** Verify `token`, fetching the set when needed. */
   verify(token, options) {
     const fn = 'JwksCache.verify(token, options)';

@@ -37,6 +37,7 @@ struct PolicyOptions {
     allow_delegation: Option<bool>,
     max_delegation_depth: Option<f64>,
     clock_tolerance: Option<f64>,
+    expected_developer_id: Option<String>,
     revocation: Option<RevocationOptions>,
 }
 
@@ -56,6 +57,7 @@ fn policy(o: PolicyOptions) -> Result<A2APolicy> {
     p.clock_tolerance =
         crate::verify::whole("clockTolerance", o.clock_tolerance, 1e12)?.map_or(0, |x| x as u64);
     p.allow_delegation = o.allow_delegation.unwrap_or(false);
+    p.expected_developer_id = o.expected_developer_id;
     p.max_delegation_depth = crate::verify::whole(
         "maxDelegationDepth",
         o.max_delegation_depth,

@@ -188,6 +188,31 @@ impl NativeJwks {
         self.cache.jwks_uri().map(str::to_owned)
     }
 
+    /// Seconds a fetched set is used before it is fetched again (default 600).
+    #[napi(getter)]
+    pub fn max_age(&self) -> f64 {
+        self.cache.max_age().as_secs_f64()
+    }
+
+    /// Sets the max age: whole seconds from 1 to 86 400 (config error otherwise).
+    #[napi]
+    pub fn set_max_age(&self, seconds: f64) -> Result<()> {
+        self.cache.set_max_age_secs(seconds).map_err(to_napi)
+    }
+
+    /// Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+    /// (default 3600; 0 disables it).
+    #[napi(getter)]
+    pub fn stale_if_error(&self) -> f64 {
+        self.cache.stale_if_error().as_secs_f64()
+    }
+
+    /// Sets the stale-if-error grace: 0 to 86 400 seconds (config error otherwise).
+    #[napi]
+    pub fn set_stale_if_error(&self, seconds: f64) -> Result<()> {
+        self.cache.set_stale_if_error_secs(seconds).map_err(to_napi)
+    }
+
     /// Fetch the key set now; resolves with `undefined`.
     #[napi(ts_return_type = "Promise<unknown>")]
     pub fn refresh<'env>(&self, env: &'env Env) -> Result<Object<'env>> {

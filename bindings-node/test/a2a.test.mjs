@@ -383,6 +383,11 @@ test('guard.check and A2AAuthError; the guard fails closed with 503', async () =
   const g = await guard.check(`Bearer ${token.grantToken}`, 'tasks/send');
   assert.equal(g.grantId, token.grantId);
   assert.deepEqual(g.scopes, ['tasks:send']);
+  // The tenant pin: only the pinned developer's grants pass.
+  const pinned = new A2AGuard(policy({ expectedDeveloperId: g.developerId }));
+  assert.equal((await pinned.check(`Bearer ${token.grantToken}`, 'tasks/send')).grantId, token.grantId);
+  const foreign = await rejection(new A2AGuard(policy({ expectedDeveloperId: 'dev_someone_else' })).check(`Bearer ${token.grantToken}`, 'tasks/send'));
+  assert.deepEqual([foreign.statusCode, foreign.reason], [401, 'wrong_issuer']);
 
   const e = await rejection(guard.check(undefined));
   assert.ok(e instanceof A2AAuthError && e instanceof GrantexError);

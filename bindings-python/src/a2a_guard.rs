@@ -29,6 +29,7 @@ pub struct Policy {
     allow_delegation: bool,
     max_delegation_depth: Option<u32>,
     clock_tolerance: u64,
+    expected_developer_id: Option<String>,
     revocation: Option<Revocation>,
 }
 
@@ -49,6 +50,7 @@ impl Policy {
         p.allow_delegation = self.allow_delegation;
         p.max_delegation_depth = self.max_delegation_depth;
         p.clock_tolerance = self.clock_tolerance;
+        p.expected_developer_id = self.expected_developer_id;
         if let Some(r) = self.revocation {
             let ttl = Duration::try_from_secs_f64(r.cache_ttl).map_err(|_| {
                 config(format!(

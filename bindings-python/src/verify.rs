@@ -65,6 +65,33 @@ impl NativeJwks {
         let cache = self.cache.clone();
         crate::wait::wait(py, async move { cache.refresh().await })
     }
+
+    /// Seconds a fetched set is used before it is fetched again (default 600).
+    #[getter]
+    fn max_age(&self) -> f64 {
+        self.cache.max_age().as_secs_f64()
+    }
+
+    /// Sets the max age: whole seconds from 1 to 86 400 (`GrantexConfigError` otherwise).
+    fn set_max_age(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        self.cache
+            .set_max_age_secs(seconds)
+            .map_err(|e| crate::errors::to_py(py, e))
+    }
+
+    /// Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+    /// (default 3600; 0 disables it).
+    #[getter]
+    fn stale_if_error(&self) -> f64 {
+        self.cache.stale_if_error().as_secs_f64()
+    }
+
+    /// Sets the stale-if-error grace: 0 to 86 400 seconds (`GrantexConfigError` otherwise).
+    fn set_stale_if_error(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        self.cache
+            .set_stale_if_error_secs(seconds)
+            .map_err(|e| crate::errors::to_py(py, e))
+    }
 }
 
 /// `token` as text, or a `TypeError` naming it.

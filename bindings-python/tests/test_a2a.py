@@ -426,6 +426,13 @@ def test_guard_check_and_auth_error(client: grantex.Grantex, server: Dict[str, A
     assert scheme is not None and scheme["grantexConfig"]["requiredScopes"] == ["tasks:send"]
     assert guard.check(f"bearer {token.grant_token}", "tasks/send").grant_id == token.grant_id
     assert guard.check(f"Bearer {token.grant_token}").scopes == ("tasks:send",)
+    # The tenant pin: only the pinned developer's grants pass.
+    developer = guard.check(f"Bearer {token.grant_token}").developer_id
+    pinned = A2AGuard(policy(server, expected_developer_id=developer))
+    assert pinned.check(f"Bearer {token.grant_token}").grant_id == token.grant_id
+    with pytest.raises(A2AAuthError) as foreign:
+        A2AGuard(policy(server, expected_developer_id="dev_someone_else")).check(f"Bearer {token.grant_token}")
+    assert (foreign.value.status_code, foreign.value.reason) == (401, "wrong_issuer")
 
     with pytest.raises(A2AAuthError) as refused:
         guard.check(f"Bearer {token.grant_token}", "tasks/get")

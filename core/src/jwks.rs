@@ -284,6 +284,17 @@ impl JwksCache {
         Ok(())
     }
 
+    /// [`Self::set_max_age`] from a number of seconds as the bindings receive it (whole or
+    /// not; NaN, infinite or negative is `Config`).
+    pub fn set_max_age_secs(&self, seconds: f64) -> Result<()> {
+        self.set_max_age(seconds_arg(seconds, "the key-set max age")?)
+    }
+
+    /// [`Self::set_stale_if_error`] from a number of seconds as the bindings receive it.
+    pub fn set_stale_if_error_secs(&self, seconds: f64) -> Result<()> {
+        self.set_stale_if_error(seconds_arg(seconds, "the stale-if-error grace")?)
+    }
+
     /// How long a fetched set is used before it is fetched again.
     pub fn max_age(&self) -> Duration {
         Duration::from_secs(self.inner.max_age.load(Ordering::Relaxed))
@@ -408,6 +419,18 @@ impl JwksCache {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(loaded.clone());
         Ok(loaded)
+    }
+}
+
+/// A number of seconds from a binding: finite and not negative, else `Config`; the bounds are
+/// the setter's.
+fn seconds_arg(seconds: f64, what: &str) -> Result<Duration> {
+    if seconds.is_finite() && (0.0..=1e9).contains(&seconds) {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(Error::config(format!(
+            "{what} must be a number of seconds, got {seconds}"
+        )))
     }
 }
 

@@ -126,6 +126,18 @@ async fn the_audience_must_match_when_configured() {
 }
 
 #[tokio::test]
+async fn the_tenant_pin_accepts_only_its_developers_grants() {
+    let t = sign(&claims(&[]));
+    let pinned = guard(policy().expected_developer("dev_1"));
+    pinned.check(Some(&bearer(&t)), METHOD_SEND).await.unwrap();
+    let other = guard(policy().expected_developer("dev_2"));
+    let r = refused(&other, Some(&bearer(&t)), METHOD_SEND).await;
+    assert_eq!((r.status, r.reason), (401, "wrong_issuer"));
+    let empty = A2AGuard::new(policy().expected_developer(""));
+    assert_eq!(empty.unwrap_err().code(), "config_error");
+}
+
+#[tokio::test]
 async fn scopes_are_required_per_method_with_a_default() {
     let g = guard(
         policy()

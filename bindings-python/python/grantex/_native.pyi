@@ -70,6 +70,17 @@ class JwksCache:
     @property
     def jwks_uri(self) -> Optional[str]: ...
     def refresh(self) -> None: ...
+    @property
+    def max_age(self) -> float:
+        """Seconds a fetched set is used before it is fetched again (default 600)."""
+    def set_max_age(self, seconds: float) -> None:
+        """Whole seconds from 1 to 86 400; ``GrantexConfigError`` otherwise."""
+    @property
+    def stale_if_error(self) -> float:
+        """Seconds past the max age an expired set keeps verifying while the JWKS endpoint
+        fails (default 3600; 0 disables it); then verification fails closed."""
+    def set_stale_if_error(self, seconds: float) -> None:
+        """0 to 86 400 seconds; ``GrantexConfigError`` otherwise."""
 
 def call_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Any: ...
 def acall_unauthenticated(base_url: Optional[str], op: str, input: Optional[str] = None) -> Awaitable[Any]: ...

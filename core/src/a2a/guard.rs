@@ -117,6 +117,10 @@ pub struct A2APolicy {
     pub max_delegation_depth: Option<u32>,
     /// Seconds of leeway on `exp`/`nbf`/`iat`.
     pub clock_tolerance: u64,
+    /// When set, only grants issued for this developer are accepted (else 401 `wrong_issuer`).
+    /// One Grantex server signs every developer's tokens with the same key and issuer, so an
+    /// agent that must accept only its own developer's grants pins it here.
+    pub expected_developer_id: Option<String>,
     pub revocation: RevocationCheck,
 }
 
@@ -132,8 +136,15 @@ impl A2APolicy {
             allow_delegation: false,
             max_delegation_depth: None,
             clock_tolerance: 0,
+            expected_developer_id: None,
             revocation: RevocationCheck::Off,
         }
+    }
+
+    /// Accept only grants issued for `developer_id` (the tenant pin).
+    pub fn expected_developer(mut self, developer_id: impl Into<String>) -> Self {
+        self.expected_developer_id = Some(developer_id.into());
+        self
     }
 
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
@@ -295,6 +306,11 @@ impl A2AGuard {
                 "a static JWKS needs an explicit issuer in the A2A policy",
             ));
         }
+        if policy.expected_developer_id.as_deref() == Some("") {
+            return Err(A2AError::config(
+                "the A2A policy's expected developer id must not be empty",
+            ));
+        }
         let revocation = match &policy.revocation {
             RevocationCheck::Off => None,
             RevocationCheck::Online {
@@ -400,7 +416,7 @@ impl A2AGuard {
             } else {
                 None
             },
-            expected_developer_id: None,
+            expected_developer_id: p.expected_developer_id.clone(),
             now: None,
         };
         let grant = self

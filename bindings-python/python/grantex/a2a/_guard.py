@@ -43,6 +43,9 @@ class A2APolicy:
     (``{"tasks/get": ["tasks:read"]}``). Delegated tokens are refused unless
     ``allow_delegation``; ``max_delegation_depth`` then caps the hops. ``revocation``: see
     ``RevocationOnline`` (default: offline only, a revoked token passes until it expires).
+    ``expected_developer_id`` is the tenant pin: one Grantex server signs every developer's
+    tokens with the same key and issuer, so an agent that must accept only its own developer's
+    grants sets it (a grant for another developer is refused as ``wrong_issuer``).
     """
 
     jwks_uri: Optional[str] = None
@@ -55,6 +58,7 @@ class A2APolicy:
     max_delegation_depth: Optional[int] = None
     clock_tolerance: int = 0
     revocation: Optional[RevocationOnline] = None
+    expected_developer_id: Optional[str] = None
 
 
 @dataclass
