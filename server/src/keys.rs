@@ -50,26 +50,16 @@ fn key_path(dir: &Path, kid: &str) -> PathBuf {
     dir.join(format!("{kid}.pk8"))
 }
 
-/// A free kid `grantex-YYYY-MM`, with `-2`, `-3`, ... appended when taken.
-fn next_kid(conn: &Connection, dir: &Path) -> ApiResult<String> {
-    let (y, m) = time::year_month(time::now_ms());
-    let base = format!("grantex-{y:04}-{m:02}");
-    for n in 1..10_000 {
-        let kid = if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        };
-        let taken: bool = conn.query_row(
-            "SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)",
-            [&kid],
-            |r| r.get(0),
-        )?;
-        if !taken && !key_path(dir, &kid).exists() {
-            return Ok(kid);
-        }
-    }
-    Err(ApiError::internal("no free key id"))
+/// The RFC 7638 JWK thumbprint of an RSA public key (SHA-256, base64url): the kid of every key
+/// this server generates. It names the key itself, so two data dirs behind one URL can never
+/// publish the same kid for different keys (a cache keyed by kid cannot confuse them).
+pub fn rsa_thumbprint(n_b64: &str, e_b64: &str) -> String {
+    // Required members only, in lexicographic order, no whitespace (RFC 7638 §3.2). n and e are
+    // base64url, so they need no JSON escaping.
+    let canonical = format!(r#"{{"e":"{e_b64}","kty":"RSA","n":"{n_b64}"}}"#);
+    URL_SAFE_NO_PAD.encode(
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref(),
+    )
 }
 
 /// Generates a key, stores it, retires every other active key. Returns the new kid.
@@ -77,8 +67,24 @@ fn next_kid(conn: &Connection, dir: &Path) -> ApiResult<String> {
 pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
     fsutil::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     db.write_sync(|tx| {
-        let kid = next_kid(tx, dir)?;
-        let signer = RsaSigner::generate(&kid)?;
+        let der = RsaSigner::generate("new")?.to_pkcs8_der();
+        let jwk = RsaSigner::from_pkcs8_der("new", &der)?.public_jwk();
+        let (n, e) = (jwk.n.as_deref(), jwk.e.as_deref());
+        let kid = rsa_thumbprint(n.unwrap_or_default(), e.unwrap_or_default());
+        if n.is_none() || e.is_none() {
+            return Err(ApiError::internal("generated key has no n or e"));
+        }
+        let signer = RsaSigner::from_pkcs8_der(&kid, &der)?;
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)",
+            [&kid],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(ApiError::internal(
+                "a newly generated key is already listed",
+            ));
+        }
         // The file is durable before the row that names it commits.
         fsutil::write_atomic(&key_path(dir, &kid), &signer.to_pkcs8_der())
             .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
@@ -109,7 +115,7 @@ impl KeyRing {
         let rows = || {
             db.read_sync(|c| {
                 let mut st =
-                    c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, kid")?;
+                    c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, rowid")?;
                 let rows = st
                     .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?)))?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -310,7 +316,7 @@ pub fn decode_payload(token: &str) -> Option<serde_json::Value> {
 /// Lists `(kid, status, max_exp)` for the CLI.
 pub fn list(db: &Db) -> ApiResult<Vec<(String, &'static str, i64)>> {
     db.read_sync(|c| {
-        let mut st = c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, kid")?;
+        let mut st = c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, rowid")?;
         let rows = st
             .query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, if r.get::<_, bool>(1)? { "retired" } else { "active" }, r.get(2)?))
@@ -318,4 +324,21 @@ pub fn list(db: &Db) -> ApiResult<Vec<(String, &'static str, i64)>> {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbprint_matches_rfc7638_section_3_1() {
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_\
+                 BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_\
+                 FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4v\
+                 MQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        assert_eq!(
+            rsa_thumbprint(n, "AQAB"),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
 }

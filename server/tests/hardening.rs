@@ -447,3 +447,52 @@ async fn requested_scopes_must_be_registered_for_the_agent() {
         "BAD_REQUEST",
     );
 }
+
+/// RFC 7638 thumbprint of an RSA JWK, computed here independently of the server.
+fn thumbprint(jwk: &Jwk) -> String {
+    use base64::Engine as _;
+    let canonical = serde_json::to_string(&json!({
+        "e": jwk.e.as_deref().unwrap(),
+        "kty": "RSA",
+        "n": jwk.n.as_deref().unwrap(),
+    }))
+    .unwrap();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()).as_ref(),
+    )
+}
+
+async fn jwks_of(base: &str) -> JwkSet {
+    reqwest::get(format!("{base}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kids_are_rfc7638_thumbprints_so_a_new_data_dir_never_reuses_one() {
+    let (a, _da) = server_with(Default::default()).await;
+    let (b, _db) = server_with(Default::default()).await;
+    let (ja, jb) = (jwks_of(a.base_url()).await, jwks_of(b.base_url()).await);
+    assert_eq!((ja.keys.len(), jb.keys.len()), (1, 1));
+    let (ka, kb) = (&ja.keys[0], &jb.keys[0]);
+    assert_eq!(ka.kid.as_deref(), Some(thumbprint(ka).as_str()));
+    assert_eq!(kb.kid.as_deref(), Some(thumbprint(kb).as_str()));
+    assert_ne!(ka.kid, kb.kid, "two data dirs, two keys, two kids");
+    // Tokens carry that kid.
+    let c = client(a.base_url(), &a.info.sandbox_api_key);
+    let ag = agent(&c, "kid", &["read"]).await;
+    let t = grant(&c, &ag.agent_id, "u", &["read"]).await;
+    use base64::Engine as _;
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(t.grant_token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["kid"].as_str(), ka.kid.as_deref());
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

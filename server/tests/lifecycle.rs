@@ -94,12 +94,15 @@ async fn startup_files_restart_and_graceful_shutdown() {
         .collect();
     assert_eq!(key_files.len(), 1);
     assert_eq!(mode_of(&key_files[0]), 0o600);
-    assert!(key_files[0]
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .starts_with("grantex-20"));
+    // The key file is named by its kid, the key's RFC 7638 thumbprint (43 base64url chars).
+    let stem = key_files[0].file_stem().unwrap().to_str().unwrap();
+    assert!(
+        stem.len() == 43
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "{stem}"
+    );
 
     let keys1 = (s1.info.api_key.clone(), s1.info.sandbox_api_key.clone());
     let c = client(&s1.info.base_url, &s1.info.sandbox_api_key);
@@ -177,6 +180,16 @@ async fn bootstrap_keys_survive_restart() {
         .is_ok());
 }
 
+/// `keys rotate`; returns the new kid it reports.
+fn rotate(data: &std::path::Path) -> String {
+    let (ok, out) = keys_cmd("rotate", data);
+    assert!(ok, "{out}");
+    out.strip_prefix("added signing key ")
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string()
+}
+
 #[tokio::test]
 async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     let dir = TempDir::new("rotate");
@@ -188,10 +201,8 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     let k1 = header_kid(&t1.grant_token);
 
     // Rotation while the server runs: it keeps signing with k1 until restarted.
-    let (ok, out) = keys_cmd("rotate", &data);
-    assert!(ok, "{out}");
-    let k2 = format!("{k1}-2");
-    assert!(out.contains(&k2), "{out}");
+    let k2 = rotate(&data);
+    assert_ne!(k2, k1);
     let t_still_k1 = grant(&c, &a.agent_id, "u", &["read"]).await;
     assert_eq!(header_kid(&t_still_k1.grant_token), k1);
     drop(s1);
@@ -211,20 +222,18 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     drop(s2);
 
     // k3 is retired before signing anything: it disappears; k1 and k2 stay (live tokens).
-    assert!(keys_cmd("rotate", &data).0);
-    assert!(keys_cmd("rotate", &data).0);
+    let k3 = rotate(&data);
+    let k4 = rotate(&data);
     let (ok, listing) = keys_cmd("list", &data);
     assert!(
         ok && listing.contains(&format!("{k1}\tretired"))
-            && listing.contains(&format!("{k1}-4\tactive")),
+            && listing.contains(&format!("{k3}\tretired"))
+            && listing.contains(&format!("{k4}\tactive")),
         "{listing}"
     );
     let s3 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
     let c3 = client(&s3.info.base_url, &s3.info.sandbox_api_key);
-    assert_eq!(
-        kids(&c3.jwks().await.unwrap()),
-        vec![k1.clone(), k2, format!("{k1}-4")]
-    );
+    assert_eq!(kids(&c3.jwks().await.unwrap()), vec![k1.clone(), k2, k4]);
     assert!(offline(&s3.info, &t1.grant_token).await.is_ok());
 }
 
