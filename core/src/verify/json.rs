@@ -8,15 +8,15 @@
 use std::borrow::Cow;
 
 /// Deepest nesting of arrays/objects accepted (the root object is depth 1).
-pub(crate) const MAX_DEPTH: usize = 20;
+pub const MAX_DEPTH: usize = 20;
 /// Most members accepted in one object (bounds the duplicate check).
-pub(crate) const MAX_MEMBERS: usize = 256;
+pub const MAX_MEMBERS: usize = 256;
 /// Member names remembered on the stack before spilling to the heap.
 const STACK_NAMES: usize = 24;
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JsonError {
+pub enum JsonError {
     /// Not JSON (grammar, control characters, lone surrogates, trailing data, ...).
     Syntax,
     /// A member name appears twice in one object.
@@ -27,7 +27,7 @@ pub(crate) enum JsonError {
 
 /// A JSON string as it appears between its quotes (escapes not yet decoded).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct JStr<'a> {
+pub struct JStr<'a> {
     raw: &'a str,
     escaped: bool,
 }
@@ -41,7 +41,7 @@ impl<'a> JStr<'a> {
     /// Whether the decoded string holds a control character (C0, DEL or C1). Unescaped ASCII
     /// without DEL, the common case, is settled without decoding: the parser never lets a raw
     /// byte below 0x20 into a string.
-    pub(crate) fn has_control(self) -> bool {
+    pub fn has_control(self) -> bool {
         if !self.escaped && self.raw.is_ascii() && !self.raw.as_bytes().contains(&0x7F) {
             return false;
         }
@@ -49,7 +49,7 @@ impl<'a> JStr<'a> {
     }
 
     /// The decoded string; borrows when there were no escapes.
-    pub(crate) fn to_cow(self) -> Cow<'a, str> {
+    pub fn to_cow(self) -> Cow<'a, str> {
         if self.escaped {
             Cow::Owned(unescape(self.raw))
         } else {
@@ -58,7 +58,7 @@ impl<'a> JStr<'a> {
     }
 
     /// The decoded string as an owned `String`.
-    pub(crate) fn to_owned_string(self) -> String {
+    pub fn to_owned_string(self) -> String {
         if self.escaped {
             unescape(self.raw)
         } else {
@@ -67,7 +67,7 @@ impl<'a> JStr<'a> {
     }
 
     /// Compares the decoded string with `s` without allocating in the common case.
-    pub(crate) fn eq_str(self, s: &str) -> bool {
+    pub fn eq_str(self, s: &str) -> bool {
         if self.escaped {
             unescape(self.raw) == s
         } else {
@@ -76,7 +76,7 @@ impl<'a> JStr<'a> {
     }
 
     /// Compares two decoded strings.
-    pub(crate) fn eq_jstr(self, other: JStr<'_>) -> bool {
+    pub fn eq_jstr(self, other: JStr<'_>) -> bool {
         if !self.escaped && !other.escaped {
             self.raw == other.raw
         } else {
@@ -88,7 +88,7 @@ impl<'a> JStr<'a> {
 /// One validated JSON value. Arrays and objects are kept as their raw span (brackets included)
 /// and can be walked again with [`for_each_element`] / [`for_each_member`].
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Val<'a> {
+pub enum Val<'a> {
     Null,
     /// `true` or `false` (no claim here is boolean, so the value is not kept).
     Bool,
@@ -100,14 +100,14 @@ pub(crate) enum Val<'a> {
 }
 
 impl Val<'_> {
-    pub(crate) fn is_null(&self) -> bool {
+    pub fn is_null(&self) -> bool {
         matches!(self, Val::Null)
     }
 }
 
 /// Parses `doc`, which must be exactly one JSON object, and calls `f` for each top-level member
 /// in order. Nested values are fully validated before `f` sees them.
-pub(crate) fn for_each_member<'a, E: From<JsonError>>(
+pub fn for_each_member<'a, E: From<JsonError>>(
     doc: &'a str,
     mut f: impl FnMut(JStr<'a>, Val<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -130,7 +130,7 @@ pub(crate) fn for_each_member<'a, E: From<JsonError>>(
 }
 
 /// Parses `doc`, which must be exactly one JSON array, and calls `f` for each element in order.
-pub(crate) fn for_each_element<'a, E: From<JsonError>>(
+pub fn for_each_element<'a, E: From<JsonError>>(
     doc: &'a str,
     mut f: impl FnMut(Val<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -152,9 +152,9 @@ pub(crate) fn for_each_element<'a, E: From<JsonError>>(
     Ok(())
 }
 
-/// Validates a whole document of any type (used by tests and fuzz-style checks).
-#[cfg(test)]
-pub(crate) fn validate(doc: &str) -> Result<(), JsonError> {
+/// Validates a whole document of any type (used by tests, the property tests and the fuzz
+/// targets).
+pub fn validate(doc: &str) -> Result<(), JsonError> {
     let mut p = Parser {
         s: doc,
         b: doc.as_bytes(),

@@ -19,7 +19,10 @@ pub(crate) mod fetch;
 pub mod floor;
 mod header;
 mod issuer;
-pub(crate) mod json;
+// Public for the fuzz targets (fuzz/) and the property tests (core/tests/json_reader_props.rs)
+// only: not part of the API.
+#[doc(hidden)]
+pub mod json;
 pub(crate) mod keyset;
 #[doc(hidden)]
 pub mod primitive;
