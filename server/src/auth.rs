@@ -17,6 +17,8 @@ pub struct Developer {
     pub mode: Mode,
     pub fido_rp_name: Option<String>,
     pub created_at: i64,
+    /// SHA-256 (hex) of the API key this request authenticated with.
+    pub api_key_hash: String,
 }
 
 /// An end user holding a principal session token.
@@ -44,6 +46,7 @@ pub fn mode_str(m: Mode) -> &'static str {
 pub const DEVELOPER_COLUMNS: &str = "id, name, email, mode, fido_rp_name, created_at, api_key_hash";
 
 pub fn developer_from_row(r: &Row<'_>) -> rusqlite::Result<(Developer, String)> {
+    let hash: String = r.get(6)?;
     Ok((
         Developer {
             id: r.get(0)?,
@@ -52,9 +55,24 @@ pub fn developer_from_row(r: &Row<'_>) -> rusqlite::Result<(Developer, String)> 
             mode: mode_from_str(&r.get::<_, String>(3)?),
             fido_rp_name: r.get(4)?,
             created_at: r.get(5)?,
+            api_key_hash: hash.clone(),
         },
-        r.get(6)?,
+        hash,
     ))
+}
+
+/// Replaces the developer's API key hash if it is still `old_hash` (a rotation made with a key
+/// that another rotation already replaced changes nothing). `true` if it was replaced.
+pub fn replace_api_key(
+    tx: &Connection,
+    developer_id: &str,
+    old_hash: &str,
+    new_hash: &str,
+) -> ApiResult<bool> {
+    Ok(tx.execute(
+        "UPDATE developers SET api_key_hash = ?1 WHERE id = ?2 AND api_key_hash = ?3",
+        rusqlite::params![new_hash, developer_id, old_hash],
+    )? == 1)
 }
 
 /// The bearer token if the header is `Bearer<space/tab>+<token>` (scheme case-insensitive,

@@ -2,9 +2,9 @@
 //! tell scripts and tests how to reach the server: `bootstrap.json` (the bootstrap keys, which
 //! the database only holds as hashes) and `server.json` (written after binding).
 
-use crate::auth::{developer_by_key, mode_str};
+use crate::auth::{self, developer_by_key, mode_str, Developer};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::fsutil::write_atomic;
 use crate::ids;
 use crate::time;
@@ -30,6 +30,14 @@ pub struct ServerInfo {
 struct Seed {
     developer_id: String,
     api_key: String,
+    /// A rotated key recorded before its rotation commits (write-ahead): after a crash between
+    /// the two, whichever of `api_key` / `pending_api_key` works is the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_api_key: Option<String>,
+    /// SHA-256 of the `GRANTEX_SEED_*` value that created this developer, if one did: the same
+    /// seed at a later start means this developer (with its current, maybe rotated, key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +50,9 @@ struct Seeds {
 #[derive(Debug)]
 pub struct Bootstrap {
     seeds: Mutex<Seeds>,
+    /// Held across a bootstrap developer's key rotation, from the write-ahead to the files
+    /// naming the committed key, so the files follow the commits in order.
+    rotation: Mutex<()>,
     info: Mutex<Option<ServerInfo>>,
     data_dir: PathBuf,
 }
@@ -97,32 +108,68 @@ impl Bootstrap {
         let stored: Option<Seeds> = std::fs::read(bootstrap_path(data_dir))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
+        let works = |o: &Seed, key: &str| {
+            db.read_sync(|c| developer_by_key(c, key))
+                .ok()
+                .flatten()
+                .is_some_and(|d| d.id == o.developer_id)
+        };
+        // The stored developer's key that still authenticates it, if any.
+        let current = |o: &Seed| {
+            std::iter::once(&o.api_key)
+                .chain(o.pending_api_key.as_ref())
+                .find(|k| works(o, k))
+                .cloned()
+        };
         let pick = |mode: Mode,
                     seed: Option<&str>,
                     var: &str,
                     old: Option<&Seed>|
          -> Result<Seed, String> {
-            let key = match (seed, old) {
-                (Some(s), _) => {
+            let kept = old.and_then(|o| current(o).map(|k| (o, k)));
+            match seed {
+                Some(s) => {
                     valid_seed(var, s)?;
-                    s.to_string()
+                    let hash = ids::sha256_hex(s.as_bytes());
+                    // Seeding is idempotent per developer: the developer this seed created
+                    // keeps its current key, even when it has been rotated since.
+                    if let Some((o, key)) =
+                        kept.filter(|(o, _)| o.seed_hash.as_deref() == Some(hash.as_str()))
+                    {
+                        return Ok(Seed {
+                            developer_id: o.developer_id.clone(),
+                            api_key: key,
+                            pending_api_key: None,
+                            seed_hash: Some(hash),
+                        });
+                    }
+                    let developer_id = ensure_developer(db, mode, s).map_err(|e| e.message)?;
+                    Ok(Seed {
+                        developer_id,
+                        api_key: s.to_string(),
+                        pending_api_key: None,
+                        seed_hash: Some(hash),
+                    })
                 }
-                (None, Some(o))
-                    if db
-                        .read_sync(|c| developer_by_key(c, &o.api_key))
-                        .ok()
-                        .flatten()
-                        .is_some() =>
-                {
-                    o.api_key.clone()
+                None => {
+                    if let Some((o, key)) = kept {
+                        return Ok(Seed {
+                            developer_id: o.developer_id.clone(),
+                            api_key: key,
+                            pending_api_key: None,
+                            seed_hash: o.seed_hash.clone(),
+                        });
+                    }
+                    let key = ids::new_api_key(mode);
+                    let developer_id = ensure_developer(db, mode, &key).map_err(|e| e.message)?;
+                    Ok(Seed {
+                        developer_id,
+                        api_key: key,
+                        pending_api_key: None,
+                        seed_hash: None,
+                    })
                 }
-                _ => ids::new_api_key(mode),
-            };
-            let developer_id = ensure_developer(db, mode, &key).map_err(|e| e.message)?;
-            Ok(Seed {
-                developer_id,
-                api_key: key,
-            })
+            }
         };
         let live = pick(
             Mode::Live,
@@ -140,6 +187,7 @@ impl Bootstrap {
         write_json(&bootstrap_path(data_dir), &seeds)?;
         Ok(Bootstrap {
             seeds: Mutex::new(seeds),
+            rotation: Mutex::new(()),
             info: Mutex::new(None),
             data_dir: data_dir.to_path_buf(),
         })
@@ -167,30 +215,78 @@ impl Bootstrap {
         Ok(info)
     }
 
-    /// Keeps the files in step when a bootstrap developer rotates its key via the API.
-    pub fn key_rotated(&self, developer_id: &str, new_key: &str) -> Result<(), String> {
-        let seeds = {
-            let mut s = self.seeds.lock().unwrap_or_else(|p| p.into_inner());
-            if s.live.developer_id == developer_id {
-                s.live.api_key = new_key.to_string();
-            } else if s.sandbox.developer_id == developer_id {
-                s.sandbox.api_key = new_key.to_string();
-            } else {
-                return Ok(());
+    /// Rotates `dev`'s API key (the one it authenticated with) and returns the new key.
+    ///
+    /// The database commit is conditional on the old key still being current, so of concurrent
+    /// rotations with one key exactly one wins (the others get 401, as after it). For a
+    /// bootstrap developer the new key is first recorded as pending in `bootstrap.json`, then
+    /// committed, then written to `bootstrap.json` and `server.json`, all under one lock: the
+    /// files follow the commits in order and never end up naming a dead key. Once the commit
+    /// is made the rotation succeeds; a failure to write the files is logged, not a 500.
+    /// Blocking: call from the blocking pool.
+    pub fn rotate_key(&self, db: &Db, dev: &Developer) -> ApiResult<String> {
+        let _turn = self.rotation.lock().unwrap_or_else(|p| p.into_inner());
+        let new_key = ids::new_api_key(dev.mode);
+        let new_hash = ids::sha256_hex(new_key.as_bytes());
+        let bootstrap = self.update_seed(&dev.id, |s| s.pending_api_key = Some(new_key.clone()));
+        if let Some(seeds) = &bootstrap {
+            write_json(&bootstrap_path(&self.data_dir), seeds).map_err(ApiError::internal)?;
+        }
+        let replaced =
+            db.write_sync(|tx| auth::replace_api_key(tx, &dev.id, &dev.api_key_hash, &new_hash));
+        if !matches!(replaced, Ok(true)) {
+            if self
+                .update_seed(&dev.id, |s| s.pending_api_key = None)
+                .is_some()
+            {
+                // Best effort: a pending key that never committed is ignored at start anyway.
+                let seeds = self.seeds.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let _ = write_json(&bootstrap_path(&self.data_dir), &seeds);
             }
-            s.clone()
+            return match replaced {
+                Err(e) => Err(e),
+                _ => Err(ApiError::unauthorized(auth::INVALID_API_KEY)),
+            };
+        }
+        let Some(seeds) = self.update_seed(&dev.id, |s| {
+            s.api_key = new_key.clone();
+            s.pending_api_key = None;
+        }) else {
+            return Ok(new_key);
         };
-        write_json(&bootstrap_path(&self.data_dir), &seeds)?;
+        if let Err(e) = self.write_files(&seeds) {
+            eprintln!(
+                "grantex-server: the key of bootstrap developer {} was rotated, but {e}",
+                dev.id
+            );
+        }
+        Ok(new_key)
+    }
+
+    /// Applies `f` to the bootstrap seed of `developer_id`; the updated seeds, or `None` when
+    /// it is not a bootstrap developer.
+    fn update_seed(&self, developer_id: &str, f: impl FnOnce(&mut Seed)) -> Option<Seeds> {
+        let mut s = self.seeds.lock().unwrap_or_else(|p| p.into_inner());
+        if s.live.developer_id == developer_id {
+            f(&mut s.live);
+        } else if s.sandbox.developer_id == developer_id {
+            f(&mut s.sandbox);
+        } else {
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    /// `bootstrap.json`, then `server.json` (if written yet) with the seeds' keys.
+    fn write_files(&self, seeds: &Seeds) -> Result<(), String> {
+        write_json(&bootstrap_path(&self.data_dir), seeds)?;
         let info = {
             let mut guard = self.info.lock().unwrap_or_else(|p| p.into_inner());
-            match guard.as_mut() {
-                Some(info) => {
-                    info.api_key = seeds.live.api_key.clone();
-                    info.sandbox_api_key = seeds.sandbox.api_key.clone();
-                    Some(info.clone())
-                }
-                None => None,
-            }
+            guard.as_mut().map(|info| {
+                info.api_key = seeds.live.api_key.clone();
+                info.sandbox_api_key = seeds.sandbox.api_key.clone();
+                info.clone()
+            })
         };
         if let Some(info) = info {
             write_json(&server_json_path(&self.data_dir), &info)?;

@@ -496,3 +496,90 @@ async fn kids_are_rfc7638_thumbprints_so_a_new_data_dir_never_reuses_one() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+fn server_json(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("server.json")).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rotations_of_a_bootstrap_key_leave_one_live_key_in_server_json() {
+    let (server, dir) = server_with(Default::default()).await;
+    let base = server.base_url().to_string();
+    let mut key = server.info.api_key.clone();
+    let me = |k: String| {
+        let base = base.clone();
+        async move { Api::new(&base, Some(&k)).get("/v1/me").await }
+    };
+    let dev_id = me(key.clone()).await.body["developerId"].clone();
+    for _round in 0..4 {
+        let calls: Vec<_> = (0..6)
+            .map(|_| {
+                let api = Api::new(&base, Some(&key));
+                tokio::spawn(async move { api.post("/v1/keys/rotate", json!({})).await })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for c in calls {
+            let r = c.await.unwrap();
+            match r.status {
+                200 => winners.push(r.body["apiKey"].as_str().unwrap().to_string()),
+                401 => assert_envelope(&r, 401, "UNAUTHORIZED"),
+                other => panic!("rotation answered {other}: {}", r.text),
+            }
+        }
+        assert_eq!(winners.len(), 1, "one rotation per key wins");
+        key = winners.pop().unwrap();
+        let info = server_json(dir.path());
+        assert_eq!(
+            info["apiKey"],
+            key.as_str(),
+            "server.json names the live key"
+        );
+        let r = me(key.clone()).await;
+        assert_eq!((r.status, &r.body["developerId"]), (200, &dev_id));
+    }
+    // No temp files left next to server.json.
+    let stray: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeding_is_idempotent_per_developer_across_rotation_and_restart() {
+    let dir = TempDir::new("seed");
+    let data = dir.path().join("data");
+    let seed = "gx_live_seeded-key-for-hardening-test";
+    let env = [("GRANTEX_SEED_API_KEY", seed)];
+    let s1 = ChildServer::start(&data, &[], &env);
+    assert_eq!(s1.info.api_key, seed);
+    let api = Api::new(&s1.info.base_url, Some(seed));
+    let dev_id = api.get("/v1/me").await.body["developerId"].clone();
+    assert!(dev_id.is_string());
+    let rotated = api.post("/v1/keys/rotate", json!({})).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let new_key = rotated.body["apiKey"].as_str().unwrap().to_string();
+    s1.terminate();
+
+    // The same seed at the next start: the same developer, still on its rotated key.
+    let s2 = ChildServer::start(&data, &[], &env);
+    assert_eq!(s2.info.api_key, new_key, "the rotation is not undone");
+    let r = Api::new(&s2.info.base_url, Some(&new_key))
+        .get("/v1/me")
+        .await;
+    assert_eq!((r.status, &r.body["developerId"]), (200, &dev_id));
+    let old = Api::new(&s2.info.base_url, Some(seed)).get("/v1/me").await;
+    assert_envelope(&old, 401, "UNAUTHORIZED");
+    s2.terminate();
+
+    // A different seed value is a new decision: that key, for a developer owning it.
+    let other = "gx_live_another-seed-for-hardening";
+    let s3 = ChildServer::start(&data, &[], &[("GRANTEX_SEED_API_KEY", other)]);
+    assert_eq!(s3.info.api_key, other);
+    let r = Api::new(&s3.info.base_url, Some(other)).get("/v1/me").await;
+    assert_eq!(r.status, 200);
+    assert_ne!(r.body["developerId"], dev_id);
+}

@@ -119,28 +119,16 @@ pub async fn update_me(
     Ok(Json(serde_json::json!({ "updated": true })))
 }
 
-/// Issues a new API key; the old one stops working when this commits.
+/// Issues a new API key; the old one stops working when this commits. Of concurrent rotations
+/// with one key exactly one succeeds (see `Bootstrap::rotate_key`).
 pub async fn rotate_key(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
 ) -> ApiResult<Json<RotateKeyResponse>> {
-    let api_key = ids::new_api_key(dev.mode);
-    let hash = ids::sha256_hex(api_key.as_bytes());
-    let dev_id = dev.id.clone();
-    st.db
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE developers SET api_key_hash = ?1 WHERE id = ?2",
-                params![hash, dev_id],
-            )?;
-            Ok(())
-        })
-        .await?;
-    let (settings, key) = (st.settings.clone(), api_key.clone());
-    tokio::task::spawn_blocking(move || settings.bootstrap.key_rotated(&dev.id, &key))
+    let (settings, db) = (st.settings.clone(), st.db.clone());
+    let api_key = tokio::task::spawn_blocking(move || settings.bootstrap.rotate_key(&db, &dev))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::internal)??;
     Ok(Json(RotateKeyResponse {
         api_key,
         rotated_at: iso(now_ms()),
