@@ -1,7 +1,14 @@
 //! In-memory fixed one-minute windows, one counter per (caller, route).
+//!
+//! The counters are split over [`SHARDS`] independently locked shards (by key hash), so callers
+//! rarely wait on each other. Every counter of a shard belongs to the shard's current window:
+//! the first hit of a new window swaps the whole map out and frees it after unlocking, so
+//! expiry costs O(1) amortised per counter and no hit ever scans the map.
 
 use crate::time;
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 /// What one request consumed and what is left; rendered as `X-RateLimit-*` headers.
@@ -14,12 +21,29 @@ pub struct Decision {
     pub allowed: bool,
 }
 
+/// Number of independently locked shards.
+pub const SHARDS: usize = 64;
+
 #[derive(Debug, Default)]
-pub struct RateLimiter {
-    windows: Mutex<HashMap<String, (i64, u64)>>,
+struct Shard {
+    window: i64,
+    counts: HashMap<String, u64>,
 }
 
-const PRUNE_ABOVE: usize = 10_000;
+#[derive(Debug)]
+pub struct RateLimiter {
+    shards: Vec<Mutex<Shard>>,
+    hasher: RandomState,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+}
 
 impl RateLimiter {
     /// Counts one request for `key` against `limit` per minute.
@@ -30,24 +54,39 @@ impl RateLimiter {
     fn hit_at(&self, key: &str, limit: u64, now: i64) -> Decision {
         let window = now.div_euclid(60);
         let reset = ((window + 1) * 60 - now) as u64;
-        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > PRUNE_ABOVE {
-            map.retain(|_, (w, _)| *w == window);
-        }
-        let entry = map.entry(key.to_string()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        let allowed = entry.1 < limit;
+        let shard = &self.shards[(self.hasher.hash_one(key) % SHARDS as u64) as usize];
+        let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
+        // A new window: every counter of the old one is void. (A clock stepping back counts
+        // in the newer window.)
+        let expired = if window > s.window {
+            s.window = window;
+            std::mem::take(&mut s.counts)
+        } else {
+            HashMap::new()
+        };
+        let count = s.counts.entry(key.to_string()).or_insert(0);
+        let allowed = *count < limit;
         if allowed {
-            entry.1 += 1;
+            *count += 1;
         }
+        let remaining = limit.saturating_sub(*count);
+        drop(s);
+        drop(expired); // freed outside the lock
         Decision {
             limit,
-            remaining: limit.saturating_sub(entry.1),
+            remaining,
             reset,
             allowed,
         }
+    }
+
+    /// Counters currently held (all shards).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).counts.len())
+            .sum()
     }
 }
 
@@ -80,5 +119,32 @@ mod tests {
         assert!(!rl.hit_at("a", 2, t + 59).allowed);
         assert!(rl.hit_at("b", 2, t + 59).allowed, "keys are independent");
         assert_eq!(rl.hit_at("a", 2, t + 60).remaining, 1, "new window");
+    }
+
+    #[test]
+    fn old_windows_are_dropped_without_a_scan_and_keys_spread_over_shards() {
+        let rl = RateLimiter::default();
+        let t = 6_000_000;
+        for i in 0..50_000 {
+            assert!(rl.hit_at(&format!("ip:{i}"), 1, t).allowed);
+        }
+        assert_eq!(rl.len(), 50_000);
+        let busy = rl
+            .shards
+            .iter()
+            .filter(|s| !s.lock().unwrap().counts.is_empty())
+            .count();
+        assert_eq!(busy, SHARDS, "every shard holds some keys");
+        // The next window: touching each shard once releases the old window's counters.
+        for i in 0..5_000 {
+            rl.hit_at(&format!("next:{i}"), 1, t + 60);
+        }
+        assert_eq!(rl.len(), 5_000, "only the current window's counters remain");
+        assert!(
+            rl.hit_at("ip:7", 1, t + 61).allowed,
+            "its old count is gone"
+        );
+        // A clock stepping back counts in the newer window, it does not reset it.
+        assert!(!rl.hit_at("ip:7", 1, t + 1).allowed);
     }
 }
