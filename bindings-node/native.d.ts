@@ -94,12 +94,12 @@ export declare class NativeJwks {
    * Verify `token`: the grant (built by `make`) when the cache can answer now, else a
    * promise of the grant as JSON text. Options are positional (see [`core_options`]).
    */
-  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, make: GrantFactory): unknown | Promise<string>
+  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, make: GrantFactory): unknown | Promise<string>
   /**
    * Verify against the keys already loaded, never touching the network (a cold cache is
    * token code `jwks_fetch`); returns the grant built by `make`.
    */
-  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, make: GrantFactory): unknown
+  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, make: GrantFactory): unknown
 }
 
 /**

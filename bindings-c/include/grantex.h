@@ -186,6 +186,11 @@ enum grantex_result
    */
   GRANTEX_TOKEN_INACTIVE = 7023,
   /**
+   * Token: a sandbox token (approved without a human) where sandbox tokens are not accepted
+   * (grantex_verify_options_set_allow_sandbox, or GRANTEX_ALLOW_SANDBOX_TOKENS=1).
+   */
+  GRANTEX_TOKEN_SANDBOX = 7024,
+  /**
    * Token: rejected for a reason newer than this header (see the last-error message).
    */
   GRANTEX_TOKEN_OTHER = 7999,
@@ -566,6 +571,17 @@ grantex_result grantex_a2a_policy_set_audience(struct grantex_a2a_policy *policy
  */
 grantex_result grantex_a2a_policy_set_expected_developer(struct grantex_a2a_policy *policy,
                                                          const char *developer_id);
+
+/**
+ * Whether the guard accepts sandbox tokens (approved without a human): `1` yes, `0` no, `-1`
+ * (the default) as `GRANTEX_ALLOW_SANDBOX_TOKENS=1` says (for test suites). A refused one is
+ * 401 `sandbox_token`. Any other value is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `policy` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_policy_set_allow_sandbox(struct grantex_a2a_policy *policy,
+                                                    int32_t allow);
 
 /**
  * Adds a scope every method without its own list (grantex_a2a_policy_set_method_scopes)
@@ -1742,6 +1758,18 @@ grantex_result grantex_verify_options_set_audience(struct grantex_verify_options
  */
 grantex_result grantex_verify_options_set_expected_developer(struct grantex_verify_options *options,
                                                              const char *developer_id);
+
+/**
+ * Whether sandbox tokens (issued for a sandbox developer, approved without a human) are
+ * accepted: `1` yes, `0` no, `-1` (the default) as the environment variable
+ * `GRANTEX_ALLOW_SANDBOX_TOKENS=1` says (for test suites). A refused sandbox token is
+ * `GRANTEX_TOKEN_SANDBOX`. Any other value is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared.
+ */
+grantex_result grantex_verify_options_set_allow_sandbox(struct grantex_verify_options *options,
+                                                        int32_t allow);
 
 /**
  * One of the reference SDKs' other verification options, by its Python or JavaScript name

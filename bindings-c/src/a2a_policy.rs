@@ -150,6 +150,35 @@ pub unsafe extern "C" fn grantex_a2a_policy_set_expected_developer(
     }
 }
 
+/// Whether the guard accepts sandbox tokens (approved without a human): `1` yes, `0` no, `-1`
+/// (the default) as `GRANTEX_ALLOW_SANDBOX_TOKENS=1` says (for test suites). A refused one is
+/// 401 `sandbox_token`. Any other value is `GRANTEX_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `policy` NULL or live and unshared.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_a2a_policy_set_allow_sandbox(
+    policy: *mut grantex_a2a_policy,
+    allow: i32,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(policy, |p| {
+            p.allow_sandbox = match allow {
+                -1 => None,
+                0 => Some(false),
+                1 => Some(true),
+                other => {
+                    return Err(crate::ffi::Failure::invalid(format!(
+                        "allow must be 1, 0 or -1 (the environment decides), got {other}"
+                    )))
+                }
+            };
+            Ok(())
+        })
+    }
+}
+
 /// Adds a scope every method without its own list (grantex_a2a_policy_set_method_scopes)
 /// requires (call once per scope).
 ///

@@ -88,6 +88,9 @@ pub enum grantex_result {
     GRANTEX_TOKEN_REVOKED = 7022,
     /// Token: the server says the token or grant is not active (online verification).
     GRANTEX_TOKEN_INACTIVE = 7023,
+    /// Token: a sandbox token (approved without a human) where sandbox tokens are not accepted
+    /// (grantex_verify_options_set_allow_sandbox, or GRANTEX_ALLOW_SANDBOX_TOKENS=1).
+    GRANTEX_TOKEN_SANDBOX = 7024,
     /// Token: rejected for a reason newer than this header (see the last-error message).
     GRANTEX_TOKEN_OTHER = 7999,
 
@@ -152,6 +155,7 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_JWKS_FETCH,
     GRANTEX_TOKEN_REVOKED,
     GRANTEX_TOKEN_INACTIVE,
+    GRANTEX_TOKEN_SANDBOX,
     GRANTEX_TOKEN_OTHER,
     GRANTEX_A2A_REJECTED,
     GRANTEX_A2A_PREFLIGHT,
@@ -208,6 +212,7 @@ impl grantex_result {
             GRANTEX_TOKEN_JWKS_FETCH => c"jwks_fetch",
             GRANTEX_TOKEN_REVOKED => c"revoked",
             GRANTEX_TOKEN_INACTIVE => c"inactive",
+            GRANTEX_TOKEN_SANDBOX => c"sandbox_token",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
             GRANTEX_A2A_REJECTED => c"a2a_rejected",
             GRANTEX_A2A_PREFLIGHT => c"a2a_preflight",
@@ -251,6 +256,7 @@ pub(crate) fn token_result(code: TokenErrorCode) -> grantex_result {
         TokenErrorCode::JwksFetch => GRANTEX_TOKEN_JWKS_FETCH,
         TokenErrorCode::Revoked => GRANTEX_TOKEN_REVOKED,
         TokenErrorCode::Inactive => GRANTEX_TOKEN_INACTIVE,
+        TokenErrorCode::SandboxToken => GRANTEX_TOKEN_SANDBOX,
         _ => GRANTEX_TOKEN_OTHER,
     }
 }

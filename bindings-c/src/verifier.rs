@@ -317,6 +317,36 @@ pub unsafe extern "C" fn grantex_verify_options_set_expected_developer(
     }
 }
 
+/// Whether sandbox tokens (issued for a sandbox developer, approved without a human) are
+/// accepted: `1` yes, `0` no, `-1` (the default) as the environment variable
+/// `GRANTEX_ALLOW_SANDBOX_TOKENS=1` says (for test suites). A refused sandbox token is
+/// `GRANTEX_TOKEN_SANDBOX`. Any other value is `GRANTEX_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `options` NULL or live and unshared.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_allow_sandbox(
+    options: *mut grantex_verify_options,
+    allow: i32,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |o| {
+            o.allow_sandbox = match allow {
+                -1 => None,
+                0 => Some(false),
+                1 => Some(true),
+                other => {
+                    return Err(Failure::invalid(format!(
+                        "allow must be 1, 0 or -1 (the environment decides), got {other}"
+                    )))
+                }
+            };
+            Ok(())
+        })
+    }
+}
+
 /// One of the reference SDKs' other verification options, by its Python or JavaScript name
 /// (`issuer_did`/`issuerDid`, `proof_jkt`, `require_proof_of_possession`, `current_authority`,
 /// `expected_principal_id`, `expected_agent_did`, `legacy_claims`, `algorithms`,

@@ -7,6 +7,7 @@ hold newlines), numbers are decimal, `-` marks an absent optional value.
     tcase <name>              token <hex>                 expect <code>
     jwks <set name>           oiss <hex>                  oaud <hex>
     oscope <hex> (repeated)   otol <int>                  odepth <int>
+    osbx 0|1 (allow sandbox tokens; always given, so the environment never decides)
     c.<field> <hex|int|->     c.scope <hex> (repeated)    c.aud <hex> (repeated)
     kcase <name>              kjwks <hex>                 kexpect ok|invalid_jwks
     ktoken <hex>              ktexpect <code>             know <int>   kiss <hex>
@@ -56,8 +57,9 @@ def main():
             put(f"otol {int(opts['clockTolerance'])}")
         if "maxDelegationDepth" in opts:
             put(f"odepth {int(opts['maxDelegationDepth'])}")
+        put(f"osbx {int(opts.get('allowSandbox', False))}")
         unknown = set(opts) - {"jwks", "issuer", "audience", "requiredScopes", "clockTolerance",
-                               "maxDelegationDepth"}
+                               "maxDelegationDepth", "allowSandbox"}
         if unknown:
             sys.exit(f"{case['name']}: option(s) the C runner does not know: {sorted(unknown)}")
         claims = case.get("claims")

@@ -23,6 +23,7 @@ struct token_case {
   char *scopes[MAX_LIST];
   int nscopes;
   long long tolerance, depth; /* -1: absent */
+  int allow_sandbox;
   /* expected claims (valid cases) */
   char *c_str[8]; /* tokenId grantId principalId agentDid developerId issuer parentAgentDid parentGrantId */
   long long c_iat, c_exp, c_depth;
@@ -181,6 +182,7 @@ static void run_token_case(const struct token_case *c, struct named_set *sets, i
   for (i = 0; i < c->nscopes; i++) CHECK_OK(grantex_verify_options_add_required_scope(opts, c->scopes[i]));
   if (c->tolerance >= 0) CHECK_OK(grantex_verify_options_set_clock_tolerance(opts, (uint64_t)c->tolerance));
   if (c->depth >= 0) CHECK_OK(grantex_verify_options_set_max_delegation_depth(opts, c->depth));
+  CHECK_OK(grantex_verify_options_set_allow_sandbox(opts, c->allow_sandbox));
 
   rc = grantex_verify(verifier, c->token, opts, &grant);
   got = rc == GRANTEX_OK ? "valid" : grantex_result_name(rc);
@@ -297,6 +299,8 @@ int test_vectors(const char *path) {
       c.tolerance = atoll(value);
     } else if (strcmp(line, "odepth") == 0) {
       c.depth = atoll(value);
+    } else if (strcmp(line, "osbx") == 0) {
+      c.allow_sandbox = atoi(value);
     } else if (strncmp(line, "c.", 2) == 0) {
       const char *key = line + 2;
       for (i = 0; i < 8; i++)

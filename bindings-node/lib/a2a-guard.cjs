@@ -18,6 +18,7 @@ const POLICY_KEYS = [
   'maxDelegationDepth',
   'clockTolerance',
   'expectedDeveloperId',
+  'allowSandbox',
   'revocation',
 ];
 const REVOCATION_KEYS = ['baseUrl', 'apiKey', 'cacheTtl'];
@@ -50,6 +51,7 @@ class A2AGuard {
       maxDelegationDepth: p.maxDelegationDepth,
       clockTolerance: p.clockTolerance,
       expectedDeveloperId: p.expectedDeveloperId,
+      allowSandbox: p.allowSandbox,
       revocation,
     });
     this.#n = settleSync(() => new native.NativeA2AGuard(options));

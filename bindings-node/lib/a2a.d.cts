@@ -208,6 +208,11 @@ export interface A2APolicy {
    * that must accept only its own developer's grants sets it.
    */
   expectedDeveloperId?: string;
+  /**
+   * Accept sandbox tokens (approved without a human). Default: refused (`sandbox_token`) unless
+   * `GRANTEX_ALLOW_SANDBOX_TOKENS=1` is set (for test suites).
+   */
+  allowSandbox?: boolean;
   /** Check revocation online (an offline guard accepts a revoked token until it expires). */
   revocation?: A2ARevocationOptions;
 }

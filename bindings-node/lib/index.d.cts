@@ -67,6 +67,12 @@ export interface VerifyGrantTokenOptions {
    * One server signs every developer's tokens with one key and issuer: pin your own.
    */
   expectedDeveloperId?: string;
+  /**
+   * Accept sandbox tokens (issued for a sandbox developer, approved without a human). Default:
+   * refused with `sandbox_token` unless the environment variable
+   * `GRANTEX_ALLOW_SANDBOX_TOKENS=1` is set (for test suites).
+   */
+  allowSandbox?: boolean;
   /** Testing/advanced: verify as if the time were this instant (jose's option name). */
   currentDate?: Date;
   /** Testing/advanced: verify as if the time were this (Unix seconds, or a Date). */

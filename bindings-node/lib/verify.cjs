@@ -200,18 +200,21 @@ function makeGrant(
 function nativeVerify(fn, handle, cachedOnly, token, o) {
   if (typeof token !== 'string') throw wrongType(`${fn}: token`, 'a string (the grant token)', token);
   // Each option is read once and type-checked here, so a mistake is named in JS terms.
-  const { issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId } = o;
+  const { issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, allowSandbox } = o;
   optionalString(fn, 'issuer', issuer);
   optionalString(fn, 'audience', audience);
   optionalStrings(fn, 'requiredScopes', requiredScopes);
   optionalNumber(fn, 'clockTolerance', clockTolerance);
   optionalNumber(fn, 'maxDelegationDepth', maxDelegationDepth);
   optionalString(fn, 'expectedDeveloperId', expectedDeveloperId);
+  if (allowSandbox !== undefined && allowSandbox !== null && typeof allowSandbox !== 'boolean') {
+    throw wrongType(`${fn}: options.allowSandbox`, 'a boolean', allowSandbox);
+  }
   const now = nowOf(fn, o);
   if (cachedOnly) {
-    return handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, makeGrant);
+    return handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, makeGrant);
   }
-  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, makeGrant);
+  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, makeGrant);
   return out instanceof Promise ? out.then(JSON.parse) : out;
 }
 

@@ -38,6 +38,7 @@ struct PolicyOptions {
     max_delegation_depth: Option<f64>,
     clock_tolerance: Option<f64>,
     expected_developer_id: Option<String>,
+    allow_sandbox: Option<bool>,
     revocation: Option<RevocationOptions>,
 }
 
@@ -58,6 +59,7 @@ fn policy(o: PolicyOptions) -> Result<A2APolicy> {
         crate::verify::whole("clockTolerance", o.clock_tolerance, 1e12)?.map_or(0, |x| x as u64);
     p.allow_delegation = o.allow_delegation.unwrap_or(false);
     p.expected_developer_id = o.expected_developer_id;
+    p.allow_sandbox = o.allow_sandbox;
     p.max_delegation_depth = crate::verify::whole(
         "maxDelegationDepth",
         o.max_delegation_depth,

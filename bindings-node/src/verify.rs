@@ -28,6 +28,7 @@ pub(crate) fn whole(what: &str, v: Option<f64>, max: f64) -> Result<Option<f64>>
 /// The core options from the JS options, passed positionally (primitives cross N-API far more
 /// cheaply than an object read property by property). The JS layer has already turned
 /// `currentDate` into `now`; out-of-range numbers are `invalid_argument`.
+#[allow(clippy::too_many_arguments)] // the JS options object, flattened for speed
 pub fn core_options(
     issuer: Option<String>,
     audience: Option<String>,
@@ -36,6 +37,7 @@ pub fn core_options(
     max_delegation_depth: Option<f64>,
     expected_developer_id: Option<String>,
     now: Option<f64>,
+    allow_sandbox: Option<bool>,
 ) -> Result<VerifyOptions> {
     const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
     let now = match now {
@@ -61,6 +63,7 @@ pub fn core_options(
         .map(|x| x as u32),
         expected_developer_id,
         now,
+        allow_sandbox,
     })
 }
 
@@ -235,6 +238,7 @@ impl NativeJwks {
         max_delegation_depth: Option<f64>,
         expected_developer_id: Option<String>,
         now: Option<f64>,
+        allow_sandbox: Option<bool>,
         make: GrantFactory<'env>,
     ) -> Result<Either<Unknown<'env>, Object<'env>>> {
         let opts = core_options(
@@ -245,6 +249,7 @@ impl NativeJwks {
             max_delegation_depth,
             expected_developer_id,
             now,
+            allow_sandbox,
         )?;
         let cache = self.cache.clone();
         let fut = async move { cache.verify(&token, &opts).await };
@@ -271,6 +276,7 @@ impl NativeJwks {
         max_delegation_depth: Option<f64>,
         expected_developer_id: Option<String>,
         now: Option<f64>,
+        allow_sandbox: Option<bool>,
         make: GrantFactory<'env>,
     ) -> Result<Unknown<'env>> {
         let opts = core_options(
@@ -281,6 +287,7 @@ impl NativeJwks {
             max_delegation_depth,
             expected_developer_id,
             now,
+            allow_sandbox,
         )?;
         let grant = self.cache.verify_cached(&token, &opts).map_err(to_napi)?;
         build_grant(&make, grant)

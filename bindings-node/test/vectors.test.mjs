@@ -76,6 +76,8 @@ test('token vectors: identical outcome, code and claims', async () => {
       requiredScopes: o.requiredScopes,
       clockTolerance: o.clockTolerance,
       maxDelegationDepth: o.maxDelegationDepth,
+      // Explicit either way, so GRANTEX_ALLOW_SANDBOX_TOKENS never decides a vector.
+      allowSandbox: o.allowSandbox ?? false,
       now: file.now,
     };
     const asyncResult = await settle(verifyGrantToken(c.token, options));

@@ -30,6 +30,7 @@ pub struct Policy {
     max_delegation_depth: Option<u32>,
     clock_tolerance: u64,
     expected_developer_id: Option<String>,
+    allow_sandbox: Option<bool>,
     revocation: Option<Revocation>,
 }
 
@@ -51,6 +52,7 @@ impl Policy {
         p.max_delegation_depth = self.max_delegation_depth;
         p.clock_tolerance = self.clock_tolerance;
         p.expected_developer_id = self.expected_developer_id;
+        p.allow_sandbox = self.allow_sandbox;
         if let Some(r) = self.revocation {
             let ttl = Duration::try_from_secs_f64(r.cache_ttl).map_err(|_| {
                 config(format!(

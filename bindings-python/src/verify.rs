@@ -127,6 +127,7 @@ pub struct Options {
     max_delegation_depth: Option<u32>,
     expected_developer_id: Option<String>,
     now: Option<i64>,
+    allow_sandbox: Option<bool>,
 }
 
 const OPTIONS: &str = "VerifyGrantTokenOptions";
@@ -166,6 +167,16 @@ fn opt_int(v: Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<Opti
                 format!("{OPTIONS}.{name} {rule}, got {v}"),
             ))
         }
+    }
+}
+
+fn opt_bool(v: Bound<'_, PyAny>, name: &str) -> PyResult<Option<bool>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    match v.cast::<PyBool>() {
+        Ok(b) => Ok(Some(b.is_true())),
+        Err(_) => Err(field_type(name, "a bool or None", &v)),
     }
 }
 
@@ -245,6 +256,7 @@ impl Options {
                 "expected_developer_id",
             )?,
             now: opt_int(o.getattr(intern!(py, "now"))?, "now", i64::MIN, i64::MAX)?,
+            allow_sandbox: opt_bool(o.getattr(intern!(py, "allow_sandbox"))?, "allow_sandbox")?,
         })
     }
 
@@ -271,6 +283,7 @@ impl Options {
             max_delegation_depth: self.max_delegation_depth,
             expected_developer_id: self.expected_developer_id,
             now: self.now,
+            allow_sandbox: self.allow_sandbox,
         }
     }
 }

@@ -34,6 +34,8 @@ def _options(case: Dict[str, Any], sets: Dict[str, JwksCache]) -> VerifyGrantTok
         clock_tolerance=o.get("clockTolerance", 0),
         max_delegation_depth=o.get("maxDelegationDepth"),
         now=_TOKEN["now"],
+        # Explicit either way, so GRANTEX_ALLOW_SANDBOX_TOKENS never decides a vector.
+        allow_sandbox=o.get("allowSandbox", False),
     )
 
 

@@ -290,6 +290,21 @@ mod tests {
         assert_eq!(js(0.30000000000000004), "0.30000000000000004");
     }
 
+    /// Parsing must round correctly (serde_json's `float_roundtrip`), as JavaScript's does:
+    /// otherwise a stored entry's metadata re-parsed here hashes differently (found by fuzzing).
+    #[test]
+    fn fractional_numbers_parse_and_print_like_javascript() {
+        for text in [
+            "9.00719925474092e+37",
+            "0.1",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e+308",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(canonical_json(&v), text, "{text}");
+        }
+    }
+
     #[test]
     fn big_integers_round_like_doubles() {
         let v: Value =

@@ -198,6 +198,9 @@ pub enum TokenErrorCode {
     Revoked,
     /// The server says the token/grant is not active (online verification).
     Inactive,
+    /// A sandbox token (`urn:grantex:sandbox`: signed for a sandbox developer, whose grants are
+    /// approved without a human) where sandbox tokens are not accepted.
+    SandboxToken,
 }
 
 impl TokenErrorCode {
@@ -226,6 +229,7 @@ impl TokenErrorCode {
         Self::JwksFetch,
         Self::Revoked,
         Self::Inactive,
+        Self::SandboxToken,
     ];
 
     /// Stable snake_case identifier, identical in every language.
@@ -254,6 +258,7 @@ impl TokenErrorCode {
             Self::JwksFetch => "jwks_fetch",
             Self::Revoked => "revoked",
             Self::Inactive => "inactive",
+            Self::SandboxToken => "sandbox_token",
         }
     }
 

@@ -56,6 +56,8 @@ fn options(case_opts: &Value, file: &Value) -> VerifyOptions {
         // Not in the shared vectors yet: Node and C do not expose it (tests in verify_rules.rs).
         expected_developer_id: None,
         now: Some(file["now"].as_i64().expect("now")),
+        // Explicit either way in the vectors, so the environment variable never decides.
+        allow_sandbox: Some(case_opts["allowSandbox"].as_bool().unwrap_or(false)),
     }
 }
 

@@ -49,6 +49,9 @@ class VerifyGrantTokenOptions:
     ``require_proof_of_possession``, ``current_authority``, ``expected_principal_id`` and
     ``expected_agent_did`` are not implemented: setting them raises ``GrantexConfigError``.
     ``now`` (unix seconds) fixes the clock: for tests and replaying recorded tokens only.
+    ``allow_sandbox``: accept sandbox tokens (issued for a sandbox developer, approved without
+    a human); by default they are refused (``sandbox_token``) unless the environment variable
+    ``GRANTEX_ALLOW_SANDBOX_TOKENS=1`` is set (for test suites).
     """
 
     jwks_uri: Optional[str] = None
@@ -69,6 +72,7 @@ class VerifyGrantTokenOptions:
     max_delegation_depth: Optional[int] = None
     jwks: Optional[JwksCache] = None
     now: Optional[int] = None
+    allow_sandbox: Optional[bool] = None
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked on every assignment (construction included), so a later change is refused too.

@@ -203,6 +203,8 @@ impl A2AClient {
             max_delegation_depth: None,
             expected_developer_id: None,
             now: None,
+            // The caller's own token: sandbox tokens follow GRANTEX_ALLOW_SANDBOX_TOKENS.
+            allow_sandbox: None,
         };
         let grant = jwks.verify(&self.token, &opts).await.map_err(|e| match e {
             Error::Token(t) => A2AError::Preflight(t),

@@ -121,6 +121,10 @@ pub struct A2APolicy {
     /// One Grantex server signs every developer's tokens with the same key and issuer, so an
     /// agent that must accept only its own developer's grants pins it here.
     pub expected_developer_id: Option<String>,
+    /// Accept sandbox tokens (approved without a human). `None`: the environment variable
+    /// `GRANTEX_ALLOW_SANDBOX_TOKENS=1` decides (for test suites); else refused (401
+    /// `sandbox_token`).
+    pub allow_sandbox: Option<bool>,
     pub revocation: RevocationCheck,
 }
 
@@ -137,8 +141,15 @@ impl A2APolicy {
             max_delegation_depth: None,
             clock_tolerance: 0,
             expected_developer_id: None,
+            allow_sandbox: None,
             revocation: RevocationCheck::Off,
         }
+    }
+
+    /// Accept (or refuse) sandbox tokens regardless of the environment.
+    pub fn allow_sandbox(mut self, allow: bool) -> Self {
+        self.allow_sandbox = Some(allow);
+        self
     }
 
     /// Accept only grants issued for `developer_id` (the tenant pin).
@@ -418,6 +429,7 @@ impl A2AGuard {
             },
             expected_developer_id: p.expected_developer_id.clone(),
             now: None,
+            allow_sandbox: p.allow_sandbox,
         };
         let grant = self
             .inner

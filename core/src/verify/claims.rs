@@ -17,6 +17,10 @@ use crate::error::TokenErrorCode::{self, *};
 /// Longest `act` chain accepted (the reference SDKs' limit); a deeper one is `invalid_claim`.
 const MAX_ACT_DEPTH: u32 = 10;
 
+/// The claim that marks the environment a token was issued in: `"sandbox"` for a sandbox
+/// developer (refused unless the caller accepts sandbox tokens), `"live"` or absent otherwise.
+pub const ENVIRONMENT_CLAIM: &str = "urn:grantex:environment";
+
 /// What the claims are checked against.
 pub(crate) struct Expect<'o> {
     pub(crate) issuer: &'o str,
@@ -44,6 +48,7 @@ struct Raw<'a> {
     scope: Option<Val<'a>>,
     act: Option<Val<'a>>,
     grant: Option<Val<'a>>,
+    environment: Option<Val<'a>>,
     has_null: bool,
 }
 
@@ -304,6 +309,7 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             "scope" => &mut r.scope,
             "act" => &mut r.act,
             "urn:grantex:grant" => &mut r.grant,
+            ENVIRONMENT_CLAIM => &mut r.environment,
             _ => return Ok(()),
         };
         *slot = Some(v);
@@ -348,6 +354,12 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     let grant = grant_obj(r.grant)?.unwrap_or_default();
     let scope = opt_str(r.scope, "scope")?;
     let (act, act_len) = act_chain(r.act)?;
+    let sandbox = match opt_str(r.environment, ENVIRONMENT_CLAIM)? {
+        None => false,
+        Some(e) if e.eq_str("live") => false,
+        Some(e) if e.eq_str("sandbox") => true,
+        Some(_) => return Err(wrong_type(ENVIRONMENT_CLAIM, r#""live" or "sandbox""#)),
+    };
 
     // Legacy and standard layouts.
     let agent_did = merge(agt, grant.agent_did, "the agent DID")?.ok_or_else(|| missing("agt"))?;
@@ -431,6 +443,17 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     }
     for a in &aud {
         no_controls(*a, "aud")?;
+    }
+
+    // A sandbox developer's grants are approved without a human: its tokens pass only where the
+    // caller opted in. Checked after the signature, before anything that depends on the claims'
+    // meaning.
+    if sandbox && !want.opts.sandbox_allowed() {
+        return Err(reject(
+            SandboxToken,
+            "this is a sandbox token (approved without a human); accept sandbox tokens explicitly \
+             (allow_sandbox, or GRANTEX_ALLOW_SANDBOX_TOKENS=1 for test suites) to use it",
+        ));
     }
 
     // Time.

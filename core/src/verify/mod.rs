@@ -30,6 +30,7 @@ mod reference;
 #[cfg(test)]
 mod remote_tests;
 
+pub use claims::ENVIRONMENT_CLAIM;
 pub use issuer::derive_issuer;
 pub use reference::{check_reference_option, ReferenceOption, REFERENCE_OPTIONS};
 
@@ -71,6 +72,23 @@ pub struct VerifyOptions {
     pub expected_developer_id: Option<String>,
     /// Fixed clock in Unix seconds (tests, vectors); `None` reads the system clock.
     pub now: Option<i64>,
+    /// Accept sandbox tokens (`urn:grantex:environment` = `"sandbox"`: a sandbox developer's,
+    /// approved without a human). `None` reads the environment variable
+    /// [`ALLOW_SANDBOX_ENV`] (`1` accepts; for test suites); a sandbox token is otherwise
+    /// `SandboxToken`.
+    pub allow_sandbox: Option<bool>,
+}
+
+/// The environment variable that accepts sandbox tokens where [`VerifyOptions::allow_sandbox`]
+/// is not set (`1`; read only when a sandbox token is seen, so it costs live tokens nothing).
+pub const ALLOW_SANDBOX_ENV: &str = "GRANTEX_ALLOW_SANDBOX_TOKENS";
+
+impl VerifyOptions {
+    /// Whether sandbox tokens pass: the option, else [`ALLOW_SANDBOX_ENV`] set to `1`.
+    pub fn sandbox_allowed(&self) -> bool {
+        self.allow_sandbox
+            .unwrap_or_else(|| std::env::var(ALLOW_SANDBOX_ENV).is_ok_and(|v| v == "1"))
+    }
 }
 
 /// The verified content of a grant token, read from the legacy or the standard claim layout.

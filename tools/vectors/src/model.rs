@@ -28,6 +28,8 @@ pub struct CaseOptions {
     pub max_delegation_depth: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_sandbox: Option<bool>,
 }
 
 #[derive(Serialize)]

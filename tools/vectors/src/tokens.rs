@@ -337,6 +337,23 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         )
         .valid(expected()),
     );
+    out.push(
+        case(
+            "valid_sandbox_token_accepted",
+            "A sandbox token where sandbox tokens are accepted (allowSandbox).",
+            p.token(&h, &legacy().s("urn:grantex:environment", "sandbox").text()),
+        )
+        .opts(|o| o.allow_sandbox = Some(true))
+        .valid(expected()),
+    );
+    out.push(
+        case(
+            "valid_live_environment",
+            "urn:grantex:environment \"live\": an ordinary token.",
+            p.token(&h, &legacy().s("urn:grantex:environment", "live").text()),
+        )
+        .valid(expected()),
+    );
     let both = legacy()
         .s("scope", &SCOPES.join(" "))
         .obj(
@@ -2025,6 +2042,34 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
                     .s("sub", PARENT_AGT)
                     .obj("act", &Obj::new().s("sub", "did:grantex:ag_root")),
             )),
+        )
+        .fails(InvalidClaim),
+    );
+
+    // The environment marker: a sandbox developer's tokens pass only where accepted.
+    let env = |value: &str| legacy().s("urn:grantex:environment", value);
+    out.push(
+        case(
+            "sandbox_token_refused",
+            "urn:grantex:environment is \"sandbox\" and sandbox tokens are not accepted.",
+            t(env("sandbox")),
+        )
+        .fails(TokenErrorCode::SandboxToken),
+    );
+    out.push(
+        case(
+            "environment_not_a_known_value",
+            "urn:grantex:environment must be \"live\" or \"sandbox\".",
+            t(env("test")),
+        )
+        .opts(|o| o.allow_sandbox = Some(true))
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "environment_not_a_string",
+            "urn:grantex:environment as a boolean.",
+            t(legacy().raw("urn:grantex:environment", "true")),
         )
         .fails(InvalidClaim),
     );

@@ -46,6 +46,8 @@ class A2APolicy:
     ``expected_developer_id`` is the tenant pin: one Grantex server signs every developer's
     tokens with the same key and issuer, so an agent that must accept only its own developer's
     grants sets it (a grant for another developer is refused as ``wrong_issuer``).
+    ``allow_sandbox``: accept sandbox tokens (approved without a human); by default refused
+    (``sandbox_token``) unless ``GRANTEX_ALLOW_SANDBOX_TOKENS=1`` is set (for test suites).
     """
 
     jwks_uri: Optional[str] = None
@@ -59,6 +61,7 @@ class A2APolicy:
     clock_tolerance: int = 0
     revocation: Optional[RevocationOnline] = None
     expected_developer_id: Optional[str] = None
+    allow_sandbox: Optional[bool] = None
 
 
 @dataclass
