@@ -185,6 +185,24 @@ fn too_many(d: &Decision, authorize: bool) -> Response {
     err.into_response()
 }
 
+/// Bodies up to this size are read and discarded before a 401/429, so the connection can stay
+/// open; a larger (or unsized) unread body gets `Connection: close` instead (see `serve.rs`).
+const DRAIN_LIMIT: u64 = 64 * 1024;
+
+/// Reads and discards a small request body the handler will never see.
+async fn drain_small(req: Request) {
+    let small = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n <= DRAIN_LIMIT);
+    if small {
+        let read = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT as usize);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
+    }
+}
+
 /// Route layer: authenticate by route class, then count the request in its bucket.
 pub async fn guard(
     State(state): State<AppState>,
@@ -212,7 +230,10 @@ pub async fn guard(
                 req.extensions_mut().insert(dev);
                 b
             }
-            Err(e) => return reject(&state, &ip_bucket, limit, e, is_authorize),
+            Err(e) => {
+                drain_small(req).await;
+                return reject(&state, &ip_bucket, limit, e, is_authorize);
+            }
         },
         RouteClass::Principal => match auth::authenticate_principal(&state, req.headers()).await {
             Ok(p) => {
@@ -220,11 +241,15 @@ pub async fn guard(
                 req.extensions_mut().insert(p);
                 b
             }
-            Err(e) => return reject(&state, &ip_bucket, limit, e, is_authorize),
+            Err(e) => {
+                drain_small(req).await;
+                return reject(&state, &ip_bucket, limit, e, is_authorize);
+            }
         },
     };
     let decision = state.limiter.hit(&bucket, limit);
     if !decision.allowed {
+        drain_small(req).await;
         return too_many(&decision, is_authorize);
     }
     with_rate_headers(next.run(req).await, &decision)

@@ -583,3 +583,93 @@ async fn seeding_is_idempotent_per_developer_across_rotation_and_restart() {
     assert_eq!(r.status, 200);
     assert_ne!(r.body["developerId"], dev_id);
 }
+
+/// Writes `bytes` on a fresh connection and returns everything read until the server closes.
+async fn exchange_raw(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    let mut out = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(closed.is_ok(), "the server did not close; got: {text}");
+    text
+}
+
+fn post_with_body(path: &str, key: &str, body_len: usize, send_body: bool) -> Vec<u8> {
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {body_len}\r\n\r\n"
+    )
+    .into_bytes();
+    if send_body {
+        let mut body = br#"{"name":"x","description":"","scopes":[],"pad":""#.to_vec();
+        body.resize(body_len - 2, b'p');
+        body.extend_from_slice(b"\"}");
+        req.extend_from_slice(&body);
+    }
+    req
+}
+
+const HEALTH_CLOSE: &[u8] = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_401_and_429_drain_small_bodies_and_close_on_large_ones() {
+    let dir = TempDir::new("early");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        rate_limit: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let addr = server.addr;
+    let bad = "gx_live_not-a-key-of-this-server-at-all";
+    // A small body after a 401: drained, the connection stays usable for the next request.
+    let mut req = post_with_body("/v1/agents", bad, 2000, true);
+    req.extend_from_slice(HEALTH_CLOSE);
+    let text = exchange_raw(addr, &req).await;
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 2, "{text}");
+    assert!(
+        text.contains("HTTP/1.1 200"),
+        "the next request was answered: {text}"
+    );
+    // A large body that was never sent: 401 with Connection: close, no wait for the body.
+    let text = exchange_raw(addr, &post_with_body("/v1/agents", bad, 2 << 20, false)).await;
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
+
+    // The same for 429 (rate limit 2 per minute on this server).
+    // Four pipelined creates: two fit the limit, two get 429 with their bodies drained, and
+    // the request after them is still answered on the same connection.
+    let key = server.info.api_key.clone();
+    let mut req = Vec::new();
+    for _ in 0..4 {
+        req.extend_from_slice(&post_with_body("/v1/agents", &key, 2000, true));
+    }
+    req.extend_from_slice(HEALTH_CLOSE);
+    let text = exchange_raw(addr, &req).await;
+    assert_eq!(text.matches("HTTP/1.1 201").count(), 2, "{text}");
+    assert_eq!(text.matches("HTTP/1.1 429").count(), 2, "{text}");
+    assert!(text.contains("HTTP/1.1 200"), "{text}");
+    let text = exchange_raw(addr, &post_with_body("/v1/agents", &key, 2 << 20, false)).await;
+    assert!(text.starts_with("HTTP/1.1 429"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
+    server.shutdown().await.unwrap();
+}
