@@ -163,11 +163,13 @@ int main(void) {
   print_response_scopes(token);
   printf("\n");
 
-  /* 5. Any service verifies it offline against the published JWKS. */
+  /* 5. Any service verifies it offline against the published JWKS. A sandbox key's tokens
+   *    (approved without a human) are accepted only when asked for. */
   TRY(grantex_client_jwks_uri(client, &jwks_uri));
   TRY(grantex_verifier_new_remote(jwks_uri, &jwks));
   TRY(grantex_verify_options_new(&options));
   TRY(grantex_verify_options_add_required_scope(options, "calendar:read"));
+  TRY(grantex_verify_options_set_allow_sandbox(options, has_code ? 1 : 0));
   TRY(grantex_verify(jwks, grant_token, options, &grant));
   TRY(grantex_verified_grant_principal_id(grant, &principal));
   TRY(grantex_verified_grant_agent_did(grant, &agent_did));
@@ -185,7 +187,7 @@ int main(void) {
   grantex_params_free(p);
   child_token = get(child, "grantToken");
   child_grant_id = get(child, "grantId");
-  TRY(grantex_verify(jwks, child_token, NULL, &child_grant));
+  TRY(grantex_verify(jwks, child_token, options, &child_grant));
   TRY(grantex_verified_grant_agent_did(child_grant, &agent_did));
   TRY(grantex_verified_grant_delegation_depth(child_grant, &depth));
   printf("[c] 6. delegate: grant %s to %s (depth %u, scopes ", child_grant_id, agent_did,

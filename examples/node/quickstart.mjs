@@ -55,10 +55,13 @@ async function main() {
   const token = await grantex.tokens.exchange({ code, agentId: agent.id });
   console.log(`[node] 4. exchange: grant token for ${token.grantId}, scopes ${token.scopes.join(', ')}`);
 
-  // 5. Any service verifies it offline against the published JWKS.
+  // 5. Any service verifies it offline against the published JWKS. A sandbox key's tokens
+  //    (approved without a human) are accepted only when asked for.
+  const sandbox = Boolean(auth.code);
   const grant = await verifyGrantToken(token.grantToken, {
     jwksUri: grantex.jwksUri,
     requiredScopes: ['calendar:read'],
+    allowSandbox: sandbox,
   });
   console.log(
     `[node] 5. verify offline: principal ${grant.principalId}, agent ${grant.agentDid}, scopes ${grant.scopes.join(', ')}`,
@@ -71,7 +74,7 @@ async function main() {
     scopes: ['calendar:read'],
     expiresIn: '1h',
   });
-  const childGrant = await verifyGrantToken(child.grantToken, { jwksUri: grantex.jwksUri });
+  const childGrant = await verifyGrantToken(child.grantToken, { jwksUri: grantex.jwksUri, allowSandbox: sandbox });
   console.log(
     `[node] 6. delegate: grant ${child.grantId} to ${childGrant.agentDid} (depth ${childGrant.delegationDepth}, scopes ${childGrant.scopes.join(', ')})`,
   );

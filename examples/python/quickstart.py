@@ -63,8 +63,12 @@ def main() -> int:
         token = grantex.tokens.exchange(ExchangeTokenParams(code=code, agent_id=agent.id))
         print(f"[python] 4. exchange: grant token for {token.grant_id}, scopes {', '.join(token.scopes)}")
 
-        # 5. Any service verifies it offline against the published JWKS.
-        options = VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri, required_scopes=["calendar:read"])
+        # 5. Any service verifies it offline against the published JWKS. A sandbox key's tokens
+        #    (approved without a human) are accepted only when asked for.
+        sandbox = bool(auth.code)
+        options = VerifyGrantTokenOptions(
+            jwks_uri=grantex.jwks_uri, required_scopes=["calendar:read"], allow_sandbox=sandbox
+        )
         grant = verify_grant_token(token.grant_token, options)
         print(
             f"[python] 5. verify offline: principal {grant.principal_id}, agent {grant.agent_did}, "
@@ -75,7 +79,9 @@ def main() -> int:
         delegated = grantex.grants.delegate(
             parent_grant_token=token.grant_token, sub_agent_id=sub_agent.id, scopes=["calendar:read"], expires_in="1h"
         )
-        sub_grant = verify_grant_token(delegated.grant_token, VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri))
+        sub_grant = verify_grant_token(
+            delegated.grant_token, VerifyGrantTokenOptions(jwks_uri=grantex.jwks_uri, allow_sandbox=sandbox)
+        )
         print(
             f"[python] 6. delegate: grant {delegated.grant_id} to {sub_grant.agent_did} "
             f"(depth {sub_grant.delegation_depth}, scopes {', '.join(sub_grant.scopes)})"

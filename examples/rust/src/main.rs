@@ -91,10 +91,12 @@ async fn run() -> grantex::Result<()> {
         token.scopes.join(", ")
     );
 
-    // 5. Any service verifies it offline against the published JWKS.
+    // 5. Any service verifies it offline against the published JWKS. A sandbox key's tokens
+    //    (approved without a human) are accepted only when asked for.
     let jwks = JwksCache::remote(&client.jwks_uri())?;
     let options = VerifyOptions {
         required_scopes: vec!["calendar:read".into()],
+        allow_sandbox: Some(sandbox),
         ..Default::default()
     };
     let grant = jwks.verify(&token.grant_token, &options).await?;
@@ -116,7 +118,13 @@ async fn run() -> grantex::Result<()> {
         })
         .await?;
     let child_grant = jwks
-        .verify(&child.grant_token, &VerifyOptions::default())
+        .verify(
+            &child.grant_token,
+            &VerifyOptions {
+                allow_sandbox: Some(sandbox),
+                ..Default::default()
+            },
+        )
         .await?;
     println!(
         "[rust] 6. delegate: grant {} to {} (depth {}, scopes {})",
