@@ -5,7 +5,7 @@
 //! is serialised against them by SQLite's single writer.
 
 use crate::error::ApiResult;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// Revokes every still-active descendant of `grant_id` (any depth). Returns how many.
 pub fn revoke_descendants(
@@ -72,4 +72,53 @@ pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) ->
         revoke_descendants(tx, developer_id, &child, now)?;
     }
     Ok(true)
+}
+
+/// Records the grant an authorization code was exchanged for (inside the exchange's transaction).
+pub fn record_code_grant(tx: &Connection, auth_request_id: &str, grant_id: &str) -> ApiResult<()> {
+    tx.execute(
+        "UPDATE auth_requests SET grant_id = ?1 WHERE id = ?2",
+        params![grant_id, auth_request_id],
+    )?;
+    Ok(())
+}
+
+/// Reuse detection for codes (RFC 6749 §4.1.2, RFC 9700 §4.14): when the request was already
+/// exchanged, revokes the grant issued from it (and its descendants). `true` if the request was
+/// consumed, i.e. this was a replay.
+pub fn revoke_for_replayed_code(
+    tx: &Connection,
+    developer_id: &str,
+    auth_request_id: &str,
+    now: i64,
+) -> ApiResult<bool> {
+    let row: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT status, grant_id FROM auth_requests WHERE id = ?1 AND developer_id = ?2",
+            params![auth_request_id, developer_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        Some((status, grant)) if status == "consumed" => {
+            if let Some(g) = grant {
+                revoke_grant(tx, developer_id, &g, now)?;
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Reuse detection for refresh tokens (RFC 9700 §4.14.2): a refresh token presented after it
+/// was used revokes its whole family, i.e. the grant it refreshes (every token and refresh
+/// token of that grant stops working) and the grants delegated from it.
+pub fn revoke_refresh_family(
+    tx: &Connection,
+    developer_id: &str,
+    grant_id: &str,
+    now: i64,
+) -> ApiResult<()> {
+    revoke_grant(tx, developer_id, grant_id, now)?;
+    Ok(())
 }

@@ -673,3 +673,113 @@ async fn early_401_and_429_drain_small_bodies_and_close_on_large_ones() {
     );
     server.shutdown().await.unwrap();
 }
+
+async fn online_valid(api: &Api, token: &str) -> bool {
+    let r = api.post("/v1/tokens/verify", json!({"token": token})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["valid"] == true
+}
+
+#[tokio::test]
+async fn a_replayed_code_revokes_the_grant_issued_from_it() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let a = agent(&c, "Replay", &["read"]).await;
+    let sub = agent(&c, "Sub", &["read"]).await;
+    let auth = c
+        .authorize(&AuthorizeParams {
+            agent_id: a.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = c
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let body = json!({"code": code, "agentId": a.agent_id});
+    let first = api.post("/v1/token", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let token = first.body["grantToken"].as_str().unwrap().to_string();
+    let grant_id = first.body["grantId"].as_str().unwrap().to_string();
+    let child = api
+        .post(
+            "/v1/grants/delegate",
+            json!({"parentGrantToken": token, "subAgentId": sub.agent_id, "scopes": ["read"]}),
+        )
+        .await;
+    assert_eq!(child.status, 201, "{}", child.text);
+    assert!(online_valid(&api, &token).await);
+
+    let again = api.post("/v1/token", body).await;
+    assert_envelope(&again, 400, "BAD_REQUEST");
+    assert!(
+        !online_valid(&api, &token).await,
+        "the first exchange's token"
+    );
+    let g = api.get(&format!("/v1/grants/{grant_id}")).await;
+    assert_eq!(g.body["status"], "revoked", "{}", g.text);
+    let child_token = child.body["grantToken"].as_str().unwrap();
+    assert!(!online_valid(&api, child_token).await, "delegated from it");
+    let r = api
+        .post(
+            "/v1/token/refresh",
+            json!({"refreshToken": first.body["refreshToken"], "agentId": a.agent_id}),
+        )
+        .await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    // Another developer's grant for the same agent name and principal is untouched.
+    let (c2, s2) = developer(s, Mode::Live).await;
+    let a2 = agent(&c2, "Replay", &["read"]).await;
+    let t2 = grant(&c2, &a2.agent_id, "alice", &["read"]).await;
+    assert!(online_valid(&Api::new(&s.base_url, Some(&s2.api_key)), &t2.grant_token).await);
+}
+
+#[tokio::test]
+async fn a_replayed_refresh_token_revokes_its_whole_family_but_an_idempotent_retry_does_not() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let a = agent(&c, "Family", &["read"]).await;
+    let t = grant(&c, &a.agent_id, "alice", &["read"]).await;
+    let refresh = |rt: &str, key: Option<&str>| {
+        let mut rb = api
+            .http
+            .post(format!("{}/v1/token/refresh", s.base_url))
+            .bearer_auth(&signup.api_key)
+            .json(&json!({"refreshToken": rt, "agentId": a.agent_id}));
+        if let Some(k) = key {
+            rb = rb.header("idempotency-key", k);
+        }
+        Api::finish(rb)
+    };
+    // A retry under the same Idempotency-Key is not a reuse.
+    let r1 = refresh(&t.refresh_token, Some("k1")).await;
+    assert_eq!(r1.status, 201, "{}", r1.text);
+    let r1b = refresh(&t.refresh_token, Some("k1")).await;
+    assert_eq!((r1b.status, &r1b.body), (201, &r1.body));
+    let t1 = r1.body["grantToken"].as_str().unwrap().to_string();
+    assert!(online_valid(&api, &t1).await);
+    // Next generation.
+    let r2 = refresh(r1.body["refreshToken"].as_str().unwrap(), None).await;
+    assert_eq!(r2.status, 201, "{}", r2.text);
+    let t2 = r2.body["grantToken"].as_str().unwrap().to_string();
+    let rt2 = r2.body["refreshToken"].as_str().unwrap().to_string();
+    // The spent first refresh token comes back without the key: the family is revoked.
+    let reuse = refresh(&t.refresh_token, None).await;
+    assert_envelope(&reuse, 400, "BAD_REQUEST");
+    assert_eq!(reuse.body["message"], "Refresh token already used");
+    for tok in [&t.grant_token, &t1, &t2] {
+        assert!(!online_valid(&api, tok).await);
+    }
+    let r = refresh(&rt2, None).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert_eq!(r.body["message"], "Grant has been revoked");
+    let g = api.get(&format!("/v1/grants/{}", t.grant_id)).await;
+    assert_eq!(g.body["status"], "revoked");
+}

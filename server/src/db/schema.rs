@@ -173,10 +173,18 @@ CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
 BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 "#,
     ),
+    (
+        4,
+        "grant issued from each authorization code",
+        r#"
+-- The grant an exchanged code produced: a replayed code revokes it (RFC 6749 §4.1.2).
+ALTER TABLE auth_requests ADD COLUMN grant_id TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
@@ -253,7 +261,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut c).unwrap();
-        assert_eq!(versions(&c), vec![1, 2, 3]);
+        assert_eq!(versions(&c), vec![1, 2, 3, 4]);
         c.execute("INSERT INTO issuers VALUES ('http://x', 0)", [])
             .unwrap();
         let n: i64 = c

@@ -77,6 +77,11 @@ pub async fn exchange(
                 let agent = agents::find_active(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
                 Ok((req, agent))
             })?;
+            if req.status == "consumed" {
+                // A replayed code: the grant it produced is revoked (committed), then refused.
+                db.write_sync(|tx| revocation::revoke_for_replayed_code(tx, &dev.id, &req.id, now_ms()))?;
+                return Err(ApiError::bad_request("Auth request not approved"));
+            }
             if req.status != "approved" {
                 return Err(ApiError::bad_request("Auth request not approved"));
             }
@@ -127,15 +132,24 @@ pub async fn exchange(
                     params![req.id, p.code],
                 )?;
                 if n == 0 {
-                    return Err(ApiError::bad_request("Auth request not approved"));
+                    // Lost a race to another exchange of this code: a replay as well. The
+                    // revocation commits; the refusal follows.
+                    return match revocation::revoke_for_replayed_code(tx, &dev.id, &req.id, now_ms())? {
+                        true => Ok(None),
+                        false => Err(ApiError::bad_request("Auth request not approved")),
+                    };
                 }
                 if agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
                     return Err(invalid());
                 }
                 insert_grant(tx, &grant, None)?;
+                revocation::record_code_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys)?;
-                mint::new_refresh_token(tx, &grant.id, grant.expires_at)
+                mint::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
             })?;
+            let Some(refresh) = refresh else {
+                return Err(ApiError::bad_request("Auth request not approved"));
+            };
             Ok(ExchangeTokenResponse {
                 grant_token: token,
                 expires_at: iso_secs(exp),
@@ -217,11 +231,13 @@ pub async fn refresh(
                     Ok((used, rt_exp, grant))
                 })?
             };
+            if used {
+                // Reuse of a spent refresh token: the whole family is revoked (committed).
+                db.write_sync(|tx| revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms()))?;
+                return Err(ApiError::bad_request("Refresh token already used"));
+            }
             if grant.agent_id != p.agent_id {
                 return Err(ApiError::bad_request("Agent mismatch"));
-            }
-            if used {
-                return Err(ApiError::bad_request("Refresh token already used"));
             }
             if rt_exp <= now_ms() {
                 return Err(ApiError::bad_request("Refresh token has expired"));
@@ -256,8 +272,12 @@ pub async fn refresh(
                 let n = tx.execute("UPDATE refresh_tokens SET is_used = 1 WHERE id = ?1 AND is_used = 0", [&p.refresh_token])?;
                 if n == 0 {
                     return match replay(tx, &dev.id, idem.as_deref(), &p.refresh_token)? {
-                        Some(resp) => Ok(resp),
-                        None => Err(ApiError::bad_request("Refresh token already used")),
+                        Some(resp) => Ok(Some(resp)),
+                        None => {
+                            // Spent by a concurrent refresh: reuse, the family is revoked.
+                            revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms())?;
+                            Ok(None)
+                        }
                     };
                 }
                 let status: String = tx.query_row("SELECT status FROM grants WHERE id = ?1", [&grant.id], |r| r.get(0))?;
@@ -284,8 +304,9 @@ pub async fn refresh(
                         params![dev.id, key, p.refresh_token, serde_json::to_string(&resp)?, now_ms()],
                     )?;
                 }
-                Ok(resp)
-            })
+                Ok(Some(resp))
+            })?
+            .ok_or_else(|| ApiError::bad_request("Refresh token already used"))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(resp)))
