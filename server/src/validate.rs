@@ -5,6 +5,32 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_SCOPES: usize = 100;
 pub const MAX_SCOPE_LEN: usize = 256;
 
+/// Characters that change how surrounding text is displayed without showing themselves:
+/// bidirectional overrides/embeddings/isolates and marks, zero-width characters, the BOM, the
+/// soft hyphen, line/paragraph separators and Unicode tag characters. A display name or id
+/// holding one can render as something else than it is (`"Pay\u{202E}lapyap"`), so they are
+/// refused.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+fn refuse_invisible(field: &str, value: &str) -> ApiResult<()> {
+    match value.chars().find(|c| is_invisible_format(*c)) {
+        Some(c) => Err(ApiError::bad_request(format!(
+            "{field} must not contain invisible or bidirectional formatting characters (found U+{:04X})",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A required string: trimmed non-empty, at most `max` characters.
 pub fn text<'a>(field: &str, value: &'a str, max: usize) -> ApiResult<&'a str> {
     if value.trim().is_empty() {
@@ -22,6 +48,7 @@ pub fn text<'a>(field: &str, value: &'a str, max: usize) -> ApiResult<&'a str> {
             "{field} must not contain control characters"
         )));
     }
+    refuse_invisible(field, value)?;
     Ok(value)
 }
 
@@ -40,7 +67,7 @@ pub fn free_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
             "{field} must not contain control characters"
         )));
     }
-    Ok(())
+    refuse_invisible(field, value)
 }
 
 /// Scope list rules: at most 100 entries, each non-blank, ≤256 characters, no whitespace or
@@ -162,6 +189,27 @@ mod tests {
         assert!(scopes("scopes", &["x".repeat(257)], true).is_err());
         assert!(scopes("scopes", &["x".repeat(256)], true).is_ok());
         assert!(scopes("scopes", &vec!["r".to_string(); 101], true).is_err());
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused() {
+        for bad in [
+            "Pay\u{202E}lapyap",
+            "a\u{200B}b",
+            "\u{2066}x\u{2069}",
+            "x\u{FEFF}",
+            "soft\u{00AD}hyphen",
+            "tag\u{E0041}",
+            "rlm\u{200F}",
+            "line\u{2028}sep",
+        ] {
+            assert!(text("name", bad, 200).is_err(), "{bad:?}");
+            assert!(free_text("description", bad, 200).is_err(), "{bad:?}");
+        }
+        for ok in ["Zoë", "日本語の名前", "emoji 🚀", "a-b_c.d", "multi\nline"] {
+            assert!(free_text("description", ok, 200).is_ok(), "{ok:?}");
+        }
+        assert!(text("name", "Zoë 🚀 日本", 200).is_ok());
     }
 
     #[test]

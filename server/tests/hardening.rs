@@ -783,3 +783,73 @@ async fn a_replayed_refresh_token_revokes_its_whole_family_but_an_idempotent_ret
     let g = api.get(&format!("/v1/grants/{}", t.grant_id)).await;
     assert_eq!(g.body["status"], "revoked");
 }
+
+#[tokio::test]
+async fn display_names_and_principal_ids_with_bidi_or_zero_width_characters_are_refused() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let a = agent(&c, "Plain", &["read"]).await;
+    let _ = grant(&c, &a.agent_id, "alice", &["read"]).await;
+    for bad in [
+        "Pay\u{202E}lapyap",
+        "ali\u{200B}ce",
+        "\u{2066}admin\u{2069}",
+        "x\u{FEFF}",
+    ] {
+        let expect_400 = |r: Resp| {
+            assert_envelope(&r, 400, "BAD_REQUEST");
+            assert!(r.text.contains("invisible or bidirectional"), "{}", r.text);
+        };
+        expect_400(
+            api.post(
+                "/v1/agents",
+                json!({"name": bad, "description": "", "scopes": ["read"]}),
+            )
+            .await,
+        );
+        expect_400(
+            api.post(
+                "/v1/agents",
+                json!({"name": "ok", "description": bad, "scopes": ["read"]}),
+            )
+            .await,
+        );
+        expect_400(
+            api.call(
+                "PATCH",
+                &format!("/v1/agents/{}", a.agent_id),
+                Some(json!({"name": bad})),
+            )
+            .await,
+        );
+        expect_400(
+            api.call("PATCH", "/v1/me", Some(json!({"name": bad})))
+                .await,
+        );
+        expect_400(
+            Api::new(&s.base_url, None)
+                .post("/v1/signup", json!({"name": bad}))
+                .await,
+        );
+        expect_400(
+            api.post(
+                "/v1/authorize",
+                json!({"agentId": a.agent_id, "principalId": bad, "scopes": ["read"]}),
+            )
+            .await,
+        );
+        expect_400(
+            api.post("/v1/principal-sessions", json!({"principalId": bad}))
+                .await,
+        );
+    }
+    // Ordinary non-ASCII names are fine.
+    let r = api
+        .post(
+            "/v1/agents",
+            json!({"name": "Zoë's 日程 🚀", "description": "Ça marche", "scopes": ["read"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
