@@ -56,6 +56,8 @@ pub(crate) struct Http {
 /// What one API call sends. Built by the resource methods.
 #[derive(Debug)]
 pub(crate) struct Request {
+    /// The catalog operation (`agents.register`), for the call's tracing span.
+    op: &'static str,
     method: Method,
     /// Absolute path below the base URL, already percent-encoded (`/v1/agents/ag%201`).
     path: String,
@@ -68,6 +70,7 @@ pub(crate) struct Request {
 impl Request {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         Request {
+            op: "",
             method,
             path: path.into(),
             query: Vec::new(),
@@ -108,6 +111,12 @@ impl Request {
             self.query.push((name, text));
         }
         Ok(self)
+    }
+
+    /// Names the catalog operation this request runs (shown in its tracing span).
+    pub fn op(mut self, name: &'static str) -> Self {
+        self.op = name;
+        self
     }
 
     /// Never retry this call (single-use authorization codes, account creation).
@@ -169,10 +178,54 @@ impl Http {
     }
 
     /// The retry loop. Returns the first 2xx response, or the error of the last attempt.
+    ///
+    /// Traced as one `grantex.call` span per call (operation, method, path; the final status,
+    /// request id and attempt count recorded on it) with a `debug` event when it ends and an
+    /// `info` event per retry; the API key and bodies are never recorded.
     pub async fn send(&self, request: &Request) -> Result<Response> {
+        use tracing::Instrument as _;
+        let span = tracing::debug_span!(
+            "grantex.call",
+            op = request.op,
+            method = %request.method,
+            path = %request.path,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let outcome = self
+            .send_traced(request, &span)
+            .instrument(span.clone())
+            .await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let _entered = span.enter();
+        match &outcome {
+            Ok(r) => {
+                span.record("status", r.status);
+                if let Some(id) = &r.request_id {
+                    span.record("request_id", id.as_str());
+                }
+                tracing::debug!(status = r.status, elapsed_ms, "grantex call succeeded");
+            }
+            Err(e) => {
+                if let Some(api) = e.as_api() {
+                    span.record("status", api.status);
+                    if let Some(id) = &api.request_id {
+                        span.record("request_id", id.as_str());
+                    }
+                }
+                tracing::debug!(error = e.code(), elapsed_ms, "grantex call failed");
+            }
+        }
+        outcome
+    }
+
+    async fn send_traced(&self, request: &Request, span: &tracing::Span) -> Result<Response> {
         let url = self.url(request)?;
         let mut attempt: u32 = 0;
         loop {
+            span.record("attempts", attempt + 1);
             let may_retry = request.retry && attempt < self.settings.max_retries;
             let delay = match self.attempt(&url, request).await {
                 Ok(response) => {
@@ -186,12 +239,27 @@ impl Http {
                     if !(may_retry && is_retryable_status(response.status)) {
                         return Err(api_error(response).into());
                     }
-                    response
+                    let delay = response
                         .retry_after
-                        .unwrap_or_else(|| self.backoff(attempt))
+                        .unwrap_or_else(|| self.backoff(attempt));
+                    tracing::info!(
+                        attempt = attempt + 1,
+                        status = response.status,
+                        request_id = response.request_id.as_deref().unwrap_or(""),
+                        delay_ms = delay.as_millis() as u64,
+                        "grantex call retrying after a transient status"
+                    );
+                    delay
                 }
-                Err(Error::Network { .. } | Error::Timeout { .. }) if may_retry => {
-                    self.backoff(attempt)
+                Err(e @ (Error::Network { .. } | Error::Timeout { .. })) if may_retry => {
+                    let delay = self.backoff(attempt);
+                    tracing::info!(
+                        attempt = attempt + 1,
+                        error = e.code(),
+                        delay_ms = delay.as_millis() as u64,
+                        "grantex call retrying after a transport failure"
+                    );
+                    delay
                 }
                 Err(e) => return Err(e),
             };

@@ -31,7 +31,7 @@ pub(crate) async fn run(
     input: Option<Value>,
 ) -> Result<Response> {
     let path = fill_path(op, ids)?;
-    let mut request = Request::new(method(op.method), path);
+    let mut request = Request::new(method(op.method), path).op(op.name);
     let mut input = input;
     if op.retry == Retry::WithIdempotencyKey {
         let key = match input.as_mut().and_then(Value::as_object_mut) {
