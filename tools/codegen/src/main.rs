@@ -6,6 +6,7 @@
 //! Every generated file says so in its first line.
 
 mod c;
+mod go;
 mod node;
 mod python;
 mod text;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         .into_iter()
         .chain(node::files())
         .chain(c::files())
+        .chain(go::files())
         .collect();
     match mode.as_str() {
         "generate" => {

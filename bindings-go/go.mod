@@ -1,0 +1,3 @@
+module github.com/grantex-rs/grantex/bindings-go
+
+go 1.24
