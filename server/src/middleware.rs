@@ -36,12 +36,20 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("cache-control", "no-store"),
 ];
 
+/// Longest request target (path and query) routed; longer ones get 414 in the envelope.
+pub const MAX_URI_LEN: usize = 8 * 1024;
+
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 fn envelope(code: &str, message: &str, request_id: &str) -> Body {
     let v = serde_json::json!({ "message": message, "code": code, "requestId": request_id });
     Body::from(v.to_string())
 }
+
+/// Marks a 4xx/5xx response whose body is the route's own answer, not to be replaced by the
+/// error envelope.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Outermost layer: request id, security headers, error envelope.
 pub async fn common(
@@ -52,8 +60,18 @@ pub async fn common(
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
+    let target_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let path = req.uri().path().to_string();
-    let mut resp = next.run(req).await;
+    let mut resp = if target_len > MAX_URI_LEN {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!("The request target exceeds {MAX_URI_LEN} bytes"),
+        )
+        .into_response()
+    } else {
+        next.run(req).await
+    };
     let status = resp.status();
 
     if let Some(err) = resp.extensions_mut().remove::<ErrorBody>() {
@@ -63,6 +81,8 @@ pub async fn common(
             HeaderValue::from_static("application/json"),
         );
         resp.headers_mut().remove(header::CONTENT_LENGTH);
+    } else if resp.extensions_mut().remove::<KeepBody>().is_some() {
+        // A failure status whose body is the answer (e.g. /health's 503 report).
     } else if status.is_client_error() || status.is_server_error() {
         let is_html = resp
             .headers()

@@ -853,3 +853,93 @@ async fn display_names_and_principal_ids_with_bidi_or_zero_width_characters_are_
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_degraded_when_the_database_cannot_be_written() {
+    let dir = TempDir::new("diskfull");
+    let data = dir.path().join("data");
+    // Files may not grow past 3 MiB: the write-ahead log fills up like a full disk.
+    let server = ChildServer::start_limited(&data, &[], &[], Some(3 * 1024));
+    let api = Api::new(&server.info.base_url, Some(&server.info.api_key));
+    let health = Api::new(&server.info.base_url, None);
+    let h = health.get("/health").await;
+    assert_eq!(
+        (h.status, &h.body["status"]),
+        (200, &json!("healthy")),
+        "{}",
+        h.text
+    );
+    let mut failed = None;
+    for i in 0..400 {
+        let r = api
+            .post(
+                "/v1/audit/log",
+                json!({
+                    "agentId": "ag", "agentDid": "did:grantex:ag", "grantId": "g",
+                    "principalId": "p", "action": "fill", "metadata": {"i": i, "pad": "x".repeat(60_000)}
+                }),
+            )
+            .await;
+        if r.status != 201 {
+            failed = Some(r);
+            break;
+        }
+    }
+    let r = failed.expect("a write failed once the file size limit was reached");
+    assert_envelope(&r, 500, "INTERNAL_ERROR");
+    let h = health.get("/health").await;
+    assert_eq!(h.status, 503, "{}", h.text);
+    assert_eq!(h.body["status"], "degraded");
+    assert_eq!(h.body["database"], "error");
+    // Reads keep working meanwhile.
+    assert_eq!(api.get("/v1/me").await.status, 200);
+}
+
+/// One raw request (with `Connection: close`) on a fresh connection; the whole response.
+async fn raw_request(addr: std::net::SocketAddr, request_line_target: &[u8], key: &str) -> String {
+    let mut req = b"GET ".to_vec();
+    req.extend_from_slice(request_line_target);
+    req.extend_from_slice(
+        format!(" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    exchange_raw(addr, &req).await
+}
+
+fn body_of(raw: &str) -> serde_json::Value {
+    let body = raw.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("a JSON body: {raw}"))
+}
+
+#[tokio::test]
+async fn long_and_malformed_request_targets_get_the_json_envelope() {
+    let s = shared();
+    let (_, signup) = developer(s, Mode::Live).await;
+    let addr: std::net::SocketAddr = s.base_url.trim_start_matches("http://").parse().unwrap();
+    let key = signup.api_key.as_str();
+    let long = format!("/v1/agents?x={}", "a".repeat(20_000));
+    let raw = raw_request(addr, long.as_bytes(), key).await;
+    assert!(
+        raw.starts_with("HTTP/1.1 414"),
+        "{}",
+        &raw[..raw.len().min(200)]
+    );
+    let b = body_of(&raw);
+    assert_eq!(b["code"], "URI_TOO_LONG");
+    assert!(b["requestId"].as_str().is_some_and(uuid_v4), "{b}");
+    for target in [
+        &b"/v1/agents/%FF%FE"[..],
+        b"/v1/agents/%zz",
+        b"/v1/agents/a%00b",
+        b"/v1/grants?status=%FF",
+        b"/v1/audit/entries?since=%E9",
+        b"/%",
+    ] {
+        let raw = raw_request(addr, target, key).await;
+        let status: u16 = raw[9..12].parse().unwrap();
+        assert!((400..500).contains(&status), "{raw}");
+        let b = body_of(&raw);
+        assert!(b["code"].is_string() && b["message"].is_string(), "{raw}");
+        assert!(b["requestId"].as_str().is_some_and(uuid_v4), "{raw}");
+    }
+}

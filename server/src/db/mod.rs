@@ -7,7 +7,7 @@ mod schema;
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 const READERS: usize = 4;
@@ -24,6 +24,10 @@ struct Inner {
     path: std::path::PathBuf,
     streams: Arc<tokio::sync::Semaphore>,
     writer: Mutex<Connection>,
+    /// When (ms) a write last failed for want of disk (full, I/O error, read-only); 0 = never.
+    io_failure_at: AtomicI64,
+    /// The last write probe: (when, whether it committed).
+    probe: Mutex<(i64, bool)>,
     readers: Vec<Mutex<Connection>>,
     next: AtomicUsize,
 }
@@ -84,6 +88,8 @@ impl Db {
                 path: path.to_path_buf(),
                 streams: Arc::new(tokio::sync::Semaphore::new(STREAMS)),
                 writer: Mutex::new(writer),
+                io_failure_at: AtomicI64::new(0),
+                probe: Mutex::new((i64::MIN, false)),
                 readers,
                 next: AtomicUsize::new(0),
             }),
@@ -163,9 +169,58 @@ impl Db {
             .writer
             .lock()
             .map_err(|_| ApiError::internal("writer lock poisoned"))?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.note_failure(e))?;
         let out = f(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(|e| self.note_failure(e))?;
         Ok(out)
+    }
+
+    /// Remembers a failure that means the database cannot be written (disk full, I/O error,
+    /// read-only file), for `/health`.
+    fn note_failure(&self, e: rusqlite::Error) -> ApiError {
+        use rusqlite::ErrorCode::*;
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if matches!(
+                f.code,
+                DiskFull | SystemIoFailure | ReadOnly | CannotOpen | DatabaseCorrupt | NotADatabase
+            ) {
+                self.inner
+                    .io_failure_at
+                    .store(crate::time::now_ms().max(1), Ordering::Relaxed);
+            }
+        }
+        e.into()
+    }
+
+    /// Whether the database can be read and written now: a read, a committed write of the
+    /// probe row (at most one every 2 s; in between the last result stands), and no write
+    /// failing for want of disk in the last 30 s (a small probe can fit where a real write
+    /// does not). Blocking: call from the blocking pool.
+    pub fn healthy_sync(&self) -> bool {
+        let now = crate::time::now_ms();
+        let read_ok = self
+            .read_sync(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))? == 1))
+            .unwrap_or(false);
+        let probe_ok = {
+            let mut last = self.inner.probe.lock().unwrap_or_else(|p| p.into_inner());
+            if now.saturating_sub(last.0) >= 2_000 {
+                let ok = self
+                    .write_sync(|tx| {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)",
+                            [now],
+                        )?;
+                        Ok(())
+                    })
+                    .is_ok();
+                *last = (now, ok);
+            }
+            last.1
+        };
+        let failed_at = self.inner.io_failure_at.load(Ordering::Relaxed);
+        let recent_failure = failed_at > 0 && now.saturating_sub(failed_at) < 30_000;
+        read_ok && probe_ok && !recent_failure
     }
 }

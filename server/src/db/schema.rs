@@ -181,10 +181,21 @@ BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 ALTER TABLE auth_requests ADD COLUMN grant_id TEXT;
 "#,
     ),
+    (
+        5,
+        "health write probe",
+        r#"
+-- One row /health rewrites (committed, so it reaches the disk) to learn whether writes work.
+CREATE TABLE health_probe (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    at  INTEGER NOT NULL
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
@@ -261,7 +272,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut c).unwrap();
-        assert_eq!(versions(&c), vec![1, 2, 3, 4]);
+        assert_eq!(versions(&c), vec![1, 2, 3, 4, 5]);
         c.execute("INSERT INTO issuers VALUES ('http://x', 0)", [])
             .unwrap();
         let n: i64 = c

@@ -7,13 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use grantex::types::Health;
 
-/// 200 `healthy` when the database answers, else 503 `degraded`.
+/// 200 `healthy` when the database can be read and written, else 503 `degraded`.
 pub async fn health(State(st): State<AppState>) -> Response {
-    let db_ok = st
-        .db
-        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))? == 1))
-        .await
-        .unwrap_or(false);
+    let db_ok = st.db.run(|db| Ok(db.healthy_sync())).await.unwrap_or(false);
     let body = Health {
         status: if db_ok { "healthy" } else { "degraded" }.into(),
         database: Some(if db_ok { "ok" } else { "error" }.into()),
@@ -24,7 +20,9 @@ pub async fn health(State(st): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    let mut resp = (status, Json(body)).into_response();
+    resp.extensions_mut().insert(crate::middleware::KeepBody);
+    resp
 }
 
 /// The public key set: RS256 keys only, never rate limited.

@@ -256,11 +256,34 @@ impl ChildServer {
     /// Starts `grantex-server --listen 127.0.0.1:0 --data-dir <dir> <extra...>` and waits until it
     /// wrote a fresh `server.json` and answers `/health`.
     pub fn start(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> ChildServer {
+        Self::start_limited(data_dir, extra, env, None)
+    }
+
+    /// [`ChildServer::start`] with the process's file size limit (RLIMIT_FSIZE) set to
+    /// `fsize_kib` KiB and SIGXFSZ ignored: writes past the limit fail with EFBIG, as they would
+    /// on a full disk. (The server is exec'd by bash, so its pid is the child's.)
+    pub fn start_limited(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        fsize_kib: Option<u64>,
+    ) -> ChildServer {
         let json = data_dir.join("server.json");
         let _ = std::fs::remove_file(&json);
         let log = data_dir.with_extension(format!("log{}", ulid_like()));
         let out = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(server_bin());
+        let mut cmd = match fsize_kib {
+            None => Command::new(server_bin()),
+            Some(kib) => {
+                let mut c = Command::new("bash");
+                c.args([
+                    "-c",
+                    &format!(r#"trap '' XFSZ; ulimit -f {kib} && exec "$0" "$@""#),
+                    server_bin(),
+                ]);
+                c
+            }
+        };
         cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
