@@ -186,7 +186,8 @@ export type TokenErrorCode =
   | 'invalid_jwks'
   | 'jwks_fetch'
   | 'revoked'
-  | 'inactive';
+  | 'inactive'
+  | 'sandbox_token';
 
 export declare const TOKEN_ERROR_CODES: readonly TokenErrorCode[];
 

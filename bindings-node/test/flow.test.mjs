@@ -93,11 +93,17 @@ test('live flow: authorize, consent page data, approve, exchange', async () => {
   assert.equal(token.grantToken.split('.').length, 3);
   ctx.token = token;
 
-  // A code is single-use: the second exchange is an API error, not retried.
+  // A code is single-use: the second exchange is an API error, not retried, and the replay
+  // revokes the grant issued from that code (RFC 9700). Shown on a grant of its own.
+  const spareAuth = await gx.authorize({ agentId: ctx.agent.agentId, userId: 'usr_alice', scopes: ['calendar:read'] });
+  const spareCode = (await gx.consent.approve(spareAuth.authRequestId)).code;
+  const spare = await gx.tokens.exchange({ code: spareCode, agentId: ctx.agent.agentId });
   await assert.rejects(
-    gx.tokens.exchange({ code: approval.code, agentId: ctx.agent.agentId }),
+    gx.tokens.exchange({ code: spareCode, agentId: ctx.agent.agentId }),
     (e) => e instanceof GrantexApiError && e.statusCode === 400 && !(e instanceof GrantexAuthError),
   );
+  assert.equal((await gx.tokens.verify(spare.grantToken)).valid, false);
+  assert.equal((await gx.tokens.verify(token.grantToken)).valid, true, 'other grants are untouched');
   assert.ok(gx.lastRateLimit && gx.lastRateLimit.limit === 100000);
 });
 
@@ -170,11 +176,20 @@ test('refresh: new token for the same grant, old refresh token single-use', asyn
   assert.notEqual(refreshed.grantToken, ctx.token.grantToken);
   const g = await verifyGrantToken(refreshed.grantToken, { jwksUri: server.jwksUri });
   assert.notEqual(g.tokenId, ctx.grant.tokenId);
+  ctx.refreshed = refreshed;
+
+  // A spent refresh token is refused, and presenting it again revokes its whole family
+  // (RFC 9700 reuse detection). Shown on a grant of its own.
+  const spareAuth = await gx.authorize({ agentId: ctx.agent.agentId, userId: 'usr_alice', scopes: ['calendar:read'] });
+  const spareCode = (await gx.consent.approve(spareAuth.authRequestId)).code;
+  const spare = await gx.tokens.exchange({ code: spareCode, agentId: ctx.agent.agentId });
+  const spareNext = await gx.tokens.refresh({ refreshToken: spare.refreshToken, agentId: ctx.agent.agentId });
   await assert.rejects(
-    gx.tokens.refresh({ refreshToken: ctx.token.refreshToken, agentId: ctx.agent.agentId, idempotencyKey: 'k-1' }),
+    gx.tokens.refresh({ refreshToken: spare.refreshToken, agentId: ctx.agent.agentId, idempotencyKey: 'k-1' }),
     (e) => e instanceof GrantexApiError && e.statusCode === 400,
   );
-  ctx.refreshed = refreshed;
+  assert.equal((await gx.tokens.verify(spareNext.grantToken)).valid, false);
+  assert.equal((await gx.tokens.verify(refreshed.grantToken)).valid, true, 'other grants are untouched');
 });
 
 test('grants: get (id and grantId), list with filters', async () => {
