@@ -20,6 +20,10 @@ import grantex
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = Path(os.environ.get("GRANTEX_VECTORS_DIR", REPO / "vectors"))
 
+# The suite mints most tokens with a sandbox developer's key; a test suite is what the environment
+# variable is for (tests of the refusal pass allow_sandbox=False explicitly).
+os.environ.setdefault("GRANTEX_ALLOW_SANDBOX_TOKENS", "1")
+
 
 def _server_bin() -> Path:
     override = os.environ.get("GRANTEX_SERVER_BIN")

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// The suite mints most tokens with a sandbox developer's key; a test suite is what the environment
+// variable is for (tests of the refusal pass allowSandbox: false explicitly). Set before any
+// verification; the core reads it when it sees a sandbox token.
+process.env.GRANTEX_ALLOW_SANDBOX_TOKENS ??= '1';
 export const repoRoot = path.resolve(packageDir, '..');
 
 export function serverBinary() {
