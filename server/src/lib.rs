@@ -13,6 +13,7 @@
 
 mod audit_store;
 mod auth;
+mod auth_request_store;
 mod body_stream;
 mod bootstrap;
 mod checkpoint;

@@ -68,6 +68,9 @@ struct ServeArgs {
     /// Requests per minute per developer on POST /v1/authorize.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     authorize_rate_limit: u64,
+    /// Seconds a pending authorization request and an unexchanged code live (at most 600).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=600))]
+    code_ttl_secs: u64,
     /// Seconds a client has to send a complete request head (also the keep-alive idle limit).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout_secs: u64,
@@ -130,6 +133,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         authorize_rate_limit: args.authorize_rate_limit,
         seed_api_key: env_nonempty("GRANTEX_SEED_API_KEY"),
         seed_sandbox_key: env_nonempty("GRANTEX_SEED_SANDBOX_KEY"),
+        code_ttl: Duration::from_secs(args.code_ttl_secs),
         limits: grantex_server::Limits {
             header_read_timeout: Duration::from_secs(args.header_timeout_secs),
             body_timeout: Duration::from_secs(args.body_timeout_secs),

@@ -27,6 +27,8 @@ pub struct Config {
     pub seed_api_key: Option<String>,
     /// Literal API key for the bootstrap sandbox developer (env `GRANTEX_SEED_SANDBOX_KEY`).
     pub seed_sandbox_key: Option<String>,
+    /// Lifetime of pending authorization requests and unexchanged codes (1 s ..= 10 min).
+    pub code_ttl: std::time::Duration,
     /// Connection caps and timeouts (slow or silent clients).
     pub limits: crate::serve::Limits,
 }
@@ -43,6 +45,7 @@ impl Default for Config {
             authorize_rate_limit: 60,
             seed_api_key: None,
             seed_sandbox_key: None,
+            code_ttl: std::time::Duration::from_secs(crate::auth_request_store::MAX_CODE_TTL_SECS),
             limits: crate::serve::Limits::default(),
         }
     }
@@ -130,6 +133,15 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         return Err("rate limits must be at least 1 request per minute".into());
     }
     cfg.limits.check()?;
+    let max_ttl = crate::auth_request_store::MAX_CODE_TTL_SECS;
+    if cfg.code_ttl < std::time::Duration::from_secs(1)
+        || cfg.code_ttl > std::time::Duration::from_secs(max_ttl)
+    {
+        return Err(format!(
+            "the code lifetime must be between 1 and {max_ttl} seconds (got {:?})",
+            cfg.code_ttl
+        ));
+    }
     if let Some(u) = &cfg.issuer {
         check_url("--issuer", u)?;
     }
@@ -203,6 +215,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             max_delegation_depth: cfg.max_delegation_depth,
             rate_limit: cfg.rate_limit,
             authorize_rate_limit: cfg.authorize_rate_limit,
+            code_ttl_ms: cfg.code_ttl.as_millis() as i64,
             bootstrap,
         }),
     };

@@ -21,6 +21,8 @@ pub struct Settings {
     pub max_delegation_depth: u32,
     pub rate_limit: u64,
     pub authorize_rate_limit: u64,
+    /// Lifetime (ms) of a pending authorization request and of an unexchanged code.
+    pub code_ttl_ms: i64,
     /// The bootstrap developers, whose keys live in `bootstrap.json` / `server.json`.
     pub bootstrap: crate::bootstrap::Bootstrap,
 }

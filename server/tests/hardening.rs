@@ -943,3 +943,129 @@ async fn long_and_malformed_request_targets_get_the_json_envelope() {
         assert!(b["requestId"].as_str().is_some_and(uuid_v4), "{raw}");
     }
 }
+
+/// Polls `f` (every 100 ms, up to 10 s) until it returns true.
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
+    for bad in [Duration::ZERO, Duration::from_secs(601)] {
+        let dir = TempDir::new("ttl-bad");
+        let e = grantex_server::start(grantex_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            code_ttl: bad,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+        assert!(e.contains("code lifetime"), "{e}");
+    }
+    let dir = TempDir::new("ttl");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        code_ttl: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = server.base_url().to_string();
+    let live = client(&base, &server.info.api_key);
+    let sandbox = client(&base, &server.info.sandbox_api_key);
+    let public = Api::new(&base, None);
+    let la = agent(&live, "ttl", &["read"]).await;
+    let sa = agent(&sandbox, "ttl", &["read"]).await;
+    let params = |agent_id: &str| AuthorizeParams {
+        agent_id: agent_id.into(),
+        user_id: "alice".into(),
+        scopes: strings(&["read"]),
+        expires_in: Some("7d".into()),
+        ..Default::default()
+    };
+    let t0 = grantex_server::time::now_ms();
+    let pending = live.authorize(&params(&la.agent_id)).await.unwrap();
+    let exp = grantex_server::time::parse_iso(&pending.expires_at).unwrap();
+    assert!(
+        exp <= t0 + 3_000,
+        "the request expires with the code TTL, not in 7 days"
+    );
+    let auto = sandbox.authorize(&params(&sa.agent_id)).await.unwrap();
+    let code = auto.code.clone().unwrap();
+    // Approved in time: a fresh code, whose grant still lives the requested 7 days.
+    let quick = live.authorize(&params(&la.agent_id)).await.unwrap();
+    let approved = live
+        .consent()
+        .approve(&quick.auth_request_id)
+        .await
+        .unwrap();
+    let t = live
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code: approved.code,
+            agent_id: la.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    let exp = grantex_server::time::parse_iso(&t.expires_at).unwrap();
+    assert!(exp > t0 + 6 * 86_400_000, "{}", t.expires_at);
+
+    // Once the TTL has passed: the pending request cannot be approved, the code not exchanged.
+    let consent_path = format!("/v1/consent/{}", pending.auth_request_id);
+    eventually("the pending request expires", || async {
+        public.get(&consent_path).await.status == 410
+    })
+    .await;
+    let r = public
+        .post(&format!("{consent_path}/approve"), json!({}))
+        .await;
+    assert_envelope(&r, 410, "GONE");
+    let e = sandbox
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code: code.clone(),
+            agent_id: sa.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 400);
+    assert_eq!(
+        e.as_api().unwrap().message,
+        "Authorization code has expired"
+    );
+    // ... and purged: the expired code is now unknown, and so is the live developer's
+    // expired request once that developer authorizes again.
+    let e = sandbox
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: sa.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_api().unwrap().message, "Invalid code");
+    live.authorize(&params(&la.agent_id)).await.unwrap();
+    assert_envelope(&public.get(&consent_path).await, 404, "NOT_FOUND");
+    // The exchanged request is kept (it names the grant a replay would revoke).
+    assert_eq!(
+        public
+            .get(&format!("/v1/consent/{}", quick.auth_request_id))
+            .await
+            .status,
+        410
+    );
+    server.shutdown().await.unwrap();
+}

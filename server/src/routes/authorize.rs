@@ -6,7 +6,7 @@ use crate::extract::{path_id, JsonBody};
 use crate::routes::agents;
 use crate::state::AppState;
 use crate::time::{self, iso, now_ms};
-use crate::{ids, validate};
+use crate::{auth_request_store, ids, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -120,7 +120,8 @@ pub async fn authorize(
         state: p.state.clone(),
         expires_in: expires_in.clone(),
         expires_in_secs: secs,
-        expires_at: now + secs * 1000,
+        // The request (and a sandbox code) lives the code TTL; the grant gets `expiresIn`.
+        expires_at: now + st.settings.code_ttl_ms,
         audience: p.audience.clone(),
         code_challenge: p.code_challenge.clone(),
         status: if sandbox { "approved" } else { "pending" }.into(),
@@ -130,6 +131,7 @@ pub async fn authorize(
     let r = row.clone();
     st.db
         .write(move |tx| {
+            auth_request_store::purge_expired(tx, &r.developer_id, r.created_at)?;
             let agent = agents::find_active(tx, &r.developer_id, &r.agent_id)?
                 .ok_or_else(|| ApiError::not_found("Agent not found"))?;
             let unregistered: Vec<&str> = r
@@ -200,6 +202,7 @@ pub async fn sandbox_approve(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     path_id(&id)?;
+    let ttl = st.settings.code_ttl_ms;
     st.db
         .write(move |tx| {
             let r = sandbox_request(tx, &dev, &id)?;
@@ -207,10 +210,11 @@ pub async fn sandbox_approve(
                 Some(c) if r.status == "approved" => c,
                 _ => {
                     let c = ids::new_id("");
-                    tx.execute(
-                        "UPDATE auth_requests SET status = 'approved', code = ?1 WHERE id = ?2",
-                        params![c, id],
-                    )?;
+                    if !auth_request_store::approve(tx, &id, &c, now_ms(), ttl)? {
+                        return Err(ApiError::not_found(
+                            "Authorization request not found, already processed or expired",
+                        ));
+                    }
                     c
                 }
             };

@@ -3,12 +3,12 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, QueryMap};
-use crate::ids;
 use crate::pages;
 use crate::routes::{agents, authorize};
 use crate::scopes::describe;
 use crate::state::AppState;
 use crate::time::{iso, now_ms};
+use crate::{auth_request_store, ids};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -86,18 +86,22 @@ pub async fn approve(
 ) -> ApiResult<Json<ConsentApproval>> {
     path_id(&id)
         .map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
+    let ttl = st.settings.code_ttl_ms;
     st.db
         .write(move |tx| {
             let code = ids::new_id("");
-            let n = tx.execute(
-                "UPDATE auth_requests SET status = 'approved', code = ?1 WHERE id = ?2 AND status = 'pending' AND expires_at > ?3",
-                params![code, id, now_ms()],
-            )?;
-            if n == 0 {
-                return Err(ApiError::gone("Authorization request not found, expired or already answered"));
+            if !auth_request_store::approve(tx, &id, &code, now_ms(), ttl)? {
+                return Err(ApiError::gone(
+                    "Authorization request not found, expired or already answered",
+                ));
             }
-            let r = authorize::find(tx, &id)?.ok_or_else(|| ApiError::internal("approved request vanished"))?;
-            Ok(Json(ConsentApproval { code, redirect_uri: r.redirect_uri, state: r.state }))
+            let r = authorize::find(tx, &id)?
+                .ok_or_else(|| ApiError::internal("approved request vanished"))?;
+            Ok(Json(ConsentApproval {
+                code,
+                redirect_uri: r.redirect_uri,
+                state: r.state,
+            }))
         })
         .await
 }

@@ -12,7 +12,7 @@ use crate::mint::{self, Lineage, TokenSpec};
 use crate::routes::{agents, authorize};
 use crate::state::AppState;
 use crate::time::{iso_secs, now_ms, now_secs};
-use crate::{ids, revocation, validate};
+use crate::{auth_request_store, ids, revocation, validate};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
@@ -86,6 +86,7 @@ pub async fn exchange(
                 return Err(ApiError::bad_request("Auth request not approved"));
             }
             if req.expires_at <= now_ms() {
+                db.write_sync(|tx| auth_request_store::purge_expired(tx, &dev.id, now_ms()))?;
                 return Err(ApiError::bad_request("Authorization code has expired"));
             }
             if let Some(challenge) = &req.code_challenge {
