@@ -128,8 +128,8 @@ func (e *NetworkError) Unwrap() error { return e.Cause }
 // member, a bad value; nothing was sent), a configuration error (no API key, a bad base URL
 // or JWKS URI, a refused verify option), or an internal error.
 type Error struct {
-	// Code is the stable string of the C library's result: "invalid_argument", "config",
-	// "panic", ...
+	// Code is the stable string of the C library's result: "invalid_argument",
+	// "config_error", "panic", ...
 	Code string
 	// Message describes the failure.
 	Message string

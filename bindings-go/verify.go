@@ -27,7 +27,7 @@ type VerifyOptions struct {
 	Issuer string
 
 	// IssuerDID is a reference option this verifier does not implement: empty is accepted, a
-	// did:web value is refused with an *Error "config" (never silently ignored).
+	// did:web value is refused with an *Error "config_error" (never silently ignored).
 	IssuerDID string
 
 	// RequiredScopes are scopes the token must carry verbatim.
@@ -58,7 +58,7 @@ type VerifyOptions struct {
 	// ReferenceOptions sets other verify options of the reference SDKs by their Python or
 	// JavaScript name ("algorithms", "proof_jkt", "require_proof_of_possession", ...) to a value
 	// encoded as JSON (nil: unset). A value asking for what this verifier does anyway is
-	// accepted, anything else is an *Error "config", exactly as in the Python and Node SDKs.
+	// accepted, anything else is an *Error "config_error", exactly as in the Python and Node SDKs.
 	ReferenceOptions map[string]any
 }
 
@@ -289,7 +289,7 @@ func verifyAsync(ctx context.Context, f func() verifyOutcome) (*VerifiedGrant, e
 // so only a cold cache touches the network. A refused token is a *TokenError.
 func VerifyGrantToken(ctx context.Context, token string, opts VerifyOptions) (*VerifiedGrant, error) {
 	if opts.JwksURI == "" {
-		return nil, &Error{Code: "config", Message: "VerifyOptions.JwksURI is required"}
+		return nil, &Error{Code: "config_error", Message: "VerifyOptions.JwksURI is required"}
 	}
 	return verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, opts.JwksURI, token, &opts) })
 }

@@ -1,0 +1,244 @@
+package grantex_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	grantex "github.com/grantex-rs/grantex/bindings-go"
+)
+
+func readVectors(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "vectors", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outcome is "valid" or the stable error string of a token error ("" plus a failure for
+// anything else).
+func outcome(t *testing.T, name string, err error) string {
+	t.Helper()
+	if err == nil {
+		return "valid"
+	}
+	var te *grantex.TokenError
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	t.Errorf("%s: not a *TokenError: %T %v", name, err, err)
+	return ""
+}
+
+// claimsOf is a verified grant in the vectors' claims shape (JSON-normalised).
+func claimsOf(t *testing.T, g *grantex.VerifiedGrant) map[string]any {
+	t.Helper()
+	m := map[string]any{
+		"tokenId": g.TokenID, "grantId": g.GrantID, "principalId": g.PrincipalID,
+		"agentDid": g.AgentDID, "developerId": g.DeveloperID, "scopes": g.Scopes,
+		"issuedAt": g.IssuedAt, "expiresAt": g.ExpiresAt, "audience": g.Audience,
+		"issuer": g.Issuer, "parentAgentDid": g.ParentAgentDID, "parentGrantId": g.ParentGrantID,
+		"delegationDepth": g.DelegationDepth, "budget": g.Budget,
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type tokenVectors struct {
+	Now      int64                      `json:"now"`
+	Issuer   string                     `json:"issuer"`
+	Jwks     json.RawMessage            `json:"jwks"`
+	JwksSets map[string]json.RawMessage `json:"jwksSets"`
+	Cases    []struct {
+		Name    string `json:"name"`
+		Token   string `json:"token"`
+		Options struct {
+			Audience           string   `json:"audience"`
+			Issuer             string   `json:"issuer"`
+			RequiredScopes     []string `json:"requiredScopes"`
+			ClockTolerance     int64    `json:"clockTolerance"`
+			MaxDelegationDepth *int     `json:"maxDelegationDepth"`
+			Jwks               string   `json:"jwks"`
+			AllowSandbox       *bool    `json:"allowSandbox"`
+		} `json:"options"`
+		Expect string         `json:"expect"`
+		Claims map[string]any `json:"claims"`
+	} `json:"cases"`
+}
+
+func TestTokenVectors(t *testing.T) {
+	var vec tokenVectors
+	readVectors(t, "token-vectors.json", &vec)
+	verifiers := map[string]*grantex.Verifier{}
+	verifierFor := func(set string) *grantex.Verifier {
+		if v, ok := verifiers[set]; ok {
+			return v
+		}
+		doc := vec.Jwks
+		if set != "" {
+			doc = vec.JwksSets[set]
+		}
+		v, err := grantex.NewStaticVerifier(doc)
+		if err != nil {
+			t.Fatalf("key set %q: %v", set, err)
+		}
+		verifiers[set] = v
+		return v
+	}
+	defer func() {
+		for _, v := range verifiers {
+			v.Close()
+		}
+	}()
+	ctx := context.Background()
+	counts := map[string]int{}
+	for _, c := range vec.Cases {
+		issuer := c.Options.Issuer
+		if issuer == "" {
+			issuer = vec.Issuer
+		}
+		opts := grantex.VerifyOptions{
+			Issuer:             issuer,
+			Audience:           c.Options.Audience,
+			RequiredScopes:     c.Options.RequiredScopes,
+			ClockTolerance:     time.Duration(c.Options.ClockTolerance) * time.Second,
+			MaxDelegationDepth: c.Options.MaxDelegationDepth,
+			AllowSandbox:       c.Options.AllowSandbox,
+			Now:                time.Unix(vec.Now, 0),
+		}
+		g, err := verifierFor(c.Options.Jwks).Verify(ctx, c.Token, opts)
+		got := outcome(t, c.Name, err)
+		if got != c.Expect {
+			t.Errorf("%s: got %q (%v), want %q", c.Name, got, err, c.Expect)
+			continue
+		}
+		if c.Expect == "valid" {
+			if claims := claimsOf(t, g); !reflect.DeepEqual(claims, c.Claims) {
+				t.Errorf("%s: claims\n got %v\nwant %v", c.Name, claims, c.Claims)
+			}
+		}
+		counts[c.Expect]++
+	}
+	if len(vec.Cases) < 200 || counts["valid"] == 0 || counts["sandbox_token"] == 0 {
+		t.Errorf("unexpected vector file: %d cases, %v", len(vec.Cases), counts)
+	}
+	t.Logf("%d token vectors, outcomes %v", len(vec.Cases), counts)
+}
+
+func TestJwksVectors(t *testing.T) {
+	var vec struct {
+		Now    int64  `json:"now"`
+		Issuer string `json:"issuer"`
+		Cases  []struct {
+			Name        string `json:"name"`
+			Jwks        string `json:"jwks"`
+			Expect      string `json:"expect"`
+			Token       string `json:"token"`
+			TokenExpect string `json:"tokenExpect"`
+		} `json:"cases"`
+	}
+	readVectors(t, "jwks-vectors.json", &vec)
+	for _, c := range vec.Cases {
+		v, err := grantex.NewStaticVerifier([]byte(c.Jwks))
+		got := "ok"
+		if err != nil {
+			got = outcome(t, c.Name, err)
+		}
+		if got != c.Expect {
+			t.Errorf("%s: load %q (%v), want %q", c.Name, got, err, c.Expect)
+			continue
+		}
+		if v == nil {
+			continue
+		}
+		_, err = v.Verify(context.Background(), c.Token, grantex.VerifyOptions{Issuer: vec.Issuer, Now: time.Unix(vec.Now, 0)})
+		if got := outcome(t, c.Name, err); got != c.TokenExpect {
+			t.Errorf("%s: token %q (%v), want %q", c.Name, got, err, c.TokenExpect)
+		}
+		v.Close()
+	}
+	t.Logf("%d key-set vectors", len(vec.Cases))
+}
+
+func TestIssuerVectors(t *testing.T) {
+	var vec struct {
+		Cases []struct {
+			JwksURI string `json:"jwksUri"`
+			Issuer  string `json:"issuer"`
+		} `json:"cases"`
+	}
+	readVectors(t, "issuer-vectors.json", &vec)
+	for _, c := range vec.Cases {
+		got, err := grantex.DeriveIssuer(c.JwksURI)
+		if err != nil || got != c.Issuer {
+			t.Errorf("DeriveIssuer(%q) = %q, %v; want %q", c.JwksURI, got, err, c.Issuer)
+		}
+	}
+	if len(vec.Cases) == 0 {
+		t.Fatal("no issuer vectors")
+	}
+}
+
+func TestVerifyOptionVectors(t *testing.T) {
+	var tokens tokenVectors
+	readVectors(t, "token-vectors.json", &tokens)
+	var valid string
+	for _, c := range tokens.Cases {
+		if c.Name == "valid_legacy_realistic" {
+			valid = c.Token
+		}
+	}
+	v, err := grantex.NewStaticVerifier(tokens.Jwks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var vec struct {
+		Cases []struct {
+			Name     string `json:"name"`
+			JsName   string `json:"jsName"`
+			Value    any    `json:"value"`
+			Accepted bool   `json:"accepted"`
+		} `json:"cases"`
+	}
+	readVectors(t, "verify-option-vectors.json", &vec)
+	for _, c := range vec.Cases {
+		for _, name := range []string{c.Name, c.JsName} {
+			opts := grantex.VerifyOptions{
+				Issuer:           tokens.Issuer,
+				Now:              time.Unix(tokens.Now, 0),
+				ReferenceOptions: map[string]any{name: c.Value},
+			}
+			_, err := v.Verify(context.Background(), valid, opts)
+			var ge *grantex.Error
+			switch {
+			case c.Accepted && err != nil:
+				t.Errorf("%s=%v: refused: %v", name, c.Value, err)
+			case !c.Accepted && (!errors.As(err, &ge) || ge.Code != "config_error"):
+				t.Errorf("%s=%v: want a config *Error, got %T %v", name, c.Value, err, err)
+			}
+		}
+	}
+	// The reference field IssuerDID goes through the same rule.
+	_, err = v.Verify(context.Background(), valid, grantex.VerifyOptions{Issuer: tokens.Issuer, Now: time.Unix(tokens.Now, 0), IssuerDID: "did:web:example.com"})
+	var ge *grantex.Error
+	if !errors.As(err, &ge) || ge.Code != "config_error" {
+		t.Errorf("IssuerDID did:web: want a config *Error, got %v", err)
+	}
+}
