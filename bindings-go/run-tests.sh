@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The Go binding's test suite (needs Go >= 1.24, Rust, a C compiler):
+#   1. libgrantex built and installed into a fresh prefix (make -C bindings-c install);
+#   2. gofmt and `go vet` (static and shared link);
+#   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
+#      tests start themselves (TestMain) and the shared vectors/;
+#   4. the shared-library link (pkg-config) built and its vector tests run.
+# Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+export GRANTEX_ROOT="$ROOT"
+PROFILE="${GRANTEX_GO_PROFILE:-dev}"
+command -v go >/dev/null || { echo "go not found: install Go >= 1.24" >&2; exit 1; }
+go version
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/grantex-go-tests.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+step() { printf '\n--- %s\n' "$*"; }
+
+step "building libgrantex ($PROFILE) into a fresh prefix"
+PREFIX="$WORK/prefix"
+make -s -C "$ROOT/bindings-c" install PREFIX="$PREFIX" PROFILE="$PROFILE"
+
+step "grantex-server"
+# shellcheck source=../scripts/lib/server.sh
+source "$ROOT/scripts/lib/server.sh"
+GRANTEX_SERVER_BIN="$(server_bin)"
+export GRANTEX_SERVER_BIN
+
+cd "$ROOT/bindings-go"
+export CGO_ENABLED=1
+static_env=(env CGO_CFLAGS="-I$PREFIX/include" CGO_LDFLAGS="-L$PREFIX/lib")
+shared_env=(env PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib")
+
+step "gofmt"
+unformatted="$(gofmt -l .)"
+if [ -n "$unformatted" ]; then echo "not gofmt-formatted: $unformatted" >&2; exit 1; fi
+
+step "go vet (static and shared link)"
+"${static_env[@]}" go vet -tags grantex_static ./...
+"${shared_env[@]}" go vet ./...
+
+step "go test -race (static link, real server, shared vectors)"
+"${static_env[@]}" go test -race -count=1 -tags grantex_static -v ./... 2>&1 | tee "$WORK/test.log" |
+  grep -E '^(--- |ok|FAIL|PASS|panic)|vectors_test|goroutines' || true
+grep -q '^ok ' "$WORK/test.log" || { echo "go test -race failed:" >&2; tail -50 "$WORK/test.log" >&2; exit 1; }
+if grep -q -- '--- SKIP' "$WORK/test.log"; then echo "a test was skipped" >&2; exit 1; fi
+echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race detector"
+
+step "shared-library link (pkg-config grantex): vector tests"
+"${shared_env[@]}" go test -count=1 -run 'Vectors' ./...
