@@ -1069,3 +1069,55 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
     );
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_idempotent_refresh_replay_rechecks_the_agent_and_the_grant() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let a = agent(&c, "Idem", &["read"]).await;
+    let other = agent(&c, "Other", &["read"]).await;
+    let t = grant(&c, &a.agent_id, "alice", &["read"]).await;
+    let call = |agent_id: &str| {
+        Api::finish(
+            http()
+                .post(format!("{}/v1/token/refresh", s.base_url))
+                .bearer_auth(&signup.api_key)
+                .header("idempotency-key", "idem-23")
+                .json(&json!({"refreshToken": t.refresh_token, "agentId": agent_id})),
+        )
+    };
+    let first = call(&a.agent_id).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    // Another agent replaying the key gets what a fresh call gets, not the stored tokens.
+    let r = call(&other.agent_id).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert_eq!(r.body["message"], "Agent mismatch");
+    assert!(!r.text.contains("grantToken"));
+    // A suspended agent: refused; reactivated: the stored answer again.
+    let set_status = |st: &'static str| {
+        let (c, id) = (c.clone(), a.agent_id.clone());
+        async move {
+            c.agents()
+                .update(
+                    &id,
+                    &UpdateAgentParams {
+                        status: Some(st.into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+        }
+    };
+    set_status("suspended").await.unwrap();
+    let r = call(&a.agent_id).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert_eq!(r.body["message"], "Invalid refresh token");
+    set_status("active").await.unwrap();
+    let again = call(&a.agent_id).await;
+    assert_eq!((again.status, &again.body), (201, &first.body));
+    // A revoked grant: refused.
+    c.grants().revoke(&t.grant_id).await.unwrap();
+    let r = call(&a.agent_id).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert_eq!(r.body["message"], "Grant has been revoked");
+}

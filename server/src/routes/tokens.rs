@@ -199,6 +199,29 @@ fn replay(
     }
 }
 
+/// A stored refresh answer is replayed only while a fresh refresh could still succeed: same
+/// agent, agent active, grant active and unexpired; otherwise the error a fresh call gets.
+fn still_answerable(
+    c: &rusqlite::Connection,
+    developer_id: &str,
+    agent_id: &str,
+    stored: &ExchangeTokenResponse,
+) -> ApiResult<()> {
+    let invalid = || ApiError::bad_request("Invalid refresh token");
+    let grant = grant_store::find(c, developer_id, &stored.grant_id)?.ok_or_else(invalid)?;
+    if grant.agent_id != agent_id {
+        return Err(ApiError::bad_request("Agent mismatch"));
+    }
+    agents::find_active(c, developer_id, &grant.agent_id)?.ok_or_else(invalid)?;
+    if grant.status != "active" {
+        return Err(ApiError::bad_request("Grant has been revoked"));
+    }
+    if grant.expires_at <= now_ms() {
+        return Err(ApiError::bad_request("Grant has expired"));
+    }
+    Ok(())
+}
+
 pub async fn refresh(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
@@ -216,6 +239,7 @@ pub async fn refresh(
             let (used, rt_exp, grant) = {
                 let stored = db.read_sync(|c| replay(c, &dev.id, idem.as_deref(), &p.refresh_token))?;
                 if let Some(resp) = stored {
+                    db.read_sync(|c| still_answerable(c, &dev.id, &p.agent_id, &resp))?;
                     return Ok(resp);
                 }
                 db.read_sync(|c| {
@@ -273,7 +297,10 @@ pub async fn refresh(
                 let n = tx.execute("UPDATE refresh_tokens SET is_used = 1 WHERE id = ?1 AND is_used = 0", [&p.refresh_token])?;
                 if n == 0 {
                     return match replay(tx, &dev.id, idem.as_deref(), &p.refresh_token)? {
-                        Some(resp) => Ok(Some(resp)),
+                        Some(resp) => {
+                            still_answerable(tx, &dev.id, &p.agent_id, &resp)?;
+                            Ok(Some(resp))
+                        }
                         None => {
                             // Spent by a concurrent refresh: reuse, the family is revoked.
                             revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms())?;
