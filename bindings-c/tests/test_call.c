@@ -429,8 +429,6 @@ void test_call_flow(const char *base_url) {
   grant_token = str(tok, "grantToken");
   grant_id = str(tok, "grantId");
   CHECK(len(tok, "scopes") == 1);
-  /* Codes are single-use: the second exchange is the server's refusal. */
-  call(client, GRANTEX_OP_TOKENS_EXCHANGE, input, GRANTEX_API);
 
   /* Online verification and the grant list (a query operation). */
   snprintf(input, sizeof input, "{\"token\":\"%s\"}", grant_token);
@@ -450,6 +448,19 @@ void test_call_flow(const char *base_url) {
   input_errors(client);
   api_errors(client, base_url);
   grants_verify_as_typed(client, grant_token);
+
+  /* Codes are single-use: the second exchange is the server's refusal, and a replayed code
+   * revokes the grant issued from it (RFC 9700 reuse detection). */
+  {
+    grantex_response *again = NULL;
+    snprintf(input, sizeof input, "{\"code\":\"%s\",\"agentId\":\"%s\"}", code, agent_id);
+    call(client, GRANTEX_OP_TOKENS_EXCHANGE, input, GRANTEX_API);
+    snprintf(input, sizeof input, "{\"token\":\"%s\"}", grant_token);
+    again = call(client, GRANTEX_OP_TOKENS_VERIFY, input, GRANTEX_OK);
+    CHECK_OK(grantex_response_bool(again, "valid", &flag));
+    CHECK(!flag);
+    grantex_response_free(again);
+  }
 
   /* A no-content operation answers "null"; the agent is gone afterwards. */
   {

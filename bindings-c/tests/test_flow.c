@@ -255,16 +255,32 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
   refresh_token = field(tok, "refreshToken");
   CHECK_OK(grantex_response_len(tok, "scopes", &n));
   CHECK(n == 2);
-  /* A code is single-use. */
+  /* A code is single-use, and a replayed code revokes the grant issued from it (RFC 9700):
+   * shown on a grant of its own, so the flow below keeps its grant. */
   {
+    char *spare_code = authorize_code(client, agent_id, 1);
+    grantex_response *spare = exchange(client, spare_code, agent_id);
     grantex_params *again = NULL;
     grantex_response *second = NULL;
+    CHECK(spare != NULL);
     CHECK_OK(grantex_params_new(&again));
-    CHECK_OK(grantex_params_set_string(again, "code", code));
+    CHECK_OK(grantex_params_set_string(again, "code", spare_code));
     CHECK_OK(grantex_params_set_string(again, "agentId", agent_id));
     CHECK(grantex_tokens_exchange(client, again, &second) == GRANTEX_API);
     CHECK(second == NULL);
+    if (spare) {
+      char *spare_token = field(spare, "grantToken");
+      grantex_response *online = NULL;
+      bool valid = true;
+      CHECK_OK(grantex_tokens_verify(client, spare_token, &online));
+      CHECK_OK(grantex_response_bool(online, "valid", &valid));
+      CHECK(!valid);
+      grantex_response_free(online);
+      free(spare_token);
+    }
     grantex_params_free(again);
+    grantex_response_free(spare);
+    free(spare_code);
   }
 
   /* Offline verification against the server's JWKS. */
