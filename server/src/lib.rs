@@ -27,6 +27,7 @@ mod keys;
 mod middleware;
 mod mint;
 mod pages;
+mod quota;
 mod ratelimit;
 mod revocation;
 mod routes;
@@ -38,6 +39,7 @@ pub mod time;
 mod validate;
 
 pub use bootstrap::ServerInfo;
+pub use quota::{DEFAULT_MAX_ACTIVE_GRANTS, DEFAULT_MAX_AGENTS};
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{

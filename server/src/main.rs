@@ -71,6 +71,12 @@ struct ServeArgs {
     /// Seconds a pending authorization request and an unexchanged code live (at most 600).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=600))]
     code_ttl_secs: u64,
+    /// Agents one developer may hold.
+    #[arg(long, default_value_t = grantex_server::DEFAULT_MAX_AGENTS, value_parser = clap::value_parser!(u64).range(1..))]
+    max_agents_per_developer: u64,
+    /// Active grants one developer may hold.
+    #[arg(long, default_value_t = grantex_server::DEFAULT_MAX_ACTIVE_GRANTS, value_parser = clap::value_parser!(u64).range(1..))]
+    max_active_grants_per_developer: u64,
     /// Seconds a client has to send a complete request head (also the keep-alive idle limit).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout_secs: u64,
@@ -98,6 +104,14 @@ fn parse_depth(s: &str) -> Result<u32, String> {
         ));
     }
     Ok(n)
+}
+
+/// `gx_live_…Ab3x`: the key's prefix and last four characters, enough to tell keys apart.
+fn mask(key: &str) -> String {
+    let prefix: String = key.chars().take(8).collect();
+    let n = key.chars().count();
+    let last: String = key.chars().skip(n.saturating_sub(4).max(8)).collect();
+    format!("{prefix}…{last}")
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -134,6 +148,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         seed_api_key: env_nonempty("GRANTEX_SEED_API_KEY"),
         seed_sandbox_key: env_nonempty("GRANTEX_SEED_SANDBOX_KEY"),
         code_ttl: Duration::from_secs(args.code_ttl_secs),
+        max_agents_per_developer: args.max_agents_per_developer,
+        max_active_grants_per_developer: args.max_active_grants_per_developer,
         limits: grantex_server::Limits {
             header_read_timeout: Duration::from_secs(args.header_timeout_secs),
             body_timeout: Duration::from_secs(args.body_timeout_secs),
@@ -160,8 +176,20 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             let _ = writeln!(out, "base URL:        {}", info.base_url);
             let _ = writeln!(out, "issuer:          {}", info.issuer);
             let _ = writeln!(out, "JWKS:            {}", info.jwks_uri);
-            let _ = writeln!(out, "live API key:    {}", info.api_key);
-            let _ = writeln!(out, "sandbox API key: {}", info.sandbox_api_key);
+            // Keys are never printed whole: server.json (mode 0600) holds them.
+            let json = cfg.data_dir.join("server.json");
+            let _ = writeln!(
+                out,
+                "live API key:    {} (full key in {})",
+                mask(&info.api_key),
+                json.display()
+            );
+            let _ = writeln!(
+                out,
+                "sandbox API key: {} (full key in {})",
+                mask(&info.sandbox_api_key),
+                json.display()
+            );
             let _ = writeln!(out, "data dir:        {}", cfg.data_dir.display());
             let _ = writeln!(out, "listening on http://{}", server.addr);
             let _ = out.flush();

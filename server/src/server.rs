@@ -29,6 +29,10 @@ pub struct Config {
     pub seed_sandbox_key: Option<String>,
     /// Lifetime of pending authorization requests and unexchanged codes (1 s ..= 10 min).
     pub code_ttl: std::time::Duration,
+    /// Agents one developer may hold.
+    pub max_agents_per_developer: u64,
+    /// Active grants one developer may hold.
+    pub max_active_grants_per_developer: u64,
     /// Connection caps and timeouts (slow or silent clients).
     pub limits: crate::serve::Limits,
 }
@@ -46,6 +50,8 @@ impl Default for Config {
             seed_api_key: None,
             seed_sandbox_key: None,
             code_ttl: std::time::Duration::from_secs(crate::auth_request_store::MAX_CODE_TTL_SECS),
+            max_agents_per_developer: crate::quota::DEFAULT_MAX_AGENTS,
+            max_active_grants_per_developer: crate::quota::DEFAULT_MAX_ACTIVE_GRANTS,
             limits: crate::serve::Limits::default(),
         }
     }
@@ -133,6 +139,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         return Err("rate limits must be at least 1 request per minute".into());
     }
     cfg.limits.check()?;
+    if cfg.max_agents_per_developer == 0 || cfg.max_active_grants_per_developer == 0 {
+        return Err("per-developer quotas must be at least 1".into());
+    }
     let max_ttl = crate::auth_request_store::MAX_CODE_TTL_SECS;
     if cfg.code_ttl < std::time::Duration::from_secs(1)
         || cfg.code_ttl > std::time::Duration::from_secs(max_ttl)
@@ -216,6 +225,8 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             rate_limit: cfg.rate_limit,
             authorize_rate_limit: cfg.authorize_rate_limit,
             code_ttl_ms: cfg.code_ttl.as_millis() as i64,
+            max_agents: cfg.max_agents_per_developer,
+            max_active_grants: cfg.max_active_grants_per_developer,
             bootstrap,
         }),
     };

@@ -23,6 +23,9 @@ pub struct Settings {
     pub authorize_rate_limit: u64,
     /// Lifetime (ms) of a pending authorization request and of an unexchanged code.
     pub code_ttl_ms: i64,
+    /// Per-developer quotas.
+    pub max_agents: u64,
+    pub max_active_grants: u64,
     /// The bootstrap developers, whose keys live in `bootstrap.json` / `server.json`.
     pub bootstrap: crate::bootstrap::Bootstrap,
 }

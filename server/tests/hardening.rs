@@ -1121,3 +1121,170 @@ async fn an_idempotent_refresh_replay_rechecks_the_agent_and_the_grant() {
     assert_envelope(&r, 400, "BAD_REQUEST");
     assert_eq!(r.body["message"], "Grant has been revoked");
 }
+
+#[tokio::test]
+async fn limits_metadata_size_duplicate_delegation_scopes_and_pkce_without_challenge() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&signup.api_key));
+    let entry = |pad: usize| {
+        json!({
+            "agentId": "ag", "agentDid": "did:grantex:ag", "grantId": "g", "principalId": "p",
+            "action": "a", "metadata": {"pad": "x".repeat(pad)}
+        })
+    };
+    // {"pad":"…"} is 10 bytes around the padding.
+    assert_eq!(
+        api.post("/v1/audit/log", entry(65_536 - 10)).await.status,
+        201
+    );
+    let r = api.post("/v1/audit/log", entry(65_536 - 9)).await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert!(r.text.contains("65536"), "{}", r.text);
+
+    let a = agent(&c, "Lim", &["read", "write"]).await;
+    let sub = agent(&c, "Sub", &["read", "write"]).await;
+    let t = grant(&c, &a.agent_id, "alice", &["read", "write"]).await;
+    let r = api
+        .post(
+            "/v1/grants/delegate",
+            json!({"parentGrantToken": t.grant_token, "subAgentId": sub.agent_id, "scopes": ["read", "read"]}),
+        )
+        .await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert!(r.text.contains("repeat"), "{}", r.text);
+
+    // A verifier for a request that registered no challenge is refused; the code survives.
+    let auth = c
+        .authorize(&AuthorizeParams {
+            agent_id: a.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = c
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let verifier = grantex::pkce::generate_pkce().code_verifier;
+    let r = api
+        .post(
+            "/v1/token",
+            json!({"code": code, "agentId": a.agent_id, "codeVerifier": verifier}),
+        )
+        .await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert!(r.text.contains("no codeChallenge"), "{}", r.text);
+    let ok = api
+        .post("/v1/token", json!({"code": code, "agentId": a.agent_id}))
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_developer_quotas_on_agents_and_active_grants() {
+    let dir = TempDir::new("quota");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        max_agents_per_developer: 2,
+        max_active_grants_per_developer: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = server.base_url().to_string();
+    let c = client(&base, &server.info.sandbox_api_key);
+    let api = Api::new(&base, Some(&server.info.sandbox_api_key));
+    let a = agent(&c, "q1", &["read"]).await;
+    let b = agent(&c, "q2", &["read"]).await;
+    let r = api
+        .post(
+            "/v1/agents",
+            json!({"name": "q3", "description": "", "scopes": ["read"]}),
+        )
+        .await;
+    assert_envelope(&r, 403, "QUOTA_EXCEEDED");
+    assert!(r.text.contains("at most 2 agents"), "{}", r.text);
+    // Another developer has its own quota.
+    let (other, _) = developer(
+        &ServerRef {
+            base_url: base.clone(),
+            api_key: String::new(),
+            sandbox_api_key: String::new(),
+            jwks_uri: String::new(),
+            issuer: String::new(),
+        },
+        Mode::Sandbox,
+    )
+    .await;
+    agent(&other, "theirs", &["read"]).await;
+
+    let g1 = grant(&c, &a.agent_id, "u1", &["read"]).await;
+    let _g2 = grant(&c, &b.agent_id, "u2", &["read"]).await;
+    let exchange = |agent_id: String| {
+        let api = api.clone();
+        async move {
+            let auth = api
+                .post(
+                    "/v1/authorize",
+                    json!({"agentId": agent_id, "principalId": "u3", "scopes": ["read"]}),
+                )
+                .await;
+            api.post(
+                "/v1/token",
+                json!({"code": auth.body["code"], "agentId": agent_id}),
+            )
+            .await
+        }
+    };
+    let r = exchange(a.agent_id.clone()).await;
+    assert_envelope(&r, 403, "QUOTA_EXCEEDED");
+    assert!(r.text.contains("at most 2 active grants"), "{}", r.text);
+    let r = api
+        .post(
+            "/v1/grants/delegate",
+            json!({"parentGrantToken": g1.grant_token, "subAgentId": b.agent_id, "scopes": ["read"]}),
+        )
+        .await;
+    assert_envelope(&r, 403, "QUOTA_EXCEEDED");
+    // Revoking one frees a slot.
+    c.grants().revoke(&g1.grant_id).await.unwrap();
+    assert_eq!(exchange(a.agent_id.clone()).await.status, 201);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn api_keys_are_not_printed_in_full_at_start() {
+    let dir = TempDir::new("mask");
+    let data = dir.path().join("data");
+    let server = ChildServer::start(&data, &[], &[]);
+    let api = Api::new(&server.info.base_url, None);
+    // The banner is printed just after server.json is written (which start() waited for).
+    eventually("the start banner", || {
+        let out = server.output();
+        async move { out.contains("sandbox API key:") }
+    })
+    .await;
+    assert_eq!(api.get("/health").await.status, 200);
+    let out = server.output();
+    for key in [&server.info.api_key, &server.info.sandbox_api_key] {
+        assert!(
+            !out.contains(key.as_str()),
+            "a full key in the output:\n{out}"
+        );
+        let tail = &key[key.len() - 4..];
+        assert!(out.contains(&format!("{}…{tail}", &key[..8])), "{out}");
+    }
+    assert!(out.contains("server.json"), "{out}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("server.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -3,10 +3,10 @@
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
-use crate::revocation;
 use crate::state::AppState;
 use crate::time::{iso, now_ms};
 use crate::{ids, validate};
+use crate::{quota, revocation};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -73,8 +73,10 @@ pub async fn create(
         updated_at: iso(now),
     };
     let a = agent.clone();
+    let max = st.settings.max_agents;
     st.db
         .write(move |tx| {
+            quota::check_agents(tx, &a.developer_id, max)?;
             tx.execute(
                 &format!("INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)"),
                 params![a.agent_id, a.did, a.developer_id, a.name, a.description, serde_json::to_string(&a.scopes)?, now],

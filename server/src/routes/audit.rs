@@ -21,6 +21,9 @@ use tokio::sync::oneshot;
 // The row mapping other modules read entries with.
 pub use crate::audit_store::{from_row, COLUMNS};
 
+/// Largest audit metadata, as serialised JSON.
+pub const MAX_METADATA_BYTES: usize = 64 * 1024;
+
 /// Appends an entry: its `prevHash` is the developer's chain head, read and extended inside
 /// one write transaction so concurrent appends cannot fork the chain.
 pub async fn log(
@@ -42,6 +45,12 @@ pub async fn log(
         Some(m @ Value::Object(_)) => m,
         Some(_) => return Err(ApiError::bad_request("metadata must be a JSON object")),
     };
+    let size = serde_json::to_vec(&metadata)?.len();
+    if size > MAX_METADATA_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "metadata must be at most {MAX_METADATA_BYTES} bytes of JSON (got {size})"
+        )));
+    }
     let status = p.status.unwrap_or(AuditStatus::Success);
     let entry = st
         .db

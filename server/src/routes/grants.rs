@@ -10,7 +10,7 @@ use crate::routes::agents;
 use crate::routes::tokens::{check, insert_grant, CheckFailure, TokenBody};
 use crate::state::AppState;
 use crate::time::{self, iso_secs, now_ms, now_secs};
-use crate::{ids, revocation, validate};
+use crate::{ids, quota, revocation, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -119,9 +119,16 @@ pub async fn delegate(
     validate::text("parentGrantToken", &p.parent_grant_token, 16 * 1024)?;
     validate::text("subAgentId", &p.sub_agent_id, 256)?;
     validate::scopes("scopes", &p.scopes, true)?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = p.scopes.iter().find(|s| !seen.insert(s.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "scopes must not repeat a scope (got {dup:?} twice)"
+        )));
+    }
     let lifetime = time::parse_duration(p.expires_in.as_deref().unwrap_or("1h"))
         .map_err(ApiError::bad_request)?;
     let (keys, max_depth) = (st.keys.clone(), st.settings.max_delegation_depth);
+    let max_grants = st.settings.max_active_grants;
     let resp = st
         .db
         .run(move |db| {
@@ -214,6 +221,7 @@ pub async fn delegate(
                 if agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
                     return Err(ApiError::not_found("Sub-agent not found"));
                 }
+                quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 insert_grant(tx, &child, Some(&parent.token_id))?;
                 spec.record(tx, &keys)?;
                 mint::new_refresh_token(tx, &child.id, child.expires_at)

@@ -12,7 +12,7 @@ use crate::mint::{self, Lineage, TokenSpec};
 use crate::routes::{agents, authorize};
 use crate::state::AppState;
 use crate::time::{iso_secs, now_ms, now_secs};
-use crate::{auth_request_store, ids, revocation, validate};
+use crate::{auth_request_store, ids, quota, revocation, validate};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
@@ -58,6 +58,7 @@ pub async fn exchange(
         validate::code_verifier(v)?;
     }
     let keys = st.keys.clone();
+    let max_grants = st.settings.max_active_grants;
     let resp = st
         .db
         .run(move |db| {
@@ -88,6 +89,11 @@ pub async fn exchange(
             if req.expires_at <= now_ms() {
                 db.write_sync(|tx| auth_request_store::purge_expired(tx, &dev.id, now_ms()))?;
                 return Err(ApiError::bad_request("Authorization code has expired"));
+            }
+            if req.code_challenge.is_none() && p.code_verifier.is_some() {
+                return Err(ApiError::bad_request(
+                    "codeVerifier was sent, but the authorization request has no codeChallenge",
+                ));
             }
             if let Some(challenge) = &req.code_challenge {
                 let verifier =
@@ -143,6 +149,7 @@ pub async fn exchange(
                 if agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
                     return Err(invalid());
                 }
+                quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 insert_grant(tx, &grant, None)?;
                 revocation::record_code_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys)?;
