@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Go binding's test suite (needs Go >= 1.24, Rust, a C compiler):
 #   1. libgrantex built and installed into a fresh prefix (make -C bindings-c install);
-#   2. gofmt and `go vet` (static and shared link);
+#   2. gofmt, `go vet` (static and shared link, benchmark build), staticcheck when installed;
 #   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
 #      tests start themselves (TestMain) and the shared vectors/;
 #   4. the shared-library link (pkg-config) built and its vector tests run.
@@ -38,9 +38,17 @@ step "gofmt"
 unformatted="$(gofmt -l .)"
 if [ -n "$unformatted" ]; then echo "not gofmt-formatted: $unformatted" >&2; exit 1; fi
 
-step "go vet (static and shared link)"
+step "go vet (static and shared link, and the benchmarks' build)"
 "${static_env[@]}" go vet -tags grantex_static ./...
+"${static_env[@]}" go vet -tags 'grantex_static grantex_bench' ./...
 "${shared_env[@]}" go vet ./...
+staticcheck="$(command -v staticcheck || echo "$(go env GOPATH)/bin/staticcheck")"
+if [ -x "$staticcheck" ]; then
+  step "staticcheck"
+  "${static_env[@]}" "$staticcheck" -tags 'grantex_static grantex_bench' ./...
+else
+  echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@latest): not run"
+fi
 
 step "go test -race (static link, real server, shared vectors)"
 "${static_env[@]}" go test -race -count=1 -tags grantex_static -v ./... 2>&1 | tee "$WORK/test.log" |

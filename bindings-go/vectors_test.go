@@ -13,7 +13,7 @@ import (
 	grantex "github.com/grantex-rs/grantex/bindings-go"
 )
 
-func readVectors(t *testing.T, name string, v any) {
+func readVectors(t testing.TB, name string, v any) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "vectors", name))
 	if err != nil {

@@ -3,6 +3,84 @@ package grantex
 /*
 #include <stdlib.h>
 #include <grantex.h>
+
+// The fast path of a verification: options, verification and the read-out of the grant in one
+// crossing of the cgo boundary (each crossing costs about as much as a tenth of the verifier's
+// own overhead over the RSA floor). Not per-operation glue: the generic verify entry points
+// with their options and accessors, batched.
+#define GX_MAX_LIST 32
+typedef struct {
+	const char *token_id, *grant_id, *principal_id, *agent_did, *developer_id, *issuer;
+	const char *parent_agent_did, *parent_grant_id;
+	size_t scopes_len, audience_len;
+	const char *scopes[GX_MAX_LIST];
+	const char *audience[GX_MAX_LIST];
+	int64_t issued_at, expires_at;
+	uint32_t depth;
+	int has_depth, has_budget;
+	double budget;
+} gx_grant_view;
+
+// dst = the string accessor's output, or NULL when absent (the ?: sequences the read after the call).
+#define GX_STR(dst, call) do { const char *s_ = NULL; dst = (call == GRANTEX_OK) ? s_ : NULL; } while (0)
+
+// Builds verification options in one call (the caller frees them).
+static grantex_result gx_build_options(const char *issuer, const char *audience,
+		const char *developer, char **scopes, size_t nscopes, uint64_t tolerance, int has_depth,
+		int64_t depth, int32_t allow_sandbox, int has_now, int64_t now,
+		grantex_verify_options **out) {
+	grantex_verify_options *o = NULL;
+	grantex_result rc = grantex_verify_options_new(&o);
+	if (rc != GRANTEX_OK) return rc;
+	if (issuer) rc = grantex_verify_options_set_issuer(o, issuer);
+	if (rc == GRANTEX_OK && audience) rc = grantex_verify_options_set_audience(o, audience);
+	if (rc == GRANTEX_OK && developer) rc = grantex_verify_options_set_expected_developer(o, developer);
+	for (size_t i = 0; rc == GRANTEX_OK && i < nscopes; i++) rc = grantex_verify_options_add_required_scope(o, scopes[i]);
+	if (rc == GRANTEX_OK && tolerance) rc = grantex_verify_options_set_clock_tolerance(o, tolerance);
+	if (rc == GRANTEX_OK && has_depth) rc = grantex_verify_options_set_max_delegation_depth(o, depth);
+	if (rc == GRANTEX_OK && allow_sandbox != -1) rc = grantex_verify_options_set_allow_sandbox(o, allow_sandbox);
+	if (rc == GRANTEX_OK && has_now) rc = grantex_verify_options_set_now(o, now);
+	if (rc != GRANTEX_OK) {
+		grantex_verify_options_free(o);
+		return rc;
+	}
+	*out = o;
+	return GRANTEX_OK;
+}
+
+// Verifies and reads the grant out into view (whose strings are borrowed from *out).
+static grantex_result gx_verify(const grantex_verifier *verifier, const char *jwks_uri,
+		const char *token, const grantex_verify_options *o,
+		grantex_verified_grant **out, gx_grant_view *view) {
+	grantex_result rc = verifier ? grantex_verify(verifier, token, o, out)
+	                             : grantex_verify_grant_token(token, jwks_uri, o, out);
+	if (rc != GRANTEX_OK) return rc;
+	const grantex_verified_grant *g = *out;
+	GX_STR(view->token_id, grantex_verified_grant_token_id(g, &s_));
+	GX_STR(view->grant_id, grantex_verified_grant_grant_id(g, &s_));
+	GX_STR(view->principal_id, grantex_verified_grant_principal_id(g, &s_));
+	GX_STR(view->agent_did, grantex_verified_grant_agent_did(g, &s_));
+	GX_STR(view->developer_id, grantex_verified_grant_developer_id(g, &s_));
+	GX_STR(view->issuer, grantex_verified_grant_issuer(g, &s_));
+	GX_STR(view->parent_agent_did, grantex_verified_grant_parent_agent_did(g, &s_));
+	GX_STR(view->parent_grant_id, grantex_verified_grant_parent_grant_id(g, &s_));
+	size_t n = 0;
+	if (grantex_verified_grant_scopes_len(g, &n) != GRANTEX_OK) n = 0;
+	view->scopes_len = n;
+	for (size_t i = 0; i < n && i < GX_MAX_LIST; i++) {
+		GX_STR(view->scopes[i], grantex_verified_grant_scope(g, i, &s_));
+	}
+	if (grantex_verified_grant_audience_len(g, &n) != GRANTEX_OK) n = 0;
+	view->audience_len = n;
+	for (size_t i = 0; i < n && i < GX_MAX_LIST; i++) {
+		GX_STR(view->audience[i], grantex_verified_grant_audience(g, i, &s_));
+	}
+	if (grantex_verified_grant_issued_at(g, &view->issued_at) != GRANTEX_OK) view->issued_at = 0;
+	if (grantex_verified_grant_expires_at(g, &view->expires_at) != GRANTEX_OK) view->expires_at = 0;
+	view->has_depth = grantex_verified_grant_delegation_depth(g, &view->depth) == GRANTEX_OK;
+	view->has_budget = grantex_verified_grant_budget(g, &view->budget) == GRANTEX_OK;
+	return GRANTEX_OK;
+}
 */
 import "C"
 
@@ -11,6 +89,8 @@ import (
 	"encoding/json"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -241,8 +321,220 @@ type verifyOutcome struct {
 }
 
 // verifyWith runs one verification on a locked thread: through verifier when non-nil, else
-// through the process-wide cache for jwksURI.
-func verifyWith(verifier *C.grantex_verifier, jwksURI, token string, o *VerifyOptions) verifyOutcome {
+// through the process-wide cache for jwksURI. Options the fast path does not take (the
+// reference options) go through buildOptions.
+func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, token string, o *VerifyOptions) verifyOutcome {
+	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 {
+		return verifySlow(verifier, jwksURI, token, o)
+	}
+	return lockedCall(func() verifyOutcome {
+		opts, owned, err := fastOptions(cache, o)
+		if err != nil {
+			return verifyOutcome{err: err}
+		}
+		if owned {
+			defer C.grantex_verify_options_free(opts)
+		}
+		ctoken := C.CString(token)
+		defer C.free(unsafe.Pointer(ctoken))
+		var curi *C.char
+		if verifier == nil {
+			curi = C.CString(jwksURI)
+			defer C.free(unsafe.Pointer(curi))
+		}
+		var g *C.grantex_verified_grant
+		var view C.gx_grant_view
+		if rc := C.gx_verify(verifier, curi, ctoken, opts, &g, &view); rc != resultOK {
+			return verifyOutcome{err: readLastError(rc).toError()}
+		}
+		defer C.grantex_verified_grant_free(g)
+		if view.scopes_len > C.GX_MAX_LIST || view.audience_len > C.GX_MAX_LIST {
+			return verifyOutcome{grant: readGrant(g)}
+		}
+		return verifyOutcome{grant: grantFromView(&view)}
+	})
+}
+
+// optionsCache holds built C options by their content: building them costs the core a few
+// microseconds (the issuer is parsed and normalised), a tenth of a verification. Entries are
+// immutable (safe to share between threads) and live as long as their cache; a full cache
+// stops caching rather than evicting, so no entry is ever freed under a running call.
+type optionsCache struct {
+	mu sync.Mutex
+	m  map[string]*C.grantex_verify_options
+}
+
+const optionsCacheSize = 64
+
+// globalOptions serves VerifyGrantToken (process lifetime).
+var globalOptions = &optionsCache{}
+
+func (c *optionsCache) get(key string) *C.grantex_verify_options {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key]
+}
+
+// put stores o under key unless the cache is full; false when the caller keeps ownership.
+func (c *optionsCache) put(key string, o *C.grantex_verify_options) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*C.grantex_verify_options{}
+	}
+	if _, ok := c.m[key]; ok || len(c.m) >= optionsCacheSize {
+		return false
+	}
+	c.m[key] = o
+	return true
+}
+
+func (c *optionsCache) freeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range c.m {
+		C.grantex_verify_options_free(o)
+	}
+	c.m = nil
+}
+
+// optionsKey is the content of the options the fast path takes, as a map key.
+func optionsKey(o *VerifyOptions) string {
+	var b strings.Builder
+	for _, s := range []string{o.Issuer, o.Audience, o.ExpectedDeveloper} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	for _, s := range o.RequiredScopes {
+		b.WriteString(s)
+		b.WriteByte(1)
+	}
+	b.WriteByte(0)
+	b.WriteString(strconv.FormatInt(int64(o.ClockTolerance/time.Second), 10))
+	if o.MaxDelegationDepth != nil {
+		b.WriteString("|d" + strconv.Itoa(*o.MaxDelegationDepth))
+	}
+	if o.AllowSandbox != nil {
+		b.WriteString("|s" + strconv.FormatBool(*o.AllowSandbox))
+	}
+	if !o.Now.IsZero() {
+		b.WriteString("|n" + strconv.FormatInt(o.Now.Unix(), 10))
+	}
+	return b.String()
+}
+
+// fastOptions returns the C options for o: from cache (nil: the global one), or built now. owned is true when the caller must free them.
+func fastOptions(cache *optionsCache, o *VerifyOptions) (opts *C.grantex_verify_options, owned bool, err error) {
+	if cache == nil {
+		cache = globalOptions
+	}
+	key := optionsKey(o)
+	if cached := cache.get(key); cached != nil {
+		return cached, false, nil
+	}
+	var cissuer, caud, cdev *C.char
+	if o.Issuer != "" {
+		cissuer = C.CString(o.Issuer)
+		defer C.free(unsafe.Pointer(cissuer))
+	}
+	if o.Audience != "" {
+		caud = C.CString(o.Audience)
+		defer C.free(unsafe.Pointer(caud))
+	}
+	if o.ExpectedDeveloper != "" {
+		cdev = C.CString(o.ExpectedDeveloper)
+		defer C.free(unsafe.Pointer(cdev))
+	}
+	var scopes **C.char
+	if n := len(o.RequiredScopes); n > 0 {
+		arr := unsafe.Slice((**C.char)(C.malloc(C.size_t(n)*C.size_t(unsafe.Sizeof((*C.char)(nil))))), n)
+		for i, sc := range o.RequiredScopes {
+			arr[i] = C.CString(sc)
+		}
+		defer func() {
+			for _, p := range arr {
+				C.free(unsafe.Pointer(p))
+			}
+			C.free(unsafe.Pointer(&arr[0]))
+		}()
+		scopes = &arr[0]
+	}
+	var hasDepth C.int
+	var depth C.int64_t
+	if o.MaxDelegationDepth != nil {
+		hasDepth, depth = 1, C.int64_t(*o.MaxDelegationDepth)
+	}
+	allow := C.int32_t(-1)
+	if o.AllowSandbox != nil {
+		allow = 0
+		if *o.AllowSandbox {
+			allow = 1
+		}
+	}
+	var hasNow C.int
+	var now C.int64_t
+	if !o.Now.IsZero() {
+		hasNow, now = 1, C.int64_t(o.Now.Unix())
+	}
+	rc := C.gx_build_options(cissuer, caud, cdev, scopes, C.size_t(len(o.RequiredScopes)),
+		C.uint64_t(o.ClockTolerance/time.Second), hasDepth, depth, allow, hasNow, now, &opts)
+	if rc != resultOK {
+		return nil, false, readLastError(rc).toError()
+	}
+	if cache.put(key, opts) {
+		return opts, false, nil
+	}
+	return opts, true, nil
+}
+
+// grantFromView copies the strings the view borrows from the grant into Go.
+func grantFromView(v *C.gx_grant_view) *VerifiedGrant {
+	str := func(s *C.char) string {
+		if s == nil {
+			return ""
+		}
+		return C.GoString(s)
+	}
+	opt := func(s *C.char) *string {
+		if s == nil {
+			return nil
+		}
+		out := C.GoString(s)
+		return &out
+	}
+	out := &VerifiedGrant{
+		TokenID:        str(v.token_id),
+		GrantID:        str(v.grant_id),
+		PrincipalID:    str(v.principal_id),
+		AgentDID:       str(v.agent_did),
+		DeveloperID:    str(v.developer_id),
+		Issuer:         str(v.issuer),
+		ParentAgentDID: opt(v.parent_agent_did),
+		ParentGrantID:  opt(v.parent_grant_id),
+		IssuedAt:       int64(v.issued_at),
+		ExpiresAt:      int64(v.expires_at),
+		Scopes:         make([]string, int(v.scopes_len)),
+		Audience:       make([]string, int(v.audience_len)),
+	}
+	for i := range out.Scopes {
+		out.Scopes[i] = str(v.scopes[i])
+	}
+	for i := range out.Audience {
+		out.Audience[i] = str(v.audience[i])
+	}
+	if v.has_depth != 0 {
+		d := int(v.depth)
+		out.DelegationDepth = &d
+	}
+	if v.has_budget != 0 {
+		b := float64(v.budget)
+		out.Budget = &b
+	}
+	return out
+}
+
+// verifySlow is verifyWith with the options built one setter at a time (reference options).
+func verifySlow(verifier *C.grantex_verifier, jwksURI, token string, o *VerifyOptions) verifyOutcome {
 	return lockedCall(func() verifyOutcome {
 		opts, err := buildOptions(o)
 		if err != nil {
@@ -291,7 +583,7 @@ func VerifyGrantToken(ctx context.Context, token string, opts VerifyOptions) (*V
 	if opts.JwksURI == "" {
 		return nil, &Error{Code: "config_error", Message: "VerifyOptions.JwksURI is required"}
 	}
-	return verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, opts.JwksURI, token, &opts) })
+	return verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, nil, opts.JwksURI, token, &opts) })
 }
 
 // DeriveIssuer is the issuer expected when the options name none, derived from a JWKS URI
@@ -313,6 +605,7 @@ func DeriveIssuer(jwksURI string) (string, error) {
 // refreshed) or static (NewStaticVerifier, never touches the network). Safe for concurrent
 // use; Close frees it (a finalizer does otherwise).
 type Verifier struct {
+	options  *optionsCache
 	mu       sync.Mutex
 	ptr      *C.grantex_verifier
 	inflight int
@@ -341,11 +634,13 @@ func NewStaticVerifier(jwksJSON []byte) (*Verifier, error) {
 }
 
 func newVerifier(static bool, make func(**C.grantex_verifier) C.grantex_result) (*Verifier, error) {
-	v := &Verifier{static: static}
+	v := &Verifier{static: static, options: &optionsCache{}}
 	err := lockedCall(func() error {
-		if rc := make(&v.ptr); rc != resultOK {
+		var ptr *C.grantex_verifier
+		if rc := make(&ptr); rc != resultOK {
 			return readLastError(rc).toError()
 		}
+		v.ptr = ptr
 		return nil
 	})
 	if err != nil {
@@ -370,9 +665,15 @@ func (v *Verifier) release() {
 	defer v.mu.Unlock()
 	v.inflight--
 	if v.closed && v.inflight == 0 && v.ptr != nil {
-		C.grantex_verifier_free(v.ptr)
-		v.ptr = nil
+		v.freeLocked()
 	}
+}
+
+// freeLocked frees the verifier and its cached options (no call runs on them).
+func (v *Verifier) freeLocked() {
+	v.options.freeAll()
+	C.grantex_verifier_free(v.ptr)
+	v.ptr = nil
 }
 
 // Close frees the verifier once no verification runs on it; later calls return ErrClosed.
@@ -384,8 +685,7 @@ func (v *Verifier) Close() error {
 	}
 	v.closed = true
 	if v.inflight == 0 && v.ptr != nil {
-		C.grantex_verifier_free(v.ptr)
-		v.ptr = nil
+		v.freeLocked()
 	}
 	return nil
 }
@@ -403,12 +703,12 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts VerifyOptions)
 	}
 	if v.static {
 		defer v.release()
-		o := verifyWith(ptr, "", token, &opts)
+		o := verifyWith(ptr, v.options, "", token, &opts)
 		return o.grant, o.err
 	}
 	return verifyAsync(ctx, func() verifyOutcome {
 		defer v.release()
-		return verifyWith(ptr, "", token, &opts)
+		return verifyWith(ptr, v.options, "", token, &opts)
 	})
 }
 
