@@ -4,7 +4,9 @@
 #   2. gofmt, `go vet` (static and shared link, benchmark build), staticcheck when installed;
 #   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
 #      tests start themselves (TestMain) and the shared vectors/;
-#   4. the shared-library link (pkg-config) built and its vector tests run.
+#   4. the shared-library link (pkg-config) built and its vector tests run;
+#   5. examples/go/quickstart (go vet, then run with a live and a sandbox key against a
+#      throwaway grantex-server).
 # Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,7 @@ step "grantex-server"
 source "$ROOT/scripts/lib/server.sh"
 GRANTEX_SERVER_BIN="$(server_bin)"
 export GRANTEX_SERVER_BIN
+trap 'stop_server || true; rm -rf "$WORK"' EXIT
 
 cd "$ROOT/bindings-go"
 export CGO_ENABLED=1
@@ -59,3 +62,14 @@ echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race dete
 
 step "shared-library link (pkg-config grantex): vector tests"
 "${shared_env[@]}" go test -count=1 -run 'Vectors' ./...
+
+step "examples/go/quickstart against a throwaway grantex-server (live key, then sandbox key)"
+start_server
+cd "$ROOT/examples/go/quickstart"
+unformatted="$(gofmt -l .)"
+if [ -n "$unformatted" ]; then echo "not gofmt-formatted: $unformatted" >&2; exit 1; fi
+"${static_env[@]}" go vet -tags grantex_static .
+"${static_env[@]}" go build -tags grantex_static -o "$WORK/quickstart" .
+"$WORK/quickstart"
+GRANTEX_API_KEY="$GRANTEX_SANDBOX_API_KEY" "$WORK/quickstart"
+stop_server
