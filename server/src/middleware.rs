@@ -41,6 +41,27 @@ pub const MAX_URI_LEN: usize = 8 * 1024;
 
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A complete HTTP/1.1 error response in the envelope, with the headers every response carries,
+/// for refusals made before hyper parses the request (see `serve.rs`). The connection closes.
+pub fn raw_error_response(status: StatusCode, code: &str, message: &str) -> Vec<u8> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = serde_json::json!({ "message": message, "code": code, "requestId": request_id })
+        .to_string();
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\nx-request-id: {request_id}\r\ncontent-security-policy: {API_CSP}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    );
+    for (k, v) in SECURITY_HEADERS {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    out.into_bytes()
+}
+
 fn envelope(code: &str, message: &str, request_id: &str) -> Body {
     let v = serde_json::json!({ "message": message, "code": code, "requestId": request_id });
     Body::from(v.to_string())

@@ -187,6 +187,139 @@ impl AsyncWrite for Watched {
     }
 }
 
+/// The first request line of a connection, read before hyper sees the connection so that a
+/// target hyper would refuse with an empty 414/400 gets the JSON envelope instead. (Later
+/// requests on a keep-alive connection are parsed by hyper alone.)
+enum FirstLine {
+    /// Hand the connection to hyper, replaying these bytes first.
+    Ok(Vec<u8>),
+    /// Answer this and close.
+    Refuse(Vec<u8>),
+    /// Closed, failed or too slow: drop the connection.
+    Drop,
+}
+
+/// Longest first line read ahead: a method, a maximal target and the version.
+const FIRST_LINE_MAX: usize = crate::middleware::MAX_URI_LEN + 64;
+
+async fn read_first_line(stream: &mut TcpStream, within: Duration) -> FirstLine {
+    use axum::http::StatusCode;
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::with_capacity(1024);
+    let read = tokio::time::timeout(within, async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            if buf.contains(&b'\n') || buf.len() > FIRST_LINE_MAX {
+                return true;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
+    if !matches!(read, Ok(true)) {
+        return FirstLine::Drop;
+    }
+    let refuse = |status: StatusCode, code: &str, message: &str| {
+        FirstLine::Refuse(crate::middleware::raw_error_response(status, code, message))
+    };
+    let line_end = buf.iter().position(|&b| b == b'\n');
+    let line = match line_end {
+        Some(end) => buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]),
+        None => {
+            return refuse(
+                StatusCode::URI_TOO_LONG,
+                "URI_TOO_LONG",
+                &format!(
+                    "The request target exceeds {} bytes",
+                    crate::middleware::MAX_URI_LEN
+                ),
+            )
+        }
+    };
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    let well_formed = parts.next().is_none()
+        && method.is_some_and(|m| !m.is_empty() && m.iter().all(u8::is_ascii_uppercase))
+        && version.is_some_and(|v| v.starts_with(b"HTTP/"))
+        && target.is_some_and(|t| !t.is_empty() && t.iter().all(|b| (0x21..0x7f).contains(b)));
+    if target.is_some_and(|t| t.len() > crate::middleware::MAX_URI_LEN) {
+        return refuse(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            &format!(
+                "The request target exceeds {} bytes",
+                crate::middleware::MAX_URI_LEN
+            ),
+        );
+    }
+    if !well_formed {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Malformed request line: expected METHOD SP request-target SP HTTP-version, \
+             the target in visible ASCII",
+        );
+    }
+    FirstLine::Ok(buf)
+}
+
+/// A socket whose first bytes were already read: they are replayed before the socket's own.
+struct Replayed {
+    head: Vec<u8>,
+    pos: usize,
+    inner: Watched,
+}
+
+impl AsyncRead for Replayed {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.pos < this.head.len() {
+            let n = (this.head.len() - this.pos).min(buf.remaining());
+            buf.put_slice(&this.head[this.pos..this.pos + n]);
+            this.pos += n;
+            if this.pos == this.head.len() {
+                this.head = Vec::new();
+                this.pos = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Replayed {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, data)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
 /// Resolves once no byte has moved for `idle`.
 async fn idle_for(epoch: Instant, last: &AtomicU64, idle: Duration) {
     loop {
@@ -266,12 +399,44 @@ pub async fn serve(
         tokio::spawn(async move {
             let _slot = slot;
             let _alive = alive;
+            let mut stream = stream;
+            let head = match read_first_line(&mut stream, limits.header_read_timeout).await {
+                FirstLine::Ok(head) => head,
+                FirstLine::Drop => return,
+                FirstLine::Refuse(resp) => {
+                    use tokio::io::AsyncReadExt;
+                    use tokio::io::AsyncWriteExt;
+                    let _ = tokio::time::timeout(limits.idle_timeout, async {
+                        let _ = stream.write_all(&resp).await;
+                        let _ = stream.shutdown().await;
+                    })
+                    .await;
+                    // Read (and discard) what the client still sends for a moment, so closing
+                    // with unread bytes does not reset the connection before it reads the answer.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        let mut sink = [0u8; 8192];
+                        let mut total = 0usize;
+                        while total < (1 << 20) {
+                            match stream.read(&mut sink).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => total += n,
+                            }
+                        }
+                    })
+                    .await;
+                    return;
+                }
+            };
             let epoch = Instant::now();
             let last = Arc::new(AtomicU64::new(0));
-            let io = Watched {
-                inner: stream,
-                epoch,
-                last: last.clone(),
+            let io = Replayed {
+                head,
+                pos: 0,
+                inner: Watched {
+                    inner: stream,
+                    epoch,
+                    last: last.clone(),
+                },
             };
             let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let mut app = app.clone();

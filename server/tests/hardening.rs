@@ -927,6 +927,24 @@ async fn long_and_malformed_request_targets_get_the_json_envelope() {
     let b = body_of(&raw);
     assert_eq!(b["code"], "URI_TOO_LONG");
     assert!(b["requestId"].as_str().is_some_and(uuid_v4), "{b}");
+    // Targets hyper itself would refuse with an empty body: far too long, or bytes the
+    // request-line grammar does not allow.
+    let huge = format!("/v1/agents?x={}", "a".repeat(70_000));
+    let raw = raw_request(addr, huge.as_bytes(), key).await;
+    assert!(
+        raw.starts_with("HTTP/1.1 414"),
+        "{}",
+        &raw[..raw.len().min(200)]
+    );
+    assert_eq!(body_of(&raw)["code"], "URI_TOO_LONG");
+    assert!(raw.contains("x-request-id: "), "{raw}");
+    for target in [&b"/v1/\x01agents"[..], b"/v1/ag ents", b"/v1/\xe9t\xe9"] {
+        let raw = raw_request(addr, target, key).await;
+        assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+        let b = body_of(&raw);
+        assert_eq!(b["code"], "BAD_REQUEST", "{raw}");
+        assert!(b["requestId"].as_str().is_some_and(uuid_v4), "{raw}");
+    }
     for target in [
         &b"/v1/agents/%FF%FE"[..],
         b"/v1/agents/%zz",
