@@ -400,7 +400,12 @@ pub async fn serve(
             let _slot = slot;
             let _alive = alive;
             let mut stream = stream;
-            let head = match read_first_line(&mut stream, limits.header_read_timeout).await {
+            // A shutdown does not wait for connections that have not sent a request yet.
+            let first = tokio::select! {
+                f = read_first_line(&mut stream, limits.header_read_timeout) => f,
+                _ = stop.changed() => FirstLine::Drop,
+            };
+            let head = match first {
                 FirstLine::Ok(head) => head,
                 FirstLine::Drop => return,
                 FirstLine::Refuse(resp) => {

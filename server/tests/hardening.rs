@@ -1306,3 +1306,21 @@ async fn api_keys_are_not_printed_in_full_at_start() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_silent_connections() {
+    let (server, _dir) = server_with(grantex_server::Limits {
+        header_read_timeout: Duration::from_secs(60),
+        ..Default::default()
+    })
+    .await;
+    let _silent = TcpStream::connect(server.addr).await.unwrap();
+    // Let the accept loop take the connection (a request on another one proves it runs).
+    assert!(health_from([127, 0, 0, 1], server.addr).await.is_some());
+    let t = Instant::now();
+    tokio::time::timeout(Duration::from_secs(20), server.shutdown())
+        .await
+        .expect("shutdown finished")
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
