@@ -53,6 +53,9 @@ func run(m *testing.M) int {
 	defer logFile.Close()
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// If the test binary dies without running the deferred stop (a panic in a test), the
+	// kernel stops the server.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
