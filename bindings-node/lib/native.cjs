@@ -1,21 +1,39 @@
 'use strict';
-// Loads the compiled addon (built from source by scripts/build-native.cjs).
+// Loads the native addon, first found of:
+//   1. ../grantex.<platform>.node, built from source by scripts/build-native.cjs (a checkout of
+//      the repository, or the install-time fallback when no prebuilt addon matched);
+//   2. the prebuilt addon of the platform package @grantex/sdk-<platform> (e.g.
+//      @grantex/sdk-linux-x64-gnu), an optional dependency npm installs only on a matching machine.
 
 const path = require('node:path');
-const { nativeFileName } = require('./platform.cjs');
+const { nativeFileName, platformPackageName } = require('./platform.cjs');
 
 const file = path.join(__dirname, '..', nativeFileName());
-let native;
-try {
-  native = require(file);
-} catch (err) {
+const pkg = platformPackageName();
+
+function load() {
+  try {
+    return require(file);
+  } catch (err) {
+    if (err.code !== 'MODULE_NOT_FOUND') throw wrap(err, file);
+  }
+  try {
+    return require(pkg);
+  } catch (err) {
+    if (err.code !== 'MODULE_NOT_FOUND') throw wrap(err, pkg);
+    throw wrap(err, `${file} or ${pkg}`);
+  }
+}
+
+function wrap(err, what) {
   const hint = new Error(
-    `@grantex/sdk: cannot load the native addon ${file}: ${err.message}. ` +
-      'Build it with `npm run build` (or reinstall the package) using a Rust toolchain.',
+    `@grantex/sdk: cannot load the native addon ${what}: ${err.message}. ` +
+      `Reinstall the package on a platform with a prebuilt addon (${pkg}), or build it from ` +
+      'source with a Rust toolchain (`npm rebuild @grantex/sdk`, or `npm run build` in a checkout).',
     { cause: err },
   );
   hint.code = 'native_addon_missing';
-  throw hint;
+  return hint;
 }
 
-module.exports = native;
+module.exports = load();

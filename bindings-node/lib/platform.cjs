@@ -1,5 +1,6 @@
 'use strict';
-// The addon's file name, as `napi build --platform` names it: grantex.<platform>-<arch>[-abi].node
+// The addon's file name, as `napi build --platform` names it: grantex.<platform>-<arch>[-abi].node,
+// and the platform package that ships it prebuilt: @grantex/sdk-<platform>-<arch>[-abi].
 
 function isMusl() {
   if (process.platform !== 'linux') return false;
@@ -23,4 +24,8 @@ function nativeFileName() {
   return `grantex.${platformTriple()}.node`;
 }
 
-module.exports = { nativeFileName, platformTriple };
+function platformPackageName() {
+  return `@grantex/sdk-${platformTriple()}`;
+}
+
+module.exports = { nativeFileName, platformPackageName, platformTriple };

@@ -2,6 +2,13 @@
 // Builds the native addon from source with the installed Rust toolchain (the npm `install`
 // and `build` scripts).
 //
+// - As the `install` script (`--install`): when the prebuilt addon of the platform package
+//   (@grantex/sdk-linux-x64-gnu, an optional dependency of the published package) is installed
+//   and loads, nothing is built; otherwise (another platform, or optional dependencies omitted)
+//   the addon is built from source as below. GRANTEX_NODE_BUILD set forces the source build.
+//   In the published tarball the Rust sources sit in the package (Cargo.toml with a workspace,
+//   rust/core); there the build goes to a temporary target dir (unless CARGO_TARGET_DIR is set)
+//   that is removed afterwards, so node_modules keeps only the addon.
 // - With @napi-rs/cli present (`npm ci` inside this folder): `napi build`, which also
 //   regenerates `native.d.ts` from the Rust signatures.
 // - Without it (`npm install /path/to/bindings-node` installs a symlink and skips this
@@ -19,7 +26,8 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { nativeFileName } = require('../lib/platform.cjs');
+const os = require('node:os');
+const { nativeFileName, platformPackageName } = require('../lib/platform.cjs');
 
 const root = path.resolve(__dirname, '..');
 
@@ -53,18 +61,46 @@ function cargoTargetDir() {
 }
 
 function buildWithCargo(features) {
-  run('cargo', ['build', '--release', '-p', 'grantex-node', ...(features ? ['--features', features] : [])]);
-  const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
-  const prefix = process.platform === 'win32' ? '' : 'lib';
-  const built = path.join(cargoTargetDir(), 'release', `${prefix}grantex_node.${ext}`);
-  const dest = path.join(root, nativeFileName());
-  const tmp = `${dest}.${process.pid}.tmp`;
-  fs.copyFileSync(built, tmp);
-  fs.renameSync(tmp, dest);
-  console.log(`grantex: built ${path.relative(root, dest)} with cargo`);
+  // The published tarball carries its own Rust workspace (rust/core next to Cargo.toml).
+  const packaged = fs.existsSync(path.join(root, 'rust', 'core', 'Cargo.toml'));
+  const tempTarget =
+    packaged && !process.env.CARGO_TARGET_DIR ? fs.mkdtempSync(path.join(os.tmpdir(), 'grantex-node-build-')) : null;
+  const env = tempTarget ? { ...process.env, CARGO_TARGET_DIR: tempTarget } : process.env;
+  try {
+    run('cargo', ['build', '--release', '-p', 'grantex-node', ...(features ? ['--features', features] : [])], { env });
+    const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+    const prefix = process.platform === 'win32' ? '' : 'lib';
+    const built = path.join(tempTarget || cargoTargetDir(), 'release', `${prefix}grantex_node.${ext}`);
+    const dest = path.join(root, nativeFileName());
+    const tmp = `${dest}.${process.pid}.tmp`;
+    fs.copyFileSync(built, tmp);
+    fs.renameSync(tmp, dest);
+    console.log(`grantex: built ${path.relative(root, dest)} with cargo`);
+  } finally {
+    if (tempTarget) fs.rmSync(tempTarget, { recursive: true, force: true });
+  }
+}
+
+// The installed platform package's addon, if there is one and it loads here.
+function prebuilt() {
+  const name = platformPackageName();
+  try {
+    require(require.resolve(name, { paths: [root] }));
+    return name;
+  } catch {
+    return null;
+  }
 }
 
 function main() {
+  if (process.argv.includes('--install') && !process.env.GRANTEX_NODE_BUILD) {
+    const name = prebuilt();
+    if (name) {
+      console.log(`grantex: using the prebuilt addon of ${name}; nothing to build`);
+      return;
+    }
+    console.log(`grantex: no prebuilt addon (${platformPackageName()}) for this platform: building from source`);
+  }
   const cli = napiCli();
   const features = process.env.GRANTEX_NODE_FEATURES;
   if (features) {

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the test stages need and a stock Debian/Ubuntu machine may lack; installs only
 # what is missing, so a second run does nothing. Used by scripts/test (and so by .ci/run).
-# Usage: scripts/lib/deps.sh [rust] [python] [node] [c]   (no argument = every stage)
+# Usage: scripts/lib/deps.sh [rust] [python] [node] [c] [package]   (no argument = every stage)
 #   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser test)
 #   python  python3-venv (the suite builds a fresh venv)
 #   node    node >= 18 and npm (nodejs, npm)
 #   c       valgrind, pkg-config, a C compiler and make
+#   package python3-venv, node >= 18 and npm, pkg-config, a C compiler, make, binutils (strip,
+#           objdump, readelf); maturin and auditwheel come from PyPI (scripts/package)
 # apt-get runs directly as root, through sudo otherwise; without either it stops with the list of
 # packages to install. GRANTEX_NO_INSTALL=1 only checks and reports.
 set -euo pipefail
 
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(rust python node c)
+[ ${#stages[@]} -eq 0 ] && stages=(rust python node c package)
 want() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -28,6 +30,17 @@ if want rust; then
   # The browser test looks for `chromium` (or chromium-browser / google-chrome) and `chromedriver`.
   have chromium || have chromium-browser || have google-chrome || need chromium
   have chromedriver || need chromium-driver
+fi
+if want package; then
+  # The package stage needs what the python, node and c stages need to build and install, but
+  # not valgrind or the browser.
+  have python3 || need python3
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
+  if ! have node || ! have npm; then need nodejs npm; fi
+  have pkg-config || need pkg-config
+  have cc || need gcc
+  have make || need make
+  have strip && have objdump && have readelf || need binutils
 fi
 if want python; then
   have python3 || need python3
