@@ -125,6 +125,9 @@ type Client struct {
 	// calls; not in the reference Go SDK).
 	Consent *ConsentService
 
+	// The services of the catalog's other namespaces (generated, methods_gen.go).
+	generatedNamespaces
+
 	h       *cClient
 	initErr error
 	baseURL string
@@ -145,6 +148,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	c.Audit = &AuditService{c: c}
 	c.PrincipalSessions = &PrincipalSessionsService{c: c}
 	c.Consent = &ConsentService{c: c}
+	c.generatedNamespaces.init(c)
 
 	timeout := cfg.timeout
 	if !cfg.timeoutSet && cfg.httpClient != nil {

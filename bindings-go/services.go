@@ -133,6 +133,11 @@ func (s *ConsentService) Deny(ctx context.Context, authRequestID string) error {
 
 // withMember encodes params to a JSON object and adds one member (a path parameter).
 func withMember(params any, name, value string) (map[string]any, error) {
+	return withMembers(params, map[string]string{name: value})
+}
+
+// withMembers encodes params to a JSON object and adds members (path parameters).
+func withMembers(params any, members map[string]string) (map[string]any, error) {
 	js, err := encodeInput(params)
 	if err != nil {
 		return nil, err
@@ -141,6 +146,8 @@ func withMember(params any, name, value string) (map[string]any, error) {
 	if err := jsonUnmarshalString(js, &m); err != nil {
 		return nil, &Error{Code: "invalid_argument", Message: err.Error()}
 	}
-	m[name] = value
+	for k, v := range members {
+		m[k] = v
+	}
 	return m, nil
 }
