@@ -4,7 +4,7 @@
 #   2. gofmt, `go vet` (static and shared link, benchmark build), staticcheck when installed;
 #   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
 #      tests start themselves (TestMain) and the shared vectors/;
-#   4. the shared-library link (pkg-config) built and its vector tests run;
+#   4. the shared-library link (pkg-config) built and its vector and A2A guard tests run;
 #   5. examples/go/quickstart (go vet, then run with a live and a sandbox key against a
 #      throwaway grantex-server).
 # Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
@@ -54,14 +54,16 @@ else
 fi
 
 step "go test -race (static link, real server, shared vectors)"
-"${static_env[@]}" go test -race -count=1 -tags grantex_static -v ./... 2>&1 | tee "$WORK/test.log" |
-  grep -E '^(--- |ok|FAIL|PASS|panic)|vectors_test|goroutines' || true
-grep -q '^ok ' "$WORK/test.log" || { echo "go test -race failed:" >&2; tail -50 "$WORK/test.log" >&2; exit 1; }
+if ! "${static_env[@]}" go test -race -count=1 -tags grantex_static -v ./... >"$WORK/test.log" 2>&1; then
+  grep -E '^(--- |ok|FAIL|PASS|panic)' "$WORK/test.log" || true
+  echo "go test -race failed:" >&2; tail -60 "$WORK/test.log" >&2; exit 1
+fi
+grep -E '^(--- |ok|FAIL)|vectors_test|goroutines' "$WORK/test.log" || true
 if grep -q -- '--- SKIP' "$WORK/test.log"; then echo "a test was skipped" >&2; exit 1; fi
-echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race detector"
+echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race detector (grantex and grantex/a2a)"
 
 step "shared-library link (pkg-config grantex): vector tests"
-"${shared_env[@]}" go test -count=1 -run 'Vectors' ./...
+"${shared_env[@]}" go test -count=1 -run 'Vectors|GuardCheck' ./...
 
 step "examples/go/quickstart against a throwaway grantex-server (live key, then sandbox key)"
 start_server

@@ -1,0 +1,8 @@
+//go:build !grantex_static
+
+package a2a
+
+// See the grantex package's link_shared.go / link_static.go: the same build tags apply.
+
+// #cgo pkg-config: grantex
+import "C"

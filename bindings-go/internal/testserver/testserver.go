@@ -1,0 +1,88 @@
+// Package testserver starts the throwaway grantex-server the tests run against (tests only).
+package testserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Info is what the server writes to its data dir's server.json.
+type Info struct {
+	BaseURL       string `json:"baseUrl"`
+	APIKey        string `json:"apiKey"`
+	SandboxAPIKey string `json:"sandboxApiKey"`
+	JwksURI       string `json:"jwksUri"`
+}
+
+// Start runs $GRANTEX_SERVER_BIN (else <repo>/target/debug/grantex-server) on a free loopback
+// port with a fresh data dir, waits for server.json, and returns it with the function that
+// stops the server and removes the dir. repoRoot is the repository root.
+func Start(repoRoot string) (*Info, func(), error) {
+	bin := os.Getenv("GRANTEX_SERVER_BIN")
+	if bin == "" {
+		target := os.Getenv("CARGO_TARGET_DIR")
+		if target == "" {
+			target = filepath.Join(repoRoot, "target")
+		}
+		bin = filepath.Join(target, "debug", "grantex-server")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return nil, nil, fmt.Errorf("grantex-server not built at %s (cargo build -p grantex-server): %w", bin, err)
+	}
+	dataDir, err := os.MkdirTemp("", "grantex-go-tests.")
+	if err != nil {
+		return nil, nil, err
+	}
+	logFile, err := os.Create(filepath.Join(dataDir, "server.log"))
+	if err != nil {
+		os.RemoveAll(dataDir)
+		return nil, nil, err
+	}
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// If the test binary dies without stopping it (a panic in a test), the kernel does.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		os.RemoveAll(dataDir)
+		return nil, nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+		os.RemoveAll(dataDir)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var info Info
+		raw, err := os.ReadFile(filepath.Join(dataDir, "server.json"))
+		if err == nil && json.Unmarshal(raw, &info) == nil && info.BaseURL != "" {
+			return &info, stop, nil
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(filepath.Join(dataDir, "server.log"))
+			exited <- err
+			stop()
+			return nil, nil, fmt.Errorf("grantex-server exited (%v):\n%s", err, log)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, nil, fmt.Errorf("grantex-server did not write server.json within 30 s")
+		}
+	}
+}
