@@ -362,8 +362,24 @@ test('sandbox key: authorize returns the code inline', async () => {
   assert.equal(typeof auth.code, 'string');
   assert.equal(auth.sandbox, true);
   const token = await sandbox.tokens.exchange({ code: auth.code, agentId: agent.id });
-  const g = await verifyGrantToken(token.grantToken, { jwksUri: server.jwksUri, requiredScopes: ['files:read'] });
+  // The token says it is a sandbox token: refused unless the verifier accepts sandbox tokens.
+  await assert.rejects(
+    verifyGrantToken(token.grantToken, { jwksUri: server.jwksUri, allowSandbox: false }),
+    (e) => e instanceof GrantexTokenError && e.code === 'sandbox_token',
+  );
+  const g = await verifyGrantToken(token.grantToken, {
+    jwksUri: server.jwksUri,
+    requiredScopes: ['files:read'],
+    allowSandbox: true,
+  });
   assert.equal(g.principalId, 'usr_test');
+  assert.equal((await sandbox.tokens.verify(token.grantToken)).valid, true, 'the server accepts its own');
+  // A live key's token verifies with sandbox tokens refused.
+  assert.ok(await verifyGrantToken(ctx.token.grantToken, { jwksUri: server.jwksUri, allowSandbox: false }));
+  await assert.rejects(
+    verifyGrantToken(token.grantToken, { jwksUri: server.jwksUri, allowSandbox: 'yes' }),
+    (e) => e instanceof TypeError,
+  );
 });
 
 test('signup, key rotation, and agent deletion', async () => {

@@ -31,6 +31,9 @@ pub struct TokenSpec {
     pub iat: i64,
     pub exp: i64,
     pub lineage: Option<Lineage>,
+    /// Issued for a sandbox developer (grants approved without a human): the token says so in
+    /// `urn:grantex:environment`, and the SDKs' verifiers refuse it unless the caller opts in.
+    pub sandbox: bool,
 }
 
 impl TokenSpec {
@@ -53,6 +56,9 @@ impl TokenSpec {
             c["parentAgt"] = json!(l.parent_agent_did);
             c["parentGrnt"] = json!(l.parent_grant_id);
             c["delegationDepth"] = json!(l.depth);
+        }
+        if self.sandbox {
+            c[grantex::verify::ENVIRONMENT_CLAIM] = json!("sandbox");
         }
         c
     }

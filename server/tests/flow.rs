@@ -1573,3 +1573,124 @@ async fn consent_page_renders_plain_language() {
         410
     );
 }
+
+/// The payload of a JWS, decoded without verification (test inspection only).
+fn claims_of(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn sandbox_tokens_are_marked_and_refused_by_default_verifiers() {
+    let s = shared();
+    let jwks = JwksCache::remote(&s.jwks_uri).unwrap();
+    let opts = |allow: bool| VerifyOptions {
+        allow_sandbox: Some(allow),
+        ..Default::default()
+    };
+
+    // A sandbox developer: approved without a human, and the token says so.
+    let (sandbox, _) = developer(s, Mode::Sandbox).await;
+    let a = agent(&sandbox, "Sandboxed", &["calendar:read"]).await;
+    let helper = agent(&sandbox, "Sandbox helper", &["calendar:read"]).await;
+    let auth = sandbox
+        .authorize(&AuthorizeParams {
+            agent_id: a.agent_id.clone(),
+            user_id: "user-1".into(),
+            scopes: strings(&["calendar:read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let token = sandbox
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code: auth.code.expect("a sandbox key gets the code at once"),
+            agent_id: a.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        claims_of(&token.grant_token)[grantex::verify::ENVIRONMENT_CLAIM],
+        "sandbox"
+    );
+    let err = jwks
+        .verify(&token.grant_token, &opts(false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_token().unwrap().code, TokenErrorCode::SandboxToken);
+    jwks.verify(&token.grant_token, &opts(true)).await.unwrap();
+    // The server accepts its own sandbox tokens: online verification, delegation, refresh.
+    assert!(
+        sandbox
+            .tokens()
+            .verify(&token.grant_token)
+            .await
+            .unwrap()
+            .valid
+    );
+    let child = sandbox
+        .grants()
+        .delegate(&delegate_params(
+            &token.grant_token,
+            &helper.agent_id,
+            &["calendar:read"],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        claims_of(&child.grant_token)[grantex::verify::ENVIRONMENT_CLAIM],
+        "sandbox"
+    );
+    let refreshed = sandbox
+        .tokens()
+        .refresh(&RefreshTokenParams {
+            refresh_token: token.refresh_token.clone(),
+            agent_id: a.agent_id.clone(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        claims_of(&refreshed.grant_token)[grantex::verify::ENVIRONMENT_CLAIM],
+        "sandbox"
+    );
+
+    // A live developer's tokens carry no marker and verify by default.
+    let (live, _) = developer(s, Mode::Live).await;
+    let b = agent(&live, "Live", &["calendar:read"]).await;
+    let auth = live
+        .authorize(&AuthorizeParams {
+            agent_id: b.agent_id.clone(),
+            user_id: "user-1".into(),
+            scopes: strings(&["calendar:read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = live
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let token = live
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: b.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    assert!(claims_of(&token.grant_token)
+        .get(grantex::verify::ENVIRONMENT_CLAIM)
+        .is_none());
+    jwks.verify(&token.grant_token, &opts(false)).await.unwrap();
+}

@@ -14,6 +14,7 @@ use crate::{ids, quota, revocation, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use grantex::types::Mode;
 use grantex::types::{DelegateParams, DelegateResponse, Grant, GrantList, GrantVerifyResponse};
 use rusqlite::types::Value as SqlValue;
 
@@ -208,6 +209,7 @@ pub async fn delegate(
                     parent_grant_id: parent_grant.id.clone(),
                     depth,
                 }),
+                sandbox: dev.mode == Mode::Sandbox,
             };
             let token = spec.sign(&keys)?;
             let refresh = db.write_sync(|tx| {

@@ -16,6 +16,7 @@ use crate::{auth_request_store, ids, quota, revocation, validate};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
+use grantex::types::Mode;
 use grantex::types::{
     ExchangeTokenParams, ExchangeTokenResponse, RefreshTokenParams, VerifyTokenResponse,
 };
@@ -131,6 +132,7 @@ pub async fn exchange(
                 iat: now,
                 exp,
                 lineage: None,
+                sandbox: dev.mode == Mode::Sandbox,
             };
             let token = spec.sign(&keys)?;
             let refresh = db.write_sync(|tx| {
@@ -298,6 +300,7 @@ pub async fn refresh(
                     }),
                     _ => None,
                 },
+                sandbox: dev.mode == Mode::Sandbox,
             };
             let token = spec.sign(&keys)?;
             db.write_sync(|tx| {

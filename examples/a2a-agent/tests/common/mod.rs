@@ -171,12 +171,15 @@ pub fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+/// The scopes the A2A tests ask grants for: an agent must have registered what it requests.
+pub const TEST_SCOPES: [&str; 2] = ["tasks:send", "tasks:read"];
+
 pub async fn register(c: &Client, name: &str) -> Agent {
     c.agents()
         .register(&RegisterAgentParams {
             name: name.into(),
             description: format!("{name} (A2A test)"),
-            scopes: Vec::new(),
+            scopes: strings(&TEST_SCOPES),
         })
         .await
         .expect("register agent")
