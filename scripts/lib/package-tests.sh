@@ -10,7 +10,8 @@
 #   - c: the archive unpacked to a temporary prefix; examples/c built through pkg-config (the
 #     relocatable grantex.pc), shared and static, and run.
 # With cargo (the source builds, into the workspace target dir), each then run without cargo:
-#   - the sdist: `pip wheel dist/grantex-*.tar.gz` (pip fetches maturin, as for any user), that
+#   - the sdist: `pip wheel --no-cache-dir dist/grantex-*.tar.gz` (a real build, not a cached wheel;
+#     pip fetches maturin, as for any user), that
 #     wheel installed in a fresh venv runs the quickstart;
 #   - the npm fallback: `npm install dist/grantex-sdk-*.tgz --omit=optional` builds the addon from
 #     the Rust sources in the tarball; the ESM quickstart runs on it.
@@ -183,13 +184,24 @@ for _ in 1 2 3 4 5; do
 done
 py_ms="$(python3 -c "print(f'{$best / 1000:.1f}')")"
 echo "import grantex: $py_ms ms (cumulative, best of 5)"
+# A baseline from the same machine at the same time: the standard-library modules the package
+# imports (their share of the number above is not the package's own code).
+base=""
+for _ in 1 2 3 4 5; do
+  us="$(cd "$WORK" && "$WORK/venv-wheel/bin/python" -X importtime -c 'import typing, dataclasses, json' 2>&1 |
+    awk -F'|' '$3 ~ /^ (typing|dataclasses|json)$/ { gsub(/ /, "", $2); t += $2 } END { print t }')"
+  if [ -z "$base" ] || [ "$us" -lt "$base" ]; then base=$us; fi
+done
+base_ms="$(python3 -c "print(f'{$base / 1000:.1f}')")"
+echo "baseline: import typing, dataclasses, json: $base_ms ms (best of 5)"
+report "python: baseline: import typing, dataclasses, json (stdlib it uses)" "$base_ms ms"
 report "python: import grantex (-X importtime, best of 5)" "$py_ms ms ($(verdict "$py_ms"))"
 [ "$best" -le $((IMPORT_CEILING_MS * 1000)) ] || { echo "import grantex takes $py_ms ms > the $IMPORT_CEILING_MS ms ceiling" >&2; exit 1; }
 
 step "python: the sdist builds (pip wheel, maturin from PyPI, cargo into the workspace target dir)"
 python3 -m venv "$WORK/venv-sdist-build"
 t0=$(now)
-CARGO_TARGET_DIR="$TARGET_DIR" "$WORK/venv-sdist-build/bin/pip" wheel --quiet --disable-pip-version-check \
+CARGO_TARGET_DIR="$TARGET_DIR" "$WORK/venv-sdist-build/bin/pip" wheel --quiet --disable-pip-version-check --no-cache-dir \
   --no-deps -w "$WORK/sdist-wheel" "$SDIST"
 report "python: pip wheel from the sdist (Rust build, warm target dir)" "$(elapsed "$t0") s"
 ls "$WORK"/sdist-wheel/grantex-"$V_PY"-cp39-abi3-*.whl
