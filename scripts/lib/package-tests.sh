@@ -10,8 +10,8 @@
 #   - c: the archive unpacked to a temporary prefix; examples/c built through pkg-config (the
 #     relocatable grantex.pc), shared and static, and run.
 # With cargo (the source builds, into the workspace target dir), each then run without cargo:
-#   - the sdist: `pip wheel --no-cache-dir dist/grantex-*.tar.gz` (a real build, not a cached wheel;
-#     pip fetches maturin, as for any user), that
+#   - the sdist: unpacked with fresh mtimes, `pip wheel --no-cache-dir` of it (pip fetches maturin,
+#     as for any user; cargo must compile the grantex crates from the sdist's sources), that
 #     wheel installed in a fresh venv runs the quickstart;
 #   - the npm fallback: `npm install dist/grantex-sdk-*.tgz --omit=optional` builds the addon from
 #     the Rust sources in the tarball; the ESM quickstart runs on it.
@@ -201,8 +201,17 @@ report "python: import grantex (-X importtime, best of 5)" "$py_ms ms ($(verdict
 step "python: the sdist builds (pip wheel, maturin from PyPI, cargo into the workspace target dir)"
 python3 -m venv "$WORK/venv-sdist-build"
 t0=$(now)
-CARGO_TARGET_DIR="$TARGET_DIR" "$WORK/venv-sdist-build/bin/pip" wheel --quiet --disable-pip-version-check --no-cache-dir \
-  --no-deps -w "$WORK/sdist-wheel" "$SDIST"
+# Unpacked here (what pip does with the .tar.gz) with fresh mtimes: the sdist keeps the
+# repository's layout, so with the tarball's old mtimes cargo would take the workspace's own
+# compiled grantex crates as up to date; touched, it compiles them from the sdist's sources
+# (the registry dependencies still come from the target dir).
+mkdir -p "$WORK/sdist-src"
+tar -xzf "$SDIST" -C "$WORK/sdist-src"
+find "$WORK/sdist-src" -type f -exec touch {} +
+CARGO_TARGET_DIR="$TARGET_DIR" "$WORK/venv-sdist-build/bin/pip" wheel -v --disable-pip-version-check --no-cache-dir \
+  --no-deps -w "$WORK/sdist-wheel" "$WORK/sdist-src/grantex-$V_PY" >"$WORK/sdist-build.log" 2>&1 ||
+  { cat "$WORK/sdist-build.log" >&2; exit 1; }
+grep -E 'Compiling grantex(-python)? ' "$WORK/sdist-build.log" || { echo "the sdist build compiled no grantex crate" >&2; exit 1; }
 report "python: pip wheel from the sdist (Rust build, warm target dir)" "$(elapsed "$t0") s"
 ls "$WORK"/sdist-wheel/grantex-"$V_PY"-cp39-abi3-*.whl
 python3 -m venv "$WORK/venv-sdist"
