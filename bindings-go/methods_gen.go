@@ -37,6 +37,14 @@ func (s *ConsentService) Get(ctx context.Context, authRequestID string) (*Consen
 	return callFor[ConsentRequest](ctx, s.c, OpConsentGet, map[string]string{"authRequestId": authRequestID})
 }
 
+// Revoke: End every unexpired session of a principal at once (e.g. when they sign out of your app);
+// their dashboard links stop working. Succeeds when there was none. DELETE
+// /v1/principal-sessions/{principalId} (`principal_sessions.revoke`). Generated from the core's
+// catalog.
+func (s *PrincipalSessionsService) Revoke(ctx context.Context, principalID string) error {
+	return s.c.call(ctx, OpPrincipalSessionsRevoke, map[string]string{"principalId": principalID}, nil)
+}
+
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
 type UpdateSettingsParams struct {
 	// FidoRequired: Require WebAuthn (FIDO) for consent; this server has no WebAuthn, so only

@@ -112,6 +112,11 @@ const (
 	// 201 on success. A session for a principal's dashboard. Retried on network errors, timeouts,
 	// 429, 502, 503 and 504.
 	OpPrincipalSessionsCreate = "principal_sessions.create"
+	// OpPrincipalSessionsRevoke is `principal_sessions.revoke`: DELETE
+	// /v1/principal-sessions/{principalId}, HTTP 204 on success. End every unexpired session of a
+	// principal at once (e.g. when they sign out of your app); their dashboard links stop working.
+	// Succeeds when there was none. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpPrincipalSessionsRevoke = "principal_sessions.revoke"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -157,4 +162,5 @@ var Operations = []OperationInfo{
 	{Name: OpConsentApprove, Method: "POST", Path: "/v1/consent/{authRequestId}/approve", NeedsAPIKey: true},
 	{Name: OpConsentDeny, Method: "POST", Path: "/v1/consent/{authRequestId}/deny", NeedsAPIKey: true},
 	{Name: OpPrincipalSessionsCreate, Method: "POST", Path: "/v1/principal-sessions", NeedsAPIKey: true},
+	{Name: OpPrincipalSessionsRevoke, Method: "DELETE", Path: "/v1/principal-sessions/{principalId}", NeedsAPIKey: true},
 }

@@ -166,6 +166,8 @@
  *   - `scopes` (optional): a list of strings.
  *   - `description` (optional): a string. Always sent (empty by default), as the reference Python
  *     SDK does.
+ *   - `redirectUris` (optional): a list of strings. Exact redirect URIs this agent may use
+ *     (absolute https URLs, http only for loopback).
  *
  * Result: an object (Agent). An agent registered by a developer.
  *   - `agentId` (required): a string.
@@ -177,6 +179,8 @@
  *   - `developerId` (optional): a string.
  *   - `createdAt` (optional): a string.
  *   - `updatedAt` (optional): a string.
+ *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
+ *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
  */
 #define GRANTEX_OP_AGENTS_REGISTER "agents.register"
 
@@ -198,6 +202,8 @@
  *   - `developerId` (optional): a string.
  *   - `createdAt` (optional): a string.
  *   - `updatedAt` (optional): a string.
+ *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
+ *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
  */
 #define GRANTEX_OP_AGENTS_GET "agents.get"
 
@@ -220,6 +226,8 @@
  *     - `developerId` (optional): a string.
  *     - `createdAt` (optional): a string.
  *     - `updatedAt` (optional): a string.
+ *     - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
+ *       when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
  */
 #define GRANTEX_OP_AGENTS_LIST "agents.list"
 
@@ -234,6 +242,8 @@
  *   - `description` (optional): a string.
  *   - `scopes` (optional): a list of strings.
  *   - `status` (optional): a string.
+ *   - `redirectUris` (optional): a list of strings. Replaces the registered redirect URIs (`[]`
+ *     removes them all).
  *
  * Result: an object (Agent). An agent registered by a developer.
  *   - `agentId` (required): a string.
@@ -245,6 +255,8 @@
  *   - `developerId` (optional): a string.
  *   - `createdAt` (optional): a string.
  *   - `updatedAt` (optional): a string.
+ *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
+ *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
  */
 #define GRANTEX_OP_AGENTS_UPDATE "agents.update"
 
@@ -637,5 +649,19 @@
  *   - `expiresAt` (required): a string.
  */
 #define GRANTEX_OP_PRINCIPAL_SESSIONS_CREATE "principal_sessions.create"
+
+/**
+ * `principal_sessions.revoke`: DELETE /v1/principal-sessions/{principalId}, HTTP 204 on success.
+ * End every unexpired session of a principal at once (e.g. when they sign out of your app); their
+ * dashboard links stop working. Succeeds when there was none.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `principalId` (required; path parameter, the principal id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_PRINCIPAL_SESSIONS_REVOKE "principal_sessions.revoke"
 
 #endif /* GRANTEX_OPERATIONS_H */

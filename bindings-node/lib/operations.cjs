@@ -365,6 +365,18 @@ const operations = Object.freeze([
     paramsOptional: false,
     output: 'PrincipalSession',
   }),
+  Object.freeze({
+    name: 'principal_sessions.revoke',
+    group: 'principalSessions',
+    method: 'revoke',
+    auth: 'apiKey',
+    path: Object.freeze(['principalId']),
+    input: 'none',
+    strings: Object.freeze([]),
+    params: null,
+    paramsOptional: false,
+    output: null,
+  }),
 ]);
 
 const aliases = Object.freeze({

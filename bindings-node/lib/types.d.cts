@@ -122,6 +122,8 @@ export interface RegisterAgentParams {
   scopes?: string[];
   /** Always sent (empty by default), as the reference Python SDK does. */
   description?: string;
+  /** Exact redirect URIs this agent may use (absolute https URLs, http only for loopback). */
+  redirectUris?: string[] | null;
 }
 
 /** An agent registered by a developer. */
@@ -137,6 +139,11 @@ export interface Agent {
   developerId: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Where authorization may send the user back; when non-empty, `/v1/authorize` accepts
+   * exactly these `redirectUri`s and no other.
+   */
+  redirectUris: string[];
 }
 
 /** `GET /v1/agents` response. */
@@ -152,6 +159,8 @@ export interface UpdateAgentParams {
   description?: string | null;
   scopes?: string[] | null;
   status?: string | null;
+  /** Replaces the registered redirect URIs (`[]` removes them all). */
+  redirectUris?: string[] | null;
 }
 
 /** `POST /v1/token` body. */
@@ -552,6 +561,13 @@ export declare class PrincipalSessionsClient {
    * `POST /v1/principal-sessions`
    */
   create(params: PrincipalSessionParams): Promise<PrincipalSession>;
+  /**
+   * End every unexpired session of a principal at once (e.g. when they sign out of your
+   * app); their dashboard links stop working. Succeeds when there was none.
+   *
+   * `DELETE /v1/principal-sessions/{principalId}`
+   */
+  revoke(principalId: string): Promise<void>;
 }
 
 /**

@@ -121,6 +121,11 @@ pub struct Agent {
     pub created_at: String,
     #[serde(default)]
     pub updated_at: String,
+    /// Where authorization may send the user back; when non-empty, `/v1/authorize` accepts
+    /// exactly these `redirectUri`s and no other.
+    #[serde(default)]
+    #[wire(py_default)]
+    pub redirect_uris: Vec<String>,
 }
 
 /// `POST /v1/agents` body.
@@ -134,6 +139,9 @@ pub struct RegisterAgentParams {
     #[serde(default)]
     #[wire(py_default)]
     pub description: String,
+    /// Exact redirect URIs this agent may use (absolute https URLs, http only for loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// `PATCH /v1/agents/:id` body; only the fields given are sent.
@@ -148,6 +156,9 @@ pub struct UpdateAgentParams {
     pub scopes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Replaces the registered redirect URIs (`[]` removes them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// `GET /v1/agents` response.

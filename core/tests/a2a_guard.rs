@@ -321,7 +321,9 @@ async fn a_zero_ttl_asks_every_time() {
 }
 
 #[tokio::test]
-async fn revoked_answers_are_401_and_remembered_even_with_a_zero_ttl() {
+async fn inactive_answers_are_401_and_remembered_for_the_ttl_only() {
+    // "Not valid" may be a suspended agent, which reactivation undoes: never cached longer
+    // than an "active" answer (and not at all with a zero TTL).
     let t = sign(&claims(&[]));
     let server = verify_server(&t, false).await;
     let g = guard(policy().revocation_online(server.uri(), "gx_owner_key", Duration::ZERO));
@@ -329,7 +331,13 @@ async fn revoked_answers_are_401_and_remembered_even_with_a_zero_ttl() {
         let r = refused(&g, Some(&bearer(&t)), METHOD_SEND).await;
         assert_eq!((r.status, r.reason, r.rpc_code()), (401, "revoked", -32001));
     }
-    assert_eq!(verify_calls(&server).await, 1);
+    assert_eq!(verify_calls(&server).await, 3);
+    let cached =
+        guard(policy().revocation_online(server.uri(), "gx_owner_key", Duration::from_secs(300)));
+    for _ in 0..3 {
+        refused(&cached, Some(&bearer(&t)), METHOD_SEND).await;
+    }
+    assert_eq!(verify_calls(&server).await, 4);
 }
 
 #[tokio::test]

@@ -67,6 +67,72 @@ pub fn insert_entry(tx: &Connection, e: &AuditEntry) -> ApiResult<()> {
     Ok(())
 }
 
+/// Appends `e` at the head of its developer's chain: sets `prevHash` to the current head and
+/// computes `hash`. Call inside the write transaction that does the audited work, so the entry
+/// commits (or rolls back) with it and concurrent appends cannot fork the chain.
+pub fn append(tx: &Connection, mut e: AuditEntry) -> ApiResult<AuditEntry> {
+    e.prev_hash = head_hash(tx, &e.developer_id)?;
+    e.hash = grantex::audit_chain::compute_hash(&e);
+    insert_entry(tx, &e)?;
+    Ok(e)
+}
+
+/// Who a server-written entry is about; empty strings where a field does not apply (an API key
+/// rotation has no agent).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Subject<'a> {
+    pub agent_id: &'a str,
+    pub agent_did: &'a str,
+    pub grant_id: &'a str,
+    pub principal_id: &'a str,
+}
+
+/// Actions the server records in its own name; all start with `grantex.` so they never clash
+/// with an application's own actions and can be filtered with `action`.
+pub mod actions {
+    pub const TOKEN_ISSUED: &str = "grantex.token.issued";
+    pub const TOKEN_REFRESHED: &str = "grantex.token.refreshed";
+    pub const TOKEN_REVOKED: &str = "grantex.token.revoked";
+    pub const GRANT_DELEGATED: &str = "grantex.grant.delegated";
+    pub const GRANT_REVOKED: &str = "grantex.grant.revoked";
+    pub const CODE_REPLAYED: &str = "grantex.code.replayed";
+    pub const REFRESH_TOKEN_REUSED: &str = "grantex.refresh_token.reused";
+    pub const AGENT_SUSPENDED: &str = "grantex.agent.suspended";
+    pub const AGENT_REACTIVATED: &str = "grantex.agent.reactivated";
+    pub const AGENT_DELETED: &str = "grantex.agent.deleted";
+    pub const API_KEY_ROTATED: &str = "grantex.api_key.rotated";
+    pub const PRINCIPAL_SESSION_REVOKED: &str = "grantex.principal_session.revoked";
+}
+
+/// Appends a security event the server itself observed (status `success`, or `failure` for
+/// detected attacks such as a replayed code) to `developer_id`'s chain.
+pub fn record_event(
+    tx: &Connection,
+    developer_id: &str,
+    action: &str,
+    who: Subject<'_>,
+    failure: bool,
+    metadata: Value,
+) -> ApiResult<AuditEntry> {
+    append(
+        tx,
+        AuditEntry {
+            entry_id: crate::ids::new_id("alog"),
+            agent_id: who.agent_id.to_string(),
+            agent_did: who.agent_did.to_string(),
+            grant_id: who.grant_id.to_string(),
+            principal_id: who.principal_id.to_string(),
+            developer_id: developer_id.to_string(),
+            action: action.to_string(),
+            metadata,
+            hash: String::new(),
+            prev_hash: None,
+            timestamp: crate::time::iso(crate::time::now_ms()),
+            status: if failure { "failure" } else { "success" }.to_string(),
+        },
+    )
+}
+
 /// Filters of `GET /v1/audit/entries`; `None` means "any". `since`/`until` are timestamps in the
 /// stored format (fixed width, so text comparison is time order).
 #[derive(Debug, Default)]

@@ -26,6 +26,8 @@ pub struct Developer {
 pub struct Principal {
     pub developer_id: String,
     pub principal_id: String,
+    /// The session's `jti` (so the holder can end it: `DELETE /v1/principal/session`).
+    pub session_id: String,
 }
 
 pub fn mode_from_str(s: &str) -> Mode {
@@ -147,26 +149,41 @@ pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> Ap
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
         .ok_or_else(invalid)?;
-    let dev_id = dev.to_string();
-    let exists = state
-        .db
-        .read(move |c| {
-            Ok(
-                c.query_row("SELECT 1 FROM developers WHERE id = ?1", [&dev_id], |_| {
-                    Ok(())
-                })
-                .optional()?
-                .is_some(),
-            )
-        })
-        .await?;
-    if !exists {
-        return Err(invalid());
-    }
-    Ok(Principal {
+    let jti = claims
+        .get("jti")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(invalid)?;
+    let principal = Principal {
         developer_id: dev.to_string(),
         principal_id: sub.to_string(),
-    })
+        session_id: jti.to_string(),
+    };
+    let p = principal.clone();
+    let live = state
+        .db
+        .read(move |c| {
+            let dev_exists = c
+                .query_row(
+                    "SELECT 1 FROM developers WHERE id = ?1",
+                    [&p.developer_id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            Ok(dev_exists
+                && crate::session_store::is_live(
+                    c,
+                    &p.session_id,
+                    &p.developer_id,
+                    &p.principal_id,
+                )?)
+        })
+        .await?;
+    if !live {
+        return Err(invalid());
+    }
+    Ok(principal)
 }
 
 #[cfg(test)]

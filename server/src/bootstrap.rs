@@ -232,8 +232,21 @@ impl Bootstrap {
         if let Some(seeds) = &bootstrap {
             write_json(&bootstrap_path(&self.data_dir), seeds).map_err(ApiError::internal)?;
         }
-        let replaced =
-            db.write_sync(|tx| auth::replace_api_key(tx, &dev.id, &dev.api_key_hash, &new_hash));
+        let replaced = db.write_sync(|tx| {
+            let done = auth::replace_api_key(tx, &dev.id, &dev.api_key_hash, &new_hash)?;
+            if done {
+                // Audited in the same transaction; never the key itself, only its prefix.
+                crate::audit_store::record_event(
+                    tx,
+                    &dev.id,
+                    crate::audit_store::actions::API_KEY_ROTATED,
+                    crate::audit_store::Subject::default(),
+                    false,
+                    serde_json::json!({ "keyPrefix": new_key.get(..12).unwrap_or_default() }),
+                )?;
+            }
+            Ok(done)
+        });
         if !matches!(replaced, Ok(true)) {
             if self
                 .update_seed(&dev.id, |s| s.pending_api_key = None)

@@ -93,10 +93,49 @@ pub enum TokenState {
     Revoked,
     Expired,
     NotFound,
+    /// The grant's agent, or the agent of a grant it was delegated from, is suspended. Not a
+    /// revocation: reactivating the agent makes the token valid again if nothing else changed.
+    AgentInactive,
 }
 
-/// Looks up `jti` for `developer_id`: revoked token, non-active grant (covers cascades) and
-/// expiry all make it inactive.
+/// Upper bound on the parent walk (delegation depth is capped far below this; the bound only
+/// guards against a corrupt cycle).
+const MAX_CHAIN: usize = 64;
+
+/// The first agent in `grant`'s delegation chain (the grant's own agent, then each parent
+/// grant's agent) that is not active, or `None` when every one is.
+pub fn inactive_agent(
+    conn: &Connection,
+    developer_id: &str,
+    grant: &GrantRow,
+) -> ApiResult<Option<String>> {
+    let mut agent_id = grant.agent_id.clone();
+    let mut parent = grant.parent_grant_id.clone();
+    for _ in 0..MAX_CHAIN {
+        let status: Option<String> = conn
+            .query_row(
+                "SELECT status FROM agents WHERE id = ?1 AND developer_id = ?2",
+                params![agent_id, developer_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if status.as_deref() != Some("active") {
+            return Ok(Some(agent_id));
+        }
+        let Some(p) = parent else {
+            return Ok(None);
+        };
+        let Some(g) = find(conn, developer_id, &p)? else {
+            return Ok(None);
+        };
+        agent_id = g.agent_id;
+        parent = g.parent_grant_id;
+    }
+    Ok(Some(agent_id))
+}
+
+/// Looks up `jti` for `developer_id`: revoked token, non-active grant (covers cascades),
+/// expiry and a suspended agent anywhere in the delegation chain all make it inactive.
 pub fn token_state(
     conn: &Connection,
     developer_id: &str,
@@ -127,6 +166,9 @@ pub fn token_state(
     }
     if exp <= now_secs() || grant.expires_at <= now_ms() {
         return Ok(TokenState::Expired);
+    }
+    if inactive_agent(conn, developer_id, &grant)?.is_some() {
+        return Ok(TokenState::AgentInactive);
     }
     Ok(TokenState::Active(Box::new(grant)))
 }

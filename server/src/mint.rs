@@ -77,6 +77,34 @@ impl TokenSpec {
         )?;
         keys.record_exp(tx, self.exp)
     }
+
+    /// Writes the server's audit entry for this token (`grantex.token.issued`, `…refreshed`,
+    /// `grantex.grant.delegated`) inside the same transaction as [`TokenSpec::record`].
+    pub fn audit(&self, tx: &Connection, action: &str, agent_id: &str) -> ApiResult<()> {
+        let mut metadata = json!({
+            "jti": self.jti,
+            "scopes": self.scopes,
+            "expiresAt": time::iso_secs(self.exp),
+        });
+        if let Some(l) = &self.lineage {
+            metadata["parentGrantId"] = json!(l.parent_grant_id);
+            metadata["delegationDepth"] = json!(l.depth);
+        }
+        crate::audit_store::record_event(
+            tx,
+            &self.developer_id,
+            action,
+            crate::audit_store::Subject {
+                agent_id,
+                agent_did: &self.agent_did,
+                grant_id: &self.grant_id,
+                principal_id: &self.principal_id,
+            },
+            false,
+            metadata,
+        )?;
+        Ok(())
+    }
 }
 
 /// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).

@@ -4,8 +4,59 @@
 //! commit together, and delegation (which re-checks its parent inside its own write transaction)
 //! is serialised against them by SQLite's single writer.
 
+use crate::audit_store::{actions, record_event, Subject};
 use crate::error::ApiResult;
+use crate::grant_store;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+
+/// Who asked for a revocation; recorded in the audit entry the server writes for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Developer,
+    Principal,
+    CodeReplayed,
+    RefreshTokenReused,
+}
+
+impl Cause {
+    fn as_str(self) -> &'static str {
+        match self {
+            Cause::Developer => "developer",
+            Cause::Principal => "principal",
+            Cause::CodeReplayed => "code_replayed",
+            Cause::RefreshTokenReused => "refresh_token_reused",
+        }
+    }
+}
+
+/// Writes the audit entry for grant `grant_id` (already revoked) and its cascade.
+fn audit_grant(
+    tx: &Connection,
+    developer_id: &str,
+    grant_id: &str,
+    action: &str,
+    failure: bool,
+    metadata: serde_json::Value,
+) -> ApiResult<()> {
+    let Some(g) = grant_store::find(tx, developer_id, grant_id)? else {
+        return Ok(());
+    };
+    record_event(
+        tx,
+        developer_id,
+        action,
+        Subject {
+            agent_id: &g.agent_id,
+            agent_did: &g.agent_did,
+            grant_id: &g.id,
+            principal_id: &g.principal_id,
+        },
+        failure,
+        metadata,
+    )?;
+    Ok(())
+}
 
 /// Revokes every still-active descendant of `grant_id` (any depth). Returns how many.
 pub fn revoke_descendants(
@@ -28,11 +79,13 @@ pub fn revoke_descendants(
 
 /// Revokes an active grant and all its descendants. `false` if it is unknown, foreign or
 /// already revoked.
+/// Audited (`grantex.grant.revoked`, with the cause and the number of descendants revoked).
 pub fn revoke_grant(
     tx: &Connection,
     developer_id: &str,
     grant_id: &str,
     now: i64,
+    cause: Cause,
 ) -> ApiResult<bool> {
     let n = tx.execute(
         "UPDATE grants SET status = 'revoked', revoked_at = ?3 WHERE id = ?1 AND developer_id = ?2 AND status = 'active'",
@@ -41,13 +94,21 @@ pub fn revoke_grant(
     if n == 0 {
         return Ok(false);
     }
-    revoke_descendants(tx, developer_id, grant_id, now)?;
+    let cascaded = revoke_descendants(tx, developer_id, grant_id, now)?;
+    audit_grant(
+        tx,
+        developer_id,
+        grant_id,
+        actions::GRANT_REVOKED,
+        false,
+        json!({ "cause": cause.as_str(), "descendantsRevoked": cascaded }),
+    )?;
     Ok(true)
 }
 
 /// Blocklists one token and revokes every grant delegated from it, with their descendants.
 /// The grant the token belongs to stays active (it can still be refreshed). `false` if the jti
-/// is unknown, foreign or already revoked.
+/// is unknown, foreign or already revoked. Audited (`grantex.token.revoked`).
 pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) -> ApiResult<bool> {
     let n = tx.execute(
         "UPDATE grant_tokens SET is_revoked = 1, revoked_at = ?3 WHERE jti = ?1 AND developer_id = ?2 AND is_revoked = 0",
@@ -64,13 +125,27 @@ pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) ->
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows
     };
-    for child in children {
-        tx.execute(
+    let mut cascaded = 0;
+    for child in &children {
+        cascaded += tx.execute(
             "UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1 AND status = 'active'",
             params![child, now],
         )?;
-        revoke_descendants(tx, developer_id, &child, now)?;
+        cascaded += revoke_descendants(tx, developer_id, child, now)?;
     }
+    let grant_id: String = tx.query_row(
+        "SELECT grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
+        params![jti, developer_id],
+        |r| r.get(0),
+    )?;
+    audit_grant(
+        tx,
+        developer_id,
+        &grant_id,
+        actions::TOKEN_REVOKED,
+        false,
+        json!({ "jti": jti, "delegatedGrantsRevoked": cascaded }),
+    )?;
     Ok(true)
 }
 
@@ -102,7 +177,15 @@ pub fn revoke_for_replayed_code(
     match row {
         Some((status, grant)) if status == "consumed" => {
             if let Some(g) = grant {
-                revoke_grant(tx, developer_id, &g, now)?;
+                audit_grant(
+                    tx,
+                    developer_id,
+                    &g,
+                    actions::CODE_REPLAYED,
+                    true,
+                    json!({ "authRequestId": auth_request_id }),
+                )?;
+                revoke_grant(tx, developer_id, &g, now, Cause::CodeReplayed)?;
             }
             Ok(true)
         }
@@ -119,6 +202,14 @@ pub fn revoke_refresh_family(
     grant_id: &str,
     now: i64,
 ) -> ApiResult<()> {
-    revoke_grant(tx, developer_id, grant_id, now)?;
+    audit_grant(
+        tx,
+        developer_id,
+        grant_id,
+        actions::REFRESH_TOKEN_REUSED,
+        true,
+        json!({}),
+    )?;
+    revoke_grant(tx, developer_id, grant_id, now, Cause::RefreshTokenReused)?;
     Ok(())
 }

@@ -118,11 +118,49 @@ pub fn redirect_uri(value: &str) -> ApiResult<()> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("must have a host"));
     }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(bad(
+            "must use https (http only for localhost / loopback addresses)",
+        ));
+    }
     if url.fragment().is_some() {
         return Err(bad("must not contain a fragment"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("must not contain credentials"));
+    }
+    Ok(())
+}
+
+/// `localhost`, 127.0.0.0/8 or ::1 (RFC 8252 §7.3 native-app redirects).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Most redirect URIs one agent may register.
+pub const MAX_REDIRECT_URIS: usize = 20;
+
+/// An agent's registered redirect URIs: each a valid [`redirect_uri`], no duplicates.
+pub fn redirect_uris(list: &[String]) -> ApiResult<()> {
+    if list.len() > MAX_REDIRECT_URIS {
+        return Err(ApiError::bad_request(format!(
+            "redirectUris may hold at most {MAX_REDIRECT_URIS} URIs (got {})",
+            list.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for u in list {
+        redirect_uri(u)?;
+        if !seen.insert(u.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "redirectUris lists {u:?} twice"
+            )));
+        }
     }
     Ok(())
 }
@@ -216,7 +254,13 @@ mod tests {
     fn url_rules() {
         assert!(redirect_uri("https://app.example.com/cb?x=1").is_ok());
         assert!(redirect_uri("http://127.0.0.1:9999/cb").is_ok());
+        assert!(redirect_uri("http://localhost/cb").is_ok());
+        assert!(redirect_uri("http://[::1]:80/cb").is_ok());
+        assert!(redirect_uris(&["https://a/cb".into(), "https://b/cb".into()]).is_ok());
+        assert!(redirect_uris(&["https://a/cb".into(), "https://a/cb".into()]).is_err());
         for bad in [
+            "http://app.example.com/cb",
+            "http://127.0.0.1.evil.com/cb",
             "/cb",
             "ftp://x/y",
             "https://x/cb#frag",

@@ -444,7 +444,7 @@ async fn exchange_errors_pkce_agent_mismatch_expiry_suspension() {
     let r = api
         .post("/v1/token", json!({"code": code2, "agentId": a.agent_id}))
         .await;
-    assert_envelope(&r, 400, "BAD_REQUEST");
+    assert_envelope(&r, 403, "AGENT_SUSPENDED");
     c.agents()
         .update(
             &a.agent_id,
@@ -733,28 +733,38 @@ async fn delegation_errors_depth_owner_expiry() {
         claims(&short.grant_token)["exp"]
     );
     assert_eq!(d.expires_at, short.expires_at);
-    // A suspended sub-agent is not a delegation target.
-    c.agents()
-        .update(
-            &a.agent_id,
-            &UpdateAgentParams {
-                status: Some("suspended".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    // A suspended sub-agent is not a delegation target (404, as if unknown) ...
+    let sub = agent(&c, "suspended-sub", &["read"]).await;
+    let suspend = |id: String| {
+        let c = c.clone();
+        async move {
+            c.agents()
+                .update(
+                    &id,
+                    &UpdateAgentParams {
+                        status: Some("suspended".into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    suspend(sub.agent_id.clone()).await;
     let e = c
         .grants()
-        .delegate(&delegate_params(
-            &root.grant_token,
-            &a.agent_id,
-            &["read"],
-            None,
-        ))
+        .delegate(&delegate_params(&root.grant_token, &sub.agent_id, &["read"], None))
         .await
         .unwrap_err();
     assert_eq!(status(&e), 404);
+    // ... and a suspended agent's grant is not a delegation parent (403 AGENT_SUSPENDED).
+    suspend(a.agent_id.clone()).await;
+    let e = c
+        .grants()
+        .delegate(&delegate_params(&root.grant_token, &a.agent_id, &["read"], None))
+        .await
+        .unwrap_err();
+    assert_eq!((status(&e), code(&e).as_str()), (403, "AGENT_SUSPENDED"));
 }
 
 #[tokio::test]
@@ -1504,6 +1514,7 @@ async fn consent_page_renders_plain_language() {
                 "tickets:write",
                 "read",
             ]),
+            ..Default::default()
         })
         .await
         .unwrap();

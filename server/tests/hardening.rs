@@ -1128,8 +1128,7 @@ async fn an_idempotent_refresh_replay_rechecks_the_agent_and_the_grant() {
     };
     set_status("suspended").await.unwrap();
     let r = call(&a.agent_id).await;
-    assert_envelope(&r, 400, "BAD_REQUEST");
-    assert_eq!(r.body["message"], "Invalid refresh token");
+    assert_envelope(&r, 403, "AGENT_SUSPENDED");
     set_status("active").await.unwrap();
     let again = call(&a.agent_id).await;
     assert_eq!((again.status, &again.body), (201, &first.body));

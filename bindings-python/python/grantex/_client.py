@@ -66,9 +66,10 @@ class AgentsClient(_Resource):
         name: str,
         scopes: Sequence[str],
         description: str = "",
+        redirect_uris: Optional[Sequence[str]] = None,
     ) -> Agent:
         """Register an agent."""
-        return Agent.from_dict(self._call("agents.register", {**_keywords(RegisterAgentParams, name=name, scopes=scopes, description=description)}))
+        return Agent.from_dict(self._call("agents.register", {**_keywords(RegisterAgentParams, name=name, scopes=scopes, description=description, redirect_uris=redirect_uris)}))
 
     def get(self, agent_id: str) -> Agent:
         """One agent."""
@@ -86,9 +87,10 @@ class AgentsClient(_Resource):
         description: Optional[str] = None,
         scopes: Optional[Sequence[str]] = None,
         status: Optional[str] = None,
+        redirect_uris: Optional[Sequence[str]] = None,
     ) -> Agent:
         """Change the given fields only."""
-        return Agent.from_dict(self._call("agents.update", {"agentId": _id("agent_id", agent_id), **_keywords(UpdateAgentParams, name=name, description=description, scopes=scopes, status=status)}))
+        return Agent.from_dict(self._call("agents.update", {"agentId": _id("agent_id", agent_id), **_keywords(UpdateAgentParams, name=name, description=description, scopes=scopes, status=status, redirect_uris=redirect_uris)}))
 
     def delete(self, agent_id: str) -> None:
         """Delete an agent; cascades to its grants and tokens."""
@@ -212,6 +214,11 @@ class PrincipalSessionsClient(_Resource):
     def create(self, params: CreatePrincipalSessionParams) -> PrincipalSessionResponse:
         """A session for a principal's dashboard."""
         return PrincipalSessionResponse.from_dict(self._call("principal_sessions.create", {**_params("principal_sessions.create", CreatePrincipalSessionParams, params)}))
+
+    def revoke(self, principal_id: str) -> None:
+        """End every unexpired session of a principal at once (e.g. when they sign out of your
+         app); their dashboard links stop working. Succeeds when there was none."""
+        self._call("principal_sessions.revoke", {"principalId": _id("principal_id", principal_id)})
 
 
 class Grantex(_ClientBase):

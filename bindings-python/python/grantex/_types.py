@@ -423,6 +423,8 @@ class RegisterAgentParams:
     scopes: List[str]
     description: str = ""
     """Always sent (empty by default), as the reference Python SDK does."""
+    redirect_uris: Optional[List[str]] = None
+    """Exact redirect URIs this agent may use (absolute https URLs, http only for loopback)."""
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -431,6 +433,7 @@ class RegisterAgentParams:
                 "name": self.name,
                 "scopes": _str_list("scopes", self.scopes),
                 "description": self.description,
+                "redirectUris": _str_list("redirect_uris", self.redirect_uris),
             }
         )
 
@@ -448,6 +451,9 @@ class Agent:
     developer_id: str
     created_at: str
     updated_at: str
+    redirect_uris: Tuple[str, ...] = ()
+    """Where authorization may send the user back; when non-empty, ``/v1/authorize`` accepts
+    exactly these ``redirectUri``s and no other."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Agent:
@@ -462,6 +468,7 @@ class Agent:
             developer_id=_get(data, "developerId", ""),
             created_at=_get(data, "createdAt", ""),
             updated_at=_get(data, "updatedAt", ""),
+            redirect_uris=_tuple(_get(data, "redirectUris", ())),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -476,6 +483,7 @@ class Agent:
         out["developerId"] = self.developer_id
         out["createdAt"] = self.created_at
         out["updatedAt"] = self.updated_at
+        out["redirectUris"] = list(self.redirect_uris) if self.redirect_uris is not None else None
         return out
 
 
@@ -507,6 +515,8 @@ class UpdateAgentParams:
     description: Optional[str] = None
     scopes: Optional[List[str]] = None
     status: Optional[str] = None
+    redirect_uris: Optional[List[str]] = None
+    """Replaces the registered redirect URIs (``[]`` removes them all)."""
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -516,6 +526,7 @@ class UpdateAgentParams:
                 "description": self.description,
                 "scopes": _str_list("scopes", self.scopes),
                 "status": self.status,
+                "redirectUris": _str_list("redirect_uris", self.redirect_uris),
             }
         )
 

@@ -192,7 +192,8 @@ impl A2APolicy {
         self
     }
 
-    /// Check revocation online, reusing "active" answers for `cache_ttl` (≤ 5 minutes).
+    /// Check revocation (and agent suspension) online, reusing each answer for `cache_ttl`
+    /// (≤ 5 minutes).
     pub fn revocation_online(
         mut self,
         base_url: impl Into<String>,

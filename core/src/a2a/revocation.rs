@@ -1,9 +1,9 @@
 //! Online revocation check for the guard: `POST /v1/tokens/verify`, behind a small cache.
 //!
-//! Cache rules: an active answer is reused for at most the configured TTL (≤ 5 minutes, 0 turns
-//! it off) and never past the token's expiry; a revoked answer is kept until the token expires,
-//! since revocation is permanent and an expired token fails offline anyway. Failures to ask
-//! are never cached.
+//! Cache rules: every answer is reused for at most the configured TTL (≤ 5 minutes, 0 turns it
+//! off) and never past the token's expiry. A "not valid" answer is not necessarily permanent —
+//! the server also says so while the token's agent is suspended, and reactivation makes it
+//! valid again — so it is kept no longer than an "active" one. Failures to ask are never cached.
 
 use crate::client::Client;
 use crate::error::Error;
@@ -21,7 +21,8 @@ pub const REVOCATION_CACHE_CAPACITY: usize = 10_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Answer {
     Active,
-    Revoked,
+    /// Revoked, expired, or its agent (or an ancestor's) suspended.
+    Inactive,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,10 +67,7 @@ impl RevocationCache {
 
     /// Remembers `answer` for a token that stays valid for `token_left` more.
     pub(crate) fn record(&self, jti: &str, answer: Answer, token_left: Duration, now: Instant) {
-        let keep = match answer {
-            Answer::Active => self.ttl.min(token_left),
-            Answer::Revoked => token_left,
-        };
+        let keep = self.ttl.min(token_left);
         if keep.is_zero() {
             return;
         }
@@ -77,7 +75,7 @@ impl RevocationCache {
         if map.len() >= self.capacity && !map.contains_key(jti) {
             map.retain(|_, e| e.until > now);
             if map.len() >= self.capacity {
-                map.retain(|_, e| e.answer == Answer::Revoked);
+                map.retain(|_, e| e.answer == Answer::Inactive);
             }
             while map.len() >= self.capacity {
                 let Some(k) = map.keys().next().cloned() else {
@@ -104,7 +102,8 @@ impl RevocationCache {
 /// Why the online check did not pass.
 #[derive(Debug)]
 pub(crate) enum Refusal {
-    /// The server says the token is not valid (revoked, its grant or an ancestor revoked).
+    /// The server says the token is not valid (revoked, its grant or an ancestor revoked, or
+    /// its agent suspended).
     Revoked,
     /// The server could not be asked; fail closed.
     Unavailable(Error),
@@ -133,7 +132,7 @@ impl OnlineRevocation {
         if let Some(answer) = self.cache.get(&grant.token_id, Instant::now()) {
             return match answer {
                 Answer::Active => Ok(()),
-                Answer::Revoked => Err(Refusal::Revoked),
+                Answer::Inactive => Err(Refusal::Revoked),
             };
         }
         let reply = self
@@ -145,14 +144,14 @@ impl OnlineRevocation {
         let answer = if reply.valid {
             Answer::Active
         } else {
-            Answer::Revoked
+            Answer::Inactive
         };
         let left = token_left(grant.expires_at, self.clock_tolerance);
         self.cache
             .record(&grant.token_id, answer, left, Instant::now());
         match answer {
             Answer::Active => Ok(()),
-            Answer::Revoked => Err(Refusal::Revoked),
+            Answer::Inactive => Err(Refusal::Revoked),
         }
     }
 }
@@ -202,17 +201,26 @@ mod tests {
     }
 
     #[test]
-    fn zero_ttl_caches_no_active_answer_but_keeps_revocations() {
+    fn zero_ttl_caches_nothing() {
         let c = RevocationCache::new(Duration::ZERO, 10);
         let t0 = Instant::now();
         c.record("a", Answer::Active, HOUR, t0);
         assert_eq!(c.get("a", t0), None);
-        c.record("r", Answer::Revoked, HOUR, t0);
+        c.record("r", Answer::Inactive, HOUR, t0);
+        assert_eq!(c.get("r", t0), None);
+    }
+
+    #[test]
+    fn inactive_answers_live_for_the_ttl_only() {
+        // Not valid may mean "agent suspended", which reactivation undoes: ask again after the TTL.
+        let c = RevocationCache::new(Duration::from_secs(60), 10);
+        let t0 = Instant::now();
+        c.record("r", Answer::Inactive, HOUR, t0);
         assert_eq!(
-            c.get("r", t0 + Duration::from_secs(3599)),
-            Some(Answer::Revoked)
+            c.get("r", t0 + Duration::from_secs(59)),
+            Some(Answer::Inactive)
         );
-        assert_eq!(c.get("r", t0 + HOUR), None);
+        assert_eq!(c.get("r", t0 + Duration::from_secs(60)), None);
     }
 
     #[test]
@@ -220,23 +228,23 @@ mod tests {
         let c = RevocationCache::new(Duration::from_secs(300), 10);
         let t0 = Instant::now();
         c.record("a", Answer::Active, HOUR, t0);
-        c.record("a", Answer::Revoked, HOUR, t0);
-        assert_eq!(c.get("a", t0), Some(Answer::Revoked));
+        c.record("a", Answer::Inactive, HOUR, t0);
+        assert_eq!(c.get("a", t0), Some(Answer::Inactive));
     }
 
     #[test]
     fn capacity_is_bounded_and_prefers_to_keep_revocations() {
         let c = RevocationCache::new(Duration::from_secs(300), 3);
         let t0 = Instant::now();
-        c.record("r1", Answer::Revoked, HOUR, t0);
+        c.record("r1", Answer::Inactive, HOUR, t0);
         c.record("a1", Answer::Active, HOUR, t0);
         c.record("a2", Answer::Active, HOUR, t0);
         c.record("a3", Answer::Active, HOUR, t0);
         assert!(c.len() <= 3);
-        assert_eq!(c.get("r1", t0), Some(Answer::Revoked));
+        assert_eq!(c.get("r1", t0), Some(Answer::Inactive));
         assert_eq!(c.get("a3", t0), Some(Answer::Active));
         for i in 0..100 {
-            c.record(&format!("r{i}x"), Answer::Revoked, HOUR, t0);
+            c.record(&format!("r{i}x"), Answer::Inactive, HOUR, t0);
             assert!(c.len() <= 3);
         }
     }

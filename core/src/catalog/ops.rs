@@ -136,5 +136,10 @@ operations! {
         /// A session for a principal's dashboard.
         create => "principal_sessions.create": POST "/v1/principal-sessions", path(),
             body(PrincipalSessionParams), -> (PrincipalSession), 201, safe, py(params);
+        /// End every unexpired session of a principal at once (e.g. when they sign out of your
+        /// app); their dashboard links stop working. Succeeds when there was none.
+        revoke => "principal_sessions.revoke": DELETE "/v1/principal-sessions/{principalId}",
+            path(principal_id: "principalId" "principal id"), none(), -> (), 204, safe,
+            py(positional);
     }
 }

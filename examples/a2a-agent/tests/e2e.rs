@@ -233,6 +233,55 @@ async fn online_mode_refuses_revoked_tokens_within_the_cache_ttl() {
 }
 
 #[tokio::test]
+async fn online_mode_refuses_a_suspended_agent_and_its_sub_agents_until_reactivated() {
+    let gx = GrantexServer::shared();
+    let c = gx.client();
+    let a = register(&c, "A-suspended").await;
+    let sub = register(&c, "C-of-suspended").await;
+    let root = grant(&c, &a, &["tasks:send"], None, None).await;
+    let child = delegate(&c, &root.grant_token, &sub, &["tasks:send"]).await;
+    let b = agent_b(gx.policy().allow_delegation(Some(1)).revocation_online(
+        &gx.base_url,
+        &gx.api_key,
+        Duration::ZERO,
+    ))
+    .await;
+    let set_status = |status: &str| {
+        let (c, id, status) = (c.clone(), a.agent_id.clone(), status.to_string());
+        async move {
+            c.agents()
+                .update(
+                    &id,
+                    &grantex::types::UpdateAgentParams {
+                        status: Some(status),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    };
+    client_for(&b, &root.grant_token)
+        .send_task(&hello("active"))
+        .await
+        .unwrap();
+    set_status("suspended").await;
+    // The agent's own token and the token delegated from it are refused at once ...
+    assert_refused(&b, &root.grant_token, 401, -32001, "revoked").await;
+    assert_refused(&b, &child.grant_token, 401, -32001, "revoked").await;
+    // ... and work again once it is reactivated (nothing else changed).
+    set_status("active").await;
+    client_for(&b, &root.grant_token)
+        .send_task(&hello("back"))
+        .await
+        .unwrap();
+    client_for(&b, &child.grant_token)
+        .send_task(&hello("sub back"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn delegated_sub_agent_c_calls_b_and_is_cut_off_with_its_parent() {
     let gx = GrantexServer::shared();
     let c = gx.client();

@@ -37,6 +37,7 @@ async fn run() -> grantex::Result<()> {
             name: "travel-assistant".into(),
             description: "Books trips and sends confirmations".into(),
             scopes: vec!["calendar:read".into(), "email:send".into()],
+            ..Default::default()
         })
         .await?;
     let sub_agent = client
@@ -45,6 +46,7 @@ async fn run() -> grantex::Result<()> {
             name: "calendar-reader".into(),
             description: "Reads the calendar for the travel assistant".into(),
             scopes: vec!["calendar:read".into()],
+            ..Default::default()
         })
         .await?;
     println!(

@@ -225,6 +225,7 @@ async fn run(o: Opts) -> Result<(), String> {
             name: "bench".into(),
             description: String::new(),
             scopes: vec!["read".into()],
+            ..Default::default()
         })
         .await
         .map_err(|e| e.to_string())?;

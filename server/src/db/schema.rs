@@ -192,10 +192,28 @@ CREATE TABLE health_probe (
 );
 "#,
     ),
+    (
+        6,
+        "principal sessions and registered redirect URIs",
+        r#"
+-- Every principal session issued, so it can be revoked before it expires
+-- (DELETE /v1/principal-sessions/{principalId}, DELETE /v1/principal/session).
+CREATE TABLE principal_sessions (
+    jti           TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL,
+    principal_id  TEXT NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    revoked_at    INTEGER
+);
+CREATE INDEX principal_sessions_principal ON principal_sessions (developer_id, principal_id);
+-- The agent's registered redirect URIs (JSON array); NULL when none are registered.
+ALTER TABLE agents ADD COLUMN redirect_uris TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
@@ -272,7 +290,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut c).unwrap();
-        assert_eq!(versions(&c), vec![1, 2, 3, 4, 5]);
+        assert_eq!(versions(&c), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
         c.execute("INSERT INTO issuers VALUES ('http://x', 0)", [])
             .unwrap();
         let n: i64 = c

@@ -1,5 +1,6 @@
 //! `/v1/agents` — agent CRUD. Delete cascades in one transaction.
 
+use crate::audit_store::{self, actions};
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
@@ -14,7 +15,7 @@ use grantex::types::{Agent, AgentList, RegisterAgentParams, UpdateAgentParams};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const COLUMNS: &str =
-    "id, did, developer_id, name, description, scopes, status, created_at, updated_at";
+    "id, did, developer_id, name, description, scopes, status, created_at, updated_at, redirect_uris";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
     let scopes: String = r.get(5)?;
@@ -28,6 +29,19 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
         status: r.get(6)?,
         created_at: iso(r.get(7)?),
         updated_at: iso(r.get(8)?),
+        redirect_uris: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+    })
+}
+
+/// Stored form of the registered redirect URIs: NULL when there are none.
+fn uris_column(uris: &[String]) -> ApiResult<Option<String>> {
+    Ok(if uris.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(uris)?)
     })
 }
 
@@ -47,6 +61,31 @@ pub fn find_active(conn: &Connection, developer_id: &str, id: &str) -> ApiResult
     Ok(find(conn, developer_id, id)?.filter(|a| a.status == "active"))
 }
 
+/// The server's audit entry for an agent's status change or deletion.
+fn audit_agent(tx: &Connection, developer_id: &str, agent: &Agent, action: &str) -> ApiResult<()> {
+    audit_store::record_event(
+        tx,
+        developer_id,
+        action,
+        audit_store::Subject {
+            agent_id: &agent.agent_id,
+            agent_did: &agent.did,
+            ..Default::default()
+        },
+        false,
+        serde_json::json!({ "name": agent.name, "status": agent.status }),
+    )?;
+    Ok(())
+}
+
+/// The refusal for work a suspended agent (or one its grant was delegated from) asks for.
+pub fn suspended_error() -> ApiError {
+    ApiError::forbidden(
+        "AGENT_SUSPENDED",
+        "The agent (or an agent this grant was delegated from) is suspended",
+    )
+}
+
 fn check_name(name: &str) -> ApiResult<()> {
     validate::text("name", name, 200).map(|_| ())
 }
@@ -59,6 +98,8 @@ pub async fn create(
     check_name(&p.name)?;
     validate::free_text("description", &p.description, 2000)?;
     validate::scopes("scopes", &p.scopes, false)?;
+    let redirect_uris = p.redirect_uris.unwrap_or_default();
+    validate::redirect_uris(&redirect_uris)?;
     let id = ids::new_id("ag");
     let now = now_ms();
     let agent = Agent {
@@ -71,6 +112,7 @@ pub async fn create(
         status: "active".into(),
         created_at: iso(now),
         updated_at: iso(now),
+        redirect_uris,
     };
     let a = agent.clone();
     let max = st.settings.max_agents;
@@ -78,8 +120,11 @@ pub async fn create(
         .write(move |tx| {
             quota::check_agents(tx, &a.developer_id, max)?;
             tx.execute(
-                &format!("INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)"),
-                params![a.agent_id, a.did, a.developer_id, a.name, a.description, serde_json::to_string(&a.scopes)?, now],
+                &format!("INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)"),
+                params![
+                    a.agent_id, a.did, a.developer_id, a.name, a.description, serde_json::to_string(&a.scopes)?, now,
+                    uris_column(&a.redirect_uris)?
+                ],
             )?;
             Ok(())
         })
@@ -124,10 +169,18 @@ pub async fn update(
     JsonBody(p): JsonBody<UpdateAgentParams>,
 ) -> ApiResult<Json<Agent>> {
     path_id(&id)?;
-    if p.name.is_none() && p.description.is_none() && p.scopes.is_none() && p.status.is_none() {
+    if p.name.is_none()
+        && p.description.is_none()
+        && p.scopes.is_none()
+        && p.status.is_none()
+        && p.redirect_uris.is_none()
+    {
         return Err(ApiError::bad_request(
-            "Provide at least one of name, description, scopes, status",
+            "Provide at least one of name, description, scopes, status, redirectUris",
         ));
+    }
+    if let Some(u) = &p.redirect_uris {
+        validate::redirect_uris(u)?;
     }
     if let Some(n) = &p.name {
         check_name(n)?;
@@ -157,15 +210,29 @@ pub async fn update(
             if let Some(s) = p.scopes {
                 agent.scopes = s;
             }
-            if let Some(s) = p.status {
-                agent.status = s;
+            if let Some(u) = p.redirect_uris {
+                agent.redirect_uris = u;
+            }
+            let status_change = p.status.filter(|s| *s != agent.status);
+            if let Some(s) = &status_change {
+                agent.status = s.clone();
             }
             let now = now_ms();
             agent.updated_at = iso(now);
             tx.execute(
-                "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5 WHERE id = ?6",
-                params![agent.name, agent.description, serde_json::to_string(&agent.scopes)?, agent.status, now, id],
+                "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5, redirect_uris = ?7
+                 WHERE id = ?6",
+                params![
+                    agent.name, agent.description, serde_json::to_string(&agent.scopes)?, agent.status, now, id,
+                    uris_column(&agent.redirect_uris)?
+                ],
             )?;
+            if let Some(s) = status_change {
+                // Suspension is enforced where tokens are checked (grant_store::token_state),
+                // not by revoking: reactivation restores the tokens that are otherwise valid.
+                let action = if s == "suspended" { actions::AGENT_SUSPENDED } else { actions::AGENT_REACTIVATED };
+                audit_agent(tx, &dev.id, &agent, action)?;
+            }
             Ok(Json(agent))
         })
         .await
@@ -181,15 +248,16 @@ pub async fn delete(
     path_id(&id)?;
     st.db
         .write(move |tx| {
-            if find(tx, &dev.id, &id)?.is_none() {
+            let Some(agent) = find(tx, &dev.id, &id)? else {
                 return Err(ApiError::not_found("Agent not found"));
-            }
+            };
             let grant_ids: Vec<String> = {
                 let mut s = tx.prepare("SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2")?;
                 let rows = s.query_map(params![id, dev.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
                 rows
             };
             let now = now_ms();
+            audit_agent(tx, &dev.id, &agent, actions::AGENT_DELETED)?;
             for g in &grant_ids {
                 revocation::revoke_descendants(tx, &dev.id, g, now)?;
             }

@@ -13,7 +13,6 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use grantex::audit_chain::compute_hash;
 use grantex::types::{AuditEntry, AuditLogParams, AuditStatus};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -55,7 +54,7 @@ pub async fn log(
     let entry = st
         .db
         .write(move |tx| {
-            let mut e = AuditEntry {
+            let e = AuditEntry {
                 entry_id: ids::new_id("alog"),
                 agent_id: p.agent_id,
                 agent_did: p.agent_did,
@@ -65,13 +64,11 @@ pub async fn log(
                 action: p.action,
                 metadata,
                 hash: String::new(),
-                prev_hash: audit_store::head_hash(tx, &dev.id)?,
+                prev_hash: None,
                 timestamp: iso(now_ms()),
                 status: status.as_str().to_string(),
             };
-            e.hash = compute_hash(&e);
-            audit_store::insert_entry(tx, &e)?;
-            Ok(e)
+            audit_store::append(tx, e)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(entry)))

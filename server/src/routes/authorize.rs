@@ -10,7 +10,7 @@ use crate::{auth_request_store, ids, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use grantex::types::{AuthorizationRequest, AuthorizeParams, Mode};
+use grantex::types::{Agent, AuthorizationRequest, AuthorizeParams, Mode};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
@@ -101,6 +101,31 @@ fn validate_params(p: &AuthorizeParams) -> ApiResult<i64> {
     time::parse_duration(p.expires_in.as_deref().unwrap_or("24h")).map_err(ApiError::bad_request)
 }
 
+/// Exact matching against the agent's registered redirect URIs (RFC 9700 §4.1.3). An agent
+/// with none registered may use any valid URI unless the server requires registration.
+fn check_redirect(
+    agent: &Agent,
+    redirect: Option<&str>,
+    require_registered: bool,
+) -> ApiResult<()> {
+    let Some(uri) = redirect else { return Ok(()) };
+    if agent.redirect_uris.is_empty() {
+        if require_registered {
+            return Err(ApiError::bad_request(
+                "This server requires registered redirect URIs: register the agent's redirectUris first",
+            ));
+        }
+        return Ok(());
+    }
+    if agent.redirect_uris.iter().any(|r| r == uri) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "redirectUri {uri:?} is not one of the agent's registered redirectUris (exact match required)"
+        )))
+    }
+}
+
 pub async fn authorize(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
@@ -129,11 +154,13 @@ pub async fn authorize(
         created_at: now,
     };
     let r = row.clone();
+    let require_registered = st.settings.require_registered_redirects;
     st.db
         .write(move |tx| {
             auth_request_store::purge_expired(tx, &r.developer_id, r.created_at)?;
             let agent = agents::find_active(tx, &r.developer_id, &r.agent_id)?
                 .ok_or_else(|| ApiError::not_found("Agent not found"))?;
+            check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
             let unregistered: Vec<&str> = r
                 .scopes
                 .iter()

@@ -103,7 +103,7 @@ pub async fn revoke(
     path_id(&id)?;
     st.db
         .write(move |tx| {
-            if revocation::revoke_grant(tx, &dev.id, &id, now_ms())? {
+            if revocation::revoke_grant(tx, &dev.id, &id, now_ms(), revocation::Cause::Developer)? {
                 Ok(StatusCode::NO_CONTENT)
             } else {
                 Err(ApiError::not_found("Grant not found or already revoked"))
@@ -152,6 +152,7 @@ pub async fn delegate(
                 Ok((_, TokenState::NotFound)) => {
                     return Err(ApiError::bad_request("Parent grant not found"))
                 }
+                Ok((_, TokenState::AgentInactive)) => return Err(agents::suspended_error()),
                 Ok((v, TokenState::Active(g))) => (v, g),
             };
             let depth = parent.delegation_depth + 1;
@@ -226,6 +227,11 @@ pub async fn delegate(
                 quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 insert_grant(tx, &child, Some(&parent.token_id))?;
                 spec.record(tx, &keys)?;
+                spec.audit(
+                    tx,
+                    crate::audit_store::actions::GRANT_DELEGATED,
+                    &child.agent_id,
+                )?;
                 mint::new_refresh_token(tx, &child.id, child.expires_at)
             })?;
             Ok(DelegateResponse {
@@ -265,6 +271,7 @@ pub async fn verify(
                 Ok((_, TokenState::Revoked)) => inactive("revoked"),
                 Ok((_, TokenState::Expired)) => inactive("expired"),
                 Ok((_, TokenState::NotFound)) => inactive("not_found"),
+                Ok((_, TokenState::AgentInactive)) => inactive("agent_suspended"),
                 Ok((_, TokenState::Active(_))) => GrantVerifyResponse {
                     active: true,
                     reason: None,

@@ -1,6 +1,7 @@
 //! Principal (end-user) sessions: a developer mints a short-lived RS256 session token;
 //! the end user reads and revokes their own grants with it on `/permissions`.
 
+use crate::audit_store::{actions, record_event, Subject};
 use crate::auth::{Developer, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
@@ -9,7 +10,7 @@ use crate::pages;
 use crate::routes::audit;
 use crate::state::AppState;
 use crate::time::{self, iso, iso_secs, now_ms, now_secs};
-use crate::{ids, revocation, validate};
+use crate::{ids, revocation, session_store, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -48,12 +49,16 @@ pub async fn create_session(
                 return Err(ApiError::not_found("No active grants for this principal"));
             }
             let (iat, exp) = (now_secs(), now_secs() + secs);
+            let jti = ids::new_id("psess");
             let claims = json!({
                 "iss": keys.issuer(), "sub": p.principal_id, "dev": dev.id,
-                "purpose": SESSION_PURPOSE, "jti": ids::new_id("psess"), "iat": iat, "exp": exp,
+                "purpose": SESSION_PURPOSE, "jti": jti, "iat": iat, "exp": exp,
             });
             let token = keys.sign(&claims)?;
-            db.write_sync(|tx| keys.record_exp(tx, exp))?;
+            db.write_sync(|tx| {
+                session_store::insert(tx, &jti, &dev.id, &p.principal_id, exp * 1000, now_ms())?;
+                keys.record_exp(tx, exp)
+            })?;
             Ok(PrincipalSession {
                 dashboard_url: format!("{public_url}/permissions#session={token}"),
                 session_token: token,
@@ -148,7 +153,70 @@ pub async fn revoke(
             let g = grant_store::find(tx, &p.developer_id, &id)?
                 .filter(|g| g.principal_id == p.principal_id && g.status == "active")
                 .ok_or_else(|| ApiError::not_found("Grant not found or already revoked"))?;
-            revocation::revoke_grant(tx, &p.developer_id, &g.id, now_ms())?;
+            revocation::revoke_grant(
+                tx,
+                &p.developer_id,
+                &g.id,
+                now_ms(),
+                revocation::Cause::Principal,
+            )?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+/// `DELETE /v1/principal-sessions/{principalId}` (API key): ends every unexpired session of that
+/// principal at once (e.g. when the end user signs out of the developer's app). 204 even when
+/// there was none, so the call is idempotent. Audited.
+pub async fn revoke_sessions(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    Path(principal_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    validate::text("principalId", &principal_id, 256)?;
+    st.db
+        .write(move |tx| {
+            let n = session_store::revoke_all(tx, &dev.id, &principal_id, now_ms())?;
+            if n > 0 {
+                let who = Subject {
+                    principal_id: &principal_id,
+                    ..Default::default()
+                };
+                record_event(
+                    tx,
+                    &dev.id,
+                    actions::PRINCIPAL_SESSION_REVOKED,
+                    who,
+                    false,
+                    json!({ "sessions": n, "by": "developer" }),
+                )?;
+            }
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+/// `DELETE /v1/principal/session` (the session itself): signs the end user out. Audited.
+pub async fn end_session(
+    State(st): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<StatusCode> {
+    st.db
+        .write(move |tx| {
+            if session_store::revoke_one(tx, &p.session_id, &p.developer_id, now_ms())? {
+                let who = Subject {
+                    principal_id: &p.principal_id,
+                    ..Default::default()
+                };
+                record_event(
+                    tx,
+                    &p.developer_id,
+                    actions::PRINCIPAL_SESSION_REVOKED,
+                    who,
+                    false,
+                    json!({ "sessions": 1, "by": "principal" }),
+                )?;
+            }
             Ok(StatusCode::NO_CONTENT)
         })
         .await

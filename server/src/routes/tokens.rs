@@ -4,6 +4,7 @@
 //! then one write transaction whose conditional UPDATE (`status = 'approved'`, `is_used = 0`)
 //! makes codes and refresh tokens single-use even under races.
 
+use crate::audit_store::actions;
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
@@ -76,7 +77,10 @@ pub async fn exchange(
                     )
                     .optional()?
                     .ok_or_else(invalid)?;
-                let agent = agents::find_active(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
+                let agent = agents::find(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
+                if agent.status != "active" {
+                    return Err(agents::suspended_error());
+                }
                 Ok((req, agent))
             })?;
             if req.status == "consumed" {
@@ -149,12 +153,13 @@ pub async fn exchange(
                     };
                 }
                 if agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
-                    return Err(invalid());
+                    return Err(agents::suspended_error());
                 }
                 quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 insert_grant(tx, &grant, None)?;
                 revocation::record_code_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys)?;
+                spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
                 mint::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
             })?;
             let Some(refresh) = refresh else {
@@ -221,7 +226,9 @@ fn still_answerable(
     if grant.agent_id != agent_id {
         return Err(ApiError::bad_request("Agent mismatch"));
     }
-    agents::find_active(c, developer_id, &grant.agent_id)?.ok_or_else(invalid)?;
+    if grant_store::inactive_agent(c, developer_id, &grant)?.is_some() {
+        return Err(agents::suspended_error());
+    }
     if grant.status != "active" {
         return Err(ApiError::bad_request("Grant has been revoked"));
     }
@@ -245,7 +252,7 @@ pub async fn refresh(
         .db
         .run(move |db| {
             let invalid = || ApiError::bad_request("Invalid refresh token");
-            let (used, rt_exp, grant) = {
+            let (used, rt_exp, grant, suspended) = {
                 let stored = db.read_sync(|c| replay(c, &dev.id, idem.as_deref(), &p.refresh_token))?;
                 if let Some(resp) = stored {
                     db.read_sync(|c| still_answerable(c, &dev.id, &p.agent_id, &resp))?;
@@ -261,8 +268,8 @@ pub async fn refresh(
                         .optional()?
                         .ok_or_else(invalid)?;
                     let grant = grant_store::find(c, &dev.id, &grant_id)?.ok_or_else(invalid)?;
-                    agents::find_active(c, &dev.id, &grant.agent_id)?.ok_or_else(invalid)?;
-                    Ok((used, rt_exp, grant))
+                    let suspended = grant_store::inactive_agent(c, &dev.id, &grant)?.is_some();
+                    Ok((used, rt_exp, grant, suspended))
                 })?
             };
             if used {
@@ -272,6 +279,9 @@ pub async fn refresh(
             }
             if grant.agent_id != p.agent_id {
                 return Err(ApiError::bad_request("Agent mismatch"));
+            }
+            if suspended {
+                return Err(agents::suspended_error());
             }
             if rt_exp <= now_ms() {
                 return Err(ApiError::bad_request("Refresh token has expired"));
@@ -322,7 +332,12 @@ pub async fn refresh(
                 if status != "active" {
                     return Err(ApiError::bad_request("Grant has been revoked"));
                 }
+                // Suspended meanwhile: refused, and the refresh token stays unspent (rollback).
+                if grant_store::inactive_agent(tx, &dev.id, &grant)?.is_some() {
+                    return Err(agents::suspended_error());
+                }
                 spec.record(tx, &keys)?;
+                spec.audit(tx, actions::TOKEN_REFRESHED, &grant.agent_id)?;
                 let resp = ExchangeTokenResponse {
                     grant_token: token,
                     expires_at: iso_secs(spec.exp),

@@ -159,6 +159,7 @@ pub async fn agent(c: &Client, name: &str, scopes: &[&str]) -> Agent {
             name: name.into(),
             description: format!("{name} test agent"),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
         })
         .await
         .expect("register agent")

@@ -180,6 +180,7 @@ pub async fn register(c: &Client, name: &str) -> Agent {
             name: name.into(),
             description: format!("{name} (A2A test)"),
             scopes: strings(&TEST_SCOPES),
+            ..Default::default()
         })
         .await
         .expect("register agent")
