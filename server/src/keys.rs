@@ -4,6 +4,11 @@
 //! The newest active key signs. `grantex-server keys rotate` adds a new key and retires the others;
 //! a retired key stays in the JWKS (and keeps verifying) until the last token it signed has
 //! expired, which is why every signature records its `exp` as the kid's `max_exp`.
+//!
+//! Keys have a purpose: `live` keys sign everything but sandbox developers' grant tokens, which
+//! `sandbox` keys sign (own kid, same JWKS). A sandbox signup mints tokens with no human
+//! approval, so they never share a key with real grants: a deployment can drop trust in the
+//! sandbox kid, and a leak of one key does not forge the other kind.
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -18,6 +23,22 @@ use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// What a signing key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPurpose {
+    Live,
+    Sandbox,
+}
+
+impl KeyPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPurpose::Live => "live",
+            KeyPurpose::Sandbox => "sandbox",
+        }
+    }
+}
+
 struct Published {
     kid: String,
     jwk: Jwk,
@@ -31,6 +52,8 @@ struct Published {
 /// Signing key plus every key still published.
 pub struct KeyRing {
     signer: RsaSigner,
+    /// Signs sandbox developers' grant tokens.
+    sandbox_signer: RsaSigner,
     published: Mutex<Vec<Published>>,
     verifier: JwksCache,
     issuer: String,
@@ -62,9 +85,9 @@ pub fn rsa_thumbprint(n_b64: &str, e_b64: &str) -> String {
     )
 }
 
-/// Generates a key, stores it, retires every other active key. Returns the new kid.
-/// Used on first start and by `grantex-server keys rotate`.
-pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
+/// Generates a key for `purpose`, stores it, retires every other active key of that purpose.
+/// Returns the new kid. Used on first start and by `grantex-server keys rotate`.
+pub fn add_key(db: &Db, dir: &Path, purpose: KeyPurpose) -> Result<String, String> {
     fsutil::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     db.write_sync(|tx| {
         let der = RsaSigner::generate("new")?.to_pkcs8_der();
@@ -90,12 +113,12 @@ pub fn add_key(db: &Db, dir: &Path) -> Result<String, String> {
             .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
         let now = time::now_ms();
         tx.execute(
-            "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL",
-            [now],
+            "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL AND purpose = ?2",
+            params![now, purpose.as_str()],
         )?;
         tx.execute(
-            "INSERT INTO signing_keys (kid, created_at, max_exp) VALUES (?1, ?2, 0)",
-            params![kid, now],
+            "INSERT INTO signing_keys (kid, created_at, max_exp, purpose) VALUES (?1, ?2, 0, ?3)",
+            params![kid, now, purpose.as_str()],
         )?;
         Ok(kid)
     })
@@ -114,24 +137,29 @@ impl KeyRing {
     pub fn load(db: &Db, dir: &Path, issuer: &str) -> Result<KeyRing, String> {
         let rows = || {
             db.read_sync(|c| {
-                let mut st =
-                    c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, rowid")?;
+                let mut st = c.prepare(
+                    "SELECT kid, retired_at IS NOT NULL, max_exp, purpose = 'sandbox' FROM signing_keys ORDER BY created_at, rowid",
+                )?;
                 let rows = st
-                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?)))?
+                    .query_map([], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?))
+                    })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
             })
             .map_err(|e| e.message)
         };
         let mut keys = rows()?;
-        if !keys.iter().any(|k| !k.1) {
-            add_key(db, dir)?;
-            keys = rows()?;
+        for (purpose, sandbox) in [(KeyPurpose::Live, false), (KeyPurpose::Sandbox, true)] {
+            if !keys.iter().any(|k| !k.1 && k.3 == sandbox) {
+                add_key(db, dir, purpose)?;
+                keys = rows()?;
+            }
         }
         let now = time::now_secs();
         let mut published = Vec::new();
-        let mut signer = None;
-        for (kid, retired, max_exp) in keys {
+        let (mut signer, mut sandbox_signer) = (None, None);
+        for (kid, retired, max_exp, sandbox) in keys {
             if retired && max_exp <= now {
                 continue; // every token it signed has expired: no longer published
             }
@@ -154,10 +182,16 @@ impl KeyRing {
                 e,
             });
             if !retired {
-                signer = Some(s); // rows are oldest first, so the newest active key wins
+                // Rows are oldest first, so the newest active key of each purpose wins.
+                if sandbox {
+                    sandbox_signer = Some(s);
+                } else {
+                    signer = Some(s);
+                }
             }
         }
         let signer = signer.ok_or("no active signing key")?;
+        let sandbox_signer = sandbox_signer.ok_or("no active sandbox signing key")?;
         let set = JwkSet {
             keys: published.iter().map(|p| p.jwk.clone()).collect(),
         };
@@ -181,6 +215,7 @@ impl KeyRing {
             .map_err(|e| e.message)?;
         Ok(KeyRing {
             signer,
+            sandbox_signer,
             published: Mutex::new(published),
             verifier,
             issuer: issuer.to_string(),
@@ -190,6 +225,25 @@ impl KeyRing {
 
     pub fn kid(&self) -> &str {
         self.signer.kid()
+    }
+
+    /// The kid that signs grant tokens of a sandbox (`true`) or live developer.
+    pub fn grant_kid(&self, sandbox: bool) -> &str {
+        self.grant_signer(sandbox).kid()
+    }
+
+    fn grant_signer(&self, sandbox: bool) -> &RsaSigner {
+        if sandbox {
+            &self.sandbox_signer
+        } else {
+            &self.signer
+        }
+    }
+
+    /// Signs a grant token's claims with the live or the sandbox key. CPU-bound: call from the
+    /// blocking pool.
+    pub fn sign_grant(&self, sandbox: bool, claims: &serde_json::Value) -> ApiResult<String> {
+        Ok(self.grant_signer(sandbox).sign_claims(claims)?)
     }
 
     pub fn issuer(&self) -> &str {
@@ -229,12 +283,17 @@ impl KeyRing {
 
     /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
     pub fn record_exp(&self, tx: &Connection, exp: i64) -> ApiResult<()> {
+        self.record_kid_exp(tx, self.kid(), exp)
+    }
+
+    /// Records that key `kid` signed a token expiring at `exp` (it stays published until then).
+    pub fn record_kid_exp(&self, tx: &Connection, kid: &str, exp: i64) -> ApiResult<()> {
         tx.execute(
             "UPDATE signing_keys SET max_exp = MAX(max_exp, ?1) WHERE kid = ?2",
-            params![exp, self.kid()],
+            params![exp, kid],
         )?;
         let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = published.iter_mut().find(|p| p.kid == self.kid()) {
+        if let Some(p) = published.iter_mut().find(|p| p.kid == kid) {
             p.max_exp = p.max_exp.max(exp);
         }
         Ok(())
@@ -316,13 +375,31 @@ pub fn decode_payload(token: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
-/// Lists `(kid, status, max_exp)` for the CLI.
-pub fn list(db: &Db) -> ApiResult<Vec<(String, &'static str, i64)>> {
+/// One row of `keys list`.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub kid: String,
+    /// `active` or `retired`.
+    pub status: &'static str,
+    /// `live` or `sandbox`.
+    pub purpose: String,
+    pub max_exp: i64,
+}
+
+/// Lists the signing keys for the CLI, oldest first.
+pub fn list(db: &Db) -> ApiResult<Vec<KeyInfo>> {
     db.read_sync(|c| {
-        let mut st = c.prepare("SELECT kid, retired_at IS NOT NULL, max_exp FROM signing_keys ORDER BY created_at, rowid")?;
+        let mut st = c.prepare(
+            "SELECT kid, retired_at IS NOT NULL, max_exp, purpose FROM signing_keys ORDER BY created_at, rowid",
+        )?;
         let rows = st
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, if r.get::<_, bool>(1)? { "retired" } else { "active" }, r.get(2)?))
+                Ok(KeyInfo {
+                    kid: r.get(0)?,
+                    status: if r.get::<_, bool>(1)? { "retired" } else { "active" },
+                    max_exp: r.get(2)?,
+                    purpose: r.get(3)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -65,7 +65,7 @@ impl TokenSpec {
 
     /// Signs the token (CPU work; call from the blocking pool, outside the write lock).
     pub fn sign(&self, keys: &KeyRing) -> ApiResult<String> {
-        keys.sign(&self.claims(keys.issuer()))
+        keys.sign_grant(self.sandbox, &self.claims(keys.issuer()))
     }
 
     /// Records the issued token (and its kid's max `exp`) inside the caller's transaction.
@@ -73,9 +73,9 @@ impl TokenSpec {
         tx.execute(
             "INSERT INTO grant_tokens (jti, grant_id, developer_id, kid, is_revoked, issued_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-            params![self.jti, self.grant_id, self.developer_id, keys.kid(), self.iat, self.exp],
+            params![self.jti, self.grant_id, self.developer_id, keys.grant_kid(self.sandbox), self.iat, self.exp],
         )?;
-        keys.record_exp(tx, self.exp)
+        keys.record_kid_exp(tx, keys.grant_kid(self.sandbox), self.exp)
     }
 
     /// Writes the server's audit entry for this token (`grantex.token.issued`, `…refreshed`,

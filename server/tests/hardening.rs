@@ -476,23 +476,33 @@ async fn kids_are_rfc7638_thumbprints_so_a_new_data_dir_never_reuses_one() {
     let (a, _da) = server_with(Default::default()).await;
     let (b, _db) = server_with(Default::default()).await;
     let (ja, jb) = (jwks_of(a.base_url()).await, jwks_of(b.base_url()).await);
-    assert_eq!((ja.keys.len(), jb.keys.len()), (1, 1));
-    let (ka, kb) = (&ja.keys[0], &jb.keys[0]);
-    assert_eq!(ka.kid.as_deref(), Some(thumbprint(ka).as_str()));
-    assert_eq!(kb.kid.as_deref(), Some(thumbprint(kb).as_str()));
-    assert_ne!(ka.kid, kb.kid, "two data dirs, two keys, two kids");
-    // Tokens carry that kid.
-    let c = client(a.base_url(), &a.info.sandbox_api_key);
-    let ag = agent(&c, "kid", &["read"]).await;
-    let t = grant(&c, &ag.agent_id, "u", &["read"]).await;
+    // One live and one sandbox key each.
+    assert_eq!((ja.keys.len(), jb.keys.len()), (2, 2));
+    for k in ja.keys.iter().chain(&jb.keys) {
+        assert_eq!(k.kid.as_deref(), Some(thumbprint(k).as_str()));
+    }
+    let kids = |j: &JwkSet| j.keys.iter().map(|k| k.kid.clone().unwrap()).collect::<Vec<_>>();
+    let (kids_a, kids_b) = (kids(&ja), kids(&jb));
+    assert!(kids_a.iter().all(|k| !kids_b.contains(k)), "two data dirs, other keys, other kids");
+    // Tokens carry their key's kid: live and sandbox tokens different ones, both published.
     use base64::Engine as _;
-    let header: serde_json::Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(t.grant_token.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(header["kid"].as_str(), ka.kid.as_deref());
+    let header_kid = |t: &str| -> String {
+        let h: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        h["kid"].as_str().unwrap().to_string()
+    };
+    let mut token_kids = Vec::new();
+    for key in [&a.info.api_key, &a.info.sandbox_api_key] {
+        let c = client(a.base_url(), key);
+        let ag = agent(&c, "kid", &["read"]).await;
+        token_kids.push(header_kid(&grant(&c, &ag.agent_id, "u", &["read"]).await.grant_token));
+    }
+    assert_ne!(token_kids[0], token_kids[1]);
+    assert!(token_kids.iter().all(|k| kids_a.contains(k)), "{token_kids:?} in {kids_a:?}");
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }

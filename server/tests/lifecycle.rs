@@ -33,8 +33,14 @@ fn header_kid(token: &str) -> String {
 }
 
 fn keys_cmd(action: &str, dir: &std::path::Path) -> (bool, String) {
+    keys_cmd_with(&[action], dir)
+}
+
+fn keys_cmd_with(args: &[&str], dir: &std::path::Path) -> (bool, String) {
     let out = Command::new(server_bin())
-        .args(["keys", action, "--data-dir"])
+        .arg("keys")
+        .args(args)
+        .arg("--data-dir")
         .arg(dir)
         .output()
         .unwrap();
@@ -98,17 +104,19 @@ async fn startup_files_restart_and_graceful_shutdown() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(key_files.len(), 1);
-    assert_eq!(mode_of(&key_files[0]), 0o600);
-    // The key file is named by its kid, the key's RFC 7638 thumbprint (43 base64url chars).
-    let stem = key_files[0].file_stem().unwrap().to_str().unwrap();
-    assert!(
-        stem.len() == 43
-            && stem
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-        "{stem}"
-    );
+    assert_eq!(key_files.len(), 2, "one live and one sandbox signing key");
+    for f in &key_files {
+        assert_eq!(mode_of(f), 0o600);
+        // The key file is named by its kid, the key's RFC 7638 thumbprint (43 base64url chars).
+        let stem = f.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            stem.len() == 43
+                && stem
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{stem}"
+        );
+    }
 
     let keys1 = (s1.info.api_key.clone(), s1.info.sandbox_api_key.clone());
     let c = client(&s1.info.base_url, &s1.info.sandbox_api_key);
@@ -188,7 +196,11 @@ async fn bootstrap_keys_survive_restart() {
 
 /// `keys rotate`; returns the new kid it reports.
 fn rotate(data: &std::path::Path) -> String {
-    let (ok, out) = keys_cmd("rotate", data);
+    rotate_with(&["rotate"], data)
+}
+
+fn rotate_with(args: &[&str], data: &std::path::Path) -> String {
+    let (ok, out) = keys_cmd_with(args, data);
     assert!(ok, "{out}");
     out.strip_prefix("added signing key ")
         .and_then(|r| r.split(';').next())
@@ -196,15 +208,31 @@ fn rotate(data: &std::path::Path) -> String {
         .to_string()
 }
 
+/// A sandbox developer's token (signed by the sandbox key) and that key's kid.
+async fn sandbox_token(info: &ServerRef) -> (String, String) {
+    let c = client(&info.base_url, &info.sandbox_api_key);
+    let a = agent(&c, "sandbox", &["read"]).await;
+    let t = grant(&c, &a.agent_id, "u", &["read"]).await.grant_token;
+    (header_kid(&t), t)
+}
+
 #[tokio::test]
 async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     let dir = TempDir::new("rotate");
     let data = dir.path().join("data");
     let s1 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
-    let c = client(&s1.info.base_url, &s1.info.sandbox_api_key);
+    let c = client(&s1.info.base_url, &s1.info.api_key);
     let a = agent(&c, "a", &["read"]).await;
     let t1 = grant(&c, &a.agent_id, "u", &["read"]).await;
     let k1 = header_kid(&t1.grant_token);
+    let (sk, _) = sandbox_token(&s1.info).await;
+    assert_ne!(sk, k1, "sandbox tokens are signed by a key of their own");
+    let live_kids = |jwks: &JwkSet| {
+        kids(jwks)
+            .into_iter()
+            .filter(|k| *k != sk)
+            .collect::<Vec<_>>()
+    };
 
     // Rotation while the server runs: it keeps signing with k1 until restarted.
     let k2 = rotate(&data);
@@ -214,13 +242,18 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     drop(s1);
 
     let s2 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
-    let c2 = client(&s2.info.base_url, &s2.info.sandbox_api_key);
+    let c2 = client(&s2.info.base_url, &s2.info.api_key);
     assert_eq!(
-        kids(&c2.jwks().await.unwrap()),
+        live_kids(&c2.jwks().await.unwrap()),
         vec![k1.clone(), k2.clone()]
     );
     let t2 = grant(&c2, &a.agent_id, "u", &["read"]).await;
     assert_eq!(header_kid(&t2.grant_token), k2, "the newest key signs");
+    assert_eq!(
+        sandbox_token(&s2.info).await.0,
+        sk,
+        "a live rotation leaves the sandbox key"
+    );
     for t in [&t1.grant_token, &t2.grant_token] {
         assert!(c2.tokens().verify(t).await.unwrap().valid);
         assert!(offline(&s2.info, t).await.is_ok());
@@ -232,15 +265,62 @@ async fn signing_key_rotation_keeps_old_keys_while_their_tokens_live() {
     let k4 = rotate(&data);
     let (ok, listing) = keys_cmd("list", &data);
     assert!(
-        ok && listing.contains(&format!("{k1}\tretired"))
-            && listing.contains(&format!("{k3}\tretired"))
-            && listing.contains(&format!("{k4}\tactive")),
+        ok && listing.contains(&format!("{k1}\tretired\tlive"))
+            && listing.contains(&format!("{k3}\tretired\tlive"))
+            && listing.contains(&format!("{k4}\tactive\tlive"))
+            && listing.contains(&format!("{sk}\tactive\tsandbox")),
         "{listing}"
     );
     let s3 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
-    let c3 = client(&s3.info.base_url, &s3.info.sandbox_api_key);
-    assert_eq!(kids(&c3.jwks().await.unwrap()), vec![k1.clone(), k2, k4]);
+    let c3 = client(&s3.info.base_url, &s3.info.api_key);
+    assert_eq!(
+        live_kids(&c3.jwks().await.unwrap()),
+        vec![k1.clone(), k2, k4]
+    );
     assert!(offline(&s3.info, &t1.grant_token).await.is_ok());
+}
+
+#[tokio::test]
+async fn sandbox_tokens_have_their_own_key_rotated_on_its_own() {
+    let dir = TempDir::new("sandbox-key");
+    let data = dir.path().join("data");
+    let s1 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
+    let c = client(&s1.info.base_url, &s1.info.api_key);
+    let a = agent(&c, "a", &["read"]).await;
+    let live = grant(&c, &a.agent_id, "u", &["read"]).await.grant_token;
+    let (sk1, st1) = sandbox_token(&s1.info).await;
+    let lk = header_kid(&live);
+    assert_ne!(lk, sk1);
+    // Both kids are in the one JWKS; the sandbox token carries the marker, the live one not.
+    let published = kids(&c.jwks().await.unwrap());
+    assert!(
+        published.contains(&lk) && published.contains(&sk1),
+        "{published:?}"
+    );
+    assert_eq!(claims(&st1)["urn:grantex:environment"], "sandbox");
+    assert!(claims(&live).get("urn:grantex:environment").is_none());
+    drop(s1);
+
+    let sk2 = rotate_with(&["rotate", "--sandbox"], &data);
+    let s2 = ChildServer::start(&data, &["--issuer", ISSUER], &[]);
+    let c2 = client(&s2.info.base_url, &s2.info.api_key);
+    let (new_sk, st2) = sandbox_token(&s2.info).await;
+    assert_eq!(new_sk, sk2, "the new sandbox key signs sandbox tokens");
+    let live2 = grant(&c2, &a.agent_id, "u", &["read"]).await.grant_token;
+    assert_eq!(
+        header_kid(&live2),
+        lk,
+        "a sandbox rotation leaves the live key"
+    );
+    // The old sandbox key stays published while its token lives; everything still verifies.
+    let published = kids(&c2.jwks().await.unwrap());
+    assert!(
+        published.contains(&sk1) && published.contains(&sk2),
+        "{published:?}"
+    );
+    for t in [&st1, &st2, &live, &live2] {
+        assert!(offline(&s2.info, t).await.is_ok());
+    }
 }
 
 #[tokio::test]

@@ -194,7 +194,7 @@ CREATE TABLE health_probe (
     ),
     (
         6,
-        "principal sessions and registered redirect URIs",
+        "principal sessions, registered redirect URIs, sandbox signing keys",
         r#"
 -- Every principal session issued, so it can be revoked before it expires
 -- (DELETE /v1/principal-sessions/{principalId}, DELETE /v1/principal/session).
@@ -208,6 +208,8 @@ CREATE TABLE principal_sessions (
 CREATE INDEX principal_sessions_principal ON principal_sessions (developer_id, principal_id);
 -- The agent's registered redirect URIs (JSON array); NULL when none are registered.
 ALTER TABLE agents ADD COLUMN redirect_uris TEXT;
+-- Sandbox developers' tokens are signed by keys of their own ('sandbox'), published in the same JWKS.
+ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live';
 "#,
     ),
 ];
