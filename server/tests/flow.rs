@@ -753,7 +753,12 @@ async fn delegation_errors_depth_owner_expiry() {
     suspend(sub.agent_id.clone()).await;
     let e = c
         .grants()
-        .delegate(&delegate_params(&root.grant_token, &sub.agent_id, &["read"], None))
+        .delegate(&delegate_params(
+            &root.grant_token,
+            &sub.agent_id,
+            &["read"],
+            None,
+        ))
         .await
         .unwrap_err();
     assert_eq!(status(&e), 404);
@@ -761,7 +766,12 @@ async fn delegation_errors_depth_owner_expiry() {
     suspend(a.agent_id.clone()).await;
     let e = c
         .grants()
-        .delegate(&delegate_params(&root.grant_token, &a.agent_id, &["read"], None))
+        .delegate(&delegate_params(
+            &root.grant_token,
+            &a.agent_id,
+            &["read"],
+            None,
+        ))
         .await
         .unwrap_err();
     assert_eq!((status(&e), code(&e).as_str()), (403, "AGENT_SUSPENDED"));
