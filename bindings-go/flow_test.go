@@ -126,7 +126,9 @@ func TestFlow(t *testing.T) {
 	if got, err := c.Audit.Get(ctx, entry.EntryID); err != nil || got.Hash != entry.Hash {
 		t.Fatalf("audit get: %v %+v", err, got)
 	}
-	if al, err := c.Audit.List(ctx, grantex.ListAuditParams{GrantID: tok.GrantID}); err != nil || len(al.Entries) != 1 {
+	// The server audits the token issue itself (grantex.token.issued): ours is the one
+	// calendar.read entry of the grant.
+	if al, err := c.Audit.List(ctx, grantex.ListAuditParams{GrantID: tok.GrantID}); err != nil || countAction(al.Entries, "calendar.read") != 1 || countAction(al.Entries, "grantex.token.issued") != 1 {
 		t.Fatalf("audit list: %v %+v", err, al)
 	}
 	if cp, err := c.Audit.Checkpoint(ctx); err != nil || cp.HeadEntryID != entry.EntryID {
@@ -241,8 +243,8 @@ func TestErrors(t *testing.T) {
 	// Refused before anything is sent: a reference field this server does not take, an unknown
 	// operation, a member of the wrong type.
 	var ge *grantex.Error
-	_, err = c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", RedirectURIs: []string{"https://a.example"}})
-	if !errors.As(err, &ge) || ge.Code != "invalid_argument" || !strings.Contains(ge.Message, "redirectUris") {
+	_, err = c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", ResourceServers: []string{"https://a.example"}})
+	if !errors.As(err, &ge) || ge.Code != "invalid_argument" || !strings.Contains(ge.Message, "resourceServers") {
 		t.Fatalf("unknown member: %v", err)
 	}
 	if err := c.Call(ctx, "agents.nope", nil, nil); !errors.As(err, &ge) || ge.Code != "invalid_argument" {
@@ -466,4 +468,41 @@ func wellFormedToken(t *testing.T) string {
 	var vec tokenVectors
 	readVectors(t, "token-vectors.json", &vec)
 	return vec.Cases[0].Token
+}
+
+// countAction is how many audit entries have action.
+func countAction(entries []grantex.AuditEntry, action string) int {
+	n := 0
+	for _, e := range entries {
+		if e.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// Registered redirect URIs: set on register, read back, replaced and removed by update (an
+// empty non-nil slice), and refused when not https (http only for loopback).
+func TestRedirectURIs(t *testing.T) {
+	ctx := context.Background()
+	c := freshAccount(t, ctx)
+	agent, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "web", Scopes: []string{"calendar:read"}, RedirectURIs: []string{"https://app.example/cb"}})
+	if err != nil || len(agent.RedirectURIs) != 1 || agent.RedirectURIs[0] != "https://app.example/cb" {
+		t.Fatalf("register: %v %+v", err, agent)
+	}
+	got, err := c.Agents.Update(ctx, agent.ID, grantex.UpdateAgentParams{RedirectURIs: []string{"http://127.0.0.1:8080/cb", "https://app.example/cb2"}})
+	if err != nil || len(got.RedirectURIs) != 2 {
+		t.Fatalf("replace: %v %+v", err, got)
+	}
+	name := "web-2"
+	if got, err := c.Agents.Update(ctx, agent.ID, grantex.UpdateAgentParams{Name: &name}); err != nil || len(got.RedirectURIs) != 2 {
+		t.Fatalf("a nil slice leaves them: %v %+v", err, got)
+	}
+	if got, err := c.Agents.Update(ctx, agent.ID, grantex.UpdateAgentParams{RedirectURIs: []string{}}); err != nil || len(got.RedirectURIs) != 0 {
+		t.Fatalf("remove: %v %+v", err, got)
+	}
+	var apiErr *grantex.APIError
+	if _, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", RedirectURIs: []string{"http://app.example/cb"}}); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("plain http: %v", err)
+	}
 }

@@ -81,6 +81,9 @@ type Agent struct {
 	CreatedAt string `json:"createdAt"`
 	// UpdatedAt is the last update time (RFC 3339).
 	UpdatedAt string `json:"updatedAt"`
+	// RedirectURIs are where authorization may send the user back; when non-empty, Authorize
+	// accepts exactly these redirect URIs and no other.
+	RedirectURIs []string `json:"redirectUris,omitempty"`
 }
 
 // RegisterAgentParams are the parameters of AgentsService.Register.
@@ -91,7 +94,8 @@ type RegisterAgentParams struct {
 	Description string `json:"description,omitempty"`
 	// Scopes are the scopes the agent may ask for.
 	Scopes []string `json:"scopes,omitempty"`
-	// RedirectURIs is a reference field this server does not take: setting it is refused.
+	// RedirectURIs are the exact redirect URIs the agent may use (absolute https URLs; http
+	// only for loopback).
 	RedirectURIs []string `json:"redirectUris,omitempty"`
 	// ResourceServers is a reference field this server does not take: setting it is refused.
 	ResourceServers []string `json:"resourceServers,omitempty"`
@@ -109,10 +113,13 @@ type UpdateAgentParams struct {
 	Scopes []string `json:"scopes,omitempty"`
 	// Status is the new status ("active", "suspended").
 	Status *string `json:"status,omitempty"`
+	// RedirectURIs replaces the registered redirect URIs: nil leaves them, an empty non-nil
+	// slice removes them all.
+	RedirectURIs []string `json:"redirectUris,omitempty"`
 }
 
-// MarshalJSON keeps an empty, non-nil Scopes (clear the scopes) apart from a nil one (leave
-// them).
+// MarshalJSON keeps an empty, non-nil Scopes or RedirectURIs (clear them) apart from a nil
+// one (leave them).
 func (p UpdateAgentParams) MarshalJSON() ([]byte, error) {
 	m := map[string]any{}
 	if p.Name != nil {
@@ -126,6 +133,9 @@ func (p UpdateAgentParams) MarshalJSON() ([]byte, error) {
 	}
 	if p.Status != nil {
 		m["status"] = *p.Status
+	}
+	if p.RedirectURIs != nil {
+		m["redirectUris"] = p.RedirectURIs
 	}
 	return json.Marshal(m)
 }
