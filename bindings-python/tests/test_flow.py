@@ -122,8 +122,13 @@ def test_audit_log_list_get_and_chain(client: grantex.Grantex) -> None:
             action=f"calendar.{action}",
             metadata={"n": 1, "nested": {"b": [1, 2], "a": "é"}},
         )
-    entries = client.audit.list(ListAuditParams(agent_id=agent.id)).entries
+    listed = client.audit.list(ListAuditParams(agent_id=agent.id)).entries
+    # The server appends its own entries (actions "grantex.*") to the same chain: here the
+    # token issue of issue_token's exchange.
+    entries = [e for e in listed if not e.action.startswith("grantex.")]
     assert len(entries) == 3
+    assert sorted(e.action for e in entries) == ["calendar.read", "calendar.read", "calendar.write"]
+    assert [e.action for e in listed if e.action.startswith("grantex.")] == ["grantex.token.issued"]
     assert client.audit.get(entries[0].entry_id) == entries[0]
     everything = client.audit.list(ListAuditParams(page_size=500))
     report = verify_audit_chain(everything)

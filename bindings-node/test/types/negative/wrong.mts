@@ -8,4 +8,6 @@ await gx.agents.register({ description: 'no name' });
 new a2a.A2AGuard({ jwksUri: 'u', requiredScope: ['x'] });
 await gx.agents.get(5);
 await gx.updateSettings({ fidoRequired: 'yes' });
+await gx.agents.register({ name: 'x', redirectUris: 'https://a.example/cb' });
+await gx.principalSessions.revoke();
 export { n };
