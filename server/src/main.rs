@@ -37,6 +37,9 @@ enum KeysAction {
     Rotate {
         #[arg(long, default_value = "./.grantex")]
         data_dir: PathBuf,
+        /// Rotate the key that signs sandbox developers' tokens instead of the live key.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// List signing keys and their status.
     List {
@@ -92,6 +95,14 @@ struct ServeArgs {
     /// Open connections allowed in total.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
+    /// Require a principal session (Authorization: Bearer <session token>) for the request's
+    /// principal on POST /v1/consent/:id/approve|deny; by default the request id suffices.
+    #[arg(long)]
+    strict_consent: bool,
+    /// Refuse `/v1/authorize` with a `redirectUri` unless the agent registered redirect URIs
+    /// (an agent that registered some is always held to exactly those).
+    #[arg(long)]
+    require_registered_redirects: bool,
 }
 
 fn parse_depth(s: &str) -> Result<u32, String> {
@@ -157,6 +168,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             max_connections_per_ip: args.max_connections_per_ip as usize,
             max_connections: args.max_connections as usize,
         },
+        strict_consent: args.strict_consent,
+        require_registered_redirects: args.require_registered_redirects,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -204,16 +217,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve),
-        Some(Command::Keys { action: KeysAction::Rotate { data_dir } }) => {
-            grantex_server::rotate_signing_key(&data_dir).map(|kid| {
+        Some(Command::Keys { action: KeysAction::Rotate { data_dir, sandbox } }) => {
+            grantex_server::rotate_signing_key(&data_dir, sandbox).map(|kid| {
                 println!("added signing key {kid}; restart the server to sign with it (older keys stay published until their tokens expire)");
             })
         }
         Some(Command::Keys { action: KeysAction::List { data_dir } }) => {
             grantex_server::list_signing_keys(&data_dir).map(|keys| {
-                for (kid, status, max_exp) in keys {
-                    let last = if max_exp > 0 { grantex_server::time::iso_secs(max_exp) } else { "-".into() };
-                    println!("{kid}\t{status}\tlast token expiry {last}");
+                for k in keys {
+                    let last = if k.max_exp > 0 { grantex_server::time::iso_secs(k.max_exp) } else { "-".into() };
+                    println!("{}\t{}\t{}\tlast token expiry {last}", k.kid, k.status, k.purpose);
                 }
             })
         }

@@ -178,7 +178,7 @@ fn classify(route: &str) -> RouteClass {
     match route {
         "/.well-known/jwks.json" => RouteClass::Exempt,
         "/health" | "/consent" | "/permissions" | "/v1/signup" => RouteClass::Public,
-        r if r.starts_with("/v1/consent/") => RouteClass::Public,
+        r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
         _ => RouteClass::Developer,
     }

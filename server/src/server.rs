@@ -35,6 +35,12 @@ pub struct Config {
     pub max_active_grants_per_developer: u64,
     /// Connection caps and timeouts (slow or silent clients).
     pub limits: crate::serve::Limits,
+    /// `--strict-consent`: `POST /v1/consent/:id/approve|deny` need a principal session token
+    /// for the request's principal (default: the request id alone suffices, as in the reference).
+    pub strict_consent: bool,
+    /// `--require-registered-redirects`: a `redirectUri` is accepted only when the agent has
+    /// registered redirect URIs (and then only one of them, exactly).
+    pub require_registered_redirects: bool,
 }
 
 impl Default for Config {
@@ -53,6 +59,8 @@ impl Default for Config {
             max_agents_per_developer: crate::quota::DEFAULT_MAX_AGENTS,
             max_active_grants_per_developer: crate::quota::DEFAULT_MAX_ACTIVE_GRANTS,
             limits: crate::serve::Limits::default(),
+            strict_consent: false,
+            require_registered_redirects: false,
         }
     }
 }
@@ -196,7 +204,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         .map(trim_url)
         .unwrap_or_else(|| public_url.clone());
 
-    let (keys, bootstrap, info) = {
+    let (keys, bootstrap, info, csrf_key) = {
         let (db, dir, issuer, base_url) = (
             db.clone(),
             data_dir.clone(),
@@ -208,13 +216,15 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             let keys = KeyRing::load(&db, &dir.join("keys"), &issuer)?;
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
+            let csrf_key = crate::csrf::load_or_create_key(&dir)?;
             let info = bootstrap.write_server_json(&base_url, &issuer)?;
-            Ok((keys, bootstrap, info))
+            Ok((keys, bootstrap, info, csrf_key))
         })
         .await
         .map_err(|e| e.to_string())??
     };
 
+    let consent_csrf = crate::csrf::ConsentCsrf::new(&csrf_key, &public_url);
     let state = AppState {
         db,
         keys: Arc::new(keys),
@@ -228,6 +238,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             max_agents: cfg.max_agents_per_developer,
             max_active_grants: cfg.max_active_grants_per_developer,
             bootstrap,
+            strict_consent: cfg.strict_consent,
+            require_registered_redirects: cfg.require_registered_redirects,
+            consent_csrf,
         }),
     };
     let app = routes::router(state.clone());
@@ -243,15 +256,21 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     })
 }
 
-/// `grantex-server keys rotate`: adds a new active signing key and retires the others (they stay
-/// published while tokens they signed are unexpired). A running server uses it after a restart.
-pub fn rotate_signing_key(data_dir: &Path) -> Result<String, String> {
+/// `grantex-server keys rotate [--sandbox]`: adds a new active signing key (live, or the sandbox
+/// developers' key) and retires the others of that purpose (they stay published while tokens
+/// they signed are unexpired). A running server uses it after a restart.
+pub fn rotate_signing_key(data_dir: &Path, sandbox: bool) -> Result<String, String> {
     let db = open_db(data_dir)?;
-    crate::keys::add_key(&db, &data_dir.join("keys"))
+    let purpose = if sandbox {
+        crate::keys::KeyPurpose::Sandbox
+    } else {
+        crate::keys::KeyPurpose::Live
+    };
+    crate::keys::add_key(&db, &data_dir.join("keys"), purpose)
 }
 
-/// `grantex-server keys list`: `(kid, "active" | "retired", max exp of tokens it signed)`.
-pub fn list_signing_keys(data_dir: &Path) -> Result<Vec<(String, &'static str, i64)>, String> {
+/// `grantex-server keys list`: every key with status, purpose and the last expiry it signed.
+pub fn list_signing_keys(data_dir: &Path) -> Result<Vec<crate::keys::KeyInfo>, String> {
     let db = open_db(data_dir)?;
     crate::keys::list(&db).map_err(|e| e.message)
 }

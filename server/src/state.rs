@@ -28,4 +28,10 @@ pub struct Settings {
     pub max_active_grants: u64,
     /// The bootstrap developers, whose keys live in `bootstrap.json` / `server.json`.
     pub bootstrap: crate::bootstrap::Bootstrap,
+    /// `--strict-consent`: the JSON consent approve/deny need the request's principal session.
+    pub strict_consent: bool,
+    /// `--require-registered-redirects` (see `routes::authorize`).
+    pub require_registered_redirects: bool,
+    /// The consent page's CSRF key (secret from the data dir) and cookie attributes.
+    pub consent_csrf: crate::csrf::ConsentCsrf,
 }

@@ -1,8 +1,10 @@
 //! The consent page in a real headless Chromium, driven through chromedriver's W3C WebDriver
 //! HTTP API: the page explains every scope in plain language, Approve sends the browser to the
 //! redirect URI with `code` and the original `state` (keeping its query), Deny sends
-//! `error=access_denied`. The tests FAIL when Chromium is missing unless
-//! `GRANTEX_SKIP_BROWSER_TESTS=1` is set.
+//! `error=access_denied`; the same with JavaScript disabled (the buttons are real forms); the
+//! forms' CSRF pair (cookie + token) is what the browser really sends, and a tampered token, a
+//! deleted cookie or a form on another origin is refused. The tests FAIL when Chromium is missing
+//! unless `GRANTEX_SKIP_BROWSER_TESTS=1` is set.
 
 mod common;
 
@@ -89,6 +91,11 @@ struct Browser {
 
 impl Browser {
     async fn start() -> Browser {
+        Self::start_with(true).await
+    }
+
+    /// A session with JavaScript enabled or disabled (Chromium's content setting).
+    async fn start_with(javascript: bool) -> Browser {
         let missing = "Chromium/chromedriver not found. Install them with \
             `apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver`, \
             or set GRANTEX_SKIP_BROWSER_TESTS=1 to skip the real-browser consent tests.";
@@ -124,7 +131,8 @@ impl Browser {
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                          "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
             }
         }}});
         // Chromium's first start on a busy machine can take longer than the client's timeout.
@@ -182,6 +190,32 @@ impl Browser {
             )
             .await;
         v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    /// Runs `script` in the page (WebDriver's script execution, not subject to the page's CSP).
+    async fn exec(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    async fn title(&self) -> String {
+        let v = self.cmd(reqwest::Method::GET, "/title", None).await;
+        v.as_str().unwrap().to_string()
+    }
+
+    /// The browser's cookies for the current page (HttpOnly ones included).
+    async fn cookies(&self) -> Vec<Value> {
+        let v = self.cmd(reqwest::Method::GET, "/cookie", None).await;
+        v.as_array().unwrap().clone()
+    }
+
+    async fn delete_cookie(&self, name: &str) {
+        self.cmd(reqwest::Method::DELETE, &format!("/cookie/{name}"), None)
+            .await;
     }
 
     async fn text(&self, css: &str) -> String {
@@ -262,19 +296,47 @@ impl Drop for Browser {
     }
 }
 
-/// A tiny app that receives the OAuth-style callback and reports its query string.
+/// A tiny app that receives the OAuth-style callback and reports its query string. It also
+/// serves `/jscheck` (title "js" when scripts run, "no-js" otherwise) and `/evil?action=…&csrf=…`,
+/// another site's page with a form posting to the consent server.
 async fn callback_server() -> (String, mpsc::UnboundedReceiver<String>) {
     let (tx, rx) = mpsc::unbounded_channel::<String>();
-    let app = axum::Router::new().route(
-        "/callback",
-        axum::routing::get(move |uri: axum::http::Uri| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(uri.query().unwrap_or("").to_string());
-                axum::response::Html("<h1>callback received</h1>")
-            }
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/callback",
+            axum::routing::get(move |uri: axum::http::Uri| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(uri.query().unwrap_or("").to_string());
+                    axum::response::Html("<h1>callback received</h1>")
+                }
+            }),
+        )
+        .route(
+            "/jscheck",
+            axum::routing::get(|| async {
+                axum::response::Html(
+                    "<title>no-js</title><script>document.title = 'js';</script><p>check</p>",
+                )
+            }),
+        )
+        .route(
+            "/evil",
+            axum::routing::get(|uri: axum::http::Uri| async move {
+                let q: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                        .into_owned()
+                        .collect();
+                let attr = |k: &str| q.get(k).cloned().unwrap_or_default().replace('"', "&quot;");
+                axum::response::Html(format!(
+                    "<title>Win a prize</title><form method=\"post\" action=\"{}\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <button id=\"go\">Claim</button></form>",
+                    attr("action"),
+                    attr("csrf")
+                ))
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -403,6 +465,12 @@ async fn consent_page_deny_and_no_redirect_in_chromium() {
     let plain = start_request(&c, &a.agent_id, None, "s").await;
     browser.goto(&plain.consent_url).await;
     browser.click("button[data-action=approve]").await;
+    browser
+        .wait_for_url(&format!(
+            "{}/consent/{}/approve",
+            s.base_url, plain.auth_request_id
+        ))
+        .await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let status_text = browser.text("#status").await;
@@ -418,5 +486,171 @@ async fn consent_page_deny_and_no_redirect_in_chromium() {
     assert_eq!(
         status(&c.consent().get(&plain.auth_request_id).await.unwrap_err()),
         410
+    );
+}
+
+/// The callback server's origin (`http://127.0.0.1:PORT`).
+fn origin_of(callback: &str) -> String {
+    callback.trim_end_matches("/callback").to_string()
+}
+
+/// Waits for the page at `url` (a form's result) and returns the text of its `main`.
+async fn landed_text(browser: &Browser, url: &str) -> String {
+    browser.wait_for_url(url).await;
+    browser.text("main").await
+}
+
+async fn assert_pending(c: &grantex::Client, id: &str) {
+    let r = c.consent().get(id).await.expect("request still answerable");
+    assert_eq!(r.status, "pending");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_page_works_with_javascript_disabled() {
+    if skip() {
+        return;
+    }
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "No Script Agent", REQUESTED).await;
+    let (cb, mut hits) = callback_server().await;
+    let browser = Browser::start_with(false).await;
+    browser.goto(&format!("{}/jscheck", origin_of(&cb))).await;
+    assert_eq!(browser.title().await, "no-js", "scripts are really off");
+
+    let auth = start_request(&c, &a.agent_id, Some(format!("{cb}?tenant=acme")), "nojs").await;
+    browser.goto(&auth.consent_url).await;
+    browser.click("button[data-action=approve]").await;
+    let landed = browser.wait_for_url(&cb).await;
+    let q = query(&landed);
+    assert_eq!(q.get("state").map(String::as_str), Some("nojs"), "{landed}");
+    assert_eq!(
+        q.get("tenant").map(String::as_str),
+        Some("acme"),
+        "{landed}"
+    );
+    let code = q.get("code").cloned().expect("code");
+    let seen = tokio::time::timeout(Duration::from_secs(5), hits.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(seen.contains("code="), "callback app got {seen}");
+    let token = c
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: a.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    assert!(c.tokens().verify(&token.grant_token).await.unwrap().valid);
+
+    let denied = start_request(&c, &a.agent_id, Some(cb.clone()), "nojs-deny").await;
+    browser.goto(&denied.consent_url).await;
+    browser.click("button[data-action=deny]").await;
+    let q = query(&browser.wait_for_url(&cb).await);
+    assert_eq!(q.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(q.get("state").map(String::as_str), Some("nojs-deny"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_forms_need_their_cookie_and_token_in_chromium() {
+    if skip() {
+        return;
+    }
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "Guarded Agent", REQUESTED).await;
+    let (cb, _hits) = callback_server().await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/jscheck", origin_of(&cb))).await;
+    assert_eq!(browser.title().await, "js", "scripts run in this session");
+
+    let auth = start_request(&c, &a.agent_id, Some(cb.clone()), "guarded").await;
+    let id = auth.auth_request_id.clone();
+    let cookie_name = format!("gx_consent_{id}");
+    let result_url = format!("{}/consent/{id}/approve", s.base_url);
+
+    // The browser stored the page's cookie as set: HttpOnly, SameSite=Strict.
+    browser.goto(&auth.consent_url).await;
+    let cookies = browser.cookies().await;
+    let cookie = cookies
+        .iter()
+        .find(|c| c["name"] == cookie_name.as_str())
+        .unwrap_or_else(|| panic!("no {cookie_name} in {cookies:?}"));
+    assert_eq!(cookie["httpOnly"], true, "{cookie}");
+    assert_eq!(cookie["sameSite"], "Strict", "{cookie}");
+    assert_eq!(cookie["path"], "/", "{cookie}");
+
+    // A tampered token: refused, the request stays pending.
+    browser
+        .exec(&format!(
+            "document.querySelector('form[data-consent=approve] input[name=csrf]').value = '{}';",
+            "A".repeat(43)
+        ))
+        .await;
+    browser.click("button[data-action=approve]").await;
+    let text = landed_text(&browser, &result_url).await;
+    assert!(text.contains("does not match"), "{text}");
+    assert_pending(&c, &id).await;
+
+    // The cookie gone (deleted, or expired): refused.
+    browser.goto(&auth.consent_url).await;
+    browser.delete_cookie(&cookie_name).await;
+    browser.click("button[data-action=approve]").await;
+    let text = landed_text(&browser, &result_url).await;
+    assert!(text.contains("security cookie is missing"), "{text}");
+    assert_pending(&c, &id).await;
+
+    // Another site's page posting a token it got from its own load of the consent page, while
+    // this browser holds a cookie from the real page.
+    let attacker_page = Api::new(&s.base_url, None)
+        .get(&format!("/consent?req={id}"))
+        .await;
+    let stolen = attacker_page
+        .text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    browser.goto(&auth.consent_url).await;
+    let port = url::Url::parse(&cb).unwrap().port().unwrap();
+    let evil_query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", &result_url)
+        .append_pair("csrf", &stolen)
+        .finish();
+    // Cross-site (localhost is another site than 127.0.0.1): the SameSite=Strict cookie stays
+    // home, so the server sees no cookie.
+    browser
+        .goto(&format!("http://localhost:{port}/evil?{evil_query}"))
+        .await;
+    browser.click("#go").await;
+    let text = landed_text(&browser, &result_url).await;
+    assert!(text.contains("security cookie is missing"), "{text}");
+    assert_pending(&c, &id).await;
+    // Same site, another origin (another port): the cookie goes along, the token is not its.
+    browser
+        .goto(&format!("http://127.0.0.1:{port}/evil?{evil_query}"))
+        .await;
+    browser.click("#go").await;
+    let text = landed_text(&browser, &result_url).await;
+    assert!(text.contains("does not match"), "{text}");
+    assert_pending(&c, &id).await;
+
+    // The real page still works after all that.
+    browser.goto(&auth.consent_url).await;
+    browser.click("button[data-action=approve]").await;
+    let q = query(&browser.wait_for_url(&cb).await);
+    assert_eq!(q.get("state").map(String::as_str), Some("guarded"));
+    assert!(q.contains_key("code"));
+    assert!(
+        browser
+            .cookies()
+            .await
+            .iter()
+            .all(|c| c["name"] != cookie_name.as_str()),
+        "the answer cleared the cookie"
     );
 }

@@ -1,8 +1,11 @@
 //! `GET /consent?req=…`: what the agent asks for, in plain language, with Approve and Deny.
-//! The buttons call the public JSON routes; the script then sends the browser to the
-//! redirect URI (`code` + `state`, or `error=access_denied` + `state`), keeping its query.
+//! Approve and Deny are two real `<form method=post>`s to `consent/:id/approve|deny`, each with
+//! the CSRF token bound to this request and the cookie set with the page (see `csrf.rs`); the
+//! server answers with a 303 to the redirect URI (`code` + `state`, or `error=access_denied` +
+//! `state`, keeping its query) or, without one, a short result page. The page works without
+//! JavaScript; the small script only shows progress and stops a second submission.
 
-use super::{esc, page};
+use super::{esc, page, page_with_forms};
 use crate::routes::authorize::AuthRequestRow;
 use crate::scopes::describe;
 use crate::time::iso;
@@ -26,46 +29,57 @@ pub fn human_duration(secs: i64) -> String {
 
 const SCRIPT: &str = r#"
 (function () {
-  var root = document.getElementById('consent');
-  var id = root.getAttribute('data-req');
   var statusEl = document.getElementById('status');
+  var forms = Array.prototype.slice.call(document.querySelectorAll('form[data-consent]'));
   var buttons = Array.prototype.slice.call(document.querySelectorAll('button[data-action]'));
-  function show(text, cls) { statusEl.textContent = text; statusEl.className = 'status ' + cls; }
-  function act(action) {
-    buttons.forEach(function (b) { b.disabled = true; });
-    show(action === 'approve' ? 'Approving…' : 'Denying…', 'pending');
-    fetch('v1/consent/' + encodeURIComponent(id) + '/' + action, {
-      method: 'POST', headers: { 'Accept': 'application/json' }, credentials: 'omit'
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (!res.ok) {
-          show(body.message || ('Request failed (HTTP ' + res.status + ')'), 'error');
-          return;
-        }
-        if (body.redirectUri) {
-          var url = new URL(body.redirectUri);
-          if (action === 'approve') { url.searchParams.set('code', body.code); }
-          else { url.searchParams.set('error', 'access_denied'); }
-          if (typeof body.state === 'string') { url.searchParams.set('state', body.state); }
-          window.location.assign(url.toString());
-          return;
-        }
-        if (action === 'approve') { show('Approved. You can close this window.', 'ok'); }
-        else { show('Denied. You can close this window.', 'denied'); }
-      });
-    }).catch(function (e) {
-      show('Network error: ' + e.message, 'error');
-      buttons.forEach(function (b) { b.disabled = false; });
+  var sent = false;
+  function enable(on) { buttons.forEach(function (b) { b.disabled = !on; }); }
+  forms.forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (sent) { e.preventDefault(); return; }
+      sent = true;
+      var approve = f.getAttribute('data-consent') === 'approve';
+      statusEl.textContent = approve ? 'Approving…' : 'Denying…';
+      statusEl.className = 'status pending';
+      // After this submission has started: a disabled button would not submit its form.
+      setTimeout(function () { enable(false); }, 0);
     });
-  }
-  buttons.forEach(function (b) {
-    b.addEventListener('click', function () { act(b.getAttribute('data-action')); });
+  });
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) { sent = false; enable(true); statusEl.textContent = ''; }
   });
 })();
 "#;
 
+/// The CSP `form-action` sources: this server, and the redirect URI's origin (browsers check
+/// the 303 that follows a form submission against it too).
+fn form_action(redirect_uri: Option<&str>) -> String {
+    let origin = redirect_uri
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| match u.host() {
+            // An origin is a CSP host-source; an IPv6 literal is not, so its scheme stands in.
+            Some(url::Host::Ipv6(_)) => Some(format!("{}:", u.scheme())),
+            Some(_) => Some(u.origin().ascii_serialization()),
+            None => None,
+        })
+        .filter(|o| {
+            o.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+        });
+    match origin {
+        Some(o) => format!("'self' {o}"),
+        None => "'self'".to_string(),
+    }
+}
+
 /// The consent page for a pending request.
-pub fn render(req: &AuthRequestRow, agent: &Agent, developer_name: &str) -> Response {
+/// `csrf_token` goes into both forms; the caller sets the matching cookie.
+pub fn render(
+    req: &AuthRequestRow,
+    agent: &Agent,
+    developer_name: &str,
+    csrf_token: &str,
+) -> Response {
     let scopes: String = req
         .scopes
         .iter()
@@ -101,8 +115,8 @@ pub fn render(req: &AuthRequestRow, agent: &Agent, developer_name: &str) -> Resp
 </dl>
 <p class="muted">You can revoke this access at any time.</p>
 <div class="actions">
-<button type="button" class="deny" data-action="deny">Deny</button>
-<button type="button" class="approve" data-action="approve">Approve</button>
+<form method="post" action="consent/{id}/deny" data-consent="deny"><input type="hidden" name="csrf" value="{token}"><button type="submit" class="deny" data-action="deny">Deny</button></form>
+<form method="post" action="consent/{id}/approve" data-consent="approve"><input type="hidden" name="csrf" value="{token}"><button type="submit" class="approve" data-action="approve">Approve</button></form>
 </div>
 <div id="status" class="status" role="status" aria-live="polite"></div>
 </div>"#,
@@ -113,18 +127,59 @@ pub fn render(req: &AuthRequestRow, agent: &Agent, developer_name: &str) -> Resp
         expires = esc(&iso(req.expires_at)),
         principal = esc(&req.principal_id),
         did = esc(&agent.did),
+        token = esc(csrf_token),
     );
-    page(
+    page_with_forms(
         StatusCode::OK,
         &format!("Authorize {}", agent.name),
         &body,
         Some(SCRIPT),
+        &form_action(req.redirect_uri.as_deref()),
+    )
+}
+
+/// The answer to a form submission for a request without a redirect URI.
+pub fn answered(approved: bool) -> Response {
+    let (title, text, class) = if approved {
+        (
+            "Access approved",
+            "Approved. You can close this window.",
+            "ok",
+        )
+    } else {
+        (
+            "Access denied",
+            "Denied. You can close this window.",
+            "denied",
+        )
+    };
+    page(
+        StatusCode::OK,
+        title,
+        &format!(
+            "<h1>{title}</h1><div id=\"status\" class=\"status {class}\" role=\"status\">{text}</div>"
+        ),
+        None,
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::human_duration;
+    use super::{form_action, human_duration};
+
+    #[test]
+    fn form_action_allows_the_redirect_origin_only() {
+        assert_eq!(form_action(None), "'self'");
+        assert_eq!(
+            form_action(Some("https://app.example.com/cb?x=1")),
+            "'self' https://app.example.com"
+        );
+        assert_eq!(
+            form_action(Some("http://127.0.0.1:9999/cb")),
+            "'self' http://127.0.0.1:9999"
+        );
+        assert_eq!(form_action(Some("http://[::1]:9999/cb")), "'self' http:");
+    }
 
     #[test]
     fn durations_read_naturally() {

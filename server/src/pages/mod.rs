@@ -40,6 +40,7 @@ ul.scopes li code, .muted code { font-size: .78rem; color: #6b7280; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; font-size: .92rem; }
 dt { color: #6b7280; } dd { margin: 0; word-break: break-all; }
 .actions { display: flex; gap: 12px; margin-top: 22px; }
+form { margin: 0; }
 button { font-size: 1rem; padding: 10px 22px; border-radius: 8px; border: 1px solid #c7cbd1; background: #fff; cursor: pointer; }
 button.approve { background: #1d6ef2; border-color: #1d6ef2; color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
@@ -51,6 +52,17 @@ td, th { text-align: left; padding: 8px 6px; border-bottom: 1px solid #e2e4e8; v
 
 /// A complete HTML page with its own CSP (inline script/style allowed only with the nonce).
 pub fn page(status: StatusCode, title: &str, body: &str, script: Option<&str>) -> Response {
+    page_with_forms(status, title, body, script, "'none'")
+}
+
+/// [`page`] whose forms may submit to (and be redirected to) `form_action`, a CSP source list.
+pub fn page_with_forms(
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    script: Option<&str>,
+    form_action: &str,
+) -> Response {
     let nonce = URL_SAFE_NO_PAD.encode(crate::ids::random_bytes::<16>());
     let script = script
         .map(|s| format!("<script nonce=\"{nonce}\">{s}</script>"))
@@ -64,7 +76,7 @@ pub fn page(status: StatusCode, title: &str, body: &str, script: Option<&str>) -
     );
     let csp = format!(
         "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; \
-         img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+         img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     );
     let mut resp = (status, html).into_response();
     let h = resp.headers_mut();

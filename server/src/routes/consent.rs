@@ -1,20 +1,28 @@
-//! The public consent step: `GET /consent?req=…` (HTML), `GET /v1/consent/:id`,
-//! `POST /v1/consent/:id/approve|deny`. Knowing the `areq_…` id is the capability.
+//! The public consent step: `GET /consent?req=…` (HTML), `POST /consent/:id/approve|deny` (the
+//! page's forms, CSRF-checked), `GET /v1/consent/:id`, `POST /v1/consent/:id/approve|deny`
+//! (JSON, reference compatible).
+//!
+//! By default knowing the `areq_…` id is the capability for the JSON routes. With
+//! `--strict-consent` they also need `Authorization: Bearer <principal session token>` of the
+//! request's developer and principal. The form routes need the cookie the page set and the
+//! token embedded in it (`csrf.rs`), in both modes.
 
+use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_id, QueryMap};
+use crate::extract::{path_id, read_body, QueryMap};
 use crate::pages;
 use crate::routes::{agents, authorize};
 use crate::scopes::describe;
 use crate::state::AppState;
 use crate::time::{iso, now_ms};
-use crate::{auth_request_store, ids};
-use axum::extract::{Path, State};
+use crate::{auth_request_store, csrf, ids};
+use axum::extract::{Path, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use grantex::types::{Agent, ConsentApproval, ConsentDenial, ConsentRequest};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// Request + agent + developer name, or the reason there is nothing to consent to.
 enum Lookup {
@@ -79,16 +87,45 @@ pub async fn get(
     }
 }
 
-/// `POST /v1/consent/:id/approve`: mints the code. 410 if unknown, expired or already answered.
-pub async fn approve(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ConsentApproval>> {
-    path_id(&id)
-        .map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
+/// With `--strict-consent`, the principal session the JSON routes need (401 without a valid one).
+async fn strict_principal(st: &AppState, headers: &HeaderMap) -> ApiResult<Option<Principal>> {
+    if !st.settings.strict_consent {
+        return Ok(None);
+    }
+    if auth::bearer(headers).is_none() {
+        return Err(ApiError::unauthorized(
+            "This server runs with --strict-consent: approving or denying through the API needs \
+             Authorization: Bearer <principal session token> for the request's principal \
+             (or answer on the consent page)",
+        ));
+    }
+    auth::authenticate_principal(st, headers).await.map(Some)
+}
+
+/// 403 unless the request `id` (if it exists) belongs to the session's developer and principal.
+fn check_principal(tx: &Connection, id: &str, p: Option<&Principal>) -> ApiResult<()> {
+    let Some(p) = p else { return Ok(()) };
+    match authorize::find(tx, id)? {
+        Some(r) if r.developer_id != p.developer_id || r.principal_id != p.principal_id => {
+            Err(ApiError::forbidden(
+                "FORBIDDEN",
+                "This principal session is not for this authorization request's principal",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Approves a pending request: mints the code. 410 if unknown, expired or already answered.
+async fn approve_request(
+    st: &AppState,
+    id: String,
+    principal: Option<Principal>,
+) -> ApiResult<ConsentApproval> {
     let ttl = st.settings.code_ttl_ms;
     st.db
         .write(move |tx| {
+            check_principal(tx, &id, principal.as_ref())?;
             let code = ids::new_id("");
             if !auth_request_store::approve(tx, &id, &code, now_ms(), ttl)? {
                 return Err(ApiError::gone(
@@ -97,23 +134,24 @@ pub async fn approve(
             }
             let r = authorize::find(tx, &id)?
                 .ok_or_else(|| ApiError::internal("approved request vanished"))?;
-            Ok(Json(ConsentApproval {
+            Ok(ConsentApproval {
                 code,
                 redirect_uri: r.redirect_uri,
                 state: r.state,
-            }))
+            })
         })
         .await
 }
 
-/// `POST /v1/consent/:id/deny`: 404 if unknown or not pending.
-pub async fn deny(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ConsentDenial>> {
-    path_id(&id)?;
+/// Denies a pending request. 404 if unknown or not pending.
+async fn deny_request(
+    st: &AppState,
+    id: String,
+    principal: Option<Principal>,
+) -> ApiResult<ConsentDenial> {
     st.db
         .write(move |tx| {
+            check_principal(tx, &id, principal.as_ref())?;
             let n = tx.execute(
                 "UPDATE auth_requests SET status = 'denied' WHERE id = ?1 AND status = 'pending' AND expires_at > ?2",
                 params![id, now_ms()],
@@ -122,9 +160,157 @@ pub async fn deny(
                 return Err(ApiError::not_found("Authorization request not found or no longer pending"));
             }
             let r = authorize::find(tx, &id)?.ok_or_else(|| ApiError::internal("denied request vanished"))?;
-            Ok(Json(ConsentDenial { redirect_uri: r.redirect_uri, state: r.state }))
+            Ok(ConsentDenial { redirect_uri: r.redirect_uri, state: r.state })
         })
         .await
+}
+
+/// `POST /v1/consent/:id/approve`: mints the code. 410 if unknown, expired or already answered.
+pub async fn approve(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<ConsentApproval>> {
+    let principal = strict_principal(&st, &headers).await?;
+    path_id(&id)
+        .map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
+    approve_request(&st, id, principal).await.map(Json)
+}
+
+/// `POST /v1/consent/:id/deny`: 404 if unknown or not pending.
+pub async fn deny(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<ConsentDenial>> {
+    let principal = strict_principal(&st, &headers).await?;
+    path_id(&id)?;
+    deny_request(&st, id, principal).await.map(Json)
+}
+
+/// A browser navigation (`Accept: text/html…`) gets error pages, anything else the envelope.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+fn refuse(err: ApiError, html: bool) -> Response {
+    if !html {
+        return err.into_response();
+    }
+    let title = match err.status {
+        StatusCode::FORBIDDEN => "This answer was refused",
+        StatusCode::NOT_FOUND | StatusCode::GONE => "Nothing to answer",
+        _ => "Something went wrong",
+    };
+    pages::message_page(err.status, title, &err.message)
+}
+
+/// `redirect_uri` with `params` set (replacing earlier values of those names, keeping the rest).
+fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Option<String> {
+    let mut url = url::Url::parse(redirect_uri).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !params.iter().any(|(n, _)| n == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(params);
+    Some(url.into())
+}
+
+/// `POST /consent/:id/approve` and `…/deny` (form-encoded `csrf=<token>` plus the page's cookie):
+/// 303 to the redirect URI, or a result page; 403 `CSRF_CHECK_FAILED` without a valid pair
+/// (the request stays pending). Errors are HTML for browsers, the envelope otherwise.
+async fn form_answer(st: AppState, id: String, req: Request, approve: bool) -> Response {
+    let headers = req.headers().clone();
+    let html = wants_html(&headers);
+    if path_id(&id).is_err() {
+        return refuse(ApiError::not_found("Authorization request not found"), html);
+    }
+    let (ct, body) = match read_body(req, &()).await {
+        Ok(b) => b,
+        Err(e) => return refuse(e, html),
+    };
+    let is_form = ct
+        .as_deref()
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let token = is_form
+        .then(|| {
+            url::form_urlencoded::parse(&body)
+                .find(|(k, _)| k == csrf::FIELD)
+                .map(|(_, v)| v.into_owned())
+        })
+        .flatten();
+    let csrf = &st.settings.consent_csrf;
+    if let Err(why) = csrf.check(&id, &headers, token.as_deref()) {
+        return refuse(ApiError::forbidden("CSRF_CHECK_FAILED", why), html);
+    }
+    let (redirect, params): (Option<String>, Vec<(&str, String)>) = if approve {
+        match approve_request(&st, id.clone(), None).await {
+            Ok(a) => (a.redirect_uri, {
+                let mut p = vec![("code", a.code)];
+                p.extend(a.state.map(|s| ("state", s)));
+                p
+            }),
+            Err(e) => return refuse(e, html),
+        }
+    } else {
+        match deny_request(&st, id.clone(), None).await {
+            Ok(d) => (d.redirect_uri, {
+                let mut p = vec![("error", "access_denied".to_string())];
+                p.extend(d.state.map(|s| ("state", s)));
+                p
+            }),
+            Err(e) => return refuse(e, html),
+        }
+    };
+    let mut resp = match redirect {
+        Some(uri) => {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            match redirect_with(&uri, &params).and_then(|l| HeaderValue::from_str(&l).ok()) {
+                Some(location) => {
+                    let mut r = StatusCode::SEE_OTHER.into_response();
+                    r.headers_mut().insert(header::LOCATION, location);
+                    r
+                }
+                None => {
+                    return ApiError::internal("stored redirect URI does not parse").into_response()
+                }
+            }
+        }
+        None => pages::consent::answered(approve),
+    };
+    if let Ok(v) = HeaderValue::from_str(&csrf.clear(&id)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// `POST /consent/:id/approve`: the consent page's Approve form.
+pub async fn form_approve(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    form_answer(st, id, req, true).await
+}
+
+/// `POST /consent/:id/deny`: the consent page's Deny form.
+pub async fn form_deny(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    form_answer(st, id, req, false).await
 }
 
 /// `GET /consent?req=…`: the HTML consent page.
@@ -137,7 +323,23 @@ pub async fn page(State(st): State<AppState>, q: QueryMap) -> Response {
         );
     };
     match lookup(&st, id).await {
-        Ok(Lookup::Pending(b)) => pages::consent::render(&b.0, &b.1, &b.2),
+        Ok(Lookup::Pending(b)) => {
+            let (r, agent, dev_name) = *b;
+            // The cookie lives as long as the request can still be answered (≤ the code TTL).
+            let max_age = ((r.expires_at - now_ms() + 999) / 1000).min(600);
+            let Some(issued) = st.settings.consent_csrf.issue(&r.id, max_age) else {
+                return ApiError::internal("authorization request id unfit for a cookie name")
+                    .into_response();
+            };
+            let mut resp = pages::consent::render(&r, &agent, &dev_name, &issued.token);
+            match HeaderValue::from_str(&issued.set_cookie) {
+                Ok(v) => {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                    resp
+                }
+                Err(e) => ApiError::internal(format!("consent cookie: {e}")).into_response(),
+            }
+        }
         Ok(Lookup::Unknown) => pages::message_page(
             StatusCode::NOT_FOUND,
             "Authorization request not found",

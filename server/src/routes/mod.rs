@@ -23,6 +23,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/consent", get(consent::page))
+        .route("/consent/{id}/approve", post(consent::form_approve))
+        .route("/consent/{id}/deny", post(consent::form_deny))
         .route("/permissions", get(principal::permissions_page))
         .route("/v1/signup", post(developers::signup))
         .route("/v1/me", get(developers::me).patch(developers::update_me))
@@ -32,6 +34,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/agents/{id}",
             get(agents::get)
                 .patch(agents::update)
+                // The reference Python SDK 0.7.2 sends updates as POST.
+                .post(agents::update)
                 .delete(agents::delete),
         )
         .route("/v1/authorize", post(authorize::authorize))
@@ -71,6 +75,14 @@ pub fn router(state: AppState) -> Router {
                 .delete(audit::immutable),
         )
         .route("/v1/principal-sessions", post(principal::create_session))
+        .route(
+            "/v1/principal-sessions/{principal_id}",
+            axum::routing::delete(principal::revoke_sessions),
+        )
+        .route(
+            "/v1/principal/session",
+            axum::routing::delete(principal::end_session),
+        )
         .route("/v1/principal/grants", get(principal::grants))
         .route(
             "/v1/principal/grants/{id}",
