@@ -131,7 +131,7 @@ async fn a_suspended_agent_s_tokens_stop_working_everywhere_until_reactivated() 
         (403, "AGENT_SUSPENDED".to_string()),
         "{e}"
     );
-    // No new grants: authorize refuses a suspended agent.
+    // No new grants: authorize refuses a suspended agent, with the same clear code.
     let e = c
         .authorize(&AuthorizeParams {
             agent_id: a.agent_id.clone(),
@@ -141,7 +141,11 @@ async fn a_suspended_agent_s_tokens_stop_working_everywhere_until_reactivated() 
         })
         .await
         .unwrap_err();
-    assert_eq!(status(&e), 404, "{e}");
+    assert_eq!(
+        (status(&e), code(&e)),
+        (403, "AGENT_SUSPENDED".to_string()),
+        "{e}"
+    );
 
     set_status(&c, &a.agent_id, "active").await;
 

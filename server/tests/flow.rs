@@ -346,7 +346,11 @@ async fn authorize_validation_errors() {
         )
         .await
         .unwrap();
-    assert_envelope(&api.post("/v1/authorize", base).await, 404, "NOT_FOUND");
+    assert_envelope(
+        &api.post("/v1/authorize", base).await,
+        403,
+        "AGENT_SUSPENDED",
+    );
 }
 
 #[tokio::test]

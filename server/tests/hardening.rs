@@ -481,9 +481,17 @@ async fn kids_are_rfc7638_thumbprints_so_a_new_data_dir_never_reuses_one() {
     for k in ja.keys.iter().chain(&jb.keys) {
         assert_eq!(k.kid.as_deref(), Some(thumbprint(k).as_str()));
     }
-    let kids = |j: &JwkSet| j.keys.iter().map(|k| k.kid.clone().unwrap()).collect::<Vec<_>>();
+    let kids = |j: &JwkSet| {
+        j.keys
+            .iter()
+            .map(|k| k.kid.clone().unwrap())
+            .collect::<Vec<_>>()
+    };
     let (kids_a, kids_b) = (kids(&ja), kids(&jb));
-    assert!(kids_a.iter().all(|k| !kids_b.contains(k)), "two data dirs, other keys, other kids");
+    assert!(
+        kids_a.iter().all(|k| !kids_b.contains(k)),
+        "two data dirs, other keys, other kids"
+    );
     // Tokens carry their key's kid: live and sandbox tokens different ones, both published.
     use base64::Engine as _;
     let header_kid = |t: &str| -> String {
@@ -499,10 +507,15 @@ async fn kids_are_rfc7638_thumbprints_so_a_new_data_dir_never_reuses_one() {
     for key in [&a.info.api_key, &a.info.sandbox_api_key] {
         let c = client(a.base_url(), key);
         let ag = agent(&c, "kid", &["read"]).await;
-        token_kids.push(header_kid(&grant(&c, &ag.agent_id, "u", &["read"]).await.grant_token));
+        token_kids.push(header_kid(
+            &grant(&c, &ag.agent_id, "u", &["read"]).await.grant_token,
+        ));
     }
     assert_ne!(token_kids[0], token_kids[1]);
-    assert!(token_kids.iter().all(|k| kids_a.contains(k)), "{token_kids:?} in {kids_a:?}");
+    assert!(
+        token_kids.iter().all(|k| kids_a.contains(k)),
+        "{token_kids:?} in {kids_a:?}"
+    );
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }

@@ -158,8 +158,11 @@ pub async fn authorize(
     st.db
         .write(move |tx| {
             auth_request_store::purge_expired(tx, &r.developer_id, r.created_at)?;
-            let agent = agents::find_active(tx, &r.developer_id, &r.agent_id)?
+            let agent = agents::find(tx, &r.developer_id, &r.agent_id)?
                 .ok_or_else(|| ApiError::not_found("Agent not found"))?;
+            if agent.status != "active" {
+                return Err(agents::suspended_error());
+            }
             check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
             let unregistered: Vec<&str> = r
                 .scopes
