@@ -255,13 +255,12 @@ static grantex_response *log_entry(const grantex_client *client, const char *age
   return call(client, GRANTEX_OP_AUDIT_LOG, input, GRANTEX_OK);
 }
 
-static void checkpoint(const grantex_client *client, const char *agent_id, const char *agent_did,
-                       const char *grant_id) {
-  grantex_response *entry = NULL, *ckpt = NULL, *list = NULL;
+/* A fresh account has no chain to sign yet (the server audits token issues itself, so this
+ * runs before the first exchange). */
+static void empty_checkpoint(const grantex_client *client) {
   uint16_t status = 0;
   char code[64];
 
-  /* A fresh account has no chain to sign yet. */
   call(client, GRANTEX_OP_AUDIT_CHECKPOINT, NULL, GRANTEX_API);
   CHECK_OK(grantex_last_error_http_status(&status));
   CHECK(status == 409);
@@ -269,6 +268,23 @@ static void checkpoint(const grantex_client *client, const char *agent_id, const
   CHECK_STR(code, "AUDIT_CHAIN_EMPTY");
   call(client, GRANTEX_OP_AUDIT_CHECKPOINT, "{\"entryId\":\"x\"}", GRANTEX_INVALID_ARGUMENT);
   CHECK(message_has("audit.checkpoint: unknown member `entryId`"));
+}
+
+/* How many entries of the list at "entries" have `action`. */
+static size_t count_action(const grantex_response *list, const char *action) {
+  size_t i, n = 0, total = len(list, "entries");
+  for (i = 0; i < total; i++) {
+    char path[64];
+    const char *a = NULL;
+    snprintf(path, sizeof path, "/entries/%zu/action", i);
+    if (grantex_response_string(list, path, &a) == GRANTEX_OK && a && strcmp(a, action) == 0) n++;
+  }
+  return n;
+}
+
+static void checkpoint(const grantex_client *client, const char *agent_id, const char *agent_did,
+                       const char *grant_id) {
+  grantex_response *entry = NULL, *ckpt = NULL, *list = NULL;
 
   entry = log_entry(client, agent_id, agent_did, grant_id);
   if (!CHECK(entry != NULL)) return;
@@ -282,8 +298,9 @@ static void checkpoint(const grantex_client *client, const char *agent_id, const
     const char *dot, *dot2 = NULL;
     CHECK_STR(head, entry_id);
     CHECK_STR(head_hash, hash);
+    /* Ours and the server's own grantex.token.issued entry of the exchange. */
     CHECK_OK(grantex_response_int(ckpt, "entryCount", &count));
-    CHECK(count == 1);
+    CHECK(count == 2);
     CHECK_OK(grantex_response_bool(ckpt, "witnessRequired", &witness));
     CHECK(strncmp(id, "ckpt_", 5) == 0);
     /* A compact JWS: three dot-separated parts. */
@@ -302,7 +319,10 @@ static void checkpoint(const grantex_client *client, const char *agent_id, const
     char input[256];
     snprintf(input, sizeof input, "{\"grantId\":\"%s\"}", grant_id);
     list = call(client, GRANTEX_OP_AUDIT_LIST, input, GRANTEX_OK);
-    if (list) CHECK(len(list, "entries") == 1);
+    if (list) {
+      CHECK(count_action(list, "calendar.read") == 1);
+      CHECK(count_action(list, "grantex.token.issued") == 1);
+    }
   }
   grantex_response_free(list);
   grantex_response_free(ckpt);
@@ -341,6 +361,7 @@ void test_call_flow(const char *base_url) {
   api_key = str(signup, "apiKey");
   developer_id = str(signup, "developerId");
   if (!CHECK_OK(grantex_client_new(api_key, base_url, 10000, 2, &client))) goto done;
+  empty_checkpoint(client);
 
   /* me, then update_settings (PATCH /v1/me) and its effect. */
   me = call(client, GRANTEX_OP_ME, NULL, GRANTEX_OK);
