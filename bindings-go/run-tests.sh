@@ -3,11 +3,13 @@
 #   1. libgrantex built and installed into a fresh prefix (make -C bindings-c install);
 #   2. gofmt, `go vet` (static and shared link, benchmark build), staticcheck when installed;
 #   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
-#      tests start themselves (TestMain) and the shared vectors/;
+#      tests start themselves (TestMain), the shared vectors/ and, for the A2A client, the
+#      example agent examples/a2a-agent (grantex-a2a-agent, started by the tests);
 #   4. the shared-library link (pkg-config) built and its vector and A2A guard tests run;
 #   5. examples/go/quickstart (go vet, then run with a live and a sandbox key against a
 #      throwaway grantex-server).
-# Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary).
+# Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary),
+# GRANTEX_A2A_AGENT_BIN (A2A agent binary; built with cargo when unset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -30,6 +32,11 @@ step "grantex-server"
 source "$ROOT/scripts/lib/server.sh"
 GRANTEX_SERVER_BIN="$(server_bin)"
 export GRANTEX_SERVER_BIN
+if [ -z "${GRANTEX_A2A_AGENT_BIN:-}" ]; then
+  (cd "$ROOT" && cargo build -q -p grantex-a2a-agent)
+  GRANTEX_A2A_AGENT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/grantex-a2a-agent"
+fi
+export GRANTEX_A2A_AGENT_BIN
 trap 'stop_server || true; rm -rf "$WORK"' EXIT
 
 cd "$ROOT/bindings-go"
@@ -62,8 +69,8 @@ grep -E '^(--- |ok|FAIL)|vectors_test|goroutines' "$WORK/test.log" || true
 if grep -q -- '--- SKIP' "$WORK/test.log"; then echo "a test was skipped" >&2; exit 1; fi
 echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race detector (grantex and grantex/a2a)"
 
-step "shared-library link (pkg-config grantex): vector tests"
-"${shared_env[@]}" go test -count=1 -run 'Vectors|GuardCheck' ./...
+step "shared-library link (pkg-config grantex): vector, A2A guard and A2A client tests"
+"${shared_env[@]}" go test -count=1 -run 'Vectors|GuardCheck|ClientAgainstTheExampleAgent' ./...
 
 step "examples/go/quickstart against a throwaway grantex-server (live key, then sandbox key)"
 start_server

@@ -251,6 +251,20 @@ typedef uint32_t grantex_result;
 typedef struct grantex_a2a_client grantex_a2a_client;
 
 /**
+ * What an A2A client checks its own token against before sending it, beyond the defaults:
+ * a known card (else fetched from the agent), the issuer's key set pinned (a JWKS URI or a
+ * JWKS document, not both; else the card's `jwksUri`), the expected issuer (must agree with
+ * the card's when both name one), an audience, scopes on top of the card's
+ * `requiredScopes`, and the clock tolerance. Starts empty: everything from the card.
+ *
+ * A client copies the options when it is made, so they may be changed or freed afterwards.
+ *
+ * Thread safety: not safe for concurrent mutation; options no one mutates may be passed to
+ * grantex_a2a_client_new_with_options() on several threads at once.
+ */
+typedef struct grantex_a2a_client_options grantex_a2a_client_options;
+
+/**
  * Checks incoming A2A requests against a policy. Holds the issuer's key cache (shared
  * process-wide per JWKS URI) and, with online revocation, an API client and a small answer
  * cache.
@@ -368,7 +382,8 @@ void grantex_shutdown(void);
  * A client for the agent at `agent_url` (http or https, its JSON-RPC endpoint) calling with
  * `grant_token`. `timeout_ms` bounds each request (`GRANTEX_DEFAULT_TIMEOUT`: 30 s; at most one day, else
  * `GRANTEX_INVALID_ARGUMENT`). Nothing is sent here. A bad URL
- * or an empty token is `GRANTEX_INVALID_ARGUMENT`.
+ * or an empty token is `GRANTEX_INVALID_ARGUMENT`. The same as
+ * grantex_a2a_client_new_with_options() with NULL options.
  *
  * # Safety
  * `agent_url`, `grant_token` NULL or NUL-terminated; `out` NULL or writable.
@@ -377,6 +392,115 @@ grantex_result grantex_a2a_client_new(const char *agent_url,
                                       const char *grant_token,
                                       uint64_t timeout_ms,
                                       struct grantex_a2a_client **out);
+
+/**
+ * New, empty client options. Free with grantex_a2a_client_options_free().
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_options_new(struct grantex_a2a_client_options **out);
+
+/**
+ * The remote agent's card as JSON (then it is not fetched); NULL forgets it. A card that
+ * does not parse, or is over 1 MiB, is `GRANTEX_A2A_CARD` and leaves the options unchanged.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `card_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_set_card(struct grantex_a2a_client_options *options,
+                                                   const char *card_json);
+
+/**
+ * Pins the issuer's key set to a JWKS URI (http or https; the process-wide cache for it is
+ * shared); NULL forgets it. A bad URI is `GRANTEX_CONFIG`. Setting both a URI and a document
+ * makes grantex_a2a_client_new_with_options() fail with `GRANTEX_CONFIG`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `jwks_uri` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_set_jwks_uri(struct grantex_a2a_client_options *options,
+                                                       const char *jwks_uri);
+
+/**
+ * Pins the issuer's key set to a JWKS document (`{"keys":[...]}`; never fetched); NULL
+ * forgets it. An unusable set is `GRANTEX_TOKEN_INVALID_JWKS`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `jwks_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_set_jwks_json(struct grantex_a2a_client_options *options,
+                                                        const char *jwks_json);
+
+/**
+ * Expected `iss` of our token; NULL: the card's issuer. When both name one they must agree
+ * (else every call fails with `GRANTEX_A2A_CARD`).
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `issuer` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_set_issuer(struct grantex_a2a_client_options *options,
+                                                     const char *issuer);
+
+/**
+ * Audience our token's `aud` must contain (when the remote agent is known to check one);
+ * NULL: not checked.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `audience` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_set_audience(struct grantex_a2a_client_options *options,
+                                                       const char *audience);
+
+/**
+ * Adds a scope our token must hold on top of the card's `requiredScopes`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `scope` NULL or NUL-terminated.
+ */
+grantex_result grantex_a2a_client_options_add_required_scope(struct grantex_a2a_client_options *options,
+                                                             const char *scope);
+
+/**
+ * Removes every scope added with grantex_a2a_client_options_add_required_scope().
+ *
+ * # Safety
+ * `options` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_client_options_clear_required_scopes(struct grantex_a2a_client_options *options);
+
+/**
+ * Seconds of leeway on `exp`/`nbf`/`iat` (default 0; over an hour makes
+ * grantex_a2a_client_new_with_options() fail with `GRANTEX_CONFIG`).
+ *
+ * # Safety
+ * `options` NULL or live and unshared.
+ */
+grantex_result grantex_a2a_client_options_set_clock_tolerance(struct grantex_a2a_client_options *options,
+                                                              uint64_t seconds);
+
+/**
+ * Frees client options. NULL is a no-op; never free twice.
+ *
+ * # Safety
+ * `options` NULL or a live handle used by no other thread.
+ */
+void grantex_a2a_client_options_free(struct grantex_a2a_client_options *options);
+
+/**
+ * grantex_a2a_client_new() with `options` (NULL: the defaults, everything from the card).
+ * Nothing is sent here. Besides that function's failures: a JWKS URI and a JWKS document both
+ * set, or a clock tolerance over an hour, is `GRANTEX_CONFIG`.
+ *
+ * # Safety
+ * `agent_url`, `grant_token` NULL or NUL-terminated; `options` NULL or live and not being
+ * mutated; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_new_with_options(const char *agent_url,
+                                                   const char *grant_token,
+                                                   uint64_t timeout_ms,
+                                                   const struct grantex_a2a_client_options *options,
+                                                   struct grantex_a2a_client **out);
 
 /**
  * The offline check every call makes first, on its own: fetches the card if needed and
@@ -389,6 +513,18 @@ grantex_result grantex_a2a_client_new(const char *agent_url,
  */
 grantex_result grantex_a2a_client_preflight(const struct grantex_a2a_client *client,
                                             struct grantex_verified_grant **out);
+
+/**
+ * The remote agent's card: the one given in the options, else fetched once from
+ * `<agent_url>/.well-known/agent.json` and kept. Read its fields from the response
+ * (`name`, `url`, `/authentication/schemes/0/grantexConfig/jwksUri`, ...). Failures:
+ * `GRANTEX_A2A_CARD` (not found, not a card, over 1 MiB), `GRANTEX_NETWORK`, `GRANTEX_TIMEOUT`.
+ *
+ * # Safety
+ * `client` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_a2a_client_card(const struct grantex_a2a_client *client,
+                                       struct grantex_response **out);
 
 /**
  * `tasks/send`. Params: `message` (`{"role":"user","parts":[{"type":"text","text":"..."}]}`;

@@ -7,7 +7,9 @@
  * WWW-Authenticate value; one guard shared by several threads. Against a running
  * grantex-a2a-agent (agent B: tasks:send, one hop of delegation, online revocation): the A2A
  * client's preflight, tasks/send, tasks/get, tasks/cancel and raw calls, and its failures
- * (preflight, the agent's refusals with status and reason, card, network). */
+ * (preflight, the agent's refusals with status and reason, card, network); the agent card
+ * (fetched, or given in the options) and the client options (pinned key set, issuer,
+ * audience, extra scopes, clock tolerance). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
@@ -511,6 +513,163 @@ static void expect_remote_impl(uint16_t want_status, const char *want_reason, in
 }
 #define EXPECT_REMOTE(status, reason) expect_remote_impl((status), (reason), __LINE__)
 
+/* A client with `options` (NULL on failure, recorded). */
+static grantex_a2a_client *client_with(const char *agent_url, const char *token,
+                                       const grantex_a2a_client_options *options) {
+  grantex_a2a_client *c = NULL;
+  CHECK_OK(grantex_a2a_client_new_with_options(agent_url, token, 10000, options, &c));
+  return c;
+}
+
+/* Preflight with `options`; returns its code (the grant, if any, is freed). */
+static grantex_result preflight_with(const char *agent_url, const char *token,
+                                     const grantex_a2a_client_options *options) {
+  grantex_a2a_client *c = client_with(agent_url, token, options);
+  grantex_verified_grant *grant = NULL;
+  grantex_result rc = c ? grantex_a2a_client_preflight(c, &grant) : GRANTEX_UNKNOWN_ERROR;
+  grantex_verified_grant_free(grant);
+  grantex_a2a_client_free(c);
+  return rc;
+}
+
+/* The agent card and the client options: card fetched and given, pinned key set, issuer,
+ * audience, extra scopes, clock tolerance, and their failures. */
+static void test_client_options(grantex_client *client, const char *agent_url,
+                                const char *base_url, const char *token) {
+  grantex_a2a_client_options *o = (grantex_a2a_client_options *)0x1;
+  grantex_a2a_client *c = NULL, *given = (grantex_a2a_client *)0x1;
+  grantex_response *card = (grantex_response *)0x1, *r = NULL;
+  const char *s = NULL, *card_json = NULL;
+  char jwks_uri[512], reason[64] = "";
+  char *card_copy = NULL, *jwks = NULL;
+
+  snprintf(jwks_uri, sizeof jwks_uri, "%s/.well-known/jwks.json", base_url);
+  /* NULL arguments. */
+  grantex_a2a_client_options_free(NULL);
+  CHECK_RC(grantex_a2a_client_options_new(NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_card(NULL, "{}"), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_jwks_uri(NULL, jwks_uri), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_jwks_json(NULL, "{}"), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_issuer(NULL, "x"), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_audience(NULL, "x"), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_add_required_scope(NULL, "x"), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_clear_required_scopes(NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_options_set_clock_tolerance(NULL, 1), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_a2a_client_card(NULL, &card), GRANTEX_INVALID_ARGUMENT);
+  CHECK(o == (grantex_a2a_client_options *)0x1 && card == (grantex_response *)0x1);
+  CHECK_RC(grantex_a2a_client_new_with_options(agent_url, NULL, 0, NULL, &given),
+           GRANTEX_INVALID_ARGUMENT);
+  CHECK(given == (grantex_a2a_client *)0x1);
+
+  /* The card, fetched from the agent and kept. */
+  c = client_for(agent_url, token);
+  if (!c) return;
+  CHECK_RC(grantex_a2a_client_card(c, NULL), GRANTEX_INVALID_ARGUMENT);
+  card = NULL;
+  if (CHECK_OK(grantex_a2a_client_card(c, &card))) {
+    CHECK_OK(grantex_response_string(card, "/authentication/schemes/0/grantexConfig/jwksUri", &s));
+    CHECK_STR(s, jwks_uri);
+    CHECK_OK(grantex_response_string(card, "/authentication/schemes/0/grantexConfig/issuer", &s));
+    CHECK_STR(s, base_url);
+    CHECK_OK(grantex_response_string(card, "/authentication/schemes/0/grantexConfig/requiredScopes/0", &s));
+    CHECK_STR(s, "tasks:send");
+    CHECK_OK(grantex_response_string(card, "url", &s));
+    CHECK_STR(s, agent_url);
+    CHECK_OK(grantex_response_json(card, &card_json));
+    card_copy = strdup(card_json ? card_json : "{}");
+  }
+  grantex_response_free(card);
+  grantex_a2a_client_free(c);
+  if (!card_copy) return;
+
+  /* Empty options behave as grantex_a2a_client_new(). */
+  CHECK_OK(grantex_a2a_client_options_new(&o));
+  CHECK_OK(preflight_with(agent_url, token, o));
+  CHECK_OK(preflight_with(agent_url, token, NULL));
+
+  /* A given card is not fetched: a client for a closed port still has it and preflights
+   * (the card's JWKS is the server's), but cannot send. */
+  CHECK_RC(grantex_a2a_client_options_set_card(o, "{\"name\":1}"), GRANTEX_A2A_CARD);
+  CHECK_RC(grantex_a2a_client_options_set_card(o, BAD_UTF8), GRANTEX_INVALID_ARGUMENT);
+  CHECK_OK(grantex_a2a_client_options_set_card(o, card_copy));
+  c = client_with("http://127.0.0.1:9", token, o);
+  if (c) {
+    grantex_verified_grant *grant = NULL;
+    card = NULL;
+    if (CHECK_OK(grantex_a2a_client_card(c, &card))) {
+      CHECK_OK(grantex_response_string(card, "url", &s));
+      CHECK_STR(s, agent_url);
+    }
+    grantex_response_free(card);
+    CHECK_OK(grantex_a2a_client_preflight(c, &grant));
+    grantex_verified_grant_free(grant);
+    CHECK_RC(send_text(c, "x", &r), GRANTEX_NETWORK);
+    grantex_a2a_client_free(c);
+  }
+  CHECK_OK(grantex_a2a_client_options_set_card(o, NULL));
+
+  /* The key set pinned: a URI (checked), or a document; not both. */
+  CHECK_RC(grantex_a2a_client_options_set_jwks_uri(o, "ftp://keys.example/jwks.json"),
+           GRANTEX_CONFIG);
+  CHECK_RC(grantex_a2a_client_options_set_jwks_json(o, "{\"keys\":7}"),
+           GRANTEX_TOKEN_INVALID_JWKS);
+  CHECK_OK(grantex_a2a_client_options_set_jwks_uri(o, jwks_uri));
+  CHECK_OK(preflight_with(agent_url, token, o));
+  if (CHECK_OK(grantex_client_call(client, GRANTEX_OP_JWKS, NULL, &jwks))) {
+    CHECK_OK(grantex_a2a_client_options_set_jwks_json(o, jwks));
+    given = (grantex_a2a_client *)0x1;
+    CHECK_RC(grantex_a2a_client_new_with_options(agent_url, token, 0, o, &given), GRANTEX_CONFIG);
+    CHECK(given == (grantex_a2a_client *)0x1);
+    CHECK_OK(grantex_a2a_client_options_set_jwks_uri(o, NULL));
+    CHECK_OK(preflight_with(agent_url, token, o)); /* the document alone, never fetched */
+    grantex_string_free(jwks);
+  }
+  CHECK_OK(grantex_a2a_client_options_set_jwks_json(o, NULL));
+
+  /* An issuer the card does not name: the card is refused. */
+  CHECK_OK(grantex_a2a_client_options_set_issuer(o, "https://issuer.example"));
+  CHECK_RC(preflight_with(agent_url, token, o), GRANTEX_A2A_CARD);
+  CHECK_OK(grantex_a2a_client_options_set_issuer(o, base_url));
+  CHECK_OK(preflight_with(agent_url, token, o));
+  CHECK_OK(grantex_a2a_client_options_set_issuer(o, NULL));
+
+  /* Audience and extra scopes are checked on our own token before anything is sent. */
+  CHECK_OK(grantex_a2a_client_options_set_audience(o, "https://someone-else.example"));
+  CHECK_RC(preflight_with(agent_url, token, o), GRANTEX_A2A_PREFLIGHT);
+  CHECK_OK(grantex_last_error_api_code(reason, sizeof reason, NULL));
+  CHECK_STR(reason, "wrong_audience");
+  CHECK_OK(grantex_a2a_client_options_set_audience(o, AUDIENCE));
+  CHECK_OK(preflight_with(agent_url, token, o));
+  CHECK_OK(grantex_a2a_client_options_add_required_scope(o, "payments:initiate"));
+  CHECK_RC(preflight_with(agent_url, token, o), GRANTEX_A2A_PREFLIGHT);
+  CHECK_OK(grantex_last_error_api_code(reason, sizeof reason, NULL));
+  CHECK_STR(reason, "missing_scopes");
+  CHECK_OK(grantex_a2a_client_options_clear_required_scopes(o));
+  CHECK_OK(grantex_a2a_client_options_add_required_scope(o, "tasks:send"));
+  CHECK_OK(preflight_with(agent_url, token, o));
+
+  /* Clock tolerance: up to an hour. */
+  CHECK_OK(grantex_a2a_client_options_set_clock_tolerance(o, 3601));
+  given = (grantex_a2a_client *)0x1;
+  CHECK_RC(grantex_a2a_client_new_with_options(agent_url, token, 0, o, &given), GRANTEX_CONFIG);
+  CHECK(given == (grantex_a2a_client *)0x1);
+  CHECK_OK(grantex_a2a_client_options_set_clock_tolerance(o, 30));
+
+  /* The options are copied: freeing them leaves the client working. */
+  c = client_with(agent_url, token, o);
+  grantex_a2a_client_options_free(o);
+  if (c) {
+    r = NULL;
+    if (CHECK_OK(send_text(c, "with options", &r))) {
+      CHECK_OK(grantex_response_string(r, "/artifacts/0/parts/0/text", &s));
+      CHECK_STR(s, "with options");
+    }
+    grantex_response_free(r);
+    grantex_a2a_client_free(c);
+  }
+  free(card_copy);
+}
+
 /* The A2A client against agent B, with A's token, a forged one and a two-hop delegated one. */
 static void test_client(const char *agent_url, const char *base_url, const char *token,
                         const char *grandchild, char **task_id) {
@@ -808,6 +967,7 @@ void test_a2a_flow(const char *base_url, const char *api_key, const char *agent_
 
   if (agent_url) {
     test_client(agent_url, base_url, token, grandchild, &task_id);
+    test_client_options(client, agent_url, base_url, token);
   } else {
     fprintf(stderr, "FAIL: GRANTEX_A2A_AGENT_URL unset: A2A client tests not run\n");
     tests_failed++;

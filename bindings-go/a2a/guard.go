@@ -1,7 +1,14 @@
-// Package a2a is the receiving side of the Grantex A2A bridge for Go servers: a Guard checks the
-// grant token of each incoming agent-to-agent (JSON-RPC) request against a Policy and says what
-// to answer when it refuses, and Guard.Middleware does that for an http.Handler. The rules are
-// the core's (through libgrantex), identical in every Grantex SDK.
+// Package a2a is the Grantex A2A bridge for Go: Grantex grant tokens inside Google A2A
+// agent-to-agent (JSON-RPC 2.0) calls, enforced on both ends.
+//
+// The calling side is Client: it sends tasks/send, tasks/get, tasks/cancel (or any method) to
+// one remote agent with "Authorization: Bearer <grant token>", after checking the token offline
+// against the agent's card (signature against the issuer's keys, expiry, required scopes,
+// delegation rule), so a token the agent would refuse is never sent.
+//
+// The receiving side is Guard: it checks the grant token of each incoming request against a
+// Policy and says what to answer when it refuses, and Guard.Middleware does that for an
+// http.Handler. The rules are the core's (through libgrantex), identical in every Grantex SDK.
 package a2a
 
 /*

@@ -2,8 +2,11 @@
 package testserver
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,5 +87,66 @@ func Start(repoRoot string) (*Info, func(), error) {
 			stop()
 			return nil, nil, fmt.Errorf("grantex-server did not write server.json within 30 s")
 		}
+	}
+}
+
+// StartAgent runs the example A2A agent, grantex-a2a-agent ($GRANTEX_A2A_AGENT_BIN, else
+// <repo>/target/debug/grantex-a2a-agent: cargo build -p grantex-a2a-agent), on a free loopback
+// port with args (its flags: --jwks-uri, --required-scope, ...), and returns the URL it prints
+// with the function that stops it.
+func StartAgent(repoRoot string, args ...string) (string, func(), error) {
+	bin := os.Getenv("GRANTEX_A2A_AGENT_BIN")
+	if bin == "" {
+		target := os.Getenv("CARGO_TARGET_DIR")
+		if target == "" {
+			target = filepath.Join(repoRoot, "target")
+		}
+		bin = filepath.Join(target, "debug", "grantex-a2a-agent")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", nil, fmt.Errorf("grantex-a2a-agent not built at %s (cargo build -p grantex-a2a-agent): %w", bin, err)
+	}
+	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	exited := make(chan struct{})
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, out)
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	select {
+	case url, ok := <-lines:
+		if ok && url != "" {
+			return url, stop, nil
+		}
+		stop()
+		return "", nil, fmt.Errorf("grantex-a2a-agent exited: %s", stderr.String())
+	case <-time.After(30 * time.Second):
+		stop()
+		return "", nil, fmt.Errorf("grantex-a2a-agent printed no URL within 30 s")
 	}
 }
