@@ -1,12 +1,11 @@
 //! Caller identities: developer API keys and principal session tokens.
 
 use crate::error::{ApiError, ApiResult};
-use crate::ids;
 use crate::state::AppState;
+use crate::store;
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use grantex::types::Mode;
-use rusqlite::{Connection, OptionalExtension, Row};
 
 /// An authenticated developer (tenant).
 #[derive(Debug, Clone)]
@@ -30,53 +29,6 @@ pub struct Principal {
     pub session_id: String,
 }
 
-pub fn mode_from_str(s: &str) -> Mode {
-    if s == "sandbox" {
-        Mode::Sandbox
-    } else {
-        Mode::Live
-    }
-}
-
-pub fn mode_str(m: Mode) -> &'static str {
-    match m {
-        Mode::Live => "live",
-        Mode::Sandbox => "sandbox",
-    }
-}
-
-pub const DEVELOPER_COLUMNS: &str = "id, name, email, mode, fido_rp_name, created_at, api_key_hash";
-
-pub fn developer_from_row(r: &Row<'_>) -> rusqlite::Result<(Developer, String)> {
-    let hash: String = r.get(6)?;
-    Ok((
-        Developer {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            email: r.get(2)?,
-            mode: mode_from_str(&r.get::<_, String>(3)?),
-            fido_rp_name: r.get(4)?,
-            created_at: r.get(5)?,
-            api_key_hash: hash.clone(),
-        },
-        hash,
-    ))
-}
-
-/// Replaces the developer's API key hash if it is still `old_hash` (a rotation made with a key
-/// that another rotation already replaced changes nothing). `true` if it was replaced.
-pub fn replace_api_key(
-    tx: &Connection,
-    developer_id: &str,
-    old_hash: &str,
-    new_hash: &str,
-) -> ApiResult<bool> {
-    Ok(tx.execute(
-        "UPDATE developers SET api_key_hash = ?1 WHERE id = ?2 AND api_key_hash = ?3",
-        rusqlite::params![new_hash, developer_id, old_hash],
-    )? == 1)
-}
-
 /// The bearer token if the header is `Bearer<space/tab>+<token>` (scheme case-insensitive,
 /// token without whitespace).
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -90,21 +42,6 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         return None;
     }
     Some(token)
-}
-
-/// Finds the developer owning `api_key` (lookup by SHA-256, then a constant-time compare).
-pub fn developer_by_key(conn: &Connection, api_key: &str) -> ApiResult<Option<Developer>> {
-    let hash = ids::sha256_hex(api_key.as_bytes());
-    let found = conn
-        .query_row(
-            &format!("SELECT {DEVELOPER_COLUMNS} FROM developers WHERE api_key_hash = ?1"),
-            [&hash],
-            developer_from_row,
-        )
-        .optional()?;
-    Ok(found
-        .filter(|(_, stored)| ids::ct_eq(stored.as_bytes(), hash.as_bytes()))
-        .map(|(d, _)| d))
 }
 
 /// The 401 message for a request without a usable `Authorization: Bearer <key>` header.
@@ -124,7 +61,7 @@ pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> Ap
     let token = token.to_string();
     state
         .db
-        .read(move |c| developer_by_key(c, &token))
+        .read(move |c| store::developers::by_api_key(c, &token))
         .await?
         .ok_or_else(|| ApiError::unauthorized(INVALID_API_KEY))
 }
@@ -163,21 +100,8 @@ pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> Ap
     let live = state
         .db
         .read(move |c| {
-            let dev_exists = c
-                .query_row(
-                    "SELECT 1 FROM developers WHERE id = ?1",
-                    [&p.developer_id],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            Ok(dev_exists
-                && crate::session_store::is_live(
-                    c,
-                    &p.session_id,
-                    &p.developer_id,
-                    &p.principal_id,
-                )?)
+            Ok(store::developers::exists(c, &p.developer_id)?
+                && store::sessions::is_live(c, &p.session_id, &p.developer_id, &p.principal_id)?)
         })
         .await?;
     if !live {

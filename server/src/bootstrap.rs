@@ -2,11 +2,12 @@
 //! tell scripts and tests how to reach the server: `bootstrap.json` (the bootstrap keys, which
 //! the database only holds as hashes) and `server.json` (written after binding).
 
-use crate::auth::{self, developer_by_key, mode_str, Developer};
-use crate::db::Db;
+use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::fsutil::write_atomic;
 use crate::ids;
+use crate::store::developers;
+use crate::store::Db;
 use crate::time;
 use grantex::types::Mode;
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,7 @@ pub fn server_json_path(dir: &Path) -> PathBuf {
 
 /// Returns the developer id owning `key`, creating a developer with that key if there is none.
 fn ensure_developer(db: &Db, mode: Mode, key: &str) -> ApiResult<String> {
-    if let Some(d) = db.read_sync(|c| developer_by_key(c, key))? {
+    if let Some(d) = db.read_sync(|c| developers::by_api_key(c, key))? {
         return Ok(d.id);
     }
     let id = ids::new_id("dev");
@@ -75,14 +76,7 @@ fn ensure_developer(db: &Db, mode: Mode, key: &str) -> ApiResult<String> {
         Mode::Live => "Local developer",
         Mode::Sandbox => "Local sandbox developer",
     };
-    let hash = ids::sha256_hex(key.as_bytes());
-    db.write_sync(|tx| {
-        tx.execute(
-            "INSERT INTO developers (id, name, email, mode, api_key_hash, created_at) VALUES (?1, ?2, NULL, ?3, ?4, ?5)",
-            rusqlite::params![id, name, mode_str(mode), hash, time::now_ms()],
-        )?;
-        Ok(())
-    })?;
+    db.write_sync(|tx| developers::insert(tx, &id, name, None, mode, key, time::now_ms()))?;
     Ok(id)
 }
 
@@ -109,7 +103,7 @@ impl Bootstrap {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         let works = |o: &Seed, key: &str| {
-            db.read_sync(|c| developer_by_key(c, key))
+            db.read_sync(|c| developers::by_api_key(c, key))
                 .ok()
                 .flatten()
                 .is_some_and(|d| d.id == o.developer_id)
@@ -233,14 +227,14 @@ impl Bootstrap {
             write_json(&bootstrap_path(&self.data_dir), seeds).map_err(ApiError::internal)?;
         }
         let replaced = db.write_sync(|tx| {
-            let done = auth::replace_api_key(tx, &dev.id, &dev.api_key_hash, &new_hash)?;
+            let done = developers::replace_api_key(tx, &dev.id, &dev.api_key_hash, &new_hash)?;
             if done {
                 // Audited in the same transaction; never the key itself, only its prefix.
-                crate::audit_store::record_event(
+                crate::store::audit::record_event(
                     tx,
                     &dev.id,
-                    crate::audit_store::actions::API_KEY_ROTATED,
-                    crate::audit_store::Subject::default(),
+                    crate::store::audit::actions::API_KEY_ROTATED,
+                    crate::store::audit::Subject::default(),
                     false,
                     serde_json::json!({ "keyPrefix": new_key.get(..12).unwrap_or_default() }),
                 )?;
@@ -258,7 +252,7 @@ impl Bootstrap {
             }
             return match replaced {
                 Err(e) => Err(e),
-                _ => Err(ApiError::unauthorized(auth::INVALID_API_KEY)),
+                _ => Err(ApiError::unauthorized(crate::auth::INVALID_API_KEY)),
             };
         }
         let Some(seeds) = self.update_seed(&dev.id, |s| {

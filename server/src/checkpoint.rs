@@ -14,10 +14,10 @@
 //! `prevHash` of null. A break refuses the checkpoint (500 `AUDIT_CHAIN_BROKEN`) instead of
 //! vouching for tampered data.
 
-use crate::audit_store::{self, CheckpointRow};
-use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::KeyRing;
+use crate::store::Db;
+use crate::store::{self, audit::CheckpointRow};
 use crate::{ids, time};
 use axum::http::StatusCode;
 use grantex::audit_chain::{compute_hash, BreakReason};
@@ -217,7 +217,7 @@ pub fn claims(issuer: &str, r: &CheckpointRow) -> Value {
 pub async fn create(db: &Db, keys: Arc<KeyRing>, developer_id: String) -> ApiResult<CheckpointRow> {
     db.run(move |db| {
         let head = db.read_sync(|c| {
-            let anchor = audit_store::furthest_checkpoint(c, &developer_id)?.map(|p| Anchor {
+            let anchor = store::audit::furthest_checkpoint(c, &developer_id)?.map(|p| Anchor {
                 seq: p.head_seq,
                 entry_id: p.head_entry_id,
                 hash: p.head_hash,
@@ -225,7 +225,7 @@ pub async fn create(db: &Db, keys: Arc<KeyRing>, developer_id: String) -> ApiRes
             });
             let mut walk = ChainWalk::new(anchor);
             let from_seq = walk.start_seq();
-            audit_store::walk_chain(c, &developer_id, from_seq, |seq, e| {
+            store::audit::walk_chain(c, &developer_id, from_seq, |seq, e| {
                 walk.push(seq, e)
                     .map_err(|b| chain_broken(&developer_id, &b))
             })?;
@@ -252,7 +252,7 @@ pub async fn create(db: &Db, keys: Arc<KeyRing>, developer_id: String) -> ApiRes
         };
         // Signed outside the write transaction (RSA is ~1 ms); the head it names is immutable.
         row.signed = keys.sign_typed(JWS_TYP, &claims(keys.issuer(), &row))?;
-        db.write_sync(|tx| audit_store::insert_checkpoint(tx, &row))?;
+        db.write_sync(|tx| store::audit::insert_checkpoint(tx, &row))?;
         Ok(row)
     })
     .await
@@ -260,7 +260,7 @@ pub async fn create(db: &Db, keys: Arc<KeyRing>, developer_id: String) -> ApiRes
 
 /// A stored checkpoint of `developer_id`; `None` when unknown or another developer's.
 pub async fn find(db: &Db, developer_id: String, id: String) -> ApiResult<Option<CheckpointRow>> {
-    db.read(move |c| audit_store::find_checkpoint(c, &developer_id, &id))
+    db.read(move |c| store::audit::find_checkpoint(c, &developer_id, &id))
         .await
 }
 

@@ -40,6 +40,13 @@ impl ApiError {
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
+    /// The refusal for work a suspended agent (or one its grant was delegated from) asks for.
+    pub fn agent_suspended() -> Self {
+        Self::forbidden(
+            "AGENT_SUSPENDED",
+            "The agent (or an agent this grant was delegated from) is suspended",
+        )
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }

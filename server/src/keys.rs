@@ -10,9 +10,9 @@
 //! approval, so they never share a key with real grants: a deployment can drop trust in the
 //! sandbox kid, and a leak of one key does not forge the other kind.
 
-use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::fsutil;
+use crate::store::Db;
 use crate::time;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

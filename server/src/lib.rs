@@ -11,40 +11,35 @@
 
 #![forbid(unsafe_code)]
 
-mod audit_store;
 mod auth;
-mod auth_request_store;
 mod body_stream;
 mod bootstrap;
 mod checkpoint;
 mod csrf;
-mod db;
 mod error;
 mod extract;
 mod fsutil;
-mod grant_store;
 mod ids;
 mod keys;
 mod middleware;
 mod mint;
 mod pages;
-mod quota;
 mod ratelimit;
-mod revocation;
 mod routes;
 mod scopes;
 mod serve;
 mod server;
-mod session_store;
 mod state;
+mod store;
 pub mod time;
+mod token_check;
 mod validate;
 
 pub use bootstrap::ServerInfo;
 pub use keys::KeyInfo;
-pub use quota::{DEFAULT_MAX_ACTIVE_GRANTS, DEFAULT_MAX_AGENTS};
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{
     list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE,
 };
+pub use store::quota::{DEFAULT_MAX_ACTIVE_GRANTS, DEFAULT_MAX_AGENTS};

@@ -3,12 +3,9 @@
 
 use crate::error::ApiResult;
 use crate::keys::KeyRing;
-use crate::{ids, time};
-use rusqlite::{params, Connection};
+use crate::store::{self, Conn};
+use crate::time;
 use serde_json::{json, Value};
-
-/// Refresh tokens live at most 30 days (and never past their grant).
-pub const REFRESH_TTL_MS: i64 = 30 * 86_400_000;
 
 /// Delegation lineage carried by delegated tokens.
 #[derive(Debug, Clone)]
@@ -69,18 +66,23 @@ impl TokenSpec {
     }
 
     /// Records the issued token (and its kid's max `exp`) inside the caller's transaction.
-    pub fn record(&self, tx: &Connection, keys: &KeyRing) -> ApiResult<()> {
-        tx.execute(
-            "INSERT INTO grant_tokens (jti, grant_id, developer_id, kid, is_revoked, issued_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-            params![self.jti, self.grant_id, self.developer_id, keys.grant_kid(self.sandbox), self.iat, self.exp],
+    pub fn record(&self, tx: &Conn, keys: &KeyRing) -> ApiResult<()> {
+        let kid = keys.grant_kid(self.sandbox);
+        store::tokens::insert_issued(
+            tx,
+            &self.jti,
+            &self.grant_id,
+            &self.developer_id,
+            kid,
+            self.iat,
+            self.exp,
         )?;
         keys.record_kid_exp(tx, keys.grant_kid(self.sandbox), self.exp)
     }
 
     /// Writes the server's audit entry for this token (`grantex.token.issued`, `…refreshed`,
     /// `grantex.grant.delegated`) inside the same transaction as [`TokenSpec::record`].
-    pub fn audit(&self, tx: &Connection, action: &str, agent_id: &str) -> ApiResult<()> {
+    pub fn audit(&self, tx: &Conn, action: &str, agent_id: &str) -> ApiResult<()> {
         let mut metadata = json!({
             "jti": self.jti,
             "scopes": self.scopes,
@@ -90,11 +92,11 @@ impl TokenSpec {
             metadata["parentGrantId"] = json!(l.parent_grant_id);
             metadata["delegationDepth"] = json!(l.depth);
         }
-        crate::audit_store::record_event(
+        crate::store::audit::record_event(
             tx,
             &self.developer_id,
             action,
-            crate::audit_store::Subject {
+            crate::store::audit::Subject {
                 agent_id,
                 agent_did: &self.agent_did,
                 grant_id: &self.grant_id,
@@ -105,19 +107,4 @@ impl TokenSpec {
         )?;
         Ok(())
     }
-}
-
-/// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).
-pub fn new_refresh_token(
-    tx: &Connection,
-    grant_id: &str,
-    grant_expires_ms: i64,
-) -> ApiResult<String> {
-    let id = ids::new_id("ref");
-    let now = time::now_ms();
-    tx.execute(
-        "INSERT INTO refresh_tokens (id, grant_id, is_used, expires_at, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
-        params![id, grant_id, (now + REFRESH_TTL_MS).min(grant_expires_ms), now],
-    )?;
-    Ok(id)
 }

@@ -1,10 +1,10 @@
 //! Start-up: data dir, lock, database, keys, bootstrap developers, bind, `server.json`, serve.
 
 use crate::bootstrap::{Bootstrap, ServerInfo};
-use crate::db::Db;
 use crate::keys::KeyRing;
 use crate::ratelimit::RateLimiter;
 use crate::state::{AppState, Settings};
+use crate::store::Db;
 use crate::{fsutil, routes};
 use std::fs::File;
 use std::net::SocketAddr;
@@ -55,9 +55,11 @@ impl Default for Config {
             authorize_rate_limit: 60,
             seed_api_key: None,
             seed_sandbox_key: None,
-            code_ttl: std::time::Duration::from_secs(crate::auth_request_store::MAX_CODE_TTL_SECS),
-            max_agents_per_developer: crate::quota::DEFAULT_MAX_AGENTS,
-            max_active_grants_per_developer: crate::quota::DEFAULT_MAX_ACTIVE_GRANTS,
+            code_ttl: std::time::Duration::from_secs(
+                crate::store::auth_requests::MAX_CODE_TTL_SECS,
+            ),
+            max_agents_per_developer: crate::store::quota::DEFAULT_MAX_AGENTS,
+            max_active_grants_per_developer: crate::store::quota::DEFAULT_MAX_ACTIVE_GRANTS,
             limits: crate::serve::Limits::default(),
             strict_consent: false,
             require_registered_redirects: false,
@@ -150,7 +152,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     if cfg.max_agents_per_developer == 0 || cfg.max_active_grants_per_developer == 0 {
         return Err("per-developer quotas must be at least 1".into());
     }
-    let max_ttl = crate::auth_request_store::MAX_CODE_TTL_SECS;
+    let max_ttl = crate::store::auth_requests::MAX_CODE_TTL_SECS;
     if cfg.code_ttl < std::time::Duration::from_secs(1)
         || cfg.code_ttl > std::time::Duration::from_secs(max_ttl)
     {

@@ -1,8 +1,8 @@
 //! Shared application state handed to every handler.
 
-use crate::db::Db;
 use crate::keys::KeyRing;
 use crate::ratelimit::RateLimiter;
+use crate::store::Db;
 use std::sync::Arc;
 
 /// Everything a handler needs; cloned per request (all fields are shared).

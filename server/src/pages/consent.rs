@@ -6,8 +6,8 @@
 //! JavaScript; the small script only shows progress and stops a second submission.
 
 use super::{esc, page, page_with_forms};
-use crate::routes::authorize::AuthRequestRow;
 use crate::scopes::describe;
+use crate::store::auth_requests::AuthRequestRow;
 use crate::time::iso;
 use axum::http::StatusCode;
 use axum::response::Response;

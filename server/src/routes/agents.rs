@@ -1,73 +1,25 @@
 //! `/v1/agents` — agent CRUD. Delete cascades in one transaction.
 
-use crate::audit_store::{self, actions};
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
 use crate::state::AppState;
+use crate::store;
+use crate::store::audit::actions;
 use crate::time::{iso, now_ms};
 use crate::{ids, validate};
-use crate::{quota, revocation};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::types::{Agent, AgentList, RegisterAgentParams, UpdateAgentParams};
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-const COLUMNS: &str =
-    "id, did, developer_id, name, description, scopes, status, created_at, updated_at, redirect_uris";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
-    let scopes: String = r.get(5)?;
-    Ok(Agent {
-        agent_id: r.get(0)?,
-        did: r.get(1)?,
-        developer_id: r.get(2)?,
-        name: r.get(3)?,
-        description: r.get(4)?,
-        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-        status: r.get(6)?,
-        created_at: iso(r.get(7)?),
-        updated_at: iso(r.get(8)?),
-        redirect_uris: r
-            .get::<_, Option<String>>(9)?
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default(),
-    })
-}
-
-/// Stored form of the registered redirect URIs: NULL when there are none.
-fn uris_column(uris: &[String]) -> ApiResult<Option<String>> {
-    Ok(if uris.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(uris)?)
-    })
-}
-
-/// The caller's agent `id`, any status.
-pub fn find(conn: &Connection, developer_id: &str, id: &str) -> ApiResult<Option<Agent>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM agents WHERE id = ?1 AND developer_id = ?2"),
-            params![id, developer_id],
-            from_row,
-        )
-        .optional()?)
-}
-
-/// The caller's agent `id` if it is active.
-pub fn find_active(conn: &Connection, developer_id: &str, id: &str) -> ApiResult<Option<Agent>> {
-    Ok(find(conn, developer_id, id)?.filter(|a| a.status == "active"))
-}
 
 /// The server's audit entry for an agent's status change or deletion.
-fn audit_agent(tx: &Connection, developer_id: &str, agent: &Agent, action: &str) -> ApiResult<()> {
-    audit_store::record_event(
+fn audit_agent(tx: &store::Conn, developer_id: &str, agent: &Agent, action: &str) -> ApiResult<()> {
+    store::audit::record_event(
         tx,
         developer_id,
         action,
-        audit_store::Subject {
+        store::audit::Subject {
             agent_id: &agent.agent_id,
             agent_did: &agent.did,
             ..Default::default()
@@ -76,14 +28,6 @@ fn audit_agent(tx: &Connection, developer_id: &str, agent: &Agent, action: &str)
         serde_json::json!({ "name": agent.name, "status": agent.status }),
     )?;
     Ok(())
-}
-
-/// The refusal for work a suspended agent (or one its grant was delegated from) asks for.
-pub fn suspended_error() -> ApiError {
-    ApiError::forbidden(
-        "AGENT_SUSPENDED",
-        "The agent (or an agent this grant was delegated from) is suspended",
-    )
 }
 
 fn check_name(name: &str) -> ApiResult<()> {
@@ -118,15 +62,8 @@ pub async fn create(
     let max = st.settings.max_agents;
     st.db
         .write(move |tx| {
-            quota::check_agents(tx, &a.developer_id, max)?;
-            tx.execute(
-                &format!("INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)"),
-                params![
-                    a.agent_id, a.did, a.developer_id, a.name, a.description, serde_json::to_string(&a.scopes)?, now,
-                    uris_column(&a.redirect_uris)?
-                ],
-            )?;
-            Ok(())
+            store::quota::check_agents(tx, &a.developer_id, max)?;
+            store::agents::insert(tx, &a, now)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(agent)))
@@ -136,16 +73,7 @@ pub async fn list(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
 ) -> ApiResult<Json<AgentList>> {
-    let agents = st
-        .db
-        .read(move |c| {
-            let mut s = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM agents WHERE developer_id = ?1 ORDER BY created_at DESC, id DESC"
-            ))?;
-            let rows = s.query_map([&dev.id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await?;
+    let agents = st.db.read(move |c| store::agents::list(c, &dev.id)).await?;
     Ok(Json(AgentList { agents }))
 }
 
@@ -156,7 +84,7 @@ pub async fn get(
 ) -> ApiResult<Json<Agent>> {
     path_id(&id)?;
     st.db
-        .read(move |c| find(c, &dev.id, &id))
+        .read(move |c| store::agents::find(c, &dev.id, &id))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("Agent not found"))
@@ -200,7 +128,8 @@ pub async fn update(
     }
     st.db
         .write(move |tx| {
-            let mut agent = find(tx, &dev.id, &id)?.ok_or_else(|| ApiError::not_found("Agent not found"))?;
+            let mut agent = store::agents::find(tx, &dev.id, &id)?
+                .ok_or_else(|| ApiError::not_found("Agent not found"))?;
             if let Some(n) = p.name {
                 agent.name = n.trim().to_string();
             }
@@ -219,18 +148,15 @@ pub async fn update(
             }
             let now = now_ms();
             agent.updated_at = iso(now);
-            tx.execute(
-                "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5, redirect_uris = ?7
-                 WHERE id = ?6",
-                params![
-                    agent.name, agent.description, serde_json::to_string(&agent.scopes)?, agent.status, now, id,
-                    uris_column(&agent.redirect_uris)?
-                ],
-            )?;
+            store::agents::update(tx, &agent, now)?;
             if let Some(s) = status_change {
-                // Suspension is enforced where tokens are checked (grant_store::token_state),
+                // Suspension is enforced where tokens are checked (store::grants::token_state),
                 // not by revoking: reactivation restores the tokens that are otherwise valid.
-                let action = if s == "suspended" { actions::AGENT_SUSPENDED } else { actions::AGENT_REACTIVATED };
+                let action = if s == "suspended" {
+                    actions::AGENT_SUSPENDED
+                } else {
+                    actions::AGENT_REACTIVATED
+                };
                 audit_agent(tx, &dev.id, &agent, action)?;
             }
             Ok(Json(agent))
@@ -248,30 +174,16 @@ pub async fn delete(
     path_id(&id)?;
     st.db
         .write(move |tx| {
-            let Some(agent) = find(tx, &dev.id, &id)? else {
+            let Some(agent) = store::agents::find(tx, &dev.id, &id)? else {
                 return Err(ApiError::not_found("Agent not found"));
             };
-            let grant_ids: Vec<String> = {
-                let mut s = tx.prepare("SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2")?;
-                let rows = s.query_map(params![id, dev.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-                rows
-            };
+            let grant_ids = store::agents::grant_ids(tx, &dev.id, &id)?;
             let now = now_ms();
             audit_agent(tx, &dev.id, &agent, actions::AGENT_DELETED)?;
             for g in &grant_ids {
-                revocation::revoke_descendants(tx, &dev.id, g, now)?;
+                store::revocation::revoke_descendants(tx, &dev.id, g, now)?;
             }
-            tx.execute(
-                "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2)",
-                params![id, dev.id],
-            )?;
-            tx.execute(
-                "DELETE FROM grant_tokens WHERE grant_id IN (SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2)",
-                params![id, dev.id],
-            )?;
-            tx.execute("DELETE FROM grants WHERE agent_id = ?1 AND developer_id = ?2", params![id, dev.id])?;
-            tx.execute("DELETE FROM auth_requests WHERE agent_id = ?1 AND developer_id = ?2", params![id, dev.id])?;
-            tx.execute("DELETE FROM agents WHERE id = ?1 AND developer_id = ?2", params![id, dev.id])?;
+            store::agents::delete_cascade(tx, &dev.id, &id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

@@ -1,11 +1,11 @@
 //! The hash-chained audit log: one chain per developer, append-only.
 
-use crate::audit_store::{self, EntryFilter};
 use crate::auth::Developer;
 use crate::checkpoint::{self, AuditCheckpoint};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryMap};
 use crate::state::AppState;
+use crate::store::{self, audit::EntryFilter};
 use crate::time::{iso, now_ms, parse_iso};
 use crate::{body_stream, ids, validate};
 use axum::extract::{Path, State};
@@ -16,9 +16,6 @@ use axum::{Extension, Json};
 use grantex::types::{AuditEntry, AuditLogParams, AuditStatus};
 use serde_json::Value;
 use tokio::sync::oneshot;
-
-// The row mapping other modules read entries with.
-pub use crate::audit_store::{from_row, COLUMNS};
 
 /// Largest audit metadata, as serialised JSON.
 pub const MAX_METADATA_BYTES: usize = 64 * 1024;
@@ -68,7 +65,7 @@ pub async fn log(
                 timestamp: iso(now_ms()),
                 status: status.as_str().to_string(),
             };
-            audit_store::append(tx, e)
+            store::audit::append(tx, e)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(entry)))
@@ -122,7 +119,7 @@ pub async fn list(
             let result = conn.and_then(|conn| {
                 let mut buf = b"{\"entries\":[".to_vec();
                 let mut first = true;
-                audit_store::for_each_entry(&conn, &dev.id, &filter, |e| {
+                store::audit::for_each_entry(&conn, &dev.id, &filter, |e| {
                     if let Some(s) = started.take() {
                         let _ = s.send(Ok(()));
                     }
@@ -185,7 +182,7 @@ pub async fn get(
 ) -> ApiResult<Json<AuditEntry>> {
     path_id(&id)?;
     st.db
-        .read(move |c| audit_store::find_entry(c, &dev.id, &id))
+        .read(move |c| store::audit::find_entry(c, &dev.id, &id))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("Audit entry not found"))

@@ -3,71 +3,15 @@
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
-use crate::routes::agents;
 use crate::state::AppState;
+use crate::store;
 use crate::time::{self, iso, now_ms};
-use crate::{auth_request_store, ids, validate};
+use crate::{ids, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::types::{Agent, AuthorizationRequest, AuthorizeParams, Mode};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
-
-/// One row of `auth_requests`.
-#[derive(Debug, Clone)]
-pub struct AuthRequestRow {
-    pub id: String,
-    pub developer_id: String,
-    pub agent_id: String,
-    pub principal_id: String,
-    pub scopes: Vec<String>,
-    pub redirect_uri: Option<String>,
-    pub state: Option<String>,
-    pub expires_in: String,
-    pub expires_in_secs: i64,
-    pub expires_at: i64,
-    pub audience: Option<String>,
-    pub code_challenge: Option<String>,
-    pub status: String,
-    pub code: Option<String>,
-    pub created_at: i64,
-}
-
-pub const COLUMNS: &str = "id, developer_id, agent_id, principal_id, scopes, redirect_uri, state, expires_in, \
-                           expires_in_secs, expires_at, audience, code_challenge, status, code, created_at";
-
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuthRequestRow> {
-    let scopes: String = r.get(4)?;
-    Ok(AuthRequestRow {
-        id: r.get(0)?,
-        developer_id: r.get(1)?,
-        agent_id: r.get(2)?,
-        principal_id: r.get(3)?,
-        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-        redirect_uri: r.get(5)?,
-        state: r.get(6)?,
-        expires_in: r.get(7)?,
-        expires_in_secs: r.get(8)?,
-        expires_at: r.get(9)?,
-        audience: r.get(10)?,
-        code_challenge: r.get(11)?,
-        status: r.get(12)?,
-        code: r.get(13)?,
-        created_at: r.get(14)?,
-    })
-}
-
-/// Any auth request by id (consent routes are public, so not scoped to a developer).
-pub fn find(conn: &Connection, id: &str) -> ApiResult<Option<AuthRequestRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM auth_requests WHERE id = ?1"),
-            [id],
-            from_row,
-        )
-        .optional()?)
-}
 
 fn validate_params(p: &AuthorizeParams) -> ApiResult<i64> {
     validate::text("agentId", &p.agent_id, 256)?;
@@ -135,7 +79,7 @@ pub async fn authorize(
     let now = now_ms();
     let expires_in = p.expires_in.clone().unwrap_or_else(|| "24h".into());
     let sandbox = dev.mode == Mode::Sandbox;
-    let row = AuthRequestRow {
+    let row = store::auth_requests::AuthRequestRow {
         id: ids::new_id("areq"),
         developer_id: dev.id.clone(),
         agent_id: p.agent_id.clone(),
@@ -157,11 +101,11 @@ pub async fn authorize(
     let require_registered = st.settings.require_registered_redirects;
     st.db
         .write(move |tx| {
-            auth_request_store::purge_expired(tx, &r.developer_id, r.created_at)?;
-            let agent = agents::find(tx, &r.developer_id, &r.agent_id)?
+            store::auth_requests::purge_expired(tx, &r.developer_id, r.created_at)?;
+            let agent = store::agents::find(tx, &r.developer_id, &r.agent_id)?
                 .ok_or_else(|| ApiError::not_found("Agent not found"))?;
             if agent.status != "active" {
-                return Err(agents::suspended_error());
+                return Err(ApiError::agent_suspended());
             }
             check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
             let unregistered: Vec<&str> = r
@@ -174,18 +118,14 @@ pub async fn authorize(
                 return Err(ApiError::bad_request(format!(
                     "Requested scopes are not registered for this agent: {} (registered: {})",
                     unregistered.join(", "),
-                    if agent.scopes.is_empty() { "none".to_string() } else { agent.scopes.join(", ") }
+                    if agent.scopes.is_empty() {
+                        "none".to_string()
+                    } else {
+                        agent.scopes.join(", ")
+                    }
                 )));
             }
-            tx.execute(
-                &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
-                params![
-                    r.id, r.developer_id, r.agent_id, r.principal_id, serde_json::to_string(&r.scopes)?,
-                    r.redirect_uri, r.state, r.expires_in, r.expires_in_secs, r.expires_at, r.audience,
-                    r.code_challenge, r.status, r.code, r.created_at
-                ],
-            )?;
-            Ok(())
+            store::auth_requests::insert(tx, &r)
         })
         .await?;
     Ok((
@@ -209,14 +149,18 @@ pub async fn authorize(
 }
 
 /// Loads the caller's request for a sandbox helper: sandbox only, not consumed/denied/expired.
-fn sandbox_request(tx: &Connection, dev: &Developer, id: &str) -> ApiResult<AuthRequestRow> {
+fn sandbox_request(
+    tx: &store::Conn,
+    dev: &Developer,
+    id: &str,
+) -> ApiResult<store::auth_requests::AuthRequestRow> {
     if dev.mode != Mode::Sandbox {
         return Err(ApiError::forbidden(
             "CONSENT_REQUIRED",
             "Live developers need the principal's consent: use the consent page (consentUrl)",
         ));
     }
-    find(tx, id)?
+    store::auth_requests::find(tx, id)?
         .filter(|r| r.developer_id == dev.id)
         .filter(|r| r.status == "pending" || r.status == "approved")
         .filter(|r| r.expires_at > now_ms())
@@ -240,7 +184,7 @@ pub async fn sandbox_approve(
                 Some(c) if r.status == "approved" => c,
                 _ => {
                     let c = ids::new_id("");
-                    if !auth_request_store::approve(tx, &id, &c, now_ms(), ttl)? {
+                    if !store::auth_requests::approve(tx, &id, &c, now_ms(), ttl)? {
                         return Err(ApiError::not_found(
                             "Authorization request not found, already processed or expired",
                         ));
@@ -265,10 +209,7 @@ pub async fn sandbox_deny(
     st.db
         .write(move |tx| {
             sandbox_request(tx, &dev, &id)?;
-            tx.execute(
-                "UPDATE auth_requests SET status = 'denied', code = NULL WHERE id = ?1",
-                [&id],
-            )?;
+            store::auth_requests::deny(tx, &id)?;
             Ok(Json(json!({ "requestId": id, "status": "denied" })))
         })
         .await

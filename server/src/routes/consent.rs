@@ -11,22 +11,21 @@ use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, read_body, QueryMap};
 use crate::pages;
-use crate::routes::{agents, authorize};
 use crate::scopes::describe;
 use crate::state::AppState;
+use crate::store;
 use crate::time::{iso, now_ms};
-use crate::{auth_request_store, csrf, ids};
+use crate::{csrf, ids};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use grantex::types::{Agent, ConsentApproval, ConsentDenial, ConsentRequest};
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// Request + agent + developer name, or the reason there is nothing to consent to.
 enum Lookup {
-    Pending(Box<(authorize::AuthRequestRow, Agent, String)>),
+    Pending(Box<(store::auth_requests::AuthRequestRow, Agent, String)>),
     Unknown,
     Finished(&'static str),
 }
@@ -34,7 +33,7 @@ enum Lookup {
 async fn lookup(st: &AppState, id: String) -> ApiResult<Lookup> {
     st.db
         .read(move |c| {
-            let Some(r) = authorize::find(c, &id)? else {
+            let Some(r) = store::auth_requests::find(c, &id)? else {
                 return Ok(Lookup::Unknown);
             };
             if r.expires_at <= now_ms() {
@@ -45,17 +44,10 @@ async fn lookup(st: &AppState, id: String) -> ApiResult<Lookup> {
                     "This authorization request has already been answered.",
                 ));
             }
-            let Some(agent) = agents::find(c, &r.developer_id, &r.agent_id)? else {
+            let Some(agent) = store::agents::find(c, &r.developer_id, &r.agent_id)? else {
                 return Ok(Lookup::Unknown);
             };
-            let dev_name: String = c
-                .query_row(
-                    "SELECT name FROM developers WHERE id = ?1",
-                    [&r.developer_id],
-                    |row| row.get(0),
-                )
-                .optional()?
-                .unwrap_or_default();
+            let dev_name = store::developers::name(c, &r.developer_id)?;
             Ok(Lookup::Pending(Box::new((r, agent, dev_name))))
         })
         .await
@@ -103,9 +95,9 @@ async fn strict_principal(st: &AppState, headers: &HeaderMap) -> ApiResult<Optio
 }
 
 /// 403 unless the request `id` (if it exists) belongs to the session's developer and principal.
-fn check_principal(tx: &Connection, id: &str, p: Option<&Principal>) -> ApiResult<()> {
+fn check_principal(tx: &store::Conn, id: &str, p: Option<&Principal>) -> ApiResult<()> {
     let Some(p) = p else { return Ok(()) };
-    match authorize::find(tx, id)? {
+    match store::auth_requests::find(tx, id)? {
         Some(r) if r.developer_id != p.developer_id || r.principal_id != p.principal_id => {
             Err(ApiError::forbidden(
                 "FORBIDDEN",
@@ -127,12 +119,12 @@ async fn approve_request(
         .write(move |tx| {
             check_principal(tx, &id, principal.as_ref())?;
             let code = ids::new_id("");
-            if !auth_request_store::approve(tx, &id, &code, now_ms(), ttl)? {
+            if !store::auth_requests::approve(tx, &id, &code, now_ms(), ttl)? {
                 return Err(ApiError::gone(
                     "Authorization request not found, expired or already answered",
                 ));
             }
-            let r = authorize::find(tx, &id)?
+            let r = store::auth_requests::find(tx, &id)?
                 .ok_or_else(|| ApiError::internal("approved request vanished"))?;
             Ok(ConsentApproval {
                 code,
@@ -152,15 +144,17 @@ async fn deny_request(
     st.db
         .write(move |tx| {
             check_principal(tx, &id, principal.as_ref())?;
-            let n = tx.execute(
-                "UPDATE auth_requests SET status = 'denied' WHERE id = ?1 AND status = 'pending' AND expires_at > ?2",
-                params![id, now_ms()],
-            )?;
-            if n == 0 {
-                return Err(ApiError::not_found("Authorization request not found or no longer pending"));
+            if !store::auth_requests::deny_pending(tx, &id, now_ms())? {
+                return Err(ApiError::not_found(
+                    "Authorization request not found or no longer pending",
+                ));
             }
-            let r = authorize::find(tx, &id)?.ok_or_else(|| ApiError::internal("denied request vanished"))?;
-            Ok(ConsentDenial { redirect_uri: r.redirect_uri, state: r.state })
+            let r = store::auth_requests::find(tx, &id)?
+                .ok_or_else(|| ApiError::internal("denied request vanished"))?;
+            Ok(ConsentDenial {
+                redirect_uri: r.redirect_uri,
+                state: r.state,
+            })
         })
         .await
 }

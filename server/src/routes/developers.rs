@@ -1,21 +1,17 @@
 //! Developer accounts: `POST /v1/signup`, `GET|PATCH /v1/me`, `POST /v1/keys/rotate`.
 
-use crate::auth::{mode_str, Developer};
+use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::store;
 use crate::time::{iso, now_ms};
 use crate::{ids, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::types::{Me, Mode, RotateKeyResponse, SignupParams, SignupResponse};
-use rusqlite::params;
 use serde::Deserialize;
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
-}
 
 pub async fn signup(
     State(st): State<AppState>,
@@ -40,14 +36,7 @@ pub async fn signup(
     let (name, email) = (resp.name.clone(), p.email);
     st.db
         .write(move |tx| {
-            let r = tx.execute(
-                "INSERT INTO developers (id, name, email, mode, api_key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, name, email, mode_str(mode), ids::sha256_hex(api_key.as_bytes()), now],
-            );
-            match r {
-                Err(e) if is_unique_violation(&e) => Err(ApiError::conflict("A developer with this email already exists")),
-                other => other.map(|_| ()).map_err(Into::into),
-            }
+            store::developers::insert(tx, &id, &name, email.as_deref(), mode, &api_key, now)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(resp)))
@@ -102,16 +91,10 @@ pub async fn update_me(
     st.db
         .write(move |tx| {
             if let Some(n) = p.name {
-                tx.execute(
-                    "UPDATE developers SET name = ?1 WHERE id = ?2",
-                    params![n.trim(), dev.id],
-                )?;
+                store::developers::set_name(tx, &dev.id, n.trim())?;
             }
             if let Some(n) = p.fido_rp_name {
-                tx.execute(
-                    "UPDATE developers SET fido_rp_name = ?1 WHERE id = ?2",
-                    params![n, dev.id],
-                )?;
+                store::developers::set_fido_rp_name(tx, &dev.id, &n)?;
             }
             Ok(())
         })

@@ -3,78 +3,48 @@
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryMap};
-use crate::grant_store::{self, GrantRow, TokenState};
 use crate::keys;
-use crate::mint::{self, Lineage, TokenSpec};
-use crate::routes::agents;
-use crate::routes::tokens::{check, insert_grant, CheckFailure, TokenBody};
+use crate::mint::{Lineage, TokenSpec};
 use crate::state::AppState;
+use crate::store;
+use crate::store::grants::{GrantRow, TokenState};
 use crate::time::{self, iso_secs, now_ms, now_secs};
-use crate::{ids, quota, revocation, validate};
+use crate::token_check::{check, CheckFailure, TokenBody};
+use crate::{ids, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::types::Mode;
 use grantex::types::{DelegateParams, DelegateResponse, Grant, GrantList, GrantVerifyResponse};
-use rusqlite::types::Value as SqlValue;
-
-/// `LIMIT/OFFSET` from optional `page` / `pageSize` (no pagination when `pageSize` is absent).
-pub fn pagination(q: &QueryMap) -> ApiResult<String> {
-    let page = q.positive("page", 1_000_000)?.unwrap_or(1);
-    Ok(match q.positive("pageSize", 1000)? {
-        Some(size) => format!(
-            " LIMIT {size} OFFSET {}",
-            (u64::from(page) - 1) * u64::from(size)
-        ),
-        None => String::new(),
-    })
-}
 
 pub async fn list(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<Json<GrantList>> {
-    let mut sql = format!(
-        "SELECT {} FROM grants WHERE developer_id = ?",
-        grant_store::COLUMNS
-    );
-    let mut args: Vec<SqlValue> = vec![dev.id.clone().into()];
-    if let Some(a) = q.get("agentId") {
-        sql.push_str(" AND agent_id = ?");
-        args.push(a.to_string().into());
-    }
-    if let Some(p) = q.get("principalId") {
-        sql.push_str(" AND principal_id = ?");
-        args.push(p.to_string().into());
-    }
-    let now = now_ms();
-    match q.get("status") {
-        None => {}
-        Some("active") => {
-            sql.push_str(" AND status = 'active' AND expires_at > ?");
-            args.push(now.into());
-        }
-        Some("expired") => {
-            sql.push_str(" AND status = 'active' AND expires_at <= ?");
-            args.push(now.into());
-        }
-        Some("revoked") => sql.push_str(" AND status = 'revoked'"),
+    let status = match q.get("status") {
+        None => None,
+        Some("active") => Some(store::grants::StatusFilter::Active),
+        Some("expired") => Some(store::grants::StatusFilter::Expired),
+        Some("revoked") => Some(store::grants::StatusFilter::Revoked),
         Some(_) => {
             return Err(ApiError::bad_request(
                 "status must be one of active, revoked, expired",
             ))
         }
-    }
-    sql.push_str(" ORDER BY issued_at DESC, id DESC");
-    sql.push_str(&pagination(&q)?);
+    };
+    let page = q.positive("page", 1_000_000)?.unwrap_or(1);
+    let filter = store::grants::ListFilter {
+        agent_id: q.get("agentId").map(str::to_string),
+        principal_id: q.get("principalId").map(str::to_string),
+        status,
+        // No pagination unless `pageSize` is given.
+        page: q.positive("pageSize", 1000)?.map(|size| (page, size)),
+    };
     let grants = st
         .db
         .read(move |c| {
-            let mut s = c.prepare(&sql)?;
-            let rows = s
-                .query_map(rusqlite::params_from_iter(args), grant_store::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = store::grants::list(c, &dev.id, &filter, now_ms())?;
             Ok(rows.iter().map(GrantRow::to_api).collect())
         })
         .await?;
@@ -88,7 +58,7 @@ pub async fn get(
 ) -> ApiResult<Json<Grant>> {
     path_id(&id)?;
     st.db
-        .read(move |c| grant_store::find(c, &dev.id, &id))
+        .read(move |c| store::grants::find(c, &dev.id, &id))
         .await?
         .map(|g| Json(g.to_api()))
         .ok_or_else(|| ApiError::not_found("Grant not found"))
@@ -103,7 +73,13 @@ pub async fn revoke(
     path_id(&id)?;
     st.db
         .write(move |tx| {
-            if revocation::revoke_grant(tx, &dev.id, &id, now_ms(), revocation::Cause::Developer)? {
+            if store::revocation::revoke_grant(
+                tx,
+                &dev.id,
+                &id,
+                now_ms(),
+                store::revocation::Cause::Developer,
+            )? {
                 Ok(StatusCode::NO_CONTENT)
             } else {
                 Err(ApiError::not_found("Grant not found or already revoked"))
@@ -152,7 +128,7 @@ pub async fn delegate(
                 Ok((_, TokenState::NotFound)) => {
                     return Err(ApiError::bad_request("Parent grant not found"))
                 }
-                Ok((_, TokenState::AgentInactive)) => return Err(agents::suspended_error()),
+                Ok((_, TokenState::AgentInactive)) => return Err(ApiError::agent_suspended()),
                 Ok((v, TokenState::Active(g))) => (v, g),
             };
             let depth = parent.delegation_depth + 1;
@@ -175,7 +151,7 @@ pub async fn delegate(
                 )));
             }
             let sub = db
-                .read_sync(|c| agents::find_active(c, &dev.id, &p.sub_agent_id))?
+                .read_sync(|c| store::agents::find_active(c, &dev.id, &p.sub_agent_id))?
                 .ok_or_else(|| ApiError::not_found("Sub-agent not found"))?;
             let now = now_secs();
             let exp = (now + lifetime).min(parent.expires_at);
@@ -216,23 +192,23 @@ pub async fn delegate(
             let refresh = db.write_sync(|tx| {
                 // Serialised with revocation by the single writer: a parent revoked meanwhile refuses here.
                 if !matches!(
-                    grant_store::token_state(tx, &dev.id, &parent.token_id, &parent.grant_id)?,
+                    store::grants::token_state(tx, &dev.id, &parent.token_id, &parent.grant_id)?,
                     TokenState::Active(_)
                 ) {
                     return Err(ApiError::bad_request("Parent grant is no longer active"));
                 }
-                if agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
+                if store::agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
                     return Err(ApiError::not_found("Sub-agent not found"));
                 }
-                quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
-                insert_grant(tx, &child, Some(&parent.token_id))?;
+                store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
+                store::grants::insert(tx, &child, Some(&parent.token_id))?;
                 spec.record(tx, &keys)?;
                 spec.audit(
                     tx,
-                    crate::audit_store::actions::GRANT_DELEGATED,
+                    crate::store::audit::actions::GRANT_DELEGATED,
                     &child.agent_id,
                 )?;
-                mint::new_refresh_token(tx, &child.id, child.expires_at)
+                store::tokens::new_refresh_token(tx, &child.id, child.expires_at)
             })?;
             Ok(DelegateResponse {
                 grant_token: token,

@@ -1,22 +1,20 @@
 //! Principal (end-user) sessions: a developer mints a short-lived RS256 session token;
 //! the end user reads and revokes their own grants with it on `/permissions`.
 
-use crate::audit_store::{actions, record_event, Subject};
 use crate::auth::{Developer, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
-use crate::grant_store;
 use crate::pages;
-use crate::routes::audit;
 use crate::state::AppState;
+use crate::store;
+use crate::store::audit::{actions, record_event, Subject};
 use crate::time::{self, iso, iso_secs, now_ms, now_secs};
-use crate::{ids, revocation, session_store, validate};
+use crate::{ids, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use grantex::types::{PrincipalSession, PrincipalSessionParams};
-use rusqlite::params;
 use serde_json::{json, Value};
 
 /// The `purpose` claim that marks a principal session token.
@@ -37,13 +35,8 @@ pub async fn create_session(
     let session = st
         .db
         .run(move |db| {
-            let has_grant: bool = db.read_sync(|c| {
-                Ok(c.query_row(
-                    "SELECT EXISTS(SELECT 1 FROM grants WHERE developer_id = ?1 AND principal_id = ?2
-                                   AND status = 'active' AND expires_at > ?3)",
-                    params![dev.id, p.principal_id, now_ms()],
-                    |r| r.get(0),
-                )?)
+            let has_grant = db.read_sync(|c| {
+                store::grants::principal_has_active(c, &dev.id, &p.principal_id, now_ms())
             })?;
             if !has_grant {
                 return Err(ApiError::not_found("No active grants for this principal"));
@@ -56,7 +49,7 @@ pub async fn create_session(
             });
             let token = keys.sign(&claims)?;
             db.write_sync(|tx| {
-                session_store::insert(tx, &jti, &dev.id, &p.principal_id, exp * 1000, now_ms())?;
+                store::sessions::insert(tx, &jti, &dev.id, &p.principal_id, exp * 1000, now_ms())?;
                 keys.record_exp(tx, exp)
             })?;
             Ok(PrincipalSession {
@@ -78,33 +71,26 @@ pub async fn grants(
     let grants = st
         .db
         .read(move |c| {
-            let mut s = c.prepare(
-                "SELECT g.id, g.agent_id, a.name, a.description, g.agent_did, g.scopes, g.issued_at, g.expires_at,
-                        g.delegation_depth
-                 FROM grants g LEFT JOIN agents a ON a.id = g.agent_id
-                 WHERE g.developer_id = ?1 AND g.principal_id = ?2 AND g.status = 'active' AND g.expires_at > ?3
-                 ORDER BY g.issued_at DESC, g.id DESC",
-            )?;
-            let rows = s
-                .query_map(params![p.developer_id, p.principal_id, now_ms()], |r| {
-                    let scopes: String = r.get(5)?;
-                    Ok(json!({
-                        "grantId": r.get::<_, String>(0)?,
-                        "agentId": r.get::<_, String>(1)?,
-                        "agentName": r.get::<_, Option<String>>(2)?,
-                        "agentDescription": r.get::<_, Option<String>>(3)?,
-                        "agentDid": r.get::<_, String>(4)?,
-                        "scopes": serde_json::from_str::<Value>(&scopes).unwrap_or(Value::Null),
-                        "scopeDescriptions": serde_json::from_str::<Vec<String>>(&scopes)
-                            .unwrap_or_default().iter().map(|s| crate::scopes::describe(s)).collect::<Vec<_>>(),
+            let rows = store::grants::principal_grants(c, &p.developer_id, &p.principal_id, now_ms())?;
+            Ok(rows
+                .into_iter()
+                .map(|pg| {
+                    let g = pg.grant;
+                    json!({
+                        "grantId": g.id,
+                        "agentId": g.agent_id,
+                        "agentName": pg.agent_name,
+                        "agentDescription": pg.agent_description,
+                        "agentDid": g.agent_did,
+                        "scopeDescriptions": g.scopes.iter().map(|s| crate::scopes::describe(s)).collect::<Vec<_>>(),
+                        "scopes": g.scopes,
                         "status": "active",
-                        "issuedAt": iso(r.get(6)?),
-                        "expiresAt": iso(r.get(7)?),
-                        "delegationDepth": r.get::<_, i64>(8)?,
-                    }))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                        "issuedAt": iso(g.issued_at),
+                        "expiresAt": iso(g.expires_at),
+                        "delegationDepth": g.delegation_depth,
+                    })
+                })
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(Json(
@@ -120,13 +106,7 @@ pub async fn audit(
     let entries = st
         .db
         .read(move |c| {
-            let mut s = c.prepare(&format!(
-                "SELECT {} FROM audit_entries WHERE developer_id = ?1 AND principal_id = ?2 ORDER BY seq DESC LIMIT 100",
-                audit::COLUMNS
-            ))?;
-            let rows = s
-                .query_map(params![p.developer_id, p.principal_id], audit::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = store::audit::principal_entries(c, &p.developer_id, &p.principal_id, 100)?;
             Ok(rows
                 .into_iter()
                 .map(|e| {
@@ -150,15 +130,15 @@ pub async fn revoke(
     path_id(&id)?;
     st.db
         .write(move |tx| {
-            let g = grant_store::find(tx, &p.developer_id, &id)?
+            let g = store::grants::find(tx, &p.developer_id, &id)?
                 .filter(|g| g.principal_id == p.principal_id && g.status == "active")
                 .ok_or_else(|| ApiError::not_found("Grant not found or already revoked"))?;
-            revocation::revoke_grant(
+            store::revocation::revoke_grant(
                 tx,
                 &p.developer_id,
                 &g.id,
                 now_ms(),
-                revocation::Cause::Principal,
+                store::revocation::Cause::Principal,
             )?;
             Ok(StatusCode::NO_CONTENT)
         })
@@ -176,7 +156,7 @@ pub async fn revoke_sessions(
     validate::text("principalId", &principal_id, 256)?;
     st.db
         .write(move |tx| {
-            let n = session_store::revoke_all(tx, &dev.id, &principal_id, now_ms())?;
+            let n = store::sessions::revoke_all(tx, &dev.id, &principal_id, now_ms())?;
             if n > 0 {
                 let who = Subject {
                     principal_id: &principal_id,
@@ -203,7 +183,7 @@ pub async fn end_session(
 ) -> ApiResult<StatusCode> {
     st.db
         .write(move |tx| {
-            if session_store::revoke_one(tx, &p.session_id, &p.developer_id, now_ms())? {
+            if store::sessions::revoke_one(tx, &p.session_id, &p.developer_id, now_ms())? {
                 let who = Subject {
                     principal_id: &p.principal_id,
                     ..Default::default()

@@ -4,16 +4,17 @@
 //! then one write transaction whose conditional UPDATE (`status = 'approved'`, `is_used = 0`)
 //! makes codes and refresh tokens single-use even under races.
 
-use crate::audit_store::actions;
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
-use crate::grant_store::{self, TokenState};
-use crate::mint::{self, Lineage, TokenSpec};
-use crate::routes::{agents, authorize};
+use crate::mint::{Lineage, TokenSpec};
 use crate::state::AppState;
+use crate::store;
+use crate::store::audit::actions;
+use crate::store::grants::TokenState;
 use crate::time::{iso_secs, now_ms, now_secs};
-use crate::{auth_request_store, ids, quota, revocation, validate};
+use crate::token_check::{check, TokenBody};
+use crate::{ids, validate};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
@@ -21,33 +22,12 @@ use grantex::types::Mode;
 use grantex::types::{
     ExchangeTokenParams, ExchangeTokenResponse, RefreshTokenParams, VerifyTokenResponse,
 };
-use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 
 type Created<T> = (StatusCode, Json<T>);
 
 /// How long a refresh answer is kept for replay under the same `Idempotency-Key`.
 const IDEMPOTENCY_TTL_MS: i64 = 86_400_000;
-
-/// Inserts a new root or delegated grant row.
-pub fn insert_grant(
-    tx: &rusqlite::Connection,
-    g: &grant_store::GrantRow,
-    source_jti: Option<&str>,
-) -> ApiResult<()> {
-    tx.execute(
-        &format!(
-            "INSERT INTO grants ({}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            grant_store::COLUMNS
-        ),
-        params![
-            g.id, g.developer_id, g.agent_id, g.agent_did, g.principal_id, serde_json::to_string(&g.scopes)?,
-            g.status, g.issued_at, g.expires_at, g.revoked_at, g.audience, g.parent_grant_id, g.parent_agent_did,
-            g.delegation_depth, source_jti
-        ],
-    )?;
-    Ok(())
-}
 
 pub async fn exchange(
     State(st): State<AppState>,
@@ -66,33 +46,26 @@ pub async fn exchange(
         .run(move |db| {
             let invalid = || ApiError::bad_request("Invalid code");
             let (req, agent) = db.read_sync(|c| {
-                let req = c
-                    .query_row(
-                        &format!(
-                            "SELECT {} FROM auth_requests WHERE code = ?1 AND developer_id = ?2 AND agent_id = ?3",
-                            authorize::COLUMNS
-                        ),
-                        params![p.code, dev.id, p.agent_id],
-                        authorize::from_row,
-                    )
-                    .optional()?
+                let req = store::auth_requests::find_by_code(c, &dev.id, &p.agent_id, &p.code)?
                     .ok_or_else(invalid)?;
-                let agent = agents::find(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
+                let agent = store::agents::find(c, &dev.id, &p.agent_id)?.ok_or_else(invalid)?;
                 if agent.status != "active" {
-                    return Err(agents::suspended_error());
+                    return Err(ApiError::agent_suspended());
                 }
                 Ok((req, agent))
             })?;
             if req.status == "consumed" {
                 // A replayed code: the grant it produced is revoked (committed), then refused.
-                db.write_sync(|tx| revocation::revoke_for_replayed_code(tx, &dev.id, &req.id, now_ms()))?;
+                db.write_sync(|tx| {
+                    store::revocation::revoke_for_replayed_code(tx, &dev.id, &req.id, now_ms())
+                })?;
                 return Err(ApiError::bad_request("Auth request not approved"));
             }
             if req.status != "approved" {
                 return Err(ApiError::bad_request("Auth request not approved"));
             }
             if req.expires_at <= now_ms() {
-                db.write_sync(|tx| auth_request_store::purge_expired(tx, &dev.id, now_ms()))?;
+                db.write_sync(|tx| store::auth_requests::purge_expired(tx, &dev.id, now_ms()))?;
                 return Err(ApiError::bad_request("Authorization code has expired"));
             }
             if req.code_challenge.is_none() && p.code_verifier.is_some() {
@@ -101,15 +74,17 @@ pub async fn exchange(
                 ));
             }
             if let Some(challenge) = &req.code_challenge {
-                let verifier =
-                    p.code_verifier.as_deref().ok_or_else(|| ApiError::bad_request("codeVerifier is required for PKCE"))?;
+                let verifier = p
+                    .code_verifier
+                    .as_deref()
+                    .ok_or_else(|| ApiError::bad_request("codeVerifier is required for PKCE"))?;
                 if !ids::ct_eq(ids::pkce_s256(verifier).as_bytes(), challenge.as_bytes()) {
                     return Err(ApiError::bad_request("Invalid codeVerifier"));
                 }
             }
             let now = now_secs();
             let exp = now + req.expires_in_secs;
-            let grant = grant_store::GrantRow {
+            let grant = store::grants::GrantRow {
                 id: ids::new_id("grnt"),
                 developer_id: dev.id.clone(),
                 agent_id: agent.agent_id.clone(),
@@ -140,27 +115,28 @@ pub async fn exchange(
             };
             let token = spec.sign(&keys)?;
             let refresh = db.write_sync(|tx| {
-                let n = tx.execute(
-                    "UPDATE auth_requests SET status = 'consumed' WHERE id = ?1 AND status = 'approved' AND code = ?2",
-                    params![req.id, p.code],
-                )?;
-                if n == 0 {
+                if !store::auth_requests::consume(tx, &req.id, &p.code)? {
                     // Lost a race to another exchange of this code: a replay as well. The
                     // revocation commits; the refusal follows.
-                    return match revocation::revoke_for_replayed_code(tx, &dev.id, &req.id, now_ms())? {
+                    return match store::revocation::revoke_for_replayed_code(
+                        tx,
+                        &dev.id,
+                        &req.id,
+                        now_ms(),
+                    )? {
                         true => Ok(None),
                         false => Err(ApiError::bad_request("Auth request not approved")),
                     };
                 }
-                if agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
-                    return Err(agents::suspended_error());
+                if store::agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
+                    return Err(ApiError::agent_suspended());
                 }
-                quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
-                insert_grant(tx, &grant, None)?;
-                revocation::record_code_grant(tx, &req.id, &grant.id)?;
+                store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
+                store::grants::insert(tx, &grant, None)?;
+                store::revocation::record_code_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys)?;
                 spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
-                mint::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
+                store::tokens::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
             })?;
             let Some(refresh) = refresh else {
                 return Err(ApiError::bad_request("Auth request not approved"));
@@ -191,20 +167,13 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 
 /// A stored answer for a retried refresh with the same Idempotency-Key and refresh token.
 fn replay(
-    c: &rusqlite::Connection,
+    c: &store::Conn,
     dev: &str,
     key: Option<&str>,
     refresh_token: &str,
 ) -> ApiResult<Option<ExchangeTokenResponse>> {
     let Some(key) = key else { return Ok(None) };
-    let row: Option<(String, String)> = c
-        .query_row(
-            "SELECT refresh_token, response FROM refresh_idempotency WHERE developer_id = ?1 AND key = ?2",
-            params![dev, key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match row {
+    match store::tokens::idempotent_answer(c, dev, key)? {
         None => Ok(None),
         Some((rt, _)) if rt != refresh_token => Err(ApiError::bad_request(
             "Idempotency-Key was already used with a different refresh token",
@@ -216,18 +185,18 @@ fn replay(
 /// A stored refresh answer is replayed only while a fresh refresh could still succeed: same
 /// agent, agent active, grant active and unexpired; otherwise the error a fresh call gets.
 fn still_answerable(
-    c: &rusqlite::Connection,
+    c: &store::Conn,
     developer_id: &str,
     agent_id: &str,
     stored: &ExchangeTokenResponse,
 ) -> ApiResult<()> {
     let invalid = || ApiError::bad_request("Invalid refresh token");
-    let grant = grant_store::find(c, developer_id, &stored.grant_id)?.ok_or_else(invalid)?;
+    let grant = store::grants::find(c, developer_id, &stored.grant_id)?.ok_or_else(invalid)?;
     if grant.agent_id != agent_id {
         return Err(ApiError::bad_request("Agent mismatch"));
     }
-    if grant_store::inactive_agent(c, developer_id, &grant)?.is_some() {
-        return Err(agents::suspended_error());
+    if store::grants::inactive_agent(c, developer_id, &grant)?.is_some() {
+        return Err(ApiError::agent_suspended());
     }
     if grant.status != "active" {
         return Err(ApiError::bad_request("Grant has been revoked"));
@@ -253,35 +222,33 @@ pub async fn refresh(
         .run(move |db| {
             let invalid = || ApiError::bad_request("Invalid refresh token");
             let (used, rt_exp, grant, suspended) = {
-                let stored = db.read_sync(|c| replay(c, &dev.id, idem.as_deref(), &p.refresh_token))?;
+                let stored =
+                    db.read_sync(|c| replay(c, &dev.id, idem.as_deref(), &p.refresh_token))?;
                 if let Some(resp) = stored {
                     db.read_sync(|c| still_answerable(c, &dev.id, &p.agent_id, &resp))?;
                     return Ok(resp);
                 }
                 db.read_sync(|c| {
-                    let (grant_id, used, rt_exp): (String, bool, i64) = c
-                        .query_row(
-                            "SELECT grant_id, is_used, expires_at FROM refresh_tokens WHERE id = ?1",
-                            [&p.refresh_token],
-                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                        )
-                        .optional()?
-                        .ok_or_else(invalid)?;
-                    let grant = grant_store::find(c, &dev.id, &grant_id)?.ok_or_else(invalid)?;
-                    let suspended = grant_store::inactive_agent(c, &dev.id, &grant)?.is_some();
-                    Ok((used, rt_exp, grant, suspended))
+                    let rt =
+                        store::tokens::find_refresh(c, &p.refresh_token)?.ok_or_else(invalid)?;
+                    let grant =
+                        store::grants::find(c, &dev.id, &rt.grant_id)?.ok_or_else(invalid)?;
+                    let suspended = store::grants::inactive_agent(c, &dev.id, &grant)?.is_some();
+                    Ok((rt.used, rt.expires_at, grant, suspended))
                 })?
             };
             if used {
                 // Reuse of a spent refresh token: the whole family is revoked (committed).
-                db.write_sync(|tx| revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms()))?;
+                db.write_sync(|tx| {
+                    store::revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms())
+                })?;
                 return Err(ApiError::bad_request("Refresh token already used"));
             }
             if grant.agent_id != p.agent_id {
                 return Err(ApiError::bad_request("Agent mismatch"));
             }
             if suspended {
-                return Err(agents::suspended_error());
+                return Err(ApiError::agent_suspended());
             }
             if rt_exp <= now_ms() {
                 return Err(ApiError::bad_request("Refresh token has expired"));
@@ -314,8 +281,7 @@ pub async fn refresh(
             };
             let token = spec.sign(&keys)?;
             db.write_sync(|tx| {
-                let n = tx.execute("UPDATE refresh_tokens SET is_used = 1 WHERE id = ?1 AND is_used = 0", [&p.refresh_token])?;
-                if n == 0 {
+                if !store::tokens::spend_refresh(tx, &p.refresh_token)? {
                     return match replay(tx, &dev.id, idem.as_deref(), &p.refresh_token)? {
                         Some(resp) => {
                             still_answerable(tx, &dev.id, &p.agent_id, &resp)?;
@@ -323,18 +289,23 @@ pub async fn refresh(
                         }
                         None => {
                             // Spent by a concurrent refresh: reuse, the family is revoked.
-                            revocation::revoke_refresh_family(tx, &dev.id, &grant.id, now_ms())?;
+                            store::revocation::revoke_refresh_family(
+                                tx,
+                                &dev.id,
+                                &grant.id,
+                                now_ms(),
+                            )?;
                             Ok(None)
                         }
                     };
                 }
-                let status: String = tx.query_row("SELECT status FROM grants WHERE id = ?1", [&grant.id], |r| r.get(0))?;
-                if status != "active" {
+                let status = store::grants::find(tx, &dev.id, &grant.id)?.map(|g| g.status);
+                if status.as_deref() != Some("active") {
                     return Err(ApiError::bad_request("Grant has been revoked"));
                 }
                 // Suspended meanwhile: refused, and the refresh token stays unspent (rollback).
-                if grant_store::inactive_agent(tx, &dev.id, &grant)?.is_some() {
-                    return Err(agents::suspended_error());
+                if store::grants::inactive_agent(tx, &dev.id, &grant)?.is_some() {
+                    return Err(ApiError::agent_suspended());
                 }
                 spec.record(tx, &keys)?;
                 spec.audit(tx, actions::TOKEN_REFRESHED, &grant.agent_id)?;
@@ -342,19 +313,23 @@ pub async fn refresh(
                     grant_token: token,
                     expires_at: iso_secs(spec.exp),
                     scopes: grant.scopes.clone(),
-                    refresh_token: mint::new_refresh_token(tx, &grant.id, grant.expires_at)?,
+                    refresh_token: store::tokens::new_refresh_token(
+                        tx,
+                        &grant.id,
+                        grant.expires_at,
+                    )?,
                     grant_id: grant.id.clone(),
                 };
                 if let Some(key) = &idem {
                     // Retries come within seconds; a day of replay memory is plenty.
-                    tx.execute(
-                        "DELETE FROM refresh_idempotency WHERE developer_id = ?1 AND created_at < ?2",
-                        params![dev.id, now_ms() - IDEMPOTENCY_TTL_MS],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO refresh_idempotency (developer_id, key, refresh_token, response, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![dev.id, key, p.refresh_token, serde_json::to_string(&resp)?, now_ms()],
+                    let json = serde_json::to_string(&resp)?;
+                    store::tokens::remember_answer(
+                        tx,
+                        &dev.id,
+                        key,
+                        &p.refresh_token,
+                        &json,
+                        IDEMPOTENCY_TTL_MS,
                     )?;
                 }
                 Ok(Some(resp))
@@ -363,38 +338,6 @@ pub async fn refresh(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(resp)))
-}
-
-/// `{ "token": "<JWT>" }`, shared by both verify routes.
-#[derive(Debug, Deserialize)]
-pub struct TokenBody {
-    pub token: String,
-}
-
-/// Checks a token the way every "is it active" decision does: strict signature/claims
-/// verification, same developer, then the database (revoked jti, non-active grant, expiry).
-pub fn check(
-    db: &crate::db::Db,
-    keys: &crate::keys::KeyRing,
-    developer_id: &str,
-    token: &str,
-) -> ApiResult<Result<(grantex::VerifiedGrant, TokenState), CheckFailure>> {
-    let Ok(v) = keys.verify_grant(token) else {
-        return Ok(Err(CheckFailure::Invalid));
-    };
-    if v.developer_id != developer_id {
-        return Ok(Err(CheckFailure::WrongDeveloper));
-    }
-    let state =
-        db.read_sync(|c| grant_store::token_state(c, developer_id, &v.token_id, &v.grant_id))?;
-    Ok(Ok((v, state)))
-}
-
-/// Why [`check`] refused before looking at the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckFailure {
-    Invalid,
-    WrongDeveloper,
 }
 
 pub async fn verify(
@@ -440,7 +383,7 @@ pub async fn revoke(
     validate::text("jti", &b.jti, 512)?;
     st.db
         .write(move |tx| {
-            if revocation::revoke_token(tx, &dev.id, &b.jti, now_ms())? {
+            if store::revocation::revoke_token(tx, &dev.id, &b.jti, now_ms())? {
                 Ok(StatusCode::NO_CONTENT)
             } else {
                 Err(ApiError::not_found("Token not found or already revoked"))

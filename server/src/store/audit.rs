@@ -4,10 +4,11 @@
 //! A developer's chain is their entries in `seq` order (append order); the head is the entry
 //! with the highest `seq`. Both tables are append-only, enforced by triggers (see `db/schema.rs`).
 
+use super::Conn;
 use crate::error::ApiResult;
 use grantex::types::AuditEntry;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
 pub const COLUMNS: &str =
@@ -45,7 +46,7 @@ fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> rusqlite::Result<AuditEntry> 
 
 /// The hash of the developer's chain head (`None` for an empty chain). Call inside the write
 /// transaction that appends, so concurrent appends cannot fork the chain.
-pub fn head_hash(conn: &Connection, developer_id: &str) -> ApiResult<Option<String>> {
+pub fn head_hash(conn: &Conn, developer_id: &str) -> ApiResult<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT hash FROM audit_entries WHERE developer_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -56,7 +57,7 @@ pub fn head_hash(conn: &Connection, developer_id: &str) -> ApiResult<Option<Stri
 }
 
 /// Appends `e` (its hash already computed) to its developer's chain.
-pub fn insert_entry(tx: &Connection, e: &AuditEntry) -> ApiResult<()> {
+pub fn insert_entry(tx: &Conn, e: &AuditEntry) -> ApiResult<()> {
     tx.execute(
         &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         params![
@@ -70,7 +71,7 @@ pub fn insert_entry(tx: &Connection, e: &AuditEntry) -> ApiResult<()> {
 /// Appends `e` at the head of its developer's chain: sets `prevHash` to the current head and
 /// computes `hash`. Call inside the write transaction that does the audited work, so the entry
 /// commits (or rolls back) with it and concurrent appends cannot fork the chain.
-pub fn append(tx: &Connection, mut e: AuditEntry) -> ApiResult<AuditEntry> {
+pub fn append(tx: &Conn, mut e: AuditEntry) -> ApiResult<AuditEntry> {
     e.prev_hash = head_hash(tx, &e.developer_id)?;
     e.hash = grantex::audit_chain::compute_hash(&e);
     insert_entry(tx, &e)?;
@@ -107,7 +108,7 @@ pub mod actions {
 /// Appends a security event the server itself observed (status `success`, or `failure` for
 /// detected attacks such as a replayed code) to `developer_id`'s chain.
 pub fn record_event(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     action: &str,
     who: Subject<'_>,
@@ -151,7 +152,7 @@ pub struct EntryFilter {
 /// streaming from one statement (one row in memory at a time, one consistent snapshot).
 /// Stops at the first error `each` returns.
 pub fn for_each_entry(
-    conn: &Connection,
+    conn: &Conn,
     developer_id: &str,
     f: &EntryFilter,
     mut each: impl FnMut(AuditEntry) -> ApiResult<()>,
@@ -185,11 +186,7 @@ pub fn for_each_entry(
     Ok(())
 }
 
-pub fn find_entry(
-    conn: &Connection,
-    developer_id: &str,
-    id: &str,
-) -> ApiResult<Option<AuditEntry>> {
+pub fn find_entry(conn: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<AuditEntry>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM audit_entries WHERE id = ?1 AND developer_id = ?2"),
@@ -203,7 +200,7 @@ pub fn find_entry(
 /// order, streaming (one row in memory at a time) from one statement, hence one consistent
 /// snapshot of the chain. Stops at the first error `f` returns.
 pub fn walk_chain(
-    conn: &Connection,
+    conn: &Conn,
     developer_id: &str,
     from_seq: i64,
     mut f: impl FnMut(i64, AuditEntry) -> ApiResult<()>,
@@ -256,7 +253,7 @@ fn checkpoint_from_row(r: &Row<'_>) -> rusqlite::Result<CheckpointRow> {
     })
 }
 
-pub fn insert_checkpoint(tx: &Connection, c: &CheckpointRow) -> ApiResult<()> {
+pub fn insert_checkpoint(tx: &Conn, c: &CheckpointRow) -> ApiResult<()> {
     tx.execute(
         &format!("INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
         params![
@@ -268,7 +265,7 @@ pub fn insert_checkpoint(tx: &Connection, c: &CheckpointRow) -> ApiResult<()> {
 }
 
 pub fn find_checkpoint(
-    conn: &Connection,
+    conn: &Conn,
     developer_id: &str,
     id: &str,
 ) -> ApiResult<Option<CheckpointRow>> {
@@ -283,10 +280,7 @@ pub fn find_checkpoint(
 
 /// The developer's checkpoint reaching furthest into the chain (highest head `seq`; among equal
 /// heads the newest), or `None` before their first checkpoint.
-pub fn furthest_checkpoint(
-    conn: &Connection,
-    developer_id: &str,
-) -> ApiResult<Option<CheckpointRow>> {
+pub fn furthest_checkpoint(conn: &Conn, developer_id: &str) -> ApiResult<Option<CheckpointRow>> {
     Ok(conn
         .query_row(
             &format!(
@@ -297,4 +291,20 @@ pub fn furthest_checkpoint(
             checkpoint_from_row,
         )
         .optional()?)
+}
+
+/// The principal's newest `limit` entries of the developer's chain, newest first.
+pub fn principal_entries(
+    c: &Conn,
+    developer_id: &str,
+    principal_id: &str,
+    limit: u32,
+) -> ApiResult<Vec<AuditEntry>> {
+    let mut s = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND principal_id = ?2 ORDER BY seq DESC LIMIT ?3"
+    ))?;
+    let rows = s
+        .query_map(params![developer_id, principal_id, limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

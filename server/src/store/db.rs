@@ -2,8 +2,6 @@
 //! the handler answers) and a few reader connections (WAL lets them run beside the writer).
 //! All calls run on tokio's blocking pool so the async threads never wait on disk.
 
-mod schema;
-
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
@@ -79,7 +77,8 @@ impl Db {
                 .map_err(|e| format!("cannot create database {}: {e}", path.display()))?;
         }
         let mut writer = open_conn(path)?;
-        schema::migrate(&mut writer).map_err(|e| format!("database migration failed: {e}"))?;
+        super::schema::migrate(&mut writer)
+            .map_err(|e| format!("database migration failed: {e}"))?;
         let readers = (0..READERS)
             .map(|_| open_conn(path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;

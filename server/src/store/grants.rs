@@ -1,10 +1,12 @@
 //! Grant rows, their API shape, and the "is this token active" lookup shared by online verify,
 //! grant verify and delegation.
 
+use super::Conn;
 use crate::error::ApiResult;
 use crate::time::{iso, now_ms, now_secs};
 use grantex::types::Grant;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, OptionalExtension, Row};
 
 /// One row of `grants`.
 #[derive(Debug, Clone)]
@@ -29,14 +31,13 @@ pub const COLUMNS: &str = "id, developer_id, agent_id, agent_did, principal_id, 
                            revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth";
 
 pub fn from_row(r: &Row<'_>) -> rusqlite::Result<GrantRow> {
-    let scopes: String = r.get(5)?;
     Ok(GrantRow {
         id: r.get(0)?,
         developer_id: r.get(1)?,
         agent_id: r.get(2)?,
         agent_did: r.get(3)?,
         principal_id: r.get(4)?,
-        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
+        scopes: super::json_column(r, 5)?,
         status: r.get(6)?,
         issued_at: r.get(7)?,
         expires_at: r.get(8)?,
@@ -76,7 +77,7 @@ impl GrantRow {
     }
 }
 
-pub fn find(conn: &Connection, developer_id: &str, id: &str) -> ApiResult<Option<GrantRow>> {
+pub fn find(conn: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<GrantRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1 AND developer_id = ?2"),
@@ -105,20 +106,14 @@ const MAX_CHAIN: usize = 64;
 /// The first agent in `grant`'s delegation chain (the grant's own agent, then each parent
 /// grant's agent) that is not active, or `None` when every one is.
 pub fn inactive_agent(
-    conn: &Connection,
+    conn: &Conn,
     developer_id: &str,
     grant: &GrantRow,
 ) -> ApiResult<Option<String>> {
     let mut agent_id = grant.agent_id.clone();
     let mut parent = grant.parent_grant_id.clone();
     for _ in 0..MAX_CHAIN {
-        let status: Option<String> = conn
-            .query_row(
-                "SELECT status FROM agents WHERE id = ?1 AND developer_id = ?2",
-                params![agent_id, developer_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let status = super::agents::status(conn, developer_id, &agent_id)?;
         if status.as_deref() != Some("active") {
             return Ok(Some(agent_id));
         }
@@ -137,7 +132,7 @@ pub fn inactive_agent(
 /// Looks up `jti` for `developer_id`: revoked token, non-active grant (covers cascades),
 /// expiry and a suspended agent anywhere in the delegation chain all make it inactive.
 pub fn token_state(
-    conn: &Connection,
+    conn: &Conn,
     developer_id: &str,
     jti: &str,
     grant_id: &str,
@@ -171,4 +166,128 @@ pub fn token_state(
         return Ok(TokenState::AgentInactive);
     }
     Ok(TokenState::Active(Box::new(grant)))
+}
+
+/// Inserts a new root or delegated grant row (`source_jti`: the parent token it was delegated from).
+pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
+        params![
+            g.id, g.developer_id, g.agent_id, g.agent_did, g.principal_id, serde_json::to_string(&g.scopes)?,
+            g.status, g.issued_at, g.expires_at, g.revoked_at, g.audience, g.parent_grant_id, g.parent_agent_did,
+            g.delegation_depth, source_jti
+        ],
+    )?;
+    Ok(())
+}
+
+/// `status` filter of a grant listing (expiry is derived at read time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// Filters of `GET /v1/grants`; `page` = (1-based page, page size).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub agent_id: Option<String>,
+    pub principal_id: Option<String>,
+    pub status: Option<StatusFilter>,
+    pub page: Option<(u32, u32)>,
+}
+
+/// The developer's grants, newest first.
+pub fn list(c: &Conn, developer_id: &str, f: &ListFilter, now_ms: i64) -> ApiResult<Vec<GrantRow>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM grants WHERE developer_id = ?");
+    let mut args: Vec<SqlValue> = vec![developer_id.to_string().into()];
+    if let Some(a) = &f.agent_id {
+        sql.push_str(" AND agent_id = ?");
+        args.push(a.clone().into());
+    }
+    if let Some(p) = &f.principal_id {
+        sql.push_str(" AND principal_id = ?");
+        args.push(p.clone().into());
+    }
+    match f.status {
+        None => {}
+        Some(StatusFilter::Active) => {
+            sql.push_str(" AND status = 'active' AND expires_at > ?");
+            args.push(now_ms.into());
+        }
+        Some(StatusFilter::Expired) => {
+            sql.push_str(" AND status = 'active' AND expires_at <= ?");
+            args.push(now_ms.into());
+        }
+        Some(StatusFilter::Revoked) => sql.push_str(" AND status = 'revoked'"),
+    }
+    sql.push_str(" ORDER BY issued_at DESC, id DESC");
+    if let Some((page, size)) = f.page {
+        sql.push_str(&format!(
+            " LIMIT {size} OFFSET {}",
+            (u64::from(page).max(1) - 1) * u64::from(size)
+        ));
+    }
+    let mut s = c.prepare(&sql)?;
+    let rows = s
+        .query_map(rusqlite::params_from_iter(args), from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Whether the principal holds an active, unexpired grant of the developer.
+pub fn principal_has_active(
+    c: &Conn,
+    developer_id: &str,
+    principal_id: &str,
+    now_ms: i64,
+) -> ApiResult<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM grants WHERE developer_id = ?1 AND principal_id = ?2
+                       AND status = 'active' AND expires_at > ?3)",
+        params![developer_id, principal_id, now_ms],
+        |r| r.get(0),
+    )?)
+}
+
+/// A principal's active grant with its agent's name and description (the end-user dashboard).
+#[derive(Debug, Clone)]
+pub struct PrincipalGrant {
+    pub grant: GrantRow,
+    pub agent_name: Option<String>,
+    pub agent_description: Option<String>,
+}
+
+/// The principal's active, unexpired grants, newest first, with agent details.
+pub fn principal_grants(
+    c: &Conn,
+    developer_id: &str,
+    principal_id: &str,
+    now_ms: i64,
+) -> ApiResult<Vec<PrincipalGrant>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|col| format!("g.{}", col.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut s = c.prepare(&format!(
+        "SELECT {cols}, a.name, a.description
+         FROM grants g LEFT JOIN agents a ON a.id = g.agent_id
+         WHERE g.developer_id = ?1 AND g.principal_id = ?2 AND g.status = 'active' AND g.expires_at > ?3
+         ORDER BY g.issued_at DESC, g.id DESC"
+    ))?;
+    let n = COLUMNS.split(", ").count();
+    let rows = s
+        .query_map(params![developer_id, principal_id, now_ms], |r| {
+            Ok(PrincipalGrant {
+                grant: from_row(r)?,
+                agent_name: r.get(n)?,
+                agent_description: r.get(n + 1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

@@ -4,9 +4,8 @@
 //! commit together, and delegation (which re-checks its parent inside its own write transaction)
 //! is serialised against them by SQLite's single writer.
 
-use crate::audit_store::{actions, record_event, Subject};
 use crate::error::ApiResult;
-use crate::grant_store;
+use crate::store::audit::{actions, record_event, Subject};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
@@ -39,7 +38,7 @@ fn audit_grant(
     failure: bool,
     metadata: serde_json::Value,
 ) -> ApiResult<()> {
-    let Some(g) = grant_store::find(tx, developer_id, grant_id)? else {
+    let Some(g) = super::grants::find(tx, developer_id, grant_id)? else {
         return Ok(());
     };
     record_event(
