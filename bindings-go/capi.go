@@ -34,6 +34,7 @@ type cFailure struct {
 	apiCode   string
 	requestID string
 	body      []byte
+	rateLimit *RateLimit // the failing response's rate-limit headers, when it had them
 }
 
 // resultName is the stable string of a result code ("ok", "api_error", "expired", ...).
@@ -65,7 +66,20 @@ func readLastError(code C.grantex_result) *cFailure {
 		f.body = []byte(C.GoString(body))
 		C.grantex_string_free(body)
 	}
+	var rl C.grantex_rate_limit
+	if C.grantex_last_error_rate_limit(&rl) == resultOK {
+		f.rateLimit = rateLimitFromC(&rl)
+	}
 	return f
+}
+
+// rateLimitFromC converts the C library's rate-limit state.
+func rateLimitFromC(rl *C.grantex_rate_limit) *RateLimit {
+	out := &RateLimit{Limit: int(rl.limit), Remaining: int(rl.remaining), Reset: int64(rl.reset)}
+	if rl.has_retry_after {
+		out.RetryAfter = int(rl.retry_after)
+	}
+	return out
 }
 
 // readBuffered reads one of the last-error strings that are copied into a caller's buffer,

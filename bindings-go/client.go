@@ -207,9 +207,22 @@ func (c *Client) JwksURI() string {
 	return c.baseURL + "/.well-known/jwks.json"
 }
 
-// LastRateLimit returns the rate-limit metadata of the most recent response. The C library
-// does not expose response headers yet, so it is always nil (see RateLimit).
-func (c *Client) LastRateLimit() *RateLimit { return nil }
+// LastRateLimit returns the rate-limit metadata of the client's most recent response (a
+// successful or a failed one; with several goroutines on one client, whichever answered last),
+// or nil when no response came yet or it carried no X-RateLimit-* headers (the JWKS route has
+// none). The value is a copy.
+func (c *Client) LastRateLimit() *RateLimit {
+	ptr, ok := c.h.acquire()
+	if !ok {
+		return nil
+	}
+	defer c.h.release()
+	var rl C.grantex_rate_limit
+	if C.grantex_client_last_rate_limit(ptr, &rl) != resultOK {
+		return nil
+	}
+	return rateLimitFromC(&rl)
+}
 
 // Call runs any operation of the core's catalog by name (an Op constant, e.g. OpAgentsGet):
 // in is encoded to the JSON object of its members (nil means none) and the result is decoded

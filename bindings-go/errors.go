@@ -6,19 +6,19 @@ import (
 	"fmt"
 )
 
-// RateLimit is the rate-limit metadata of an API response (X-RateLimit-* and Retry-After).
-//
-// The C library this package runs on does not expose response headers yet, so the SDK never
-// fills it: APIError.RateLimit and Client.LastRateLimit are always nil for now (the core does
-// honour Retry-After when it retries).
+// RateLimit is the rate-limit metadata of an API response: X-RateLimit-Limit, -Remaining and
+// -Reset, and Retry-After. It is given (Client.LastRateLimit, APIError.RateLimit) only when the
+// response carried all three X-RateLimit-* headers as integers, as in the reference SDK. The
+// core also honours Retry-After itself when it retries a 429.
 type RateLimit struct {
-	// Limit is the request budget of the window.
+	// Limit is the request budget of the window (X-RateLimit-Limit).
 	Limit int
-	// Remaining is what is left of it.
+	// Remaining is what is left of it (X-RateLimit-Remaining).
 	Remaining int
-	// Reset is the Unix time the window resets.
+	// Reset is X-RateLimit-Reset as the server sends it; grantex-server sends the seconds
+	// until the window resets (1 to 60).
 	Reset int64
-	// RetryAfter is the Retry-After header in seconds; 0 when absent.
+	// RetryAfter is the Retry-After header in seconds (429 answers carry it); 0 when absent.
 	RetryAfter int
 }
 
@@ -34,7 +34,8 @@ type APIError struct {
 	RequestID string
 	// Body is the response body as the server sent it (JSON), when there was one.
 	Body json.RawMessage
-	// RateLimit is always nil for now (see RateLimit).
+	// RateLimit is the failing response's rate-limit headers (with RetryAfter on a 429), nil
+	// when it had none.
 	RateLimit *RateLimit
 }
 
@@ -152,6 +153,7 @@ func (f *cFailure) toError() error {
 			Code:       f.apiCode,
 			Message:    f.message,
 			RequestID:  f.requestID,
+			RateLimit:  f.rateLimit,
 		}
 		if len(f.body) > 0 {
 			api.Body = json.RawMessage(f.body)

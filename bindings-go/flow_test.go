@@ -231,8 +231,8 @@ func TestErrors(t *testing.T) {
 	if !errors.As(err, &apiErr) || errors.As(err, &authErr) || apiErr.StatusCode != 404 || apiErr.Code == "" || apiErr.RequestID == "" || apiErr.Message == "" {
 		t.Fatalf("404: %T %v", err, err)
 	}
-	if apiErr.RateLimit != nil || c.LastRateLimit() != nil {
-		t.Fatal("rate limits are not exposed by the C ABI yet")
+	if apiErr.RateLimit == nil || c.LastRateLimit() == nil {
+		t.Fatalf("404 without rate-limit headers: %+v %+v", apiErr.RateLimit, c.LastRateLimit())
 	}
 
 	_, err = newClient(t, "gx_wrong_key").Agents.List(ctx)

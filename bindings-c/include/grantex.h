@@ -362,6 +362,33 @@ typedef struct grantex_verifier grantex_verifier;
  */
 typedef struct grantex_verify_options grantex_verify_options;
 
+/**
+ * Rate-limit state of one response. Only filled when the response carried all three
+ * `X-RateLimit-*` headers as integers.
+ */
+typedef struct grantex_rate_limit {
+  /**
+   * `X-RateLimit-Limit`: requests allowed in the window.
+   */
+  uint64_t limit;
+  /**
+   * `X-RateLimit-Remaining`: requests left in the window.
+   */
+  uint64_t remaining;
+  /**
+   * `X-RateLimit-Reset` as sent (grantex-server: seconds until the window resets).
+   */
+  uint64_t reset;
+  /**
+   * `Retry-After` in seconds (0 when absent; see `has_retry_after`).
+   */
+  uint64_t retry_after;
+  /**
+   * Whether the response carried an integer `Retry-After` (429 answers do).
+   */
+  bool has_retry_after;
+} grantex_rate_limit;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1544,6 +1571,17 @@ grantex_result grantex_last_error_request_id(char *buf, size_t buf_len, size_t *
 grantex_result grantex_last_error_body(char **out);
 
 /**
+ * The rate-limit headers of the last API/auth failure's response (a 429 carries
+ * `Retry-After` too). `GRANTEX_NOT_FOUND` when the last failure had no response or its
+ * response no complete `X-RateLimit-*` set (`*out` untouched). Does not change the last
+ * error.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+grantex_result grantex_last_error_rate_limit(struct grantex_rate_limit *out);
+
+/**
  * Forgets the last error of this thread (grantex_last_error_code() then returns GRANTEX_OK).
  */
 void grantex_last_error_clear(void);
@@ -1650,6 +1688,17 @@ grantex_result grantex_pkce_generate(char **out_verifier, char **out_challenge);
  * `verifier` NULL or NUL-terminated; `out` NULL or writable.
  */
 grantex_result grantex_pkce_challenge(const char *verifier, char **out);
+
+/**
+ * The rate limit of the client's most recent response (successful or not; with several
+ * threads on one client, whichever answered last). `GRANTEX_NOT_FOUND` when no response came
+ * yet or the most recent one carried no complete `X-RateLimit-*` set (`*out` untouched).
+ *
+ * # Safety
+ * `client` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_client_last_rate_limit(const struct grantex_client *client,
+                                              struct grantex_rate_limit *out);
 
 /**
  * The whole response as compact JSON text, borrowed from `response` (valid until it is

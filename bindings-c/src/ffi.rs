@@ -15,6 +15,9 @@ pub(crate) struct Failure {
     pub(crate) api_code: Option<String>,
     pub(crate) request_id: Option<String>,
     pub(crate) body: Option<serde_json::Value>,
+    /// The rate-limit headers of the failing response (API and auth errors); boxed to keep
+    /// `Result<_, Failure>` small.
+    pub(crate) rate_limit: Option<Box<grantex_core::RateLimit>>,
 }
 
 impl Failure {
@@ -26,6 +29,7 @@ impl Failure {
             api_code: None,
             request_id: None,
             body: None,
+            rate_limit: None,
         }
     }
 
@@ -47,6 +51,7 @@ impl From<grantex_core::Error> for Failure {
                 failure.api_code = api.code.clone();
                 failure.request_id = api.request_id.clone();
                 failure.body = Some(api.body.clone());
+                failure.rate_limit = api.rate_limit.map(Box::new);
             }
             grantex_core::Error::Decode {
                 status, request_id, ..

@@ -212,6 +212,31 @@ pub unsafe extern "C" fn grantex_last_error_body(out: *mut *mut c_char) -> grant
     })
 }
 
+/// The rate-limit headers of the last API/auth failure's response (a 429 carries
+/// `Retry-After` too). `GRANTEX_NOT_FOUND` when the last failure had no response or its
+/// response no complete `X-RateLimit-*` set (`*out` untouched). Does not change the last
+/// error.
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_last_error_rate_limit(
+    out: *mut crate::rate_limit::grantex_rate_limit,
+) -> grantex_result {
+    read(|last| {
+        let Ok(out) = Out::new(out, "out") else {
+            return GRANTEX_INVALID_ARGUMENT;
+        };
+        match last.and_then(|f| f.rate_limit.as_deref()) {
+            Some(rl) => {
+                out.write((*rl).into());
+                GRANTEX_OK
+            }
+            None => GRANTEX_NOT_FOUND,
+        }
+    })
+}
+
 /// Forgets the last error of this thread (grantex_last_error_code() then returns GRANTEX_OK).
 #[no_mangle]
 pub extern "C" fn grantex_last_error_clear() {

@@ -28,6 +28,7 @@ mod grant;
 mod last_error;
 mod params;
 mod pkce;
+mod rate_limit;
 mod response;
 mod result;
 mod verifier;

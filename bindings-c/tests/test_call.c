@@ -329,6 +329,51 @@ static void checkpoint(const grantex_client *client, const char *agent_id, const
   grantex_response_free(entry);
 }
 
+/* The rate-limit headers of the client's last response and of a failed call's response. */
+static void rate_limits(const grantex_client *client, const char *base_url, const char *api_key) {
+  grantex_rate_limit rl, untouched;
+  grantex_client *fresh = NULL;
+  char *out = NULL;
+
+  memset(&untouched, 0xab, sizeof untouched);
+  rl = untouched;
+  CHECK_RC(grantex_client_last_rate_limit(NULL, &rl), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_client_last_rate_limit(client, NULL), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_last_error_rate_limit(NULL), GRANTEX_INVALID_ARGUMENT);
+  /* No response yet. */
+  if (CHECK_OK(grantex_client_new(api_key, base_url, 10000, 2, &fresh))) {
+    CHECK_RC(grantex_client_last_rate_limit(fresh, &rl), GRANTEX_NOT_FOUND);
+    CHECK(memcmp(&rl, &untouched, sizeof rl) == 0);
+    grantex_client_free(fresh);
+  }
+  /* A successful call: the developer's per-route window (no Retry-After). */
+  grantex_response_free(call(client, GRANTEX_OP_ME, NULL, GRANTEX_OK));
+  if (CHECK_OK(grantex_client_last_rate_limit(client, &rl))) {
+    CHECK(rl.limit > 0 && rl.remaining < rl.limit);
+    CHECK(rl.reset >= 1 && rl.reset <= 60);
+    CHECK(!rl.has_retry_after && rl.retry_after == 0);
+  }
+  /* The JWKS route carries no rate-limit headers: the last response has none. */
+  if (CHECK_OK(grantex_client_call(client, GRANTEX_OP_JWKS, NULL, &out))) {
+    rl = untouched;
+    CHECK_RC(grantex_client_last_rate_limit(client, &rl), GRANTEX_NOT_FOUND);
+    CHECK(memcmp(&rl, &untouched, sizeof rl) == 0);
+  }
+  grantex_string_free(out);
+  /* A failed call: the headers of its response, in the last error too. */
+  call(client, GRANTEX_OP_AGENTS_GET, "{\"agentId\":\"ag_does_not_exist\"}", GRANTEX_API);
+  rl = untouched;
+  if (CHECK_OK(grantex_last_error_rate_limit(&rl))) {
+    CHECK(rl.limit > 0 && rl.remaining < rl.limit && rl.reset <= 60);
+  }
+  CHECK_OK(grantex_client_last_rate_limit(client, &rl));
+  /* A failure without a response has none. */
+  call(client, GRANTEX_OP_AGENTS_GET, "{}", GRANTEX_INVALID_ARGUMENT);
+  rl = untouched;
+  CHECK_RC(grantex_last_error_rate_limit(&rl), GRANTEX_NOT_FOUND);
+  CHECK(memcmp(&rl, &untouched, sizeof rl) == 0);
+}
+
 void test_call_flow(const char *base_url) {
   grantex_client *client = NULL;
   grantex_response *signup = NULL, *me = NULL, *settings = NULL, *agent = NULL, *got = NULL;
@@ -362,6 +407,7 @@ void test_call_flow(const char *base_url) {
   developer_id = str(signup, "developerId");
   if (!CHECK_OK(grantex_client_new(api_key, base_url, 10000, 2, &client))) goto done;
   empty_checkpoint(client);
+  rate_limits(client, base_url, api_key);
 
   /* me, then update_settings (PATCH /v1/me) and its effect. */
   me = call(client, GRANTEX_OP_ME, NULL, GRANTEX_OK);

@@ -24,8 +24,9 @@ type Info struct {
 
 // Start runs $GRANTEX_SERVER_BIN (else <repo>/target/debug/grantex-server) on a free loopback
 // port with a fresh data dir, waits for server.json, and returns it with the function that
-// stops the server and removes the dir. repoRoot is the repository root.
-func Start(repoRoot string) (*Info, func(), error) {
+// stops the server and removes the dir. repoRoot is the repository root; extraArgs are more
+// server flags (e.g. --rate-limit 2).
+func Start(repoRoot string, extraArgs ...string) (*Info, func(), error) {
 	bin := os.Getenv("GRANTEX_SERVER_BIN")
 	if bin == "" {
 		target := os.Getenv("CARGO_TARGET_DIR")
@@ -46,7 +47,7 @@ func Start(repoRoot string) (*Info, func(), error) {
 		os.RemoveAll(dataDir)
 		return nil, nil, err
 	}
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir}, extraArgs...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If the test binary dies without stopping it (a panic in a test), the kernel does.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
