@@ -13,13 +13,13 @@
 use crate::error::{ApiError, ApiResult};
 use crate::fsutil;
 use crate::store::Db;
+use crate::store::{self, Conn};
 use crate::time;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use grantex::sign::RsaSigner;
 use grantex::types::{Jwk, JwkSet};
 use grantex::{JwksCache, TokenErrorCode, VerifiedGrant, VerifyOptions};
-use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -98,12 +98,7 @@ pub fn add_key(db: &Db, dir: &Path, purpose: KeyPurpose) -> Result<String, Strin
             return Err(ApiError::internal("generated key has no n or e"));
         }
         let signer = RsaSigner::from_pkcs8_der(&kid, &der)?;
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM signing_keys WHERE kid = ?1)",
-            [&kid],
-            |r| r.get(0),
-        )?;
-        if taken {
+        if store::keys::exists(tx, &kid)? {
             return Err(ApiError::internal(
                 "a newly generated key is already listed",
             ));
@@ -111,15 +106,7 @@ pub fn add_key(db: &Db, dir: &Path, purpose: KeyPurpose) -> Result<String, Strin
         // The file is durable before the row that names it commits.
         fsutil::write_atomic(&key_path(dir, &kid), &signer.to_pkcs8_der())
             .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
-        let now = time::now_ms();
-        tx.execute(
-            "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL AND purpose = ?2",
-            params![now, purpose.as_str()],
-        )?;
-        tx.execute(
-            "INSERT INTO signing_keys (kid, created_at, max_exp, purpose) VALUES (?1, ?2, 0, ?3)",
-            params![kid, now, purpose.as_str()],
-        )?;
+        store::keys::insert_active(tx, &kid, purpose.as_str(), time::now_ms())?;
         Ok(kid)
     })
     .map_err(|e| format!("cannot create signing key: {}", e.message))
@@ -137,15 +124,10 @@ impl KeyRing {
     pub fn load(db: &Db, dir: &Path, issuer: &str) -> Result<KeyRing, String> {
         let rows = || {
             db.read_sync(|c| {
-                let mut st = c.prepare(
-                    "SELECT kid, retired_at IS NOT NULL, max_exp, purpose = 'sandbox' FROM signing_keys ORDER BY created_at, rowid",
-                )?;
-                let rows = st
-                    .query_map([], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?))
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(rows)
+                Ok(store::keys::all(c)?
+                    .into_iter()
+                    .map(|k| (k.kid, k.retired, k.max_exp, k.purpose == "sandbox"))
+                    .collect::<Vec<_>>())
             })
             .map_err(|e| e.message)
         };
@@ -199,19 +181,7 @@ impl KeyRing {
         let verifier = JwksCache::from_json(&json)
             .map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
         let past_issuers = db
-            .write_sync(|tx| {
-                tx.execute(
-                    "INSERT OR IGNORE INTO issuers (issuer, first_used) VALUES (?1, ?2)",
-                    params![issuer, time::now_ms()],
-                )?;
-                let mut st = tx.prepare(
-                    "SELECT issuer FROM issuers WHERE issuer <> ?1 ORDER BY first_used DESC",
-                )?;
-                let rows = st
-                    .query_map([issuer], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?;
-                Ok(rows)
-            })
+            .write_sync(|tx| store::keys::record_issuer(tx, issuer, time::now_ms()))
             .map_err(|e| e.message)?;
         Ok(KeyRing {
             signer,
@@ -282,16 +252,13 @@ impl KeyRing {
     }
 
     /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
-    pub fn record_exp(&self, tx: &Connection, exp: i64) -> ApiResult<()> {
+    pub fn record_exp(&self, tx: &Conn, exp: i64) -> ApiResult<()> {
         self.record_kid_exp(tx, self.kid(), exp)
     }
 
     /// Records that key `kid` signed a token expiring at `exp` (it stays published until then).
-    pub fn record_kid_exp(&self, tx: &Connection, kid: &str, exp: i64) -> ApiResult<()> {
-        tx.execute(
-            "UPDATE signing_keys SET max_exp = MAX(max_exp, ?1) WHERE kid = ?2",
-            params![exp, kid],
-        )?;
+    pub fn record_kid_exp(&self, tx: &Conn, kid: &str, exp: i64) -> ApiResult<()> {
+        store::keys::raise_max_exp(tx, kid, exp)?;
         let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = published.iter_mut().find(|p| p.kid == kid) {
             p.max_exp = p.max_exp.max(exp);
@@ -389,20 +356,15 @@ pub struct KeyInfo {
 /// Lists the signing keys for the CLI, oldest first.
 pub fn list(db: &Db) -> ApiResult<Vec<KeyInfo>> {
     db.read_sync(|c| {
-        let mut st = c.prepare(
-            "SELECT kid, retired_at IS NOT NULL, max_exp, purpose FROM signing_keys ORDER BY created_at, rowid",
-        )?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(KeyInfo {
-                    kid: r.get(0)?,
-                    status: if r.get::<_, bool>(1)? { "retired" } else { "active" },
-                    max_exp: r.get(2)?,
-                    purpose: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(store::keys::all(c)?
+            .into_iter()
+            .map(|k| KeyInfo {
+                kid: k.kid,
+                status: if k.retired { "retired" } else { "active" },
+                max_exp: k.max_exp,
+                purpose: k.purpose,
+            })
+            .collect())
     })
 }
 

@@ -119,7 +119,7 @@ pub async fn list(
             let result = conn.and_then(|conn| {
                 let mut buf = b"{\"entries\":[".to_vec();
                 let mut first = true;
-                store::audit::for_each_entry(&conn, &dev.id, &filter, |e| {
+                store::audit::for_each_entry(conn, &dev.id, &filter, |e| {
                     if let Some(s) = started.take() {
                         let _ = s.send(Ok(()));
                     }

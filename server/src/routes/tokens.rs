@@ -133,7 +133,7 @@ pub async fn exchange(
                 }
                 store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 store::grants::insert(tx, &grant, None)?;
-                store::revocation::record_code_grant(tx, &req.id, &grant.id)?;
+                store::auth_requests::record_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys)?;
                 spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
                 store::tokens::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)

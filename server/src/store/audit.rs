@@ -4,65 +4,62 @@
 //! A developer's chain is their entries in `seq` order (append order); the head is the entry
 //! with the highest `seq`. Both tables are append-only, enforced by triggers (see `db/schema.rs`).
 
+use super::sql::{args, Arg, Row};
 use super::Conn;
 use crate::error::ApiResult;
 use grantex::types::AuditEntry;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
 pub const COLUMNS: &str =
     "id, agent_id, agent_did, grant_id, principal_id, developer_id, action, metadata, hash, prev_hash, timestamp, status";
 
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+pub fn from_row(r: &Row<'_>) -> ApiResult<AuditEntry> {
     entry_at(r, 0, false)
 }
 
 /// The entry in columns `o..o + 12` (laid out as [`COLUMNS`]). Unparseable stored metadata reads
 /// as `{}`, or, when `exact`, as the raw text in a JSON string, so that its hash cannot verify
 /// (no entry's hash was computed over a string).
-fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> rusqlite::Result<AuditEntry> {
-    let metadata: String = r.get(o + 7)?;
+fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> ApiResult<AuditEntry> {
+    let metadata = r.str(o + 7)?;
     let metadata = match serde_json::from_str(&metadata) {
         Ok(v) => v,
         Err(_) if exact => Value::String(metadata),
         Err(_) => Value::Object(Default::default()),
     };
     Ok(AuditEntry {
-        entry_id: r.get(o)?,
-        agent_id: r.get(o + 1)?,
-        agent_did: r.get(o + 2)?,
-        grant_id: r.get(o + 3)?,
-        principal_id: r.get(o + 4)?,
-        developer_id: r.get(o + 5)?,
-        action: r.get(o + 6)?,
+        entry_id: r.str(o)?,
+        agent_id: r.str(o + 1)?,
+        agent_did: r.str(o + 2)?,
+        grant_id: r.str(o + 3)?,
+        principal_id: r.str(o + 4)?,
+        developer_id: r.str(o + 5)?,
+        action: r.str(o + 6)?,
         metadata,
-        hash: r.get(o + 8)?,
-        prev_hash: r.get(o + 9)?,
-        timestamp: r.get(o + 10)?,
-        status: r.get(o + 11)?,
+        hash: r.str(o + 8)?,
+        prev_hash: r.opt_str(o + 9)?,
+        timestamp: r.str(o + 10)?,
+        status: r.str(o + 11)?,
     })
 }
 
 /// The hash of the developer's chain head (`None` for an empty chain). Call inside the write
 /// transaction that appends, so concurrent appends cannot fork the chain.
 pub fn head_hash(conn: &Conn, developer_id: &str) -> ApiResult<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT hash FROM audit_entries WHERE developer_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [developer_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+    conn.query_opt(
+        "SELECT hash FROM audit_entries WHERE developer_id = ?1 ORDER BY seq DESC LIMIT 1",
+        args![developer_id],
+        |r| r.str(0),
+    )
 }
 
 /// Appends `e` (its hash already computed) to its developer's chain.
 pub fn insert_entry(tx: &Conn, e: &AuditEntry) -> ApiResult<()> {
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-        params![
-            e.entry_id, e.agent_id, e.agent_did, e.grant_id, e.principal_id, e.developer_id, e.action,
-            serde_json::to_string(&e.metadata)?, e.hash, e.prev_hash, e.timestamp, e.status
+        args![
+            &e.entry_id, &e.agent_id, &e.agent_did, &e.grant_id, &e.principal_id, &e.developer_id, &e.action,
+            serde_json::to_string(&e.metadata)?, &e.hash, &e.prev_hash, &e.timestamp, &e.status
         ],
     )?;
     Ok(())
@@ -157,43 +154,39 @@ pub fn for_each_entry(
     f: &EntryFilter,
     mut each: impl FnMut(AuditEntry) -> ApiResult<()>,
 ) -> ApiResult<()> {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?");
-    let mut args: Vec<SqlValue> = vec![developer_id.to_string().into()];
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?1");
+    let mut a: Vec<Arg<'_>> = vec![developer_id.into()];
     for (value, condition) in [
-        (&f.agent_id, " AND agent_id = ?"),
-        (&f.grant_id, " AND grant_id = ?"),
-        (&f.principal_id, " AND principal_id = ?"),
-        (&f.action, " AND action = ?"),
-        (&f.since, " AND timestamp >= ?"),
-        (&f.until, " AND timestamp <= ?"),
+        (&f.agent_id, " AND agent_id = "),
+        (&f.grant_id, " AND grant_id = "),
+        (&f.principal_id, " AND principal_id = "),
+        (&f.action, " AND action = "),
+        (&f.since, " AND timestamp >= "),
+        (&f.until, " AND timestamp <= "),
     ] {
         if let Some(v) = value {
-            sql.push_str(condition);
-            args.push(v.clone().into());
+            a.push(v.into());
+            sql.push_str(&format!("{condition}?{}", a.len()));
         }
     }
     sql.push_str(" ORDER BY seq ASC");
     if let Some((page, size)) = f.page {
-        sql.push_str(" LIMIT ? OFFSET ?");
-        args.push(i64::from(size).into());
-        args.push(((i64::from(page) - 1) * i64::from(size)).into());
+        sql.push_str(&format!(" LIMIT ?{} OFFSET ?{}", a.len() + 1, a.len() + 2));
+        a.push(i64::from(size).into());
+        a.push(((i64::from(page) - 1) * i64::from(size)).into());
     }
-    let mut s = conn.prepare(&sql)?;
-    let mut rows = s.query(rusqlite::params_from_iter(args))?;
-    while let Some(r) = rows.next()? {
+    conn.each(&sql, &a, &mut |r| {
         each(from_row(r)?)?;
-    }
-    Ok(())
+        Ok(true)
+    })
 }
 
 pub fn find_entry(conn: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<AuditEntry>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM audit_entries WHERE id = ?1 AND developer_id = ?2"),
-            params![id, developer_id],
-            from_row,
-        )
-        .optional()?)
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM audit_entries WHERE id = ?1 AND developer_id = ?2"),
+        args![id, developer_id],
+        from_row,
+    )
 }
 
 /// Calls `f(seq, entry)` for each of the developer's entries with `seq >= from_seq`, in chain
@@ -205,16 +198,16 @@ pub fn walk_chain(
     from_seq: i64,
     mut f: impl FnMut(i64, AuditEntry) -> ApiResult<()>,
 ) -> ApiResult<()> {
-    let mut s = conn.prepare(&format!(
-        "SELECT seq, {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND seq >= ?2 ORDER BY seq ASC"
-    ))?;
-    let mut rows = s.query(params![developer_id, from_seq])?;
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let entry = entry_at(r, 1, true)?;
-        f(seq, entry)?;
-    }
-    Ok(())
+    conn.each(
+        &format!(
+            "SELECT seq, {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND seq >= ?2 ORDER BY seq ASC"
+        ),
+        args![developer_id, from_seq],
+        &mut |r| {
+            f(r.i64(0)?, entry_at(r, 1, true)?)?;
+            Ok(true)
+        },
+    )
 }
 
 /// One row of `audit_checkpoints`.
@@ -238,27 +231,27 @@ pub struct CheckpointRow {
 
 const CHECKPOINT_COLUMNS: &str = "id, developer_id, head_seq, head_entry_id, head_hash, head_timestamp, entry_count, kid, signed, created_at";
 
-fn checkpoint_from_row(r: &Row<'_>) -> rusqlite::Result<CheckpointRow> {
+fn checkpoint_from_row(r: &Row<'_>) -> ApiResult<CheckpointRow> {
     Ok(CheckpointRow {
-        id: r.get(0)?,
-        developer_id: r.get(1)?,
-        head_seq: r.get(2)?,
-        head_entry_id: r.get(3)?,
-        head_hash: r.get(4)?,
-        head_timestamp: r.get(5)?,
-        entry_count: r.get(6)?,
-        kid: r.get(7)?,
-        signed: r.get(8)?,
-        created_at: r.get(9)?,
+        id: r.str(0)?,
+        developer_id: r.str(1)?,
+        head_seq: r.i64(2)?,
+        head_entry_id: r.str(3)?,
+        head_hash: r.str(4)?,
+        head_timestamp: r.str(5)?,
+        entry_count: r.i64(6)?,
+        kid: r.str(7)?,
+        signed: r.str(8)?,
+        created_at: r.i64(9)?,
     })
 }
 
 pub fn insert_checkpoint(tx: &Conn, c: &CheckpointRow) -> ApiResult<()> {
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-        params![
-            c.id, c.developer_id, c.head_seq, c.head_entry_id, c.head_hash, c.head_timestamp,
-            c.entry_count, c.kid, c.signed, c.created_at
+        args![
+            &c.id, &c.developer_id, c.head_seq, &c.head_entry_id, &c.head_hash, &c.head_timestamp,
+            c.entry_count, &c.kid, &c.signed, c.created_at
         ],
     )?;
     Ok(())
@@ -269,28 +262,24 @@ pub fn find_checkpoint(
     developer_id: &str,
     id: &str,
 ) -> ApiResult<Option<CheckpointRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE id = ?1 AND developer_id = ?2"),
-            params![id, developer_id],
-            checkpoint_from_row,
-        )
-        .optional()?)
+    conn.query_opt(
+        &format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE id = ?1 AND developer_id = ?2"),
+        args![id, developer_id],
+        checkpoint_from_row,
+    )
 }
 
 /// The developer's checkpoint reaching furthest into the chain (highest head `seq`; among equal
 /// heads the newest), or `None` before their first checkpoint.
 pub fn furthest_checkpoint(conn: &Conn, developer_id: &str) -> ApiResult<Option<CheckpointRow>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE developer_id = ?1
-                 ORDER BY head_seq DESC, created_at DESC, id DESC LIMIT 1"
-            ),
-            [developer_id],
-            checkpoint_from_row,
-        )
-        .optional()?)
+    conn.query_opt(
+        &format!(
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE developer_id = ?1
+             ORDER BY head_seq DESC, created_at DESC, id DESC LIMIT 1"
+        ),
+        args![developer_id],
+        checkpoint_from_row,
+    )
 }
 
 /// The principal's newest `limit` entries of the developer's chain, newest first.
@@ -300,11 +289,11 @@ pub fn principal_entries(
     principal_id: &str,
     limit: u32,
 ) -> ApiResult<Vec<AuditEntry>> {
-    let mut s = c.prepare(&format!(
-        "SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND principal_id = ?2 ORDER BY seq DESC LIMIT ?3"
-    ))?;
-    let rows = s
-        .query_map(params![developer_id, principal_id, limit], from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    c.query_all(
+        &format!(
+            "SELECT {COLUMNS} FROM audit_entries WHERE developer_id = ?1 AND principal_id = ?2 ORDER BY seq DESC LIMIT ?3"
+        ),
+        args![developer_id, principal_id, limit],
+        from_row,
+    )
 }

@@ -2,8 +2,9 @@
 //! the handler answers) and a few reader connections (WAL lets them run beside the writer).
 //! All calls run on tokio's blocking pool so the async threads never wait on disk.
 
+use super::Conn;
 use crate::error::{ApiError, ApiResult};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -111,7 +112,7 @@ impl Db {
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&Conn) -> ApiResult<T> + Send + 'static,
     {
         self.run(move |db| db.read_sync(f)).await
     }
@@ -120,7 +121,7 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&Conn) -> ApiResult<T> + Send + 'static,
     {
         self.run(move |db| db.write_sync(f)).await
     }
@@ -130,7 +131,7 @@ impl Db {
     /// `f` runs on the blocking pool; the returned handle resolves when it finishes.
     pub async fn stream<F>(&self, f: F) -> ApiResult<tokio::task::JoinHandle<()>>
     where
-        F: FnOnce(ApiResult<Connection>) + Send + 'static,
+        F: FnOnce(ApiResult<&Conn>) + Send + 'static,
     {
         let permit = self
             .inner
@@ -142,27 +143,30 @@ impl Db {
         let path = self.inner.path.clone();
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            f(open_conn(&path).map_err(ApiError::internal));
+            match open_conn(&path) {
+                Ok(c) => f(Ok(&c)),
+                Err(e) => f(Err(ApiError::internal(e))),
+            }
         }))
     }
 
     /// Synchronous read; call only from the blocking pool (inside [`Db::run`]) or at start-up.
-    pub fn read_sync<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+    pub fn read_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
         let n = self.inner.readers.len();
         let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
             if let Ok(conn) = self.inner.readers[(start + i) % n].try_lock() {
-                return f(&conn);
+                return f(&*conn);
             }
         }
         let conn = self.inner.readers[start % n]
             .lock()
             .map_err(|_| ApiError::internal("reader lock poisoned"))?;
-        f(&conn)
+        f(&*conn)
     }
 
     /// Synchronous write transaction; call only from the blocking pool or at start-up.
-    pub fn write_sync<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ApiResult<T>) -> ApiResult<T> {
+    pub fn write_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
         let mut conn = self
             .inner
             .writer
@@ -171,7 +175,7 @@ impl Db {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.note_failure(e))?;
-        let out = f(&tx)?;
+        let out = f(&*tx)?;
         tx.commit().map_err(|e| self.note_failure(e))?;
         Ok(out)
     }
@@ -200,16 +204,17 @@ impl Db {
     pub fn healthy_sync(&self) -> bool {
         let now = crate::time::now_ms();
         let read_ok = self
-            .read_sync(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))? == 1))
+            .read_sync(|c| Ok(c.query_one("SELECT 1", &[], |r| r.i64(0))? == 1))
             .unwrap_or(false);
         let probe_ok = {
             let mut last = self.inner.probe.lock().unwrap_or_else(|p| p.into_inner());
             if now.saturating_sub(last.0) >= 2_000 {
                 let ok = self
                     .write_sync(|tx| {
-                        tx.execute(
-                            "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)",
-                            [now],
+                        tx.exec(
+                            "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                             ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                            super::sql::args![now],
                         )?;
                         Ok(())
                     })

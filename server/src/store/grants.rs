@@ -1,12 +1,11 @@
 //! Grant rows, their API shape, and the "is this token active" lookup shared by online verify,
 //! grant verify and delegation.
 
+use super::sql::{args, Arg, Row};
 use super::Conn;
 use crate::error::ApiResult;
 use crate::time::{iso, now_ms, now_secs};
 use grantex::types::Grant;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, OptionalExtension, Row};
 
 /// One row of `grants`.
 #[derive(Debug, Clone)]
@@ -30,22 +29,22 @@ pub struct GrantRow {
 pub const COLUMNS: &str = "id, developer_id, agent_id, agent_did, principal_id, scopes, status, issued_at, expires_at, \
                            revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth";
 
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<GrantRow> {
+pub fn from_row(r: &Row<'_>) -> ApiResult<GrantRow> {
     Ok(GrantRow {
-        id: r.get(0)?,
-        developer_id: r.get(1)?,
-        agent_id: r.get(2)?,
-        agent_did: r.get(3)?,
-        principal_id: r.get(4)?,
-        scopes: super::json_column(r, 5)?,
-        status: r.get(6)?,
-        issued_at: r.get(7)?,
-        expires_at: r.get(8)?,
-        revoked_at: r.get(9)?,
-        audience: r.get(10)?,
-        parent_grant_id: r.get(11)?,
-        parent_agent_did: r.get(12)?,
-        delegation_depth: r.get(13)?,
+        id: r.str(0)?,
+        developer_id: r.str(1)?,
+        agent_id: r.str(2)?,
+        agent_did: r.str(3)?,
+        principal_id: r.str(4)?,
+        scopes: r.json(5)?,
+        status: r.str(6)?,
+        issued_at: r.i64(7)?,
+        expires_at: r.i64(8)?,
+        revoked_at: r.opt_i64(9)?,
+        audience: r.opt_str(10)?,
+        parent_grant_id: r.opt_str(11)?,
+        parent_agent_did: r.opt_str(12)?,
+        delegation_depth: r.u32(13)?,
     })
 }
 
@@ -78,13 +77,11 @@ impl GrantRow {
 }
 
 pub fn find(conn: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<GrantRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1 AND developer_id = ?2"),
-            params![id, developer_id],
-            from_row,
-        )
-        .optional()?)
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM grants WHERE id = ?1 AND developer_id = ?2"),
+        args![id, developer_id],
+        from_row,
+    )
 }
 
 /// Server-side standing of a token whose signature and claims already verified.
@@ -137,13 +134,11 @@ pub fn token_state(
     jti: &str,
     grant_id: &str,
 ) -> ApiResult<TokenState> {
-    let row = conn
-        .query_row(
-            "SELECT is_revoked, expires_at, grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
-            params![jti, developer_id],
-            |r| Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
-        )
-        .optional()?;
+    let row = conn.query_opt(
+        "SELECT is_revoked, expires_at, grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
+        args![jti, developer_id],
+        |r| Ok((r.bool(0)?, r.i64(1)?, r.str(2)?)),
+    )?;
     let Some((revoked, exp, token_grant)) = row else {
         return Ok(TokenState::NotFound);
     };
@@ -170,13 +165,13 @@ pub fn token_state(
 
 /// Inserts a new root or delegated grant row (`source_jti`: the parent token it was delegated from).
 pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
-    tx.execute(
+    tx.exec(
         &format!(
             "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
         ),
-        params![
-            g.id, g.developer_id, g.agent_id, g.agent_did, g.principal_id, serde_json::to_string(&g.scopes)?,
-            g.status, g.issued_at, g.expires_at, g.revoked_at, g.audience, g.parent_grant_id, g.parent_agent_did,
+        args![
+            &g.id, &g.developer_id, &g.agent_id, &g.agent_did, &g.principal_id, serde_json::to_string(&g.scopes)?,
+            &g.status, g.issued_at, g.expires_at, &g.revoked_at, &g.audience, &g.parent_grant_id, &g.parent_agent_did,
             g.delegation_depth, source_jti
         ],
     )?;
@@ -202,26 +197,30 @@ pub struct ListFilter {
 
 /// The developer's grants, newest first.
 pub fn list(c: &Conn, developer_id: &str, f: &ListFilter, now_ms: i64) -> ApiResult<Vec<GrantRow>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM grants WHERE developer_id = ?");
-    let mut args: Vec<SqlValue> = vec![developer_id.to_string().into()];
-    if let Some(a) = &f.agent_id {
-        sql.push_str(" AND agent_id = ?");
-        args.push(a.clone().into());
+    let mut sql = format!("SELECT {COLUMNS} FROM grants WHERE developer_id = ?1");
+    let mut a: Vec<Arg<'_>> = vec![developer_id.into()];
+    let mut push = |sql: &mut String, clause: &str, v: Arg<'static>| {
+        a.push(v);
+        sql.push_str(&clause.replace('#', &format!("?{}", a.len())));
+    };
+    if let Some(x) = &f.agent_id {
+        push(&mut sql, " AND agent_id = #", x.clone().into());
     }
-    if let Some(p) = &f.principal_id {
-        sql.push_str(" AND principal_id = ?");
-        args.push(p.clone().into());
+    if let Some(x) = &f.principal_id {
+        push(&mut sql, " AND principal_id = #", x.clone().into());
     }
     match f.status {
         None => {}
-        Some(StatusFilter::Active) => {
-            sql.push_str(" AND status = 'active' AND expires_at > ?");
-            args.push(now_ms.into());
-        }
-        Some(StatusFilter::Expired) => {
-            sql.push_str(" AND status = 'active' AND expires_at <= ?");
-            args.push(now_ms.into());
-        }
+        Some(StatusFilter::Active) => push(
+            &mut sql,
+            " AND status = 'active' AND expires_at > #",
+            now_ms.into(),
+        ),
+        Some(StatusFilter::Expired) => push(
+            &mut sql,
+            " AND status = 'active' AND expires_at <= #",
+            now_ms.into(),
+        ),
         Some(StatusFilter::Revoked) => sql.push_str(" AND status = 'revoked'"),
     }
     sql.push_str(" ORDER BY issued_at DESC, id DESC");
@@ -231,11 +230,7 @@ pub fn list(c: &Conn, developer_id: &str, f: &ListFilter, now_ms: i64) -> ApiRes
             (u64::from(page).max(1) - 1) * u64::from(size)
         ));
     }
-    let mut s = c.prepare(&sql)?;
-    let rows = s
-        .query_map(rusqlite::params_from_iter(args), from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    c.query_all(&sql, &a, from_row)
 }
 
 /// Whether the principal holds an active, unexpired grant of the developer.
@@ -245,12 +240,12 @@ pub fn principal_has_active(
     principal_id: &str,
     now_ms: i64,
 ) -> ApiResult<bool> {
-    Ok(c.query_row(
+    c.query_one(
         "SELECT EXISTS(SELECT 1 FROM grants WHERE developer_id = ?1 AND principal_id = ?2
                        AND status = 'active' AND expires_at > ?3)",
-        params![developer_id, principal_id, now_ms],
-        |r| r.get(0),
-    )?)
+        args![developer_id, principal_id, now_ms],
+        |r| r.bool(0),
+    )
 }
 
 /// A principal's active grant with its agent's name and description (the end-user dashboard).
@@ -269,25 +264,25 @@ pub fn principal_grants(
     now_ms: i64,
 ) -> ApiResult<Vec<PrincipalGrant>> {
     let cols = COLUMNS
-        .split(", ")
+        .split(',')
         .map(|col| format!("g.{}", col.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut s = c.prepare(&format!(
-        "SELECT {cols}, a.name, a.description
-         FROM grants g LEFT JOIN agents a ON a.id = g.agent_id
-         WHERE g.developer_id = ?1 AND g.principal_id = ?2 AND g.status = 'active' AND g.expires_at > ?3
-         ORDER BY g.issued_at DESC, g.id DESC"
-    ))?;
-    let n = COLUMNS.split(", ").count();
-    let rows = s
-        .query_map(params![developer_id, principal_id, now_ms], |r| {
+    let n = COLUMNS.split(',').count();
+    c.query_all(
+        &format!(
+            "SELECT {cols}, a.name, a.description
+             FROM grants g LEFT JOIN agents a ON a.id = g.agent_id
+             WHERE g.developer_id = ?1 AND g.principal_id = ?2 AND g.status = 'active' AND g.expires_at > ?3
+             ORDER BY g.issued_at DESC, g.id DESC"
+        ),
+        args![developer_id, principal_id, now_ms],
+        |r| {
             Ok(PrincipalGrant {
                 grant: from_row(r)?,
-                agent_name: r.get(n)?,
-                agent_description: r.get(n + 1)?,
+                agent_name: r.opt_str(n)?,
+                agent_description: r.opt_str(n + 1)?,
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+        },
+    )
 }

@@ -12,41 +12,19 @@ pub mod auth_requests;
 mod db;
 pub mod developers;
 pub mod grants;
+pub mod keys;
 pub mod quota;
 pub mod revocation;
 mod schema;
 pub mod sessions;
+// The PostgreSQL half of `sql` is wired into `Db` by the next step (--database-url).
+#[allow(dead_code)]
+pub(crate) mod sql;
 pub mod tokens;
 
 pub use db::Db;
 
-/// What store functions read through: a connection, or a write transaction (which derefs to one).
-pub type Conn = rusqlite::Connection;
-
-/// Column `i` holding JSON, decoded. Stored data that does not decode is an error (the
-/// database is corrupt or was written by something else), never a silent default.
-pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(i)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// Like [`json_column`] for a nullable column.
-pub(crate) fn json_column_opt<T: serde::de::DeserializeOwned>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<Option<T>> {
-    match r.get::<_, Option<String>>(i)? {
-        None => Ok(None),
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-        }),
-    }
-}
+pub use sql::Conn;
 
 #[cfg(test)]
 mod tests {

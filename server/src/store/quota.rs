@@ -2,8 +2,9 @@
 //! request over a quota is refused with 403 `QUOTA_EXCEEDED`, checked inside the write
 //! transaction that would exceed it (so concurrent requests cannot overshoot).
 
+use super::sql::args;
+use super::Conn;
 use crate::error::{ApiError, ApiResult};
-use rusqlite::{params, Connection};
 
 /// Default agents per developer.
 pub const DEFAULT_MAX_AGENTS: u64 = 1_000;
@@ -18,11 +19,11 @@ fn exceeded(what: &str, max: u64) -> ApiError {
 }
 
 /// Refuses a new agent when the developer already holds `max`.
-pub fn check_agents(tx: &Connection, developer_id: &str, max: u64) -> ApiResult<()> {
-    let n: i64 = tx.query_row(
+pub fn check_agents(tx: &Conn, developer_id: &str, max: u64) -> ApiResult<()> {
+    let n = tx.query_one(
         "SELECT COUNT(*) FROM agents WHERE developer_id = ?1",
-        [developer_id],
-        |r| r.get(0),
+        args![developer_id],
+        |r| r.i64(0),
     )?;
     if u64::try_from(n).unwrap_or(0) >= max {
         return Err(exceeded("agents", max));
@@ -31,16 +32,11 @@ pub fn check_agents(tx: &Connection, developer_id: &str, max: u64) -> ApiResult<
 }
 
 /// Refuses a new grant when the developer already holds `max` active ones.
-pub fn check_active_grants(
-    tx: &Connection,
-    developer_id: &str,
-    max: u64,
-    now_ms: i64,
-) -> ApiResult<()> {
-    let n: i64 = tx.query_row(
+pub fn check_active_grants(tx: &Conn, developer_id: &str, max: u64, now_ms: i64) -> ApiResult<()> {
+    let n = tx.query_one(
         "SELECT COUNT(*) FROM grants WHERE developer_id = ?1 AND status = 'active' AND expires_at > ?2",
-        params![developer_id, now_ms],
-        |r| r.get(0),
+        args![developer_id, now_ms],
+        |r| r.i64(0),
     )?;
     if u64::try_from(n).unwrap_or(0) >= max {
         return Err(exceeded("active grants", max));

@@ -2,11 +2,12 @@
 //!
 //! All functions run inside the caller's write transaction, so a revocation and its whole cascade
 //! commit together, and delegation (which re-checks its parent inside its own write transaction)
-//! is serialised against them by SQLite's single writer.
+//! is serialised against them by the store's single writer (SQLite's, or PostgreSQL's write lock).
 
+use super::sql::args;
+use super::Conn;
 use crate::error::ApiResult;
 use crate::store::audit::{actions, record_event, Subject};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 /// Who asked for a revocation; recorded in the audit entry the server writes for it.
@@ -31,7 +32,7 @@ impl Cause {
 
 /// Writes the audit entry for grant `grant_id` (already revoked) and its cascade.
 fn audit_grant(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     grant_id: &str,
     action: &str,
@@ -59,12 +60,12 @@ fn audit_grant(
 
 /// Revokes every still-active descendant of `grant_id` (any depth). Returns how many.
 pub fn revoke_descendants(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     grant_id: &str,
     now: i64,
 ) -> ApiResult<usize> {
-    Ok(tx.execute(
+    tx.exec(
         "WITH RECURSIVE d(id) AS (
              SELECT id FROM grants WHERE parent_grant_id = ?1 AND developer_id = ?2
              UNION
@@ -72,23 +73,23 @@ pub fn revoke_descendants(
          )
          UPDATE grants SET status = 'revoked', revoked_at = ?3
          WHERE status = 'active' AND id IN (SELECT id FROM d)",
-        params![grant_id, developer_id, now],
-    )?)
+        args![grant_id, developer_id, now],
+    )
 }
 
 /// Revokes an active grant and all its descendants. `false` if it is unknown, foreign or
 /// already revoked.
 /// Audited (`grantex.grant.revoked`, with the cause and the number of descendants revoked).
 pub fn revoke_grant(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     grant_id: &str,
     now: i64,
     cause: Cause,
 ) -> ApiResult<bool> {
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE grants SET status = 'revoked', revoked_at = ?3 WHERE id = ?1 AND developer_id = ?2 AND status = 'active'",
-        params![grant_id, developer_id, now],
+        args![grant_id, developer_id, now],
     )?;
     if n == 0 {
         return Ok(false);
@@ -108,34 +109,31 @@ pub fn revoke_grant(
 /// Blocklists one token and revokes every grant delegated from it, with their descendants.
 /// The grant the token belongs to stays active (it can still be refreshed). `false` if the jti
 /// is unknown, foreign or already revoked. Audited (`grantex.token.revoked`).
-pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) -> ApiResult<bool> {
-    let n = tx.execute(
+pub fn revoke_token(tx: &Conn, developer_id: &str, jti: &str, now: i64) -> ApiResult<bool> {
+    let n = tx.exec(
         "UPDATE grant_tokens SET is_revoked = 1, revoked_at = ?3 WHERE jti = ?1 AND developer_id = ?2 AND is_revoked = 0",
-        params![jti, developer_id, now],
+        args![jti, developer_id, now],
     )?;
     if n == 0 {
         return Ok(false);
     }
-    let children: Vec<String> = {
-        let mut s =
-            tx.prepare("SELECT id FROM grants WHERE source_jti = ?1 AND developer_id = ?2")?;
-        let rows = s
-            .query_map(params![jti, developer_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows
-    };
+    let children = tx.query_all(
+        "SELECT id FROM grants WHERE source_jti = ?1 AND developer_id = ?2",
+        args![jti, developer_id],
+        |r| r.str(0),
+    )?;
     let mut cascaded = 0;
     for child in &children {
-        cascaded += tx.execute(
+        cascaded += tx.exec(
             "UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1 AND status = 'active'",
-            params![child, now],
+            args![child, now],
         )?;
         cascaded += revoke_descendants(tx, developer_id, child, now)?;
     }
-    let grant_id: String = tx.query_row(
+    let grant_id = tx.query_one(
         "SELECT grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
-        params![jti, developer_id],
-        |r| r.get(0),
+        args![jti, developer_id],
+        |r| r.str(0),
     )?;
     audit_grant(
         tx,
@@ -148,32 +146,16 @@ pub fn revoke_token(tx: &Connection, developer_id: &str, jti: &str, now: i64) ->
     Ok(true)
 }
 
-/// Records the grant an authorization code was exchanged for (inside the exchange's transaction).
-pub fn record_code_grant(tx: &Connection, auth_request_id: &str, grant_id: &str) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE auth_requests SET grant_id = ?1 WHERE id = ?2",
-        params![grant_id, auth_request_id],
-    )?;
-    Ok(())
-}
-
 /// Reuse detection for codes (RFC 6749 §4.1.2, RFC 9700 §4.14): when the request was already
 /// exchanged, revokes the grant issued from it (and its descendants). `true` if the request was
 /// consumed, i.e. this was a replay.
 pub fn revoke_for_replayed_code(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     auth_request_id: &str,
     now: i64,
 ) -> ApiResult<bool> {
-    let row: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT status, grant_id FROM auth_requests WHERE id = ?1 AND developer_id = ?2",
-            params![auth_request_id, developer_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match row {
+    match super::auth_requests::status_and_grant(tx, developer_id, auth_request_id)? {
         Some((status, grant)) if status == "consumed" => {
             if let Some(g) = grant {
                 audit_grant(
@@ -196,7 +178,7 @@ pub fn revoke_for_replayed_code(
 /// was used revokes its whole family, i.e. the grant it refreshes (every token and refresh
 /// token of that grant stops working) and the grants delegated from it.
 pub fn revoke_refresh_family(
-    tx: &Connection,
+    tx: &Conn,
     developer_id: &str,
     grant_id: &str,
     now: i64,

@@ -1,10 +1,10 @@
 //! Issued grant tokens (`grant_tokens`, what makes a jti revocable), single-use refresh tokens
 //! and the refresh idempotency memory.
 
+use super::sql::args;
 use super::Conn;
 use crate::error::ApiResult;
 use crate::{ids, time};
-use rusqlite::{params, OptionalExtension};
 
 /// Refresh tokens live at most 30 days (and never past their grant).
 pub const REFRESH_TTL_MS: i64 = 30 * 86_400_000;
@@ -19,10 +19,10 @@ pub fn insert_issued(
     iat: i64,
     exp: i64,
 ) -> ApiResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO grant_tokens (jti, grant_id, developer_id, kid, is_revoked, issued_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-        params![jti, grant_id, developer_id, kid, iat, exp],
+        args![jti, grant_id, developer_id, kid, iat, exp],
     )?;
     Ok(())
 }
@@ -31,9 +31,9 @@ pub fn insert_issued(
 pub fn new_refresh_token(tx: &Conn, grant_id: &str, grant_expires_ms: i64) -> ApiResult<String> {
     let id = ids::new_id("ref");
     let now = time::now_ms();
-    tx.execute(
+    tx.exec(
         "INSERT INTO refresh_tokens (id, grant_id, is_used, expires_at, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
-        params![id, grant_id, (now + REFRESH_TTL_MS).min(grant_expires_ms), now],
+        args![&id, grant_id, (now + REFRESH_TTL_MS).min(grant_expires_ms), now],
     )?;
     Ok(id)
 }
@@ -47,26 +47,25 @@ pub struct RefreshRow {
 }
 
 pub fn find_refresh(c: &Conn, id: &str) -> ApiResult<Option<RefreshRow>> {
-    Ok(c.query_row(
+    c.query_opt(
         "SELECT grant_id, is_used, expires_at FROM refresh_tokens WHERE id = ?1",
-        [id],
+        args![id],
         |r| {
             Ok(RefreshRow {
-                grant_id: r.get(0)?,
-                used: r.get(1)?,
-                expires_at: r.get(2)?,
+                grant_id: r.str(0)?,
+                used: r.bool(1)?,
+                expires_at: r.i64(2)?,
             })
         },
     )
-    .optional()?)
 }
 
 /// Marks the refresh token used; `false` if it already was (the conditional UPDATE is what makes
 /// refresh tokens single-use under races).
 pub fn spend_refresh(tx: &Conn, id: &str) -> ApiResult<bool> {
-    Ok(tx.execute(
+    Ok(tx.exec(
         "UPDATE refresh_tokens SET is_used = 1 WHERE id = ?1 AND is_used = 0",
-        [id],
+        args![id],
     )? == 1)
 }
 
@@ -76,12 +75,11 @@ pub fn idempotent_answer(
     developer_id: &str,
     key: &str,
 ) -> ApiResult<Option<(String, String)>> {
-    Ok(c.query_row(
+    c.query_opt(
         "SELECT refresh_token, response FROM refresh_idempotency WHERE developer_id = ?1 AND key = ?2",
-        params![developer_id, key],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        args![developer_id, key],
+        |r| Ok((r.str(0)?, r.str(1)?)),
     )
-    .optional()?)
 }
 
 /// Remembers a refresh answer under its key, forgetting the developer's answers older than
@@ -95,14 +93,14 @@ pub fn remember_answer(
     ttl_ms: i64,
 ) -> ApiResult<()> {
     let now = time::now_ms();
-    tx.execute(
+    tx.exec(
         "DELETE FROM refresh_idempotency WHERE developer_id = ?1 AND created_at < ?2",
-        params![developer_id, now - ttl_ms],
+        args![developer_id, now - ttl_ms],
     )?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO refresh_idempotency (developer_id, key, refresh_token, response, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![developer_id, key, refresh_token, response_json, now],
+        args![developer_id, key, refresh_token, response_json, now],
     )?;
     Ok(())
 }

@@ -1,0 +1,375 @@
+//! The store's one door to a database: [`Sql`] runs a statement on whichever backend holds the
+//! connection, so every store function is written once.
+//!
+//! Statements are written in the SQL both backends understand, with SQLite's numbered
+//! placeholders `?1`, `?2`, … (PostgreSQL gets them rewritten to `$1`, `$2`, …). Integers are
+//! 64-bit everywhere and flags are stored as 0/1 integers; [`Row::bool`] also reads the real
+//! booleans PostgreSQL returns for expressions such as `EXISTS(…)` or `x IS NOT NULL`.
+
+use crate::error::{ApiError, ApiResult};
+
+/// One statement argument.
+#[derive(Debug, Clone)]
+pub enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+    Owned(String),
+    /// NULL where a text value goes.
+    NullText,
+    /// NULL where an integer goes.
+    NullInt,
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<u32> for Arg<'_> {
+    fn from(v: u32) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl From<u64> for Arg<'_> {
+    fn from(v: u64) -> Self {
+        Arg::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+impl From<usize> for Arg<'_> {
+    fn from(v: usize) -> Self {
+        Arg::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::Owned(v)
+    }
+}
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        v.as_deref().map_or(Arg::NullText, Arg::Text)
+    }
+}
+impl From<Option<String>> for Arg<'_> {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Owned)
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+impl From<&Option<i64>> for Arg<'_> {
+    fn from(v: &Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+/// `args![a, b, …]`: a slice of [`Arg`]s.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { &[$($crate::store::sql::Arg::from($a)),*][..] };
+}
+pub(crate) use args;
+
+/// Which database a connection talks to (for the few statements that differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection or transaction of either backend. Store functions take `&Conn`.
+pub trait Sql {
+    fn backend(&self) -> Backend;
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize>;
+    /// Runs a query and hands each row to `f` until it returns `false` or an error; rows are
+    /// read one at a time (streamed), never collected.
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
+    ) -> ApiResult<()>;
+}
+
+/// What store functions read and write through.
+pub type Conn = dyn Sql;
+
+impl dyn Sql + '_ {
+    /// The first row mapped by `f`, if any.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl Fn(&Row<'_>) -> ApiResult<T>,
+    ) -> ApiResult<Option<T>> {
+        let mut out = None;
+        self.each(sql, args, &mut |r| {
+            out = Some(f(r)?);
+            Ok(false)
+        })?;
+        Ok(out)
+    }
+
+    /// Exactly the first row mapped by `f`; an internal error when there is none.
+    pub fn query_one<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl Fn(&Row<'_>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.query_opt(sql, args, f)?
+            .ok_or_else(|| ApiError::internal("query returned no row"))
+    }
+
+    /// Every row mapped by `f`.
+    pub fn query_all<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl Fn(&Row<'_>) -> ApiResult<T>,
+    ) -> ApiResult<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |r| {
+            out.push(f(r)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}
+
+/// One result row of either backend, read by column index with typed getters. A value of the
+/// wrong type (corrupt or foreign data) is an error, never a default.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
+}
+
+fn bad_column(i: usize, e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("stored data: column {i}: {e}"))
+}
+
+impl Row<'_> {
+    pub fn str(&self, i: usize) -> ApiResult<String> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
+            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
+        }
+    }
+
+    pub fn opt_str(&self, i: usize) -> ApiResult<Option<String>> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
+            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
+        }
+    }
+
+    pub fn i64(&self, i: usize) -> ApiResult<i64> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
+            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
+        }
+    }
+
+    pub fn opt_i64(&self, i: usize) -> ApiResult<Option<i64>> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
+            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
+        }
+    }
+
+    pub fn u32(&self, i: usize) -> ApiResult<u32> {
+        u32::try_from(self.i64(i)?).map_err(|e| bad_column(i, e))
+    }
+
+    /// A 0/1 flag column, or a boolean expression.
+    pub fn bool(&self, i: usize) -> ApiResult<bool> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
+            Row::Postgres(r) => {
+                if *r.columns()[i].type_() == postgres::types::Type::BOOL {
+                    r.try_get(i).map_err(|e| bad_column(i, e))
+                } else {
+                    Ok(r.try_get::<_, i64>(i).map_err(|e| bad_column(i, e))? != 0)
+                }
+            }
+        }
+    }
+
+    /// A JSON text column, decoded.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> ApiResult<T> {
+        serde_json::from_str(&self.str(i)?).map_err(|e| bad_column(i, e))
+    }
+
+    /// A nullable JSON text column, decoded.
+    pub fn opt_json<T: serde::de::DeserializeOwned>(&self, i: usize) -> ApiResult<Option<T>> {
+        self.opt_str(i)?
+            .map(|s| serde_json::from_str(&s).map_err(|e| bad_column(i, e)))
+            .transpose()
+    }
+}
+
+// ---------------------------------------------------------------- SQLite
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match self {
+            Arg::Int(v) => ToSqlOutput::Owned(Value::Integer(*v)),
+            Arg::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Arg::Owned(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Arg::NullText | Arg::NullInt => ToSqlOutput::Owned(Value::Null),
+        })
+    }
+}
+
+impl Sql for rusqlite::Connection {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        let mut st = self.prepare_cached(sql)?;
+        Ok(st.execute(rusqlite::params_from_iter(args.iter()))?)
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
+    ) -> ApiResult<()> {
+        let mut st = self.prepare_cached(sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+        while let Some(r) = rows.next()? {
+            if !f(&Row::Sqlite(r))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// `?N` placeholders rewritten to `$N` (our statements hold no `?` inside string literals).
+pub fn pg_text(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Argument values in the form the PostgreSQL client binds.
+fn pg_values<'a>(args: &'a [Arg<'a>]) -> Vec<Box<dyn postgres::types::ToSql + Sync + 'a>> {
+    args.iter()
+        .map(|a| -> Box<dyn postgres::types::ToSql + Sync> {
+            match a {
+                Arg::Int(v) => Box::new(*v),
+                Arg::Text(s) => Box::new(*s),
+                Arg::Owned(s) => Box::new(s.as_str()),
+                Arg::NullText => Box::new(None::<&str>),
+                Arg::NullInt => Box::new(None::<i64>),
+            }
+        })
+        .collect()
+}
+
+impl From<postgres::Error> for ApiError {
+    fn from(e: postgres::Error) -> Self {
+        ApiError::internal(format!("postgres: {e}"))
+    }
+}
+
+/// A PostgreSQL transaction seen as a store connection.
+pub struct PgTx<'a> {
+    tx: std::cell::RefCell<postgres::Transaction<'a>>,
+}
+
+impl<'a> PgTx<'a> {
+    pub fn new(tx: postgres::Transaction<'a>) -> Self {
+        PgTx {
+            tx: std::cell::RefCell::new(tx),
+        }
+    }
+
+    pub fn commit(self) -> ApiResult<()> {
+        Ok(self.tx.into_inner().commit()?)
+    }
+}
+
+impl Sql for PgTx<'_> {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        let values = pg_values(args);
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            values.iter().map(|b| b.as_ref()).collect();
+        let n = self.tx.borrow_mut().execute(pg_text(sql).as_str(), &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
+    ) -> ApiResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let values = pg_values(args);
+        let params = values
+            .iter()
+            .map(|b| b.as_ref() as &(dyn postgres::types::ToSql + Sync));
+        let mut tx = self.tx.borrow_mut();
+        let mut rows = tx.query_raw(pg_text(sql).as_str(), params)?;
+        while let Some(r) = rows.next()? {
+            if !f(&Row::Postgres(&r))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_for_postgres() {
+        assert_eq!(
+            pg_text("SELECT a FROM t WHERE x = ?1 AND y = ?12 OR z = '?'"),
+            "SELECT a FROM t WHERE x = $1 AND y = $12 OR z = '?'"
+        );
+    }
+}
