@@ -20,8 +20,10 @@
 // be interrupted; it finishes on its own goroutine (bounded by the client's timeout) and its
 // result is dropped. Clients and Verifiers are safe for concurrent use.
 //
-// Building: the package links libgrantex. Install it with
-// `make -C bindings-c install PREFIX=$PREFIX` and either set PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
-// (shared library; the default build) or build with -tags grantex_static and
-// CGO_CFLAGS=-I$PREFIX/include CGO_LDFLAGS=-L$PREFIX/lib (static library).
+// Building: the package links libgrantex with cgo (a C compiler is needed, no cargo). The
+// default build links the prebuilt static library the packaged module carries for linux/amd64
+// (internal/lib/linux_amd64/libgrantex.a; in the repository, scripts/lib/go-prebuilt.sh makes
+// it). With a libgrantex of your own (`make -C bindings-c install PREFIX=$PREFIX`): build with
+// -tags grantex_shared and PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig (shared library), or with
+// -tags grantex_static and CGO_CFLAGS=-I$PREFIX/include CGO_LDFLAGS=-L$PREFIX/lib (static).
 package grantex

@@ -1,10 +1,11 @@
-//go:build !grantex_static
+//go:build grantex_shared
 
 package grantex
 
-// The default build links the shared libgrantex found by pkg-config (`make -C bindings-c
-// install PREFIX=...`, then PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig). Build with the tag
-// grantex_static to link libgrantex.a instead (see link_static.go).
+// With the build tag grantex_shared the package links the shared libgrantex found by
+// pkg-config (`make -C bindings-c install PREFIX=...`, then
+// PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig). See link_prebuilt.go for the default build and
+// link_static.go for the other tag.
 
 // #cgo pkg-config: grantex
 import "C"

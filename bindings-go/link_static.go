@@ -2,8 +2,8 @@
 
 package grantex
 
-// With the build tag grantex_static the package links libgrantex.a (no run-time dependency on
-// libgrantex.so). The header and the library are found through the environment:
+// With the build tag grantex_static the package links a libgrantex.a of your own (no run-time
+// dependency on libgrantex.so). The header and the library are found through the environment:
 //
 //	CGO_CFLAGS=-I$PREFIX/include CGO_LDFLAGS=-L$PREFIX/lib go build -tags grantex_static
 //

@@ -5,7 +5,10 @@
 #   3. `go test -race` linked statically against libgrantex.a, against a grantex-server the
 #      tests start themselves (TestMain), the shared vectors/ and, for the A2A client, the
 #      example agent examples/a2a-agent (grantex-a2a-agent, started by the tests);
-#   4. the shared-library link (pkg-config) built and its vector and A2A guard tests run;
+#   4. the shared-library link (-tags grantex_shared, pkg-config) built and its vector and A2A
+#      tests run; the default build (the prebuilt libgrantex.a in the module layout, as the
+#      packaged module ships it: scripts/lib/go-prebuilt.sh) vetted and tested in a copy of the
+#      module;
 #   5. examples/go/quickstart (go vet, then run with a live and a sandbox key against a
 #      throwaway grantex-server).
 # Env: GRANTEX_GO_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary),
@@ -51,7 +54,7 @@ if [ -n "$unformatted" ]; then echo "not gofmt-formatted: $unformatted" >&2; exi
 step "go vet (static and shared link, and the benchmarks' build)"
 "${static_env[@]}" go vet -tags grantex_static ./...
 "${static_env[@]}" go vet -tags 'grantex_static grantex_bench' ./...
-"${shared_env[@]}" go vet ./...
+"${shared_env[@]}" go vet -tags grantex_shared ./...
 staticcheck="$(command -v staticcheck || echo "$(go env GOPATH)/bin/staticcheck")"
 if [ -x "$staticcheck" ]; then
   step "staticcheck"
@@ -69,8 +72,17 @@ grep -E '^(--- |ok|FAIL)|vectors_test|goroutines' "$WORK/test.log" || true
 if grep -q -- '--- SKIP' "$WORK/test.log"; then echo "a test was skipped" >&2; exit 1; fi
 echo "$(grep -c -- '--- PASS' "$WORK/test.log") tests passed under the race detector (grantex and grantex/a2a)"
 
-step "shared-library link (pkg-config grantex): vector, A2A guard and A2A client tests"
-"${shared_env[@]}" go test -count=1 -run 'Vectors|GuardCheck|ClientAgainstTheExampleAgent' ./...
+step "shared-library link (-tags grantex_shared, pkg-config grantex): vector, A2A guard and A2A client tests"
+"${shared_env[@]}" go test -count=1 -tags grantex_shared -run 'Vectors|GuardCheck|ClientAgainstTheExampleAgent' ./...
+
+step "default build (prebuilt libgrantex.a inside the module, no tags, no CGO_* variables) in a copy of the module"
+mkdir -p "$WORK/copy"
+ln -s "$ROOT/vectors" "$WORK/copy/vectors"
+cp -r "$ROOT/bindings-go" "$WORK/copy/bindings-go"
+rm -rf "$WORK/copy/bindings-go/include" "$WORK/copy/bindings-go/internal/lib"
+"$ROOT/scripts/lib/go-prebuilt.sh" --from "$PREFIX" --out "$WORK/copy/bindings-go"
+(cd "$WORK/copy/bindings-go" && env -u CGO_CFLAGS -u CGO_LDFLAGS -u PKG_CONFIG_PATH go vet ./... &&
+  env -u CGO_CFLAGS -u CGO_LDFLAGS -u PKG_CONFIG_PATH go test -count=1 -run 'Vectors|TestFlow|ClientAgainstTheExampleAgent' ./...)
 
 step "examples/go/quickstart against a throwaway grantex-server (live key, then sandbox key)"
 start_server

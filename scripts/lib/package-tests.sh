@@ -8,7 +8,11 @@
 #     (the install script must take the prebuilt addon, build nothing), examples/node/quickstart.mjs
 #     (ESM) and the same program as CommonJS (quickstart.cjs: the import line as a require);
 #   - c: the archive unpacked to a temporary prefix; examples/c built through pkg-config (the
-#     relocatable grantex.pc), shared and static, and run.
+#     relocatable grantex.pc), shared and static, and run;
+#   - go: examples/go/quickstart as a module of its own that `go get`s
+#     github.com/grantex-rs/grantex/bindings-go from dist/goproxy (GOPROXY=file://, an empty
+#     module and build cache), built with no build tags and no CGO_* variables (the prebuilt
+#     libgrantex.a inside the module; no libgrantex at run time), and run.
 # With cargo (the source builds, into the workspace target dir), each then run without cargo:
 #   - the sdist: unpacked with fresh mtimes, `pip wheel --no-cache-dir` of it (pip fetches maturin,
 #     as for any user; cargo must compile the grantex crates from the sdist's sources), that
@@ -46,7 +50,10 @@ SDK_TGZ="$DIST/grantex-sdk-$V_NPM.tgz"
 PLAT_TGZ="$DIST/grantex-sdk-linux-x64-gnu-$V_NPM.tgz"
 C_NAME="libgrantex-$V_WS-x86_64-linux-gnu"
 C_TGZ="$DIST/$C_NAME.tar.gz"
-for f in "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ" "$DIST/SHA256SUMS"; do
+GO_MOD=github.com/grantex-rs/grantex/bindings-go
+GO_V="v$V_WS"
+GO_ZIP="$DIST/goproxy/$GO_MOD/@v/$GO_V.zip"
+for f in "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ" "$GO_ZIP" "$DIST/SHA256SUMS"; do
   [ -f "$f" ] || { echo "missing artifact: $f" >&2; exit 1; }
 done
 
@@ -65,7 +72,7 @@ trap cleanup EXIT
 
 step "SHA256SUMS"
 (cd "$DIST" && sha256sum --check --strict SHA256SUMS)
-[ "$(wc -l <"$DIST/SHA256SUMS")" -eq 5 ] || { echo "SHA256SUMS must list the 5 artifacts" >&2; exit 1; }
+[ "$(wc -l <"$DIST/SHA256SUMS")" -eq 6 ] || { echo "SHA256SUMS must list the 6 artifacts" >&2; exit 1; }
 
 # PATH without cargo and rustc: drop every PATH entry holding either (rustup's ~/.cargo/bin); a
 # system directory holding them (a distribution's rustc in /usr/bin) cannot be dropped, so that
@@ -86,9 +93,9 @@ nocargo sh -c '! command -v cargo && ! command -v rustc' >/dev/null ||
 echo "test PATH without cargo/rustc: $NOCARGO_PATH"
 
 step "contents of the artifacts vs allow-lists"
-python3 - "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ" "$V_PY" "$V_NPM" "$V_WS" <<'PY'
+python3 - "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ" "$GO_ZIP" "$V_PY" "$V_NPM" "$V_WS" <<'PY'
 import re, sys, tarfile, zipfile
-wheel, sdist, sdk, plat, carch, vpy, vnpm, vws = sys.argv[1:]
+wheel, sdist, sdk, plat, carch, gozip, vpy, vnpm, vws = sys.argv[1:]
 E = re.escape
 allow = {
     wheel: [r"grantex/(__init__|_[a-z_]+)\.py", r"grantex/_native\.abi3\.so", r"grantex/_native\.pyi",
@@ -112,15 +119,18 @@ allow = {
             r"/?", r"/(README\.md|LICENSE|CHANGELOG\.md)", r"/include/?", r"/include/grantex(_operations)?\.h",
             r"/lib/?", r"/lib/libgrantex\.a", r"/lib/libgrantex\.so" + E(f".{vws}"),
             r"/lib/libgrantex\.so(\.0\.[0-9]+)?", r"/lib/pkgconfig/?", r"/lib/pkgconfig/grantex\.pc"]],
+    gozip: [E(f"github.com/grantex-rs/grantex/bindings-go@v{vws}/") + p for p in [
+            r"(go\.mod|README\.md|LICENSE)", r"(a2a/)?[a-z0-9_]+\.go", r"include/grantex(_operations)?\.h",
+            r"internal/lib/linux_amd64/libgrantex\.a"]],
 }
 # Whatever the allow-list says: nothing that looks like a test, a build tree, a VCS dir or a secret.
-deny = re.compile(r"(^|/)(tests?|target|node_modules|__pycache__|\.git|\.grantex)(/|$)|_tests?\.rs$|"
+deny = re.compile(r"(^|/)(tests?|target|node_modules|__pycache__|\.git|\.grantex)(/|$)|_tests?\.rs$|_test\.go$|"
                   r"(^|/)test_[^/]*$|conftest|\.pyc$|(^|/)\.env|\.pem$|\.key$|server\.json|bootstrap\.json|\.sqlite|\.db$")
 secret = re.compile(rb"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----|gx_(live|test)_[A-Za-z0-9]{16,}")
 bad = 0
 for path, pats in allow.items():
     rx = re.compile("|".join(f"(?:{p})" for p in pats))
-    if path.endswith(".whl"):
+    if path.endswith((".whl", ".zip")):
         z = zipfile.ZipFile(path)
         names = z.namelist()
         read = z.read
@@ -331,12 +341,39 @@ for kind in shared static; do
 done
 unset PKG_CONFIG_PATH
 
+# ----------------------------------------------------------------------------------------- Go
+step "go: go get $GO_MOD@$GO_V from dist/goproxy; examples/go/quickstart built with no tags and no CGO_* (no cargo on PATH)"
+GOAPP="$WORK/go-app"
+mkdir -p "$GOAPP"
+cp "$ROOT/examples/go/quickstart/main.go" "$GOAPP/"
+printf 'module example.com/grantex-quickstart\n\ngo 1.24\n' >"$GOAPP/go.mod"
+# An empty module cache and build cache: nothing from the repository's own Go builds is reused.
+# No checksum database for a module served from a local directory (GONOSUMDB); no network
+# fallback (GOPROXY is the directory alone).
+go_env=(env -u CGO_CFLAGS -u CGO_LDFLAGS -u PKG_CONFIG_PATH GOFLAGS=-modcacherw CGO_ENABLED=1
+  GOPROXY="file://$DIST/goproxy" GONOSUMDB="github.com/grantex-rs/*" GOTOOLCHAIN=local
+  GOMODCACHE="$WORK/go-modcache" GOCACHE="$WORK/go-cache" GOPATH="$WORK/go-path")
+t0=$(now)
+(cd "$GOAPP" && nocargo "${go_env[@]}" go get "$GO_MOD@$GO_V" && nocargo "${go_env[@]}" go mod tidy) >"$WORK/go-get.log" 2>&1 ||
+  { cat "$WORK/go-get.log" >&2; exit 1; }
+report "go: go get + go mod tidy from dist/goproxy (no Rust build)" "$(elapsed "$t0") s"
+grep -q "^require $GO_MOD $GO_V\$" "$GOAPP/go.mod" || { echo "go.mod does not require $GO_MOD $GO_V:" >&2; cat "$GOAPP/go.mod" >&2; exit 1; }
+test -f "$WORK/go-modcache/$GO_MOD@$GO_V/internal/lib/linux_amd64/libgrantex.a"
+t0=$(now)
+(cd "$GOAPP" && nocargo "${go_env[@]}" go build -o quickstart .) >"$WORK/go-build.log" 2>&1 || { cat "$WORK/go-build.log" >&2; exit 1; }
+report "go: go build the quickstart (cgo, empty build cache)" "$(elapsed "$t0") s"
+if readelf -d "$GOAPP/quickstart" | grep -q 'NEEDED.*libgrantex'; then echo "the Go quickstart links libgrantex.so" >&2; exit 1; fi
+(cd "$GOAPP" && nocargo ./quickstart) >"$WORK/go-run.log" 2>&1 || { cat "$WORK/go-run.log" >&2; exit 1; }
+quickstart_ok "$WORK/go-run.log" '^\[go\] done'
+echo "go: $(tail -n 1 "$WORK/go-run.log")"
+report "go: quickstart binary size" "$(du -k "$GOAPP/quickstart" | cut -f1) KiB"
+
 stop_server
 
 # ----------------------------------------------------------------------------------- summary
 step "summary"
-for f in "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ"; do
-  report "size: ${f##*/}" "$(du -k "$f" | cut -f1) KiB"
+for f in "$WHEEL" "$SDIST" "$SDK_TGZ" "$PLAT_TGZ" "$C_TGZ" "$GO_ZIP"; do
+  report "size: ${f#"$DIST"/}" "$(du -k "$f" | cut -f1) KiB"
 done
 printf '%s\n' "${REPORT[@]}"
 echo "(machine load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"

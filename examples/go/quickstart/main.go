@@ -8,7 +8,12 @@
 // With a live key authorize waits for consent, which step 3 gives through the endpoint the
 // consent page's Approve button calls; with a sandbox key authorize returns the code at once.
 //
-// Build (libgrantex installed under $PREFIX by `make -C bindings-c install PREFIX=$PREFIX`):
+// Build: with the packaged module (the prebuilt libgrantex inside it) plain `go run .`; in this
+// repository, put the library into the module first (cargo, release):
+//
+//	scripts/lib/go-prebuilt.sh && (cd examples/go/quickstart && go run .)
+//
+// or use a libgrantex installed under $PREFIX (`make -C bindings-c install PREFIX=$PREFIX`):
 //
 //	CGO_CFLAGS=-I$PREFIX/include CGO_LDFLAGS=-L$PREFIX/lib go run -tags grantex_static .
 package main
