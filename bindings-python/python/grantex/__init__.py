@@ -7,61 +7,68 @@ audit-chain verifier. Everything runs in the Rust core; this package converts ty
 
 from __future__ import annotations
 
-from typing import Tuple
-
 from . import _native
-from ._async_client import AsyncGrantex
-from ._audit_chain import verify_audit_chain
-from ._client import Grantex
-from ._errors import (
-    GrantexApiError,
-    GrantexAuthError,
-    GrantexConfigError,
-    GrantexDecodeError,
-    GrantexError,
-    GrantexInvalidArgumentError,
-    GrantexNetworkError,
-    GrantexSignupError,
-    GrantexTimeoutError,
-    GrantexTokenError,
-)
-from ._pkce import generate_pkce
-from ._types import (
-    Agent,
-    AuditChainReport,
-    AuditCheckpoint,
-    AuditEntry,
-    AuthorizationRequest,
-    AuthorizeParams,
-    ConsentApproval,
-    ConsentDenial,
-    ConsentRequest,
-    CreatePrincipalSessionParams,
-    DelegateParams,
-    DelegateResponse,
-    ExchangeTokenParams,
-    ExchangeTokenResponse,
-    Grant,
-    ListAgentsResponse,
-    ListAuditParams,
-    ListAuditResponse,
-    ListGrantsParams,
-    ListGrantsResponse,
-    LogAuditParams,
-    PkceChallenge,
-    PrincipalSessionResponse,
-    RateLimit,
-    RefreshTokenParams,
-    RotateKeyResponse,
-    SignupParams,
-    SignupResponse,
-    UpdateDeveloperSettingsParams,
-    UpdateDeveloperSettingsResponse,
-    VerifiedGrant,
-    VerifyTokenResponse,
-)
-from ._verify import JwksCache, VerifyGrantTokenOptions, averify_grant_token, verify_grant_token
-from ._webhook import verify_webhook, verify_webhook_signature
+
+# `TYPE_CHECKING` without importing `typing` (whose import alone costs ~10 ms): type checkers
+# treat any name `TYPE_CHECKING` as true, so they see the imports below; at run time the
+# names are loaded on first use by `__getattr__` (PEP 562), so `import grantex` loads only
+# the native module.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Tuple
+
+    from ._async_client import AsyncGrantex
+    from ._audit_chain import verify_audit_chain
+    from ._client import Grantex
+    from ._errors import (
+        GrantexApiError,
+        GrantexAuthError,
+        GrantexConfigError,
+        GrantexDecodeError,
+        GrantexError,
+        GrantexInvalidArgumentError,
+        GrantexNetworkError,
+        GrantexSignupError,
+        GrantexTimeoutError,
+        GrantexTokenError,
+    )
+    from ._pkce import generate_pkce
+    from ._types import (
+        Agent,
+        AuditChainReport,
+        AuditCheckpoint,
+        AuditEntry,
+        AuthorizationRequest,
+        AuthorizeParams,
+        ConsentApproval,
+        ConsentDenial,
+        ConsentRequest,
+        CreatePrincipalSessionParams,
+        DelegateParams,
+        DelegateResponse,
+        ExchangeTokenParams,
+        ExchangeTokenResponse,
+        Grant,
+        ListAgentsResponse,
+        ListAuditParams,
+        ListAuditResponse,
+        ListGrantsParams,
+        ListGrantsResponse,
+        LogAuditParams,
+        PkceChallenge,
+        PrincipalSessionResponse,
+        RateLimit,
+        RefreshTokenParams,
+        RotateKeyResponse,
+        SignupParams,
+        SignupResponse,
+        UpdateDeveloperSettingsParams,
+        UpdateDeveloperSettingsResponse,
+        VerifiedGrant,
+        VerifyTokenResponse,
+    )
+    from ._verify import JwksCache, VerifyGrantTokenOptions, averify_grant_token, verify_grant_token
+    from ._webhook import verify_webhook, verify_webhook_signature
 
 __version__: str = _native.__version__
 
@@ -124,3 +131,90 @@ __all__ = [
     "verify_webhook_signature",
     "__version__",
 ]
+
+# Where each public name is defined (imported on first access, then cached in this module;
+# `tests/test_import_time_api.py` checks this table against `__all__`).
+_LAZY = {
+    "Agent": "_types",
+    "AsyncGrantex": "_async_client",
+    "AuditChainReport": "_wire",
+    "AuditCheckpoint": "_types",
+    "AuditEntry": "_types",
+    "AuthorizationRequest": "_types",
+    "AuthorizeParams": "_types",
+    "ConsentApproval": "_types",
+    "ConsentDenial": "_types",
+    "ConsentRequest": "_types",
+    "CreatePrincipalSessionParams": "_types",
+    "DelegateParams": "_types",
+    "DelegateResponse": "_types",
+    "ExchangeTokenParams": "_types",
+    "ExchangeTokenResponse": "_types",
+    "Grant": "_types",
+    "Grantex": "_client",
+    "GrantexApiError": "_errors",
+    "GrantexAuthError": "_errors",
+    "GrantexConfigError": "_errors",
+    "GrantexDecodeError": "_errors",
+    "GrantexError": "_errors",
+    "GrantexInvalidArgumentError": "_errors",
+    "GrantexNetworkError": "_errors",
+    "GrantexSignupError": "_errors",
+    "GrantexTimeoutError": "_errors",
+    "GrantexTokenError": "_errors",
+    "JwksCache": "_verify",
+    "ListAgentsResponse": "_types",
+    "ListAuditParams": "_types",
+    "ListAuditResponse": "_types",
+    "ListGrantsParams": "_types",
+    "ListGrantsResponse": "_types",
+    "LogAuditParams": "_types",
+    "PkceChallenge": "_wire",
+    "PrincipalSessionResponse": "_types",
+    "RateLimit": "_wire",
+    "RefreshTokenParams": "_types",
+    "RotateKeyResponse": "_types",
+    "SignupParams": "_types",
+    "SignupResponse": "_types",
+    "UpdateDeveloperSettingsParams": "_types",
+    "UpdateDeveloperSettingsResponse": "_types",
+    "VerifiedGrant": "_types",
+    "VerifyGrantTokenOptions": "_verify",
+    "VerifyTokenResponse": "_types",
+    "averify_grant_token": "_verify",
+    "generate_pkce": "_pkce",
+    "verify_audit_chain": "_audit_chain",
+    "verify_grant_token": "_verify",
+    "verify_webhook": "_webhook",
+    "verify_webhook_signature": "_webhook",
+}
+# The submodules `import grantex` used to import eagerly: still attributes of the package
+# (`grantex._types`), imported on first access.
+_SUBMODULES = frozenset(
+    {"_async_client", "_audit_chain", "_base", "_client", "_errors"}
+    | {"_pkce", "_types", "_verify", "_webhook", "_wire"}
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name):
+        module = _LAZY.get(name)
+        if module is not None or name in _SUBMODULES:
+            import sys
+
+            full = f"{__name__}.{module or name}"
+            __import__(full)
+            value = getattr(sys.modules[full], name) if module is not None else sys.modules[full]
+        elif name == "Tuple":  # `typing.Tuple` was a (stray) attribute of the package
+            from typing import Tuple as value
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
+
+    def __dir__():
+        names = set(globals()) | set(_LAZY) | _SUBMODULES | {"Tuple"}
+        return sorted(names - {"__getattr__", "__dir__", "_LAZY", "_SUBMODULES"})
+
+
+del TYPE_CHECKING

@@ -4,7 +4,6 @@ one generic call every generated method goes through. Nothing here knows an oper
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
 
 from . import _native
@@ -17,6 +16,8 @@ P = TypeVar("P")
 
 def _dumps(body: Union[Mapping[str, Any], List[Any]]) -> str:
     """JSON text of an operation's input (``TypeError`` for values JSON cannot hold)."""
+    import json  # here, not at the top: `import grantex` stays free of the json package
+
     return json.dumps(body, separators=(",", ":"), allow_nan=False)
 
 

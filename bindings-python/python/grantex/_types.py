@@ -9,8 +9,7 @@ camelCase body (``None`` dropped).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ._wire import (
     AuditChainReport,
@@ -25,6 +24,13 @@ from ._wire import (
     _str_list,
     _tuple,
 )
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    # The same classes without `dataclasses.dataclass`'s import-time cost: each class body
+    # defines its `__init__` (hidden from type checkers, which make their own).
+    from ._wire import _dataclass as dataclass
 
 __all__ = [
     "Agent",
@@ -68,6 +74,8 @@ __all__ = [
     "VerifyTokenResponse",
 ]
 
+_object_setattr = object.__setattr__
+
 
 @dataclass
 class SignupParams:
@@ -76,6 +84,13 @@ class SignupParams:
     name: str
     email: Optional[str] = None
     mode: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name, email=None, mode=None):
+            self.name = name
+            self.email = email
+            self.mode = mode
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -98,6 +113,16 @@ class SignupResponse:
     email: Optional[str]
     mode: str
     created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, developer_id, api_key, name, email, mode, created_at):
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "api_key", api_key)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "email", email)
+            _object_setattr(self, "mode", mode)
+            _object_setattr(self, "created_at", created_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SignupResponse:
@@ -135,6 +160,18 @@ class Me:
     fido_required: bool
     fido_rp_name: Optional[str]
     created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, developer_id, name, email, mode, plan, fido_required, fido_rp_name, created_at):
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "email", email)
+            _object_setattr(self, "mode", mode)
+            _object_setattr(self, "plan", plan)
+            _object_setattr(self, "fido_required", fido_required)
+            _object_setattr(self, "fido_rp_name", fido_rp_name)
+            _object_setattr(self, "created_at", created_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Me:
@@ -174,6 +211,13 @@ class UpdateDeveloperSettingsParams:
     name: Optional[str] = None
     """The developer account's display name."""
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, fido_required=None, fido_rp_name=None, name=None):
+            self.fido_required = fido_required
+            self.fido_rp_name = fido_rp_name
+            self.name = name
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -190,6 +234,11 @@ class UpdateDeveloperSettingsResponse:
     """``PATCH /v1/me`` response."""
 
     updated: bool
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, updated):
+            _object_setattr(self, "updated", updated)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> UpdateDeveloperSettingsResponse:
@@ -211,6 +260,12 @@ class RotateKeyResponse:
 
     api_key: str
     rotated_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, api_key, rotated_at):
+            _object_setattr(self, "api_key", api_key)
+            _object_setattr(self, "rotated_at", rotated_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RotateKeyResponse:
@@ -242,6 +297,19 @@ class AuthorizeParams:
     code_challenge_method: Optional[str] = None
     audience: Optional[str] = None
     state: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id, user_id, scopes, expires_in=None, redirect_uri=None, code_challenge=None, code_challenge_method=None, audience=None, state=None):
+            self.agent_id = agent_id
+            self.user_id = user_id
+            self.scopes = scopes
+            self.expires_in = expires_in
+            self.redirect_uri = redirect_uri
+            self.code_challenge = code_challenge
+            self.code_challenge_method = code_challenge_method
+            self.audience = audience
+            self.state = state
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -278,6 +346,23 @@ class AuthorizationRequest:
     sandbox: Optional[bool] = None
     policy_enforced: Optional[bool] = None
     effect: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, request_id, consent_url, agent_id, principal_id, scopes, expires_in, expires_at, status, created_at, code=None, sandbox=None, policy_enforced=None, effect=None):
+            _object_setattr(self, "request_id", request_id)
+            _object_setattr(self, "consent_url", consent_url)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "expires_in", expires_in)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "code", code)
+            _object_setattr(self, "sandbox", sandbox)
+            _object_setattr(self, "policy_enforced", policy_enforced)
+            _object_setattr(self, "effect", effect)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationRequest:
@@ -338,6 +423,16 @@ class Jwk:
     n: Optional[str]
     e: Optional[str]
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, kty, kid, alg, use_, n, e):
+            _object_setattr(self, "kty", kty)
+            _object_setattr(self, "kid", kid)
+            _object_setattr(self, "alg", alg)
+            _object_setattr(self, "use_", use_)
+            _object_setattr(self, "n", n)
+            _object_setattr(self, "e", e)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Jwk:
         """From the wire's camelCase JSON."""
@@ -373,6 +468,11 @@ class JwkSet:
 
     keys: Tuple[Jwk, ...]
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, keys):
+            _object_setattr(self, "keys", keys)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JwkSet:
         """From the wire's camelCase JSON."""
@@ -394,6 +494,13 @@ class Health:
     status: str
     database: Optional[str]
     version: Optional[str]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, status, database, version):
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "database", database)
+            _object_setattr(self, "version", version)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Health:
@@ -426,6 +533,14 @@ class RegisterAgentParams:
     redirect_uris: Optional[List[str]] = None
     """Exact redirect URIs this agent may use (absolute https URLs, http only for loopback)."""
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, name, scopes, description="", redirect_uris=None):
+            self.name = name
+            self.scopes = scopes
+            self.description = description
+            self.redirect_uris = redirect_uris
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -454,6 +569,20 @@ class Agent:
     redirect_uris: Tuple[str, ...] = ()
     """Where authorization may send the user back; when non-empty, ``/v1/authorize`` accepts
     exactly these ``redirectUri``s and no other."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, did, name, description, scopes, status, developer_id, created_at, updated_at, redirect_uris=()):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "did", did)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "description", description)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+            _object_setattr(self, "redirect_uris", redirect_uris)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Agent:
@@ -493,6 +622,11 @@ class ListAgentsResponse:
 
     agents: Tuple[Agent, ...]
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, agents):
+            _object_setattr(self, "agents", agents)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ListAgentsResponse:
         """From the wire's camelCase JSON."""
@@ -518,6 +652,15 @@ class UpdateAgentParams:
     redirect_uris: Optional[List[str]] = None
     """Replaces the registered redirect URIs (``[]`` removes them all)."""
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, name=None, description=None, scopes=None, status=None, redirect_uris=None):
+            self.name = name
+            self.description = description
+            self.scopes = scopes
+            self.status = status
+            self.redirect_uris = redirect_uris
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -539,6 +682,13 @@ class ExchangeTokenParams:
     agent_id: str
     code_verifier: Optional[str] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, code, agent_id, code_verifier=None):
+            self.code = code
+            self.agent_id = agent_id
+            self.code_verifier = code_verifier
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -559,6 +709,15 @@ class ExchangeTokenResponse:
     scopes: Tuple[str, ...]
     refresh_token: str
     grant_id: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grant_token, expires_at, scopes, refresh_token, grant_id):
+            _object_setattr(self, "grant_token", grant_token)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "refresh_token", refresh_token)
+            _object_setattr(self, "grant_id", grant_id)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExchangeTokenResponse:
@@ -592,6 +751,13 @@ class RefreshTokenParams:
     """Sent as the ``Idempotency-Key`` header on every attempt of the call, never in the body;
     the core picks a fresh UUID when unset."""
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, refresh_token, agent_id, idempotency_key=None):
+            self.refresh_token = refresh_token
+            self.agent_id = agent_id
+            self.idempotency_key = idempotency_key
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -613,6 +779,16 @@ class VerifyTokenResponse:
     principal: Optional[str]
     agent: Optional[str]
     expires_at: Optional[str]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, valid, grant_id, scopes, principal, agent, expires_at):
+            _object_setattr(self, "valid", valid)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "principal", principal)
+            _object_setattr(self, "agent", agent)
+            _object_setattr(self, "expires_at", expires_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VerifyTokenResponse:
@@ -659,6 +835,22 @@ class Grant:
     revoked_at: Optional[str]
     delegation_depth: int = 0
     parent_grant_id: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, agent_id, agent_did, principal_id, developer_id, scopes, status, issued_at, expires_at, revoked_at, delegation_depth=0, parent_grant_id=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "issued_at", issued_at)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "revoked_at", revoked_at)
+            _object_setattr(self, "delegation_depth", delegation_depth)
+            _object_setattr(self, "parent_grant_id", parent_grant_id)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Grant:
@@ -709,6 +901,15 @@ class ListGrantsParams:
     page: Optional[int] = None
     page_size: Optional[int] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id=None, principal_id=None, status=None, page=None, page_size=None):
+            self.agent_id = agent_id
+            self.principal_id = principal_id
+            self.status = status
+            self.page = page
+            self.page_size = page_size
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -727,6 +928,11 @@ class ListGrantsResponse:
     """``GET /v1/grants`` response."""
 
     grants: Tuple[Grant, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grants):
+            _object_setattr(self, "grants", grants)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ListGrantsResponse:
@@ -751,6 +957,14 @@ class DelegateParams:
     scopes: List[str]
     expires_in: Optional[str] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, parent_grant_token, sub_agent_id, scopes, expires_in=None):
+            self.parent_grant_token = parent_grant_token
+            self.sub_agent_id = sub_agent_id
+            self.scopes = scopes
+            self.expires_in = expires_in
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -773,6 +987,15 @@ class DelegateResponse(WireMapping):
     scopes: Tuple[str, ...]
     grant_id: str
     refresh_token: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grant_token, expires_at, scopes, grant_id, refresh_token=None):
+            _object_setattr(self, "grant_token", grant_token)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "refresh_token", refresh_token)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DelegateResponse:
@@ -804,6 +1027,13 @@ class GrantVerifyResponse:
     active: bool
     reason: Optional[str]
     claims: Optional[Any]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, active, reason, claims):
+            _object_setattr(self, "active", active)
+            _object_setattr(self, "reason", reason)
+            _object_setattr(self, "claims", claims)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GrantVerifyResponse:
@@ -857,6 +1087,24 @@ class VerifiedGrant:
     """``iss``."""
     budget: Optional[float] = None
     """``bdg``: remaining budget at issuance (advisory)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, token_id, grant_id, principal_id, agent_did, developer_id, scopes, issued_at, expires_at, parent_agent_did=None, parent_grant_id=None, delegation_depth=0, audience=(), issuer="", budget=None):
+            _object_setattr(self, "token_id", token_id)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "issued_at", issued_at)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "parent_agent_did", parent_agent_did)
+            _object_setattr(self, "parent_grant_id", parent_grant_id)
+            _object_setattr(self, "delegation_depth", delegation_depth)
+            _object_setattr(self, "audience", audience)
+            _object_setattr(self, "issuer", issuer)
+            _object_setattr(self, "budget", budget)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VerifiedGrant:
@@ -914,6 +1162,17 @@ class LogAuditParams:
     status: str = "success"
     """The Python SDK always sends it (``"success"`` by default), as the reference does."""
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id, agent_did, grant_id, principal_id, action, metadata=None, status="success"):
+            self.agent_id = agent_id
+            self.agent_did = agent_did
+            self.grant_id = grant_id
+            self.principal_id = principal_id
+            self.action = action
+            self.metadata = metadata
+            self.status = status
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -946,6 +1205,22 @@ class AuditEntry:
     status: str
     developer_id: str = ""
     """Part of the hashed content, so verifying the chain needs it."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, entry_id, agent_id, agent_did, grant_id, principal_id, action, metadata, hash, prev_hash, timestamp, status, developer_id=""):
+            _object_setattr(self, "entry_id", entry_id)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "action", action)
+            _object_setattr(self, "metadata", metadata)
+            _object_setattr(self, "hash", hash)
+            _object_setattr(self, "prev_hash", prev_hash)
+            _object_setattr(self, "timestamp", timestamp)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "developer_id", developer_id)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
@@ -996,6 +1271,18 @@ class ListAuditParams:
     page: Optional[int] = None
     page_size: Optional[int] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id=None, grant_id=None, principal_id=None, action=None, since=None, until=None, page=None, page_size=None):
+            self.agent_id = agent_id
+            self.grant_id = grant_id
+            self.principal_id = principal_id
+            self.action = action
+            self.since = since
+            self.until = until
+            self.page = page
+            self.page_size = page_size
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -1017,6 +1304,11 @@ class ListAuditResponse:
     """``GET /v1/audit/entries`` response."""
 
     entries: Tuple[AuditEntry, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, entries):
+            _object_setattr(self, "entries", entries)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ListAuditResponse:
@@ -1045,6 +1337,18 @@ class AuditCheckpoint:
     signed_checkpoint: str
     witness_required: bool
     created_at: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, checkpoint_id, head_entry_id, head_hash, head_timestamp, entry_count, signed_checkpoint, witness_required, created_at=None):
+            _object_setattr(self, "checkpoint_id", checkpoint_id)
+            _object_setattr(self, "head_entry_id", head_entry_id)
+            _object_setattr(self, "head_hash", head_hash)
+            _object_setattr(self, "head_timestamp", head_timestamp)
+            _object_setattr(self, "entry_count", entry_count)
+            _object_setattr(self, "signed_checkpoint", signed_checkpoint)
+            _object_setattr(self, "witness_required", witness_required)
+            _object_setattr(self, "created_at", created_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditCheckpoint:
@@ -1089,6 +1393,19 @@ class ConsentRequest:
     status: str
     fido_required: bool = False
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, agent_name, agent_did, agent_description, scopes, scope_descriptions, expires_at, status, fido_required=False):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "agent_name", agent_name)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "agent_description", agent_description)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "scope_descriptions", scope_descriptions)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "fido_required", fido_required)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentRequest:
         """From the wire's camelCase JSON."""
@@ -1127,6 +1444,13 @@ class ConsentApproval:
     redirect_uri: Optional[str] = None
     state: Optional[str] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, code, redirect_uri=None, state=None):
+            _object_setattr(self, "code", code)
+            _object_setattr(self, "redirect_uri", redirect_uri)
+            _object_setattr(self, "state", state)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentApproval:
         """From the wire's camelCase JSON."""
@@ -1154,6 +1478,12 @@ class ConsentDenial:
     redirect_uri: Optional[str] = None
     state: Optional[str] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, redirect_uri=None, state=None):
+            _object_setattr(self, "redirect_uri", redirect_uri)
+            _object_setattr(self, "state", state)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentDenial:
         """From the wire's camelCase JSON."""
@@ -1179,6 +1509,12 @@ class CreatePrincipalSessionParams:
     principal_id: str
     expires_in: Optional[str] = None
 
+    if not TYPE_CHECKING:
+
+        def __init__(self, principal_id, expires_in=None):
+            self.principal_id = principal_id
+            self.expires_in = expires_in
+
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
@@ -1196,6 +1532,13 @@ class PrincipalSessionResponse:
     session_token: str
     dashboard_url: str
     expires_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, session_token, dashboard_url, expires_at):
+            _object_setattr(self, "session_token", session_token)
+            _object_setattr(self, "dashboard_url", dashboard_url)
+            _object_setattr(self, "expires_at", expires_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PrincipalSessionResponse:

@@ -7,11 +7,16 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from . import _native
 from ._native import JwksCache
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    # `dataclasses.dataclass` without its import-time cost (see `_wire.py`).
+    from ._wire import _dataclass as dataclass
 
 __all__ = [
     "JwksCache",
@@ -73,6 +78,50 @@ class VerifyGrantTokenOptions:
     jwks: Optional[JwksCache] = None
     now: Optional[int] = None
     allow_sandbox: Optional[bool] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(
+            self,
+            jwks_uri=None,
+            required_scopes=None,
+            clock_tolerance=0,
+            audience=None,
+            issuer_did=None,
+            issuer=None,
+            algorithms=None,
+            legacy_claims=True,
+            proof_jkt=None,
+            require_proof_of_possession=False,
+            bounded_jwks_fetch=False,
+            current_authority=None,
+            expected_principal_id=None,
+            expected_agent_did=None,
+            expected_developer_id=None,
+            max_delegation_depth=None,
+            jwks=None,
+            now=None,
+            allow_sandbox=None,
+        ):
+            self.jwks_uri = jwks_uri
+            self.required_scopes = required_scopes
+            self.clock_tolerance = clock_tolerance
+            self.audience = audience
+            self.issuer_did = issuer_did
+            self.issuer = issuer
+            self.algorithms = algorithms
+            self.legacy_claims = legacy_claims
+            self.proof_jkt = proof_jkt
+            self.require_proof_of_possession = require_proof_of_possession
+            self.bounded_jwks_fetch = bounded_jwks_fetch
+            self.current_authority = current_authority
+            self.expected_principal_id = expected_principal_id
+            self.expected_agent_did = expected_agent_did
+            self.expected_developer_id = expected_developer_id
+            self.max_delegation_depth = max_delegation_depth
+            self.jwks = jwks
+            self.now = now
+            self.allow_sandbox = allow_sandbox
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked on every assignment (construction included), so a later change is refused too.

@@ -100,8 +100,7 @@ camelCase body (``None`` dropped).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ._wire import (
     AuditChainReport,
@@ -117,6 +116,13 @@ from ._wire import (
     _tuple,
 )
 
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    # The same classes without `dataclasses.dataclass`'s import-time cost: each class body
+    # defines its `__init__` (hidden from type checkers, which make their own).
+    from ._wire import _dataclass as dataclass
+
 "#,
     );
     let mut names: Vec<&str> = shapes
@@ -130,7 +136,7 @@ from ._wire import (
     for n in &names {
         let _ = writeln!(out, "    {n:?},");
     }
-    out.push_str("]\n");
+    out.push_str("]\n\n_object_setattr = object.__setattr__\n");
     // Keep `WireMapping` imported for the classes that extend it, and the helpers used.
     for shape in shapes {
         if let Kind::Struct(fields) = shape.kind {
@@ -204,6 +210,36 @@ fn dataclass_fields(out: &mut String, shape: &TypeShape, fields: &[Field], param
             }
         }
         field_doc(out, f.doc);
+    }
+    init(out, fields, params);
+}
+
+/// The `__init__` `dataclasses.dataclass` would write (`_dataclass` in `grantex/_wire.py` checks
+/// that it takes the fields with their defaults): hidden from type checkers, which make their own.
+fn init(out: &mut String, fields: &[Field], params: bool) {
+    let fields: Vec<&Field> = fields.iter().filter(|f| !f.py_skip).collect();
+    let args: Vec<String> = fields
+        .iter()
+        .map(|f| match default_of(f, params) {
+            Some(d) => format!("{}={d}", f.py()),
+            None => f.py().to_string(),
+        })
+        .collect();
+    let params_list: String = args.iter().map(|a| format!(", {a}")).collect();
+    let _ = writeln!(
+        out,
+        "\n    if not TYPE_CHECKING:\n\n        def __init__(self{params_list}):"
+    );
+    if fields.is_empty() {
+        out.push_str("            pass\n");
+    }
+    for f in &fields {
+        let name = f.py();
+        if params {
+            let _ = writeln!(out, "            self.{name} = {name}");
+        } else {
+            let _ = writeln!(out, "            _object_setattr(self, {name:?}, {name})");
+        }
     }
 }
 
