@@ -2,7 +2,8 @@
 # Installs what the test stages need and a stock Debian/Ubuntu machine may lack; installs only
 # what is missing, so a second run does nothing. Used by scripts/test (and so by .ci/run).
 # Usage: scripts/lib/deps.sh [rust] [python] [node] [c] [package]   (no argument = every stage)
-#   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser test)
+#   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser
+#           test); postgresql (the server suite runs again on PostgreSQL)
 #   python  python3-venv (the suite builds a fresh venv)
 #   node    node >= 18 and npm (nodejs, npm)
 #   c       valgrind, pkg-config, a C compiler and make
@@ -30,6 +31,8 @@ if want rust; then
   # The browser test looks for `chromium` (or chromium-browser / google-chrome) and `chromedriver`.
   have chromium || have chromium-browser || have google-chrome || need chromium
   have chromedriver || need chromium-driver
+  # The server suite runs a second time on a private PostgreSQL cluster (scripts/lib/pg.sh).
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need postgresql
 fi
 if want package; then
   # The package stage needs what the python, node and c stages need to build and install, but

@@ -65,6 +65,15 @@ impl ApiError {
             "An unexpected error occurred",
         )
     }
+    /// The database cannot be reached (503, so clients retry). Details go to stderr.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        eprintln!("grantex-server: database unavailable: {detail}");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The database is unavailable; retry shortly",
+        )
+    }
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

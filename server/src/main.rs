@@ -37,6 +37,9 @@ enum KeysAction {
     Rotate {
         #[arg(long, default_value = "./.grantex")]
         data_dir: PathBuf,
+        /// The server's PostgreSQL database, when it uses one.
+        #[arg(long, env = "GRANTEX_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
         /// Rotate the key that signs sandbox developers' tokens instead of the live key.
         #[arg(long)]
         sandbox: bool,
@@ -45,6 +48,9 @@ enum KeysAction {
     List {
         #[arg(long, default_value = "./.grantex")]
         data_dir: PathBuf,
+        /// The server's PostgreSQL database, when it uses one.
+        #[arg(long, env = "GRANTEX_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
     },
 }
 
@@ -56,6 +62,11 @@ struct ServeArgs {
     /// Directory for the database, keys and server.json.
     #[arg(long, default_value = "./.grantex")]
     data_dir: PathBuf,
+    /// Keep the data in PostgreSQL instead of the data dir's SQLite file
+    /// (`postgres://user:password@host:port/database`). Keys, bootstrap.json and server.json
+    /// stay in the data dir.
+    #[arg(long, env = "GRANTEX_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// JWT `iss` (default: the public URL).
     #[arg(long)]
     issuer: Option<String>,
@@ -151,6 +162,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let cfg = Config {
         listen: args.listen,
         data_dir: args.data_dir,
+        database_url: args.database_url,
         issuer: args.issuer,
         public_url: args.public_url,
         max_delegation_depth: args.max_delegation_depth,
@@ -217,13 +229,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve),
-        Some(Command::Keys { action: KeysAction::Rotate { data_dir, sandbox } }) => {
-            grantex_server::rotate_signing_key(&data_dir, sandbox).map(|kid| {
+        Some(Command::Keys { action: KeysAction::Rotate { data_dir, database_url, sandbox } }) => {
+            grantex_server::rotate_signing_key(&data_dir, database_url.as_deref(), sandbox).map(|kid| {
                 println!("added signing key {kid}; restart the server to sign with it (older keys stay published until their tokens expire)");
             })
         }
-        Some(Command::Keys { action: KeysAction::List { data_dir } }) => {
-            grantex_server::list_signing_keys(&data_dir).map(|keys| {
+        Some(Command::Keys { action: KeysAction::List { data_dir, database_url } }) => {
+            grantex_server::list_signing_keys(&data_dir, database_url.as_deref()).map(|keys| {
                 for k in keys {
                     let last = if k.max_exp > 0 { grantex_server::time::iso_secs(k.max_exp) } else { "-".into() };
                     println!("{}\t{}\t{}\tlast token expiry {last}", k.kid, k.status, k.purpose);

@@ -18,6 +18,8 @@ use tokio::task::JoinHandle;
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// `--database-url`: PostgreSQL instead of the data dir's SQLite file.
+    pub database_url: Option<String>,
     pub issuer: Option<String>,
     pub public_url: Option<String>,
     pub max_delegation_depth: u32,
@@ -48,6 +50,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./.grantex"),
+            database_url: None,
             issuer: None,
             public_url: None,
             max_delegation_depth: 3,
@@ -131,10 +134,15 @@ fn lock_data_dir(dir: &Path) -> Result<File, String> {
 }
 
 /// Opens the data dir's database (creating the dir and schema as needed).
-fn open_db(data_dir: &Path) -> Result<Db, String> {
+/// The data dir's SQLite database, or the PostgreSQL database `database_url` names.
+fn open_db(data_dir: &Path, database_url: Option<&str>) -> Result<Db, String> {
     fsutil::create_private_dir(data_dir)
         .map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
-    Db::open(&data_dir.join("grantex.db"))
+    match database_url {
+        None => Db::open(&data_dir.join("grantex.db")),
+        Some(url) if crate::store::is_postgres_url(url) => Db::open_postgres(url),
+        Some(_) => Err("--database-url must be a postgres:// or postgresql:// URL".into()),
+    }
 }
 
 /// Starts the server and returns once it accepts connections and `server.json` is written.
@@ -170,8 +178,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     let data_dir = cfg.data_dir.clone();
     let (db, lock) = {
         let dir = data_dir.clone();
+        let database_url = cfg.database_url.clone();
         tokio::task::spawn_blocking(move || -> Result<(Db, File), String> {
-            let db = open_db(&dir)?;
+            let db = open_db(&dir, database_url.as_deref())?;
             Ok((db, lock_data_dir(&dir)?))
         })
         .await
@@ -261,8 +270,12 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
 /// `grantex-server keys rotate [--sandbox]`: adds a new active signing key (live, or the sandbox
 /// developers' key) and retires the others of that purpose (they stay published while tokens
 /// they signed are unexpired). A running server uses it after a restart.
-pub fn rotate_signing_key(data_dir: &Path, sandbox: bool) -> Result<String, String> {
-    let db = open_db(data_dir)?;
+pub fn rotate_signing_key(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    sandbox: bool,
+) -> Result<String, String> {
+    let db = open_db(data_dir, database_url)?;
     let purpose = if sandbox {
         crate::keys::KeyPurpose::Sandbox
     } else {
@@ -272,7 +285,10 @@ pub fn rotate_signing_key(data_dir: &Path, sandbox: bool) -> Result<String, Stri
 }
 
 /// `grantex-server keys list`: every key with status, purpose and the last expiry it signed.
-pub fn list_signing_keys(data_dir: &Path) -> Result<Vec<crate::keys::KeyInfo>, String> {
-    let db = open_db(data_dir)?;
+pub fn list_signing_keys(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Vec<crate::keys::KeyInfo>, String> {
+    let db = open_db(data_dir, database_url)?;
     crate::keys::list(&db).map_err(|e| e.message)
 }

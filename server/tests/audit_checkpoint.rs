@@ -444,10 +444,24 @@ async fn checkpoints_survive_a_restart() {
     assert_eq!(server.terminate().code(), Some(0));
 }
 
-/// Edits the database of a stopped server behind the API's back.
-fn tamper(data: &std::path::Path, sql: &str) {
-    let c = rusqlite::Connection::open(data.join("grantex.db")).unwrap();
-    c.execute_batch(sql).unwrap();
+/// Edits the database of a stopped server behind the API's back: `sqlite` on the data dir's
+/// file, or `postgres` on the data dir's PostgreSQL database when the suite runs on PostgreSQL.
+fn tamper(data: &std::path::Path, sqlite: &str, postgres: &str) {
+    match database_url_for(data) {
+        None => {
+            let c = rusqlite::Connection::open(data.join("grantex.db")).unwrap();
+            c.execute_batch(sqlite).unwrap();
+        }
+        Some(url) => {
+            let sql = postgres.to_string();
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                c.batch_execute(&sql).unwrap();
+            })
+            .join()
+            .unwrap();
+        }
+    }
 }
 
 #[tokio::test]
@@ -464,6 +478,11 @@ async fn a_tampered_chain_is_never_signed() {
         &data,
         &format!(
             "DROP TRIGGER audit_no_update;
+             UPDATE audit_entries SET metadata = '{{\"i\":99}}' WHERE id = '{}';",
+            ids[1]
+        ),
+        &format!(
+            "DROP TRIGGER audit_no_change ON audit_entries;
              UPDATE audit_entries SET metadata = '{{\"i\":99}}' WHERE id = '{}';",
             ids[1]
         ),
@@ -510,6 +529,12 @@ async fn truncating_a_checkpointed_chain_is_detected() {
         &format!(
             "PRAGMA foreign_keys = OFF;
              DROP TRIGGER audit_no_delete;
+             DELETE FROM audit_entries WHERE id = '{}';",
+            ids[2]
+        ),
+        &format!(
+            "ALTER TABLE audit_checkpoints DROP CONSTRAINT audit_checkpoints_head_seq_fkey;
+             DROP TRIGGER audit_no_change ON audit_entries;
              DELETE FROM audit_entries WHERE id = '{}';",
             ids[2]
         ),

@@ -66,6 +66,7 @@ async fn server_with(limits: grantex_server::Limits) -> (grantex_server::Running
     let server = grantex_server::start(grantex_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
+        database_url: database_url_for(dir.path()),
         limits,
         ..Default::default()
     })
@@ -650,6 +651,7 @@ async fn early_401_and_429_drain_small_bodies_and_close_on_large_ones() {
     let server = grantex_server::start(grantex_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
+        database_url: database_url_for(dir.path()),
         rate_limit: 2,
         ..Default::default()
     })
@@ -1005,6 +1007,7 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
         let e = grantex_server::start(grantex_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().to_path_buf(),
+            database_url: database_url_for(dir.path()),
             code_ttl: bad,
             ..Default::default()
         })
@@ -1016,6 +1019,7 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
     let server = grantex_server::start(grantex_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
+        database_url: database_url_for(dir.path()),
         code_ttl: Duration::from_secs(1),
         ..Default::default()
     })
@@ -1231,6 +1235,7 @@ async fn per_developer_quotas_on_agents_and_active_grants() {
     let server = grantex_server::start(grantex_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
+        database_url: database_url_for(dir.path()),
         max_agents_per_developer: 2,
         max_active_grants_per_developer: 2,
         ..Default::default()

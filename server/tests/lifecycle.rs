@@ -37,13 +37,12 @@ fn keys_cmd(action: &str, dir: &std::path::Path) -> (bool, String) {
 }
 
 fn keys_cmd_with(args: &[&str], dir: &std::path::Path) -> (bool, String) {
-    let out = Command::new(server_bin())
-        .arg("keys")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(server_bin());
+    cmd.arg("keys").args(args).arg("--data-dir").arg(dir);
+    if let Some(url) = database_url_for(dir) {
+        cmd.args(["--database-url", &url]);
+    }
+    let out = cmd.output().unwrap();
     (
         out.status.success(),
         format!(

@@ -1,17 +1,28 @@
-//! SQLite access. One writer connection (every write is an IMMEDIATE transaction committed before
-//! the handler answers) and a few reader connections (WAL lets them run beside the writer).
-//! All calls run on tokio's blocking pool so the async threads never wait on disk.
+//! The database handle, SQLite (embedded, the default) or PostgreSQL (`--database-url`).
+//!
+//! SQLite: one writer connection (every write is an IMMEDIATE transaction committed before the
+//! handler answers) and a few reader connections (WAL lets them run beside the writer).
+//! PostgreSQL: a small pool; every write transaction first takes one transaction-scoped advisory
+//! lock, so writes are serialised exactly as SQLite's single writer serialises them (across
+//! every instance on the database), and reads run in REPEATABLE READ read-only transactions
+//! (one consistent snapshot each, like a SQLite read).
+//! All calls run on tokio's blocking pool so the async threads never wait on the database.
 
+use super::sql::{args, PgTx, Sql};
 use super::Conn;
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 const READERS: usize = 4;
+/// PostgreSQL connections per instance (requests beyond wait for one).
+const PG_POOL: usize = 8;
 /// Long reads (streamed responses) running at once, each on its own connection.
 const STREAMS: usize = 16;
+/// The advisory lock every PostgreSQL write transaction holds (any constant unique to this use).
+const PG_WRITE_LOCK: i64 = 0x6772_616e_7465_7802;
 
 /// Shared database handle; cheap to clone.
 #[derive(Clone)]
@@ -20,21 +31,70 @@ pub struct Db {
 }
 
 struct Inner {
-    path: std::path::PathBuf,
+    backend: BackendInner,
     streams: Arc<tokio::sync::Semaphore>,
-    writer: Mutex<Connection>,
     /// When (ms) a write last failed for want of disk (full, I/O error, read-only); 0 = never.
     io_failure_at: AtomicI64,
     /// The last write probe: (when, whether it committed).
     probe: Mutex<(i64, bool)>,
-    readers: Vec<Mutex<Connection>>,
     next: AtomicUsize,
+}
+
+enum BackendInner {
+    Sqlite {
+        path: std::path::PathBuf,
+        writer: Mutex<Connection>,
+        readers: Vec<Mutex<Connection>>,
+    },
+    Postgres {
+        url: String,
+        /// `None` until connected, or after the connection broke (reconnected on next use).
+        clients: Vec<Mutex<Option<postgres::Client>>>,
+    },
+}
+
+impl Drop for Inner {
+    /// A synchronous PostgreSQL client closes its connection on its own runtime, which must not
+    /// happen on an async thread (the last `Db` clone may drop there at shutdown): close them on
+    /// a plain thread.
+    fn drop(&mut self) {
+        if let BackendInner::Postgres { clients, .. } = &mut self.backend {
+            let open: Vec<postgres::Client> = clients
+                .iter_mut()
+                .filter_map(|m| m.get_mut().ok().and_then(Option::take))
+                .collect();
+            if !open.is_empty() {
+                let _ = std::thread::spawn(move || drop(open)).join();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db").finish_non_exhaustive()
     }
+}
+
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn pg_connect(url: &str) -> Result<postgres::Client, String> {
+    postgres::Client::connect(url, postgres::NoTls)
+        .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))
 }
 
 fn open_conn(path: &Path) -> Result<Connection, String> {
@@ -64,7 +124,7 @@ fn open_conn(path: &Path) -> Result<Connection, String> {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the SQLite database file and applies pending migrations.
     pub fn open(path: &Path) -> Result<Db, String> {
         // Create the file owner-only; SQLite gives -wal/-shm the same permissions.
         if !path.exists() {
@@ -83,17 +143,38 @@ impl Db {
         let readers = (0..READERS)
             .map(|_| open_conn(path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Db {
+        Ok(Db::with(BackendInner::Sqlite {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers,
+        }))
+    }
+
+    /// Connects to a PostgreSQL database (`postgres://user:password@host:port/db`) and applies
+    /// pending migrations (safe when several instances start at once). Blocking: call from the
+    /// blocking pool or a plain thread, never on an async task.
+    pub fn open_postgres(url: &str) -> Result<Db, String> {
+        let mut first = pg_connect(url)?;
+        super::schema_pg::migrate(&mut first)?;
+        let mut clients: Vec<Mutex<Option<postgres::Client>>> =
+            (1..PG_POOL).map(|_| Mutex::new(None)).collect();
+        clients.insert(0, Mutex::new(Some(first)));
+        Ok(Db::with(BackendInner::Postgres {
+            url: url.to_string(),
+            clients,
+        }))
+    }
+
+    fn with(backend: BackendInner) -> Db {
+        Db {
             inner: Arc::new(Inner {
-                path: path.to_path_buf(),
+                backend,
                 streams: Arc::new(tokio::sync::Semaphore::new(STREAMS)),
-                writer: Mutex::new(writer),
                 io_failure_at: AtomicI64::new(0),
                 probe: Mutex::new((i64::MIN, false)),
-                readers,
                 next: AtomicUsize::new(0),
             }),
-        })
+        }
     }
 
     /// Runs `f` on the blocking pool with synchronous access to the database.
@@ -108,7 +189,7 @@ impl Db {
             .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Read-only work on a reader connection (async wrapper).
+    /// Read-only work in one consistent snapshot (async wrapper).
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
@@ -117,7 +198,7 @@ impl Db {
         self.run(move |db| db.read_sync(f)).await
     }
 
-    /// One IMMEDIATE transaction on the writer (async wrapper); committed iff `f` returns Ok.
+    /// One serialised write transaction (async wrapper); committed iff `f` returns Ok.
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
@@ -127,7 +208,7 @@ impl Db {
     }
 
     /// Long read-only work (a streamed response) on a connection of its own, so a slow client
-    /// never holds one of the shared readers. At most `STREAMS` run at once; more wait.
+    /// never holds one of the shared connections. At most `STREAMS` run at once; more wait.
     /// `f` runs on the blocking pool; the returned handle resolves when it finishes.
     pub async fn stream<F>(&self, f: F) -> ApiResult<tokio::task::JoinHandle<()>>
     where
@@ -140,44 +221,84 @@ impl Db {
             .acquire_owned()
             .await
             .map_err(|e| ApiError::internal(format!("stream semaphore closed: {e}")))?;
-        let path = self.inner.path.clone();
+        let db = self.clone();
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            match open_conn(&path) {
-                Ok(c) => f(Ok(&c)),
-                Err(e) => f(Err(ApiError::internal(e))),
+            match &db.inner.backend {
+                BackendInner::Sqlite { path, .. } => match open_conn(path) {
+                    Ok(c) => f(Ok(&c)),
+                    Err(e) => f(Err(ApiError::internal(e))),
+                },
+                BackendInner::Postgres { url, .. } => {
+                    let mut client = match pg_connect(url) {
+                        Ok(c) => c,
+                        Err(e) => return f(Err(ApiError::internal(e))),
+                    };
+                    match read_tx(&mut client) {
+                        Ok(tx) => f(Ok(&PgTx::new(tx))),
+                        Err(e) => f(Err(e)),
+                    };
+                }
             }
         }))
     }
 
     /// Synchronous read; call only from the blocking pool (inside [`Db::run`]) or at start-up.
     pub fn read_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
-        let n = self.inner.readers.len();
-        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
-        for i in 0..n {
-            if let Ok(conn) = self.inner.readers[(start + i) % n].try_lock() {
-                return f(&*conn);
+        match &self.inner.backend {
+            BackendInner::Sqlite { readers, .. } => {
+                let conn = self.pick(readers)?;
+                f(&*conn)
+            }
+            BackendInner::Postgres { url, clients } => {
+                let mut slot = self.pick(clients)?;
+                let client = pg_client(&mut slot, url)?;
+                let tx = PgTx::new(read_tx(client)?);
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
             }
         }
-        let conn = self.inner.readers[start % n]
-            .lock()
-            .map_err(|_| ApiError::internal("reader lock poisoned"))?;
-        f(&*conn)
     }
 
     /// Synchronous write transaction; call only from the blocking pool or at start-up.
     pub fn write_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
-        let mut conn = self
-            .inner
-            .writer
+        match &self.inner.backend {
+            BackendInner::Sqlite { writer, .. } => {
+                let mut conn = writer
+                    .lock()
+                    .map_err(|_| ApiError::internal("writer lock poisoned"))?;
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(|e| self.note_failure(e))?;
+                let out = f(&*tx)?;
+                tx.commit().map_err(|e| self.note_failure(e))?;
+                Ok(out)
+            }
+            BackendInner::Postgres { url, clients } => {
+                let mut slot = self.pick(clients)?;
+                let client = pg_client(&mut slot, url)?;
+                let tx = PgTx::new(client.transaction()?);
+                tx.exec("SELECT pg_advisory_xact_lock(?1)", args![PG_WRITE_LOCK])?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// A free member of `pool` (round robin, then waiting on one).
+    fn pick<'a, C>(&self, pool: &'a [Mutex<C>]) -> ApiResult<MutexGuard<'a, C>> {
+        let n = pool.len();
+        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(c) = pool[(start + i) % n].try_lock() {
+                return Ok(c);
+            }
+        }
+        pool[start % n]
             .lock()
-            .map_err(|_| ApiError::internal("writer lock poisoned"))?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.note_failure(e))?;
-        let out = f(&*tx)?;
-        tx.commit().map_err(|e| self.note_failure(e))?;
-        Ok(out)
+            .map_err(|_| ApiError::internal("database connection lock poisoned"))
     }
 
     /// Remembers a failure that means the database cannot be written (disk full, I/O error,
@@ -196,7 +317,6 @@ impl Db {
         }
         e.into()
     }
-
     /// Whether the database can be read and written now: a read, a committed write of the
     /// probe row (at most one every 2 s; in between the last result stands), and no write
     /// failing for want of disk in the last 30 s (a small probe can fit where a real write
@@ -227,4 +347,25 @@ impl Db {
         let recent_failure = failed_at > 0 && now.saturating_sub(failed_at) < 30_000;
         read_ok && probe_ok && !recent_failure
     }
+}
+
+/// The pooled client, (re)connected if it is missing or its connection broke.
+fn pg_client<'a>(
+    slot: &'a mut Option<postgres::Client>,
+    url: &str,
+) -> ApiResult<&'a mut postgres::Client> {
+    if slot.as_ref().is_none_or(postgres::Client::is_closed) {
+        *slot = Some(pg_connect(url).map_err(ApiError::unavailable)?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| ApiError::internal("no database connection"))
+}
+
+/// A read-only transaction on one snapshot.
+fn read_tx(client: &mut postgres::Client) -> ApiResult<postgres::Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?)
 }

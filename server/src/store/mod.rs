@@ -16,13 +16,12 @@ pub mod keys;
 pub mod quota;
 pub mod revocation;
 mod schema;
+mod schema_pg;
 pub mod sessions;
-// The PostgreSQL half of `sql` is wired into `Db` by the next step (--database-url).
-#[allow(dead_code)]
 pub(crate) mod sql;
 pub mod tokens;
 
-pub use db::Db;
+pub use db::{is_postgres_url, Db};
 
 pub use sql::Conn;
 

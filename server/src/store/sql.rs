@@ -86,22 +86,30 @@ impl From<&Option<i64>> for Arg<'_> {
     }
 }
 
+/// Text may not carry NUL characters (PostgreSQL cannot store them): refused on every backend
+/// alike, as bad input.
+fn check_args(args: &[Arg<'_>]) -> ApiResult<()> {
+    let has_nul = args.iter().any(|a| match a {
+        Arg::Text(s) => s.contains('\0'),
+        Arg::Owned(s) => s.contains('\0'),
+        _ => false,
+    });
+    if has_nul {
+        return Err(ApiError::bad_request(
+            "Text values must not contain NUL characters",
+        ));
+    }
+    Ok(())
+}
+
 /// `args![a, b, …]`: a slice of [`Arg`]s.
 macro_rules! args {
     ($($a:expr),* $(,)?) => { &[$($crate::store::sql::Arg::from($a)),*][..] };
 }
 pub(crate) use args;
 
-/// Which database a connection talks to (for the few statements that differ).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 /// A connection or transaction of either backend. Store functions take `&Conn`.
 pub trait Sql {
-    fn backend(&self) -> Backend;
     /// Runs a statement that returns no rows; the number of rows it changed.
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize>;
     /// Runs a query and hands each row to `f` until it returns `false` or an error; rows are
@@ -115,7 +123,7 @@ pub trait Sql {
 }
 
 /// What store functions read and write through.
-pub type Conn = dyn Sql;
+pub type Conn<'a> = dyn Sql + 'a;
 
 impl dyn Sql + '_ {
     /// The first row mapped by `f`, if any.
@@ -187,16 +195,26 @@ impl Row<'_> {
     }
 
     pub fn i64(&self, i: usize) -> ApiResult<i64> {
-        match self {
-            Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
-            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
-        }
+        self.opt_i64(i)?
+            .ok_or_else(|| bad_column(i, "NULL where a number is required"))
     }
 
     pub fn opt_i64(&self, i: usize) -> ApiResult<Option<i64>> {
+        use postgres::types::Type;
         match self {
             Row::Sqlite(r) => r.get(i).map_err(|e| bad_column(i, e)),
-            Row::Postgres(r) => r.try_get(i).map_err(|e| bad_column(i, e)),
+            // Columns are BIGINT; literals and some expressions are narrower.
+            Row::Postgres(r) => match *r.columns()[i].type_() {
+                Type::INT4 => r
+                    .try_get::<_, Option<i32>>(i)
+                    .map(|v| v.map(i64::from))
+                    .map_err(|e| bad_column(i, e)),
+                Type::INT2 => r
+                    .try_get::<_, Option<i16>>(i)
+                    .map(|v| v.map(i64::from))
+                    .map_err(|e| bad_column(i, e)),
+                _ => r.try_get(i).map_err(|e| bad_column(i, e)),
+            },
         }
     }
 
@@ -212,7 +230,7 @@ impl Row<'_> {
                 if *r.columns()[i].type_() == postgres::types::Type::BOOL {
                     r.try_get(i).map_err(|e| bad_column(i, e))
                 } else {
-                    Ok(r.try_get::<_, i64>(i).map_err(|e| bad_column(i, e))? != 0)
+                    Ok(self.i64(i)? != 0)
                 }
             }
         }
@@ -246,11 +264,8 @@ impl rusqlite::ToSql for Arg<'_> {
 }
 
 impl Sql for rusqlite::Connection {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        check_args(args)?;
         let mut st = self.prepare_cached(sql)?;
         Ok(st.execute(rusqlite::params_from_iter(args.iter()))?)
     }
@@ -261,6 +276,7 @@ impl Sql for rusqlite::Connection {
         args: &[Arg<'_>],
         f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
     ) -> ApiResult<()> {
+        check_args(args)?;
         let mut st = self.prepare_cached(sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
@@ -327,11 +343,8 @@ impl<'a> PgTx<'a> {
 }
 
 impl Sql for PgTx<'_> {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
+        check_args(args)?;
         let values = pg_values(args);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|b| b.as_ref()).collect();
@@ -346,6 +359,7 @@ impl Sql for PgTx<'_> {
         f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
     ) -> ApiResult<()> {
         use postgres::fallible_iterator::FallibleIterator;
+        check_args(args)?;
         let values = pg_values(args);
         let params = values
             .iter()

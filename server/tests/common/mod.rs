@@ -103,6 +103,7 @@ pub fn shared() -> &'static ServerRef {
                 let dir = process_lifetime_dir("shared");
                 let server = grantex_server::start(grantex_server::Config {
                     listen: "127.0.0.1:0".parse().unwrap(),
+                    database_url: database_url_for(&dir),
                     data_dir: dir,
                     ..Default::default()
                 })
@@ -288,11 +289,18 @@ impl ChildServer {
         cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
+            .env_remove("GRANTEX_DATABASE_URL")
             .env_remove("GRANTEX_SEED_API_KEY")
             .env_remove("GRANTEX_SEED_SANDBOX_KEY")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
+        // A simulated full disk (fsize_kib) is about the SQLite file: those servers stay on SQLite.
+        if let Some(url) = database_url_for(data_dir).filter(|_| fsize_kib.is_none()) {
+            if !extra.contains(&"--database-url") {
+                cmd.args(["--database-url", &url]);
+            }
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -467,4 +475,40 @@ pub fn uuid_v4(s: &str) -> bool {
         && s.chars()
             .filter(|c| *c != '-')
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+/// With `GRANTEX_TEST_DATABASE_URL` set (a PostgreSQL database whose role may create databases),
+/// the PostgreSQL database belonging to data dir `dir`, created on first use — every server a
+/// test starts on that data dir (restarts included) uses it, so the whole suite runs against
+/// PostgreSQL. `None` (SQLite in the data dir) when the variable is unset.
+pub fn database_url_for(dir: &Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let base = std::env::var("GRANTEX_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .hash(&mut h);
+    std::process::id().hash(&mut h);
+    let name = format!("t_{:016x}", h.finish());
+    let admin = base.clone();
+    let db = name.clone();
+    // The synchronous client runs its own runtime: keep it off the test's async threads.
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+            .expect("connect to GRANTEX_TEST_DATABASE_URL");
+        let exists = c
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
+            .unwrap()
+            .is_some();
+        if !exists {
+            c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+        }
+    })
+    .join()
+    .expect("create the test database");
+    let mut url = url::Url::parse(&base).expect("GRANTEX_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
 }

@@ -1,0 +1,233 @@
+//! The PostgreSQL schema: the same tables, columns and rules as the SQLite schema
+//! (`schema.rs`), integers as BIGINT, flags as 0/1 BIGINT, append-only audit tables enforced by
+//! triggers. Migrations run once each, in order, under an advisory lock, so several instances
+//! starting at once on one database migrate it exactly once.
+
+/// Version, description, SQL. Version 1 is the SQLite schema at its version 6.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema (= SQLite schema 6)",
+    r#"
+CREATE TABLE developers (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    email         TEXT,
+    mode          TEXT NOT NULL CHECK (mode IN ('live', 'sandbox')),
+    api_key_hash  TEXT NOT NULL UNIQUE,
+    fido_rp_name  TEXT,
+    created_at    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX developers_email ON developers (lower(email)) WHERE email IS NOT NULL;
+
+CREATE TABLE agents (
+    id            TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL REFERENCES developers (id),
+    did           TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    scopes        TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    redirect_uris TEXT
+);
+CREATE INDEX agents_developer ON agents (developer_id, created_at);
+
+CREATE TABLE auth_requests (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    agent_id        TEXT NOT NULL,
+    principal_id    TEXT NOT NULL,
+    scopes          TEXT NOT NULL,
+    redirect_uri    TEXT,
+    state           TEXT,
+    expires_in      TEXT NOT NULL,
+    expires_in_secs BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    audience        TEXT,
+    code_challenge  TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+    code            TEXT UNIQUE,
+    created_at      BIGINT NOT NULL,
+    grant_id        TEXT
+);
+CREATE INDEX auth_requests_agent ON auth_requests (agent_id);
+CREATE INDEX auth_requests_expiry ON auth_requests (developer_id, expires_at);
+
+CREATE TABLE grants (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    agent_id         TEXT NOT NULL,
+    agent_did        TEXT NOT NULL,
+    principal_id     TEXT NOT NULL,
+    scopes           TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    issued_at        BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    revoked_at       BIGINT,
+    audience         TEXT,
+    parent_grant_id  TEXT,
+    parent_agent_did TEXT,
+    delegation_depth BIGINT NOT NULL DEFAULT 0,
+    source_jti       TEXT
+);
+CREATE INDEX grants_developer ON grants (developer_id, issued_at);
+CREATE INDEX grants_parent ON grants (parent_grant_id);
+CREATE INDEX grants_source_jti ON grants (source_jti);
+CREATE INDEX grants_agent ON grants (agent_id);
+CREATE INDEX grants_principal ON grants (developer_id, principal_id);
+
+CREATE TABLE grant_tokens (
+    jti           TEXT PRIMARY KEY,
+    grant_id      TEXT NOT NULL,
+    developer_id  TEXT NOT NULL,
+    kid           TEXT NOT NULL,
+    is_revoked    BIGINT NOT NULL DEFAULT 0,
+    revoked_at    BIGINT,
+    issued_at     BIGINT NOT NULL,
+    expires_at    BIGINT NOT NULL
+);
+CREATE INDEX grant_tokens_grant ON grant_tokens (grant_id);
+
+CREATE TABLE refresh_tokens (
+    id          TEXT PRIMARY KEY,
+    grant_id    TEXT NOT NULL,
+    is_used     BIGINT NOT NULL DEFAULT 0,
+    expires_at  BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+
+CREATE TABLE refresh_idempotency (
+    developer_id   TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    refresh_token  TEXT NOT NULL,
+    response       TEXT NOT NULL,
+    created_at     BIGINT NOT NULL,
+    PRIMARY KEY (developer_id, key)
+);
+
+CREATE TABLE audit_entries (
+    seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    developer_id  TEXT NOT NULL,
+    agent_id      TEXT NOT NULL,
+    agent_did     TEXT NOT NULL,
+    grant_id      TEXT NOT NULL,
+    principal_id  TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    metadata      TEXT NOT NULL,
+    hash          TEXT NOT NULL,
+    prev_hash     TEXT,
+    timestamp     TEXT NOT NULL,
+    status        TEXT NOT NULL
+);
+CREATE INDEX audit_developer ON audit_entries (developer_id, seq);
+
+CREATE TABLE signing_keys (
+    kid         TEXT PRIMARY KEY,
+    created_at  BIGINT NOT NULL,
+    retired_at  BIGINT,
+    max_exp     BIGINT NOT NULL DEFAULT 0,
+    purpose     TEXT NOT NULL DEFAULT 'live'
+);
+
+CREATE TABLE issuers (
+    issuer      TEXT PRIMARY KEY,
+    first_used  BIGINT NOT NULL
+);
+
+CREATE TABLE audit_checkpoints (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    head_seq        BIGINT NOT NULL REFERENCES audit_entries (seq),
+    head_entry_id   TEXT NOT NULL,
+    head_hash       TEXT NOT NULL,
+    head_timestamp  TEXT NOT NULL,
+    entry_count     BIGINT NOT NULL CHECK (entry_count > 0),
+    kid             TEXT NOT NULL,
+    signed          TEXT NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX audit_checkpoints_developer ON audit_checkpoints (developer_id, head_seq);
+
+CREATE TABLE health_probe (
+    id  BIGINT PRIMARY KEY CHECK (id = 1),
+    at  BIGINT NOT NULL
+);
+
+CREATE TABLE principal_sessions (
+    jti           TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL,
+    principal_id  TEXT NOT NULL,
+    expires_at    BIGINT NOT NULL,
+    revoked_at    BIGINT
+);
+CREATE INDEX principal_sessions_principal ON principal_sessions (developer_id, principal_id);
+
+-- Append-only audit tables, enforced below the API too.
+CREATE FUNCTION grantex_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME;
+END $$;
+CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_entries
+    FOR EACH ROW EXECUTE FUNCTION grantex_append_only();
+CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION grantex_append_only();
+"#,
+)];
+
+/// Highest migration this binary knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Advisory lock key held while migrating (any constant unique to this use).
+const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;
+
+/// Applies pending migrations; refuses a database newer than this binary.
+pub(super) fn migrate(client: &mut postgres::Client) -> Result<(), String> {
+    let fail = |e: postgres::Error| format!("database migration failed: {e}");
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(fail)?;
+    let result = (|| {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version     BIGINT PRIMARY KEY,
+                     description TEXT NOT NULL,
+                     applied_at  BIGINT NOT NULL
+                 )",
+            )
+            .map_err(fail)?;
+        let current: i64 = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .map_err(fail)?
+            .get(0);
+        if current > SCHEMA_VERSION {
+            return Err(format!(
+                "database schema version {current} is newer than this server supports ({SCHEMA_VERSION}); upgrade grantex-server"
+            ));
+        }
+        for (version, description, sql) in MIGRATIONS {
+            if *version <= current {
+                continue;
+            }
+            let mut tx = client.transaction().map_err(fail)?;
+            tx.batch_execute(sql).map_err(fail)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+                &[version, description, &crate::time::now_ms()],
+            )
+            .map_err(fail)?;
+            tx.commit().map_err(fail)?;
+        }
+        Ok(())
+    })();
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .map_err(fail)?;
+    result
+}
