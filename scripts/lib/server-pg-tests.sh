@@ -12,4 +12,5 @@ cleanup() { pg_stop "$dir/cluster"; rm -rf "$dir"; }
 trap cleanup EXIT
 url=$(pg_start "$dir/cluster")
 echo "server tests on PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}') at ${url%%@*}@…"
-GRANTEX_TEST_DATABASE_URL="$url" cargo test -p grantex-server --no-fail-fast "$@"
+# The multi-instance tests (tests/instances.rs) are ignored in the SQLite run; here they run.
+GRANTEX_TEST_DATABASE_URL="$url" cargo test -p grantex-server --no-fail-fast "$@" -- --include-ignored

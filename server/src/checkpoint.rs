@@ -246,12 +246,13 @@ pub async fn create(db: &Db, keys: Arc<KeyRing>, developer_id: String) -> ApiRes
             head_hash: head.hash,
             head_timestamp: head.timestamp,
             entry_count: head.count,
-            kid: keys.kid().to_string(),
+            kid: String::new(),
             signed: String::new(),
             created_at: time::now_ms(),
         };
         // Signed outside the write transaction (RSA is ~1 ms); the head it names is immutable.
         row.signed = keys.sign_typed(JWS_TYP, &claims(keys.issuer(), &row))?;
+        row.kid = keys.kid_of(&row.signed)?;
         db.write_sync(|tx| store::audit::insert_checkpoint(tx, &row))?;
         Ok(row)
     })

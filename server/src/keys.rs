@@ -1,9 +1,15 @@
-//! The RS256 signing keys: generated on first start, persisted as PKCS#8 DER (mode 0600) in
-//! `<data-dir>/keys/<kid>.pk8`, listed with their status in the `signing_keys` table.
+//! The RS256 signing keys: generated on first start, listed with their status and purpose in
+//! the `signing_keys` table. The private key is either a PKCS#8 DER file (mode 0600) in
+//! `<data-dir>/keys/<kid>.pk8` (the default), or — when the operator gives a key-encryption key
+//! (env `GRANTEX_KEY_ENCRYPTION_KEY`, 64 hex characters, or `--key-encryption-key-file`) —
+//! stored in the database wrapped with AES-256-GCM, so every instance on one database signs
+//! with the same key ring.
 //!
 //! The newest active key signs. `grantex-server keys rotate` adds a new key and retires the others;
 //! a retired key stays in the JWKS (and keeps verifying) until the last token it signed has
-//! expired, which is why every signature records its `exp` as the kid's `max_exp`.
+//! expired, which is why every signature records its `exp` as the kid's `max_exp`. A running
+//! server reloads the ring from the database every 30 s and whenever it meets a kid it does not
+//! know, so a rotation (or a key another instance added) is seen by every instance.
 //!
 //! Keys have a purpose: `live` keys sign everything but sandbox developers' grant tokens, which
 //! `sandbox` keys sign (own kid, same JWKS). A sandbox signup mints tokens with no human
@@ -21,7 +27,15 @@ use grantex::sign::RsaSigner;
 use grantex::types::{Jwk, JwkSet};
 use grantex::{JwksCache, TokenErrorCode, VerifiedGrant, VerifyOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// How often a running server re-reads the key ring (rotations by the CLI or another instance).
+pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
+/// At most one reload for an unknown kid per this interval (a stream of forged kids cannot turn
+/// into a stream of database reads).
+const MISS_RELOAD_GAP: Duration = Duration::from_secs(2);
 
 /// What a signing key signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,23 +53,120 @@ impl KeyPurpose {
     }
 }
 
+/// The operator's key-encryption key: wraps signing keys stored in the database.
+pub struct Kek(aws_lc_rs::aead::LessSafeKey);
+
+impl std::fmt::Debug for Kek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Kek(…)")
+    }
+}
+
+/// Prefix of a wrapped key's stored form (version of the format).
+const WRAP_V1: &str = "v1.";
+
+impl Kek {
+    /// From 64 hexadecimal characters (32 bytes); surrounding whitespace is ignored.
+    pub fn from_hex(hex: &str) -> Result<Kek, String> {
+        let hex = hex.trim();
+        let bad =
+            || "the key-encryption key must be 64 hexadecimal characters (32 bytes)".to_string();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+            .collect::<Result<_, _>>()
+            .map_err(|_| bad())?;
+        let key = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &bytes)
+            .map_err(|_| bad())?;
+        Ok(Kek(aws_lc_rs::aead::LessSafeKey::new(key)))
+    }
+
+    /// The key-encryption key from `file` (its first line), else env `GRANTEX_KEY_ENCRYPTION_KEY`,
+    /// else none.
+    pub fn configured(file: Option<&Path>) -> Result<Option<Kek>, String> {
+        if let Some(f) = file {
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                format!(
+                    "cannot read the key-encryption key file {}: {e}",
+                    f.display()
+                )
+            })?;
+            return Kek::from_hex(text.lines().next().unwrap_or_default()).map(Some);
+        }
+        match std::env::var("GRANTEX_KEY_ENCRYPTION_KEY") {
+            Ok(v) if !v.trim().is_empty() => Kek::from_hex(&v).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// `v1.` + base64url(nonce ‖ AES-256-GCM(der)); the kid is authenticated data, so a wrapped
+    /// key cannot be moved to another row.
+    fn wrap(&self, kid: &str, der: &[u8]) -> Result<String, String> {
+        use aws_lc_rs::aead::{Aad, Nonce, NONCE_LEN};
+        let nonce_bytes: [u8; NONCE_LEN] = crate::ids::random_bytes();
+        let mut data = der.to_vec();
+        self.0
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce_bytes),
+                Aad::from(kid.as_bytes()),
+                &mut data,
+            )
+            .map_err(|_| "cannot wrap the signing key".to_string())?;
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&data);
+        Ok(format!("{WRAP_V1}{}", URL_SAFE_NO_PAD.encode(out)))
+    }
+
+    fn unwrap(&self, kid: &str, wrapped: &str) -> Result<Vec<u8>, String> {
+        use aws_lc_rs::aead::{Aad, Nonce, NONCE_LEN};
+        let wrong = || {
+            format!("signing key {kid} does not decrypt with the configured key-encryption key (wrong key, or the stored key was altered)")
+        };
+        let raw = wrapped
+            .strip_prefix(WRAP_V1)
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .filter(|r| r.len() > NONCE_LEN)
+            .ok_or_else(wrong)?;
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| wrong())?;
+        let mut data = sealed.to_vec();
+        let plain = self
+            .0
+            .open_in_place(nonce, Aad::from(kid.as_bytes()), &mut data)
+            .map_err(|_| wrong())?;
+        Ok(plain.to_vec())
+    }
+}
+
 struct Published {
     kid: String,
     jwk: Jwk,
     retired: bool,
-    max_exp: i64,
+    max_exp: AtomicI64,
     /// Raw modulus and exponent, for verifying principal session tokens.
     n: Vec<u8>,
     e: Vec<u8>,
+    /// The private key (kept so a reload reuses it instead of reading it again).
+    signer: Arc<RsaSigner>,
 }
 
-/// Signing key plus every key still published.
-pub struct KeyRing {
-    signer: RsaSigner,
-    /// Signs sandbox developers' grant tokens.
-    sandbox_signer: RsaSigner,
-    published: Mutex<Vec<Published>>,
+/// One consistent view of the ring: the signers and every published key.
+struct Loaded {
+    signer: Arc<RsaSigner>,
+    sandbox_signer: Arc<RsaSigner>,
+    published: Vec<Published>,
     verifier: JwksCache,
+}
+
+/// Signing keys plus every key still published, reloaded from the database when it changes.
+pub struct KeyRing {
+    db: Db,
+    dir: PathBuf,
+    kek: Option<Arc<Kek>>,
+    state: RwLock<Arc<Loaded>>,
+    last_miss_reload: Mutex<Option<Instant>>,
     issuer: String,
     /// Issuers used by earlier runs on this data dir (newest first).
     past_issuers: Vec<String>,
@@ -64,7 +175,7 @@ pub struct KeyRing {
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyRing")
-            .field("kid", &self.signer.kid())
+            .field("kid", &self.kid())
             .finish_non_exhaustive()
     }
 }
@@ -85,31 +196,87 @@ pub fn rsa_thumbprint(n_b64: &str, e_b64: &str) -> String {
     )
 }
 
+/// A new RSA key: its kid (RFC 7638 thumbprint) and PKCS#8 DER.
+fn generate() -> ApiResult<(String, Vec<u8>)> {
+    let der = RsaSigner::generate("new")?.to_pkcs8_der();
+    let jwk = RsaSigner::from_pkcs8_der("new", &der)?.public_jwk();
+    let (Some(n), Some(e)) = (jwk.n.as_deref(), jwk.e.as_deref()) else {
+        return Err(ApiError::internal("generated key has no n or e"));
+    };
+    Ok((rsa_thumbprint(n, e), der))
+}
+
+/// Stores a new active key of `purpose` inside `tx` (retiring the others of that purpose): wrapped
+/// in the row when a key-encryption key is configured, else as a file in `dir` (durable before
+/// the row that names it commits).
+fn store_key(
+    tx: &Conn,
+    dir: &Path,
+    kek: Option<&Kek>,
+    purpose: KeyPurpose,
+    kid: &str,
+    der: &[u8],
+) -> ApiResult<()> {
+    if store::keys::exists(tx, kid)? {
+        return Err(ApiError::internal(
+            "a newly generated key is already listed",
+        ));
+    }
+    let wrapped = match kek {
+        Some(k) => Some(k.wrap(kid, der).map_err(ApiError::internal)?),
+        None => {
+            fsutil::write_atomic(&key_path(dir, kid), der)
+                .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
+            None
+        }
+    };
+    store::keys::insert_active(
+        tx,
+        kid,
+        purpose.as_str(),
+        wrapped.as_deref(),
+        time::now_ms(),
+    )
+}
+
 /// Generates a key for `purpose`, stores it, retires every other active key of that purpose.
-/// Returns the new kid. Used on first start and by `grantex-server keys rotate`.
-pub fn add_key(db: &Db, dir: &Path, purpose: KeyPurpose) -> Result<String, String> {
+/// Returns the new kid. Used by `grantex-server keys rotate`.
+pub fn add_key(
+    db: &Db,
+    dir: &Path,
+    kek: Option<&Kek>,
+    purpose: KeyPurpose,
+) -> Result<String, String> {
     fsutil::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    db.write_sync(|tx| {
-        let der = RsaSigner::generate("new")?.to_pkcs8_der();
-        let jwk = RsaSigner::from_pkcs8_der("new", &der)?.public_jwk();
-        let (n, e) = (jwk.n.as_deref(), jwk.e.as_deref());
-        let kid = rsa_thumbprint(n.unwrap_or_default(), e.unwrap_or_default());
-        if n.is_none() || e.is_none() {
-            return Err(ApiError::internal("generated key has no n or e"));
+    let (kid, der) = generate().map_err(|e| e.message)?;
+    db.write_sync(|tx| store_key(tx, dir, kek, purpose, &kid, &der))
+        .map_err(|e| format!("cannot create signing key: {}", e.message))?;
+    Ok(kid)
+}
+
+/// Creates the active key of each purpose that has none, each check-and-create in one write
+/// transaction (serialised across instances, so instances starting together create one).
+fn ensure_active_keys(db: &Db, dir: &Path, kek: Option<&Kek>) -> Result<(), String> {
+    fsutil::create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for purpose in [KeyPurpose::Live, KeyPurpose::Sandbox] {
+        let has = |c: &Conn| -> ApiResult<bool> {
+            Ok(store::keys::all(c)?
+                .iter()
+                .any(|k| !k.retired && k.purpose == purpose.as_str()))
+        };
+        if db.read_sync(has).map_err(|e| e.message)? {
+            continue;
         }
-        let signer = RsaSigner::from_pkcs8_der(&kid, &der)?;
-        if store::keys::exists(tx, &kid)? {
-            return Err(ApiError::internal(
-                "a newly generated key is already listed",
-            ));
-        }
-        // The file is durable before the row that names it commits.
-        fsutil::write_atomic(&key_path(dir, &kid), &signer.to_pkcs8_der())
-            .map_err(|e| ApiError::internal(format!("cannot write key file: {e}")))?;
-        store::keys::insert_active(tx, &kid, purpose.as_str(), time::now_ms())?;
-        Ok(kid)
-    })
-    .map_err(|e| format!("cannot create signing key: {}", e.message))
+        let (kid, der) = generate().map_err(|e| e.message)?;
+        db.write_sync(|tx| {
+            if has(tx)? {
+                return Ok(()); // another instance was first
+            }
+            store_key(tx, dir, kek, purpose, &kid, &der)
+        })
+        .map_err(|e| format!("cannot create signing key: {}", e.message))?;
+    }
+    Ok(())
 }
 
 fn decode_component(v: &Option<String>) -> Result<Vec<u8>, String> {
@@ -119,101 +286,154 @@ fn decode_component(v: &Option<String>) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("public JWK component is not base64url: {e}"))
 }
 
-impl KeyRing {
-    /// Loads all keys from the table and `dir`; creates the first key when there is none.
-    pub fn load(db: &Db, dir: &Path, issuer: &str) -> Result<KeyRing, String> {
-        let rows = || {
-            db.read_sync(|c| {
-                Ok(store::keys::all(c)?
-                    .into_iter()
-                    .map(|k| (k.kid, k.retired, k.max_exp, k.purpose == "sandbox"))
-                    .collect::<Vec<_>>())
-            })
-            .map_err(|e| e.message)
-        };
-        let mut keys = rows()?;
-        for (purpose, sandbox) in [(KeyPurpose::Live, false), (KeyPurpose::Sandbox, true)] {
-            if !keys.iter().any(|k| !k.1 && k.3 == sandbox) {
-                add_key(db, dir, purpose)?;
-                keys = rows()?;
-            }
+/// The ring as the database lists it now, reusing the private keys `previous` already holds.
+fn load_state(
+    db: &Db,
+    dir: &Path,
+    kek: Option<&Kek>,
+    previous: Option<&Loaded>,
+) -> Result<Loaded, String> {
+    let rows = db.read_sync(store::keys::all).map_err(|e| e.message)?;
+    let now = time::now_secs();
+    let mut published = Vec::new();
+    let (mut signer, mut sandbox_signer) = (None, None);
+    for row in rows {
+        if row.retired && row.max_exp <= now {
+            continue; // every token it signed has expired: no longer published
         }
-        let now = time::now_secs();
-        let mut published = Vec::new();
-        let (mut signer, mut sandbox_signer) = (None, None);
-        for (kid, retired, max_exp, sandbox) in keys {
-            if retired && max_exp <= now {
-                continue; // every token it signed has expired: no longer published
-            }
-            let der = std::fs::read(key_path(dir, &kid)).map_err(|e| {
-                format!(
-                    "signing key {kid} is listed but {} is unreadable: {e}",
-                    key_path(dir, &kid).display()
+        let sandbox = row.purpose == "sandbox";
+        let known = previous.and_then(|p| p.published.iter().find(|k| k.kid == row.kid));
+        let s = match known {
+            Some(k) => k.signer.clone(),
+            None => {
+                let der = match (&row.wrapped_key, kek) {
+                    (Some(w), Some(k)) => k.unwrap(&row.kid, w)?,
+                    (Some(_), None) => {
+                        return Err(format!(
+                            "signing key {} is stored encrypted in the database: give the key-encryption key (GRANTEX_KEY_ENCRYPTION_KEY or --key-encryption-key-file)",
+                            row.kid
+                        ))
+                    }
+                    (None, _) => std::fs::read(key_path(dir, &row.kid)).map_err(|e| {
+                        format!(
+                            "signing key {} is listed but {} is unreadable: {e} (instances sharing a database need the key-encryption key, so keys live in the database)",
+                            row.kid,
+                            key_path(dir, &row.kid).display()
+                        )
+                    })?,
+                };
+                Arc::new(
+                    RsaSigner::from_pkcs8_der(&row.kid, &der)
+                        .map_err(|e| format!("signing key {} is invalid: {e}", row.kid))?,
                 )
-            })?;
-            let s = RsaSigner::from_pkcs8_der(&kid, &der)
-                .map_err(|e| format!("signing key {kid} is invalid: {e}"))?;
-            let jwk = s.public_jwk();
-            let (n, e) = (decode_component(&jwk.n)?, decode_component(&jwk.e)?);
-            published.push(Published {
-                kid: kid.clone(),
-                jwk,
-                retired,
-                max_exp,
-                n,
-                e,
-            });
-            if !retired {
-                // Rows are oldest first, so the newest active key of each purpose wins.
-                if sandbox {
-                    sandbox_signer = Some(s);
-                } else {
-                    signer = Some(s);
-                }
+            }
+        };
+        let jwk = s.public_jwk();
+        let (n, e) = (decode_component(&jwk.n)?, decode_component(&jwk.e)?);
+        if !row.retired {
+            // Rows are oldest first, so the newest active key of each purpose wins.
+            if sandbox {
+                sandbox_signer = Some(s.clone());
+            } else {
+                signer = Some(s.clone());
             }
         }
-        let signer = signer.ok_or("no active signing key")?;
-        let sandbox_signer = sandbox_signer.ok_or("no active sandbox signing key")?;
-        let set = JwkSet {
-            keys: published.iter().map(|p| p.jwk.clone()).collect(),
-        };
-        let json = serde_json::to_string(&set).map_err(|e| e.to_string())?;
-        let verifier = JwksCache::from_json(&json)
-            .map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
+        published.push(Published {
+            kid: row.kid,
+            jwk,
+            retired: row.retired,
+            max_exp: AtomicI64::new(row.max_exp),
+            n,
+            e,
+            signer: s,
+        });
+    }
+    let signer = signer.ok_or("no active signing key")?;
+    let sandbox_signer = sandbox_signer.ok_or("no active sandbox signing key")?;
+    let set = JwkSet {
+        keys: published.iter().map(|p| p.jwk.clone()).collect(),
+    };
+    let json = serde_json::to_string(&set).map_err(|e| e.to_string())?;
+    let verifier = JwksCache::from_json(&json)
+        .map_err(|e| format!("own key set rejected by the verifier: {e}"))?;
+    Ok(Loaded {
+        signer,
+        sandbox_signer,
+        published,
+        verifier,
+    })
+}
+
+/// The `kid` in a JWT's header.
+fn header_kid(token: &str) -> Option<String> {
+    let h = token.split('.').next()?;
+    let v: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    v.get("kid")?.as_str().map(str::to_string)
+}
+
+impl KeyRing {
+    /// Loads the ring (creating the first key of each purpose when there is none). Blocking.
+    pub fn load(db: &Db, dir: &Path, kek: Option<Kek>, issuer: &str) -> Result<KeyRing, String> {
+        ensure_active_keys(db, dir, kek.as_ref())?;
+        let loaded = load_state(db, dir, kek.as_ref(), None)?;
         let past_issuers = db
             .write_sync(|tx| store::keys::record_issuer(tx, issuer, time::now_ms()))
             .map_err(|e| e.message)?;
         Ok(KeyRing {
-            signer,
-            sandbox_signer,
-            published: Mutex::new(published),
-            verifier,
+            db: db.clone(),
+            dir: dir.to_path_buf(),
+            kek: kek.map(Arc::new),
+            state: RwLock::new(Arc::new(loaded)),
+            last_miss_reload: Mutex::new(None),
             issuer: issuer.to_string(),
             past_issuers,
         })
     }
 
-    pub fn kid(&self) -> &str {
-        self.signer.kid()
+    fn current(&self) -> Arc<Loaded> {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// The kid that signs grant tokens of a sandbox (`true`) or live developer.
-    pub fn grant_kid(&self, sandbox: bool) -> &str {
-        self.grant_signer(sandbox).kid()
+    /// Re-reads the ring from the database (new keys, rotations, retirements). Blocking.
+    pub fn reload(&self) -> Result<(), String> {
+        let previous = self.current();
+        let next = load_state(&self.db, &self.dir, self.kek.as_deref(), Some(&previous))?;
+        // Keep the highest expiry recorded in memory (a signature recorded since the read).
+        for p in &next.published {
+            if let Some(old) = previous.published.iter().find(|o| o.kid == p.kid) {
+                p.max_exp
+                    .fetch_max(old.max_exp.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        }
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        Ok(())
     }
 
-    fn grant_signer(&self, sandbox: bool) -> &RsaSigner {
-        if sandbox {
-            &self.sandbox_signer
-        } else {
-            &self.signer
+    /// A reload because a token named a kid we do not hold, at most once per
+    /// [`MISS_RELOAD_GAP`]. `true` if it reloaded.
+    fn reload_for_unknown_kid(&self) -> bool {
+        {
+            let mut last = self
+                .last_miss_reload
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < MISS_RELOAD_GAP) {
+                return false;
+            }
+            *last = Some(Instant::now());
+        }
+        match self.reload() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("grantex-server: reloading the signing keys failed: {e}");
+                false
+            }
         }
     }
 
-    /// Signs a grant token's claims with the live or the sandbox key. CPU-bound: call from the
-    /// blocking pool.
-    pub fn sign_grant(&self, sandbox: bool, claims: &serde_json::Value) -> ApiResult<String> {
-        Ok(self.grant_signer(sandbox).sign_claims(claims)?)
+    /// The live signing key's kid.
+    pub fn kid(&self) -> String {
+        self.current().signer.kid().to_string()
     }
 
     pub fn issuer(&self) -> &str {
@@ -223,52 +443,79 @@ impl KeyRing {
     /// The JWKS: active keys, and retired keys whose tokens may still be live. RS256 only.
     pub fn jwks(&self) -> JwkSet {
         let now = time::now_secs();
-        let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         JwkSet {
-            keys: published
+            keys: self
+                .current()
+                .published
                 .iter()
-                .filter(|p| !p.retired || p.max_exp > now)
+                .filter(|p| !p.retired || p.max_exp.load(Ordering::Relaxed) > now)
                 .map(|p| p.jwk.clone())
                 .collect(),
         }
     }
 
-    /// Signs claims with the active key. CPU-bound (~1 ms): call from the blocking pool.
+    /// Signs claims with the live key. CPU-bound (~1 ms): call from the blocking pool.
     pub fn sign(&self, claims: &serde_json::Value) -> ApiResult<String> {
-        Ok(self.signer.sign_claims(claims)?)
+        Ok(self.current().signer.sign_claims(claims)?)
     }
 
-    /// Signs claims with the active key under the header `{"alg":"RS256","kid":…,"typ":typ}`.
+    /// Signs a grant token's claims with the live or the sandbox key. CPU-bound: call from the
+    /// blocking pool.
+    pub fn sign_grant(&self, sandbox: bool, claims: &serde_json::Value) -> ApiResult<String> {
+        let state = self.current();
+        let s = if sandbox {
+            &state.sandbox_signer
+        } else {
+            &state.signer
+        };
+        Ok(s.sign_claims(claims)?)
+    }
+
+    /// Signs claims with the live key under the header `{"alg":"RS256","kid":…,"typ":typ}`.
     /// An explicit `typ` (RFC 8725 §3.11) keeps such a JWS from passing as a grant token: the
     /// core verifier refuses every `typ` but JWT / at+jwt. CPU-bound: call from the blocking pool.
     pub fn sign_typed(&self, typ: &str, claims: &serde_json::Value) -> ApiResult<String> {
         if !claims.is_object() {
             return Err(ApiError::internal("JWS claims must be a JSON object"));
         }
-        let header = serde_json::json!({ "alg": "RS256", "kid": self.kid(), "typ": typ });
-        Ok(self
+        let state = self.current();
+        let header = serde_json::json!({ "alg": "RS256", "kid": state.signer.kid(), "typ": typ });
+        Ok(state
             .signer
             .sign_raw(&serde_json::to_vec(&header)?, &serde_json::to_vec(claims)?)?)
     }
 
-    /// Records, inside the caller's transaction, that the active key signed a token expiring at `exp`.
-    pub fn record_exp(&self, tx: &Conn, exp: i64) -> ApiResult<()> {
-        self.record_kid_exp(tx, self.kid(), exp)
+    /// The kid that signed `token` (one of ours).
+    pub fn kid_of(&self, token: &str) -> ApiResult<String> {
+        header_kid(token).ok_or_else(|| ApiError::internal("signed token has no kid"))
     }
 
-    /// Records that key `kid` signed a token expiring at `exp` (it stays published until then).
-    pub fn record_kid_exp(&self, tx: &Conn, kid: &str, exp: i64) -> ApiResult<()> {
-        store::keys::raise_max_exp(tx, kid, exp)?;
-        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = published.iter_mut().find(|p| p.kid == kid) {
-            p.max_exp = p.max_exp.max(exp);
+    /// Records, inside the caller's transaction, that the key which signed `token` signed a
+    /// token expiring at `exp` (the key stays published until then).
+    pub fn record_token_exp(&self, tx: &Conn, token: &str, exp: i64) -> ApiResult<()> {
+        let kid = self.kid_of(token)?;
+        store::keys::raise_max_exp(tx, &kid, exp)?;
+        if let Some(p) = self.current().published.iter().find(|p| p.kid == kid) {
+            p.max_exp.fetch_max(exp, Ordering::Relaxed);
         }
         Ok(())
     }
 
     /// Full offline verification of a grant token against our own keys (strict core verifier).
     /// Tokens minted under an issuer this data dir used before (another port) are still ours.
+    /// A kid we do not hold triggers one (rate-limited) reload: another instance may have added it.
     pub fn verify_grant(&self, token: &str) -> grantex::Result<VerifiedGrant> {
+        let first = self.verify_grant_once(token);
+        let unknown_kid = matches!(&first, Err(e)
+            if e.as_token().is_some_and(|t| t.code == TokenErrorCode::UnknownKid));
+        if unknown_kid && self.reload_for_unknown_kid() {
+            return self.verify_grant_once(token);
+        }
+        first
+    }
+
+    fn verify_grant_once(&self, token: &str) -> grantex::Result<VerifiedGrant> {
+        let state = self.current();
         let opts = |issuer: &str| VerifyOptions {
             issuer: Some(issuer.to_string()),
             // The server's own sandbox tokens are its own: online verification and delegation
@@ -276,12 +523,12 @@ impl KeyRing {
             allow_sandbox: Some(true),
             ..Default::default()
         };
-        let first = self.verifier.verify_cached(token, &opts(&self.issuer));
+        let first = state.verifier.verify_cached(token, &opts(&self.issuer));
         let wrong_issuer = matches!(&first, Err(e)
             if e.as_token().is_some_and(|t| t.code == TokenErrorCode::WrongIssuer));
         if wrong_issuer {
             for issuer in &self.past_issuers {
-                if let Ok(v) = self.verifier.verify_cached(token, &opts(issuer)) {
+                if let Ok(v) = state.verifier.verify_cached(token, &opts(issuer)) {
                     return Ok(v);
                 }
             }
@@ -313,8 +560,11 @@ impl KeyRing {
         let kid = header.get("kid")?.as_str()?;
         let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
         {
-            let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-            let key = published.iter().find(|k| k.kid == kid)?;
+            let mut state = self.current();
+            if !state.published.iter().any(|k| k.kid == kid) && self.reload_for_unknown_kid() {
+                state = self.current();
+            }
+            let key = state.published.iter().find(|k| k.kid == kid)?;
             let pk = RsaPublicKeyComponents {
                 n: &key.n,
                 e: &key.e,
@@ -371,6 +621,34 @@ pub fn list(db: &Db) -> ApiResult<Vec<KeyInfo>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_keys_open_only_with_their_key_and_kid() {
+        let kek = Kek::from_hex(&"ab".repeat(32)).unwrap();
+        let w = kek.wrap("kid-1", b"secret der").unwrap();
+        assert!(w.starts_with(WRAP_V1) && !w.contains("secret"));
+        assert_eq!(kek.unwrap("kid-1", &w).unwrap(), b"secret der");
+        assert!(kek.unwrap("kid-2", &w).is_err(), "bound to its kid");
+        let other = Kek::from_hex(&"cd".repeat(32)).unwrap();
+        assert!(
+            other.unwrap("kid-1", &w).is_err(),
+            "another key-encryption key"
+        );
+        let mut tampered = w.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(kek
+            .unwrap("kid-1", &String::from_utf8(tampered).unwrap())
+            .is_err());
+        assert_ne!(
+            kek.wrap("kid-1", b"secret der").unwrap(),
+            w,
+            "fresh nonce each time"
+        );
+        for bad in ["", "abc", &"zz".repeat(32), &"ab".repeat(31)] {
+            assert!(Kek::from_hex(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn thumbprint_matches_rfc7638_section_3_1() {

@@ -67,6 +67,11 @@ struct ServeArgs {
     /// stay in the data dir.
     #[arg(long, env = "GRANTEX_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// File holding the key-encryption key (64 hex characters; env GRANTEX_KEY_ENCRYPTION_KEY
+    /// otherwise). With one, signing keys are stored wrapped in the database, so every
+    /// instance on that database signs and verifies with the same keys.
+    #[arg(long)]
+    key_encryption_key_file: Option<PathBuf>,
     /// JWT `iss` (default: the public URL).
     #[arg(long)]
     issuer: Option<String>,
@@ -163,6 +168,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         listen: args.listen,
         data_dir: args.data_dir,
         database_url: args.database_url,
+        key_encryption_key_file: args.key_encryption_key_file,
         issuer: args.issuer,
         public_url: args.public_url,
         max_delegation_depth: args.max_delegation_depth,

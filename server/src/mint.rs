@@ -66,18 +66,19 @@ impl TokenSpec {
     }
 
     /// Records the issued token (and its kid's max `exp`) inside the caller's transaction.
-    pub fn record(&self, tx: &Conn, keys: &KeyRing) -> ApiResult<()> {
-        let kid = keys.grant_kid(self.sandbox);
+    /// `token` is what [`TokenSpec::sign`] returned: its header names the key that signed it.
+    pub fn record(&self, tx: &Conn, keys: &KeyRing, token: &str) -> ApiResult<()> {
+        let kid = keys.kid_of(token)?;
         store::tokens::insert_issued(
             tx,
             &self.jti,
             &self.grant_id,
             &self.developer_id,
-            kid,
+            &kid,
             self.iat,
             self.exp,
         )?;
-        keys.record_kid_exp(tx, keys.grant_kid(self.sandbox), self.exp)
+        keys.record_token_exp(tx, token, self.exp)
     }
 
     /// Writes the server's audit entry for this token (`grantex.token.issued`, `…refreshed`,

@@ -20,6 +20,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `--database-url`: PostgreSQL instead of the data dir's SQLite file.
     pub database_url: Option<String>,
+    /// `--key-encryption-key-file`; without it env `GRANTEX_KEY_ENCRYPTION_KEY`. With a
+    /// key-encryption key, signing keys live (wrapped) in the database: instances share them.
+    pub key_encryption_key_file: Option<PathBuf>,
     pub issuer: Option<String>,
     pub public_url: Option<String>,
     pub max_delegation_depth: u32,
@@ -51,6 +54,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./.grantex"),
             database_url: None,
+            key_encryption_key_file: None,
             issuer: None,
             public_url: None,
             max_delegation_depth: 3,
@@ -80,8 +84,16 @@ pub struct RunningServer {
     pub info: ServerInfo,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Re-reads the signing keys every `keys::RELOAD_EVERY`; stopped with the server.
+    reloader: JoinHandle<()>,
     state: AppState,
     _lock: File,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.reloader.abort();
+    }
 }
 
 impl RunningServer {
@@ -94,6 +106,7 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.reloader.abort();
         let r = (&mut self.task)
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
@@ -223,8 +236,10 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             base_url.clone(),
         );
         let (seed_live, seed_sandbox) = (cfg.seed_api_key.clone(), cfg.seed_sandbox_key.clone());
+        let kek_file = cfg.key_encryption_key_file.clone();
         tokio::task::spawn_blocking(move || -> Result<_, String> {
-            let keys = KeyRing::load(&db, &dir.join("keys"), &issuer)?;
+            let kek = crate::keys::Kek::configured(kek_file.as_deref())?;
+            let keys = KeyRing::load(&db, &dir.join("keys"), kek, &issuer)?;
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
             let csrf_key = crate::csrf::load_or_create_key(&dir)?;
@@ -257,11 +272,31 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
+    // Rotations by the CLI or another instance reach this one within RELOAD_EVERY.
+    let reloader = {
+        let keys = state.keys.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(crate::keys::RELOAD_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let k = keys.clone();
+                match tokio::task::spawn_blocking(move || k.reload()).await {
+                    Ok(Err(e)) => {
+                        eprintln!("grantex-server: reloading the signing keys failed: {e}")
+                    }
+                    Err(e) => eprintln!("grantex-server: reloading the signing keys failed: {e}"),
+                    Ok(Ok(())) => {}
+                }
+            }
+        })
+    };
     Ok(RunningServer {
         addr,
         info,
         shutdown: Some(tx),
         task,
+        reloader,
         state,
         _lock: lock,
     })
@@ -269,7 +304,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
 
 /// `grantex-server keys rotate [--sandbox]`: adds a new active signing key (live, or the sandbox
 /// developers' key) and retires the others of that purpose (they stay published while tokens
-/// they signed are unexpired). A running server uses it after a restart.
+/// they signed are unexpired). Running servers sign with it within `keys::RELOAD_EVERY`.
 pub fn rotate_signing_key(
     data_dir: &Path,
     database_url: Option<&str>,
@@ -281,7 +316,8 @@ pub fn rotate_signing_key(
     } else {
         crate::keys::KeyPurpose::Live
     };
-    crate::keys::add_key(&db, &data_dir.join("keys"), purpose)
+    let kek = crate::keys::Kek::configured(None)?;
+    crate::keys::add_key(&db, &data_dir.join("keys"), kek.as_ref(), purpose)
 }
 
 /// `grantex-server keys list`: every key with status, purpose and the last expiry it signed.

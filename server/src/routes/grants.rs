@@ -202,7 +202,7 @@ pub async fn delegate(
                 }
                 store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 store::grants::insert(tx, &child, Some(&parent.token_id))?;
-                spec.record(tx, &keys)?;
+                spec.record(tx, &keys, &token)?;
                 spec.audit(
                     tx,
                     crate::store::audit::actions::GRANT_DELEGATED,

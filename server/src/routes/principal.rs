@@ -50,7 +50,7 @@ pub async fn create_session(
             let token = keys.sign(&claims)?;
             db.write_sync(|tx| {
                 store::sessions::insert(tx, &jti, &dev.id, &p.principal_id, exp * 1000, now_ms())?;
-                keys.record_exp(tx, exp)
+                keys.record_token_exp(tx, &token, exp)
             })?;
             Ok(PrincipalSession {
                 dashboard_url: format!("{public_url}/permissions#session={token}"),

@@ -134,7 +134,7 @@ pub async fn exchange(
                 store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
                 store::grants::insert(tx, &grant, None)?;
                 store::auth_requests::record_grant(tx, &req.id, &grant.id)?;
-                spec.record(tx, &keys)?;
+                spec.record(tx, &keys, &token)?;
                 spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
                 store::tokens::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
             })?;
@@ -307,7 +307,7 @@ pub async fn refresh(
                 if store::grants::inactive_agent(tx, &dev.id, &grant)?.is_some() {
                     return Err(ApiError::agent_suspended());
                 }
-                spec.record(tx, &keys)?;
+                spec.record(tx, &keys, &token)?;
                 spec.audit(tx, actions::TOKEN_REFRESHED, &grant.agent_id)?;
                 let resp = ExchangeTokenResponse {
                     grant_token: token,

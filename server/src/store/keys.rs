@@ -13,12 +13,15 @@ pub struct KeyRow {
     pub max_exp: i64,
     /// `live` or `sandbox`.
     pub purpose: String,
+    /// The private key wrapped with the operator's key-encryption key, when it lives in the
+    /// database (else it is a file in the data dir).
+    pub wrapped_key: Option<String>,
 }
 
 /// Every key, oldest first.
 pub fn all(c: &Conn) -> ApiResult<Vec<KeyRow>> {
     c.query_all(
-        "SELECT kid, retired_at IS NOT NULL, max_exp, purpose FROM signing_keys ORDER BY created_at, kid",
+        "SELECT kid, retired_at IS NOT NULL, max_exp, purpose, wrapped_key FROM signing_keys ORDER BY created_at, kid",
         args![],
         |r| {
             Ok(KeyRow {
@@ -26,6 +29,7 @@ pub fn all(c: &Conn) -> ApiResult<Vec<KeyRow>> {
                 retired: r.bool(1)?,
                 max_exp: r.i64(2)?,
                 purpose: r.str(3)?,
+                wrapped_key: r.opt_str(4)?,
             })
         },
     )
@@ -41,14 +45,20 @@ pub fn exists(c: &Conn, kid: &str) -> ApiResult<bool> {
 }
 
 /// Adds `kid` as the active key of `purpose`, retiring the other active keys of that purpose.
-pub fn insert_active(tx: &Conn, kid: &str, purpose: &str, now: i64) -> ApiResult<()> {
+pub fn insert_active(
+    tx: &Conn,
+    kid: &str,
+    purpose: &str,
+    wrapped_key: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
     tx.exec(
         "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL AND purpose = ?2",
         args![now, purpose],
     )?;
     tx.exec(
-        "INSERT INTO signing_keys (kid, created_at, max_exp, purpose) VALUES (?1, ?2, 0, ?3)",
-        args![kid, now, purpose],
+        "INSERT INTO signing_keys (kid, created_at, max_exp, purpose, wrapped_key) VALUES (?1, ?2, 0, ?3, ?4)",
+        args![kid, now, purpose, wrapped_key],
     )?;
     Ok(())
 }

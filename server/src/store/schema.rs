@@ -212,10 +212,19 @@ ALTER TABLE agents ADD COLUMN redirect_uris TEXT;
 ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live';
 "#,
     ),
+    (
+        7,
+        "signing keys stored in the database",
+        r#"
+-- With a key-encryption key configured, the private key lives here, wrapped (AES-256-GCM), so
+-- every instance on one database signs with the same ring; NULL = a file in the data dir.
+ALTER TABLE signing_keys ADD COLUMN wrapped_key TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

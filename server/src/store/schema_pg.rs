@@ -4,10 +4,11 @@
 //! starting at once on one database migrate it exactly once.
 
 /// Version, description, SQL. Version 1 is the SQLite schema at its version 6.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema (= SQLite schema 6)",
-    r#"
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema (= SQLite schema 6)",
+        r#"
 CREATE TABLE developers (
     id            TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -175,10 +176,18 @@ CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_entries
 CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints
     FOR EACH ROW EXECUTE FUNCTION grantex_append_only();
 "#,
-)];
+    ),
+    (
+        2,
+        "signing keys stored in the database (= SQLite schema 7)",
+        r#"
+ALTER TABLE signing_keys ADD COLUMN wrapped_key TEXT;
+"#,
+    ),
+];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -1,0 +1,295 @@
+//! Several server instances on one PostgreSQL database (issue 18): one key ring (stored wrapped in
+//! the database under the operator's key-encryption key), one state. These need PostgreSQL, so
+//! they are ignored in the SQLite run and run by `scripts/lib/server-pg-tests.sh`
+//! (`--include-ignored`, with `GRANTEX_TEST_DATABASE_URL`).
+
+mod common;
+
+use common::*;
+use grantex::types::*;
+use serde_json::{json, Value};
+
+const KEK: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
+fn pg_url(dir: &std::path::Path) -> String {
+    database_url_for(dir).expect(
+        "GRANTEX_TEST_DATABASE_URL must name a PostgreSQL database (scripts/lib/server-pg-tests.sh sets it)",
+    )
+}
+
+/// Instances of one deployment share the issuer (the URL in front of them).
+const ISSUER: &str = "http://grantex.instances.test";
+
+fn instance(data: &std::path::Path, url: &str, kek: &str) -> ChildServer {
+    ChildServer::start(
+        data,
+        &["--database-url", url, "--issuer", ISSUER],
+        &[("GRANTEX_KEY_ENCRYPTION_KEY", kek)],
+    )
+}
+
+fn kids(j: &Value) -> Vec<String> {
+    let mut k: Vec<String> = j["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+fn header_kid(token: &str) -> String {
+    use base64::Engine as _;
+    let h = token.split('.').next().unwrap();
+    let v: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(h)
+            .unwrap(),
+    )
+    .unwrap();
+    v["kid"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn two_instances_share_state_keys_and_single_use_codes() {
+    let tmp = TempDir::new("instances");
+    let url = pg_url(&tmp.path().join("db"));
+    let a = instance(&tmp.path().join("a"), &url, KEK);
+    let b = instance(&tmp.path().join("b"), &url, KEK);
+    // One key ring: both publish the same keys, and no key file was written.
+    let ja = http()
+        .get(format!("{}/.well-known/jwks.json", a.info.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let jb = http()
+        .get(format!("{}/.well-known/jwks.json", b.info.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(kids(&ja), kids(&jb));
+    assert_eq!(kids(&ja).len(), 2, "one live and one sandbox key");
+    for d in ["a", "b"] {
+        let files = std::fs::read_dir(tmp.path().join(d).join("keys"))
+            .map(|r| r.count())
+            .unwrap_or(0);
+        assert_eq!(
+            files, 0,
+            "keys live wrapped in the database, not in {d}/keys"
+        );
+    }
+
+    // A developer signed up on A is known to B.
+    let (ca, dev) = developer(&a.info, Mode::Live).await;
+    let cb = client(&b.info.base_url, &dev.api_key);
+    let (api_a, api_b) = (
+        Api::new(&a.info.base_url, Some(&dev.api_key)),
+        Api::new(&b.info.base_url, Some(&dev.api_key)),
+    );
+    let agent_a = agent(&ca, "multi", &["read", "write"]).await;
+    let sub = agent(&cb, "multi-sub", &["read"]).await;
+
+    // authorize on A, approve on B, exchange on A.
+    let auth = ca
+        .authorize(&AuthorizeParams {
+            agent_id: agent_a.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["read", "write"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = cb
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let t = ca
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: agent_a.agent_id.clone(),
+            code_verifier: None,
+        })
+        .await
+        .unwrap();
+    assert!(cb.tokens().verify(&t.grant_token).await.unwrap().valid);
+    // Delegation on B from A's token; refresh of the delegated grant on A.
+    let d = cb
+        .grants()
+        .delegate(&DelegateParams {
+            parent_grant_token: t.grant_token.clone(),
+            sub_agent_id: sub.agent_id.clone(),
+            scopes: strings(&["read"]),
+            expires_in: None,
+        })
+        .await
+        .unwrap();
+    let r = ca
+        .tokens()
+        .refresh(&RefreshTokenParams {
+            refresh_token: d.refresh_token.clone().unwrap(),
+            agent_id: sub.agent_id.clone(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    assert!(ca.tokens().verify(&r.grant_token).await.unwrap().valid);
+    // Revoke on B: A says invalid at once (no polling interval), for the grant and its child.
+    cb.grants().revoke(&t.grant_id).await.unwrap();
+    assert!(!ca.tokens().verify(&t.grant_token).await.unwrap().valid);
+    assert!(!ca.tokens().verify(&r.grant_token).await.unwrap().valid);
+
+    // One code exchanged concurrently on both instances: exactly one exchange wins.
+    let auth = ca
+        .authorize(&AuthorizeParams {
+            agent_id: agent_a.agent_id.clone(),
+            user_id: "bob".into(),
+            scopes: strings(&["read"]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = ca
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let body = json!({ "code": code, "agentId": agent_a.agent_id });
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let api = if i % 2 == 0 {
+            api_a.clone()
+        } else {
+            api_b.clone()
+        };
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            api.post("/v1/token", body).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 400),
+        "{statuses:?}"
+    );
+
+    // The audit chain written through both instances is one unbroken chain.
+    let entries = ca
+        .audit()
+        .list(&ListAuditParams::default())
+        .await
+        .unwrap()
+        .entries;
+    let mut prev: Option<String> = None;
+    for e in &entries {
+        assert_eq!(e.prev_hash, prev);
+        assert_eq!(grantex::audit_chain::compute_hash(e), e.hash);
+        prev = Some(e.hash.clone());
+    }
+    assert!(entries.len() >= 6, "{}", entries.len());
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn a_rotation_on_one_instance_is_verified_by_the_others() {
+    let tmp = TempDir::new("instances-rotate");
+    let url = pg_url(&tmp.path().join("db"));
+    let a = instance(&tmp.path().join("a"), &url, KEK);
+    let b = instance(&tmp.path().join("b"), &url, KEK);
+    let (ca, dev) = developer(&a.info, Mode::Live).await;
+    let ag = agent(&ca, "rot", &["read"]).await;
+    let before = grant(&ca, &ag.agent_id, "u", &["read"]).await.grant_token;
+    // Rotate (the CLI, with the key-encryption key) and restart B only: B signs with the new key
+    // at once; A, still holding the old ring, meets the new kid and reloads.
+    let out = std::process::Command::new(server_bin())
+        .args(["keys", "rotate", "--data-dir"])
+        .arg(tmp.path().join("b"))
+        .args(["--database-url", &url])
+        .env("GRANTEX_KEY_ENCRYPTION_KEY", KEK)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(b);
+    let b = instance(&tmp.path().join("b"), &url, KEK);
+    let cb = client(&b.info.base_url, &dev.api_key);
+    let after = grant(&cb, &ag.agent_id, "u", &["read"]).await.grant_token;
+    assert_ne!(header_kid(&after), header_kid(&before));
+    assert!(
+        ca.tokens().verify(&after).await.unwrap().valid,
+        "A verifies B's new key: {}",
+        a.output()
+    );
+    assert!(
+        cb.tokens().verify(&before).await.unwrap().valid,
+        "B verifies the retired key"
+    );
+    let ja = http()
+        .get(format!("{}/.well-known/jwks.json", a.info.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(
+        kids(&ja).contains(&header_kid(&after)),
+        "A now publishes the new key"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn a_second_instance_without_the_right_key_encryption_key_refuses_to_start() {
+    let tmp = TempDir::new("instances-kek");
+    let url = pg_url(&tmp.path().join("db"));
+    let _a = instance(&tmp.path().join("a"), &url, KEK);
+    let start = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(server_bin());
+        cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(tmp.path().join("b"))
+            .args(["--database-url", &url])
+            .env_remove("GRANTEX_KEY_ENCRYPTION_KEY");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let none = start(&[]);
+    assert!(none.contains("key-encryption key"), "{none}");
+    let wrong = start(&[(
+        "GRANTEX_KEY_ENCRYPTION_KEY",
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    )]);
+    assert!(wrong.contains("does not decrypt"), "{wrong}");
+    let malformed = start(&[("GRANTEX_KEY_ENCRYPTION_KEY", "abc")]);
+    assert!(malformed.contains("64 hexadecimal"), "{malformed}");
+    assert!(
+        !none.contains(KEK) && !wrong.contains("ffffffff"),
+        "keys are never echoed"
+    );
+}
