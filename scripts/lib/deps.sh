@@ -3,7 +3,8 @@
 # what is missing, so a second run does nothing. Used by scripts/test (and so by .ci/run).
 # Usage: scripts/lib/deps.sh [rust] [python] [node] [c] [package]   (no argument = every stage)
 #   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser
-#           test); postgresql (the server suite runs again on PostgreSQL)
+#           test); postgresql + redis-server (the server suite runs again on PostgreSQL, with
+#           several instances sharing rate limits through Redis)
 #   python  python3-venv (the suite builds a fresh venv)
 #   node    node >= 18 and npm (nodejs, npm)
 #   c       valgrind, pkg-config, a C compiler and make
@@ -33,6 +34,8 @@ if want rust; then
   have chromedriver || need chromium-driver
   # The server suite runs a second time on a private PostgreSQL cluster (scripts/lib/pg.sh).
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need postgresql
+  # Its multi-instance tests share rate limits through a private redis-server.
+  have redis-server || need redis-server
 fi
 if want package; then
   # The package stage needs what the python, node and c stages need to build and install, but

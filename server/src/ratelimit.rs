@@ -1,4 +1,7 @@
-//! In-memory fixed one-minute windows, one counter per (caller, route).
+//! Fixed one-minute windows, one counter per (caller, route): in memory, or — with
+//! `--redis-url` — in Redis, so every instance of a deployment counts against the same limit.
+//! If Redis does not answer (within 250 ms) the instance counts locally and says so on stderr
+//! (at most once a minute), so an outage of Redis never takes the API down.
 //!
 //! The counters are split over [`SHARDS`] independently locked shards (by key hash), so callers
 //! rarely wait on each other. Every counter of a shard belongs to the shard's current window:
@@ -30,10 +33,20 @@ struct Shard {
     counts: HashMap<String, u64>,
 }
 
-#[derive(Debug)]
 pub struct RateLimiter {
     shards: Vec<Mutex<Shard>>,
     hasher: RandomState,
+    redis: Option<redis::aio::MultiplexedConnection>,
+    /// When Redis last failed (unix seconds), to report it at most once a minute.
+    redis_failed_at: std::sync::atomic::AtomicI64,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("redis", &self.redis.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RateLimiter {
@@ -41,14 +54,81 @@ impl Default for RateLimiter {
         RateLimiter {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: RandomState::new(),
+            redis: None,
+            redis_failed_at: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }
 
+/// INCR the window's counter (expiring with the window); returns the count after this hit.
+const REDIS_HIT: &str = "local c = redis.call('INCR', KEYS[1]) \
+                         if c == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end \
+                         return c";
+
 impl RateLimiter {
+    /// Counters shared through the Redis at `url` (`redis://host:port/db`). Connects now, so a
+    /// wrong URL stops the start-up with a clear message.
+    pub async fn with_redis(url: &str) -> Result<RateLimiter, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("--redis-url: {e}"))?;
+        let conn = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| "cannot connect to Redis within 5 s".to_string())?
+        .map_err(|e| format!("cannot connect to Redis: {e}"))?;
+        Ok(RateLimiter {
+            redis: Some(conn),
+            ..RateLimiter::default()
+        })
+    }
+
     /// Counts one request for `key` against `limit` per minute.
-    pub fn hit(&self, key: &str, limit: u64) -> Decision {
-        self.hit_at(key, limit, time::now_secs())
+    pub async fn hit(&self, key: &str, limit: u64) -> Decision {
+        let now = time::now_secs();
+        if let Some(conn) = &self.redis {
+            match self.hit_redis(conn.clone(), key, limit, now).await {
+                Ok(d) => return d,
+                Err(e) => {
+                    let last = self
+                        .redis_failed_at
+                        .swap(now, std::sync::atomic::Ordering::Relaxed);
+                    if now - last >= 60 {
+                        eprintln!(
+                            "grantex-server: Redis rate limiting failed ({e}); counting locally"
+                        );
+                    }
+                }
+            }
+        }
+        self.hit_at(key, limit, now)
+    }
+
+    async fn hit_redis(
+        &self,
+        mut conn: redis::aio::MultiplexedConnection,
+        key: &str,
+        limit: u64,
+        now: i64,
+    ) -> Result<Decision, String> {
+        let window = now.div_euclid(60);
+        let reset = ((window + 1) * 60 - now) as u64;
+        let script = redis::Script::new(REDIS_HIT);
+        let mut call = script.key(format!("grantex:rl:{window}:{key}"));
+        call.arg(120);
+        let count: u64 = tokio::time::timeout(
+            std::time::Duration::from_millis(250),
+            call.invoke_async(&mut conn),
+        )
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+        Ok(Decision {
+            limit,
+            remaining: limit.saturating_sub(count),
+            reset,
+            allowed: count <= limit,
+        })
     }
 
     fn hit_at(&self, key: &str, limit: u64, now: i64) -> Decision {

@@ -293,3 +293,120 @@ async fn a_second_instance_without_the_right_key_encryption_key_refuses_to_start
         "keys are never echoed"
     );
 }
+
+/// A private `redis-server` on a free loopback port, stopped when dropped.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (apt install redis-server; scripts/lib/deps.sh installs it)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Redis {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn rate_limits_are_shared_through_redis_and_survive_its_outage() {
+    let tmp = TempDir::new("instances-redis");
+    let url = pg_url(&tmp.path().join("db"));
+    let mut redis = Redis::start();
+    let start = |name: &str| {
+        ChildServer::start(
+            &tmp.path().join(name),
+            &[
+                "--database-url",
+                &url,
+                "--issuer",
+                ISSUER,
+                "--rate-limit",
+                "3",
+                "--redis-url",
+                &redis.url,
+            ],
+            &[("GRANTEX_KEY_ENCRYPTION_KEY", KEK)],
+        )
+    };
+    let (a, b) = (start("a"), start("b"));
+    let (_, dev) = developer(&a.info, Mode::Live).await;
+    let (api_a, api_b) = (
+        Api::new(&a.info.base_url, Some(&dev.api_key)),
+        Api::new(&b.info.base_url, Some(&dev.api_key)),
+    );
+    // One budget of 3 per minute for the developer on this route, whichever instance answers.
+    // (A window boundary in the middle would reset the count: retry once in the next window.)
+    let mut seen = Vec::new();
+    for attempt in 0..2 {
+        seen.clear();
+        for api in [&api_a, &api_b, &api_a, &api_b] {
+            let r = api.get("/v1/me").await;
+            seen.push((
+                r.status,
+                r.header("x-ratelimit-remaining").map(str::to_string),
+            ));
+        }
+        if seen[0].1.as_deref() == Some("2") || attempt == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+    }
+    let statuses: Vec<u16> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(statuses, [200, 200, 200, 429], "{seen:?}");
+    let remaining: Vec<_> = seen[..3].iter().map(|s| s.1.clone().unwrap()).collect();
+    assert_eq!(remaining, ["2", "1", "0"], "{seen:?}");
+
+    // Redis goes away: the instances keep answering, counting locally, and say why.
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    let api_c = {
+        let (_, other) = developer(&a.info, Mode::Live).await;
+        Api::new(&a.info.base_url, Some(&other.api_key))
+    };
+    let r = api_c.get("/v1/me").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("x-ratelimit-limit").is_some());
+    assert!(
+        a.output().contains("Redis rate limiting failed"),
+        "{}",
+        a.output()
+    );
+    drop(b);
+}
