@@ -140,6 +140,32 @@ impl Kek {
     }
 }
 
+/// A 32-byte secret every instance of a deployment shares (e.g. the consent forms' CSRF key),
+/// stored in the database wrapped with `kek`; created by the first instance that asks. Blocking.
+pub fn shared_secret(db: &Db, kek: &Kek, name: &str) -> Result<[u8; 32], String> {
+    let aad = format!("server-secret:{name}");
+    let stored = db
+        .read_sync(|c| store::keys::secret(c, name))
+        .map_err(|e| e.message)?;
+    let wrapped = match stored {
+        Some(w) => w,
+        None => {
+            let fresh = kek.wrap(&aad, &crate::ids::random_bytes::<32>())?;
+            db.write_sync(|tx| {
+                store::keys::insert_secret(tx, name, &fresh)?;
+                store::keys::secret(tx, name)
+            })
+            .map_err(|e| e.message)?
+            .ok_or_else(|| format!("server secret {name} was not stored"))?
+        }
+    };
+    let plain = kek.unwrap(&aad, &wrapped)?;
+    plain
+        .as_slice()
+        .try_into()
+        .map_err(|_| format!("server secret {name} has the wrong length"))
+}
+
 struct Published {
     kid: String,
     jwk: Jwk,

@@ -410,3 +410,68 @@ async fn rate_limits_are_shared_through_redis_and_survive_its_outage() {
     );
     drop(b);
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn a_consent_page_served_by_one_instance_is_answered_through_another() {
+    let tmp = TempDir::new("instances-consent");
+    let url = pg_url(&tmp.path().join("db"));
+    let a = instance(&tmp.path().join("a"), &url, KEK);
+    let b = instance(&tmp.path().join("b"), &url, KEK);
+    let (ca, _) = developer(&a.info, Mode::Live).await;
+    let ag = agent(&ca, "consent", &["read"]).await;
+    let id = ca
+        .authorize(&AuthorizeParams {
+            agent_id: ag.agent_id.clone(),
+            user_id: "carol".into(),
+            scopes: strings(&["read"]),
+            redirect_uri: Some("https://app.example.com/cb".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .auth_request_id;
+    // The page (cookie + form token) comes from A ...
+    let page = Api::new(&a.info.base_url, None)
+        .get(&format!("/consent?req={id}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let cookie = page
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = page
+        .text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // ... and the form is posted to B, which accepts it (the CSRF key is shared).
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    body.append_pair("csrf", &token);
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/consent/{id}/approve", b.info.base_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &cookie)
+        .body(body.finish())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("https://app.example.com/cb?code="),
+        "{location}"
+    );
+    // No CSRF key file was written: the secret lives (wrapped) in the database.
+    assert!(!tmp.path().join("a").join("consent-csrf.key").exists());
+}

@@ -84,3 +84,21 @@ pub fn record_issuer(tx: &Conn, issuer: &str, now: i64) -> ApiResult<Vec<String>
         |r| r.str(0),
     )
 }
+
+/// The wrapped secret `name`, if stored.
+pub fn secret(c: &Conn, name: &str) -> ApiResult<Option<String>> {
+    c.query_opt(
+        "SELECT wrapped FROM server_secrets WHERE name = ?1",
+        args![name],
+        |r| r.str(0),
+    )
+}
+
+/// Stores secret `name` unless one is stored already (the first instance wins).
+pub fn insert_secret(tx: &Conn, name: &str, wrapped: &str) -> ApiResult<()> {
+    tx.exec(
+        "INSERT INTO server_secrets (name, wrapped) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        args![name, wrapped],
+    )?;
+    Ok(())
+}

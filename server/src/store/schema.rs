@@ -221,10 +221,22 @@ ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'live';
 ALTER TABLE signing_keys ADD COLUMN wrapped_key TEXT;
 "#,
     ),
+    (
+        8,
+        "server secrets shared by instances",
+        r#"
+-- Secrets every instance of a deployment must share (the consent forms' CSRF key), wrapped with
+-- the operator's key-encryption key; only used when one is configured.
+CREATE TABLE server_secrets (
+    name     TEXT PRIMARY KEY,
+    wrapped  TEXT NOT NULL
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

@@ -184,10 +184,20 @@ CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_chec
 ALTER TABLE signing_keys ADD COLUMN wrapped_key TEXT;
 "#,
     ),
+    (
+        3,
+        "server secrets shared by instances (= SQLite schema 8)",
+        r#"
+CREATE TABLE server_secrets (
+    name     TEXT PRIMARY KEY,
+    wrapped  TEXT NOT NULL
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;
