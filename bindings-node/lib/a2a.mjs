@@ -1,5 +1,8 @@
-// ESM entry of `@grantex/sdk/a2a`: the same objects as `require('@grantex/sdk').a2a`.
-import sdk from './index.cjs';
+// ESM entry of `@grantex/sdk/a2a`: the same objects as `require('@grantex/sdk').a2a` (loaded with
+// `require`, as in index.mjs).
+import { createRequire } from 'node:module';
+
+const sdk = createRequire(import.meta.url)('./index.cjs');
 
 export const {
   A2AClient,

@@ -11,9 +11,13 @@
 const native = require('./native.cjs');
 const { settle, settleSync, invalidArgument, wrongType } = require('./errors.cjs');
 const { operations, aliases } = require('./operations.cjs');
-const { version } = require('../package.json');
 
-const USER_AGENT = `@grantex/sdk/${version}`;
+let userAgent;
+/** `@grantex/sdk/<version>`; package.json is read when the first client is made, not at load. */
+function userAgentOf() {
+  if (userAgent === undefined) userAgent = `@grantex/sdk/${require('../package.json').version}`;
+  return userAgent;
+}
 
 /** The native client behind each client and namespace object (never a visible property). */
 const NATIVE = new WeakMap();
@@ -203,11 +207,13 @@ function namespaceClass(group) {
 class GrantexOperations {
   constructor(n) {
     NATIVE.set(this, n);
-    for (const [group, Namespace] of NAMESPACES) this[group] = new Namespace(n);
+    for (const [group, Namespace] of namespaces()) this[group] = new Namespace(n);
   }
 }
 
-const NAMESPACES = new Map();
+// The static methods and the client's own methods are defined at load (they are visible on
+// `Grantex` and `Grantex.prototype`); the namespace classes, reachable only through a client's
+// members, are made with the first client (most of the table: less work for an `import`).
 for (const op of operations) {
   const name = op.group === '' ? op.method : op.group;
   if (HAND_WRITTEN.has(name)) throw new Error(`@grantex/sdk: operation ${op.name} takes the name ${name}`);
@@ -215,10 +221,22 @@ for (const op of operations) {
     define(GrantexOperations, op.method, staticMethod(op));
   } else if (op.group === '') {
     define(GrantexOperations.prototype, op.method, instanceMethod(op));
-  } else {
-    if (!NAMESPACES.has(op.group)) NAMESPACES.set(op.group, namespaceClass(op.group));
-    define(NAMESPACES.get(op.group).prototype, op.method, instanceMethod(op));
   }
+}
+
+let NAMESPACES;
+/** `group` → the class of its namespace objects, made on first use. */
+function namespaces() {
+  if (NAMESPACES === undefined) {
+    const made = new Map();
+    for (const op of operations) {
+      if (op.auth === 'none' || op.group === '') continue;
+      if (!made.has(op.group)) made.set(op.group, namespaceClass(op.group));
+      define(made.get(op.group).prototype, op.method, instanceMethod(op));
+    }
+    NAMESPACES = made;
+  }
+  return NAMESPACES;
 }
 
 // ------------------------------------------------------------------ the client
@@ -235,7 +253,7 @@ function nativeClient(options) {
     baseUrl: option(o.baseUrl, 'string', `${where}: options.baseUrl`, 'a string'),
     timeoutMs: option(o.timeout, 'number', `${where}: options.timeout`, 'a number of milliseconds'),
     maxRetries: option(o.maxRetries, 'number', `${where}: options.maxRetries`, 'a number'),
-    userAgent: USER_AGENT,
+    userAgent: userAgentOf(),
   };
   return settleSync(() => new native.NativeClient(config));
 }
@@ -266,4 +284,5 @@ class Grantex extends GrantexOperations {
   }
 }
 
-module.exports = { Grantex, USER_AGENT };
+module.exports = { Grantex };
+Object.defineProperty(module.exports, 'USER_AGENT', { get: userAgentOf, enumerable: true });

@@ -5,6 +5,7 @@
 //   2. the prebuilt addon of the platform package @grantex/sdk-<platform> (e.g.
 //      @grantex/sdk-linux-x64-gnu), an optional dependency npm installs only on a matching machine.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { nativeFileName, platformPackageName } = require('./platform.cjs');
 
@@ -12,10 +13,14 @@ const file = path.join(__dirname, '..', nativeFileName());
 const pkg = platformPackageName();
 
 function load() {
-  try {
-    return require(file);
-  } catch (err) {
-    if (err.code !== 'MODULE_NOT_FOUND') throw wrap(err, file);
+  // A stat rather than a failed `require` (a resolution over every extension and a thrown error)
+  // for the usual install, where the addon comes from the platform package.
+  if (fs.existsSync(file)) {
+    try {
+      return require(file);
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND') throw wrap(err, file);
+    }
   }
   try {
     return require(pkg);
