@@ -475,3 +475,167 @@ async fn a_consent_page_served_by_one_instance_is_answered_through_another() {
     // No CSRF key file was written: the secret lives (wrapped) in the database.
     assert!(!tmp.path().join("a").join("consent-csrf.key").exists());
 }
+
+/// What the load below had acknowledged: grant id -> token, and revoked grant ids.
+#[derive(Default)]
+struct Acked {
+    grants: std::collections::HashMap<String, String>,
+    revoked: Vec<String>,
+    /// Revocations sent but not acknowledged (either outcome is correct).
+    unknown: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn sigkill_of_one_instance_under_load_loses_nothing_and_clients_finish_on_the_other() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let tmp = TempDir::new("instances-kill");
+    let url = pg_url(&tmp.path().join("db"));
+    let flags = [
+        "--database-url",
+        &url,
+        "--issuer",
+        ISSUER,
+        "--rate-limit",
+        "100000",
+        "--authorize-rate-limit",
+        "100000",
+    ];
+    let env = [("GRANTEX_KEY_ENCRYPTION_KEY", KEK)];
+    let a = ChildServer::start(&tmp.path().join("a"), &flags, &env);
+    let b = ChildServer::start(&tmp.path().join("b"), &flags, &env);
+    let (_, dev) = developer(&a.info, Mode::Sandbox).await;
+    let clients = [
+        client(&a.info.base_url, &dev.api_key),
+        client(&b.info.base_url, &dev.api_key),
+    ];
+    let ag = agent(&clients[0], "load", &["read"]).await;
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let a_dead = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Instant::now() + Duration::from_secs(4);
+    let mut writers = Vec::new();
+    for n in 0..16usize {
+        let (clients, acked, a_dead, agent_id) = (
+            clients.clone(),
+            acked.clone(),
+            a_dead.clone(),
+            ag.agent_id.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let mut i = 0usize;
+            let mut finished_on_b = 0usize;
+            while Instant::now() < stop {
+                i += 1;
+                // Alternate instances; once A is gone, only B.
+                let on_a = (n + i) % 2 == 0 && !a_dead.load(std::sync::atomic::Ordering::Relaxed);
+                let c = &clients[usize::from(!on_a)];
+                let step: grantex::Result<()> = async {
+                    let auth = c
+                        .authorize(&AuthorizeParams {
+                            agent_id: agent_id.clone(),
+                            user_id: format!("user-{n}"),
+                            scopes: strings(&["read"]),
+                            ..Default::default()
+                        })
+                        .await?;
+                    let t = c
+                        .tokens()
+                        .exchange(&ExchangeTokenParams {
+                            code: auth.code.unwrap(),
+                            agent_id: agent_id.clone(),
+                            code_verifier: None,
+                        })
+                        .await?;
+                    acked
+                        .lock()
+                        .unwrap()
+                        .grants
+                        .insert(t.grant_id.clone(), t.grant_token);
+                    if i % 3 == 0 {
+                        acked.lock().unwrap().unknown.push(t.grant_id.clone());
+                        c.grants().revoke(&t.grant_id).await?;
+                        let mut ack = acked.lock().unwrap();
+                        ack.unknown.retain(|g| g != &t.grant_id);
+                        ack.revoked.push(t.grant_id);
+                    }
+                    Ok(())
+                }
+                .await;
+                match step {
+                    Ok(()) if !on_a => finished_on_b += 1,
+                    Ok(()) => {}
+                    // A was killed under this request (no answer at all): go on with B.
+                    Err(e) if on_a && e.as_api().is_none() => {
+                        a_dead.store(true, std::sync::atomic::Ordering::Relaxed)
+                    }
+                    Err(e) => panic!("an instance answered with an error: {e}"),
+                }
+            }
+            finished_on_b
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.kill9();
+    a_dead.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut on_b = 0;
+    for w in writers {
+        on_b += w.await.unwrap();
+    }
+    let acked = Arc::try_unwrap(acked).ok().unwrap().into_inner().unwrap();
+    assert!(acked.grants.len() >= 20, "progress: {}", acked.grants.len());
+    assert!(on_b >= 16, "the clients carried on through B: {on_b}");
+    // Everything acknowledged by either instance is there, as acknowledged.
+    let cb = &clients[1];
+    let listed: std::collections::HashMap<String, Grant> = cb
+        .grants()
+        .list(&ListGrantsParams {
+            agent_id: Some(ag.agent_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .grants
+        .into_iter()
+        .map(|g| (g.grant_id.clone(), g))
+        .collect();
+    for gid in acked.grants.keys() {
+        assert!(listed.contains_key(gid), "acknowledged grant {gid} lost");
+    }
+    for gid in &acked.revoked {
+        assert_eq!(
+            listed[gid].status, "revoked",
+            "acknowledged revocation of {gid} lost"
+        );
+        assert!(!cb.tokens().verify(&acked.grants[gid]).await.unwrap().valid);
+    }
+    for (gid, token) in &acked.grants {
+        if !acked.revoked.contains(gid) && !acked.unknown.contains(gid) {
+            assert!(
+                cb.tokens().verify(token).await.unwrap().valid,
+                "{gid} must still be valid"
+            );
+        }
+    }
+    // One unbroken audit chain across both instances and the kill.
+    let entries = cb
+        .audit()
+        .list(&ListAuditParams::default())
+        .await
+        .unwrap()
+        .entries;
+    let mut prev: Option<String> = None;
+    for e in &entries {
+        assert_eq!(e.prev_hash, prev);
+        assert_eq!(grantex::audit_chain::compute_hash(e), e.hash);
+        prev = Some(e.hash.clone());
+    }
+    eprintln!(
+        "two instances, 16 clients, A killed at 1.5 s: {} grants and {} revocations acknowledged, {} steps finished on B, {} audit entries",
+        acked.grants.len(),
+        acked.revoked.len(),
+        on_b,
+        entries.len()
+    );
+    drop(b);
+}
