@@ -23,6 +23,7 @@ mod ids;
 mod keys;
 mod middleware;
 mod mint;
+mod observability;
 mod pages;
 mod ratelimit;
 mod routes;
@@ -37,6 +38,7 @@ mod validate;
 
 pub use bootstrap::ServerInfo;
 pub use keys::KeyInfo;
+pub use observability::{init_logging, LogFormat};
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{

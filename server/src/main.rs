@@ -72,6 +72,10 @@ struct ServeArgs {
     /// instance on that database signs and verifies with the same keys.
     #[arg(long)]
     key_encryption_key_file: Option<PathBuf>,
+    /// Share the rate-limit counters of every instance through this Redis
+    /// (`redis://host:port/db`); without it each instance counts on its own.
+    #[arg(long, env = "GRANTEX_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
     /// JWT `iss` (default: the public URL).
     #[arg(long)]
     issuer: Option<String>,
@@ -119,6 +123,23 @@ struct ServeArgs {
     /// (an agent that registered some is always held to exactly those).
     #[arg(long)]
     require_registered_redirects: bool,
+    /// Serve Prometheus metrics on `GET /metrics` to callers presenting this bearer token
+    /// (without one, `/metrics` is not exposed).
+    #[arg(long, env = "GRANTEX_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Log line format on stderr: `text` or `json` (one JSON object per line).
+    #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
+    log_format: LogFormatArg,
+    /// Log filter (`info`, `debug`, `grantex_server=debug,warn`, …); default: env `RUST_LOG`,
+    /// else `info`.
+    #[arg(long)]
+    log_level: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormatArg {
+    Text,
+    Json,
 }
 
 fn parse_depth(s: &str) -> Result<u32, String> {
@@ -169,6 +190,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         data_dir: args.data_dir,
         database_url: args.database_url,
         key_encryption_key_file: args.key_encryption_key_file,
+        redis_url: args.redis_url,
         issuer: args.issuer,
         public_url: args.public_url,
         max_delegation_depth: args.max_delegation_depth,
@@ -188,7 +210,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         strict_consent: args.strict_consent,
         require_registered_redirects: args.require_registered_redirects,
+        metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
     };
+    let filter = args
+        .log_level
+        .or_else(|| env_nonempty("RUST_LOG"))
+        .unwrap_or_else(|| "info".into());
+    let format = match args.log_format {
+        LogFormatArg::Text => grantex_server::LogFormat::Text,
+        LogFormatArg::Json => grantex_server::LogFormat::Json,
+    };
+    grantex_server::init_logging(format, &filter)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -19,6 +19,8 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::time::Instant;
+use tracing::Instrument;
 
 const SECURITY_HEADERS: &[(&str, &str)] = &[
     (
@@ -83,6 +85,16 @@ pub async fn common(
     let method = req.method().clone();
     let target_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let path = req.uri().path().to_string();
+    let started = Instant::now();
+    // `route` (the matched template) and `developer_id` are recorded by `guard`.
+    let span = tracing::info_span!(
+        "request",
+        method = %method,
+        route = tracing::field::Empty,
+        request_id = %request_id,
+        developer_id = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
     let mut resp = if target_len > MAX_URI_LEN {
         ApiError::new(
             StatusCode::URI_TOO_LONG,
@@ -91,7 +103,7 @@ pub async fn common(
         )
         .into_response()
     } else {
-        next.run(req).await
+        next.run(req).instrument(span.clone()).await
     };
     let status = resp.status();
 
@@ -139,10 +151,13 @@ pub async fn common(
 
     // Responses the route guard never saw (unknown route, 405) report the caller's IP bucket.
     if path != "/.well-known/jwks.json" && !resp.headers().contains_key("x-ratelimit-limit") {
-        let d = state.limiter.hit(
-            &format!("ip:{}|unrouted", peer.ip()),
-            state.settings.rate_limit,
-        );
+        let d = state
+            .limiter
+            .hit(
+                &format!("ip:{}|unrouted", peer.ip()),
+                state.settings.rate_limit,
+            )
+            .await;
         resp = with_rate_headers(resp, &d);
     }
     let headers = resp.headers_mut();
@@ -159,8 +174,29 @@ pub async fn common(
             HeaderValue::from_static(API_CSP),
         );
     }
+    let route = resp.extensions_mut().remove::<RouteTemplate>();
+    let route = route.as_ref().map_or("unmatched", |r| r.0.as_str());
+    let status = resp.status().as_u16();
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe_request(&method, route, status, elapsed);
+    span.record("status", status);
+    let latency_ms = elapsed.as_micros() as f64 / 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(method = %method, route = %route, status, request_id = %request_id, latency_ms, "request completed");
+        } else {
+            tracing::info!(method = %method, route = %route, status, request_id = %request_id, latency_ms, "request completed");
+        }
+    });
     resp
 }
+
+/// Carries the matched route template from `guard` out to `common` (logs and metrics label
+/// requests by template, never by raw path).
+#[derive(Debug, Clone)]
+struct RouteTemplate(String);
 
 /// 404 for every unknown path, in the envelope.
 pub async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -176,7 +212,9 @@ enum RouteClass {
 
 fn classify(route: &str) -> RouteClass {
     match route {
-        "/.well-known/jwks.json" => RouteClass::Exempt,
+        // `/metrics` checks its own bearer token (see `observability::metrics`); its requests
+        // count in the caller's IP bucket (`common`), like unrouted ones.
+        "/.well-known/jwks.json" | "/metrics" => RouteClass::Exempt,
         "/health" | "/consent" | "/permissions" | "/v1/signup" => RouteClass::Public,
         r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
@@ -249,10 +287,23 @@ pub async fn guard(
     State(state): State<AppState>,
     matched: MatchedPath,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
     let route = matched.as_str().to_string();
+    tracing::Span::current().record("route", tracing::field::display(&route));
+    let mut resp = authenticate_and_limit(state, &route, peer, req, next).await;
+    resp.extensions_mut().insert(RouteTemplate(route));
+    resp
+}
+
+async fn authenticate_and_limit(
+    state: AppState,
+    route: &str,
+    peer: SocketAddr,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let is_authorize = route == "/v1/authorize" && req.method() == Method::POST;
     let limit = if is_authorize {
         state.settings.authorize_rate_limit
@@ -262,33 +313,36 @@ pub async fn guard(
     let route_key = format!("{} {route}", req.method());
     let ip_bucket = format!("ip:{}|{route_key}", peer.ip());
 
-    let bucket = match classify(&route) {
+    let bucket = match classify(route) {
         RouteClass::Exempt => return next.run(req).await,
         RouteClass::Public => ip_bucket,
         RouteClass::Developer => match auth::authenticate_developer(&state, req.headers()).await {
             Ok(dev) => {
+                tracing::Span::current().record("developer_id", tracing::field::display(&dev.id));
                 let b = format!("dev:{}|{route_key}", dev.id);
                 req.extensions_mut().insert(dev);
                 b
             }
             Err(e) => {
                 drain_small(req).await;
-                return reject(&state, &ip_bucket, limit, e, is_authorize);
+                return reject(&state, &ip_bucket, limit, e, is_authorize).await;
             }
         },
         RouteClass::Principal => match auth::authenticate_principal(&state, req.headers()).await {
             Ok(p) => {
+                tracing::Span::current()
+                    .record("developer_id", tracing::field::display(&p.developer_id));
                 let b = format!("dev:{}|{route_key}", p.developer_id);
                 req.extensions_mut().insert(p);
                 b
             }
             Err(e) => {
                 drain_small(req).await;
-                return reject(&state, &ip_bucket, limit, e, is_authorize);
+                return reject(&state, &ip_bucket, limit, e, is_authorize).await;
             }
         },
     };
-    let decision = state.limiter.hit(&bucket, limit);
+    let decision = state.limiter.hit(&bucket, limit).await;
     if !decision.allowed {
         drain_small(req).await;
         return too_many(&decision, is_authorize);
@@ -297,14 +351,14 @@ pub async fn guard(
 }
 
 /// A failed authentication still counts against (and reports) the caller's IP bucket.
-fn reject(
+async fn reject(
     state: &AppState,
     ip_bucket: &str,
     limit: u64,
     err: ApiError,
     is_authorize: bool,
 ) -> Response {
-    let d = state.limiter.hit(ip_bucket, limit);
+    let d = state.limiter.hit(ip_bucket, limit).await;
     if !d.allowed {
         return too_many(&d, is_authorize);
     }

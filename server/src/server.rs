@@ -23,6 +23,8 @@ pub struct Config {
     /// `--key-encryption-key-file`; without it env `GRANTEX_KEY_ENCRYPTION_KEY`. With a
     /// key-encryption key, signing keys live (wrapped) in the database: instances share them.
     pub key_encryption_key_file: Option<PathBuf>,
+    /// `--redis-url`: rate-limit counters shared by every instance through this Redis.
+    pub redis_url: Option<String>,
     pub issuer: Option<String>,
     pub public_url: Option<String>,
     pub max_delegation_depth: u32,
@@ -46,6 +48,9 @@ pub struct Config {
     /// `--require-registered-redirects`: a `redirectUri` is accepted only when the agent has
     /// registered redirect URIs (and then only one of them, exactly).
     pub require_registered_redirects: bool,
+    /// `--metrics-token` (env `GRANTEX_METRICS_TOKEN`): bearer token for `GET /metrics`;
+    /// without one `/metrics` is not exposed (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +60,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./.grantex"),
             database_url: None,
             key_encryption_key_file: None,
+            redis_url: None,
             issuer: None,
             public_url: None,
             max_delegation_depth: 3,
@@ -70,6 +76,7 @@ impl Default for Config {
             limits: crate::serve::Limits::default(),
             strict_consent: false,
             require_registered_redirects: false,
+            metrics_token: None,
         }
     }
 }
@@ -239,10 +246,15 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         let kek_file = cfg.key_encryption_key_file.clone();
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let kek = crate::keys::Kek::configured(kek_file.as_deref())?;
+            // With a key-encryption key the deployment may have several instances: a consent
+            // page served by one must be answerable through another, so they share the secret.
+            let csrf_key = match &kek {
+                Some(k) => crate::keys::shared_secret(&db, k, "consent-csrf")?,
+                None => crate::csrf::load_or_create_key(&dir)?,
+            };
             let keys = KeyRing::load(&db, &dir.join("keys"), kek, &issuer)?;
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
-            let csrf_key = crate::csrf::load_or_create_key(&dir)?;
             let info = bootstrap.write_server_json(&base_url, &issuer)?;
             Ok((keys, bootstrap, info, csrf_key))
         })
@@ -254,7 +266,10 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     let state = AppState {
         db,
         keys: Arc::new(keys),
-        limiter: Arc::new(RateLimiter::default()),
+        limiter: Arc::new(match &cfg.redis_url {
+            Some(url) => RateLimiter::with_redis(url).await?,
+            None => RateLimiter::default(),
+        }),
         settings: Arc::new(Settings {
             public_url,
             max_delegation_depth: cfg.max_delegation_depth,
@@ -267,7 +282,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             strict_consent: cfg.strict_consent,
             require_registered_redirects: cfg.require_registered_redirects,
             consent_csrf,
+            metrics_token: cfg.metrics_token.clone(),
         }),
+        metrics: Arc::default(),
     };
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();

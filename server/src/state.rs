@@ -12,6 +12,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub limiter: Arc<RateLimiter>,
     pub settings: Arc<Settings>,
+    /// This server's counters for `/metrics`.
+    pub metrics: Arc<crate::observability::Metrics>,
 }
 
 /// Fixed per-run settings.
@@ -34,4 +36,6 @@ pub struct Settings {
     pub require_registered_redirects: bool,
     /// The consent page's CSRF key (secret from the data dir) and cookie attributes.
     pub consent_csrf: crate::csrf::ConsentCsrf,
+    /// `--metrics-token`: the bearer token `/metrics` requires (none: `/metrics` is a 404).
+    pub metrics_token: Option<String>,
 }

@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryMap};
 use crate::keys;
 use crate::mint::{Lineage, TokenSpec};
+use crate::observability::{Issued, Revoked, Verify};
 use crate::state::AppState;
 use crate::store;
 use crate::store::grants::{GrantRow, TokenState};
@@ -86,6 +87,7 @@ pub async fn revoke(
             }
         })
         .await
+        .inspect(|_| st.metrics.revoked(Revoked::Grant))
 }
 
 pub async fn delegate(
@@ -219,6 +221,7 @@ pub async fn delegate(
             })
         })
         .await?;
+    st.metrics.issued(Issued::Delegation);
     Ok((StatusCode::CREATED, Json(resp)))
 }
 
@@ -232,7 +235,8 @@ pub async fn verify(
         return Err(ApiError::bad_request("token is required"));
     }
     let k = st.keys.clone();
-    st.db
+    let res = st
+        .db
         .run(move |db| {
             let inactive = |reason: &str| GrantVerifyResponse {
                 active: false,
@@ -255,5 +259,14 @@ pub async fn verify(
                 },
             }))
         })
-        .await
+        .await;
+    // A token failing signature/claims (400) is an invalid verification too.
+    match &res {
+        Ok(r) => st.metrics.verification(Verify::Grant, r.active),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            st.metrics.verification(Verify::Grant, false)
+        }
+        Err(_) => {}
+    }
+    res
 }

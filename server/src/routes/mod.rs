@@ -21,6 +21,7 @@ use axum::Router;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
+        .route("/metrics", get(crate::observability::metrics))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/consent", get(consent::page))
         .route("/consent/{id}/approve", post(consent::form_approve))

@@ -8,6 +8,7 @@ use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::mint::{Lineage, TokenSpec};
+use crate::observability::{Issued, Revoked, Verify};
 use crate::state::AppState;
 use crate::store;
 use crate::store::audit::actions;
@@ -150,6 +151,7 @@ pub async fn exchange(
             })
         })
         .await?;
+    st.metrics.issued(Issued::AuthorizationCode);
     Ok((StatusCode::CREATED, Json(resp)))
 }
 
@@ -217,6 +219,7 @@ pub async fn refresh(
     validate::text("agentId", &p.agent_id, 256)?;
     let idem = idempotency_key(&headers)?;
     let keys = st.keys.clone();
+    let metrics = st.metrics.clone();
     let resp = st
         .db
         .run(move |db| {
@@ -335,6 +338,7 @@ pub async fn refresh(
                 Ok(Some(resp))
             })?
             .ok_or_else(|| ApiError::bad_request("Refresh token already used"))
+            .inspect(|_| metrics.refreshed())
         })
         .await?;
     Ok((StatusCode::CREATED, Json(resp)))
@@ -367,6 +371,7 @@ pub async fn verify(
             }))
         })
         .await
+        .inspect(|r| st.metrics.verification(Verify::Token, r.valid))
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,4 +395,5 @@ pub async fn revoke(
             }
         })
         .await
+        .inspect(|_| st.metrics.revoked(Revoked::Token))
 }

@@ -287,6 +287,23 @@ impl Db {
         }
     }
 
+    /// (connections busy, pool size), for `/metrics`. Never waits: a connection whose lock is
+    /// taken is busy (a `try_lock` probe, released at once).
+    pub fn connections_in_use(&self) -> Option<(usize, usize)> {
+        fn busy<C>(pool: &[Mutex<C>]) -> usize {
+            pool.iter().filter(|c| c.try_lock().is_err()).count()
+        }
+        Some(match &self.inner.backend {
+            BackendInner::Sqlite {
+                writer, readers, ..
+            } => (
+                busy(std::slice::from_ref(writer)) + busy(readers),
+                readers.len() + 1,
+            ),
+            BackendInner::Postgres { clients, .. } => (busy(clients), clients.len()),
+        })
+    }
+
     /// A free member of `pool` (round robin, then waiting on one).
     fn pick<'a, C>(&self, pool: &'a [Mutex<C>]) -> ApiResult<MutexGuard<'a, C>> {
         let n = pool.len();
