@@ -433,7 +433,14 @@ fn request_lines(out: &str) -> Vec<Value> {
 #[tokio::test]
 async fn json_logs_carry_route_status_request_id_and_developer() {
     let dir = TempDir::new("obs-json");
-    let s = ChildServer::start(dir.path(), &["--log-format", "json"], &[]);
+    // The metrics token from the environment (GRANTEX_METRICS_TOKEN).
+    let s = ChildServer::start(
+        dir.path(),
+        &["--log-format", "json"],
+        &[("GRANTEX_METRICS_TOKEN", TOKEN)],
+    );
+    let scraped = scrape(&Api::new(&s.info.base_url, Some(TOKEN))).await;
+    assert!(get(&scraped, "grantex_db_connections", &[]) >= 1.0);
     let api = Api::new(&s.info.base_url, Some(&s.info.api_key));
     let me = api.get("/v1/me").await;
     assert_eq!(me.status, 200, "{}", me.text);
@@ -457,6 +464,11 @@ async fn json_logs_carry_route_status_request_id_and_developer() {
     };
     let out = s.output();
     assert!(out.contains("listening on http://"), "{out}");
+    assert!(!out.contains(TOKEN), "the metrics token is never logged");
+    assert!(
+        !out.contains(&s.info.api_key),
+        "the API key is never logged"
+    );
     for l in out.lines().filter(|l| !l.starts_with('{')) {
         assert!(
             !l.contains("request completed"),
