@@ -5,7 +5,11 @@
 //!   1. authorize → consent approve → token exchange (one "flow" = 3 requests, live developer);
 //!   2. online verify (`POST /v1/tokens/verify`) of tokens from phase 1.
 //!
-//! Prints throughput and p50/p99 latency per phase.
+//! Prints throughput and p50/p99 latency per phase. With `--database-url` the servers keep their
+//! data in PostgreSQL; `--instances 2` starts two servers on that database (sharing one key ring
+//! through a key-encryption key, and rate limits through `--redis-url` if given) and spreads the
+//! clients over them. The last line is machine-readable: `RESULT flow_ops_s=… verify_ops_s=…
+//! verify_p50_ms=…`.
 
 use grantex::types::{AuthorizeParams, ExchangeTokenParams, RegisterAgentParams};
 use grantex::{Client, ClientConfig};
@@ -19,11 +23,15 @@ struct Opts {
     clients: usize,
     duration: Duration,
     server_bin: PathBuf,
+    database_url: Option<String>,
+    redis_url: Option<String>,
+    instances: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: grantex-bench [--clients N (16)] [--duration SECONDS (10)] [--server-bin PATH]\n\
+         \x20      [--database-url postgres://… [--instances 1|2] [--redis-url redis://…]]\n\
          Starts grantex-server on 127.0.0.1 with a throwaway data dir and benchmarks it."
     );
     std::process::exit(2)
@@ -37,6 +45,9 @@ fn parse_opts() -> Opts {
             .ok()
             .and_then(|p| p.parent().map(|d| d.join("grantex-server")))
             .unwrap_or_else(|| PathBuf::from("grantex-server")),
+        database_url: None,
+        redis_url: None,
+        instances: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -58,11 +69,27 @@ fn parse_opts() -> Opts {
                 o.duration = Duration::from_secs(secs);
             }
             "--server-bin" => o.server_bin = PathBuf::from(val()),
+            "--database-url" => o.database_url = Some(val()),
+            "--redis-url" => o.redis_url = Some(val()),
+            "--instances" => {
+                o.instances = val()
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=8).contains(n))
+                    .unwrap_or_else(|| usage())
+            }
             _ => usage(),
         }
     }
+    if o.instances > 1 && o.database_url.is_none() {
+        eprintln!("grantex-bench: --instances above 1 needs --database-url");
+        usage();
+    }
     o
 }
+
+/// The key-encryption key the benchmark's instances share (a throwaway deployment).
+const BENCH_KEK: &str = "62656e63682d6b65792d656e6372797074696f6e2d6b65792d30313233343536";
 
 /// The server child process and its data dir; stopped and removed on drop.
 struct Server {
@@ -73,11 +100,19 @@ struct Server {
 }
 
 impl Server {
-    fn start(bin: &PathBuf) -> Result<Server, String> {
-        let dir = std::env::temp_dir().join(format!("grantex-bench-{}", std::process::id()));
+    fn start(bin: &PathBuf, o: &Opts, n: usize) -> Result<Server, String> {
+        let dir = std::env::temp_dir().join(format!("grantex-bench-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let child = Command::new(bin)
+        let mut cmd = Command::new(bin);
+        if let Some(url) = &o.database_url {
+            cmd.args(["--database-url", url, "--issuer", "http://grantex.bench"])
+                .env("GRANTEX_KEY_ENCRYPTION_KEY", BENCH_KEK);
+        }
+        if let Some(url) = &o.redis_url {
+            cmd.args(["--redis-url", url]);
+        }
+        let child = cmd
             .args([
                 "--listen",
                 "127.0.0.1:0",
@@ -86,6 +121,8 @@ impl Server {
                 "--authorize-rate-limit",
                 "1000000000",
             ])
+            // Per-request log lines would measure the terminal, not the server.
+            .args(["--log-level", "warn"])
             .arg("--data-dir")
             .arg(&dir)
             .env_remove("GRANTEX_SEED_API_KEY")
@@ -211,14 +248,27 @@ where
 }
 
 async fn run(o: Opts) -> Result<(), String> {
-    let server = Server::start(&o.server_bin)?;
-    let client = Client::new(ClientConfig {
-        api_key: Some(server.api_key.clone()),
-        base_url: Some(server.base_url.clone()),
-        max_retries: Some(0),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
+    // Instances start one after the other (the first creates the schema and the key ring).
+    let mut servers = Vec::new();
+    for n in 0..o.instances {
+        servers.push(Server::start(&o.server_bin, &o, n)?);
+    }
+    // One developer (the first instance's bootstrap one) for every client, on every instance.
+    let api_key = servers[0].api_key.clone();
+    let clients = servers
+        .iter()
+        .map(|s| {
+            Client::new(ClientConfig {
+                api_key: Some(api_key.clone()),
+                base_url: Some(s.base_url.clone()),
+                max_retries: Some(0),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let clients = Arc::new(clients);
+    let client = clients[0].clone();
     let agent = client
         .agents()
         .register(&RegisterAgentParams {
@@ -230,16 +280,31 @@ async fn run(o: Opts) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!(
-        "grantex-bench: server {} , {} clients, {} s per phase, loopback only",
-        server.base_url,
+        "grantex-bench: {} instance(s) ({}{}) at {}, {} clients, {} s per phase, loopback only",
+        servers.len(),
+        if o.database_url.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        if o.redis_url.is_some() {
+            " + Redis"
+        } else {
+            ""
+        },
+        servers
+            .iter()
+            .map(|s| s.base_url.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         o.clients,
         o.duration.as_secs()
     );
 
     let tokens: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
-    let (c, agent_id, sink) = (client.clone(), agent.agent_id.clone(), tokens.clone());
+    let (cs, agent_id, sink) = (clients.clone(), agent.agent_id.clone(), tokens.clone());
     let mut flow = phase(o.clients, o.duration, move |w, i| {
-        let (c, agent_id, sink) = (c.clone(), agent_id.clone(), sink.clone());
+        let (c, agent_id, sink) = (cs[w % cs.len()].clone(), agent_id.clone(), sink.clone());
         async move {
             let r: grantex::Result<String> = async {
                 let auth = c
@@ -284,9 +349,9 @@ async fn run(o: Opts) -> Result<(), String> {
     if tokens.is_empty() {
         return Err("no tokens were issued; cannot benchmark verify".into());
     }
-    let c = client.clone();
+    let cs = clients.clone();
     let mut verify = phase(o.clients, o.duration, move |w, i| {
-        let (c, tokens) = (c.clone(), tokens.clone());
+        let (c, tokens) = (cs[w % cs.len()].clone(), tokens.clone());
         async move {
             let t = &tokens[(w * 7919 + i) % tokens.len()];
             matches!(c.tokens().verify(t).await, Ok(v) if v.valid)
@@ -294,7 +359,13 @@ async fn run(o: Opts) -> Result<(), String> {
     })
     .await;
     report("online verify (POST /v1/tokens/verify)", 1, &mut verify);
-    drop(server);
+    println!(
+        "RESULT flow_ops_s={:.1} verify_ops_s={:.1} verify_p50_ms={:.3}",
+        flow.ops as f64 / flow.elapsed.as_secs_f64(),
+        verify.ops as f64 / verify.elapsed.as_secs_f64(),
+        percentile(&verify.latencies_us, 0.50)
+    );
+    drop(servers);
     Ok(())
 }
 
