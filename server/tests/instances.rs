@@ -528,7 +528,8 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_and_clients_finish_on_
             while Instant::now() < stop {
                 i += 1;
                 // Alternate instances; once A is gone, only B.
-                let on_a = (n + i) % 2 == 0 && !a_dead.load(std::sync::atomic::Ordering::Relaxed);
+                let on_a =
+                    (n + i).is_multiple_of(2) && !a_dead.load(std::sync::atomic::Ordering::Relaxed);
                 let c = &clients[usize::from(!on_a)];
                 let step: grantex::Result<()> = async {
                     let auth = c
@@ -552,7 +553,7 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_and_clients_finish_on_
                         .unwrap()
                         .grants
                         .insert(t.grant_id.clone(), t.grant_token);
-                    if i % 3 == 0 {
+                    if i.is_multiple_of(3) {
                         acked.lock().unwrap().unknown.push(t.grant_id.clone());
                         c.grants().revoke(&t.grant_id).await?;
                         let mut ack = acked.lock().unwrap();
