@@ -7,6 +7,7 @@
 
 mod c;
 mod go;
+mod kotlin;
 mod node;
 mod python;
 mod text;
@@ -16,12 +17,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
+    // An optional path prefix limits either mode to those files (`generate bindings-kotlin`).
+    let only = std::env::args().nth(2).unwrap_or_default();
     let root = repo_root();
     let files: Vec<(String, String)> = python::files()
         .into_iter()
         .chain(node::files())
         .chain(c::files())
         .chain(go::files())
+        .chain(kotlin::files())
+        .filter(|(rel, _)| rel.starts_with(&only))
         .collect();
     match mode.as_str() {
         "generate" => {
@@ -61,7 +66,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: grantex-codegen generate|check");
+            eprintln!("usage: grantex-codegen generate|check [path prefix]");
             ExitCode::from(2)
         }
     }

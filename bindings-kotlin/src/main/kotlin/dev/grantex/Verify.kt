@@ -1,0 +1,164 @@
+package dev.grantex
+
+import dev.grantex.ffi.NativeJwksCache
+import dev.grantex.ffi.NativeVerifyOptions
+import kotlinx.serialization.json.JsonObject
+
+/**
+ * What a grant token is checked against, and where its keys come from ([jwks], else the
+ * process-wide cache of [jwksUri]; neither is a [GrantexConfigException]). The rules are the
+ * core's, as in every SDK.
+ */
+public data class VerifyGrantTokenOptions @JvmOverloads constructor(
+    /** Where the key set is fetched (cached 10 min per URI, shared by the process). */
+    val jwksUri: String? = null,
+    /** A key set to use instead of [jwksUri] (e.g. [JwksCache.fromJson] for offline checks). */
+    val jwks: JwksCache? = null,
+    /** Expected `iss`; default derived from the JWKS URI. Required with a static [jwks]. */
+    val issuer: String? = null,
+    /** When set, `aud` must contain it. */
+    val audience: String? = null,
+    /** Every one must be in the token's scopes, verbatim. */
+    val requiredScopes: List<String> = emptyList(),
+    /** Seconds of leeway for `exp`, `nbf` and `iat` (0 to 3600). */
+    val clockTolerance: Long = 0,
+    /** Refuse tokens delegated more hops than this. */
+    val maxDelegationDepth: Int? = null,
+    /** The developer the grant must be issued for (`dev`); a mismatch is `wrong_issuer`. */
+    val expectedDeveloperId: String? = null,
+    /**
+     * Accept sandbox tokens (issued for a sandbox developer, approved without a human). Default:
+     * refused with `sandbox_token` unless `GRANTEX_ALLOW_SANDBOX_TOKENS=1` is set (test suites).
+     */
+    val allowSandbox: Boolean? = null,
+    /** Testing: verify as if the time were this (Unix seconds). */
+    val now: Long? = null,
+    /** The reference SDKs' did:web issuer: not supported yet, so any value is a [GrantexConfigException]. */
+    val issuerDid: String? = null,
+    /**
+     * The reference SDKs' other verify options by their Python or TypeScript name
+     * (`algorithms`, `legacyClaims`, ...): each is accepted when it asks for what this verifier
+     * does anyway, else a [GrantexConfigException] (the core's rule, as in every SDK).
+     */
+    val referenceOptions: Map<String, Any?> = emptyMap(),
+) {
+    public fun withJwksUri(value: String?): VerifyGrantTokenOptions = copy(jwksUri = value)
+    public fun withJwks(value: JwksCache?): VerifyGrantTokenOptions = copy(jwks = value)
+    public fun withIssuer(value: String?): VerifyGrantTokenOptions = copy(issuer = value)
+    public fun withAudience(value: String?): VerifyGrantTokenOptions = copy(audience = value)
+    public fun withRequiredScopes(value: List<String>): VerifyGrantTokenOptions = copy(requiredScopes = value)
+    public fun withClockTolerance(seconds: Long): VerifyGrantTokenOptions = copy(clockTolerance = seconds)
+    public fun withMaxDelegationDepth(value: Int?): VerifyGrantTokenOptions = copy(maxDelegationDepth = value)
+    public fun withExpectedDeveloperId(value: String?): VerifyGrantTokenOptions = copy(expectedDeveloperId = value)
+    public fun withAllowSandbox(value: Boolean?): VerifyGrantTokenOptions = copy(allowSandbox = value)
+    public fun withNow(unixSeconds: Long?): VerifyGrantTokenOptions = copy(now = unixSeconds)
+    public fun withReferenceOption(name: String, value: Any?): VerifyGrantTokenOptions =
+        copy(referenceOptions = referenceOptions + (name to value))
+
+    internal fun native(): NativeVerifyOptions {
+        val refs = LinkedHashMap<String, Any?>(referenceOptions)
+        if (issuerDid != null) refs["issuerDid"] = issuerDid
+        return NativeVerifyOptions(
+            issuer = issuer,
+            audience = audience,
+            requiredScopes = requiredScopes,
+            clockTolerance = clockTolerance,
+            maxDelegationDepth = maxDelegationDepth?.toLong(),
+            expectedDeveloperId = expectedDeveloperId,
+            now = now,
+            allowSandbox = allowSandbox,
+            referenceOptionsJson = if (refs.isEmpty()) null else Wire.toJson(refs).toString(),
+        )
+    }
+}
+
+internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant = VerifiedGrant(
+    tokenId = tokenId,
+    grantId = grantId,
+    principalId = principalId,
+    agentDid = agentDid,
+    developerId = developerId,
+    scopes = scopes,
+    issuedAt = issuedAt,
+    expiresAt = expiresAt,
+    parentAgentDid = parentAgentDid,
+    parentGrantId = parentGrantId,
+    delegationDepth = delegationDepth,
+    audience = audience,
+    issuer = issuer,
+    budget = budget,
+)
+
+/**
+ * A JWKS cache: remote (fetched on first use, cached 10 minutes, one refetch per 30 s for an
+ * unknown `kid`) or a static set (never touches the network). Thread-safe; [close] frees it.
+ */
+public class JwksCache private constructor(internal val native: NativeJwksCache) : AutoCloseable {
+    public companion object {
+        /** A static key set from JSON text; an unusable set is a token error `invalid_jwks`. */
+        @JvmStatic
+        public fun fromJson(jwksJson: String): JwksCache = ffi { JwksCache(NativeJwksCache.fromJson(jwksJson)) }
+
+        /** A static key set from a JSON object. */
+        @JvmStatic
+        public fun fromJson(jwks: JsonObject): JwksCache = fromJson(jwks.toString())
+
+        /** A private cache of the set at [jwksUri] (nothing is fetched here). */
+        @JvmStatic
+        public fun remote(jwksUri: String): JwksCache = ffi { JwksCache(NativeJwksCache.remote(jwksUri)) }
+
+        /** The process-wide cache for [jwksUri] (the one [verifyGrantToken] uses). */
+        @JvmStatic
+        public fun shared(jwksUri: String): JwksCache = ffi { JwksCache(NativeJwksCache.shared(jwksUri)) }
+    }
+
+    /** The URI of a remote set; `null` for a static one. */
+    public val jwksUri: String? get() = native.jwksUri()
+
+    /** Seconds a fetched set is used before it is fetched again (default 600; 1 to 86 400). */
+    public var maxAgeSeconds: Double
+        get() = native.maxAgeSeconds()
+        set(value) = ffi { native.setMaxAgeSeconds(value) }
+
+    /**
+     * Seconds past the max age an expired set keeps verifying while the JWKS endpoint fails
+     * (default 3600; 0 disables it; at most 86 400).
+     */
+    public var staleIfErrorSeconds: Double
+        get() = native.staleIfErrorSeconds()
+        set(value) = ffi { native.setStaleIfErrorSeconds(value) }
+
+    /** Re-fetches the key set now (a static set: nothing). */
+    public suspend fun refresh(): Unit = ffi { native.refresh() }
+
+    /** [refresh], blocking. */
+    public fun refreshBlocking(): Unit = ffi { native.refreshBlocking() }
+
+    private fun options(options: VerifyGrantTokenOptions): NativeVerifyOptions {
+        if (options.jwks != null || options.jwksUri != null) {
+            throw GrantexConfigException("configuration error: JwksCache.verify takes its keys from the cache: leave jwksUri and jwks unset")
+        }
+        return options.native()
+    }
+
+    /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
+    @JvmOverloads
+    public suspend fun verify(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
+        ffi { native.verify(token, options(options)).toGrant() }
+
+    /** [verify], blocking only when the key set must be fetched. */
+    @JvmOverloads
+    public fun verifyBlocking(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
+        ffi { native.verifyBlocking(token, options(options)).toGrant() }
+
+    /** Verifies against keys already loaded only; never touches the network. */
+    @JvmOverloads
+    public fun verifyCached(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
+        ffi { native.verifyCached(token, options(options)).toGrant() }
+
+    override fun close() {
+        native.close()
+    }
+
+    override fun toString(): String = "JwksCache(${jwksUri ?: "static"})"
+}

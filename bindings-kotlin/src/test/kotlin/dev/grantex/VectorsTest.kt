@@ -1,0 +1,131 @@
+package dev.grantex
+
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.booleanOrNull
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.long
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/** The shared vectors in vectors/: identical outcomes and codes to every other binding. */
+class VectorsTest {
+    private fun outcome(block: () -> Unit): String = try {
+        block()
+        "valid"
+    } catch (e: GrantexTokenException) {
+        e.code
+    }
+
+    private fun str(o: JsonObject, k: String): String? = (o[k] as? JsonPrimitive)?.takeIf { it.isString }?.content
+
+    /** A verified grant in the vectors' `claims` shape (absent optional values are `null`). */
+    private fun claims(g: VerifiedGrant): JsonObject {
+        val o = g.toJson().toMutableMap()
+        for (k in listOf("parentAgentDid", "parentGrantId", "budget")) o.putIfAbsent(k, JsonNull)
+        return JsonObject(o)
+    }
+
+    /** Numbers compared as numbers (`0` and `0.0`). */
+    private fun norm(e: JsonElement): JsonElement = when (e) {
+        is JsonObject -> JsonObject(e.mapValues { norm(it.value) })
+        is JsonArray -> JsonArray(e.map { norm(it) })
+        is JsonPrimitive -> if (!e.isString && e !is JsonNull && e.booleanOrNull == null) JsonPrimitive(e.content.toDouble()) else e
+        else -> e
+    }
+
+    @Test
+    fun `token vectors`() {
+        val vec = TestServer.vectors("token-vectors.json")
+        val now = vec["now"]!!.jsonPrimitive.long
+        val issuer = vec["issuer"]!!.jsonPrimitive.content
+        val sets = HashMap<String, JwksCache>()
+        fun cache(name: String?): JwksCache = sets.getOrPut(name ?: "") {
+            JwksCache.fromJson((if (name == null) vec["jwks"] else vec["jwksSets"]!!.jsonObject[name])!!.toString())
+        }
+        val counts = HashMap<String, Int>()
+        val cases = vec["cases"]!!.jsonArray
+        for (c in cases.map { it.jsonObject }) {
+            val name = str(c, "name")!!
+            val o = c["options"]?.jsonObject ?: JsonObject(emptyMap())
+            val options = VerifyGrantTokenOptions(
+                issuer = str(o, "issuer") ?: issuer,
+                audience = str(o, "audience"),
+                requiredScopes = o["requiredScopes"]?.jsonArray?.map { it.jsonPrimitive.content } ?: emptyList(),
+                clockTolerance = o["clockTolerance"]?.jsonPrimitive?.long ?: 0,
+                maxDelegationDepth = o["maxDelegationDepth"]?.jsonPrimitive?.long?.toInt(),
+                allowSandbox = o["allowSandbox"]?.jsonPrimitive?.booleanOrNull,
+                now = now,
+            )
+            val token = str(c, "token")!!
+            val expect = str(c, "expect")!!
+            val jwks = cache(str(o, "jwks"))
+            var grant: VerifiedGrant? = null
+            // The cache's offline check and the top-level function with that cache agree.
+            val got = outcome { grant = jwks.verifyCached(token, options) }
+            assertEquals(expect, got, name)
+            assertEquals(expect, outcome { verifyGrantTokenBlocking(token, options.withJwks(jwks)) }, name)
+            if (expect == "valid") assertEquals(norm(c["claims"]!!), norm(claims(grant!!)), name)
+            counts.merge(expect, 1, Int::plus)
+        }
+        sets.values.forEach { it.close() }
+        assertTrue(cases.size >= 200 && (counts["valid"] ?: 0) > 0 && (counts["sandbox_token"] ?: 0) > 0, "$counts")
+        println("${cases.size} token vectors, outcomes $counts")
+    }
+
+    @Test
+    fun `key-set vectors`() {
+        val vec = TestServer.vectors("jwks-vectors.json")
+        val options = VerifyGrantTokenOptions(issuer = vec["issuer"]!!.jsonPrimitive.content, now = vec["now"]!!.jsonPrimitive.long)
+        val cases = vec["cases"]!!.jsonArray.map { it.jsonObject }
+        for (c in cases) {
+            val name = str(c, "name")!!
+            var cache: JwksCache? = null
+            val loaded = outcome { cache = JwksCache.fromJson(str(c, "jwks")!!) }.let { if (it == "valid") "ok" else it }
+            assertEquals(str(c, "expect"), loaded, name)
+            cache?.use { assertEquals(str(c, "tokenExpect"), outcome { it.verifyCached(str(c, "token")!!, options) }, name) }
+        }
+        assertTrue(cases.isNotEmpty())
+    }
+
+    @Test
+    fun `issuer vectors`() {
+        val cases = TestServer.vectors("issuer-vectors.json")["cases"]!!.jsonArray.map { it.jsonObject }
+        for (c in cases) assertEquals(str(c, "issuer"), deriveIssuer(str(c, "jwksUri")!!))
+        assertTrue(cases.isNotEmpty())
+    }
+
+    @Test
+    fun `verify option vectors`() {
+        val tokens = TestServer.vectors("token-vectors.json")
+        val valid = tokens["cases"]!!.jsonArray.map { it.jsonObject }.first { str(it, "name") == "valid_legacy_realistic" }
+        val token = str(valid, "token")!!
+        val base = VerifyGrantTokenOptions(issuer = tokens["issuer"]!!.jsonPrimitive.content, now = tokens["now"]!!.jsonPrimitive.long)
+        JwksCache.fromJson(tokens["jwks"]!!.toString()).use { jwks ->
+            val cases = TestServer.vectors("verify-option-vectors.json")["cases"]!!.jsonArray.map { it.jsonObject }
+            for (c in cases) {
+                val accepted = c["accepted"]!!.jsonPrimitive.booleanOrNull!!
+                for (name in listOf(str(c, "name")!!, str(c, "jsName")!!)) {
+                    val value = c["value"]!!
+                    val result = runCatching { jwks.verifyCached(token, base.withReferenceOption(name, value)) }
+                    if (accepted) {
+                        assertTrue(result.isSuccess, "$name=$value: ${result.exceptionOrNull()}")
+                        checkReferenceVerifyOption(name, value)
+                    } else {
+                        val e = result.exceptionOrNull()
+                        assertTrue(e is GrantexConfigException, "$name=$value: want a config error, got $e")
+                    }
+                }
+            }
+            assertTrue(cases.isNotEmpty())
+            // The reference field issuerDid goes through the same rule.
+            assertTrue(runCatching { jwks.verifyCached(token, base.copy(issuerDid = "did:web:example.com")) }.exceptionOrNull() is GrantexConfigException)
+        }
+    }
+}
