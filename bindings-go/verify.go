@@ -1,28 +1,38 @@
 package grantex
 
 /*
+#include <stdint.h>
 #include <stdlib.h>
 #include <grantex.h>
 
-// The fast path of a verification: options, verification and the read-out of the grant in one
-// crossing of the cgo boundary (each crossing costs about as much as a tenth of the verifier's
-// own overhead over the RSA floor). Not per-operation glue: the generic verify entry points
-// with their options and accessors, batched.
+// The fast path of a verification: verification and the read-out of the grant in one crossing
+// of the cgo boundary, through libgrantex_go_verify, an internal entry point of libgrantex for
+// this binding (bindings-c/src/verifier.rs; not in grantex.h, so declared here): the token goes
+// as bytes and length (Go's memory, not copied), the grant's strings come back copied into a Go
+// buffer as offsets and lengths, with no C string made for them and no handle to free. The
+// struct's layout is libgrantex_go_grant's (the library checks its size on every call).
 #define GX_MAX_LIST 32
+enum { GX_TOKEN_ID, GX_GRANT_ID, GX_PRINCIPAL_ID, GX_AGENT_DID, GX_DEVELOPER_ID, GX_ISSUER,
+	GX_PARENT_AGENT_DID, GX_PARENT_GRANT_ID, GX_NSTR };
 typedef struct {
-	const char *token_id, *grant_id, *principal_id, *agent_did, *developer_id, *issuer;
-	const char *parent_agent_did, *parent_grant_id;
-	size_t scopes_len, audience_len;
-	const char *scopes[GX_MAX_LIST];
-	const char *audience[GX_MAX_LIST];
+	uint32_t off[GX_NSTR], len[GX_NSTR];
+	uint8_t set[GX_NSTR];
+	uint32_t scopes_len, audience_len;
+	uint32_t scope_off[GX_MAX_LIST], scope_len[GX_MAX_LIST];
+	uint32_t aud_off[GX_MAX_LIST], aud_len[GX_MAX_LIST];
+	uint32_t used;
 	int64_t issued_at, expires_at;
 	uint32_t depth;
-	int has_depth, has_budget;
+	int32_t has_depth, has_budget;
 	double budget;
-} gx_grant_view;
+	// Non-NULL when the grant did not fit (a list over GX_MAX_LIST items, or strings over the
+	// buffer): a grant handle the caller reads with the accessors and frees.
+	grantex_verified_grant *kept;
+} gx_grant_copy;
 
-// dst = the string accessor's output, or NULL when absent (the ?: sequences the read after the call).
-#define GX_STR(dst, call) do { const char *s_ = NULL; dst = (call == GRANTEX_OK) ? s_ : NULL; } while (0)
+grantex_result libgrantex_go_verify(const grantex_verifier *verifier, const char *jwks_uri,
+		size_t jwks_uri_len, const char *token, size_t token_len, const grantex_verify_options *options,
+		char *buf, size_t cap, gx_grant_copy *out, size_t out_size);
 
 // Builds verification options in one call (the caller frees them).
 static grantex_result gx_build_options(const char *issuer, const char *audience,
@@ -48,39 +58,6 @@ static grantex_result gx_build_options(const char *issuer, const char *audience,
 	return GRANTEX_OK;
 }
 
-// Verifies and reads the grant out into view (whose strings are borrowed from *out).
-static grantex_result gx_verify(const grantex_verifier *verifier, const char *jwks_uri,
-		const char *token, const grantex_verify_options *o,
-		grantex_verified_grant **out, gx_grant_view *view) {
-	grantex_result rc = verifier ? grantex_verify(verifier, token, o, out)
-	                             : grantex_verify_grant_token(token, jwks_uri, o, out);
-	if (rc != GRANTEX_OK) return rc;
-	const grantex_verified_grant *g = *out;
-	GX_STR(view->token_id, grantex_verified_grant_token_id(g, &s_));
-	GX_STR(view->grant_id, grantex_verified_grant_grant_id(g, &s_));
-	GX_STR(view->principal_id, grantex_verified_grant_principal_id(g, &s_));
-	GX_STR(view->agent_did, grantex_verified_grant_agent_did(g, &s_));
-	GX_STR(view->developer_id, grantex_verified_grant_developer_id(g, &s_));
-	GX_STR(view->issuer, grantex_verified_grant_issuer(g, &s_));
-	GX_STR(view->parent_agent_did, grantex_verified_grant_parent_agent_did(g, &s_));
-	GX_STR(view->parent_grant_id, grantex_verified_grant_parent_grant_id(g, &s_));
-	size_t n = 0;
-	if (grantex_verified_grant_scopes_len(g, &n) != GRANTEX_OK) n = 0;
-	view->scopes_len = n;
-	for (size_t i = 0; i < n && i < GX_MAX_LIST; i++) {
-		GX_STR(view->scopes[i], grantex_verified_grant_scope(g, i, &s_));
-	}
-	if (grantex_verified_grant_audience_len(g, &n) != GRANTEX_OK) n = 0;
-	view->audience_len = n;
-	for (size_t i = 0; i < n && i < GX_MAX_LIST; i++) {
-		GX_STR(view->audience[i], grantex_verified_grant_audience(g, i, &s_));
-	}
-	if (grantex_verified_grant_issued_at(g, &view->issued_at) != GRANTEX_OK) view->issued_at = 0;
-	if (grantex_verified_grant_expires_at(g, &view->expires_at) != GRANTEX_OK) view->expires_at = 0;
-	view->has_depth = grantex_verified_grant_delegation_depth(g, &view->depth) == GRANTEX_OK;
-	view->has_budget = grantex_verified_grant_budget(g, &view->budget) == GRANTEX_OK;
-	return GRANTEX_OK;
-}
 */
 import "C"
 
@@ -90,7 +67,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -320,6 +296,33 @@ type verifyOutcome struct {
 	err   error
 }
 
+// verifyScratch is the per-call memory of the fast path, pooled: the buffer C copies the
+// grant's strings into, the copy's offsets, the options key. None of it holds a Go pointer, so
+// C may write it during the call.
+type verifyScratch struct {
+	view C.gx_grant_copy
+	strs []byte
+	key  []byte
+}
+
+// maxPooledScratch: a scratch whose buffers grew past this (a huge token) is not kept.
+const maxPooledScratch = 64 << 10
+
+var scratchPool = sync.Pool{New: func() any { return new(verifyScratch) }}
+
+func putScratch(s *verifyScratch) {
+	if cap(s.strs) > maxPooledScratch || cap(s.key) > maxPooledScratch {
+		return
+	}
+	scratchPool.Put(s)
+}
+
+// cStr is s's bytes for C: a pointer into the string's own memory (never written; NULL for "")
+// and the length. libgrantex reads it as the NUL-terminated copy C.CString would make.
+func cStr(s string) (*C.char, C.size_t) {
+	return (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
 // verifyWith runs one verification on a locked thread: through verifier when non-nil, else
 // through the process-wide cache for jwksURI. Options the fast path does not take (the
 // reference options) go through buildOptions.
@@ -327,32 +330,41 @@ func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, toke
 	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 {
 		return verifySlow(verifier, jwksURI, token, o)
 	}
-	return lockedCall(func() verifyOutcome {
-		opts, owned, err := fastOptions(cache, o)
-		if err != nil {
-			return verifyOutcome{err: err}
-		}
-		if owned {
-			defer C.grantex_verify_options_free(opts)
-		}
-		ctoken := C.CString(token)
-		defer C.free(unsafe.Pointer(ctoken))
-		var curi *C.char
-		if verifier == nil {
-			curi = C.CString(jwksURI)
-			defer C.free(unsafe.Pointer(curi))
-		}
-		var g *C.grantex_verified_grant
-		var view C.gx_grant_view
-		if rc := C.gx_verify(verifier, curi, ctoken, opts, &g, &view); rc != resultOK {
-			return verifyOutcome{err: readLastError(rc).toError()}
-		}
+	// The thread is held from the call to the read of its last error (see lockedCall).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	s := scratchPool.Get().(*verifyScratch)
+	defer putScratch(s)
+	opts, owned, err := fastOptions(cache, o, s)
+	if err != nil {
+		return verifyOutcome{err: err}
+	}
+	if owned {
+		defer C.grantex_verify_options_free(opts)
+	}
+	var curi *C.char
+	var nuri C.size_t
+	if verifier == nil {
+		curi, nuri = cStr(jwksURI)
+	}
+	ctoken, ntoken := cStr(token)
+	// The grant's strings come from the token's payload, so they fit in len(token) bytes; when
+	// they do not (or a list is longer than the copy holds) the library hands over the grant.
+	if n := max(len(token), 256); cap(s.strs) < n {
+		s.strs = make([]byte, n)
+	}
+	s.strs = s.strs[:cap(s.strs)]
+	rc := C.libgrantex_go_verify(verifier, curi, nuri, ctoken, ntoken, opts,
+		(*C.char)(unsafe.Pointer(&s.strs[0])), C.size_t(len(s.strs)), &s.view, C.size_t(unsafe.Sizeof(s.view)))
+	if rc != resultOK {
+		return verifyOutcome{err: readLastError(rc).toError()}
+	}
+	if g := s.view.kept; g != nil {
+		s.view.kept = nil
 		defer C.grantex_verified_grant_free(g)
-		if view.scopes_len > C.GX_MAX_LIST || view.audience_len > C.GX_MAX_LIST {
-			return verifyOutcome{grant: readGrant(g)}
-		}
-		return verifyOutcome{grant: grantFromView(&view)}
-	})
+		return verifyOutcome{grant: readGrant(g)}
+	}
+	return verifyOutcome{grant: grantFromCopy(&s.view, s.strs)}
 }
 
 // optionsCache holds built C options by their content: building them costs the core a few
@@ -369,10 +381,10 @@ const optionsCacheSize = 64
 // globalOptions serves VerifyGrantToken (process lifetime).
 var globalOptions = &optionsCache{}
 
-func (c *optionsCache) get(key string) *C.grantex_verify_options {
+func (c *optionsCache) get(key []byte) *C.grantex_verify_options {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[key]
+	return c.m[string(key)] // no allocation: the conversion only serves the lookup
 }
 
 // put stores o under key unless the cache is full; false when the caller keeps ownership.
@@ -398,40 +410,57 @@ func (c *optionsCache) freeAll() {
 	c.m = nil
 }
 
-// optionsKey is the content of the options the fast path takes, as a map key.
-func optionsKey(o *VerifyOptions) string {
-	var b strings.Builder
-	for _, s := range []string{o.Issuer, o.Audience, o.ExpectedDeveloper} {
-		b.WriteString(s)
-		b.WriteByte(0)
+// appendOptionsKey appends the content of the options the fast path takes to b, as a map key
+// (built in the caller's scratch memory: no allocation per verification).
+func appendOptionsKey(b []byte, o *VerifyOptions) []byte {
+	for _, s := range [...]string{o.Issuer, o.Audience, o.ExpectedDeveloper} {
+		b = append(b, s...)
+		b = append(b, 0)
 	}
 	for _, s := range o.RequiredScopes {
-		b.WriteString(s)
-		b.WriteByte(1)
+		b = append(b, s...)
+		b = append(b, 1)
 	}
-	b.WriteByte(0)
-	b.WriteString(strconv.FormatInt(int64(o.ClockTolerance/time.Second), 10))
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(o.ClockTolerance/time.Second), 10)
 	if o.MaxDelegationDepth != nil {
-		b.WriteString("|d" + strconv.Itoa(*o.MaxDelegationDepth))
+		b = append(b, "|d"...)
+		b = strconv.AppendInt(b, int64(*o.MaxDelegationDepth), 10)
 	}
 	if o.AllowSandbox != nil {
-		b.WriteString("|s" + strconv.FormatBool(*o.AllowSandbox))
+		b = append(b, "|s"...)
+		b = strconv.AppendBool(b, *o.AllowSandbox)
 	}
 	if !o.Now.IsZero() {
-		b.WriteString("|n" + strconv.FormatInt(o.Now.Unix(), 10))
+		b = append(b, "|n"...)
+		b = strconv.AppendInt(b, o.Now.Unix(), 10)
 	}
-	return b.String()
+	return b
 }
 
-// fastOptions returns the C options for o: from cache (nil: the global one), or built now. owned is true when the caller must free them.
-func fastOptions(cache *optionsCache, o *VerifyOptions) (opts *C.grantex_verify_options, owned bool, err error) {
+// fastOptions returns the C options for o: from cache (nil: the global one), or built now, and
+// whether the caller owns them (must free them: the cache was full). The key is built in s.
+func fastOptions(cache *optionsCache, o *VerifyOptions, s *verifyScratch) (*C.grantex_verify_options, bool, error) {
 	if cache == nil {
 		cache = globalOptions
 	}
-	key := optionsKey(o)
-	if cached := cache.get(key); cached != nil {
+	s.key = appendOptionsKey(s.key[:0], o)
+	if cached := cache.get(s.key); cached != nil {
 		return cached, false, nil
 	}
+	opts, err := buildFastOptions(o)
+	if err != nil {
+		return nil, false, err
+	}
+	if cache.put(string(s.key), opts) {
+		return opts, false, nil
+	}
+	return opts, true, nil
+}
+
+// buildFastOptions makes the C options of the fast path in one call (the caller frees them).
+func buildFastOptions(o *VerifyOptions) (*C.grantex_verify_options, error) {
+	var opts *C.grantex_verify_options
 	var cissuer, caud, cdev *C.char
 	if o.Issuer != "" {
 		cissuer = C.CString(o.Issuer)
@@ -479,58 +508,74 @@ func fastOptions(cache *optionsCache, o *VerifyOptions) (opts *C.grantex_verify_
 	rc := C.gx_build_options(cissuer, caud, cdev, scopes, C.size_t(len(o.RequiredScopes)),
 		C.uint64_t(o.ClockTolerance/time.Second), hasDepth, depth, allow, hasNow, now, &opts)
 	if rc != resultOK {
-		return nil, false, readLastError(rc).toError()
+		return nil, readLastError(rc).toError()
 	}
-	if cache.put(key, opts) {
-		return opts, false, nil
-	}
-	return opts, true, nil
+	return opts, nil
 }
 
-// grantFromView copies the strings the view borrows from the grant into Go.
-func grantFromView(v *C.gx_grant_view) *VerifiedGrant {
-	str := func(s *C.char) string {
-		if s == nil {
+// grantBox is a VerifiedGrant with room for what it points to: short lists (scopes and
+// audience share the array, each capped at its length) and the optional values. One
+// allocation for the grant, one for its strings.
+type grantBox struct {
+	g       VerifiedGrant
+	lists   [6]string
+	parents [2]string
+	depth   int
+	budget  float64
+}
+
+// grantFromCopy makes the grant from the copy C made: one string holding every string field,
+// each field a slice of it.
+func grantFromCopy(v *C.gx_grant_copy, buf []byte) *VerifiedGrant {
+	all := string(buf[:v.used])
+	box := new(grantBox)
+	g := &box.g
+	str := func(i int) string {
+		if v.set[i] == 0 {
 			return ""
 		}
-		return C.GoString(s)
+		return all[v.off[i] : v.off[i]+v.len[i]]
 	}
-	opt := func(s *C.char) *string {
-		if s == nil {
-			return nil
-		}
-		out := C.GoString(s)
-		return &out
+	g.TokenID = str(C.GX_TOKEN_ID)
+	g.GrantID = str(C.GX_GRANT_ID)
+	g.PrincipalID = str(C.GX_PRINCIPAL_ID)
+	g.AgentDID = str(C.GX_AGENT_DID)
+	g.DeveloperID = str(C.GX_DEVELOPER_ID)
+	g.Issuer = str(C.GX_ISSUER)
+	if v.set[C.GX_PARENT_AGENT_DID] != 0 {
+		box.parents[0] = str(C.GX_PARENT_AGENT_DID)
+		g.ParentAgentDID = &box.parents[0]
 	}
-	out := &VerifiedGrant{
-		TokenID:        str(v.token_id),
-		GrantID:        str(v.grant_id),
-		PrincipalID:    str(v.principal_id),
-		AgentDID:       str(v.agent_did),
-		DeveloperID:    str(v.developer_id),
-		Issuer:         str(v.issuer),
-		ParentAgentDID: opt(v.parent_agent_did),
-		ParentGrantID:  opt(v.parent_grant_id),
-		IssuedAt:       int64(v.issued_at),
-		ExpiresAt:      int64(v.expires_at),
-		Scopes:         make([]string, int(v.scopes_len)),
-		Audience:       make([]string, int(v.audience_len)),
+	if v.set[C.GX_PARENT_GRANT_ID] != 0 {
+		box.parents[1] = str(C.GX_PARENT_GRANT_ID)
+		g.ParentGrantID = &box.parents[1]
 	}
-	for i := range out.Scopes {
-		out.Scopes[i] = str(v.scopes[i])
+	g.IssuedAt = int64(v.issued_at)
+	g.ExpiresAt = int64(v.expires_at)
+	ns, na := int(v.scopes_len), int(v.audience_len)
+	var lists []string
+	if ns+na <= len(box.lists) {
+		lists = box.lists[:ns+na]
+	} else {
+		lists = make([]string, ns+na)
 	}
-	for i := range out.Audience {
-		out.Audience[i] = str(v.audience[i])
+	g.Scopes = lists[:ns:ns]
+	g.Audience = lists[ns : ns+na : ns+na]
+	for i := range g.Scopes {
+		g.Scopes[i] = all[v.scope_off[i] : v.scope_off[i]+v.scope_len[i]]
+	}
+	for i := range g.Audience {
+		g.Audience[i] = all[v.aud_off[i] : v.aud_off[i]+v.aud_len[i]]
 	}
 	if v.has_depth != 0 {
-		d := int(v.depth)
-		out.DelegationDepth = &d
+		box.depth = int(v.depth)
+		g.DelegationDepth = &box.depth
 	}
 	if v.has_budget != 0 {
-		b := float64(v.budget)
-		out.Budget = &b
+		box.budget = float64(v.budget)
+		g.Budget = &box.budget
 	}
-	return out
+	return g
 }
 
 // verifySlow is verifyWith with the options built one setter at a time (reference options).
@@ -706,9 +751,10 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts VerifyOptions)
 		o := verifyWith(ptr, v.options, "", token, &opts)
 		return o.grant, o.err
 	}
+	remote := opts // captured by the goroutine (opts itself stays on the stack)
 	return verifyAsync(ctx, func() verifyOutcome {
 		defer v.release()
-		return verifyWith(ptr, v.options, "", token, &opts)
+		return verifyWith(ptr, v.options, "", token, &remote)
 	})
 }
 

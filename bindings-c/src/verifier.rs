@@ -2,13 +2,13 @@
 //! `grantex_verify_options` (what a token is checked against) and `grantex_verify`.
 
 use crate::ffi::{
-    guard, guard_free, handle, handle_mut, into_handle, opt_str_arg, owned_string, str_arg,
-    Failure, Out,
+    bytes_arg, c_string, guard, guard_free, handle, handle_mut, into_handle, opt_str_arg,
+    owned_string, str_arg, Failure, Out,
 };
 use crate::grant::grantex_verified_grant;
 use crate::result::grantex_result;
 use grantex_core::{blocking, JwksCache, VerifyOptions};
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 
 /// A JSON Web Key Set parsed once into verification keys: either fetched from a URI (cached
 /// 10 minutes; a token naming an unknown kid triggers at most one refetch per 30 s) or static
@@ -502,4 +502,218 @@ pub unsafe extern "C" fn grantex_verify_options_use_system_clock(
 pub unsafe extern "C" fn grantex_verify_options_free(options: *mut grantex_verify_options) {
     // SAFETY: per the function contract.
     guard_free(|| unsafe { crate::ffi::free_handle(options) })
+}
+
+// ------------------------------------------------------------------------------------------
+// The Go binding's fast path: an internal ABI between this library and bindings-go/verify.go
+// of the same version, not part of the C API (not in grantex.h, and named outside the
+// `grantex_` namespace, so that every `grantex_` export stays a declared one). It is
+// grantex_verify()/grantex_verify_grant_token() and the read-out of the grant in one call,
+// without the grant handle's C strings: the token arrives as bytes and length (Go's own
+// memory, not copied), the grant's strings are copied into the caller's buffer.
+
+/// Most scopes and audience values a [`libgrantex_go_grant`] holds; a longer list is left to
+/// a grant handle.
+const GO_MAX_LIST: usize = 32;
+
+/// A verified grant copied for Go: the string fields (token id, grant id, principal id, agent
+/// DID, developer id, issuer, parent agent DID, parent grant id) and the list items as offsets
+/// and lengths into the caller's buffer; `set[i]` is 0 for an absent optional field. When the
+/// grant does not fit (a list over GO_MAX_LIST items, or the buffer too small), `kept` is a
+/// grant handle for the caller to read with the accessors and free, and the rest is unused.
+/// Layout shared with `gx_grant_copy` in bindings-go/verify.go (its size is checked on every
+/// call).
+/// cbindgen:ignore
+#[repr(C)]
+pub struct libgrantex_go_grant {
+    off: [u32; 8],
+    len: [u32; 8],
+    set: [u8; 8],
+    scopes_len: u32,
+    audience_len: u32,
+    scope_off: [u32; GO_MAX_LIST],
+    scope_len: [u32; GO_MAX_LIST],
+    aud_off: [u32; GO_MAX_LIST],
+    aud_len: [u32; GO_MAX_LIST],
+    used: u32,
+    issued_at: i64,
+    expires_at: i64,
+    depth: u32,
+    has_depth: i32,
+    has_budget: i32,
+    budget: f64,
+    kept: *mut grantex_verified_grant,
+}
+
+/// A string argument given as bytes and length, read as C reads the string `C.CString` makes
+/// of it: up to the first NUL byte, then UTF-8 (the messages of a NUL-terminated argument).
+///
+/// # Safety
+/// `ptr` is NULL with `len` 0, or points to `len` readable bytes valid for the call.
+unsafe fn go_str<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { bytes_arg(ptr, len, what) }?;
+    let bytes = CStr::from_bytes_until_nul(bytes).map_or(bytes, CStr::to_bytes);
+    std::str::from_utf8(bytes).map_err(|_| Failure::invalid(format!("{what} is not valid UTF-8")))
+}
+
+/// Copies strings into the caller's buffer while they fit.
+struct GoCopier<'a> {
+    buf: &'a mut [u8],
+    used: usize,
+    fits: bool,
+}
+
+impl GoCopier<'_> {
+    fn put(&mut self, s: &str, off: &mut u32, len: &mut u32) {
+        let end = self.used + s.len();
+        if !self.fits || end > self.buf.len() {
+            self.fits = false;
+            return;
+        }
+        self.buf[self.used..end].copy_from_slice(s.as_bytes());
+        *off = self.used as u32;
+        *len = s.len() as u32;
+        self.used = end;
+    }
+}
+
+/// One verification for Go: through `verifier`, or through the process-wide cache for
+/// `jwks_uri` when `verifier` is NULL; same outcomes, errors and last-error details as
+/// grantex_verify() / grantex_verify_grant_token() followed by grantex_verified_grant's
+/// accessors (a string field holding a NUL byte is the same GRANTEX_DECODE failure). On
+/// success `*out` is written (`out_size` must be its size).
+///
+/// # Safety
+/// `verifier` NULL or live; `jwks_uri` and `token` NULL with length 0 or readable for their
+/// lengths; `options` NULL or live; `buf` NULL with `cap` 0 or writable for `cap` bytes; `out`
+/// NULL or writable for `out_size` bytes.
+/// cbindgen:ignore
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn libgrantex_go_verify(
+    verifier: *const grantex_verifier,
+    jwks_uri: *const u8,
+    jwks_uri_len: usize,
+    token: *const u8,
+    token_len: usize,
+    options: *const grantex_verify_options,
+    buf: *mut u8,
+    cap: usize,
+    out: *mut libgrantex_go_grant,
+    out_size: usize,
+) -> grantex_result {
+    guard(|| {
+        if out_size != std::mem::size_of::<libgrantex_go_grant>() {
+            return Err(Failure::invalid(format!(
+                "libgrantex_go_verify: a grant copy of {out_size} bytes, this library's has {} \
+                 (bindings-go and libgrantex of different versions)",
+                std::mem::size_of::<libgrantex_go_grant>()
+            )));
+        }
+        // SAFETY: per the function contract.
+        let token = unsafe { go_str(token, token_len, "token") }?;
+        let uri = if verifier.is_null() {
+            // SAFETY: per the function contract.
+            Some(unsafe { go_str(jwks_uri, jwks_uri_len, "jwks_uri") }?)
+        } else {
+            None
+        };
+        let out = Out::new(out, "out")?;
+        let defaults = VerifyOptions::default();
+        // SAFETY: per the function contract.
+        let opts = unsafe { options.as_ref() }.map_or(&defaults, |o| &o.opts);
+        let grant = match (unsafe { verifier.as_ref() }, uri) {
+            (Some(verifier), _) if verifier.cache.jwks_uri().is_none() => {
+                verifier.cache.verify_cached(token, opts)?
+            }
+            (Some(verifier), _) => blocking::block_on(verifier.cache.verify(token, opts))?,
+            (None, uri) => blocking::verify_grant_token(token, uri.unwrap_or_default(), opts)?,
+        };
+        // The checks grantex_verified_grant::new makes, in its order: a field C cannot hold.
+        let strings = [
+            (grant.token_id.as_str(), "token id"),
+            (grant.grant_id.as_str(), "grant id"),
+            (grant.principal_id.as_str(), "principal id"),
+            (grant.agent_did.as_str(), "agent DID"),
+            (grant.developer_id.as_str(), "developer id"),
+            (grant.issuer.as_str(), "issuer"),
+        ];
+        let optional = [
+            (grant.parent_agent_did.as_deref(), "parent agent DID"),
+            (grant.parent_grant_id.as_deref(), "parent grant id"),
+        ];
+        let lists = [(&grant.scopes, "scope"), (&grant.audience, "audience")];
+        let nul = |s: &str, what: &str| -> Result<(), Failure> {
+            if s.as_bytes().contains(&0) {
+                c_string(s, what)?;
+            }
+            Ok(())
+        };
+        for (s, what) in strings {
+            nul(s, what)?;
+        }
+        for (s, what) in optional {
+            s.map_or(Ok(()), |s| nul(s, what))?;
+        }
+        for (items, what) in lists {
+            for s in items.iter() {
+                nul(s, what)?;
+            }
+        }
+
+        let mut copy = libgrantex_go_grant {
+            off: [0; 8],
+            len: [0; 8],
+            set: [0; 8],
+            scopes_len: grant.scopes.len().min(GO_MAX_LIST) as u32,
+            audience_len: grant.audience.len().min(GO_MAX_LIST) as u32,
+            scope_off: [0; GO_MAX_LIST],
+            scope_len: [0; GO_MAX_LIST],
+            aud_off: [0; GO_MAX_LIST],
+            aud_len: [0; GO_MAX_LIST],
+            used: 0,
+            issued_at: grant.issued_at,
+            expires_at: grant.expires_at,
+            depth: grant.delegation_depth,
+            has_depth: 1,
+            has_budget: i32::from(grant.budget.is_some()),
+            budget: grant.budget.unwrap_or(0.0),
+            kept: std::ptr::null_mut(),
+        };
+        let buf: &mut [u8] = if buf.is_null() {
+            &mut []
+        } else {
+            // SAFETY: writable for `cap` bytes per the function contract.
+            unsafe { std::slice::from_raw_parts_mut(buf, cap.min(u32::MAX as usize)) }
+        };
+        let mut copier = GoCopier {
+            buf,
+            used: 0,
+            fits: grant.scopes.len() <= GO_MAX_LIST && grant.audience.len() <= GO_MAX_LIST,
+        };
+        for (i, (s, _)) in strings.iter().enumerate() {
+            copy.set[i] = 1;
+            copier.put(s, &mut copy.off[i], &mut copy.len[i]);
+        }
+        for (i, (s, _)) in optional.iter().enumerate() {
+            if let Some(s) = s {
+                let at = strings.len() + i;
+                copy.set[at] = 1;
+                copier.put(s, &mut copy.off[at], &mut copy.len[at]);
+            }
+        }
+        for (i, s) in grant.scopes.iter().take(GO_MAX_LIST).enumerate() {
+            copier.put(s, &mut copy.scope_off[i], &mut copy.scope_len[i]);
+        }
+        for (i, s) in grant.audience.iter().take(GO_MAX_LIST).enumerate() {
+            copier.put(s, &mut copy.aud_off[i], &mut copy.aud_len[i]);
+        }
+        copy.used = copier.used as u32;
+        if !copier.fits {
+            copy.kept = into_handle(grantex_verified_grant::new(grant)?);
+        }
+        out.write(copy);
+        Ok(())
+    })
 }
