@@ -49,11 +49,15 @@ class ConcurrencyTest {
                 assertTrue(job.isCancelled)
                 assertTrue(outcome is CancellationException, "$outcome")
                 assertTrue(ms < 1000, "cancel took $ms ms")
+                // The native request was dropped, not left running: its connection is closed.
+                assertEquals(1, hanging.accepted.get())
+                assertTrue(hanging.awaitClosedByClient(1), "the abandoned request's connection stayed open")
 
                 // A deadline: withTimeout ends the call, not the client's 30 s timeout.
                 val t0 = System.nanoTime()
                 assertThrows<TimeoutCancellationException> { withTimeout(150) { grantex.me() } }
                 assertTrue((System.nanoTime() - t0) / 1_000_000 < 1500)
+                assertTrue(hanging.awaitClosedByClient(2), "the timed-out request's connection stayed open")
 
                 // Cancelling an offline verification that is fetching its key set.
                 JwksCache.remote("${hanging.url}/.well-known/jwks.json").use { cache ->

@@ -71,20 +71,51 @@ object TestServer {
         Json.parseToJsonElement(root.resolve("vectors").resolve(name).toFile().readText()) as JsonObject
 }
 
-/** A loopback server that accepts connections and never answers (until closed). */
+/**
+ * A loopback server that accepts connections and never answers (until closed). [accepted] and
+ * [closedByClient] count connections, the latter those the client closed (read saw EOF): how a
+ * test sees that an abandoned request was really dropped.
+ */
 class HangingServer : AutoCloseable {
     private val socket = ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())
     private val conns = java.util.concurrent.CopyOnWriteArrayList<Socket>()
+    val accepted = java.util.concurrent.atomic.AtomicInteger()
+    val closedByClient = java.util.concurrent.atomic.AtomicInteger()
     val url = "http://127.0.0.1:${socket.localPort}"
 
     init {
         thread(isDaemon = true) {
             try {
-                while (true) conns.add(socket.accept())
+                while (true) {
+                    val conn = socket.accept()
+                    conns.add(conn)
+                    accepted.incrementAndGet()
+                    thread(isDaemon = true) {
+                        try {
+                            val buf = ByteArray(4096)
+                            while (conn.getInputStream().read(buf) >= 0) {
+                                // the request: never answered
+                            }
+                            closedByClient.incrementAndGet()
+                        } catch (_: Exception) {
+                            // closed by us
+                        }
+                    }
+                }
             } catch (_: Exception) {
                 // closed
             }
         }
+    }
+
+    /** Waits up to [ms] for `closedByClient` to reach [n]. */
+    fun awaitClosedByClient(n: Int, ms: Long = 2000): Boolean {
+        val deadline = System.nanoTime() + ms * 1_000_000
+        while (System.nanoTime() < deadline) {
+            if (closedByClient.get() >= n) return true
+            Thread.sleep(10)
+        }
+        return closedByClient.get() >= n
     }
 
     override fun close() {
