@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,8 +139,29 @@ func TestFlow(t *testing.T) {
 	if err != nil || refreshed.GrantID != tok.GrantID || refreshed.GrantToken == "" {
 		t.Fatalf("refresh: %v %+v", err, refreshed)
 	}
-	if ps, err := c.PrincipalSessions.Create(ctx, grantex.CreatePrincipalSessionParams{PrincipalID: "usr_alice", ExpiresIn: "1h"}); err != nil || ps.SessionToken == "" || ps.DashboardURL == "" {
+	ps, err := c.PrincipalSessions.Create(ctx, grantex.CreatePrincipalSessionParams{PrincipalID: "usr_alice", ExpiresIn: "1h"})
+	if err != nil || ps.SessionToken == "" || ps.DashboardURL == "" {
 		t.Fatalf("principal session: %v %+v", err, ps)
+	}
+	// The session works until the developer ends every session of that principal.
+	sessionStatus := func() int {
+		req, _ := http.NewRequestWithContext(ctx, "GET", server.BaseURL+"/v1/principal/grants", nil)
+		req.Header.Set("Authorization", "Bearer "+ps.SessionToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("principal grants: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := sessionStatus(); st != 200 {
+		t.Fatalf("live session: %d", st)
+	}
+	if err := c.PrincipalSessions.Revoke(ctx, "usr_alice"); err != nil {
+		t.Fatalf("revoke sessions: %v", err)
+	}
+	if st := sessionStatus(); st != 401 {
+		t.Fatalf("revoked session: %d", st)
 	}
 
 	// Revoke: the grant and, by cascade, the delegated one are invalid online.
