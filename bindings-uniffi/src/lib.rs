@@ -39,5 +39,5 @@ pub use misc::{
 };
 pub use verify::{
     check_verify_option, verify_grant_token, verify_grant_token_blocking, NativeJwksCache,
-    NativeVerifyOptions, VerifiedGrant,
+    NativeVerifier, NativeVerifyOptions, VerifiedGrant,
 };

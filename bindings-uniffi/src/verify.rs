@@ -228,6 +228,45 @@ impl NativeJwksCache {
     }
 }
 
+/// A key set bound to options checked once: each verification passes only the token (one
+/// argument buffer less per call than [`NativeJwksCache::verify_cached`], and no option
+/// conversion), for hot paths.
+#[derive(Debug, uniffi::Object)]
+pub struct NativeVerifier {
+    cache: JwksCache,
+    opts: VerifyOptions,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl NativeVerifier {
+    /// `cache` with `options` (the reference options and numbers are checked here).
+    #[uniffi::constructor]
+    pub fn new(
+        cache: Arc<NativeJwksCache>,
+        options: NativeVerifyOptions,
+    ) -> Result<Arc<Self>, FfiError> {
+        Ok(Arc::new(NativeVerifier {
+            cache: cache.cache.clone(),
+            opts: options.core()?,
+        }))
+    }
+
+    /// Verify `token`; fetches the key set when it must.
+    pub async fn verify(&self, token: String) -> Result<VerifiedGrant, FfiError> {
+        verify_on_core(self.cache.clone(), token, self.opts.clone()).await
+    }
+
+    /// [`Self::verify`], blocking only when the key set must be fetched.
+    pub fn verify_blocking(&self, token: String) -> Result<VerifiedGrant, FfiError> {
+        verify_now(&self.cache, &token, &self.opts)
+    }
+
+    /// Keys already loaded only; never touches the network.
+    pub fn verify_cached(&self, token: String) -> Result<VerifiedGrant, FfiError> {
+        Ok(self.cache.verify_cached(&token, &self.opts)?.into())
+    }
+}
+
 /// Blocking verification: a static set (or any set whose keys are loaded) needs no runtime.
 fn verify_now(
     cache: &JwksCache,

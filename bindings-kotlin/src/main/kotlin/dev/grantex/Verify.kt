@@ -1,6 +1,7 @@
 package dev.grantex
 
 import dev.grantex.ffi.NativeJwksCache
+import dev.grantex.ffi.NativeVerifier
 import dev.grantex.ffi.NativeVerifyOptions
 import kotlinx.serialization.json.JsonObject
 
@@ -156,9 +157,33 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
     public fun verifyCached(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
         ffi { native.verifyCached(token, options(options)).toGrant() }
 
+    /**
+     * This key set bound to [options], checked once: for hot paths, each verification then
+     * passes only the token (see the benchmark in README.md). Close it when done.
+     */
+    @JvmOverloads
+    public fun verifier(options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): GrantVerifier =
+        ffi { GrantVerifier(NativeVerifier(native, options(options))) }
+
     override fun close() {
         native.close()
     }
 
     override fun toString(): String = "JwksCache(${jwksUri ?: "static"})"
+}
+
+/** A [JwksCache] bound to verify options ([JwksCache.verifier]). Thread-safe; [close] frees it. */
+public class GrantVerifier internal constructor(private val native: NativeVerifier) : AutoCloseable {
+    /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
+    public suspend fun verify(token: String): VerifiedGrant = ffi { native.verify(token).toGrant() }
+
+    /** [verify], blocking only when the key set must be fetched. */
+    public fun verifyBlocking(token: String): VerifiedGrant = ffi { native.verifyBlocking(token).toGrant() }
+
+    /** Verifies against keys already loaded only; never touches the network. */
+    public fun verifyCached(token: String): VerifiedGrant = ffi { native.verifyCached(token).toGrant() }
+
+    override fun close() {
+        native.close()
+    }
 }

@@ -71,6 +71,7 @@ class VectorsTest {
             val got = outcome { grant = jwks.verifyCached(token, options) }
             assertEquals(expect, got, name)
             assertEquals(expect, outcome { verifyGrantTokenBlocking(token, options.withJwks(jwks)) }, name)
+            jwks.verifier(options).use { v -> assertEquals(expect, outcome { assertEquals(grant, v.verifyCached(token)) }, name) }
             if (expect == "valid") assertEquals(norm(c["claims"]!!), norm(claims(grant!!)), name)
             counts.merge(expect, 1, Int::plus)
         }

@@ -65,18 +65,22 @@ class VerifyBenchmark {
             val native = options.native()
             fun sdk() = check(cache.verifyCached(token, options).grantId.isNotEmpty())
             fun ffi() = check(cache.native.verifyCached(token, native).grantId.isNotEmpty())
+            val bound = cache.verifier(options)
+            fun bound() = check(bound.verifyCached(token).grantId.isNotEmpty())
             // Warm-up (JIT), then interleaved measurements.
-            repeat(20_000) { floor(); sdk(); ffi() }
+            repeat(20_000) { floor(); sdk(); ffi(); bound() }
             val rounds = 7
             val n = 5_000
             var f = Double.MAX_VALUE
             var s = Double.MAX_VALUE
             var r = Double.MAX_VALUE
             var call = Double.MAX_VALUE
+            var b = Double.MAX_VALUE
             repeat(3) {
                 f = minOf(f, bestNsPerOp(rounds, n, ::floor))
                 s = minOf(s, bestNsPerOp(rounds, n, ::sdk))
                 r = minOf(r, bestNsPerOp(rounds, n, ::ffi))
+                b = minOf(b, bestNsPerOp(rounds, n, ::bound))
                 // The cost of a uniffi call alone: a string in, a string out.
                 call = minOf(call, bestNsPerOp(rounds, n) { dev.grantex.ffi.deriveIssuer("https://a.example/.well-known/jwks.json") })
             }
@@ -84,6 +88,9 @@ class VerifyBenchmark {
             println("RSA floor (java.security.Signature SHA256withRSA, ${jwk["n"]!!.jsonPrimitive.content.length * 6 / 8 * 8} bit): %.1f us/op".format(f / 1000))
             println("uniffi JwksCache.verifyCached (dev.grantex, full result): %.1f us/op  ratio %.2fx".format(s / 1000, s / f))
             println("uniffi NativeJwksCache.verifyCached (dev.grantex.ffi):      %.1f us/op  ratio %.2fx".format(r / 1000, r / f))
+            println("uniffi GrantVerifier.verifyCached (options bound once):   %.1f us/op  ratio %.2fx".format(b / 1000, b / f))
+            bound.close()
+            println("RESULT bound_us=%.2f bound_ratio=%.3f".format(b / 1000, b / f))
             println("RESULT floor_us=%.2f sdk_us=%.2f ffi_us=%.2f call_us=%.2f sdk_ratio=%.3f ffi_ratio=%.3f".format(f / 1000, s / 1000, r / 1000, call / 1000, s / f, r / f))
         }
     }
