@@ -38,7 +38,7 @@ mod validate;
 
 pub use bootstrap::ServerInfo;
 pub use keys::KeyInfo;
-pub use observability::{init_logging, LogFormat};
+pub use observability::{init_logging, init_telemetry, otlp_traces_url, LogFormat, Telemetry};
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{

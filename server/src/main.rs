@@ -134,6 +134,11 @@ struct ServeArgs {
     /// else `info`.
     #[arg(long)]
     log_level: Option<String>,
+    /// Export the request spans as OpenTelemetry traces over OTLP/HTTP protobuf to this
+    /// collector (`http://127.0.0.1:4318`; `/v1/traces` is appended unless the URL ends with
+    /// it). Service name `grantex-server`; batched in the background, flushed on shutdown.
+    #[arg(long, env = "GRANTEX_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -220,12 +225,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         LogFormatArg::Text => grantex_server::LogFormat::Text,
         LogFormatArg::Json => grantex_server::LogFormat::Json,
     };
-    grantex_server::init_logging(format, &filter)?;
+    let otlp = args.otlp_endpoint.filter(|u| !u.is_empty());
+    let telemetry = grantex_server::init_telemetry(format, &filter, otlp.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let server = grantex_server::start(cfg.clone()).await?;
         {
             let mut out = std::io::stdout().lock();
@@ -260,7 +266,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         wait_for_signal().await;
         eprintln!("grantex-server: shutting down");
         server.shutdown().await.map_err(|e| e.to_string())
-    })
+    });
+    drop(rt);
+    // The spans of the last requests: flushed after the server stopped, bounded in time.
+    if let Err(e) = telemetry.shutdown(Duration::from_secs(5)) {
+        eprintln!("grantex-server: {e}");
+    }
+    result
 }
 
 fn main() -> ExitCode {

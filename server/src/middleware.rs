@@ -182,6 +182,7 @@ pub async fn common(
         .metrics
         .observe_request(&method, route, status, elapsed);
     span.record("status", status);
+    crate::observability::otel_request_attributes(&span, &method, route, status);
     let latency_ms = elapsed.as_micros() as f64 / 1000.0;
     span.in_scope(|| {
         if status >= 500 {

@@ -2,7 +2,10 @@
 //!
 //! Logs: `tracing`, one `request` span per HTTP request (see `middleware::common`) and a
 //! `request completed` event with its latency; text or JSON lines on stderr ([`init_logging`],
-//! installed by the binary only — the library never sets a global subscriber).
+//! installed by the binary only — the library never sets a global subscriber). With
+//! `--otlp-endpoint` ([`init_telemetry`]) the same spans are also exported as OpenTelemetry
+//! traces over OTLP/HTTP protobuf: batched on the SDK's own thread (a request never waits for
+//! the exporter), flushed by [`Telemetry::shutdown`].
 //!
 //! Metrics: per-server counters kept in [`AppState`](crate::state::AppState) (several servers in
 //! one process, as in the tests, each report their own numbers), rendered on `GET /metrics` in
@@ -16,7 +19,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -25,6 +28,140 @@ use std::time::Duration;
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// The OpenTelemetry service name of the exported spans.
+pub const OTLP_SERVICE_NAME: &str = "grantex-server";
+
+/// Whether an OTLP exporter is installed (the request middleware adds the OpenTelemetry HTTP
+/// attributes only then).
+static OTLP_ON: AtomicBool = AtomicBool::new(false);
+
+/// What [`init_telemetry`] installed; [`Telemetry::shutdown`] flushes the exporter.
+#[derive(Debug, Default)]
+pub struct Telemetry {
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Exports the spans still queued (at most `timeout`) and stops the exporter's thread.
+    /// Call it outside the async runtime (it blocks).
+    pub fn shutdown(self, timeout: Duration) -> Result<(), String> {
+        match self.provider {
+            None => Ok(()),
+            Some(p) => {
+                OTLP_ON.store(false, Relaxed);
+                p.shutdown_with_timeout(timeout)
+                    .map_err(|e| format!("OTLP export shutdown: {e}"))
+            }
+        }
+    }
+}
+
+/// The OTLP/HTTP traces URL for `--otlp-endpoint`: a collector's base URL
+/// (`http://collector:4318`) gets `/v1/traces` appended, as `OTEL_EXPORTER_OTLP_ENDPOINT` does; a
+/// URL already ending in `/v1/traces` is used as it is.
+pub fn otlp_traces_url(endpoint: &str) -> Result<String, String> {
+    let url =
+        url::Url::parse(endpoint).map_err(|e| format!("--otlp-endpoint {endpoint:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("--otlp-endpoint {endpoint:?}: not an http(s) URL"));
+    }
+    let base = endpoint.trim_end_matches('/');
+    Ok(if base.ends_with("/v1/traces") {
+        base.to_string()
+    } else {
+        format!("{base}/v1/traces")
+    })
+}
+
+/// Adds the OpenTelemetry HTTP server attributes to a request span once its answer is known
+/// (a no-op unless an OTLP exporter is installed; the log lines keep their own fields).
+pub(crate) fn otel_request_attributes(
+    span: &tracing::Span,
+    method: &Method,
+    route: &str,
+    status: u16,
+) {
+    if !OTLP_ON.load(Relaxed) {
+        return;
+    }
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    span.set_attribute("http.request.method", method.as_str().to_string());
+    span.set_attribute("http.route", route.to_string());
+    span.set_attribute("http.response.status_code", i64::from(status));
+    if status >= 500 {
+        span.set_status(opentelemetry::trace::Status::error(format!(
+            "HTTP {status}"
+        )));
+    }
+}
+
+/// Installs the process-wide log subscriber ([`init_logging`]) and, with `otlp_endpoint`, an
+/// OpenTelemetry layer exporting every `info` span (one `request` span per HTTP request, its
+/// events as span events) over OTLP/HTTP protobuf to `<endpoint>/v1/traces`, service name
+/// `grantex-server`. The log `filter` applies to the log lines only.
+pub fn init_telemetry(
+    format: LogFormat,
+    filter: &str,
+    otlp_endpoint: Option<&str>,
+) -> Result<Telemetry, String> {
+    let Some(endpoint) = otlp_endpoint else {
+        init_logging(format, filter)?;
+        return Ok(Telemetry::default());
+    };
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{filter::LevelFilter, EnvFilter, Layer as _};
+
+    let url = otlp_traces_url(endpoint)?;
+    let env_filter =
+        EnvFilter::try_new(filter).map_err(|e| format!("--log-level {filter:?}: {e}"))?;
+    // Built outside any async runtime (the blocking client owns one of its own).
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_endpoint(url)
+        .with_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("--otlp-endpoint: {e}"))?;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name(OTLP_SERVICE_NAME)
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer(OTLP_SERVICE_NAME);
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_location(false)
+        .with_filter(LevelFilter::INFO);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    type Boxed = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+    let fmt: Boxed = match format {
+        LogFormat::Text => Box::new(fmt.with_ansi(false)),
+        LogFormat::Json => Box::new(
+            fmt.json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false),
+        ),
+    };
+    tracing_subscriber::registry()
+        .with(fmt.with_filter(env_filter))
+        .with(otel)
+        .try_init()
+        .map_err(|e| format!("logging: {e}"))?;
+    OTLP_ON.store(true, Relaxed);
+    Ok(Telemetry {
+        provider: Some(provider),
+    })
 }
 
 /// Installs the process-wide log subscriber: `filter` is an `EnvFilter` directive
