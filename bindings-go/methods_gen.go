@@ -98,6 +98,10 @@ type ConsentRequest struct {
 	Status string `json:"status"`
 	// FidoRequired is the `fidoRequired` member.
 	FidoRequired bool `json:"fidoRequired,omitempty"`
+	// Purpose: What the grant is for, when the request said.
+	Purpose *string `json:"purpose,omitempty"`
+	// DataRegion: Where the grant's data may be processed, when the request said.
+	DataRegion *string `json:"dataRegion,omitempty"`
 }
 
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).

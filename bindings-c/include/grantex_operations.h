@@ -104,6 +104,10 @@
  *   - `codeChallengeMethod` (optional): a string.
  *   - `audience` (optional): a string.
  *   - `state` (optional): a string.
+ *   - `purpose` (optional): a string. What the grant is for (e.g. `aml.cdd.onboarding`): shown on
+ *     the consent page, stored with the grant and returned with it and with its audit entries.
+ *   - `dataRegion` (optional): a string. Where the grant's data may be processed (`in`, `eu`, ...;
+ *     stored lowercased).
  *
  * Result: an object (AuthorizationRequest). `POST /v1/authorize` response.
  *   - `authRequestId` (required): a string.
@@ -120,6 +124,10 @@
  *   - `sandbox` (optional): a boolean.
  *   - `policyEnforced` (optional): a boolean.
  *   - `effect` (optional): a string.
+ *   - `purpose` (optional): a string. The purpose the request binds the grant to, when one was
+ *     given.
+ *   - `dataRegion` (optional): a string. The data region the request binds the grant to
+ *     (lowercased), when one was given.
  */
 #define GRANTEX_OP_AUTHORIZE "authorize"
 
@@ -168,6 +176,12 @@
  *     SDK does.
  *   - `redirectUris` (optional): a list of strings. Exact redirect URIs this agent may use
  *     (absolute https URLs, http only for loopback).
+ *   - `resourceServers` (optional): a list of strings. RFC 8707 resource identifiers (absolute
+ *     URIs) this agent may request as `audience`.
+ *   - `publicJwk` (optional): any JSON value. A public asymmetric JWK (RSA or EC, no private
+ *     members) binding the agent to its key.
+ *   - `status` (optional): a string. `active` (the default) or `suspended`: an agent may be
+ *     registered suspended.
  *
  * Result: an object (Agent). An agent registered by a developer.
  *   - `agentId` (required): a string.
@@ -181,6 +195,16 @@
  *   - `updatedAt` (optional): a string.
  *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
  *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
+ *   - `resourceServers` (optional): a list of strings. RFC 8707 resource identifiers this agent may
+ *     request as a grant's `audience`; when non-empty, `/v1/authorize` refuses any other audience.
+ *   - `publicJwk` (optional): any JSON value. The agent's public JWK (key binding), as registered.
+ *   - `keyThumbprint` (optional): a string. RFC 7638 SHA-256 thumbprint of `public_jwk`.
+ *   - `keyBindingConfigured` (optional): a boolean. Whether a public key is bound to the agent.
+ *   - `statusChangedAt` (optional): a string. When `status` last changed (suspension,
+ *     reactivation).
+ *   - `statusReason` (optional): a string. Why `status` last changed, when the change said.
+ *   - `retiredAt` (optional): a string. When the agent was retired (deleted); absent while it
+ *     exists.
  */
 #define GRANTEX_OP_AGENTS_REGISTER "agents.register"
 
@@ -204,6 +228,16 @@
  *   - `updatedAt` (optional): a string.
  *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
  *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
+ *   - `resourceServers` (optional): a list of strings. RFC 8707 resource identifiers this agent may
+ *     request as a grant's `audience`; when non-empty, `/v1/authorize` refuses any other audience.
+ *   - `publicJwk` (optional): any JSON value. The agent's public JWK (key binding), as registered.
+ *   - `keyThumbprint` (optional): a string. RFC 7638 SHA-256 thumbprint of `public_jwk`.
+ *   - `keyBindingConfigured` (optional): a boolean. Whether a public key is bound to the agent.
+ *   - `statusChangedAt` (optional): a string. When `status` last changed (suspension,
+ *     reactivation).
+ *   - `statusReason` (optional): a string. Why `status` last changed, when the change said.
+ *   - `retiredAt` (optional): a string. When the agent was retired (deleted); absent while it
+ *     exists.
  */
 #define GRANTEX_OP_AGENTS_GET "agents.get"
 
@@ -228,6 +262,18 @@
  *     - `updatedAt` (optional): a string.
  *     - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
  *       when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
+ *     - `resourceServers` (optional): a list of strings. RFC 8707 resource identifiers this agent
+ *       may request as a grant's `audience`; when non-empty, `/v1/authorize` refuses any other
+ *       audience.
+ *     - `publicJwk` (optional): any JSON value. The agent's public JWK (key binding), as
+ *       registered.
+ *     - `keyThumbprint` (optional): a string. RFC 7638 SHA-256 thumbprint of `public_jwk`.
+ *     - `keyBindingConfigured` (optional): a boolean. Whether a public key is bound to the agent.
+ *     - `statusChangedAt` (optional): a string. When `status` last changed (suspension,
+ *       reactivation).
+ *     - `statusReason` (optional): a string. Why `status` last changed, when the change said.
+ *     - `retiredAt` (optional): a string. When the agent was retired (deleted); absent while it
+ *       exists.
  */
 #define GRANTEX_OP_AGENTS_LIST "agents.list"
 
@@ -244,6 +290,11 @@
  *   - `status` (optional): a string.
  *   - `redirectUris` (optional): a list of strings. Replaces the registered redirect URIs (`[]`
  *     removes them all).
+ *   - `resourceServers` (optional): a list of strings. Replaces the registered resource servers
+ *     (`[]` removes them all).
+ *   - `publicJwk` (optional): any JSON value. Replaces the bound public key.
+ *   - `statusReason` (optional): a string. Why the status changes (recorded as the agent's
+ *     `statusReason`).
  *
  * Result: an object (Agent). An agent registered by a developer.
  *   - `agentId` (required): a string.
@@ -257,6 +308,16 @@
  *   - `updatedAt` (optional): a string.
  *   - `redirectUris` (optional): a list of strings. Where authorization may send the user back;
  *     when non-empty, `/v1/authorize` accepts exactly these `redirectUri`s and no other.
+ *   - `resourceServers` (optional): a list of strings. RFC 8707 resource identifiers this agent may
+ *     request as a grant's `audience`; when non-empty, `/v1/authorize` refuses any other audience.
+ *   - `publicJwk` (optional): any JSON value. The agent's public JWK (key binding), as registered.
+ *   - `keyThumbprint` (optional): a string. RFC 7638 SHA-256 thumbprint of `public_jwk`.
+ *   - `keyBindingConfigured` (optional): a boolean. Whether a public key is bound to the agent.
+ *   - `statusChangedAt` (optional): a string. When `status` last changed (suspension,
+ *     reactivation).
+ *   - `statusReason` (optional): a string. Why `status` last changed, when the change said.
+ *   - `retiredAt` (optional): a string. When the agent was retired (deleted); absent while it
+ *     exists.
  */
 #define GRANTEX_OP_AGENTS_UPDATE "agents.update"
 
@@ -284,6 +345,11 @@
  *   - `code` (required): a string.
  *   - `agentId` (required): a string.
  *   - `codeVerifier` (optional): a string.
+ *   - `credentialFormat` (optional): a string. `jwt` (the default), `vc-jwt` or `both`: with
+ *     `vc-jwt`/`both` the response also carries a W3C verifiable credential of the grant
+ *     (`verifiableCredential`, a VC-JWT).
+ *   - `redirectUri` (optional): a string. Must equal the `redirectUri` of the authorization
+ *     request, when it had one (RFC 6749 §4.1.3).
  *
  * Result: an object (ExchangeTokenResponse). Token exchange / refresh response.
  *   - `grantToken` (required): a string.
@@ -291,6 +357,8 @@
  *   - `scopes` (required): a list of strings.
  *   - `refreshToken` (required): a string.
  *   - `grantId` (required): a string.
+ *   - `verifiableCredential` (optional): a string. The grant as a VC-JWT, when `credentialFormat`
+ *     asked for one.
  */
 #define GRANTEX_OP_TOKENS_EXCHANGE "tokens.exchange"
 
@@ -314,6 +382,8 @@
  *   - `scopes` (required): a list of strings.
  *   - `refreshToken` (required): a string.
  *   - `grantId` (required): a string.
+ *   - `verifiableCredential` (optional): a string. The grant as a VC-JWT, when `credentialFormat`
+ *     asked for one.
  */
 #define GRANTEX_OP_TOKENS_REFRESH "tokens.refresh"
 
@@ -369,6 +439,18 @@
  *   - `issuedAt` (required): a string.
  *   - `expiresAt` (required): a string.
  *   - `revokedAt` (optional): a string.
+ *   - `purpose` (optional): a string. What the grant is for, when its authorization request said.
+ *   - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence). A WebAuthn assertion behind
+ *     the approval (this server does not take WebAuthn approvals yet, so it is absent from its
+ *     grants).
+ *     - `authRequestId` (required): a string.
+ *     - `rpId` (required): a string.
+ *     - `origin` (required): a string.
+ *     - `userVerified` (required): a boolean.
+ *     - `assertedAt` (required): a string.
+ *     - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *   - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
+ *     authorization request said.
  *   - `delegationDepth` (optional): an integer.
  *   - `parentGrantId` (optional): a string.
  */
@@ -398,6 +480,18 @@
  *     - `issuedAt` (required): a string.
  *     - `expiresAt` (required): a string.
  *     - `revokedAt` (optional): a string.
+ *     - `purpose` (optional): a string. What the grant is for, when its authorization request said.
+ *     - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence). A WebAuthn assertion
+ *       behind the approval (this server does not take WebAuthn approvals yet, so it is absent from
+ *       its grants).
+ *       - `authRequestId` (required): a string.
+ *       - `rpId` (required): a string.
+ *       - `origin` (required): a string.
+ *       - `userVerified` (required): a boolean.
+ *       - `assertedAt` (required): a string.
+ *       - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *     - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
+ *       authorization request said.
  *     - `delegationDepth` (optional): an integer.
  *     - `parentGrantId` (optional): a string.
  */
@@ -458,12 +552,33 @@
  *   - `scopes` (required): a list of strings. `scope` (space-delimited) or `scp`.
  *   - `issuedAt` (required): an integer. `iat`.
  *   - `expiresAt` (required): an integer. `exp`.
+ *   - `clientId` (optional): a string. `client_id` (the OAuth client the token was issued to), when
+ *     present.
  *   - `parentAgentDid` (optional): a string. `parentAgt`, or `act.sub` on a delegated grant.
  *   - `parentGrantId` (optional): a string. `urn:grantex:grant.parent_grant_id` or `parentGrnt`.
- *   - `delegationDepth` (required): an integer. `urn:grantex:grant.delegation_depth` or
- *     `delegationDepth`; 0 when absent.
- *   - `audience` (required): a list of strings. `aud` as a list (empty when absent).
- *   - `issuer` (required): a string. `iss`.
+ *   - `delegationDepth` (optional): an integer. `urn:grantex:grant.delegation_depth` or
+ *     `delegationDepth`; `None` when the token carries neither (see [`VerifiedGrant::depth`]).
+ *   - `authorizationDetails` (optional): any JSON value. The raw `authorization_details` claim (RFC
+ *     9396, a JSON array), when present.
+ *   - `act` (optional): any JSON value. The raw RFC 8693 `act` claim: the delegating actor, earlier
+ *     actors nested.
+ *   - `cnf` (optional): any JSON value. The raw confirmation claim (`cnf`, an object such as
+ *     `{"jkt": ...}`), when present.
+ *   - `audience` (optional): any JSON value. The raw `aud` claim (a string or an array of strings),
+ *     when present; see [`VerifiedGrant::audiences`].
+ *   - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence).
+ *     `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with.
+ *     - `authRequestId` (required): a string.
+ *     - `rpId` (required): a string.
+ *     - `origin` (required): a string.
+ *     - `userVerified` (required): a boolean.
+ *     - `assertedAt` (required): a string.
+ *     - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *   - `legacyClaimsUsed` (required): a list of strings. Legacy claim names read because the token
+ *     lacked the standard claim (`agt`, `dev`, `grnt`, `scp`, `parentAgt`, `parentGrnt`,
+ *     `delegationDepth`); empty for a token in the standard layout.
+ *   - `issuer` (required): a string. `iss` (always set by this verifier; Python's default is the
+ *     reference SDK's `None`).
  *   - `budget` (optional): a number. `bdg`: remaining budget at issuance (advisory).
  */
 #define GRANTEX_OP_GRANTS_VERIFY "grants.verify"
@@ -495,6 +610,8 @@
  *   - `prevHash` (optional): a string.
  *   - `timestamp` (required): a string.
  *   - `status` (required): a string.
+ *   - `purpose` (optional): a string. The purpose of the grant the entry was recorded under, when
+ *     it has one.
  *   - `developerId` (optional): a string. Part of the hashed content, so verifying the chain needs
  *     it.
  */
@@ -528,6 +645,8 @@
  *     - `prevHash` (optional): a string.
  *     - `timestamp` (required): a string.
  *     - `status` (required): a string.
+ *     - `purpose` (optional): a string. The purpose of the grant the entry was recorded under, when
+ *       it has one.
  *     - `developerId` (optional): a string. Part of the hashed content, so verifying the chain
  *       needs it.
  */
@@ -553,6 +672,8 @@
  *   - `prevHash` (optional): a string.
  *   - `timestamp` (required): a string.
  *   - `status` (required): a string.
+ *   - `purpose` (optional): a string. The purpose of the grant the entry was recorded under, when
+ *     it has one.
  *   - `developerId` (optional): a string. Part of the hashed content, so verifying the chain needs
  *     it.
  */
@@ -600,6 +721,9 @@
  *   - `expiresAt` (required): a string.
  *   - `status` (required): a string.
  *   - `fidoRequired` (optional): a boolean.
+ *   - `purpose` (optional): a string. What the grant is for, when the request said.
+ *   - `dataRegion` (optional): a string. Where the grant's data may be processed, when the request
+ *     said.
  */
 #define GRANTEX_OP_CONSENT_GET "consent.get"
 

@@ -71,6 +71,13 @@ export type AuthorizeParams = {
   codeChallengeMethod?: string | null;
   audience?: string | null;
   state?: string | null;
+  /**
+   * What the grant is for (e.g. `aml.cdd.onboarding`): shown on the consent page, stored
+   * with the grant and returned with it and with its audit entries.
+   */
+  purpose?: string | null;
+  /** Where the grant's data may be processed (`in`, `eu`, ...; stored lowercased). */
+  dataRegion?: string | null;
 } & (
   | { /** The principal (human) the agent acts for; sent as `principalId`. */ principalId: string; userId?: undefined }
   | { /** The principal (human) the agent acts for; sent as `principalId`. */ userId: string; principalId?: undefined }
@@ -80,18 +87,22 @@ export type AuthorizeParams = {
 export interface AuthorizationRequest {
   authRequestId: string;
   consentUrl: string;
-  agentId?: string;
-  principalId?: string;
-  scopes?: string[];
-  expiresIn?: string;
+  agentId: string;
+  principalId: string;
+  scopes: string[];
+  expiresIn: string;
   expiresAt: string;
-  status?: string;
-  createdAt?: string;
+  status: string;
+  createdAt: string;
   /** Set at once in sandbox mode; in live mode the human's consent yields it. */
   code?: string;
   sandbox?: boolean;
   policyEnforced?: boolean;
   effect?: string;
+  /** The purpose the request binds the grant to, when one was given. */
+  purpose?: string;
+  /** The data region the request binds the grant to (lowercased), when one was given. */
+  dataRegion?: string;
 }
 
 /** One JSON Web Key as published (public RSA members only for RS256). */
@@ -124,6 +135,12 @@ export interface RegisterAgentParams {
   description?: string;
   /** Exact redirect URIs this agent may use (absolute https URLs, http only for loopback). */
   redirectUris?: string[] | null;
+  /** RFC 8707 resource identifiers (absolute URIs) this agent may request as `audience`. */
+  resourceServers?: string[] | null;
+  /** A public asymmetric JWK (RSA or EC, no private members) binding the agent to its key. */
+  publicJwk?: unknown;
+  /** `active` (the default) or `suspended`: an agent may be registered suspended. */
+  status?: string | null;
 }
 
 /** An agent registered by a developer. */
@@ -144,6 +161,23 @@ export interface Agent {
    * exactly these `redirectUri`s and no other.
    */
   redirectUris: string[];
+  /**
+   * RFC 8707 resource identifiers this agent may request as a grant's `audience`; when
+   * non-empty, `/v1/authorize` refuses any other audience.
+   */
+  resourceServers: string[];
+  /** The agent's public JWK (key binding), as registered. */
+  publicJwk?: unknown;
+  /** RFC 7638 SHA-256 thumbprint of `public_jwk`. */
+  keyThumbprint?: string;
+  /** Whether a public key is bound to the agent. */
+  keyBindingConfigured: boolean;
+  /** When `status` last changed (suspension, reactivation). */
+  statusChangedAt?: string;
+  /** Why `status` last changed, when the change said. */
+  statusReason?: string;
+  /** When the agent was retired (deleted); absent while it exists. */
+  retiredAt?: string;
 }
 
 /** `GET /v1/agents` response. */
@@ -161,6 +195,12 @@ export interface UpdateAgentParams {
   status?: string | null;
   /** Replaces the registered redirect URIs (`[]` removes them all). */
   redirectUris?: string[] | null;
+  /** Replaces the registered resource servers (`[]` removes them all). */
+  resourceServers?: string[] | null;
+  /** Replaces the bound public key. */
+  publicJwk?: unknown;
+  /** Why the status changes (recorded as the agent's `statusReason`). */
+  statusReason?: string | null;
 }
 
 /** `POST /v1/token` body. */
@@ -168,6 +208,16 @@ export interface ExchangeTokenParams {
   code: string;
   agentId: string;
   codeVerifier?: string | null;
+  /**
+   * `jwt` (the default), `vc-jwt` or `both`: with `vc-jwt`/`both` the response also
+   * carries a W3C verifiable credential of the grant (`verifiableCredential`, a VC-JWT).
+   */
+  credentialFormat?: string | null;
+  /**
+   * Must equal the `redirectUri` of the authorization request, when it had one (RFC 6749
+   * §4.1.3).
+   */
+  redirectUri?: string | null;
 }
 
 /** Token exchange / refresh response. */
@@ -177,6 +227,8 @@ export interface ExchangeTokenResponse {
   scopes: string[];
   refreshToken: string;
   grantId: string;
+  /** The grant as a VC-JWT, when `credentialFormat` asked for one. */
+  verifiableCredential?: string;
 }
 
 /** `POST /v1/token/refresh` body. */
@@ -200,13 +252,24 @@ export interface VerifyTokenResponse {
   expiresAt?: string;
 }
 
+/** A reference to the WebAuthn assertion a principal approved a grant with. */
+export interface WebAuthnGrantEvidence {
+  authRequestId: string;
+  rpId: string;
+  origin: string;
+  userVerified: boolean;
+  assertedAt: string;
+  /** Hex SHA-256 of the assertion material. */
+  digest: string;
+}
+
 /** A grant: what a principal allowed an agent to do. */
 export interface Grant {
   grantId: string;
   /** Same value as `grantId`. */
   id: string;
   agentId: string;
-  agentDid?: string;
+  agentDid: string;
   principalId: string;
   developerId: string;
   scopes: string[];
@@ -214,6 +277,15 @@ export interface Grant {
   issuedAt: string;
   expiresAt: string;
   revokedAt?: string;
+  /** What the grant is for, when its authorization request said. */
+  purpose?: string;
+  /**
+   * A WebAuthn assertion behind the approval (this server does not take WebAuthn
+   * approvals yet, so it is absent from its grants).
+   */
+  webauthnEvidence?: WebAuthnGrantEvidence;
+  /** Where the grant's data may be processed, when its authorization request said. */
+  dataRegion?: string;
   delegationDepth: number;
   parentGrantId?: string;
 }
@@ -272,15 +344,37 @@ export interface VerifiedGrant {
   issuedAt: number;
   /** `exp`. */
   expiresAt: number;
+  /** `client_id` (the OAuth client the token was issued to), when present. */
+  clientId?: string;
   /** `parentAgt`, or `act.sub` on a delegated grant. */
   parentAgentDid?: string;
   /** `urn:grantex:grant.parent_grant_id` or `parentGrnt`. */
   parentGrantId?: string;
-  /** `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent. */
-  delegationDepth: number;
-  /** `aud` as a list (empty when absent). */
-  audience: string[];
-  /** `iss`. */
+  /**
+   * `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
+   * carries neither (see [`VerifiedGrant::depth`]).
+   */
+  delegationDepth?: number;
+  /** The raw `authorization_details` claim (RFC 9396, a JSON array), when present. */
+  authorizationDetails?: unknown;
+  /** The raw RFC 8693 `act` claim: the delegating actor, earlier actors nested. */
+  act?: unknown;
+  /** The raw confirmation claim (`cnf`, an object such as `{"jkt": ...}`), when present. */
+  cnf?: unknown;
+  /**
+   * The raw `aud` claim (a string or an array of strings), when present; see
+   * [`VerifiedGrant::audiences`].
+   */
+  audience?: unknown;
+  /** `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with. */
+  webauthnEvidence?: WebAuthnGrantEvidence;
+  /**
+   * Legacy claim names read because the token lacked the standard claim (`agt`, `dev`,
+   * `grnt`, `scp`, `parentAgt`, `parentGrnt`, `delegationDepth`); empty for a token in the
+   * standard layout.
+   */
+  legacyClaimsUsed: string[];
+  /** `iss` (always set by this verifier; Python's default is the reference SDK's `None`). */
   issuer: string;
   /** `bdg`: remaining budget at issuance (advisory). */
   budget?: number;
@@ -316,6 +410,8 @@ export interface AuditEntry {
   prevHash: string | null;
   timestamp: string;
   status: string;
+  /** The purpose of the grant the entry was recorded under, when it has one. */
+  purpose?: string;
   /** Part of the hashed content, so verifying the chain needs it. */
   developerId: string;
 }
@@ -365,6 +461,10 @@ export interface ConsentRequest {
   expiresAt: string;
   status: string;
   fidoRequired: boolean;
+  /** What the grant is for, when the request said. */
+  purpose?: string;
+  /** Where the grant's data may be processed, when the request said. */
+  dataRegion?: string;
 }
 
 /** `POST /v1/consent/:id/approve` response. */

@@ -172,22 +172,29 @@ function optionalStrings(fn, name, value) {
 
 /**
  * Builds a grant object from the fields the addon passes (in VerifiedGrant order); absent
- * optionals (null) are left out, as in the reference SDK. The JSON path (a cold cache) gives
- * the same keys in the same order.
+ * optionals (null) are left out, as in the reference SDK. `rare` is JSON text of the raw claims
+ * a token seldom carries (clientId, authorizationDetails, act, cnf, audience, webauthnEvidence),
+ * or null. The JSON path (a cold cache) gives the same keys in the same order.
  */
 function makeGrant(
   tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt,
-  audience, issuer, parentAgentDid, parentGrantId, delegationDepth, budget,
+  parentAgentDid, parentGrantId, delegationDepth, rare, legacyClaimsUsed, issuer, budget,
 ) {
-  let g;
-  if (parentAgentDid === null && parentGrantId === null) {
-    g = { tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt, audience, issuer, delegationDepth };
-  } else {
-    g = { tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt, audience, issuer };
-    if (parentAgentDid !== null) g.parentAgentDid = parentAgentDid;
-    if (parentGrantId !== null) g.parentGrantId = parentGrantId;
-    g.delegationDepth = delegationDepth;
+  const g = { tokenId, grantId, principalId, agentDid, developerId, scopes, issuedAt, expiresAt };
+  const x = rare === null ? null : JSON.parse(rare);
+  if (x !== null && x.clientId !== undefined) g.clientId = x.clientId;
+  if (parentAgentDid !== null) g.parentAgentDid = parentAgentDid;
+  if (parentGrantId !== null) g.parentGrantId = parentGrantId;
+  if (delegationDepth !== null) g.delegationDepth = delegationDepth;
+  if (x !== null) {
+    if (x.authorizationDetails !== undefined) g.authorizationDetails = x.authorizationDetails;
+    if (x.act !== undefined) g.act = x.act;
+    if (x.cnf !== undefined) g.cnf = x.cnf;
+    if (x.audience !== undefined) g.audience = x.audience;
+    if (x.webauthnEvidence !== undefined) g.webauthnEvidence = x.webauthnEvidence;
   }
+  g.legacyClaimsUsed = legacyClaimsUsed;
+  g.issuer = issuer;
   if (budget !== null) g.budget = budget;
   return g;
 }

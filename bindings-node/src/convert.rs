@@ -101,60 +101,59 @@ pub fn rate_limit_value(rl: RateLimit) -> Value {
     serde_json::to_value(rl).unwrap_or(Value::Null)
 }
 
-/// A verified grant token in the reference SDK's shape: camelCase, absent optionals omitted.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsVerifiedGrant {
-    pub token_id: String,
-    pub grant_id: String,
-    pub principal_id: String,
-    pub agent_did: String,
-    pub developer_id: String,
-    pub scopes: Vec<String>,
-    pub issued_at: i64,
-    pub expires_at: i64,
-    pub audience: Vec<String>,
-    pub issuer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_agent_did: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_grant_id: Option<String>,
-    pub delegation_depth: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub budget: Option<f64>,
-}
-
-impl From<VerifiedGrant> for JsVerifiedGrant {
-    fn from(g: VerifiedGrant) -> Self {
-        JsVerifiedGrant {
-            token_id: g.token_id,
-            grant_id: g.grant_id,
-            principal_id: g.principal_id,
-            agent_did: g.agent_did,
-            developer_id: g.developer_id,
-            scopes: g.scopes,
-            issued_at: g.issued_at,
-            expires_at: g.expires_at,
-            audience: g.audience,
-            issuer: g.issuer,
-            parent_agent_did: g.parent_agent_did,
-            parent_grant_id: g.parent_grant_id,
-            delegation_depth: g.delegation_depth,
-            budget: g.budget,
-        }
+/// The raw claims a verified grant rarely carries, as JSON text for `makeGrant` (lib/verify.cjs);
+/// `None` when the token has none of them (the common case costs nothing).
+pub fn rare_claims_text(g: &VerifiedGrant) -> grantex::Result<Option<String>> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Rare<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        authorization_details: &'a Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        act: &'a Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cnf: &'a Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        audience: &'a Option<Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        webauthn_evidence: &'a Option<grantex::types::WebAuthnGrantEvidence>,
     }
+    if g.client_id.is_none()
+        && g.authorization_details.is_none()
+        && g.act.is_none()
+        && g.cnf.is_none()
+        && g.audience.is_none()
+        && g.webauthn_evidence.is_none()
+    {
+        return Ok(None);
+    }
+    let rare = Rare {
+        client_id: &g.client_id,
+        authorization_details: &g.authorization_details,
+        act: &g.act,
+        cnf: &g.cnf,
+        audience: &g.audience,
+        webauthn_evidence: &g.webauthn_evidence,
+    };
+    serde_json::to_string(&rare).map(Some).map_err(|e| Error::Decode {
+        message: format!("cannot convert the result for JavaScript: {e}"),
+        status: 200,
+        request_id: None,
+    })
 }
 
 /// A verified grant as a plain JS object (online verification).
 pub fn verified_grant(g: VerifiedGrant) -> grantex::Result<Value> {
-    to_json(JsVerifiedGrant::from(g))
+    to_json(g)
 }
 
 /// A verified grant as JSON text, for the hot path: one string crosses the boundary and V8's
 /// `JSON.parse` builds the object, which is much cheaper than setting each property through
 /// N-API (measured: ~1 µs against ~2.4 µs per grant).
 pub fn verified_grant_text(g: VerifiedGrant) -> grantex::Result<String> {
-    serde_json::to_string(&JsVerifiedGrant::from(g)).map_err(|e| Error::Decode {
+    serde_json::to_string(&g).map_err(|e| Error::Decode {
         message: format!("cannot convert the result for JavaScript: {e}"),
         status: 200,
         request_id: None,

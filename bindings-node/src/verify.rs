@@ -68,7 +68,8 @@ pub fn core_options(
 }
 
 /// The arguments of the JS grant factory (`makeGrant` in lib/verify.cjs), in `VerifiedGrant`
-/// field order.
+/// field order; the rarely present raw claims (`clientId`, `authorizationDetails`, `act`,
+/// `cnf`, `audience`, `webauthnEvidence`) travel as one JSON text, `null` when all are absent.
 type GrantArgs = FnArgs<(
     Text,
     Text,
@@ -78,11 +79,12 @@ type GrantArgs = FnArgs<(
     Vec<Text>,
     i64,
     i64,
+    Option<Text>,
+    Option<Text>,
+    Option<u32>,
+    Option<String>,
     Vec<Text>,
     Text,
-    Option<Text>,
-    Option<Text>,
-    u32,
     Option<f64>,
 )>;
 
@@ -125,6 +127,8 @@ type GrantFactory<'env> = Function<'env, GrantArgs, Unknown<'env>>;
 /// `JSON.parse` (measured ~0.7 µs less per grant than JSON).
 fn build_grant<'env>(make: &GrantFactory<'env>, g: VerifiedGrant) -> Result<Unknown<'env>> {
     let texts = |v: Vec<String>| v.into_iter().map(Text).collect::<Vec<_>>();
+    let extra = crate::convert::rare_claims_text(&g)
+        .map_err(|e| napi::Error::from_reason(e.to_string()))?;
     make.call(
         (
             Text(g.token_id),
@@ -135,11 +139,12 @@ fn build_grant<'env>(make: &GrantFactory<'env>, g: VerifiedGrant) -> Result<Unkn
             texts(g.scopes),
             g.issued_at,
             g.expires_at,
-            texts(g.audience),
-            Text(g.issuer),
             g.parent_agent_did.map(Text),
             g.parent_grant_id.map(Text),
             g.delegation_depth,
+            extra,
+            texts(g.legacy_claims_used),
+            Text(g.issuer),
             g.budget,
         )
             .into(),

@@ -30,6 +30,8 @@ pub struct VerifiedGrant {
 
 impl From<grantex::VerifiedGrant> for VerifiedGrant {
     fn from(g: grantex::VerifiedGrant) -> Self {
+        let depth = i64::from(g.depth());
+        let audience = g.audiences().into_iter().map(str::to_owned).collect();
         VerifiedGrant {
             token_id: g.token_id,
             grant_id: g.grant_id,
@@ -41,8 +43,8 @@ impl From<grantex::VerifiedGrant> for VerifiedGrant {
             expires_at: g.expires_at,
             parent_agent_did: g.parent_agent_did,
             parent_grant_id: g.parent_grant_id,
-            delegation_depth: i64::from(g.delegation_depth),
-            audience: g.audience,
+            delegation_depth: depth,
+            audience,
             issuer: g.issuer,
             budget: g.budget,
         }

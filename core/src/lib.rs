@@ -30,7 +30,7 @@
 //! let code = client.consent().approve(&auth.auth_request_id).await?.code;
 //! let token = client
 //!     .tokens()
-//!     .exchange(&ExchangeTokenParams { code, agent_id: "ag_01J...".into(), code_verifier: None })
+//!     .exchange(&ExchangeTokenParams { code, agent_id: "ag_01J...".into(), ..Default::default() })
 //!     .await?;
 //! let grant = grantex::verify_grant_token(
 //!     &token.grant_token,

@@ -126,6 +126,35 @@ pub struct Agent {
     #[serde(default)]
     #[wire(py_default)]
     pub redirect_uris: Vec<String>,
+    /// RFC 8707 resource identifiers this agent may request as a grant's `audience`; when
+    /// non-empty, `/v1/authorize` refuses any other audience.
+    #[serde(default)]
+    #[wire(py_default)]
+    pub resource_servers: Vec<String>,
+    /// The agent's public JWK (key binding), as registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub public_jwk: Option<Value>,
+    /// RFC 7638 SHA-256 thumbprint of `public_jwk`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub key_thumbprint: Option<String>,
+    /// Whether a public key is bound to the agent.
+    #[serde(default)]
+    #[wire(py_default)]
+    pub key_binding_configured: bool,
+    /// When `status` last changed (suspension, reactivation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub status_changed_at: Option<String>,
+    /// Why `status` last changed, when the change said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub status_reason: Option<String>,
+    /// When the agent was retired (deleted); absent while it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub retired_at: Option<String>,
 }
 
 /// `POST /v1/agents` body.
@@ -142,6 +171,14 @@ pub struct RegisterAgentParams {
     /// Exact redirect URIs this agent may use (absolute https URLs, http only for loopback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
+    /// RFC 8707 resource identifiers (absolute URIs) this agent may request as `audience`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_servers: Option<Vec<String>>,
+    /// A public asymmetric JWK (RSA or EC, no private members) binding the agent to its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_jwk: Option<Value>,    /// `active` (the default) or `suspended`: an agent may be registered suspended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// `PATCH /v1/agents/:id` body; only the fields given are sent.
@@ -159,6 +196,15 @@ pub struct UpdateAgentParams {
     /// Replaces the registered redirect URIs (`[]` removes them all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
+    /// Replaces the registered resource servers (`[]` removes them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_servers: Option<Vec<String>>,
+    /// Replaces the bound public key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_jwk: Option<Value>,
+    /// Why the status changes (recorded as the agent's `statusReason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
 }
 
 /// `GET /v1/agents` response.
@@ -191,6 +237,13 @@ pub struct AuthorizeParams {
     pub audience: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// What the grant is for (e.g. `aml.cdd.onboarding`): shown on the consent page, stored
+    /// with the grant and returned with it and with its audit entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Where the grant's data may be processed (`in`, `eu`, ...; stored lowercased).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_region: Option<String>,
 }
 
 /// `POST /v1/authorize` response.
@@ -200,19 +253,19 @@ pub struct AuthorizationRequest {
     #[wire(py = "request_id")]
     pub auth_request_id: String,
     pub consent_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
+    pub agent_id: String,
+    #[serde(default)]
+    pub principal_id: String,
+    #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_in: Option<String>,
+    #[serde(default)]
+    pub expires_in: String,
     pub expires_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub created_at: String,
     /// Set at once in sandbox mode; in live mode the human's consent yields it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
@@ -226,6 +279,14 @@ pub struct AuthorizationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub effect: Option<String>,
+    /// The purpose the request binds the grant to, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub purpose: Option<String>,
+    /// The data region the request binds the grant to (lowercased), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub data_region: Option<String>,
 }
 
 /// `GET /v1/consent/:id` response: what the consent page shows the human.
@@ -244,6 +305,14 @@ pub struct ConsentRequest {
     #[serde(default)]
     #[wire(py_default)]
     pub fido_required: bool,
+    /// What the grant is for, when the request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub purpose: Option<String>,
+    /// Where the grant's data may be processed, when the request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub data_region: Option<String>,
 }
 
 /// `POST /v1/consent/:id/approve` response.
@@ -281,6 +350,14 @@ pub struct ExchangeTokenParams {
     pub agent_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<String>,
+    /// `jwt` (the default), `vc-jwt` or `both`: with `vc-jwt`/`both` the response also
+    /// carries a W3C verifiable credential of the grant (`verifiableCredential`, a VC-JWT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_format: Option<String>,
+    /// Must equal the `redirectUri` of the authorization request, when it had one (RFC 6749
+    /// §4.1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
 }
 
 /// `POST /v1/token/refresh` body.
@@ -304,6 +381,10 @@ pub struct ExchangeTokenResponse {
     pub scopes: Vec<String>,
     pub refresh_token: String,
     pub grant_id: String,
+    /// The grant as a VC-JWT, when `credentialFormat` asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub verifiable_credential: Option<String>,
 }
 
 /// `POST /v1/tokens/verify` response (online verification; always 200).
@@ -333,8 +414,8 @@ pub struct Grant {
     #[wire(py = "id", js_alias = "id")]
     pub grant_id: String,
     pub agent_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent_did: Option<String>,
+    #[serde(default)]
+    pub agent_did: String,
     pub principal_id: String,
     #[serde(default)]
     pub developer_id: String,
@@ -344,12 +425,38 @@ pub struct Grant {
     pub expires_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// What the grant is for, when its authorization request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub purpose: Option<String>,
+    /// A WebAuthn assertion behind the approval (this server does not take WebAuthn
+    /// approvals yet, so it is absent from its grants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub webauthn_evidence: Option<WebAuthnGrantEvidence>,
+    /// Where the grant's data may be processed, when its authorization request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub data_region: Option<String>,
     #[serde(default)]
     #[wire(py_default)]
     pub delegation_depth: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub parent_grant_id: Option<String>,
+}
+
+/// A reference to the WebAuthn assertion a principal approved a grant with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnGrantEvidence {
+    pub auth_request_id: String,
+    pub rp_id: String,
+    pub origin: String,
+    pub user_verified: bool,
+    pub asserted_at: String,
+    /// Hex SHA-256 of the assertion material.
+    pub digest: String,
 }
 
 /// `GET /v1/grants` response.
@@ -469,6 +576,10 @@ pub struct AuditEntry {
     pub prev_hash: Option<String>,
     pub timestamp: String,
     pub status: String,
+    /// The purpose of the grant the entry was recorded under, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub purpose: Option<String>,
     /// Part of the hashed content, so verifying the chain needs it.
     #[serde(default)]
     #[wire(py_default)]

@@ -36,7 +36,7 @@ async fn a_valid_token_yields_the_verified_grant() {
     assert_eq!(grant.principal_id, "user-42");
     assert_eq!(grant.agent_did, "did:grantex:ag_A");
     assert_eq!(grant.scopes, ["tasks:send", "other"]);
-    assert_eq!(grant.delegation_depth, 0);
+    assert_eq!(grant.depth(), 0);
     for scheme in ["bearer", "BEARER", "BeArEr"] {
         g.check(Some(&format!("{scheme} {t}")), METHOD_SEND)
             .await
@@ -175,7 +175,7 @@ async fn delegated_tokens_need_permission_and_a_shallow_enough_chain() {
 
     let depth1 = guard(policy().allow_delegation(Some(1)));
     let grant = depth1.check(Some(&one), METHOD_SEND).await.unwrap();
-    assert_eq!(grant.delegation_depth, 1);
+    assert_eq!(grant.delegation_depth, Some(1));
     assert_eq!(grant.parent_agent_did.as_deref(), Some("did:grantex:ag_A"));
     let r = refused(&depth1, Some(&two), METHOD_SEND).await;
     assert_eq!((r.status, r.reason), (403, "delegation_too_deep"));

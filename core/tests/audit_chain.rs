@@ -50,6 +50,7 @@ fn entry(i: usize, prev_hash: Option<String>) -> AuditEntry {
         prev_hash,
         timestamp: format!("2026-03-01T12:00:0{i}.000Z"),
         status: "success".into(),
+        purpose: None,
     };
     e.hash = compute_hash(&e);
     e

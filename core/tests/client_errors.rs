@@ -376,8 +376,8 @@ async fn grant_verify_active_maps_the_claims() {
     assert_eq!(grant.issuer, "http://localhost:3001");
     assert_eq!(grant.parent_agent_did.as_deref(), Some("did:grantex:ag_1"));
     assert_eq!(grant.parent_grant_id.as_deref(), Some("grnt_1"));
-    assert_eq!(grant.delegation_depth, 1);
-    assert!(grant.audience.is_empty());
+    assert_eq!(grant.delegation_depth, Some(1));
+    assert!(grant.audience.is_none());
     let sent: serde_json::Value =
         serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
     assert_eq!(sent, json!({"token": "eyJ.a.b"}));

@@ -362,6 +362,7 @@ async fn every_endpoint_hits_its_route() {
         code: "01JCODE".into(),
         agent_id: "ag_1".into(),
         code_verifier: Some("v".repeat(43)),
+        ..Default::default()
     };
     c.tokens().exchange(&exchange).await.unwrap();
     assert!(!c.tokens().verify("eyJ.a.b").await.unwrap().valid);

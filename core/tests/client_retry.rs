@@ -218,6 +218,7 @@ async fn code_exchange_is_never_retried() {
         code: "01J".into(),
         agent_id: "ag_1".into(),
         code_verifier: None,
+        ..Default::default()
     };
     let err = fast_client(&server, 3)
         .tokens()

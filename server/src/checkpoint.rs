@@ -284,6 +284,7 @@ mod tests {
             prev_hash: prev.map(str::to_string),
             timestamp: "2026-01-01T00:00:00.000Z".into(),
             status: "success".into(),
+            purpose: None,
         };
         e.hash = compute_hash(&e);
         e

@@ -511,6 +511,22 @@ impl KeyRing {
             .sign_raw(&serde_json::to_vec(&header)?, &serde_json::to_vec(claims)?)?)
     }
 
+    /// [`KeyRing::sign_typed`] with the sandbox key for a sandbox developer's statements.
+    pub fn sign_typed_for(&self, sandbox: bool, typ: &str, claims: &serde_json::Value) -> ApiResult<String> {
+        if !sandbox {
+            return self.sign_typed(typ, claims);
+        }
+        if !claims.is_object() {
+            return Err(ApiError::internal("JWS claims must be a JSON object"));
+        }
+        let state = self.current();
+        let header =
+            serde_json::json!({ "alg": "RS256", "kid": state.sandbox_signer.kid(), "typ": typ });
+        Ok(state
+            .sandbox_signer
+            .sign_raw(&serde_json::to_vec(&header)?, &serde_json::to_vec(claims)?)?)
+    }
+
     /// The kid that signed `token` (one of ours).
     pub fn kid_of(&self, token: &str) -> ApiResult<String> {
         header_kid(token).ok_or_else(|| ApiError::internal("signed token has no kid"))

@@ -65,6 +65,54 @@ impl TokenSpec {
         keys.sign_grant(self.sandbox, &self.claims(keys.issuer()))
     }
 
+    /// The grant as a W3C verifiable credential in the VC Data Model 1.1 JWT encoding (§6.3.1),
+    /// signed like the token (`typ: vc+jwt`, so it never passes as a grant token). The key
+    /// that signs it stays published until `exp` (record it with [`KeyRing::record_token_exp`]).
+    pub fn sign_credential(
+        &self,
+        keys: &KeyRing,
+        purpose: Option<&str>,
+        data_region: Option<&str>,
+    ) -> ApiResult<String> {
+        let mut subject = json!({
+            "id": self.agent_did,
+            "grantId": self.grant_id,
+            "principalId": self.principal_id,
+            "developerId": self.developer_id,
+            "scopes": self.scopes,
+            "delegationDepth": self.lineage.as_ref().map_or(0, |l| l.depth),
+        });
+        if let Some(p) = purpose {
+            subject["purpose"] = json!(p);
+        }
+        if let Some(r) = data_region {
+            subject["dataRegion"] = json!(r);
+        }
+        if let Some(l) = &self.lineage {
+            subject["parentGrantId"] = json!(l.parent_grant_id);
+            subject["parentAgentDid"] = json!(l.parent_agent_did);
+        }
+        let mut claims = json!({
+            "iss": keys.issuer(),
+            "sub": self.agent_did,
+            "jti": format!("urn:grantex:credential:{}", self.jti),
+            "iat": self.iat,
+            "nbf": self.iat,
+            "exp": self.exp,
+            "vc": {
+                "@context": ["https://www.w3.org/2018/credentials/v1"],
+                "type": ["VerifiableCredential", "GrantexGrantCredential"],
+                "issuanceDate": time::iso_secs(self.iat),
+                "expirationDate": time::iso_secs(self.exp),
+                "credentialSubject": subject,
+            },
+        });
+        if self.sandbox {
+            claims[grantex::verify::ENVIRONMENT_CLAIM] = json!("sandbox");
+        }
+        keys.sign_typed_for(self.sandbox, "vc+jwt", &claims)
+    }
+
     /// Records the issued token (and its kid's max `exp`) inside the caller's transaction.
     /// `token` is what [`TokenSpec::sign`] returned: its header names the key that signed it.
     pub fn record(&self, tx: &Conn, keys: &KeyRing, token: &str) -> ApiResult<()> {

@@ -430,6 +430,7 @@ async fn consent_page_approve_in_chromium_redirects_with_code_and_state() {
             code,
             agent_id: a.agent_id.clone(),
             code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -541,6 +542,7 @@ async fn consent_page_works_with_javascript_disabled() {
             code,
             agent_id: a.agent_id.clone(),
             code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -266,6 +266,7 @@ async fn form_approve_with_cookie_and_token_redirects_with_code_and_state() {
             code: codes[0].1.clone(),
             agent_id: a.agent_id.clone(),
             code_verifier: None,
+            ..Default::default()
         })
         .await
         .expect("the form's code exchanges");
@@ -580,6 +581,7 @@ async fn strict_consent_needs_the_request_principals_session_on_the_json_routes(
                 code,
                 agent_id: a.agent_id.clone(),
                 code_verifier: None,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -643,6 +645,7 @@ async fn strict_consent_needs_the_request_principals_session_on_the_json_routes(
                     code,
                     agent_id: a.agent_id.clone(),
                     code_verifier: None,
+                    ..Default::default()
                 })
                 .await
                 .expect("the strict approval's code exchanges");

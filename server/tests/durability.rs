@@ -51,7 +51,7 @@ async fn writer(
                         .exchange(&ExchangeTokenParams {
                             code: auth.code.unwrap(),
                             agent_id: agent_id.clone(),
-                            code_verifier: None,
+                            ..Default::default()
                         })
                         .await?;
                     acked

@@ -41,10 +41,11 @@ async fn full_flow_authorize_consent_exchange_offline_verify_delegate_revoke() {
             audience: Some("https://api.example.com".into()),
             code_challenge: Some(pkce.code_challenge.clone()),
             code_challenge_method: Some("S256".into()),
+            ..Default::default()
         })
         .await
         .unwrap();
-    assert_eq!(auth.status.as_deref(), Some("pending"));
+    assert_eq!(auth.status, "pending");
     assert!(auth.code.is_none());
 
     let consent = c.consent().get(&auth.auth_request_id).await.unwrap();
@@ -67,6 +68,7 @@ async fn full_flow_authorize_consent_exchange_offline_verify_delegate_revoke() {
             code: approval.code,
             agent_id: planner.agent_id.clone(),
             code_verifier: Some(pkce.code_verifier.clone()),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -83,8 +85,8 @@ async fn full_flow_authorize_consent_exchange_offline_verify_delegate_revoke() {
     assert_eq!(g.agent_did, planner.did);
     assert_eq!(g.scopes, strings(&["calendar:read", "email:send"]));
     assert_eq!(g.issuer, s.issuer);
-    assert_eq!(g.audience, vec!["https://api.example.com".to_string()]);
-    assert_eq!(g.delegation_depth, 0);
+    assert_eq!(g.audience, Some(serde_json::json!("https://api.example.com")));
+    assert_eq!(g.delegation_depth, None);
     assert_eq!(g.expires_at - g.issued_at, 7200);
 
     // Delegate to the helper; the child verifies offline with its lineage.
@@ -102,12 +104,12 @@ async fn full_flow_authorize_consent_exchange_offline_verify_delegate_revoke() {
         .verify(&child.grant_token, &VerifyOptions::default())
         .await
         .unwrap();
-    assert_eq!(cg.delegation_depth, 1);
+    assert_eq!(cg.delegation_depth, Some(1));
     assert_eq!(cg.parent_grant_id.as_deref(), Some(token.grant_id.as_str()));
     assert_eq!(cg.parent_agent_did.as_deref(), Some(planner.did.as_str()));
     assert_eq!(cg.agent_did, helper.did);
     assert_eq!(cg.principal_id, "user-42");
-    assert!(cg.audience.is_empty(), "aud is not inherited");
+    assert!(cg.audience.is_none(), "aud is not inherited");
     assert_eq!(cg.expires_at - cg.issued_at, 1800);
     assert!(c.tokens().verify(&child.grant_token).await.unwrap().valid);
     let online = c.grants().verify(&child.grant_token).await.unwrap();
@@ -477,10 +479,10 @@ async fn exchange_errors_pkce_agent_mismatch_expiry_suspension() {
         })
         .await
         .unwrap();
-    let created = grantex_server::time::parse_iso(auth.created_at.as_deref().unwrap()).unwrap();
+    let created = grantex_server::time::parse_iso(&auth.created_at).unwrap();
     let expires = grantex_server::time::parse_iso(&auth.expires_at).unwrap();
     assert_eq!(expires - created, 600_000, "{auth:?}");
-    assert_eq!(auth.expires_in.as_deref(), Some("1s"));
+    assert_eq!(auth.expires_in, "1s");
 }
 
 #[tokio::test]
@@ -718,7 +720,7 @@ async fn delegation_errors_depth_owner_expiry() {
         .exchange(&ExchangeTokenParams {
             code: auth.code.unwrap(),
             agent_id: a.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -1636,7 +1638,7 @@ async fn sandbox_tokens_are_marked_and_refused_by_default_verifiers() {
         .exchange(&ExchangeTokenParams {
             code: auth.code.expect("a sandbox key gets the code at once"),
             agent_id: a.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -1710,7 +1712,7 @@ async fn sandbox_tokens_are_marked_and_refused_by_default_verifiers() {
         .exchange(&ExchangeTokenParams {
             code,
             agent_id: b.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -1059,7 +1059,7 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
         .exchange(&ExchangeTokenParams {
             code: approved.code,
             agent_id: la.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -1081,7 +1081,7 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
         .exchange(&ExchangeTokenParams {
             code: code.clone(),
             agent_id: sa.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -1097,7 +1097,7 @@ async fn requests_and_codes_expire_after_the_code_ttl_whatever_expires_in() {
         .exchange(&ExchangeTokenParams {
             code,
             agent_id: sa.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap_err();

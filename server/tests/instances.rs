@@ -118,7 +118,7 @@ async fn two_instances_share_state_keys_and_single_use_codes() {
         .exchange(&ExchangeTokenParams {
             code,
             agent_id: agent_a.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -545,7 +545,7 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_and_clients_finish_on_
                         .exchange(&ExchangeTokenParams {
                             code: auth.code.unwrap(),
                             agent_id: agent_id.clone(),
-                            code_verifier: None,
+                            ..Default::default()
                         })
                         .await?;
                     acked

@@ -67,9 +67,12 @@ class AgentsClient(_Resource):
         scopes: Sequence[str],
         description: str = "",
         redirect_uris: Optional[Sequence[str]] = None,
+        resource_servers: Optional[Sequence[str]] = None,
+        public_jwk: Optional[Any] = None,
+        status: Optional[str] = None,
     ) -> Agent:
         """Register an agent."""
-        return Agent.from_dict(self._call("agents.register", {**_keywords(RegisterAgentParams, name=name, scopes=scopes, description=description, redirect_uris=redirect_uris)}))
+        return Agent.from_dict(self._call("agents.register", {**_keywords(RegisterAgentParams, name=name, scopes=scopes, description=description, redirect_uris=redirect_uris, resource_servers=resource_servers, public_jwk=public_jwk, status=status)}))
 
     def get(self, agent_id: str) -> Agent:
         """One agent."""
@@ -88,9 +91,12 @@ class AgentsClient(_Resource):
         scopes: Optional[Sequence[str]] = None,
         status: Optional[str] = None,
         redirect_uris: Optional[Sequence[str]] = None,
+        resource_servers: Optional[Sequence[str]] = None,
+        public_jwk: Optional[Any] = None,
+        status_reason: Optional[str] = None,
     ) -> Agent:
         """Change the given fields only."""
-        return Agent.from_dict(self._call("agents.update", {"agentId": _id("agent_id", agent_id), **_keywords(UpdateAgentParams, name=name, description=description, scopes=scopes, status=status, redirect_uris=redirect_uris)}))
+        return Agent.from_dict(self._call("agents.update", {"agentId": _id("agent_id", agent_id), **_keywords(UpdateAgentParams, name=name, description=description, scopes=scopes, status=status, redirect_uris=redirect_uris, resource_servers=resource_servers, public_jwk=public_jwk, status_reason=status_reason)}))
 
     def delete(self, agent_id: str) -> None:
         """Delete an agent; cascades to its grants and tokens."""
@@ -294,6 +300,8 @@ class Grantex(_ClientBase):
         code_challenge_method: Optional[str] = None,
         audience: Optional[str] = None,
         state: Optional[str] = None,
+        purpose: Optional[str] = None,
+        data_region: Optional[str] = None,
     ) -> AuthorizationRequest: ...
 
     def authorize(self, params: Optional[AuthorizeParams] = None, **kwargs: Any) -> AuthorizationRequest:

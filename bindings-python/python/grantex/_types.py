@@ -72,6 +72,7 @@ __all__ = [
     "UpdateDeveloperSettingsResponse",
     "VerifiedGrant",
     "VerifyTokenResponse",
+    "WebAuthnGrantEvidence",
 ]
 
 _object_setattr = object.__setattr__
@@ -297,10 +298,15 @@ class AuthorizeParams:
     code_challenge_method: Optional[str] = None
     audience: Optional[str] = None
     state: Optional[str] = None
+    purpose: Optional[str] = None
+    """What the grant is for (e.g. ``aml.cdd.onboarding``): shown on the consent page, stored
+    with the grant and returned with it and with its audit entries."""
+    data_region: Optional[str] = None
+    """Where the grant's data may be processed (``in``, ``eu``, ...; stored lowercased)."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, agent_id, user_id, scopes, expires_in=None, redirect_uri=None, code_challenge=None, code_challenge_method=None, audience=None, state=None):
+        def __init__(self, agent_id, user_id, scopes, expires_in=None, redirect_uri=None, code_challenge=None, code_challenge_method=None, audience=None, state=None, purpose=None, data_region=None):
             self.agent_id = agent_id
             self.user_id = user_id
             self.scopes = scopes
@@ -310,6 +316,8 @@ class AuthorizeParams:
             self.code_challenge_method = code_challenge_method
             self.audience = audience
             self.state = state
+            self.purpose = purpose
+            self.data_region = data_region
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -324,6 +332,8 @@ class AuthorizeParams:
                 "codeChallengeMethod": self.code_challenge_method,
                 "audience": self.audience,
                 "state": self.state,
+                "purpose": self.purpose,
+                "dataRegion": self.data_region,
             }
         )
 
@@ -334,22 +344,26 @@ class AuthorizationRequest:
 
     request_id: str
     consent_url: str
-    agent_id: Optional[str]
-    principal_id: Optional[str]
+    agent_id: str
+    principal_id: str
     scopes: Tuple[str, ...]
-    expires_in: Optional[str]
+    expires_in: str
     expires_at: str
-    status: Optional[str]
-    created_at: Optional[str]
+    status: str
+    created_at: str
     code: Optional[str] = None
     """Set at once in sandbox mode; in live mode the human's consent yields it."""
     sandbox: Optional[bool] = None
     policy_enforced: Optional[bool] = None
     effect: Optional[str] = None
+    purpose: Optional[str] = None
+    """The purpose the request binds the grant to, when one was given."""
+    data_region: Optional[str] = None
+    """The data region the request binds the grant to (lowercased), when one was given."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, request_id, consent_url, agent_id, principal_id, scopes, expires_in, expires_at, status, created_at, code=None, sandbox=None, policy_enforced=None, effect=None):
+        def __init__(self, request_id, consent_url, agent_id, principal_id, scopes, expires_in, expires_at, status, created_at, code=None, sandbox=None, policy_enforced=None, effect=None, purpose=None, data_region=None):
             _object_setattr(self, "request_id", request_id)
             _object_setattr(self, "consent_url", consent_url)
             _object_setattr(self, "agent_id", agent_id)
@@ -363,6 +377,8 @@ class AuthorizationRequest:
             _object_setattr(self, "sandbox", sandbox)
             _object_setattr(self, "policy_enforced", policy_enforced)
             _object_setattr(self, "effect", effect)
+            _object_setattr(self, "purpose", purpose)
+            _object_setattr(self, "data_region", data_region)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuthorizationRequest:
@@ -370,17 +386,19 @@ class AuthorizationRequest:
         return cls(
             request_id=_req(data, "authRequestId"),
             consent_url=_req(data, "consentUrl"),
-            agent_id=_get(data, "agentId", None),
-            principal_id=_get(data, "principalId", None),
+            agent_id=_get(data, "agentId", ""),
+            principal_id=_get(data, "principalId", ""),
             scopes=_tuple(_get(data, "scopes", ())),
-            expires_in=_get(data, "expiresIn", None),
+            expires_in=_get(data, "expiresIn", ""),
             expires_at=_req(data, "expiresAt"),
-            status=_get(data, "status", None),
-            created_at=_get(data, "createdAt", None),
+            status=_get(data, "status", ""),
+            created_at=_get(data, "createdAt", ""),
             code=_get(data, "code", None),
             sandbox=_get(data, "sandbox", None),
             policy_enforced=_get(data, "policyEnforced", None),
             effect=_get(data, "effect", None),
+            purpose=_get(data, "purpose", None),
+            data_region=_get(data, "dataRegion", None),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -388,19 +406,13 @@ class AuthorizationRequest:
         out: Dict[str, Any] = {}
         out["authRequestId"] = self.request_id
         out["consentUrl"] = self.consent_url
-        if self.agent_id is not None:
-            out["agentId"] = self.agent_id
-        if self.principal_id is not None:
-            out["principalId"] = self.principal_id
-        if self.scopes is not None:
-            out["scopes"] = list(self.scopes) if self.scopes is not None else None
-        if self.expires_in is not None:
-            out["expiresIn"] = self.expires_in
+        out["agentId"] = self.agent_id
+        out["principalId"] = self.principal_id
+        out["scopes"] = list(self.scopes) if self.scopes is not None else None
+        out["expiresIn"] = self.expires_in
         out["expiresAt"] = self.expires_at
-        if self.status is not None:
-            out["status"] = self.status
-        if self.created_at is not None:
-            out["createdAt"] = self.created_at
+        out["status"] = self.status
+        out["createdAt"] = self.created_at
         if self.code is not None:
             out["code"] = self.code
         if self.sandbox is not None:
@@ -409,6 +421,10 @@ class AuthorizationRequest:
             out["policyEnforced"] = self.policy_enforced
         if self.effect is not None:
             out["effect"] = self.effect
+        if self.purpose is not None:
+            out["purpose"] = self.purpose
+        if self.data_region is not None:
+            out["dataRegion"] = self.data_region
         return out
 
 
@@ -532,14 +548,23 @@ class RegisterAgentParams:
     """Always sent (empty by default), as the reference Python SDK does."""
     redirect_uris: Optional[List[str]] = None
     """Exact redirect URIs this agent may use (absolute https URLs, http only for loopback)."""
+    resource_servers: Optional[List[str]] = None
+    """RFC 8707 resource identifiers (absolute URIs) this agent may request as ``audience``."""
+    public_jwk: Optional[Any] = None
+    """A public asymmetric JWK (RSA or EC, no private members) binding the agent to its key."""
+    status: Optional[str] = None
+    """``active`` (the default) or ``suspended``: an agent may be registered suspended."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, name, scopes, description="", redirect_uris=None):
+        def __init__(self, name, scopes, description="", redirect_uris=None, resource_servers=None, public_jwk=None, status=None):
             self.name = name
             self.scopes = scopes
             self.description = description
             self.redirect_uris = redirect_uris
+            self.resource_servers = resource_servers
+            self.public_jwk = public_jwk
+            self.status = status
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -549,6 +574,9 @@ class RegisterAgentParams:
                 "scopes": _str_list("scopes", self.scopes),
                 "description": self.description,
                 "redirectUris": _str_list("redirect_uris", self.redirect_uris),
+                "resourceServers": _str_list("resource_servers", self.resource_servers),
+                "publicJwk": self.public_jwk,
+                "status": self.status,
             }
         )
 
@@ -569,10 +597,25 @@ class Agent:
     redirect_uris: Tuple[str, ...] = ()
     """Where authorization may send the user back; when non-empty, ``/v1/authorize`` accepts
     exactly these ``redirectUri``s and no other."""
+    resource_servers: Tuple[str, ...] = ()
+    """RFC 8707 resource identifiers this agent may request as a grant's ``audience``; when
+    non-empty, ``/v1/authorize`` refuses any other audience."""
+    public_jwk: Optional[Any] = None
+    """The agent's public JWK (key binding), as registered."""
+    key_thumbprint: Optional[str] = None
+    """RFC 7638 SHA-256 thumbprint of ``public_jwk``."""
+    key_binding_configured: bool = False
+    """Whether a public key is bound to the agent."""
+    status_changed_at: Optional[str] = None
+    """When ``status`` last changed (suspension, reactivation)."""
+    status_reason: Optional[str] = None
+    """Why ``status`` last changed, when the change said."""
+    retired_at: Optional[str] = None
+    """When the agent was retired (deleted); absent while it exists."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, id, did, name, description, scopes, status, developer_id, created_at, updated_at, redirect_uris=()):
+        def __init__(self, id, did, name, description, scopes, status, developer_id, created_at, updated_at, redirect_uris=(), resource_servers=(), public_jwk=None, key_thumbprint=None, key_binding_configured=False, status_changed_at=None, status_reason=None, retired_at=None):
             _object_setattr(self, "id", id)
             _object_setattr(self, "did", did)
             _object_setattr(self, "name", name)
@@ -583,6 +626,13 @@ class Agent:
             _object_setattr(self, "created_at", created_at)
             _object_setattr(self, "updated_at", updated_at)
             _object_setattr(self, "redirect_uris", redirect_uris)
+            _object_setattr(self, "resource_servers", resource_servers)
+            _object_setattr(self, "public_jwk", public_jwk)
+            _object_setattr(self, "key_thumbprint", key_thumbprint)
+            _object_setattr(self, "key_binding_configured", key_binding_configured)
+            _object_setattr(self, "status_changed_at", status_changed_at)
+            _object_setattr(self, "status_reason", status_reason)
+            _object_setattr(self, "retired_at", retired_at)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Agent:
@@ -598,6 +648,13 @@ class Agent:
             created_at=_get(data, "createdAt", ""),
             updated_at=_get(data, "updatedAt", ""),
             redirect_uris=_tuple(_get(data, "redirectUris", ())),
+            resource_servers=_tuple(_get(data, "resourceServers", ())),
+            public_jwk=_get(data, "publicJwk", None),
+            key_thumbprint=_get(data, "keyThumbprint", None),
+            key_binding_configured=_get(data, "keyBindingConfigured", False),
+            status_changed_at=_get(data, "statusChangedAt", None),
+            status_reason=_get(data, "statusReason", None),
+            retired_at=_get(data, "retiredAt", None),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -613,6 +670,18 @@ class Agent:
         out["createdAt"] = self.created_at
         out["updatedAt"] = self.updated_at
         out["redirectUris"] = list(self.redirect_uris) if self.redirect_uris is not None else None
+        out["resourceServers"] = list(self.resource_servers) if self.resource_servers is not None else None
+        if self.public_jwk is not None:
+            out["publicJwk"] = self.public_jwk
+        if self.key_thumbprint is not None:
+            out["keyThumbprint"] = self.key_thumbprint
+        out["keyBindingConfigured"] = self.key_binding_configured
+        if self.status_changed_at is not None:
+            out["statusChangedAt"] = self.status_changed_at
+        if self.status_reason is not None:
+            out["statusReason"] = self.status_reason
+        if self.retired_at is not None:
+            out["retiredAt"] = self.retired_at
         return out
 
 
@@ -651,15 +720,24 @@ class UpdateAgentParams:
     status: Optional[str] = None
     redirect_uris: Optional[List[str]] = None
     """Replaces the registered redirect URIs (``[]`` removes them all)."""
+    resource_servers: Optional[List[str]] = None
+    """Replaces the registered resource servers (``[]`` removes them all)."""
+    public_jwk: Optional[Any] = None
+    """Replaces the bound public key."""
+    status_reason: Optional[str] = None
+    """Why the status changes (recorded as the agent's ``statusReason``)."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, name=None, description=None, scopes=None, status=None, redirect_uris=None):
+        def __init__(self, name=None, description=None, scopes=None, status=None, redirect_uris=None, resource_servers=None, public_jwk=None, status_reason=None):
             self.name = name
             self.description = description
             self.scopes = scopes
             self.status = status
             self.redirect_uris = redirect_uris
+            self.resource_servers = resource_servers
+            self.public_jwk = public_jwk
+            self.status_reason = status_reason
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -670,6 +748,9 @@ class UpdateAgentParams:
                 "scopes": _str_list("scopes", self.scopes),
                 "status": self.status,
                 "redirectUris": _str_list("redirect_uris", self.redirect_uris),
+                "resourceServers": _str_list("resource_servers", self.resource_servers),
+                "publicJwk": self.public_jwk,
+                "statusReason": self.status_reason,
             }
         )
 
@@ -681,13 +762,21 @@ class ExchangeTokenParams:
     code: str
     agent_id: str
     code_verifier: Optional[str] = None
+    credential_format: Optional[str] = None
+    """``jwt`` (the default), ``vc-jwt`` or ``both``: with ``vc-jwt``/``both`` the response also
+    carries a W3C verifiable credential of the grant (``verifiableCredential``, a VC-JWT)."""
+    redirect_uri: Optional[str] = None
+    """Must equal the ``redirectUri`` of the authorization request, when it had one (RFC 6749
+    §4.1.3)."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, code, agent_id, code_verifier=None):
+        def __init__(self, code, agent_id, code_verifier=None, credential_format=None, redirect_uri=None):
             self.code = code
             self.agent_id = agent_id
             self.code_verifier = code_verifier
+            self.credential_format = credential_format
+            self.redirect_uri = redirect_uri
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -696,6 +785,8 @@ class ExchangeTokenParams:
                 "code": self.code,
                 "agentId": self.agent_id,
                 "codeVerifier": self.code_verifier,
+                "credentialFormat": self.credential_format,
+                "redirectUri": self.redirect_uri,
             }
         )
 
@@ -709,15 +800,18 @@ class ExchangeTokenResponse:
     scopes: Tuple[str, ...]
     refresh_token: str
     grant_id: str
+    verifiable_credential: Optional[str] = None
+    """The grant as a VC-JWT, when ``credentialFormat`` asked for one."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, grant_token, expires_at, scopes, refresh_token, grant_id):
+        def __init__(self, grant_token, expires_at, scopes, refresh_token, grant_id, verifiable_credential=None):
             _object_setattr(self, "grant_token", grant_token)
             _object_setattr(self, "expires_at", expires_at)
             _object_setattr(self, "scopes", scopes)
             _object_setattr(self, "refresh_token", refresh_token)
             _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "verifiable_credential", verifiable_credential)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExchangeTokenResponse:
@@ -728,6 +822,7 @@ class ExchangeTokenResponse:
             scopes=_tuple(_req(data, "scopes")),
             refresh_token=_req(data, "refreshToken"),
             grant_id=_req(data, "grantId"),
+            verifiable_credential=_get(data, "verifiableCredential", None),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -738,6 +833,8 @@ class ExchangeTokenResponse:
         out["scopes"] = list(self.scopes) if self.scopes is not None else None
         out["refreshToken"] = self.refresh_token
         out["grantId"] = self.grant_id
+        if self.verifiable_credential is not None:
+            out["verifiableCredential"] = self.verifiable_credential
         return out
 
 
@@ -820,12 +917,58 @@ class VerifyTokenResponse:
 
 
 @dataclass(frozen=True)
+class WebAuthnGrantEvidence:
+    """A reference to the WebAuthn assertion a principal approved a grant with."""
+
+    auth_request_id: str
+    rp_id: str
+    origin: str
+    user_verified: bool
+    asserted_at: str
+    digest: str
+    """Hex SHA-256 of the assertion material."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, auth_request_id, rp_id, origin, user_verified, asserted_at, digest):
+            _object_setattr(self, "auth_request_id", auth_request_id)
+            _object_setattr(self, "rp_id", rp_id)
+            _object_setattr(self, "origin", origin)
+            _object_setattr(self, "user_verified", user_verified)
+            _object_setattr(self, "asserted_at", asserted_at)
+            _object_setattr(self, "digest", digest)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebAuthnGrantEvidence:
+        """From the wire's camelCase JSON."""
+        return cls(
+            auth_request_id=_req(data, "authRequestId"),
+            rp_id=_req(data, "rpId"),
+            origin=_req(data, "origin"),
+            user_verified=_req(data, "userVerified"),
+            asserted_at=_req(data, "assertedAt"),
+            digest=_req(data, "digest"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["authRequestId"] = self.auth_request_id
+        out["rpId"] = self.rp_id
+        out["origin"] = self.origin
+        out["userVerified"] = self.user_verified
+        out["assertedAt"] = self.asserted_at
+        out["digest"] = self.digest
+        return out
+
+
+@dataclass(frozen=True)
 class Grant:
     """A grant: what a principal allowed an agent to do."""
 
     id: str
     agent_id: str
-    agent_did: Optional[str]
+    agent_did: str
     principal_id: str
     developer_id: str
     scopes: Tuple[str, ...]
@@ -833,12 +976,19 @@ class Grant:
     issued_at: str
     expires_at: str
     revoked_at: Optional[str]
+    purpose: Optional[str] = None
+    """What the grant is for, when its authorization request said."""
+    webauthn_evidence: Optional[WebAuthnGrantEvidence] = None
+    """A WebAuthn assertion behind the approval (this server does not take WebAuthn
+    approvals yet, so it is absent from its grants)."""
+    data_region: Optional[str] = None
+    """Where the grant's data may be processed, when its authorization request said."""
     delegation_depth: int = 0
     parent_grant_id: Optional[str] = None
 
     if not TYPE_CHECKING:
 
-        def __init__(self, id, agent_id, agent_did, principal_id, developer_id, scopes, status, issued_at, expires_at, revoked_at, delegation_depth=0, parent_grant_id=None):
+        def __init__(self, id, agent_id, agent_did, principal_id, developer_id, scopes, status, issued_at, expires_at, revoked_at, purpose=None, webauthn_evidence=None, data_region=None, delegation_depth=0, parent_grant_id=None):
             _object_setattr(self, "id", id)
             _object_setattr(self, "agent_id", agent_id)
             _object_setattr(self, "agent_did", agent_did)
@@ -849,6 +999,9 @@ class Grant:
             _object_setattr(self, "issued_at", issued_at)
             _object_setattr(self, "expires_at", expires_at)
             _object_setattr(self, "revoked_at", revoked_at)
+            _object_setattr(self, "purpose", purpose)
+            _object_setattr(self, "webauthn_evidence", webauthn_evidence)
+            _object_setattr(self, "data_region", data_region)
             _object_setattr(self, "delegation_depth", delegation_depth)
             _object_setattr(self, "parent_grant_id", parent_grant_id)
 
@@ -858,7 +1011,7 @@ class Grant:
         return cls(
             id=_req(data, ("grantId", "id")),
             agent_id=_req(data, "agentId"),
-            agent_did=_get(data, "agentDid", None),
+            agent_did=_get(data, "agentDid", ""),
             principal_id=_req(data, "principalId"),
             developer_id=_get(data, "developerId", ""),
             scopes=_tuple(_req(data, "scopes")),
@@ -866,6 +1019,9 @@ class Grant:
             issued_at=_req(data, "issuedAt"),
             expires_at=_req(data, "expiresAt"),
             revoked_at=_get(data, "revokedAt", None),
+            purpose=_get(data, "purpose", None),
+            webauthn_evidence=(lambda v: None if v is None else _nested(WebAuthnGrantEvidence, v))(_get(data, "webauthnEvidence", None)),
+            data_region=_get(data, "dataRegion", None),
             delegation_depth=_get(data, "delegationDepth", 0),
             parent_grant_id=_get(data, "parentGrantId", None),
         )
@@ -875,8 +1031,7 @@ class Grant:
         out: Dict[str, Any] = {}
         out["grantId"] = self.id
         out["agentId"] = self.agent_id
-        if self.agent_did is not None:
-            out["agentDid"] = self.agent_did
+        out["agentDid"] = self.agent_did
         out["principalId"] = self.principal_id
         out["developerId"] = self.developer_id
         out["scopes"] = list(self.scopes) if self.scopes is not None else None
@@ -885,6 +1040,12 @@ class Grant:
         out["expiresAt"] = self.expires_at
         if self.revoked_at is not None:
             out["revokedAt"] = self.revoked_at
+        if self.purpose is not None:
+            out["purpose"] = self.purpose
+        if self.webauthn_evidence is not None:
+            out["webauthnEvidence"] = self.webauthn_evidence.to_dict() if self.webauthn_evidence is not None else None
+        if self.data_region is not None:
+            out["dataRegion"] = self.data_region
         out["delegationDepth"] = self.delegation_depth
         if self.parent_grant_id is not None:
             out["parentGrantId"] = self.parent_grant_id
@@ -996,6 +1157,7 @@ class DelegateResponse(WireMapping):
             _object_setattr(self, "scopes", scopes)
             _object_setattr(self, "grant_id", grant_id)
             _object_setattr(self, "refresh_token", refresh_token)
+            WireMapping._mixin_init(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DelegateResponse:
@@ -1075,22 +1237,38 @@ class VerifiedGrant:
     """``iat``."""
     expires_at: int
     """``exp``."""
+    client_id: Optional[str] = None
+    """``client_id`` (the OAuth client the token was issued to), when present."""
     parent_agent_did: Optional[str] = None
     """``parentAgt``, or ``act.sub`` on a delegated grant."""
     parent_grant_id: Optional[str] = None
     """``urn:grantex:grant.parent_grant_id`` or ``parentGrnt``."""
-    delegation_depth: int = 0
-    """``urn:grantex:grant.delegation_depth`` or ``delegationDepth``; 0 when absent."""
-    audience: Tuple[str, ...] = ()
-    """``aud`` as a list (empty when absent)."""
-    issuer: str = ""
-    """``iss``."""
+    delegation_depth: Optional[int] = None
+    """``urn:grantex:grant.delegation_depth`` or ``delegationDepth``; ``None`` when the token
+    carries neither (see [``VerifiedGrant::depth``])."""
+    authorization_details: Optional[Any] = None
+    """The raw ``authorization_details`` claim (RFC 9396, a JSON array), when present."""
+    act: Optional[Any] = None
+    """The raw RFC 8693 ``act`` claim: the delegating actor, earlier actors nested."""
+    cnf: Optional[Any] = None
+    """The raw confirmation claim (``cnf``, an object such as ``{"jkt": ...}``), when present."""
+    audience: Optional[Any] = None
+    """The raw ``aud`` claim (a string or an array of strings), when present; see
+    [``VerifiedGrant::audiences``]."""
+    webauthn_evidence: Optional[WebAuthnGrantEvidence] = None
+    """``urn:grantex:grant.webauthn``: the WebAuthn assertion the grant was approved with."""
+    legacy_claims_used: Tuple[str, ...] = ()
+    """Legacy claim names read because the token lacked the standard claim (``agt``, ``dev``,
+    ``grnt``, ``scp``, ``parentAgt``, ``parentGrnt``, ``delegationDepth``); empty for a token in the
+    standard layout."""
+    issuer: Optional[str] = None
+    """``iss`` (always set by this verifier; Python's default is the reference SDK's ``None``)."""
     budget: Optional[float] = None
     """``bdg``: remaining budget at issuance (advisory)."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, token_id, grant_id, principal_id, agent_did, developer_id, scopes, issued_at, expires_at, parent_agent_did=None, parent_grant_id=None, delegation_depth=0, audience=(), issuer="", budget=None):
+        def __init__(self, token_id, grant_id, principal_id, agent_did, developer_id, scopes, issued_at, expires_at, client_id=None, parent_agent_did=None, parent_grant_id=None, delegation_depth=None, authorization_details=None, act=None, cnf=None, audience=None, webauthn_evidence=None, legacy_claims_used=(), issuer=None, budget=None):
             _object_setattr(self, "token_id", token_id)
             _object_setattr(self, "grant_id", grant_id)
             _object_setattr(self, "principal_id", principal_id)
@@ -1099,10 +1277,16 @@ class VerifiedGrant:
             _object_setattr(self, "scopes", scopes)
             _object_setattr(self, "issued_at", issued_at)
             _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "client_id", client_id)
             _object_setattr(self, "parent_agent_did", parent_agent_did)
             _object_setattr(self, "parent_grant_id", parent_grant_id)
             _object_setattr(self, "delegation_depth", delegation_depth)
+            _object_setattr(self, "authorization_details", authorization_details)
+            _object_setattr(self, "act", act)
+            _object_setattr(self, "cnf", cnf)
             _object_setattr(self, "audience", audience)
+            _object_setattr(self, "webauthn_evidence", webauthn_evidence)
+            _object_setattr(self, "legacy_claims_used", legacy_claims_used)
             _object_setattr(self, "issuer", issuer)
             _object_setattr(self, "budget", budget)
 
@@ -1118,10 +1302,16 @@ class VerifiedGrant:
             scopes=_tuple(_req(data, "scopes")),
             issued_at=_req(data, "issuedAt"),
             expires_at=_req(data, "expiresAt"),
+            client_id=_get(data, "clientId", None),
             parent_agent_did=_get(data, "parentAgentDid", None),
             parent_grant_id=_get(data, "parentGrantId", None),
-            delegation_depth=_req(data, "delegationDepth"),
-            audience=_tuple(_req(data, "audience")),
+            delegation_depth=_get(data, "delegationDepth", None),
+            authorization_details=_get(data, "authorizationDetails", None),
+            act=_get(data, "act", None),
+            cnf=_get(data, "cnf", None),
+            audience=_get(data, "audience", None),
+            webauthn_evidence=(lambda v: None if v is None else _nested(WebAuthnGrantEvidence, v))(_get(data, "webauthnEvidence", None)),
+            legacy_claims_used=_tuple(_req(data, "legacyClaimsUsed")),
             issuer=_req(data, "issuer"),
             budget=_get(data, "budget", None),
         )
@@ -1137,12 +1327,25 @@ class VerifiedGrant:
         out["scopes"] = list(self.scopes) if self.scopes is not None else None
         out["issuedAt"] = self.issued_at
         out["expiresAt"] = self.expires_at
+        if self.client_id is not None:
+            out["clientId"] = self.client_id
         if self.parent_agent_did is not None:
             out["parentAgentDid"] = self.parent_agent_did
         if self.parent_grant_id is not None:
             out["parentGrantId"] = self.parent_grant_id
-        out["delegationDepth"] = self.delegation_depth
-        out["audience"] = list(self.audience) if self.audience is not None else None
+        if self.delegation_depth is not None:
+            out["delegationDepth"] = self.delegation_depth
+        if self.authorization_details is not None:
+            out["authorizationDetails"] = self.authorization_details
+        if self.act is not None:
+            out["act"] = self.act
+        if self.cnf is not None:
+            out["cnf"] = self.cnf
+        if self.audience is not None:
+            out["audience"] = self.audience
+        if self.webauthn_evidence is not None:
+            out["webauthnEvidence"] = self.webauthn_evidence.to_dict() if self.webauthn_evidence is not None else None
+        out["legacyClaimsUsed"] = list(self.legacy_claims_used) if self.legacy_claims_used is not None else None
         out["issuer"] = self.issuer
         if self.budget is not None:
             out["budget"] = self.budget
@@ -1203,12 +1406,14 @@ class AuditEntry:
     prev_hash: Optional[str]
     timestamp: str
     status: str
+    purpose: Optional[str] = None
+    """The purpose of the grant the entry was recorded under, when it has one."""
     developer_id: str = ""
     """Part of the hashed content, so verifying the chain needs it."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, entry_id, agent_id, agent_did, grant_id, principal_id, action, metadata, hash, prev_hash, timestamp, status, developer_id=""):
+        def __init__(self, entry_id, agent_id, agent_did, grant_id, principal_id, action, metadata, hash, prev_hash, timestamp, status, purpose=None, developer_id=""):
             _object_setattr(self, "entry_id", entry_id)
             _object_setattr(self, "agent_id", agent_id)
             _object_setattr(self, "agent_did", agent_did)
@@ -1220,6 +1425,7 @@ class AuditEntry:
             _object_setattr(self, "prev_hash", prev_hash)
             _object_setattr(self, "timestamp", timestamp)
             _object_setattr(self, "status", status)
+            _object_setattr(self, "purpose", purpose)
             _object_setattr(self, "developer_id", developer_id)
 
     @classmethod
@@ -1237,6 +1443,7 @@ class AuditEntry:
             prev_hash=_get(data, "prevHash", None),
             timestamp=_req(data, "timestamp"),
             status=_req(data, "status"),
+            purpose=_get(data, "purpose", None),
             developer_id=_get(data, "developerId", ""),
         )
 
@@ -1254,6 +1461,8 @@ class AuditEntry:
         out["prevHash"] = self.prev_hash
         out["timestamp"] = self.timestamp
         out["status"] = self.status
+        if self.purpose is not None:
+            out["purpose"] = self.purpose
         out["developerId"] = self.developer_id
         return out
 
@@ -1392,10 +1601,14 @@ class ConsentRequest:
     expires_at: str
     status: str
     fido_required: bool = False
+    purpose: Optional[str] = None
+    """What the grant is for, when the request said."""
+    data_region: Optional[str] = None
+    """Where the grant's data may be processed, when the request said."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, id, agent_name, agent_did, agent_description, scopes, scope_descriptions, expires_at, status, fido_required=False):
+        def __init__(self, id, agent_name, agent_did, agent_description, scopes, scope_descriptions, expires_at, status, fido_required=False, purpose=None, data_region=None):
             _object_setattr(self, "id", id)
             _object_setattr(self, "agent_name", agent_name)
             _object_setattr(self, "agent_did", agent_did)
@@ -1405,6 +1618,8 @@ class ConsentRequest:
             _object_setattr(self, "expires_at", expires_at)
             _object_setattr(self, "status", status)
             _object_setattr(self, "fido_required", fido_required)
+            _object_setattr(self, "purpose", purpose)
+            _object_setattr(self, "data_region", data_region)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentRequest:
@@ -1419,6 +1634,8 @@ class ConsentRequest:
             expires_at=_req(data, "expiresAt"),
             status=_req(data, "status"),
             fido_required=_get(data, "fidoRequired", False),
+            purpose=_get(data, "purpose", None),
+            data_region=_get(data, "dataRegion", None),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -1433,6 +1650,10 @@ class ConsentRequest:
         out["expiresAt"] = self.expires_at
         out["status"] = self.status
         out["fidoRequired"] = self.fido_required
+        if self.purpose is not None:
+            out["purpose"] = self.purpose
+        if self.data_region is not None:
+            out["dataRegion"] = self.data_region
         return out
 
 

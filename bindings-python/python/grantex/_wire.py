@@ -26,7 +26,6 @@ defaults). Anything else is a ``TypeError`` when the class is created.
 
 from __future__ import annotations
 
-import abc
 import sys
 from _thread import get_ident
 from operator import attrgetter
@@ -240,37 +239,34 @@ def _nested_list(cls: Any, value: Any) -> Tuple[Any, ...]:
     return tuple(cls.from_dict(v) for v in value or ())
 
 
-class WireMapping(abc.ABC):
-    """Read-only mapping access with the camelCase wire keys, for results the reference SDK
-    returned as raw dicts: ``result["grantToken"]``, ``result.get("grantId")``, ``dict(result)``."""
+class WireMapping(dict):  # type: ignore[type-arg]
+    """A result the reference SDK returned as a raw dict: a real, read-only ``dict`` of the
+    camelCase wire keys (``result["grantToken"]``, ``dict(result)``, ``json.dumps(result)``)
+    that is also the typed dataclass (``result.grant_token``). Equal to the plain dict of its
+    wire form."""
 
-    @abc.abstractmethod
-    def to_dict(self) -> Dict[str, Any]:
-        """The wire form; the generated dataclasses define it."""
+    def to_dict(self) -> Dict[str, Any]:  # pragma: no cover - the generated classes define it
+        raise NotImplementedError
 
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
+    def _mixin_init(self) -> None:
+        """Called by the generated ``__init__`` once the fields are set."""
+        dict.update(self, self.to_dict())
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.to_dict().get(key, default)
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} is read-only")
 
-    def keys(self) -> List[str]:
-        return list(self.to_dict().keys())
+    __setitem__ = __delitem__ = _read_only
+    update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
 
-    def values(self) -> List[Any]:
-        return list(self.to_dict().values())
+    def __reduce__(self) -> Any:
+        # Rebuilt from the fields (pickle would otherwise re-set the items one by one).
+        code = type(self).__init__.__code__
+        names = code.co_varnames[1 : code.co_argcount]
+        return (type(self), tuple(getattr(self, n) for n in names))
 
-    def items(self) -> List[Tuple[str, Any]]:
-        return list(self.to_dict().items())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.to_dict()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
+    def copy(self) -> Dict[str, Any]:  # type: ignore[override]
+        """A plain, mutable ``dict`` of the wire form."""
+        return dict(self)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ impl A2AClient {
             other => A2AError::Core(other),
         })?;
         let no_delegation = cfg.and_then(|c| c.delegation_allowed) == Some(false);
-        if no_delegation && grant.delegation_depth > 0 {
+        if no_delegation && grant.depth() > 0 {
             return Err(A2AError::Preflight(TokenError::new(
                 TokenErrorCode::DelegationTooDeep,
                 "the agent card does not accept delegated tokens (delegationAllowed: false)",

@@ -438,7 +438,7 @@ impl A2AGuard {
             .verify(token, &opts)
             .await
             .map_err(verify_rejection)?;
-        if !p.allow_delegation && (grant.delegation_depth > 0 || grant.parent_grant_id.is_some()) {
+        if !p.allow_delegation && (grant.depth() > 0 || grant.parent_grant_id.is_some()) {
             return Err(A2ARejection::new(
                 403,
                 "delegation_not_allowed",

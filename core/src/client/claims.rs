@@ -40,6 +40,13 @@ pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant
     };
     let c = Claims(claims);
     let token_id = c.required_str("jti")?;
+    // This layout is the legacy one: each legacy claim read is reported, as the offline
+    // verifier does.
+    let legacy_claims_used = ["scp", "agt", "dev", "grnt", "parentGrnt", "delegationDepth", "parentAgt"]
+        .into_iter()
+        .filter(|n| c.get(n).is_some())
+        .map(str::to_owned)
+        .collect();
     Ok(VerifiedGrant {
         grant_id: c.optional_str("grnt")?.unwrap_or_else(|| token_id.clone()),
         token_id,
@@ -54,6 +61,12 @@ pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant
         parent_agent_did: c.optional_str("parentAgt")?,
         parent_grant_id: c.optional_str("parentGrnt")?,
         delegation_depth: c.delegation_depth()?,
+        client_id: c.optional_str("client_id")?,
+        authorization_details: c.raw("authorization_details", Value::is_array, "an array")?,
+        act: c.raw("act", Value::is_object, "an object")?,
+        cnf: c.raw("cnf", Value::is_object, "an object")?,
+        webauthn_evidence: None,
+        legacy_claims_used,
         budget: c.budget()?,
     })
 }
@@ -118,26 +131,35 @@ impl Claims<'_> {
             .collect()
     }
 
-    fn audience(&self) -> Result<Vec<String>, TokenError> {
-        let bad = || invalid("aud", "a string or an array of strings");
+    /// The raw `aud`: a string or an array of strings.
+    fn audience(&self) -> Result<Option<Value>, TokenError> {
         match self.get("aud") {
-            None => Ok(Vec::new()),
-            Some(Value::String(s)) => Ok(vec![s.clone()]),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|s| s.as_str().map(str::to_owned).ok_or_else(bad))
-                .collect(),
-            Some(_) => Err(bad()),
+            None => Ok(None),
+            Some(v @ Value::String(_)) => Ok(Some(v.clone())),
+            Some(v @ Value::Array(items)) if items.iter().all(Value::is_string) => {
+                Ok(Some(v.clone()))
+            }
+            Some(_) => Err(invalid("aud", "a string or an array of strings")),
         }
     }
 
-    /// Root tokens omit `delegationDepth`: absent means 0.
-    fn delegation_depth(&self) -> Result<u32, TokenError> {
+    /// A claim kept as raw JSON, of the expected kind.
+    fn raw(&self, name: &str, ok: fn(&Value) -> bool, want: &str) -> Result<Option<Value>, TokenError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if ok(v) => Ok(Some(v.clone())),
+            Some(_) => Err(invalid(name, want)),
+        }
+    }
+
+    /// Root tokens omit `delegationDepth`: `None` then.
+    fn delegation_depth(&self) -> Result<Option<u32>, TokenError> {
         match self.get("delegationDepth") {
-            None => Ok(0),
+            None => Ok(None),
             Some(v) => v
                 .as_u64()
                 .and_then(|d| u32::try_from(d).ok())
+                .map(Some)
                 .ok_or_else(|| invalid("delegationDepth", "a non-negative integer")),
         }
     }
@@ -178,8 +200,10 @@ mod tests {
     fn root_token_defaults() {
         let g = verified_grant_from_claims(&base()).unwrap();
         assert_eq!(g.grant_id, "tok_1", "grnt falls back to jti");
-        assert_eq!(g.delegation_depth, 0);
-        assert!(g.audience.is_empty() && g.parent_agent_did.is_none() && g.budget.is_none());
+        assert_eq!(g.delegation_depth, None);
+        assert_eq!(g.depth(), 0);
+        assert!(g.audience.is_none() && g.parent_agent_did.is_none() && g.budget.is_none());
+        assert_eq!(g.legacy_claims_used, ["scp", "agt", "dev"]);
         assert_eq!((g.issued_at, g.expires_at), (1767225600, 1767312000));
     }
 
@@ -197,8 +221,9 @@ mod tests {
         let g = verified_grant_from_claims(&c).unwrap();
         assert_eq!(g.grant_id, "grnt_2");
         assert_eq!(g.parent_grant_id.as_deref(), Some("grnt_1"));
-        assert_eq!(g.delegation_depth, 2);
-        assert_eq!(g.audience, vec!["a", "b"]);
+        assert_eq!(g.delegation_depth, Some(2));
+        assert_eq!(g.audience, Some(json!(["a", "b"])));
+        assert_eq!(g.audiences(), vec!["a", "b"]);
         assert_eq!(g.budget, Some(12.5));
         assert_eq!(g.expires_at, 1767312000);
     }

@@ -13,6 +13,7 @@
 use super::json::{self, JStr, Val};
 use super::{reject, Reject, VerifiedGrant, VerifyOptions};
 use crate::error::TokenErrorCode::{self, *};
+use crate::types::WebAuthnGrantEvidence;
 
 /// Longest `act` chain accepted (the reference SDKs' limit); a deeper one is `invalid_claim`.
 const MAX_ACT_DEPTH: u32 = 10;
@@ -49,6 +50,9 @@ struct Raw<'a> {
     act: Option<Val<'a>>,
     grant: Option<Val<'a>>,
     environment: Option<Val<'a>>,
+    client_id: Option<Val<'a>>,
+    authorization_details: Option<Val<'a>>,
+    cnf: Option<Val<'a>>,
     has_null: bool,
 }
 
@@ -60,6 +64,7 @@ struct GrantObj<'a> {
     grant_id: Option<JStr<'a>>,
     parent_grant_id: Option<JStr<'a>>,
     delegation_depth: Option<u32>,
+    webauthn: Option<&'a str>,
 }
 
 fn missing(name: &str) -> Reject {
@@ -154,7 +159,7 @@ fn grant_obj<'a>(v: Option<Val<'a>>) -> Result<Option<GrantObj<'a>>, Reject> {
         Some(_) => return Err(wrong_type(NAME, "an object")),
     };
     let mut g = GrantObj::default();
-    let mut slots: [Option<Val<'a>>; 5] = [None; 5];
+    let mut slots: [Option<Val<'a>>; 6] = [None; 6];
     let mut has_null = false;
     json::for_each_member(span, |name, v| {
         has_null |= v.is_null();
@@ -164,6 +169,7 @@ fn grant_obj<'a>(v: Option<Val<'a>>) -> Result<Option<GrantObj<'a>>, Reject> {
             "grant_id" => 2,
             "parent_grant_id" => 3,
             "delegation_depth" => 4,
+            "webauthn" => 5,
             _ => return Ok(()),
         };
         slots[i] = Some(v);
@@ -180,6 +186,11 @@ fn grant_obj<'a>(v: Option<Val<'a>>) -> Result<Option<GrantObj<'a>>, Reject> {
     g.grant_id = opt_str(slots[2], "urn:grantex:grant.grant_id")?;
     g.parent_grant_id = opt_str(slots[3], "urn:grantex:grant.parent_grant_id")?;
     g.delegation_depth = opt_depth(slots[4], "urn:grantex:grant.delegation_depth")?;
+    g.webauthn = match slots[5] {
+        None => None,
+        Some(Val::Obj(span)) => Some(span),
+        Some(_) => return Err(wrong_type("urn:grantex:grant.webauthn", "an object")),
+    };
     Ok(Some(g))
 }
 
@@ -274,6 +285,35 @@ fn merge<'a>(
     }
 }
 
+/// An array or object claim as a `serde_json::Value` (its span was validated already).
+fn raw_value(span: &str, name: &str) -> Result<serde_json::Value, Reject> {
+    serde_json::from_str(span).map_err(|_| wrong_type(name, "valid JSON"))
+}
+
+/// `urn:grantex:grant.webauthn`: a version-1 `GrantexWebAuthnAssertion` reference.
+fn webauthn_evidence(span: &str) -> Result<WebAuthnGrantEvidence, Reject> {
+    const NAME: &str = "urn:grantex:grant.webauthn";
+    let bad = || wrong_type(NAME, "a version 1 GrantexWebAuthnAssertion evidence reference");
+    let v = raw_value(span, NAME)?;
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty());
+    if text("type") != Some("GrantexWebAuthnAssertion") || v.get("version") != Some(&1.into()) {
+        return Err(bad());
+    }
+    let digest = v.get("digest").and_then(|x| x.as_str()).ok_or_else(bad)?;
+    if digest.len() != 64 || !digest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(bad());
+    }
+    let field = |k: &str| text(k).map(str::to_owned).ok_or_else(bad);
+    Ok(WebAuthnGrantEvidence {
+        auth_request_id: field("authRequestId")?,
+        rp_id: field("rpId")?,
+        origin: field("origin")?,
+        user_verified: v.get("userVerified").and_then(|x| x.as_bool()).ok_or_else(bad)?,
+        asserted_at: field("assertedAt")?,
+        digest: digest.to_owned(),
+    })
+}
+
 fn check_time(code: TokenErrorCode, failed: bool, msg: &'static str) -> Result<(), Reject> {
     if failed {
         Err(reject(code, msg))
@@ -310,6 +350,9 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             "act" => &mut r.act,
             "urn:grantex:grant" => &mut r.grant,
             ENVIRONMENT_CLAIM => &mut r.environment,
+            "client_id" => &mut r.client_id,
+            "authorization_details" => &mut r.authorization_details,
+            "cnf" => &mut r.cnf,
             _ => return Ok(()),
         };
         *slot = Some(v);
@@ -354,6 +397,20 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     let grant = grant_obj(r.grant)?.unwrap_or_default();
     let scope = opt_str(r.scope, "scope")?;
     let (act, act_len) = act_chain(r.act)?;
+    let client_id = opt_str(r.client_id, "client_id")?;
+    if client_id.is_some_and(|c| c.eq_str("")) {
+        return Err(wrong_type("client_id", "a non-empty string"));
+    }
+    let authorization_details = match r.authorization_details {
+        None => None,
+        Some(Val::Arr(span)) => Some(span),
+        Some(_) => return Err(wrong_type("authorization_details", "an array")),
+    };
+    let cnf = match r.cnf {
+        None => None,
+        Some(Val::Obj(span)) => Some(span),
+        Some(_) => return Err(wrong_type("cnf", "an object")),
+    };
     let sandbox = match opt_str(r.environment, ENVIRONMENT_CLAIM)? {
         None => false,
         Some(e) if e.eq_str("live") => false,
@@ -444,6 +501,9 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     for a in &aud {
         no_controls(*a, "aud")?;
     }
+    if let Some(c) = client_id {
+        no_controls(c, "client_id")?;
+    }
 
     // A sandbox developer's grants are approved without a human: its tokens pass only where the
     // caller opted in. Checked after the signature, before anything that depends on the claims'
@@ -516,8 +576,8 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             ),
         ));
     }
-    let delegation_depth = delegation_depth.unwrap_or(0);
     if let Some(max) = want.opts.max_delegation_depth {
+        let delegation_depth = delegation_depth.unwrap_or(0);
         if delegation_depth > max {
             return Err(reject(
                 DelegationTooDeep,
@@ -526,6 +586,32 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         }
     }
 
+    // The raw claims, only now that every check passed (and only when present).
+    let mut legacy_claims_used = Vec::new();
+    for (used, name) in [
+        (scp.is_some() && std_scopes.is_none(), "scp"),
+        (agt.is_some() && grant.agent_did.is_none(), "agt"),
+        (dev.is_some() && grant.developer_id.is_none(), "dev"),
+        (grnt.is_some() && grant.grant_id.is_none(), "grnt"),
+        (parent_grnt.is_some() && grant.parent_grant_id.is_none(), "parentGrnt"),
+        (depth.is_some() && grant.delegation_depth.is_none(), "delegationDepth"),
+        (parent_agt.is_some() && !(delegated && act.is_some()), "parentAgt"),
+    ] {
+        if used {
+            legacy_claims_used.push(name.to_owned());
+        }
+    }
+    let audience = match r.aud {
+        Some(Val::Arr(_)) => Some(serde_json::Value::Array(
+            aud.iter().map(|a| serde_json::Value::String(a.to_owned_string())).collect(),
+        )),
+        Some(_) => aud.first().map(|a| serde_json::Value::String(a.to_owned_string())),
+        None => None,
+    };
+    let act_value = match r.act {
+        Some(Val::Obj(span)) => Some(raw_value(span, "act")?),
+        _ => None,
+    };
     Ok(VerifiedGrant {
         token_id: jti.to_owned_string(),
         grant_id: grant_id.to_owned_string(),
@@ -535,11 +621,19 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         scopes,
         issued_at: iat,
         expires_at: exp,
-        audience: aud.iter().map(|a| a.to_owned_string()).collect(),
+        client_id: client_id.map(JStr::to_owned_string),
+        audience,
         issuer: iss.to_owned_string(),
         parent_agent_did: parent_agent.map(JStr::to_owned_string),
         parent_grant_id: parent_grant_id.map(JStr::to_owned_string),
         delegation_depth,
+        authorization_details: authorization_details
+            .map(|s| raw_value(s, "authorization_details"))
+            .transpose()?,
+        act: act_value,
+        cnf: cnf.map(|s| raw_value(s, "cnf")).transpose()?,
+        webauthn_evidence: grant.webauthn.map(webauthn_evidence).transpose()?,
+        legacy_claims_used,
         budget,
     })
 }

@@ -111,6 +111,10 @@ pub struct VerifiedGrant {
     pub issued_at: i64,
     /// `exp`.
     pub expires_at: i64,
+    /// `client_id` (the OAuth client the token was issued to), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub client_id: Option<String>,
     /// `parentAgt`, or `act.sub` on a delegated grant.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
@@ -119,19 +123,60 @@ pub struct VerifiedGrant {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub parent_grant_id: Option<String>,
-    /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent.
+    /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
+    /// carries neither (see [`VerifiedGrant::depth`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
-    pub delegation_depth: u32,
-    /// `aud` as a list (empty when absent).
+    pub delegation_depth: Option<u32>,
+    /// The raw `authorization_details` claim (RFC 9396, a JSON array), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
-    pub audience: Vec<String>,
-    /// `iss`.
+    pub authorization_details: Option<serde_json::Value>,
+    /// The raw RFC 8693 `act` claim: the delegating actor, earlier actors nested.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
+    pub act: Option<serde_json::Value>,
+    /// The raw confirmation claim (`cnf`, an object such as `{"jkt": ...}`), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub cnf: Option<serde_json::Value>,
+    /// The raw `aud` claim (a string or an array of strings), when present; see
+    /// [`VerifiedGrant::audiences`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub audience: Option<serde_json::Value>,
+    /// `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default)]
+    pub webauthn_evidence: Option<crate::types::WebAuthnGrantEvidence>,
+    /// Legacy claim names read because the token lacked the standard claim (`agt`, `dev`,
+    /// `grnt`, `scp`, `parentAgt`, `parentGrnt`, `delegationDepth`); empty for a token in the
+    /// standard layout.
+    #[wire(py_default)]
+    pub legacy_claims_used: Vec<String>,
+    /// `iss` (always set by this verifier; Python's default is the reference SDK's `None`).
+    #[wire(py_default = "None")]
     pub issuer: String,
     /// `bdg`: remaining budget at issuance (advisory).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub budget: Option<f64>,
+}
+
+impl VerifiedGrant {
+    /// The delegation depth, 0 for a root grant (or a token that does not say).
+    pub fn depth(&self) -> u32 {
+        self.delegation_depth.unwrap_or(0)
+    }
+
+    /// `aud` as a list (empty when absent).
+    pub fn audiences(&self) -> Vec<&str> {
+        match &self.audience {
+            Some(serde_json::Value::String(s)) => vec![s.as_str()],
+            Some(serde_json::Value::Array(list)) => list.iter().filter_map(|a| a.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Verifies `token` against the JWKS at `jwks_uri`, through the process-wide cache for that URI

@@ -84,7 +84,7 @@ async fn run() -> grantex::Result<()> {
         .exchange(&ExchangeTokenParams {
             code,
             agent_id: agent.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await?;
     println!(

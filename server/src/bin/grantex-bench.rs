@@ -321,7 +321,7 @@ async fn run(o: Opts) -> Result<(), String> {
                     .exchange(&ExchangeTokenParams {
                         code,
                         agent_id,
-                        code_verifier: None,
+                        ..Default::default()
                     })
                     .await?;
                 Ok(t.grant_token)

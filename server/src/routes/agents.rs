@@ -44,6 +44,11 @@ pub async fn create(
     validate::scopes("scopes", &p.scopes, false)?;
     let redirect_uris = p.redirect_uris.unwrap_or_default();
     validate::redirect_uris(&redirect_uris)?;
+    let resource_servers = p.resource_servers.unwrap_or_default();
+    validate::resource_servers(&resource_servers)?;
+    let key_thumbprint = p.public_jwk.as_ref().map(validate::public_jwk).transpose()?;
+    let status = p.status.unwrap_or_else(|| "active".into());
+    check_status(&status)?;
     let id = ids::new_id("ag");
     let now = now_ms();
     let agent = Agent {
@@ -53,10 +58,17 @@ pub async fn create(
         name: p.name.trim().to_string(),
         description: p.description,
         scopes: p.scopes,
-        status: "active".into(),
+        status,
         created_at: iso(now),
         updated_at: iso(now),
         redirect_uris,
+        resource_servers,
+        key_binding_configured: key_thumbprint.is_some(),
+        public_jwk: p.public_jwk,
+        key_thumbprint,
+        status_changed_at: None,
+        status_reason: None,
+        retired_at: None,
     };
     let a = agent.clone();
     let max = st.settings.max_agents;
@@ -90,6 +102,15 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("Agent not found"))
 }
 
+fn check_status(s: &str) -> ApiResult<()> {
+    if s != "active" && s != "suspended" {
+        return Err(ApiError::bad_request(
+            "status must be \"active\" or \"suspended\"",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn update(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
@@ -102,13 +123,24 @@ pub async fn update(
         && p.scopes.is_none()
         && p.status.is_none()
         && p.redirect_uris.is_none()
+        && p.resource_servers.is_none()
+        && p.public_jwk.is_none()
+        && p.status_reason.is_none()
     {
         return Err(ApiError::bad_request(
-            "Provide at least one of name, description, scopes, status, redirectUris",
+            "Provide at least one of name, description, scopes, status, statusReason, redirectUris, \
+             resourceServers, publicJwk",
         ));
     }
     if let Some(u) = &p.redirect_uris {
         validate::redirect_uris(u)?;
+    }
+    if let Some(u) = &p.resource_servers {
+        validate::resource_servers(u)?;
+    }
+    let key_thumbprint = p.public_jwk.as_ref().map(validate::public_jwk).transpose()?;
+    if let Some(r) = &p.status_reason {
+        validate::free_text("statusReason", r, 500)?;
     }
     if let Some(n) = &p.name {
         check_name(n)?;
@@ -120,11 +152,7 @@ pub async fn update(
         validate::scopes("scopes", s, false)?;
     }
     if let Some(s) = &p.status {
-        if s != "active" && s != "suspended" {
-            return Err(ApiError::bad_request(
-                "status must be \"active\" or \"suspended\"",
-            ));
-        }
+        check_status(s)?;
     }
     st.db
         .write(move |tx| {
@@ -142,13 +170,27 @@ pub async fn update(
             if let Some(u) = p.redirect_uris {
                 agent.redirect_uris = u;
             }
+            if let Some(u) = p.resource_servers {
+                agent.resource_servers = u;
+            }
+            if let Some(jwk) = p.public_jwk {
+                agent.public_jwk = Some(jwk);
+                agent.key_thumbprint = key_thumbprint;
+                agent.key_binding_configured = true;
+            }
             let status_change = p.status.filter(|s| *s != agent.status);
+            let now = now_ms();
             if let Some(s) = &status_change {
                 agent.status = s.clone();
+                agent.status_changed_at = Some(iso(now));
+                // A reason belongs to one change: a change without one clears the last.
+                agent.status_reason = None;
             }
-            let now = now_ms();
+            if let Some(r) = p.status_reason {
+                agent.status_reason = Some(r);
+            }
             agent.updated_at = iso(now);
-            store::agents::update(tx, &agent, now)?;
+            store::agents::update(tx, &agent, now, status_change.is_some())?;
             if let Some(s) = status_change {
                 // Suspension is enforced where tokens are checked (store::grants::token_state),
                 // not by revoking: reactivation restores the tokens that are otherwise valid.

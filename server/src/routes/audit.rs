@@ -64,6 +64,7 @@ pub async fn log(
                 prev_hash: None,
                 timestamp: iso(now_ms()),
                 status: status.as_str().to_string(),
+                purpose: None,
             };
             store::audit::append(tx, e)
         })

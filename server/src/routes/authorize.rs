@@ -26,6 +26,9 @@ fn validate_params(p: &AuthorizeParams) -> ApiResult<i64> {
     if let Some(a) = &p.audience {
         validate::text("audience", a, 1024)?;
     }
+    if let Some(purpose) = &p.purpose {
+        validate::purpose(purpose)?;
+    }
     match (&p.code_challenge, &p.code_challenge_method) {
         (None, None) => {}
         (Some(c), Some(m)) => {
@@ -70,12 +73,26 @@ fn check_redirect(
     }
 }
 
+/// RFC 8707: an agent with registered resource servers may ask only for one of them as the
+/// grant's audience.
+fn check_resource(agent: &Agent, audience: Option<&str>) -> ApiResult<()> {
+    match audience {
+        Some(a) if !agent.resource_servers.is_empty() && !agent.resource_servers.iter().any(|r| r == a) => {
+            Err(ApiError::bad_request(format!(
+                "audience {a:?} is not one of the agent's registered resourceServers (exact match required)"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub async fn authorize(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     JsonBody(p): JsonBody<AuthorizeParams>,
 ) -> ApiResult<(StatusCode, Json<AuthorizationRequest>)> {
     let secs = validate_params(&p)?;
+    let data_region = p.data_region.as_deref().map(validate::data_region).transpose()?;
     let now = now_ms();
     let expires_in = p.expires_in.clone().unwrap_or_else(|| "24h".into());
     let sandbox = dev.mode == Mode::Sandbox;
@@ -96,6 +113,8 @@ pub async fn authorize(
         status: if sandbox { "approved" } else { "pending" }.into(),
         code: sandbox.then(|| ids::new_id("")),
         created_at: now,
+        purpose: p.purpose.clone(),
+        data_region,
     };
     let r = row.clone();
     let require_registered = st.settings.require_registered_redirects;
@@ -108,6 +127,7 @@ pub async fn authorize(
                 return Err(ApiError::agent_suspended());
             }
             check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
+            check_resource(&agent, r.audience.as_deref())?;
             let unregistered: Vec<&str> = r
                 .scopes
                 .iter()
@@ -133,17 +153,19 @@ pub async fn authorize(
         Json(AuthorizationRequest {
             consent_url: format!("{}/consent?req={}", st.settings.public_url, row.id),
             auth_request_id: row.id,
-            agent_id: Some(row.agent_id),
-            principal_id: Some(row.principal_id),
+            agent_id: row.agent_id,
+            principal_id: row.principal_id,
             scopes: row.scopes,
-            expires_in: Some(expires_in),
+            expires_in,
             expires_at: iso(row.expires_at),
-            status: Some(row.status),
-            created_at: Some(iso(now)),
+            status: row.status,
+            created_at: iso(now),
             code: row.code,
             sandbox: sandbox.then_some(true),
             policy_enforced: None,
             effect: None,
+            purpose: row.purpose,
+            data_region: row.data_region,
         }),
     ))
 }

@@ -74,6 +74,8 @@ pub async fn get(
                 expires_at: iso(r.expires_at),
                 status: r.status,
                 fido_required: false,
+                purpose: r.purpose,
+                data_region: r.data_region,
             }))
         }
     }

@@ -133,7 +133,7 @@ pub async fn delegate(
                 Ok((_, TokenState::AgentInactive)) => return Err(ApiError::agent_suspended()),
                 Ok((v, TokenState::Active(g))) => (v, g),
             };
-            let depth = parent.delegation_depth + 1;
+            let depth = parent.depth() + 1;
             if depth > max_depth {
                 return Err(ApiError::forbidden(
                     "DELEGATION_DEPTH_EXCEEDED",
@@ -172,6 +172,9 @@ pub async fn delegate(
                 parent_grant_id: Some(parent_grant.id.clone()),
                 parent_agent_did: Some(parent.agent_did.clone()),
                 delegation_depth: depth,
+                // A delegated grant serves its parent's purpose, within its data region.
+                purpose: parent_grant.purpose.clone(),
+                data_region: parent_grant.data_region.clone(),
             };
             let spec = TokenSpec {
                 jti: ids::new_id("tok"),

@@ -40,6 +40,7 @@ pub async fn exchange(
     if let Some(v) = &p.code_verifier {
         validate::code_verifier(v)?;
     }
+    let with_credential = credential_format(p.credential_format.as_deref())?;
     let keys = st.keys.clone();
     let max_grants = st.settings.max_active_grants;
     let resp = st
@@ -68,6 +69,14 @@ pub async fn exchange(
             if req.expires_at <= now_ms() {
                 db.write_sync(|tx| store::auth_requests::purge_expired(tx, &dev.id, now_ms()))?;
                 return Err(ApiError::bad_request("Authorization code has expired"));
+            }
+            // RFC 6749 §4.1.3: a redirect URI sent here must be the one the request had.
+            if let Some(uri) = &p.redirect_uri {
+                if req.redirect_uri.as_deref() != Some(uri.as_str()) {
+                    return Err(ApiError::bad_request(
+                        "redirectUri does not match the authorization request's redirectUri",
+                    ));
+                }
             }
             if req.code_challenge.is_none() && p.code_verifier.is_some() {
                 return Err(ApiError::bad_request(
@@ -100,6 +109,8 @@ pub async fn exchange(
                 parent_grant_id: None,
                 parent_agent_did: None,
                 delegation_depth: 0,
+                purpose: req.purpose.clone(),
+                data_region: req.data_region.clone(),
             };
             let spec = TokenSpec {
                 jti: ids::new_id("tok"),
@@ -115,6 +126,9 @@ pub async fn exchange(
                 sandbox: dev.mode == Mode::Sandbox,
             };
             let token = spec.sign(&keys)?;
+            let credential = with_credential
+                .then(|| spec.sign_credential(&keys, grant.purpose.as_deref(), grant.data_region.as_deref()))
+                .transpose()?;
             let refresh = db.write_sync(|tx| {
                 if !store::auth_requests::consume(tx, &req.id, &p.code)? {
                     // Lost a race to another exchange of this code: a replay as well. The
@@ -136,6 +150,9 @@ pub async fn exchange(
                 store::grants::insert(tx, &grant, None)?;
                 store::auth_requests::record_grant(tx, &req.id, &grant.id)?;
                 spec.record(tx, &keys, &token)?;
+                if let Some(vc) = &credential {
+                    keys.record_token_exp(tx, vc, exp)?;
+                }
                 spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
                 store::tokens::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
             })?;
@@ -148,11 +165,26 @@ pub async fn exchange(
                 scopes: grant.scopes,
                 refresh_token: refresh,
                 grant_id: grant.id,
+                verifiable_credential: credential,
             })
         })
         .await?;
     st.metrics.issued(Issued::AuthorizationCode);
     Ok((StatusCode::CREATED, Json(resp)))
+}
+
+/// `credentialFormat`: `jwt` (the default) issues the token only; `vc-jwt` and `both` add the
+/// grant as a VC-JWT. Whether a VC is issued.
+fn credential_format(format: Option<&str>) -> ApiResult<bool> {
+    match format {
+        None | Some("jwt") => Ok(false),
+        Some("vc-jwt" | "both") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "credentialFormat must be \"jwt\", \"vc-jwt\" or \"both\" (got {:?}; this server \
+             does not issue SD-JWT credentials or agent passports)",
+            other.chars().take(32).collect::<String>()
+        ))),
+    }
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -322,6 +354,7 @@ pub async fn refresh(
                         grant.expires_at,
                     )?,
                     grant_id: grant.id.clone(),
+                    verifiable_credential: None,
                 };
                 if let Some(key) = &idem {
                     // Retries come within seconds; a day of replay memory is plenty.

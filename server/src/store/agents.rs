@@ -6,8 +6,8 @@ use crate::error::ApiResult;
 use crate::time::iso;
 use grantex::types::Agent;
 
-const COLUMNS: &str =
-    "id, did, developer_id, name, description, scopes, status, created_at, updated_at, redirect_uris";
+const COLUMNS: &str = "id, did, developer_id, name, description, scopes, status, created_at, updated_at, \
+     redirect_uris, resource_servers, public_jwk, key_thumbprint, status_changed_at, status_reason";
 
 fn from_row(r: &Row<'_>) -> ApiResult<Agent> {
     Ok(Agent {
@@ -21,6 +21,14 @@ fn from_row(r: &Row<'_>) -> ApiResult<Agent> {
         created_at: iso(r.i64(7)?),
         updated_at: iso(r.i64(8)?),
         redirect_uris: r.opt_json(9)?.unwrap_or_default(),
+        resource_servers: r.opt_json(10)?.unwrap_or_default(),
+        public_jwk: r.opt_json(11)?,
+        key_thumbprint: r.opt_str(12)?,
+        key_binding_configured: r.opt_str(12)?.is_some(),
+        status_changed_at: r.opt_i64(13)?.map(iso),
+        status_reason: r.opt_str(14)?,
+        // Deleted agents are removed with their grants: a stored agent is never retired.
+        retired_at: None,
     })
 }
 
@@ -71,7 +79,7 @@ pub fn list(c: &Conn, developer_id: &str) -> ApiResult<Vec<Agent>> {
 pub fn insert(tx: &Conn, a: &Agent, now: i64) -> ApiResult<()> {
     tx.exec(
         &format!(
-            "INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)"
+            "INSERT INTO agents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9, ?10, ?11, NULL, NULL)"
         ),
         args![
             &a.agent_id,
@@ -81,16 +89,22 @@ pub fn insert(tx: &Conn, a: &Agent, now: i64) -> ApiResult<()> {
             &a.description,
             serde_json::to_string(&a.scopes)?,
             now,
-            uris_column(&a.redirect_uris)?
+            uris_column(&a.redirect_uris)?,
+            uris_column(&a.resource_servers)?,
+            a.public_jwk.as_ref().map(serde_json::to_string).transpose()?,
+            &a.key_thumbprint
         ],
     )?;
     Ok(())
 }
 
-/// Writes the mutable fields of `a` (name, description, scopes, status, redirect URIs).
-pub fn update(tx: &Conn, a: &Agent, now: i64) -> ApiResult<()> {
+/// Writes the mutable fields of `a` (name, description, scopes, status and its reason, redirect
+/// URIs, resource servers, key binding); `status_changed` also stamps `status_changed_at`.
+pub fn update(tx: &Conn, a: &Agent, now: i64, status_changed: bool) -> ApiResult<()> {
     tx.exec(
-        "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5, redirect_uris = ?7
+        "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5, redirect_uris = ?7,
+                resource_servers = ?9, public_jwk = ?10, key_thumbprint = ?11, status_reason = ?12,
+                status_changed_at = CASE WHEN ?13 = 1 THEN ?5 ELSE status_changed_at END
          WHERE id = ?6 AND developer_id = ?8",
         args![
             &a.name,
@@ -100,7 +114,12 @@ pub fn update(tx: &Conn, a: &Agent, now: i64) -> ApiResult<()> {
             now,
             &a.agent_id,
             uris_column(&a.redirect_uris)?,
-            &a.developer_id
+            &a.developer_id,
+            uris_column(&a.resource_servers)?,
+            a.public_jwk.as_ref().map(serde_json::to_string).transpose()?,
+            &a.key_thumbprint,
+            &a.status_reason,
+            i64::from(status_changed)
         ],
     )?;
     Ok(())

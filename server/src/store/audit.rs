@@ -11,13 +11,13 @@ use grantex::types::AuditEntry;
 use serde_json::Value;
 
 pub const COLUMNS: &str =
-    "id, agent_id, agent_did, grant_id, principal_id, developer_id, action, metadata, hash, prev_hash, timestamp, status";
+    "id, agent_id, agent_did, grant_id, principal_id, developer_id, action, metadata, hash, prev_hash, timestamp, status, purpose";
 
 pub fn from_row(r: &Row<'_>) -> ApiResult<AuditEntry> {
     entry_at(r, 0, false)
 }
 
-/// The entry in columns `o..o + 12` (laid out as [`COLUMNS`]). Unparseable stored metadata reads
+/// The entry in columns `o..o + 13` (laid out as [`COLUMNS`]). Unparseable stored metadata reads
 /// as `{}`, or, when `exact`, as the raw text in a JSON string, so that its hash cannot verify
 /// (no entry's hash was computed over a string).
 fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> ApiResult<AuditEntry> {
@@ -40,6 +40,7 @@ fn entry_at(r: &Row<'_>, o: usize, exact: bool) -> ApiResult<AuditEntry> {
         prev_hash: r.opt_str(o + 9)?,
         timestamp: r.str(o + 10)?,
         status: r.str(o + 11)?,
+        purpose: r.opt_str(o + 12)?,
     })
 }
 
@@ -56,10 +57,10 @@ pub fn head_hash(conn: &Conn, developer_id: &str) -> ApiResult<Option<String>> {
 /// Appends `e` (its hash already computed) to its developer's chain.
 pub fn insert_entry(tx: &Conn, e: &AuditEntry) -> ApiResult<()> {
     tx.exec(
-        &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        &format!("INSERT INTO audit_entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
         args![
             &e.entry_id, &e.agent_id, &e.agent_did, &e.grant_id, &e.principal_id, &e.developer_id, &e.action,
-            serde_json::to_string(&e.metadata)?, &e.hash, &e.prev_hash, &e.timestamp, &e.status
+            serde_json::to_string(&e.metadata)?, &e.hash, &e.prev_hash, &e.timestamp, &e.status, &e.purpose
         ],
     )?;
     Ok(())
@@ -69,6 +70,16 @@ pub fn insert_entry(tx: &Conn, e: &AuditEntry) -> ApiResult<()> {
 /// computes `hash`. Call inside the write transaction that does the audited work, so the entry
 /// commits (or rolls back) with it and concurrent appends cannot fork the chain.
 pub fn append(tx: &Conn, mut e: AuditEntry) -> ApiResult<AuditEntry> {
+    if e.purpose.is_none() && !e.grant_id.is_empty() {
+        // The purpose of the grant the entry is recorded under (outside the hashed content).
+        e.purpose = tx
+            .query_opt(
+                "SELECT purpose FROM grants WHERE id = ?1 AND developer_id = ?2",
+                args![&e.grant_id, &e.developer_id],
+                |r| r.opt_str(0),
+            )?
+            .flatten();
+    }
     e.prev_hash = head_hash(tx, &e.developer_id)?;
     e.hash = grantex::audit_chain::compute_hash(&e);
     insert_entry(tx, &e)?;
@@ -127,6 +138,7 @@ pub fn record_event(
             prev_hash: None,
             timestamp: crate::time::iso(crate::time::now_ms()),
             status: if failure { "failure" } else { "success" }.to_string(),
+            purpose: None,
         },
     )
 }

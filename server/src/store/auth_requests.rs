@@ -28,10 +28,13 @@ pub struct AuthRequestRow {
     pub status: String,
     pub code: Option<String>,
     pub created_at: i64,
+    pub purpose: Option<String>,
+    /// Lowercased.
+    pub data_region: Option<String>,
 }
 
 const COLUMNS: &str = "id, developer_id, agent_id, principal_id, scopes, redirect_uri, state, expires_in, \
-                       expires_in_secs, expires_at, audience, code_challenge, status, code, created_at";
+                       expires_in_secs, expires_at, audience, code_challenge, status, code, created_at, purpose, data_region";
 
 fn from_row(r: &Row<'_>) -> ApiResult<AuthRequestRow> {
     Ok(AuthRequestRow {
@@ -50,6 +53,8 @@ fn from_row(r: &Row<'_>) -> ApiResult<AuthRequestRow> {
         status: r.str(12)?,
         code: r.opt_str(13)?,
         created_at: r.i64(14)?,
+        purpose: r.opt_str(15)?,
+        data_region: r.opt_str(16)?,
     })
 }
 
@@ -78,11 +83,11 @@ pub fn find_by_code(
 
 pub fn insert(tx: &Conn, r: &AuthRequestRow) -> ApiResult<()> {
     tx.exec(
-        &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
         args![
             &r.id, &r.developer_id, &r.agent_id, &r.principal_id, serde_json::to_string(&r.scopes)?,
             &r.redirect_uri, &r.state, &r.expires_in, r.expires_in_secs, r.expires_at, &r.audience,
-            &r.code_challenge, &r.status, &r.code, r.created_at
+            &r.code_challenge, &r.status, &r.code, r.created_at, &r.purpose, &r.data_region
         ],
     )?;
     Ok(())

@@ -24,10 +24,12 @@ pub struct GrantRow {
     pub parent_grant_id: Option<String>,
     pub parent_agent_did: Option<String>,
     pub delegation_depth: u32,
+    pub purpose: Option<String>,
+    pub data_region: Option<String>,
 }
 
 pub const COLUMNS: &str = "id, developer_id, agent_id, agent_did, principal_id, scopes, status, issued_at, expires_at, \
-                           revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth";
+                           revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth, purpose, data_region";
 
 pub fn from_row(r: &Row<'_>) -> ApiResult<GrantRow> {
     Ok(GrantRow {
@@ -45,6 +47,8 @@ pub fn from_row(r: &Row<'_>) -> ApiResult<GrantRow> {
         parent_grant_id: r.opt_str(11)?,
         parent_agent_did: r.opt_str(12)?,
         delegation_depth: r.u32(13)?,
+        purpose: r.opt_str(14)?,
+        data_region: r.opt_str(15)?,
     })
 }
 
@@ -62,7 +66,7 @@ impl GrantRow {
         Grant {
             grant_id: self.id.clone(),
             agent_id: self.agent_id.clone(),
-            agent_did: Some(self.agent_did.clone()),
+            agent_did: self.agent_did.clone(),
             principal_id: self.principal_id.clone(),
             developer_id: self.developer_id.clone(),
             scopes: self.scopes.clone(),
@@ -70,6 +74,9 @@ impl GrantRow {
             issued_at: iso(self.issued_at),
             expires_at: iso(self.expires_at),
             revoked_at: self.revoked_at.map(iso),
+            purpose: self.purpose.clone(),
+            webauthn_evidence: None,
+            data_region: self.data_region.clone(),
             delegation_depth: self.delegation_depth,
             parent_grant_id: self.parent_grant_id.clone(),
         }
@@ -167,12 +174,12 @@ pub fn token_state(
 pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
     tx.exec(
         &format!(
-            "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         ),
         args![
             &g.id, &g.developer_id, &g.agent_id, &g.agent_did, &g.principal_id, serde_json::to_string(&g.scopes)?,
             &g.status, g.issued_at, g.expires_at, &g.revoked_at, &g.audience, &g.parent_grant_id, &g.parent_agent_did,
-            g.delegation_depth, source_jti
+            g.delegation_depth, &g.purpose, &g.data_region, source_jti
         ],
     )?;
     Ok(())

@@ -233,10 +233,29 @@ CREATE TABLE server_secrets (
 );
 "#,
     ),
+    (
+        9,
+        "agent key binding, grant purpose and data region",
+        r#"
+-- Agent key binding and status history (reference 0.7.2 agent fields).
+ALTER TABLE agents ADD COLUMN resource_servers TEXT;
+ALTER TABLE agents ADD COLUMN public_jwk TEXT;
+ALTER TABLE agents ADD COLUMN key_thumbprint TEXT;
+ALTER TABLE agents ADD COLUMN status_changed_at INTEGER;
+ALTER TABLE agents ADD COLUMN status_reason TEXT;
+-- What a grant is for and where its data may be processed, from its authorization request.
+ALTER TABLE auth_requests ADD COLUMN purpose TEXT;
+ALTER TABLE auth_requests ADD COLUMN data_region TEXT;
+ALTER TABLE grants ADD COLUMN purpose TEXT;
+ALTER TABLE grants ADD COLUMN data_region TEXT;
+-- The purpose of the grant an audit entry was recorded under (not part of the hashed content).
+ALTER TABLE audit_entries ADD COLUMN purpose TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

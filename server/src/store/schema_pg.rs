@@ -194,10 +194,29 @@ CREATE TABLE server_secrets (
 );
 "#,
     ),
+    (
+        4,
+        "agent key binding, grant purpose and data region (= SQLite schema 9)",
+        r#"
+-- Agent key binding and status history (reference 0.7.2 agent fields).
+ALTER TABLE agents ADD COLUMN resource_servers TEXT;
+ALTER TABLE agents ADD COLUMN public_jwk TEXT;
+ALTER TABLE agents ADD COLUMN key_thumbprint TEXT;
+ALTER TABLE agents ADD COLUMN status_changed_at BIGINT;
+ALTER TABLE agents ADD COLUMN status_reason TEXT;
+-- What a grant is for and where its data may be processed, from its authorization request.
+ALTER TABLE auth_requests ADD COLUMN purpose TEXT;
+ALTER TABLE auth_requests ADD COLUMN data_region TEXT;
+ALTER TABLE grants ADD COLUMN purpose TEXT;
+ALTER TABLE grants ADD COLUMN data_region TEXT;
+-- The purpose of the grant an audit entry was recorded under (not part of the hashed content).
+ALTER TABLE audit_entries ADD COLUMN purpose TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

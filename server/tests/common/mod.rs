@@ -201,6 +201,7 @@ pub async fn grant(
             code,
             agent_id: agent_id.into(),
             code_verifier: None,
+            ..Default::default()
         })
         .await
         .expect("exchange")

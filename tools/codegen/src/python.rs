@@ -194,8 +194,11 @@ fn dataclass_fields(out: &mut String, shape: &TypeShape, fields: &[Field], param
                 // `Optional[str] = "success"`: a non-None default means the value is the type.
                 let ann = if d != "None" {
                     annotation(f.ty.required(), params)
-                } else {
+                } else if f.ty.is_optional() {
                     ann
+                } else {
+                    // Always set when decoded, `None` only as the reference SDK's default.
+                    format!("Optional[{ann}]")
                 };
                 let _ = writeln!(out, "    {}: {ann} = {d}", f.py());
             }
@@ -211,12 +214,12 @@ fn dataclass_fields(out: &mut String, shape: &TypeShape, fields: &[Field], param
         }
         field_doc(out, f.doc);
     }
-    init(out, fields, params);
+    init(out, fields, params, shape.py_mixin);
 }
 
 /// The `__init__` `dataclasses.dataclass` would write (`_dataclass` in `grantex/_wire.py` checks
 /// that it takes the fields with their defaults): hidden from type checkers, which make their own.
-fn init(out: &mut String, fields: &[Field], params: bool) {
+fn init(out: &mut String, fields: &[Field], params: bool, mixin: Option<&str>) {
     let fields: Vec<&Field> = fields.iter().filter(|f| !f.py_skip).collect();
     let args: Vec<String> = fields
         .iter()
@@ -240,6 +243,10 @@ fn init(out: &mut String, fields: &[Field], params: bool) {
         } else {
             let _ = writeln!(out, "            _object_setattr(self, {name:?}, {name})");
         }
+    }
+    // A mixin base finishes the object once its fields are set (WireMapping fills its dict).
+    if let Some(base) = mixin {
+        let _ = writeln!(out, "            {base}._mixin_init(self)");
     }
 }
 

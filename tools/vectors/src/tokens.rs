@@ -82,11 +82,17 @@ pub fn expected() -> VerifiedGrant {
         scopes: SCOPES.iter().map(|s| s.to_string()).collect(),
         issued_at: IAT,
         expires_at: EXP,
-        audience: Vec::new(),
+        audience: None,
         issuer: ISSUER.into(),
+        client_id: None,
         parent_agent_did: None,
         parent_grant_id: None,
-        delegation_depth: 0,
+        delegation_depth: None,
+        authorization_details: None,
+        act: None,
+        cnf: None,
+        webauthn_evidence: None,
+        legacy_claims_used: Vec::new(),
         budget: None,
     }
 }
@@ -111,13 +117,68 @@ impl Case {
     }
     fn valid(mut self, grant: VerifiedGrant) -> TokenCase {
         self.0.expect = "valid".into();
-        self.0.claims = Some(grant);
+        self.0.claims = Some(raw_claims(&self.0.token, grant));
         self.0
     }
     fn fails(mut self, c: TokenErrorCode) -> TokenCase {
         self.0.expect = code(c).into();
         self.0
     }
+}
+
+/// `aud` as the list the case expects (made raw by [`raw_claims`]).
+fn aud(list: &[&str]) -> Option<serde_json::Value> {
+    Some(serde_json::Value::Array(list.iter().map(|a| serde_json::Value::String(a.to_string())).collect()))
+}
+
+/// Completes a case's expected grant with what the verifier reports as the token has it: the
+/// raw `aud` (a string stays a string), `act`, `cnf`, `client_id`, `authorization_details`,
+/// `delegation_depth` absent when the token has no depth claim, and the legacy claim names read
+/// because their standard claim is missing. Read with serde_json, independently of the
+/// verifier's own reader.
+fn raw_claims(token: &str, mut g: VerifiedGrant) -> VerifiedGrant {
+    use base64::Engine as _;
+    use serde_json::Value;
+    let seg = token.split('.').nth(1).expect("a token with a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(seg)
+        .expect("a base64url payload");
+    let c: serde_json::Map<String, Value> = serde_json::from_slice(&bytes).expect("a JSON payload");
+    let grant = c.get("urn:grantex:grant").and_then(Value::as_object);
+    let std_has = |k: &str| grant.is_some_and(|g| g.contains_key(k));
+    match (c.get("aud"), &g.audience) {
+        (Some(Value::String(s)), Some(Value::Array(list))) => {
+            assert_eq!(list, &[Value::String(s.clone())], "case expects another aud");
+            g.audience = Some(Value::String(s.clone()));
+        }
+        (raw, expected) => assert_eq!(raw, expected.as_ref(), "case expects another aud"),
+    }
+    if !c.contains_key("delegationDepth") && !std_has("delegation_depth") {
+        assert!(matches!(g.delegation_depth, None | Some(0)), "no depth claim, yet a depth");
+        g.delegation_depth = None;
+    }
+    g.client_id = c.get("client_id").and_then(Value::as_str).map(str::to_owned);
+    g.authorization_details = c.get("authorization_details").cloned();
+    g.act = c.get("act").cloned();
+    g.cnf = c.get("cnf").cloned();
+    let delegated = c.contains_key("parentGrnt")
+        || c.contains_key("delegationDepth")
+        || std_has("parent_grant_id")
+        || std_has("delegation_depth");
+    g.legacy_claims_used = [
+        ("scp", c.contains_key("scope")),
+        ("agt", std_has("agent_did")),
+        ("dev", std_has("developer_id")),
+        ("grnt", std_has("grant_id")),
+        ("parentGrnt", std_has("parent_grant_id")),
+        ("delegationDepth", std_has("delegation_depth")),
+        ("parentAgt", delegated && c.get("act").is_some_and(|a| a.get("sub").is_some())),
+    ]
+    .into_iter()
+    .filter(|(alias, standard)| c.contains_key(*alias) && !standard)
+    .map(|(alias, _)| alias.to_owned())
+    .collect();
+    g
 }
 
 /// Adds `=` padding to an unpadded segment (which must need some).
@@ -247,7 +308,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
     let h = hdr(&p.kid);
     let with_aud = legacy().s("aud", AUD);
     let aud_grant = VerifiedGrant {
-        audience: vec![AUD.into()],
+        audience: aud(&[AUD]),
         ..expected()
     };
 
@@ -291,7 +352,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         scopes: vec!["calendar:read".into()],
         parent_agent_did: Some(PARENT_AGT.into()),
         parent_grant_id: Some(PARENT_GRNT.into()),
-        delegation_depth: 1,
+        delegation_depth: Some(1),
         ..expected()
     };
     out.push(
@@ -324,7 +385,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .valid(VerifiedGrant {
             parent_agent_did: Some(PARENT_AGT.into()),
             parent_grant_id: Some(PARENT_GRNT.into()),
-            delegation_depth: 2,
+            delegation_depth: Some(2),
             ..expected()
         }),
     );
@@ -375,7 +436,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .valid(VerifiedGrant {
             parent_agent_did: Some(PARENT_AGT.into()),
             parent_grant_id: Some(PARENT_GRNT.into()),
-            delegation_depth: 1,
+            delegation_depth: Some(1),
             ..expected()
         }),
     );
@@ -554,7 +615,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         )
         .opts(|o| o.audience = Some(AUD.into()))
         .valid(VerifiedGrant {
-            audience: vec!["https://other.example".into(), AUD.into()],
+            audience: aud(&["https://other.example", AUD]),
             ..expected()
         }),
     );
@@ -565,7 +626,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
             p.token(&h, &legacy().s("aud", "https://other.example").text()),
         )
         .valid(VerifiedGrant {
-            audience: vec!["https://other.example".into()],
+            audience: aud(&["https://other.example"]),
             ..expected()
         }),
     );
@@ -586,7 +647,7 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         )
         .opts(|o| o.max_delegation_depth = Some(2))
         .valid(VerifiedGrant {
-            delegation_depth: 2,
+            delegation_depth: Some(2),
             ..delegated_grant.clone()
         }),
     );

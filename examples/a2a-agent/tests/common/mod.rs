@@ -219,7 +219,7 @@ pub async fn grant(
         .exchange(&ExchangeTokenParams {
             code,
             agent_id: agent.agent_id.clone(),
-            code_verifier: None,
+            ..Default::default()
         })
         .await
         .expect("exchange")

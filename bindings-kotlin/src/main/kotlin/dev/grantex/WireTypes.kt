@@ -224,6 +224,13 @@ public data class AuthorizeParams @JvmOverloads constructor(
     val codeChallengeMethod: String? = null,
     val audience: String? = null,
     val state: String? = null,
+    /**
+     * What the grant is for (e.g. `aml.cdd.onboarding`): shown on the consent page, stored
+     * with the grant and returned with it and with its audit entries.
+     */
+    val purpose: String? = null,
+    /** Where the grant's data may be processed (`in`, `eu`, ...; stored lowercased). */
+    val dataRegion: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -236,6 +243,8 @@ public data class AuthorizeParams @JvmOverloads constructor(
         codeChallengeMethod?.let { v0 -> put("codeChallengeMethod", JsonPrimitive(v0)) }
         audience?.let { v0 -> put("audience", JsonPrimitive(v0)) }
         state?.let { v0 -> put("state", JsonPrimitive(v0)) }
+        purpose?.let { v0 -> put("purpose", JsonPrimitive(v0)) }
+        dataRegion?.let { v0 -> put("dataRegion", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -253,6 +262,8 @@ public data class AuthorizeParams @JvmOverloads constructor(
                 codeChallengeMethod = Wire.member(o, "codeChallengeMethod")?.let { v0 -> Wire.string(v0, "AuthorizeParams.codeChallengeMethod") },
                 audience = Wire.member(o, "audience")?.let { v0 -> Wire.string(v0, "AuthorizeParams.audience") },
                 state = Wire.member(o, "state")?.let { v0 -> Wire.string(v0, "AuthorizeParams.state") },
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "AuthorizeParams.purpose") },
+                dataRegion = Wire.member(o, "dataRegion")?.let { v0 -> Wire.string(v0, "AuthorizeParams.dataRegion") },
             )
         }
     }
@@ -262,34 +273,40 @@ public data class AuthorizeParams @JvmOverloads constructor(
 public data class AuthorizationRequest @JvmOverloads constructor(
     val authRequestId: String,
     val consentUrl: String,
-    val agentId: String? = null,
-    val principalId: String? = null,
+    val agentId: String = "",
+    val principalId: String = "",
     val scopes: List<String> = emptyList(),
-    val expiresIn: String? = null,
+    val expiresIn: String = "",
     val expiresAt: String,
-    val status: String? = null,
-    val createdAt: String? = null,
+    val status: String = "",
+    val createdAt: String = "",
     /** Set at once in sandbox mode; in live mode the human's consent yields it. */
     val code: String? = null,
     val sandbox: Boolean? = null,
     val policyEnforced: Boolean? = null,
     val effect: String? = null,
+    /** The purpose the request binds the grant to, when one was given. */
+    val purpose: String? = null,
+    /** The data region the request binds the grant to (lowercased), when one was given. */
+    val dataRegion: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
         put("authRequestId", JsonPrimitive(authRequestId))
         put("consentUrl", JsonPrimitive(consentUrl))
-        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
-        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
-        if (scopes.isNotEmpty()) put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
-        expiresIn?.let { v0 -> put("expiresIn", JsonPrimitive(v0)) }
+        put("agentId", JsonPrimitive(agentId))
+        put("principalId", JsonPrimitive(principalId))
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        put("expiresIn", JsonPrimitive(expiresIn))
         put("expiresAt", JsonPrimitive(expiresAt))
-        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
-        createdAt?.let { v0 -> put("createdAt", JsonPrimitive(v0)) }
+        put("status", JsonPrimitive(status))
+        put("createdAt", JsonPrimitive(createdAt))
         code?.let { v0 -> put("code", JsonPrimitive(v0)) }
         sandbox?.let { v0 -> put("sandbox", JsonPrimitive(v0)) }
         policyEnforced?.let { v0 -> put("policyEnforced", JsonPrimitive(v0)) }
         effect?.let { v0 -> put("effect", JsonPrimitive(v0)) }
+        purpose?.let { v0 -> put("purpose", JsonPrimitive(v0)) }
+        dataRegion?.let { v0 -> put("dataRegion", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -300,17 +317,19 @@ public data class AuthorizationRequest @JvmOverloads constructor(
             return AuthorizationRequest(
                 authRequestId = Wire.member(o, "authRequestId")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.authRequestId") } ?: Wire.missing("AuthorizationRequest.authRequestId"),
                 consentUrl = Wire.member(o, "consentUrl")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.consentUrl") } ?: Wire.missing("AuthorizationRequest.consentUrl"),
-                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.agentId") },
-                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.principalId") },
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.agentId") } ?: "",
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.principalId") } ?: "",
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "AuthorizationRequest.scopes") { v1 -> Wire.string(v1, "AuthorizationRequest.scopes[]") } } ?: emptyList(),
-                expiresIn = Wire.member(o, "expiresIn")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.expiresIn") },
+                expiresIn = Wire.member(o, "expiresIn")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.expiresIn") } ?: "",
                 expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.expiresAt") } ?: Wire.missing("AuthorizationRequest.expiresAt"),
-                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.status") },
-                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.createdAt") },
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.status") } ?: "",
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.createdAt") } ?: "",
                 code = Wire.member(o, "code")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.code") },
                 sandbox = Wire.member(o, "sandbox")?.let { v0 -> Wire.bool(v0, "AuthorizationRequest.sandbox") },
                 policyEnforced = Wire.member(o, "policyEnforced")?.let { v0 -> Wire.bool(v0, "AuthorizationRequest.policyEnforced") },
                 effect = Wire.member(o, "effect")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.effect") },
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.purpose") },
+                dataRegion = Wire.member(o, "dataRegion")?.let { v0 -> Wire.string(v0, "AuthorizationRequest.dataRegion") },
             )
         }
     }
@@ -408,6 +427,12 @@ public data class RegisterAgentParams @JvmOverloads constructor(
     val description: String = "",
     /** Exact redirect URIs this agent may use (absolute https URLs, http only for loopback). */
     val redirectUris: List<String>? = null,
+    /** RFC 8707 resource identifiers (absolute URIs) this agent may request as `audience`. */
+    val resourceServers: List<String>? = null,
+    /** A public asymmetric JWK (RSA or EC, no private members) binding the agent to its key. */
+    val publicJwk: JsonElement? = null,
+    /** `active` (the default) or `suspended`: an agent may be registered suspended. */
+    val status: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -415,6 +440,9 @@ public data class RegisterAgentParams @JvmOverloads constructor(
         put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
         put("description", JsonPrimitive(description))
         redirectUris?.let { v0 -> put("redirectUris", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        resourceServers?.let { v0 -> put("resourceServers", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        publicJwk?.let { v0 -> put("publicJwk", v0) }
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -427,6 +455,9 @@ public data class RegisterAgentParams @JvmOverloads constructor(
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "RegisterAgentParams.scopes") { v1 -> Wire.string(v1, "RegisterAgentParams.scopes[]") } } ?: emptyList(),
                 description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "RegisterAgentParams.description") } ?: "",
                 redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "RegisterAgentParams.redirectUris") { v1 -> Wire.string(v1, "RegisterAgentParams.redirectUris[]") } },
+                resourceServers = Wire.member(o, "resourceServers")?.let { v0 -> Wire.list(v0, "RegisterAgentParams.resourceServers") { v1 -> Wire.string(v1, "RegisterAgentParams.resourceServers[]") } },
+                publicJwk = Wire.member(o, "publicJwk")?.let { v0 -> v0 },
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "RegisterAgentParams.status") },
             )
         }
     }
@@ -448,6 +479,23 @@ public data class Agent @JvmOverloads constructor(
      * exactly these `redirectUri`s and no other.
      */
     val redirectUris: List<String> = emptyList(),
+    /**
+     * RFC 8707 resource identifiers this agent may request as a grant's `audience`; when
+     * non-empty, `/v1/authorize` refuses any other audience.
+     */
+    val resourceServers: List<String> = emptyList(),
+    /** The agent's public JWK (key binding), as registered. */
+    val publicJwk: JsonElement? = null,
+    /** RFC 7638 SHA-256 thumbprint of `public_jwk`. */
+    val keyThumbprint: String? = null,
+    /** Whether a public key is bound to the agent. */
+    val keyBindingConfigured: Boolean = false,
+    /** When `status` last changed (suspension, reactivation). */
+    val statusChangedAt: String? = null,
+    /** Why `status` last changed, when the change said. */
+    val statusReason: String? = null,
+    /** When the agent was retired (deleted); absent while it exists. */
+    val retiredAt: String? = null,
 ) {
     /** Same value as [agentId]. */
     val id: String get() = agentId
@@ -464,6 +512,13 @@ public data class Agent @JvmOverloads constructor(
         put("createdAt", JsonPrimitive(createdAt))
         put("updatedAt", JsonPrimitive(updatedAt))
         put("redirectUris", JsonArray(redirectUris.map { v0 -> JsonPrimitive(v0) }))
+        put("resourceServers", JsonArray(resourceServers.map { v0 -> JsonPrimitive(v0) }))
+        publicJwk?.let { v0 -> put("publicJwk", v0) }
+        keyThumbprint?.let { v0 -> put("keyThumbprint", JsonPrimitive(v0)) }
+        put("keyBindingConfigured", JsonPrimitive(keyBindingConfigured))
+        statusChangedAt?.let { v0 -> put("statusChangedAt", JsonPrimitive(v0)) }
+        statusReason?.let { v0 -> put("statusReason", JsonPrimitive(v0)) }
+        retiredAt?.let { v0 -> put("retiredAt", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -482,6 +537,13 @@ public data class Agent @JvmOverloads constructor(
                 createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "Agent.createdAt") } ?: "",
                 updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "Agent.updatedAt") } ?: "",
                 redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "Agent.redirectUris") { v1 -> Wire.string(v1, "Agent.redirectUris[]") } } ?: emptyList(),
+                resourceServers = Wire.member(o, "resourceServers")?.let { v0 -> Wire.list(v0, "Agent.resourceServers") { v1 -> Wire.string(v1, "Agent.resourceServers[]") } } ?: emptyList(),
+                publicJwk = Wire.member(o, "publicJwk")?.let { v0 -> v0 },
+                keyThumbprint = Wire.member(o, "keyThumbprint")?.let { v0 -> Wire.string(v0, "Agent.keyThumbprint") },
+                keyBindingConfigured = Wire.member(o, "keyBindingConfigured")?.let { v0 -> Wire.bool(v0, "Agent.keyBindingConfigured") } ?: false,
+                statusChangedAt = Wire.member(o, "statusChangedAt")?.let { v0 -> Wire.string(v0, "Agent.statusChangedAt") },
+                statusReason = Wire.member(o, "statusReason")?.let { v0 -> Wire.string(v0, "Agent.statusReason") },
+                retiredAt = Wire.member(o, "retiredAt")?.let { v0 -> Wire.string(v0, "Agent.retiredAt") },
             )
         }
     }
@@ -519,6 +581,12 @@ public data class UpdateAgentParams @JvmOverloads constructor(
     val status: String? = null,
     /** Replaces the registered redirect URIs (`[]` removes them all). */
     val redirectUris: List<String>? = null,
+    /** Replaces the registered resource servers (`[]` removes them all). */
+    val resourceServers: List<String>? = null,
+    /** Replaces the bound public key. */
+    val publicJwk: JsonElement? = null,
+    /** Why the status changes (recorded as the agent's `statusReason`). */
+    val statusReason: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -527,6 +595,9 @@ public data class UpdateAgentParams @JvmOverloads constructor(
         scopes?.let { v0 -> put("scopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
         status?.let { v0 -> put("status", JsonPrimitive(v0)) }
         redirectUris?.let { v0 -> put("redirectUris", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        resourceServers?.let { v0 -> put("resourceServers", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        publicJwk?.let { v0 -> put("publicJwk", v0) }
+        statusReason?.let { v0 -> put("statusReason", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -540,6 +611,9 @@ public data class UpdateAgentParams @JvmOverloads constructor(
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "UpdateAgentParams.scopes") { v1 -> Wire.string(v1, "UpdateAgentParams.scopes[]") } },
                 status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "UpdateAgentParams.status") },
                 redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "UpdateAgentParams.redirectUris") { v1 -> Wire.string(v1, "UpdateAgentParams.redirectUris[]") } },
+                resourceServers = Wire.member(o, "resourceServers")?.let { v0 -> Wire.list(v0, "UpdateAgentParams.resourceServers") { v1 -> Wire.string(v1, "UpdateAgentParams.resourceServers[]") } },
+                publicJwk = Wire.member(o, "publicJwk")?.let { v0 -> v0 },
+                statusReason = Wire.member(o, "statusReason")?.let { v0 -> Wire.string(v0, "UpdateAgentParams.statusReason") },
             )
         }
     }
@@ -550,12 +624,24 @@ public data class ExchangeTokenParams @JvmOverloads constructor(
     val code: String,
     val agentId: String,
     val codeVerifier: String? = null,
+    /**
+     * `jwt` (the default), `vc-jwt` or `both`: with `vc-jwt`/`both` the response also
+     * carries a W3C verifiable credential of the grant (`verifiableCredential`, a VC-JWT).
+     */
+    val credentialFormat: String? = null,
+    /**
+     * Must equal the `redirectUri` of the authorization request, when it had one (RFC 6749
+     * §4.1.3).
+     */
+    val redirectUri: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
         put("code", JsonPrimitive(code))
         put("agentId", JsonPrimitive(agentId))
         codeVerifier?.let { v0 -> put("codeVerifier", JsonPrimitive(v0)) }
+        credentialFormat?.let { v0 -> put("credentialFormat", JsonPrimitive(v0)) }
+        redirectUri?.let { v0 -> put("redirectUri", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -567,18 +653,22 @@ public data class ExchangeTokenParams @JvmOverloads constructor(
                 code = Wire.member(o, "code")?.let { v0 -> Wire.string(v0, "ExchangeTokenParams.code") } ?: Wire.missing("ExchangeTokenParams.code"),
                 agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "ExchangeTokenParams.agentId") } ?: Wire.missing("ExchangeTokenParams.agentId"),
                 codeVerifier = Wire.member(o, "codeVerifier")?.let { v0 -> Wire.string(v0, "ExchangeTokenParams.codeVerifier") },
+                credentialFormat = Wire.member(o, "credentialFormat")?.let { v0 -> Wire.string(v0, "ExchangeTokenParams.credentialFormat") },
+                redirectUri = Wire.member(o, "redirectUri")?.let { v0 -> Wire.string(v0, "ExchangeTokenParams.redirectUri") },
             )
         }
     }
 }
 
 /** Token exchange / refresh response. */
-public data class ExchangeTokenResponse(
+public data class ExchangeTokenResponse @JvmOverloads constructor(
     val grantToken: String,
     val expiresAt: String,
     val scopes: List<String>,
     val refreshToken: String,
     val grantId: String,
+    /** The grant as a VC-JWT, when `credentialFormat` asked for one. */
+    val verifiableCredential: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -587,6 +677,7 @@ public data class ExchangeTokenResponse(
         put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
         put("refreshToken", JsonPrimitive(refreshToken))
         put("grantId", JsonPrimitive(grantId))
+        verifiableCredential?.let { v0 -> put("verifiableCredential", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -600,6 +691,7 @@ public data class ExchangeTokenResponse(
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "ExchangeTokenResponse.scopes") { v1 -> Wire.string(v1, "ExchangeTokenResponse.scopes[]") } } ?: Wire.missing("ExchangeTokenResponse.scopes"),
                 refreshToken = Wire.member(o, "refreshToken")?.let { v0 -> Wire.string(v0, "ExchangeTokenResponse.refreshToken") } ?: Wire.missing("ExchangeTokenResponse.refreshToken"),
                 grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "ExchangeTokenResponse.grantId") } ?: Wire.missing("ExchangeTokenResponse.grantId"),
+                verifiableCredential = Wire.member(o, "verifiableCredential")?.let { v0 -> Wire.string(v0, "ExchangeTokenResponse.verifiableCredential") },
             )
         }
     }
@@ -672,11 +764,48 @@ public data class VerifyTokenResponse @JvmOverloads constructor(
     }
 }
 
+/** A reference to the WebAuthn assertion a principal approved a grant with. */
+public data class WebAuthnGrantEvidence(
+    val authRequestId: String,
+    val rpId: String,
+    val origin: String,
+    val userVerified: Boolean,
+    val assertedAt: String,
+    /** Hex SHA-256 of the assertion material. */
+    val digest: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("authRequestId", JsonPrimitive(authRequestId))
+        put("rpId", JsonPrimitive(rpId))
+        put("origin", JsonPrimitive(origin))
+        put("userVerified", JsonPrimitive(userVerified))
+        put("assertedAt", JsonPrimitive(assertedAt))
+        put("digest", JsonPrimitive(digest))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebAuthnGrantEvidence {
+            val o = Wire.obj(json, "WebAuthnGrantEvidence")
+            return WebAuthnGrantEvidence(
+                authRequestId = Wire.member(o, "authRequestId")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.authRequestId") } ?: Wire.missing("WebAuthnGrantEvidence.authRequestId"),
+                rpId = Wire.member(o, "rpId")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.rpId") } ?: Wire.missing("WebAuthnGrantEvidence.rpId"),
+                origin = Wire.member(o, "origin")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.origin") } ?: Wire.missing("WebAuthnGrantEvidence.origin"),
+                userVerified = Wire.member(o, "userVerified")?.let { v0 -> Wire.bool(v0, "WebAuthnGrantEvidence.userVerified") } ?: Wire.missing("WebAuthnGrantEvidence.userVerified"),
+                assertedAt = Wire.member(o, "assertedAt")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.assertedAt") } ?: Wire.missing("WebAuthnGrantEvidence.assertedAt"),
+                digest = Wire.member(o, "digest")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.digest") } ?: Wire.missing("WebAuthnGrantEvidence.digest"),
+            )
+        }
+    }
+}
+
 /** A grant: what a principal allowed an agent to do. */
 public data class Grant @JvmOverloads constructor(
     val grantId: String,
     val agentId: String,
-    val agentDid: String? = null,
+    val agentDid: String = "",
     val principalId: String,
     val developerId: String = "",
     val scopes: List<String>,
@@ -684,6 +813,15 @@ public data class Grant @JvmOverloads constructor(
     val issuedAt: String,
     val expiresAt: String,
     val revokedAt: String? = null,
+    /** What the grant is for, when its authorization request said. */
+    val purpose: String? = null,
+    /**
+     * A WebAuthn assertion behind the approval (this server does not take WebAuthn
+     * approvals yet, so it is absent from its grants).
+     */
+    val webauthnEvidence: WebAuthnGrantEvidence? = null,
+    /** Where the grant's data may be processed, when its authorization request said. */
+    val dataRegion: String? = null,
     val delegationDepth: Long = 0L,
     val parentGrantId: String? = null,
 ) {
@@ -694,7 +832,7 @@ public data class Grant @JvmOverloads constructor(
     public fun toJson(): JsonObject = buildJsonObject {
         put("grantId", JsonPrimitive(grantId))
         put("agentId", JsonPrimitive(agentId))
-        agentDid?.let { v0 -> put("agentDid", JsonPrimitive(v0)) }
+        put("agentDid", JsonPrimitive(agentDid))
         put("principalId", JsonPrimitive(principalId))
         put("developerId", JsonPrimitive(developerId))
         put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
@@ -702,6 +840,9 @@ public data class Grant @JvmOverloads constructor(
         put("issuedAt", JsonPrimitive(issuedAt))
         put("expiresAt", JsonPrimitive(expiresAt))
         revokedAt?.let { v0 -> put("revokedAt", JsonPrimitive(v0)) }
+        purpose?.let { v0 -> put("purpose", JsonPrimitive(v0)) }
+        webauthnEvidence?.let { v0 -> put("webauthnEvidence", v0.toJson()) }
+        dataRegion?.let { v0 -> put("dataRegion", JsonPrimitive(v0)) }
         put("delegationDepth", JsonPrimitive(delegationDepth))
         parentGrantId?.let { v0 -> put("parentGrantId", JsonPrimitive(v0)) }
     }
@@ -714,7 +855,7 @@ public data class Grant @JvmOverloads constructor(
             return Grant(
                 grantId = Wire.member(o, "grantId", "id")?.let { v0 -> Wire.string(v0, "Grant.grantId") } ?: Wire.missing("Grant.grantId"),
                 agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "Grant.agentId") } ?: Wire.missing("Grant.agentId"),
-                agentDid = Wire.member(o, "agentDid")?.let { v0 -> Wire.string(v0, "Grant.agentDid") },
+                agentDid = Wire.member(o, "agentDid")?.let { v0 -> Wire.string(v0, "Grant.agentDid") } ?: "",
                 principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "Grant.principalId") } ?: Wire.missing("Grant.principalId"),
                 developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "Grant.developerId") } ?: "",
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "Grant.scopes") { v1 -> Wire.string(v1, "Grant.scopes[]") } } ?: Wire.missing("Grant.scopes"),
@@ -722,6 +863,9 @@ public data class Grant @JvmOverloads constructor(
                 issuedAt = Wire.member(o, "issuedAt")?.let { v0 -> Wire.string(v0, "Grant.issuedAt") } ?: Wire.missing("Grant.issuedAt"),
                 expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "Grant.expiresAt") } ?: Wire.missing("Grant.expiresAt"),
                 revokedAt = Wire.member(o, "revokedAt")?.let { v0 -> Wire.string(v0, "Grant.revokedAt") },
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "Grant.purpose") },
+                webauthnEvidence = Wire.member(o, "webauthnEvidence")?.let { v0 -> WebAuthnGrantEvidence.fromJson(v0) },
+                dataRegion = Wire.member(o, "dataRegion")?.let { v0 -> Wire.string(v0, "Grant.dataRegion") },
                 delegationDepth = Wire.member(o, "delegationDepth")?.let { v0 -> Wire.long(v0, "Grant.delegationDepth") } ?: 0L,
                 parentGrantId = Wire.member(o, "parentGrantId")?.let { v0 -> Wire.string(v0, "Grant.parentGrantId") },
             )
@@ -870,15 +1014,37 @@ public data class VerifiedGrant @JvmOverloads constructor(
     val issuedAt: Long,
     /** `exp`. */
     val expiresAt: Long,
+    /** `client_id` (the OAuth client the token was issued to), when present. */
+    val clientId: String? = null,
     /** `parentAgt`, or `act.sub` on a delegated grant. */
     val parentAgentDid: String? = null,
     /** `urn:grantex:grant.parent_grant_id` or `parentGrnt`. */
     val parentGrantId: String? = null,
-    /** `urn:grantex:grant.delegation_depth` or `delegationDepth`; 0 when absent. */
-    val delegationDepth: Long,
-    /** `aud` as a list (empty when absent). */
-    val audience: List<String>,
-    /** `iss`. */
+    /**
+     * `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
+     * carries neither (see [`VerifiedGrant::depth`]).
+     */
+    val delegationDepth: Long? = null,
+    /** The raw `authorization_details` claim (RFC 9396, a JSON array), when present. */
+    val authorizationDetails: JsonElement? = null,
+    /** The raw RFC 8693 `act` claim: the delegating actor, earlier actors nested. */
+    val act: JsonElement? = null,
+    /** The raw confirmation claim (`cnf`, an object such as `{"jkt": ...}`), when present. */
+    val cnf: JsonElement? = null,
+    /**
+     * The raw `aud` claim (a string or an array of strings), when present; see
+     * [`VerifiedGrant::audiences`].
+     */
+    val audience: JsonElement? = null,
+    /** `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with. */
+    val webauthnEvidence: WebAuthnGrantEvidence? = null,
+    /**
+     * Legacy claim names read because the token lacked the standard claim (`agt`, `dev`,
+     * `grnt`, `scp`, `parentAgt`, `parentGrnt`, `delegationDepth`); empty for a token in the
+     * standard layout.
+     */
+    val legacyClaimsUsed: List<String>,
+    /** `iss` (always set by this verifier; Python's default is the reference SDK's `None`). */
     val issuer: String,
     /** `bdg`: remaining budget at issuance (advisory). */
     val budget: Double? = null,
@@ -893,10 +1059,16 @@ public data class VerifiedGrant @JvmOverloads constructor(
         put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
         put("issuedAt", JsonPrimitive(issuedAt))
         put("expiresAt", JsonPrimitive(expiresAt))
+        clientId?.let { v0 -> put("clientId", JsonPrimitive(v0)) }
         parentAgentDid?.let { v0 -> put("parentAgentDid", JsonPrimitive(v0)) }
         parentGrantId?.let { v0 -> put("parentGrantId", JsonPrimitive(v0)) }
-        put("delegationDepth", JsonPrimitive(delegationDepth))
-        put("audience", JsonArray(audience.map { v0 -> JsonPrimitive(v0) }))
+        delegationDepth?.let { v0 -> put("delegationDepth", JsonPrimitive(v0)) }
+        authorizationDetails?.let { v0 -> put("authorizationDetails", v0) }
+        act?.let { v0 -> put("act", v0) }
+        cnf?.let { v0 -> put("cnf", v0) }
+        audience?.let { v0 -> put("audience", v0) }
+        webauthnEvidence?.let { v0 -> put("webauthnEvidence", v0.toJson()) }
+        put("legacyClaimsUsed", JsonArray(legacyClaimsUsed.map { v0 -> JsonPrimitive(v0) }))
         put("issuer", JsonPrimitive(issuer))
         budget?.let { v0 -> put("budget", JsonPrimitive(v0)) }
     }
@@ -915,10 +1087,16 @@ public data class VerifiedGrant @JvmOverloads constructor(
                 scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "VerifiedGrant.scopes") { v1 -> Wire.string(v1, "VerifiedGrant.scopes[]") } } ?: Wire.missing("VerifiedGrant.scopes"),
                 issuedAt = Wire.member(o, "issuedAt")?.let { v0 -> Wire.long(v0, "VerifiedGrant.issuedAt") } ?: Wire.missing("VerifiedGrant.issuedAt"),
                 expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.long(v0, "VerifiedGrant.expiresAt") } ?: Wire.missing("VerifiedGrant.expiresAt"),
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "VerifiedGrant.clientId") },
                 parentAgentDid = Wire.member(o, "parentAgentDid")?.let { v0 -> Wire.string(v0, "VerifiedGrant.parentAgentDid") },
                 parentGrantId = Wire.member(o, "parentGrantId")?.let { v0 -> Wire.string(v0, "VerifiedGrant.parentGrantId") },
-                delegationDepth = Wire.member(o, "delegationDepth")?.let { v0 -> Wire.long(v0, "VerifiedGrant.delegationDepth") } ?: Wire.missing("VerifiedGrant.delegationDepth"),
-                audience = Wire.member(o, "audience")?.let { v0 -> Wire.list(v0, "VerifiedGrant.audience") { v1 -> Wire.string(v1, "VerifiedGrant.audience[]") } } ?: Wire.missing("VerifiedGrant.audience"),
+                delegationDepth = Wire.member(o, "delegationDepth")?.let { v0 -> Wire.long(v0, "VerifiedGrant.delegationDepth") },
+                authorizationDetails = Wire.member(o, "authorizationDetails")?.let { v0 -> v0 },
+                act = Wire.member(o, "act")?.let { v0 -> v0 },
+                cnf = Wire.member(o, "cnf")?.let { v0 -> v0 },
+                audience = Wire.member(o, "audience")?.let { v0 -> v0 },
+                webauthnEvidence = Wire.member(o, "webauthnEvidence")?.let { v0 -> WebAuthnGrantEvidence.fromJson(v0) },
+                legacyClaimsUsed = Wire.member(o, "legacyClaimsUsed")?.let { v0 -> Wire.list(v0, "VerifiedGrant.legacyClaimsUsed") { v1 -> Wire.string(v1, "VerifiedGrant.legacyClaimsUsed[]") } } ?: Wire.missing("VerifiedGrant.legacyClaimsUsed"),
                 issuer = Wire.member(o, "issuer")?.let { v0 -> Wire.string(v0, "VerifiedGrant.issuer") } ?: Wire.missing("VerifiedGrant.issuer"),
                 budget = Wire.member(o, "budget")?.let { v0 -> Wire.double(v0, "VerifiedGrant.budget") },
             )
@@ -996,6 +1174,8 @@ public data class AuditEntry @JvmOverloads constructor(
     val prevHash: String? = null,
     val timestamp: String,
     val status: String,
+    /** The purpose of the grant the entry was recorded under, when it has one. */
+    val purpose: String? = null,
     /** Part of the hashed content, so verifying the chain needs it. */
     val developerId: String = "",
 ) {
@@ -1012,6 +1192,7 @@ public data class AuditEntry @JvmOverloads constructor(
         prevHash?.let { v0 -> put("prevHash", JsonPrimitive(v0)) }
         put("timestamp", JsonPrimitive(timestamp))
         put("status", JsonPrimitive(status))
+        purpose?.let { v0 -> put("purpose", JsonPrimitive(v0)) }
         put("developerId", JsonPrimitive(developerId))
     }
 
@@ -1032,6 +1213,7 @@ public data class AuditEntry @JvmOverloads constructor(
                 prevHash = Wire.member(o, "prevHash")?.let { v0 -> Wire.string(v0, "AuditEntry.prevHash") },
                 timestamp = Wire.member(o, "timestamp")?.let { v0 -> Wire.string(v0, "AuditEntry.timestamp") } ?: Wire.missing("AuditEntry.timestamp"),
                 status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "AuditEntry.status") } ?: Wire.missing("AuditEntry.status"),
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "AuditEntry.purpose") },
                 developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "AuditEntry.developerId") } ?: "",
             )
         }
@@ -1160,6 +1342,10 @@ public data class ConsentRequest @JvmOverloads constructor(
     val expiresAt: String,
     val status: String,
     val fidoRequired: Boolean = false,
+    /** What the grant is for, when the request said. */
+    val purpose: String? = null,
+    /** Where the grant's data may be processed, when the request said. */
+    val dataRegion: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -1172,6 +1358,8 @@ public data class ConsentRequest @JvmOverloads constructor(
         put("expiresAt", JsonPrimitive(expiresAt))
         put("status", JsonPrimitive(status))
         put("fidoRequired", JsonPrimitive(fidoRequired))
+        purpose?.let { v0 -> put("purpose", JsonPrimitive(v0)) }
+        dataRegion?.let { v0 -> put("dataRegion", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -1189,6 +1377,8 @@ public data class ConsentRequest @JvmOverloads constructor(
                 expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "ConsentRequest.expiresAt") } ?: Wire.missing("ConsentRequest.expiresAt"),
                 status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "ConsentRequest.status") } ?: Wire.missing("ConsentRequest.status"),
                 fidoRequired = Wire.member(o, "fidoRequired")?.let { v0 -> Wire.bool(v0, "ConsentRequest.fidoRequired") } ?: false,
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "ConsentRequest.purpose") },
+                dataRegion = Wire.member(o, "dataRegion")?.let { v0 -> Wire.string(v0, "ConsentRequest.dataRegion") },
             )
         }
     }
