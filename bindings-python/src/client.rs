@@ -43,6 +43,7 @@ impl NativeClient {
         max_retries: Option<f64>,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
+        crate::log_bridge::ensure(py);
         let build = || -> grantex::Result<Client> {
             Client::new(ClientConfig {
                 api_key,
@@ -137,6 +138,7 @@ pub fn call_unauthenticated<'py>(
     op: String,
     input: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    crate::log_bridge::ensure(py);
     let value = crate::wait::wait_with(
         py,
         async move {
@@ -157,6 +159,7 @@ pub fn acall_unauthenticated(
     op: String,
     input: Option<String>,
 ) -> PyResult<Bound<'_, PyAny>> {
+    crate::log_bridge::ensure(py);
     crate::runtime::awaitable_with(
         py,
         async move {

@@ -14,6 +14,7 @@ mod bench;
 mod client;
 mod convert;
 mod errors;
+mod log_bridge;
 mod misc;
 mod runtime;
 mod verify;
@@ -21,6 +22,9 @@ mod wait;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The core's tracing events to `logging.getLogger("grantex")` (no Python work until a
+    // client exists: `import grantex` does not import `logging`).
+    log_bridge::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CORE_VERSION", grantex::VERSION)?;
     m.add(
