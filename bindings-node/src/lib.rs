@@ -20,6 +20,7 @@ mod bench;
 mod client;
 mod convert;
 mod errors;
+mod log;
 mod misc;
 mod promise;
 mod verify;
