@@ -469,3 +469,26 @@ type ConsentApproval struct {
 	// State is the request's state, if any.
 	State *string `json:"state"`
 }
+
+// UnmarshalJSON reads a verified grant in the core's JSON form, where audience is the token's
+// raw aud claim: a string (a list of one here) or a list of strings.
+func (g *VerifiedGrant) UnmarshalJSON(b []byte) error {
+	type plain VerifiedGrant
+	aux := struct {
+		*plain
+		Audience json.RawMessage `json:"audience,omitempty"`
+	}{plain: (*plain)(g)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	g.Audience = nil
+	if len(aux.Audience) == 0 || string(aux.Audience) == "null" {
+		return nil
+	}
+	var one string
+	if err := json.Unmarshal(aux.Audience, &one); err == nil {
+		g.Audience = []string{one}
+		return nil
+	}
+	return json.Unmarshal(aux.Audience, &g.Audience)
+}

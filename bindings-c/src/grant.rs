@@ -48,7 +48,10 @@ impl grantex_verified_grant {
             parent_agent_did: opt(&grant.parent_agent_did, "parent agent DID")?,
             parent_grant_id: opt(&grant.parent_grant_id, "parent grant id")?,
             scopes: list(&grant.scopes, "scope")?,
-            audience: list(&grant.audience, "audience")?,
+            audience: list(
+                &grant.audiences().into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                "audience",
+            )?,
             grant,
         })
     }
@@ -279,7 +282,7 @@ pub unsafe extern "C" fn grantex_verified_grant_delegation_depth(
     out: *mut u32,
 ) -> grantex_result {
     // SAFETY: per the function contract.
-    unsafe { field(grant, out, |g| Ok(g.grant.delegation_depth)) }
+    unsafe { field(grant, out, |g| Ok(g.grant.depth())) }
 }
 
 /// DID of the delegating (parent) agent; `GRANTEX_NOT_FOUND` on a root grant.

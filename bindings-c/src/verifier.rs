@@ -630,6 +630,8 @@ pub unsafe extern "C" fn libgrantex_go_verify(
             (Some(verifier), _) => blocking::block_on(verifier.cache.verify(token, opts))?,
             (None, uri) => blocking::verify_grant_token(token, uri.unwrap_or_default(), opts)?,
         };
+        // `aud` as a list (a single string is a list of one), as grantex_verified_grant has it.
+        let audience: Vec<String> = grant.audiences().into_iter().map(str::to_owned).collect();
         // The checks grantex_verified_grant::new makes, in its order: a field C cannot hold.
         let strings = [
             (grant.token_id.as_str(), "token id"),
@@ -643,7 +645,7 @@ pub unsafe extern "C" fn libgrantex_go_verify(
             (grant.parent_agent_did.as_deref(), "parent agent DID"),
             (grant.parent_grant_id.as_deref(), "parent grant id"),
         ];
-        let lists = [(&grant.scopes, "scope"), (&grant.audience, "audience")];
+        let lists = [(&grant.scopes, "scope"), (&audience, "audience")];
         let nul = |s: &str, what: &str| -> Result<(), Failure> {
             if s.as_bytes().contains(&0) {
                 c_string(s, what)?;
@@ -667,7 +669,7 @@ pub unsafe extern "C" fn libgrantex_go_verify(
             len: [0; 8],
             set: [0; 8],
             scopes_len: grant.scopes.len().min(GO_MAX_LIST) as u32,
-            audience_len: grant.audience.len().min(GO_MAX_LIST) as u32,
+            audience_len: audience.len().min(GO_MAX_LIST) as u32,
             scope_off: [0; GO_MAX_LIST],
             scope_len: [0; GO_MAX_LIST],
             aud_off: [0; GO_MAX_LIST],
@@ -675,7 +677,7 @@ pub unsafe extern "C" fn libgrantex_go_verify(
             used: 0,
             issued_at: grant.issued_at,
             expires_at: grant.expires_at,
-            depth: grant.delegation_depth,
+            depth: grant.depth(),
             has_depth: 1,
             has_budget: i32::from(grant.budget.is_some()),
             budget: grant.budget.unwrap_or(0.0),
@@ -690,7 +692,7 @@ pub unsafe extern "C" fn libgrantex_go_verify(
         let mut copier = GoCopier {
             buf,
             used: 0,
-            fits: grant.scopes.len() <= GO_MAX_LIST && grant.audience.len() <= GO_MAX_LIST,
+            fits: grant.scopes.len() <= GO_MAX_LIST && audience.len() <= GO_MAX_LIST,
         };
         for (i, (s, _)) in strings.iter().enumerate() {
             copy.set[i] = 1;
@@ -706,7 +708,7 @@ pub unsafe extern "C" fn libgrantex_go_verify(
         for (i, s) in grant.scopes.iter().take(GO_MAX_LIST).enumerate() {
             copier.put(s, &mut copy.scope_off[i], &mut copy.scope_len[i]);
         }
-        for (i, s) in grant.audience.iter().take(GO_MAX_LIST).enumerate() {
+        for (i, s) in audience.iter().take(GO_MAX_LIST).enumerate() {
             copier.put(s, &mut copy.aud_off[i], &mut copy.aud_len[i]);
         }
         copy.used = copier.used as u32;

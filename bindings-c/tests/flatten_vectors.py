@@ -70,14 +70,19 @@ def main():
                 put(f"c.{key} {h(claims[key])}")
             for key in ("parentAgentDid", "parentGrantId"):
                 put(f"c.{key} {'-' if claims[key] is None else h(claims[key])}")
-            for key in ("issuedAt", "expiresAt", "delegationDepth"):
+            for key in ("issuedAt", "expiresAt"):
                 put(f"c.{key} {int(claims[key])}")
+            # The C grant reports the depth as 0 when the token has no depth claim, and `aud`
+            # as a list (a single string is a list of one).
+            put(f"c.delegationDepth {int(claims['delegationDepth'] or 0)}")
             put(f"c.budget {'-' if claims['budget'] is None else repr(float(claims['budget']))}")
             put(f"c.nscopes {len(claims['scopes'])}")
             for scope in claims["scopes"]:
                 put(f"c.scope {h(scope)}")
-            put(f"c.naud {len(claims['audience'])}")
-            for aud in claims["audience"]:
+            audience = claims["audience"]
+            audience = [] if audience is None else [audience] if isinstance(audience, str) else audience
+            put(f"c.naud {len(audience)}")
+            for aud in audience:
                 put(f"c.aud {h(aud)}")
         put("end")
 

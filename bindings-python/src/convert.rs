@@ -69,6 +69,7 @@ impl<'py> IntoPyObject<'py> for Grant {
 
 static VERIFIED_GRANT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static RATE_LIMIT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static WEBAUTHN_EVIDENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn class<'py>(
     py: Python<'py>,
@@ -96,10 +97,28 @@ pub fn verified_grant(py: Python<'_>, g: VerifiedGrant) -> PyResult<Bound<'_, Py
     dict.set_item(intern!(py, "scopes"), PyTuple::new(py, g.scopes)?)?;
     dict.set_item(intern!(py, "issued_at"), g.issued_at)?;
     dict.set_item(intern!(py, "expires_at"), g.expires_at)?;
+    dict.set_item(intern!(py, "client_id"), g.client_id)?;
     dict.set_item(intern!(py, "parent_agent_did"), g.parent_agent_did)?;
     dict.set_item(intern!(py, "parent_grant_id"), g.parent_grant_id)?;
     dict.set_item(intern!(py, "delegation_depth"), g.delegation_depth)?;
-    dict.set_item(intern!(py, "audience"), PyTuple::new(py, g.audience)?)?;
+    // The raw claims, as the reference SDK returns them (JSON values; `None` when absent).
+    let raw = |v: &Option<Value>| -> PyResult<Bound<'_, PyAny>> {
+        match v {
+            Some(v) => to_py(py, v),
+            None => Ok(py.None().into_bound(py)),
+        }
+    };
+    dict.set_item(intern!(py, "authorization_details"), raw(&g.authorization_details)?)?;
+    dict.set_item(intern!(py, "act"), raw(&g.act)?)?;
+    dict.set_item(intern!(py, "cnf"), raw(&g.cnf)?)?;
+    dict.set_item(intern!(py, "audience"), raw(&g.audience)?)?;
+    let evidence = match &g.webauthn_evidence {
+        Some(e) => class(py, &WEBAUTHN_EVIDENCE, "WebAuthnGrantEvidence")?
+            .call_method1(intern!(py, "from_dict"), (to_py(py, &json(e).map_err(|e| crate::errors::to_py(py, e))?)?,))?,
+        None => py.None().into_bound(py),
+    };
+    dict.set_item(intern!(py, "webauthn_evidence"), evidence)?;
+    dict.set_item(intern!(py, "legacy_claims_used"), PyTuple::new(py, g.legacy_claims_used)?)?;
     dict.set_item(intern!(py, "issuer"), g.issuer)?;
     dict.set_item(intern!(py, "budget"), g.budget)?;
     Ok(obj)

@@ -132,7 +132,7 @@ async fn run() -> grantex::Result<()> {
         "[rust] 6. delegate: grant {} to {} (depth {}, scopes {})",
         child.grant_id,
         child_grant.agent_did,
-        child_grant.delegation_depth,
+        child_grant.depth(),
         child_grant.scopes.join(", ")
     );
 

@@ -48,7 +48,18 @@ pub struct TokenCase {
 
 /// The vectors spell every claim out, absent optional ones as `null` (the core's serialisation
 /// leaves them out, as the reference SDKs' results do).
-const OPTIONAL_CLAIMS: [&str; 3] = ["parentAgentDid", "parentGrantId", "budget"];
+const OPTIONAL_CLAIMS: [&str; 10] = [
+    "clientId",
+    "parentAgentDid",
+    "parentGrantId",
+    "delegationDepth",
+    "authorizationDetails",
+    "act",
+    "cnf",
+    "audience",
+    "webauthnEvidence",
+    "budget",
+];
 
 fn claims_with_nulls<S: serde::Serializer>(
     claims: &Option<VerifiedGrant>,

@@ -32,6 +32,25 @@ class VectorsTest {
         return JsonObject(o)
     }
 
+    /**
+     * The vectors' claims in the JVM record's shape: its fields only, `aud` as a list (a single
+     * string is a list of one, absent is empty) and the depth 0 when the token has none.
+     */
+    private fun jvmShape(expected: JsonObject): JsonObject {
+        val keep = setOf(
+            "tokenId", "grantId", "principalId", "agentDid", "developerId", "scopes", "issuedAt",
+            "expiresAt", "parentAgentDid", "parentGrantId", "delegationDepth", "audience", "issuer", "budget",
+        )
+        val o = expected.filterKeys { it in keep }.toMutableMap()
+        o["audience"] = when (val a = expected["audience"]) {
+            null, JsonNull -> JsonArray(emptyList())
+            is JsonArray -> a
+            else -> JsonArray(listOf(a))
+        }
+        if (o["delegationDepth"] == null || o["delegationDepth"] == JsonNull) o["delegationDepth"] = JsonPrimitive(0)
+        return JsonObject(o)
+    }
+
     /** Numbers compared as numbers (`0` and `0.0`). */
     private fun norm(e: JsonElement): JsonElement = when (e) {
         is JsonObject -> JsonObject(e.mapValues { norm(it.value) })
@@ -72,7 +91,7 @@ class VectorsTest {
             assertEquals(expect, got, name)
             assertEquals(expect, outcome { verifyGrantTokenBlocking(token, options.withJwks(jwks)) }, name)
             jwks.verifier(options).use { v -> assertEquals(expect, outcome { assertEquals(grant, v.verifyCached(token)) }, name) }
-            if (expect == "valid") assertEquals(norm(c["claims"]!!), norm(claims(grant!!)), name)
+            if (expect == "valid") assertEquals(norm(jvmShape(c["claims"]!!.jsonObject)), norm(claims(grant!!)), name)
             counts.merge(expect, 1, Int::plus)
         }
         sets.values.forEach { it.close() }
