@@ -262,13 +262,17 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("401: %T %v", err, err)
 	}
 
-	// Refused before anything is sent: a reference field this server does not take, an unknown
-	// operation, a member of the wrong type.
-	var ge *grantex.Error
-	_, err = c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", ResourceServers: []string{"https://a.example"}})
-	if !errors.As(err, &ge) || ge.Code != "invalid_argument" || !strings.Contains(ge.Message, "resourceServers") {
-		t.Fatalf("unknown member: %v", err)
+	// Resource servers are taken and checked by the server (RFC 8707: no fragment).
+	bound, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", ResourceServers: []string{"https://a.example"}})
+	if err != nil || len(bound.ResourceServers) != 1 || bound.ResourceServers[0] != "https://a.example" {
+		t.Fatalf("resource servers: %+v %v", bound, err)
 	}
+	_, err = c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "x", ResourceServers: []string{"https://a.example/#f"}})
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("resource server with a fragment: %T %v", err, err)
+	}
+	// Refused before anything is sent: an unknown operation, a member of the wrong type.
+	var ge *grantex.Error
 	if err := c.Call(ctx, "agents.nope", nil, nil); !errors.As(err, &ge) || ge.Code != "invalid_argument" {
 		t.Fatalf("unknown op: %v", err)
 	}

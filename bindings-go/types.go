@@ -84,6 +84,18 @@ type Agent struct {
 	// RedirectURIs are where authorization may send the user back; when non-empty, Authorize
 	// accepts exactly these redirect URIs and no other.
 	RedirectURIs []string `json:"redirectUris,omitempty"`
+	// ResourceServers are the RFC 8707 resources the agent may ask for as a grant's audience.
+	ResourceServers []string `json:"resourceServers,omitempty"`
+	// PublicJWK is the agent's bound public key, when one is registered.
+	PublicJWK map[string]any `json:"publicJwk,omitempty"`
+	// KeyThumbprint is the RFC 7638 thumbprint of PublicJWK.
+	KeyThumbprint *string `json:"keyThumbprint,omitempty"`
+	// KeyBindingConfigured says whether a public key is bound to the agent.
+	KeyBindingConfigured bool `json:"keyBindingConfigured,omitempty"`
+	// StatusChangedAt is when Status last changed (RFC 3339).
+	StatusChangedAt *string `json:"statusChangedAt,omitempty"`
+	// StatusReason is why Status last changed, when the change said.
+	StatusReason *string `json:"statusReason,omitempty"`
 }
 
 // RegisterAgentParams are the parameters of AgentsService.Register.
@@ -97,9 +109,10 @@ type RegisterAgentParams struct {
 	// RedirectURIs are the exact redirect URIs the agent may use (absolute https URLs; http
 	// only for loopback).
 	RedirectURIs []string `json:"redirectUris,omitempty"`
-	// ResourceServers is a reference field this server does not take: setting it is refused.
+	// ResourceServers are the RFC 8707 resources (absolute URIs) the agent may ask for as a
+	// grant's audience; when set, Authorize refuses any other audience.
 	ResourceServers []string `json:"resourceServers,omitempty"`
-	// PublicJWK is a reference field this server does not take: setting it is refused.
+	// PublicJWK binds the agent to its public key (RSA >= 2048 bits or EC, no private members).
 	PublicJWK map[string]any `json:"publicJwk,omitempty"`
 }
 

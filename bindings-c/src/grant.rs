@@ -49,7 +49,11 @@ impl grantex_verified_grant {
             parent_grant_id: opt(&grant.parent_grant_id, "parent grant id")?,
             scopes: list(&grant.scopes, "scope")?,
             audience: list(
-                &grant.audiences().into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                &grant
+                    .audiences()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>(),
                 "audience",
             )?,
             grant,

@@ -137,11 +137,13 @@ pub fn rare_claims_text(g: &VerifiedGrant) -> grantex::Result<Option<String>> {
         audience: &g.audience,
         webauthn_evidence: &g.webauthn_evidence,
     };
-    serde_json::to_string(&rare).map(Some).map_err(|e| Error::Decode {
-        message: format!("cannot convert the result for JavaScript: {e}"),
-        status: 200,
-        request_id: None,
-    })
+    serde_json::to_string(&rare)
+        .map(Some)
+        .map_err(|e| Error::Decode {
+            message: format!("cannot convert the result for JavaScript: {e}"),
+            status: 200,
+            request_id: None,
+        })
 }
 
 /// A verified grant as a plain JS object (online verification).

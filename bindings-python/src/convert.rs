@@ -108,17 +108,28 @@ pub fn verified_grant(py: Python<'_>, g: VerifiedGrant) -> PyResult<Bound<'_, Py
             None => Ok(py.None().into_bound(py)),
         }
     };
-    dict.set_item(intern!(py, "authorization_details"), raw(&g.authorization_details)?)?;
+    dict.set_item(
+        intern!(py, "authorization_details"),
+        raw(&g.authorization_details)?,
+    )?;
     dict.set_item(intern!(py, "act"), raw(&g.act)?)?;
     dict.set_item(intern!(py, "cnf"), raw(&g.cnf)?)?;
     dict.set_item(intern!(py, "audience"), raw(&g.audience)?)?;
     let evidence = match &g.webauthn_evidence {
-        Some(e) => class(py, &WEBAUTHN_EVIDENCE, "WebAuthnGrantEvidence")?
-            .call_method1(intern!(py, "from_dict"), (to_py(py, &json(e).map_err(|e| crate::errors::to_py(py, e))?)?,))?,
+        Some(e) => class(py, &WEBAUTHN_EVIDENCE, "WebAuthnGrantEvidence")?.call_method1(
+            intern!(py, "from_dict"),
+            (to_py(
+                py,
+                &json(e).map_err(|e| crate::errors::to_py(py, e))?,
+            )?,),
+        )?,
         None => py.None().into_bound(py),
     };
     dict.set_item(intern!(py, "webauthn_evidence"), evidence)?;
-    dict.set_item(intern!(py, "legacy_claims_used"), PyTuple::new(py, g.legacy_claims_used)?)?;
+    dict.set_item(
+        intern!(py, "legacy_claims_used"),
+        PyTuple::new(py, g.legacy_claims_used)?,
+    )?;
     dict.set_item(intern!(py, "issuer"), g.issuer)?;
     dict.set_item(intern!(py, "budget"), g.budget)?;
     Ok(obj)

@@ -176,7 +176,8 @@ pub struct RegisterAgentParams {
     pub resource_servers: Option<Vec<String>>,
     /// A public asymmetric JWK (RSA or EC, no private members) binding the agent to its key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_jwk: Option<Value>,    /// `active` (the default) or `suspended`: an agent may be registered suspended.
+    pub public_jwk: Option<Value>,
+    /// `active` (the default) or `suspended`: an agent may be registered suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }

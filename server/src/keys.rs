@@ -512,7 +512,12 @@ impl KeyRing {
     }
 
     /// [`KeyRing::sign_typed`] with the sandbox key for a sandbox developer's statements.
-    pub fn sign_typed_for(&self, sandbox: bool, typ: &str, claims: &serde_json::Value) -> ApiResult<String> {
+    pub fn sign_typed_for(
+        &self,
+        sandbox: bool,
+        typ: &str,
+        claims: &serde_json::Value,
+    ) -> ApiResult<String> {
         if !sandbox {
             return self.sign_typed(typ, claims);
         }

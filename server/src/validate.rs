@@ -212,6 +212,151 @@ pub fn email(value: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Most resource servers one agent may register.
+pub const MAX_RESOURCE_SERVERS: usize = 20;
+
+/// RFC 8707 resource indicators: absolute URIs without a fragment (https, or http on loopback),
+/// at most [`MAX_RESOURCE_SERVERS`], no duplicates.
+pub fn resource_servers(list: &[String]) -> ApiResult<()> {
+    if list.len() > MAX_RESOURCE_SERVERS {
+        return Err(ApiError::bad_request(format!(
+            "resourceServers may hold at most {MAX_RESOURCE_SERVERS} URIs (got {})",
+            list.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for u in list {
+        let bad = |why: &str| ApiError::bad_request(format!("resourceServers: {u:?} {why}"));
+        if u.len() > 2048 {
+            return Err(bad("must be at most 2048 characters"));
+        }
+        let url = url::Url::parse(u).map_err(|_| bad("must be an absolute URI"))?;
+        if url.fragment().is_some() {
+            return Err(bad("must not contain a fragment (RFC 8707 §2)"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("must not contain credentials"));
+        }
+        if !seen.insert(u.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "resourceServers lists {u:?} twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A public asymmetric JWK: RSA (`n`, `e`, at least 2048 bits) or EC P-256/P-384/P-521 (`x`,
+/// `y`), without private members. Returns its RFC 7638 SHA-256 thumbprint.
+pub fn public_jwk(jwk: &serde_json::Value) -> ApiResult<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let bad = |why: &str| ApiError::bad_request(format!("publicJwk {why}"));
+    let obj = jwk
+        .as_object()
+        .ok_or_else(|| bad("must be a JSON object (a JWK)"))?;
+    if serde_json::to_string(jwk)?.len() > 8192 {
+        return Err(bad("must be at most 8 KiB"));
+    }
+    for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+        if obj.contains_key(private) {
+            return Err(bad(&format!(
+                "must be a public key (it has the private member {private:?})"
+            )));
+        }
+    }
+    let member = |name: &str| -> ApiResult<&str> {
+        let v = obj
+            .get(name)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| bad(&format!("needs the string member {name:?}")))?;
+        Ok(v)
+    };
+    let b64 = |name: &str| -> ApiResult<Vec<u8>> {
+        URL_SAFE_NO_PAD.decode(member(name)?).map_err(|_| {
+            bad(&format!(
+                "member {name:?} must be base64url without padding"
+            ))
+        })
+    };
+    // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
+    let canonical = match member("kty")? {
+        "RSA" => {
+            let n = b64("n")?;
+            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
+            if bits < 2048 {
+                return Err(bad("RSA modulus must be at least 2048 bits"));
+            }
+            b64("e")?;
+            serde_json::json!({"e": member("e")?, "kty": "RSA", "n": member("n")?})
+        }
+        "EC" => {
+            let (crv, len) = match member("crv")? {
+                "P-256" => ("P-256", 32),
+                "P-384" => ("P-384", 48),
+                "P-521" => ("P-521", 66),
+                _ => return Err(bad("crv must be P-256, P-384 or P-521")),
+            };
+            if b64("x")?.len() != len || b64("y")?.len() != len {
+                return Err(bad(&format!("x and y must be {len} bytes for {crv}")));
+            }
+            serde_json::json!({"crv": crv, "kty": "EC", "x": member("x")?, "y": member("y")?})
+        }
+        _ => return Err(bad("kty must be \"RSA\" or \"EC\"")),
+    };
+    // serde_json's map is ordered by key: this is the RFC 7638 canonical form.
+    let text = serde_json::to_string(&canonical)?;
+    Ok(URL_SAFE_NO_PAD
+        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref()))
+}
+
+/// A grant purpose: dot-separated segments `[a-z][a-z0-9_]*` (`aml.cdd.onboarding`), or a
+/// private term `x-<org>.<segment>...` (`x-acme.payroll`); at most 128 characters.
+pub fn purpose(value: &str) -> ApiResult<()> {
+    fn segment(s: &str) -> bool {
+        let mut b = s.bytes();
+        b.next().is_some_and(|c| c.is_ascii_lowercase())
+            && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    }
+    fn org(s: &str) -> bool {
+        s.strip_prefix("x-").is_some_and(|rest| {
+            rest.split('-').all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+        })
+    }
+    let mut parts = value.split('.');
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    let ok = value.len() <= 128
+        && rest.iter().all(|s| segment(s))
+        && (segment(first) || (org(first) && !rest.is_empty()));
+    if !ok {
+        return Err(ApiError::bad_request(
+            "purpose must be dot-separated lowercase segments ([a-z][a-z0-9_]*, e.g. \"aml.cdd.onboarding\") \
+             or a private term \"x-<org>.<term>\", at most 128 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A data region (`in`, `eu`, `us-east`): 2..32 letters, digits or '-', compared lowercased.
+pub fn data_region(value: &str) -> ApiResult<String> {
+    let ok = (2..=32).contains(&value.len())
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    if !ok {
+        return Err(ApiError::bad_request(
+            "dataRegion must be 2-32 letters, digits or '-' (for example \"eu\" or \"in\")",
+        ));
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,136 +432,4 @@ mod tests {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// Most resource servers one agent may register.
-pub const MAX_RESOURCE_SERVERS: usize = 20;
-
-/// RFC 8707 resource indicators: absolute URIs without a fragment (https, or http on loopback),
-/// at most [`MAX_RESOURCE_SERVERS`], no duplicates.
-pub fn resource_servers(list: &[String]) -> ApiResult<()> {
-    if list.len() > MAX_RESOURCE_SERVERS {
-        return Err(ApiError::bad_request(format!(
-            "resourceServers may hold at most {MAX_RESOURCE_SERVERS} URIs (got {})",
-            list.len()
-        )));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for u in list {
-        let bad = |why: &str| ApiError::bad_request(format!("resourceServers: {u:?} {why}"));
-        if u.len() > 2048 {
-            return Err(bad("must be at most 2048 characters"));
-        }
-        let url = url::Url::parse(u).map_err(|_| bad("must be an absolute URI"))?;
-        if url.fragment().is_some() {
-            return Err(bad("must not contain a fragment (RFC 8707 §2)"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("must not contain credentials"));
-        }
-        if !seen.insert(u.as_str()) {
-            return Err(ApiError::bad_request(format!("resourceServers lists {u:?} twice")));
-        }
-    }
-    Ok(())
-}
-
-/// A public asymmetric JWK: RSA (`n`, `e`, at least 2048 bits) or EC P-256/P-384/P-521 (`x`,
-/// `y`), without private members. Returns its RFC 7638 SHA-256 thumbprint.
-pub fn public_jwk(jwk: &serde_json::Value) -> ApiResult<String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
-    let bad = |why: &str| ApiError::bad_request(format!("publicJwk {why}"));
-    let obj = jwk.as_object().ok_or_else(|| bad("must be a JSON object (a JWK)"))?;
-    if serde_json::to_string(jwk)?.len() > 8192 {
-        return Err(bad("must be at most 8 KiB"));
-    }
-    for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
-        if obj.contains_key(private) {
-            return Err(bad(&format!("must be a public key (it has the private member {private:?})")));
-        }
-    }
-    let member = |name: &str| -> ApiResult<&str> {
-        let v = obj
-            .get(name)
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| bad(&format!("needs the string member {name:?}")))?;
-        Ok(v)
-    };
-    let b64 = |name: &str| -> ApiResult<Vec<u8>> {
-        URL_SAFE_NO_PAD
-            .decode(member(name)?)
-            .map_err(|_| bad(&format!("member {name:?} must be base64url without padding")))
-    };
-    // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
-    let canonical = match member("kty")? {
-        "RSA" => {
-            let n = b64("n")?;
-            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
-            if bits < 2048 {
-                return Err(bad("RSA modulus must be at least 2048 bits"));
-            }
-            b64("e")?;
-            serde_json::json!({"e": member("e")?, "kty": "RSA", "n": member("n")?})
-        }
-        "EC" => {
-            let (crv, len) = match member("crv")? {
-                "P-256" => ("P-256", 32),
-                "P-384" => ("P-384", 48),
-                "P-521" => ("P-521", 66),
-                _ => return Err(bad("crv must be P-256, P-384 or P-521")),
-            };
-            if b64("x")?.len() != len || b64("y")?.len() != len {
-                return Err(bad(&format!("x and y must be {len} bytes for {crv}")));
-            }
-            serde_json::json!({"crv": crv, "kty": "EC", "x": member("x")?, "y": member("y")?})
-        }
-        _ => return Err(bad("kty must be \"RSA\" or \"EC\"")),
-    };
-    // serde_json's map is ordered by key: this is the RFC 7638 canonical form.
-    let text = serde_json::to_string(&canonical)?;
-    Ok(URL_SAFE_NO_PAD.encode(
-        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref(),
-    ))
-}
-
-/// A grant purpose: dot-separated segments `[a-z][a-z0-9_]*` (`aml.cdd.onboarding`), or a
-/// private term `x-<org>.<segment>...` (`x-acme.payroll`); at most 128 characters.
-pub fn purpose(value: &str) -> ApiResult<()> {
-    fn segment(s: &str) -> bool {
-        let mut b = s.bytes();
-        b.next().is_some_and(|c| c.is_ascii_lowercase())
-            && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
-    }
-    fn org(s: &str) -> bool {
-        s.strip_prefix("x-").is_some_and(|rest| {
-            rest.split('-').all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        })
-    }
-    let mut parts = value.split('.');
-    let first = parts.next().unwrap_or("");
-    let rest: Vec<&str> = parts.collect();
-    let ok = value.len() <= 128
-        && rest.iter().all(|s| segment(s))
-        && (segment(first) || (org(first) && !rest.is_empty()));
-    if !ok {
-        return Err(ApiError::bad_request(
-            "purpose must be dot-separated lowercase segments ([a-z][a-z0-9_]*, e.g. \"aml.cdd.onboarding\") \
-             or a private term \"x-<org>.<term>\", at most 128 characters",
-        ));
-    }
-    Ok(())
-}
-
-/// A data region (`in`, `eu`, `us-east`): 2..32 letters, digits or '-', compared lowercased.
-pub fn data_region(value: &str) -> ApiResult<String> {
-    let ok = (2..=32).contains(&value.len())
-        && value.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    if !ok {
-        return Err(ApiError::bad_request(
-            "dataRegion must be 2-32 letters, digits or '-' (for example \"eu\" or \"in\")",
-        ));
-    }
-    Ok(value.to_ascii_lowercase())
 }

@@ -85,7 +85,10 @@ async fn full_flow_authorize_consent_exchange_offline_verify_delegate_revoke() {
     assert_eq!(g.agent_did, planner.did);
     assert_eq!(g.scopes, strings(&["calendar:read", "email:send"]));
     assert_eq!(g.issuer, s.issuer);
-    assert_eq!(g.audience, Some(serde_json::json!("https://api.example.com")));
+    assert_eq!(
+        g.audience,
+        Some(serde_json::json!("https://api.example.com"))
+    );
     assert_eq!(g.delegation_depth, None);
     assert_eq!(g.expires_at - g.issued_at, 7200);
 

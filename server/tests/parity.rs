@@ -42,15 +42,26 @@ async fn purpose_and_data_region_travel_from_request_to_grant_and_audit() {
         .unwrap();
     assert_eq!(auth.purpose.as_deref(), Some("aml.cdd.onboarding"));
     assert_eq!(auth.data_region.as_deref(), Some("eu"), "stored lowercased");
-    assert_eq!((auth.agent_id.as_str(), auth.principal_id.as_str()), (a.agent_id.as_str(), "usr_p"));
-    assert_eq!((auth.status.as_str(), auth.expires_in.as_str()), ("pending", "24h"));
+    assert_eq!(
+        (auth.agent_id.as_str(), auth.principal_id.as_str()),
+        (a.agent_id.as_str(), "usr_p")
+    );
+    assert_eq!(
+        (auth.status.as_str(), auth.expires_in.as_str()),
+        ("pending", "24h")
+    );
     assert!(!auth.created_at.is_empty());
 
     let consent = c.consent().get(&auth.auth_request_id).await.unwrap();
     assert_eq!(consent.purpose.as_deref(), Some("aml.cdd.onboarding"));
     assert_eq!(consent.data_region.as_deref(), Some("eu"));
 
-    let code = c.consent().approve(&auth.auth_request_id).await.unwrap().code;
+    let code = c
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
     let t = c
         .tokens()
         .exchange(&ExchangeTokenParams {
@@ -60,7 +71,10 @@ async fn purpose_and_data_region_travel_from_request_to_grant_and_audit() {
         })
         .await
         .unwrap();
-    assert!(t.verifiable_credential.is_none(), "no credential unless asked for");
+    assert!(
+        t.verifiable_credential.is_none(),
+        "no credential unless asked for"
+    );
     let g = c.grants().get(&t.grant_id).await.unwrap();
     assert_eq!(g.purpose.as_deref(), Some("aml.cdd.onboarding"));
     assert_eq!(g.data_region.as_deref(), Some("eu"));
@@ -113,7 +127,12 @@ async fn purpose_and_data_region_travel_from_request_to_grant_and_audit() {
         .unwrap();
     assert_eq!(other.purpose, None);
     // The purpose is outside the hashed content: the chain still verifies.
-    let entries = c.audit().list(&ListAuditParams::default()).await.unwrap().entries;
+    let entries = c
+        .audit()
+        .list(&ListAuditParams::default())
+        .await
+        .unwrap()
+        .entries;
     assert!(grantex::audit_chain::verify_chain(&entries).valid);
 }
 
@@ -173,7 +192,10 @@ async fn agent_key_binding_and_resource_servers() {
     assert!(a.key_binding_configured);
     assert_eq!(a.public_jwk, Some(rfc7638_jwk()));
     assert_eq!(a.resource_servers, strings(&["https://files.example.com"]));
-    assert_eq!((a.status_changed_at.clone(), a.retired_at.clone()), (None, None));
+    assert_eq!(
+        (a.status_changed_at.clone(), a.retired_at.clone()),
+        (None, None)
+    );
     let got = c.agents().get(&a.agent_id).await.unwrap();
     assert_eq!(got, a, "stored as returned");
 
@@ -185,21 +207,53 @@ async fn agent_key_binding_and_resource_servers() {
         audience: Some(audience.into()),
         ..Default::default()
     };
-    let e = c.authorize(&ask("https://evil.example.com")).await.unwrap_err();
+    let e = c
+        .authorize(&ask("https://evil.example.com"))
+        .await
+        .unwrap_err();
     assert_eq!(status(&e), 400, "{e}");
-    c.authorize(&ask("https://files.example.com")).await.unwrap();
+    c.authorize(&ask("https://files.example.com"))
+        .await
+        .unwrap();
 
     // Private keys, short RSA keys, bad curves, bad resources: 400 before anything is stored.
     for (body, why) in [
-        (json!({"name": "x", "scopes": [], "publicJwk": {"kty": "RSA", "n": RFC7638_N, "e": "AQAB", "d": "AQAB"}}), "private member"),
-        (json!({"name": "x", "scopes": [], "publicJwk": {"kty": "RSA", "n": "AQAB", "e": "AQAB"}}), "short modulus"),
-        (json!({"name": "x", "scopes": [], "publicJwk": {"kty": "EC", "crv": "P-256", "x": "AQAB", "y": "AQAB"}}), "short EC point"),
-        (json!({"name": "x", "scopes": [], "publicJwk": {"kty": "oct", "k": "AQAB"}}), "symmetric"),
-        (json!({"name": "x", "scopes": [], "publicJwk": "not a jwk"}), "not an object"),
-        (json!({"name": "x", "scopes": [], "resourceServers": ["https://a.example/#frag"]}), "fragment"),
-        (json!({"name": "x", "scopes": [], "resourceServers": ["relative/path"]}), "relative"),
-        (json!({"name": "x", "scopes": [], "resourceServers": ["https://a.example", "https://a.example"]}), "duplicate"),
-        (json!({"name": "x", "scopes": [], "status": "retired"}), "status"),
+        (
+            json!({"name": "x", "scopes": [], "publicJwk": {"kty": "RSA", "n": RFC7638_N, "e": "AQAB", "d": "AQAB"}}),
+            "private member",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "publicJwk": {"kty": "RSA", "n": "AQAB", "e": "AQAB"}}),
+            "short modulus",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "publicJwk": {"kty": "EC", "crv": "P-256", "x": "AQAB", "y": "AQAB"}}),
+            "short EC point",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "publicJwk": {"kty": "oct", "k": "AQAB"}}),
+            "symmetric",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "publicJwk": "not a jwk"}),
+            "not an object",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "resourceServers": ["https://a.example/#frag"]}),
+            "fragment",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "resourceServers": ["relative/path"]}),
+            "relative",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "resourceServers": ["https://a.example", "https://a.example"]}),
+            "duplicate",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "status": "retired"}),
+            "status",
+        ),
     ] {
         let r = api.post("/v1/agents", body).await;
         assert_eq!(r.status, 400, "{why}: {}", r.text);
@@ -214,7 +268,9 @@ async fn agent_key_binding_and_resource_servers() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert!(r.body["keyThumbprint"].as_str().is_some_and(|t| t.len() == 43));
+    assert!(r.body["keyThumbprint"]
+        .as_str()
+        .is_some_and(|t| t.len() == 43));
 
     // Status changes are stamped, with the reason given; a suspended registration is allowed.
     let u = c
@@ -250,9 +306,20 @@ async fn agent_key_binding_and_resource_servers() {
 /// The JWKS key that signed `jws`, checked with aws-lc-rs (independent of the core verifier).
 async fn check_signature(jws: &str) -> (Value, Value) {
     let s = shared();
-    let jwks: Value = http().get(&s.jwks_uri).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = http()
+        .get(&s.jwks_uri)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut parts = jws.split('.');
-    let (h, p, sig) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let (h, p, sig) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap();
     let key = jwks["keys"]
         .as_array()
@@ -301,16 +368,21 @@ async fn verifiable_credential_on_request_and_redirect_uri_binding() {
                 })
                 .await
                 .unwrap();
-            c.consent().approve(&auth.auth_request_id).await.unwrap().code
+            c.consent()
+                .approve(&auth.auth_request_id)
+                .await
+                .unwrap()
+                .code
         }
     };
-    let exchange = |code: String, format: Option<&str>, redirect: Option<&str>| ExchangeTokenParams {
-        code,
-        agent_id: a.agent_id.clone(),
-        credential_format: format.map(str::to_owned),
-        redirect_uri: redirect.map(str::to_owned),
-        ..Default::default()
-    };
+    let exchange =
+        |code: String, format: Option<&str>, redirect: Option<&str>| ExchangeTokenParams {
+            code,
+            agent_id: a.agent_id.clone(),
+            credential_format: format.map(str::to_owned),
+            redirect_uri: redirect.map(str::to_owned),
+            ..Default::default()
+        };
 
     // Unsupported formats and a redirect URI other than the request's are refused (the code
     // stays unspent).
@@ -320,19 +392,30 @@ async fn verifiable_credential_on_request_and_redirect_uri_binding() {
         (Some("agent-passport"), None),
         (None, Some("https://app.example.com/other")),
     ] {
-        let e = c.tokens().exchange(&exchange(code.clone(), format, redirect)).await.unwrap_err();
+        let e = c
+            .tokens()
+            .exchange(&exchange(code.clone(), format, redirect))
+            .await
+            .unwrap_err();
         assert_eq!(status(&e), 400, "{format:?} {redirect:?}: {e}");
     }
     let t = c
         .tokens()
-        .exchange(&exchange(code, Some("vc-jwt"), Some("https://app.example.com/cb")))
+        .exchange(&exchange(
+            code,
+            Some("vc-jwt"),
+            Some("https://app.example.com/cb"),
+        ))
         .await
         .unwrap();
     let vc = t.verifiable_credential.expect("a credential was asked for");
     let (header, body) = check_signature(&vc).await;
     assert_eq!(header["typ"], "vc+jwt");
     assert_eq!(body["sub"], a.did);
-    assert_eq!(body["vc"]["type"], json!(["VerifiableCredential", "GrantexGrantCredential"]));
+    assert_eq!(
+        body["vc"]["type"],
+        json!(["VerifiableCredential", "GrantexGrantCredential"])
+    );
     let subject = &body["vc"]["credentialSubject"];
     assert_eq!(subject["id"], a.did);
     assert_eq!(subject["grantId"], t.grant_id);
@@ -349,12 +432,19 @@ async fn verifiable_credential_on_request_and_redirect_uri_binding() {
     };
     assert!(jwks.verify(&vc, &opts).await.is_err());
     let g = jwks.verify(&t.grant_token, &opts).await.unwrap();
-    assert_eq!(g.delegation_depth, None, "a root token carries no depth claim");
+    assert_eq!(
+        g.delegation_depth, None,
+        "a root token carries no depth claim"
+    );
     assert_eq!(g.legacy_claims_used, ["scp", "agt", "dev", "grnt"]);
 
     // `both` also issues one; a request without redirect URI accepts an exchange without one.
     let code = approved(false).await;
-    let t = c.tokens().exchange(&exchange(code, Some("both"), None)).await.unwrap();
+    let t = c
+        .tokens()
+        .exchange(&exchange(code, Some("both"), None))
+        .await
+        .unwrap();
     check_signature(&t.verifiable_credential.unwrap()).await;
     let code = approved(false).await;
     let e = c

@@ -42,11 +42,19 @@ pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant
     let token_id = c.required_str("jti")?;
     // This layout is the legacy one: each legacy claim read is reported, as the offline
     // verifier does.
-    let legacy_claims_used = ["scp", "agt", "dev", "grnt", "parentGrnt", "delegationDepth", "parentAgt"]
-        .into_iter()
-        .filter(|n| c.get(n).is_some())
-        .map(str::to_owned)
-        .collect();
+    let legacy_claims_used = [
+        "scp",
+        "agt",
+        "dev",
+        "grnt",
+        "parentGrnt",
+        "delegationDepth",
+        "parentAgt",
+    ]
+    .into_iter()
+    .filter(|n| c.get(n).is_some())
+    .map(str::to_owned)
+    .collect();
     Ok(VerifiedGrant {
         grant_id: c.optional_str("grnt")?.unwrap_or_else(|| token_id.clone()),
         token_id,
@@ -144,7 +152,12 @@ impl Claims<'_> {
     }
 
     /// A claim kept as raw JSON, of the expected kind.
-    fn raw(&self, name: &str, ok: fn(&Value) -> bool, want: &str) -> Result<Option<Value>, TokenError> {
+    fn raw(
+        &self,
+        name: &str,
+        ok: fn(&Value) -> bool,
+        want: &str,
+    ) -> Result<Option<Value>, TokenError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) if ok(v) => Ok(Some(v.clone())),

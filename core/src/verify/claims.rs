@@ -293,14 +293,23 @@ fn raw_value(span: &str, name: &str) -> Result<serde_json::Value, Reject> {
 /// `urn:grantex:grant.webauthn`: a version-1 `GrantexWebAuthnAssertion` reference.
 fn webauthn_evidence(span: &str) -> Result<WebAuthnGrantEvidence, Reject> {
     const NAME: &str = "urn:grantex:grant.webauthn";
-    let bad = || wrong_type(NAME, "a version 1 GrantexWebAuthnAssertion evidence reference");
+    let bad = || {
+        wrong_type(
+            NAME,
+            "a version 1 GrantexWebAuthnAssertion evidence reference",
+        )
+    };
     let v = raw_value(span, NAME)?;
     let text = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty());
     if text("type") != Some("GrantexWebAuthnAssertion") || v.get("version") != Some(&1.into()) {
         return Err(bad());
     }
     let digest = v.get("digest").and_then(|x| x.as_str()).ok_or_else(bad)?;
-    if digest.len() != 64 || !digest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if digest.len() != 64
+        || !digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
         return Err(bad());
     }
     let field = |k: &str| text(k).map(str::to_owned).ok_or_else(bad);
@@ -308,7 +317,10 @@ fn webauthn_evidence(span: &str) -> Result<WebAuthnGrantEvidence, Reject> {
         auth_request_id: field("authRequestId")?,
         rp_id: field("rpId")?,
         origin: field("origin")?,
-        user_verified: v.get("userVerified").and_then(|x| x.as_bool()).ok_or_else(bad)?,
+        user_verified: v
+            .get("userVerified")
+            .and_then(|x| x.as_bool())
+            .ok_or_else(bad)?,
         asserted_at: field("assertedAt")?,
         digest: digest.to_owned(),
     })
@@ -593,9 +605,18 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         (agt.is_some() && grant.agent_did.is_none(), "agt"),
         (dev.is_some() && grant.developer_id.is_none(), "dev"),
         (grnt.is_some() && grant.grant_id.is_none(), "grnt"),
-        (parent_grnt.is_some() && grant.parent_grant_id.is_none(), "parentGrnt"),
-        (depth.is_some() && grant.delegation_depth.is_none(), "delegationDepth"),
-        (parent_agt.is_some() && !(delegated && act.is_some()), "parentAgt"),
+        (
+            parent_grnt.is_some() && grant.parent_grant_id.is_none(),
+            "parentGrnt",
+        ),
+        (
+            depth.is_some() && grant.delegation_depth.is_none(),
+            "delegationDepth",
+        ),
+        (
+            parent_agt.is_some() && !(delegated && act.is_some()),
+            "parentAgt",
+        ),
     ] {
         if used {
             legacy_claims_used.push(name.to_owned());
@@ -603,9 +624,13 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     }
     let audience = match r.aud {
         Some(Val::Arr(_)) => Some(serde_json::Value::Array(
-            aud.iter().map(|a| serde_json::Value::String(a.to_owned_string())).collect(),
+            aud.iter()
+                .map(|a| serde_json::Value::String(a.to_owned_string()))
+                .collect(),
         )),
-        Some(_) => aud.first().map(|a| serde_json::Value::String(a.to_owned_string())),
+        Some(_) => aud
+            .first()
+            .map(|a| serde_json::Value::String(a.to_owned_string())),
         None => None,
     };
     let act_value = match r.act {

@@ -173,7 +173,9 @@ impl VerifiedGrant {
     pub fn audiences(&self) -> Vec<&str> {
         match &self.audience {
             Some(serde_json::Value::String(s)) => vec![s.as_str()],
-            Some(serde_json::Value::Array(list)) => list.iter().filter_map(|a| a.as_str()).collect(),
+            Some(serde_json::Value::Array(list)) => {
+                list.iter().filter_map(|a| a.as_str()).collect()
+            }
             _ => Vec::new(),
         }
     }

@@ -46,7 +46,11 @@ pub async fn create(
     validate::redirect_uris(&redirect_uris)?;
     let resource_servers = p.resource_servers.unwrap_or_default();
     validate::resource_servers(&resource_servers)?;
-    let key_thumbprint = p.public_jwk.as_ref().map(validate::public_jwk).transpose()?;
+    let key_thumbprint = p
+        .public_jwk
+        .as_ref()
+        .map(validate::public_jwk)
+        .transpose()?;
     let status = p.status.unwrap_or_else(|| "active".into());
     check_status(&status)?;
     let id = ids::new_id("ag");
@@ -138,7 +142,11 @@ pub async fn update(
     if let Some(u) = &p.resource_servers {
         validate::resource_servers(u)?;
     }
-    let key_thumbprint = p.public_jwk.as_ref().map(validate::public_jwk).transpose()?;
+    let key_thumbprint = p
+        .public_jwk
+        .as_ref()
+        .map(validate::public_jwk)
+        .transpose()?;
     if let Some(r) = &p.status_reason {
         validate::free_text("statusReason", r, 500)?;
     }

@@ -92,7 +92,11 @@ pub async fn authorize(
     JsonBody(p): JsonBody<AuthorizeParams>,
 ) -> ApiResult<(StatusCode, Json<AuthorizationRequest>)> {
     let secs = validate_params(&p)?;
-    let data_region = p.data_region.as_deref().map(validate::data_region).transpose()?;
+    let data_region = p
+        .data_region
+        .as_deref()
+        .map(validate::data_region)
+        .transpose()?;
     let now = now_ms();
     let expires_in = p.expires_in.clone().unwrap_or_else(|| "24h".into());
     let sandbox = dev.mode == Mode::Sandbox;

@@ -127,7 +127,13 @@ pub async fn exchange(
             };
             let token = spec.sign(&keys)?;
             let credential = with_credential
-                .then(|| spec.sign_credential(&keys, grant.purpose.as_deref(), grant.data_region.as_deref()))
+                .then(|| {
+                    spec.sign_credential(
+                        &keys,
+                        grant.purpose.as_deref(),
+                        grant.data_region.as_deref(),
+                    )
+                })
                 .transpose()?;
             let refresh = db.write_sync(|tx| {
                 if !store::auth_requests::consume(tx, &req.id, &p.code)? {

@@ -6,7 +6,8 @@ use crate::error::ApiResult;
 use crate::time::iso;
 use grantex::types::Agent;
 
-const COLUMNS: &str = "id, did, developer_id, name, description, scopes, status, created_at, updated_at, \
+const COLUMNS: &str =
+    "id, did, developer_id, name, description, scopes, status, created_at, updated_at, \
      redirect_uris, resource_servers, public_jwk, key_thumbprint, status_changed_at, status_reason";
 
 fn from_row(r: &Row<'_>) -> ApiResult<Agent> {

@@ -128,7 +128,11 @@ impl Case {
 
 /// `aud` as the list the case expects (made raw by [`raw_claims`]).
 fn aud(list: &[&str]) -> Option<serde_json::Value> {
-    Some(serde_json::Value::Array(list.iter().map(|a| serde_json::Value::String(a.to_string())).collect()))
+    Some(serde_json::Value::Array(
+        list.iter()
+            .map(|a| serde_json::Value::String(a.to_string()))
+            .collect(),
+    ))
 }
 
 /// Completes a case's expected grant with what the verifier reports as the token has it: the
@@ -148,16 +152,26 @@ fn raw_claims(token: &str, mut g: VerifiedGrant) -> VerifiedGrant {
     let std_has = |k: &str| grant.is_some_and(|g| g.contains_key(k));
     match (c.get("aud"), &g.audience) {
         (Some(Value::String(s)), Some(Value::Array(list))) => {
-            assert_eq!(list, &[Value::String(s.clone())], "case expects another aud");
+            assert_eq!(
+                list,
+                &[Value::String(s.clone())],
+                "case expects another aud"
+            );
             g.audience = Some(Value::String(s.clone()));
         }
         (raw, expected) => assert_eq!(raw, expected.as_ref(), "case expects another aud"),
     }
     if !c.contains_key("delegationDepth") && !std_has("delegation_depth") {
-        assert!(matches!(g.delegation_depth, None | Some(0)), "no depth claim, yet a depth");
+        assert!(
+            matches!(g.delegation_depth, None | Some(0)),
+            "no depth claim, yet a depth"
+        );
         g.delegation_depth = None;
     }
-    g.client_id = c.get("client_id").and_then(Value::as_str).map(str::to_owned);
+    g.client_id = c
+        .get("client_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     g.authorization_details = c.get("authorization_details").cloned();
     g.act = c.get("act").cloned();
     g.cnf = c.get("cnf").cloned();
@@ -172,7 +186,10 @@ fn raw_claims(token: &str, mut g: VerifiedGrant) -> VerifiedGrant {
         ("grnt", std_has("grant_id")),
         ("parentGrnt", std_has("parent_grant_id")),
         ("delegationDepth", std_has("delegation_depth")),
-        ("parentAgt", delegated && c.get("act").is_some_and(|a| a.get("sub").is_some())),
+        (
+            "parentAgt",
+            delegated && c.get("act").is_some_and(|a| a.get("sub").is_some()),
+        ),
     ]
     .into_iter()
     .filter(|(alias, standard)| c.contains_key(*alias) && !standard)
