@@ -26,6 +26,8 @@ pub struct VerifiedGrant {
     pub audience: Vec<String>,
     pub issuer: String,
     pub budget: Option<f64>,
+    pub client_id: Option<String>,
+    pub legacy_claims_used: Vec<String>,
 }
 
 impl From<grantex::VerifiedGrant> for VerifiedGrant {
@@ -47,6 +49,8 @@ impl From<grantex::VerifiedGrant> for VerifiedGrant {
             audience,
             issuer: g.issuer,
             budget: g.budget,
+            client_id: g.client_id,
+            legacy_claims_used: g.legacy_claims_used,
         }
     }
 }

@@ -141,7 +141,7 @@ class EchoTasks:
                     "grantId": grant.grant_id,
                     "agentDid": grant.agent_did,
                     "principalId": grant.principal_id,
-                    "delegationDepth": grant.delegation_depth,
+                    "delegationDepth": grant.delegation_depth or 0,
                     "parentAgentDid": grant.parent_agent_did,
                 }
             },

@@ -256,7 +256,7 @@ class WireMapping(dict):  # type: ignore[type-arg]
         raise TypeError(f"{type(self).__name__} is read-only")
 
     __setitem__ = __delitem__ = _read_only
-    update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
+    update = pop = popitem = clear = setdefault = __ior__ = _read_only
 
     def __reduce__(self) -> Any:
         # Rebuilt from the fields (pickle would otherwise re-set the items one by one).
@@ -264,7 +264,7 @@ class WireMapping(dict):  # type: ignore[type-arg]
         names = code.co_varnames[1 : code.co_argcount]
         return (type(self), tuple(getattr(self, n) for n in names))
 
-    def copy(self) -> Dict[str, Any]:  # type: ignore[override]
+    def copy(self) -> Dict[str, Any]:
         """A plain, mutable ``dict`` of the wire form."""
         return dict(self)
 

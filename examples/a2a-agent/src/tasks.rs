@@ -64,7 +64,7 @@ fn caller_metadata(grant: &VerifiedGrant) -> serde_json::Value {
         "grantId": grant.grant_id,
         "agentDid": grant.agent_did,
         "principalId": grant.principal_id,
-        "delegationDepth": grant.delegation_depth,
+        "delegationDepth": grant.depth(),
         "parentAgentDid": grant.parent_agent_did,
     }})
 }

@@ -85,7 +85,10 @@ internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant = VerifiedGr
     parentAgentDid = parentAgentDid,
     parentGrantId = parentGrantId,
     delegationDepth = delegationDepth,
-    audience = audience,
+    // The JVM verifier reports `aud` as a list (a single string is a list of one).
+    audience = if (audience.isEmpty()) null else kotlinx.serialization.json.JsonArray(audience.map { kotlinx.serialization.json.JsonPrimitive(it) }),
+    clientId = clientId,
+    legacyClaimsUsed = legacyClaimsUsed,
     issuer = issuer,
     budget = budget,
 )
