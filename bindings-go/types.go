@@ -129,6 +129,13 @@ type UpdateAgentParams struct {
 	// RedirectURIs replaces the registered redirect URIs: nil leaves them, an empty non-nil
 	// slice removes them all.
 	RedirectURIs []string `json:"redirectUris,omitempty"`
+	// ResourceServers replaces the registered resource servers: nil leaves them, an empty
+	// non-nil slice removes them all.
+	ResourceServers []string `json:"resourceServers,omitempty"`
+	// PublicJWK replaces the bound public key.
+	PublicJWK map[string]any `json:"publicJwk,omitempty"`
+	// StatusReason says why the status changes.
+	StatusReason *string `json:"statusReason,omitempty"`
 }
 
 // MarshalJSON keeps an empty, non-nil Scopes or RedirectURIs (clear them) apart from a nil
@@ -149,6 +156,15 @@ func (p UpdateAgentParams) MarshalJSON() ([]byte, error) {
 	}
 	if p.RedirectURIs != nil {
 		m["redirectUris"] = p.RedirectURIs
+	}
+	if p.ResourceServers != nil {
+		m["resourceServers"] = p.ResourceServers
+	}
+	if p.PublicJWK != nil {
+		m["publicJwk"] = p.PublicJWK
+	}
+	if p.StatusReason != nil {
+		m["statusReason"] = *p.StatusReason
 	}
 	return json.Marshal(m)
 }
@@ -179,6 +195,10 @@ type AuthorizeParams struct {
 	CodeChallengeMethod string `json:"codeChallengeMethod,omitempty"`
 	// State is echoed back on the redirect.
 	State string `json:"state,omitempty"`
+	// Purpose is what the grant is for (e.g. "aml.cdd.onboarding"), optional.
+	Purpose string `json:"purpose,omitempty"`
+	// DataRegion is where the grant's data may be processed ("eu", "in", ...), optional.
+	DataRegion string `json:"dataRegion,omitempty"`
 }
 
 // AuthorizationRequest is the answer of Client.Authorize.
@@ -206,6 +226,14 @@ type AuthorizationRequest struct {
 	Code string `json:"code,omitempty"`
 	// Sandbox is true for a sandbox key's request (not in the reference Go SDK).
 	Sandbox bool `json:"sandbox,omitempty"`
+	// PolicyEnforced is set when a policy decided the request.
+	PolicyEnforced *bool `json:"policyEnforced,omitempty"`
+	// Effect is the policy's decision ("allow" or "deny") when one was enforced.
+	Effect *string `json:"effect,omitempty"`
+	// Purpose is the purpose the request binds the grant to, when one was given.
+	Purpose *string `json:"purpose,omitempty"`
+	// DataRegion is the data region the request binds the grant to (lowercased).
+	DataRegion *string `json:"dataRegion,omitempty"`
 }
 
 // ExchangeTokenParams are the parameters of TokensService.Exchange.
@@ -218,6 +246,9 @@ type ExchangeTokenParams struct {
 	CodeVerifier string `json:"codeVerifier,omitempty"`
 	// RedirectURI is a reference field this server does not take: setting it is refused.
 	RedirectURI string `json:"redirectUri,omitempty"`
+	// CredentialFormat is "jwt" (the default), "vc-jwt" or "both": the latter two also issue
+	// the grant as a verifiable credential (ExchangeTokenResponse.VerifiableCredential).
+	CredentialFormat string `json:"credentialFormat,omitempty"`
 }
 
 // RefreshTokenParams are the parameters of TokensService.Refresh.
@@ -243,6 +274,8 @@ type ExchangeTokenResponse struct {
 	RefreshToken string `json:"refreshToken"`
 	// GrantID identifies the grant.
 	GrantID string `json:"grantId"`
+	// VerifiableCredential is the grant as a VC-JWT, when CredentialFormat asked for one.
+	VerifiableCredential *string `json:"verifiableCredential,omitempty"`
 }
 
 // VerifyTokenResponse is the answer of TokensService.Verify (online verification).
@@ -287,6 +320,10 @@ type Grant struct {
 	DelegationDepth *int `json:"delegationDepth,omitempty"`
 	// ParentGrantID is the grant this one was delegated from (not in the reference Go SDK).
 	ParentGrantID *string `json:"parentGrantId,omitempty"`
+	// Purpose is what the grant is for, when its request said.
+	Purpose *string `json:"purpose,omitempty"`
+	// DataRegion is where the grant's data may be processed, when its request said.
+	DataRegion *string `json:"dataRegion,omitempty"`
 }
 
 // ListGrantsParams are the filters of GrantsService.List.
@@ -416,6 +453,8 @@ type AuditEntry struct {
 	Timestamp string `json:"timestamp"`
 	// Status is "success", "failure" or "blocked".
 	Status string `json:"status"`
+	// Purpose is the purpose of the grant the entry was recorded under, when it has one.
+	Purpose *string `json:"purpose,omitempty"`
 }
 
 // ListAuditParams are the filters of AuditService.List.
@@ -428,6 +467,14 @@ type ListAuditParams struct {
 	PrincipalID string `json:"principalId,omitempty"`
 	// Action filters by action.
 	Action string `json:"action,omitempty"`
+	// Since keeps entries at or after this time (RFC 3339).
+	Since string `json:"since,omitempty"`
+	// Until keeps entries at or before this time (RFC 3339).
+	Until string `json:"until,omitempty"`
+	// Page is the 1-based page number (with PageSize).
+	Page int `json:"page,omitempty"`
+	// PageSize is the page size.
+	PageSize int `json:"pageSize,omitempty"`
 }
 
 // ListAuditResponse is the answer of AuditService.List.

@@ -142,11 +142,17 @@ export declare function a2aRpcCode(status: number): number
  */
 export declare function checkVerifyOption(name: string, valueJson: string): void
 
+/** The payload of a JWT, **unverified** (`decodeJwtPayload`). */
+export declare function decodeJwtPayload(token: string): any
+
 /** The issuer expected for a JWKS URI when the options name none. */
 export declare function deriveIssuer(jwksUri: string): string
 
 /** A PKCE S256 pair: `{codeVerifier, codeChallenge, codeChallengeMethod}`. */
 export declare function generatePkce(): any
+
+/** What a grant token says about itself, **unverified** (`getTokenInfo`). */
+export declare function getTokenInfo(token: string): any
 
 /**
  * Constructor options as the JS layer passes them (`timeout` in milliseconds, as the

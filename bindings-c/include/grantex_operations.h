@@ -449,6 +449,9 @@
  *     - `userVerified` (required): a boolean.
  *     - `assertedAt` (required): a string.
  *     - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *     - `type` (optional): a string. Always `GrantexWebAuthnAssertion` (the TypeScript reference's
+ *       `type`).
+ *     - `version` (optional): an integer. The evidence format version, 1.
  *   - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
  *     authorization request said.
  *   - `delegationDepth` (optional): an integer.
@@ -490,6 +493,9 @@
  *       - `userVerified` (required): a boolean.
  *       - `assertedAt` (required): a string.
  *       - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *       - `type` (optional): a string. Always `GrantexWebAuthnAssertion` (the TypeScript
+ *         reference's `type`).
+ *       - `version` (optional): an integer. The evidence format version, 1.
  *     - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
  *       authorization request said.
  *     - `delegationDepth` (optional): an integer.
@@ -574,6 +580,9 @@
  *     - `userVerified` (required): a boolean.
  *     - `assertedAt` (required): a string.
  *     - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *     - `type` (optional): a string. Always `GrantexWebAuthnAssertion` (the TypeScript reference's
+ *       `type`).
+ *     - `version` (optional): an integer. The evidence format version, 1.
  *   - `legacyClaimsUsed` (required): a list of strings. Legacy claim names read because the token
  *     lacked the standard claim (`agt`, `dev`, `grnt`, `scp`, `parentAgt`, `parentGrnt`,
  *     `delegationDepth`); empty for a token in the standard layout.

@@ -6,7 +6,7 @@
 // and the catalog's methods of `Grantex` are generated from the core's catalog into
 // ./types.d.cts; they are types only (the namespace classes are not exported values).
 import { GrantexOperations } from './types.cjs';
-import type { AuditEntry, Jwk, JwkSet, VerifiedGrant } from './types.cjs';
+import type { AuditEntry, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
 export type * from './types.cjs';
 
 export interface GrantexClientOptions {
@@ -162,6 +162,15 @@ export interface AuditChainReport {
 export declare function verifyAuditChain(entries: readonly AuditEntry[] | { readonly entries: readonly AuditEntry[] }): AuditChainReport;
 
 export declare function deriveIssuer(jwksUri: string): string;
+
+/**
+ * The JSON object in a JWT's payload, **unverified** (no signature, issuer, audience or expiry
+ * check). Throws `GrantexTokenError` (`malformed`) for anything else.
+ */
+export declare function decodeJwtPayload(token: string): Record<string, unknown>;
+
+/** What a grant token says about itself, read from either claim layout, **unverified**. */
+export declare function getTokenInfo(token: string): TokenInfo;
 
 export type TokenErrorCode =
   | 'malformed'

@@ -16,6 +16,8 @@ export const {
   generatePkce,
   verifyAuditChain,
   deriveIssuer,
+  decodeJwtPayload,
+  getTokenInfo,
   TOKEN_ERROR_CODES,
   GrantexError,
   GrantexApiError,

@@ -99,6 +99,25 @@ function deriveIssuer(jwksUri) {
   return native.deriveIssuer(jwksUri);
 }
 
+/**
+ * The JSON object in a JWT's payload, **unverified**: no signature, issuer, audience or expiry
+ * check (use `verifyGrantToken` to decide what a token allows). A string that is not a JWT with
+ * a JSON-object payload throws `GrantexTokenError` (`malformed`).
+ */
+function decodeJwtPayload(token) {
+  if (typeof token !== 'string') throw wrongType('decodeJwtPayload(token): token', 'a string (a JWT)', token);
+  return settleSync(() => native.decodeJwtPayload(token));
+}
+
+/**
+ * What a grant token says about itself (ids, scopes, times, `expired`), read from either claim
+ * layout, **unverified**; throws like `decodeJwtPayload`.
+ */
+function getTokenInfo(token) {
+  if (typeof token !== 'string') throw wrongType('getTokenInfo(token): token', 'a string (a JWT)', token);
+  return settleSync(() => native.getTokenInfo(token));
+}
+
 /** Every token error code `GrantexTokenError.code` can take, in a stable order. */
 const TOKEN_ERROR_CODES = Object.freeze(native.tokenErrorCodes());
 
@@ -108,5 +127,7 @@ module.exports = {
   generatePkce,
   verifyAuditChain,
   deriveIssuer,
+  decodeJwtPayload,
+  getTokenInfo,
   TOKEN_ERROR_CODES,
 };

@@ -261,6 +261,10 @@ export interface WebAuthnGrantEvidence {
   assertedAt: string;
   /** Hex SHA-256 of the assertion material. */
   digest: string;
+  /** Always `GrantexWebAuthnAssertion` (the TypeScript reference's `type`). */
+  type: string;
+  /** The evidence format version, 1. */
+  version: number;
 }
 
 /** A grant: what a principal allowed an agent to do. */
@@ -496,6 +500,38 @@ export interface PrincipalSession {
 }
 /** `PrincipalSession` under the reference SDK's name. */
 export type PrincipalSessionResponse = PrincipalSession;
+
+/**
+ * What a grant token says about itself, read **without verification** from either claim layout
+ * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
+ * Claims that are absent or of another type are `None`.
+ */
+export interface TokenInfo {
+  /** `jti`. */
+  tokenId: string | null;
+  /** The grant id (`urn:grantex:grant.grant_id` or `grnt`). */
+  grantId: string | null;
+  /** `sub`. */
+  principalId: string | null;
+  agentDid: string | null;
+  developerId: string | null;
+  /** `scope` split on spaces, or `scp`. */
+  scopes: string[];
+  /** `iss`. */
+  issuer: string | null;
+  /** The raw `aud` claim. */
+  audience: unknown;
+  /** `iat` (Unix seconds). */
+  issuedAt: number | null;
+  /** `exp` (Unix seconds). */
+  expiresAt: number | null;
+  /** Whether `exp` has passed (by this machine's clock); `true` without an `exp`. */
+  expired: boolean;
+  delegationDepth: number | null;
+  parentGrantId: string | null;
+  /** Issued by a sandbox developer (`urn:grantex:environment: "sandbox"`). */
+  sandbox: boolean;
+}
 
 /** `grantex.agents`. */
 export declare class AgentsClient {

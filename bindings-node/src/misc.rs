@@ -95,3 +95,19 @@ pub fn token_error_codes() -> Vec<&'static str> {
         .map(|c| c.as_str())
         .collect()
 }
+
+/// The payload of a JWT, **unverified** (`decodeJwtPayload`).
+#[napi]
+pub fn decode_jwt_payload(token: String) -> Result<Value> {
+    grantex::decode::decode_jwt_payload(&token)
+        .map(Value::Object)
+        .map_err(to_napi)
+}
+
+/// What a grant token says about itself, **unverified** (`getTokenInfo`).
+#[napi]
+pub fn get_token_info(token: String) -> Result<Value> {
+    grantex::decode::get_token_info(&token)
+        .and_then(crate::convert::to_json)
+        .map_err(to_napi)
+}

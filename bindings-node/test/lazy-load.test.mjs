@@ -27,6 +27,8 @@ const PUBLIC = [
   'generatePkce',
   'verifyAuditChain',
   'deriveIssuer',
+  'decodeJwtPayload',
+  'getTokenInfo',
   'TOKEN_ERROR_CODES',
   'GrantexError',
   'GrantexApiError',

@@ -65,6 +65,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
     m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_audit_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::decode_jwt_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::get_token_info, m)?)?;
     m.add_class::<a2a_client::NativeA2AClient>()?;
     m.add_class::<a2a_guard::NativeGuard>()?;
     m.add_function(wrap_pyfunction!(a2a_guard::peek_request, m)?)?;

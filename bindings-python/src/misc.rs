@@ -76,3 +76,21 @@ pub fn verify_audit_chain(
         report.reason.map(|r| r.as_str()),
     ))
 }
+
+/// The payload of a JWT as JSON text, **unverified** (`grantex.decode_jwt_payload`).
+#[pyfunction]
+pub fn decode_jwt_payload(py: Python<'_>, token: &str) -> PyResult<String> {
+    grantex::decode::decode_jwt_payload(token)
+        .map(|m| serde_json::Value::Object(m).to_string())
+        .map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// What a grant token says about itself as wire JSON text, **unverified**
+/// (`grantex.get_token_info`).
+#[pyfunction]
+pub fn get_token_info(py: Python<'_>, token: &str) -> PyResult<String> {
+    grantex::decode::get_token_info(token)
+        .and_then(|i| crate::convert::json(&i))
+        .map(|v| v.to_string())
+        .map_err(|e| crate::errors::to_py(py, e))
+}

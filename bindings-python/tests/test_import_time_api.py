@@ -37,11 +37,12 @@ DIR_BEFORE = [
     "GrantexTokenError", "JwksCache", "ListAgentsResponse", "ListAuditParams", "ListAuditResponse",
     "ListGrantsParams", "ListGrantsResponse", "LogAuditParams", "PkceChallenge", "PrincipalSessionResponse",
     "RateLimit", "RefreshTokenParams", "RotateKeyResponse", "SignupParams", "SignupResponse", "TOKEN_ERROR_CODES",
-    "Tuple", "UpdateDeveloperSettingsParams", "UpdateDeveloperSettingsResponse", "VerifiedGrant",
+    "TokenInfo", "Tuple", "UpdateDeveloperSettingsParams", "UpdateDeveloperSettingsResponse", "VerifiedGrant",
     "VerifyGrantTokenOptions", "VerifyTokenResponse", "__all__", "__annotations__", "__builtins__", "__cached__",
     "__doc__", "__file__", "__loader__", "__name__", "__package__", "__path__", "__spec__", "__version__",
-    "_async_client", "_audit_chain", "_base", "_client", "_errors", "_native", "_pkce", "_types", "_verify",
-    "_webhook", "_wire", "annotations", "averify_grant_token", "generate_pkce", "verify_audit_chain",
+    "_async_client", "_audit_chain", "_base", "_client", "_decode", "_errors", "_native", "_pkce", "_types", "_verify",
+    "_webhook", "_wire", "annotations", "averify_grant_token", "decode_jwt_payload", "generate_pkce", "get_token_info",
+    "verify_audit_chain",
     "verify_grant_token", "verify_webhook", "verify_webhook_signature",
 ]
 

@@ -20,6 +20,7 @@ import pytest
 
 import grantex
 import grantex._types
+from conftest import issue_token
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATA = json.loads((REPO / "vectors" / "reference-fields.json").read_text())
@@ -133,3 +134,24 @@ def test_delegate_result_is_a_real_dict() -> None:
     c = r.copy()
     c["extra"] = 1
     assert "extra" not in r
+
+
+def test_decode_helpers_read_without_verifying(client: grantex.Grantex) -> None:
+    """`decode_jwt_payload` / `get_token_info` (decoding only) on a real token from the server."""
+    _, issued = issue_token(client)
+    token = issued.grant_token
+    payload = grantex.decode_jwt_payload(token)
+    assert isinstance(payload, dict) and payload["jti"] and payload["scp"]
+    info = grantex.get_token_info(token)
+    assert isinstance(info, grantex.TokenInfo)
+    assert info.token_id == payload["jti"] and info.principal_id == payload["sub"]
+    assert list(info.scopes) == payload["scp"] and info.expired is False
+    # A forged signature decodes all the same: this is not verification.
+    head, body, _ = token.split(".")
+    assert grantex.decode_jwt_payload(f"{head}.{body}.AAAA") == payload
+    for bad in ["", "abc", "a..c", "a.!!!.c", "a.WzFd.c"]:
+        with pytest.raises(grantex.GrantexTokenError) as e:
+            grantex.decode_jwt_payload(bad)
+        assert e.value.code == "malformed"
+        with pytest.raises(grantex.GrantexTokenError):
+            grantex.get_token_info(bad)

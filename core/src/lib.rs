@@ -53,6 +53,7 @@ pub mod audit_chain;
 pub mod blocking;
 pub mod catalog;
 pub mod client;
+pub mod decode;
 pub mod error;
 mod http;
 pub mod jwks;

@@ -458,6 +458,22 @@ pub struct WebAuthnGrantEvidence {
     pub asserted_at: String,
     /// Hex SHA-256 of the assertion material.
     pub digest: String,
+    /// Always `GrantexWebAuthnAssertion` (the TypeScript reference's `type`).
+    #[serde(rename = "type", default = "webauthn_kind")]
+    #[wire(py_default = "\"GrantexWebAuthnAssertion\"")]
+    pub kind: String,
+    /// The evidence format version, 1.
+    #[serde(default = "webauthn_version")]
+    #[wire(py_default = "1")]
+    pub version: u32,
+}
+
+fn webauthn_kind() -> String {
+    "GrantexWebAuthnAssertion".to_owned()
+}
+
+fn webauthn_version() -> u32 {
+    1
 }
 
 /// `GET /v1/grants` response.

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._async_client import AsyncGrantex
     from ._audit_chain import verify_audit_chain
     from ._client import Grantex
+    from ._decode import decode_jwt_payload, get_token_info
     from ._errors import (
         GrantexApiError,
         GrantexAuthError,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         RotateKeyResponse,
         SignupParams,
         SignupResponse,
+        TokenInfo,
         UpdateDeveloperSettingsParams,
         UpdateDeveloperSettingsResponse,
         VerifiedGrant,
@@ -118,13 +120,16 @@ __all__ = [
     "SignupParams",
     "SignupResponse",
     "TOKEN_ERROR_CODES",
+    "TokenInfo",
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
     "VerifiedGrant",
     "VerifyGrantTokenOptions",
     "VerifyTokenResponse",
     "averify_grant_token",
+    "decode_jwt_payload",
     "generate_pkce",
+    "get_token_info",
     "verify_audit_chain",
     "verify_grant_token",
     "verify_webhook",
@@ -178,11 +183,14 @@ _LAZY = {
     "SignupResponse": "_types",
     "UpdateDeveloperSettingsParams": "_types",
     "UpdateDeveloperSettingsResponse": "_types",
+    "TokenInfo": "_types",
     "VerifiedGrant": "_types",
     "VerifyGrantTokenOptions": "_verify",
     "VerifyTokenResponse": "_types",
     "averify_grant_token": "_verify",
+    "decode_jwt_payload": "_decode",
     "generate_pkce": "_pkce",
+    "get_token_info": "_decode",
     "verify_audit_chain": "_audit_chain",
     "verify_grant_token": "_verify",
     "verify_webhook": "_webhook",
@@ -192,7 +200,7 @@ _LAZY = {
 # (`grantex._types`), imported on first access.
 _SUBMODULES = frozenset(
     {"_async_client", "_audit_chain", "_base", "_client", "_errors"}
-    | {"_pkce", "_types", "_verify", "_webhook", "_wire"}
+    | {"_decode", "_pkce", "_types", "_verify", "_webhook", "_wire"}
 )
 
 if not TYPE_CHECKING:

@@ -24,6 +24,8 @@ __all__ = [
     "verify_webhook_signature",
     "generate_pkce",
     "verify_audit_chain",
+    "decode_jwt_payload",
+    "get_token_info",
     "NativeA2AClient",
     "A2AGuard",
     "peek_request",
@@ -108,6 +110,8 @@ def verify_webhook(
 def verify_webhook_signature(payload: bytes, signature: str, secret: str) -> bool: ...
 def generate_pkce() -> Tuple[str, str, str]: ...
 def verify_audit_chain(entries_json: str) -> Tuple[bool, int, Optional[str], Optional[str]]: ...
+def decode_jwt_payload(token: str) -> str: ...
+def get_token_info(token: str) -> str: ...
 
 # ─── A2A bridge ────────────────────────────────────────────────────────────────
 

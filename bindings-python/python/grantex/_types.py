@@ -67,6 +67,7 @@ __all__ = [
     "RotateKeyResponse",
     "SignupParams",
     "SignupResponse",
+    "TokenInfo",
     "UpdateAgentParams",
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
@@ -927,16 +928,22 @@ class WebAuthnGrantEvidence:
     asserted_at: str
     digest: str
     """Hex SHA-256 of the assertion material."""
+    kind: str = "GrantexWebAuthnAssertion"
+    """Always ``GrantexWebAuthnAssertion`` (the TypeScript reference's ``type``)."""
+    version: int = 1
+    """The evidence format version, 1."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, auth_request_id, rp_id, origin, user_verified, asserted_at, digest):
+        def __init__(self, auth_request_id, rp_id, origin, user_verified, asserted_at, digest, kind="GrantexWebAuthnAssertion", version=1):
             _object_setattr(self, "auth_request_id", auth_request_id)
             _object_setattr(self, "rp_id", rp_id)
             _object_setattr(self, "origin", origin)
             _object_setattr(self, "user_verified", user_verified)
             _object_setattr(self, "asserted_at", asserted_at)
             _object_setattr(self, "digest", digest)
+            _object_setattr(self, "kind", kind)
+            _object_setattr(self, "version", version)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WebAuthnGrantEvidence:
@@ -948,6 +955,8 @@ class WebAuthnGrantEvidence:
             user_verified=_req(data, "userVerified"),
             asserted_at=_req(data, "assertedAt"),
             digest=_req(data, "digest"),
+            kind=_get(data, "type", ""),
+            version=_get(data, "version", 0),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -959,6 +968,8 @@ class WebAuthnGrantEvidence:
         out["userVerified"] = self.user_verified
         out["assertedAt"] = self.asserted_at
         out["digest"] = self.digest
+        out["type"] = self.kind
+        out["version"] = self.version
         return out
 
 
@@ -1776,4 +1787,93 @@ class PrincipalSessionResponse:
         out["sessionToken"] = self.session_token
         out["dashboardUrl"] = self.dashboard_url
         out["expiresAt"] = self.expires_at
+        return out
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a grant token says about itself, read **without verification** from either claim layout
+    (standard ``urn:grantex:grant`` / ``scope``, else the legacy ``agt``, ``dev``, ``grnt``, ``scp``, ...).
+    Claims that are absent or of another type are ``None``."""
+
+    token_id: Optional[str]
+    """``jti``."""
+    grant_id: Optional[str]
+    """The grant id (``urn:grantex:grant.grant_id`` or ``grnt``)."""
+    principal_id: Optional[str]
+    """``sub``."""
+    agent_did: Optional[str]
+    developer_id: Optional[str]
+    scopes: Tuple[str, ...]
+    """``scope`` split on spaces, or ``scp``."""
+    issuer: Optional[str]
+    """``iss``."""
+    audience: Optional[Any]
+    """The raw ``aud`` claim."""
+    issued_at: Optional[int]
+    """``iat`` (Unix seconds)."""
+    expires_at: Optional[int]
+    """``exp`` (Unix seconds)."""
+    expired: bool
+    """Whether ``exp`` has passed (by this machine's clock); ``true`` without an ``exp``."""
+    delegation_depth: Optional[int]
+    parent_grant_id: Optional[str]
+    sandbox: bool
+    """Issued by a sandbox developer (``urn:grantex:environment: "sandbox"``)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, token_id, grant_id, principal_id, agent_did, developer_id, scopes, issuer, audience, issued_at, expires_at, expired, delegation_depth, parent_grant_id, sandbox):
+            _object_setattr(self, "token_id", token_id)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "issuer", issuer)
+            _object_setattr(self, "audience", audience)
+            _object_setattr(self, "issued_at", issued_at)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "expired", expired)
+            _object_setattr(self, "delegation_depth", delegation_depth)
+            _object_setattr(self, "parent_grant_id", parent_grant_id)
+            _object_setattr(self, "sandbox", sandbox)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TokenInfo:
+        """From the wire's camelCase JSON."""
+        return cls(
+            token_id=_get(data, "tokenId", None),
+            grant_id=_get(data, "grantId", None),
+            principal_id=_get(data, "principalId", None),
+            agent_did=_get(data, "agentDid", None),
+            developer_id=_get(data, "developerId", None),
+            scopes=_tuple(_get(data, "scopes", ())),
+            issuer=_get(data, "issuer", None),
+            audience=_get(data, "audience", None),
+            issued_at=_get(data, "issuedAt", None),
+            expires_at=_get(data, "expiresAt", None),
+            expired=_req(data, "expired"),
+            delegation_depth=_get(data, "delegationDepth", None),
+            parent_grant_id=_get(data, "parentGrantId", None),
+            sandbox=_get(data, "sandbox", False),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["tokenId"] = self.token_id
+        out["grantId"] = self.grant_id
+        out["principalId"] = self.principal_id
+        out["agentDid"] = self.agent_did
+        out["developerId"] = self.developer_id
+        out["scopes"] = list(self.scopes) if self.scopes is not None else None
+        out["issuer"] = self.issuer
+        out["audience"] = self.audience
+        out["issuedAt"] = self.issued_at
+        out["expiresAt"] = self.expires_at
+        out["expired"] = self.expired
+        out["delegationDepth"] = self.delegation_depth
+        out["parentGrantId"] = self.parent_grant_id
+        out["sandbox"] = self.sandbox
         return out

@@ -198,6 +198,11 @@ pub fn camel(snake: &str) -> String {
 }
 
 /// Every wire type the operations use, each once, in declaration order (for the generators).
+/// Results of the core's helpers that no operation returns (generated like operation results).
+pub fn helper_shapes() -> [&'static TypeShape; 1] {
+    [<crate::decode::TokenInfo as Wire>::shape()]
+}
+
 pub fn shapes() -> Vec<&'static TypeShape> {
     let mut out: Vec<&'static TypeShape> = Vec::new();
     fn visit(shape: &'static TypeShape, out: &mut Vec<&'static TypeShape>) {
@@ -232,6 +237,9 @@ pub fn shapes() -> Vec<&'static TypeShape> {
                 visit(result(), &mut out);
             }
         }
+    }
+    for shape in helper_shapes() {
+        visit(shape, &mut out);
     }
     out
 }

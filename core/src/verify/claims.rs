@@ -323,6 +323,8 @@ fn webauthn_evidence(span: &str) -> Result<WebAuthnGrantEvidence, Reject> {
             .ok_or_else(bad)?,
         asserted_at: field("assertedAt")?,
         digest: digest.to_owned(),
+        kind: "GrantexWebAuthnAssertion".to_owned(),
+        version: 1,
     })
 }
 

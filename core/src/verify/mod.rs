@@ -318,7 +318,7 @@ pub(crate) fn verify_with(
     Ok(claims::check(payload.as_slice(), &want)?)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

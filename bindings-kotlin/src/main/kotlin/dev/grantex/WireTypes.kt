@@ -765,7 +765,7 @@ public data class VerifyTokenResponse @JvmOverloads constructor(
 }
 
 /** A reference to the WebAuthn assertion a principal approved a grant with. */
-public data class WebAuthnGrantEvidence(
+public data class WebAuthnGrantEvidence @JvmOverloads constructor(
     val authRequestId: String,
     val rpId: String,
     val origin: String,
@@ -773,6 +773,10 @@ public data class WebAuthnGrantEvidence(
     val assertedAt: String,
     /** Hex SHA-256 of the assertion material. */
     val digest: String,
+    /** Always `GrantexWebAuthnAssertion` (the TypeScript reference's `type`). */
+    val type: String = "",
+    /** The evidence format version, 1. */
+    val version: Long = 0L,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -782,6 +786,8 @@ public data class WebAuthnGrantEvidence(
         put("userVerified", JsonPrimitive(userVerified))
         put("assertedAt", JsonPrimitive(assertedAt))
         put("digest", JsonPrimitive(digest))
+        put("type", JsonPrimitive(type))
+        put("version", JsonPrimitive(version))
     }
 
     public companion object {
@@ -796,6 +802,8 @@ public data class WebAuthnGrantEvidence(
                 userVerified = Wire.member(o, "userVerified")?.let { v0 -> Wire.bool(v0, "WebAuthnGrantEvidence.userVerified") } ?: Wire.missing("WebAuthnGrantEvidence.userVerified"),
                 assertedAt = Wire.member(o, "assertedAt")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.assertedAt") } ?: Wire.missing("WebAuthnGrantEvidence.assertedAt"),
                 digest = Wire.member(o, "digest")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.digest") } ?: Wire.missing("WebAuthnGrantEvidence.digest"),
+                type = Wire.member(o, "type")?.let { v0 -> Wire.string(v0, "WebAuthnGrantEvidence.type") } ?: "",
+                version = Wire.member(o, "version")?.let { v0 -> Wire.long(v0, "WebAuthnGrantEvidence.version") } ?: 0L,
             )
         }
     }
