@@ -222,6 +222,7 @@ fn entry(i: usize, metadata: Value, prev: Option<String>) -> AuditEntry {
         prev_hash: prev,
         timestamp: format!("2026-03-01T12:00:{i:02}.000Z"),
         status: "success".into(),
+        purpose: None,
     };
     e.hash = compute_hash(&e);
     e
