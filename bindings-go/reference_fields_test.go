@@ -1,6 +1,8 @@
 package grantex_test
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"sort"
 	"strings"
@@ -94,5 +96,60 @@ func TestReferenceFields(t *testing.T) {
 	}
 	if checked != len(goTypes) {
 		t.Errorf("checked %d types of %d: a Go type has no reference list", checked, len(goTypes))
+	}
+}
+
+// TestReferenceFieldsLive sends and reads the reference's core-flow fields against the real
+// server, and reads the token with the decode-only helpers.
+func TestReferenceFieldsLive(t *testing.T) {
+	ctx := context.Background()
+	c := freshAccount(t, ctx)
+	agent, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{
+		Name: "parity", Scopes: []string{"kyc:read"}, ResourceServers: []string{"https://kyc.example.com"},
+	})
+	if err != nil || len(agent.ResourceServers) != 1 {
+		t.Fatalf("register: %v %+v", err, agent)
+	}
+	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{
+		AgentID: agent.ID, PrincipalID: "usr_p", Scopes: []string{"kyc:read"},
+		Audience: "https://kyc.example.com", Purpose: "aml.cdd.onboarding", DataRegion: "EU",
+	})
+	if err != nil || auth.Purpose == nil || *auth.Purpose != "aml.cdd.onboarding" || auth.DataRegion == nil || *auth.DataRegion != "eu" {
+		t.Fatalf("authorize: %v %+v", err, auth)
+	}
+	approval, err := c.Consent.Approve(ctx, auth.AuthRequestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Tokens.Exchange(ctx, grantex.ExchangeTokenParams{Code: approval.Code, AgentID: agent.ID, CredentialFormat: "vc-jwt"})
+	if err != nil || tok.VerifiableCredential == nil || strings.Count(*tok.VerifiableCredential, ".") != 2 {
+		t.Fatalf("exchange: %v %+v", err, tok)
+	}
+	g, err := c.Grants.Get(ctx, tok.GrantID)
+	if err != nil || g.Purpose == nil || *g.Purpose != "aml.cdd.onboarding" || g.DataRegion == nil || *g.DataRegion != "eu" {
+		t.Fatalf("grant: %v %+v", err, g)
+	}
+
+	payload, err := grantex.DecodeJWTPayload(tok.GrantToken)
+	if err != nil || payload["grnt"] != tok.GrantID || payload["aud"] != "https://kyc.example.com" {
+		t.Fatalf("decode: %v %v", err, payload)
+	}
+	info, err := grantex.GetTokenInfo(tok.GrantToken)
+	if err != nil || info.GrantID == nil || *info.GrantID != tok.GrantID || info.Expired || len(info.Scopes) != 1 {
+		t.Fatalf("token info: %v %+v", err, info)
+	}
+	// Decoding is not verification: a forged signature decodes all the same.
+	forged := tok.GrantToken[:strings.LastIndex(tok.GrantToken, ".")+1] + "AAAA"
+	if again, err := grantex.DecodeJWTPayload(forged); err != nil || !reflect.DeepEqual(again, payload) {
+		t.Fatalf("forged: %v", err)
+	}
+	for _, bad := range []string{"", "abc", "a.!!!.c", "a.WzFd.c"} {
+		var te *grantex.TokenError
+		if _, err := grantex.DecodeJWTPayload(bad); !errors.As(err, &te) || te.Code != "malformed" {
+			t.Errorf("%q: %v", bad, err)
+		}
+		if _, err := grantex.GetTokenInfo(bad); !errors.As(err, &te) || te.Code != "malformed" {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }

@@ -1312,6 +1312,28 @@ grantex_result grantex_principal_sessions_create(const struct grantex_client *cl
                                                  struct grantex_response **out);
 
 /**
+ * The JSON object in `token`'s payload segment, **unverified** (no signature, issuer,
+ * audience or expiry check), as JSON text: a new string freed with grantex_string_free(). A
+ * token that is not a JWT with a JSON-object payload is GRANTEX_TOKEN_MALFORMED.
+ *
+ * # Safety
+ * `token` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_decode_jwt_payload(const char *token, char **out);
+
+/**
+ * What a grant token says about itself (`tokenId`, `grantId`, `principalId`, `agentDid`,
+ * `developerId`, `scopes`, `issuer`, `audience`, `issuedAt`, `expiresAt`, `expired`,
+ * `delegationDepth`, `parentGrantId`, `sandbox`), read from either claim layout,
+ * **unverified**, as JSON text: a new string freed with grantex_string_free(). Fails like
+ * grantex_decode_jwt_payload().
+ *
+ * # Safety
+ * `token` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_get_token_info(const char *token, char **out);
+
+/**
  * Releases a string this library returned as `char *` (owned by the caller). NULL is a
  * no-op. Never pass a `const char *` borrowed from a handle, and never free twice.
  *

@@ -23,6 +23,7 @@ mod audit_chain;
 mod bench;
 mod call;
 mod client;
+mod decode;
 mod ffi;
 mod grant;
 mod last_error;

@@ -255,6 +255,38 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
   refresh_token = field(tok, "refreshToken");
   CHECK_OK(grantex_response_len(tok, "scopes", &n));
   CHECK(n == 2);
+  /* Decoding only (no verification): the payload and the token info of the real token; a
+   * forged signature decodes the same; garbage is GRANTEX_TOKEN_MALFORMED. */
+  {
+    char *payload = NULL, *info = NULL, *forged = NULL;
+    size_t len = strlen(grant_token);
+    const char *dot = strrchr(grant_token, '.');
+    if (CHECK_OK(grantex_decode_jwt_payload(grant_token, &payload))) {
+      CHECK(strstr(payload, grant_id) != NULL);
+      CHECK(strstr(payload, "\"scp\":[") != NULL);
+    }
+    if (CHECK_OK(grantex_get_token_info(grant_token, &info))) {
+      CHECK(strstr(info, "\"expired\":false") != NULL);
+      CHECK(strstr(info, "\"grantId\":") != NULL && strstr(info, grant_id) != NULL);
+    }
+    forged = malloc(len + 8);
+    if (CHECK(forged != NULL && dot != NULL)) {
+      size_t keep = (size_t)(dot - grant_token) + 1;
+      memcpy(forged, grant_token, keep);
+      strcpy(forged + keep, "AAAA");
+      char *again = NULL;
+      if (CHECK_OK(grantex_decode_jwt_payload(forged, &again))) CHECK_STR(again, payload);
+      grantex_string_free(again);
+    }
+    char *none = NULL;
+    CHECK_RC(grantex_decode_jwt_payload("a.!!!.c", &none), GRANTEX_TOKEN_MALFORMED);
+    CHECK_RC(grantex_get_token_info("not a token", &none), GRANTEX_TOKEN_MALFORMED);
+    CHECK_RC(grantex_decode_jwt_payload(NULL, &none), GRANTEX_INVALID_ARGUMENT);
+    CHECK(none == NULL);
+    free(forged);
+    grantex_string_free(payload);
+    grantex_string_free(info);
+  }
   /* A code is single-use, and a replayed code revokes the grant issued from it (RFC 9700):
    * shown on a grant of its own, so the flow below keeps its grant. */
   {
