@@ -55,6 +55,17 @@ async fn purpose_and_data_region_travel_from_request_to_grant_and_audit() {
     let consent = c.consent().get(&auth.auth_request_id).await.unwrap();
     assert_eq!(consent.purpose.as_deref(), Some("aml.cdd.onboarding"));
     assert_eq!(consent.data_region.as_deref(), Some("eu"));
+    // The human sees both on the consent page.
+    let page = http()
+        .get(&auth.consent_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<code>aml.cdd.onboarding</code>"), "{page}");
+    assert!(page.contains("<code>eu</code>"), "{page}");
 
     let code = c
         .consent()

@@ -100,6 +100,19 @@ pub fn render(
         }
         None => String::new(),
     };
+    let mut purpose = String::new();
+    if let Some(p) = &req.purpose {
+        purpose.push_str(&format!(
+            "<dt>For the purpose</dt><dd><code>{}</code></dd>",
+            esc(p)
+        ));
+    }
+    if let Some(r) = &req.data_region {
+        purpose.push_str(&format!(
+            "<dt>Data stays in region</dt><dd><code>{}</code></dd>",
+            esc(r)
+        ));
+    }
     let body = format!(
         r#"<div id="consent" data-req="{id}">
 <h1>{agent} wants access to your account</h1>
@@ -111,7 +124,7 @@ pub fn render(
 <dt>Request expires</dt><dd><time datetime="{expires}">{expires}</time></dd>
 <dt>Signed in as</dt><dd>{principal}</dd>
 <dt>Agent ID</dt><dd><code>{did}</code></dd>
-{redirect}
+{purpose}{redirect}
 </dl>
 <p class="muted">You can revoke this access at any time.</p>
 <div class="actions">
