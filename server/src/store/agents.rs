@@ -105,7 +105,7 @@ pub fn update(tx: &Conn, a: &Agent, now: i64, status_changed: bool) -> ApiResult
     tx.exec(
         "UPDATE agents SET name = ?1, description = ?2, scopes = ?3, status = ?4, updated_at = ?5, redirect_uris = ?7,
                 resource_servers = ?9, public_jwk = ?10, key_thumbprint = ?11, status_reason = ?12,
-                status_changed_at = CASE WHEN ?13 = 1 THEN ?5 ELSE status_changed_at END
+                status_changed_at = COALESCE(?13, status_changed_at)
          WHERE id = ?6 AND developer_id = ?8",
         args![
             &a.name,
@@ -120,7 +120,8 @@ pub fn update(tx: &Conn, a: &Agent, now: i64, status_changed: bool) -> ApiResult
             a.public_jwk.as_ref().map(serde_json::to_string).transpose()?,
             &a.key_thumbprint,
             &a.status_reason,
-            i64::from(status_changed)
+            // (COALESCE, not a CASE on a flag: PostgreSQL types the parameter from the column.)
+            status_changed.then_some(now)
         ],
     )?;
     Ok(())
