@@ -563,7 +563,8 @@
  *   - `parentAgentDid` (optional): a string. `parentAgt`, or `act.sub` on a delegated grant.
  *   - `parentGrantId` (optional): a string. `urn:grantex:grant.parent_grant_id` or `parentGrnt`.
  *   - `delegationDepth` (optional): an integer. `urn:grantex:grant.delegation_depth` or
- *     `delegationDepth`; `None` when the token carries neither (see [`VerifiedGrant::depth`]).
+ *     `delegationDepth`; absent (`None`) when the token carries neither, as in the reference SDKs
+ *     (a root grant).
  *   - `authorizationDetails` (optional): any JSON value. The raw `authorization_details` claim (RFC
  *     9396, a JSON array), when present.
  *   - `act` (optional): any JSON value. The raw RFC 8693 `act` claim: the delegating actor, earlier
@@ -571,7 +572,7 @@
  *   - `cnf` (optional): any JSON value. The raw confirmation claim (`cnf`, an object such as
  *     `{"jkt": ...}`), when present.
  *   - `audience` (optional): any JSON value. The raw `aud` claim (a string or an array of strings),
- *     when present; see [`VerifiedGrant::audiences`].
+ *     when present.
  *   - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence).
  *     `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with.
  *     - `authRequestId` (required): a string.

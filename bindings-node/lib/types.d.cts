@@ -355,8 +355,8 @@ export interface VerifiedGrant {
   /** `urn:grantex:grant.parent_grant_id` or `parentGrnt`. */
   parentGrantId?: string;
   /**
-   * `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
-   * carries neither (see [`VerifiedGrant::depth`]).
+   * `urn:grantex:grant.delegation_depth` or `delegationDepth`; absent (`None`) when the
+   * token carries neither, as in the reference SDKs (a root grant).
    */
   delegationDepth?: number;
   /** The raw `authorization_details` claim (RFC 9396, a JSON array), when present. */
@@ -365,10 +365,7 @@ export interface VerifiedGrant {
   act?: unknown;
   /** The raw confirmation claim (`cnf`, an object such as `{"jkt": ...}`), when present. */
   cnf?: unknown;
-  /**
-   * The raw `aud` claim (a string or an array of strings), when present; see
-   * [`VerifiedGrant::audiences`].
-   */
+  /** The raw `aud` claim (a string or an array of strings), when present. */
   audience?: unknown;
   /** `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with. */
   webauthnEvidence?: WebAuthnGrantEvidence;

@@ -1255,8 +1255,8 @@ class VerifiedGrant:
     parent_grant_id: Optional[str] = None
     """``urn:grantex:grant.parent_grant_id`` or ``parentGrnt``."""
     delegation_depth: Optional[int] = None
-    """``urn:grantex:grant.delegation_depth`` or ``delegationDepth``; ``None`` when the token
-    carries neither (see [``VerifiedGrant::depth``])."""
+    """``urn:grantex:grant.delegation_depth`` or ``delegationDepth``; absent (``None``) when the
+    token carries neither, as in the reference SDKs (a root grant)."""
     authorization_details: Optional[Any] = None
     """The raw ``authorization_details`` claim (RFC 9396, a JSON array), when present."""
     act: Optional[Any] = None
@@ -1264,8 +1264,7 @@ class VerifiedGrant:
     cnf: Optional[Any] = None
     """The raw confirmation claim (``cnf``, an object such as ``{"jkt": ...}``), when present."""
     audience: Optional[Any] = None
-    """The raw ``aud`` claim (a string or an array of strings), when present; see
-    [``VerifiedGrant::audiences``]."""
+    """The raw ``aud`` claim (a string or an array of strings), when present."""
     webauthn_evidence: Optional[WebAuthnGrantEvidence] = None
     """``urn:grantex:grant.webauthn``: the WebAuthn assertion the grant was approved with."""
     legacy_claims_used: Tuple[str, ...] = ()

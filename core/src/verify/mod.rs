@@ -123,8 +123,8 @@ pub struct VerifiedGrant {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub parent_grant_id: Option<String>,
-    /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
-    /// carries neither (see [`VerifiedGrant::depth`]).
+    /// `urn:grantex:grant.delegation_depth` or `delegationDepth`; absent (`None`) when the
+    /// token carries neither, as in the reference SDKs (a root grant).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub delegation_depth: Option<u32>,
@@ -140,8 +140,7 @@ pub struct VerifiedGrant {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub cnf: Option<serde_json::Value>,
-    /// The raw `aud` claim (a string or an array of strings), when present; see
-    /// [`VerifiedGrant::audiences`].
+    /// The raw `aud` claim (a string or an array of strings), when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub audience: Option<serde_json::Value>,

@@ -1029,8 +1029,8 @@ public data class VerifiedGrant @JvmOverloads constructor(
     /** `urn:grantex:grant.parent_grant_id` or `parentGrnt`. */
     val parentGrantId: String? = null,
     /**
-     * `urn:grantex:grant.delegation_depth` or `delegationDepth`; `None` when the token
-     * carries neither (see [`VerifiedGrant::depth`]).
+     * `urn:grantex:grant.delegation_depth` or `delegationDepth`; absent (`None`) when the
+     * token carries neither, as in the reference SDKs (a root grant).
      */
     val delegationDepth: Long? = null,
     /** The raw `authorization_details` claim (RFC 9396, a JSON array), when present. */
@@ -1039,10 +1039,7 @@ public data class VerifiedGrant @JvmOverloads constructor(
     val act: JsonElement? = null,
     /** The raw confirmation claim (`cnf`, an object such as `{"jkt": ...}`), when present. */
     val cnf: JsonElement? = null,
-    /**
-     * The raw `aud` claim (a string or an array of strings), when present; see
-     * [`VerifiedGrant::audiences`].
-     */
+    /** The raw `aud` claim (a string or an array of strings), when present. */
     val audience: JsonElement? = null,
     /** `urn:grantex:grant.webauthn`: the WebAuthn assertion the grant was approved with. */
     val webauthnEvidence: WebAuthnGrantEvidence? = null,
