@@ -8,7 +8,8 @@
 #      rustc's `--print native-static-libs`;
 #   3. the C tests (tests/*.c, -Wall -Wextra -Werror -Wpedantic) against a throwaway
 #      grantex-server and a grantex-a2a-agent trusting it: under ASan+UBSan, under
-#      valgrind --leak-check=full, and linked statically against libgrantex.a;
+#      valgrind --leak-check=full, and linked statically against libgrantex.a; the grants'
+#      JSON checked field by field by tests/check_grant_json.py;
 #   4. examples/c/quickstart built with its pkg-config Makefile (shared and static) and run.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 # Env: GRANTEX_C_PROFILE (dev|release, default dev), GRANTEX_SERVER_BIN (server binary),
@@ -171,7 +172,14 @@ run_c() {
 }
 
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  run_c asan-ubsan "$WORK/tests-asan"
+  GRANTEX_C_GRANT_JSON="$WORK/grants.txt" run_c asan-ubsan "$WORK/tests-asan"
+
+step "grantex_verified_grant_json field by field (shared vectors, reference VerifiedGrant members, live grants)"
+if python3 "$C_DIR/tests/check_grant_json.py" "$ROOT/vectors" "$WORK/grants.txt"; then
+  ok "grant JSON fields"
+else
+  bad "grant JSON fields"
+fi
 run_c valgrind valgrind --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=1 \
   --num-callers=64 "$WORK/tests-shared"
 run_c static "$WORK/tests-static"

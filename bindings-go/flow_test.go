@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,6 +91,11 @@ func TestFlow(t *testing.T) {
 	}
 	if grant.PrincipalID != "usr_alice" || grant.AgentDID != agent.DID || grant.GrantID != tok.GrantID || grant.DeveloperID != me.DeveloperID {
 		t.Fatalf("verified grant: %+v", grant)
+	}
+	// The reference's empty-value semantics: a root grant's token carries no depth (nil), and
+	// this server's tokens use the legacy claim layout, which the grant reports.
+	if grant.DelegationDepth != nil || grant.Act != nil || grant.ClientID != nil || !slices.Contains(grant.LegacyClaimsUsed, "agt") {
+		t.Fatalf("root grant's optional claims: depth %v act %v client %v legacy %v", grant.DelegationDepth, grant.Act, grant.ClientID, grant.LegacyClaimsUsed)
 	}
 	_, err = grantex.VerifyGrantToken(ctx, tok.GrantToken, grantex.VerifyOptions{JwksURI: c.JwksURI(), RequiredScopes: []string{"payments:initiate"}})
 	var te *grantex.TokenError

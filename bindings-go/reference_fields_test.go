@@ -25,6 +25,7 @@ var goTypes = map[string]any{
 	"RotateKeyResponse": grantex.RotateKeyResponse{}, "SignupParams": grantex.SignupParams{},
 	"SignupResponse": grantex.SignupResponse{}, "UpdateAgentParams": grantex.UpdateAgentParams{},
 	"VerifiedGrant": grantex.VerifiedGrant{}, "VerifyTokenResponse": grantex.VerifyTokenResponse{},
+	"WebAuthnGrantEvidence": grantex.WebAuthnGrantEvidence{},
 }
 
 // notInGo lists, exactly, the reference members the Go types do not carry, with the reason
@@ -32,17 +33,14 @@ var goTypes = map[string]any{
 var notInGo = map[string][]string{
 	// The TS-only id duplicate (Go's ID is the wire agentId).
 	"Agent": {"id"},
-	// Go's VerifiedGrant is read from the C verifier's accessors: these raw claims are not
-	// exposed through them yet.
-	"VerifiedGrant": {"act", "authorizationDetails", "clientId", "cnf", "legacyClaimsUsed", "webauthnEvidence"},
-	// Go's Grant.ID is the wire grantId (the TS-only id duplicate is not carried); no WebAuthn
-	// evidence yet (this server takes no WebAuthn approvals).
-	"Grant": {"id", "webauthnEvidence"},
+	// Go's Grant.ID is the wire grantId (the TS-only id duplicate is not carried).
+	"Grant": {"id"},
 	// Go names the principal PrincipalID (sent as principalId), as grantex-go does.
 	"AuthorizeParams": {"userId"},
 	// RateLimit is filled from the response headers, not JSON.
 	"RateLimit": {"limit", "remaining", "reset", "retryAfter"},
-	// Not a Go type: the reference SDK's ActorClaim, WebAuthnGrantEvidence, VerifyGrantTokenOptions
+	// Not a Go type: the reference SDK's ActorClaim (Go's VerifiedGrant.Act is the raw claim as a
+	// map, as the TS interface's index signature allows any member) and VerifyGrantTokenOptions
 	// (Go verification options are VerifyOptions) are checked in the other languages.
 }
 

@@ -324,6 +324,8 @@ type Grant struct {
 	Purpose *string `json:"purpose,omitempty"`
 	// DataRegion is where the grant's data may be processed, when its request said.
 	DataRegion *string `json:"dataRegion,omitempty"`
+	// WebAuthnEvidence is the WebAuthn assertion the grant was approved with, if any.
+	WebAuthnEvidence *WebAuthnGrantEvidence `json:"webauthnEvidence,omitempty"`
 }
 
 // ListGrantsParams are the filters of GrantsService.List.
@@ -400,13 +402,50 @@ type VerifiedGrant struct {
 	ParentAgentDID *string `json:"parentAgentDid,omitempty"`
 	// ParentGrantID is the parent grant on a delegated grant.
 	ParentGrantID *string `json:"parentGrantId,omitempty"`
-	// DelegationDepth is the number of delegation hops (0 on a root grant).
+	// DelegationDepth is the number of delegation hops; nil when the token does not say (a
+	// root grant), as in the reference SDKs.
 	DelegationDepth *int `json:"delegationDepth,omitempty"`
 	// Audience is the aud claim as a list (empty when absent).
 	Audience []string `json:"audience,omitempty"`
 	// Budget is the remaining budget at issuance (advisory), when the token has one (not in
 	// the reference Go SDK).
 	Budget *float64 `json:"budget,omitempty"`
+	// ClientID is the OAuth client the token was issued to (client_id), when present.
+	ClientID *string `json:"clientId,omitempty"`
+	// AuthorizationDetails is the raw RFC 9396 authorization_details claim (an array of
+	// objects), when present.
+	AuthorizationDetails []map[string]any `json:"authorizationDetails,omitempty"`
+	// Act is the raw RFC 8693 act claim on a delegated token: the delegating actor ("sub"),
+	// earlier actors nested under "act".
+	Act map[string]any `json:"act,omitempty"`
+	// Cnf is the raw confirmation claim (such as {"jkt": ...}), when present.
+	Cnf map[string]any `json:"cnf,omitempty"`
+	// WebAuthnEvidence is the WebAuthn assertion the grant was approved with, when the token
+	// carries one.
+	WebAuthnEvidence *WebAuthnGrantEvidence `json:"webauthnEvidence,omitempty"`
+	// LegacyClaimsUsed lists the legacy claim names read because the token lacked the standard
+	// claim ("agt", "dev", "grnt", "scp", ...); empty for a token in the standard layout.
+	LegacyClaimsUsed []string `json:"legacyClaimsUsed,omitempty"`
+}
+
+// WebAuthnGrantEvidence is the reference to the WebAuthn assertion a grant was approved with.
+type WebAuthnGrantEvidence struct {
+	// Type is always "GrantexWebAuthnAssertion".
+	Type string `json:"type"`
+	// Version is the evidence format version, 1.
+	Version int `json:"version"`
+	// AuthRequestID is the authorization request the assertion approved.
+	AuthRequestID string `json:"authRequestId"`
+	// RpID is the WebAuthn relying party id.
+	RpID string `json:"rpId"`
+	// Origin is the origin the assertion was made on.
+	Origin string `json:"origin"`
+	// UserVerified tells whether the authenticator verified the user.
+	UserVerified bool `json:"userVerified"`
+	// AssertedAt is when the assertion was made (RFC 3339).
+	AssertedAt string `json:"assertedAt"`
+	// Digest is the hex SHA-256 of the assertion material.
+	Digest string `json:"digest"`
 }
 
 // LogAuditParams are the parameters of AuditService.Log.
@@ -540,6 +579,9 @@ func (g *VerifiedGrant) UnmarshalJSON(b []byte) error {
 	}{plain: (*plain)(g)}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
+	}
+	if len(g.LegacyClaimsUsed) == 0 {
+		g.LegacyClaimsUsed = nil // as the fast path has it: nil when the token used none
 	}
 	g.Audience = nil
 	if len(aux.Audience) == 0 || string(aux.Audience) == "null" {

@@ -47,7 +47,17 @@ func claimsOf(t *testing.T, g *grantex.VerifiedGrant) map[string]any {
 		"agentDid": g.AgentDID, "developerId": g.DeveloperID, "scopes": g.Scopes,
 		"issuedAt": g.IssuedAt, "expiresAt": g.ExpiresAt, "audience": g.Audience,
 		"issuer": g.Issuer, "parentAgentDid": g.ParentAgentDID, "parentGrantId": g.ParentGrantID,
-		"delegationDepth": g.DelegationDepth, "budget": g.Budget,
+		"delegationDepth": g.DelegationDepth, "budget": g.Budget, "clientId": g.ClientID,
+		"authorizationDetails": g.AuthorizationDetails, "act": g.Act, "cnf": g.Cnf,
+		"webauthnEvidence": g.WebAuthnEvidence, "legacyClaimsUsed": g.LegacyClaimsUsed,
+	}
+	// nil Go maps and slices are JSON null; the vectors spell an absent raw claim null and no
+	// legacy claim as [].
+	if g.LegacyClaimsUsed == nil {
+		m["legacyClaimsUsed"] = []string{}
+	}
+	if g.Audience == nil {
+		m["audience"] = []string{}
 	}
 	raw, err := json.Marshal(m)
 	if err != nil {
@@ -60,13 +70,12 @@ func claimsOf(t *testing.T, g *grantex.VerifiedGrant) map[string]any {
 	return out
 }
 
-// goShape is a vector's claims in the Go VerifiedGrant's shape: its fields only, aud as a list
-// (a single string is a list of one, absent is empty), the depth 0 when the token has none.
+// goShape is a vector's claims in the Go VerifiedGrant's shape: aud as a list (a single string
+// is a list of one, absent is empty); every other member as the vector has it.
 func goShape(claims map[string]any) map[string]any {
 	out := map[string]any{}
-	for _, k := range []string{"tokenId", "grantId", "principalId", "agentDid", "developerId", "scopes",
-		"issuedAt", "expiresAt", "issuer", "parentAgentDid", "parentGrantId", "budget"} {
-		out[k] = claims[k]
+	for k, v := range claims {
+		out[k] = v
 	}
 	switch a := claims["audience"].(type) {
 	case nil:
@@ -75,10 +84,6 @@ func goShape(claims map[string]any) map[string]any {
 		out["audience"] = []any{a}
 	default:
 		out["audience"] = a
-	}
-	out["delegationDepth"] = claims["delegationDepth"]
-	if out["delegationDepth"] == nil {
-		out["delegationDepth"] = float64(0)
 	}
 	return out
 }

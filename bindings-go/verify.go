@@ -25,6 +25,10 @@ typedef struct {
 	uint32_t depth;
 	int32_t has_depth, has_budget;
 	double budget;
+	// legacy_claims_used as bits of gxLegacyNames; the rare raw claims (clientId,
+	// authorizationDetails, act, cnf, webauthnEvidence) as one JSON object in the buffer
+	// (extra_len 0: none).
+	uint32_t legacy, extra_off, extra_len;
 	// Non-NULL when the grant did not fit (a list over GX_MAX_LIST items, or strings over the
 	// buffer): a grant handle the caller reads with the accessors and frees.
 	grantex_verified_grant *kept;
@@ -220,74 +224,20 @@ func buildOptions(o *VerifyOptions) (*C.grantex_verify_options, error) {
 	return opts, nil
 }
 
-// readGrant copies a verified grant into Go (and leaves freeing it to the caller).
-func readGrant(g *C.grantex_verified_grant) *VerifiedGrant {
-	str := func(get func(**C.char) C.grantex_result) string {
-		var s *C.char
-		if get(&s) == resultOK && s != nil {
-			return C.GoString(s)
-		}
-		return ""
+// readGrant reads a verified grant into Go through its JSON form, every field of it (and
+// leaves freeing it to the caller): the path of reference options and of grants too big for
+// the fast path's copy.
+func readGrant(g *C.grantex_verified_grant) (*VerifiedGrant, error) {
+	var s *C.char
+	if rc := C.grantex_verified_grant_json(g, &s); rc != resultOK {
+		return nil, readLastError(rc).toError()
 	}
-	opt := func(get func(**C.char) C.grantex_result) *string {
-		var s *C.char
-		if get(&s) == resultOK && s != nil {
-			v := C.GoString(s)
-			return &v
-		}
-		return nil
+	defer C.grantex_string_free(s)
+	out := new(VerifiedGrant)
+	if err := json.Unmarshal([]byte(C.GoString(s)), out); err != nil {
+		return nil, &Error{Code: "decode", Message: "the verified grant's JSON: " + err.Error()}
 	}
-	out := &VerifiedGrant{
-		TokenID:     str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_token_id(g, s) }),
-		GrantID:     str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_grant_id(g, s) }),
-		PrincipalID: str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_principal_id(g, s) }),
-		AgentDID:    str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_agent_did(g, s) }),
-		DeveloperID: str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_developer_id(g, s) }),
-		Issuer:      str(func(s **C.char) C.grantex_result { return C.grantex_verified_grant_issuer(g, s) }),
-		ParentAgentDID: opt(func(s **C.char) C.grantex_result {
-			return C.grantex_verified_grant_parent_agent_did(g, s)
-		}),
-		ParentGrantID: opt(func(s **C.char) C.grantex_result {
-			return C.grantex_verified_grant_parent_grant_id(g, s)
-		}),
-	}
-	var n C.size_t
-	if C.grantex_verified_grant_scopes_len(g, &n) == resultOK {
-		out.Scopes = make([]string, 0, int(n))
-		for i := C.size_t(0); i < n; i++ {
-			var s *C.char
-			if C.grantex_verified_grant_scope(g, i, &s) == resultOK {
-				out.Scopes = append(out.Scopes, C.GoString(s))
-			}
-		}
-	}
-	if C.grantex_verified_grant_audience_len(g, &n) == resultOK {
-		out.Audience = make([]string, 0, int(n))
-		for i := C.size_t(0); i < n; i++ {
-			var s *C.char
-			if C.grantex_verified_grant_audience(g, i, &s) == resultOK {
-				out.Audience = append(out.Audience, C.GoString(s))
-			}
-		}
-	}
-	var t C.int64_t
-	if C.grantex_verified_grant_issued_at(g, &t) == resultOK {
-		out.IssuedAt = int64(t)
-	}
-	if C.grantex_verified_grant_expires_at(g, &t) == resultOK {
-		out.ExpiresAt = int64(t)
-	}
-	var depth C.uint32_t
-	if C.grantex_verified_grant_delegation_depth(g, &depth) == resultOK {
-		d := int(depth)
-		out.DelegationDepth = &d
-	}
-	var budget C.double
-	if C.grantex_verified_grant_budget(g, &budget) == resultOK {
-		b := float64(budget)
-		out.Budget = &b
-	}
-	return out
+	return out, nil
 }
 
 // verifyOutcome is the result of one verification.
@@ -362,9 +312,11 @@ func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, toke
 	if g := s.view.kept; g != nil {
 		s.view.kept = nil
 		defer C.grantex_verified_grant_free(g)
-		return verifyOutcome{grant: readGrant(g)}
+		grant, err := readGrant(g)
+		return verifyOutcome{grant: grant, err: err}
 	}
-	return verifyOutcome{grant: grantFromCopy(&s.view, s.strs)}
+	grant, err := grantFromCopy(&s.view, s.strs)
+	return verifyOutcome{grant: grant, err: err}
 }
 
 // optionsCache holds built C options by their content: building them costs the core a few
@@ -520,13 +472,27 @@ type grantBox struct {
 	g       VerifiedGrant
 	lists   [6]string
 	parents [2]string
+	legacy  [len(gxLegacyNames)]string
 	depth   int
 	budget  float64
 }
 
+// gxLegacyNames are the legacy claim names in the order of the bits of gx_grant_copy.legacy
+// (GO_LEGACY_NAMES in bindings-c/src/verifier.rs: the verifier's order).
+var gxLegacyNames = [...]string{"scp", "agt", "dev", "grnt", "parentGrnt", "delegationDepth", "parentAgt"}
+
+// rareClaims are the raw claims the fast path carries as JSON.
+type rareClaims struct {
+	ClientID             *string                `json:"clientId"`
+	AuthorizationDetails []map[string]any       `json:"authorizationDetails"`
+	Act                  map[string]any         `json:"act"`
+	Cnf                  map[string]any         `json:"cnf"`
+	WebAuthnEvidence     *WebAuthnGrantEvidence `json:"webauthnEvidence"`
+}
+
 // grantFromCopy makes the grant from the copy C made: one string holding every string field,
 // each field a slice of it.
-func grantFromCopy(v *C.gx_grant_copy, buf []byte) *VerifiedGrant {
+func grantFromCopy(v *C.gx_grant_copy, buf []byte) (*VerifiedGrant, error) {
 	all := string(buf[:v.used])
 	box := new(grantBox)
 	g := &box.g
@@ -560,7 +526,9 @@ func grantFromCopy(v *C.gx_grant_copy, buf []byte) *VerifiedGrant {
 		lists = make([]string, ns+na)
 	}
 	g.Scopes = lists[:ns:ns]
-	g.Audience = lists[ns : ns+na : ns+na]
+	if na > 0 {
+		g.Audience = lists[ns : ns+na : ns+na] // nil when absent, as the JSON path has it
+	}
 	for i := range g.Scopes {
 		g.Scopes[i] = all[v.scope_off[i] : v.scope_off[i]+v.scope_len[i]]
 	}
@@ -575,7 +543,25 @@ func grantFromCopy(v *C.gx_grant_copy, buf []byte) *VerifiedGrant {
 		box.budget = float64(v.budget)
 		g.Budget = &box.budget
 	}
-	return g
+	if v.legacy != 0 {
+		n := 0
+		for i, name := range gxLegacyNames {
+			if v.legacy&(1<<i) != 0 {
+				box.legacy[n] = name
+				n++
+			}
+		}
+		g.LegacyClaimsUsed = box.legacy[:n:n]
+	}
+	if v.extra_len != 0 {
+		var rare rareClaims
+		if err := json.Unmarshal(buf[v.extra_off:v.extra_off+v.extra_len], &rare); err != nil {
+			return nil, &Error{Code: "decode", Message: "the verified grant's raw claims: " + err.Error()}
+		}
+		g.ClientID, g.AuthorizationDetails, g.Act, g.Cnf, g.WebAuthnEvidence =
+			rare.ClientID, rare.AuthorizationDetails, rare.Act, rare.Cnf, rare.WebAuthnEvidence
+	}
+	return g, nil
 }
 
 // verifySlow is verifyWith with the options built one setter at a time (reference options).
@@ -601,7 +587,8 @@ func verifySlow(verifier *C.grantex_verifier, jwksURI, token string, o *VerifyOp
 			return verifyOutcome{err: readLastError(rc).toError()}
 		}
 		defer C.grantex_verified_grant_free(g)
-		return verifyOutcome{grant: readGrant(g)}
+		grant, err := readGrant(g)
+		return verifyOutcome{grant: grant, err: err}
 	})
 }
 

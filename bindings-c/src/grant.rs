@@ -349,10 +349,13 @@ pub unsafe extern "C" fn grantex_verified_grant_budget(
     }
 }
 
-/// The whole grant as JSON (`tokenId`, `grantId`, `principalId`, `agentDid`, `developerId`,
-/// `scopes`, `issuedAt`, `expiresAt`, `audience`, `issuer`, `parentAgentDid`,
-/// `parentGrantId`, `delegationDepth`, `budget`), as a new string the caller frees with
-/// grantex_string_free().
+/// The whole grant as JSON, in the reference SDKs' `VerifiedGrant` shape: `tokenId`,
+/// `grantId`, `principalId`, `agentDid`, `developerId`, `scopes`, `issuedAt`, `expiresAt`,
+/// `legacyClaimsUsed` and `issuer` always; `clientId`, `parentAgentDid`, `parentGrantId`,
+/// `delegationDepth`, `authorizationDetails`, `act`, `cnf`, `audience` (the raw `aud`: a string
+/// or a list), `webauthnEvidence` and `budget` only when the token has them. A new string the
+/// caller frees with grantex_string_free(). (The accessors above give `aud` as a list and the
+/// depth as 0 when absent.)
 ///
 /// # Safety
 /// `grant` is NULL or a live handle; `out` NULL or writable.

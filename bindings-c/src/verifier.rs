@@ -542,7 +542,44 @@ pub struct libgrantex_go_grant {
     has_depth: i32,
     has_budget: i32,
     budget: f64,
+    /// `legacy_claims_used` as bits of [`GO_LEGACY_NAMES`] (the verifier's order).
+    legacy: u32,
+    /// The rare raw claims (`clientId`, `authorizationDetails`, `act`, `cnf`,
+    /// `webauthnEvidence`) as one JSON object in the buffer; `extra_len` 0 when the token has
+    /// none of them.
+    extra_off: u32,
+    extra_len: u32,
     kept: *mut grantex_verified_grant,
+}
+
+/// The legacy claim names a grant can report, in the order the verifier lists them; bit `i`
+/// of `libgrantex_go_grant.legacy` is `GO_LEGACY_NAMES[i]` (bindings-go/verify.go has the same
+/// list).
+const GO_LEGACY_NAMES: [&str; 7] = [
+    "scp",
+    "agt",
+    "dev",
+    "grnt",
+    "parentGrnt",
+    "delegationDepth",
+    "parentAgt",
+];
+
+/// The raw claims the Go fast path carries as JSON (they are rare: delegated, RAR or
+/// proof-of-possession tokens).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GoRareClaims<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization_details: &'a Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    act: &'a Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: &'a Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webauthn_evidence: &'a Option<grantex_core::types::WebAuthnGrantEvidence>,
 }
 
 /// A string argument given as bytes and length, read as C reads the string `C.CString` makes
@@ -678,11 +715,21 @@ pub unsafe extern "C" fn libgrantex_go_verify(
             issued_at: grant.issued_at,
             expires_at: grant.expires_at,
             depth: grant.depth(),
-            has_depth: 1,
+            has_depth: i32::from(grant.delegation_depth.is_some()),
             has_budget: i32::from(grant.budget.is_some()),
             budget: grant.budget.unwrap_or(0.0),
+            legacy: 0,
+            extra_off: 0,
+            extra_len: 0,
             kept: std::ptr::null_mut(),
         };
+        let mut legacy_known = true;
+        for name in &grant.legacy_claims_used {
+            match GO_LEGACY_NAMES.iter().position(|n| n == name) {
+                Some(bit) => copy.legacy |= 1 << bit,
+                None => legacy_known = false,
+            }
+        }
         let buf: &mut [u8] = if buf.is_null() {
             &mut []
         } else {
@@ -692,7 +739,9 @@ pub unsafe extern "C" fn libgrantex_go_verify(
         let mut copier = GoCopier {
             buf,
             used: 0,
-            fits: grant.scopes.len() <= GO_MAX_LIST && audience.len() <= GO_MAX_LIST,
+            fits: legacy_known
+                && grant.scopes.len() <= GO_MAX_LIST
+                && audience.len() <= GO_MAX_LIST,
         };
         for (i, (s, _)) in strings.iter().enumerate() {
             copy.set[i] = 1;
@@ -710,6 +759,23 @@ pub unsafe extern "C" fn libgrantex_go_verify(
         }
         for (i, s) in audience.iter().take(GO_MAX_LIST).enumerate() {
             copier.put(s, &mut copy.aud_off[i], &mut copy.aud_len[i]);
+        }
+        let rare = GoRareClaims {
+            client_id: &grant.client_id,
+            authorization_details: &grant.authorization_details,
+            act: &grant.act,
+            cnf: &grant.cnf,
+            webauthn_evidence: &grant.webauthn_evidence,
+        };
+        if rare.client_id.is_some()
+            || rare.authorization_details.is_some()
+            || rare.act.is_some()
+            || rare.cnf.is_some()
+            || rare.webauthn_evidence.is_some()
+        {
+            let json = serde_json::to_string(&rare)
+                .map_err(|e| Failure::invalid(format!("the grant's raw claims as JSON: {e}")))?;
+            copier.put(&json, &mut copy.extra_off, &mut copy.extra_len);
         }
         copy.used = copier.used as u32;
         if !copier.fits {

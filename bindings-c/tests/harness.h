@@ -28,6 +28,11 @@ int check_str_impl(const char *got, const char *want, const char *file, int line
                    const char *what);
 #define CHECK_STR(got, want) check_str_impl((got), (want), __FILE__, __LINE__, #got)
 
+/* Appends `label` and grantex_verified_grant_json(grant) (hex) as one line to the file named by
+ * GRANTEX_C_GRANT_JSON, when set: check_grant_json.py compares them with the shared vectors and
+ * the reference SDKs' VerifiedGrant members. */
+void dump_grant_json(const char *label, const grantex_verified_grant *grant);
+
 /* The last error message of this thread ("" when none), in a static per-call buffer. */
 const char *last_message(void);
 

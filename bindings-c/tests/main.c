@@ -57,6 +57,23 @@ int check_str_impl(const char *got, const char *want, const char *file, int line
   return 0;
 }
 
+void dump_grant_json(const char *label, const grantex_verified_grant *grant) {
+  const char *path = getenv("GRANTEX_C_GRANT_JSON");
+  char *json = NULL;
+  FILE *f;
+  size_t i;
+  if (!path || !*path) return;
+  if (!CHECK_OK(grantex_verified_grant_json(grant, &json))) return;
+  f = fopen(path, "a");
+  if (CHECK(f != NULL)) {
+    fprintf(f, "%s ", label);
+    for (i = 0; json[i]; i++) fprintf(f, "%02x", (unsigned)(unsigned char)json[i]);
+    fputc('\n', f);
+    fclose(f);
+  }
+  grantex_string_free(json);
+}
+
 int main(int argc, char **argv) {
   const char *vectors = argc > 1 ? argv[1] : NULL;
   const char *base_url = getenv("GRANTEX_BASE_URL");

@@ -341,6 +341,7 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     CHECK_OK(grantex_verified_grant_json(grant, &gid));
     CHECK(gid && strstr(gid, grant_id) != NULL);
     grantex_string_free(gid);
+    dump_grant_json("live:root", grant);
   }
   /* Unmet requirements. */
   {
@@ -446,6 +447,7 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     CHECK_STR(s, agent_did);
     CHECK_OK(grantex_verified_grant_parent_grant_id(child_grant, &s));
     CHECK_STR(s, grant_id);
+    dump_grant_json("live:delegated", child_grant);
     /* A depth limit of 0 refuses the delegated token. */
     {
       grantex_verify_options *flat = NULL;

@@ -195,6 +195,7 @@ static void run_token_case(const struct token_case *c, struct named_set *sets, i
     if (rc == GRANTEX_OK) {
       CHECK(grant != NULL);
       check_claims(c, grant);
+      dump_grant_json(c->name, grant);
     } else {
       CHECK(grant == NULL);
       CHECK(grantex_result_is_token_error(rc));

@@ -417,7 +417,14 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     }
     let authorization_details = match r.authorization_details {
         None => None,
-        Some(Val::Arr(span)) => Some(span),
+        Some(Val::Arr(span)) => {
+            // RFC 9396 §2: an array of JSON objects (each with its `type`).
+            json::for_each_element(span, |v| match v {
+                Val::Obj(_) => Ok(()),
+                _ => Err(wrong_type("authorization_details", "an array of objects")),
+            })?;
+            Some(span)
+        }
         Some(_) => return Err(wrong_type("authorization_details", "an array")),
     };
     let cnf = match r.cnf {

@@ -358,6 +358,57 @@ fn valid_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .opts(|o| o.audience = Some(AUD.into()))
         .valid(aud_grant.clone()),
     );
+    let webauthn = Obj::new()
+        .s("type", "GrantexWebAuthnAssertion")
+        .i("version", 1)
+        .s("authRequestId", "areq_01JH7Q8ZK3M4N5P6Q7R8S9T0WA")
+        .s("rpId", "grantex.example.com")
+        .s("origin", "https://grantex.example.com")
+        .raw("userVerified", "true")
+        .s("assertedAt", "2026-01-15T09:30:00Z")
+        .s(
+            "digest",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        );
+    let with_webauthn =
+        standard().obj("urn:grantex:grant", &grant_obj().obj("webauthn", &webauthn));
+    out.push(
+        case(
+            "valid_standard_webauthn",
+            "The standard layout with the WebAuthn evidence the grant was approved with \
+             (urn:grantex:grant.webauthn), reported as webauthnEvidence.",
+            p.token(&h, &with_webauthn.text()),
+        )
+        .valid(VerifiedGrant {
+            webauthn_evidence: Some(grantex::types::WebAuthnGrantEvidence {
+                auth_request_id: "areq_01JH7Q8ZK3M4N5P6Q7R8S9T0WA".into(),
+                rp_id: "grantex.example.com".into(),
+                origin: "https://grantex.example.com".into(),
+                user_verified: true,
+                asserted_at: "2026-01-15T09:30:00Z".into(),
+                digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+                kind: "GrantexWebAuthnAssertion".into(),
+                version: 1,
+            }),
+            ..expected()
+        }),
+    );
+    out.push(
+        case(
+            "webauthn_bad_digest",
+            "urn:grantex:grant.webauthn whose digest is not 64 lowercase hex digits.",
+            p.token(
+                &h,
+                &standard()
+                    .obj(
+                        "urn:grantex:grant",
+                        &grant_obj().obj("webauthn", &webauthn.clone().s("digest", "ABC")),
+                    )
+                    .text(),
+            ),
+        )
+        .fails(InvalidClaim),
+    );
     let delegated = legacy()
         .s("agt", "did:grantex:ag_01JH7Q8ZK3M4N5P6Q7R8S9T0SU")
         .strs("scp", &["calendar:read"])
@@ -2174,6 +2225,14 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
             "null_in_grant",
             "urn:grantex:grant.parent_grant_id null.",
             t(std_grant(grant_obj().raw("parent_grant_id", "null"))),
+        )
+        .fails(InvalidClaim),
+    );
+    out.push(
+        case(
+            "authorization_details_not_objects",
+            "authorization_details must be an array of objects (RFC 9396 section 2).",
+            t(legacy().raw("authorization_details", r#"[{"type":"a"},"b"]"#)),
         )
         .fails(InvalidClaim),
     );
