@@ -8,7 +8,7 @@
 //! (one consistent snapshot each, like a SQLite read).
 //! All calls run on tokio's blocking pool so the async threads never wait on the database.
 
-use super::sql::{args, PgTx, Sql};
+use super::sql::{args, PgConn, Sql};
 use super::Conn;
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -49,7 +49,7 @@ enum BackendInner {
     Postgres {
         url: String,
         /// `None` until connected, or after the connection broke (reconnected on next use).
-        clients: Vec<Mutex<Option<postgres::Client>>>,
+        clients: Vec<Mutex<Option<PgConn>>>,
     },
 }
 
@@ -59,7 +59,7 @@ impl Drop for Inner {
     /// a plain thread.
     fn drop(&mut self) {
         if let BackendInner::Postgres { clients, .. } = &mut self.backend {
-            let open: Vec<postgres::Client> = clients
+            let open: Vec<PgConn> = clients
                 .iter_mut()
                 .filter_map(|m| m.get_mut().ok().and_then(Option::take))
                 .collect();
@@ -156,9 +156,9 @@ impl Db {
     pub fn open_postgres(url: &str) -> Result<Db, String> {
         let mut first = pg_connect(url)?;
         super::schema_pg::migrate(&mut first)?;
-        let mut clients: Vec<Mutex<Option<postgres::Client>>> =
+        let mut clients: Vec<Mutex<Option<PgConn>>> =
             (1..PG_POOL).map(|_| Mutex::new(None)).collect();
-        clients.insert(0, Mutex::new(Some(first)));
+        clients.insert(0, Mutex::new(Some(PgConn::new(first))));
         Ok(Db::with(BackendInner::Postgres {
             url: url.to_string(),
             clients,
@@ -230,12 +230,12 @@ impl Db {
                     Err(e) => f(Err(ApiError::internal(e))),
                 },
                 BackendInner::Postgres { url, .. } => {
-                    let mut client = match pg_connect(url) {
-                        Ok(c) => c,
+                    let mut conn = match pg_connect(url) {
+                        Ok(c) => PgConn::new(c),
                         Err(e) => return f(Err(ApiError::internal(e))),
                     };
-                    match read_tx(&mut client) {
-                        Ok(tx) => f(Ok(&PgTx::new(tx))),
+                    match conn.transaction(read_tx) {
+                        Ok(tx) => f(Ok(&tx)),
                         Err(e) => f(Err(e)),
                     };
                 }
@@ -252,8 +252,7 @@ impl Db {
             }
             BackendInner::Postgres { url, clients } => {
                 let mut slot = self.pick(clients)?;
-                let client = pg_client(&mut slot, url)?;
-                let tx = PgTx::new(read_tx(client)?);
+                let tx = pg_conn(&mut slot, url)?.transaction(read_tx)?;
                 let out = f(&tx)?;
                 tx.commit()?;
                 Ok(out)
@@ -277,8 +276,7 @@ impl Db {
             }
             BackendInner::Postgres { url, clients } => {
                 let mut slot = self.pick(clients)?;
-                let client = pg_client(&mut slot, url)?;
-                let tx = PgTx::new(client.transaction()?);
+                let tx = pg_conn(&mut slot, url)?.transaction(|c| c.transaction())?;
                 tx.exec("SELECT pg_advisory_xact_lock(?1)", args![PG_WRITE_LOCK])?;
                 let out = f(&tx)?;
                 tx.commit()?;
@@ -367,22 +365,19 @@ impl Db {
 }
 
 /// The pooled client, (re)connected if it is missing or its connection broke.
-fn pg_client<'a>(
-    slot: &'a mut Option<postgres::Client>,
-    url: &str,
-) -> ApiResult<&'a mut postgres::Client> {
-    if slot.as_ref().is_none_or(postgres::Client::is_closed) {
-        *slot = Some(pg_connect(url).map_err(ApiError::unavailable)?);
+fn pg_conn<'a>(slot: &'a mut Option<PgConn>, url: &str) -> ApiResult<&'a mut PgConn> {
+    if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
+        *slot = Some(PgConn::new(pg_connect(url).map_err(ApiError::unavailable)?));
     }
     slot.as_mut()
         .ok_or_else(|| ApiError::internal("no database connection"))
 }
 
 /// A read-only transaction on one snapshot.
-fn read_tx(client: &mut postgres::Client) -> ApiResult<postgres::Transaction<'_>> {
-    Ok(client
+fn read_tx(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
-        .start()?)
+        .start()
 }

@@ -7,6 +7,8 @@
 //! booleans PostgreSQL returns for expressions such as `EXISTS(…)` or `x IS NOT NULL`.
 
 use crate::error::{ApiError, ApiResult};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// One statement argument.
 #[derive(Debug, Clone)]
@@ -325,20 +327,61 @@ impl From<postgres::Error> for ApiError {
     }
 }
 
-/// A PostgreSQL transaction seen as a store connection.
-pub struct PgTx<'a> {
-    tx: std::cell::RefCell<postgres::Transaction<'a>>,
+/// Most statements a connection keeps prepared; past it the cache starts over (our statement
+/// texts are a fixed set, so this only bounds a bug's damage).
+const PG_STATEMENT_CACHE: usize = 512;
+
+/// A pooled PostgreSQL connection with its prepared statements, keyed by our `?N` text: each
+/// statement is parsed once per connection, so a query is one round trip instead of two.
+pub struct PgConn {
+    pub client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
 }
 
-impl<'a> PgTx<'a> {
-    pub fn new(tx: postgres::Transaction<'a>) -> Self {
-        PgTx {
-            tx: std::cell::RefCell::new(tx),
+impl PgConn {
+    pub fn new(client: postgres::Client) -> Self {
+        PgConn {
+            client,
+            statements: HashMap::new(),
         }
     }
 
+    /// A transaction on this connection, with its statement cache.
+    pub fn transaction(
+        &mut self,
+        build: impl FnOnce(&mut postgres::Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
+    ) -> ApiResult<PgTx<'_>> {
+        let tx = build(&mut self.client)?;
+        Ok(PgTx {
+            tx: RefCell::new(tx),
+            statements: RefCell::new(&mut self.statements),
+        })
+    }
+}
+
+/// A PostgreSQL transaction seen as a store connection.
+pub struct PgTx<'a> {
+    tx: RefCell<postgres::Transaction<'a>>,
+    statements: RefCell<&'a mut HashMap<String, postgres::Statement>>,
+}
+
+impl<'a> PgTx<'a> {
     pub fn commit(self) -> ApiResult<()> {
         Ok(self.tx.into_inner().commit()?)
+    }
+
+    /// `sql` prepared on this connection (once; then from the cache).
+    fn statement(&self, sql: &str) -> ApiResult<postgres::Statement> {
+        let mut cache = self.statements.borrow_mut();
+        if let Some(st) = cache.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.tx.borrow_mut().prepare(&pg_text(sql))?;
+        if cache.len() >= PG_STATEMENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), st.clone());
+        Ok(st)
     }
 }
 
@@ -348,7 +391,8 @@ impl Sql for PgTx<'_> {
         let values = pg_values(args);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|b| b.as_ref()).collect();
-        let n = self.tx.borrow_mut().execute(pg_text(sql).as_str(), &refs)?;
+        let st = self.statement(sql)?;
+        let n = self.tx.borrow_mut().execute(&st, &refs)?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -364,8 +408,9 @@ impl Sql for PgTx<'_> {
         let params = values
             .iter()
             .map(|b| b.as_ref() as &(dyn postgres::types::ToSql + Sync));
+        let st = self.statement(sql)?;
         let mut tx = self.tx.borrow_mut();
-        let mut rows = tx.query_raw(pg_text(sql).as_str(), params)?;
+        let mut rows = tx.query_raw(&st, params)?;
         while let Some(r) = rows.next()? {
             if !f(&Row::Postgres(&r))? {
                 break;
