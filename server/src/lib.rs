@@ -18,6 +18,7 @@ mod checkpoint;
 mod csrf;
 mod error;
 mod extract;
+mod freshness;
 mod fsutil;
 mod ids;
 mod keys;

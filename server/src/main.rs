@@ -73,7 +73,9 @@ struct ServeArgs {
     #[arg(long)]
     key_encryption_key_file: Option<PathBuf>,
     /// Share the rate-limit counters of every instance through this Redis
-    /// (`redis://host:port/db`); without it each instance counts on its own.
+    /// (`redis://host:port/db`), and cache online-verify and API-key answers, kept current
+    /// across instances by a generation counter there; without it each instance counts on its
+    /// own and every answer reads the database.
     #[arg(long, env = "GRANTEX_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// JWT `iss` (default: the public URL).

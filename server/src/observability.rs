@@ -214,6 +214,8 @@ pub enum Revoked {
     Token,
     /// `DELETE /v1/grants/{id}`.
     Grant,
+    /// `DELETE /v1/principal/grants/{id}` (the end user).
+    Principal,
 }
 
 /// Which verify endpoint answered.
@@ -234,6 +236,9 @@ pub struct Metrics {
     refreshed: AtomicU64,
     revoked_token: AtomicU64,
     revoked_grant: AtomicU64,
+    revoked_principal: AtomicU64,
+    /// Grants revoked with a revoked token or grant (its delegated descendants).
+    revoked_cascaded: AtomicU64,
     /// token valid, token invalid, grant valid, grant invalid.
     verifications: [AtomicU64; 4],
 }
@@ -294,12 +299,15 @@ impl Metrics {
         self.refreshed.fetch_add(1, Relaxed);
     }
 
-    pub fn revoked(&self, kind: Revoked) {
+    /// Counts one revocation and the `cascaded` delegated grants revoked with it.
+    pub fn revoked(&self, kind: Revoked, cascaded: usize) {
         match kind {
             Revoked::Token => &self.revoked_token,
             Revoked::Grant => &self.revoked_grant,
+            Revoked::Principal => &self.revoked_principal,
         }
         .fetch_add(1, Relaxed);
+        self.revoked_cascaded.fetch_add(cascaded as u64, Relaxed);
     }
 
     pub fn verification(&self, endpoint: Verify, valid: bool) {
@@ -373,10 +381,14 @@ impl Metrics {
              # HELP grantex_tokens_refreshed_total Grant tokens issued by a refresh.\n\
              # TYPE grantex_tokens_refreshed_total counter\n\
              grantex_tokens_refreshed_total {}\n\
-             # HELP grantex_revocations_total Revocations a developer asked for (a revoked grant's descendants not counted).\n\
+             # HELP grantex_revocations_total Revocations a developer or an end user asked for (a revoked grant's descendants not counted).\n\
              # TYPE grantex_revocations_total counter\n\
              grantex_revocations_total{{kind=\"token\"}} {}\n\
              grantex_revocations_total{{kind=\"grant\"}} {}\n\
+             grantex_revocations_total{{kind=\"principal\"}} {}\n\
+             # HELP grantex_revocations_cascaded_total Delegated grants revoked with a revoked token or grant.\n\
+             # TYPE grantex_revocations_cascaded_total counter\n\
+             grantex_revocations_cascaded_total {}\n\
              # HELP grantex_verifications_total Online verifications, by endpoint and outcome.\n\
              # TYPE grantex_verifications_total counter\n\
              grantex_verifications_total{{endpoint=\"token\",outcome=\"valid\"}} {}\n\
@@ -388,6 +400,8 @@ impl Metrics {
             c(&self.refreshed),
             c(&self.revoked_token),
             c(&self.revoked_grant),
+            c(&self.revoked_principal),
+            c(&self.revoked_cascaded),
             c(&self.verifications[0]),
             c(&self.verifications[1]),
             c(&self.verifications[2]),

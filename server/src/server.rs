@@ -235,6 +235,17 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         .map(trim_url)
         .unwrap_or_else(|| public_url.clone());
 
+    // Before anything writes: every invalidating write of this instance (start-up included)
+    // reaches the other instances' caches.
+    let fresh = match &cfg.redis_url {
+        Some(url) => {
+            let fresh = Arc::new(crate::freshness::Freshness::connect(url).await?);
+            let hook = fresh.clone();
+            db.on_invalidate(move || hook.invalidate());
+            Some(fresh)
+        }
+        None => None,
+    };
     let (keys, bootstrap, info, csrf_key) = {
         let (db, dir, issuer, base_url) = (
             db.clone(),
@@ -285,6 +296,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             metrics_token: cfg.metrics_token.clone(),
         }),
         metrics: Arc::default(),
+        fresh,
     };
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();

@@ -14,6 +14,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// This server's counters for `/metrics`.
     pub metrics: Arc<crate::observability::Metrics>,
+    /// Cached token and API-key answers kept current through Redis (`--redis-url`; none
+    /// without Redis).
+    pub fresh: Option<Arc<crate::freshness::Freshness>>,
 }
 
 /// Fixed per-run settings.

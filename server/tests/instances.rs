@@ -413,6 +413,116 @@ async fn rate_limits_are_shared_through_redis_and_survive_its_outage() {
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn cached_answers_end_on_every_instance_the_instant_anything_is_revoked() {
+    let tmp = TempDir::new("instances-fresh");
+    let url = pg_url(&tmp.path().join("db"));
+    let mut redis = Redis::start();
+    let start = |name: &str| {
+        ChildServer::start(
+            &tmp.path().join(name),
+            &[
+                "--database-url",
+                &url,
+                "--issuer",
+                ISSUER,
+                "--redis-url",
+                &redis.url,
+            ],
+            &[("GRANTEX_KEY_ENCRYPTION_KEY", KEK)],
+        )
+    };
+    let (a, b) = (start("a"), start("b"));
+    let (ca, dev) = developer(&a.info, Mode::Live).await;
+    let cb = client(&b.info.base_url, &dev.api_key);
+    let api_a = Api::new(&a.info.base_url, Some(&dev.api_key));
+    let online = |c: &grantex::Client, t: &str| {
+        let (c, t) = (c.clone(), t.to_string());
+        async move { c.tokens().verify(&t).await.unwrap().valid }
+    };
+    // Asked several times on both instances, so each holds a cached "active".
+    let warm = |t: String| {
+        let (ca, cb) = (ca.clone(), cb.clone());
+        async move {
+            for _ in 0..3 {
+                assert!(ca.tokens().verify(&t).await.unwrap().valid);
+                assert!(cb.tokens().verify(&t).await.unwrap().valid);
+            }
+        }
+    };
+    let main = agent(&ca, "fresh", &["read"]).await;
+    let sub = agent(&ca, "fresh-sub", &["read"]).await;
+
+    // 1. A token revoked on B is refused by A on the very next request, on both verify routes.
+    let t1 = grant(&ca, &main.agent_id, "alice", &["read"]).await;
+    warm(t1.grant_token.clone()).await;
+    cb.tokens().revoke(&jti(&t1.grant_token)).await.unwrap();
+    assert!(!online(&ca, &t1.grant_token).await);
+    let r = api_a
+        .post("/v1/grants/verify", json!({ "token": t1.grant_token }))
+        .await;
+    assert_eq!(r.body["active"], false, "{}", r.text);
+
+    // 2. A grant revoked on B: its delegated child, cached on A, is refused by A at once.
+    let t2 = grant(&ca, &main.agent_id, "bob", &["read"]).await;
+    let child = ca
+        .grants()
+        .delegate(&DelegateParams {
+            parent_grant_token: t2.grant_token.clone(),
+            sub_agent_id: sub.agent_id.clone(),
+            scopes: strings(&["read"]),
+            expires_in: None,
+        })
+        .await
+        .unwrap();
+    warm(child.grant_token.clone()).await;
+    cb.grants().revoke(&t2.grant_id).await.unwrap();
+    assert!(!online(&ca, &child.grant_token).await);
+
+    // 3. The agent suspended on B: A refuses its cached token at once; reactivated, accepted.
+    let t3 = grant(&ca, &main.agent_id, "carol", &["read"]).await;
+    warm(t3.grant_token.clone()).await;
+    let set_status = |status: &str| UpdateAgentParams {
+        status: Some(status.into()),
+        ..Default::default()
+    };
+    cb.agents()
+        .update(&main.agent_id, &set_status("suspended"))
+        .await
+        .unwrap();
+    assert!(!online(&ca, &t3.grant_token).await);
+    cb.agents()
+        .update(&main.agent_id, &set_status("active"))
+        .await
+        .unwrap();
+    assert!(online(&ca, &t3.grant_token).await);
+
+    // 4. The API key rotated on B: A refuses the old key (cached) on the next request.
+    assert_eq!(api_a.get("/v1/me").await.status, 200);
+    assert_eq!(api_a.get("/v1/me").await.status, 200);
+    let rotated = Api::new(&b.info.base_url, Some(&dev.api_key))
+        .post("/v1/keys/rotate", json!({}))
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let r = api_a.get("/v1/me").await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let new_key = rotated.body["apiKey"].as_str().unwrap().to_string();
+    let (ca, cb) = (
+        client(&a.info.base_url, &new_key),
+        client(&b.info.base_url, &new_key),
+    );
+    assert!(online(&ca, &t3.grant_token).await);
+
+    // 5. Redis gone: answers come from the database alone, and stay right.
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    assert!(online(&ca, &t3.grant_token).await);
+    cb.tokens().revoke(&jti(&t3.grant_token)).await.unwrap();
+    assert!(!online(&ca, &t3.grant_token).await);
+    assert!(!online(&cb, &t3.grant_token).await);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
 async fn a_consent_page_served_by_one_instance_is_answered_through_another() {
     let tmp = TempDir::new("instances-consent");
     let url = pg_url(&tmp.path().join("db"));

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use grantex::types::Mode;
+use grantex::types::{DelegateParams, Mode, PrincipalSessionParams};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -408,6 +408,68 @@ async fn metrics_need_their_bearer_token_and_count_what_happens() {
         .keys()
         .filter_map(|(_, l)| l.get("route"))
         .all(|r| r == "unmatched" || !r.contains("12345")));
+
+    // Revocations by kind, and the delegated grants revoked with them: a grant with a child
+    // and a grandchild revoked by the developer (2 cascaded), then one revoked by its end user
+    // through a principal session (a child: 1 cascaded).
+    let before = scrape(&metrics).await;
+    let sub = agent(&c, "obs-sub", &["files:read"]).await;
+    let delegate = |token: String| {
+        let (c, sub) = (c.clone(), sub.agent_id.clone());
+        async move {
+            c.grants()
+                .delegate(&DelegateParams {
+                    parent_grant_token: token,
+                    sub_agent_id: sub,
+                    scopes: strings(&["files:read"]),
+                    expires_in: None,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let t3 = grant(&c, &a.agent_id, "user-3", &["files:read"]).await;
+    let child = delegate(t3.grant_token.clone()).await;
+    delegate(child.grant_token.clone()).await;
+    c.grants().revoke(&t3.grant_id).await.unwrap();
+    let t4 = grant(&c, &a.agent_id, "user-4", &["files:read"]).await;
+    delegate(t4.grant_token.clone()).await;
+    let session = c
+        .principal_sessions()
+        .create(&PrincipalSessionParams {
+            principal_id: "user-4".into(),
+            expires_in: None,
+        })
+        .await
+        .unwrap()
+        .session_token;
+    let r = Api::new(base, Some(&session))
+        .call(
+            "DELETE",
+            &format!("/v1/principal/grants/{}", t4.grant_id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let after = scrape(&metrics).await;
+    let delta = |name: &str, labels: &[(&str, &str)]| {
+        get(&after, name, labels) - get(&before, name, labels)
+    };
+    for (kind, n) in [("token", 0.0), ("grant", 1.0), ("principal", 1.0)] {
+        assert_eq!(
+            delta("grantex_revocations_total", &[("kind", kind)]),
+            n,
+            "{kind}"
+        );
+    }
+    assert_eq!(delta("grantex_revocations_cascaded_total", &[]), 3.0);
+    assert_eq!(
+        delta(
+            "grantex_tokens_issued_total",
+            &[("grant_type", "delegation")]
+        ),
+        3.0
+    );
 
     // Another server in this process counts for itself.
     let (other, _d2) = server_with(Some(TOKEN)).await;

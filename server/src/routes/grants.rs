@@ -72,22 +72,21 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     path_id(&id)?;
-    st.db
+    let cascaded = st
+        .db
         .write(move |tx| {
-            if store::revocation::revoke_grant(
+            store::revocation::revoke_grant(
                 tx,
                 &dev.id,
                 &id,
                 now_ms(),
                 store::revocation::Cause::Developer,
-            )? {
-                Ok(StatusCode::NO_CONTENT)
-            } else {
-                Err(ApiError::not_found("Grant not found or already revoked"))
-            }
+            )?
+            .ok_or_else(|| ApiError::not_found("Grant not found or already revoked"))
         })
-        .await
-        .inspect(|_| st.metrics.revoked(Revoked::Grant))
+        .await?;
+    st.metrics.revoked(Revoked::Grant, cascaded);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn delegate(
@@ -111,28 +110,29 @@ pub async fn delegate(
     let resp = st
         .db
         .run(move |db| {
-            let (parent, parent_grant) = match check(db, &keys, &dev.id, &p.parent_grant_token)? {
-                Err(CheckFailure::Invalid) => {
-                    return Err(ApiError::bad_request("Invalid parent grant token"))
-                }
-                Err(CheckFailure::WrongDeveloper) => {
-                    return Err(ApiError::forbidden(
-                        "FORBIDDEN",
-                        "The parent grant token belongs to another developer",
-                    ))
-                }
-                Ok((_, TokenState::Revoked)) => {
-                    return Err(ApiError::bad_request("Parent grant has been revoked"))
-                }
-                Ok((_, TokenState::Expired)) => {
-                    return Err(ApiError::bad_request("Parent grant has expired"))
-                }
-                Ok((_, TokenState::NotFound)) => {
-                    return Err(ApiError::bad_request("Parent grant not found"))
-                }
-                Ok((_, TokenState::AgentInactive)) => return Err(ApiError::agent_suspended()),
-                Ok((v, TokenState::Active(g))) => (v, g),
-            };
+            let (parent, parent_grant) =
+                match check(db, &keys, &dev.id, &p.parent_grant_token, None)? {
+                    Err(CheckFailure::Invalid) => {
+                        return Err(ApiError::bad_request("Invalid parent grant token"))
+                    }
+                    Err(CheckFailure::WrongDeveloper) => {
+                        return Err(ApiError::forbidden(
+                            "FORBIDDEN",
+                            "The parent grant token belongs to another developer",
+                        ))
+                    }
+                    Ok((_, TokenState::Revoked)) => {
+                        return Err(ApiError::bad_request("Parent grant has been revoked"))
+                    }
+                    Ok((_, TokenState::Expired)) => {
+                        return Err(ApiError::bad_request("Parent grant has expired"))
+                    }
+                    Ok((_, TokenState::NotFound)) => {
+                        return Err(ApiError::bad_request("Parent grant not found"))
+                    }
+                    Ok((_, TokenState::AgentInactive)) => return Err(ApiError::agent_suspended()),
+                    Ok((v, TokenState::Active(g))) => (v, g),
+                };
             let depth = parent.depth() + 1;
             if depth > max_depth {
                 return Err(ApiError::forbidden(
@@ -238,15 +238,21 @@ pub async fn verify(
         return Err(ApiError::bad_request("token is required"));
     }
     let k = st.keys.clone();
+    let fresh = st.fresh.clone();
+    let stamp = match &fresh {
+        Some(f) => f.stamp().await,
+        None => None,
+    };
     let res = st
         .db
         .run(move |db| {
+            let cached = fresh.as_deref().zip(stamp);
             let inactive = |reason: &str| GrantVerifyResponse {
                 active: false,
                 reason: Some(reason.into()),
                 claims: None,
             };
-            Ok(Json(match check(db, &k, &dev.id, &b.token)? {
+            Ok(Json(match check(db, &k, &dev.id, &b.token, cached)? {
                 Err(CheckFailure::Invalid) => {
                     return Err(ApiError::bad_request("Invalid grant token"))
                 }

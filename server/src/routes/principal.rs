@@ -4,6 +4,7 @@
 use crate::auth::{Developer, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
+use crate::observability::Revoked;
 use crate::pages;
 use crate::state::AppState;
 use crate::store;
@@ -128,7 +129,8 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     path_id(&id)?;
-    st.db
+    let cascaded = st
+        .db
         .write(move |tx| {
             let g = store::grants::find(tx, &p.developer_id, &id)?
                 .filter(|g| g.principal_id == p.principal_id && g.status == "active")
@@ -139,10 +141,12 @@ pub async fn revoke(
                 &g.id,
                 now_ms(),
                 store::revocation::Cause::Principal,
-            )?;
-            Ok(StatusCode::NO_CONTENT)
+            )?
+            .ok_or_else(|| ApiError::not_found("Grant not found or already revoked"))
         })
-        .await
+        .await?;
+    st.metrics.revoked(Revoked::Principal, cascaded);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /v1/principal-sessions/{principalId}` (API key): ends every unexpired session of that

@@ -392,9 +392,15 @@ pub async fn verify(
         return Err(ApiError::bad_request("token is required"));
     }
     let keys = st.keys.clone();
+    let fresh = st.fresh.clone();
+    let stamp = match &fresh {
+        Some(f) => f.stamp().await,
+        None => None,
+    };
     st.db
         .run(move |db| {
-            Ok(Json(match check(db, &keys, &dev.id, &b.token)? {
+            let cached = fresh.as_deref().zip(stamp);
+            Ok(Json(match check(db, &keys, &dev.id, &b.token, cached)? {
                 Ok((v, TokenState::Active(_))) => VerifyTokenResponse {
                     valid: true,
                     grant_id: Some(v.grant_id),
@@ -425,14 +431,13 @@ pub async fn revoke(
     JsonBody(b): JsonBody<RevokeBody>,
 ) -> ApiResult<StatusCode> {
     validate::text("jti", &b.jti, 512)?;
-    st.db
+    let cascaded = st
+        .db
         .write(move |tx| {
-            if store::revocation::revoke_token(tx, &dev.id, &b.jti, now_ms())? {
-                Ok(StatusCode::NO_CONTENT)
-            } else {
-                Err(ApiError::not_found("Token not found or already revoked"))
-            }
+            store::revocation::revoke_token(tx, &dev.id, &b.jti, now_ms())?
+                .ok_or_else(|| ApiError::not_found("Token not found or already revoked"))
         })
-        .await
-        .inspect(|_| st.metrics.revoked(Revoked::Token))
+        .await?;
+    st.metrics.revoked(Revoked::Token, cascaded);
+    Ok(StatusCode::NO_CONTENT)
 }

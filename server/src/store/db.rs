@@ -38,6 +38,9 @@ struct Inner {
     /// The last write probe: (when, whether it committed).
     probe: Mutex<(i64, bool)>,
     next: AtomicUsize,
+    /// Called after a write transaction that may have ended a token's or an API key's validity
+    /// commits (see [`Db::on_invalidate`]).
+    on_invalidate: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 enum BackendInner {
@@ -173,6 +176,7 @@ impl Db {
                 io_failure_at: AtomicI64::new(0),
                 probe: Mutex::new((i64::MIN, false)),
                 next: AtomicUsize::new(0),
+                on_invalidate: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -260,8 +264,27 @@ impl Db {
         }
     }
 
+    /// Registers `hook`, run (synchronously, on the writing thread) after every committed write
+    /// transaction that updated or deleted rows of grants, tokens, agents or developers —
+    /// revocations, suspensions, deletions, key rotation — before the write's caller sees it
+    /// committed. Set once; later calls are ignored.
+    pub fn on_invalidate(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.inner.on_invalidate.set(Box::new(hook));
+    }
+
     /// Synchronous write transaction; call only from the blocking pool or at start-up.
     pub fn write_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
+        super::sql::take_invalidating();
+        let out = self.write_tx(f);
+        if super::sql::take_invalidating() && out.is_ok() {
+            if let Some(hook) = self.inner.on_invalidate.get() {
+                hook();
+            }
+        }
+        out
+    }
+
+    fn write_tx<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
         match &self.inner.backend {
             BackendInner::Sqlite { writer, .. } => {
                 let mut conn = writer

@@ -77,8 +77,8 @@ pub fn revoke_descendants(
     )
 }
 
-/// Revokes an active grant and all its descendants. `false` if it is unknown, foreign or
-/// already revoked.
+/// Revokes an active grant and all its descendants; the number of descendants revoked, `None`
+/// if it is unknown, foreign or already revoked.
 /// Audited (`grantex.grant.revoked`, with the cause and the number of descendants revoked).
 pub fn revoke_grant(
     tx: &Conn,
@@ -86,13 +86,13 @@ pub fn revoke_grant(
     grant_id: &str,
     now: i64,
     cause: Cause,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<usize>> {
     let n = tx.exec(
         "UPDATE grants SET status = 'revoked', revoked_at = ?3 WHERE id = ?1 AND developer_id = ?2 AND status = 'active'",
         args![grant_id, developer_id, now],
     )?;
     if n == 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let cascaded = revoke_descendants(tx, developer_id, grant_id, now)?;
     audit_grant(
@@ -103,19 +103,25 @@ pub fn revoke_grant(
         false,
         json!({ "cause": cause.as_str(), "descendantsRevoked": cascaded }),
     )?;
-    Ok(true)
+    Ok(Some(cascaded))
 }
 
 /// Blocklists one token and revokes every grant delegated from it, with their descendants.
-/// The grant the token belongs to stays active (it can still be refreshed). `false` if the jti
-/// is unknown, foreign or already revoked. Audited (`grantex.token.revoked`).
-pub fn revoke_token(tx: &Conn, developer_id: &str, jti: &str, now: i64) -> ApiResult<bool> {
+/// The grant the token belongs to stays active (it can still be refreshed). The number of
+/// delegated grants revoked with it; `None` if the jti is unknown, foreign or already revoked.
+/// Audited (`grantex.token.revoked`).
+pub fn revoke_token(
+    tx: &Conn,
+    developer_id: &str,
+    jti: &str,
+    now: i64,
+) -> ApiResult<Option<usize>> {
     let n = tx.exec(
         "UPDATE grant_tokens SET is_revoked = 1, revoked_at = ?3 WHERE jti = ?1 AND developer_id = ?2 AND is_revoked = 0",
         args![jti, developer_id, now],
     )?;
     if n == 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let children = tx.query_all(
         "SELECT id FROM grants WHERE source_jti = ?1 AND developer_id = ?2",
@@ -143,7 +149,7 @@ pub fn revoke_token(tx: &Conn, developer_id: &str, jti: &str, now: i64) -> ApiRe
         false,
         json!({ "jti": jti, "delegatedGrantsRevoked": cascaded }),
     )?;
-    Ok(true)
+    Ok(Some(cascaded))
 }
 
 /// Reuse detection for codes (RFC 6749 §4.1.2, RFC 9700 §4.14): when the request was already

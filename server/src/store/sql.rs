@@ -104,6 +104,47 @@ fn check_args(args: &[Arg<'_>]) -> ApiResult<()> {
     Ok(())
 }
 
+/// Tables whose UPDATE or DELETE can end a token's or an API key's validity (revocations,
+/// agent status changes and deletions, key rotation): a write transaction running one is
+/// reported to [`super::Db::on_invalidate`] after it commits, so cached answers are dropped.
+const INVALIDATING_TABLES: [&str; 4] = ["grants", "grant_tokens", "agents", "developers"];
+
+thread_local! {
+    /// Whether the current write transaction ran an invalidating statement (write transactions
+    /// run synchronously on one thread, see `Db::write_sync`).
+    static INVALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether `sql` updates or deletes rows of an [`INVALIDATING_TABLES`] table.
+pub(crate) fn invalidates(sql: &str) -> bool {
+    let words: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let table = |w: &str| {
+        INVALIDATING_TABLES
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(w))
+    };
+    words
+        .windows(2)
+        .any(|w| w[0].eq_ignore_ascii_case("UPDATE") && table(w[1]))
+        || words.windows(3).any(|w| {
+            w[0].eq_ignore_ascii_case("DELETE") && w[1].eq_ignore_ascii_case("FROM") && table(w[2])
+        })
+}
+
+fn note(sql: &str) {
+    if (sql.contains("UPDATE") || sql.contains("DELETE")) && invalidates(sql) {
+        INVALIDATING.set(true);
+    }
+}
+
+/// Clears and returns the flag: whether an invalidating statement ran since the last call.
+pub(crate) fn take_invalidating() -> bool {
+    INVALIDATING.replace(false)
+}
+
 /// `args![a, b, …]`: a slice of [`Arg`]s.
 macro_rules! args {
     ($($a:expr),* $(,)?) => { &[$($crate::store::sql::Arg::from($a)),*][..] };
@@ -268,6 +309,7 @@ impl rusqlite::ToSql for Arg<'_> {
 impl Sql for rusqlite::Connection {
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
         check_args(args)?;
+        note(sql);
         let mut st = self.prepare_cached(sql)?;
         Ok(st.execute(rusqlite::params_from_iter(args.iter()))?)
     }
@@ -279,6 +321,7 @@ impl Sql for rusqlite::Connection {
         f: &mut dyn FnMut(&Row<'_>) -> ApiResult<bool>,
     ) -> ApiResult<()> {
         check_args(args)?;
+        note(sql);
         let mut st = self.prepare_cached(sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
@@ -388,6 +431,7 @@ impl<'a> PgTx<'a> {
 impl Sql for PgTx<'_> {
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<usize> {
         check_args(args)?;
+        note(sql);
         let values = pg_values(args);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|b| b.as_ref()).collect();
@@ -404,6 +448,7 @@ impl Sql for PgTx<'_> {
     ) -> ApiResult<()> {
         use postgres::fallible_iterator::FallibleIterator;
         check_args(args)?;
+        note(sql);
         let values = pg_values(args);
         let params = values
             .iter()
@@ -423,6 +468,30 @@ impl Sql for PgTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalidating_statements_are_recognised() {
+        for sql in [
+            "UPDATE grants SET status = 'revoked' WHERE id = ?1",
+            "WITH RECURSIVE d(id) AS (SELECT 1) UPDATE grants SET status = 'revoked'",
+            "update grant_tokens set is_revoked = 1",
+            "UPDATE agents SET status = ?1",
+            "DELETE FROM agents WHERE id = ?1",
+            "DELETE FROM grant_tokens WHERE grant_id IN (SELECT id FROM grants)",
+            "UPDATE developers SET api_key_hash = ?1",
+        ] {
+            assert!(invalidates(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT status FROM grants WHERE id = ?1",
+            "INSERT INTO grants (id) VALUES (?1)",
+            "UPDATE auth_requests SET status = 'approved'",
+            "DELETE FROM refresh_idempotency WHERE created_at < ?1",
+            "INSERT INTO audit_entries (id) SELECT id FROM agents",
+        ] {
+            assert!(!invalidates(sql), "{sql}");
+        }
+    }
 
     #[test]
     fn placeholders_are_rewritten_for_postgres() {
