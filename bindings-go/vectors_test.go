@@ -104,6 +104,8 @@ type tokenVectors struct {
 			MaxDelegationDepth *int     `json:"maxDelegationDepth"`
 			Jwks               string   `json:"jwks"`
 			AllowSandbox       *bool    `json:"allowSandbox"`
+			ExpectedPrincipal  *string  `json:"expectedPrincipalId"`
+			ExpectedAgent      *string  `json:"expectedAgentDid"`
 		} `json:"options"`
 		Expect string         `json:"expect"`
 		Claims map[string]any `json:"claims"`
@@ -142,13 +144,15 @@ func TestTokenVectors(t *testing.T) {
 			issuer = vec.Issuer
 		}
 		opts := grantex.VerifyOptions{
-			Issuer:             issuer,
-			Audience:           c.Options.Audience,
-			RequiredScopes:     c.Options.RequiredScopes,
-			ClockTolerance:     time.Duration(c.Options.ClockTolerance) * time.Second,
-			MaxDelegationDepth: c.Options.MaxDelegationDepth,
-			AllowSandbox:       c.Options.AllowSandbox,
-			Now:                time.Unix(vec.Now, 0),
+			Issuer:              issuer,
+			Audience:            c.Options.Audience,
+			RequiredScopes:      c.Options.RequiredScopes,
+			ClockTolerance:      time.Duration(c.Options.ClockTolerance) * time.Second,
+			MaxDelegationDepth:  c.Options.MaxDelegationDepth,
+			AllowSandbox:        c.Options.AllowSandbox,
+			ExpectedPrincipalID: c.Options.ExpectedPrincipal,
+			ExpectedAgentDID:    c.Options.ExpectedAgent,
+			Now:                 time.Unix(vec.Now, 0),
 		}
 		g, err := verifierFor(c.Options.Jwks).Verify(ctx, c.Token, opts)
 		got := outcome(t, c.Name, err)

@@ -68,6 +68,7 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"sort"
 	"strconv"
@@ -103,6 +104,22 @@ type VerifyOptions struct {
 	// *TokenError "wrong_issuer" (not in the reference Go SDK).
 	ExpectedDeveloper string
 
+	// ExpectedPrincipalID, when set, must equal the token's principal (sub), else a *TokenError
+	// "wrong_principal"; an empty string matches nothing (the reference SDKs'
+	// expected_principal_id).
+	ExpectedPrincipalID *string
+
+	// ExpectedAgentDID, when set, must equal the token's agent DID, else a *TokenError
+	// "wrong_agent" (the reference SDKs' expected_agent_did).
+	ExpectedAgentDID *string
+
+	// CurrentAuthority, when set, is asked after verification what the grant is now — typically
+	// the server's online answer, client.Grants.Verify — and its answer must describe the same
+	// grant (issuer, ids, principal, agent, developer, times, audience, scopes), else a
+	// *TokenError "authority_mismatch", as is an error from it. Requires Audience (the
+	// reference SDKs' current_authority).
+	CurrentAuthority func(ctx context.Context, token string) (*VerifiedGrant, error)
+
 	// MaxDelegationDepth refuses tokens delegated more hops than this; nil: no limit (not in the
 	// reference Go SDK).
 	MaxDelegationDepth *int
@@ -127,6 +144,9 @@ func Bool(b bool) *bool { return &b }
 
 // Int returns a pointer to n, for VerifyOptions.MaxDelegationDepth.
 func Int(n int) *int { return &n }
+
+// String returns a pointer to s, for VerifyOptions.ExpectedPrincipalID and ExpectedAgentDID.
+func String(s string) *string { return &s }
 
 // buildOptions makes the C options for o; the caller frees them. Runs on a locked thread.
 func buildOptions(o *VerifyOptions) (*C.grantex_verify_options, error) {
@@ -157,6 +177,32 @@ func buildOptions(o *VerifyOptions) (*C.grantex_verify_options, error) {
 		return C.grantex_verify_options_set_expected_developer(opts, s)
 	}, o.ExpectedDeveloper); rc != resultOK {
 		return nil, fail(rc)
+	}
+	for _, id := range []struct {
+		v   *string
+		set func(*C.char) C.grantex_result
+	}{
+		{o.ExpectedPrincipalID, func(s *C.char) C.grantex_result {
+			return C.grantex_verify_options_set_expected_principal_id(opts, s)
+		}},
+		{o.ExpectedAgentDID, func(s *C.char) C.grantex_result {
+			return C.grantex_verify_options_set_expected_agent_did(opts, s)
+		}},
+	} {
+		if id.v == nil {
+			continue
+		}
+		cs := C.CString(*id.v)
+		rc := id.set(cs)
+		C.free(unsafe.Pointer(cs))
+		if rc != resultOK {
+			return nil, fail(rc)
+		}
+	}
+	if o.CurrentAuthority != nil {
+		if rc := C.grantex_verify_options_set_current_authority(opts, 1); rc != resultOK {
+			return nil, fail(rc)
+		}
 	}
 	for _, scope := range o.RequiredScopes {
 		cs := C.CString(scope)
@@ -277,7 +323,8 @@ func cStr(s string) (*C.char, C.size_t) {
 // through the process-wide cache for jwksURI. Options the fast path does not take (the
 // reference options) go through buildOptions.
 func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, token string, o *VerifyOptions) verifyOutcome {
-	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 {
+	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 ||
+		o.ExpectedPrincipalID != nil || o.ExpectedAgentDID != nil || o.CurrentAuthority != nil {
 		return verifySlow(verifier, jwksURI, token, o)
 	}
 	// The thread is held from the call to the read of its last error (see lockedCall).
@@ -615,7 +662,47 @@ func VerifyGrantToken(ctx context.Context, token string, opts VerifyOptions) (*V
 	if opts.JwksURI == "" {
 		return nil, &Error{Code: "config_error", Message: "VerifyOptions.JwksURI is required"}
 	}
-	return verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, nil, opts.JwksURI, token, &opts) })
+	g, err := verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, nil, opts.JwksURI, token, &opts) })
+	return withAuthority(ctx, g, err, token, opts.CurrentAuthority)
+}
+
+// withAuthority runs the current-authority step after a successful verification: the callback's
+// answer goes to the core's comparison (grantex_check_current_authority) with the grant.
+func withAuthority(ctx context.Context, g *VerifiedGrant, err error, token string, authority func(context.Context, string) (*VerifiedGrant, error)) (*VerifiedGrant, error) {
+	if err != nil || authority == nil {
+		return g, err
+	}
+	want, err := json.Marshal(g)
+	if err != nil {
+		return nil, &Error{Code: "decode", Message: "the verified grant as JSON: " + err.Error()}
+	}
+	// No answer (NULL) is, for the core, an authority that could not be verified.
+	var answer *C.char
+	current, aerr := authority(ctx, token)
+	if aerr == nil {
+		text, merr := json.Marshal(current)
+		if merr != nil {
+			text = []byte("null")
+		}
+		answer = C.CString(string(text))
+		defer C.free(unsafe.Pointer(answer))
+	}
+	r := lockedCall(func() verifyOutcome {
+		cwant := C.CString(string(want))
+		defer C.free(unsafe.Pointer(cwant))
+		if rc := C.grantex_check_current_authority(cwant, answer); rc != resultOK {
+			return verifyOutcome{err: readLastError(rc).toError()}
+		}
+		return verifyOutcome{}
+	})
+	if r.err != nil {
+		var te *TokenError
+		if aerr != nil && errors.As(r.err, &te) {
+			te.Cause = aerr
+		}
+		return nil, r.err
+	}
+	return g, nil
 }
 
 // DeriveIssuer is the issuer expected when the options name none, derived from a JWKS URI
@@ -734,15 +821,16 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts VerifyOptions)
 		return nil, ErrClosed
 	}
 	if v.static {
-		defer v.release()
 		o := verifyWith(ptr, v.options, "", token, &opts)
-		return o.grant, o.err
+		v.release()
+		return withAuthority(ctx, o.grant, o.err, token, opts.CurrentAuthority)
 	}
 	remote := opts // captured by the goroutine (opts itself stays on the stack)
-	return verifyAsync(ctx, func() verifyOutcome {
+	g, err := verifyAsync(ctx, func() verifyOutcome {
 		defer v.release()
 		return verifyWith(ptr, v.options, "", token, &remote)
 	})
+	return withAuthority(ctx, g, err, token, opts.CurrentAuthority)
 }
 
 // Refresh fetches the key set now (a static verifier returns nil at once). Failure is a

@@ -94,12 +94,12 @@ export declare class NativeJwks {
    * Verify `token`: the grant (built by `make`) when the cache can answer now, else a
    * promise of the grant as JSON text. Options are positional (see [`core_options`]).
    */
-  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, make: GrantFactory): unknown | Promise<string>
+  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, make: GrantFactory): unknown | Promise<string>
   /**
    * Verify against the keys already loaded, never touching the network (a cold cache is
    * token code `jwks_fetch`); returns the grant built by `make`.
    */
-  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, make: GrantFactory): unknown
+  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, make: GrantFactory): unknown
 }
 
 /**
@@ -134,6 +134,13 @@ export declare function a2aPeekRequest(body: string | Buffer): { id: string | nu
  * `A2AAuthError` built by hand).
  */
 export declare function a2aRpcCode(status: number): number
+
+/**
+ * The core's current-authority check: `grant_json` is the verified grant (as `verify`
+ * returned it, serialised), `answer_json` the `currentAuthority` callback's answer serialised,
+ * or `error` why the callback failed. Throws `GrantexTokenError` (`authority_mismatch`).
+ */
+export declare function checkCurrentAuthority(grantJson: string, answerJson?: string | undefined | null, error?: string | undefined | null): void
 
 /**
  * The core's rule for one of them; `value_json` is the value as JSON (a value JSON cannot

@@ -191,6 +191,21 @@ enum grantex_result
    */
   GRANTEX_TOKEN_SANDBOX = 7024,
   /**
+   * Token: the principal (`sub`) is not the expected one
+   * (grantex_verify_options_set_expected_principal_id).
+   */
+  GRANTEX_TOKEN_WRONG_PRINCIPAL = 7025,
+  /**
+   * Token: the agent DID is not the expected one
+   * (grantex_verify_options_set_expected_agent_did).
+   */
+  GRANTEX_TOKEN_WRONG_AGENT = 7026,
+  /**
+   * Token: the current authority's answer does not describe this grant, or it could not be
+   * obtained (grantex_verified_grant_check_authority).
+   */
+  GRANTEX_TOKEN_AUTHORITY_MISMATCH = 7027,
+  /**
    * Token: rejected for a reason newer than this header (see the last-error message).
    */
   GRANTEX_TOKEN_OTHER = 7999,
@@ -1516,6 +1531,30 @@ grantex_result grantex_verified_grant_budget(const struct grantex_verified_grant
 grantex_result grantex_verified_grant_json(const struct grantex_verified_grant *grant, char **out);
 
 /**
+ * The reference SDKs' current-authority check, after a verification: `answer_json` is what an
+ * authority you trust says the grant is now — typically the `grants.verify` online answer
+ * (`grantex_client_call`, JSON), or the JSON of another verified grant — and must describe
+ * this grant (issuer, token and grant ids, principal, agent, developer, issue and expiry
+ * times, audience, scopes), else `GRANTEX_TOKEN_AUTHORITY_MISMATCH`. Pass NULL when the
+ * authority could not answer (also a mismatch). Give the verification an audience
+ * (grantex_verify_options_set_audience), as the reference requires.
+ *
+ * # Safety
+ * `grant` is NULL or a live handle; `answer_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_verified_grant_check_authority(const struct grantex_verified_grant *grant,
+                                                      const char *answer_json);
+
+/**
+ * grantex_verified_grant_check_authority() with the verified grant as JSON too (its
+ * grantex_verified_grant_json(), or a binding's own serialisation in the same shape).
+ *
+ * # Safety
+ * `grant_json` and `answer_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_check_current_authority(const char *grant_json, const char *answer_json);
+
+/**
  * Frees a verified grant and every string borrowed from it. NULL is a no-op; never free
  * twice.
  *
@@ -1968,6 +2007,39 @@ grantex_result grantex_verify_options_set_audience(struct grantex_verify_options
  */
 grantex_result grantex_verify_options_set_expected_developer(struct grantex_verify_options *options,
                                                              const char *developer_id);
+
+/**
+ * Principal the token must belong to (`sub`); NULL: any. A mismatch (an empty string matches
+ * nothing) is `GRANTEX_TOKEN_WRONG_PRINCIPAL` (the reference SDKs' `expected_principal_id`).
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `principal_id` NULL or NUL-terminated.
+ */
+grantex_result grantex_verify_options_set_expected_principal_id(struct grantex_verify_options *options,
+                                                                const char *principal_id);
+
+/**
+ * Announces a current-authority check after verification (`1`; `0` none, the default): the
+ * verification then requires an audience (grantex_verify_options_set_audience), as the
+ * reference SDKs' `current_authority` does; check the answer with
+ * grantex_verified_grant_check_authority() or grantex_check_current_authority(). Any other
+ * value is `GRANTEX_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `options` NULL or live and unshared.
+ */
+grantex_result grantex_verify_options_set_current_authority(struct grantex_verify_options *options,
+                                                            int32_t on);
+
+/**
+ * Agent DID the token must belong to; NULL: any. A mismatch (an empty string matches
+ * nothing) is `GRANTEX_TOKEN_WRONG_AGENT` (the reference SDKs' `expected_agent_did`).
+ *
+ * # Safety
+ * `options` NULL or live and unshared; `agent_did` NULL or NUL-terminated.
+ */
+grantex_result grantex_verify_options_set_expected_agent_did(struct grantex_verify_options *options,
+                                                             const char *agent_did);
 
 /**
  * Whether sandbox tokens (issued for a sandbox developer, approved without a human) are

@@ -2,7 +2,7 @@
 //! per field. Strings are converted to C strings once, when the handle is made, and borrowed
 //! by C until the handle is freed.
 
-use crate::ffi::{c_string, guard, guard_free, handle, owned_string, Failure, Out};
+use crate::ffi::{c_string, guard, guard_free, handle, opt_str_arg, owned_string, Failure, Out};
 use crate::result::grantex_result;
 use grantex_core::VerifiedGrant;
 use std::ffi::{c_char, CString};
@@ -372,6 +372,60 @@ pub unsafe extern "C" fn grantex_verified_grant_json(
             owned_string(json, "grant JSON")
         })
     }
+}
+
+/// The reference SDKs' current-authority check, after a verification: `answer_json` is what an
+/// authority you trust says the grant is now — typically the `grants.verify` online answer
+/// (`grantex_client_call`, JSON), or the JSON of another verified grant — and must describe
+/// this grant (issuer, token and grant ids, principal, agent, developer, issue and expiry
+/// times, audience, scopes), else `GRANTEX_TOKEN_AUTHORITY_MISMATCH`. Pass NULL when the
+/// authority could not answer (also a mismatch). Give the verification an audience
+/// (grantex_verify_options_set_audience), as the reference requires.
+///
+/// # Safety
+/// `grant` is NULL or a live handle; `answer_json` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verified_grant_check_authority(
+    grant: *const grantex_verified_grant,
+    answer_json: *const c_char,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let g = unsafe { grant.as_ref() }.ok_or_else(|| Failure::invalid("grant is NULL"))?;
+        // SAFETY: per the function contract.
+        let answer = match unsafe { opt_str_arg(answer_json, "answer_json") }? {
+            None => Err("the authority gave no answer".to_owned()),
+            Some(text) => Ok(serde_json::from_str(text).unwrap_or(serde_json::Value::Null)),
+        };
+        grantex_core::verify::check_current_authority(&g.grant, answer)
+            .map_err(|e| Failure::from(grantex_core::Error::Token(e)))
+    })
+}
+
+/// grantex_verified_grant_check_authority() with the verified grant as JSON too (its
+/// grantex_verified_grant_json(), or a binding's own serialisation in the same shape).
+///
+/// # Safety
+/// `grant_json` and `answer_json` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_check_current_authority(
+    grant_json: *const c_char,
+    answer_json: *const c_char,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let want = unsafe { opt_str_arg(grant_json, "grant_json") }?
+            .ok_or_else(|| Failure::invalid("grant_json is NULL"))?;
+        let want: serde_json::Value = serde_json::from_str(want)
+            .map_err(|e| Failure::invalid(format!("grant_json is not JSON: {e}")))?;
+        // SAFETY: per the function contract.
+        let answer = match unsafe { opt_str_arg(answer_json, "answer_json") }? {
+            None => Err("the authority gave no answer".to_owned()),
+            Some(text) => Ok(serde_json::from_str(text).unwrap_or(serde_json::Value::Null)),
+        };
+        grantex_core::verify::check_current_authority_json(&want, answer)
+            .map_err(|e| Failure::from(grantex_core::Error::Token(e)))
+    })
 }
 
 /// Frees a verified grant and every string borrowed from it. NULL is a no-op; never free

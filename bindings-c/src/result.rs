@@ -91,6 +91,15 @@ pub enum grantex_result {
     /// Token: a sandbox token (approved without a human) where sandbox tokens are not accepted
     /// (grantex_verify_options_set_allow_sandbox, or GRANTEX_ALLOW_SANDBOX_TOKENS=1).
     GRANTEX_TOKEN_SANDBOX = 7024,
+    /// Token: the principal (`sub`) is not the expected one
+    /// (grantex_verify_options_set_expected_principal_id).
+    GRANTEX_TOKEN_WRONG_PRINCIPAL = 7025,
+    /// Token: the agent DID is not the expected one
+    /// (grantex_verify_options_set_expected_agent_did).
+    GRANTEX_TOKEN_WRONG_AGENT = 7026,
+    /// Token: the current authority's answer does not describe this grant, or it could not be
+    /// obtained (grantex_verified_grant_check_authority).
+    GRANTEX_TOKEN_AUTHORITY_MISMATCH = 7027,
     /// Token: rejected for a reason newer than this header (see the last-error message).
     GRANTEX_TOKEN_OTHER = 7999,
 
@@ -156,6 +165,9 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_REVOKED,
     GRANTEX_TOKEN_INACTIVE,
     GRANTEX_TOKEN_SANDBOX,
+    GRANTEX_TOKEN_WRONG_PRINCIPAL,
+    GRANTEX_TOKEN_WRONG_AGENT,
+    GRANTEX_TOKEN_AUTHORITY_MISMATCH,
     GRANTEX_TOKEN_OTHER,
     GRANTEX_A2A_REJECTED,
     GRANTEX_A2A_PREFLIGHT,
@@ -213,6 +225,9 @@ impl grantex_result {
             GRANTEX_TOKEN_REVOKED => c"revoked",
             GRANTEX_TOKEN_INACTIVE => c"inactive",
             GRANTEX_TOKEN_SANDBOX => c"sandbox_token",
+            GRANTEX_TOKEN_WRONG_PRINCIPAL => c"wrong_principal",
+            GRANTEX_TOKEN_WRONG_AGENT => c"wrong_agent",
+            GRANTEX_TOKEN_AUTHORITY_MISMATCH => c"authority_mismatch",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
             GRANTEX_A2A_REJECTED => c"a2a_rejected",
             GRANTEX_A2A_PREFLIGHT => c"a2a_preflight",
@@ -257,6 +272,9 @@ pub(crate) fn token_result(code: TokenErrorCode) -> grantex_result {
         TokenErrorCode::Revoked => GRANTEX_TOKEN_REVOKED,
         TokenErrorCode::Inactive => GRANTEX_TOKEN_INACTIVE,
         TokenErrorCode::SandboxToken => GRANTEX_TOKEN_SANDBOX,
+        TokenErrorCode::WrongPrincipal => GRANTEX_TOKEN_WRONG_PRINCIPAL,
+        TokenErrorCode::WrongAgent => GRANTEX_TOKEN_WRONG_AGENT,
+        TokenErrorCode::AuthorityMismatch => GRANTEX_TOKEN_AUTHORITY_MISMATCH,
         _ => GRANTEX_TOKEN_OTHER,
     }
 }

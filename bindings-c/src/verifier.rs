@@ -317,6 +317,74 @@ pub unsafe extern "C" fn grantex_verify_options_set_expected_developer(
     }
 }
 
+/// Principal the token must belong to (`sub`); NULL: any. A mismatch (an empty string matches
+/// nothing) is `GRANTEX_TOKEN_WRONG_PRINCIPAL` (the reference SDKs' `expected_principal_id`).
+///
+/// # Safety
+/// `options` NULL or live and unshared; `principal_id` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_expected_principal_id(
+    options: *mut grantex_verify_options,
+    principal_id: *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |o| {
+            o.expected_principal_id = opt_str_arg(principal_id, "principal_id")?.map(str::to_owned);
+            Ok(())
+        })
+    }
+}
+
+/// Announces a current-authority check after verification (`1`; `0` none, the default): the
+/// verification then requires an audience (grantex_verify_options_set_audience), as the
+/// reference SDKs' `current_authority` does; check the answer with
+/// grantex_verified_grant_check_authority() or grantex_check_current_authority(). Any other
+/// value is `GRANTEX_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `options` NULL or live and unshared.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_current_authority(
+    options: *mut grantex_verify_options,
+    on: i32,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |o| {
+            o.current_authority = match on {
+                0 => false,
+                1 => true,
+                other => {
+                    return Err(Failure::invalid(format!(
+                        "current authority must be 0 or 1, got {other}"
+                    )))
+                }
+            };
+            Ok(())
+        })
+    }
+}
+
+/// Agent DID the token must belong to; NULL: any. A mismatch (an empty string matches
+/// nothing) is `GRANTEX_TOKEN_WRONG_AGENT` (the reference SDKs' `expected_agent_did`).
+///
+/// # Safety
+/// `options` NULL or live and unshared; `agent_did` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_verify_options_set_expected_agent_did(
+    options: *mut grantex_verify_options,
+    agent_did: *const c_char,
+) -> grantex_result {
+    // SAFETY: per the function contract.
+    unsafe {
+        set(options, |o| {
+            o.expected_agent_did = opt_str_arg(agent_did, "agent_did")?.map(str::to_owned);
+            Ok(())
+        })
+    }
+}
+
 /// Whether sandbox tokens (issued for a sandbox developer, approved without a human) are
 /// accepted: `1` yes, `0` no, `-1` (the default) as the environment variable
 /// `GRANTEX_ALLOW_SANDBOX_TOKENS=1` says (for test suites). A refused sandbox token is

@@ -8,6 +8,7 @@ hold newlines), numbers are decimal, `-` marks an absent optional value.
     jwks <set name>           oiss <hex>                  oaud <hex>
     oscope <hex> (repeated)   otol <int>                  odepth <int>
     osbx 0|1 (allow sandbox tokens; always given, so the environment never decides)
+    oprin <hex>               oagent <hex> (expected principal / agent DID; hex "" is empty)
     c.<field> <hex|int|->     c.scope <hex> (repeated)    c.aud <hex> (repeated)
     kcase <name>              kjwks <hex>                 kexpect ok|invalid_jwks
     ktoken <hex>              ktexpect <code>             know <int>   kiss <hex>
@@ -58,8 +59,13 @@ def main():
         if "maxDelegationDepth" in opts:
             put(f"odepth {int(opts['maxDelegationDepth'])}")
         put(f"osbx {int(opts.get('allowSandbox', False))}")
+        if "expectedPrincipalId" in opts:
+            put(f"oprin {h(opts['expectedPrincipalId'])}")
+        if "expectedAgentDid" in opts:
+            put(f"oagent {h(opts['expectedAgentDid'])}")
         unknown = set(opts) - {"jwks", "issuer", "audience", "requiredScopes", "clockTolerance",
-                               "maxDelegationDepth", "allowSandbox"}
+                               "maxDelegationDepth", "allowSandbox", "expectedPrincipalId",
+                               "expectedAgentDid"}
         if unknown:
             sys.exit(f"{case['name']}: option(s) the C runner does not know: {sorted(unknown)}")
         claims = case.get("claims")

@@ -615,6 +615,52 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
   CHECK_OK(grantex_agents_delete(client, sub_id));
   CHECK_RC(grantex_agents_get(client, sub_id, &r), GRANTEX_API);
 
+  /* Identity binding (issue 13): the expected principal and agent, and the current-authority
+   * check with the server's online answer (grants.verify) for the same token. */
+  if (grant && online && child_grant) {
+    grantex_verify_options *bound = NULL;
+    grantex_verified_grant *g2 = NULL;
+    char *answer = NULL;
+    CHECK_OK(grantex_verify_options_new(&bound));
+    CHECK_OK(grantex_verify_options_set_expected_principal_id(bound, "usr_alice"));
+    CHECK_OK(grantex_verify_options_set_expected_agent_did(bound, agent_did));
+    CHECK_OK(grantex_verify(verifier, child_token, NULL, &g2));
+    grantex_verified_grant_free(g2);
+    g2 = NULL;
+    CHECK_RC(grantex_verify(verifier, child_token, bound, &g2), GRANTEX_TOKEN_WRONG_AGENT);
+    CHECK(g2 == NULL);
+    CHECK_OK(grantex_verify_options_set_expected_agent_did(bound, sub_did));
+    if (CHECK_OK(grantex_verify(verifier, child_token, bound, &g2))) grantex_verified_grant_free(g2);
+    g2 = NULL;
+    CHECK_OK(grantex_verify_options_set_expected_principal_id(bound, "usr_bob"));
+    CHECK_RC(grantex_verify(verifier, child_token, bound, &g2), GRANTEX_TOKEN_WRONG_PRINCIPAL);
+    CHECK_STR(grantex_result_name(GRANTEX_TOKEN_WRONG_PRINCIPAL), "wrong_principal");
+    grantex_verify_options_free(bound);
+
+    CHECK_OK(grantex_verified_grant_json(online, &answer));
+    CHECK_OK(grantex_verified_grant_check_authority(grant, answer));
+    grantex_string_free(answer);
+    answer = NULL;
+    CHECK_OK(grantex_verified_grant_json(child_grant, &answer));
+    CHECK_RC(grantex_verified_grant_check_authority(grant, answer), GRANTEX_TOKEN_AUTHORITY_MISMATCH);
+    grantex_string_free(answer);
+    CHECK_RC(grantex_verified_grant_check_authority(grant, NULL), GRANTEX_TOKEN_AUTHORITY_MISMATCH);
+    CHECK_RC(grantex_verified_grant_check_authority(grant, "not json"), GRANTEX_TOKEN_AUTHORITY_MISMATCH);
+    CHECK_RC(grantex_verified_grant_check_authority(NULL, "{}"), GRANTEX_INVALID_ARGUMENT);
+    /* The JSON-only form, and the option that announces the check (it needs an audience). */
+    answer = NULL;
+    CHECK_OK(grantex_verified_grant_json(online, &answer));
+    CHECK_OK(grantex_check_current_authority(answer, answer));
+    CHECK_RC(grantex_check_current_authority(answer, "{}"), GRANTEX_TOKEN_AUTHORITY_MISMATCH);
+    CHECK_RC(grantex_check_current_authority(NULL, answer), GRANTEX_INVALID_ARGUMENT);
+    grantex_string_free(answer);
+    CHECK_OK(grantex_verify_options_new(&bound));
+    CHECK_OK(grantex_verify_options_set_current_authority(bound, 1));
+    CHECK_RC(grantex_verify(verifier, child_token, bound, &g2), GRANTEX_CONFIG);
+    CHECK_RC(grantex_verify_options_set_current_authority(bound, 2), GRANTEX_INVALID_ARGUMENT);
+    grantex_verify_options_free(bound);
+  }
+
   test_sandbox_signup_rotate(base_url, sandbox_key);
 
 done:

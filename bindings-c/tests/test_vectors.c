@@ -19,7 +19,7 @@ struct token_case {
   char *token;
   char expect[64];
   char jwks[64];
-  char *issuer, *audience;
+  char *issuer, *audience, *principal, *agent;
   char *scopes[MAX_LIST];
   int nscopes;
   long long tolerance, depth; /* -1: absent */
@@ -70,6 +70,8 @@ static void reset_case(struct token_case *c) {
   free(c->token);
   free(c->issuer);
   free(c->audience);
+  free(c->principal);
+  free(c->agent);
   for (i = 0; i < c->nscopes; i++) free(c->scopes[i]);
   for (i = 0; i < 8; i++) free(c->c_str[i]);
   for (i = 0; i < c->c_nscopes; i++) free(c->c_scopes[i]);
@@ -183,6 +185,8 @@ static void run_token_case(const struct token_case *c, struct named_set *sets, i
   if (c->tolerance >= 0) CHECK_OK(grantex_verify_options_set_clock_tolerance(opts, (uint64_t)c->tolerance));
   if (c->depth >= 0) CHECK_OK(grantex_verify_options_set_max_delegation_depth(opts, c->depth));
   CHECK_OK(grantex_verify_options_set_allow_sandbox(opts, c->allow_sandbox));
+  if (c->principal) CHECK_OK(grantex_verify_options_set_expected_principal_id(opts, c->principal));
+  if (c->agent) CHECK_OK(grantex_verify_options_set_expected_agent_did(opts, c->agent));
 
   rc = grantex_verify(verifier, c->token, opts, &grant);
   got = rc == GRANTEX_OK ? "valid" : grantex_result_name(rc);
@@ -300,6 +304,10 @@ int test_vectors(const char *path) {
       c.tolerance = atoll(value);
     } else if (strcmp(line, "odepth") == 0) {
       c.depth = atoll(value);
+    } else if (strcmp(line, "oprin") == 0) {
+      c.principal = unhex(value);
+    } else if (strcmp(line, "oagent") == 0) {
+      c.agent = unhex(value);
     } else if (strcmp(line, "osbx") == 0) {
       c.allow_sandbox = atoi(value);
     } else if (strncmp(line, "c.", 2) == 0) {

@@ -73,6 +73,17 @@ export interface VerifyGrantTokenOptions {
    * `GRANTEX_ALLOW_SANDBOX_TOKENS=1` is set (for test suites).
    */
   allowSandbox?: boolean;
+  /** The token's principal (`sub`) must equal this, else `wrong_principal` (as Python's `expected_principal_id`). */
+  expectedPrincipalId?: string;
+  /** The token's agent DID must equal this, else `wrong_agent` (as Python's `expected_agent_did`). */
+  expectedAgentDid?: string;
+  /**
+   * After offline verification, asks what the grant is now (typically the server's online
+   * verification); the answer must be the same grant (issuer, ids, principal, agent,
+   * developer, times, audience, scopes), else `authority_mismatch`. Requires `audience`.
+   * `JwksCache.verifyCached` needs a synchronous answer.
+   */
+  currentAuthority?: (token: string) => VerifiedGrant | Promise<VerifiedGrant>;
   /** Testing/advanced: verify as if the time were this instant (jose's option name). */
   currentDate?: Date;
   /** Testing/advanced: verify as if the time were this (Unix seconds, or a Date). */
@@ -196,7 +207,10 @@ export type TokenErrorCode =
   | 'jwks_fetch'
   | 'revoked'
   | 'inactive'
-  | 'sandbox_token';
+  | 'sandbox_token'
+  | 'wrong_principal'
+  | 'wrong_agent'
+  | 'authority_mismatch';
 
 export declare const TOKEN_ERROR_CODES: readonly TokenErrorCode[];
 

@@ -208,6 +208,13 @@ function nativeVerify(fn, handle, cachedOnly, token, o) {
   if (typeof token !== 'string') throw wrongType(`${fn}: token`, 'a string (the grant token)', token);
   // Each option is read once and type-checked here, so a mistake is named in JS terms.
   const { issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, allowSandbox } = o;
+  const { expectedPrincipalId, expectedAgentDid, currentAuthority } = o;
+  optionalString(fn, 'expectedPrincipalId', expectedPrincipalId);
+  optionalString(fn, 'expectedAgentDid', expectedAgentDid);
+  if (currentAuthority != null && typeof currentAuthority !== 'function') {
+    throw wrongType(`${fn}: options.currentAuthority`, 'a function (token) => VerifiedGrant', currentAuthority);
+  }
+  const authority = currentAuthority != null;
   optionalString(fn, 'issuer', issuer);
   optionalString(fn, 'audience', audience);
   optionalStrings(fn, 'requiredScopes', requiredScopes);
@@ -219,10 +226,38 @@ function nativeVerify(fn, handle, cachedOnly, token, o) {
   }
   const now = nowOf(fn, o);
   if (cachedOnly) {
-    return handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, makeGrant);
+    const g = handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
+    if (authority) checkAuthority(g, currentAuthority(token), true);
+    return g;
   }
-  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, makeGrant);
+  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
+  if (authority) {
+    return Promise.resolve(out instanceof Promise ? out.then(JSON.parse) : out)
+      .then((g) => withAuthority(g, token, currentAuthority));
+  }
   return out instanceof Promise ? out.then(JSON.parse) : out;
+}
+
+/**
+ * The reference's `currentAuthority` check: the callback (sync or async) says what the grant is
+ * now; the core compares its answer with the verified grant (`authority_mismatch` otherwise).
+ */
+async function withAuthority(grant, token, currentAuthority) {
+  let answer;
+  try {
+    answer = await currentAuthority(token);
+  } catch (err) {
+    native.checkCurrentAuthority(JSON.stringify(grant), null, String(err?.message ?? err));
+  }
+  checkAuthority(grant, answer, false);
+  return grant;
+}
+
+function checkAuthority(grant, answer, syncOnly) {
+  if (syncOnly && answer != null && typeof answer.then === 'function') {
+    throw new TypeError('JwksCache.verifyCached(token, options): options.currentAuthority must answer synchronously here; use verify()');
+  }
+  native.checkCurrentAuthority(JSON.stringify(grant), JSON.stringify(answer) ?? null, null);
 }
 
 /** A promise of `start()`'s value, whether it returned a value or a promise, or threw. */

@@ -50,8 +50,17 @@ pub fn core_loop(
     now: f64,
     n: u32,
 ) -> Result<f64> {
-    let opts =
-        crate::verify::core_options(Some(issuer), None, None, None, None, None, Some(now), None)?;
+    let opts = crate::verify::core_options(
+        Some(issuer),
+        None,
+        None,
+        None,
+        None,
+        None,
+        Some(now),
+        None,
+        (None, None, None),
+    )?;
     let start = std::time::Instant::now();
     for _ in 0..n {
         std::hint::black_box(jwks.cache().verify_cached(&token, &opts).map_err(to_napi)?);

@@ -38,6 +38,7 @@ pub fn core_options(
     expected_developer_id: Option<String>,
     now: Option<f64>,
     allow_sandbox: Option<bool>,
+    identity: Identity,
 ) -> Result<VerifyOptions> {
     const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
     let now = match now {
@@ -64,8 +65,15 @@ pub fn core_options(
         expected_developer_id,
         now,
         allow_sandbox,
+        expected_principal_id: identity.0,
+        expected_agent_did: identity.1,
+        current_authority: identity.2.unwrap_or(false),
     })
 }
+
+/// `expectedPrincipalId`, `expectedAgentDid`, and whether a `currentAuthority` callback will be
+/// checked (the JS layer calls it and hands its answer to [`check_current_authority`]).
+pub type Identity = (Option<String>, Option<String>, Option<bool>);
 
 /// The arguments of the JS grant factory (`makeGrant` in lib/verify.cjs), in `VerifiedGrant`
 /// field order; the rarely present raw claims (`clientId`, `authorizationDetails`, `act`,
@@ -244,6 +252,9 @@ impl NativeJwks {
         expected_developer_id: Option<String>,
         now: Option<f64>,
         allow_sandbox: Option<bool>,
+        expected_principal_id: Option<String>,
+        expected_agent_did: Option<String>,
+        current_authority: Option<bool>,
         make: GrantFactory<'env>,
     ) -> Result<Either<Unknown<'env>, Object<'env>>> {
         let opts = core_options(
@@ -255,6 +266,7 @@ impl NativeJwks {
             expected_developer_id,
             now,
             allow_sandbox,
+            (expected_principal_id, expected_agent_did, current_authority),
         )?;
         let cache = self.cache.clone();
         let fut = async move { cache.verify(&token, &opts).await };
@@ -282,6 +294,9 @@ impl NativeJwks {
         expected_developer_id: Option<String>,
         now: Option<f64>,
         allow_sandbox: Option<bool>,
+        expected_principal_id: Option<String>,
+        expected_agent_did: Option<String>,
+        current_authority: Option<bool>,
         make: GrantFactory<'env>,
     ) -> Result<Unknown<'env>> {
         let opts = core_options(
@@ -293,6 +308,7 @@ impl NativeJwks {
             expected_developer_id,
             now,
             allow_sandbox,
+            (expected_principal_id, expected_agent_did, current_authority),
         )?;
         let grant = self.cache.verify_cached(&token, &opts).map_err(to_napi)?;
         build_grant(&make, grant)
@@ -316,6 +332,26 @@ pub fn reference_verify_options() -> Vec<&'static str> {
 pub fn check_verify_option(name: String, value_json: String) -> Result<()> {
     let value = serde_json::from_str(&value_json).unwrap_or(serde_json::Value::Bool(true));
     grantex::verify::check_reference_option(&name, &value).map_err(to_napi)
+}
+
+/// The core's current-authority check: `grant_json` is the verified grant (as `verify`
+/// returned it, serialised), `answer_json` the `currentAuthority` callback's answer serialised,
+/// or `error` why the callback failed. Throws `GrantexTokenError` (`authority_mismatch`).
+#[napi]
+pub fn check_current_authority(
+    grant_json: String,
+    answer_json: Option<String>,
+    error: Option<String>,
+) -> Result<()> {
+    let want: serde_json::Value = serde_json::from_str(&grant_json)
+        .map_err(|e| invalid(format!("the verified grant is not JSON: {e}")))?;
+    let answer = match (error, answer_json) {
+        (Some(why), _) => Err(why),
+        (None, Some(text)) => Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)),
+        (None, None) => Ok(serde_json::Value::Null),
+    };
+    grantex::verify::check_current_authority_json(&want, answer)
+        .map_err(|e| to_napi(grantex::Error::Token(e)))
 }
 
 /// How many URIs the core's process-wide key-set cache keeps (`grantex::jwks::SHARED_CAPACITY`).

@@ -48,6 +48,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify::verify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::averify_grant_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify::check_verify_option, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::check_current_authority, m)?)?;
     m.add(
         "REFERENCE_VERIFY_OPTIONS",
         grantex::verify::REFERENCE_OPTIONS

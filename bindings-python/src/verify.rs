@@ -128,6 +128,10 @@ pub struct Options {
     expected_developer_id: Option<String>,
     now: Option<i64>,
     allow_sandbox: Option<bool>,
+    expected_principal_id: Option<String>,
+    expected_agent_did: Option<String>,
+    /// The `current_authority` callable, called after verification (see [`check_authority`]).
+    pub(crate) authority: Option<Py<PyAny>>,
 }
 
 const OPTIONS: &str = "VerifyGrantTokenOptions";
@@ -257,6 +261,28 @@ impl Options {
             )?,
             now: opt_int(o.getattr(intern!(py, "now"))?, "now", i64::MIN, i64::MAX)?,
             allow_sandbox: opt_bool(o.getattr(intern!(py, "allow_sandbox"))?, "allow_sandbox")?,
+            expected_principal_id: opt_str(
+                o.getattr(intern!(py, "expected_principal_id"))?,
+                "expected_principal_id",
+            )?,
+            expected_agent_did: opt_str(
+                o.getattr(intern!(py, "expected_agent_did"))?,
+                "expected_agent_did",
+            )?,
+            authority: {
+                let v = o.getattr(intern!(py, "current_authority"))?;
+                if v.is_none() {
+                    None
+                } else if v.is_callable() {
+                    Some(v.unbind())
+                } else {
+                    return Err(field_type(
+                        "current_authority",
+                        "a callable (token) -> VerifiedGrant, or None",
+                        &v,
+                    ));
+                }
+            },
         })
     }
 
@@ -284,8 +310,64 @@ impl Options {
             expected_developer_id: self.expected_developer_id,
             now: self.now,
             allow_sandbox: self.allow_sandbox,
+            expected_principal_id: self.expected_principal_id,
+            expected_agent_did: self.expected_agent_did,
+            current_authority: self.authority.is_some(),
         }
     }
+}
+
+/// The reference's `current_authority` step, after a successful verification: calls `cb` with
+/// the token and lets the core compare its answer (a `VerifiedGrant`) with `grant`; a failing
+/// or mismatching callback is `GrantexTokenError` (`authority_mismatch`).
+pub(crate) fn check_authority(
+    py: Python<'_>,
+    cb: &Py<PyAny>,
+    token: &str,
+    grant: &grantex::VerifiedGrant,
+) -> PyResult<()> {
+    let answer = match cb.call1(py, (token,)) {
+        Ok(a) => authority_answer(a.bind(py)),
+        Err(e) => Err(e.to_string()),
+    };
+    grantex::verify::check_current_authority(grant, answer)
+        .map_err(|e| crate::errors::to_py(py, grantex::Error::Token(e)))
+}
+
+/// The callback's answer as the core reads it: a `grantex.VerifiedGrant` in its wire JSON,
+/// anything else as `null` (which never matches).
+fn authority_answer(answer: &Bound<'_, PyAny>) -> Result<serde_json::Value, String> {
+    let py = answer.py();
+    let text = py
+        .import(intern!(py, "grantex._verify"))
+        .and_then(|m| m.getattr(intern!(py, "_authority_json")))
+        .and_then(|f| f.call1((answer,)))
+        .and_then(|t| t.extract::<String>())
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// `grantex._native.check_current_authority(grant, answer_json, error)`: the same check for the
+/// async path (`averify_grant_token` awaits the callback in Python): `grant` is the verified
+/// grant, `answer_json` the answer as `_authority_json` wrote it, `error` why the callback
+/// failed.
+#[pyfunction]
+#[pyo3(signature = (grant, answer_json, error=None))]
+pub fn check_current_authority(
+    py: Python<'_>,
+    grant: &Bound<'_, PyAny>,
+    answer_json: Option<&str>,
+    error: Option<String>,
+) -> PyResult<()> {
+    let want = authority_answer(grant)
+        .map_err(|e| pyo3::exceptions::PyTypeError::new_err(format!("grant: {e}")))?;
+    let answer = match (error, answer_json) {
+        (Some(why), _) => Err(why),
+        (None, Some(text)) => Ok(serde_json::from_str(text).unwrap_or(serde_json::Value::Null)),
+        (None, None) => Ok(serde_json::Value::Null),
+    };
+    grantex::verify::check_current_authority_json(&want, answer)
+        .map_err(|e| crate::errors::to_py(py, grantex::Error::Token(e)))
 }
 
 /// `grantex.verify_grant_token(token, options)`: blocks only when the key set must be
@@ -297,15 +379,21 @@ pub fn verify_grant_token<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = token.py();
     let token = token_arg("verify_grant_token", token)?;
-    let options = Options::read("verify_grant_token", options)?;
-    let (cache, opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
+    let mut options = Options::read("verify_grant_token", options)?;
+    let authority = options.authority.take();
+    let (cache, mut opts) = options.split().map_err(|e| crate::errors::to_py(py, e))?;
+    opts.current_authority = authority.is_some();
     let grant = if cache.jwks_uri().is_none() {
         // A static set never fetches, so `verify` is exactly `verify_cached`: skip the runtime.
         py.detach(|| cache.verify_cached(&token, &opts))
             .map_err(|e| crate::errors::to_py(py, e))?
     } else {
+        let token = token.clone();
         crate::wait::wait_ready_first(py, async move { cache.verify(&token, &opts).await })?
     };
+    if let Some(cb) = authority {
+        check_authority(py, &cb, &token, &grant)?;
+    }
     convert::verified_grant(py, grant)
 }
 

@@ -33,6 +33,8 @@ def _options(case: Dict[str, Any], sets: Dict[str, JwksCache]) -> VerifyGrantTok
         required_scopes=o.get("requiredScopes"),
         clock_tolerance=o.get("clockTolerance", 0),
         max_delegation_depth=o.get("maxDelegationDepth"),
+        expected_principal_id=o.get("expectedPrincipalId"),
+        expected_agent_did=o.get("expectedAgentDid"),
         now=_TOKEN["now"],
         # Explicit either way, so GRANTEX_ALLOW_SANDBOX_TOKENS never decides a vector.
         allow_sandbox=o.get("allowSandbox", False),

@@ -82,6 +82,12 @@ pub struct NativeVerifyOptions {
     /// Accept sandbox tokens; `None` reads `GRANTEX_ALLOW_SANDBOX_TOKENS=1`.
     #[uniffi(default = None)]
     pub allow_sandbox: Option<bool>,
+    /// The principal (`sub`) the token must belong to (`wrong_principal` otherwise).
+    #[uniffi(default = None)]
+    pub expected_principal_id: Option<String>,
+    /// The agent DID the token must belong to (`wrong_agent` otherwise).
+    #[uniffi(default = None)]
+    pub expected_agent_did: Option<String>,
     /// The reference SDKs' other verify options as a JSON object (`{"issuerDid": null,
     /// "algorithms": ["RS256"]}`), either spelling; each goes through the core's rule.
     #[uniffi(default = None)]
@@ -130,6 +136,9 @@ impl NativeVerifyOptions {
             expected_developer_id: self.expected_developer_id,
             now: self.now,
             allow_sandbox: self.allow_sandbox,
+            expected_principal_id: self.expected_principal_id,
+            expected_agent_did: self.expected_agent_did,
+            current_authority: false,
         })
     }
 }

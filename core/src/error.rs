@@ -201,6 +201,12 @@ pub enum TokenErrorCode {
     /// A sandbox token (`urn:grantex:sandbox`: signed for a sandbox developer, whose grants are
     /// approved without a human) where sandbox tokens are not accepted.
     SandboxToken,
+    /// The token's principal (`sub`) is not the expected one (`expected_principal_id`).
+    WrongPrincipal,
+    /// The token's agent DID is not the expected one (`expected_agent_did`).
+    WrongAgent,
+    /// The caller's current-authority check failed, or its answer does not match the token.
+    AuthorityMismatch,
 }
 
 impl TokenErrorCode {
@@ -230,6 +236,9 @@ impl TokenErrorCode {
         Self::Revoked,
         Self::Inactive,
         Self::SandboxToken,
+        Self::WrongPrincipal,
+        Self::WrongAgent,
+        Self::AuthorityMismatch,
     ];
 
     /// Stable snake_case identifier, identical in every language.
@@ -258,6 +267,9 @@ impl TokenErrorCode {
             Self::JwksFetch => "jwks_fetch",
             Self::Revoked => "revoked",
             Self::Inactive => "inactive",
+            Self::WrongPrincipal => "wrong_principal",
+            Self::WrongAgent => "wrong_agent",
+            Self::AuthorityMismatch => "authority_mismatch",
             Self::SandboxToken => "sandbox_token",
         }
     }

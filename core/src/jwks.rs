@@ -448,6 +448,11 @@ fn check_options(opts: &VerifyOptions) -> Result<()> {
     if opts.audience.as_deref() == Some("") {
         return Err(Error::config("VerifyOptions.audience must not be empty"));
     }
+    if opts.current_authority && opts.audience.is_none() {
+        return Err(Error::config(
+            "current authority verification requires a callback and a non-empty audience",
+        ));
+    }
     if opts.clock_tolerance > verify::MAX_CLOCK_TOLERANCE {
         return Err(Error::config(
             "VerifyOptions.clock_tolerance is over an hour (is it in milliseconds?)",

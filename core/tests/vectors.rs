@@ -55,6 +55,11 @@ fn options(case_opts: &Value, file: &Value) -> VerifyOptions {
         max_delegation_depth: case_opts["maxDelegationDepth"].as_u64().map(|d| d as u32),
         // Not in the shared vectors yet: Node and C do not expose it (tests in verify_rules.rs).
         expected_developer_id: None,
+        expected_principal_id: case_opts["expectedPrincipalId"]
+            .as_str()
+            .map(str::to_string),
+        expected_agent_did: case_opts["expectedAgentDid"].as_str().map(str::to_string),
+        current_authority: false,
         now: Some(file["now"].as_i64().expect("now")),
         // Explicit either way in the vectors, so the environment variable never decides.
         allow_sandbox: Some(case_opts["allowSandbox"].as_bool().unwrap_or(false)),
@@ -144,6 +149,8 @@ fn token_vectors() {
                 | TokenErrorCode::JwksFetch
                 | TokenErrorCode::Revoked
                 | TokenErrorCode::Inactive
+                // The caller's callback decides (core/src/verify/authority.rs tests it).
+                | TokenErrorCode::AuthorityMismatch
         );
         if offline_only {
             assert!(

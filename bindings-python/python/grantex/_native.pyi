@@ -19,6 +19,7 @@ __all__ = [
     "verify_grant_token",
     "averify_grant_token",
     "check_verify_option",
+    "check_current_authority",
     "REFERENCE_VERIFY_OPTIONS",
     "verify_webhook",
     "verify_webhook_signature",
@@ -98,6 +99,9 @@ def averify_grant_token(token: str, options: VerifyGrantTokenOptions) -> Awaitab
 REFERENCE_VERIFY_OPTIONS: List[str]
 
 def check_verify_option(name: str, value: Any) -> None: ...
+def check_current_authority(
+    grant: Any, answer_json: Optional[str], error: Optional[str] = None
+) -> None: ...
 
 def verify_webhook(
     payload: bytes,

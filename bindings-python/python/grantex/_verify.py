@@ -7,6 +7,8 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 
 from __future__ import annotations
 
+import inspect
+import json
 from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from . import _native
@@ -50,9 +52,16 @@ class VerifyGrantTokenOptions:
     ``algorithms``: a subset of ``["RS256", "ES256"]`` that includes ``RS256`` (grant tokens
     are RS256; ES256 tokens are refused as ``unsupported_alg``). ``legacy_claims`` must stay
     ``True`` (both claim layouts are always read, and must agree). The fetch is always bounded,
-    so ``bounded_jwks_fetch`` changes nothing. ``issuer_did``, ``proof_jkt``,
-    ``require_proof_of_possession``, ``current_authority``, ``expected_principal_id`` and
-    ``expected_agent_did`` are not implemented: setting them raises ``GrantexConfigError``.
+    so ``bounded_jwks_fetch`` changes nothing. ``issuer_did``, ``proof_jkt`` and
+    ``require_proof_of_possession`` are not implemented: setting them raises
+    ``GrantexConfigError``.
+    ``expected_principal_id`` / ``expected_agent_did``: the token's ``sub`` / agent DID must
+    equal it (``wrong_principal`` / ``wrong_agent``; an empty value matches nothing).
+    ``current_authority``: a callable ``(token) -> VerifiedGrant`` (for
+    ``averify_grant_token`` it may return an awaitable) asked after verification what the grant
+    is now, typically through the server's online verification; its answer must be the same
+    grant (issuer, ids, principal, agent, developer, times, audience, scopes) or the token is
+    refused with ``authority_mismatch``, as is a callback that raises. Requires ``audience``.
     ``now`` (unix seconds) fixes the clock: for tests and replaying recorded tokens only.
     ``allow_sandbox``: accept sandbox tokens (issued for a sandbox developer, approved without
     a human); by default they are refused (``sandbox_token``) unless the environment variable
@@ -134,6 +143,35 @@ def _check_supported(name: str, value: Any) -> None:
         _native.check_verify_option(name, value)
 
 
-# The native functions are the public ones: no Python frame on the verification hot path.
+def _authority_json(answer: Any) -> str:
+    """A ``current_authority`` answer as the core reads it: a ``VerifiedGrant`` in its wire
+    JSON; anything else ``null``, which never matches (as in the reference SDK)."""
+    from ._types import VerifiedGrant
+
+    if not isinstance(answer, VerifiedGrant):
+        return "null"
+    return json.dumps(answer.to_dict())
+
+
+async def _averify_with_authority(token: Any, options: Any) -> Any:
+    grant = await _native.averify_grant_token(token, options)
+    try:
+        answer = options.current_authority(token)
+        if inspect.isawaitable(answer):
+            answer = await answer
+    except Exception as exc:  # the reference refuses the token whatever the callback raised
+        _native.check_current_authority(grant, None, str(exc) or type(exc).__name__)
+    _native.check_current_authority(grant, _authority_json(answer))
+    return grant
+
+
+# The native function is the public one: no Python frame on the verification hot path (the
+# native code calls ``current_authority`` itself).
 verify_grant_token = _native.verify_grant_token
-averify_grant_token = _native.averify_grant_token
+
+
+def averify_grant_token(token: Any, options: Any) -> Any:
+    """The awaitable twin of :func:`verify_grant_token`."""
+    if getattr(options, "current_authority", None) is not None:
+        return _averify_with_authority(token, options)
+    return _native.averify_grant_token(token, options)

@@ -205,6 +205,7 @@ impl A2AClient {
             now: None,
             // The caller's own token: sandbox tokens follow GRANTEX_ALLOW_SANDBOX_TOKENS.
             allow_sandbox: None,
+            ..VerifyOptions::default()
         };
         let grant = jwks.verify(&self.token, &opts).await.map_err(|e| match e {
             Error::Token(t) => A2AError::Preflight(t),

@@ -431,6 +431,7 @@ impl A2AGuard {
             expected_developer_id: p.expected_developer_id.clone(),
             now: None,
             allow_sandbox: p.allow_sandbox,
+            ..VerifyOptions::default()
         };
         let grant = self
             .inner

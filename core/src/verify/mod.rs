@@ -13,6 +13,7 @@
 //!
 //! Error messages never contain the token or values taken from it.
 
+mod authority;
 mod b64;
 mod claims;
 pub(crate) mod fetch;
@@ -30,6 +31,7 @@ mod reference;
 #[cfg(test)]
 mod remote_tests;
 
+pub use authority::{check_current_authority, check_current_authority_json};
 pub use claims::ENVIRONMENT_CLAIM;
 pub use issuer::derive_issuer;
 pub use reference::{check_reference_option, ReferenceOption, REFERENCE_OPTIONS};
@@ -70,6 +72,16 @@ pub struct VerifyOptions {
     /// it, else `WrongIssuer`. One authorization server signs for every developer with one key
     /// and issuer, so a resource server that trusts only its own developer's grants pins it here.
     pub expected_developer_id: Option<String>,
+    /// When set, the token's principal (`sub`) must equal it, else `WrongPrincipal` (the
+    /// reference SDKs' `expected_principal_id`: the grant belongs to the authenticated user).
+    pub expected_principal_id: Option<String>,
+    /// When set, the token's agent DID must equal it, else `WrongAgent` (the reference SDKs'
+    /// `expected_agent_did`).
+    pub expected_agent_did: Option<String>,
+    /// The caller checks the grant's current authority after verification (the reference
+    /// SDKs' `current_authority` callback; a binding calls it with the token and hands its answer
+    /// to [`check_current_authority`]). Requires [`VerifyOptions::audience`].
+    pub current_authority: bool,
     /// Fixed clock in Unix seconds (tests, vectors); `None` reads the system clock.
     pub now: Option<i64>,
     /// Accept sandbox tokens (`urn:grantex:environment` = `"sandbox"`: a sandbox developer's,

@@ -1,5 +1,5 @@
 //! The reference SDKs' verification options that this verifier does not take as settings: some
-//! are not implemented yet (did:web issuers, proof of possession, extra binding checks), the
+//! are not implemented yet (did:web issuers, proof of possession, standard-claims-only), the
 //! others describe a behaviour that is fixed here (RS256 only, both claim layouts read, the
 //! bounded JWKS fetch). Every binding applies this one list the same way, so code written for
 //! a reference SDK gets either its exact behaviour or a `Config` error, never a silently
@@ -49,21 +49,6 @@ pub const REFERENCE_OPTIONS: &[ReferenceOption] = &[
         name: "require_proof_of_possession",
         js_name: "requireProofOfPossession",
         accepts: Accepts::NotTrue("proof-of-possession (cnf.jkt) checks are not supported yet"),
-    },
-    ReferenceOption {
-        name: "current_authority",
-        js_name: "currentAuthority",
-        accepts: Accepts::Unset("current-authority callbacks are not supported yet"),
-    },
-    ReferenceOption {
-        name: "expected_principal_id",
-        js_name: "expectedPrincipalId",
-        accepts: Accepts::Unset("not supported yet; compare the verified grant's principal id"),
-    },
-    ReferenceOption {
-        name: "expected_agent_did",
-        js_name: "expectedAgentDid",
-        accepts: Accepts::Unset("not supported yet; compare the verified grant's agent DID"),
     },
     ReferenceOption {
         name: "legacy_claims",
@@ -156,9 +141,14 @@ mod tests {
         let err = check_reference_option("issuer_did", &json!("did:web:example.com")).unwrap_err();
         assert!(err.to_string().contains("issuer_did:"), "{err}");
         assert!(!ok("proof_jkt", json!("abc")));
-        assert!(!ok("currentAuthority", json!(true)));
-        assert!(!ok("expected_principal_id", json!("usr_1")));
-        assert!(!ok("expectedAgentDid", json!("did:grantex:ag_1")));
+        // Implemented now: VerifyOptions fields, not reference options any more.
+        for name in [
+            "current_authority",
+            "expected_principal_id",
+            "expected_agent_did",
+        ] {
+            assert!(ReferenceOption::find(name).is_none(), "{name}");
+        }
         assert!(ok("require_proof_of_possession", json!(false)));
         assert!(!ok("require_proof_of_possession", json!(true)));
         assert!(!ok("requireProofOfPossession", json!(1)));

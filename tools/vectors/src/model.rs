@@ -30,6 +30,10 @@ pub struct CaseOptions {
     pub jwks: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_sandbox: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_principal_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_agent_did: Option<String>,
 }
 
 #[derive(Serialize)]

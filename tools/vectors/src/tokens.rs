@@ -2230,6 +2230,45 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
     );
     out.push(
         case(
+            "expected_principal_and_agent",
+            "expected_principal_id and expected_agent_did equal the token's sub and agent DID.",
+            t(legacy()),
+        )
+        .opts(|o| {
+            o.expected_principal_id = Some(SUB.into());
+            o.expected_agent_did = Some(AGT.into());
+        })
+        .valid(expected()),
+    );
+    out.push(
+        case(
+            "expected_principal_mismatch",
+            "expected_principal_id names another principal.",
+            t(legacy()),
+        )
+        .opts(|o| o.expected_principal_id = Some("usr_someone_else".into()))
+        .fails(WrongPrincipal),
+    );
+    out.push(
+        case(
+            "expected_principal_empty",
+            "An empty expected_principal_id matches no token.",
+            t(legacy()),
+        )
+        .opts(|o| o.expected_principal_id = Some(String::new()))
+        .fails(WrongPrincipal),
+    );
+    out.push(
+        case(
+            "expected_agent_mismatch",
+            "expected_agent_did names another agent.",
+            t(standard()),
+        )
+        .opts(|o| o.expected_agent_did = Some("did:grantex:ag_someone_else".into()))
+        .fails(WrongAgent),
+    );
+    out.push(
+        case(
             "authorization_details_not_objects",
             "authorization_details must be an array of objects (RFC 9396 section 2).",
             t(legacy().raw("authorization_details", r#"[{"type":"a"},"b"]"#)),

@@ -27,6 +27,10 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
     val maxDelegationDepth: Int? = null,
     /** The developer the grant must be issued for (`dev`); a mismatch is `wrong_issuer`. */
     val expectedDeveloperId: String? = null,
+    /** The principal (`sub`) the token must belong to; a mismatch is `wrong_principal`. */
+    val expectedPrincipalId: String? = null,
+    /** The agent DID the token must belong to; a mismatch is `wrong_agent`. */
+    val expectedAgentDid: String? = null,
     /**
      * Accept sandbox tokens (issued for a sandbox developer, approved without a human). Default:
      * refused with `sandbox_token` unless `GRANTEX_ALLOW_SANDBOX_TOKENS=1` is set (test suites).
@@ -51,6 +55,8 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
     public fun withClockTolerance(seconds: Long): VerifyGrantTokenOptions = copy(clockTolerance = seconds)
     public fun withMaxDelegationDepth(value: Int?): VerifyGrantTokenOptions = copy(maxDelegationDepth = value)
     public fun withExpectedDeveloperId(value: String?): VerifyGrantTokenOptions = copy(expectedDeveloperId = value)
+    public fun withExpectedPrincipalId(value: String?): VerifyGrantTokenOptions = copy(expectedPrincipalId = value)
+    public fun withExpectedAgentDid(value: String?): VerifyGrantTokenOptions = copy(expectedAgentDid = value)
     public fun withAllowSandbox(value: Boolean?): VerifyGrantTokenOptions = copy(allowSandbox = value)
     public fun withNow(unixSeconds: Long?): VerifyGrantTokenOptions = copy(now = unixSeconds)
     public fun withReferenceOption(name: String, value: Any?): VerifyGrantTokenOptions =
@@ -68,6 +74,8 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
             expectedDeveloperId = expectedDeveloperId,
             now = now,
             allowSandbox = allowSandbox,
+            expectedPrincipalId = expectedPrincipalId,
+            expectedAgentDid = expectedAgentDid,
             referenceOptionsJson = if (refs.isEmpty()) null else Wire.toJson(refs).toString(),
         )
     }

@@ -116,7 +116,7 @@ class ErrorsTest {
 
     @Test
     fun `token error codes are the core's list`() {
-        assertEquals(24, TOKEN_ERROR_CODES.size)
+        assertEquals(27, TOKEN_ERROR_CODES.size)
         assertEquals("malformed", TOKEN_ERROR_CODES.first())
         assertTrue("sandbox_token" in TOKEN_ERROR_CODES)
         val e = assertThrows<GrantexTokenException> {

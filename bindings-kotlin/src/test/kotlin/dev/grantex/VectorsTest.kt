@@ -6,6 +6,7 @@ import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
+import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
@@ -80,6 +81,8 @@ class VectorsTest {
                 clockTolerance = o["clockTolerance"]?.jsonPrimitive?.long ?: 0,
                 maxDelegationDepth = o["maxDelegationDepth"]?.jsonPrimitive?.long?.toInt(),
                 allowSandbox = o["allowSandbox"]?.jsonPrimitive?.booleanOrNull,
+                expectedPrincipalId = o["expectedPrincipalId"]?.jsonPrimitive?.contentOrNull,
+                expectedAgentDid = o["expectedAgentDid"]?.jsonPrimitive?.contentOrNull,
                 now = now,
             )
             val token = str(c, "token")!!
