@@ -20,6 +20,12 @@ VPY="$WORK/venv/bin/python"
 # starlette + uvicorn are test-only: they prove GrantexA2AMiddleware under a real framework/server.
 "$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy starlette uvicorn
 
+echo "== the public integration packages from PyPI, unmodified, next to ours (tests/test_integrations.py)"
+# Pinned to the versions the tests were written against; pip must keep our grantex (0.7.1xx
+# satisfies their grantex>=0.7.1,<1) instead of fetching the reference one.
+"$VPY" -m pip install --quiet --disable-pip-version-check grantex-fastapi==0.1.7 grantex-adk==0.1.8 fastapi httpx
+"$VPY" -c 'import grantex; assert hasattr(grantex, "_native"), "pip replaced our grantex"'
+
 echo "== stubtest (from outside the source tree, so the installed package is checked)"
 (cd "$WORK" && "$VPY" -m mypy.stubtest grantex._native)
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "py.typed"))')"

@@ -178,9 +178,6 @@ def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_suppor
         "issuer_did": "did:web:example.com",
         "proof_jkt": "abc",
         "require_proof_of_possession": True,
-        "current_authority": lambda t: t,
-        "expected_principal_id": "usr_1",
-        "expected_agent_did": "did:grantex:ag_1",
         "legacy_claims": False,
         "algorithms": ["ES256"],
     }
@@ -190,6 +187,9 @@ def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_suppor
     for algs in ([], ["HS256"], ["RS256", "none"]):
         with pytest.raises(ValueError):
             VerifyGrantTokenOptions(client.jwks_uri, algorithms=algs)
+    # The identity-binding options are implemented (tests/test_identity_binding.py): accepted.
+    VerifyGrantTokenOptions(client.jwks_uri, expected_principal_id="usr_1", expected_agent_did="did:grantex:ag_1",
+                            current_authority=lambda t: t)
     # A later assignment is refused too: nothing unsupported is ever silently ignored.
     opts = VerifyGrantTokenOptions(client.jwks_uri)
     with pytest.raises(grantex.GrantexConfigError):

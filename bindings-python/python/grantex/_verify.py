@@ -7,8 +7,6 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 
 from __future__ import annotations
 
-import inspect
-import json
 from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from . import _native
@@ -146,6 +144,8 @@ def _check_supported(name: str, value: Any) -> None:
 def _authority_json(answer: Any) -> str:
     """A ``current_authority`` answer as the core reads it: a ``VerifiedGrant`` in its wire
     JSON; anything else ``null``, which never matches (as in the reference SDK)."""
+    import json  # here, not at import: `import grantex` stays free of json
+
     from ._types import VerifiedGrant
 
     if not isinstance(answer, VerifiedGrant):
@@ -154,6 +154,8 @@ def _authority_json(answer: Any) -> str:
 
 
 async def _averify_with_authority(token: Any, options: Any) -> Any:
+    import inspect
+
     grant = await _native.averify_grant_token(token, options)
     try:
         answer = options.current_authority(token)
