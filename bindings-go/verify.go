@@ -72,6 +72,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -323,6 +324,9 @@ func cStr(s string) (*C.char, C.size_t) {
 // through the process-wide cache for jwksURI. Options the fast path does not take (the
 // reference options) go through buildOptions.
 func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, token string, o *VerifyOptions) verifyOutcome {
+	if err := noNUL(o); err != nil {
+		return verifyOutcome{err: err}
+	}
 	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 ||
 		o.ExpectedPrincipalID != nil || o.ExpectedAgentDID != nil || o.CurrentAuthority != nil {
 		return verifySlow(verifier, jwksURI, token, o)
@@ -664,6 +668,35 @@ func VerifyGrantToken(ctx context.Context, token string, opts VerifyOptions) (*V
 	}
 	g, err := verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, nil, opts.JwksURI, token, &opts) })
 	return withAuthority(ctx, g, err, token, opts.CurrentAuthority)
+}
+
+// noNUL refuses option strings holding a NUL byte: C strings end there, so the library would
+// otherwise see a shorter value (an expected principal "alice\x00x" checked as "alice").
+func noNUL(o *VerifyOptions) error {
+	bad := func(name string) error {
+		return &Error{Code: "invalid_argument", Message: "VerifyOptions." + name + " contains a NUL byte"}
+	}
+	has := func(v string) bool { return strings.IndexByte(v, 0) >= 0 }
+	switch {
+	case has(o.Issuer):
+		return bad("Issuer")
+	case has(o.Audience):
+		return bad("Audience")
+	case has(o.ExpectedDeveloper):
+		return bad("ExpectedDeveloper")
+	case has(o.IssuerDID):
+		return bad("IssuerDID")
+	case o.ExpectedPrincipalID != nil && has(*o.ExpectedPrincipalID):
+		return bad("ExpectedPrincipalID")
+	case o.ExpectedAgentDID != nil && has(*o.ExpectedAgentDID):
+		return bad("ExpectedAgentDID")
+	}
+	for _, sc := range o.RequiredScopes {
+		if has(sc) {
+			return bad("RequiredScopes")
+		}
+	}
+	return nil
 }
 
 // withAuthority runs the current-authority step after a successful verification: the callback's

@@ -656,7 +656,7 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     grantex_string_free(answer);
     CHECK_OK(grantex_verify_options_new(&bound));
     CHECK_OK(grantex_verify_options_set_current_authority(bound, 1));
-    CHECK_RC(grantex_verify(verifier, child_token, bound, &g2), GRANTEX_CONFIG);
+    CHECK_RC(grantex_verify(verifier, child_token, bound, &g2), GRANTEX_TOKEN_AUTHORITY_MISMATCH);
     CHECK_RC(grantex_verify_options_set_current_authority(bound, 2), GRANTEX_INVALID_ARGUMENT);
     grantex_verify_options_free(bound);
   }

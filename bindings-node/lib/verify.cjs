@@ -227,7 +227,19 @@ function nativeVerify(fn, handle, cachedOnly, token, o) {
   const now = nowOf(fn, o);
   if (cachedOnly) {
     const g = handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
-    if (authority) checkAuthority(g, currentAuthority(token), true);
+    if (authority) {
+      let answer;
+      try {
+        answer = currentAuthority(token);
+      } catch (err) {
+        refuseAuthority(g, err);
+      }
+      if (answer != null && typeof answer.then === 'function') {
+        answer.then(undefined, () => {}); // never an unhandled rejection
+        throw new TypeError('JwksCache.verifyCached(token, options): options.currentAuthority must answer synchronously here; use verify()');
+      }
+      checkAuthority(g, answer);
+    }
     return g;
   }
   const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
@@ -247,17 +259,31 @@ async function withAuthority(grant, token, currentAuthority) {
   try {
     answer = await currentAuthority(token);
   } catch (err) {
-    native.checkCurrentAuthority(JSON.stringify(grant), null, String(err?.message ?? err));
+    refuseAuthority(grant, err);
   }
-  checkAuthority(grant, answer, false);
+  checkAuthority(grant, answer);
   return grant;
 }
 
-function checkAuthority(grant, answer, syncOnly) {
-  if (syncOnly && answer != null && typeof answer.then === 'function') {
-    throw new TypeError('JwksCache.verifyCached(token, options): options.currentAuthority must answer synchronously here; use verify()');
+/** The callback failed: the core's refusal, with the callback's error as its `cause`. */
+function refuseAuthority(grant, err) {
+  try {
+    native.checkCurrentAuthority(JSON.stringify(grant), null, String(err?.message ?? err));
+  } catch (refused) {
+    const e = fromNative(refused);
+    e.cause = err;
+    throw e;
   }
-  native.checkCurrentAuthority(JSON.stringify(grant), JSON.stringify(answer) ?? null, null);
+}
+
+function checkAuthority(grant, answer) {
+  let text = null;
+  try {
+    text = JSON.stringify(answer) ?? null;
+  } catch {
+    text = 'null'; // not JSON (circular, BigInt): describes no grant
+  }
+  native.checkCurrentAuthority(JSON.stringify(grant), text, null);
 }
 
 /** A promise of `start()`'s value, whether it returned a value or a promise, or threw. */

@@ -326,12 +326,20 @@ pub(crate) fn check_authority(
     token: &str,
     grant: &grantex::VerifiedGrant,
 ) -> PyResult<()> {
-    let answer = match cb.call1(py, (token,)) {
-        Ok(a) => authority_answer(a.bind(py)),
-        Err(e) => Err(e.to_string()),
+    let (answer, cause) = match cb.call1(py, (token,)) {
+        Ok(a) => (authority_answer(a.bind(py)), None),
+        // As the reference: an Exception refuses the token (and is its cause); anything else
+        // (KeyboardInterrupt, SystemExit) propagates.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+            (Err(e.to_string()), Some(e))
+        }
+        Err(e) => return Err(e),
     };
-    grantex::verify::check_current_authority(grant, answer)
-        .map_err(|e| crate::errors::to_py(py, grantex::Error::Token(e)))
+    grantex::verify::check_current_authority(grant, answer).map_err(|e| {
+        let err = crate::errors::to_py(py, grantex::Error::Token(e));
+        err.set_cause(py, cause);
+        err
+    })
 }
 
 /// The callback's answer as the core reads it: a `grantex.VerifiedGrant` in its wire JSON,

@@ -449,9 +449,11 @@ fn check_options(opts: &VerifyOptions) -> Result<()> {
         return Err(Error::config("VerifyOptions.audience must not be empty"));
     }
     if opts.current_authority && opts.audience.is_none() {
-        return Err(Error::config(
+        // A token error, as in the reference SDKs (their integrations turn it into a 401).
+        return Err(Error::Token(crate::error::TokenError::new(
+            crate::error::TokenErrorCode::AuthorityMismatch,
             "current authority verification requires a callback and a non-empty audience",
-        ));
+        )));
     }
     if opts.clock_tolerance > verify::MAX_CLOCK_TOLERANCE {
         return Err(Error::config(

@@ -55,7 +55,10 @@ pub struct Freshness {
     /// start-up) over a connection of their own.
     bumps: Mutex<Option<redis::Connection>>,
     local: AtomicU64,
-    failed_at: AtomicU64,
+    /// When a read / a bump of the counter last failed (Unix seconds; logs at most once a
+    /// minute each).
+    read_failed_at: AtomicU64,
+    bump_failed_at: AtomicU64,
     /// (developer id, jti) → the active grant.
     tokens: Mutex<HashMap<(String, String), Entry<GrantRow>>>,
     /// SHA-256 hex of an API key → its developer.
@@ -84,7 +87,8 @@ impl Freshness {
             reads,
             bumps: Mutex::new(None),
             local: AtomicU64::new(0),
-            failed_at: AtomicU64::new(0),
+            read_failed_at: AtomicU64::new(0),
+            bump_failed_at: AtomicU64::new(0),
             tokens: Mutex::default(),
             developers: Mutex::default(),
         })
@@ -92,22 +96,43 @@ impl Freshness {
 
     /// The current generation, read before the database is; `None` when Redis cannot say (no
     /// cached answer is used or stored then).
+    ///
+    /// A missing counter (a fresh Redis, or one restarted without persistence) is first set to
+    /// a random value, never read as 0: a counter that starts again from a value it had before
+    /// would make old answers look current.
     pub async fn stamp(&self) -> Option<Stamp> {
         let local = self.local.load(Ordering::SeqCst);
-        let mut conn = self.reads.clone();
-        let mut get = redis::cmd("GET");
-        get.arg(KEY);
-        let read = get.query_async::<Option<u64>>(&mut conn);
+        let read = async {
+            let mut conn = self.reads.clone();
+            let mut get = redis::cmd("GET");
+            get.arg(KEY);
+            if let Some(v) = get.query_async::<Option<u64>>(&mut conn).await? {
+                return Ok(v);
+            }
+            let start = u64::from_le_bytes(crate::ids::random_bytes::<8>()) >> 2;
+            let mut set = redis::cmd("SET");
+            set.arg(KEY).arg(start).arg("NX");
+            let _: Option<String> = set.query_async(&mut conn).await?;
+            get.query_async::<Option<u64>>(&mut conn)
+                .await
+                .map(|v| v.unwrap_or(start))
+        };
         match tokio::time::timeout(READ_TIMEOUT, read).await {
-            Ok(Ok(shared)) => Some(Stamp {
-                shared: shared.unwrap_or(0),
-                local,
-            }),
+            Ok(Ok(shared)) => Some(Stamp { shared, local }),
             Ok(Err(e)) => {
-                self.complain(&format!("cannot read the invalidation generation: {e}"));
+                self.complain(
+                    &self.read_failed_at,
+                    &format!("cannot read the invalidation generation: {e}"),
+                );
                 None
             }
-            Err(_) => None,
+            Err(_) => {
+                self.complain(
+                    &self.read_failed_at,
+                    "reading the invalidation generation timed out",
+                );
+                None
+            }
         }
     }
 
@@ -130,7 +155,7 @@ impl Freshness {
                         *slot = Some(c);
                     }
                     Err(e) => {
-                        self.complain(&format!("cannot bump the invalidation generation: {e}"));
+                        self.bump_failed(&e);
                         return;
                     }
                 }
@@ -140,7 +165,7 @@ impl Freshness {
                     Ok(_) => return,
                     Err(e) => {
                         *slot = None; // reconnect once
-                        self.complain(&format!("cannot bump the invalidation generation: {e}"));
+                        self.bump_failed(&e);
                     }
                 }
             }
@@ -191,12 +216,26 @@ impl Freshness {
         );
     }
 
-    /// Logs a Redis failure at most once a minute.
-    fn complain(&self, msg: &str) {
+    /// Logs a failed read at most once a minute.
+    fn complain(&self, at: &AtomicU64, msg: &str) {
         let now = now_secs().max(0) as u64;
-        let last = self.failed_at.swap(now, Ordering::Relaxed);
+        let last = at.swap(now, Ordering::Relaxed);
         if now.saturating_sub(last) >= 60 {
             tracing::warn!("{msg}; answering from the database");
+        }
+    }
+
+    /// A bump that did not reach Redis: other instances may keep a cached "active" for up to
+    /// [`MAX_AGE_MS`]. Logged as an error (at most once a minute).
+    fn bump_failed(&self, e: &redis::RedisError) {
+        let now = now_secs().max(0) as u64;
+        let last = self.bump_failed_at.swap(now, Ordering::Relaxed);
+        if now.saturating_sub(last) >= 60 {
+            tracing::error!(
+                "cannot bump the invalidation generation in Redis ({e}): other instances may \
+                 answer from their caches for up to {} s after this revocation",
+                MAX_AGE_MS / 1000
+            );
         }
     }
 }

@@ -150,7 +150,10 @@ def _authority_json(answer: Any) -> str:
 
     if not isinstance(answer, VerifiedGrant):
         return "null"
-    return json.dumps(answer.to_dict())
+    try:
+        return json.dumps(answer.to_dict())
+    except (TypeError, ValueError):  # not JSON (a set or datetime inside a raw claim): no match
+        return "null"
 
 
 async def _averify_with_authority(token: Any, options: Any) -> Any:
@@ -161,9 +164,13 @@ async def _averify_with_authority(token: Any, options: Any) -> Any:
         answer = options.current_authority(token)
         if inspect.isawaitable(answer):
             answer = await answer
+        text = _authority_json(answer)
     except Exception as exc:  # the reference refuses the token whatever the callback raised
-        _native.check_current_authority(grant, None, str(exc) or type(exc).__name__)
-    _native.check_current_authority(grant, _authority_json(answer))
+        try:
+            _native.check_current_authority(grant, None, str(exc) or type(exc).__name__)
+        except Exception as refused:
+            raise refused from exc
+    _native.check_current_authority(grant, text)
     return grant
 
 

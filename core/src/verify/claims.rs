@@ -573,23 +573,6 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             ));
         }
     }
-    // An empty expectation matches nothing, as in the reference SDKs.
-    if let Some(expected) = want.opts.expected_principal_id.as_deref() {
-        if expected.is_empty() || !sub.eq_str(expected) {
-            return Err(reject(
-                WrongPrincipal,
-                "grant token does not belong to the authenticated principal",
-            ));
-        }
-    }
-    if let Some(expected) = want.opts.expected_agent_did.as_deref() {
-        if expected.is_empty() || !agent_did.eq_str(expected) {
-            return Err(reject(
-                WrongAgent,
-                "grant token does not belong to the expected agent",
-            ));
-        }
-    }
     if let Some(expected) = want.opts.audience.as_deref() {
         if !aud.iter().any(|a| a.eq_str(expected)) {
             return Err(reject(
@@ -613,6 +596,24 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
                 missing_scopes.join(", ")
             ),
         ));
+    }
+    // After audience and scopes, as in the reference SDKs; an empty expectation matches
+    // nothing.
+    if let Some(expected) = want.opts.expected_principal_id.as_deref() {
+        if expected.is_empty() || !sub.eq_str(expected) {
+            return Err(reject(
+                WrongPrincipal,
+                "grant token does not belong to the authenticated principal",
+            ));
+        }
+    }
+    if let Some(expected) = want.opts.expected_agent_did.as_deref() {
+        if expected.is_empty() || !agent_did.eq_str(expected) {
+            return Err(reject(
+                WrongAgent,
+                "grant token does not belong to the expected agent",
+            ));
+        }
     }
     if let Some(max) = want.opts.max_delegation_depth {
         let delegation_depth = delegation_depth.unwrap_or(0);

@@ -135,7 +135,7 @@ pub(crate) fn invalidates(sql: &str) -> bool {
 }
 
 fn note(sql: &str) {
-    if (sql.contains("UPDATE") || sql.contains("DELETE")) && invalidates(sql) {
+    if invalidates(sql) {
         INVALIDATING.set(true);
     }
 }
