@@ -21,11 +21,14 @@ fn pg_url(dir: &std::path::Path) -> String {
 const ISSUER: &str = "http://grantex.instances.test";
 
 fn instance(data: &std::path::Path, url: &str, kek: &str) -> ChildServer {
-    ChildServer::start(
-        data,
-        &["--database-url", url, "--issuer", ISSUER],
-        &[("GRANTEX_KEY_ENCRYPTION_KEY", kek)],
-    )
+    instance_with(data, url, kek, &[])
+}
+
+/// An instance with more command-line arguments (`--redis-url`, limits).
+fn instance_with(data: &std::path::Path, url: &str, kek: &str, extra: &[&str]) -> ChildServer {
+    let mut args = vec!["--database-url", url, "--issuer", ISSUER];
+    args.extend_from_slice(extra);
+    ChildServer::start(data, &args, &[("GRANTEX_KEY_ENCRYPTION_KEY", kek)])
 }
 
 fn kids(j: &Value) -> Vec<String> {
@@ -350,19 +353,11 @@ async fn rate_limits_are_shared_through_redis_and_survive_its_outage() {
     let url = pg_url(&tmp.path().join("db"));
     let mut redis = Redis::start();
     let start = |name: &str| {
-        ChildServer::start(
+        instance_with(
             &tmp.path().join(name),
-            &[
-                "--database-url",
-                &url,
-                "--issuer",
-                ISSUER,
-                "--rate-limit",
-                "3",
-                "--redis-url",
-                &redis.url,
-            ],
-            &[("GRANTEX_KEY_ENCRYPTION_KEY", KEK)],
+            &url,
+            KEK,
+            &["--rate-limit", "3", "--redis-url", &redis.url],
         )
     };
     let (a, b) = (start("a"), start("b"));
@@ -418,17 +413,11 @@ async fn cached_answers_end_on_every_instance_the_instant_anything_is_revoked() 
     let url = pg_url(&tmp.path().join("db"));
     let mut redis = Redis::start();
     let start = |name: &str| {
-        ChildServer::start(
+        instance_with(
             &tmp.path().join(name),
-            &[
-                "--database-url",
-                &url,
-                "--issuer",
-                ISSUER,
-                "--redis-url",
-                &redis.url,
-            ],
-            &[("GRANTEX_KEY_ENCRYPTION_KEY", KEK)],
+            &url,
+            KEK,
+            &["--redis-url", &redis.url],
         )
     };
     let (a, b) = (start("a"), start("b"));
