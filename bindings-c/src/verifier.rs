@@ -620,18 +620,9 @@ pub struct libgrantex_go_grant {
     kept: *mut grantex_verified_grant,
 }
 
-/// The legacy claim names a grant can report, in the order the verifier lists them; bit `i`
-/// of `libgrantex_go_grant.legacy` is `GO_LEGACY_NAMES[i]` (bindings-go/verify.go has the same
-/// list).
-const GO_LEGACY_NAMES: [&str; 7] = [
-    "scp",
-    "agt",
-    "dev",
-    "grnt",
-    "parentGrnt",
-    "delegationDepth",
-    "parentAgt",
-];
+/// Bit `i` of `libgrantex_go_grant.legacy` is `GO_LEGACY_NAMES[i]`, the core's order
+/// (bindings-go/verify.go spells the same list, checked by its vector tests).
+const GO_LEGACY_NAMES: [&str; 7] = grantex_core::verify::LEGACY_CLAIMS;
 
 /// The raw claims the Go fast path carries as JSON (they are rare: delegated, RAR or
 /// proof-of-possession tokens).

@@ -42,19 +42,11 @@ pub(crate) fn verified_grant_from_claims(claims: &Value) -> Result<VerifiedGrant
     let token_id = c.required_str("jti")?;
     // This layout is the legacy one: each legacy claim read is reported, as the offline
     // verifier does.
-    let legacy_claims_used = [
-        "scp",
-        "agt",
-        "dev",
-        "grnt",
-        "parentGrnt",
-        "delegationDepth",
-        "parentAgt",
-    ]
-    .into_iter()
-    .filter(|n| c.get(n).is_some())
-    .map(str::to_owned)
-    .collect();
+    let legacy_claims_used = crate::verify::LEGACY_CLAIMS
+        .into_iter()
+        .filter(|n| c.get(n).is_some())
+        .map(str::to_owned)
+        .collect();
     Ok(VerifiedGrant {
         grant_id: c.optional_str("grnt")?.unwrap_or_else(|| token_id.clone()),
         token_id,

@@ -626,29 +626,22 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     }
 
     // The raw claims, only now that every check passed (and only when present).
-    let mut legacy_claims_used = Vec::new();
-    for (used, name) in [
-        (scp.is_some() && std_scopes.is_none(), "scp"),
-        (agt.is_some() && grant.agent_did.is_none(), "agt"),
-        (dev.is_some() && grant.developer_id.is_none(), "dev"),
-        (grnt.is_some() && grant.grant_id.is_none(), "grnt"),
-        (
-            parent_grnt.is_some() && grant.parent_grant_id.is_none(),
-            "parentGrnt",
-        ),
-        (
-            depth.is_some() && grant.delegation_depth.is_none(),
-            "delegationDepth",
-        ),
-        (
-            parent_agt.is_some() && !(delegated && act.is_some()),
-            "parentAgt",
-        ),
-    ] {
-        if used {
-            legacy_claims_used.push(name.to_owned());
-        }
-    }
+    // One flag per name of `super::LEGACY_CLAIMS`, in its order.
+    let used = [
+        scp.is_some() && std_scopes.is_none(),
+        agt.is_some() && grant.agent_did.is_none(),
+        dev.is_some() && grant.developer_id.is_none(),
+        grnt.is_some() && grant.grant_id.is_none(),
+        parent_grnt.is_some() && grant.parent_grant_id.is_none(),
+        depth.is_some() && grant.delegation_depth.is_none(),
+        parent_agt.is_some() && !(delegated && act.is_some()),
+    ];
+    let legacy_claims_used: Vec<String> = super::LEGACY_CLAIMS
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| *used)
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
     let audience = match r.aud {
         Some(Val::Arr(_)) => Some(serde_json::Value::Array(
             aud.iter()

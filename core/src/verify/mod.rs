@@ -39,6 +39,18 @@ pub use reference::{check_reference_option, ReferenceOption, REFERENCE_OPTIONS};
 use crate::error::{TokenError, TokenErrorCode};
 use keyset::KeySet;
 
+/// The legacy claim names a grant can report in `VerifiedGrant::legacy_claims_used`, in the
+/// order the verifier lists them (bindings that encode the list compactly use this order).
+pub const LEGACY_CLAIMS: [&str; 7] = [
+    "scp",
+    "agt",
+    "dev",
+    "grnt",
+    "parentGrnt",
+    "delegationDepth",
+    "parentAgt",
+];
+
 /// Longest token accepted, in bytes (checked before anything is decoded).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
