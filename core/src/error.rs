@@ -42,11 +42,15 @@ pub enum Error {
         status: u16,
         request_id: Option<String>,
     },
+    /// A tool manifest does not conform to manifest schema 0.6 (the message names the path:
+    /// `ToolManifest: tools.pay.caps: unknown key "per_week" ...`).
+    #[error("{message}")]
+    Manifest { message: String },
 }
 
 impl Error {
     /// Stable string code: `api_error`, `auth_error`, `network_error`, `timeout`, `token_invalid`,
-    /// `config_error`, `invalid_argument`, `decode_error`.
+    /// `config_error`, `invalid_argument`, `decode_error`, `manifest_invalid`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Api(e) if e.is_auth() => "auth_error",
@@ -57,6 +61,7 @@ impl Error {
             Error::Config { .. } => "config_error",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::Decode { .. } => "decode_error",
+            Error::Manifest { .. } => "manifest_invalid",
         }
     }
 

@@ -720,3 +720,33 @@ pub struct RateLimit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
+
+/// `GET /v1/revocations/status` query: a grant id, a token id (`jti`), or both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationStatusParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// `GET /v1/revocations/status` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationStatus {
+    /// `active`, `revoked`, `suspended`, `expired` or `unknown`.
+    pub status: String,
+    /// True for anything an agent must not act on (every status but `active`).
+    pub revoked: bool,
+    #[serde(default)]
+    pub grant_id: Option<String>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    /// When the grant (or the token, whichever is sooner) expires; `null` when unknown.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// When the server answered.
+    #[serde(default)]
+    pub checked_at: Option<String>,
+}

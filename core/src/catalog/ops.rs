@@ -142,4 +142,13 @@ operations! {
             path(principal_id: "principalId" "principal id"), none(), -> (), 204, safe,
             py(positional);
     }
+
+    /// Whether a grant or token is still live (what `enforce` asks in `online` mode).
+    group Revocations revocations "revocations" {
+        /// The status of one grant (`grantId`) or token (`jti`): `active`, `revoked`,
+        /// `suspended`, `expired` or `unknown` (not this developer's); `revoked` is true for
+        /// every status but `active`.
+        status => "revocations.status": GET "/v1/revocations/status", path(),
+            query(RevocationStatusParams), -> (RevocationStatus), 200, safe, py(keywords);
+    }
 }
