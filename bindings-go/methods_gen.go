@@ -7,11 +7,16 @@ import "context"
 // generatedNamespaces holds the services of the catalog's namespaces that have no
 // hand-written service; Client embeds it, so they read client.<Namespace>.
 type generatedNamespaces struct {
+	// Revocations runs the `revocations.*` operations.
+	Revocations *RevocationsService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
-	_ = c
+	n.Revocations = &RevocationsService{c: c}
 }
+
+// RevocationsService runs the `revocations.*` operations (Client.Revocations).
+type RevocationsService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -43,6 +48,13 @@ func (s *ConsentService) Get(ctx context.Context, authRequestID string) (*Consen
 // catalog.
 func (s *PrincipalSessionsService) Revoke(ctx context.Context, principalID string) error {
 	return s.c.call(ctx, OpPrincipalSessionsRevoke, map[string]string{"principalId": principalID}, nil)
+}
+
+// Status: The status of one grant (`grantId`) or token (`jti`): `active`, `revoked`, `suspended`,
+// `expired` or `unknown` (not this developer's); `revoked` is true for every status but `active`.
+// GET /v1/revocations/status (`revocations.status`). Generated from the core's catalog.
+func (s *RevocationsService) Status(ctx context.Context, params RevocationStatusParams) (*RevocationStatus, error) {
+	return callFor[RevocationStatus](ctx, s.c, OpRevocationsStatus, params)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -102,6 +114,31 @@ type ConsentRequest struct {
 	Purpose *string `json:"purpose,omitempty"`
 	// DataRegion: Where the grant's data may be processed, when the request said.
 	DataRegion *string `json:"dataRegion,omitempty"`
+}
+
+// RevocationStatusParams: `GET /v1/revocations/status` query: a grant id, a token id (`jti`), or
+// both.
+type RevocationStatusParams struct {
+	// GrantID is the `grantId` member.
+	GrantID *string `json:"grantId,omitempty"`
+	// Jti is the `jti` member.
+	Jti *string `json:"jti,omitempty"`
+}
+
+// RevocationStatus: `GET /v1/revocations/status` response.
+type RevocationStatus struct {
+	// Status: `active`, `revoked`, `suspended`, `expired` or `unknown`.
+	Status string `json:"status"`
+	// Revoked: True for anything an agent must not act on (every status but `active`).
+	Revoked bool `json:"revoked"`
+	// GrantID is the `grantId` member.
+	GrantID *string `json:"grantId,omitempty"`
+	// Jti is the `jti` member.
+	Jti *string `json:"jti,omitempty"`
+	// ExpiresAt: When the grant (or the token, whichever is sooner) expires; `null` when unknown.
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+	// CheckedAt: When the server answered.
+	CheckedAt *string `json:"checkedAt,omitempty"`
 }
 
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).

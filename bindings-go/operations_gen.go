@@ -117,6 +117,11 @@ const (
 	// principal at once (e.g. when they sign out of your app); their dashboard links stop working.
 	// Succeeds when there was none. Retried on network errors, timeouts, 429, 502, 503 and 504.
 	OpPrincipalSessionsRevoke = "principal_sessions.revoke"
+	// OpRevocationsStatus is `revocations.status`: GET /v1/revocations/status, HTTP 200 on success.
+	// The status of one grant (`grantId`) or token (`jti`): `active`, `revoked`, `suspended`,
+	// `expired` or `unknown` (not this developer's); `revoked` is true for every status but
+	// `active`. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpRevocationsStatus = "revocations.status"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -163,4 +168,5 @@ var Operations = []OperationInfo{
 	{Name: OpConsentDeny, Method: "POST", Path: "/v1/consent/{authRequestId}/deny", NeedsAPIKey: true},
 	{Name: OpPrincipalSessionsCreate, Method: "POST", Path: "/v1/principal-sessions", NeedsAPIKey: true},
 	{Name: OpPrincipalSessionsRevoke, Method: "DELETE", Path: "/v1/principal-sessions/{principalId}", NeedsAPIKey: true},
+	{Name: OpRevocationsStatus, Method: "GET", Path: "/v1/revocations/status", NeedsAPIKey: true},
 }

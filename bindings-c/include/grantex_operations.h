@@ -798,4 +798,27 @@
  */
 #define GRANTEX_OP_PRINCIPAL_SESSIONS_REVOKE "principal_sessions.revoke"
 
+/**
+ * `revocations.status`: GET /v1/revocations/status, HTTP 200 on success. The status of one grant
+ * (`grantId`) or token (`jti`): `active`, `revoked`, `suspended`, `expired` or `unknown` (not this
+ * developer's); `revoked` is true for every status but `active`.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `grantId` (optional): a string.
+ *   - `jti` (optional): a string.
+ *
+ * Result: an object (RevocationStatus). `GET /v1/revocations/status` response.
+ *   - `status` (required): a string. `active`, `revoked`, `suspended`, `expired` or `unknown`.
+ *   - `revoked` (required): a boolean. True for anything an agent must not act on (every status but
+ *     `active`).
+ *   - `grantId` (optional): a string.
+ *   - `jti` (optional): a string.
+ *   - `expiresAt` (optional): a string. When the grant (or the token, whichever is sooner) expires;
+ *     `null` when unknown.
+ *   - `checkedAt` (optional): a string. When the server answered.
+ */
+#define GRANTEX_OP_REVOCATIONS_STATUS "revocations.status"
+
 #endif /* GRANTEX_OPERATIONS_H */

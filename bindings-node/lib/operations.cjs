@@ -377,6 +377,18 @@ const operations = Object.freeze([
     paramsOptional: false,
     output: null,
   }),
+  Object.freeze({
+    name: 'revocations.status',
+    group: 'revocations',
+    method: 'status',
+    auth: 'apiKey',
+    path: Object.freeze([]),
+    input: 'query',
+    strings: Object.freeze([]),
+    params: 'RevocationStatusParams',
+    paramsOptional: true,
+    output: 'RevocationStatus',
+  }),
 ]);
 
 const aliases = Object.freeze({

@@ -498,6 +498,26 @@ export interface PrincipalSession {
 /** `PrincipalSession` under the reference SDK's name. */
 export type PrincipalSessionResponse = PrincipalSession;
 
+/** `GET /v1/revocations/status` query: a grant id, a token id (`jti`), or both. */
+export interface RevocationStatusParams {
+  grantId?: string | null;
+  jti?: string | null;
+}
+
+/** `GET /v1/revocations/status` response. */
+export interface RevocationStatus {
+  /** `active`, `revoked`, `suspended`, `expired` or `unknown`. */
+  status: string;
+  /** True for anything an agent must not act on (every status but `active`). */
+  revoked: boolean;
+  grantId: string | null;
+  jti: string | null;
+  /** When the grant (or the token, whichever is sooner) expires; `null` when unknown. */
+  expiresAt: string | null;
+  /** When the server answered. */
+  checkedAt: string | null;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -528,6 +548,98 @@ export interface TokenInfo {
   parentGrantId: string | null;
   /** Issued by a sandbox developer (`urn:grantex:environment: "sandbox"`). */
   sandbox: boolean;
+}
+
+/**
+ * The answer for one tool call. Field order and defaults are the reference Python
+ * `EnforceResult`'s; `grant` and `amount_cap` are this SDK's additions.
+ */
+export interface EnforceResult {
+  /** Whether the tool call may run. */
+  allowed: boolean;
+  /** A sentence saying why not (empty when allowed; kept in permissive mode). */
+  reason: string;
+  grantId: string;
+  agentDid: string;
+  scopes: string[];
+  /** The tool's required permission. */
+  permission: string;
+  connector: string;
+  tool: string;
+  /** A [`denial`] code; empty when allowed. */
+  reasonCode: string;
+  subReason: string;
+  /** Structured context of a denial (`allowed_purposes`, `limit`, `token_audience`, ...). */
+  details: Record<string, unknown>;
+  /** The grant's purpose for this connector, when it carries one. */
+  purpose: string;
+  /** Caps reserved for the call (caps meters are not part of this SDK: always `None`). */
+  reservation: unknown;
+  capLimits: unknown[];
+  capsTenantId: string;
+  /** In warn modes, the first denial that was not applied. */
+  wouldDeny: unknown;
+  wouldDenyAll: unknown[];
+  decision: unknown;
+  /** The verified grant, when the token verified. */
+  grant?: VerifiedGrant;
+  /** The tightest `capped:<N>` on the connector, when one applies. */
+  amountCap?: number;
+}
+
+/**
+ * Client-wide enforcement settings: the reference clients' constructor options, in the
+ * Python reference's order (Python keyword arguments and TypeScript options come from this
+ * declaration). Strings are checked when the enforcer is built, so a typo fails at start-up,
+ * not per call.
+ */
+export interface EnforceConfig {
+  /**
+   * `strict` (default) or `permissive` (a denial becomes `allowed` with its reason kept
+   * and a warning logged; audience and data-region denials stay denials).
+   */
+  enforceMode?: string;
+  /**
+   * A caps meter; this SDK has none, so anything but `null` is refused (a binding passes
+   * an object it cannot convert as `true`).
+   */
+  capsMeter?: unknown;
+  /**
+   * `true` (default): both claim layouts are read. `false` (standard claims only) is not
+   * supported and is refused.
+   */
+  legacyClaims?: boolean;
+  /**
+   * `enforce` (default), `warn` (a cap denial is reported in `would_deny`, the call
+   * allowed) or `off`.
+   */
+  capsMode?: string;
+  /**
+   * `offline` (the TypeScript reference's default), `online` (the Python reference's) or
+   * `feed`; see [`RevocationCheck`].
+   */
+  revocationCheck?: string;
+  revocationFeedStaleAfter?: number;
+  revocationFeedTransport?: string;
+  /** `enforce` (default) or `warn`. */
+  decisionsMode?: string;
+  /** A decision consumer; refused like `caps_meter` (decision grants are not verified here). */
+  decisionConsumer?: unknown;
+  decisionAlgorithms?: string[];
+  /** The audience this relying party expects in `aud`. */
+  audience?: string | null;
+  /** `on` (default) or `off`. */
+  audienceCheck?: string;
+  /** The data region this relying party processes data in. */
+  dataRegion?: string | null;
+  /** `on` or `off` (default). */
+  dataRegionCheck?: string;
+  /** Honour the tool segment of `tool:<connector>:<permission>:<tool>` scopes. */
+  toolQualifiedScopes?: boolean;
+  /** JWKS of the issuer; default `{base_url}/.well-known/jwks.json` (TypeScript option). */
+  jwksUri?: string | null;
+  /** Expected `iss`; default derived from the JWKS URI (TypeScript option). */
+  issuer?: string | null;
 }
 
 /** `grantex.agents`. */
@@ -703,6 +815,19 @@ export declare class PrincipalSessionsClient {
   revoke(principalId: string): Promise<void>;
 }
 
+/** `grantex.revocations`. */
+export declare class RevocationsClient {
+  private constructor();
+  /**
+   * The status of one grant (`grantId`) or token (`jti`): `active`, `revoked`,
+   * `suspended`, `expired` or `unknown` (not this developer's); `revoked` is true for
+   * every status but `active`.
+   *
+   * `GET /v1/revocations/status`
+   */
+  status(params?: RevocationStatusParams): Promise<RevocationStatus>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -715,6 +840,7 @@ export declare abstract class GrantexOperations {
   readonly audit: AuditClient;
   readonly consent: ConsentClient;
   readonly principalSessions: PrincipalSessionsClient;
+  readonly revocations: RevocationsClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

@@ -20,7 +20,7 @@ pub struct NativeClient {
 }
 
 impl NativeClient {
-    fn client(&self) -> grantex::Result<Client> {
+    pub(crate) fn client(&self) -> grantex::Result<Client> {
         self.inner
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

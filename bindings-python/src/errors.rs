@@ -115,6 +115,7 @@ fn build(py: Python<'_>, err: &Error, signup: bool) -> PyResult<PyErr> {
             kwargs.set_item("request_id", request_id.as_deref())?;
             "GrantexDecodeError"
         }
+        Error::Manifest { .. } => "ManifestValidationError",
         // A variant added to the core later: still a GrantexError, never a crash.
         _ => "GrantexError",
     };

@@ -13,6 +13,7 @@ mod a2a_guard;
 mod bench;
 mod client;
 mod convert;
+mod enforce;
 mod errors;
 mod log_bridge;
 mod misc;
@@ -36,6 +37,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<verify::NativeJwks>()?;
+    m.add_class::<enforce::NativeEnforcer>()?;
+    m.add_function(wrap_pyfunction!(enforce::manifest_build, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::manifest_from_document, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::manifest_from_json_text, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::tool_declaration, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::permission_covers, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::prebuilt_manifest_names, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::prebuilt_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::denial_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(enforce::purpose_check, m)?)?;
     m.add_function(wrap_pyfunction!(client::call_unauthenticated, m)?)?;
     m.add_function(wrap_pyfunction!(client::acall_unauthenticated, m)?)?;
     m.add(

@@ -44,6 +44,8 @@ from ._types import (
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
+    RevocationStatus,
+    RevocationStatusParams,
     RotateKeyResponse,
     SignupParams,
     SignupResponse,
@@ -227,6 +229,21 @@ class AsyncPrincipalSessionsClient(_AsyncResource):
         await self._call("principal_sessions.revoke", {"principalId": _id("principal_id", principal_id)})
 
 
+class AsyncRevocationsClient(_AsyncResource):
+    """``client.revocations``."""
+
+    async def status(
+        self,
+        *,
+        grant_id: Optional[str] = None,
+        jti: Optional[str] = None,
+    ) -> RevocationStatus:
+        """The status of one grant (``grantId``) or token (``jti``): ``active``, ``revoked``,
+         ``suspended``, ``expired`` or ``unknown`` (not this developer's); ``revoked`` is true for
+         every status but ``active``."""
+        return RevocationStatus.from_dict(await self._call("revocations.status", {**_keywords(RevocationStatusParams, grant_id=grant_id, jti=jti)}))
+
+
 class AsyncGrantex(_AsyncClientBase):
     """Client for the Grantex API.
 
@@ -242,6 +259,7 @@ class AsyncGrantex(_AsyncClientBase):
     audit: AsyncAuditClient
     consent: AsyncConsentClient
     principal_sessions: AsyncPrincipalSessionsClient
+    revocations: AsyncRevocationsClient
 
     def __init__(
         self,
@@ -250,14 +268,52 @@ class AsyncGrantex(_AsyncClientBase):
         base_url: Optional[str] = None,
         timeout: float = 30.0,
         max_retries: int = 3,
+        enforce_mode: str = "strict",
+        caps_meter: Optional[Any] = None,
+        legacy_claims: bool = True,
+        caps_mode: str = "enforce",
+        revocation_check: str = "online",
+        revocation_feed_stale_after: float = 5.0,
+        revocation_feed_transport: str = "stream",
+        decisions_mode: str = "enforce",
+        decision_consumer: Optional[Any] = None,
+        decision_algorithms: Sequence[str] = ("RS256", "ES256"),
+        audience: Optional[str] = None,
+        audience_check: str = "on",
+        data_region: Optional[str] = None,
+        data_region_check: str = "off",
+        tool_qualified_scopes: bool = False,
     ) -> None:
-        super().__init__(api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            enforcement={
+                "enforce_mode": enforce_mode,
+                "caps_meter": caps_meter,
+                "legacy_claims": legacy_claims,
+                "caps_mode": caps_mode,
+                "revocation_check": revocation_check,
+                "revocation_feed_stale_after": revocation_feed_stale_after,
+                "revocation_feed_transport": revocation_feed_transport,
+                "decisions_mode": decisions_mode,
+                "decision_consumer": decision_consumer,
+                "decision_algorithms": decision_algorithms,
+                "audience": audience,
+                "audience_check": audience_check,
+                "data_region": data_region,
+                "data_region_check": data_region_check,
+                "tool_qualified_scopes": tool_qualified_scopes,
+            },
+        )
         self.agents = AsyncAgentsClient(self._native)
         self.tokens = AsyncTokensClient(self._native)
         self.grants = AsyncGrantsClient(self._native)
         self.audit = AsyncAuditClient(self._native)
         self.consent = AsyncConsentClient(self._native)
         self.principal_sessions = AsyncPrincipalSessionsClient(self._native)
+        self.revocations = AsyncRevocationsClient(self._native)
 
     @staticmethod
     async def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

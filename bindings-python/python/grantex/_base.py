@@ -4,12 +4,76 @@ one generic call every generated method goes through. Nothing here knows an oper
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
 from . import _native
 from ._wire import RateLimit
 
+if TYPE_CHECKING:
+    from ._types import EnforceResult
+    from .manifest import ToolManifest
+
 _USER_AGENT_PREFIX = "grantex-python/"
+
+# `enforce()` keywords → the wire names of the core's `EnforceCall`.
+_CALL_KEYS = {
+    "grant_token": "grantToken", "connector": "connector", "tool": "tool", "amount": "amount",
+    "case_id": "caseId", "cost_components": "costComponents", "reserve": "reserve",
+    "caps_mode": "capsMode", "caps_tenant_id": "capsTenantId", "decision_grants": "decisionGrants",
+    "decision_action": "decisionAction", "arguments": "arguments", "case_version": "caseVersion",
+    "decisions_mode": "decisionsMode", "revocation_check": "revocationCheck",
+    "audience": "audience", "data_region": "dataRegion",
+}
+
+
+def _amount(value: Any) -> Any:
+    """A finite int or float crosses as a number; anything else as a marker the core denies
+    (``invalid_amount``)."""
+    import math
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "not a finite number"
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=lambda o: f"<{type(o).__name__}>"))
+
+
+def _enforce_call(args: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, wire in _CALL_KEYS.items():
+        value = args.get(key)
+        if value is None:
+            continue
+        if key == "amount":
+            value = _amount(value)
+        elif key in ("decision_grants", "cost_components"):
+            value = list(value)
+        elif key in ("decision_action", "arguments"):
+            value = _jsonable(dict(value))
+        out[wire] = value
+    return out
+
+
+def _enforce_result(raw: Mapping[str, Any]) -> "EnforceResult":
+    from ._types import EnforceResult
+
+    return EnforceResult.from_dict(raw)
+
+
+def _enforce_config(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """The constructor's enforcement keywords as the core's ``EnforceConfig``; an object JSON
+    cannot hold (a caps meter, a decision consumer) crosses as ``True`` and the core says
+    whether it is supported."""
+    from ._types import EnforceConfig
+
+    given = {k: (True if k in ("caps_meter", "decision_consumer") and v is not None else v) for k, v in options.items()}
+    return _keywords(EnforceConfig, **given)
 
 P = TypeVar("P")
 
@@ -79,8 +143,34 @@ class _Shared:
         base_url: Optional[str] = None,
         timeout: float = 30.0,
         max_retries: int = 3,
+        enforcement: Optional[Dict[str, Any]] = None,
     ) -> None:
         self._native = _native_client(api_key, base_url, timeout, max_retries)
+        self._enforcer = _native.NativeEnforcer(self._native, _dumps(_enforce_config(enforcement or {})))
+        self._manifests: Dict[str, Any] = {}
+
+    # ------------------------------------------------------------ tool manifests
+
+    def load_manifest(self, manifest: "ToolManifest") -> None:
+        """Load a tool manifest for ``enforce()`` (replacing the connector's earlier one). A
+        manifest edited after loading must be loaded again."""
+        self._enforcer.load_manifest(_dumps(manifest.to_dict()))
+        self._manifests[manifest.connector] = manifest
+
+    def load_manifests(self, manifests: "Sequence[ToolManifest]") -> None:
+        """Load several manifests."""
+        for m in manifests:
+            self.load_manifest(m)
+
+    def load_manifests_from_dir(self, dir_path: str) -> None:
+        """Load every ``*.json`` manifest file of a directory, in name order."""
+        import os
+
+        from .manifest import ToolManifest
+
+        for name in sorted(os.listdir(dir_path)):
+            if name.endswith(".json"):
+                self.load_manifest(ToolManifest.from_file(os.path.join(dir_path, name)))
 
     @property
     def base_url(self) -> str:
@@ -113,6 +203,61 @@ class _ClientBase(_Shared):
     def _call(self, op: str, input: Mapping[str, Any]) -> Any:
         return self._native.call(op, _dumps(input))
 
+    def enforce(
+        self,
+        grant_token: str,
+        connector: str,
+        tool: str,
+        amount: Optional[float] = None,
+        *,
+        case_id: Optional[str] = None,
+        cost_components: Optional[List[str]] = None,
+        reserve: bool = True,
+        caps_mode: Optional[str] = None,
+        caps_tenant_id: Optional[str] = None,
+        decision_grants: Optional[Sequence[str]] = None,
+        decision_action: Optional[Mapping[str, Any]] = None,
+        arguments: Optional[Mapping[str, Any]] = None,
+        case_version: Optional[str] = None,
+        decisions_mode: Optional[str] = None,
+        revocation_check: Optional[str] = None,
+        audience: Optional[str] = None,
+        data_region: Optional[str] = None,
+    ) -> "EnforceResult":
+        """Check one tool call: the grant token verified offline, its revocation checked as
+        configured (``revocation_check``), the connector's manifest, the grant's scopes and
+        ``authorization_details``. Never raises for a token or grant problem: the answer's
+        ``allowed`` is False with a ``reason_code`` (:class:`grantex.DenialReason`). Raises
+        ``GrantexConfigError`` only for a per-call option that is malformed or would loosen the
+        client's settings."""
+        call = _enforce_call(locals())
+        return _enforce_result(self._enforcer.enforce(_dumps(call)))
+
+    def wrap_tool(
+        self,
+        tool: Any,
+        *,
+        connector: str,
+        tool_name: str,
+        grant_token: Union[str, Callable[[], str]],
+        case_id: Any = None,
+        cost_components: Any = None,
+        decision_grants: Any = None,
+        case_version: Any = None,
+        extract_amount: Optional[Callable[[Mapping[str, Any]], Any]] = None,
+    ) -> Any:
+        """Guard a LangChain-style tool (an object with ``_run`` / ``_arun``): before each
+        call the grant token is enforced for ``connector`` / ``tool_name``; a denial raises
+        ``PermissionError("Grantex scope denied: <reason>")`` instead of running the tool. A
+        callable ``grant_token`` is asked per call (and once more after an expired token)."""
+        from ._wrap import wrap_tool
+
+        return wrap_tool(
+            self, tool, connector=connector, tool_name=tool_name, grant_token=grant_token,
+            case_id=case_id, cost_components=cost_components, decision_grants=decision_grants,
+            case_version=case_version, extract_amount=extract_amount,
+        )
+
     def __enter__(self: P) -> P:
         return self
 
@@ -123,6 +268,31 @@ class _ClientBase(_Shared):
 class _AsyncClientBase(_Shared):
     async def _call(self, op: str, input: Mapping[str, Any]) -> Any:
         return await self._native.acall(op, _dumps(input))
+
+    async def enforce(
+        self,
+        grant_token: str,
+        connector: str,
+        tool: str,
+        amount: Optional[float] = None,
+        *,
+        case_id: Optional[str] = None,
+        cost_components: Optional[List[str]] = None,
+        reserve: bool = True,
+        caps_mode: Optional[str] = None,
+        caps_tenant_id: Optional[str] = None,
+        decision_grants: Optional[Sequence[str]] = None,
+        decision_action: Optional[Mapping[str, Any]] = None,
+        arguments: Optional[Mapping[str, Any]] = None,
+        case_version: Optional[str] = None,
+        decisions_mode: Optional[str] = None,
+        revocation_check: Optional[str] = None,
+        audience: Optional[str] = None,
+        data_region: Optional[str] = None,
+    ) -> "EnforceResult":
+        """``Grantex.enforce`` as a coroutine."""
+        call = _enforce_call(locals())
+        return _enforce_result(await self._enforcer.aenforce(_dumps(call)))
 
     async def aclose(self) -> None:
         """Same as ``close()``, for ``async with`` symmetry."""

@@ -44,6 +44,8 @@ from ._types import (
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
+    RevocationStatus,
+    RevocationStatusParams,
     RotateKeyResponse,
     SignupParams,
     SignupResponse,
@@ -227,6 +229,21 @@ class PrincipalSessionsClient(_Resource):
         self._call("principal_sessions.revoke", {"principalId": _id("principal_id", principal_id)})
 
 
+class RevocationsClient(_Resource):
+    """``client.revocations``."""
+
+    def status(
+        self,
+        *,
+        grant_id: Optional[str] = None,
+        jti: Optional[str] = None,
+    ) -> RevocationStatus:
+        """The status of one grant (``grantId``) or token (``jti``): ``active``, ``revoked``,
+         ``suspended``, ``expired`` or ``unknown`` (not this developer's); ``revoked`` is true for
+         every status but ``active``."""
+        return RevocationStatus.from_dict(self._call("revocations.status", {**_keywords(RevocationStatusParams, grant_id=grant_id, jti=jti)}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -242,6 +259,7 @@ class Grantex(_ClientBase):
     audit: AuditClient
     consent: ConsentClient
     principal_sessions: PrincipalSessionsClient
+    revocations: RevocationsClient
 
     def __init__(
         self,
@@ -250,14 +268,52 @@ class Grantex(_ClientBase):
         base_url: Optional[str] = None,
         timeout: float = 30.0,
         max_retries: int = 3,
+        enforce_mode: str = "strict",
+        caps_meter: Optional[Any] = None,
+        legacy_claims: bool = True,
+        caps_mode: str = "enforce",
+        revocation_check: str = "online",
+        revocation_feed_stale_after: float = 5.0,
+        revocation_feed_transport: str = "stream",
+        decisions_mode: str = "enforce",
+        decision_consumer: Optional[Any] = None,
+        decision_algorithms: Sequence[str] = ("RS256", "ES256"),
+        audience: Optional[str] = None,
+        audience_check: str = "on",
+        data_region: Optional[str] = None,
+        data_region_check: str = "off",
+        tool_qualified_scopes: bool = False,
     ) -> None:
-        super().__init__(api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            enforcement={
+                "enforce_mode": enforce_mode,
+                "caps_meter": caps_meter,
+                "legacy_claims": legacy_claims,
+                "caps_mode": caps_mode,
+                "revocation_check": revocation_check,
+                "revocation_feed_stale_after": revocation_feed_stale_after,
+                "revocation_feed_transport": revocation_feed_transport,
+                "decisions_mode": decisions_mode,
+                "decision_consumer": decision_consumer,
+                "decision_algorithms": decision_algorithms,
+                "audience": audience,
+                "audience_check": audience_check,
+                "data_region": data_region,
+                "data_region_check": data_region_check,
+                "tool_qualified_scopes": tool_qualified_scopes,
+            },
+        )
         self.agents = AgentsClient(self._native)
         self.tokens = TokensClient(self._native)
         self.grants = GrantsClient(self._native)
         self.audit = AuditClient(self._native)
         self.consent = ConsentClient(self._native)
         self.principal_sessions = PrincipalSessionsClient(self._native)
+        self.revocations = RevocationsClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

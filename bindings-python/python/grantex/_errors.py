@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GrantexError",
+    "ManifestValidationError",
     "GrantexApiError",
     "GrantexAuthError",
     "GrantexTokenError",
@@ -110,6 +111,12 @@ class GrantexConfigError(GrantexError, ValueError):
 
 class GrantexInvalidArgumentError(GrantexError, ValueError):
     """An argument was invalid (empty id, malformed parameters)."""
+
+
+class ManifestValidationError(GrantexError, ValueError):
+    """A tool manifest does not conform to manifest schema 0.6; the message names the path
+    (``ToolManifest: tools.verify_business.caps: unknown key "per_week" ...``). A
+    ``ValueError``, as in the reference SDK."""
 
 
 class GrantexDecodeError(GrantexError):

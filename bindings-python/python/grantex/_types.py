@@ -45,6 +45,8 @@ __all__ = [
     "CreatePrincipalSessionParams",
     "DelegateParams",
     "DelegateResponse",
+    "EnforceConfig",
+    "EnforceResult",
     "ExchangeTokenParams",
     "ExchangeTokenResponse",
     "Grant",
@@ -64,6 +66,8 @@ __all__ = [
     "RateLimit",
     "RefreshTokenParams",
     "RegisterAgentParams",
+    "RevocationStatus",
+    "RevocationStatusParams",
     "RotateKeyResponse",
     "SignupParams",
     "SignupResponse",
@@ -1789,6 +1793,78 @@ class PrincipalSessionResponse:
         return out
 
 
+@dataclass
+class RevocationStatusParams:
+    """``GET /v1/revocations/status`` query: a grant id, a token id (``jti``), or both."""
+
+    grant_id: Optional[str] = None
+    jti: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grant_id=None, jti=None):
+            self.grant_id = grant_id
+            self.jti = jti
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "grantId": self.grant_id,
+                "jti": self.jti,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RevocationStatus:
+    """``GET /v1/revocations/status`` response."""
+
+    status: str
+    """``active``, ``revoked``, ``suspended``, ``expired`` or ``unknown``."""
+    revoked: bool
+    """True for anything an agent must not act on (every status but ``active``)."""
+    grant_id: Optional[str]
+    jti: Optional[str]
+    expires_at: Optional[str]
+    """When the grant (or the token, whichever is sooner) expires; ``null`` when unknown."""
+    checked_at: Optional[str]
+    """When the server answered."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, status, revoked, grant_id, jti, expires_at, checked_at):
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "revoked", revoked)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "jti", jti)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "checked_at", checked_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RevocationStatus:
+        """From the wire's camelCase JSON."""
+        return cls(
+            status=_req(data, "status"),
+            revoked=_req(data, "revoked"),
+            grant_id=_get(data, "grantId", None),
+            jti=_get(data, "jti", None),
+            expires_at=_get(data, "expiresAt", None),
+            checked_at=_get(data, "checkedAt", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["status"] = self.status
+        out["revoked"] = self.revoked
+        out["grantId"] = self.grant_id
+        out["jti"] = self.jti
+        out["expiresAt"] = self.expires_at
+        out["checkedAt"] = self.checked_at
+        return out
+
+
 @dataclass(frozen=True)
 class TokenInfo:
     """What a grant token says about itself, read **without verification** from either claim layout
@@ -1875,4 +1951,223 @@ class TokenInfo:
         out["delegationDepth"] = self.delegation_depth
         out["parentGrantId"] = self.parent_grant_id
         out["sandbox"] = self.sandbox
+        return out
+
+
+@dataclass(frozen=True)
+class EnforceResult:
+    """The answer for one tool call. Field order and defaults are the reference Python
+    ``EnforceResult``'s; ``grant`` and ``amount_cap`` are this SDK's additions."""
+
+    allowed: bool
+    """Whether the tool call may run."""
+    reason: str
+    """A sentence saying why not (empty when allowed; kept in permissive mode)."""
+    grant_id: str = ""
+    agent_did: str = ""
+    scopes: Tuple[str, ...] = ()
+    permission: str = ""
+    """The tool's required permission."""
+    connector: str = ""
+    tool: str = ""
+    reason_code: str = ""
+    """A [``denial``] code; empty when allowed."""
+    sub_reason: str = ""
+    details: Optional[Dict[str, Any]] = None
+    """Structured context of a denial (``allowed_purposes``, ``limit``, ``token_audience``, ...)."""
+    purpose: str = ""
+    """The grant's purpose for this connector, when it carries one."""
+    reservation: Optional[Any] = None
+    """Caps reserved for the call (caps meters are not part of this SDK: always ``None``)."""
+    cap_limits: Tuple[Any, ...] = ()
+    caps_tenant_id: str = ""
+    would_deny: Optional[Any] = None
+    """In warn modes, the first denial that was not applied."""
+    would_deny_all: Tuple[Any, ...] = ()
+    decision: Optional[Any] = None
+    grant: Optional[VerifiedGrant] = None
+    """The verified grant, when the token verified."""
+    amount_cap: Optional[float] = None
+    """The tightest ``capped:<N>`` on the connector, when one applies."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, allowed, reason, grant_id="", agent_did="", scopes=(), permission="", connector="", tool="", reason_code="", sub_reason="", details=None, purpose="", reservation=None, cap_limits=(), caps_tenant_id="", would_deny=None, would_deny_all=(), decision=None, grant=None, amount_cap=None):
+            _object_setattr(self, "allowed", allowed)
+            _object_setattr(self, "reason", reason)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "agent_did", agent_did)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "permission", permission)
+            _object_setattr(self, "connector", connector)
+            _object_setattr(self, "tool", tool)
+            _object_setattr(self, "reason_code", reason_code)
+            _object_setattr(self, "sub_reason", sub_reason)
+            _object_setattr(self, "details", details)
+            _object_setattr(self, "purpose", purpose)
+            _object_setattr(self, "reservation", reservation)
+            _object_setattr(self, "cap_limits", cap_limits)
+            _object_setattr(self, "caps_tenant_id", caps_tenant_id)
+            _object_setattr(self, "would_deny", would_deny)
+            _object_setattr(self, "would_deny_all", would_deny_all)
+            _object_setattr(self, "decision", decision)
+            _object_setattr(self, "grant", grant)
+            _object_setattr(self, "amount_cap", amount_cap)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnforceResult:
+        """From the wire's camelCase JSON."""
+        return cls(
+            allowed=_req(data, "allowed"),
+            reason=_req(data, "reason"),
+            grant_id=_req(data, "grantId"),
+            agent_did=_req(data, "agentDid"),
+            scopes=_tuple(_req(data, "scopes")),
+            permission=_req(data, "permission"),
+            connector=_req(data, "connector"),
+            tool=_req(data, "tool"),
+            reason_code=_req(data, "reasonCode"),
+            sub_reason=_req(data, "subReason"),
+            details=_req(data, "details"),
+            purpose=_req(data, "purpose"),
+            reservation=_get(data, "reservation", None),
+            cap_limits=_tuple(_get(data, "capLimits", ())),
+            caps_tenant_id=_get(data, "capsTenantId", ""),
+            would_deny=_get(data, "wouldDeny", None),
+            would_deny_all=_tuple(_get(data, "wouldDenyAll", ())),
+            decision=_get(data, "decision", None),
+            grant=(lambda v: None if v is None else _nested(VerifiedGrant, v))(_get(data, "grant", None)),
+            amount_cap=_get(data, "amountCap", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["allowed"] = self.allowed
+        out["reason"] = self.reason
+        out["grantId"] = self.grant_id
+        out["agentDid"] = self.agent_did
+        out["scopes"] = list(self.scopes) if self.scopes is not None else None
+        out["permission"] = self.permission
+        out["connector"] = self.connector
+        out["tool"] = self.tool
+        out["reasonCode"] = self.reason_code
+        out["subReason"] = self.sub_reason
+        out["details"] = self.details
+        out["purpose"] = self.purpose
+        out["reservation"] = self.reservation
+        out["capLimits"] = list(self.cap_limits) if self.cap_limits is not None else None
+        out["capsTenantId"] = self.caps_tenant_id
+        out["wouldDeny"] = self.would_deny
+        out["wouldDenyAll"] = list(self.would_deny_all) if self.would_deny_all is not None else None
+        out["decision"] = self.decision
+        if self.grant is not None:
+            out["grant"] = self.grant.to_dict() if self.grant is not None else None
+        if self.amount_cap is not None:
+            out["amountCap"] = self.amount_cap
+        return out
+
+
+@dataclass(frozen=True)
+class EnforceConfig:
+    """Client-wide enforcement settings: the reference clients' constructor options, in the
+    Python reference's order (Python keyword arguments and TypeScript options come from this
+    declaration). Strings are checked when the enforcer is built, so a typo fails at start-up,
+    not per call."""
+
+    enforce_mode: str = "strict"
+    """``strict`` (default) or ``permissive`` (a denial becomes ``allowed`` with its reason kept
+    and a warning logged; audience and data-region denials stay denials)."""
+    caps_meter: Optional[Any] = None
+    """A caps meter; this SDK has none, so anything but ``null`` is refused (a binding passes
+    an object it cannot convert as ``true``)."""
+    legacy_claims: bool = True
+    """``true`` (default): both claim layouts are read. ``false`` (standard claims only) is not
+    supported and is refused."""
+    caps_mode: str = "enforce"
+    """``enforce`` (default), ``warn`` (a cap denial is reported in ``would_deny``, the call
+    allowed) or ``off``."""
+    revocation_check: str = "online"
+    """``offline`` (the TypeScript reference's default), ``online`` (the Python reference's) or
+    ``feed``; see [``RevocationCheck``]."""
+    revocation_feed_stale_after: float = 5.0
+    revocation_feed_transport: str = "stream"
+    decisions_mode: str = "enforce"
+    """``enforce`` (default) or ``warn``."""
+    decision_consumer: Optional[Any] = None
+    """A decision consumer; refused like ``caps_meter`` (decision grants are not verified here)."""
+    decision_algorithms: Tuple[str, ...] = ("RS256", "ES256")
+    audience: Optional[str] = None
+    """The audience this relying party expects in ``aud``."""
+    audience_check: str = "on"
+    """``on`` (default) or ``off``."""
+    data_region: Optional[str] = None
+    """The data region this relying party processes data in."""
+    data_region_check: str = "off"
+    """``on`` or ``off`` (default)."""
+    tool_qualified_scopes: bool = False
+    """Honour the tool segment of ``tool:<connector>:<permission>:<tool>`` scopes."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, enforce_mode="strict", caps_meter=None, legacy_claims=True, caps_mode="enforce", revocation_check="online", revocation_feed_stale_after=5.0, revocation_feed_transport="stream", decisions_mode="enforce", decision_consumer=None, decision_algorithms=("RS256", "ES256"), audience=None, audience_check="on", data_region=None, data_region_check="off", tool_qualified_scopes=False):
+            _object_setattr(self, "enforce_mode", enforce_mode)
+            _object_setattr(self, "caps_meter", caps_meter)
+            _object_setattr(self, "legacy_claims", legacy_claims)
+            _object_setattr(self, "caps_mode", caps_mode)
+            _object_setattr(self, "revocation_check", revocation_check)
+            _object_setattr(self, "revocation_feed_stale_after", revocation_feed_stale_after)
+            _object_setattr(self, "revocation_feed_transport", revocation_feed_transport)
+            _object_setattr(self, "decisions_mode", decisions_mode)
+            _object_setattr(self, "decision_consumer", decision_consumer)
+            _object_setattr(self, "decision_algorithms", decision_algorithms)
+            _object_setattr(self, "audience", audience)
+            _object_setattr(self, "audience_check", audience_check)
+            _object_setattr(self, "data_region", data_region)
+            _object_setattr(self, "data_region_check", data_region_check)
+            _object_setattr(self, "tool_qualified_scopes", tool_qualified_scopes)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnforceConfig:
+        """From the wire's camelCase JSON."""
+        return cls(
+            enforce_mode=_get(data, "enforceMode", ""),
+            caps_meter=_get(data, "capsMeter", None),
+            legacy_claims=_get(data, "legacyClaims", False),
+            caps_mode=_get(data, "capsMode", ""),
+            revocation_check=_get(data, "revocationCheck", ""),
+            revocation_feed_stale_after=_get(data, "revocationFeedStaleAfter", 0.0),
+            revocation_feed_transport=_get(data, "revocationFeedTransport", ""),
+            decisions_mode=_get(data, "decisionsMode", ""),
+            decision_consumer=_get(data, "decisionConsumer", None),
+            decision_algorithms=_tuple(_get(data, "decisionAlgorithms", ())),
+            audience=_get(data, "audience", None),
+            audience_check=_get(data, "audienceCheck", ""),
+            data_region=_get(data, "dataRegion", None),
+            data_region_check=_get(data, "dataRegionCheck", ""),
+            tool_qualified_scopes=_get(data, "toolQualifiedScopes", False),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["enforceMode"] = self.enforce_mode
+        if self.caps_meter is not None:
+            out["capsMeter"] = self.caps_meter
+        out["legacyClaims"] = self.legacy_claims
+        out["capsMode"] = self.caps_mode
+        out["revocationCheck"] = self.revocation_check
+        out["revocationFeedStaleAfter"] = self.revocation_feed_stale_after
+        out["revocationFeedTransport"] = self.revocation_feed_transport
+        out["decisionsMode"] = self.decisions_mode
+        if self.decision_consumer is not None:
+            out["decisionConsumer"] = self.decision_consumer
+        out["decisionAlgorithms"] = list(self.decision_algorithms) if self.decision_algorithms is not None else None
+        if self.audience is not None:
+            out["audience"] = self.audience
+        out["audienceCheck"] = self.audience_check
+        if self.data_region is not None:
+            out["dataRegion"] = self.data_region
+        out["dataRegionCheck"] = self.data_region_check
+        out["toolQualifiedScopes"] = self.tool_qualified_scopes
         return out

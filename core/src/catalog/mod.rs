@@ -199,8 +199,16 @@ pub fn camel(snake: &str) -> String {
 
 /// Every wire type the operations use, each once, in declaration order (for the generators).
 /// Results of the core's helpers that no operation returns (generated like operation results).
-pub fn helper_shapes() -> [&'static TypeShape; 1] {
-    [<crate::decode::TokenInfo as Wire>::shape()]
+pub fn helper_shapes() -> [&'static TypeShape; 2] {
+    [
+        <crate::decode::TokenInfo as Wire>::shape(),
+        <crate::enforce::EnforceResult as Wire>::shape(),
+    ]
+}
+
+/// Input types of the helpers: the enforcement settings of a client's constructor.
+pub fn helper_input_shapes() -> [&'static TypeShape; 1] {
+    [<crate::enforce::EnforceConfig as Wire>::shape()]
 }
 
 pub fn shapes() -> Vec<&'static TypeShape> {
@@ -239,6 +247,9 @@ pub fn shapes() -> Vec<&'static TypeShape> {
         }
     }
     for shape in helper_shapes() {
+        visit(shape, &mut out);
+    }
+    for shape in helper_input_shapes() {
         visit(shape, &mut out);
     }
     out

@@ -43,40 +43,71 @@ pub enum RevocationCheck {
     Online,
 }
 
-/// Client-wide enforcement settings (the reference clients' constructor options). Strings
-/// are checked when the enforcer is built, so a typo fails at start-up, not per call.
-#[derive(Clone, Debug, Deserialize)]
+/// Client-wide enforcement settings: the reference clients' constructor options, in the
+/// Python reference's order (Python keyword arguments and TypeScript options come from this
+/// declaration). Strings are checked when the enforcer is built, so a typo fails at start-up,
+/// not per call.
+#[derive(Clone, Debug, Serialize, Deserialize, grantex_derive::Wire)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct EnforceConfig {
     /// `strict` (default) or `permissive` (a denial becomes `allowed` with its reason kept
     /// and a warning logged; audience and data-region denials stay denials).
+    #[wire(py_default = "\"strict\"")]
     pub enforce_mode: String,
+    /// A caps meter; this SDK has none, so anything but `null` is refused (a binding passes
+    /// an object it cannot convert as `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default = "None")]
+    pub caps_meter: Option<Value>,
     /// `true` (default): both claim layouts are read. `false` (standard claims only) is not
     /// supported and is refused.
+    #[wire(py_default = "True")]
     pub legacy_claims: bool,
     /// `enforce` (default), `warn` (a cap denial is reported in `would_deny`, the call
     /// allowed) or `off`.
+    #[wire(py_default = "\"enforce\"")]
     pub caps_mode: String,
-    /// `offline`, `online` or `feed`; see [`RevocationCheck`].
+    /// `offline` (the TypeScript reference's default), `online` (the Python reference's) or
+    /// `feed`; see [`RevocationCheck`].
+    #[wire(py_default = "\"online\"")]
     pub revocation_check: String,
+    #[wire(py_default = "5.0")]
     pub revocation_feed_stale_after: f64,
+    #[wire(py_default = "\"stream\"")]
     pub revocation_feed_transport: String,
     /// `enforce` (default) or `warn`.
+    #[wire(py_default = "\"enforce\"")]
     pub decisions_mode: String,
+    /// A decision consumer; refused like `caps_meter` (decision grants are not verified here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default = "None")]
+    pub decision_consumer: Option<Value>,
+    #[wire(py_default = "(\"RS256\", \"ES256\")")]
     pub decision_algorithms: Vec<String>,
     /// The audience this relying party expects in `aud`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default = "None")]
     pub audience: Option<String>,
     /// `on` (default) or `off`.
+    #[wire(py_default = "\"on\"")]
     pub audience_check: String,
     /// The data region this relying party processes data in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_default = "None")]
     pub data_region: Option<String>,
     /// `on` or `off` (default).
+    #[wire(py_default = "\"off\"")]
     pub data_region_check: String,
     /// Honour the tool segment of `tool:<connector>:<permission>:<tool>` scopes.
+    #[wire(py_default = "False")]
     pub tool_qualified_scopes: bool,
-    /// JWKS of the issuer; default `{base_url}/.well-known/jwks.json`.
+    /// JWKS of the issuer; default `{base_url}/.well-known/jwks.json` (TypeScript option).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_skip)]
     pub jwks_uri: Option<String>,
-    /// Expected `iss`; default derived from the JWKS URI.
+    /// Expected `iss`; default derived from the JWKS URI (TypeScript option).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_skip)]
     pub issuer: Option<String>,
 }
 
@@ -84,12 +115,14 @@ impl Default for EnforceConfig {
     fn default() -> Self {
         EnforceConfig {
             enforce_mode: "strict".into(),
+            caps_meter: None,
             legacy_claims: true,
             caps_mode: "enforce".into(),
             revocation_check: "offline".into(),
             revocation_feed_stale_after: 5.0,
             revocation_feed_transport: "stream".into(),
             decisions_mode: "enforce".into(),
+            decision_consumer: None,
             decision_algorithms: vec!["RS256".into(), "ES256".into()],
             audience: None,
             audience_check: "on".into(),
@@ -284,6 +317,16 @@ impl Enforcer {
             }
         };
         check_reference_option("legacy_claims", &Value::Bool(config.legacy_claims))?;
+        if config.caps_meter.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(Error::config(
+                "caps_meter: call caps and cost units are not metered by this SDK; leave it unset (tools that declare caps are then denied with meter_unavailable unless caps_mode is 'off')",
+            ));
+        }
+        if config.decision_consumer.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(Error::config(
+                "decision_consumer: decision grants are not verified or consumed by this SDK; leave it unset",
+            ));
+        }
         let revocation = revocation_check(&config.revocation_check)?;
         if revocation == RevocationCheck::Feed {
             return Err(Error::config(

@@ -8,6 +8,7 @@ pub mod developers;
 pub mod grants;
 pub mod health;
 pub mod principal;
+pub mod revocations;
 pub mod tokens;
 
 use crate::extract::BODY_LIMIT;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/token/refresh", post(tokens::refresh))
         .route("/v1/tokens/verify", post(tokens::verify))
         .route("/v1/tokens/revoke", post(tokens::revoke))
+        .route("/v1/revocations/status", get(revocations::status))
         .route("/v1/grants", get(grants::list))
         .route("/v1/grants/delegate", post(grants::delegate))
         .route("/v1/grants/verify", post(grants::verify))

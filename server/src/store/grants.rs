@@ -293,3 +293,66 @@ pub fn principal_grants(
         },
     )
 }
+
+/// What `GET /v1/revocations/status` answers for one grant or token: `active`, `revoked`,
+/// `suspended` (an agent in the delegation chain is suspended: reversible), `expired`, or
+/// `unknown` (not this developer's, or a token of another grant), with the effective expiry.
+#[derive(Debug)]
+pub struct CredentialStatus {
+    pub status: &'static str,
+    pub grant_id: Option<String>,
+    /// Milliseconds; the sooner of the token's and the grant's expiry.
+    pub expires_at: Option<i64>,
+}
+
+pub fn credential_status(
+    conn: &Conn,
+    developer_id: &str,
+    grant_id: Option<&str>,
+    jti: Option<&str>,
+) -> ApiResult<CredentialStatus> {
+    let unknown = CredentialStatus {
+        status: "unknown",
+        grant_id: grant_id.map(str::to_string),
+        expires_at: None,
+    };
+    let mut token: Option<(bool, i64)> = None;
+    let grant_id = match jti {
+        Some(jti) => {
+            let row = conn.query_opt(
+                "SELECT is_revoked, expires_at, grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
+                args![jti, developer_id],
+                |r| Ok((r.bool(0)?, r.i64(1)?, r.str(2)?)),
+            )?;
+            match row {
+                Some((revoked, exp, g)) if grant_id.is_none_or(|want| want == g) => {
+                    token = Some((revoked, exp.saturating_mul(1000)));
+                    g
+                }
+                _ => return Ok(unknown),
+            }
+        }
+        None => match grant_id {
+            Some(g) => g.to_string(),
+            None => return Ok(unknown),
+        },
+    };
+    let Some(grant) = find(conn, developer_id, &grant_id)? else {
+        return Ok(unknown);
+    };
+    let expires_at = token.map_or(grant.expires_at, |(_, t)| t.min(grant.expires_at));
+    let status = if token.is_some_and(|(revoked, _)| revoked) || grant.status != "active" {
+        "revoked"
+    } else if inactive_agent(conn, developer_id, &grant)?.is_some() {
+        "suspended"
+    } else if expires_at <= now_ms() {
+        "expired"
+    } else {
+        "active"
+    };
+    Ok(CredentialStatus {
+        status,
+        grant_id: Some(grant.id),
+        expires_at: Some(expires_at),
+    })
+}

@@ -118,6 +118,9 @@ fn roles(ops: &[Operation]) -> Vec<(&'static TypeShape, Role)> {
     for s in catalog::helper_shapes() {
         visit(s, true, &mut seen);
     }
+    for s in catalog::helper_input_shapes() {
+        visit(s, false, &mut seen);
+    }
     catalog::shapes()
         .into_iter()
         .filter_map(|s| seen.get(s.name).map(|r| (s, *r)))

@@ -474,11 +474,20 @@ from ._types import (
     for group in &groups {
         let _ = writeln!(out, "    {group}: {prefix}{}Client", pascal(group));
     }
+    // The enforcement options come from the core's `EnforceConfig`, in its order.
+    let enforce = catalog::helper_input_shapes()[0];
     out.push_str(
         "\n    def __init__(\n        self,\n        api_key: Optional[str] = None,\n        *,\n        \
-         base_url: Optional[str] = None,\n        timeout: float = 30.0,\n        max_retries: int = 3,\n    \
-         ) -> None:\n        super().__init__(api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)\n",
+         base_url: Optional[str] = None,\n        timeout: float = 30.0,\n        max_retries: int = 3,\n",
     );
+    for arg in keyword_args(enforce) {
+        let _ = writeln!(out, "        {arg},");
+    }
+    out.push_str("    ) -> None:\n        super().__init__(\n            api_key,\n            base_url=base_url,\n            timeout=timeout,\n            max_retries=max_retries,\n            enforcement={\n");
+    for f in enforce.fields().iter().filter(|f| !f.py_skip) {
+        let _ = writeln!(out, "                \"{0}\": {0},", f.py());
+    }
+    out.push_str("            },\n        )\n");
     for group in &groups {
         let _ = writeln!(
             out,

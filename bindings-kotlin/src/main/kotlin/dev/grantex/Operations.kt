@@ -316,6 +316,24 @@ public class PrincipalSessionsClient internal constructor(private val transport:
     }
 }
 
+/** `grantex.revocations`: the `revocations.*` operations. */
+public class RevocationsClient internal constructor(private val transport: Transport) {
+    /**
+     * The status of one grant (`grantId`) or token (`jti`): `active`, `revoked`,
+     * `suspended`, `expired` or `unknown` (not this developer's); `revoked` is true for
+     * every status but `active`.
+     *
+     * `GET /v1/revocations/status`
+     */
+    public suspend fun status(params: RevocationStatusParams = RevocationStatusParams()): RevocationStatus =
+        RevocationStatus.fromJson(transport.call("revocations.status", Wire.input(params.toJson())))
+
+    /** [status], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun statusBlocking(params: RevocationStatusParams = RevocationStatusParams()): RevocationStatus =
+        RevocationStatus.fromJson(transport.callBlocking("revocations.status", Wire.input(params.toJson())))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -344,6 +362,10 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `principal_sessions.*` operations. */
     @get:JvmName("principalSessions")
     public val principalSessions: PrincipalSessionsClient = PrincipalSessionsClient(transport)
+
+    /** The `revocations.*` operations. */
+    @get:JvmName("revocations")
+    public val revocations: RevocationsClient = RevocationsClient(transport)
 
     /**
      * The calling developer account.
@@ -474,4 +496,5 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "consent.deny",
     "principal_sessions.create",
     "principal_sessions.revoke",
+    "revocations.status",
 )

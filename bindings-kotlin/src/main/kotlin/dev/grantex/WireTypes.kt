@@ -1496,3 +1496,67 @@ public data class PrincipalSession(
 
 /** [PrincipalSession] under the reference SDK's name. */
 public typealias PrincipalSessionResponse = PrincipalSession
+
+/** `GET /v1/revocations/status` query: a grant id, a token id (`jti`), or both. */
+public data class RevocationStatusParams @JvmOverloads constructor(
+    val grantId: String? = null,
+    val jti: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        grantId?.let { v0 -> put("grantId", JsonPrimitive(v0)) }
+        jti?.let { v0 -> put("jti", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RevocationStatusParams {
+            val o = Wire.obj(json, "RevocationStatusParams")
+            return RevocationStatusParams(
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "RevocationStatusParams.grantId") },
+                jti = Wire.member(o, "jti")?.let { v0 -> Wire.string(v0, "RevocationStatusParams.jti") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/revocations/status` response. */
+public data class RevocationStatus @JvmOverloads constructor(
+    /** `active`, `revoked`, `suspended`, `expired` or `unknown`. */
+    val status: String,
+    /** True for anything an agent must not act on (every status but `active`). */
+    val revoked: Boolean,
+    val grantId: String? = null,
+    val jti: String? = null,
+    /** When the grant (or the token, whichever is sooner) expires; `null` when unknown. */
+    val expiresAt: String? = null,
+    /** When the server answered. */
+    val checkedAt: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("status", JsonPrimitive(status))
+        put("revoked", JsonPrimitive(revoked))
+        grantId?.let { v0 -> put("grantId", JsonPrimitive(v0)) }
+        jti?.let { v0 -> put("jti", JsonPrimitive(v0)) }
+        expiresAt?.let { v0 -> put("expiresAt", JsonPrimitive(v0)) }
+        checkedAt?.let { v0 -> put("checkedAt", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RevocationStatus {
+            val o = Wire.obj(json, "RevocationStatus")
+            return RevocationStatus(
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "RevocationStatus.status") } ?: Wire.missing("RevocationStatus.status"),
+                revoked = Wire.member(o, "revoked")?.let { v0 -> Wire.bool(v0, "RevocationStatus.revoked") } ?: Wire.missing("RevocationStatus.revoked"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "RevocationStatus.grantId") },
+                jti = Wire.member(o, "jti")?.let { v0 -> Wire.string(v0, "RevocationStatus.jti") },
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "RevocationStatus.expiresAt") },
+                checkedAt = Wire.member(o, "checkedAt")?.let { v0 -> Wire.string(v0, "RevocationStatus.checkedAt") },
+            )
+        }
+    }
+}
