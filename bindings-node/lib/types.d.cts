@@ -640,6 +640,10 @@ export interface EnforceConfig {
   jwksUri?: string | null;
   /** Expected `iss`; default derived from the JWKS URI (TypeScript option). */
   issuer?: string | null;
+  /** A static key set (a JWKS document) instead of fetching `jwks_uri`; needs `issuer`. */
+  jwks?: unknown;
+  /** A fixed clock in Unix seconds, for the shared vectors; unset reads the system clock. */
+  now?: number | null;
 }
 
 /** `grantex.agents`. */

@@ -27,23 +27,27 @@ import grantex._types
 import grantex._verify
 import grantex._wire
 
-# `dir(grantex)` of the eagerly importing package (before the lazy loading), name for name.
+# `dir(grantex)` of the eagerly importing package (before the lazy loading), name for name, plus
+# what came later (the enforce surface: manifests, denial codes, revocation status).
 DIR_BEFORE = [
     "Agent", "AsyncGrantex", "AuditChainReport", "AuditCheckpoint", "AuditEntry", "AuthorizationRequest",
-    "AuthorizeParams", "ConsentApproval", "ConsentDenial", "ConsentRequest", "CreatePrincipalSessionParams",
-    "DelegateParams", "DelegateResponse", "ExchangeTokenParams", "ExchangeTokenResponse", "Grant", "Grantex",
-    "GrantexApiError", "GrantexAuthError", "GrantexConfigError", "GrantexDecodeError", "GrantexError",
-    "GrantexInvalidArgumentError", "GrantexNetworkError", "GrantexSignupError", "GrantexTimeoutError",
-    "GrantexTokenError", "JwksCache", "ListAgentsResponse", "ListAuditParams", "ListAuditResponse",
-    "ListGrantsParams", "ListGrantsResponse", "LogAuditParams", "PkceChallenge", "PrincipalSessionResponse",
-    "RateLimit", "RefreshTokenParams", "RotateKeyResponse", "SignupParams", "SignupResponse", "TOKEN_ERROR_CODES",
-    "TokenInfo", "Tuple", "UpdateDeveloperSettingsParams", "UpdateDeveloperSettingsResponse", "VerifiedGrant",
+    "AuthorizeParams", "CapSubReason", "ConsentApproval", "ConsentDenial", "ConsentRequest",
+    "CreatePrincipalSessionParams", "DecisionSubReason", "DelegateParams", "DelegateResponse", "DenialReason",
+    "EnforceResult", "ExchangeTokenParams", "ExchangeTokenResponse", "Grant", "Grantex", "GrantexApiError",
+    "GrantexAuthError", "GrantexConfigError", "GrantexDecodeError", "GrantexError", "GrantexInvalidArgumentError",
+    "GrantexNetworkError", "GrantexSignupError", "GrantexTimeoutError", "GrantexTokenError", "JwksCache",
+    "ListAgentsResponse", "ListAuditParams", "ListAuditResponse", "ListGrantsParams", "ListGrantsResponse",
+    "LogAuditParams", "ManifestSubReason", "ManifestValidationError", "Permission", "PkceChallenge",
+    "PrincipalSessionResponse", "PurposeSubReason", "RateLimit", "RefreshTokenParams", "RegionSubReason",
+    "RevocationStatus", "RevocationStatusParams", "RevocationSubReason", "RotateKeyResponse", "SignupParams",
+    "SignupResponse", "TOKEN_ERROR_CODES", "TokenInfo", "TokenSubReason", "ToolCaps", "ToolManifest", "ToolSpec",
+    "ToolSubReason", "Tuple", "UpdateDeveloperSettingsParams", "UpdateDeveloperSettingsResponse", "VerifiedGrant",
     "VerifyGrantTokenOptions", "VerifyTokenResponse", "__all__", "__annotations__", "__builtins__", "__cached__",
     "__doc__", "__file__", "__loader__", "__name__", "__package__", "__path__", "__spec__", "__version__",
-    "_async_client", "_audit_chain", "_base", "_client", "_decode", "_errors", "_native", "_pkce", "_types", "_verify",
-    "_webhook", "_wire", "annotations", "averify_grant_token", "decode_jwt_payload", "generate_pkce", "get_token_info",
-    "verify_audit_chain",
-    "verify_grant_token", "verify_webhook", "verify_webhook_signature",
+    "_async_client", "_audit_chain", "_base", "_client", "_decode", "_errors", "_native", "_pkce", "_types",
+    "_verify", "_webhook", "_wire", "_wrap", "annotations", "averify_grant_token", "decode_jwt_payload", "denials",
+    "generate_pkce", "get_token_info", "manifest", "manifests", "verify_audit_chain", "verify_grant_token",
+    "verify_webhook", "verify_webhook_signature",
 ]
 
 # The modules that defined the exported names before (the public objects are the same objects).

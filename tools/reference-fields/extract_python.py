@@ -73,7 +73,10 @@ DATACLASSES = [
 # prefix is a resource attribute of Grantex (``grantex.agents``, ...), whose
 # class is found through the attribute's annotation and the client's imports.
 METHODS = {
-    "Grantex": ["__init__", "signup", "rotate_key", "authorize"],
+    "Grantex": [
+        "__init__", "signup", "rotate_key", "authorize",
+        "load_manifest", "load_manifests", "load_manifests_from_dir", "enforce", "wrap_tool",
+    ],
     "agents": ["register", "get", "list", "update", "delete"],
     "tokens": ["exchange", "refresh", "verify", "revoke"],
     "grants": ["get", "list", "revoke", "delegate", "verify"],

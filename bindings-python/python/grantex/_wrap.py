@@ -4,7 +4,7 @@ and raises ``PermissionError`` on a denial, as the reference SDK does."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 
 def _now(value: Any) -> Any:
@@ -38,7 +38,7 @@ def wrap_tool(
 
     def check(arguments: Mapping[str, Any]) -> None:
         amount = amount_of(arguments)
-        extra: dict = {}
+        extra: Dict[str, Any] = {}
         if decision_grants is not None or case_version is not None:
             grants = _now(decision_grants)
             extra = {

@@ -109,6 +109,14 @@ pub struct EnforceConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_skip)]
     pub issuer: Option<String>,
+    /// A static key set (a JWKS document) instead of fetching `jwks_uri`; needs `issuer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_skip)]
+    pub jwks: Option<Value>,
+    /// A fixed clock in Unix seconds, for the shared vectors; unset reads the system clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[wire(py_skip)]
+    pub now: Option<i64>,
 }
 
 impl Default for EnforceConfig {
@@ -131,6 +139,8 @@ impl Default for EnforceConfig {
             tool_qualified_scopes: false,
             jwks_uri: None,
             issuer: None,
+            jwks: None,
+            now: None,
         }
     }
 }
@@ -291,7 +301,7 @@ struct Settings {
     data_region: Option<String>,
     data_region_check: bool,
     tool_qualified: bool,
-    jwks_uri: String,
+    keys: JwksCache,
     verify: VerifyOptions,
 }
 
@@ -349,9 +359,17 @@ impl Enforcer {
         }
         let audience_check = on_off("audience_check", &config.audience_check)?;
         let data_region_check = on_off("data_region_check", &config.data_region_check)?;
-        let jwks_uri = config.jwks_uri.clone().unwrap_or_else(|| client.jwks_uri());
-        // Fails now for a JWKS URI that can never work.
-        JwksCache::shared(&jwks_uri)?;
+        let keys = match &config.jwks {
+            Some(doc) => {
+                if config.issuer.is_none() {
+                    return Err(Error::config("issuer is required with a static key set (jwks)"));
+                }
+                JwksCache::from_json(&doc.to_string())?
+            }
+            None => JwksCache::shared(
+                &config.jwks_uri.clone().unwrap_or_else(|| client.jwks_uri()),
+            )?,
+        };
         Ok(Enforcer {
             settings: Settings {
                 permissive,
@@ -369,9 +387,10 @@ impl Enforcer {
                 .map(|r| region(&r)),
                 data_region_check,
                 tool_qualified: config.tool_qualified_scopes,
-                jwks_uri,
+                keys,
                 verify: VerifyOptions {
                     issuer: config.issuer.clone(),
+                    now: config.now,
                     ..Default::default()
                 },
             },
@@ -433,11 +452,7 @@ impl Enforcer {
         };
 
         // 1. The token, offline.
-        let grant = match JwksCache::shared(&s.jwks_uri) {
-            Ok(cache) => cache.verify(&call.grant_token, &s.verify).await,
-            Err(e) => Err(e),
-        };
-        let grant = match grant {
+        let grant = match s.keys.verify(&call.grant_token, &s.verify).await {
             Ok(g) => g,
             Err(e) => {
                 return Ok(self.deny(out, format!("Token verification failed: {e}"), TOKEN_INVALID, "", None))

@@ -4,6 +4,7 @@
 //! deterministic, so regenerating never changes a file unless this tool or the keys changed.
 //! `check` exits non-zero, naming the files, when regeneration would change anything.
 
+mod enforce;
 mod jwks_cases;
 mod keys;
 mod model;
@@ -128,6 +129,7 @@ fn render() -> Vec<(&'static str, String)> {
         ("jwks.json", pretty(&tokens.jwks)),
         ("token-vectors.json", pretty(&tokens)),
         ("jwks-vectors.json", pretty(&jwks_cases::build(&keys))),
+        ("enforce-vectors.json", pretty(&enforce::build(&keys))),
         ("issuer-vectors.json", pretty(&issuer_vectors())),
         (
             "verify-option-vectors.json",
