@@ -62,6 +62,19 @@ export declare class NativeClient {
   lastRateLimit(): any | null
 }
 
+/** One client's enforcer: its settings and loaded manifests. */
+export declare class NativeEnforcer {
+  /**
+   * `config`: the `EnforceConfig` members (camelCase); checked here, so a bad option throws
+   * `config_error` at construction.
+   */
+  constructor(client: NativeClient, config: any)
+  /** Loads a manifest document (already normalised by `manifestFromDocument`). */
+  loadManifest(document: any): void
+  /** One tool call; resolves with the `EnforceResult` JSON. */
+  enforce(call: any): Promise<unknown>
+}
+
 /** A JWKS cache: the process-wide one for a URI, a private remote one, or a static set. */
 export declare class NativeJwks {
   /**
@@ -152,14 +165,28 @@ export declare function checkVerifyOption(name: string, valueJson: string): void
 /** The payload of a JWT, **unverified** (`decodeJwtPayload`). */
 export declare function decodeJwtPayload(token: string): any
 
+export declare function denialCodes(): Array<string>
+
 /** The issuer expected for a JWKS URI when the options name none. */
 export declare function deriveIssuer(jwksUri: string): string
+
+/** The `EnforceConfig` members (camelCase): the client options the JS `Grantex` passes on. */
+export declare function enforceConfigFields(): Array<string>
 
 /** A PKCE S256 pair: `{codeVerifier, codeChallenge, codeChallengeMethod}`. */
 export declare function generatePkce(): any
 
 /** What a grant token says about itself, **unverified** (`getTokenInfo`). */
 export declare function getTokenInfo(token: string): any
+
+/** The constructor form: `{ document }` normalised. */
+export declare function manifestBuild(connector: string, tools: any, version: string, description: string): any
+
+/** `{ document, ignoredKeys }` of a manifest document (a parsed file or `fromJSON` data). */
+export declare function manifestFromDocument(document: any): any
+
+/** Manifest JSON file text, a repeated key refused: `{ document, ignoredKeys }`. */
+export declare function manifestFromJsonText(text: string): any
 
 /**
  * Constructor options as the JS layer passes them (`timeout` in milliseconds, as the
@@ -179,6 +206,15 @@ export interface NativeClientOptions {
  */
 export declare function operations(): Array<string>
 
+export declare function permissionCovers(granted: string, required: string): boolean
+
+export declare function prebuiltManifest(name: string): string | null
+
+export declare function prebuiltManifestNames(): Array<string>
+
+/** `valid`, `known`, `pattern` or `matches` (against `pattern`). */
+export declare function purposeCheck(kind: string, value: string, pattern?: string | undefined | null): boolean
+
 /**
  * The reference's other verify options (`issuerDid`, `algorithms`, ...), camelCase, in the
  * core's order: `grantex::verify::REFERENCE_OPTIONS`.
@@ -190,6 +226,9 @@ export declare function sharedJwksCapacity(): number
 
 /** The stable token error codes, in the core's order. */
 export declare function tokenErrorCodes(): Array<string>
+
+/** One tool declaration in its full object form (snake_case, as in a manifest file). */
+export declare function toolDeclaration(tool: string, declaration: any): any
 
 /**
  * Checks the hash chain of audit entries (oldest first):

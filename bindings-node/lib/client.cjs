@@ -189,7 +189,10 @@ function define(target, name, value) {
 }
 
 /** Members of `Grantex` written by hand below; an operation may not take one of these names. */
-const HAND_WRITTEN = new Set(['constructor', 'baseUrl', 'jwksUri', 'lastRateLimit']);
+const HAND_WRITTEN = new Set([
+  'constructor', 'baseUrl', 'jwksUri', 'lastRateLimit',
+  'loadManifest', 'loadManifests', 'loadManifestsFromDir', 'enforce', 'wrapTool', 'enforceMiddleware',
+]);
 
 /** `AgentsClient` for `agents`: the class of a namespace object. */
 function namespaceClass(group) {
@@ -258,6 +261,9 @@ function nativeClient(options) {
   return settleSync(() => new native.NativeClient(config));
 }
 
+const ENFORCERS = new WeakMap();
+const enforcement = () => require('./enforce.cjs');
+
 /** The Grantex API client. */
 class Grantex extends GrantexOperations {
   /**
@@ -265,7 +271,51 @@ class Grantex extends GrantexOperations {
    *   env GRANTEX_API_KEY and `baseUrl` to GRANTEX_BASE_URL. A missing key throws.
    */
   constructor(options) {
-    super(nativeClient(options));
+    const n = nativeClient(options);
+    super(n);
+    ENFORCERS.set(this, enforcement().makeEnforcer(n, options));
+  }
+
+  /** Load a tool manifest for `enforce()` (replacing the connector's earlier one). */
+  loadManifest(manifest) {
+    const { ToolManifest } = enforcement();
+    if (!(manifest instanceof ToolManifest)) throw wrongType('loadManifest(manifest)', 'a ToolManifest', manifest);
+    settleSync(() => ENFORCERS.get(this).loadManifest(manifest.toJSON()));
+  }
+
+  /** Load several manifests. */
+  loadManifests(manifests) {
+    for (const m of manifests) this.loadManifest(m);
+  }
+
+  /** Load every `*.json` manifest file of a directory, in name order. */
+  async loadManifestsFromDir(dirPath) {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const { ToolManifest } = enforcement();
+    for (const file of fs.readdirSync(dirPath).filter((f) => f.endsWith('.json')).sort()) {
+      this.loadManifest(ToolManifest.fromFile(path.join(dirPath, file)));
+    }
+  }
+
+  /**
+   * Check one tool call: `{ grantToken, connector, tool, amount?, audience?, revocationCheck?,
+   * capsMode?, decisionsMode?, dataRegion?, decisionGrants?, ... }`. Resolves with an
+   * `EnforceResult`; a token or grant problem is a denial (`allowed: false`, `reasonCode`),
+   * never a rejection.
+   */
+  enforce(options) {
+    return enforcement().enforce(ENFORCERS.get(this), options);
+  }
+
+  /** A LangChain-style tool (`invoke`) whose calls are enforced first. */
+  wrapTool(tool, options) {
+    return enforcement().wrapTool(this, tool, options);
+  }
+
+  /** Express middleware / Fastify preHandler enforcing every request. */
+  enforceMiddleware(options) {
+    return enforcement().enforceMiddleware(this, options);
   }
 
   /** The base URL in use (after env fallback and trailing-slash removal). */

@@ -89,6 +89,16 @@ class GrantexConfigError extends GrantexError {
   }
 }
 
+/**
+ * A tool manifest does not conform to manifest schema 0.6; the message names the path
+ * (`ToolManifest: tools.pay.caps: unknown key "per_week" ...`). `code` is `manifest_invalid`.
+ */
+class ManifestValidationError extends GrantexError {
+  constructor(message) {
+    super(message, { code: 'manifest_invalid' });
+  }
+}
+
 /** A 2xx response whose body did not have the expected shape. */
 class GrantexDecodeError extends GrantexError {
   constructor(message, details = {}) {
@@ -374,6 +384,8 @@ function fromNative(err) {
       return new GrantexConfigError(d.message);
     case 'invalid_argument':
       return invalidArgument(d.message);
+    case 'manifest_invalid':
+      return new ManifestValidationError(d.message);
     default:
       return new GrantexError(d.message, { code: d.kind });
   }
@@ -406,6 +418,7 @@ module.exports = {
   GrantexTimeoutError,
   GrantexDecodeError,
   GrantexConfigError,
+  ManifestValidationError,
   A2AError,
   A2APreflightError,
   A2ARpcError,

@@ -6,10 +6,11 @@
 // and the catalog's methods of `Grantex` are generated from the core's catalog into
 // ./types.d.cts; they are types only (the namespace classes are not exported values).
 import { GrantexOperations } from './types.cjs';
-import type { AuditEntry, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
+import type { AuditEntry, EnforceConfig, EnforceResult, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
 export type * from './types.cjs';
 
-export interface GrantexClientOptions {
+/** The enforcement options (`enforceMode`, `revocationCheck`, `audience`, ...) are the core's `EnforceConfig`. */
+export interface GrantexClientOptions extends EnforceConfig {
   /** Defaults to env GRANTEX_API_KEY (trimmed). Missing or empty: the constructor throws a GrantexConfigError. */
   apiKey?: string;
   /** Defaults to env GRANTEX_BASE_URL, then https://api.grantex.dev. One trailing `/` is stripped. */
@@ -39,6 +40,17 @@ export type JsonWebKeySet = JwkSet;
  */
 export declare class Grantex extends GrantexOperations {
   constructor(options?: GrantexClientOptions);
+  /** Load a tool manifest for `enforce()` (replacing the connector's earlier one). */
+  loadManifest(manifest: ToolManifest): void;
+  loadManifests(manifests: ToolManifest[]): void;
+  /** Every `*.json` manifest file of a directory, in name order. */
+  loadManifestsFromDir(dirPath: string): Promise<void>;
+  /** Check one tool call; a token or grant problem is a denial, never a rejection. */
+  enforce(options: EnforceOptions): Promise<EnforceResult>;
+  /** A LangChain-style tool (`invoke`) whose calls are enforced first. */
+  wrapTool<T extends { invoke: (...args: any[]) => Promise<unknown> }>(tool: T, options: WrapToolOptions): T;
+  /** Express middleware / Fastify preHandler: 401 without a token, 403 SCOPE_DENIED on a denial. */
+  enforceMiddleware(options: EnforceMiddlewareOptions): (req: any, res: any, next: (err?: unknown) => void) => void;
   readonly baseUrl: string;
   readonly jwksUri: string;
   /** Rate-limit headers of the last response; `undefined` before any. */
@@ -278,3 +290,146 @@ export declare class GrantexDecodeError extends GrantexError {
 
 /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
 export * as a2a from './a2a.cjs';
+
+// ------------------------------------------------------------------ tool manifests and enforce
+
+export declare const Permission: Readonly<{ READ: 'read'; WRITE: 'write'; DELETE: 'delete'; ADMIN: 'admin' }>;
+export type Permission = 'read' | 'write' | 'delete' | 'admin';
+export declare function permissionCovers(granted: string, required: string): boolean;
+export declare const MANIFEST_SCHEMA_ID: string;
+export declare const MAX_COUNT: number;
+export declare const RESERVED_TOOL_NAME: string;
+export declare const MAX_DECISION_FIELDS: number;
+
+export interface ManifestToolObject {
+  permission: Permission;
+  allowed_purposes?: string[];
+  caps?: { per_hour?: number; per_day?: number; per_case?: number };
+  cost_units?: Record<string, number>;
+  requires_decision?: boolean;
+  risk_tier?: 'low' | 'medium' | 'high';
+  four_eyes_on?: string[];
+  decision_fields?: string[];
+}
+export type ToolDeclaration = Permission | ManifestToolObject | ToolSpec;
+
+export interface ToolCaps {
+  perHour?: number;
+  perDay?: number;
+  perCase?: number;
+}
+
+export interface ToolSpec {
+  permission: Permission;
+  allowedPurposes?: readonly string[];
+  caps?: ToolCaps;
+  costUnits?: Readonly<Record<string, number>>;
+  requiresDecision: boolean;
+  riskTier?: 'low' | 'medium' | 'high';
+  fourEyesOn: readonly string[];
+  decisionFields?: readonly string[];
+}
+
+export interface ToolManifestOptions {
+  connector: string;
+  tools: Record<string, ToolDeclaration>;
+  version?: string;
+  description?: string;
+}
+
+/** Thrown for a manifest that does not conform to manifest schema 0.6 (`code` `manifest_invalid`). */
+export declare class ManifestValidationError extends GrantexError {}
+
+export declare class ToolManifest {
+  constructor(options: ToolManifestOptions);
+  readonly connector: string;
+  readonly version: string;
+  readonly description: string;
+  tools: Record<string, Permission>;
+  static fromJSON(data: Record<string, unknown>): ToolManifest;
+  static fromFile(path: string): ToolManifest;
+  getPermission(toolName: string): Permission | undefined;
+  getToolSpec(toolName: string): ToolSpec | undefined;
+  addTool(toolName: string, declaration: ToolDeclaration): void;
+  readonly toolCount: number;
+  toJSON(): Record<string, unknown>;
+}
+
+export declare function parseToolDeclaration(tool: string, value: unknown): ToolSpec;
+export declare function toolSpecToObject(spec: ToolSpec): ManifestToolObject;
+export declare function parseManifestJson(text: string): unknown;
+export declare function isValidPurposePattern(value: unknown): value is string;
+
+/** Prebuilt manifests for common kinds of connector. */
+export declare const manifests: Readonly<{
+  NAMES: readonly string[];
+  load(name: string): ToolManifest;
+  loadAll(): ToolManifest[];
+}>;
+
+export interface EnforceOptions {
+  grantToken: string;
+  connector: string;
+  tool: string;
+  /** The call's amount, for `capped:<N>` scopes. */
+  amount?: number;
+  audience?: string;
+  dataRegion?: string;
+  /** May only tighten the client's mode (offline < feed < online). */
+  revocationCheck?: 'offline' | 'online' | 'feed';
+  capsMode?: 'enforce' | 'warn' | 'off';
+  decisionsMode?: 'enforce' | 'warn';
+  decisionGrants?: string[];
+  decisionAction?: Record<string, unknown>;
+  arguments?: Record<string, unknown>;
+  caseId?: string;
+  caseVersion?: string;
+  costComponents?: string[];
+  reserve?: boolean;
+  capsTenantId?: string;
+}
+
+export interface WrapToolOptions {
+  connector: string;
+  tool: string;
+  grantToken: string | (() => string);
+  caseId?: string | (() => string | undefined);
+  costComponents?: string[] | (() => string[] | undefined);
+  decisionGrants?: string[] | (() => string[] | undefined);
+  caseVersion?: string | (() => string | undefined);
+  /** The call's amount from its input, for `capped:<N>` scopes. */
+  extractAmount?: (input: unknown) => number | undefined;
+}
+
+export interface EnforceMiddlewareOptions {
+  extractToken: (req: any) => string | undefined;
+  extractConnector: (req: any) => string;
+  extractTool: (req: any) => string;
+  extractAmount?: (req: any) => number | undefined;
+  extractCaseId?: (req: any) => string | undefined;
+  extractCostComponents?: (req: any) => string[] | undefined;
+  extractDecisionGrants?: (req: any) => string[] | undefined;
+  extractArguments?: (req: any) => Record<string, unknown> | undefined;
+  extractCaseVersion?: (req: any) => string | undefined;
+}
+
+export declare const DenialReason: Readonly<{
+  PURPOSE_NOT_ALLOWED: 'purpose_not_allowed';
+  TOOL_NOT_GRANTED: 'tool_not_granted';
+  PERMISSION_INSUFFICIENT: 'permission_insufficient';
+  CAP_EXCEEDED: 'cap_exceeded';
+  DECISION_REQUIRED: 'decision_required';
+  DECISION_INVALID: 'decision_invalid';
+  GRANT_REVOKED: 'grant_revoked';
+  REGION_MISMATCH: 'region_mismatch';
+  MANIFEST_UNKNOWN_TOOL: 'manifest_unknown_tool';
+  TOKEN_INVALID: 'token_invalid';
+}>;
+export declare const ManifestSubReason: Readonly<Record<'UNKNOWN_CONNECTOR' | 'UNKNOWN_TOOL' | 'INVALID_DECLARATION', string>>;
+export declare const CapSubReason: Readonly<Record<'AMOUNT_CAP' | 'AMOUNT_MISSING' | 'INVALID_AMOUNT' | 'MALFORMED_CAP' | 'METER_UNAVAILABLE' | 'LIMIT_REACHED', string>>;
+export declare const PurposeSubReason: Readonly<Record<'MISSING' | 'NOT_MATCHED' | 'UNKNOWN_PURPOSE', string>>;
+export declare const ToolSubReason: Readonly<Record<'NOT_IN_AUTHORIZATION_DETAILS' | 'TOOL_SCOPE_MISSING', string>>;
+export declare const RevocationSubReason: Readonly<Record<'REVOKED' | 'SUSPENDED' | 'PARENT_REVOKED' | 'FEED_STALE' | 'FEED_UNAVAILABLE' | 'STATUS_UNAVAILABLE', string>>;
+export declare const TokenSubReason: Readonly<Record<'MALFORMED_AUTHORIZATION_DETAILS' | 'AUDIENCE_UNCONFIGURED' | 'AUDIENCE_MISMATCH', string>>;
+export declare const RegionSubReason: Readonly<Record<'REGION_UNCONFIGURED' | 'REGION_MISMATCH', string>>;
+export declare const DecisionSubReason: Readonly<Record<'CONSUME_UNAVAILABLE', string>>;

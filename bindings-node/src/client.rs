@@ -44,6 +44,13 @@ pub struct NativeClient {
     inner: Client,
 }
 
+impl NativeClient {
+    /// The core client (for the enforcer, which shares its connection pool).
+    pub fn core(&self) -> &Client {
+        &self.inner
+    }
+}
+
 #[napi]
 impl NativeClient {
     /// Builds the client; a missing API key or bad base URL throws `config_error`, a timeout or

@@ -95,7 +95,8 @@ fn detail(err: &Error) -> Value {
         }
         Error::Timeout { message }
         | Error::Config { message }
-        | Error::InvalidArgument { message } => {
+        | Error::InvalidArgument { message }
+        | Error::Manifest { message } => {
             d.insert("message".into(), json!(message));
         }
         Error::Decode {

@@ -19,6 +19,7 @@ mod a2a_guard;
 mod bench;
 mod client;
 mod convert;
+mod enforce;
 mod errors;
 mod log;
 mod misc;
