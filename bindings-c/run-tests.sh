@@ -172,7 +172,15 @@ run_c() {
 }
 
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  GRANTEX_C_GRANT_JSON="$WORK/grants.txt" run_c asan-ubsan "$WORK/tests-asan"
+  GRANTEX_C_GRANT_JSON="$WORK/grants.txt" GRANTEX_C_ENFORCE_JSON="$WORK/enforce.txt" \
+  run_c asan-ubsan "$WORK/tests-asan"
+
+step "grantex_enforce results against every expectation of the enforce vectors"
+if python3 "$C_DIR/tests/check_enforce_json.py" "$ROOT/vectors" "$WORK/enforce.txt"; then
+  ok "enforce results"
+else
+  bad "enforce results"
+fi
 
 step "grantex_verified_grant_json field by field (shared vectors, reference VerifiedGrant members, live grants)"
 if python3 "$C_DIR/tests/check_grant_json.py" "$ROOT/vectors" "$WORK/grants.txt"; then

@@ -73,6 +73,10 @@ enum grantex_result
    */
   GRANTEX_CONFIG = 2000,
   /**
+   * A tool manifest does not conform to manifest schema 0.6 (the message names the path).
+   */
+  GRANTEX_MANIFEST_INVALID = 2001,
+  /**
    * The request could not be sent or the connection failed (refused, DNS, TLS, reset).
    */
   GRANTEX_NETWORK = 3000,
@@ -324,6 +328,12 @@ typedef struct grantex_a2a_rejection grantex_a2a_rejection;
  * returned, with grantex_client_free().
  */
 typedef struct grantex_client grantex_client;
+
+/**
+ * An enforcer: settings plus loaded manifests. Thread-safe: grantex_enforce() may run on
+ * several threads at once; loading a manifest while calls run is allowed.
+ */
+typedef struct grantex_enforcer grantex_enforcer;
 
 /**
  * A JSON object under construction. Members are the API's camelCase names, e.g. for
@@ -1347,6 +1357,85 @@ grantex_result grantex_decode_jwt_payload(const char *token, char **out);
  * `token` NULL or NUL-terminated; `out` NULL or writable.
  */
 grantex_result grantex_get_token_info(const char *token, char **out);
+
+/**
+ * Creates an enforcer over `client` (which answers the online revocation checks).
+ * `config_json`: NULL or a JSON object of the settings, camelCase — `enforceMode`
+ * (`strict`|`permissive`), `revocationCheck` (`offline`, the default, or `online`),
+ * `capsMode`, `decisionsMode`, `audience`, `audienceCheck`, `dataRegion`,
+ * `dataRegionCheck`, `toolQualifiedScopes`, `jwksUri`, `issuer`, `jwks` (a static key set),
+ * `now` (a fixed clock, for vectors). A bad value is `GRANTEX_CONFIG`; an unknown member or a
+ * wrong JSON type `GRANTEX_INVALID_ARGUMENT`. Free with grantex_enforcer_free().
+ *
+ * # Safety
+ * `client` NULL or live (it may be freed after this returns); `config_json` NULL or
+ * NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_enforcer_new(const struct grantex_client *client,
+                                    const char *config_json,
+                                    struct grantex_enforcer **out);
+
+/**
+ * Frees an enforcer. NULL is a no-op; never free twice, nor while a call on it runs.
+ *
+ * # Safety
+ * `enforcer` NULL or live with no call in progress.
+ */
+void grantex_enforcer_free(struct grantex_enforcer *enforcer);
+
+/**
+ * Loads (or replaces) the manifest of its connector from a manifest document as JSON text (a
+ * repeated key is refused). A manifest that does not conform to manifest schema 0.6 is
+ * `GRANTEX_MANIFEST_INVALID`, the message naming the path.
+ *
+ * # Safety
+ * `enforcer` NULL or live; `manifest_json` NULL or NUL-terminated.
+ */
+grantex_result grantex_enforcer_load_manifest(const struct grantex_enforcer *enforcer,
+                                              const char *manifest_json);
+
+/**
+ * Loads the prebuilt manifest of `connector` (grantex_prebuilt_manifest_names() lists them);
+ * another name is `GRANTEX_NOT_FOUND`.
+ *
+ * # Safety
+ * `enforcer` NULL or live; `connector` NULL or NUL-terminated.
+ */
+grantex_result grantex_enforcer_load_prebuilt(const struct grantex_enforcer *enforcer,
+                                              const char *connector);
+
+/**
+ * Checks one tool call, blocking. `call_json`: `{"grantToken", "connector", "tool",
+ * "amount"?, "audience"?, "revocationCheck"?, "capsMode"?, "decisionsMode"?, "dataRegion"?,
+ * "decisionGrants"?, ...}`. `out`: the `EnforceResult` as JSON text (`allowed`, `reason`,
+ * `reasonCode`, `subReason`, `details`, `permission`, `grantId`, `agentDid`, `scopes`,
+ * `grant`, ...), a new string freed with grantex_string_free(). Fails only for a malformed
+ * call or a per-call option that would loosen the enforcer's settings (`GRANTEX_CONFIG`).
+ *
+ * # Safety
+ * `enforcer` NULL or live; `call_json` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_enforce(const struct grantex_enforcer *enforcer,
+                               const char *call_json,
+                               char **out);
+
+/**
+ * A manifest document (JSON text) validated and normalised: `out` is the manifest 0.6
+ * document as JSON text, a new string freed with grantex_string_free().
+ *
+ * # Safety
+ * `manifest_json` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_manifest_normalize(const char *manifest_json, char **out);
+
+/**
+ * The prebuilt manifests' connectors as a JSON array of strings, a new string freed with
+ * grantex_string_free().
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+grantex_result grantex_prebuilt_manifest_names(char **out);
 
 /**
  * Releases a string this library returned as `char *` (owned by the caller). NULL is a

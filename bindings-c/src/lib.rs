@@ -24,6 +24,7 @@ mod bench;
 mod call;
 mod client;
 mod decode;
+mod enforce;
 mod ffi;
 mod grant;
 mod last_error;

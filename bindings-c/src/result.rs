@@ -26,6 +26,8 @@ pub enum grantex_result {
     /// Client or verifier configuration is invalid (missing API key, bad base URL, issuer
     /// required with a static key set, ...).
     GRANTEX_CONFIG = 2000,
+    /// A tool manifest does not conform to manifest schema 0.6 (the message names the path).
+    GRANTEX_MANIFEST_INVALID = 2001,
 
     /// The request could not be sent or the connection failed (refused, DNS, TLS, reset).
     GRANTEX_NETWORK = 3000,
@@ -136,6 +138,7 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_BUFFER_TOO_SMALL,
     GRANTEX_NOT_FOUND,
     GRANTEX_CONFIG,
+    GRANTEX_MANIFEST_INVALID,
     GRANTEX_NETWORK,
     GRANTEX_TIMEOUT,
     GRANTEX_API,
@@ -196,6 +199,7 @@ impl grantex_result {
             GRANTEX_BUFFER_TOO_SMALL => c"buffer_too_small",
             GRANTEX_NOT_FOUND => c"not_found",
             GRANTEX_CONFIG => c"config_error",
+            GRANTEX_MANIFEST_INVALID => c"manifest_invalid",
             GRANTEX_NETWORK => c"network_error",
             GRANTEX_TIMEOUT => c"timeout",
             GRANTEX_API => c"api_error",
@@ -290,6 +294,7 @@ pub(crate) fn error_result(error: &Error) -> grantex_result {
         Error::Config { .. } => GRANTEX_CONFIG,
         Error::InvalidArgument { .. } => GRANTEX_INVALID_ARGUMENT,
         Error::Decode { .. } => GRANTEX_DECODE,
+        Error::Manifest { .. } => GRANTEX_MANIFEST_INVALID,
         _ => GRANTEX_UNKNOWN_ERROR,
     }
 }

@@ -17,6 +17,12 @@ hold newlines), numbers are decimal, `-` marks an absent optional value.
     end                       (closes a tcase / kcase)
 
 Usage: flatten_vectors.py <vectors dir> <output file>
+
+The enforce vectors go to `<output file>.enforce` (JSON values hex-encoded, `-` for empty):
+
+    emanifest <hex manifest json>
+    ecase <name> <hex config json> <hex call json> <allowed 0|1> <hex reasonCode|-> <hex subReason|->
+    mcase <name> <hex manifest text> <hex expected message part | "valid">
 """
 
 import json
@@ -27,8 +33,30 @@ def h(text):
     return text.encode("utf-8").hex()
 
 
+def hx(text):
+    return h(text) if text else "-"
+
+
+def flatten_enforce(src, dst):
+    v = json.load(open(f"{src}/enforce-vectors.json", encoding="utf-8"))
+    compact = lambda value: json.dumps(value, separators=(",", ":"))
+    out = [f"emanifest {h(compact(m))}" for m in v["manifests"]]
+    for case in v["cases"]:
+        config = {**v["config"], **case.get("config", {})}
+        call = {**case["call"], "grantToken": case["token"]}
+        e = case["expect"]
+        out.append(f"ecase {case['name']} {h(compact(config))} {h(compact(call))} "
+                   f"{int(e['allowed'])} {hx(e['reasonCode'])} {hx(e['subReason'])}")
+    for case in v["manifestCases"]:
+        text = case["text"] if "text" in case else compact(case["document"])
+        out.append(f"mcase {case['name']} {h(text)} {h(case['expect'])}")
+    with open(dst + ".enforce", "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
+    flatten_enforce(src, dst)
     tokens = json.load(open(f"{src}/token-vectors.json", encoding="utf-8"))
     keysets = json.load(open(f"{src}/jwks-vectors.json", encoding="utf-8"))
     issuers = json.load(open(f"{src}/issuer-vectors.json", encoding="utf-8"))

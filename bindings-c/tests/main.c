@@ -100,12 +100,16 @@ int main(int argc, char **argv) {
     printf("threads: %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_jwks_resilience(vectors);
     printf("jwks resilience: %d passed, %d failed so far\n", tests_passed, tests_failed);
+    cases = test_enforce_vectors(vectors);
+    printf("enforce vectors: %d cases; %d passed, %d failed so far\n", cases, tests_passed, tests_failed);
   }
   if (base_url && api_key && sandbox_key) {
     test_flow(base_url, api_key, sandbox_key, vectors);
     printf("flow: %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_call_flow(base_url);
     printf("generic call (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_enforce_flow(base_url, api_key);
+    printf("enforce (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {
