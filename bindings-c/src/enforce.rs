@@ -22,7 +22,8 @@ const _: () = {
 };
 
 fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Failure> {
-    serde_json::from_str(text).map_err(|e| Failure::invalid(format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| Failure::invalid(format!("{what} is not valid JSON: {e}")))
 }
 
 /// Creates an enforcer over `client` (which answers the online revocation checks).
@@ -81,7 +82,10 @@ pub unsafe extern "C" fn grantex_enforcer_load_manifest(
     guard(|| {
         // SAFETY: per the function contract.
         let (enforcer, text) = unsafe {
-            (handle(enforcer, "enforcer")?, str_arg(manifest_json, "manifest_json")?)
+            (
+                handle(enforcer, "enforcer")?,
+                str_arg(manifest_json, "manifest_json")?,
+            )
         };
         let loaded = ToolManifest::from_json_text(text)?;
         enforcer.inner.load_manifest(loaded.manifest);
@@ -101,8 +105,12 @@ pub unsafe extern "C" fn grantex_enforcer_load_prebuilt(
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the function contract.
-        let (enforcer, name) =
-            unsafe { (handle(enforcer, "enforcer")?, str_arg(connector, "connector")?) };
+        let (enforcer, name) = unsafe {
+            (
+                handle(enforcer, "enforcer")?,
+                str_arg(connector, "connector")?,
+            )
+        };
         let manifest = enforce::prebuilt::prebuilt(name)
             .ok_or_else(|| Failure::not_found(format!("no prebuilt manifest named {name:?}")))?;
         enforcer.inner.load_manifest(manifest);
@@ -127,8 +135,12 @@ pub unsafe extern "C" fn grantex_enforce(
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the function contract.
-        let (enforcer, text) =
-            unsafe { (handle(enforcer, "enforcer")?, str_arg(call_json, "call_json")?) };
+        let (enforcer, text) = unsafe {
+            (
+                handle(enforcer, "enforcer")?,
+                str_arg(call_json, "call_json")?,
+            )
+        };
         let out = Out::new(out, "out")?;
         let call: EnforceCall = serde_json::from_value(parse_json(text, "call_json")?)
             .map_err(|e| Failure::invalid(format!("invalid enforce call: {e}")))?;
@@ -155,7 +167,10 @@ pub unsafe extern "C" fn grantex_manifest_normalize(
         let text = unsafe { str_arg(manifest_json, "manifest_json") }?;
         let out = Out::new(out, "out")?;
         let loaded = ToolManifest::from_json_text(text)?;
-        out.write(owned_string(loaded.manifest.to_document().to_string(), "manifest")?);
+        out.write(owned_string(
+            loaded.manifest.to_document().to_string(),
+            "manifest",
+        )?);
         Ok(())
     })
 }

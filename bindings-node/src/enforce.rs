@@ -30,7 +30,9 @@ impl NativeEnforcer {
     pub fn new(client: &NativeClient, config: Value) -> Result<Self> {
         let config: EnforceConfig = parse("enforcement options", config)?;
         let inner = Enforcer::new(client.core().clone(), config).map_err(to_napi)?;
-        Ok(NativeEnforcer { inner: Arc::new(inner) })
+        Ok(NativeEnforcer {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Loads a manifest document (already normalised by `manifestFromDocument`).
@@ -63,7 +65,12 @@ pub fn manifest_from_document(document: Value) -> Result<Value> {
 
 /// The constructor form: `{ document }` normalised.
 #[napi]
-pub fn manifest_build(connector: String, tools: Value, version: String, description: String) -> Result<Value> {
+pub fn manifest_build(
+    connector: String,
+    tools: Value,
+    version: String,
+    description: String,
+) -> Result<Value> {
     let m = ToolManifest::new(&connector, &tools, &version, &description).map_err(to_napi)?;
     Ok(m.to_document())
 }
@@ -119,5 +126,9 @@ pub fn purpose_check(kind: String, value: String, pattern: Option<String>) -> bo
 #[napi]
 pub fn enforce_config_fields() -> Vec<&'static str> {
     use grantex::catalog::Wire;
-    <EnforceConfig as Wire>::shape().fields().iter().map(|f| f.wire).collect()
+    <EnforceConfig as Wire>::shape()
+        .fields()
+        .iter()
+        .map(|f| f.wire)
+        .collect()
 }

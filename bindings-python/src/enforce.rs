@@ -34,7 +34,8 @@ impl NativeEnforcer {
 
     /// Loads a manifest document (already normalised by `manifest_document`).
     fn load_manifest(&self, py: Python<'_>, document: &str) -> PyResult<()> {
-        let doc: Value = convert::parse("the manifest", Some(document)).map_err(|e| py_err(py, e))?;
+        let doc: Value =
+            convert::parse("the manifest", Some(document)).map_err(|e| py_err(py, e))?;
         let loaded = ToolManifest::from_document(&doc).map_err(|e| py_err(py, e))?;
         self.inner.load_manifest(loaded.manifest);
         Ok(())
@@ -42,7 +43,8 @@ impl NativeEnforcer {
 
     /// One tool call, blocking (GIL released, Ctrl-C aware); the `EnforceResult` as a dict.
     fn enforce<'py>(&self, py: Python<'py>, call: &str) -> PyResult<Bound<'py, PyAny>> {
-        let call: EnforceCall = convert::parse("the enforce call", Some(call)).map_err(|e| py_err(py, e))?;
+        let call: EnforceCall =
+            convert::parse("the enforce call", Some(call)).map_err(|e| py_err(py, e))?;
         let inner = self.inner.clone();
         let result = crate::wait::wait(py, async move { inner.enforce(&call).await })?;
         convert::to_py(py, &convert::json(&result).map_err(|e| py_err(py, e))?)
@@ -50,7 +52,8 @@ impl NativeEnforcer {
 
     /// [`NativeEnforcer::enforce`] as an awaitable.
     fn aenforce<'py>(&self, py: Python<'py>, call: &str) -> PyResult<Bound<'py, PyAny>> {
-        let call: EnforceCall = convert::parse("the enforce call", Some(call)).map_err(|e| py_err(py, e))?;
+        let call: EnforceCall =
+            convert::parse("the enforce call", Some(call)).map_err(|e| py_err(py, e))?;
         let inner = self.inner.clone();
         crate::runtime::awaitable(py, async move {
             let result = inner.enforce(&call).await?;
@@ -68,8 +71,10 @@ pub fn manifest_build<'py>(
     version: &str,
     description: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let tools: Value = convert::parse("the manifest tools", Some(tools)).map_err(|e| py_err(py, e))?;
-    let m = ToolManifest::new(connector, &tools, version, description).map_err(|e| py_err(py, e))?;
+    let tools: Value =
+        convert::parse("the manifest tools", Some(tools)).map_err(|e| py_err(py, e))?;
+    let m =
+        ToolManifest::new(connector, &tools, version, description).map_err(|e| py_err(py, e))?;
     convert::to_py(py, &m.to_document())
 }
 
@@ -82,7 +87,10 @@ pub fn manifest_from_document<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
     let doc: Value = convert::parse("the manifest", Some(document)).map_err(|e| py_err(py, e))?;
     let loaded = ToolManifest::from_document(&doc).map_err(|e| py_err(py, e))?;
-    Ok((convert::to_py(py, &loaded.manifest.to_document())?, loaded.ignored_keys))
+    Ok((
+        convert::to_py(py, &loaded.manifest.to_document())?,
+        loaded.ignored_keys,
+    ))
 }
 
 /// Manifest JSON file text (repeated keys refused): `(normalised document, ignored keys)`.
@@ -92,13 +100,21 @@ pub fn manifest_from_json_text<'py>(
     text: &str,
 ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
     let loaded = ToolManifest::from_json_text(text).map_err(|e| py_err(py, e))?;
-    Ok((convert::to_py(py, &loaded.manifest.to_document())?, loaded.ignored_keys))
+    Ok((
+        convert::to_py(py, &loaded.manifest.to_document())?,
+        loaded.ignored_keys,
+    ))
 }
 
 /// One tool declaration (string or object, as JSON) as its full object form.
 #[pyfunction]
-pub fn tool_declaration<'py>(py: Python<'py>, tool: &str, declaration: &str) -> PyResult<Bound<'py, PyAny>> {
-    let value: Value = convert::parse("the tool declaration", Some(declaration)).map_err(|e| py_err(py, e))?;
+pub fn tool_declaration<'py>(
+    py: Python<'py>,
+    tool: &str,
+    declaration: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let value: Value =
+        convert::parse("the tool declaration", Some(declaration)).map_err(|e| py_err(py, e))?;
     let spec = enforce::parse_tool_declaration(tool, &value).map_err(|e| py_err(py, e))?;
     convert::to_py(py, &spec.to_json())
 }

@@ -6,7 +6,10 @@ use grantex::{Client, ClientConfig, Error};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/enforce-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vectors/enforce-vectors.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -71,7 +74,11 @@ fn every_manifest_vector() {
         match (case["expect"].as_str().unwrap(), loaded) {
             ("valid", Ok(m)) => {
                 if let Some(keys) = case.get("ignoredKeys") {
-                    assert_eq!(&serde_json::to_value(&m.ignored_keys).unwrap(), keys, "{name}");
+                    assert_eq!(
+                        &serde_json::to_value(&m.ignored_keys).unwrap(),
+                        keys,
+                        "{name}"
+                    );
                 }
             }
             ("valid", Err(e)) => panic!("{name}: {e}"),

@@ -14,9 +14,19 @@ pub const DECISION_DETAIL_TYPE: &str = "urn:grantex:decision:v1";
 /// Key of the connector's cost-unit budget in `caps`.
 pub const COST_UNITS_KEY: &str = "cost_units";
 
-const TOOLS_KEYS: &[&str] = &["type", "connector", "purpose", "data_region", "tools", "caps"];
+const TOOLS_KEYS: &[&str] = &[
+    "type",
+    "connector",
+    "purpose",
+    "data_region",
+    "tools",
+    "caps",
+];
 const DECISION_KEYS: &[&str] = &["type", "connector", "tools", "four_eyes_on"];
 const CAP_WINDOWS: &[&str] = &["per_hour", "per_day", "per_case"];
+
+/// A tools entry's caps: tool (or `cost_units`) → window → count, in claim order.
+pub type GrantCaps = Vec<(String, Vec<(String, u64)>)>;
 
 /// One `urn:grantex:tools:v1` entry.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,7 +37,7 @@ pub struct ToolsEntry {
     /// Tool names or prefixes ending in `*`; `None`: every tool.
     pub tools: Option<Vec<String>>,
     /// Tool (or `cost_units`) → window → count.
-    pub caps: Option<Vec<(String, Vec<(String, u64)>)>>,
+    pub caps: Option<GrantCaps>,
 }
 
 impl ToolsEntry {
@@ -65,7 +75,9 @@ pub struct Details {
 }
 
 fn entry_type<'v>(raw: &'v Value, at: &str) -> Result<(&'v Map<String, Value>, &'v str), String> {
-    let obj = raw.as_object().ok_or_else(|| format!("{at} must be an object"))?;
+    let obj = raw
+        .as_object()
+        .ok_or_else(|| format!("{at} must be an object"))?;
     match obj.get("type").and_then(Value::as_str) {
         Some(t) if !t.is_empty() => Ok((obj, t)),
         _ => Err(format!("{at}.type must be a non-empty string")),
@@ -84,7 +96,7 @@ fn connector_of(obj: &Map<String, Value>, at: &str, keys: &[&str]) -> Result<Str
     }
 }
 
-fn caps(raw: &Value, at: &str) -> Result<Vec<(String, Vec<(String, u64)>)>, String> {
+fn caps(raw: &Value, at: &str) -> Result<GrantCaps, String> {
     let obj = raw
         .as_object()
         .filter(|o| !o.is_empty())
@@ -107,7 +119,11 @@ fn caps(raw: &Value, at: &str) -> Result<Vec<(String, Vec<(String, u64)>)>, Stri
             }
             let n = v
                 .as_u64()
-                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
+                .or_else(|| {
+                    v.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                        .map(|f| f as u64)
+                })
                 .filter(|n| *n <= MAX_COUNT)
                 .ok_or_else(|| {
                     format!("{at}.{name}.{window} must be an integer between 0 and {MAX_COUNT}")
@@ -119,7 +135,11 @@ fn caps(raw: &Value, at: &str) -> Result<Vec<(String, Vec<(String, u64)>)>, Stri
     Ok(out)
 }
 
-fn optional_string(obj: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String>, String> {
+fn optional_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<Option<String>, String> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -164,7 +184,10 @@ pub fn parse(claim: Option<&Value>) -> Result<Details, String> {
                 purpose: optional_string(obj, "purpose", &at)?,
                 data_region: optional_string(obj, "data_region", &at)?,
                 tools,
-                caps: obj.get("caps").map(|c| caps(c, &format!("{at}.caps"))).transpose()?,
+                caps: obj
+                    .get("caps")
+                    .map(|c| caps(c, &format!("{at}.caps")))
+                    .transpose()?,
             };
             out.tools.insert(connector, entry);
         } else if kind == DECISION_DETAIL_TYPE {
@@ -191,7 +214,9 @@ pub fn parse(claim: Option<&Value>) -> Result<Details, String> {
                     .ok_or_else(|| format!("{at}.four_eyes_on must be an object"))?;
                 for (tool, decisions) in m {
                     if !tools.contains(tool) {
-                        return Err(format!("{at}.four_eyes_on names {tool:?}, which is not in tools"));
+                        return Err(format!(
+                            "{at}.four_eyes_on names {tool:?}, which is not in tools"
+                        ));
                     }
                     let list = decisions
                         .as_array()
@@ -202,12 +227,20 @@ pub fn parse(claim: Option<&Value>) -> Result<Details, String> {
                                 .collect::<Option<Vec<_>>>()
                         })
                         .ok_or_else(|| {
-                            format!("{at}.four_eyes_on.{tool} must be a non-empty array of decisions")
+                            format!(
+                                "{at}.four_eyes_on.{tool} must be a non-empty array of decisions"
+                            )
                         })?;
                     four_eyes_on.insert(tool.clone(), list);
                 }
             }
-            out.decisions.insert(connector, DecisionEntry { tools, four_eyes_on });
+            out.decisions.insert(
+                connector,
+                DecisionEntry {
+                    tools,
+                    four_eyes_on,
+                },
+            );
         }
     }
     Ok(out)

@@ -32,7 +32,9 @@ const TOOL_KEYS: &[&str] = &[
 ];
 const CAP_KEYS: &[&str] = &["per_hour", "per_day", "per_case"];
 /// Fields every decision action binds already; a tool cannot declare them again.
-const CORE_DECISION_FIELDS: &[&str] = &["case_id", "action", "decision", "subject", "amount", "extra"];
+const CORE_DECISION_FIELDS: &[&str] = &[
+    "case_id", "action", "decision", "subject", "amount", "extra",
+];
 
 /// Call caps of a tool; `None` means no cap of that kind, `0` disables the tool.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -88,10 +90,16 @@ impl ToolSpec {
             out.insert("allowed_purposes".into(), p.clone().into());
         }
         if let Some(c) = &self.caps {
-            out.insert("caps".into(), serde_json::to_value(c).unwrap_or(Value::Null));
+            out.insert(
+                "caps".into(),
+                serde_json::to_value(c).unwrap_or(Value::Null),
+            );
         }
         if let Some(units) = &self.cost_units {
-            let m: Map<String, Value> = units.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
+            let m: Map<String, Value> = units
+                .iter()
+                .map(|(k, v)| (k.clone(), (*v).into()))
+                .collect();
             out.insert("cost_units".into(), Value::Object(m));
         }
         if self.requires_decision {
@@ -104,7 +112,10 @@ impl ToolSpec {
             out.insert("four_eyes_on".into(), self.four_eyes_on.clone().into());
         }
         if !self.decision_fields.is_empty() {
-            out.insert("decision_fields".into(), self.decision_fields.clone().into());
+            out.insert(
+                "decision_fields".into(),
+                self.decision_fields.clone().into(),
+            );
         }
         Value::Object(out)
     }
@@ -158,11 +169,17 @@ fn invalid_permission(value: &Value, tool: &str) -> Error {
 }
 
 fn count(value: &Value, path: &str) -> Result<u64> {
-    let bad = || fail(format!("{path}: must be an integer between 0 and {MAX_COUNT}"));
+    let bad = || {
+        fail(format!(
+            "{path}: must be an integer between 0 and {MAX_COUNT}"
+        ))
+    };
     let n = match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
         _ => None,
     }
     .ok_or_else(bad)?;
@@ -219,7 +236,11 @@ pub fn parse_tool_declaration(tool: &str, value: &Value) -> Result<ToolSpec> {
                 .ok_or_else(|| invalid_permission(value, tool))
         }
         Value::Object(o) => o,
-        _ => return Err(fail(format!("tools.{tool}: must be a permission string or an object"))),
+        _ => {
+            return Err(fail(format!(
+                "tools.{tool}: must be a permission string or an object"
+            )))
+        }
     };
     let path = format!("tools.{tool}");
     if let Some(k) = obj.keys().find(|k| !TOOL_KEYS.contains(&k.as_str())) {
@@ -250,7 +271,9 @@ pub fn parse_tool_declaration(tool: &str, value: &Value) -> Result<ToolSpec> {
     }
     if let Some(v) = obj.get("caps") {
         let cp = format!("{path}.caps");
-        let caps = v.as_object().ok_or_else(|| fail(format!("{cp}: must be an object")))?;
+        let caps = v
+            .as_object()
+            .ok_or_else(|| fail(format!("{cp}: must be an object")))?;
         if let Some(k) = caps.keys().find(|k| !CAP_KEYS.contains(&k.as_str())) {
             return Err(fail(format!(
                 "{cp}: unknown key {} (allowed: {})",
@@ -265,7 +288,9 @@ pub fn parse_tool_declaration(tool: &str, value: &Value) -> Result<ToolSpec> {
             )));
         }
         let get = |k: &str| -> Result<Option<u64>> {
-            caps.get(k).map(|v| count(v, &format!("{cp}.{k}"))).transpose()
+            caps.get(k)
+                .map(|v| count(v, &format!("{cp}.{k}")))
+                .transpose()
         };
         spec.caps = Some(ToolCaps {
             per_hour: get("per_hour")?,
@@ -318,7 +343,9 @@ pub fn parse_tool_declaration(tool: &str, value: &Value) -> Result<ToolSpec> {
         spec.decision_fields = string_list(
             v,
             &format!("{path}.decision_fields"),
-            &format!("must be a non-empty array of at most {MAX_DECISION_FIELDS} unique field names"),
+            &format!(
+                "must be a non-empty array of at most {MAX_DECISION_FIELDS} unique field names"
+            ),
             Some(MAX_DECISION_FIELDS),
             "field name",
             |s| is_unit(s) && !CORE_DECISION_FIELDS.contains(&s),
@@ -336,10 +363,14 @@ pub fn parse_tool_declaration(tool: &str, value: &Value) -> Result<ToolSpec> {
         )));
     }
     if !spec.four_eyes_on.is_empty() && !spec.requires_decision {
-        return Err(fail(format!("{path}.four_eyes_on: requires requires_decision: true")));
+        return Err(fail(format!(
+            "{path}.four_eyes_on: requires requires_decision: true"
+        )));
     }
     if !spec.decision_fields.is_empty() && !spec.requires_decision {
-        return Err(fail(format!("{path}.decision_fields: requires requires_decision: true")));
+        return Err(fail(format!(
+            "{path}.decision_fields: requires requires_decision: true"
+        )));
     }
     Ok(spec)
 }

@@ -251,16 +251,31 @@ fn mode(name: &str, value: &str, allowed: &[(&str, Mode)]) -> Result<Mode> {
         .map(|(_, m)| *m)
         .ok_or_else(|| {
             let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
-            Error::config(format!("{name} must be one of {}, not {value:?}", names.join(", ")))
+            Error::config(format!(
+                "{name} must be one of {}, not {value:?}",
+                names.join(", ")
+            ))
         })
 }
 
 fn caps_mode(v: &str) -> Result<Mode> {
-    mode("caps_mode", v, &[("enforce", Mode::Enforce), ("warn", Mode::Warn), ("off", Mode::Off)])
+    mode(
+        "caps_mode",
+        v,
+        &[
+            ("enforce", Mode::Enforce),
+            ("warn", Mode::Warn),
+            ("off", Mode::Off),
+        ],
+    )
 }
 
 fn decisions_mode(v: &str) -> Result<Mode> {
-    mode("decisions_mode", v, &[("enforce", Mode::Enforce), ("warn", Mode::Warn)])
+    mode(
+        "decisions_mode",
+        v,
+        &[("enforce", Mode::Enforce), ("warn", Mode::Warn)],
+    )
 }
 
 fn on_off(name: &str, v: &str) -> Result<bool> {
@@ -269,18 +284,27 @@ fn on_off(name: &str, v: &str) -> Result<bool> {
 
 fn revocation_check(v: &str) -> Result<RevocationCheck> {
     serde_json::from_value(Value::String(v.into())).map_err(|_| {
-        Error::config(format!("revocation_check must be one of offline, online, feed, not {v:?}"))
+        Error::config(format!(
+            "revocation_check must be one of offline, online, feed, not {v:?}"
+        ))
     })
 }
 
-fn expected(name: &str, value: Option<&str>, check: bool, check_name: &str) -> Result<Option<String>> {
+fn expected(
+    name: &str,
+    value: Option<&str>,
+    check: bool,
+    check_name: &str,
+) -> Result<Option<String>> {
     match value {
         None => Ok(None),
-        Some(v) if v.trim().is_empty() => {
-            Err(Error::config(format!("{name} must be a non-empty string, not {v:?}")))
-        }
+        Some(v) if v.trim().is_empty() => Err(Error::config(format!(
+            "{name} must be a non-empty string, not {v:?}"
+        ))),
         // The check is off, so the value would be ignored: refuse the contradiction.
-        Some(_) if !check => Err(Error::config(format!("{name} cannot be set with {check_name}='off'"))),
+        Some(_) if !check => Err(Error::config(format!(
+            "{name} cannot be set with {check_name}='off'"
+        ))),
         Some(v) => Ok(Some(v.to_string())),
     }
 }
@@ -332,7 +356,11 @@ impl Enforcer {
                 "caps_meter: call caps and cost units are not metered by this SDK; leave it unset (tools that declare caps are then denied with meter_unavailable unless caps_mode is 'off')",
             ));
         }
-        if config.decision_consumer.as_ref().is_some_and(|v| !v.is_null()) {
+        if config
+            .decision_consumer
+            .as_ref()
+            .is_some_and(|v| !v.is_null())
+        {
             return Err(Error::config(
                 "decision_consumer: decision grants are not verified or consumed by this SDK; leave it unset",
             ));
@@ -343,8 +371,12 @@ impl Enforcer {
                 "revocation_check='feed' is not supported by this SDK yet; use 'online' (one status request per call) or 'offline'",
             ));
         }
-        if !(config.revocation_feed_stale_after.is_finite() && config.revocation_feed_stale_after > 0.0) {
-            return Err(Error::config("revocation_feed_stale_after must be a positive number of seconds"));
+        if !(config.revocation_feed_stale_after.is_finite()
+            && config.revocation_feed_stale_after > 0.0)
+        {
+            return Err(Error::config(
+                "revocation_feed_stale_after must be a positive number of seconds",
+            ));
         }
         if !matches!(config.revocation_feed_transport.as_str(), "stream" | "poll") {
             return Err(Error::config(format!(
@@ -353,22 +385,29 @@ impl Enforcer {
             )));
         }
         if config.decision_algorithms.is_empty()
-            || config.decision_algorithms.iter().any(|a| a != "RS256" && a != "ES256")
+            || config
+                .decision_algorithms
+                .iter()
+                .any(|a| a != "RS256" && a != "ES256")
         {
-            return Err(Error::config("decision_algorithms must be a non-empty subset of RS256, ES256"));
+            return Err(Error::config(
+                "decision_algorithms must be a non-empty subset of RS256, ES256",
+            ));
         }
         let audience_check = on_off("audience_check", &config.audience_check)?;
         let data_region_check = on_off("data_region_check", &config.data_region_check)?;
         let keys = match &config.jwks {
             Some(doc) => {
                 if config.issuer.is_none() {
-                    return Err(Error::config("issuer is required with a static key set (jwks)"));
+                    return Err(Error::config(
+                        "issuer is required with a static key set (jwks)",
+                    ));
                 }
                 JwksCache::from_json(&doc.to_string())?
             }
-            None => JwksCache::shared(
-                &config.jwks_uri.clone().unwrap_or_else(|| client.jwks_uri()),
-            )?,
+            None => {
+                JwksCache::shared(&config.jwks_uri.clone().unwrap_or_else(|| client.jwks_uri()))?
+            }
         };
         Ok(Enforcer {
             settings: Settings {
@@ -376,7 +415,12 @@ impl Enforcer {
                 caps: caps_mode(&config.caps_mode)?,
                 revocation,
                 decisions: decisions_mode(&config.decisions_mode)?,
-                audience: expected("audience", config.audience.as_deref(), audience_check, "audience_check")?,
+                audience: expected(
+                    "audience",
+                    config.audience.as_deref(),
+                    audience_check,
+                    "audience_check",
+                )?,
                 audience_check,
                 data_region: expected(
                     "data_region",
@@ -427,22 +471,38 @@ impl Enforcer {
                     )));
                 }
                 if m == RevocationCheck::Feed {
-                    return Err(Error::config("revocation_check='feed' is not supported by this SDK yet"));
+                    return Err(Error::config(
+                        "revocation_check='feed' is not supported by this SDK yet",
+                    ));
                 }
                 m
             }
         };
-        let caps = call.caps_mode.as_deref().map(caps_mode).transpose()?.unwrap_or(s.caps);
-        let decisions =
-            call.decisions_mode.as_deref().map(decisions_mode).transpose()?.unwrap_or(s.decisions);
+        let caps = call
+            .caps_mode
+            .as_deref()
+            .map(caps_mode)
+            .transpose()?
+            .unwrap_or(s.caps);
+        let decisions = call
+            .decisions_mode
+            .as_deref()
+            .map(decisions_mode)
+            .transpose()?
+            .unwrap_or(s.decisions);
         let audience = match &call.audience {
             None => s.audience.clone(),
             Some(a) => expected("audience", Some(a), s.audience_check, "audience_check")?,
         };
         let data_region = match &call.data_region {
             None => s.data_region.clone(),
-            Some(r) => expected("data_region", Some(r), s.data_region_check, "data_region_check")?
-                .map(|r| region(&r)),
+            Some(r) => expected(
+                "data_region",
+                Some(r),
+                s.data_region_check,
+                "data_region_check",
+            )?
+            .map(|r| region(&r)),
         };
 
         let mut out = EnforceResult {
@@ -455,7 +515,13 @@ impl Enforcer {
         let grant = match s.keys.verify(&call.grant_token, &s.verify).await {
             Ok(g) => g,
             Err(e) => {
-                return Ok(self.deny(out, format!("Token verification failed: {e}"), TOKEN_INVALID, "", None))
+                return Ok(self.deny(
+                    out,
+                    format!("Token verification failed: {e}"),
+                    TOKEN_INVALID,
+                    "",
+                    None,
+                ))
             }
         };
         out.grant_id = grant.grant_id.clone();
@@ -564,7 +630,9 @@ impl Enforcer {
         let Some(spec) = manifest.tool(tool) else {
             return self.deny(
                 out,
-                format!("Unknown tool '{tool}' on connector '{connector}'. Tool not found in manifest."),
+                format!(
+                    "Unknown tool '{tool}' on connector '{connector}'. Tool not found in manifest."
+                ),
                 MANIFEST_UNKNOWN_TOOL,
                 UNKNOWN_TOOL,
                 None,
@@ -576,15 +644,15 @@ impl Enforcer {
         // 5. The best scope for this connector (and tool, when scopes name tools).
         let granted = if self.settings.tool_qualified {
             match scopes::granted_for_tool(&scopes, connector, tool) {
-                scopes::Qualified::OtherTools(named) => {
-                    return self.deny(
-                        out,
-                        format!("Grant scopes on connector '{connector}' name other tools, not '{tool}'."),
-                        TOOL_NOT_GRANTED,
-                        TOOL_SCOPE_MISSING,
-                        Some(json!({"tool_scopes": named})),
-                    )
-                }
+                scopes::Qualified::OtherTools(named) => return self.deny(
+                    out,
+                    format!(
+                        "Grant scopes on connector '{connector}' name other tools, not '{tool}'."
+                    ),
+                    TOOL_NOT_GRANTED,
+                    TOOL_SCOPE_MISSING,
+                    Some(json!({"tool_scopes": named})),
+                ),
                 scopes::Qualified::Granted(p) => Some(p),
                 scopes::Qualified::None => None,
             }
@@ -678,25 +746,28 @@ impl Enforcer {
 
         // 10. Amount caps (`capped:<N>` scopes), connector-wide.
         // A number as given (its text for messages), or a value that is not a finite number.
-        let amount: Option<(f64, String)> = match &call.amount {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
-                Some((n.as_f64().unwrap_or(f64::NAN), n.to_string()))
-            }
-            Some(_) => {
-                return self.deny(
+        let amount: Option<(f64, String)> =
+            match &call.amount {
+                None | Some(Value::Null) => None,
+                Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
+                    Some((n.as_f64().unwrap_or(f64::NAN), n.to_string()))
+                }
+                Some(_) => return self.deny(
                     out,
-                    format!("Amount must be a finite number to enforce a budget cap on {connector}."),
+                    format!(
+                        "Amount must be a finite number to enforce a budget cap on {connector}."
+                    ),
                     CAP_EXCEEDED,
                     INVALID_AMOUNT,
                     None,
-                )
-            }
-        };
+                ),
+            };
         let cap = match scopes::amount_cap(&scopes, connector) {
             Ok(c) => c,
             Err(_) => {
-                let subject = amount.as_ref().map_or("the call".to_string(), |(_, t)| format!("amount {t}"));
+                let subject = amount
+                    .as_ref()
+                    .map_or("the call".to_string(), |(_, t)| format!("amount {t}"));
                 let reason = format!("A capped scope on {connector} carries a malformed cap; refusing to authorize {subject}.");
                 if amount.is_some() || caps == Mode::Enforce {
                     return self.deny(out, reason, CAP_EXCEEDED, MALFORMED_CAP, None);
@@ -721,7 +792,10 @@ impl Enforcer {
                 Some((a, text)) if a > limit => {
                     return self.deny(
                         out,
-                        format!("Amount {text} exceeds budget cap of {} on {connector}.", num(limit)),
+                        format!(
+                            "Amount {text} exceeds budget cap of {} on {connector}.",
+                            num(limit)
+                        ),
                         CAP_EXCEEDED,
                         AMOUNT_CAP,
                         Some(json!({"limit": limit, "amount": a})),
@@ -737,7 +811,13 @@ impl Enforcer {
         if (spec.caps.is_some() || spec.cost_units.is_some() || grant_caps) && caps != Mode::Off {
             let reason = format!("Tool '{tool}' on {connector} declares caps or cost units and no caps meter is configured.");
             if caps == Mode::Enforce {
-                return self.deny(out, reason, CAP_EXCEEDED, METER_UNAVAILABLE, Some(json!({})));
+                return self.deny(
+                    out,
+                    reason,
+                    CAP_EXCEEDED,
+                    METER_UNAVAILABLE,
+                    Some(json!({})),
+                );
             }
             would_deny.push(would(CAP_EXCEEDED, METER_UNAVAILABLE, &reason, json!({})));
         }
@@ -809,7 +889,13 @@ impl Enforcer {
 }
 
 /// A denial that permissive mode does not relax (audience, data region).
-fn strict_denial(mut out: EnforceResult, reason: String, code: &str, sub: &str, details: Value) -> EnforceResult {
+fn strict_denial(
+    mut out: EnforceResult,
+    reason: String,
+    code: &str,
+    sub: &str,
+    details: Value,
+) -> EnforceResult {
     out.allowed = false;
     out.reason = reason;
     out.reason_code = code.to_string();

@@ -151,7 +151,9 @@ mod tests {
         assert!(is_known_purpose("payments.payout") && is_known_purpose("x-acme.t"));
         assert!(!is_known_purpose("payments.refund"));
         assert!(purpose_matches("aml.cdd.*", "aml.cdd.onboarding"));
-        assert!(!purpose_matches("aml.cdd.*", "aml.cdd") && !purpose_matches("aml.cdd.*", "aml.cddx"));
+        assert!(
+            !purpose_matches("aml.cdd.*", "aml.cdd") && !purpose_matches("aml.cdd.*", "aml.cddx")
+        );
         assert!(purpose_matches("aml.screening", "aml.screening"));
         assert!(purpose_matches("x-acme.*", "x-acme.audit.q1"));
     }

@@ -103,18 +103,35 @@ mod tests {
 
     #[test]
     fn reading() {
-        let sc = s(&["tool:crm:read", "tool:crm:write:create_lead", "calendar:read", "agenticorg:mail:admin"]);
+        let sc = s(&[
+            "tool:crm:read",
+            "tool:crm:write:create_lead",
+            "calendar:read",
+            "agenticorg:mail:admin",
+        ]);
         assert_eq!(granted(&sc, "crm"), Some(Permission::Write));
         assert_eq!(granted(&sc, "mail"), Some(Permission::Admin));
         assert_eq!(granted(&sc, "calendar"), None);
-        assert_eq!(granted_for_tool(&sc, "crm", "delete_lead"), Qualified::Granted(Permission::Read));
+        assert_eq!(
+            granted_for_tool(&sc, "crm", "delete_lead"),
+            Qualified::Granted(Permission::Read)
+        );
         let only = s(&["tool:crm:write:create_lead", "tool:crm:read:get_lead"]);
         assert_eq!(
             granted_for_tool(&only, "crm", "delete_lead"),
             Qualified::OtherTools(s(&["create_lead", "get_lead"]))
         );
-        assert_eq!(granted_for_tool(&only, "crm", "get_lead"), Qualified::Granted(Permission::Read));
-        assert_eq!(amount_cap(&s(&["tool:pay:write:*:capped:100", "tool:pay:read:capped:10.5"]), "pay"), Ok(Some(10.5)));
+        assert_eq!(
+            granted_for_tool(&only, "crm", "get_lead"),
+            Qualified::Granted(Permission::Read)
+        );
+        assert_eq!(
+            amount_cap(
+                &s(&["tool:pay:write:*:capped:100", "tool:pay:read:capped:10.5"]),
+                "pay"
+            ),
+            Ok(Some(10.5))
+        );
         assert!(amount_cap(&s(&["tool:pay:write:capped:abc"]), "pay").is_err());
         assert!(amount_cap(&s(&["tool:pay:write:capped:-1"]), "pay").is_err());
         assert!(amount_cap(&s(&["tool:pay:write:capped"]), "pay").is_err());

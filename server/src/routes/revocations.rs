@@ -22,8 +22,12 @@ pub async fn status(
     if grant_id.is_none() && jti.is_none() {
         return Err(ApiError::bad_request("grantId or jti is required"));
     }
-    if grant_id.as_ref().is_some_and(|g| g.len() > 256) || jti.as_ref().is_some_and(|j| j.len() > 512) {
-        return Err(ApiError::bad_request("grantId and jti must be short identifiers"));
+    if grant_id.as_ref().is_some_and(|g| g.len() > 256)
+        || jti.as_ref().is_some_and(|j| j.len() > 512)
+    {
+        return Err(ApiError::bad_request(
+            "grantId and jti must be short identifiers",
+        ));
     }
     let (g, j) = (grant_id.clone(), jti.clone());
     let found = st
