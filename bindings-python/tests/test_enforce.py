@@ -206,3 +206,84 @@ def test_async_enforce(server: Dict[str, Any], client: grantex.Grantex) -> None:
 
     r = asyncio.run(go())
     assert r.reason_code == "permission_insufficient"
+
+
+def test_grantex_enforcer_in_fastapi(server: Dict[str, Any], client: grantex.Grantex) -> None:
+    """``GrantexEnforcer`` as a real FastAPI dependency, with the sync and the async client."""
+    fastapi = pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from grantex.fastapi import GrantexEnforcer
+
+    _, tok = issue_token(client, scopes=("tool:crm:read",))
+    sync = grantex.Grantex(server["apiKey"], base_url=server["baseUrl"])
+    sync.load_manifest(manifests.load("crm"))
+    app = fastapi.FastAPI()
+    enforcer = GrantexEnforcer(sync)
+
+    @app.post("/tools/{connector}/{tool}")
+    async def run(connector: str, tool: str, auth: EnforceResult = fastapi.Depends(enforcer)) -> Dict[str, Any]:
+        return {"ran": tool, "permission": auth.permission, "principal": auth.grant.principal_id if auth.grant else None}
+
+    async_client = grantex.AsyncGrantex(server["apiKey"], base_url=server["baseUrl"])
+    async_client.load_manifest(manifests.load("crm"))
+    a_enforcer = GrantexEnforcer(async_client)
+
+    @app.post("/async/{connector}/{tool}")
+    async def run_async(connector: str, tool: str, auth: EnforceResult = fastapi.Depends(a_enforcer)) -> Dict[str, Any]:
+        return {"ran": tool}
+
+    bearer = {"Authorization": f"Bearer {tok.grant_token}"}
+    with TestClient(app) as http:
+        ok = http.post("/tools/crm/get_contact", headers=bearer)
+        assert ok.status_code == 200 and ok.json() == {"ran": "get_contact", "permission": "read", "principal": "user_test"}
+        assert http.post("/async/crm/get_contact", headers=bearer).json() == {"ran": "get_contact"}
+        denied = http.post("/tools/crm/create_contact", headers=bearer)
+        assert denied.status_code == 403
+        assert denied.json()["detail"]["code"] == "SCOPE_DENIED"
+        assert denied.json()["detail"]["reason_code"] == "permission_insufficient"
+        assert http.post("/tools/crm/get_contact").status_code == 401
+        tampered = http.post("/tools/crm/get_contact", headers={"Authorization": f"Bearer {tok.grant_token}x"})
+        assert (tampered.status_code, tampered.json()["detail"]["reason_code"]) == (403, "token_invalid")
+        client.grants.revoke(ok_grant_id(tok.grant_token))
+        gone = http.post("/async/crm/get_contact", headers=bearer)
+        # The async client uses the Python default (online): revoked at once.
+        assert (gone.status_code, gone.json()["detail"]["reason_code"]) == (403, "grant_revoked")
+
+
+def ok_grant_id(token: str) -> str:
+    info = grantex.get_token_info(token)
+    assert info.grant_id
+    return info.grant_id
+
+
+def test_wrap_tool_guards_a_real_langchain_tool(server: Dict[str, Any], client: grantex.Grantex) -> None:
+    """``wrap_tool`` on a real ``langchain_core`` StructuredTool, invoked the way an agent
+    executor invokes it (``tool.invoke`` / ``tool.ainvoke``)."""
+    tools = pytest.importorskip("langchain_core.tools")
+    _, tok = issue_token(client, scopes=("tool:crm:write",))
+    g = grantex.Grantex(server["apiKey"], base_url=server["baseUrl"])
+    g.load_manifest(manifests.load("crm"))
+    created: list = []
+
+    def create_contact(name: str) -> str:
+        created.append(name)
+        return f"created {name}"
+
+    async def acreate_contact(name: str) -> str:
+        created.append(name)
+        return f"created {name} (async)"
+
+    def make(tool_name: str) -> Any:
+        return tools.StructuredTool.from_function(
+            func=create_contact, coroutine=acreate_contact, name=tool_name, description="Create a CRM contact")
+
+    guarded = g.wrap_tool(make("create_contact"), connector="crm", tool_name="create_contact",
+                          grant_token=lambda: tok.grant_token)
+    assert guarded.invoke({"name": "Ada"}) == "created Ada"
+    assert asyncio.run(guarded.ainvoke({"name": "Bob"})) == "created Bob (async)"
+    refused = g.wrap_tool(make("delete_contact"), connector="crm", tool_name="delete_contact",
+                          grant_token=tok.grant_token)
+    with pytest.raises(PermissionError, match="write scope does not permit delete"):
+        refused.invoke({"name": "Eve"})
+    assert created == ["Ada", "Bob"]

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         TokenSubReason,
         ToolSubReason,
     )
+    from .fastapi import GrantexEnforcer
     from .manifest import Permission, ToolCaps, ToolManifest, ToolSpec
     from ._types import (
         Agent,
@@ -111,6 +112,7 @@ __all__ = [
     "DelegateResponse",
     "DenialReason",
     "EnforceResult",
+    "GrantexEnforcer",
     "ExchangeTokenParams",
     "ExchangeTokenResponse",
     "Grant",
@@ -190,6 +192,7 @@ _LAZY = {
     "DelegateResponse": "_types",
     "DenialReason": "denials",
     "EnforceResult": "_types",
+    "GrantexEnforcer": "fastapi",
     "ExchangeTokenParams": "_types",
     "ExchangeTokenResponse": "_types",
     "Grant": "_types",
@@ -251,7 +254,7 @@ _LAZY = {
 _SUBMODULES = frozenset(
     {"_async_client", "_audit_chain", "_base", "_client", "_errors"}
     | {"_decode", "_pkce", "_types", "_verify", "_webhook", "_wire"}
-    | {"manifest", "manifests", "denials", "_wrap"}
+    | {"manifest", "manifests", "denials", "_wrap", "fastapi"}
 )
 
 if not TYPE_CHECKING:

@@ -4,7 +4,16 @@ and raises ``PermissionError`` on a denial, as the reference SDK does."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Dict, Mapping, Optional
+
+
+_FRAMEWORK_KEYWORDS = frozenset({"config", "run_manager", "callbacks"})
+
+
+def _call_arguments(kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    """The tool's own arguments: what LangChain adds for itself is not part of the call."""
+    return {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_KEYWORDS}
 
 
 def _now(value: Any) -> Any:
@@ -62,15 +71,19 @@ def wrap_tool(
 
     run = getattr(tool, "_run", None)
     arun = getattr(tool, "_arun", None)
+    # `functools.wraps` keeps the tool's signature visible: LangChain reads it to decide
+    # whether to pass `config` / `run_manager`, which are not call arguments.
     if run is not None:
+        @functools.wraps(run)
         def wrapped_run(*args: Any, **kwargs: Any) -> Any:
-            check(kwargs)
+            check(_call_arguments(kwargs))
             return run(*args, **kwargs)
 
         object.__setattr__(tool, "_run", wrapped_run)
     if arun is not None:
+        @functools.wraps(arun)
         async def wrapped_arun(*args: Any, **kwargs: Any) -> Any:
-            check(kwargs)
+            check(_call_arguments(kwargs))
             return await arun(*args, **kwargs)
 
         object.__setattr__(tool, "_arun", wrapped_arun)
