@@ -9,6 +9,9 @@ PYTHON="${PYTHON:-python3}"
 
 echo "== building grantex-server and grantex-a2a-agent (the Rust A2A agent the Python client calls)"
 (cd "$REPO" && cargo build -p grantex-server -p grantex-a2a-agent)
+# The frameworks the integration tests load must not phone home (no model is ever called).
+export CREWAI_DISABLE_TELEMETRY=true CREWAI_DISABLE_TRACKING=true OTEL_SDK_DISABLED=true \
+  OPENAI_AGENTS_DISABLE_TRACING=1 DO_NOT_TRACK=1
 export GRANTEX_SERVER_BIN="${GRANTEX_SERVER_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/debug/grantex-server}"
 
 WORK="$(mktemp -d)"
@@ -23,7 +26,9 @@ VPY="$WORK/venv/bin/python"
 echo "== the public integration packages from PyPI, unmodified, next to ours (tests/test_integrations.py)"
 # Pinned to the versions the tests were written against; pip must keep our grantex (0.7.1xx
 # satisfies their grantex>=0.7.1,<1) instead of fetching the reference one.
-"$VPY" -m pip install --quiet --disable-pip-version-check grantex-fastapi==0.1.7 grantex-adk==0.1.8 fastapi httpx
+"$VPY" -m pip install --quiet --disable-pip-version-check grantex-fastapi==0.1.7 grantex-adk==0.1.8 fastapi httpx \
+  grantex-openai-agents==0.1.8 openai-agents==0.20.0 grantex-crewai==0.1.9 crewai==1.15.30 \
+  grantex-strands==0.2.2 strands-agents==0.2.1 langchain-core==1.8.3
 "$VPY" -c 'import grantex; assert hasattr(grantex, "_native"), "pip replaced our grantex"'
 
 echo "== stubtest (from outside the source tree, so the installed package is checked)"

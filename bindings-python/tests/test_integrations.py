@@ -1,6 +1,7 @@
 """The public Grantex integration packages from PyPI, unmodified, on this SDK and the real server
-(issue 13): ``grantex-fastapi`` (a FastAPI app under its TestClient) and ``grantex-adk`` (Google
-ADK tool functions, which need no framework). run-tests.sh installs them next to this package;
+(issue 13): ``grantex-fastapi`` (a FastAPI app under its TestClient), ``grantex-adk`` (Google
+ADK tool functions, which need no framework), ``grantex-openai-agents``, ``grantex-crewai`` and
+``grantex-strands`` (each tool invoked the way its framework invokes it, no model call). run-tests.sh installs them next to this package;
 pip keeps ours because its version satisfies their ``grantex>=0.7.1,<1``."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _token(c: grantex.Grantex, principal: str, scopes: Tuple[str, ...] = ("calen
 def test_our_sdk_is_the_one_installed() -> None:
     assert importlib.metadata.version("grantex").startswith("0.7.")
     assert hasattr(grantex, "_native"), "the reference grantex replaced ours"
-    for pkg in ("grantex-fastapi", "grantex-adk"):
+    for pkg in ("grantex-fastapi", "grantex-adk", "grantex-openai-agents", "grantex-crewai", "grantex-strands"):
         req = [r for r in importlib.metadata.requires(pkg) or [] if r.startswith("grantex")]
         assert req, pkg
 
@@ -109,3 +110,120 @@ def test_grantex_adk(client: grantex.Grantex) -> None:
     client.grants.revoke(tok.grant_id)
     with pytest.raises(ValueError, match="Could not verify"):
         tool(day="tuesday")
+
+
+# ─── grantex-openai-agents, grantex-crewai, grantex-strands: each tool invoked the way its
+# framework invokes it (no model call), against the real server.
+
+def _calendar_token(client: grantex.Grantex, principal: str, scopes: Tuple[str, ...] = ("calendar:read",)) -> Tuple[Any, Any]:
+    return _token(client, principal, scopes=scopes)
+
+
+def _list_events(day: str) -> str:
+    return f"events on {day}"
+
+
+def test_grantex_openai_agents(client: grantex.Grantex) -> None:
+    import asyncio
+    import json as _json
+
+    from agents.tool_context import ToolContext
+    from grantex_openai_agents import create_grantex_tool as create_openai_tool
+
+    agent, tok = _calendar_token(client, "openai_user")
+
+    def make(**kw: Any) -> Any:
+        return create_openai_tool(name="list_events", description="Lists the calendar.", grant_token=tok.grant_token,
+                                  required_scope="calendar:read", func=_list_events, jwks_uri=client.jwks_uri,
+                                  audience=AUD, **kw)
+
+    def invoke(tool: Any, day: str) -> Any:
+        args = _json.dumps({"day": day})
+        ctx = ToolContext(context=None, tool_name=tool.name, tool_call_id="call_1", tool_arguments=args)
+        return asyncio.run(tool.on_invoke_tool(ctx, args))
+
+    tool = make(current_authority=client.grants.verify, expected_principal_id="openai_user", expected_agent_did=agent.did)
+    assert tool.name == "list_events"
+    assert invoke(tool, "monday") == "events on monday"
+    with pytest.raises(PermissionError):
+        create_openai_tool(name="send", description="Sends mail.", grant_token=tok.grant_token,
+                           required_scope="email:send", func=_list_events, jwks_uri=client.jwks_uri, audience=AUD)
+    with pytest.raises(ValueError, match="Could not verify"):
+        make(expected_principal_id="someone_else")
+    with pytest.raises(ValueError, match="Could not verify"):
+        create_openai_tool(name="x", description="x", grant_token=tok.grant_token + "x", required_scope="calendar:read",
+                           func=_list_events, jwks_uri=client.jwks_uri, audience=AUD)
+    # Revoked after the tool was made: the Agents SDK reports the tool's refusal to the model.
+    client.grants.revoke(tok.grant_id)
+    out = invoke(tool, "tuesday")
+    assert "events on tuesday" not in str(out) and "Could not verify" in str(out), out
+
+
+def test_grantex_crewai(client: grantex.Grantex) -> None:
+    from grantex_crewai import create_grantex_tool as create_crew_tool
+    from pydantic import BaseModel
+
+    class Day(BaseModel):
+        day: str
+
+    agent, tok = _calendar_token(client, "crew_user")
+    tool = create_crew_tool(name="list_events", description="Lists the calendar.", grant_token=tok.grant_token,
+                            required_scope="calendar:read", func=_list_events, args_schema=Day,
+                            jwks_uri=client.jwks_uri, audience=AUD, current_authority=client.grants.verify,
+                            expected_agent_did=agent.did)
+    assert tool.run(day="monday") == "events on monday"
+    with pytest.raises(PermissionError):
+        create_crew_tool(name="send", description="Sends mail.", grant_token=tok.grant_token, required_scope="email:send",
+                         func=_list_events, jwks_uri=client.jwks_uri, audience=AUD)
+    with pytest.raises(ValueError, match="Could not verify"):
+        create_crew_tool(name="x", description="x", grant_token=tok.grant_token, required_scope="calendar:read",
+                         func=_list_events, jwks_uri=client.jwks_uri, expected_agent_did="did:grantex:someone")
+    client.grants.revoke(tok.grant_id)
+    with pytest.raises(ValueError, match="Could not verify"):
+        tool.run(day="tuesday")
+
+
+def test_grantex_strands(server: Dict[str, Any], client: grantex.Grantex) -> None:
+    """grantex-strands wraps ``func`` in a ``**kwargs`` function, which Strands describes as one
+    tool parameter named ``kwargs``: the framework path (``tool.invoke(tool_use)``) hands the
+    model's input over as ``kwargs=...``, so the tool function here takes that parameter."""
+    from grantex_strands import create_grantex_tool as create_strands_tool
+
+    def list_events(kwargs: Dict[str, Any]) -> str:
+        return f"events on {kwargs['day']}"
+
+    def use(tool: Any, day: str) -> Any:
+        return tool.invoke({"toolUseId": "t1", "input": {"kwargs": {"day": day}}})
+
+    # Offline mode: verified token, scope checked at creation and on every call.
+    _, tok = _calendar_token(client, "strands_user")
+    offline = create_strands_tool(name="list_events", description="Lists the calendar.", grant_token=tok.grant_token,
+                                  required_scope="calendar:read", func=list_events, jwks_uri=client.jwks_uri,
+                                  audience=AUD)
+    ok = use(offline, "monday")
+    assert ok["status"] == "success" and "events on monday" in str(ok["content"]), ok
+    assert offline(kwargs={"day": "sunday"}) == "events on sunday"
+    with pytest.raises(PermissionError):
+        create_strands_tool(name="send", description="x", grant_token=tok.grant_token, required_scope="email:send",
+                            func=list_events, jwks_uri=client.jwks_uri, audience=AUD)
+
+    # Online mode: our client's enforce() with a manifest, revocation seen on the next call.
+    _, tok2 = _calendar_token(client, "strands_online", scopes=("tool:calendar:read",))
+    g = grantex.Grantex(server["apiKey"], base_url=server["baseUrl"])
+    g.load_manifest(grantex.ToolManifest("calendar", {"list_events": "read", "create_event": "write"}))
+    online = create_strands_tool(name="list_events", description="Lists the calendar.", grant_token=tok2.grant_token,
+                                 required_scope="tool:calendar:read", func=list_events, client=g,
+                                 connector="calendar", online=True, audience=AUD)
+    ok = use(online, "friday")
+    assert ok["status"] == "success" and "events on friday" in str(ok["content"]), ok
+    with pytest.raises(PermissionError, match="read scope does not permit write"):
+        create_strands_tool(name="create_event", description="x", grant_token=tok2.grant_token,
+                            required_scope="tool:calendar:read", func=list_events, client=g,
+                            connector="calendar", online=True, audience=AUD)
+    with pytest.raises(PermissionError, match="audience"):
+        create_strands_tool(name="list_events", description="x", grant_token=tok2.grant_token,
+                            required_scope="tool:calendar:read", func=list_events, client=g,
+                            connector="calendar", online=True, audience="https://other.example")
+    client.grants.revoke(tok2.grant_id)
+    gone = use(online, "saturday")
+    assert gone["status"] == "error" and "This grant is revoked" in str(gone["content"]), gone
