@@ -191,7 +191,7 @@ function define(target, name, value) {
 /** Members of `Grantex` written by hand below; an operation may not take one of these names. */
 const HAND_WRITTEN = new Set([
   'constructor', 'baseUrl', 'jwksUri', 'lastRateLimit',
-  'loadManifest', 'loadManifests', 'loadManifestsFromDir', 'enforce', 'wrapTool', 'enforceMiddleware',
+  'loadManifest', 'loadManifests', 'loadManifestsFromDir', 'enforce', 'wrapTool', 'wrapAiTool', 'enforceMiddleware',
 ]);
 
 /** `AgentsClient` for `agents`: the class of a namespace object. */
@@ -311,6 +311,11 @@ class Grantex extends GrantexOperations {
   /** A LangChain-style tool (`invoke`) whose calls are enforced first. */
   wrapTool(tool, options) {
     return enforcement().wrapTool(this, tool, options);
+  }
+
+  /** A Vercel AI SDK tool (`tool({ ..., execute })`) whose calls are enforced first. */
+  wrapAiTool(tool, options) {
+    return enforcement().wrapAiTool(this, tool, options);
   }
 
   /** Express middleware / Fastify preHandler enforcing every request. */

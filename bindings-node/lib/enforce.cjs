@@ -286,7 +286,10 @@ function wrapTool(client, tool, options) {
   const original = tool.invoke.bind(tool);
   const wrapped = Object.create(tool);
   wrapped.invoke = async function invoke(...args) {
-    const input = args[0];
+    // A LangChain ToolCall (`{ type: 'tool_call', args, ... }`) carries the arguments in `args`.
+    const first = args[0];
+    const input = first !== null && typeof first === 'object' && first.type === 'tool_call' && first.args !== undefined
+      ? first.args : first;
     const call = {
       connector: o.connector,
       tool: o.tool,
@@ -313,6 +316,25 @@ function wrapTool(client, tool, options) {
     return original(...args);
   };
   return wrapped;
+}
+
+/**
+ * `wrapAiTool`: a Vercel AI SDK tool (`{ description, inputSchema, execute }`) whose `execute`
+ * is enforced first; a denial throws, which the AI SDK reports to the model as a tool error.
+ */
+function wrapAiTool(client, tool, options) {
+  if (tool === null || typeof tool !== 'object' || typeof tool.execute !== 'function') {
+    throw new TypeError('wrapAiTool(tool): a tool with an execute function (the AI SDK\'s tool())');
+  }
+  const guard = wrapTool(client, { invoke: async () => undefined }, options);
+  const execute = tool.execute.bind(tool);
+  return {
+    ...tool,
+    async execute(input, executeOptions) {
+      await guard.invoke(input);
+      return execute(input, executeOptions);
+    },
+  };
 }
 
 /**
@@ -392,5 +414,6 @@ module.exports = {
   makeEnforcer,
   enforce,
   wrapTool,
+  wrapAiTool,
   enforceMiddleware,
 };

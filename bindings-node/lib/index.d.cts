@@ -49,6 +49,8 @@ export declare class Grantex extends GrantexOperations {
   enforce(options: EnforceOptions): Promise<EnforceResult>;
   /** A LangChain-style tool (`invoke`) whose calls are enforced first. */
   wrapTool<T extends { invoke: (...args: any[]) => Promise<unknown> }>(tool: T, options: WrapToolOptions): T;
+  /** A Vercel AI SDK tool whose `execute` is enforced first (a denial throws: a tool error for the model). */
+  wrapAiTool<T extends { execute?: (input: any, options: any) => unknown }>(tool: T, options: WrapToolOptions): T;
   /** Express middleware / Fastify preHandler: 401 without a token, 403 SCOPE_DENIED on a denial. */
   enforceMiddleware(options: EnforceMiddlewareOptions): (req: any, res: any, next: (err?: unknown) => void) => void;
   readonly baseUrl: string;

@@ -191,3 +191,45 @@ test('enforceMiddleware in a real Express app and a Fastify preHandler', async (
     await f.close();
   }
 });
+
+test('wrapTool on a real @langchain/core tool and wrapAiTool under the AI SDK’s generateText', async () => {
+  const token = await grantToken(['tool:crm:write']);
+  const client = new Grantex({ apiKey: server.apiKey, baseUrl: server.baseUrl, revocationCheck: 'online' });
+  client.loadManifest(manifests.load('crm'));
+  const { tool: lcTool } = await import('@langchain/core/tools');
+  const { z } = await import('zod');
+  const created = [];
+  const make = (name) => lcTool(async ({ name: who }) => { created.push(who); return `created ${who}`; }, {
+    name, description: 'Create a CRM contact', schema: z.object({ name: z.string() }),
+  });
+  const guarded = client.wrapTool(make('create_contact'), { connector: 'crm', tool: 'create_contact', grantToken: () => token });
+  assert.equal(await guarded.invoke({ name: 'Ada' }), 'created Ada');
+  // The way an agent calls a tool: a ToolCall in, a ToolMessage out.
+  const message = await guarded.invoke({ type: 'tool_call', id: 'call_1', name: 'create_contact', args: { name: 'Bob' } });
+  assert.equal(message.content, 'created Bob');
+  const refused = client.wrapTool(make('delete_contact'), { connector: 'crm', tool: 'delete_contact', grantToken: token });
+  await assert.rejects(refused.invoke({ name: 'Eve' }), /write scope does not permit delete/);
+  assert.deepEqual(created, ['Ada', 'Bob']);
+
+  const { generateText, tool: aiTool } = await import('ai');
+  const { MockLanguageModelV3 } = await import('ai/test');
+  const model = new MockLanguageModelV3({
+    doGenerate: async () => ({
+      content: [{ type: 'tool-call', toolCallId: 'call_2', toolName: 'crm', input: JSON.stringify({ name: 'Cy' }) }],
+      finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+      usage: { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } },
+      warnings: [],
+    }),
+  });
+  const ai = (name) => client.wrapAiTool(aiTool({
+    description: 'Create a CRM contact', inputSchema: z.object({ name: z.string() }),
+    execute: async ({ name: who }) => { created.push(who); return `created ${who}`; },
+  }), { connector: 'crm', tool: name, grantToken: token });
+  const ran = await generateText({ model, tools: { crm: ai('create_contact') }, prompt: 'add Cy' });
+  assert.equal(ran.toolResults[0].output, 'created Cy');
+  const denied = await generateText({ model, tools: { crm: ai('delete_contact') }, prompt: 'add Cy' });
+  const error = denied.steps[0].content.find((c) => c.type === 'tool-error');
+  assert.match(String(error.error?.message ?? error.error), /Grantex scope denied: write scope does not permit delete/);
+  assert.deepEqual(created, ['Ada', 'Bob', 'Cy']);
+  assert.throws(() => client.wrapAiTool({}, { connector: 'crm', tool: 'x', grantToken: token }), TypeError);
+});
