@@ -57,6 +57,13 @@ func (s *RevocationsService) Status(ctx context.Context, params RevocationStatus
 	return callFor[RevocationStatus](ctx, s.c, OpRevocationsStatus, params)
 }
 
+// Feed: The revocation feed: a snapshot of everything revoked or suspended (no `since`), or the
+// events after the cursor `since` (long-polling up to `wait` seconds, at most 25). GET
+// /v1/revocations (`revocations.feed`). Generated from the core's catalog.
+func (s *RevocationsService) Feed(ctx context.Context, params RevocationFeedParams) (*RevocationFeedPage, error) {
+	return callFor[RevocationFeedPage](ctx, s.c, OpRevocationsFeed, params)
+}
+
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
 type UpdateSettingsParams struct {
 	// FidoRequired: Require WebAuthn (FIDO) for consent; this server has no WebAuthn, so only
@@ -141,6 +148,34 @@ type RevocationStatus struct {
 	CheckedAt *string `json:"checkedAt,omitempty"`
 }
 
+// RevocationFeedParams: `GET /v1/revocations` query: no `since` for a snapshot (paged by
+// `pageToken`), or the events after the cursor `since`, long-polling up to `wait` seconds when
+// there are none.
+type RevocationFeedParams struct {
+	// Since is the `since` member.
+	Since *int64 `json:"since,omitempty"`
+	// Limit is the `limit` member.
+	Limit *int64 `json:"limit,omitempty"`
+	// Wait is the `wait` member.
+	Wait *int64 `json:"wait,omitempty"`
+	// PageToken is the `pageToken` member.
+	PageToken *string `json:"pageToken,omitempty"`
+}
+
+// RevocationFeedPage: `GET /v1/revocations` response.
+type RevocationFeedPage struct {
+	// Entries is the `entries` member.
+	Entries []RevocationFeedEntry `json:"entries"`
+	// Cursor: Ask for `since=cursor` next.
+	Cursor int64 `json:"cursor"`
+	// Snapshot: A snapshot of everything revoked now (no `since`), else events after `since`.
+	Snapshot bool `json:"snapshot"`
+	// ServerTime is the `serverTime` member.
+	ServerTime string `json:"serverTime"`
+	// NextPageToken: The next snapshot page, when there is one.
+	NextPageToken *string `json:"nextPageToken,omitempty"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -155,4 +190,20 @@ type Jwk struct {
 	N *string `json:"n,omitempty"`
 	// E is the `e` member.
 	E *string `json:"e,omitempty"`
+}
+
+// RevocationFeedEntry: One revocation-feed event (`seq` 0 in a snapshot).
+type RevocationFeedEntry struct {
+	// Seq is the `seq` member.
+	Seq int64 `json:"seq"`
+	// Action: `revoked`, `token_revoked`, `suspended` or `resumed`.
+	Action string `json:"action"`
+	// GrantID is the `grantId` member.
+	GrantID *string `json:"grantId,omitempty"`
+	// Jti is the `jti` member.
+	Jti *string `json:"jti,omitempty"`
+	// ExpiresAt: When the credential expires anyway (after which the entry can be forgotten).
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+	// At is the `at` member.
+	At string `json:"at"`
 }

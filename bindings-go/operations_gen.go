@@ -122,6 +122,11 @@ const (
 	// `expired` or `unknown` (not this developer's); `revoked` is true for every status but
 	// `active`. Retried on network errors, timeouts, 429, 502, 503 and 504.
 	OpRevocationsStatus = "revocations.status"
+	// OpRevocationsFeed is `revocations.feed`: GET /v1/revocations, HTTP 200 on success. The
+	// revocation feed: a snapshot of everything revoked or suspended (no `since`), or the events
+	// after the cursor `since` (long-polling up to `wait` seconds, at most 25). Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpRevocationsFeed = "revocations.feed"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -169,4 +174,5 @@ var Operations = []OperationInfo{
 	{Name: OpPrincipalSessionsCreate, Method: "POST", Path: "/v1/principal-sessions", NeedsAPIKey: true},
 	{Name: OpPrincipalSessionsRevoke, Method: "DELETE", Path: "/v1/principal-sessions/{principalId}", NeedsAPIKey: true},
 	{Name: OpRevocationsStatus, Method: "GET", Path: "/v1/revocations/status", NeedsAPIKey: true},
+	{Name: OpRevocationsFeed, Method: "GET", Path: "/v1/revocations", NeedsAPIKey: true},
 }

@@ -821,4 +821,34 @@
  */
 #define GRANTEX_OP_REVOCATIONS_STATUS "revocations.status"
 
+/**
+ * `revocations.feed`: GET /v1/revocations, HTTP 200 on success. The revocation feed: a snapshot of
+ * everything revoked or suspended (no `since`), or the events after the cursor `since`
+ * (long-polling up to `wait` seconds, at most 25).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `since` (optional): an integer.
+ *   - `limit` (optional): an integer.
+ *   - `wait` (optional): an integer.
+ *   - `pageToken` (optional): a string.
+ *
+ * Result: an object (RevocationFeedPage). `GET /v1/revocations` response.
+ *   - `entries` (required): a list of objects (RevocationFeedEntry).
+ *     - `seq` (required): an integer.
+ *     - `action` (required): a string. `revoked`, `token_revoked`, `suspended` or `resumed`.
+ *     - `grantId` (optional): a string.
+ *     - `jti` (optional): a string.
+ *     - `expiresAt` (optional): a string. When the credential expires anyway (after which the entry
+ *       can be forgotten).
+ *     - `at` (required): a string.
+ *   - `cursor` (required): an integer. Ask for `since=cursor` next.
+ *   - `snapshot` (required): a boolean. A snapshot of everything revoked now (no `since`), else
+ *     events after `since`.
+ *   - `serverTime` (required): a string.
+ *   - `nextPageToken` (optional): a string. The next snapshot page, when there is one.
+ */
+#define GRANTEX_OP_REVOCATIONS_FEED "revocations.feed"
+
 #endif /* GRANTEX_OPERATIONS_H */

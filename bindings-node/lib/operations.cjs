@@ -389,6 +389,18 @@ const operations = Object.freeze([
     paramsOptional: true,
     output: 'RevocationStatus',
   }),
+  Object.freeze({
+    name: 'revocations.feed',
+    group: 'revocations',
+    method: 'feed',
+    auth: 'apiKey',
+    path: Object.freeze([]),
+    input: 'query',
+    strings: Object.freeze([]),
+    params: 'RevocationFeedParams',
+    paramsOptional: true,
+    output: 'RevocationFeedPage',
+  }),
 ]);
 
 const aliases = Object.freeze({

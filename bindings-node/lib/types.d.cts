@@ -519,6 +519,41 @@ export interface RevocationStatus {
 }
 
 /**
+ * `GET /v1/revocations` query: no `since` for a snapshot (paged by `pageToken`), or the
+ * events after the cursor `since`, long-polling up to `wait` seconds when there are none.
+ */
+export interface RevocationFeedParams {
+  since?: number | null;
+  limit?: number | null;
+  wait?: number | null;
+  pageToken?: string | null;
+}
+
+/** One revocation-feed event (`seq` 0 in a snapshot). */
+export interface RevocationFeedEntry {
+  seq: number;
+  /** `revoked`, `token_revoked`, `suspended` or `resumed`. */
+  action: string;
+  grantId: string | null;
+  jti: string | null;
+  /** When the credential expires anyway (after which the entry can be forgotten). */
+  expiresAt: string | null;
+  at: string;
+}
+
+/** `GET /v1/revocations` response. */
+export interface RevocationFeedPage {
+  entries: RevocationFeedEntry[];
+  /** Ask for `since=cursor` next. */
+  cursor: number;
+  /** A snapshot of everything revoked now (no `since`), else events after `since`. */
+  snapshot: boolean;
+  serverTime: string;
+  /** The next snapshot page, when there is one. */
+  nextPageToken?: string;
+}
+
+/**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
  * Claims that are absent or of another type are `None`.
@@ -830,6 +865,13 @@ export declare class RevocationsClient {
    * `GET /v1/revocations/status`
    */
   status(params?: RevocationStatusParams): Promise<RevocationStatus>;
+  /**
+   * The revocation feed: a snapshot of everything revoked or suspended (no `since`), or
+   * the events after the cursor `since` (long-polling up to `wait` seconds, at most 25).
+   *
+   * `GET /v1/revocations`
+   */
+  feed(params?: RevocationFeedParams): Promise<RevocationFeedPage>;
 }
 
 /**

@@ -18,7 +18,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/enforce-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vectors/enforce-vectors.json"
+    );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("parse");
     let case = v["cases"]
@@ -114,8 +117,14 @@ fn main() {
     let ratio = median(paired);
     println!();
     println!("== grantex enforce vs verify_cached (same process, {ROUNDS} alternating rounds of {N} calls) ==");
-    println!("verify_cached:                 median {:>7.2} µs", median(verify) / 1000.0);
-    println!("enforce (offline, warm keys):  median {:>7.2} µs", median(enforce) / 1000.0);
+    println!(
+        "verify_cached:                 median {:>7.2} µs",
+        median(verify) / 1000.0
+    );
+    println!(
+        "enforce (offline, warm keys):  median {:>7.2} µs",
+        median(enforce) / 1000.0
+    );
     println!(
         "ratio enforce/verify, median of paired rounds: {ratio:>6.3}  (target <= 1.2: {})",
         if ratio <= 1.2 { "met" } else { "NOT met" }

@@ -750,3 +750,50 @@ pub struct RevocationStatus {
     #[serde(default)]
     pub checked_at: Option<String>,
 }
+
+/// `GET /v1/revocations` query: no `since` for a snapshot (paged by `pageToken`), or the
+/// events after the cursor `since`, long-polling up to `wait` seconds when there are none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationFeedParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+}
+
+/// One revocation-feed event (`seq` 0 in a snapshot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationFeedEntry {
+    pub seq: i64,
+    /// `revoked`, `token_revoked`, `suspended` or `resumed`.
+    pub action: String,
+    #[serde(default)]
+    pub grant_id: Option<String>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    /// When the credential expires anyway (after which the entry can be forgotten).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    pub at: String,
+}
+
+/// `GET /v1/revocations` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationFeedPage {
+    pub entries: Vec<RevocationFeedEntry>,
+    /// Ask for `since=cursor` next.
+    pub cursor: i64,
+    /// A snapshot of everything revoked now (no `since`), else events after `since`.
+    pub snapshot: bool,
+    pub server_time: String,
+    /// The next snapshot page, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}

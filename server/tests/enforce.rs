@@ -278,3 +278,276 @@ async fn enforce_decides_against_the_live_server_and_sees_revocation_online() {
         (denial::GRANT_REVOKED, denial::STATUS_UNAVAILABLE)
     );
 }
+
+async fn feed(c: &grantex::Client, since: Option<i64>, wait: Option<u32>) -> RevocationFeedPage {
+    c.revocations()
+        .feed(&RevocationFeedParams {
+            since,
+            wait,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+fn grant_id_of(token: &str) -> String {
+    claims(token)["grnt"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_revocation_feed_carries_every_revocation_suspension_and_resumption() {
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "parent", &["tool:crm:write"]).await;
+    let sub = agent(&c, "child", &["tool:crm:write"]).await;
+    let start = feed(&c, None, None).await;
+    assert!(start.snapshot && start.entries.is_empty());
+    let cursor = start.cursor;
+
+    let t = grant(&c, &a.agent_id, "alice", &["tool:crm:write"]).await;
+    let gid = grant_id_of(&t.grant_token);
+    let child = c
+        .grants()
+        .delegate(&DelegateParams {
+            parent_grant_token: t.grant_token.clone(),
+            sub_agent_id: sub.agent_id.clone(),
+            scopes: strings(&["tool:crm:write"]),
+            expires_in: None,
+        })
+        .await
+        .unwrap();
+
+    // Suspension of the parent agent: its grant and the delegated one; then resumption.
+    for status in ["suspended", "active"] {
+        c.agents()
+            .update(
+                &a.agent_id,
+                &UpdateAgentParams {
+                    status: Some(status.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let page = feed(&c, Some(cursor), None).await;
+    let seen: Vec<(String, String)> = page
+        .entries
+        .iter()
+        .map(|e| (e.action.clone(), e.grant_id.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("suspended".into(), gid.clone()),
+            ("suspended".into(), child.grant_id.clone()),
+            ("resumed".into(), gid.clone()),
+            ("resumed".into(), child.grant_id.clone()),
+        ]
+    );
+    assert!(page
+        .entries
+        .iter()
+        .all(|e| e.expires_at.is_some() && e.seq > cursor));
+    let cursor = page.cursor;
+
+    // A long-poll answers as soon as the revocation commits.
+    let waiter = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            let t0 = std::time::Instant::now();
+            (feed(&c, Some(cursor), Some(20)).await, t0.elapsed())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    c.grants().revoke(&gid).await.unwrap();
+    let (page, took) = waiter.await.unwrap();
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    let mut actions: Vec<(String, String)> = page
+        .entries
+        .iter()
+        .map(|e| (e.action.clone(), e.grant_id.clone().unwrap_or_default()))
+        .collect();
+    if page.entries.len() < 2 {
+        // The cascade committed in the same transaction: read the rest.
+        let more = feed(&c, Some(page.cursor), None).await;
+        actions.extend(
+            more.entries
+                .iter()
+                .map(|e| (e.action.clone(), e.grant_id.clone().unwrap_or_default())),
+        );
+    }
+    assert_eq!(
+        actions,
+        vec![
+            ("revoked".into(), gid.clone()),
+            ("revoked".into(), child.grant_id.clone())
+        ]
+    );
+
+    // One token revoked; nothing new: an empty page keeps the cursor.
+    let t2 = grant(&c, &a.agent_id, "bob", &["tool:crm:write"]).await;
+    c.tokens().revoke(&jti(&t2.grant_token)).await.unwrap();
+    let page = feed(&c, Some(cursor), None).await;
+    let last = page.entries.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.jti.clone()),
+        ("token_revoked", Some(jti(&t2.grant_token)))
+    );
+    let quiet = feed(&c, Some(page.cursor), Some(0)).await;
+    assert!(quiet.entries.is_empty() && quiet.cursor == page.cursor);
+
+    // The snapshot holds the revoked grants and the revoked token, paged.
+    let mut snapshot = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let p = c
+            .revocations()
+            .feed(&RevocationFeedParams {
+                limit: Some(1),
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(p.snapshot && p.entries.len() <= 1 && p.cursor >= page.cursor);
+        snapshot.extend(p.entries.into_iter().map(|e| (e.action, e.grant_id, e.jti)));
+        match p.next_page_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    assert!(snapshot.contains(&("revoked".into(), Some(gid.clone()), None)));
+    assert!(snapshot.contains(&("revoked".into(), Some(child.grant_id.clone()), None)));
+    assert!(snapshot
+        .iter()
+        .any(|(a, _, j)| a == "token_revoked" && *j == Some(jti(&t2.grant_token))));
+    assert_eq!(snapshot.len(), 3, "{snapshot:?}");
+
+    // Another developer sees none of it; bad parameters are 400.
+    let (other, _) = developer(s, Mode::Live).await;
+    assert!(feed(&other, None, None).await.entries.is_empty());
+    for bad in [
+        RevocationFeedParams {
+            wait: Some(26),
+            since: Some(0),
+            ..Default::default()
+        },
+        RevocationFeedParams {
+            limit: Some(5000),
+            ..Default::default()
+        },
+        RevocationFeedParams {
+            page_token: Some("!!".into()),
+            ..Default::default()
+        },
+    ] {
+        let e = c.revocations().feed(&bad).await.unwrap_err();
+        assert_eq!(common::status(&e), 400, "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() {
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "fed", &["tool:crm:write"]).await;
+    let t = grant(&c, &a.agent_id, "alice", &["tool:crm:write"]).await;
+    let e = Enforcer::new(
+        c.clone(),
+        EnforceConfig {
+            revocation_check: "feed".into(),
+            revocation_feed_stale_after: 2.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    e.load_manifest(grantex::enforce::prebuilt::prebuilt("crm").unwrap());
+    let call = call(&t.grant_token, "create_contact");
+    assert!(e.enforce(&call).await.unwrap().allowed);
+    let state = e.revocation_feed_state().unwrap();
+    assert!(
+        state.synced && state.fresh && state.unavailable.is_none(),
+        "{state:?}"
+    );
+
+    let until = |want: &'static str| {
+        let e = &e;
+        let call = call.clone();
+        async move {
+            for _ in 0..100 {
+                let r = e.enforce(&call).await.unwrap();
+                if r.sub_reason == want || (want.is_empty() && r.allowed) {
+                    return r;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("enforce never reached {want:?}");
+        }
+    };
+    c.agents()
+        .update(
+            &a.agent_id,
+            &UpdateAgentParams {
+                status: Some("suspended".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = until(denial::SUSPENDED).await;
+    assert_eq!(r.reason_code, denial::GRANT_REVOKED);
+    c.agents()
+        .update(
+            &a.agent_id,
+            &UpdateAgentParams {
+                status: Some("active".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    until("").await;
+    c.grants()
+        .revoke(&grant_id_of(&t.grant_token))
+        .await
+        .unwrap();
+    let r = until(denial::REVOKED).await;
+    assert!(
+        r.reason.starts_with("Grant grnt_") && r.reason.ends_with(" is revoked."),
+        "{}",
+        r.reason
+    );
+
+    // A server that does not answer: the feed is unusable and enforce fails closed.
+    let dead = grantex::Client::new(grantex::ClientConfig {
+        api_key: Some("gx_test_x".into()),
+        base_url: Some("http://127.0.0.1:9".into()),
+        max_retries: Some(0),
+        ..Default::default()
+    })
+    .unwrap();
+    let e2 = Enforcer::new(
+        dead,
+        EnforceConfig {
+            revocation_check: "feed".into(),
+            revocation_feed_stale_after: 1.0,
+            jwks_uri: Some(s.jwks_uri.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    e2.load_manifest(grantex::enforce::prebuilt::prebuilt("crm").unwrap());
+    let t3 = grant(&c, &a.agent_id, "carol", &["tool:crm:write"]).await;
+    let r = e2.enforce(&call_for(&t3.grant_token)).await.unwrap();
+    assert_eq!(
+        (r.reason_code.as_str(), r.sub_reason.as_str()),
+        (denial::GRANT_REVOKED, denial::FEED_UNAVAILABLE),
+        "{r:?}"
+    );
+    e2.stop_revocation_feed();
+}
+
+fn call_for(token: &str) -> EnforceCall {
+    call(token, "create_contact")
+}

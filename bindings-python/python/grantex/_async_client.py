@@ -44,6 +44,8 @@ from ._types import (
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
+    RevocationFeedPage,
+    RevocationFeedParams,
     RevocationStatus,
     RevocationStatusParams,
     RotateKeyResponse,
@@ -242,6 +244,18 @@ class AsyncRevocationsClient(_AsyncResource):
          ``suspended``, ``expired`` or ``unknown`` (not this developer's); ``revoked`` is true for
          every status but ``active``."""
         return RevocationStatus.from_dict(await self._call("revocations.status", {**_keywords(RevocationStatusParams, grant_id=grant_id, jti=jti)}))
+
+    async def feed(
+        self,
+        *,
+        since: Optional[int] = None,
+        limit: Optional[int] = None,
+        wait: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> RevocationFeedPage:
+        """The revocation feed: a snapshot of everything revoked or suspended (no ``since``), or
+         the events after the cursor ``since`` (long-polling up to ``wait`` seconds, at most 25)."""
+        return RevocationFeedPage.from_dict(await self._call("revocations.feed", {**_keywords(RevocationFeedParams, since=since, limit=limit, wait=wait, page_token=page_token)}))
 
 
 class AsyncGrantex(_AsyncClientBase):

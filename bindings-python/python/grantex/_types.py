@@ -66,6 +66,9 @@ __all__ = [
     "RateLimit",
     "RefreshTokenParams",
     "RegisterAgentParams",
+    "RevocationFeedEntry",
+    "RevocationFeedPage",
+    "RevocationFeedParams",
     "RevocationStatus",
     "RevocationStatusParams",
     "RotateKeyResponse",
@@ -1862,6 +1865,128 @@ class RevocationStatus:
         out["jti"] = self.jti
         out["expiresAt"] = self.expires_at
         out["checkedAt"] = self.checked_at
+        return out
+
+
+@dataclass
+class RevocationFeedParams:
+    """``GET /v1/revocations`` query: no ``since`` for a snapshot (paged by ``pageToken``), or the
+    events after the cursor ``since``, long-polling up to ``wait`` seconds when there are none."""
+
+    since: Optional[int] = None
+    limit: Optional[int] = None
+    wait: Optional[int] = None
+    page_token: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, since=None, limit=None, wait=None, page_token=None):
+            self.since = since
+            self.limit = limit
+            self.wait = wait
+            self.page_token = page_token
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "since": self.since,
+                "limit": self.limit,
+                "wait": self.wait,
+                "pageToken": self.page_token,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RevocationFeedEntry:
+    """One revocation-feed event (``seq`` 0 in a snapshot)."""
+
+    seq: int
+    action: str
+    """``revoked``, ``token_revoked``, ``suspended`` or ``resumed``."""
+    grant_id: Optional[str]
+    jti: Optional[str]
+    expires_at: Optional[str]
+    """When the credential expires anyway (after which the entry can be forgotten)."""
+    at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, seq, action, grant_id, jti, expires_at, at):
+            _object_setattr(self, "seq", seq)
+            _object_setattr(self, "action", action)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "jti", jti)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "at", at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RevocationFeedEntry:
+        """From the wire's camelCase JSON."""
+        return cls(
+            seq=_req(data, "seq"),
+            action=_req(data, "action"),
+            grant_id=_get(data, "grantId", None),
+            jti=_get(data, "jti", None),
+            expires_at=_get(data, "expiresAt", None),
+            at=_req(data, "at"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["seq"] = self.seq
+        out["action"] = self.action
+        out["grantId"] = self.grant_id
+        out["jti"] = self.jti
+        out["expiresAt"] = self.expires_at
+        out["at"] = self.at
+        return out
+
+
+@dataclass(frozen=True)
+class RevocationFeedPage:
+    """``GET /v1/revocations`` response."""
+
+    entries: Tuple[RevocationFeedEntry, ...]
+    cursor: int
+    """Ask for ``since=cursor`` next."""
+    snapshot: bool
+    """A snapshot of everything revoked now (no ``since``), else events after ``since``."""
+    server_time: str
+    next_page_token: Optional[str]
+    """The next snapshot page, when there is one."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, entries, cursor, snapshot, server_time, next_page_token):
+            _object_setattr(self, "entries", entries)
+            _object_setattr(self, "cursor", cursor)
+            _object_setattr(self, "snapshot", snapshot)
+            _object_setattr(self, "server_time", server_time)
+            _object_setattr(self, "next_page_token", next_page_token)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RevocationFeedPage:
+        """From the wire's camelCase JSON."""
+        return cls(
+            entries=_nested_list(RevocationFeedEntry, _req(data, "entries")),
+            cursor=_req(data, "cursor"),
+            snapshot=_req(data, "snapshot"),
+            server_time=_req(data, "serverTime"),
+            next_page_token=_get(data, "nextPageToken", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["entries"] = [v.to_dict() for v in self.entries] if self.entries is not None else None
+        out["cursor"] = self.cursor
+        out["snapshot"] = self.snapshot
+        out["serverTime"] = self.server_time
+        if self.next_page_token is not None:
+            out["nextPageToken"] = self.next_page_token
         return out
 
 

@@ -150,5 +150,9 @@ operations! {
         /// every status but `active`.
         status => "revocations.status": GET "/v1/revocations/status", path(),
             query(RevocationStatusParams), -> (RevocationStatus), 200, safe, py(keywords);
+        /// The revocation feed: a snapshot of everything revoked or suspended (no `since`), or
+        /// the events after the cursor `since` (long-polling up to `wait` seconds, at most 25).
+        feed => "revocations.feed": GET "/v1/revocations", path(), query(RevocationFeedParams),
+            -> (RevocationFeedPage), 200, safe, py(keywords);
     }
 }

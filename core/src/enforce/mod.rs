@@ -7,6 +7,7 @@
 
 pub mod denial;
 mod details;
+pub mod feed;
 mod manifest;
 pub mod names;
 mod permission;
@@ -334,6 +335,8 @@ struct Settings {
 #[derive(Debug)]
 pub struct Enforcer {
     client: Client,
+    feed: std::sync::OnceLock<feed::RevocationFeed>,
+    feed_stale_after: std::time::Duration,
     settings: Settings,
     manifests: RwLock<HashMap<String, Arc<ToolManifest>>>,
 }
@@ -366,18 +369,15 @@ impl Enforcer {
             ));
         }
         let revocation = revocation_check(&config.revocation_check)?;
-        if revocation == RevocationCheck::Feed {
-            return Err(Error::config(
-                "revocation_check='feed' is not supported by this SDK yet; use 'online' (one status request per call) or 'offline'",
-            ));
-        }
         if !(config.revocation_feed_stale_after.is_finite()
-            && config.revocation_feed_stale_after > 0.0)
+            && config.revocation_feed_stale_after > 0.0
+            && config.revocation_feed_stale_after <= 3600.0)
         {
             return Err(Error::config(
-                "revocation_feed_stale_after must be a positive number of seconds",
+                "revocation_feed_stale_after must be a number of seconds above 0 and at most 3600",
             ));
         }
+        // Both transports follow the same feed; this SDK long-polls GET /v1/revocations.
         if !matches!(config.revocation_feed_transport.as_str(), "stream" | "poll") {
             return Err(Error::config(format!(
                 "revocation_feed_transport must be one of stream, poll, not {:?}",
@@ -409,7 +409,11 @@ impl Enforcer {
                 JwksCache::shared(&config.jwks_uri.clone().unwrap_or_else(|| client.jwks_uri()))?
             }
         };
-        Ok(Enforcer {
+        let feed_stale_after =
+            std::time::Duration::from_secs_f64(config.revocation_feed_stale_after);
+        let enforcer = Enforcer {
+            feed: std::sync::OnceLock::new(),
+            feed_stale_after,
             settings: Settings {
                 permissive,
                 caps: caps_mode(&config.caps_mode)?,
@@ -440,7 +444,32 @@ impl Enforcer {
             },
             client,
             manifests: RwLock::new(HashMap::new()),
-        })
+        };
+        if revocation == RevocationCheck::Feed {
+            enforcer.revocation_feed();
+        }
+        Ok(enforcer)
+    }
+
+    /// The revocation feed `feed` mode follows, created and started on first use.
+    pub fn revocation_feed(&self) -> &feed::RevocationFeed {
+        let f = self
+            .feed
+            .get_or_init(|| feed::RevocationFeed::new(self.client.clone(), self.feed_stale_after));
+        f.start();
+        f
+    }
+
+    /// What the revocation feed knows, when one was started.
+    pub fn revocation_feed_state(&self) -> Option<feed::FeedState> {
+        self.feed.get().map(feed::RevocationFeed::state)
+    }
+
+    /// Stops following the revocation feed (a later `feed` call starts it again).
+    pub fn stop_revocation_feed(&self) {
+        if let Some(f) = self.feed.get() {
+            f.stop();
+        }
     }
 
     /// Loads (or replaces) the manifest of its connector.
@@ -469,11 +498,6 @@ impl Enforcer {
                         "revocation_check={v:?} cannot loosen this client's revocation_check={:?}; a per-call value may only be as strict or stricter (offline < feed < online)",
                         json!(s.revocation).as_str().unwrap_or("")
                     )));
-                }
-                if m == RevocationCheck::Feed {
-                    return Err(Error::config(
-                        "revocation_check='feed' is not supported by this SDK yet",
-                    ));
                 }
                 m
             }
@@ -552,8 +576,13 @@ impl Enforcer {
         }
 
         // 1b. Revocation: the token verifies whether or not the grant still stands.
-        if revocation == RevocationCheck::Online {
-            if let Some((reason, sub)) = self.revocation_denial(&grant).await {
+        let denial = match revocation {
+            RevocationCheck::Offline => None,
+            RevocationCheck::Online => self.revocation_denial(&grant).await,
+            RevocationCheck::Feed => self.feed_denial(&grant).await,
+        };
+        {
+            if let Some((reason, sub)) = denial {
                 out.grant = Some(grant);
                 return Ok(self.deny(out, reason, GRANT_REVOKED, sub, None));
             }
@@ -644,15 +673,17 @@ impl Enforcer {
         // 5. The best scope for this connector (and tool, when scopes name tools).
         let granted = if self.settings.tool_qualified {
             match scopes::granted_for_tool(&scopes, connector, tool) {
-                scopes::Qualified::OtherTools(named) => return self.deny(
-                    out,
-                    format!(
+                scopes::Qualified::OtherTools(named) => {
+                    return self.deny(
+                        out,
+                        format!(
                         "Grant scopes on connector '{connector}' name other tools, not '{tool}'."
                     ),
-                    TOOL_NOT_GRANTED,
-                    TOOL_SCOPE_MISSING,
-                    Some(json!({"tool_scopes": named})),
-                ),
+                        TOOL_NOT_GRANTED,
+                        TOOL_SCOPE_MISSING,
+                        Some(json!({"tool_scopes": named})),
+                    )
+                }
                 scopes::Qualified::Granted(p) => Some(p),
                 scopes::Qualified::None => None,
             }
@@ -746,13 +777,13 @@ impl Enforcer {
 
         // 10. Amount caps (`capped:<N>` scopes), connector-wide.
         // A number as given (its text for messages), or a value that is not a finite number.
-        let amount: Option<(f64, String)> =
-            match &call.amount {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
-                    Some((n.as_f64().unwrap_or(f64::NAN), n.to_string()))
-                }
-                Some(_) => return self.deny(
+        let amount: Option<(f64, String)> = match &call.amount {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
+                Some((n.as_f64().unwrap_or(f64::NAN), n.to_string()))
+            }
+            Some(_) => {
+                return self.deny(
                     out,
                     format!(
                         "Amount must be a finite number to enforce a budget cap on {connector}."
@@ -760,8 +791,9 @@ impl Enforcer {
                     CAP_EXCEEDED,
                     INVALID_AMOUNT,
                     None,
-                ),
-            };
+                )
+            }
+        };
         let cap = match scopes::amount_cap(&scopes, connector) {
             Ok(c) => c,
             Err(_) => {
@@ -828,6 +860,48 @@ impl Enforcer {
         out
     }
 
+    /// What the revocation feed says about the grant, its token and its parent; a feed that is
+    /// not fresh (or never synced) is a denial.
+    async fn feed_denial(&self, grant: &VerifiedGrant) -> Option<(String, &'static str)> {
+        let f = self.revocation_feed();
+        // The first call waits for the first snapshot; later ones only check freshness.
+        let wait = if f.state().synced {
+            std::time::Duration::ZERO
+        } else {
+            f.stale_after()
+        };
+        if !f.ready(wait).await {
+            let state = f.state();
+            return Some(match state.unavailable {
+                Some(why) => (
+                    format!("The revocation feed is not usable ({why}); denying rather than authorising without a way to learn about revocations."),
+                    FEED_UNAVAILABLE,
+                ),
+                None => (
+                    format!("The revocation feed has not been reachable for more than {} s, so revocations may not be known; denying rather than authorising on stale information.", f.stale_after().as_secs_f64()),
+                    FEED_STALE,
+                ),
+            });
+        }
+        let m = f.matches(
+            Some(grant.grant_id.as_str()).filter(|g| !g.is_empty()),
+            Some(grant.token_id.as_str()).filter(|t| !t.is_empty()),
+            grant.parent_grant_id.as_deref(),
+        )?;
+        let sub = match (&m.kind, m.suspended) {
+            (feed::MatchKind::ParentGrant, _) => PARENT_REVOKED,
+            (_, true) => SUSPENDED,
+            _ => REVOKED,
+        };
+        let state = if m.suspended { "suspended" } else { "revoked" };
+        let what = if m.kind == feed::MatchKind::Token {
+            "Token"
+        } else {
+            "Grant"
+        };
+        Some((format!("{what} {} is {state}.", m.id), sub))
+    }
+
     /// `GET /v1/revocations/status` for the grant and token: `None` when live. Any failure to
     /// ask, or an answer that cannot be read, is a denial.
     async fn revocation_denial(&self, grant: &VerifiedGrant) -> Option<(String, &'static str)> {
@@ -885,6 +959,12 @@ impl Enforcer {
             out.allowed = true;
         }
         out
+    }
+}
+
+impl Drop for Enforcer {
+    fn drop(&mut self) {
+        self.stop_revocation_feed();
     }
 }
 

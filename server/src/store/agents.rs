@@ -124,6 +124,15 @@ pub fn update(tx: &Conn, a: &Agent, now: i64, status_changed: bool) -> ApiResult
             status_changed.then_some(now)
         ],
     )?;
+    if status_changed {
+        super::revocation_feed::agent_status_changed(
+            tx,
+            &a.developer_id,
+            &a.agent_id,
+            a.status == "active",
+            now,
+        )?;
+    }
     Ok(())
 }
 
@@ -139,6 +148,19 @@ pub fn grant_ids(c: &Conn, developer_id: &str, agent_id: &str) -> ApiResult<Vec<
 /// Deletes the agent with its auth requests, grants, tokens and refresh tokens (the caller
 /// revokes what was delegated from its grants first).
 pub fn delete_cascade(tx: &Conn, developer_id: &str, agent_id: &str) -> ApiResult<()> {
+    // Its live grants end here: the revocation feed says so.
+    let live = tx.query_all(
+        "SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2 AND status = 'active'",
+        args![agent_id, developer_id],
+        |r| r.str(0),
+    )?;
+    super::revocation_feed::record_grants(
+        tx,
+        developer_id,
+        &live,
+        super::revocation_feed::REVOKED,
+        crate::time::now_ms(),
+    )?;
     let a = args![agent_id, developer_id];
     tx.exec(
         "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE agent_id = ?1 AND developer_id = ?2)",

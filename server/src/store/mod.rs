@@ -15,6 +15,7 @@ pub mod grants;
 pub mod keys;
 pub mod quota;
 pub mod revocation;
+pub mod revocation_feed;
 mod schema;
 mod schema_pg;
 pub mod sessions;

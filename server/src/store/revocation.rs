@@ -4,6 +4,7 @@
 //! commit together, and delegation (which re-checks its parent inside its own write transaction)
 //! is serialised against them by the store's single writer (SQLite's, or PostgreSQL's write lock).
 
+use super::revocation_feed as feed;
 use super::sql::args;
 use super::Conn;
 use crate::error::ApiResult;
@@ -58,13 +59,16 @@ fn audit_grant(
     Ok(())
 }
 
-/// Revokes every still-active descendant of `grant_id` (any depth). Returns how many.
+/// Revokes every still-active descendant of `grant_id` (any depth), each with a feed event.
+/// Returns how many.
 pub fn revoke_descendants(
     tx: &Conn,
     developer_id: &str,
     grant_id: &str,
     now: i64,
 ) -> ApiResult<usize> {
+    let ids = feed::active_descendants(tx, developer_id, grant_id, i64::MIN)?;
+    feed::record_grants(tx, developer_id, &ids, feed::REVOKED, now)?;
     tx.exec(
         "WITH RECURSIVE d(id) AS (
              SELECT id FROM grants WHERE parent_grant_id = ?1 AND developer_id = ?2
@@ -94,6 +98,13 @@ pub fn revoke_grant(
     if n == 0 {
         return Ok(None);
     }
+    feed::record_grants(
+        tx,
+        developer_id,
+        &[grant_id.to_string()],
+        feed::REVOKED,
+        now,
+    )?;
     let cascaded = revoke_descendants(tx, developer_id, grant_id, now)?;
     audit_grant(
         tx,
@@ -130,16 +141,35 @@ pub fn revoke_token(
     )?;
     let mut cascaded = 0;
     for child in &children {
-        cascaded += tx.exec(
+        let revoked = tx.exec(
             "UPDATE grants SET status = 'revoked', revoked_at = ?2 WHERE id = ?1 AND status = 'active'",
             args![child, now],
         )?;
+        if revoked > 0 {
+            feed::record_grants(
+                tx,
+                developer_id,
+                std::slice::from_ref(child),
+                feed::REVOKED,
+                now,
+            )?;
+        }
+        cascaded += revoked;
         cascaded += revoke_descendants(tx, developer_id, child, now)?;
     }
-    let grant_id = tx.query_one(
-        "SELECT grant_id FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
+    let (grant_id, expires) = tx.query_one(
+        "SELECT grant_id, expires_at FROM grant_tokens WHERE jti = ?1 AND developer_id = ?2",
         args![jti, developer_id],
-        |r| r.str(0),
+        |r| Ok((r.str(0)?, r.i64(1)?)),
+    )?;
+    feed::record(
+        tx,
+        developer_id,
+        Some(&grant_id),
+        Some(jti),
+        feed::TOKEN_REVOKED,
+        Some(expires.saturating_mul(1000)),
+        now,
     )?;
     audit_grant(
         tx,

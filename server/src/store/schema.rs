@@ -252,10 +252,28 @@ ALTER TABLE grants ADD COLUMN data_region TEXT;
 ALTER TABLE audit_entries ADD COLUMN purpose TEXT;
 "#,
     ),
+    (
+        10,
+        "the revocation feed",
+        r#"
+-- Every revocation, suspension and resumption, in commit order (the store has one writer), for
+-- SDKs that follow the feed (GET /v1/revocations) instead of asking about each call.
+CREATE TABLE revocation_events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    developer_id TEXT NOT NULL,
+    grant_id     TEXT,
+    jti          TEXT,
+    action       TEXT NOT NULL,
+    expires_at   INTEGER,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

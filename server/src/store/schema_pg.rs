@@ -213,10 +213,28 @@ ALTER TABLE grants ADD COLUMN data_region TEXT;
 ALTER TABLE audit_entries ADD COLUMN purpose TEXT;
 "#,
     ),
+    (
+        5,
+        "the revocation feed (= SQLite schema 10)",
+        r#"
+-- Every revocation, suspension and resumption, in commit order (writes are serialised), for
+-- SDKs that follow the feed (GET /v1/revocations) instead of asking about each call.
+CREATE TABLE revocation_events (
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    grant_id     TEXT,
+    jti          TEXT,
+    action       TEXT NOT NULL,
+    expires_at   BIGINT,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -332,6 +332,20 @@ public class RevocationsClient internal constructor(private val transport: Trans
     @JvmOverloads
     public fun statusBlocking(params: RevocationStatusParams = RevocationStatusParams()): RevocationStatus =
         RevocationStatus.fromJson(transport.callBlocking("revocations.status", Wire.input(params.toJson())))
+
+    /**
+     * The revocation feed: a snapshot of everything revoked or suspended (no `since`), or
+     * the events after the cursor `since` (long-polling up to `wait` seconds, at most 25).
+     *
+     * `GET /v1/revocations`
+     */
+    public suspend fun feed(params: RevocationFeedParams = RevocationFeedParams()): RevocationFeedPage =
+        RevocationFeedPage.fromJson(transport.call("revocations.feed", Wire.input(params.toJson())))
+
+    /** [feed], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun feedBlocking(params: RevocationFeedParams = RevocationFeedParams()): RevocationFeedPage =
+        RevocationFeedPage.fromJson(transport.callBlocking("revocations.feed", Wire.input(params.toJson())))
 }
 
 /**
@@ -497,4 +511,5 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "principal_sessions.create",
     "principal_sessions.revoke",
     "revocations.status",
+    "revocations.feed",
 )

@@ -1560,3 +1560,110 @@ public data class RevocationStatus @JvmOverloads constructor(
         }
     }
 }
+
+/**
+ * `GET /v1/revocations` query: no `since` for a snapshot (paged by `pageToken`), or the
+ * events after the cursor `since`, long-polling up to `wait` seconds when there are none.
+ */
+public data class RevocationFeedParams @JvmOverloads constructor(
+    val since: Long? = null,
+    val limit: Long? = null,
+    val wait: Long? = null,
+    val pageToken: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        limit?.let { v0 -> put("limit", JsonPrimitive(v0)) }
+        wait?.let { v0 -> put("wait", JsonPrimitive(v0)) }
+        pageToken?.let { v0 -> put("pageToken", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RevocationFeedParams {
+            val o = Wire.obj(json, "RevocationFeedParams")
+            return RevocationFeedParams(
+                since = Wire.member(o, "since")?.let { v0 -> Wire.long(v0, "RevocationFeedParams.since") },
+                limit = Wire.member(o, "limit")?.let { v0 -> Wire.long(v0, "RevocationFeedParams.limit") },
+                wait = Wire.member(o, "wait")?.let { v0 -> Wire.long(v0, "RevocationFeedParams.wait") },
+                pageToken = Wire.member(o, "pageToken")?.let { v0 -> Wire.string(v0, "RevocationFeedParams.pageToken") },
+            )
+        }
+    }
+}
+
+/** One revocation-feed event (`seq` 0 in a snapshot). */
+public data class RevocationFeedEntry @JvmOverloads constructor(
+    val seq: Long,
+    /** `revoked`, `token_revoked`, `suspended` or `resumed`. */
+    val action: String,
+    val grantId: String? = null,
+    val jti: String? = null,
+    /** When the credential expires anyway (after which the entry can be forgotten). */
+    val expiresAt: String? = null,
+    val at: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("seq", JsonPrimitive(seq))
+        put("action", JsonPrimitive(action))
+        grantId?.let { v0 -> put("grantId", JsonPrimitive(v0)) }
+        jti?.let { v0 -> put("jti", JsonPrimitive(v0)) }
+        expiresAt?.let { v0 -> put("expiresAt", JsonPrimitive(v0)) }
+        put("at", JsonPrimitive(at))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RevocationFeedEntry {
+            val o = Wire.obj(json, "RevocationFeedEntry")
+            return RevocationFeedEntry(
+                seq = Wire.member(o, "seq")?.let { v0 -> Wire.long(v0, "RevocationFeedEntry.seq") } ?: Wire.missing("RevocationFeedEntry.seq"),
+                action = Wire.member(o, "action")?.let { v0 -> Wire.string(v0, "RevocationFeedEntry.action") } ?: Wire.missing("RevocationFeedEntry.action"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "RevocationFeedEntry.grantId") },
+                jti = Wire.member(o, "jti")?.let { v0 -> Wire.string(v0, "RevocationFeedEntry.jti") },
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "RevocationFeedEntry.expiresAt") },
+                at = Wire.member(o, "at")?.let { v0 -> Wire.string(v0, "RevocationFeedEntry.at") } ?: Wire.missing("RevocationFeedEntry.at"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/revocations` response. */
+public data class RevocationFeedPage @JvmOverloads constructor(
+    val entries: List<RevocationFeedEntry>,
+    /** Ask for `since=cursor` next. */
+    val cursor: Long,
+    /** A snapshot of everything revoked now (no `since`), else events after `since`. */
+    val snapshot: Boolean,
+    val serverTime: String,
+    /** The next snapshot page, when there is one. */
+    val nextPageToken: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("entries", JsonArray(entries.map { v0 -> v0.toJson() }))
+        put("cursor", JsonPrimitive(cursor))
+        put("snapshot", JsonPrimitive(snapshot))
+        put("serverTime", JsonPrimitive(serverTime))
+        nextPageToken?.let { v0 -> put("nextPageToken", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RevocationFeedPage {
+            val o = Wire.obj(json, "RevocationFeedPage")
+            return RevocationFeedPage(
+                entries = Wire.member(o, "entries")?.let { v0 -> Wire.list(v0, "RevocationFeedPage.entries") { v1 -> RevocationFeedEntry.fromJson(v1) } } ?: Wire.missing("RevocationFeedPage.entries"),
+                cursor = Wire.member(o, "cursor")?.let { v0 -> Wire.long(v0, "RevocationFeedPage.cursor") } ?: Wire.missing("RevocationFeedPage.cursor"),
+                snapshot = Wire.member(o, "snapshot")?.let { v0 -> Wire.bool(v0, "RevocationFeedPage.snapshot") } ?: Wire.missing("RevocationFeedPage.snapshot"),
+                serverTime = Wire.member(o, "serverTime")?.let { v0 -> Wire.string(v0, "RevocationFeedPage.serverTime") } ?: Wire.missing("RevocationFeedPage.serverTime"),
+                nextPageToken = Wire.member(o, "nextPageToken")?.let { v0 -> Wire.string(v0, "RevocationFeedPage.nextPageToken") },
+            )
+        }
+    }
+}

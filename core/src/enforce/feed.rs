@@ -1,0 +1,403 @@
+//! The revocation feed client: follows `GET /v1/revocations` (a snapshot, then long-polled
+//! changes) in a background task on the core runtime and keeps the set of revoked and
+//! suspended grants and revoked tokens, so `enforce` in `feed` mode sees a revocation within
+//! seconds without a request per call. It fails closed: a feed that has not heard from the
+//! server within `stale_after`, or that the server does not serve, makes `enforce` deny.
+
+use crate::types::{RevocationFeedEntry, RevocationFeedParams};
+use crate::{Client, Error};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Why the feed cannot be used (the reference SDKs' `FeedUnavailableReason`).
+pub const DISABLED: &str = "disabled";
+pub const NOT_READY: &str = "not_ready";
+pub const UNAUTHORIZED: &str = "unauthorized";
+pub const NETWORK: &str = "network";
+
+/// Which credential of a call the feed knows to be dead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    Grant,
+    Token,
+    ParentGrant,
+}
+
+/// A revoked or suspended credential the feed knows about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedMatch {
+    pub kind: MatchKind,
+    pub id: String,
+    /// Suspended (reversible), not revoked.
+    pub suspended: bool,
+}
+
+/// What the feed knows, and whether it can be trusted.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedState {
+    /// Took a snapshot and is following the changes.
+    pub synced: bool,
+    /// Synced, usable and heard from the server within `stale_after`.
+    pub fresh: bool,
+    /// Seconds since the server last answered (`None`: never).
+    pub age_secs: Option<f64>,
+    pub cursor: i64,
+    /// Revoked or suspended credentials known (grants and tokens).
+    pub known: usize,
+    /// `disabled`, `not_ready`, `unauthorized` or `network`.
+    pub unavailable: Option<&'static str>,
+}
+
+#[derive(Default, Debug)]
+struct Known {
+    synced: bool,
+    cursor: i64,
+    /// grant id → (suspended, expiry in Unix ms).
+    grants: HashMap<String, (bool, Option<i64>)>,
+    /// jti → expiry.
+    tokens: HashMap<String, Option<i64>>,
+    fresh_at: Option<Instant>,
+    unavailable: Option<&'static str>,
+}
+
+impl Known {
+    fn apply(&mut self, e: &RevocationFeedEntry) {
+        let expiry = e.expires_at.as_deref().and_then(|t| httpdate_or_iso(t));
+        match (e.action.as_str(), &e.grant_id, &e.jti) {
+            ("token_revoked", _, Some(jti)) => {
+                self.tokens.insert(jti.clone(), expiry);
+            }
+            ("revoked", Some(g), _) => {
+                self.grants.insert(g.clone(), (false, expiry));
+            }
+            ("suspended", Some(g), _) => {
+                // A revocation is final: a later suspension does not soften it.
+                let entry = self.grants.entry(g.clone()).or_insert((true, expiry));
+                entry.1 = expiry;
+            }
+            ("resumed", Some(g), _) => {
+                if self.grants.get(g).is_some_and(|(suspended, _)| *suspended) {
+                    self.grants.remove(g);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn prune(&mut self, now_ms: i64) {
+        self.grants
+            .retain(|_, (_, exp)| exp.is_none_or(|e| e > now_ms));
+        self.tokens.retain(|_, exp| exp.is_none_or(|e| e > now_ms));
+    }
+}
+
+/// `2026-01-01T00:00:00.000Z` → Unix milliseconds.
+fn httpdate_or_iso(t: &str) -> Option<i64> {
+    let t = t.trim_end_matches('Z');
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut h = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (h.next()??, h.next()??, h.next()??);
+    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) + ms)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Client,
+    stale_after: Duration,
+    known: Mutex<Known>,
+    /// Odd while running; each start and stop bumps it, so an old loop sees it is stale.
+    generation: AtomicU64,
+    changed: tokio::sync::Notify,
+}
+
+/// Follows one server's revocation feed. Cheap to clone (shared state).
+#[derive(Clone, Debug)]
+pub struct RevocationFeed {
+    inner: Arc<Inner>,
+}
+
+impl RevocationFeed {
+    /// A feed for `client`'s server, trusted while it heard from the server within
+    /// `stale_after`. Not started.
+    pub fn new(client: Client, stale_after: Duration) -> RevocationFeed {
+        RevocationFeed {
+            inner: Arc::new(Inner {
+                client,
+                stale_after,
+                known: Mutex::new(Known::default()),
+                generation: AtomicU64::new(0),
+                changed: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+        self.inner.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts following the feed on the core runtime (idempotent).
+    pub fn start(&self) {
+        let g = &self.inner.generation;
+        let mut current = g.load(Ordering::SeqCst);
+        loop {
+            if current % 2 == 1 {
+                return;
+            }
+            match g.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => break,
+                Err(now) => current = now,
+            }
+        }
+        let feed = self.clone();
+        let generation = current + 1;
+        crate::blocking::runtime().spawn(async move { feed.run(generation).await });
+    }
+
+    /// Stops following and forgets what was known.
+    pub fn stop(&self) {
+        let g = &self.inner.generation;
+        let current = g.load(Ordering::SeqCst);
+        if current % 2 == 1 {
+            let _ = g.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst);
+        }
+        *self.known() = Known::default();
+        self.inner.changed.notify_waiters();
+    }
+
+    fn current(&self, generation: u64) -> bool {
+        self.inner.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// How long a long-poll waits: half the staleness bound, so a quiet feed still answers
+    /// (and so stays fresh) in time.
+    fn wait_secs(&self) -> u32 {
+        ((self.inner.stale_after.as_secs_f64() / 2.0).floor() as u32).min(25)
+    }
+
+    async fn run(self, generation: u64) {
+        let mut delay = Duration::from_millis(500);
+        while self.current(generation) {
+            match self.step(generation).await {
+                Ok(()) => delay = Duration::from_millis(500),
+                Err(_) if !self.current(generation) => return,
+                Err(reason) => {
+                    self.known().unavailable = Some(reason);
+                    self.inner.changed.notify_waiters();
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    fn reason(e: &Error) -> &'static str {
+        match e.as_api().map(|a| a.status) {
+            Some(404) => DISABLED,
+            Some(503) => NOT_READY,
+            Some(401 | 403) => UNAUTHORIZED,
+            _ => NETWORK,
+        }
+    }
+
+    /// One exchange with the server: the whole snapshot when not synced, else one long-poll.
+    async fn step(&self, generation: u64) -> Result<(), &'static str> {
+        let synced = self.known().synced;
+        let revocations = self.inner.client.revocations();
+        if !synced {
+            let mut page_token: Option<String> = None;
+            let mut fresh = Known::default();
+            let mut cursor: Option<i64> = None;
+            loop {
+                let page = revocations
+                    .feed(&RevocationFeedParams {
+                        page_token: page_token.clone(),
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| Self::reason(&e))?;
+                cursor.get_or_insert(page.cursor);
+                for e in &page.entries {
+                    fresh.apply(e);
+                }
+                match page.next_page_token {
+                    Some(t) => page_token = Some(t),
+                    None => break,
+                }
+            }
+            fresh.cursor = cursor.unwrap_or(0);
+            fresh.synced = true;
+            fresh.fresh_at = Some(Instant::now());
+            fresh.unavailable = None;
+            if !self.current(generation) {
+                return Ok(());
+            }
+            *self.known() = fresh;
+        } else {
+            let since = self.known().cursor;
+            let wait = self.wait_secs();
+            let page = revocations
+                .feed(&RevocationFeedParams {
+                    since: Some(since),
+                    wait: Some(wait),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| Self::reason(&e))?;
+            if !self.current(generation) {
+                return Ok(());
+            }
+            {
+                let mut k = self.known();
+                for e in &page.entries {
+                    k.apply(e);
+                }
+                k.cursor = page.cursor.max(since);
+                k.fresh_at = Some(Instant::now());
+                k.unavailable = None;
+                k.prune(now_ms());
+            }
+            if wait == 0 {
+                self.inner.changed.notify_waiters();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        self.inner.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// What the feed knows now.
+    pub fn state(&self) -> FeedState {
+        let k = self.known();
+        let age = k.fresh_at.map(|t| t.elapsed());
+        FeedState {
+            synced: k.synced,
+            fresh: k.synced
+                && k.unavailable.is_none()
+                && age.is_some_and(|a| a <= self.inner.stale_after),
+            age_secs: age.map(|a| a.as_secs_f64()),
+            cursor: k.cursor,
+            known: k.grants.len() + k.tokens.len(),
+            unavailable: k.unavailable,
+        }
+    }
+
+    /// Starts the feed and waits up to `timeout` for it to be fresh; whether it is.
+    pub async fn ready(&self, timeout: Duration) -> bool {
+        self.start();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.inner.changed.notified();
+            let state = self.state();
+            if state.fresh {
+                return true;
+            }
+            if state.unavailable.is_some() && state.synced {
+                return false;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.state().fresh;
+            }
+        }
+    }
+
+    /// The credential of a call the feed knows to be revoked or suspended.
+    pub fn matches(
+        &self,
+        grant_id: Option<&str>,
+        token_id: Option<&str>,
+        parent_grant_id: Option<&str>,
+    ) -> Option<FeedMatch> {
+        let k = self.known();
+        let now = now_ms();
+        let live = |exp: &Option<i64>| exp.is_none_or(|e| e > now);
+        if let Some(t) = token_id.filter(|t| k.tokens.get(*t).is_some_and(live)) {
+            return Some(FeedMatch {
+                kind: MatchKind::Token,
+                id: t.into(),
+                suspended: false,
+            });
+        }
+        for (kind, id) in [
+            (MatchKind::Grant, grant_id),
+            (MatchKind::ParentGrant, parent_grant_id),
+        ] {
+            if let Some((id, (suspended, _))) =
+                id.and_then(|id| k.grants.get(id).filter(|(_, e)| live(e)).map(|v| (id, v)))
+            {
+                return Some(FeedMatch {
+                    kind,
+                    id: id.into(),
+                    suspended: *suspended,
+                });
+            }
+        }
+        None
+    }
+
+    /// The staleness bound.
+    pub fn stale_after(&self) -> Duration {
+        self.inner.stale_after
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(httpdate_or_iso("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            httpdate_or_iso("2026-01-01T00:00:00.250Z"),
+            Some(1_767_225_600_250)
+        );
+        assert_eq!(httpdate_or_iso("nope"), None);
+    }
+
+    #[test]
+    fn applying_events() {
+        let e = |action: &str, g: Option<&str>, j: Option<&str>| RevocationFeedEntry {
+            seq: 1,
+            action: action.into(),
+            grant_id: g.map(String::from),
+            jti: j.map(String::from),
+            expires_at: None,
+            at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        let mut k = Known::default();
+        k.apply(&e("suspended", Some("g1"), None));
+        k.apply(&e("revoked", Some("g2"), None));
+        k.apply(&e("token_revoked", Some("g3"), Some("t3")));
+        k.apply(&e("resumed", Some("g1"), None));
+        k.apply(&e("suspended", Some("g2"), None));
+        k.apply(&e("resumed", Some("g2"), None));
+        assert!(!k.grants.contains_key("g1"));
+        assert_eq!(
+            k.grants.get("g2"),
+            Some(&(false, None)),
+            "a revocation is final"
+        );
+        assert!(k.tokens.contains_key("t3"));
+    }
+}
