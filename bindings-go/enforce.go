@@ -20,9 +20,13 @@ type EnforceConfig struct {
 	// EnforceMode is "strict" (default) or "permissive" (a denial is allowed, its reason kept;
 	// audience and data-region denials stay denials).
 	EnforceMode string `json:"enforceMode,omitempty"`
-	// RevocationCheck is "offline" (default: a revoked grant's token passes until it expires)
-	// or "online" (GET /v1/revocations/status on every call; denied when it cannot ask).
+	// RevocationCheck is "offline" (default: a revoked grant's token passes until it expires),
+	// "online" (GET /v1/revocations/status on every call; denied when it cannot ask) or "feed"
+	// (follows GET /v1/revocations in the background; denied when it is stale).
 	RevocationCheck string `json:"revocationCheck,omitempty"`
+	// RevocationFeedStaleAfter bounds, in seconds, how old the "feed" mode's knowledge may be
+	// (default 5); a feed that has not heard from the server within it makes Enforce deny.
+	RevocationFeedStaleAfter float64 `json:"revocationFeedStaleAfter,omitempty"`
 	// CapsMode is "enforce" (default), "warn" or "off".
 	CapsMode string `json:"capsMode,omitempty"`
 	// DecisionsMode is "enforce" (default) or "warn".
@@ -241,6 +245,38 @@ func (e *Enforcer) enforceJSON(ctx context.Context, js []byte) (*EnforceResult, 
 		return nil, err
 	}
 	return &result, nil
+}
+
+// RevocationFeedState is what an Enforcer's revocation feed knows.
+type RevocationFeedState struct {
+	Synced      bool     `json:"synced"`
+	Fresh       bool     `json:"fresh"`
+	AgeSecs     *float64 `json:"ageSecs"`
+	Cursor      int64    `json:"cursor"`
+	Known       int      `json:"known"`
+	Unavailable *string  `json:"unavailable"`
+}
+
+// RevocationFeedState returns what the revocation feed knows, or nil when no feed was started
+// (RevocationCheck "feed" starts it).
+func (e *Enforcer) RevocationFeedState() (*RevocationFeedState, error) {
+	ptr, ok := e.acquire()
+	if !ok {
+		return nil, ErrClosed
+	}
+	defer e.release()
+	r := lockedCall(func() strResult {
+		var out *C.char
+		if rc := C.grantex_enforcer_feed_state(ptr, &out); rc != resultOK {
+			return strResult{err: readLastError(rc).toError()}
+		}
+		return strResult{s: takeString(out)}
+	})
+	if r.err != nil {
+		return nil, r.err
+	}
+	var state *RevocationFeedState
+	return state, json.Unmarshal([]byte(r.s), &state)
 }
 
 // PrebuiltManifestNames lists the connectors with a prebuilt manifest.

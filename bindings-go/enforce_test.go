@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	grantex "github.com/grantex-rs/grantex/bindings-go"
 )
@@ -157,11 +158,43 @@ func TestEnforceLive(t *testing.T) {
 	if err != nil || len(names) < 8 {
 		t.Fatalf("prebuilt: %v %v", names, err)
 	}
+	fed, err := grantex.NewEnforcer(c, grantex.EnforceConfig{RevocationCheck: "feed", RevocationFeedStaleAfter: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fed.Close()
+	if err := fed.LoadPrebuiltManifest("crm"); err != nil {
+		t.Fatal(err)
+	}
+	fedCall := grantex.EnforceCall{GrantToken: tok.GrantToken, Connector: "crm", Tool: "create_contact"}
+	if r, err := fed.Enforce(ctx, fedCall); err != nil || !r.Allowed {
+		t.Fatalf("feed allowed: %+v %v", r, err)
+	}
+	if st, err := fed.RevocationFeedState(); err != nil || st == nil || !st.Synced || !st.Fresh {
+		t.Fatalf("feed state: %+v %v", st, err)
+	}
+	if st, err := e.RevocationFeedState(); err != nil || st != nil {
+		t.Fatalf("no feed: %+v %v", st, err)
+	}
 	if err := c.Grants.Revoke(ctx, call("create_contact").GrantID); err != nil {
 		t.Fatal(err)
 	}
 	if r := call("create_contact"); r.ReasonCode != grantex.DenialGrantRevoked || r.SubReason != "revoked" {
 		t.Fatalf("revoked: %+v", r)
+	}
+	seen := false
+	for i := 0; i < 100 && !seen; i++ {
+		r, err := fed.Enforce(ctx, fedCall)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = r.SubReason == "revoked"
+		if !seen {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !seen {
+		t.Fatal("the feed never saw the revocation")
 	}
 	e.Close()
 	if _, err := e.Enforce(ctx, grantex.EnforceCall{}); !errors.Is(err, grantex.ErrClosed) {

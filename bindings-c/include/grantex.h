@@ -1420,6 +1420,16 @@ grantex_result grantex_enforce(const struct grantex_enforcer *enforcer,
                                char **out);
 
 /**
+ * What the enforcer's revocation feed knows, as JSON text (`synced`, `fresh`, `ageSecs`,
+ * `cursor`, `known`, `unavailable`), or `null` when no feed was started (`revocationCheck`
+ * `feed` starts it); a new string freed with grantex_string_free().
+ *
+ * # Safety
+ * `enforcer` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_enforcer_feed_state(const struct grantex_enforcer *enforcer, char **out);
+
+/**
  * A manifest document (JSON text) validated and normalised: `out` is the manifest 0.6
  * document as JSON text, a new string freed with grantex_string_free().
  *

@@ -152,6 +152,28 @@ pub unsafe extern "C" fn grantex_enforce(
     })
 }
 
+/// What the enforcer's revocation feed knows, as JSON text (`synced`, `fresh`, `ageSecs`,
+/// `cursor`, `known`, `unavailable`), or `null` when no feed was started (`revocationCheck`
+/// `feed` starts it); a new string freed with grantex_string_free().
+///
+/// # Safety
+/// `enforcer` NULL or live; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grantex_enforcer_feed_state(
+    enforcer: *const grantex_enforcer,
+    out: *mut *mut c_char,
+) -> grantex_result {
+    guard(|| {
+        // SAFETY: per the function contract.
+        let enforcer = unsafe { handle(enforcer, "enforcer") }?;
+        let out = Out::new(out, "out")?;
+        let json = serde_json::to_string(&enforcer.inner.revocation_feed_state())
+            .map_err(|e| Failure::invalid(format!("cannot encode the feed state: {e}")))?;
+        out.write(owned_string(json, "feed state")?);
+        Ok(())
+    })
+}
+
 /// A manifest document (JSON text) validated and normalised: `out` is the manifest 0.6
 /// document as JSON text, a new string freed with grantex_string_free().
 ///

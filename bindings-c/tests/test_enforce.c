@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -173,6 +174,7 @@ void test_enforce_flow(const char *base_url, const char *api_key) {
   grantex_client *c = NULL;
   grantex_enforcer *online = NULL;
   grantex_response *agent, *auth, *approval, *tok;
+  grantex_enforcer *fed = NULL;
   char json[16384], *agent_id, *request_id, *code, *token, *out = NULL;
 
   if (!CHECK_OK(grantex_client_new(api_key, base_url, 0, 0, &c))) return;
@@ -190,6 +192,23 @@ void test_enforce_flow(const char *base_url, const char *api_key) {
 
   if (CHECK_OK(grantex_enforcer_new(c, "{\"revocationCheck\":\"online\"}", &online))) {
     CHECK_OK(grantex_enforcer_load_prebuilt(online, "crm"));
+    CHECK_OK(grantex_enforcer_feed_state(online, &out));
+    CHECK_STR(out, "null");
+    grantex_string_free(out);
+    /* A feed enforcer: the first call waits for the snapshot. */
+    if (CHECK_OK(grantex_enforcer_new(c, "{\"revocationCheck\":\"feed\",\"revocationFeedStaleAfter\":2}", &fed))) {
+      CHECK_OK(grantex_enforcer_load_prebuilt(fed, "crm"));
+      snprintf(json, sizeof json, "{\"grantToken\":\"%s\",\"connector\":\"crm\",\"tool\":\"get_contact\"}", token);
+      if (CHECK_OK(grantex_enforce(fed, json, &out))) {
+        CHECK(strstr(out, "\"allowed\":true") != NULL);
+        grantex_string_free(out);
+      }
+      if (CHECK_OK(grantex_enforcer_feed_state(fed, &out))) {
+        CHECK(strstr(out, "\"synced\":true") != NULL);
+        CHECK(strstr(out, "\"fresh\":true") != NULL);
+        grantex_string_free(out);
+      }
+    }
     snprintf(json, sizeof json, "{\"grantToken\":\"%s\",\"connector\":\"crm\",\"tool\":\"create_contact\"}", token);
     if (CHECK_OK(grantex_enforce(online, json, &out))) {
       CHECK(strstr(out, "\"allowed\":true") != NULL);
@@ -218,6 +237,21 @@ void test_enforce_flow(const char *base_url, const char *api_key) {
       CHECK(has_string(out, "reasonCode", "grant_revoked"));
       CHECK(has_string(out, "subReason", "revoked"));
       grantex_string_free(out);
+    }
+    /* The feed enforcer learns it within seconds. */
+    if (fed) {
+      int seen = 0, i;
+      for (i = 0; i < 100 && !seen; i++) {
+        if (!CHECK_OK(grantex_enforce(fed, json, &out))) break;
+        seen = has_string(out, "subReason", "revoked");
+        grantex_string_free(out);
+        if (!seen) {
+          struct timespec pause = {0, 100000000L};
+          nanosleep(&pause, NULL);
+        }
+      }
+      CHECK(seen);
+      grantex_enforcer_free(fed);
     }
     grantex_enforcer_free(online);
   }

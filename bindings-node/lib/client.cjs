@@ -192,6 +192,7 @@ function define(target, name, value) {
 const HAND_WRITTEN = new Set([
   'constructor', 'baseUrl', 'jwksUri', 'lastRateLimit',
   'loadManifest', 'loadManifests', 'loadManifestsFromDir', 'enforce', 'wrapTool', 'wrapAiTool', 'enforceMiddleware',
+  'revocationFeedState', 'stopRevocationFeed',
 ]);
 
 /** `AgentsClient` for `agents`: the class of a namespace object. */
@@ -306,6 +307,16 @@ class Grantex extends GrantexOperations {
    */
   enforce(options) {
     return enforcement().enforce(ENFORCERS.get(this), options);
+  }
+
+  /** What the revocation feed knows (`undefined` when no feed was started). */
+  revocationFeedState() {
+    return settleSync(() => ENFORCERS.get(this).feedState()) ?? undefined;
+  }
+
+  /** Stop following the revocation feed. */
+  async stopRevocationFeed() {
+    ENFORCERS.get(this).stopFeed();
   }
 
   /** A LangChain-style tool (`invoke`) whose calls are enforced first. */

@@ -6,7 +6,7 @@
 // and the catalog's methods of `Grantex` are generated from the core's catalog into
 // ./types.d.cts; they are types only (the namespace classes are not exported values).
 import { GrantexOperations } from './types.cjs';
-import type { AuditEntry, EnforceConfig, EnforceResult, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
+import type { AuditEntry, EnforceConfig, EnforceResult, FeedState, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
 export type * from './types.cjs';
 
 /** The enforcement options (`enforceMode`, `revocationCheck`, `audience`, ...) are the core's `EnforceConfig`. */
@@ -45,6 +45,10 @@ export declare class Grantex extends GrantexOperations {
   loadManifests(manifests: ToolManifest[]): void;
   /** Every `*.json` manifest file of a directory, in name order. */
   loadManifestsFromDir(dirPath: string): Promise<void>;
+  /** What the revocation feed knows (`undefined` when no feed was started). */
+  revocationFeedState(): FeedState | undefined;
+  /** Stop following the revocation feed. */
+  stopRevocationFeed(): Promise<void>;
   /** Check one tool call; a token or grant problem is a denial, never a rejection. */
   enforce(options: EnforceOptions): Promise<EnforceResult>;
   /** A LangChain-style tool (`invoke`) whose calls are enforced first. */

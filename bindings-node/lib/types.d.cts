@@ -623,6 +623,26 @@ export interface EnforceResult {
 }
 
 /**
+ * What the feed knows, and whether it can be trusted (the reference SDKs'
+ * `RevocationFeedState`, plus `fresh` and `ageSecs`).
+ */
+export interface FeedState {
+  /** Took a snapshot and is following the changes. */
+  synced: boolean;
+  /** Synced, usable and heard from the server within `stale_after`. */
+  fresh: boolean;
+  /** Seconds since the server last answered (`None`: never). */
+  ageSecs: number | null;
+  cursor: number;
+  /** Revoked or suspended credentials known (grants and tokens). */
+  known: number;
+  /** `disabled`, `not_ready`, `unauthorized` or `network`. */
+  unavailable: string | null;
+}
+/** `FeedState` under the reference SDK's name. */
+export type RevocationFeedState = FeedState;
+
+/**
  * Client-wide enforcement settings: the reference clients' constructor options, in the
  * Python reference's order (Python keyword arguments and TypeScript options come from this
  * declaration). Strings are checked when the enforcer is built, so a typo fails at start-up,

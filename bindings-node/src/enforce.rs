@@ -43,6 +43,24 @@ impl NativeEnforcer {
         Ok(())
     }
 
+    /// What the revocation feed knows (`null` when no feed was started).
+    #[napi]
+    pub fn feed_state(&self) -> Result<Option<Value>> {
+        self.inner
+            .revocation_feed_state()
+            .map(|s| {
+                serde_json::to_value(s)
+                    .map_err(|e| invalid(format!("cannot convert the feed state: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Stops following the revocation feed.
+    #[napi]
+    pub fn stop_feed(&self) {
+        self.inner.stop_revocation_feed();
+    }
+
     /// One tool call; resolves with the `EnforceResult` JSON.
     #[napi(ts_return_type = "Promise<unknown>")]
     pub fn enforce<'env>(&self, env: &'env Env, call: Value) -> Result<Object<'env>> {

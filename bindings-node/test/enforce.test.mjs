@@ -233,3 +233,23 @@ test('wrapTool on a real @langchain/core tool and wrapAiTool under the AI SDK’
   assert.deepEqual(created, ['Ada', 'Bob', 'Cy']);
   assert.throws(() => client.wrapAiTool({}, { connector: 'crm', tool: 'x', grantToken: token }), TypeError);
 });
+
+test('revocationCheck feed: a revocation is seen within seconds, no request per call', async () => {
+  const token = await grantToken(['tool:crm:write']);
+  const client = new Grantex({ apiKey: server.apiKey, baseUrl: server.baseUrl, revocationCheck: 'feed', revocationFeedStaleAfter: 2 });
+  client.loadManifest(manifests.load('crm'));
+  const ok = await client.enforce({ grantToken: token, connector: 'crm', tool: 'create_contact' });
+  assert.equal(ok.allowed, true);
+  const state = client.revocationFeedState();
+  assert.ok(state.synced && state.fresh && state.unavailable == null, JSON.stringify(state));
+  await gx.grants.revoke(ok.grantId);
+  let r;
+  for (let i = 0; i < 100; i += 1) {
+    r = await client.enforce({ grantToken: token, connector: 'crm', tool: 'create_contact' });
+    if (!r.allowed) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual([r.reasonCode, r.subReason], ['grant_revoked', 'revoked']);
+  await client.stopRevocationFeed();
+  assert.equal(new Grantex({ apiKey: server.apiKey, baseUrl: server.baseUrl }).revocationFeedState(), undefined);
+});

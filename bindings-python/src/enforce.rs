@@ -50,6 +50,22 @@ impl NativeEnforcer {
         convert::to_py(py, &convert::json(&result).map_err(|e| py_err(py, e))?)
     }
 
+    /// What the revocation feed knows (`None` when no feed was started), as a dict.
+    fn feed_state<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.inner.revocation_feed_state() {
+            None => Ok(None),
+            Some(state) => Ok(Some(convert::to_py(
+                py,
+                &convert::json(&state).map_err(|e| py_err(py, e))?,
+            )?)),
+        }
+    }
+
+    /// Stops following the revocation feed.
+    fn stop_feed(&self) {
+        self.inner.stop_revocation_feed();
+    }
+
     /// [`NativeEnforcer::enforce`] as an awaitable.
     fn aenforce<'py>(&self, py: Python<'py>, call: &str) -> PyResult<Bound<'py, PyAny>> {
         let call: EnforceCall =

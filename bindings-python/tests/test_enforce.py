@@ -287,3 +287,27 @@ def test_wrap_tool_guards_a_real_langchain_tool(server: Dict[str, Any], client: 
     with pytest.raises(PermissionError, match="write scope does not permit delete"):
         refused.invoke({"name": "Eve"})
     assert created == ["Ada", "Bob"]
+
+
+def test_revocation_feed_mode(server: Dict[str, Any], client: grantex.Grantex) -> None:
+    """``revocation_check="feed"``: no request per call, a revocation seen within seconds."""
+    import time
+
+    _, tok = issue_token(client, scopes=("tool:crm:write",))
+    g = grantex.Grantex(server["apiKey"], base_url=server["baseUrl"], revocation_check="feed",
+                        revocation_feed_stale_after=2.0)
+    g.load_manifest(manifests.load("crm"))
+    ok = g.enforce(tok.grant_token, "crm", "create_contact")
+    assert ok.allowed, ok
+    state = g.revocation_feed_state()
+    assert state is not None and state.synced and state.fresh and state.unavailable is None
+    client.grants.revoke(ok.grant_id)
+    deadline = time.monotonic() + 10
+    while True:
+        r = g.enforce(tok.grant_token, "crm", "create_contact")
+        if not r.allowed or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert (r.reason_code, r.sub_reason) == ("grant_revoked", "revoked")
+    g.stop_revocation_feed()
+    assert grantex.Grantex(server["apiKey"], base_url=server["baseUrl"]).revocation_feed_state() is None

@@ -10,7 +10,7 @@ from . import _native
 from ._wire import RateLimit
 
 if TYPE_CHECKING:
-    from ._types import EnforceResult
+    from ._types import EnforceResult, RevocationFeedState
     from .manifest import ToolManifest
 
 _USER_AGENT_PREFIX = "grantex-python/"
@@ -161,6 +161,18 @@ class _Shared:
         """Load several manifests."""
         for m in manifests:
             self.load_manifest(m)
+
+    def revocation_feed_state(self) -> "Optional[RevocationFeedState]":
+        """What the revocation feed knows and whether it is fresh; ``None`` when no feed was
+        started (``revocation_check="feed"``, on the client or on a call, starts it)."""
+        from ._types import RevocationFeedState
+
+        raw = self._enforcer.feed_state()
+        return RevocationFeedState.from_dict(raw) if raw is not None else None
+
+    def stop_revocation_feed(self) -> None:
+        """Stop following the revocation feed (a later ``feed`` call starts it again)."""
+        self._enforcer.stop_feed()
 
     def load_manifests_from_dir(self, dir_path: str) -> None:
         """Load every ``*.json`` manifest file of a directory, in name order."""

@@ -69,6 +69,7 @@ __all__ = [
     "RevocationFeedEntry",
     "RevocationFeedPage",
     "RevocationFeedParams",
+    "RevocationFeedState",
     "RevocationStatus",
     "RevocationStatusParams",
     "RotateKeyResponse",
@@ -2190,6 +2191,57 @@ class EnforceResult:
             out["grant"] = self.grant.to_dict() if self.grant is not None else None
         if self.amount_cap is not None:
             out["amountCap"] = self.amount_cap
+        return out
+
+
+@dataclass(frozen=True)
+class RevocationFeedState:
+    """What the feed knows, and whether it can be trusted (the reference SDKs'
+    ``RevocationFeedState``, plus ``fresh`` and ``ageSecs``)."""
+
+    synced: bool
+    """Took a snapshot and is following the changes."""
+    fresh: bool
+    """Synced, usable and heard from the server within ``stale_after``."""
+    age_secs: Optional[float]
+    """Seconds since the server last answered (``None``: never)."""
+    cursor: int
+    known: int
+    """Revoked or suspended credentials known (grants and tokens)."""
+    unavailable: Optional[str]
+    """``disabled``, ``not_ready``, ``unauthorized`` or ``network``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, synced, fresh, age_secs, cursor, known, unavailable):
+            _object_setattr(self, "synced", synced)
+            _object_setattr(self, "fresh", fresh)
+            _object_setattr(self, "age_secs", age_secs)
+            _object_setattr(self, "cursor", cursor)
+            _object_setattr(self, "known", known)
+            _object_setattr(self, "unavailable", unavailable)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RevocationFeedState:
+        """From the wire's camelCase JSON."""
+        return cls(
+            synced=_req(data, "synced"),
+            fresh=_req(data, "fresh"),
+            age_secs=_get(data, "ageSecs", None),
+            cursor=_req(data, "cursor"),
+            known=_req(data, "known"),
+            unavailable=_get(data, "unavailable", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["synced"] = self.synced
+        out["fresh"] = self.fresh
+        out["ageSecs"] = self.age_secs
+        out["cursor"] = self.cursor
+        out["known"] = self.known
+        out["unavailable"] = self.unavailable
         return out
 
 

@@ -199,10 +199,11 @@ pub fn camel(snake: &str) -> String {
 
 /// Every wire type the operations use, each once, in declaration order (for the generators).
 /// Results of the core's helpers that no operation returns (generated like operation results).
-pub fn helper_shapes() -> [&'static TypeShape; 2] {
+pub fn helper_shapes() -> [&'static TypeShape; 3] {
     [
         <crate::decode::TokenInfo as Wire>::shape(),
         <crate::enforce::EnforceResult as Wire>::shape(),
+        <crate::enforce::feed::FeedState as Wire>::shape(),
     ]
 }
 

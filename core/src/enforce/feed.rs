@@ -34,9 +34,11 @@ pub struct FeedMatch {
     pub suspended: bool,
 }
 
-/// What the feed knows, and whether it can be trusted.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// What the feed knows, and whether it can be trusted (the reference SDKs'
+/// `RevocationFeedState`, plus `fresh` and `ageSecs`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, grantex_derive::Wire)]
 #[serde(rename_all = "camelCase")]
+#[wire(py = "RevocationFeedState")]
 pub struct FeedState {
     /// Took a snapshot and is following the changes.
     pub synced: bool,
@@ -48,7 +50,7 @@ pub struct FeedState {
     /// Revoked or suspended credentials known (grants and tokens).
     pub known: usize,
     /// `disabled`, `not_ready`, `unauthorized` or `network`.
-    pub unavailable: Option<&'static str>,
+    pub unavailable: Option<String>,
 }
 
 #[derive(Default, Debug)]
@@ -298,7 +300,7 @@ impl RevocationFeed {
             age_secs: age.map(|a| a.as_secs_f64()),
             cursor: k.cursor,
             known: k.grants.len() + k.tokens.len(),
-            unavailable: k.unavailable,
+            unavailable: k.unavailable.map(String::from),
         }
     }
 

@@ -872,7 +872,7 @@ impl Enforcer {
         };
         if !f.ready(wait).await {
             let state = f.state();
-            return Some(match state.unavailable {
+            return Some(match state.unavailable.as_deref() {
                 Some(why) => (
                     format!("The revocation feed is not usable ({why}); denying rather than authorising without a way to learn about revocations."),
                     FEED_UNAVAILABLE,
