@@ -71,6 +71,10 @@ export declare class NativeEnforcer {
   constructor(client: NativeClient, config: any)
   /** Loads a manifest document (already normalised by `manifestFromDocument`). */
   loadManifest(document: any): void
+  /** What the revocation feed knows (`null` when no feed was started). */
+  feedState(): any | null
+  /** Stops following the revocation feed. */
+  stopFeed(): void
   /** One tool call; resolves with the `EnforceResult` JSON. */
   enforce(call: any): Promise<unknown>
 }
