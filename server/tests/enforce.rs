@@ -551,3 +551,109 @@ async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() 
 fn call_for(token: &str) -> EnforceCall {
     call(token, "create_contact")
 }
+
+#[tokio::test]
+async fn the_feed_keeps_deleted_agents_grants_and_chains_suspended_by_another_agent() {
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let a = agent(&c, "a", &["tool:crm:write"]).await;
+    let b = agent(&c, "b", &["tool:crm:write"]).await;
+    let t = grant(&c, &a.agent_id, "alice", &["tool:crm:write"]).await;
+    let g1 = grant_id_of(&t.grant_token);
+    let g2 = c
+        .grants()
+        .delegate(&DelegateParams {
+            parent_grant_token: t.grant_token.clone(),
+            sub_agent_id: b.agent_id.clone(),
+            scopes: strings(&["tool:crm:write"]),
+            expires_in: None,
+        })
+        .await
+        .unwrap()
+        .grant_id;
+    let set = |id: String, status: &'static str| {
+        let c = c.clone();
+        async move {
+            c.agents()
+                .update(
+                    &id,
+                    &UpdateAgentParams {
+                        status: Some(status.into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let cursor = feed(&c, None, None).await.cursor;
+    set(b.agent_id.clone(), "suspended").await;
+    set(a.agent_id.clone(), "suspended").await;
+    set(a.agent_id.clone(), "active").await;
+    let events: Vec<(String, String)> = feed(&c, Some(cursor), None)
+        .await
+        .entries
+        .into_iter()
+        .map(|e| (e.action, e.grant_id.unwrap_or_default()))
+        .collect();
+    // G2 stays suspended while B is: resuming A resumes G1 only.
+    assert_eq!(
+        events,
+        vec![
+            ("suspended".into(), g2.clone()),
+            ("suspended".into(), g1.clone()),
+            ("suspended".into(), g2.clone()),
+            ("resumed".into(), g1.clone()),
+        ]
+    );
+    let snap = feed(&c, None, None).await;
+    let suspended: Vec<&str> = snap
+        .entries
+        .iter()
+        .filter(|e| e.action == "suspended")
+        .filter_map(|e| e.grant_id.as_deref())
+        .collect();
+    assert_eq!(suspended, vec![g2.as_str()]);
+
+    // Deleting agent A deletes G1's rows; the snapshot still names G1 (and G2, revoked).
+    let token_a = t.grant_token.clone();
+    c.agents().delete(&a.agent_id).await.unwrap();
+    let snap = feed(&c, None, None).await;
+    let revoked: Vec<&str> = snap
+        .entries
+        .iter()
+        .filter(|e| e.action == "revoked")
+        .filter_map(|e| e.grant_id.as_deref())
+        .collect();
+    assert!(
+        revoked.contains(&g1.as_str()) && revoked.contains(&g2.as_str()),
+        "{revoked:?}"
+    );
+    // A feed follower started after the deletion denies the deleted agent's token.
+    let e = Enforcer::new(
+        c.clone(),
+        EnforceConfig {
+            revocation_check: "feed".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    e.load_manifest(grantex::enforce::prebuilt::prebuilt("crm").unwrap());
+    let r = e.enforce(&call(&token_a, "create_contact")).await.unwrap();
+    assert_eq!(
+        (r.reason_code.as_str(), r.sub_reason.as_str()),
+        (denial::GRANT_REVOKED, denial::REVOKED),
+        "{r:?}"
+    );
+
+    // A cursor ahead of the log is refused (410), not silently past every event.
+    let e = c
+        .revocations()
+        .feed(&RevocationFeedParams {
+            since: Some(snap.cursor + 1000),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(common::status(&e), 410);
+}

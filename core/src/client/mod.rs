@@ -73,6 +73,11 @@ impl Client {
         self.http.last_rate_limit()
     }
 
+    /// The per-attempt timeout of this client's requests.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.http.settings.timeout
+    }
+
     /// `{base_url}/.well-known/jwks.json`, for the offline verifier.
     pub fn jwks_uri(&self) -> String {
         format!("{}/.well-known/jwks.json", self.base_url())

@@ -53,6 +53,9 @@ pub struct FeedState {
     pub unavailable: Option<String>,
 }
 
+/// The server's page size: a page this long may have more behind it.
+const FULL_PAGE: usize = 1000;
+
 #[derive(Default, Debug)]
 struct Known {
     synced: bool,
@@ -67,25 +70,28 @@ struct Known {
 
 impl Known {
     fn apply(&mut self, e: &RevocationFeedEntry) {
-        let expiry = e.expires_at.as_deref().and_then(|t| httpdate_or_iso(t));
+        let expiry = e.expires_at.as_deref().and_then(iso_millis);
         match (e.action.as_str(), &e.grant_id, &e.jti) {
             ("token_revoked", _, Some(jti)) => {
                 self.tokens.insert(jti.clone(), expiry);
-            }
-            ("revoked", Some(g), _) => {
-                self.grants.insert(g.clone(), (false, expiry));
             }
             ("suspended", Some(g), _) => {
                 // A revocation is final: a later suspension does not soften it.
                 let entry = self.grants.entry(g.clone()).or_insert((true, expiry));
                 entry.1 = expiry;
             }
-            ("resumed", Some(g), _) => {
-                if self.grants.get(g).is_some_and(|(suspended, _)| *suspended) {
-                    self.grants.remove(g);
-                }
+            ("resumed", Some(g), _)
+                if self.grants.get(g).is_some_and(|(suspended, _)| *suspended) =>
+            {
+                self.grants.remove(g);
             }
-            _ => {}
+            ("resumed", _, _) | ("token_revoked", _, None) => {}
+            // `revoked`, and any action this client does not know that names a grant: the grant
+            // is dead (failing closed if the server grows a new kind of event).
+            (_, Some(g), _) => {
+                self.grants.insert(g.clone(), (false, expiry));
+            }
+            (_, None, _) => {}
         }
     }
 
@@ -96,17 +102,38 @@ impl Known {
     }
 }
 
-/// `2026-01-01T00:00:00.000Z` → Unix milliseconds.
-fn httpdate_or_iso(t: &str) -> Option<i64> {
-    let t = t.trim_end_matches('Z');
+/// `2026-01-01T00:00:00.000Z` → Unix milliseconds; `None` for anything else (the entry then
+/// never expires, which can only keep a credential denied longer).
+fn iso_millis(t: &str) -> Option<i64> {
+    fn num(s: &str, lo: i64, hi: i64) -> Option<i64> {
+        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v))
+    }
+    let t = t.strip_suffix('Z')?;
     let (date, time) = t.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut d = date.split('-');
+    let (y, m, day) = (
+        num(d.next()?, 1970, 9999)?,
+        num(d.next()?, 1, 12)?,
+        num(d.next()?, 1, 31)?,
+    );
     let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut h = hms.split(':').map(|p| p.parse::<i64>().ok());
-    let (hh, mm, ss) = (h.next()??, h.next()??, h.next()??);
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
-    // Days from civil (Howard Hinnant's algorithm).
+    let mut h = hms.split(':');
+    let (hh, mm, ss) = (
+        num(h.next()?, 0, 23)?,
+        num(h.next()?, 0, 59)?,
+        num(h.next()?, 0, 60)?,
+    );
+    if d.next().is_some() || h.next().is_some() || frac.len() > 9 {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.is_empty() {
+        return None;
+    }
+    let ms: i64 = format!("{frac:0<3}").get(..3)?.parse().ok()?;
+    // Days from civil (Howard Hinnant's algorithm); every input is range-checked above.
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -178,12 +205,18 @@ impl RevocationFeed {
 
     /// Stops following and forgets what was known.
     pub fn stop(&self) {
-        let g = &self.inner.generation;
-        let current = g.load(Ordering::SeqCst);
-        if current % 2 == 1 {
-            let _ = g.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst);
+        {
+            // Under the lock a running step checks the generation with, so it cannot write
+            // back what it read after this.
+            let mut k = self.known();
+            let g = &self.inner.generation;
+            let current = g.load(Ordering::SeqCst);
+            if current % 2 == 1 {
+                let _ =
+                    g.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            *k = Known::default();
         }
-        *self.known() = Known::default();
         self.inner.changed.notify_waiters();
     }
 
@@ -193,8 +226,11 @@ impl RevocationFeed {
 
     /// How long a long-poll waits: half the staleness bound, so a quiet feed still answers
     /// (and so stays fresh) in time.
+    /// Never longer than the client's request timeout allows.
     fn wait_secs(&self) -> u32 {
-        ((self.inner.stale_after.as_secs_f64() / 2.0).floor() as u32).min(25)
+        let timeout = self.inner.client.timeout().as_secs_f64();
+        let half = (self.inner.stale_after.as_secs_f64() / 2.0).floor();
+        half.min(timeout - 2.0).clamp(0.0, 25.0) as u32
     }
 
     async fn run(self, generation: u64) {
@@ -204,7 +240,13 @@ impl RevocationFeed {
                 Ok(()) => delay = Duration::from_millis(500),
                 Err(_) if !self.current(generation) => return,
                 Err(reason) => {
-                    self.known().unavailable = Some(reason);
+                    {
+                        // After any failure, start again from a snapshot: the server's log may
+                        // have been restored behind our cursor.
+                        let mut k = self.known();
+                        k.unavailable = Some(reason);
+                        k.synced = false;
+                    }
                     self.inner.changed.notify_waiters();
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(30));
@@ -248,14 +290,32 @@ impl RevocationFeed {
                 }
             }
             fresh.cursor = cursor.unwrap_or(0);
+            // Events committed while the pages were read: one catch-up read, after which what
+            // is known is as fresh as that read's start.
+            let caught_up = Instant::now();
+            let page = revocations
+                .feed(&RevocationFeedParams {
+                    since: Some(fresh.cursor),
+                    wait: Some(0),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| Self::reason(&e))?;
+            for e in &page.entries {
+                fresh.apply(e);
+            }
+            fresh.cursor = page.cursor.max(fresh.cursor);
+            fresh.fresh_at = (page.entries.len() < FULL_PAGE).then_some(caught_up);
             fresh.synced = true;
-            fresh.fresh_at = Some(Instant::now());
             fresh.unavailable = None;
+            let mut k = self.known();
             if !self.current(generation) {
                 return Ok(());
             }
-            *self.known() = fresh;
+            *k = fresh;
         } else {
+            // Fresh as of when the request was sent, not when its answer arrived.
+            let sent = Instant::now();
             let since = self.known().cursor;
             let wait = self.wait_secs();
             let page = revocations
@@ -266,16 +326,19 @@ impl RevocationFeed {
                 })
                 .await
                 .map_err(|e| Self::reason(&e))?;
-            if !self.current(generation) {
-                return Ok(());
-            }
             {
                 let mut k = self.known();
+                if !self.current(generation) {
+                    return Ok(());
+                }
                 for e in &page.entries {
                     k.apply(e);
                 }
                 k.cursor = page.cursor.max(since);
-                k.fresh_at = Some(Instant::now());
+                // A full page means more is waiting: not caught up, so not fresher.
+                if page.entries.len() < FULL_PAGE {
+                    k.fresh_at = Some(sent);
+                }
                 k.unavailable = None;
                 k.prune(now_ms());
             }
@@ -314,7 +377,7 @@ impl RevocationFeed {
             if state.fresh {
                 return true;
             }
-            if state.unavailable.is_some() && state.synced {
+            if state.unavailable.is_some() {
                 return false;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -333,28 +396,26 @@ impl RevocationFeed {
         let k = self.known();
         let now = now_ms();
         let live = |exp: &Option<i64>| exp.is_none_or(|e| e > now);
-        if let Some(t) = token_id.filter(|t| k.tokens.get(*t).is_some_and(live)) {
-            return Some(FeedMatch {
-                kind: MatchKind::Token,
-                id: t.into(),
-                suspended: false,
-            });
-        }
-        for (kind, id) in [
-            (MatchKind::Grant, grant_id),
-            (MatchKind::ParentGrant, parent_grant_id),
-        ] {
-            if let Some((id, (suspended, _))) =
-                id.and_then(|id| k.grants.get(id).filter(|(_, e)| live(e)).map(|v| (id, v)))
-            {
-                return Some(FeedMatch {
-                    kind,
-                    id: id.into(),
-                    suspended: *suspended,
-                });
-            }
-        }
-        None
+        let grant = |kind: MatchKind, id: Option<&str>| {
+            let id = id?;
+            let (suspended, exp) = k.grants.get(id)?;
+            live(exp).then(|| FeedMatch {
+                kind,
+                id: id.into(),
+                suspended: *suspended,
+            })
+        };
+        // The reference's order: the grant, then the token, then the parent grant.
+        grant(MatchKind::Grant, grant_id)
+            .or_else(|| {
+                let t = token_id?;
+                k.tokens.get(t).filter(|e| live(e)).map(|_| FeedMatch {
+                    kind: MatchKind::Token,
+                    id: t.into(),
+                    suspended: false,
+                })
+            })
+            .or_else(|| grant(MatchKind::ParentGrant, parent_grant_id))
     }
 
     /// The staleness bound.
@@ -369,12 +430,24 @@ mod tests {
 
     #[test]
     fn iso_times() {
-        assert_eq!(httpdate_or_iso("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(iso_millis("1970-01-01T00:00:00.000Z"), Some(0));
         assert_eq!(
-            httpdate_or_iso("2026-01-01T00:00:00.250Z"),
+            iso_millis("2026-01-01T00:00:00.250Z"),
             Some(1_767_225_600_250)
         );
-        assert_eq!(httpdate_or_iso("nope"), None);
+        assert_eq!(iso_millis("2026-01-01T00:00:00Z"), Some(1_767_225_600_000));
+        for bad in [
+            "nope",
+            "2026-01-01T00:00:00.a\u{20ac}Z",
+            "99999999-01-01T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00.000",
+            "-1-01-01T00:00:00Z",
+        ] {
+            assert_eq!(iso_millis(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -394,6 +467,12 @@ mod tests {
         k.apply(&e("resumed", Some("g1"), None));
         k.apply(&e("suspended", Some("g2"), None));
         k.apply(&e("resumed", Some("g2"), None));
+        k.apply(&e("quarantined", Some("g9"), None));
+        assert_eq!(
+            k.grants.get("g9"),
+            Some(&(false, None)),
+            "an unknown action fails closed"
+        );
         assert!(!k.grants.contains_key("g1"));
         assert_eq!(
             k.grants.get("g2"),

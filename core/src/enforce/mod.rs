@@ -156,7 +156,9 @@ pub struct EnforceCall {
     /// The call's amount, for `capped:<N>` scopes: a number, or any other JSON value the
     /// caller was given (which is denied as `invalid_amount`).
     pub amount: Option<Value>,
-    /// Per-call overrides; each may only tighten the configured setting.
+    /// Per-call overrides. `revocation_check` may only tighten the configured mode
+    /// (offline < feed < online); `caps_mode` and `decisions_mode` replace it for this call, as
+    /// in the reference SDKs (the caller owns that choice, e.g. a platform's `warn` rollout).
     pub revocation_check: Option<String>,
     pub caps_mode: Option<String>,
     pub decisions_mode: Option<String>,
@@ -894,12 +896,8 @@ impl Enforcer {
             _ => REVOKED,
         };
         let state = if m.suspended { "suspended" } else { "revoked" };
-        let what = if m.kind == feed::MatchKind::Token {
-            "Token"
-        } else {
-            "Grant"
-        };
-        Some((format!("{what} {} is {state}.", m.id), sub))
+        // The reference's sentence, whichever credential matched.
+        Some((format!("Grant {} is {state}.", m.id), sub))
     }
 
     /// `GET /v1/revocations/status` for the grant and token: `None` when live. Any failure to

@@ -66,6 +66,7 @@ fn page_token(from: &store::revocation_feed::SnapshotFrom) -> String {
     use base64::Engine as _;
     let raw = match from {
         store::revocation_feed::SnapshotFrom::Grants(id) => format!("g:{id}"),
+        store::revocation_feed::SnapshotFrom::Deleted(id) => format!("d:{id}"),
         store::revocation_feed::SnapshotFrom::Tokens(jti) => format!("t:{jti}"),
     };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
@@ -84,6 +85,7 @@ fn parse_page_token(token: Option<&str>) -> ApiResult<store::revocation_feed::Sn
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     match raw.split_once(':') {
         Some(("g", id)) => Ok(SnapshotFrom::Grants(id.to_string())),
+        Some(("d", id)) => Ok(SnapshotFrom::Deleted(id.to_string())),
         Some(("t", jti)) => Ok(SnapshotFrom::Tokens(jti.to_string())),
         _ => Err(bad()),
     }
@@ -133,6 +135,20 @@ pub async fn feed(
             next_page_token: next.as_ref().map(page_token),
         }));
     };
+    // A cursor ahead of the log (a restored database, another deployment's cursor) would
+    // silently skip every event up to it: refuse it, so the follower takes a new snapshot.
+    let dev_id = dev.id.clone();
+    let head = st
+        .db
+        .read(move |c| store::revocation_feed::head(c, &dev_id))
+        .await?;
+    if since > head {
+        return Err(ApiError::new(
+            axum::http::StatusCode::GONE,
+            "FEED_CURSOR_INVALID",
+            "since is ahead of this deployment's revocation feed; take a new snapshot (no since)",
+        ));
+    }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait as u64);
     loop {
         let dev_id = dev.id.clone();

@@ -107,13 +107,20 @@ pub fn agent_status_changed(
         ids.push(g);
         ids.extend(below);
     }
-    record_grants(
-        tx,
-        developer_id,
-        &ids,
-        if active { RESUMED } else { SUSPENDED },
-        now,
-    )
+    if active {
+        // A grant stays suspended while any other agent in its chain is not active.
+        let mut resumed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(row) = super::grants::find(tx, developer_id, &id)? else {
+                continue;
+            };
+            if super::grants::inactive_agent(tx, developer_id, &row)?.is_none() {
+                resumed.push(id);
+            }
+        }
+        return record_grants(tx, developer_id, &resumed, RESUMED, now);
+    }
+    record_grants(tx, developer_id, &ids, SUSPENDED, now)
 }
 
 fn entry(r: &super::sql::Row<'_>) -> ApiResult<FeedEntry> {
@@ -148,10 +155,12 @@ pub fn head(c: &Conn, developer_id: &str) -> ApiResult<i64> {
     .unwrap_or(0))
 }
 
-/// Where a snapshot page starts: grants after `id`, then tokens after `id`.
+/// Where a snapshot page starts: grants after `id`, then grants deleted with their agent
+/// after `id`, then tokens after `jti`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotFrom {
     Grants(String),
+    Deleted(String),
     Tokens(String),
 }
 
@@ -168,31 +177,31 @@ pub fn snapshot_page(
     let size = limit.clamp(1, MAX_PAGE) as usize;
     let mut out = Vec::new();
     if let SnapshotFrom::Grants(after) = from {
-        // A grant is suspended when its agent or an agent above it in its chain is not active.
+        // Suspended: every grant whose own agent is not active, and everything delegated from
+        // such a grant (so: any agent in the chain), computed once per page.
         let rows = c.query_all(
-            "WITH RECURSIVE chain(id, root, agent) AS (
-                 SELECT id, id, agent_id FROM grants WHERE developer_id = ?1 AND expires_at > ?2
+            "WITH RECURSIVE s(id) AS (
+                 SELECT g.id FROM grants g JOIN agents a ON a.id = g.agent_id
+                  WHERE g.developer_id = ?1 AND a.status <> 'active'
                  UNION
-                 SELECT chain.id, g.parent_grant_id, p.agent_id
-                   FROM chain JOIN grants g ON g.id = chain.root
-                   JOIN grants p ON p.id = g.parent_grant_id
+                 SELECT c.id FROM grants c JOIN s ON c.parent_grant_id = s.id WHERE c.developer_id = ?1
              )
              SELECT g.id, g.status, g.expires_at, COALESCE(g.revoked_at, g.issued_at),
-                    EXISTS (SELECT 1 FROM chain JOIN agents a ON a.id = chain.agent
-                            WHERE chain.id = g.id AND a.status <> 'active')
+                    g.id IN (SELECT id FROM s)
                FROM grants g
               WHERE g.developer_id = ?1 AND g.expires_at > ?2 AND g.id > ?3
-              ORDER BY g.id",
-            args![developer_id, now, after.as_str()],
+                AND (g.status <> 'active' OR g.id IN (SELECT id FROM s))
+              ORDER BY g.id
+              LIMIT ?4",
+            args![developer_id, now, after.as_str(), size as i64],
             |r| Ok((r.str(0)?, r.str(1)?, r.i64(2)?, r.i64(3)?, r.bool(4)?)),
         )?;
+        let full = rows.len() == size;
         for (id, status, expires, at, suspended) in rows {
-            let action = if status != "active" {
+            let action = if status != "active" || !suspended {
                 REVOKED
-            } else if suspended {
-                SUSPENDED
             } else {
-                continue;
+                SUSPENDED
             };
             out.push(FeedEntry {
                 seq: 0,
@@ -202,18 +211,56 @@ pub fn snapshot_page(
                 expires_at: Some(expires),
                 at,
             });
-            if out.len() == size {
-                let last = out
-                    .last()
-                    .and_then(|e| e.grant_id.clone())
-                    .unwrap_or_default();
-                return Ok((out, Some(SnapshotFrom::Grants(last))));
-            }
+        }
+        if full {
+            let last = out
+                .last()
+                .and_then(|e| e.grant_id.clone())
+                .unwrap_or_default();
+            return Ok((out, Some(SnapshotFrom::Grants(last))));
+        }
+    }
+    if matches!(from, SnapshotFrom::Grants(_) | SnapshotFrom::Deleted(_)) {
+        // Grants deleted with their agent are gone from `grants`; their revocation events
+        // remain, and they stay in the snapshot until they would have expired.
+        let after = match from {
+            SnapshotFrom::Deleted(id) => id.as_str(),
+            _ => "",
+        };
+        let remaining = size - out.len();
+        let rows = c.query_all(
+            "SELECT e.grant_id, MAX(e.expires_at), MAX(e.created_at) FROM revocation_events e
+              WHERE e.developer_id = ?1 AND e.action = 'revoked' AND e.grant_id IS NOT NULL
+                AND e.grant_id > ?2 AND e.expires_at > ?3
+                AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.id = e.grant_id)
+              GROUP BY e.grant_id
+              ORDER BY e.grant_id
+              LIMIT ?4",
+            args![developer_id, after, now, remaining as i64],
+            |r| Ok((r.str(0)?, r.i64(1)?, r.i64(2)?)),
+        )?;
+        let full = rows.len() == remaining;
+        for (id, expires, at) in rows {
+            out.push(FeedEntry {
+                seq: 0,
+                action: REVOKED.into(),
+                grant_id: Some(id),
+                jti: None,
+                expires_at: Some(expires),
+                at,
+            });
+        }
+        if full {
+            let last = out
+                .last()
+                .and_then(|e| e.grant_id.clone())
+                .unwrap_or_default();
+            return Ok((out, Some(SnapshotFrom::Deleted(last))));
         }
     }
     let after = match from {
         SnapshotFrom::Tokens(t) => t.as_str(),
-        SnapshotFrom::Grants(_) => "",
+        SnapshotFrom::Grants(_) | SnapshotFrom::Deleted(_) => "",
     };
     let remaining = size - out.len();
     let tokens = c.query_all(
