@@ -43,6 +43,13 @@ fn call_error(operation: &str, err: grantex::Error) -> FfiError {
     }
 }
 
+impl NativeClient {
+    /// The core client (shared with an enforcer).
+    pub(crate) fn core(&self) -> &Client {
+        &self.inner
+    }
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 impl NativeClient {
     /// A client. `None` means "not given": the API key falls back to `GRANTEX_API_KEY`, the

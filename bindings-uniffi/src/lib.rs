@@ -26,6 +26,7 @@
 uniffi::setup_scaffolding!("grantex");
 
 mod client;
+mod enforce;
 mod error;
 mod misc;
 mod runtime;

@@ -258,6 +258,13 @@ fn reachable(ops: &[Operation]) -> Vec<&'static TypeShape> {
             visit(s, &mut seen);
         }
     }
+    // The helpers' types (enforce results and settings, token info, the feed state).
+    for s in catalog::helper_shapes()
+        .into_iter()
+        .chain(catalog::helper_input_shapes())
+    {
+        visit(s, &mut seen);
+    }
     catalog::shapes()
         .into_iter()
         .filter(|s| seen.contains_key(s.name))

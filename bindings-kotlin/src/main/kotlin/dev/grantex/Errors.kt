@@ -82,6 +82,11 @@ public class GrantexDecodeException(
     override val code: String get() = "decode_error"
 }
 
+/** A tool manifest does not conform to manifest schema 0.6; the message names the path. */
+public class ManifestValidationException(message: String) : GrantexException(message) {
+    override val code: String get() = "manifest_invalid"
+}
+
 /** A failure inside the native library (a bug: please report it), or a kind added later. */
 public class GrantexInternalException(message: String, override val code: String) : GrantexException(message)
 
@@ -107,7 +112,8 @@ internal fun FfiException.toGrantex(): GrantexException = when (this) {
     is FfiException.Config -> GrantexConfigException(detail)
     is FfiException.InvalidArgument -> GrantexInvalidArgumentException(detail)
     is FfiException.Decode -> GrantexDecodeException(detail, status, requestId)
-    is FfiException.Other -> GrantexInternalException(detail, code)
+    is FfiException.Other ->
+        if (code == "manifest_invalid") ManifestValidationException(detail) else GrantexInternalException(detail, code)
 }
 
 /** Runs a native call, turning its failures into [GrantexException]s (cancellation passes). */

@@ -76,6 +76,9 @@ public class Grantex private constructor(private val native: NativeClient) :
         maxRetries: Int? = null,
     ) : this(open(apiKey, baseUrl, timeout, maxRetries))
 
+    /** The native client, shared with an [Enforcer]. */
+    internal val nativeClient: NativeClient get() = native
+
     /** The normalised base URL (no trailing `/`). */
     public val baseUrl: String get() = native.baseUrl()
 

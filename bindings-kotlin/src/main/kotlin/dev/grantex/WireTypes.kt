@@ -1667,3 +1667,326 @@ public data class RevocationFeedPage @JvmOverloads constructor(
         }
     }
 }
+
+/**
+ * What a grant token says about itself, read **without verification** from either claim layout
+ * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
+ * Claims that are absent or of another type are `None`.
+ */
+public data class TokenInfo @JvmOverloads constructor(
+    /** `jti`. */
+    val tokenId: String? = null,
+    /** The grant id (`urn:grantex:grant.grant_id` or `grnt`). */
+    val grantId: String? = null,
+    /** `sub`. */
+    val principalId: String? = null,
+    val agentDid: String? = null,
+    val developerId: String? = null,
+    /** `scope` split on spaces, or `scp`. */
+    val scopes: List<String> = emptyList(),
+    /** `iss`. */
+    val issuer: String? = null,
+    /** The raw `aud` claim. */
+    val audience: JsonElement? = null,
+    /** `iat` (Unix seconds). */
+    val issuedAt: Long? = null,
+    /** `exp` (Unix seconds). */
+    val expiresAt: Long? = null,
+    /** Whether `exp` has passed (by this machine's clock); `true` without an `exp`. */
+    val expired: Boolean,
+    val delegationDepth: Long? = null,
+    val parentGrantId: String? = null,
+    /** Issued by a sandbox developer (`urn:grantex:environment: "sandbox"`). */
+    val sandbox: Boolean = false,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        tokenId?.let { v0 -> put("tokenId", JsonPrimitive(v0)) }
+        grantId?.let { v0 -> put("grantId", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        agentDid?.let { v0 -> put("agentDid", JsonPrimitive(v0)) }
+        developerId?.let { v0 -> put("developerId", JsonPrimitive(v0)) }
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        issuer?.let { v0 -> put("issuer", JsonPrimitive(v0)) }
+        audience?.let { v0 -> put("audience", v0) }
+        issuedAt?.let { v0 -> put("issuedAt", JsonPrimitive(v0)) }
+        expiresAt?.let { v0 -> put("expiresAt", JsonPrimitive(v0)) }
+        put("expired", JsonPrimitive(expired))
+        delegationDepth?.let { v0 -> put("delegationDepth", JsonPrimitive(v0)) }
+        parentGrantId?.let { v0 -> put("parentGrantId", JsonPrimitive(v0)) }
+        put("sandbox", JsonPrimitive(sandbox))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): TokenInfo {
+            val o = Wire.obj(json, "TokenInfo")
+            return TokenInfo(
+                tokenId = Wire.member(o, "tokenId")?.let { v0 -> Wire.string(v0, "TokenInfo.tokenId") },
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "TokenInfo.grantId") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "TokenInfo.principalId") },
+                agentDid = Wire.member(o, "agentDid")?.let { v0 -> Wire.string(v0, "TokenInfo.agentDid") },
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "TokenInfo.developerId") },
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "TokenInfo.scopes") { v1 -> Wire.string(v1, "TokenInfo.scopes[]") } } ?: emptyList(),
+                issuer = Wire.member(o, "issuer")?.let { v0 -> Wire.string(v0, "TokenInfo.issuer") },
+                audience = Wire.member(o, "audience")?.let { v0 -> v0 },
+                issuedAt = Wire.member(o, "issuedAt")?.let { v0 -> Wire.long(v0, "TokenInfo.issuedAt") },
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.long(v0, "TokenInfo.expiresAt") },
+                expired = Wire.member(o, "expired")?.let { v0 -> Wire.bool(v0, "TokenInfo.expired") } ?: Wire.missing("TokenInfo.expired"),
+                delegationDepth = Wire.member(o, "delegationDepth")?.let { v0 -> Wire.long(v0, "TokenInfo.delegationDepth") },
+                parentGrantId = Wire.member(o, "parentGrantId")?.let { v0 -> Wire.string(v0, "TokenInfo.parentGrantId") },
+                sandbox = Wire.member(o, "sandbox")?.let { v0 -> Wire.bool(v0, "TokenInfo.sandbox") } ?: false,
+            )
+        }
+    }
+}
+
+/**
+ * The answer for one tool call. Field order and defaults are the reference Python
+ * `EnforceResult`'s; `grant` and `amount_cap` are this SDK's additions.
+ */
+public data class EnforceResult @JvmOverloads constructor(
+    /** Whether the tool call may run. */
+    val allowed: Boolean,
+    /** A sentence saying why not (empty when allowed; kept in permissive mode). */
+    val reason: String,
+    val grantId: String,
+    val agentDid: String,
+    val scopes: List<String>,
+    /** The tool's required permission. */
+    val permission: String,
+    val connector: String,
+    val tool: String,
+    /** A [`denial`] code; empty when allowed. */
+    val reasonCode: String,
+    val subReason: String,
+    /** Structured context of a denial (`allowed_purposes`, `limit`, `token_audience`, ...). */
+    val details: Map<String, JsonElement>,
+    /** The grant's purpose for this connector, when it carries one. */
+    val purpose: String,
+    /** Caps reserved for the call (caps meters are not part of this SDK: always `None`). */
+    val reservation: JsonElement? = null,
+    val capLimits: List<JsonElement> = emptyList(),
+    val capsTenantId: String = "",
+    /** In warn modes, the first denial that was not applied. */
+    val wouldDeny: JsonElement? = null,
+    val wouldDenyAll: List<JsonElement> = emptyList(),
+    val decision: JsonElement? = null,
+    /** The verified grant, when the token verified. */
+    val grant: VerifiedGrant? = null,
+    /** The tightest `capped:<N>` on the connector, when one applies. */
+    val amountCap: Double? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("allowed", JsonPrimitive(allowed))
+        put("reason", JsonPrimitive(reason))
+        put("grantId", JsonPrimitive(grantId))
+        put("agentDid", JsonPrimitive(agentDid))
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        put("permission", JsonPrimitive(permission))
+        put("connector", JsonPrimitive(connector))
+        put("tool", JsonPrimitive(tool))
+        put("reasonCode", JsonPrimitive(reasonCode))
+        put("subReason", JsonPrimitive(subReason))
+        put("details", JsonObject(details.mapValues { v0 -> v0.value }))
+        put("purpose", JsonPrimitive(purpose))
+        reservation?.let { v0 -> put("reservation", v0) }
+        put("capLimits", JsonArray(capLimits.map { v0 -> v0 }))
+        put("capsTenantId", JsonPrimitive(capsTenantId))
+        wouldDeny?.let { v0 -> put("wouldDeny", v0) }
+        put("wouldDenyAll", JsonArray(wouldDenyAll.map { v0 -> v0 }))
+        decision?.let { v0 -> put("decision", v0) }
+        grant?.let { v0 -> put("grant", v0.toJson()) }
+        amountCap?.let { v0 -> put("amountCap", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EnforceResult {
+            val o = Wire.obj(json, "EnforceResult")
+            return EnforceResult(
+                allowed = Wire.member(o, "allowed")?.let { v0 -> Wire.bool(v0, "EnforceResult.allowed") } ?: Wire.missing("EnforceResult.allowed"),
+                reason = Wire.member(o, "reason")?.let { v0 -> Wire.string(v0, "EnforceResult.reason") } ?: Wire.missing("EnforceResult.reason"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "EnforceResult.grantId") } ?: Wire.missing("EnforceResult.grantId"),
+                agentDid = Wire.member(o, "agentDid")?.let { v0 -> Wire.string(v0, "EnforceResult.agentDid") } ?: Wire.missing("EnforceResult.agentDid"),
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "EnforceResult.scopes") { v1 -> Wire.string(v1, "EnforceResult.scopes[]") } } ?: Wire.missing("EnforceResult.scopes"),
+                permission = Wire.member(o, "permission")?.let { v0 -> Wire.string(v0, "EnforceResult.permission") } ?: Wire.missing("EnforceResult.permission"),
+                connector = Wire.member(o, "connector")?.let { v0 -> Wire.string(v0, "EnforceResult.connector") } ?: Wire.missing("EnforceResult.connector"),
+                tool = Wire.member(o, "tool")?.let { v0 -> Wire.string(v0, "EnforceResult.tool") } ?: Wire.missing("EnforceResult.tool"),
+                reasonCode = Wire.member(o, "reasonCode")?.let { v0 -> Wire.string(v0, "EnforceResult.reasonCode") } ?: Wire.missing("EnforceResult.reasonCode"),
+                subReason = Wire.member(o, "subReason")?.let { v0 -> Wire.string(v0, "EnforceResult.subReason") } ?: Wire.missing("EnforceResult.subReason"),
+                details = Wire.member(o, "details")?.let { v0 -> Wire.map(v0, "EnforceResult.details") { v1 -> v1 } } ?: Wire.missing("EnforceResult.details"),
+                purpose = Wire.member(o, "purpose")?.let { v0 -> Wire.string(v0, "EnforceResult.purpose") } ?: Wire.missing("EnforceResult.purpose"),
+                reservation = Wire.member(o, "reservation")?.let { v0 -> v0 },
+                capLimits = Wire.member(o, "capLimits")?.let { v0 -> Wire.list(v0, "EnforceResult.capLimits") { v1 -> v1 } } ?: emptyList(),
+                capsTenantId = Wire.member(o, "capsTenantId")?.let { v0 -> Wire.string(v0, "EnforceResult.capsTenantId") } ?: "",
+                wouldDeny = Wire.member(o, "wouldDeny")?.let { v0 -> v0 },
+                wouldDenyAll = Wire.member(o, "wouldDenyAll")?.let { v0 -> Wire.list(v0, "EnforceResult.wouldDenyAll") { v1 -> v1 } } ?: emptyList(),
+                decision = Wire.member(o, "decision")?.let { v0 -> v0 },
+                grant = Wire.member(o, "grant")?.let { v0 -> VerifiedGrant.fromJson(v0) },
+                amountCap = Wire.member(o, "amountCap")?.let { v0 -> Wire.double(v0, "EnforceResult.amountCap") },
+            )
+        }
+    }
+}
+
+/**
+ * What the feed knows, and whether it can be trusted (the reference SDKs'
+ * `RevocationFeedState`, plus `fresh` and `ageSecs`).
+ */
+public data class FeedState @JvmOverloads constructor(
+    /** Took a snapshot and is following the changes. */
+    val synced: Boolean,
+    /** Synced, usable and heard from the server within `stale_after`. */
+    val fresh: Boolean,
+    /** Seconds since the server last answered (`None`: never). */
+    val ageSecs: Double? = null,
+    val cursor: Long,
+    /** Revoked or suspended credentials known (grants and tokens). */
+    val known: Long,
+    /** `disabled`, `not_ready`, `unauthorized` or `network`. */
+    val unavailable: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("synced", JsonPrimitive(synced))
+        put("fresh", JsonPrimitive(fresh))
+        ageSecs?.let { v0 -> put("ageSecs", JsonPrimitive(v0)) }
+        put("cursor", JsonPrimitive(cursor))
+        put("known", JsonPrimitive(known))
+        unavailable?.let { v0 -> put("unavailable", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): FeedState {
+            val o = Wire.obj(json, "FeedState")
+            return FeedState(
+                synced = Wire.member(o, "synced")?.let { v0 -> Wire.bool(v0, "FeedState.synced") } ?: Wire.missing("FeedState.synced"),
+                fresh = Wire.member(o, "fresh")?.let { v0 -> Wire.bool(v0, "FeedState.fresh") } ?: Wire.missing("FeedState.fresh"),
+                ageSecs = Wire.member(o, "ageSecs")?.let { v0 -> Wire.double(v0, "FeedState.ageSecs") },
+                cursor = Wire.member(o, "cursor")?.let { v0 -> Wire.long(v0, "FeedState.cursor") } ?: Wire.missing("FeedState.cursor"),
+                known = Wire.member(o, "known")?.let { v0 -> Wire.long(v0, "FeedState.known") } ?: Wire.missing("FeedState.known"),
+                unavailable = Wire.member(o, "unavailable")?.let { v0 -> Wire.string(v0, "FeedState.unavailable") },
+            )
+        }
+    }
+}
+
+/** [FeedState] under the reference SDK's name. */
+public typealias RevocationFeedState = FeedState
+
+/**
+ * Client-wide enforcement settings: the reference clients' constructor options, in the
+ * Python reference's order (Python keyword arguments and TypeScript options come from this
+ * declaration). Strings are checked when the enforcer is built, so a typo fails at start-up,
+ * not per call.
+ */
+public data class EnforceConfig @JvmOverloads constructor(
+    /**
+     * `strict` (default) or `permissive` (a denial becomes `allowed` with its reason kept
+     * and a warning logged; audience and data-region denials stay denials).
+     */
+    val enforceMode: String = "",
+    /**
+     * A caps meter; this SDK has none, so anything but `null` is refused (a binding passes
+     * an object it cannot convert as `true`).
+     */
+    val capsMeter: JsonElement? = null,
+    /**
+     * `true` (default): both claim layouts are read. `false` (standard claims only) is not
+     * supported and is refused.
+     */
+    val legacyClaims: Boolean = false,
+    /**
+     * `enforce` (default), `warn` (a cap denial is reported in `would_deny`, the call
+     * allowed) or `off`.
+     */
+    val capsMode: String = "",
+    /**
+     * `offline` (the TypeScript reference's default), `online` (the Python reference's) or
+     * `feed`; see [`RevocationCheck`].
+     */
+    val revocationCheck: String = "",
+    val revocationFeedStaleAfter: Double = 0.0,
+    val revocationFeedTransport: String = "",
+    /** `enforce` (default) or `warn`. */
+    val decisionsMode: String = "",
+    /** A decision consumer; refused like `caps_meter` (decision grants are not verified here). */
+    val decisionConsumer: JsonElement? = null,
+    val decisionAlgorithms: List<String> = emptyList(),
+    /** The audience this relying party expects in `aud`. */
+    val audience: String? = null,
+    /** `on` (default) or `off`. */
+    val audienceCheck: String = "",
+    /** The data region this relying party processes data in. */
+    val dataRegion: String? = null,
+    /** `on` or `off` (default). */
+    val dataRegionCheck: String = "",
+    /** Honour the tool segment of `tool:<connector>:<permission>:<tool>` scopes. */
+    val toolQualifiedScopes: Boolean = false,
+    /** JWKS of the issuer; default `{base_url}/.well-known/jwks.json` (TypeScript option). */
+    val jwksUri: String? = null,
+    /** Expected `iss`; default derived from the JWKS URI (TypeScript option). */
+    val issuer: String? = null,
+    /** A static key set (a JWKS document) instead of fetching `jwks_uri`; needs `issuer`. */
+    val jwks: JsonElement? = null,
+    /** A fixed clock in Unix seconds, for the shared vectors; unset reads the system clock. */
+    val now: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("enforceMode", JsonPrimitive(enforceMode))
+        capsMeter?.let { v0 -> put("capsMeter", v0) }
+        put("legacyClaims", JsonPrimitive(legacyClaims))
+        put("capsMode", JsonPrimitive(capsMode))
+        put("revocationCheck", JsonPrimitive(revocationCheck))
+        put("revocationFeedStaleAfter", JsonPrimitive(revocationFeedStaleAfter))
+        put("revocationFeedTransport", JsonPrimitive(revocationFeedTransport))
+        put("decisionsMode", JsonPrimitive(decisionsMode))
+        decisionConsumer?.let { v0 -> put("decisionConsumer", v0) }
+        put("decisionAlgorithms", JsonArray(decisionAlgorithms.map { v0 -> JsonPrimitive(v0) }))
+        audience?.let { v0 -> put("audience", JsonPrimitive(v0)) }
+        put("audienceCheck", JsonPrimitive(audienceCheck))
+        dataRegion?.let { v0 -> put("dataRegion", JsonPrimitive(v0)) }
+        put("dataRegionCheck", JsonPrimitive(dataRegionCheck))
+        put("toolQualifiedScopes", JsonPrimitive(toolQualifiedScopes))
+        jwksUri?.let { v0 -> put("jwksUri", JsonPrimitive(v0)) }
+        issuer?.let { v0 -> put("issuer", JsonPrimitive(v0)) }
+        jwks?.let { v0 -> put("jwks", v0) }
+        now?.let { v0 -> put("now", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EnforceConfig {
+            val o = Wire.obj(json, "EnforceConfig")
+            return EnforceConfig(
+                enforceMode = Wire.member(o, "enforceMode")?.let { v0 -> Wire.string(v0, "EnforceConfig.enforceMode") } ?: "",
+                capsMeter = Wire.member(o, "capsMeter")?.let { v0 -> v0 },
+                legacyClaims = Wire.member(o, "legacyClaims")?.let { v0 -> Wire.bool(v0, "EnforceConfig.legacyClaims") } ?: false,
+                capsMode = Wire.member(o, "capsMode")?.let { v0 -> Wire.string(v0, "EnforceConfig.capsMode") } ?: "",
+                revocationCheck = Wire.member(o, "revocationCheck")?.let { v0 -> Wire.string(v0, "EnforceConfig.revocationCheck") } ?: "",
+                revocationFeedStaleAfter = Wire.member(o, "revocationFeedStaleAfter")?.let { v0 -> Wire.double(v0, "EnforceConfig.revocationFeedStaleAfter") } ?: 0.0,
+                revocationFeedTransport = Wire.member(o, "revocationFeedTransport")?.let { v0 -> Wire.string(v0, "EnforceConfig.revocationFeedTransport") } ?: "",
+                decisionsMode = Wire.member(o, "decisionsMode")?.let { v0 -> Wire.string(v0, "EnforceConfig.decisionsMode") } ?: "",
+                decisionConsumer = Wire.member(o, "decisionConsumer")?.let { v0 -> v0 },
+                decisionAlgorithms = Wire.member(o, "decisionAlgorithms")?.let { v0 -> Wire.list(v0, "EnforceConfig.decisionAlgorithms") { v1 -> Wire.string(v1, "EnforceConfig.decisionAlgorithms[]") } } ?: emptyList(),
+                audience = Wire.member(o, "audience")?.let { v0 -> Wire.string(v0, "EnforceConfig.audience") },
+                audienceCheck = Wire.member(o, "audienceCheck")?.let { v0 -> Wire.string(v0, "EnforceConfig.audienceCheck") } ?: "",
+                dataRegion = Wire.member(o, "dataRegion")?.let { v0 -> Wire.string(v0, "EnforceConfig.dataRegion") },
+                dataRegionCheck = Wire.member(o, "dataRegionCheck")?.let { v0 -> Wire.string(v0, "EnforceConfig.dataRegionCheck") } ?: "",
+                toolQualifiedScopes = Wire.member(o, "toolQualifiedScopes")?.let { v0 -> Wire.bool(v0, "EnforceConfig.toolQualifiedScopes") } ?: false,
+                jwksUri = Wire.member(o, "jwksUri")?.let { v0 -> Wire.string(v0, "EnforceConfig.jwksUri") },
+                issuer = Wire.member(o, "issuer")?.let { v0 -> Wire.string(v0, "EnforceConfig.issuer") },
+                jwks = Wire.member(o, "jwks")?.let { v0 -> v0 },
+                now = Wire.member(o, "now")?.let { v0 -> Wire.long(v0, "EnforceConfig.now") },
+            )
+        }
+    }
+}

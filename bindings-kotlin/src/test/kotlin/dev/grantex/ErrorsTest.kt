@@ -27,6 +27,7 @@ class ErrorsTest {
         is GrantexConfigException -> "config"
         is GrantexInvalidArgumentException -> "invalid"
         is GrantexDecodeException -> "decode"
+        is ManifestValidationException -> "manifest"
         is GrantexInternalException -> "internal"
     }
 
