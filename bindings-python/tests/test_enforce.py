@@ -210,7 +210,7 @@ def test_async_enforce(server: Dict[str, Any], client: grantex.Grantex) -> None:
 
 def test_grantex_enforcer_in_fastapi(server: Dict[str, Any], client: grantex.Grantex) -> None:
     """``GrantexEnforcer`` as a real FastAPI dependency, with the sync and the async client."""
-    fastapi = pytest.importorskip("fastapi")
+    import fastapi
     from fastapi.testclient import TestClient
 
     from grantex.fastapi import GrantexEnforcer
@@ -260,7 +260,7 @@ def ok_grant_id(token: str) -> str:
 def test_wrap_tool_guards_a_real_langchain_tool(server: Dict[str, Any], client: grantex.Grantex) -> None:
     """``wrap_tool`` on a real ``langchain_core`` StructuredTool, invoked the way an agent
     executor invokes it (``tool.invoke`` / ``tool.ainvoke``)."""
-    tools = pytest.importorskip("langchain_core.tools")
+    from langchain_core import tools
     _, tok = issue_token(client, scopes=("tool:crm:write",))
     g = grantex.Grantex(server["apiKey"], base_url=server["baseUrl"])
     g.load_manifest(manifests.load("crm"))
