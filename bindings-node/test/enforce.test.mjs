@@ -49,6 +49,7 @@ test('every manifest vector', () => {
       assert.throws(load, (e) => e instanceof ManifestValidationError && e.code === 'manifest_invalid' && e.message.includes(c.expect), c.name);
     }
   }
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('the manifest surface', () => {

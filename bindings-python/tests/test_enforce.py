@@ -56,12 +56,16 @@ def test_enforce_vector(case: Dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("case", VECTORS["manifestCases"], ids=lambda c: c["name"])
-def test_manifest_vector(case: Dict[str, Any], tmp_path: pathlib.Path) -> None:
+def test_manifest_vector(case: Dict[str, Any]) -> None:
+    import tempfile
+
     def load() -> ToolManifest:
         if "text" in case:
-            path = tmp_path / "m.json"
-            path.write_text(case["text"])
-            return ToolManifest.from_file(str(path))
+            # Removed at once: the test run leaves nothing in its temp dir.
+            with tempfile.TemporaryDirectory() as tmp:
+                path = pathlib.Path(tmp) / "m.json"
+                path.write_text(case["text"])
+                return ToolManifest.from_file(str(path))
         return ToolManifest.from_dict(case["document"])
 
     if case["expect"] == "valid":

@@ -103,20 +103,24 @@ import re, sys, tarfile, zipfile
 wheel, sdist, sdk, plat, carch, gozip, vpy, vnpm, vws = sys.argv[1:]
 E = re.escape
 allow = {
-    wheel: [r"grantex/(__init__|_[a-z_]+)\.py", r"grantex/_native\.abi3\.so", r"grantex/_native\.pyi",
+    wheel: [r"grantex/(__init__|_[a-z_]+|denials|fastapi|manifest)\.py", r"grantex/manifests/__init__\.py",
+            r"grantex/_native\.abi3\.so", r"grantex/_native\.pyi",
             r"grantex/py\.typed", r"grantex/a2a/(__init__|_[a-z_]+)\.py",
             E(f"grantex-{vpy}.dist-info/") + r"(METADATA|WHEEL|RECORD|licenses/LICENSE|sboms/grantex-python\.cyclonedx\.json)"],
     sdist: [E(f"grantex-{vpy}/") + p for p in [
             r"(PKG-INFO|Cargo\.toml|Cargo\.lock|pyproject\.toml|README\.md|LICENSE)",
-            r"python/grantex/(__init__|_[a-z_]+)\.py", r"python/grantex/_native\.pyi", r"python/grantex/py\.typed",
+            r"python/grantex/(__init__|_[a-z_]+|denials|fastapi|manifest)\.py",
+            r"python/grantex/manifests/__init__\.py", r"python/grantex/_native\.pyi", r"python/grantex/py\.typed",
             r"python/grantex/a2a/(__init__|_[a-z_]+)\.py",
             r"bindings-python/(Cargo\.toml|README\.md|LICENSE)", r"bindings-python/src/[a-z0-9_]+\.rs",
-            r"core/(Cargo\.toml|README\.md)", r"core/benches/verify\.rs", r"core/src/([a-z0-9_]+/)*[a-z0-9_]+\.rs",
+            r"core/(Cargo\.toml|README\.md)", r"core/benches/(verify|enforce)\.rs", r"core/src/([a-z0-9_]+/)*[a-z0-9_]+\.rs",
+            r"core/src/enforce/prebuilt/[a-z0-9_]+\.json",
             r"core/derive/(Cargo\.toml|README\.md)", r"core/derive/src/lib\.rs"]],
     sdk: ["package/" + p for p in [
             r"(package\.json|README\.md|LICENSE|CHANGELOG\.md|native\.d\.ts|Cargo\.toml|Cargo\.lock|build\.rs)",
             r"lib/[a-z0-9-]+\.(cjs|mjs|d\.cts|d\.mts)", r"scripts/build-native\.cjs", r"src/[a-z0-9_]+\.rs",
-            r"rust/core/(Cargo\.toml|README\.md)", r"rust/core/benches/verify\.rs",
+            r"rust/core/(Cargo\.toml|README\.md)", r"rust/core/benches/(verify|enforce)\.rs",
+            r"rust/core/src/enforce/prebuilt/[a-z0-9_]+\.json",
             r"rust/core/src/([a-z0-9_]+/)*[a-z0-9_]+\.rs",
             r"rust/core/derive/(Cargo\.toml|README\.md)", r"rust/core/derive/src/lib\.rs"]],
     plat: ["package/" + p for p in [r"(package\.json|README\.md|LICENSE)", r"grantex\.linux-x64-gnu\.node"]],
