@@ -8,19 +8,6 @@ use common::*;
 use grantex::types::*;
 use serde_json::{json, Value};
 
-async fn set_status(c: &grantex::Client, agent_id: &str, status: &str) {
-    c.agents()
-        .update(
-            agent_id,
-            &UpdateAgentParams {
-                status: Some(status.into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-}
-
 async fn online_valid(c: &grantex::Client, token: &str) -> bool {
     c.tokens().verify(token).await.unwrap().valid
 }

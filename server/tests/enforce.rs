@@ -81,40 +81,13 @@ async fn revocation_status_follows_every_way_a_grant_stops() {
     assert_eq!(common::status(&e), 400);
 
     // Suspending the agent suspends (reversibly); reactivating restores.
-    c.agents()
-        .update(
-            &a.agent_id,
-            &UpdateAgentParams {
-                status: Some("suspended".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&c, &a.agent_id, "suspended").await;
     assert_eq!(status(&c, Some(&gid), None).await.status, "suspended");
-    c.agents()
-        .update(
-            &a.agent_id,
-            &UpdateAgentParams {
-                status: Some("active".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&c, &a.agent_id, "active").await;
     assert_eq!(status(&c, Some(&gid), None).await.status, "active");
 
     // A delegated grant; revoking the parent cascades to it.
-    let child = c
-        .grants()
-        .delegate(&DelegateParams {
-            parent_grant_token: t.grant_token.clone(),
-            sub_agent_id: sub.agent_id.clone(),
-            scopes: strings(&["tool:crm:write"]),
-            expires_in: None,
-        })
-        .await
-        .unwrap();
+    let child = delegate(&c, &t.grant_token, &sub.agent_id, &["tool:crm:write"]).await;
     assert_eq!(
         status(&c, Some(&child.grant_id), None).await.status,
         "active"
@@ -306,29 +279,11 @@ async fn the_revocation_feed_carries_every_revocation_suspension_and_resumption(
 
     let t = grant(&c, &a.agent_id, "alice", &["tool:crm:write"]).await;
     let gid = grant_id_of(&t.grant_token);
-    let child = c
-        .grants()
-        .delegate(&DelegateParams {
-            parent_grant_token: t.grant_token.clone(),
-            sub_agent_id: sub.agent_id.clone(),
-            scopes: strings(&["tool:crm:write"]),
-            expires_in: None,
-        })
-        .await
-        .unwrap();
+    let child = delegate(&c, &t.grant_token, &sub.agent_id, &["tool:crm:write"]).await;
 
     // Suspension of the parent agent: its grant and the delegated one; then resumption.
     for status in ["suspended", "active"] {
-        c.agents()
-            .update(
-                &a.agent_id,
-                &UpdateAgentParams {
-                    status: Some(status.into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        set_status(&c, &a.agent_id, status).await;
     }
     let page = feed(&c, Some(cursor), None).await;
     let seen: Vec<(String, String)> = page
@@ -485,28 +440,10 @@ async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() 
             panic!("enforce never reached {want:?}");
         }
     };
-    c.agents()
-        .update(
-            &a.agent_id,
-            &UpdateAgentParams {
-                status: Some("suspended".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&c, &a.agent_id, "suspended").await;
     let r = until(denial::SUSPENDED).await;
     assert_eq!(r.reason_code, denial::GRANT_REVOKED);
-    c.agents()
-        .update(
-            &a.agent_id,
-            &UpdateAgentParams {
-                status: Some("active".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&c, &a.agent_id, "active").await;
     until("").await;
     c.grants()
         .revoke(&grant_id_of(&t.grant_token))
@@ -560,36 +497,13 @@ async fn the_feed_keeps_deleted_agents_grants_and_chains_suspended_by_another_ag
     let b = agent(&c, "b", &["tool:crm:write"]).await;
     let t = grant(&c, &a.agent_id, "alice", &["tool:crm:write"]).await;
     let g1 = grant_id_of(&t.grant_token);
-    let g2 = c
-        .grants()
-        .delegate(&DelegateParams {
-            parent_grant_token: t.grant_token.clone(),
-            sub_agent_id: b.agent_id.clone(),
-            scopes: strings(&["tool:crm:write"]),
-            expires_in: None,
-        })
+    let g2 = delegate(&c, &t.grant_token, &b.agent_id, &["tool:crm:write"])
         .await
-        .unwrap()
         .grant_id;
-    let set = |id: String, status: &'static str| {
-        let c = c.clone();
-        async move {
-            c.agents()
-                .update(
-                    &id,
-                    &UpdateAgentParams {
-                        status: Some(status.into()),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
-        }
-    };
     let cursor = feed(&c, None, None).await.cursor;
-    set(b.agent_id.clone(), "suspended").await;
-    set(a.agent_id.clone(), "suspended").await;
-    set(a.agent_id.clone(), "active").await;
+    set_status(&c, &b.agent_id, "suspended").await;
+    set_status(&c, &a.agent_id, "suspended").await;
+    set_status(&c, &a.agent_id, "active").await;
     let events: Vec<(String, String)> = feed(&c, Some(cursor), None)
         .await
         .entries

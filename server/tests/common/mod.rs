@@ -166,6 +166,38 @@ pub async fn agent(c: &Client, name: &str, scopes: &[&str]) -> Agent {
         .expect("register agent")
 }
 
+/// Sets an agent's status (`active`, `suspended`, ...).
+pub async fn set_status(c: &Client, agent_id: &str, status: &str) {
+    c.agents()
+        .update(
+            agent_id,
+            &UpdateAgentParams {
+                status: Some(status.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// Delegates `scopes` of the grant behind `parent_token` to `sub_agent_id`.
+pub async fn delegate(
+    c: &Client,
+    parent_token: &str,
+    sub_agent_id: &str,
+    scopes: &[&str],
+) -> DelegateResponse {
+    c.grants()
+        .delegate(&DelegateParams {
+            parent_grant_token: parent_token.into(),
+            sub_agent_id: sub_agent_id.into(),
+            scopes: strings(scopes),
+            expires_in: None,
+        })
+        .await
+        .unwrap()
+}
+
 pub fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
