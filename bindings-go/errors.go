@@ -85,7 +85,8 @@ type TokenError struct {
 	// "issued_in_future", "wrong_issuer", "wrong_audience", "missing_scopes",
 	// "missing_claim", "invalid_claim", "claim_conflict", "delegation_too_deep",
 	// "invalid_jwks", "jwks_fetch", "revoked", "inactive", "sandbox_token", "wrong_principal",
-	// "wrong_agent", "authority_mismatch".
+	// "wrong_agent", "authority_mismatch", "proof_required", "not_key_bound",
+	// "proof_mismatch".
 	Code string
 	// Message is the verifier's detail (it never contains the token).
 	Message string

@@ -88,8 +88,12 @@ type VerifyOptions struct {
 	// Verifier built from a static key set.
 	Issuer string
 
-	// IssuerDID is a reference option this verifier does not implement: empty is accepted, a
-	// did:web value is refused with an *Error "config_error" (never silently ignored).
+	// IssuerDID is a did:web issuer (the reference's IssuerDID): the key set is read from the
+	// DID's https://<host>[:<port>][/<path>]/.well-known/jwks.json instead of JwksURI (which may
+	// then be empty) and Issuer defaults to that location. Another DID method, an IP address, a
+	// local or private host or a single label is an *Error "config_error"
+	// (did:web:localhost… resolves to http://localhost… only with
+	// GRANTEX_DID_WEB_ALLOW_LOCALHOST=1, for development).
 	IssuerDID string
 
 	// RequiredScopes are scopes the token must carry verbatim.
@@ -134,9 +138,13 @@ type VerifyOptions struct {
 	Now time.Time
 
 	// ReferenceOptions sets other verify options of the reference SDKs by their Python or
-	// JavaScript name ("algorithms", "proof_jkt", "require_proof_of_possession", ...) to a value
-	// encoded as JSON (nil: unset). A value asking for what this verifier does anyway is
-	// accepted, anything else is an *Error "config_error", exactly as in the Python and Node SDKs.
+	// JavaScript name, to a value encoded as JSON (nil: unset), by the core's one rule as in the
+	// Python and Node SDKs: "proof_jkt" (the RFC 7638 thumbprint of the key the request proved
+	// possession of; the token's cnf.jkt must equal it: *TokenError "not_key_bound" /
+	// "proof_mismatch"), "require_proof_of_possession" (true without proof_jkt:
+	// "proof_required"), "legacy_claims" (false: standard claims only, typ at+jwt, else
+	// "forbidden_header"), "algorithms" and "bounded_jwks_fetch" (fixed behaviour, accepted when
+	// they ask for it). A value that cannot be used is an *Error "config_error".
 	ReferenceOptions map[string]any
 }
 
@@ -630,8 +638,11 @@ func verifySlow(verifier *C.grantex_verifier, jwksURI, token string, o *VerifyOp
 		if verifier != nil {
 			rc = C.grantex_verify(verifier, ctoken, opts, &g)
 		} else {
-			curi := C.CString(jwksURI)
-			defer C.free(unsafe.Pointer(curi))
+			var curi *C.char // NULL with only an IssuerDID: the DID's key set
+			if jwksURI != "" {
+				curi = C.CString(jwksURI)
+				defer C.free(unsafe.Pointer(curi))
+			}
 			rc = C.grantex_verify_grant_token(ctoken, curi, opts, &g)
 		}
 		if rc != resultOK {
@@ -663,8 +674,8 @@ func verifyAsync(ctx context.Context, f func() verifyOutcome) (*VerifiedGrant, e
 // are cached process-wide per URI (10 minutes; an unknown kid refetches at most every 30 s),
 // so only a cold cache touches the network. A refused token is a *TokenError.
 func VerifyGrantToken(ctx context.Context, token string, opts VerifyOptions) (*VerifiedGrant, error) {
-	if opts.JwksURI == "" {
-		return nil, &Error{Code: "config_error", Message: "VerifyOptions.JwksURI is required"}
+	if opts.JwksURI == "" && opts.IssuerDID == "" {
+		return nil, &Error{Code: "config_error", Message: "VerifyOptions.JwksURI (or IssuerDID) is required"}
 	}
 	g, err := verifyAsync(ctx, func() verifyOutcome { return verifyWith(nil, nil, opts.JwksURI, token, &opts) })
 	return withAuthority(ctx, g, err, token, opts.CurrentAuthority)

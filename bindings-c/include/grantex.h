@@ -210,6 +210,19 @@ enum grantex_result
    */
   GRANTEX_TOKEN_AUTHORITY_MISMATCH = 7027,
   /**
+   * Token: proof of possession is required (`require_proof_of_possession`) but no proof key
+   * thumbprint (`proof_jkt`) was given.
+   */
+  GRANTEX_TOKEN_PROOF_REQUIRED = 7028,
+  /**
+   * Token: a proof key thumbprint was given but the token is not key-bound (no `cnf.jkt`).
+   */
+  GRANTEX_TOKEN_NOT_KEY_BOUND = 7029,
+  /**
+   * Token: its `cnf.jkt` is not the thumbprint of the key the request proved possession of.
+   */
+  GRANTEX_TOKEN_PROOF_MISMATCH = 7030,
+  /**
    * Token: rejected for a reason newer than this header (see the last-error message).
    */
   GRANTEX_TOKEN_OTHER = 7999,
@@ -2042,6 +2055,7 @@ grantex_result grantex_verify(const struct grantex_verifier *verifier,
 /**
  * One-call verification through the process-wide cache for `jwks_uri` (created on first
  * use and shared by every call with the same URI). Same outcomes as grantex_verify().
+ * `jwks_uri` may be NULL when `options` name an `issuer_did` (the DID's key set is used).
  *
  * # Safety
  * `token`, `jwks_uri` NULL or NUL-terminated; `options` NULL or live; `out` NULL or writable.
@@ -2153,15 +2167,26 @@ grantex_result grantex_verify_options_set_allow_sandbox(struct grantex_verify_op
                                                         int32_t allow);
 
 /**
- * One of the reference SDKs' other verification options, by its Python or JavaScript name
- * (`issuer_did`/`issuerDid`, `proof_jkt`, `require_proof_of_possession`, `current_authority`,
- * `expected_principal_id`, `expected_agent_did`, `legacy_claims`, `algorithms`,
- * `bounded_jwks_fetch`), with its value as JSON text (NULL or `null`: unset). These describe
- * behaviour this verifier either has fixed (RS256 only, both claim layouts read, a bounded key
- * fetch) or does not implement yet, so nothing is stored: a value that asks for the fixed
- * behaviour (`["RS256"]`, `true`, ...) is `GRANTEX_OK`, anything else `GRANTEX_CONFIG`, exactly
- * as the Python and Node SDKs answer. Lets configuration written for the references be applied
- * unchanged and never silently ignored. Bad JSON is `GRANTEX_INVALID_ARGUMENT`.
+ * One of the reference SDKs' verification options passed by name, Python or JavaScript
+ * spelling (`issuer_did`/`issuerDid`, `proof_jkt`/`proofJkt`, `require_proof_of_possession`,
+ * `legacy_claims`, `algorithms`, `bounded_jwks_fetch`), with its value as JSON text (NULL or
+ * `null`: unset, the reference's default). The core's one rule, as in every binding:
+ * - `issuer_did`: a `did:web` identifier; the key set is then read from the DID's
+ *   `https://<host>[:<port>][/<path>]/.well-known/jwks.json` (a remote verifier for another
+ *   URI defers to it; a static verifier gives `GRANTEX_CONFIG` at verification) and the
+ *   issuer defaults to that location. An IP address, a local or private host, a single
+ *   label or another DID method is `GRANTEX_CONFIG`.
+ * - `proof_jkt`: the RFC 7638 thumbprint of the key the request proved possession of; the
+ *   token's `cnf.jkt` must equal it (`GRANTEX_TOKEN_NOT_KEY_BOUND`,
+ *   `GRANTEX_TOKEN_PROOF_MISMATCH`). `require_proof_of_possession` `true` without one is
+ *   `GRANTEX_TOKEN_PROOF_REQUIRED`.
+ * - `legacy_claims` `false`: standard claims only, the token typed `at+jwt`
+ *   (`GRANTEX_TOKEN_FORBIDDEN_HEADER` otherwise).
+ * - `algorithms` (a subset of `["RS256","ES256"]` with RS256) and `bounded_jwks_fetch`
+ *   describe fixed behaviour and are accepted when they ask for it.
+ *
+ * A value that cannot be used is `GRANTEX_CONFIG` (the options unchanged); bad JSON is
+ * `GRANTEX_INVALID_ARGUMENT`.
  *
  * # Safety
  * `options` NULL or live and unshared; `name` and `value_json` NULL or NUL-terminated.

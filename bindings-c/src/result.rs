@@ -102,6 +102,13 @@ pub enum grantex_result {
     /// Token: the current authority's answer does not describe this grant, or it could not be
     /// obtained (grantex_verified_grant_check_authority).
     GRANTEX_TOKEN_AUTHORITY_MISMATCH = 7027,
+    /// Token: proof of possession is required (`require_proof_of_possession`) but no proof key
+    /// thumbprint (`proof_jkt`) was given.
+    GRANTEX_TOKEN_PROOF_REQUIRED = 7028,
+    /// Token: a proof key thumbprint was given but the token is not key-bound (no `cnf.jkt`).
+    GRANTEX_TOKEN_NOT_KEY_BOUND = 7029,
+    /// Token: its `cnf.jkt` is not the thumbprint of the key the request proved possession of.
+    GRANTEX_TOKEN_PROOF_MISMATCH = 7030,
     /// Token: rejected for a reason newer than this header (see the last-error message).
     GRANTEX_TOKEN_OTHER = 7999,
 
@@ -171,6 +178,9 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_WRONG_PRINCIPAL,
     GRANTEX_TOKEN_WRONG_AGENT,
     GRANTEX_TOKEN_AUTHORITY_MISMATCH,
+    GRANTEX_TOKEN_PROOF_REQUIRED,
+    GRANTEX_TOKEN_NOT_KEY_BOUND,
+    GRANTEX_TOKEN_PROOF_MISMATCH,
     GRANTEX_TOKEN_OTHER,
     GRANTEX_A2A_REJECTED,
     GRANTEX_A2A_PREFLIGHT,
@@ -232,6 +242,9 @@ impl grantex_result {
             GRANTEX_TOKEN_WRONG_PRINCIPAL => c"wrong_principal",
             GRANTEX_TOKEN_WRONG_AGENT => c"wrong_agent",
             GRANTEX_TOKEN_AUTHORITY_MISMATCH => c"authority_mismatch",
+            GRANTEX_TOKEN_PROOF_REQUIRED => c"proof_required",
+            GRANTEX_TOKEN_NOT_KEY_BOUND => c"not_key_bound",
+            GRANTEX_TOKEN_PROOF_MISMATCH => c"proof_mismatch",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
             GRANTEX_A2A_REJECTED => c"a2a_rejected",
             GRANTEX_A2A_PREFLIGHT => c"a2a_preflight",
@@ -279,6 +292,9 @@ pub(crate) fn token_result(code: TokenErrorCode) -> grantex_result {
         TokenErrorCode::WrongPrincipal => GRANTEX_TOKEN_WRONG_PRINCIPAL,
         TokenErrorCode::WrongAgent => GRANTEX_TOKEN_WRONG_AGENT,
         TokenErrorCode::AuthorityMismatch => GRANTEX_TOKEN_AUTHORITY_MISMATCH,
+        TokenErrorCode::ProofRequired => GRANTEX_TOKEN_PROOF_REQUIRED,
+        TokenErrorCode::NotKeyBound => GRANTEX_TOKEN_NOT_KEY_BOUND,
+        TokenErrorCode::ProofMismatch => GRANTEX_TOKEN_PROOF_MISMATCH,
         _ => GRANTEX_TOKEN_OTHER,
     }
 }

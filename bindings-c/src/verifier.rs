@@ -175,6 +175,7 @@ pub unsafe extern "C" fn grantex_verify(
 
 /// One-call verification through the process-wide cache for `jwks_uri` (created on first
 /// use and shared by every call with the same URI). Same outcomes as grantex_verify().
+/// `jwks_uri` may be NULL when `options` name an `issuer_did` (the DID's key set is used).
 ///
 /// # Safety
 /// `token`, `jwks_uri` NULL or NUL-terminated; `options` NULL or live; `out` NULL or writable.
@@ -187,12 +188,19 @@ pub unsafe extern "C" fn grantex_verify_grant_token(
 ) -> grantex_result {
     guard(|| {
         // SAFETY: per the function contract.
-        let (token, uri) = unsafe { (str_arg(token, "token")?, str_arg(jwks_uri, "jwks_uri")?) };
+        let (token, uri) =
+            unsafe { (str_arg(token, "token")?, opt_str_arg(jwks_uri, "jwks_uri")?) };
         let out = Out::new(out, "out")?;
         let defaults = VerifyOptions::default();
         // SAFETY: per the function contract.
         let opts = unsafe { options.as_ref() }.map_or(&defaults, |o| &o.opts);
-        let grant = blocking::verify_grant_token(token, uri, opts)?;
+        if uri.is_none() && opts.issuer_did.is_none() {
+            return Err(Failure::invalid(
+                "jwks_uri is NULL and the options name no issuer_did",
+            ));
+        }
+        let cache = grantex_core::JwksCache::for_options(uri, opts)?;
+        let grant = blocking::block_on(cache.verify(token, opts))?;
         out.write(into_handle(grantex_verified_grant::new(grant)?));
         Ok(())
     })
@@ -415,15 +423,26 @@ pub unsafe extern "C" fn grantex_verify_options_set_allow_sandbox(
     }
 }
 
-/// One of the reference SDKs' other verification options, by its Python or JavaScript name
-/// (`issuer_did`/`issuerDid`, `proof_jkt`, `require_proof_of_possession`, `current_authority`,
-/// `expected_principal_id`, `expected_agent_did`, `legacy_claims`, `algorithms`,
-/// `bounded_jwks_fetch`), with its value as JSON text (NULL or `null`: unset). These describe
-/// behaviour this verifier either has fixed (RS256 only, both claim layouts read, a bounded key
-/// fetch) or does not implement yet, so nothing is stored: a value that asks for the fixed
-/// behaviour (`["RS256"]`, `true`, ...) is `GRANTEX_OK`, anything else `GRANTEX_CONFIG`, exactly
-/// as the Python and Node SDKs answer. Lets configuration written for the references be applied
-/// unchanged and never silently ignored. Bad JSON is `GRANTEX_INVALID_ARGUMENT`.
+/// One of the reference SDKs' verification options passed by name, Python or JavaScript
+/// spelling (`issuer_did`/`issuerDid`, `proof_jkt`/`proofJkt`, `require_proof_of_possession`,
+/// `legacy_claims`, `algorithms`, `bounded_jwks_fetch`), with its value as JSON text (NULL or
+/// `null`: unset, the reference's default). The core's one rule, as in every binding:
+/// - `issuer_did`: a `did:web` identifier; the key set is then read from the DID's
+///   `https://<host>[:<port>][/<path>]/.well-known/jwks.json` (a remote verifier for another
+///   URI defers to it; a static verifier gives `GRANTEX_CONFIG` at verification) and the
+///   issuer defaults to that location. An IP address, a local or private host, a single
+///   label or another DID method is `GRANTEX_CONFIG`.
+/// - `proof_jkt`: the RFC 7638 thumbprint of the key the request proved possession of; the
+///   token's `cnf.jkt` must equal it (`GRANTEX_TOKEN_NOT_KEY_BOUND`,
+///   `GRANTEX_TOKEN_PROOF_MISMATCH`). `require_proof_of_possession` `true` without one is
+///   `GRANTEX_TOKEN_PROOF_REQUIRED`.
+/// - `legacy_claims` `false`: standard claims only, the token typed `at+jwt`
+///   (`GRANTEX_TOKEN_FORBIDDEN_HEADER` otherwise).
+/// - `algorithms` (a subset of `["RS256","ES256"]` with RS256) and `bounded_jwks_fetch`
+///   describe fixed behaviour and are accepted when they ask for it.
+///
+/// A value that cannot be used is `GRANTEX_CONFIG` (the options unchanged); bad JSON is
+/// `GRANTEX_INVALID_ARGUMENT`.
 ///
 /// # Safety
 /// `options` NULL or live and unshared; `name` and `value_json` NULL or NUL-terminated.
@@ -435,14 +454,14 @@ pub unsafe extern "C" fn grantex_verify_options_set_reference_option(
 ) -> grantex_result {
     // SAFETY: per the function contract.
     unsafe {
-        set(options, |_| {
+        set(options, |o| {
             let name = str_arg(name, "name")?;
             let value = match opt_str_arg(value_json, "value_json")? {
                 None => serde_json::Value::Null,
                 Some(text) => serde_json::from_str(text)
                     .map_err(|e| Failure::invalid(format!("value_json is not JSON: {e}")))?,
             };
-            grantex_core::verify::check_reference_option(name, &value)?;
+            grantex_core::verify::apply_reference_option(o, name, &value)?;
             Ok(())
         })
     }

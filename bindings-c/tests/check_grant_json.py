@@ -70,8 +70,11 @@ def main():
             failures.append(f"live root grant has delegation members: {root}")
         if child.get("delegationDepth") != 1 or child.get("parentGrantId") != root.get("grantId"):
             failures.append(f"live delegated grant: {child}")
-        if not root.get("legacyClaimsUsed"):
-            failures.append("live root grant: legacyClaimsUsed empty for the server's legacy layout")
+        if root.get("legacyClaimsUsed"):
+            failures.append("live root grant: the server issues both claim layouts, agreeing, "
+                            f"so nothing is read from an alias: {root.get('legacyClaimsUsed')}")
+        if (child.get("act") or {}).get("sub") != child.get("parentAgentDid"):
+            failures.append(f"live delegated grant: act.sub is not the parent agent: {child}")
 
     for msg in failures:
         print(f"FAILED: {msg}", file=sys.stderr)

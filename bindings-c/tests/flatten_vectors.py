@@ -9,11 +9,13 @@ hold newlines), numbers are decimal, `-` marks an absent optional value.
     oscope <hex> (repeated)   otol <int>                  odepth <int>
     osbx 0|1 (allow sandbox tokens; always given, so the environment never decides)
     oprin <hex>               oagent <hex> (expected principal / agent DID; hex "" is empty)
+    oref <hex name> <hex value json> (a reference option set by name; repeated)
     c.<field> <hex|int|->     c.scope <hex> (repeated)    c.aud <hex> (repeated)
     kcase <name>              kjwks <hex>                 kexpect ok|invalid_jwks
     ktoken <hex>              ktexpect <code>             know <int>   kiss <hex>
     icase <hex uri> <hex issuer>
-    vopt <hex name> <hex js name> <hex value json> <0|1 accepted>
+    vtoken <hex>              (the plain valid token the accepted verify options are tried on)
+    vopt <hex name> <hex js name> <hex value json> <0|1 accepted> <verify outcome|->
     end                       (closes a tcase / kcase)
 
 Usage: flatten_vectors.py <vectors dir> <output file>
@@ -91,9 +93,11 @@ def main():
             put(f"oprin {h(opts['expectedPrincipalId'])}")
         if "expectedAgentDid" in opts:
             put(f"oagent {h(opts['expectedAgentDid'])}")
+        for ref in opts.get("referenceOptions", []):
+            put(f"oref {h(ref['name'])} {h(json.dumps(ref['value'], separators=(',', ':')))}")
         unknown = set(opts) - {"jwks", "issuer", "audience", "requiredScopes", "clockTolerance",
                                "maxDelegationDepth", "allowSandbox", "expectedPrincipalId",
-                               "expectedAgentDid"}
+                               "expectedAgentDid", "referenceOptions"}
         if unknown:
             sys.exit(f"{case['name']}: option(s) the C runner does not know: {sorted(unknown)}")
         claims = case.get("claims")
@@ -134,9 +138,12 @@ def main():
     for case in issuers["cases"]:
         put(f"icase {h(case['jwksUri'])} {h(case['issuer'])}")
 
+    plain = next(c for c in tokens["cases"] if c["expect"] == "valid" and not c.get("options"))
+    put(f"vtoken {h(plain['token'])}")
     for case in options["cases"]:
         value = json.dumps(case["value"], separators=(",", ":"))
-        put(f"vopt {h(case['name'])} {h(case['jsName'])} {h(value)} {int(case['accepted'])}")
+        put(f"vopt {h(case['name'])} {h(case['jsName'])} {h(value)} {int(case['accepted'])} "
+            f"{case.get('verify', '-')}")
 
     with open(dst, "w", encoding="ascii") as f:
         f.write("\n".join(out) + "\n")

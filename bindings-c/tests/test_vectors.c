@@ -20,6 +20,8 @@ struct token_case {
   char expect[64];
   char jwks[64];
   char *issuer, *audience, *principal, *agent;
+  char *refs[MAX_LIST], *ref_values[MAX_LIST]; /* reference options by name, JSON values */
+  int nrefs;
   char *scopes[MAX_LIST];
   int nscopes;
   long long tolerance, depth; /* -1: absent */
@@ -73,6 +75,10 @@ static void reset_case(struct token_case *c) {
   free(c->principal);
   free(c->agent);
   for (i = 0; i < c->nscopes; i++) free(c->scopes[i]);
+  for (i = 0; i < c->nrefs; i++) {
+    free(c->refs[i]);
+    free(c->ref_values[i]);
+  }
   for (i = 0; i < 8; i++) free(c->c_str[i]);
   for (i = 0; i < c->c_nscopes; i++) free(c->c_scopes[i]);
   for (i = 0; i < c->c_naud; i++) free(c->c_aud[i]);
@@ -187,6 +193,9 @@ static void run_token_case(const struct token_case *c, struct named_set *sets, i
   CHECK_OK(grantex_verify_options_set_allow_sandbox(opts, c->allow_sandbox));
   if (c->principal) CHECK_OK(grantex_verify_options_set_expected_principal_id(opts, c->principal));
   if (c->agent) CHECK_OK(grantex_verify_options_set_expected_agent_did(opts, c->agent));
+  for (i = 0; i < c->nrefs; i++) {
+    CHECK_OK(grantex_verify_options_set_reference_option(opts, c->refs[i], c->ref_values[i]));
+  }
 
   rc = grantex_verify(verifier, c->token, opts, &grant);
   got = rc == GRANTEX_OK ? "valid" : grantex_result_name(rc);
@@ -265,6 +274,7 @@ int test_vectors(const char *path) {
   /* key-set case state */
   char kname[128] = "", kexpect[64] = "", ktexpect[64] = "";
   char *kjwks = NULL, *ktoken = NULL, *kiss = NULL;
+  char *vtoken = NULL; /* the plain valid token accepted verify options are tried on */
 
   memset(&c, 0, sizeof c);
   reset_case(&c);
@@ -308,6 +318,13 @@ int test_vectors(const char *path) {
       c.principal = unhex(value);
     } else if (strcmp(line, "oagent") == 0) {
       c.agent = unhex(value);
+    } else if (strcmp(line, "oref") == 0) {
+      char *value_hex = split(value);
+      if (c.nrefs < MAX_LIST) {
+        c.refs[c.nrefs] = unhex(value);
+        c.ref_values[c.nrefs] = unhex(value_hex);
+        c.nrefs++;
+      }
     } else if (strcmp(line, "osbx") == 0) {
       c.allow_sandbox = atoi(value);
     } else if (strncmp(line, "c.", 2) == 0) {
@@ -346,9 +363,13 @@ int test_vectors(const char *path) {
       free(uri);
       free(want);
       nissuers++;
+    } else if (strcmp(line, "vtoken") == 0) {
+      free(vtoken);
+      vtoken = unhex(value);
     } else if (strcmp(line, "vopt") == 0) {
       /* A reference verify option: accepted or GRANTEX_CONFIG, under either spelling. */
       char *js_hex = split(value), *value_hex = split(js_hex), *accepted = split(value_hex);
+      char *verify = split(accepted);
       char *names[2], *json = unhex(value_hex);
       grantex_verify_options *opts = NULL;
       int n;
@@ -363,6 +384,33 @@ int test_vectors(const char *path) {
           if (CHECK_OK(grantex_last_error_string(&message))) CHECK(strstr(message, names[n]) != NULL);
           grantex_string_free(message);
         }
+      }
+      if (strcmp(accepted, "1") == 0) {
+        /* Accepted and applied alone: the stated outcome on the plain valid token. */
+        grantex_verifier *verifier = NULL;
+        grantex_verified_grant *grant = NULL;
+        const char *jwks = set_json(sets, nsets, "default");
+        if (CHECK(jwks != NULL && vtoken != NULL) && CHECK_OK(grantex_verifier_new_from_json(jwks, &verifier))) {
+          grantex_verify_options *alone = NULL;
+          grantex_result rc;
+          const char *got;
+          CHECK_OK(grantex_verify_options_new(&alone));
+          CHECK_OK(grantex_verify_options_set_now(alone, now));
+          CHECK_OK(grantex_verify_options_set_issuer(alone, file_issuer));
+          CHECK_OK(grantex_verify_options_set_reference_option(alone, names[0], json));
+          rc = grantex_verify(verifier, vtoken, alone, &grant);
+          got = rc == GRANTEX_OK ? "valid" : grantex_result_name(rc);
+          if (strcmp(got, verify) != 0) {
+            fprintf(stderr, "FAIL option %s=%s: expected %s, got %s (%s)\n", names[0], json, verify, got,
+                    last_message());
+            tests_failed++;
+          } else {
+            tests_passed++;
+          }
+          grantex_verified_grant_free(grant);
+          grantex_verify_options_free(alone);
+        }
+        grantex_verifier_free(verifier);
       }
       /* NULL is "unset", which every option accepts; bad JSON is an argument error. */
       CHECK_OK(grantex_verify_options_set_reference_option(opts, names[0], NULL));
@@ -439,6 +487,7 @@ int test_vectors(const char *path) {
     free(sets[i].json);
   }
   free(file_issuer);
+  free(vtoken);
   return ncases + nkeysets + nissuers;
 }
 

@@ -76,8 +76,30 @@ export interface VerifyGrantTokenOptions {
   requiredScopes?: string[];
   /** Seconds of leeway for `exp`, `nbf` and `iat` (default 0, at most 3600). */
   clockTolerance?: number;
-  /** The reference's did:web issuer: not supported yet, so any value throws (`config_error`). */
-  issuerDid?: null | undefined;
+  /**
+   * A `did:web` issuer: the key set is read from `https://<host>[:<port>][/<path>]/.well-known/jwks.json`
+   * (instead of `jwksUri`) and `issuer` defaults to that location. A DID that is not did:web or
+   * names an IP address, a local or private host or a single label throws `config_error`
+   * (`did:web:localhost…` resolves to `http://localhost…` only with
+   * `GRANTEX_DID_WEB_ALLOW_LOCALHOST=1`, for development).
+   */
+  issuerDid?: string | null;
+  /**
+   * RFC 7638 thumbprint of the key the request proved possession of (e.g. from a verified DPoP
+   * proof): the token's `cnf.jkt` must equal it, else `not_key_bound` / `proof_mismatch`.
+   */
+  proofJkt?: string | null;
+  /** Fail closed (`proof_required`) unless `proofJkt` is given and matches. */
+  requireProofOfPossession?: boolean;
+  /**
+   * `true` (default): both claim layouts are read and must agree. `false`: standard claims
+   * only, and the token's `typ` must be `at+jwt` (else `forbidden_header`).
+   */
+  legacyClaims?: boolean;
+  /** A subset of `['RS256', 'ES256']` that includes `RS256` (grant tokens are RS256). */
+  algorithms?: string[];
+  /** Accepted for compatibility: the key-set fetch is always bounded. */
+  boundedJwksFetch?: boolean;
   /** Refuse tokens delegated more hops than this. */
   maxDelegationDepth?: number;
   /**
@@ -228,7 +250,10 @@ export type TokenErrorCode =
   | 'sandbox_token'
   | 'wrong_principal'
   | 'wrong_agent'
-  | 'authority_mismatch';
+  | 'authority_mismatch'
+  | 'proof_required'
+  | 'not_key_bound'
+  | 'proof_mismatch';
 
 export declare const TOKEN_ERROR_CODES: readonly TokenErrorCode[];
 

@@ -660,8 +660,8 @@ export interface EnforceConfig {
    */
   capsMeter?: unknown;
   /**
-   * `true` (default): both claim layouts are read. `false` (standard claims only) is not
-   * supported and is refused.
+   * `true` (default): both claim layouts are read. `false`: standard claims only (the
+   * token's `typ` must be `at+jwt`; see `VerifyOptions::standard_claims_only`).
    */
   legacyClaims?: boolean;
   /**

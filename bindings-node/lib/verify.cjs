@@ -204,6 +204,21 @@ function makeGrant(
  * object). With a warm cache the grant comes back built by `makeGrant`; when the key set must
  * be fetched first, a promise of the grant as JSON text.
  */
+/**
+ * The reference options set in `o` (`issuerDid`, `proofJkt`, `requireProofOfPossession`,
+ * `legacyClaims`, `algorithms`, `boundedJwksFetch`) as one JSON object for the core, which
+ * applies or refuses each; `undefined` when none is set (the usual case: nothing to send).
+ */
+function referenceOptions(o) {
+  let refs;
+  for (let i = 0; i < REFERENCE_OPTIONS.length; i++) {
+    const value = o[REFERENCE_OPTIONS[i]];
+    if (value != null) (refs ??= {})[REFERENCE_OPTIONS[i]] = value;
+  }
+  // A value JSON cannot hold (a function) counts as set, so the core refuses it.
+  return refs === undefined ? undefined : JSON.stringify(refs, (_, v) => (typeof v === 'function' ? true : v));
+}
+
 function nativeVerify(fn, handle, cachedOnly, token, o) {
   if (typeof token !== 'string') throw wrongType(`${fn}: token`, 'a string (the grant token)', token);
   // Each option is read once and type-checked here, so a mistake is named in JS terms.
@@ -225,8 +240,9 @@ function nativeVerify(fn, handle, cachedOnly, token, o) {
     throw wrongType(`${fn}: options.allowSandbox`, 'a boolean', allowSandbox);
   }
   const now = nowOf(fn, o);
+  const refs = referenceOptions(o);
   if (cachedOnly) {
-    const g = handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
+    const g = handle.verifyCached(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, refs, makeGrant);
     if (authority) {
       let answer;
       try {
@@ -242,7 +258,7 @@ function nativeVerify(fn, handle, cachedOnly, token, o) {
     }
     return g;
   }
-  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, makeGrant);
+  const out = handle.verify(token, issuer, audience, requiredScopes, clockTolerance, maxDelegationDepth, expectedDeveloperId, now, allowSandbox, expectedPrincipalId, expectedAgentDid, authority, refs, makeGrant);
   if (authority) {
     return Promise.resolve(out instanceof Promise ? out.then(JSON.parse) : out)
       .then((g) => withAuthority(g, token, currentAuthority));
@@ -307,20 +323,18 @@ function keySource(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw wrongType(`${VERIFY}: options`, 'an object with jwksUri (a string) or jwks (a JwksCache)', options);
   }
-  // Each is accepted only with a value that asks for what this verifier does anyway (the
-  // core's rule): never silently ignored.
-  for (let i = 0; i < REFERENCE_OPTIONS.length; i++) {
-    const value = options[REFERENCE_OPTIONS[i]];
-    if (value != null) native.checkVerifyOption(REFERENCE_OPTIONS[i], JSON.stringify(value) ?? 'true');
-  }
   if (options.jwks !== undefined) {
     if (!(options.jwks instanceof JwksCache)) {
       throw wrongType(`${VERIFY}: options.jwks`, 'a JwksCache (JwksCache.fromJson, .remote or .shared)', options.jwks);
     }
     return nativeOf(options.jwks);
   }
+  if (options.jwksUri == null && typeof options.issuerDid === 'string') {
+    // The DID names where the keys are read (with a jwksUri too, the core reads the DID's).
+    return native.jwksForIssuerDid(options.issuerDid);
+  }
   if (typeof options.jwksUri !== 'string') {
-    throw wrongType(`${VERIFY}: options.jwksUri`, 'a string (the JWKS URL; or pass options.jwks)', options.jwksUri);
+    throw wrongType(`${VERIFY}: options.jwksUri`, 'a string (the JWKS URL; or pass options.jwks or options.issuerDid)', options.jwksUri);
   }
   return sharedNative(options.jwksUri);
 }

@@ -60,6 +60,7 @@ pub fn core_loop(
         Some(now),
         None,
         (None, None, None),
+        None,
     )?;
     let start = std::time::Instant::now();
     for _ in 0..n {

@@ -39,6 +39,7 @@ pub fn core_options(
     now: Option<f64>,
     allow_sandbox: Option<bool>,
     identity: Identity,
+    reference_json: Option<String>,
 ) -> Result<VerifyOptions> {
     const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
     let now = match now {
@@ -50,7 +51,7 @@ pub fn core_options(
             )))
         }
     };
-    Ok(VerifyOptions {
+    let mut opts = VerifyOptions {
         issuer,
         audience,
         required_scopes: required_scopes.unwrap_or_default(),
@@ -68,6 +69,35 @@ pub fn core_options(
         expected_principal_id: identity.0,
         expected_agent_did: identity.1,
         current_authority: identity.2.unwrap_or(false),
+        ..Default::default()
+    };
+    if let Some(text) = reference_json {
+        apply_reference_options(&mut opts, &text)?;
+    }
+    Ok(opts)
+}
+
+/// The reference options the JS layer found set (`issuerDid`, `proofJkt`, `legacyClaims`, ...),
+/// as one JSON object by name, applied by the core's rule.
+fn apply_reference_options(opts: &mut VerifyOptions, text: &str) -> Result<()> {
+    let set: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+        .map_err(|e| invalid(format!("the reference options are not a JSON object: {e}")))?;
+    for (name, value) in &set {
+        grantex::verify::apply_reference_option(opts, name, value).map_err(to_napi)?;
+    }
+    Ok(())
+}
+
+/// The process-wide key-set cache of a `did:web` issuer (the `issuerDid` option without a
+/// `jwksUri` or `jwks`).
+#[napi]
+pub fn jwks_for_issuer_did(did: String) -> Result<NativeJwks> {
+    let opts = VerifyOptions {
+        issuer_did: Some(did),
+        ..Default::default()
+    };
+    Ok(NativeJwks {
+        cache: JwksCache::for_options(None, &opts).map_err(to_napi)?,
     })
 }
 
@@ -255,6 +285,7 @@ impl NativeJwks {
         expected_principal_id: Option<String>,
         expected_agent_did: Option<String>,
         current_authority: Option<bool>,
+        reference_json: Option<String>,
         make: GrantFactory<'env>,
     ) -> Result<Either<Unknown<'env>, Object<'env>>> {
         let opts = core_options(
@@ -267,6 +298,7 @@ impl NativeJwks {
             now,
             allow_sandbox,
             (expected_principal_id, expected_agent_did, current_authority),
+            reference_json,
         )?;
         let cache = self.cache.clone();
         let fut = async move { cache.verify(&token, &opts).await };
@@ -297,6 +329,7 @@ impl NativeJwks {
         expected_principal_id: Option<String>,
         expected_agent_did: Option<String>,
         current_authority: Option<bool>,
+        reference_json: Option<String>,
         make: GrantFactory<'env>,
     ) -> Result<Unknown<'env>> {
         let opts = core_options(
@@ -309,6 +342,7 @@ impl NativeJwks {
             now,
             allow_sandbox,
             (expected_principal_id, expected_agent_did, current_authority),
+            reference_json,
         )?;
         let grant = self.cache.verify_cached(&token, &opts).map_err(to_napi)?;
         build_grant(&make, grant)
@@ -323,15 +357,6 @@ pub fn reference_verify_options() -> Vec<&'static str> {
         .iter()
         .map(|o| o.js_name)
         .collect()
-}
-
-/// The core's rule for one of them; `value_json` is the value as JSON (a value JSON cannot
-/// hold, such as a function, arrives as `true`). A config error when it asks for something
-/// this verifier does not do.
-#[napi]
-pub fn check_verify_option(name: String, value_json: String) -> Result<()> {
-    let value = serde_json::from_str(&value_json).unwrap_or(serde_json::Value::Bool(true));
-    grantex::verify::check_reference_option(&name, &value).map_err(to_napi)
 }
 
 /// The core's current-authority check: `grant_json` is the verified grant (as `verify`

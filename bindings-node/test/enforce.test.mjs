@@ -74,7 +74,6 @@ test('client options are checked at construction; per-call options may only tigh
     [{ revocationCheck: 'sometimes' }, /revocation_check/],
     [{ audience: 'a', audienceCheck: 'off' }, /cannot be set/],
     [{ capsMeter: {} }, /caps_meter/],
-    [{ legacyClaims: false }, /legacy_claims/],
   ]) {
     assert.throws(() => new Grantex({ ...OFFLINE, ...opts }), (e) => e instanceof GrantexConfigError && word.test(e.message));
   }

@@ -75,7 +75,7 @@ test('every configuration error is the one GrantexConfigError class', async () =
   const jwks = JwksCache.fromJson(await new Grantex({ apiKey: server.apiKey, baseUrl: server.baseUrl }).jwks());
   await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => isConfig(e) && /issuer/.test(e.message));
   await assert.rejects(
-    verifyGrantToken('x.y.z', { jwksUri: server.jwksUri, issuerDid: 'did:web:example.com' }),
+    verifyGrantToken('x.y.z', { jwksUri: server.jwksUri, issuerDid: 'did:web:127.0.0.1' }),
     (e) => isConfig(e) && /issuerDid/.test(e.message),
   );
   // Constructible like the other classes.
@@ -296,9 +296,9 @@ test('bad arguments are TypeErrors with code invalid_argument', async () => {
   // A static key set has no URI to derive the issuer from.
   const jwks = JwksCache.fromJson(await gx.jwks());
   await assert.rejects(verifyGrantToken('x.y.z', { jwks }), (e) => e instanceof GrantexConfigError);
-  // The reference's did:web option is refused rather than silently ignored.
+  // A did:web issuer naming a private host is refused rather than fetched from.
   await assert.rejects(
-    verifyGrantToken('x.y.z', { jwksUri: `${server.baseUrl}/.well-known/jwks.json`, issuerDid: 'did:web:example.com' }),
+    verifyGrantToken('x.y.z', { jwksUri: `${server.baseUrl}/.well-known/jwks.json`, issuerDid: 'did:web:printer.local' }),
     (e) => e instanceof GrantexConfigError && /issuerDid/.test(e.message),
   );
 });

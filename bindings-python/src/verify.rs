@@ -3,7 +3,7 @@
 
 use crate::convert::{self, Grant};
 use crate::errors::{invalid_value, wrong_type};
-use grantex::{Error, JwksCache, VerifyOptions};
+use grantex::{JwksCache, VerifyOptions};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
@@ -132,6 +132,9 @@ pub struct Options {
     expected_agent_did: Option<String>,
     /// The `current_authority` callable, called after verification (see [`check_authority`]).
     pub(crate) authority: Option<Py<PyAny>>,
+    /// The reference options passed by name (`issuer_did`, `proof_jkt`, ...), as the core
+    /// reads them; only those that are set.
+    reference: Vec<(&'static str, serde_json::Value)>,
 }
 
 const OPTIONS: &str = "VerifyGrantTokenOptions";
@@ -269,6 +272,18 @@ impl Options {
                 o.getattr(intern!(py, "expected_agent_did"))?,
                 "expected_agent_did",
             )?,
+            reference: {
+                let mut set = Vec::new();
+                for option in grantex::verify::REFERENCE_OPTIONS {
+                    // An options object without the attribute leaves the option unset.
+                    if let Ok(v) = o.getattr(option.name) {
+                        if !v.is_none() {
+                            set.push((option.name, option_value(&v)));
+                        }
+                    }
+                }
+                set
+            },
             authority: {
                 let v = o.getattr(intern!(py, "current_authority"))?;
                 if v.is_none() {
@@ -288,20 +303,18 @@ impl Options {
 
     /// The key set to use and the core options.
     pub(crate) fn split(self) -> grantex::Result<(JwksCache, VerifyOptions)> {
-        let cache = match (&self.jwks, &self.jwks_uri) {
-            (Some(j), _) => j.clone(),
-            (None, Some(uri)) => JwksCache::shared(uri)?,
-            (None, None) => {
-                return Err(Error::Config {
-                    message: "VerifyGrantTokenOptions needs jwks_uri or jwks".into(),
-                })
-            }
+        let jwks = self.jwks.clone();
+        let jwks_uri = self.jwks_uri.clone();
+        let opts = self.core()?;
+        let cache = match jwks {
+            Some(j) => j,
+            None => JwksCache::for_options(jwks_uri.as_deref(), &opts)?,
         };
-        Ok((cache, self.core()))
+        Ok((cache, opts))
     }
 
-    fn core(self) -> VerifyOptions {
-        VerifyOptions {
+    fn core(self) -> grantex::Result<VerifyOptions> {
+        let mut opts = VerifyOptions {
             issuer: self.issuer,
             audience: self.audience,
             required_scopes: self.required_scopes,
@@ -313,7 +326,12 @@ impl Options {
             expected_principal_id: self.expected_principal_id,
             expected_agent_did: self.expected_agent_did,
             current_authority: self.authority.is_some(),
+            ..Default::default()
+        };
+        for (name, value) in &self.reference {
+            grantex::verify::apply_reference_option(&mut opts, name, value)?;
         }
+        Ok(opts)
     }
 }
 
@@ -440,6 +458,10 @@ fn option_value(v: &Bound<'_, PyAny>) -> serde_json::Value {
         Value::Bool(b.is_true())
     } else if let Ok(s) = v.cast::<PyString>() {
         Value::String(s.to_string_lossy().into_owned())
+    } else if v.is_instance_of::<pyo3::types::PyInt>() {
+        // A number, so that `legacy_claims=0` is refused rather than read as set.
+        v.extract::<i64>()
+            .map_or(Value::Bool(true), |n| Value::Number(n.into()))
     } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         v.try_iter()
             .map(|items| Value::Array(items.flatten().map(|i| option_value(&i)).collect()))

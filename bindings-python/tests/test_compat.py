@@ -159,7 +159,7 @@ def test_vectors_claims_round_trip() -> None:
     assert grant == grantex.VerifiedGrant.from_dict(valid["claims"])
 
 
-def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_supported(client: grantex.Grantex) -> None:
+def test_verify_options_follow_the_reference_order_and_refuse_unusable_values(client: grantex.Grantex) -> None:
     _, token = issue_token(client, scopes=("calendar:read",))
     issuer = client.jwks_uri.replace("/.well-known/jwks.json", "")
     # The reference's positional order: jwks_uri, required_scopes, clock_tolerance, audience,
@@ -174,11 +174,12 @@ def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_suppor
     # Accepted as no-ops: the fetch is always bounded.
     VerifyGrantTokenOptions(client.jwks_uri, bounded_jwks_fetch=True)
 
+    # Implemented: issuer_did, proof_jkt, require_proof_of_possession, legacy_claims (see
+    # tests/test_verify_reference_options.py); values they cannot take are refused.
     refused: Dict[str, Any] = {
-        "issuer_did": "did:web:example.com",
-        "proof_jkt": "abc",
-        "require_proof_of_possession": True,
-        "legacy_claims": False,
+        "issuer_did": "did:web:localhost",
+        "proof_jkt": "",
+        "legacy_claims": 0,
         "algorithms": ["ES256"],
     }
     for name, value in refused.items():
@@ -190,10 +191,10 @@ def test_verify_options_follow_the_reference_order_and_refuse_what_is_not_suppor
     # The identity-binding options are implemented (tests/test_identity_binding.py): accepted.
     VerifyGrantTokenOptions(client.jwks_uri, expected_principal_id="usr_1", expected_agent_did="did:grantex:ag_1",
                             current_authority=lambda t: t)
-    # A later assignment is refused too: nothing unsupported is ever silently ignored.
+    # A later assignment is checked too: nothing unusable is ever silently ignored.
     opts = VerifyGrantTokenOptions(client.jwks_uri)
     with pytest.raises(grantex.GrantexConfigError):
-        opts.issuer_did = "did:web:example.com"
+        opts.issuer_did = "did:web:10.0.0.1"
     assert opts.issuer_did is None
 
 

@@ -122,7 +122,6 @@ def test_client_options_are_checked_at_construction() -> None:
         ({"audience": "a", "audience_check": "off"}, "cannot be set"),
         ({"caps_meter": object()}, "caps_meter"),
         ({"decision_consumer": object()}, "decision_consumer"),
-        ({"legacy_claims": False}, "legacy_claims"),
     ]:
         with pytest.raises(grantex.GrantexConfigError, match=word):
             grantex.Grantex(**base, **kw)  # type: ignore[arg-type]

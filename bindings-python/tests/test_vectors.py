@@ -26,6 +26,8 @@ def _outcome(token: str, options: VerifyGrantTokenOptions) -> Tuple[str, Any]:
 
 def _options(case: Dict[str, Any], sets: Dict[str, JwksCache]) -> VerifyGrantTokenOptions:
     o = case.get("options", {})
+    # The reference options the case sets by name (proof_jkt, legacy_claims, ...).
+    named = {r["name"]: r["value"] for r in o.get("referenceOptions", [])}
     return VerifyGrantTokenOptions(
         jwks=sets[o.get("jwks", "")],
         issuer=o.get("issuer", _TOKEN["issuer"]),
@@ -38,6 +40,7 @@ def _options(case: Dict[str, Any], sets: Dict[str, JwksCache]) -> VerifyGrantTok
         now=_TOKEN["now"],
         # Explicit either way, so GRANTEX_ALLOW_SANDBOX_TOKENS never decides a vector.
         allow_sandbox=o.get("allowSandbox", False),
+        **named,
     )
 
 
@@ -107,7 +110,14 @@ def test_verify_option_vector(case: Dict[str, Any], key_sets: Dict[str, JwksCach
         jwks=key_sets[""], issuer=_TOKEN["issuer"], now=_TOKEN["now"], **{case["name"]: case["value"]}
     )
     if case["accepted"]:
-        assert grantex.verify_grant_token(valid["token"], build()).token_id
+        try:
+            grantex.verify_grant_token(valid["token"], build())
+            got = "valid"
+        except GrantexTokenError as err:
+            got = str(err.code)
+        except grantex.GrantexConfigError:
+            got = "config_error"
+        assert got == case["verify"]
     else:
         with pytest.raises(grantex.GrantexConfigError, match=case["name"]):
             build()

@@ -1,7 +1,7 @@
 //! Offline verification: the core's JWKS cache and verify options. The option rules are the
 //! core's: a key set or a JWKS URI (the key set wins, neither is `config_error`), the clock
-//! tolerance limit, and the reference SDKs' other options through
-//! [`grantex::verify::check_reference_option`].
+//! tolerance limit, and the reference SDKs' options passed by name (`issuerDid`, `proofJkt`,
+//! `legacyClaims`, ...) through [`grantex::verify::apply_reference_option`].
 
 use crate::error::FfiError;
 use crate::runtime::on_core;
@@ -97,6 +97,7 @@ pub struct NativeVerifyOptions {
 impl NativeVerifyOptions {
     /// The core options, after the reference options' and the numbers' checks.
     fn core(self) -> Result<VerifyOptions, FfiError> {
+        let mut reference = serde_json::Map::new();
         if let Some(json) = self.reference_options_json.as_deref() {
             let value: Value = serde_json::from_str(json).map_err(|e| {
                 FfiError::invalid(format!("reference options are not valid JSON: {e}"))
@@ -106,9 +107,7 @@ impl NativeVerifyOptions {
                     "reference options must be a JSON object of option names to values",
                 ));
             };
-            for (name, value) in &map {
-                grantex::verify::check_reference_option(name, value)?;
-            }
+            reference = map;
         }
         let clock_tolerance = u64::try_from(self.clock_tolerance).map_err(|_| {
             FfiError::invalid(format!(
@@ -127,7 +126,7 @@ impl NativeVerifyOptions {
                 })
             })
             .transpose()?;
-        Ok(VerifyOptions {
+        let mut opts = VerifyOptions {
             issuer: self.issuer,
             audience: self.audience,
             required_scopes: self.required_scopes,
@@ -139,7 +138,12 @@ impl NativeVerifyOptions {
             expected_principal_id: self.expected_principal_id,
             expected_agent_did: self.expected_agent_did,
             current_authority: false,
-        })
+            ..Default::default()
+        };
+        for (name, value) in &reference {
+            grantex::verify::apply_reference_option(&mut opts, name, value)?;
+        }
+        Ok(opts)
     }
 }
 
@@ -299,13 +303,11 @@ fn verify_now(
 fn source(
     jwks: Option<Arc<NativeJwksCache>>,
     jwks_uri: Option<String>,
+    opts: &VerifyOptions,
 ) -> Result<JwksCache, FfiError> {
-    match (jwks, jwks_uri) {
-        (Some(j), _) => Ok(j.cache.clone()),
-        (None, Some(uri)) => Ok(JwksCache::shared(&uri)?),
-        (None, None) => Err(FfiError::Config {
-            detail: "configuration error: verifyGrantToken needs jwksUri or jwks".into(),
-        }),
+    match jwks {
+        Some(j) => Ok(j.cache.clone()),
+        None => Ok(JwksCache::for_options(jwks_uri.as_deref(), opts)?),
     }
 }
 
@@ -318,8 +320,8 @@ pub async fn verify_grant_token(
     jwks_uri: Option<String>,
     options: NativeVerifyOptions,
 ) -> Result<VerifiedGrant, FfiError> {
-    let cache = source(jwks, jwks_uri)?;
     let opts = options.core()?;
+    let cache = source(jwks, jwks_uri, &opts)?;
     verify_on_core(cache, token, opts).await
 }
 
@@ -346,14 +348,14 @@ pub fn verify_grant_token_blocking(
     jwks_uri: Option<String>,
     options: NativeVerifyOptions,
 ) -> Result<VerifiedGrant, FfiError> {
-    let cache = source(jwks, jwks_uri)?;
     let opts = options.core()?;
+    let cache = source(jwks, jwks_uri, &opts)?;
     verify_now(&cache, &token, &opts)
 }
 
 /// The core's rule for one reference verify option (`issuerDid`, `algorithms`, ...; either
-/// spelling) set to the JSON value `value_json` (`null` = unset): `config_error` when it asks
-/// for what this verifier does not do.
+/// spelling) set to the JSON value `value_json` (`null` = unset): `config_error` when the value
+/// cannot be used.
 #[uniffi::export]
 pub fn check_verify_option(name: String, value_json: String) -> Result<(), FfiError> {
     let value: Value = serde_json::from_str(&value_json)
@@ -377,6 +379,10 @@ mod tests {
         let err = with(r#"{"issuerDid": "did:web:x"}"#).core().unwrap_err();
         assert_eq!(err.code(), "config_error");
         assert!(err.to_string().contains("issuerDid"), "{err}");
+        let o = with(r#"{"proofJkt": "abc", "legacyClaims": false}"#)
+            .core()
+            .unwrap();
+        assert!(o.proof_jkt.is_some() && o.standard_claims_only);
         assert_eq!(with("[1]").core().unwrap_err().code(), "invalid_argument");
         let negative = NativeVerifyOptions {
             clock_tolerance: -1,
@@ -389,6 +395,11 @@ mod tests {
                 .code(),
             "config_error"
         );
-        assert_eq!(source(None, None).unwrap_err().code(), "config_error");
+        assert_eq!(
+            source(None, None, &VerifyOptions::default())
+                .unwrap_err()
+                .code(),
+            "config_error"
+        );
     }
 }

@@ -212,6 +212,13 @@ pub enum TokenErrorCode {
     WrongAgent,
     /// The caller's current-authority check failed, or its answer does not match the token.
     AuthorityMismatch,
+    /// Proof of possession is required (`require_proof_of_possession`) but the caller gave no
+    /// proof key thumbprint (`proof_jkt`): the request presented no verified proof.
+    ProofRequired,
+    /// A proof key thumbprint was given but the token is not key-bound (no `cnf.jkt`).
+    NotKeyBound,
+    /// The token's `cnf.jkt` is not the thumbprint of the key the caller proved possession of.
+    ProofMismatch,
 }
 
 impl TokenErrorCode {
@@ -244,6 +251,9 @@ impl TokenErrorCode {
         Self::WrongPrincipal,
         Self::WrongAgent,
         Self::AuthorityMismatch,
+        Self::ProofRequired,
+        Self::NotKeyBound,
+        Self::ProofMismatch,
     ];
 
     /// Stable snake_case identifier, identical in every language.
@@ -276,6 +286,9 @@ impl TokenErrorCode {
             Self::WrongAgent => "wrong_agent",
             Self::AuthorityMismatch => "authority_mismatch",
             Self::SandboxToken => "sandbox_token",
+            Self::ProofRequired => "proof_required",
+            Self::NotKeyBound => "not_key_bound",
+            Self::ProofMismatch => "proof_mismatch",
         }
     }
 

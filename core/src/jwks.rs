@@ -198,7 +198,11 @@ impl JwksCache {
     /// Verifies against the keys already loaded; never touches the network. A cache that was
     /// never loaded gives `Token{JwksFetch}`, an unknown kid `Token{UnknownKid}`.
     pub fn verify_cached(&self, token: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+        if let Some(did) = self.did_cache(opts)? {
+            return did.verify_cached(token, opts);
+        }
         let issuer = self.issuer(opts)?;
+        let issuer = &*issuer;
         let loaded = self.current().ok_or_else(|| {
             TokenError::new(
                 TokenErrorCode::JwksFetch,
@@ -213,7 +217,11 @@ impl JwksCache {
     /// once (at most every 30 s) when the token names an unknown kid or fails its signature
     /// check under a known one.
     pub async fn verify(&self, token: &str, opts: &VerifyOptions) -> Result<VerifiedGrant> {
+        if let Some(did) = self.did_cache(opts)? {
+            return Box::pin(did.verify(token, opts)).await;
+        }
         let issuer = self.issuer(opts)?;
+        let issuer = &*issuer;
         if self.inner.uri.is_none() {
             return self.verify_cached(token, opts);
         }
@@ -320,11 +328,47 @@ impl JwksCache {
         self.fetch_shared(Reuse::StartedSince(seen)).await.map(drop)
     }
 
-    /// The expected issuer (explicit, else derived from the URI), once the options passed
-    /// [`check_options`].
-    fn issuer<'a>(&'a self, opts: &'a VerifyOptions) -> Result<&'a str> {
+    /// The cache for the key set that verifies with `opts`: the caller's (any cache) unless
+    /// `opts.issuer_did` names another location, then the process-wide cache of the DID's key
+    /// set ([`crate::verify::did_web`]); `Config` when no key set is named.
+    pub fn for_options(jwks_uri: Option<&str>, opts: &VerifyOptions) -> Result<JwksCache> {
+        match (opts.issuer_did.as_deref(), jwks_uri) {
+            (Some(did), _) => Self::shared(&did_location(did)?.0),
+            (None, Some(uri)) => Self::shared(uri),
+            (None, None) => Err(Error::config(
+                "verification needs a JWKS URI, a key set (jwks) or issuer_did",
+            )),
+        }
+    }
+
+    /// With `issuer_did` naming another location than this cache's, the DID's process-wide
+    /// cache (the DID is the trust anchor: the caller's key set is not used, as in the reference
+    /// SDKs). `None` when this cache serves.
+    fn did_cache(&self, opts: &VerifyOptions) -> Result<Option<JwksCache>> {
+        let Some(did) = opts.issuer_did.as_deref() else {
+            return Ok(None);
+        };
+        let (uri, _) = did_location(did)?;
+        match self.inner.uri.as_deref() {
+            Some(mine) if mine == uri => Ok(None),
+            Some(_) => Ok(Some(Self::shared(&uri)?)),
+            None => Err(Error::config(
+                "issuer_did names where the keys are read; it cannot be combined with a static key set (jwks)",
+            )),
+        }
+    }
+
+    /// The expected issuer (explicit, else the DID's location, else derived from the URI), once
+    /// the options passed [`check_options`].
+    fn issuer<'a>(&'a self, opts: &'a VerifyOptions) -> Result<std::borrow::Cow<'a, str>> {
         check_options(opts)?;
-        opts.issuer.as_deref().or(self.inner.issuer.as_deref()).ok_or_else(|| {
+        if let Some(issuer) = &opts.issuer {
+            return Ok(issuer.into());
+        }
+        if let Some(did) = opts.issuer_did.as_deref() {
+            return Ok(did_location(did)?.1.into());
+        }
+        self.inner.issuer.as_deref().map(Into::into).ok_or_else(|| {
             Error::config("VerifyOptions.issuer is required with a static key set (no JWKS URI to derive it from)")
         })
     }
@@ -434,6 +478,12 @@ fn seconds_arg(seconds: f64, what: &str) -> Result<Duration> {
     }
 }
 
+/// The JWKS URI and issuer of a `did:web` issuer; `Config` naming `issuer_did` when it may not
+/// be used.
+fn did_location(did: &str) -> Result<(String, String)> {
+    verify::did_web::resolve(did).map_err(|why| Error::config(format!("issuer_did: {why}")))
+}
+
 /// Refuses options that would quietly weaken a check: an empty issuer, developer or audience
 /// (each would match an empty claim), an empty required scope, a clock tolerance over an hour.
 fn check_options(opts: &VerifyOptions) -> Result<()> {
@@ -444,6 +494,9 @@ fn check_options(opts: &VerifyOptions) -> Result<()> {
         return Err(Error::config(
             "VerifyOptions.expected_developer_id must not be empty",
         ));
+    }
+    if opts.proof_jkt.as_deref() == Some("") {
+        return Err(Error::config("VerifyOptions.proof_jkt must not be empty"));
     }
     if opts.audience.as_deref() == Some("") {
         return Err(Error::config("VerifyOptions.audience must not be empty"));

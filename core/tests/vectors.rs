@@ -35,7 +35,7 @@ fn outcome(r: &grantex::Result<grantex::VerifiedGrant>) -> String {
 }
 
 fn options(case_opts: &Value, file: &Value) -> VerifyOptions {
-    VerifyOptions {
+    let mut o = VerifyOptions {
         issuer: Some(
             case_opts["issuer"]
                 .as_str()
@@ -63,7 +63,17 @@ fn options(case_opts: &Value, file: &Value) -> VerifyOptions {
         now: Some(file["now"].as_i64().expect("now")),
         // Explicit either way in the vectors, so the environment variable never decides.
         allow_sandbox: Some(case_opts["allowSandbox"].as_bool().unwrap_or(false)),
+        ..Default::default()
+    };
+    for r in case_opts["referenceOptions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        grantex::verify::apply_reference_option(&mut o, str_of(r, "name"), &r["value"])
+            .expect("a vector's reference option applies");
     }
+    o
 }
 
 /// A rejection message must not echo the token or any long piece of it.
@@ -246,6 +256,30 @@ fn verify_option_vectors() {
                 assert!(e.to_string().contains(name), "{name}: {e}");
             }
         }
+    }
+    // Accepted values, applied alone, give the stated outcome on the plain valid token.
+    let tokens = load("token-vectors.json");
+    let cache = JwksCache::from_json(&tokens["jwks"].to_string()).expect("set");
+    let valid = tokens["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["expect"] == "valid" && c["options"].as_object().is_none_or(|o| o.is_empty()))
+        .expect("a plain valid token");
+    for case in cases.iter().filter(|c| c["accepted"] == true) {
+        let mut o = VerifyOptions {
+            issuer: Some(str_of(&tokens, "issuer").to_string()),
+            now: tokens["now"].as_i64(),
+            ..Default::default()
+        };
+        grantex::verify::apply_reference_option(&mut o, str_of(case, "name"), &case["value"])
+            .expect("accepted");
+        let got = match cache.verify_cached(str_of(valid, "token"), &o) {
+            Ok(_) => "valid".to_string(),
+            Err(grantex::Error::Token(e)) => e.code.as_str().to_string(),
+            Err(e) => e.code().to_string(),
+        };
+        assert_eq!(got, str_of(case, "verify"), "{case}");
     }
     // Every option of the core's list has a case, and the list matches the vectors' names.
     for option in grantex::verify::REFERENCE_OPTIONS {

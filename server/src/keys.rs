@@ -196,6 +196,9 @@ pub struct KeyRing {
     issuer: String,
     /// Issuers used by earlier runs on this data dir (newest first).
     past_issuers: Vec<String>,
+    /// Grant tokens carry the legacy claim aliases next to the standard claims
+    /// (`--grant-token-legacy-claims`, see [`crate::mint::TokenSpec::claims`]).
+    legacy_claims: bool,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -413,7 +416,19 @@ impl KeyRing {
             last_miss_reload: Mutex::new(None),
             issuer: issuer.to_string(),
             past_issuers,
+            legacy_claims: true,
         })
+    }
+
+    /// Whether grant tokens carry the legacy claim aliases (default on).
+    pub fn with_legacy_claims(mut self, on: bool) -> KeyRing {
+        self.legacy_claims = on;
+        self
+    }
+
+    /// Whether grant tokens carry the legacy claim aliases.
+    pub fn legacy_claims(&self) -> bool {
+        self.legacy_claims
     }
 
     fn current(&self) -> Arc<Loaded> {
@@ -485,16 +500,11 @@ impl KeyRing {
         Ok(self.current().signer.sign_claims(claims)?)
     }
 
-    /// Signs a grant token's claims with the live or the sandbox key. CPU-bound: call from the
-    /// blocking pool.
+    /// Signs a grant token's claims with the live or the sandbox key, typed `at+jwt` (an OAuth
+    /// access token, RFC 9068 §2.1, as the reference server types them). CPU-bound: call from
+    /// the blocking pool.
     pub fn sign_grant(&self, sandbox: bool, claims: &serde_json::Value) -> ApiResult<String> {
-        let state = self.current();
-        let s = if sandbox {
-            &state.sandbox_signer
-        } else {
-            &state.signer
-        };
-        Ok(s.sign_claims(claims)?)
+        self.sign_typed_for(sandbox, "at+jwt", claims)
     }
 
     /// Signs claims with the live key under the header `{"alg":"RS256","kid":…,"typ":typ}`.

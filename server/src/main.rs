@@ -129,6 +129,11 @@ struct ServeArgs {
     /// (without one, `/metrics` is not exposed).
     #[arg(long, env = "GRANTEX_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Grant tokens carry the legacy claim aliases (`agt`, `dev`, `scp`, `grnt`, `parentAgt`,
+    /// `parentGrnt`, `delegationDepth`) next to the standard claims, for verifiers older than
+    /// the standard layout; `false` issues the standard claims only.
+    #[arg(long, env = "GRANTEX_GRANT_TOKEN_LEGACY_CLAIMS", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    grant_token_legacy_claims: bool,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
     #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
     log_format: LogFormatArg,
@@ -218,6 +223,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         strict_consent: args.strict_consent,
         require_registered_redirects: args.require_registered_redirects,
         metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+        grant_token_legacy_claims: args.grant_token_legacy_claims,
     };
     let filter = args
         .log_level

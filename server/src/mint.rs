@@ -13,6 +13,55 @@ pub struct Lineage {
     pub parent_agent_did: String,
     pub parent_grant_id: String,
     pub depth: u32,
+    /// The delegating agents, nearest first (`parent_agent_did`, then its own delegator, ...
+    /// up to the root grant's agent): the RFC 8693 `act` chain, one level per hop.
+    pub actors: Vec<String>,
+}
+
+impl Lineage {
+    /// The lineage of a grant delegated from `parent_grant_id` by `parent_agent_did`, with the
+    /// delegators above the parent read from the parent grants' rows.
+    pub fn read(
+        conn: &Conn,
+        developer_id: &str,
+        parent_agent_did: &str,
+        parent_grant_id: &str,
+        depth: u32,
+    ) -> ApiResult<Lineage> {
+        let mut actors = vec![parent_agent_did.to_owned()];
+        let mut next = Some(parent_grant_id.to_owned());
+        // Bounded by the depth (at most 10 hops), whatever the rows say.
+        while let Some(id) = next.take().filter(|_| actors.len() < depth as usize) {
+            let Some(g) = store::grants::find(conn, developer_id, &id)? else {
+                break;
+            };
+            if let Some(a) = g.parent_agent_did {
+                actors.push(a);
+                next = g.parent_grant_id;
+            }
+        }
+        Ok(Lineage {
+            parent_agent_did: parent_agent_did.to_owned(),
+            parent_grant_id: parent_grant_id.to_owned(),
+            depth,
+            actors,
+        })
+    }
+
+    /// `act` (RFC 8693 §4.1): `sub` is the delegating agent, each nested `act` the one above
+    /// it. `None` unless the chain has one level per hop (a verifier refuses any other length).
+    fn act(&self) -> Option<Value> {
+        if self.actors.len() != self.depth as usize {
+            return None;
+        }
+        self.actors.iter().rev().fold(None, |inner, sub| {
+            let mut a = json!({ "sub": sub });
+            if let Some(i) = inner {
+                a["act"] = i;
+            }
+            Some(a)
+        })
+    }
 }
 
 /// Everything a grant token says.
@@ -34,14 +83,20 @@ pub struct TokenSpec {
 }
 
 impl TokenSpec {
-    pub fn claims(&self, issuer: &str) -> Value {
+    /// The claims: the standard layout always (RFC 9068 `scope`, RFC 8693 `act` for a
+    /// delegated grant, the grant's own fields under `urn:grantex:grant`), plus the legacy
+    /// aliases (`agt`, `dev`, `scp`, `grnt`, `parentAgt`, `parentGrnt`, `delegationDepth`) when
+    /// `legacy` is on, for verifiers that predate the standard layout. Both say the same.
+    pub fn claims(&self, issuer: &str, legacy: bool) -> Value {
+        let mut grant = json!({
+            "grant_id": self.grant_id,
+            "agent_did": self.agent_did,
+            "developer_id": self.developer_id,
+        });
         let mut c = json!({
             "iss": issuer,
             "sub": self.principal_id,
-            "agt": self.agent_did,
-            "dev": self.developer_id,
-            "scp": self.scopes,
-            "grnt": self.grant_id,
+            "scope": self.scopes.join(" "),
             "jti": self.jti,
             "iat": self.iat,
             "exp": self.exp,
@@ -50,9 +105,23 @@ impl TokenSpec {
             c["aud"] = json!(aud);
         }
         if let Some(l) = &self.lineage {
-            c["parentAgt"] = json!(l.parent_agent_did);
-            c["parentGrnt"] = json!(l.parent_grant_id);
-            c["delegationDepth"] = json!(l.depth);
+            grant["parent_grant_id"] = json!(l.parent_grant_id);
+            grant["delegation_depth"] = json!(l.depth);
+            if let Some(act) = l.act() {
+                c["act"] = act;
+            }
+        }
+        c["urn:grantex:grant"] = grant;
+        if legacy {
+            c["agt"] = json!(self.agent_did);
+            c["dev"] = json!(self.developer_id);
+            c["scp"] = json!(self.scopes);
+            c["grnt"] = json!(self.grant_id);
+            if let Some(l) = &self.lineage {
+                c["parentAgt"] = json!(l.parent_agent_did);
+                c["parentGrnt"] = json!(l.parent_grant_id);
+                c["delegationDepth"] = json!(l.depth);
+            }
         }
         if self.sandbox {
             c[grantex::verify::ENVIRONMENT_CLAIM] = json!("sandbox");
@@ -62,7 +131,10 @@ impl TokenSpec {
 
     /// Signs the token (CPU work; call from the blocking pool, outside the write lock).
     pub fn sign(&self, keys: &KeyRing) -> ApiResult<String> {
-        keys.sign_grant(self.sandbox, &self.claims(keys.issuer()))
+        keys.sign_grant(
+            self.sandbox,
+            &self.claims(keys.issuer(), keys.legacy_claims()),
+        )
     }
 
     /// The grant as a W3C verifiable credential in the VC Data Model 1.1 JWT encoding (§6.3.1),

@@ -51,6 +51,9 @@ pub struct Config {
     /// `--metrics-token` (env `GRANTEX_METRICS_TOKEN`): bearer token for `GET /metrics`;
     /// without one `/metrics` is not exposed (404).
     pub metrics_token: Option<String>,
+    /// `--grant-token-legacy-claims`: grant tokens carry the legacy aliases (`agt`, `dev`,
+    /// `scp`, ...) next to the standard claims, for verifiers that read only those (default on).
+    pub grant_token_legacy_claims: bool,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             strict_consent: false,
             require_registered_redirects: false,
             metrics_token: None,
+            grant_token_legacy_claims: true,
         }
     }
 }
@@ -255,6 +259,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         );
         let (seed_live, seed_sandbox) = (cfg.seed_api_key.clone(), cfg.seed_sandbox_key.clone());
         let kek_file = cfg.key_encryption_key_file.clone();
+        let legacy_claims = cfg.grant_token_legacy_claims;
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let kek = crate::keys::Kek::configured(kek_file.as_deref())?;
             // With a key-encryption key the deployment may have several instances: a consent
@@ -263,7 +268,8 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
                 Some(k) => crate::keys::shared_secret(&db, k, "consent-csrf")?,
                 None => crate::csrf::load_or_create_key(&dir)?,
             };
-            let keys = KeyRing::load(&db, &dir.join("keys"), kek, &issuer)?;
+            let keys = KeyRing::load(&db, &dir.join("keys"), kek, &issuer)?
+                .with_legacy_claims(legacy_claims);
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
             let info = bootstrap.write_server_json(&base_url, &issuer)?;

@@ -15,10 +15,8 @@ export const NOT_CHECKED = {
   // Our `act` is the raw claim (`unknown`); no ActorClaim type is exported.
   ActorClaim: 'act is the raw claim here',
 };
-/** Reference members not built yet (agent-framework verification options: issue 13). */
-export const NOT_YET = {
-  VerifyGrantTokenOptions: ['issuerDid', 'boundedJwksFetch', 'algorithms', 'legacyClaims', 'proofJkt', 'requireProofOfPossession'],
-};
+/** Reference members not built yet (none left). */
+export const NOT_YET = {};
 
 const isParams = (name) => name.endsWith('Params') || name.endsWith('Options');
 

@@ -2259,8 +2259,8 @@ class EnforceConfig:
     """A caps meter; this SDK has none, so anything but ``null`` is refused (a binding passes
     an object it cannot convert as ``true``)."""
     legacy_claims: bool = True
-    """``true`` (default): both claim layouts are read. ``false`` (standard claims only) is not
-    supported and is refused."""
+    """``true`` (default): both claim layouts are read. ``false``: standard claims only (the
+    token's ``typ`` must be ``at+jwt``; see ``VerifyOptions::standard_claims_only``)."""
     caps_mode: str = "enforce"
     """``enforce`` (default), ``warn`` (a cap denial is reported in ``would_deny``, the call
     allowed) or ``off``."""

@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 
-# The reference's options this verifier does not take as settings (not implemented yet, or a
-# behaviour that is fixed here): the core's one list and rule, shared with Node and C.
+# The reference's options passed to the core by name (issuer_did, proof_jkt, legacy_claims,
+# ...): the core's one list and rule, shared with Node, C, Go and Kotlin.
 _REFERENCE_OPTIONS = frozenset(_native.REFERENCE_VERIFY_OPTIONS)
 
 
@@ -42,17 +42,26 @@ class VerifyGrantTokenOptions:
     service that trusts only its own developer's grants sets it (a mismatch is
     ``wrong_issuer``).
 
-    Give ``jwks_uri`` (keys fetched once and cached for 10 minutes, process-wide) or ``jwks``
-    (a ``JwksCache``, e.g. ``JwksCache.from_json(text)`` for a fully offline set).
+    Give ``jwks_uri`` (keys fetched once and cached for 10 minutes, process-wide), ``issuer_did``
+    or ``jwks`` (a ``JwksCache``, e.g. ``JwksCache.from_json(text)`` for a fully offline set).
     ``issuer`` defaults to the one derived from ``jwks_uri`` (``https://api.grantex.dev/...``
     maps to ``https://grantex.dev``; any other URI to itself minus ``/.well-known/jwks.json``);
     a static ``jwks`` needs an explicit ``issuer``.
     ``algorithms``: a subset of ``["RS256", "ES256"]`` that includes ``RS256`` (grant tokens
-    are RS256; ES256 tokens are refused as ``unsupported_alg``). ``legacy_claims`` must stay
-    ``True`` (both claim layouts are always read, and must agree). The fetch is always bounded,
-    so ``bounded_jwks_fetch`` changes nothing. ``issuer_did``, ``proof_jkt`` and
-    ``require_proof_of_possession`` are not implemented: setting them raises
-    ``GrantexConfigError``.
+    are RS256; ES256 tokens are refused as ``unsupported_alg``). ``legacy_claims=True`` reads
+    both claim layouts (they must agree); ``False`` reads only the standard claims and needs
+    ``typ: at+jwt`` (else ``forbidden_header``). The fetch is always bounded, so
+    ``bounded_jwks_fetch`` changes nothing.
+    ``issuer_did``: a ``did:web`` issuer; the keys are read from
+    ``https://<host>[:<port>][/<path>]/.well-known/jwks.json`` (instead of ``jwks_uri``) and the
+    issuer defaults to that location. A DID that is not did:web, or names an IP address, a
+    local or private host or a single label, raises ``GrantexConfigError``
+    (``did:web:localhost...`` resolves to ``http://localhost...`` only with
+    ``GRANTEX_DID_WEB_ALLOW_LOCALHOST=1``, for development).
+    ``proof_jkt``: the RFC 7638 thumbprint of the key the request proved possession of (e.g.
+    from a verified DPoP proof); the token's ``cnf.jkt`` must equal it (``not_key_bound`` /
+    ``proof_mismatch``). ``require_proof_of_possession=True`` without ``proof_jkt`` is
+    ``proof_required``.
     ``expected_principal_id`` / ``expected_agent_did``: the token's ``sub`` / agent DID must
     equal it (``wrong_principal`` / ``wrong_agent``; an empty value matches nothing).
     ``current_authority``: a callable ``(token) -> VerifiedGrant`` (for

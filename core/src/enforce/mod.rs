@@ -24,7 +24,7 @@ pub use manifest::{
 pub use permission::{covers, Permission};
 
 use crate::types::{RevocationStatus, RevocationStatusParams};
-use crate::verify::{check_reference_option, VerifiedGrant, VerifyOptions};
+use crate::verify::{VerifiedGrant, VerifyOptions};
 use crate::{Client, Error, JwksCache, Result};
 use denial::*;
 use serde::{Deserialize, Serialize};
@@ -60,8 +60,8 @@ pub struct EnforceConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[wire(py_default = "None")]
     pub caps_meter: Option<Value>,
-    /// `true` (default): both claim layouts are read. `false` (standard claims only) is not
-    /// supported and is refused.
+    /// `true` (default): both claim layouts are read. `false`: standard claims only (the
+    /// token's `typ` must be `at+jwt`; see `VerifyOptions::standard_claims_only`).
     #[wire(py_default = "True")]
     pub legacy_claims: bool,
     /// `enforce` (default), `warn` (a cap denial is reported in `would_deny`, the call
@@ -355,7 +355,6 @@ impl Enforcer {
                 )))
             }
         };
-        check_reference_option("legacy_claims", &Value::Bool(config.legacy_claims))?;
         if config.caps_meter.as_ref().is_some_and(|v| !v.is_null()) {
             return Err(Error::config(
                 "caps_meter: call caps and cost units are not metered by this SDK; leave it unset (tools that declare caps are then denied with meter_unavailable unless caps_mode is 'off')",
@@ -441,6 +440,7 @@ impl Enforcer {
                 verify: VerifyOptions {
                     issuer: config.issuer.clone(),
                     now: config.now,
+                    standard_claims_only: !config.legacy_claims,
                     ..Default::default()
                 },
             },

@@ -181,11 +181,6 @@ fn config_is_checked_when_built() {
     })
     .contains("cannot be set"));
     assert!(bad(EnforceConfig {
-        legacy_claims: false,
-        ..Default::default()
-    })
-    .contains("legacy_claims"));
-    assert!(bad(EnforceConfig {
         decision_algorithms: vec![],
         ..Default::default()
     })

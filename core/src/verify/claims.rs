@@ -337,6 +337,51 @@ fn check_time(code: TokenErrorCode, failed: bool, msg: &'static str) -> Result<(
 }
 
 /// Checks the decoded claims and builds the result.
+/// Proof of possession (RFC 7800 `cnf`, RFC 9449 §6): with a proof key thumbprint the token
+/// must be bound to that key (`cnf.jkt`, compared in constant time); without one, a required
+/// proof fails closed and an unrequired `cnf` is only reported.
+fn check_proof(cnf: Option<&str>, opts: &super::VerifyOptions) -> Result<(), Reject> {
+    let Some(proof) = opts.proof_jkt.as_deref() else {
+        if opts.require_proof_of_possession {
+            return Err(reject(
+                ProofRequired,
+                "proof of possession is required but no proof key thumbprint (proof_jkt) was given",
+            ));
+        }
+        return Ok(());
+    };
+    let mut jkt = None;
+    if let Some(span) = cnf {
+        json::for_each_member(span, |name, v| {
+            if name.to_cow() == "jkt" {
+                if let Val::Str(t) = v {
+                    jkt = Some(t.to_cow());
+                }
+            }
+            Ok::<(), Reject>(())
+        })?;
+    }
+    let Some(jkt) = jkt else {
+        return Err(reject(
+            NotKeyBound,
+            "grant token is not key-bound (no cnf.jkt) but a proof key was given",
+        ));
+    };
+    if !constant_time_eq(jkt.as_bytes(), proof.as_bytes()) {
+        return Err(reject(
+            ProofMismatch,
+            "grant token cnf.jkt does not match the proof key",
+        ));
+    }
+    Ok(())
+}
+
+/// Equality whose time depends only on the lengths (a thumbprint is public, the comparison
+/// still should not tell an attacker how many leading characters matched).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, Reject> {
     let doc = std::str::from_utf8(payload)
         .map_err(|_| reject(Malformed, "token claims are not UTF-8"))?;
@@ -378,6 +423,21 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             "a claim is present with the value null",
         ));
     }
+    let standard_only = want.opts.standard_claims_only;
+    if standard_only {
+        // The legacy aliases are not read at all (the reference SDKs' `legacy_claims=False`).
+        r.agt = None;
+        r.dev = None;
+        r.grnt = None;
+        r.scp = None;
+        r.parent_agt = None;
+        r.parent_grnt = None;
+        r.depth = None;
+    }
+    // The name a missing claim is reported under: the alias where both layouts are read.
+    let required = |legacy: &'static str, standard: &'static str| {
+        missing(if standard_only { standard } else { legacy })
+    };
 
     // Presence and types.
     let iss = req_str(r.iss, "iss")?;
@@ -440,9 +500,10 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
     };
 
     // Legacy and standard layouts.
-    let agent_did = merge(agt, grant.agent_did, "the agent DID")?.ok_or_else(|| missing("agt"))?;
-    let developer_id =
-        merge(dev, grant.developer_id, "the developer id")?.ok_or_else(|| missing("dev"))?;
+    let agent_did = merge(agt, grant.agent_did, "the agent DID")?
+        .ok_or_else(|| required("agt", "urn:grantex:grant.agent_did"))?;
+    let developer_id = merge(dev, grant.developer_id, "the developer id")?
+        .ok_or_else(|| required("dev", "urn:grantex:grant.developer_id"))?;
     let scope_text = scope.map(|s| s.to_cow());
     let std_scopes = scope_text.as_deref().map(scope_list).transpose()?;
     let scopes: Vec<String> = match (&scp, &std_scopes) {
@@ -454,7 +515,7 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
         }
         (None, Some(s)) => s.iter().map(|t| (*t).to_owned()).collect(),
         (Some(l), None) => l.iter().map(|t| t.to_owned_string()).collect(),
-        (None, None) => return Err(missing("scp")),
+        (None, None) => return Err(required("scp", "scope")),
     };
     if let Some(bad) = scopes.iter().find(|s| !scope_ok(s)) {
         let what = if bad.is_empty() {
@@ -581,6 +642,7 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             ));
         }
     }
+    check_proof(cnf, want.opts)?;
     let missing_scopes: Vec<&str> = want
         .opts
         .required_scopes

@@ -22,6 +22,8 @@ const GRANT_TYPES: [&str; 4] = ["JWT", "application/jwt", "at+jwt", "application
 #[derive(Debug)]
 pub(crate) struct Header<'a> {
     pub(crate) kid: Option<Cow<'a, str>>,
+    /// `typ` is `at+jwt` (RFC 9068 §2.1), optionally `application/`-prefixed.
+    pub(crate) access_token_typ: bool,
 }
 
 /// Parses and checks a decoded header. Order: JSON (Malformed / DuplicateMember), `alg`
@@ -66,6 +68,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header<'_>, Reject> {
             "token header carries crit, jku, x5u, jwk or x5c",
         ));
     }
+    let mut access_token_typ = false;
     match typ {
         None => {}
         Some(Val::Str(t)) => {
@@ -76,6 +79,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header<'_>, Reject> {
                     "token typ names another kind of JWT",
                 ));
             }
+            access_token_typ = GRANT_TYPES[2..].iter().any(|g| g.eq_ignore_ascii_case(&t));
         }
         Some(_) => {
             return Err(reject(
@@ -104,7 +108,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header<'_>, Reject> {
             ))
         }
     };
-    Ok(Header { kid })
+    Ok(Header {
+        kid,
+        access_token_typ,
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 mod authority;
 mod b64;
 mod claims;
+pub mod did_web;
 pub(crate) mod fetch;
 pub mod floor;
 mod header;
@@ -34,7 +35,9 @@ mod remote_tests;
 pub use authority::{check_current_authority, check_current_authority_json};
 pub use claims::ENVIRONMENT_CLAIM;
 pub use issuer::derive_issuer;
-pub use reference::{check_reference_option, ReferenceOption, REFERENCE_OPTIONS};
+pub use reference::{
+    apply_reference_option, check_reference_option, ReferenceOption, REFERENCE_OPTIONS,
+};
 
 use crate::error::{TokenError, TokenErrorCode};
 use keyset::KeySet;
@@ -94,6 +97,21 @@ pub struct VerifyOptions {
     /// SDKs' `current_authority` callback; a binding calls it with the token and hands its answer
     /// to [`check_current_authority`]). Requires [`VerifyOptions::audience`].
     pub current_authority: bool,
+    /// A `did:web` issuer (the reference SDKs' `issuer_did`): the key set is read from the
+    /// DID's `https://<host>[:<port>][/<path>]/.well-known/jwks.json` (through the process-wide
+    /// cache for that URI) instead of the cache the caller passed, and the expected issuer
+    /// defaults to that location. See [`did_web`] for what a DID may name.
+    pub issuer_did: Option<String>,
+    /// The RFC 7638 thumbprint of the key the caller proved possession of (e.g. from a verified
+    /// DPoP proof, RFC 9449): the token's `cnf.jkt` must equal it (`NotKeyBound` without one,
+    /// `ProofMismatch` when it differs; compared in constant time).
+    pub proof_jkt: Option<String>,
+    /// Fail closed unless [`VerifyOptions::proof_jkt`] is given (`ProofRequired`) and matches.
+    pub require_proof_of_possession: bool,
+    /// Read only the standard claim layout (the reference SDKs' `legacy_claims=False`): the
+    /// header `typ` must be `at+jwt` (else `ForbiddenHeader`) and the legacy aliases (`agt`,
+    /// `dev`, `scp`, ...) are ignored, so a token that has only them lacks a required claim.
+    pub standard_claims_only: bool,
     /// Fixed clock in Unix seconds (tests, vectors); `None` reads the system clock.
     pub now: Option<i64>,
     /// Accept sandbox tokens (`urn:grantex:environment` = `"sandbox"`: a sandbox developer's,
@@ -328,6 +346,12 @@ pub(crate) fn verify_with(
     let header =
         b64::decode::<256>(seg.header).ok_or_else(|| malformed("token header is not base64url"))?;
     let header = header::parse(header.as_slice())?;
+    if opts.standard_claims_only && !header.access_token_typ {
+        return Err(TokenError::new(
+            TokenErrorCode::ForbiddenHeader,
+            "grant token typ must be at+jwt when only standard claims are read (legacy_claims off)",
+        ));
+    }
     let (payload, sig) = decode_rest(&seg)?;
     let key = set.select(header.kid.as_deref())?;
     if !key.verify(seg.signing_input.as_bytes(), sig.as_slice()) {

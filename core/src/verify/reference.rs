@@ -1,71 +1,68 @@
-//! The reference SDKs' verification options that this verifier does not take as settings: some
-//! are not implemented yet (did:web issuers, proof of possession, standard-claims-only), the
-//! others describe a behaviour that is fixed here (RS256 only, both claim layouts read, the
-//! bounded JWKS fetch). Every binding applies this one list the same way, so code written for
-//! a reference SDK gets either its exact behaviour or a `Config` error, never a silently
-//! ignored option.
+//! The reference SDKs' verification options that bindings pass by name (Python `snake_case` or
+//! JavaScript `camelCase`) with a JSON value, rather than as fields of their own: `issuer_did`,
+//! `proof_jkt`, `require_proof_of_possession` and `legacy_claims` set [`VerifyOptions`] fields;
+//! `algorithms` and `bounded_jwks_fetch` describe behaviour that is fixed here (RS256 only, the
+//! bounded JWKS fetch) and are accepted when they ask for it. Every binding applies this one
+//! list the same way, so code written for a reference SDK gets its behaviour or a `Config`
+//! error naming the option, never a silently ignored option.
 
+use super::VerifyOptions;
 use crate::error::Error;
 use serde_json::Value;
 
-/// One reference option: its Python (`snake_case`) and JavaScript (`camelCase`) names and
-/// which values mean the behaviour this verifier has.
+/// One reference option: its Python (`snake_case`) and JavaScript (`camelCase`) names.
 #[derive(Debug)]
 pub struct ReferenceOption {
     /// The name in the Python reference (`VerifyGrantTokenOptions.issuer_did`).
     pub name: &'static str,
     /// The name in the TypeScript reference (`issuerDid`).
     pub js_name: &'static str,
-    accepts: Accepts,
+    kind: Kind,
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Accepts {
-    /// Only unset (`null`): the option is not implemented; `why` completes the message.
-    Unset(&'static str),
-    /// Unset or `false`.
-    NotTrue(&'static str),
-    /// Unset or `true`.
-    OnlyTrue(&'static str),
+enum Kind {
+    IssuerDid,
+    ProofJkt,
+    RequireProof,
+    LegacyClaims,
     /// A non-empty subset of `["RS256", "ES256"]` that includes RS256.
     Algorithms,
     /// Anything: the behaviour it asks for is always on.
     Anything,
 }
 
-/// Every reference verify option the bindings do not map to a [`super::VerifyOptions`] field.
+/// Every reference verify option the bindings pass by name.
 pub const REFERENCE_OPTIONS: &[ReferenceOption] = &[
     ReferenceOption {
         name: "issuer_did",
         js_name: "issuerDid",
-        accepts: Accepts::Unset("did:web issuers are not supported yet; give the JWKS URI and the issuer"),
+        kind: Kind::IssuerDid,
     },
     ReferenceOption {
         name: "proof_jkt",
         js_name: "proofJkt",
-        accepts: Accepts::Unset("proof-of-possession (cnf.jkt) checks are not supported yet"),
+        kind: Kind::ProofJkt,
     },
     ReferenceOption {
         name: "require_proof_of_possession",
         js_name: "requireProofOfPossession",
-        accepts: Accepts::NotTrue("proof-of-possession (cnf.jkt) checks are not supported yet"),
+        kind: Kind::RequireProof,
     },
     ReferenceOption {
         name: "legacy_claims",
         js_name: "legacyClaims",
-        accepts: Accepts::OnlyTrue(
-            "standard claims only (typ at+jwt) is not supported yet; both claim layouts are read and must agree",
-        ),
+        kind: Kind::LegacyClaims,
     },
     ReferenceOption {
         name: "algorithms",
         js_name: "algorithms",
-        accepts: Accepts::Algorithms,
+        kind: Kind::Algorithms,
     },
     ReferenceOption {
         name: "bounded_jwks_fetch",
         js_name: "boundedJwksFetch",
-        accepts: Accepts::Anything,
+        kind: Kind::Anything,
     },
 ];
 
@@ -78,24 +75,59 @@ impl ReferenceOption {
     }
 }
 
-/// Checks the reference option `name` (either spelling) set to `value` (`null` = unset; a
-/// binding passes values JSON cannot hold, such as a callable, as any non-null value). `Ok`
-/// when the value asks for what this verifier does anyway; `Config` naming the option as the
-/// caller spelled it otherwise, and for a name that is not a reference option.
-pub fn check_reference_option(name: &str, value: &Value) -> Result<(), Error> {
+/// Sets the reference option `name` (either spelling) to `value` on `opts` (`null` = unset, the
+/// reference's default). A value of the wrong type, an empty thumbprint, a `did:web` identifier
+/// that may not be used (see [`super::did_web`]) or a name that is not a reference option is
+/// `Config`, naming the option as the caller spelled it; `opts` is then unchanged.
+pub fn apply_reference_option(
+    opts: &mut VerifyOptions,
+    name: &str,
+    value: &Value,
+) -> Result<(), Error> {
     let option = ReferenceOption::find(name)
         .ok_or_else(|| Error::config(format!("{name} is not a verification option")))?;
-    let refuse = |why: &str| Err(Error::config(format!("{name}: {why}")));
-    match option.accepts {
-        _ if value.is_null() => Ok(()),
-        Accepts::Anything => Ok(()),
-        Accepts::Unset(why) => refuse(why),
-        Accepts::NotTrue(_) if *value == Value::Bool(false) => Ok(()),
-        Accepts::NotTrue(why) => refuse(why),
-        Accepts::OnlyTrue(_) if *value == Value::Bool(true) => Ok(()),
-        Accepts::OnlyTrue(why) => refuse(why),
-        Accepts::Algorithms => check_algorithms(value).or_else(refuse),
+    let refuse = |why: &str| Error::config(format!("{name}: {why}"));
+    let flag = |default: bool| match value {
+        Value::Null => Ok(default),
+        Value::Bool(b) => Ok(*b),
+        _ => Err(refuse("must be true or false")),
+    };
+    match option.kind {
+        Kind::IssuerDid => {
+            opts.issuer_did = match value {
+                Value::Null => None,
+                Value::String(did) => {
+                    super::did_web::resolve(did).map_err(|e| refuse(&e))?;
+                    Some(did.clone())
+                }
+                _ => return Err(refuse("must be a did:web identifier (a string)")),
+            }
+        }
+        Kind::ProofJkt => {
+            opts.proof_jkt = match value {
+                Value::Null => None,
+                Value::String(t) if !t.is_empty() => Some(t.clone()),
+                _ => {
+                    return Err(refuse(
+                        "must be a key thumbprint (a non-empty base64url string)",
+                    ))
+                }
+            }
+        }
+        Kind::RequireProof => opts.require_proof_of_possession = flag(false)?,
+        Kind::LegacyClaims => opts.standard_claims_only = !flag(true)?,
+        Kind::Algorithms if value.is_null() => {}
+        Kind::Algorithms => check_algorithms(value).map_err(refuse)?,
+        Kind::Anything => {}
     }
+    Ok(())
+}
+
+/// Checks the reference option `name` (either spelling) set to `value` without keeping it: `Ok`
+/// when [`apply_reference_option`] would take it (bindings check on assignment; a binding passes
+/// values JSON cannot hold, such as a callable, as any non-null value).
+pub fn check_reference_option(name: &str, value: &Value) -> Result<(), Error> {
+    apply_reference_option(&mut VerifyOptions::default(), name, value)
 }
 
 fn check_algorithms(value: &Value) -> Result<(), &'static str> {
@@ -122,6 +154,12 @@ mod tests {
         check_reference_option(name, &v).is_ok()
     }
 
+    fn applied(name: &str, v: Value) -> VerifyOptions {
+        let mut o = VerifyOptions::default();
+        apply_reference_option(&mut o, name, &v).unwrap();
+        o
+    }
+
     #[test]
     fn unset_is_always_accepted_and_both_spellings_work() {
         for o in REFERENCE_OPTIONS {
@@ -134,14 +172,39 @@ mod tests {
     }
 
     #[test]
-    fn values_that_ask_for_more_are_refused_naming_the_option_as_spelled() {
-        let err = check_reference_option("issuerDid", &json!("did:web:example.com")).unwrap_err();
+    fn options_set_their_fields() {
+        let o = applied("issuerDid", json!("did:web:example.com"));
+        assert_eq!(o.issuer_did.as_deref(), Some("did:web:example.com"));
+        assert_eq!(
+            applied("proof_jkt", json!("abc")).proof_jkt.as_deref(),
+            Some("abc")
+        );
+        assert!(applied("requireProofOfPossession", json!(true)).require_proof_of_possession);
+        assert!(!applied("require_proof_of_possession", Value::Null).require_proof_of_possession);
+        assert!(applied("legacyClaims", json!(false)).standard_claims_only);
+        assert!(!applied("legacy_claims", json!(true)).standard_claims_only);
+        assert!(!applied("legacy_claims", Value::Null).standard_claims_only);
+        // Unset again.
+        let mut o = applied("proof_jkt", json!("abc"));
+        apply_reference_option(&mut o, "proofJkt", &Value::Null).unwrap();
+        assert!(o.proof_jkt.is_none());
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_option_as_spelled() {
+        let err = check_reference_option("issuerDid", &json!("did:key:z6Mk")).unwrap_err();
         assert_eq!(err.code(), "config_error");
         assert!(err.to_string().contains("issuerDid:"), "{err}");
-        let err = check_reference_option("issuer_did", &json!("did:web:example.com")).unwrap_err();
+        let err = check_reference_option("issuer_did", &json!("did:web:127.0.0.1")).unwrap_err();
         assert!(err.to_string().contains("issuer_did:"), "{err}");
-        assert!(!ok("proof_jkt", json!("abc")));
-        // Implemented now: VerifyOptions fields, not reference options any more.
+        assert!(!ok("issuer_did", json!(7)));
+        assert!(!ok("proof_jkt", json!("")));
+        assert!(!ok("proofJkt", json!(["a"])));
+        assert!(!ok("requireProofOfPossession", json!(1)));
+        assert!(!ok("legacyClaims", json!("false")));
+        assert!(ok("bounded_jwks_fetch", json!(true)) && ok("boundedJwksFetch", json!(false)));
+        assert!(!ok("not_an_option", Value::Null));
+        // VerifyOptions fields of their own, not passed by name.
         for name in [
             "current_authority",
             "expected_principal_id",
@@ -149,13 +212,10 @@ mod tests {
         ] {
             assert!(ReferenceOption::find(name).is_none(), "{name}");
         }
-        assert!(ok("require_proof_of_possession", json!(false)));
-        assert!(!ok("require_proof_of_possession", json!(true)));
-        assert!(!ok("requireProofOfPossession", json!(1)));
-        assert!(ok("legacy_claims", json!(true)));
-        assert!(!ok("legacyClaims", json!(false)));
-        assert!(ok("bounded_jwks_fetch", json!(true)) && ok("boundedJwksFetch", json!(false)));
-        assert!(!ok("not_an_option", Value::Null));
+        // A refused value leaves the options as they were.
+        let mut o = applied("proof_jkt", json!("abc"));
+        assert!(apply_reference_option(&mut o, "proof_jkt", &json!(3)).is_err());
+        assert_eq!(o.proof_jkt.as_deref(), Some("abc"));
     }
 
     #[test]

@@ -186,11 +186,9 @@ pub async fn delegate(
                 audience: None,
                 iat: now,
                 exp,
-                lineage: Some(Lineage {
-                    parent_agent_did: parent.agent_did.clone(),
-                    parent_grant_id: parent_grant.id.clone(),
-                    depth,
-                }),
+                lineage: Some(db.read_sync(|c| {
+                    Lineage::read(c, &dev.id, &parent.agent_did, &parent_grant.id, depth)
+                })?),
                 sandbox: dev.mode == Mode::Sandbox,
             };
             let token = spec.sign(&keys)?;

@@ -311,11 +311,11 @@ pub async fn refresh(
                 iat: now_secs(),
                 exp: grant.expires_at / 1000,
                 lineage: match (&grant.parent_agent_did, &grant.parent_grant_id) {
-                    (Some(a), Some(g)) if grant.delegation_depth > 0 => Some(Lineage {
-                        parent_agent_did: a.clone(),
-                        parent_grant_id: g.clone(),
-                        depth: grant.delegation_depth,
-                    }),
+                    (Some(a), Some(g)) if grant.delegation_depth > 0 => {
+                        Some(db.read_sync(|c| {
+                            Lineage::read(c, &dev.id, a, g, grant.delegation_depth)
+                        })?)
+                    }
                     _ => None,
                 },
                 sandbox: dev.mode == Mode::Sandbox,

@@ -63,6 +63,7 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        drop_database_for(&self.0);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -515,16 +516,9 @@ pub fn uuid_v4(s: &str) -> bool {
 /// test starts on that data dir (restarts included) uses it, so the whole suite runs against
 /// PostgreSQL. `None` (SQLite in the data dir) when the variable is unset.
 pub fn database_url_for(dir: &Path) -> Option<String> {
-    use std::hash::{Hash, Hasher};
-    let base = std::env::var("GRANTEX_TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())?;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    std::fs::canonicalize(dir)
-        .unwrap_or_else(|_| dir.to_path_buf())
-        .hash(&mut h);
-    std::process::id().hash(&mut h);
-    let name = format!("t_{:016x}", h.finish());
+    let base = test_database_url()?;
+    let name = database_name(dir);
+    lock_created().insert(name.clone());
     let admin = base.clone();
     let db = name.clone();
     // The synchronous client runs its own runtime: keep it off the test's async threads.
@@ -544,4 +538,50 @@ pub fn database_url_for(dir: &Path) -> Option<String> {
     let mut url = url::Url::parse(&base).expect("GRANTEX_TEST_DATABASE_URL is a URL");
     url.set_path(&format!("/{name}"));
     Some(url.to_string())
+}
+
+fn test_database_url() -> Option<String> {
+    std::env::var("GRANTEX_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// The database of data dir `dir`: named for its path and this process.
+fn database_name(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .hash(&mut h);
+    std::process::id().hash(&mut h);
+    format!("t_{:016x}", h.finish())
+}
+
+/// The databases this process created, so a dropped [`TempDir`] drops only its own.
+fn lock_created() -> std::sync::MutexGuard<'static, std::collections::HashSet<String>> {
+    static CREATED: OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> = OnceLock::new();
+    CREATED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Drops the PostgreSQL database of data dir `dir` when this process created one: each is a
+/// copy of the template (~8 MB of data plus its WAL), and the suite makes hundreds, which
+/// filled a CI disk while they lived until the cluster was removed. Best effort (the cluster is
+/// removed at the end of the run anyway); `WITH (FORCE)` ends a server's leftover connections.
+fn drop_database_for(dir: &Path) {
+    let Some(base) = test_database_url() else {
+        return;
+    };
+    let name = database_name(dir);
+    if !lock_created().remove(&name) {
+        return;
+    }
+    let _ = std::thread::spawn(move || {
+        if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    })
+    .join();
 }

@@ -72,21 +72,47 @@ fn expected_issuer(uri: &str) -> String {
     .to_string()
 }
 
-/// The reference SDKs' other verification options (`grantex::verify::REFERENCE_OPTIONS`): which
-/// values every binding accepts (they ask for what the verifier does anyway) and which it
+/// The reference SDKs' verification options that bindings pass by name
+/// (`grantex::verify::REFERENCE_OPTIONS`): which values every binding accepts and which it
 /// refuses with a configuration error. Expectations written out by hand, not by the core.
 fn verify_option_vectors() -> serde_json::Value {
     use serde_json::json;
     let case = |name: &str, js: &str, value: serde_json::Value, accepted: bool| json!({ "name": name, "jsName": js, "value": value, "accepted": accepted });
+    let did = |value: &str, accepted: bool| case("issuer_did", "issuerDid", json!(value), accepted);
     let cases = vec![
         case("issuer_did", "issuerDid", json!(null), true),
-        case(
-            "issuer_did",
-            "issuerDid",
-            json!("did:web:example.com"),
+        did("did:web:example.com", true),
+        did("did:web:auth.example.com%3A8443:tenants:acme", true),
+        did("did:web:xn--bcher-kva.example", true),
+        did(
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
             false,
         ),
-        case("proof_jkt", "proofJkt", json!("abc"), false),
+        did("did:web:", false),
+        did("did:web:b\u{fc}cher.example", false),
+        did("did:web:user@example.com", false),
+        did("did:web:127.0.0.1", false),
+        did("did:web:%5B::1%5D", false),
+        did("did:web:example.0x7f", false),
+        did("did:web:example.com%3A0", false),
+        did("did:web:example.com%3A65536", false),
+        did("did:web:localhost%3A8080", false),
+        did("did:web:printer.local", false),
+        did("did:web:router.home.arpa", false),
+        did("did:web:corp.internal", false),
+        did("did:web:intranet", false),
+        did("did:web:example.com:..", false),
+        did("did:web:example.com:a%2Fb", false),
+        case("issuer_did", "issuerDid", json!(42), false),
+        case("proof_jkt", "proofJkt", json!(null), true),
+        case(
+            "proof_jkt",
+            "proofJkt",
+            json!("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+            true,
+        ),
+        case("proof_jkt", "proofJkt", json!(""), false),
+        case("proof_jkt", "proofJkt", json!(["abc"]), false),
         case(
             "require_proof_of_possession",
             "requireProofOfPossession",
@@ -97,10 +123,17 @@ fn verify_option_vectors() -> serde_json::Value {
             "require_proof_of_possession",
             "requireProofOfPossession",
             json!(true),
+            true,
+        ),
+        case(
+            "require_proof_of_possession",
+            "requireProofOfPossession",
+            json!("yes"),
             false,
         ),
         case("legacy_claims", "legacyClaims", json!(true), true),
-        case("legacy_claims", "legacyClaims", json!(false), false),
+        case("legacy_claims", "legacyClaims", json!(false), true),
+        case("legacy_claims", "legacyClaims", json!(0), false),
         case("algorithms", "algorithms", json!(["RS256"]), true),
         case("algorithms", "algorithms", json!(["RS256", "ES256"]), true),
         case("algorithms", "algorithms", json!(["ES256"]), false),
@@ -110,11 +143,36 @@ fn verify_option_vectors() -> serde_json::Value {
         case("bounded_jwks_fetch", "boundedJwksFetch", json!(true), true),
         case("bounded_jwks_fetch", "boundedJwksFetch", json!(false), true),
     ];
+    // What verifying the token vectors' plain valid token (legacy layout, no typ, no cnf)
+    // against their static key set gives with each accepted value alone.
+    let cases: Vec<serde_json::Value> = cases
+        .into_iter()
+        .map(|mut c| {
+            if c["accepted"] == json!(true) {
+                let outcome = match (c["name"].as_str().unwrap(), &c["value"]) {
+                    // The DID names where keys are read; a static set cannot stand in.
+                    ("issuer_did", v) if !v.is_null() => "config_error",
+                    ("proof_jkt", v) if !v.is_null() => "not_key_bound",
+                    ("require_proof_of_possession", v) if *v == json!(true) => "proof_required",
+                    ("legacy_claims", v) if *v == json!(false) => "forbidden_header",
+                    _ => "valid",
+                };
+                c["verify"] = json!(outcome);
+            }
+            c
+        })
+        .collect();
     json!({
-        "description": "The reference SDKs' verify options this verifier does not take as settings: \
-            accepted (a value asking for what it does anyway) or refused with a configuration \
-            error, the same in every binding; `name` is the Python spelling, `jsName` the \
-            TypeScript one. `null` means the option is left unset.",
+        "description": "The reference SDKs' verify options that bindings pass by name: accepted \
+            or refused with a configuration error, the same in every binding; `name` is the \
+            Python spelling, `jsName` the TypeScript one. `null` means the option is left unset. \
+            A refused value is a configuration error whose message names the option as spelled; \
+            an accepted one has `verify`: what verifying the token vectors' first plain valid \
+            token (legacy layout, no typ, no cnf) against their static `jwks` gives with that \
+            option alone (`valid`, a token error code, or `config_error`). \
+            An `issuer_did` is accepted when it is a did:web identifier naming a public, fully \
+            qualified domain (vectors/README.md); `did:web:localhost...` only with \
+            GRANTEX_DID_WEB_ALLOW_LOCALHOST=1, which the vector runs leave unset.",
         "cases": cases,
     })
 }

@@ -34,6 +34,10 @@ pub struct CaseOptions {
     pub expected_principal_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_agent_did: Option<String>,
+    /// Reference options set by name (`grantex::verify::REFERENCE_OPTIONS`): each
+    /// `{"name", "jsName", "value"}`, applied the way each binding applies them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reference_options: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]

@@ -300,6 +300,7 @@ pub fn build(k: &Keys) -> TokenVectors {
     encoding_cases(k, &mut cases);
     json_cases(k, &mut cases);
     claim_cases(k, &mut cases);
+    possession_and_layout_cases(k, &mut cases);
 
     let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     names.sort_unstable();
@@ -2282,5 +2283,191 @@ fn claim_cases(k: &Keys, out: &mut Vec<TokenCase>) {
             t(legacy().s("bdg", "125.5")),
         )
         .fails(InvalidClaim),
+    );
+}
+
+/// A reference option set by name, as the vectors spell it.
+fn reference(name: &str, js_name: &str, value: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({ "name": name, "jsName": js_name, "value": value })
+}
+
+fn proof_jkt(v: &str) -> serde_json::Value {
+    reference("proof_jkt", "proofJkt", serde_json::json!(v))
+}
+
+fn require_proof() -> serde_json::Value {
+    reference(
+        "require_proof_of_possession",
+        "requireProofOfPossession",
+        serde_json::json!(true),
+    )
+}
+
+fn standard_only() -> serde_json::Value {
+    reference("legacy_claims", "legacyClaims", serde_json::json!(false))
+}
+
+/// Proof of possession (`proof_jkt`, `require_proof_of_possession` against `cnf.jkt`) and the
+/// standard-claims-only mode (`legacy_claims` false).
+fn possession_and_layout_cases(k: &Keys, out: &mut Vec<TokenCase>) {
+    use serde_json::json;
+    const JKT: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    let p = &k.primary;
+    let h = hdr(&p.kid);
+    let at_jwt = format!(r#"{{"alg":"RS256","kid":"{}","typ":"at+jwt"}}"#, p.kid);
+    let t = |claims: Obj| p.token(&h, &claims.text());
+    let typed = |claims: Obj| p.token(&at_jwt, &claims.text());
+    let bound = || legacy().obj("cnf", &Obj::new().s("jkt", JKT));
+    let bound_grant = || VerifiedGrant {
+        cnf: Some(json!({ "jkt": JKT })),
+        ..expected()
+    };
+
+    out.push(
+        case(
+            "proof_jkt_matches",
+            "proof_jkt equals the token's cnf.jkt: the caller proved possession of the bound key.",
+            t(bound()),
+        )
+        .opts(|o| o.reference_options = vec![proof_jkt(JKT)])
+        .valid(bound_grant()),
+    );
+    out.push(
+        case(
+            "proof_required_and_matching",
+            "require_proof_of_possession with a matching proof_jkt.",
+            t(bound()),
+        )
+        .opts(|o| o.reference_options = vec![require_proof(), proof_jkt(JKT)])
+        .valid(bound_grant()),
+    );
+    out.push(
+        case(
+            "proof_jkt_mismatch",
+            "proof_jkt is another key's thumbprint.",
+            t(bound()),
+        )
+        .opts(|o| {
+            o.reference_options = vec![proof_jkt("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")]
+        })
+        .fails(ProofMismatch),
+    );
+    out.push(
+        case(
+            "proof_jkt_prefix",
+            "proof_jkt is a prefix of cnf.jkt: equality is exact.",
+            t(bound()),
+        )
+        .opts(|o| o.reference_options = vec![proof_jkt(&JKT[..20])])
+        .fails(ProofMismatch),
+    );
+    out.push(
+        case(
+            "proof_jkt_not_key_bound",
+            "proof_jkt given, but the token carries no cnf.",
+            t(legacy()),
+        )
+        .opts(|o| o.reference_options = vec![proof_jkt(JKT)])
+        .fails(NotKeyBound),
+    );
+    out.push(
+        case(
+            "proof_jkt_cnf_without_jkt",
+            "proof_jkt given; cnf binds a certificate (x5t#S256), not a JWK thumbprint.",
+            t(legacy().obj("cnf", &Obj::new().s("x5t#S256", JKT))),
+        )
+        .opts(|o| o.reference_options = vec![proof_jkt(JKT)])
+        .fails(NotKeyBound),
+    );
+    out.push(
+        case(
+            "proof_required_without_thumbprint",
+            "require_proof_of_possession without proof_jkt fails closed, even for a bound token.",
+            t(bound()),
+        )
+        .opts(|o| o.reference_options = vec![require_proof()])
+        .fails(ProofRequired),
+    );
+    out.push(
+        case(
+            "proof_cnf_reported_not_enforced",
+            "Without proof options a bound token verifies and its cnf is reported.",
+            t(bound()),
+        )
+        .valid(bound_grant()),
+    );
+    out.push(
+        case(
+            "standard_only_valid",
+            "legacy_claims false: a standard-layout token typed at+jwt.",
+            typed(standard()),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .valid(expected()),
+    );
+    out.push(
+        case(
+            "standard_only_typ_jwt",
+            "legacy_claims false: typ JWT is not an access token (RFC 9068 section 2.1).",
+            p.token(
+                &format!(r#"{{"alg":"RS256","kid":"{}","typ":"JWT"}}"#, p.kid),
+                &standard().text(),
+            ),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .fails(ForbiddenHeader),
+    );
+    out.push(
+        case(
+            "standard_only_no_typ",
+            "legacy_claims false: a token without typ.",
+            t(standard()),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .fails(ForbiddenHeader),
+    );
+    out.push(
+        case(
+            "standard_only_legacy_layout",
+            "legacy_claims false: a token with only the legacy aliases lacks the standard claims.",
+            typed(legacy()),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .fails(MissingClaim),
+    );
+    out.push(
+        case(
+            "standard_only_scope_only_in_scp",
+            "legacy_claims false: scopes only in the legacy scp.",
+            typed(
+                Obj::new()
+                    .s("iss", ISSUER)
+                    .s("sub", SUB)
+                    .strs("scp", &SCOPES)
+                    .obj("urn:grantex:grant", &grant_obj())
+                    .s("jti", JTI)
+                    .i("iat", IAT)
+                    .i("exp", EXP),
+            ),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .fails(MissingClaim),
+    );
+    out.push(
+        case(
+            "standard_only_ignores_aliases",
+            "legacy_claims false: a disagreeing legacy alias is not read at all.",
+            typed(standard().s("agt", "did:grantex:ag_someone_else")),
+        )
+        .opts(|o| o.reference_options = vec![standard_only()])
+        .valid(expected()),
+    );
+    out.push(
+        case(
+            "both_layouts_alias_disagrees",
+            "legacy_claims true (default): a disagreeing legacy alias is a conflict.",
+            typed(standard().s("agt", "did:grantex:ag_someone_else")),
+        )
+        .fails(ClaimConflict),
     );
 }

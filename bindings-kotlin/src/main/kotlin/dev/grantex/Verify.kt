@@ -38,12 +38,20 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
     val allowSandbox: Boolean? = null,
     /** Testing: verify as if the time were this (Unix seconds). */
     val now: Long? = null,
-    /** The reference SDKs' did:web issuer: not supported yet, so any value is a [GrantexConfigException]. */
+    /**
+     * A did:web issuer: the key set is read from the DID's
+     * `https://<host>[:<port>][/<path>]/.well-known/jwks.json` (instead of [jwksUri]) and the
+     * issuer defaults to that location; another DID method, an IP address, a local or private
+     * host or a single label is a [GrantexConfigException].
+     */
     val issuerDid: String? = null,
     /**
-     * The reference SDKs' other verify options by their Python or TypeScript name
-     * (`algorithms`, `legacyClaims`, ...): each is accepted when it asks for what this verifier
-     * does anyway, else a [GrantexConfigException] (the core's rule, as in every SDK).
+     * The reference SDKs' other verify options by their Python or TypeScript name, applied by
+     * the core's one rule as in every SDK: `proofJkt` (the token's `cnf.jkt` must equal it:
+     * `not_key_bound` / `proof_mismatch`), `requireProofOfPossession` (`proof_required` without
+     * `proofJkt`), `legacyClaims` (`false`: standard claims only, typed `at+jwt`),
+     * `algorithms` and `boundedJwksFetch` (fixed behaviour, accepted when they ask for it). A
+     * value that cannot be used is a [GrantexConfigException].
      */
     val referenceOptions: Map<String, Any?> = emptyMap(),
 ) {

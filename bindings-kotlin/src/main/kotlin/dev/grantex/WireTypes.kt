@@ -1898,8 +1898,8 @@ public data class EnforceConfig @JvmOverloads constructor(
      */
     val capsMeter: JsonElement? = null,
     /**
-     * `true` (default): both claim layouts are read. `false` (standard claims only) is not
-     * supported and is refused.
+     * `true` (default): both claim layouts are read. `false`: standard claims only (the
+     * token's `typ` must be `at+jwt`; see `VerifyOptions::standard_claims_only`).
      */
     val legacyClaims: Boolean = false,
     /**
