@@ -661,6 +661,55 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     grantex_verify_options_free(bound);
   }
 
+  /* The reference options by name (issue 13): standard claims only on the server's tokens,
+   * proof of possession on an unbound token, and a did:web issuer for which this server stands
+   * in (the explicit development mode). */
+  if (grant && child_token) {
+    grantex_verify_options *ref = NULL;
+    grantex_verified_grant *g3 = NULL;
+    const char *iss = NULL, *parent = NULL, *port = strrchr(base_url, ':');
+    uint32_t d = 0;
+    char did[160];
+    CHECK_OK(grantex_verify_options_new(&ref));
+    CHECK_OK(grantex_verify_options_set_reference_option(ref, "legacy_claims", "false"));
+    if (CHECK_OK(grantex_verify(verifier, child_token, ref, &g3))) {
+      CHECK_OK(grantex_verified_grant_delegation_depth(g3, &d));
+      CHECK(d == 1);
+      CHECK_OK(grantex_verified_grant_parent_agent_did(g3, &parent));
+      CHECK_STR(parent, agent_did);
+    }
+    grantex_verified_grant_free(g3);
+    g3 = NULL;
+    CHECK_OK(grantex_verify_options_set_reference_option(ref, "proofJkt", "\"NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs\""));
+    CHECK_RC(grantex_verify(verifier, child_token, ref, &g3), GRANTEX_TOKEN_NOT_KEY_BOUND);
+    CHECK_STR(grantex_result_name(GRANTEX_TOKEN_NOT_KEY_BOUND), "not_key_bound");
+    CHECK_OK(grantex_verify_options_set_reference_option(ref, "proof_jkt", NULL));
+    CHECK_OK(grantex_verify_options_set_reference_option(ref, "require_proof_of_possession", "true"));
+    CHECK_RC(grantex_verify(verifier, child_token, ref, &g3), GRANTEX_TOKEN_PROOF_REQUIRED);
+    grantex_verify_options_free(ref);
+
+    ref = NULL;
+    snprintf(did, sizeof did, "\"did:web:localhost%%3A%s\"", port ? port + 1 : "");
+    CHECK_OK(grantex_verified_grant_issuer(grant, &iss));
+    CHECK_OK(grantex_verify_options_new(&ref));
+    CHECK_RC(grantex_verify_options_set_reference_option(ref, "issuer_did", did), GRANTEX_CONFIG);
+    CHECK_RC(grantex_verify_grant_token(child_token, NULL, ref, &g3), GRANTEX_INVALID_ARGUMENT);
+    setenv("GRANTEX_DID_WEB_ALLOW_LOCALHOST", "1", 1);
+    CHECK_OK(grantex_verify_options_set_reference_option(ref, "issuerDid", did));
+    CHECK_OK(grantex_verify_options_set_issuer(ref, iss));
+    /* No JWKS URI: the DID names where the keys are; one elsewhere is not used. */
+    if (CHECK_OK(grantex_verify_grant_token(child_token, NULL, ref, &g3))) grantex_verified_grant_free(g3);
+    g3 = NULL;
+    if (CHECK_OK(grantex_verify_grant_token(child_token, "http://127.0.0.1:9/.well-known/jwks.json", ref, &g3)))
+      grantex_verified_grant_free(g3);
+    g3 = NULL;
+    /* The DID's location is expected when no issuer is given; these tokens name the server's. */
+    CHECK_OK(grantex_verify_options_set_issuer(ref, NULL));
+    CHECK_RC(grantex_verify_grant_token(child_token, NULL, ref, &g3), GRANTEX_TOKEN_WRONG_ISSUER);
+    unsetenv("GRANTEX_DID_WEB_ALLOW_LOCALHOST");
+    grantex_verify_options_free(ref);
+  }
+
   test_sandbox_signup_rotate(base_url, sandbox_key);
 
 done:

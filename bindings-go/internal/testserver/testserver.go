@@ -20,6 +20,7 @@ type Info struct {
 	APIKey        string `json:"apiKey"`
 	SandboxAPIKey string `json:"sandboxApiKey"`
 	JwksURI       string `json:"jwksUri"`
+	Issuer        string `json:"issuer"`
 }
 
 // Start runs $GRANTEX_SERVER_BIN (else <repo>/target/debug/grantex-server) on a free loopback

@@ -84,6 +84,21 @@ class FlowTest {
                 verifyGrantToken(delegated.grantToken, VerifyGrantTokenOptions(jwksUri = grantex.jwksUri, maxDelegationDepth = 0))
             }
             assertEquals("delegation_too_deep", deep.code)
+            // The reference options by name (issue 13): standard claims only reads the server's
+            // tokens (typed at+jwt, with the act chain); proof of possession fails closed on an
+            // unbound token.
+            val standard = VerifyGrantTokenOptions(jwksUri = grantex.jwksUri).withReferenceOption("legacyClaims", false)
+            val sg = verifyGrantToken(delegated.grantToken, standard)
+            assertEquals(dg, sg)
+            assertEquals(agent.did, sg.parentAgentDid)
+            assertTrue(sg.legacyClaimsUsed.isEmpty())
+            val bound = VerifyGrantTokenOptions(jwksUri = grantex.jwksUri)
+            assertEquals("not_key_bound", assertThrows<GrantexTokenException> {
+                verifyGrantToken(delegated.grantToken, bound.withReferenceOption("proof_jkt", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"))
+            }.code)
+            assertEquals("proof_required", assertThrows<GrantexTokenException> {
+                verifyGrantToken(delegated.grantToken, bound.withReferenceOption("requireProofOfPossession", true))
+            }.code)
 
             // Grants, audit log (and its hash chain), refresh, principal session.
             val g = grantex.grants.get(token.grantId)
