@@ -111,12 +111,12 @@ export declare class NativeJwks {
    * Verify `token`: the grant (built by `make`) when the cache can answer now, else a
    * promise of the grant as JSON text. Options are positional (see [`core_options`]).
    */
-  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, make: GrantFactory): unknown | Promise<string>
+  verify(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, referenceJson: string | undefined | null, make: GrantFactory): unknown | Promise<string>
   /**
    * Verify against the keys already loaded, never touching the network (a cold cache is
    * token code `jwks_fetch`); returns the grant built by `make`.
    */
-  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, make: GrantFactory): unknown
+  verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, referenceJson: string | undefined | null, make: GrantFactory): unknown
 }
 
 /**
@@ -159,13 +159,6 @@ export declare function a2aRpcCode(status: number): number
  */
 export declare function checkCurrentAuthority(grantJson: string, answerJson?: string | undefined | null, error?: string | undefined | null): void
 
-/**
- * The core's rule for one of them; `value_json` is the value as JSON (a value JSON cannot
- * hold, such as a function, arrives as `true`). A config error when it asks for something
- * this verifier does not do.
- */
-export declare function checkVerifyOption(name: string, valueJson: string): void
-
 /** The payload of a JWT, **unverified** (`decodeJwtPayload`). */
 export declare function decodeJwtPayload(token: string): any
 
@@ -182,6 +175,12 @@ export declare function generatePkce(): any
 
 /** What a grant token says about itself, **unverified** (`getTokenInfo`). */
 export declare function getTokenInfo(token: string): any
+
+/**
+ * The process-wide key-set cache of a `did:web` issuer (the `issuerDid` option without a
+ * `jwksUri` or `jwks`).
+ */
+export declare function jwksForIssuerDid(did: string): NativeJwks
 
 /** The constructor form: `{ document }` normalised. */
 export declare function manifestBuild(connector: string, tools: any, version: string, description: string): any

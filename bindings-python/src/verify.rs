@@ -139,6 +139,17 @@ pub struct Options {
 
 const OPTIONS: &str = "VerifyGrantTokenOptions";
 
+/// The reference options' Python names as interned strings, made once (read on every verify).
+fn reference_names(py: Python<'_>) -> &'static [Py<PyString>] {
+    static NAMES: pyo3::sync::PyOnceLock<Vec<Py<PyString>>> = pyo3::sync::PyOnceLock::new();
+    NAMES.get_or_init(py, || {
+        grantex::verify::REFERENCE_OPTIONS
+            .iter()
+            .map(|o| PyString::intern(py, o.name).unbind())
+            .collect()
+    })
+}
+
 fn field_type(name: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
     wrong_type(&format!("{OPTIONS}.{name}"), expected, value)
 }
@@ -274,9 +285,12 @@ impl Options {
             )?,
             reference: {
                 let mut set = Vec::new();
-                for option in grantex::verify::REFERENCE_OPTIONS {
+                for (option, name) in grantex::verify::REFERENCE_OPTIONS
+                    .iter()
+                    .zip(reference_names(py))
+                {
                     // An options object without the attribute leaves the option unset.
-                    if let Ok(v) = o.getattr(option.name) {
+                    if let Ok(v) = o.getattr(name.bind(py)) {
                         if !v.is_none() {
                             set.push((option.name, option_value(&v)));
                         }
