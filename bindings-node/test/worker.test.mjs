@@ -44,6 +44,7 @@ test('a worker verifies the vector corpus with the same outcomes as the main thr
     const o = c.options ?? {};
     const here = await verifyGrantToken(c.token, {
       ...o,
+      ...Object.fromEntries((o.referenceOptions ?? []).map((r) => [r.jsName, r.value])),
       jwks,
       issuer: o.issuer ?? parsed.issuer,
       now: parsed.now,

@@ -12,7 +12,9 @@ async function vectors({ file }) {
     const o = c.options ?? {};
     try {
       // allowSandbox explicit either way, as in vectors.test.mjs: the environment never decides.
-      await verifyGrantToken(c.token, { ...o, jwks, issuer: o.issuer ?? v.issuer, now: v.now, allowSandbox: o.allowSandbox ?? false });
+      // Reference options the case sets by name (proofJkt, legacyClaims, ...) as JS options.
+      const named = Object.fromEntries((o.referenceOptions ?? []).map((r) => [r.jsName, r.value]));
+      await verifyGrantToken(c.token, { ...o, ...named, jwks, issuer: o.issuer ?? v.issuer, now: v.now, allowSandbox: o.allowSandbox ?? false });
       outcomes.push([c.name, 'valid']);
     } catch (e) {
       outcomes.push([c.name, e instanceof GrantexTokenError ? e.code : `other: ${e.message}`]);
