@@ -118,18 +118,7 @@ func TestEnforceLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.ID, PrincipalID: "go_enforce", Scopes: []string{"tool:crm:write"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	approval, err := c.Consent.Approve(ctx, auth.AuthRequestID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.Tokens.Exchange(ctx, grantex.ExchangeTokenParams{Code: approval.Code, AgentID: agent.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := liveGrant(t, ctx, c, agent.ID, "go_enforce", []string{"tool:crm:write"})
 	if _, err := grantex.NewEnforcer(c, grantex.EnforceConfig{EnforceMode: "lenient"}); err == nil {
 		t.Fatal("a bad enforce mode was accepted")
 	}

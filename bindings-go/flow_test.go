@@ -35,6 +35,24 @@ func freshAccount(t *testing.T, ctx context.Context) *grantex.Client {
 	return newClient(t, acct.APIKey)
 }
 
+// liveGrant runs authorize → consent → exchange for agentID on behalf of principal.
+func liveGrant(t *testing.T, ctx context.Context, c *grantex.Client, agentID, principal string, scopes []string) *grantex.ExchangeTokenResponse {
+	t.Helper()
+	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agentID, PrincipalID: principal, Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approval, err := c.Consent.Approve(ctx, auth.AuthRequestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Tokens.Exchange(ctx, grantex.ExchangeTokenParams{Code: approval.Code, AgentID: agentID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 func TestFlow(t *testing.T) {
 	ctx := context.Background()
 	c := freshAccount(t, ctx)

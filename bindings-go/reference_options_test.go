@@ -24,18 +24,7 @@ func TestReferenceVerifyOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.ID, PrincipalID: "go_ref", Scopes: []string{"calendar:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	approval, err := c.Consent.Approve(ctx, auth.AuthRequestID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.Tokens.Exchange(ctx, grantex.ExchangeTokenParams{Code: approval.Code, AgentID: agent.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := liveGrant(t, ctx, c, agent.ID, "go_ref", []string{"calendar:read"})
 	del, err := c.Grants.Delegate(ctx, grantex.DelegateParams{ParentGrantToken: tok.GrantToken, SubAgentID: sub.ID, Scopes: []string{"calendar:read"}})
 	if err != nil {
 		t.Fatal(err)
