@@ -53,10 +53,14 @@ fn free_port() -> u16 {
 struct Driver(Child);
 
 impl Driver {
-    fn start(bin: &str, port: u16) -> Driver {
+    /// `tmp` is the TMPDIR of chromedriver and every Chromium it starts: Chromium's own temp
+    /// dirs (`org.chromium.Chromium.scoped_dir.*`) stay there, inside the test's profile dir,
+    /// even when a Chromium slow to close under load is killed before it removes them.
+    fn start(bin: &str, port: u16, tmp: &std::path::Path) -> Driver {
         use std::os::unix::process::CommandExt;
         let child = Command::new(bin)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", tmp)
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -87,6 +91,7 @@ struct Browser {
     session: String,
     http: reqwest::Client,
     _profile: TempDir,
+    _chromium_tmp: TempDir,
 }
 
 impl Browser {
@@ -103,7 +108,14 @@ impl Browser {
         let chromium = find(&["chromium", "chromium-browser", "google-chrome"])
             .unwrap_or_else(|| panic!("{missing}"));
         let port = free_port();
-        let driver = Driver::start(&driver_bin, port);
+        // Created first, dropped last (after the driver's process group is stopped). Chromium
+        // puts a Unix socket in its TMPDIR, and socket paths are limited to 107 bytes: its temp
+        // dir gets a short name.
+        let profile = TempDir::new("chromium-profile");
+        let tmp = TempDir(std::env::temp_dir().join(format!("cr{:x}{port:x}", std::process::id())));
+        std::fs::create_dir_all(tmp.path()).unwrap();
+        let user_data = profile.path().join("user-data");
+        let driver = Driver::start(&driver_bin, port, tmp.path());
         let base = format!("http://127.0.0.1:{port}");
         let http = http();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -124,14 +136,13 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let profile = TempDir::new("chromium-profile");
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                          "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                         format!("--user-data-dir={}", profile.path().display())],
+                         format!("--user-data-dir={}", user_data.display())],
                 "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
             }
         }}});
@@ -156,6 +167,7 @@ impl Browser {
             session,
             http,
             _profile: profile,
+            _chromium_tmp: tmp,
         }
     }
 
