@@ -219,6 +219,9 @@ pub enum TokenErrorCode {
     NotKeyBound,
     /// The token's `cnf.jkt` is not the thumbprint of the key the caller proved possession of.
     ProofMismatch,
+    /// The DPoP proof given with the token (the `dpop` option, RFC 9449) is not valid for this
+    /// request and token: signature, `typ`/`alg`/`jwk`, method, URI, age, `ath`, or a replay.
+    InvalidProof,
 }
 
 impl TokenErrorCode {
@@ -254,6 +257,7 @@ impl TokenErrorCode {
         Self::ProofRequired,
         Self::NotKeyBound,
         Self::ProofMismatch,
+        Self::InvalidProof,
     ];
 
     /// Stable snake_case identifier, identical in every language.
@@ -289,6 +293,7 @@ impl TokenErrorCode {
             Self::ProofRequired => "proof_required",
             Self::NotKeyBound => "not_key_bound",
             Self::ProofMismatch => "proof_mismatch",
+            Self::InvalidProof => "invalid_proof",
         }
     }
 

@@ -54,6 +54,7 @@ pub mod blocking;
 pub mod catalog;
 pub mod client;
 pub mod decode;
+pub mod dpop;
 pub mod enforce;
 pub mod error;
 mod http;

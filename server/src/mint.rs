@@ -80,6 +80,10 @@ pub struct TokenSpec {
     /// Issued for a sandbox developer (grants approved without a human): the token says so in
     /// `urn:grantex:environment`, and the SDKs' verifiers refuse it unless the caller opts in.
     pub sandbox: bool,
+    /// The agent key the token is bound to (RFC 7638 thumbprint): the token carries it as
+    /// `cnf.jkt` (RFC 7800, RFC 9449 §6), so a resource server can require a DPoP proof made
+    /// with that key.
+    pub cnf_jkt: Option<String>,
 }
 
 impl TokenSpec {
@@ -112,6 +116,9 @@ impl TokenSpec {
             }
         }
         c["urn:grantex:grant"] = grant;
+        if let Some(jkt) = &self.cnf_jkt {
+            c["cnf"] = json!({ "jkt": jkt });
+        }
         if legacy {
             c["agt"] = json!(self.agent_did);
             c["dev"] = json!(self.developer_id);

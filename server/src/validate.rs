@@ -247,68 +247,11 @@ pub fn resource_servers(list: &[String]) -> ApiResult<()> {
 }
 
 /// A public asymmetric JWK: RSA (`n`, `e`, at least 2048 bits) or EC P-256/P-384/P-521 (`x`,
-/// `y`), without private members. Returns its RFC 7638 SHA-256 thumbprint.
+/// `y`), without private members. Returns its RFC 7638 SHA-256 thumbprint (the core's rule, the
+/// one a DPoP proof's key is read with).
 pub fn public_jwk(jwk: &serde_json::Value) -> ApiResult<String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
-    let bad = |why: &str| ApiError::bad_request(format!("publicJwk {why}"));
-    let obj = jwk
-        .as_object()
-        .ok_or_else(|| bad("must be a JSON object (a JWK)"))?;
-    if serde_json::to_string(jwk)?.len() > 8192 {
-        return Err(bad("must be at most 8 KiB"));
-    }
-    for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
-        if obj.contains_key(private) {
-            return Err(bad(&format!(
-                "must be a public key (it has the private member {private:?})"
-            )));
-        }
-    }
-    let member = |name: &str| -> ApiResult<&str> {
-        let v = obj
-            .get(name)
-            .and_then(|v| v.as_str())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| bad(&format!("needs the string member {name:?}")))?;
-        Ok(v)
-    };
-    let b64 = |name: &str| -> ApiResult<Vec<u8>> {
-        URL_SAFE_NO_PAD.decode(member(name)?).map_err(|_| {
-            bad(&format!(
-                "member {name:?} must be base64url without padding"
-            ))
-        })
-    };
-    // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace.
-    let canonical = match member("kty")? {
-        "RSA" => {
-            let n = b64("n")?;
-            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
-            if bits < 2048 {
-                return Err(bad("RSA modulus must be at least 2048 bits"));
-            }
-            b64("e")?;
-            serde_json::json!({"e": member("e")?, "kty": "RSA", "n": member("n")?})
-        }
-        "EC" => {
-            let (crv, len) = match member("crv")? {
-                "P-256" => ("P-256", 32),
-                "P-384" => ("P-384", 48),
-                "P-521" => ("P-521", 66),
-                _ => return Err(bad("crv must be P-256, P-384 or P-521")),
-            };
-            if b64("x")?.len() != len || b64("y")?.len() != len {
-                return Err(bad(&format!("x and y must be {len} bytes for {crv}")));
-            }
-            serde_json::json!({"crv": crv, "kty": "EC", "x": member("x")?, "y": member("y")?})
-        }
-        _ => return Err(bad("kty must be \"RSA\" or \"EC\"")),
-    };
-    // serde_json's map is ordered by key: this is the RFC 7638 canonical form.
-    let text = serde_json::to_string(&canonical)?;
-    Ok(URL_SAFE_NO_PAD
-        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref()))
+    grantex::dpop::public_jwk_thumbprint(jwk)
+        .map_err(|why| ApiError::bad_request(format!("publicJwk {why}")))
 }
 
 /// A grant purpose: dot-separated segments `[a-z][a-z0-9_]*` (`aml.cdd.onboarding`), or a

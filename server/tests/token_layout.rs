@@ -2,7 +2,9 @@
 //! `urn:grantex:grant`, the RFC 8693 `act` chain of a delegated grant), the legacy aliases only
 //! while `--grant-token-legacy-claims` is on; and what the core verifier reads from it with
 //! `standard_claims_only` (the reference SDKs' `legacy_claims=False`), proof-of-possession
-//! options, and a `did:web` issuer resolved to this server.
+//! options, and a `did:web` issuer resolved to this server. An agent registered with a
+//! `publicJwk` gets key-bound tokens (`cnf.jkt`) that verify only with a DPoP proof made with
+//! that key.
 
 mod common;
 
@@ -178,7 +180,7 @@ async fn proof_of_possession_options_fail_closed_on_an_unbound_token() {
         Err(grantex::Error::Token(e)) => e.code,
         other => panic!("expected a token error, got {other:?}"),
     };
-    // This server does not bind tokens to a key (no cnf): a proof key given is refused,
+    // An agent without a registered key gets unbound tokens (no cnf): a proof key given is refused,
     // as is a required proof that was not given; without the options the token verifies.
     let g = jwks
         .verify(&t.grant_token, &opts(None, false))
@@ -251,4 +253,99 @@ async fn a_did_web_issuer_reads_the_keys_at_the_dids_location() {
     let fixed = JwksCache::from_json(&doc).unwrap();
     let err = fixed.verify(&t.grant_token, &opts).await.unwrap_err();
     assert_eq!(err.code(), "config_error", "{err}");
+}
+
+#[tokio::test]
+async fn a_registered_agent_key_binds_tokens_to_dpop_proofs() {
+    use grantex::dpop;
+    let s = shared();
+    let (c, _) = developer(s, Mode::Live).await;
+    let key = dpop::generate_key().unwrap();
+    let public: Value = serde_json::from_str(&dpop::public_jwk(&key).unwrap()).unwrap();
+    let jkt = dpop::thumbprint(&key).unwrap();
+    let a = c
+        .agents()
+        .register(&RegisterAgentParams {
+            name: "layout-dpop".into(),
+            description: "key-bound agent".into(),
+            scopes: vec!["read".into()],
+            public_jwk: Some(public),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let t = grant(&c, &a.agent_id, "alice", &["read"]).await;
+    assert_eq!(claims(&t.grant_token)["cnf"], json!({ "jkt": jkt }));
+
+    let jwks = JwksCache::remote(&s.jwks_uri).unwrap();
+    let url = "https://tools.example.com/v1/mail/send?draft=1";
+    let with_proof = |proof: String, method: &str| VerifyOptions {
+        issuer: Some(s.issuer.clone()),
+        require_proof_of_possession: true,
+        dpop: Some(dpop::DpopRequest {
+            proof,
+            method: method.into(),
+            url: url.into(),
+        }),
+        ..Default::default()
+    };
+    let code = |r: grantex::Result<grantex::VerifiedGrant>| match r {
+        Err(grantex::Error::Token(e)) => e.code,
+        other => panic!("expected a token error, got {other:?}"),
+    };
+    let proof = dpop::create_proof(&key, "POST", url, Some(&t.grant_token)).unwrap();
+    let g = jwks
+        .verify(&t.grant_token, &with_proof(proof.clone(), "POST"))
+        .await
+        .unwrap();
+    assert_eq!(g.cnf, Some(json!({ "jkt": jkt })));
+    // The same proof again is a replay.
+    assert_eq!(
+        code(
+            jwks.verify(&t.grant_token, &with_proof(proof, "POST"))
+                .await
+        ),
+        TokenErrorCode::InvalidProof
+    );
+    // A proof for another method, for another token, or made with another key.
+    let other = dpop::create_proof(&key, "GET", url, Some(&t.grant_token)).unwrap();
+    assert_eq!(
+        code(
+            jwks.verify(&t.grant_token, &with_proof(other, "POST"))
+                .await
+        ),
+        TokenErrorCode::InvalidProof
+    );
+    let unbound = dpop::create_proof(&key, "POST", url, Some("another token")).unwrap();
+    assert_eq!(
+        code(
+            jwks.verify(&t.grant_token, &with_proof(unbound, "POST"))
+                .await
+        ),
+        TokenErrorCode::InvalidProof
+    );
+    let thief = dpop::generate_key().unwrap();
+    let stolen = dpop::create_proof(&thief, "POST", url, Some(&t.grant_token)).unwrap();
+    assert_eq!(
+        code(
+            jwks.verify(&t.grant_token, &with_proof(stolen, "POST"))
+                .await
+        ),
+        TokenErrorCode::ProofMismatch
+    );
+
+    // A refreshed token stays bound; a sub-agent without a key gets an unbound delegated token.
+    let refreshed = c
+        .tokens()
+        .refresh(&RefreshTokenParams {
+            refresh_token: t.refresh_token.clone(),
+            agent_id: a.agent_id.clone(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(claims(&refreshed.grant_token)["cnf"], json!({ "jkt": jkt }));
+    let sub = agent(&c, "layout-dpop-sub", &["read"]).await;
+    let child = delegate(&c, &t.grant_token, &sub.agent_id, &["read"]).await;
+    assert!(claims(&child.grant_token).get("cnf").is_none());
 }

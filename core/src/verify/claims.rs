@@ -27,6 +27,8 @@ pub(crate) struct Expect<'o> {
     pub(crate) issuer: &'o str,
     pub(crate) opts: &'o VerifyOptions,
     pub(crate) now: i64,
+    /// The proven key's thumbprint: `opts.proof_jkt`, or a verified DPoP proof's.
+    pub(crate) proof_jkt: Option<&'o str>,
 }
 
 #[derive(Default)]
@@ -340,12 +342,12 @@ fn check_time(code: TokenErrorCode, failed: bool, msg: &'static str) -> Result<(
 /// Proof of possession (RFC 7800 `cnf`, RFC 9449 §6): with a proof key thumbprint the token
 /// must be bound to that key (`cnf.jkt`, compared in constant time); without one, a required
 /// proof fails closed and an unrequired `cnf` is only reported.
-fn check_proof(cnf: Option<&str>, opts: &super::VerifyOptions) -> Result<(), Reject> {
-    let Some(proof) = opts.proof_jkt.as_deref() else {
-        if opts.require_proof_of_possession {
+fn check_proof(cnf: Option<&str>, want: &Expect<'_>) -> Result<(), Reject> {
+    let Some(proof) = want.proof_jkt else {
+        if want.opts.require_proof_of_possession {
             return Err(reject(
                 ProofRequired,
-                "proof of possession is required but no proof key thumbprint (proof_jkt) was given",
+                "proof of possession is required but no proof key thumbprint (proof_jkt) or DPoP proof (dpop) was given",
             ));
         }
         return Ok(());
@@ -642,7 +644,7 @@ pub(crate) fn check(payload: &[u8], want: &Expect<'_>) -> Result<VerifiedGrant, 
             ));
         }
     }
-    check_proof(cnf, want.opts)?;
+    check_proof(cnf, want)?;
     let missing_scopes: Vec<&str> = want
         .opts
         .required_scopes

@@ -106,8 +106,15 @@ pub struct VerifyOptions {
     /// DPoP proof, RFC 9449): the token's `cnf.jkt` must equal it (`NotKeyBound` without one,
     /// `ProofMismatch` when it differs; compared in constant time).
     pub proof_jkt: Option<String>,
-    /// Fail closed unless [`VerifyOptions::proof_jkt`] is given (`ProofRequired`) and matches.
+    /// Fail closed unless [`VerifyOptions::proof_jkt`] or [`VerifyOptions::dpop`] is given
+    /// (`ProofRequired`) and matches.
     pub require_proof_of_possession: bool,
+    /// The DPoP proof presented with the token and the request it came with (RFC 9449; the
+    /// `dpop` option): after the token verifies, the proof is checked against the request and
+    /// the token ([`crate::dpop::verify_proof`], `InvalidProof`), its key's thumbprint must be
+    /// the token's `cnf.jkt` (as [`VerifyOptions::proof_jkt`] would be; both given must agree)
+    /// and, on the system clock, it is then recorded so it cannot be used again in this process.
+    pub dpop: Option<crate::dpop::DpopRequest>,
     /// Read only the standard claim layout (the reference SDKs' `legacy_claims=False`): the
     /// header `typ` must be `at+jwt` (else `ForbiddenHeader`) and the legacy aliases (`agt`,
     /// `dev`, `scp`, ...) are ignored, so a token that has only them lacks a required claim.
@@ -361,8 +368,33 @@ pub(crate) fn verify_with(
         ));
     }
     let now = opts.now.unwrap_or_else(unix_now);
-    let want = claims::Expect { issuer, opts, now };
-    Ok(claims::check(payload.as_slice(), &want)?)
+    let proof = match &opts.dpop {
+        None => None,
+        Some(req) => Some(crate::dpop::verify_proof(req, Some(token), now)?),
+    };
+    let proof_jkt = match (&proof, opts.proof_jkt.as_deref()) {
+        (Some(p), Some(given)) if p.jkt != given => {
+            return Err(TokenError::new(
+                TokenErrorCode::ProofMismatch,
+                "the DPoP proof's key is not the proof_jkt given",
+            ))
+        }
+        (Some(p), _) => Some(p.jkt.as_str()),
+        (None, given) => given,
+    };
+    let want = claims::Expect {
+        issuer,
+        opts,
+        now,
+        proof_jkt,
+    };
+    let grant = claims::check(payload.as_slice(), &want)?;
+    // Recorded only once everything else passed, and only on the real clock: a fixed clock
+    // (tests, replaying recorded tokens) has no window for a replay to fall in.
+    if let (Some(p), None) = (&proof, opts.now) {
+        crate::dpop::record_use(p, now)?;
+    }
+    Ok(grant)
 }
 
 pub(crate) fn unix_now() -> i64 {

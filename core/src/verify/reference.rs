@@ -1,6 +1,7 @@
 //! The reference SDKs' verification options that bindings pass by name (Python `snake_case` or
 //! JavaScript `camelCase`) with a JSON value, rather than as fields of their own: `issuer_did`,
-//! `proof_jkt`, `require_proof_of_possession` and `legacy_claims` set [`VerifyOptions`] fields;
+//! `proof_jkt`, `require_proof_of_possession`, `legacy_claims` and `dpop` (this SDK's: a DPoP proof to
+//! check, see [`crate::dpop`]) set [`VerifyOptions`] fields;
 //! `algorithms` and `bounded_jwks_fetch` describe behaviour that is fixed here (RS256 only, the
 //! bounded JWKS fetch) and are accepted when they ask for it. Every binding applies this one
 //! list the same way, so code written for a reference SDK gets its behaviour or a `Config`
@@ -24,6 +25,9 @@ pub struct ReferenceOption {
 enum Kind {
     IssuerDid,
     ProofJkt,
+    /// `{proof, method, url}`: a DPoP proof to check (this SDK's; the reference verifiers take
+    /// only the thumbprint of an already verified proof, `proof_jkt`).
+    Dpop,
     RequireProof,
     LegacyClaims,
     /// A non-empty subset of `["RS256", "ES256"]` that includes RS256.
@@ -43,6 +47,11 @@ pub const REFERENCE_OPTIONS: &[ReferenceOption] = &[
         name: "proof_jkt",
         js_name: "proofJkt",
         kind: Kind::ProofJkt,
+    },
+    ReferenceOption {
+        name: "dpop",
+        js_name: "dpop",
+        kind: Kind::Dpop,
     },
     ReferenceOption {
         name: "require_proof_of_possession",
@@ -112,6 +121,12 @@ pub fn apply_reference_option(
                         "must be a key thumbprint (a non-empty base64url string)",
                     ))
                 }
+            }
+        }
+        Kind::Dpop => {
+            opts.dpop = match value {
+                Value::Null => None,
+                v => Some(crate::dpop::DpopRequest::from_json(v).map_err(|e| refuse(&e))?),
             }
         }
         Kind::RequireProof => opts.require_proof_of_possession = flag(false)?,

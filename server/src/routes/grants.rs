@@ -175,6 +175,8 @@ pub async fn delegate(
                 // A delegated grant serves its parent's purpose, within its data region.
                 purpose: parent_grant.purpose.clone(),
                 data_region: parent_grant.data_region.clone(),
+                // The sub-agent's own key: it is the one presenting the delegated token.
+                key_thumbprint: sub.key_thumbprint.clone(),
             };
             let spec = TokenSpec {
                 jti: ids::new_id("tok"),
@@ -190,6 +192,7 @@ pub async fn delegate(
                     Lineage::read(c, &dev.id, &parent.agent_did, &parent_grant.id, depth)
                 })?),
                 sandbox: dev.mode == Mode::Sandbox,
+                cnf_jkt: child.key_thumbprint.clone(),
             };
             let token = spec.sign(&keys)?;
             let refresh = db.write_sync(|tx| {

@@ -111,6 +111,7 @@ pub async fn exchange(
                 delegation_depth: 0,
                 purpose: req.purpose.clone(),
                 data_region: req.data_region.clone(),
+                key_thumbprint: agent.key_thumbprint.clone(),
             };
             let spec = TokenSpec {
                 jti: ids::new_id("tok"),
@@ -124,6 +125,7 @@ pub async fn exchange(
                 exp,
                 lineage: None,
                 sandbox: dev.mode == Mode::Sandbox,
+                cnf_jkt: grant.key_thumbprint.clone(),
             };
             let token = spec.sign(&keys)?;
             let credential = with_credential
@@ -319,6 +321,7 @@ pub async fn refresh(
                     _ => None,
                 },
                 sandbox: dev.mode == Mode::Sandbox,
+                cnf_jkt: grant.key_thumbprint.clone(),
             };
             let token = spec.sign(&keys)?;
             db.write_sync(|tx| {

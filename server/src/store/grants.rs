@@ -26,10 +26,13 @@ pub struct GrantRow {
     pub delegation_depth: u32,
     pub purpose: Option<String>,
     pub data_region: Option<String>,
+    /// RFC 7638 thumbprint of the agent key the grant's tokens are bound to (`cnf.jkt`): the
+    /// agent's registered `publicJwk` when the grant was issued.
+    pub key_thumbprint: Option<String>,
 }
 
 pub const COLUMNS: &str = "id, developer_id, agent_id, agent_did, principal_id, scopes, status, issued_at, expires_at, \
-                           revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth, purpose, data_region";
+                           revoked_at, audience, parent_grant_id, parent_agent_did, delegation_depth, purpose, data_region, key_thumbprint";
 
 pub fn from_row(r: &Row<'_>) -> ApiResult<GrantRow> {
     Ok(GrantRow {
@@ -49,6 +52,7 @@ pub fn from_row(r: &Row<'_>) -> ApiResult<GrantRow> {
         delegation_depth: r.u32(13)?,
         purpose: r.opt_str(14)?,
         data_region: r.opt_str(15)?,
+        key_thumbprint: r.opt_str(16)?,
     })
 }
 
@@ -174,12 +178,12 @@ pub fn token_state(
 pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()> {
     tx.exec(
         &format!(
-            "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            "INSERT INTO grants ({COLUMNS}, source_jti) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         args![
             &g.id, &g.developer_id, &g.agent_id, &g.agent_did, &g.principal_id, serde_json::to_string(&g.scopes)?,
             &g.status, g.issued_at, g.expires_at, &g.revoked_at, &g.audience, &g.parent_grant_id, &g.parent_agent_did,
-            g.delegation_depth, &g.purpose, &g.data_region, source_jti
+            g.delegation_depth, &g.purpose, &g.data_region, &g.key_thumbprint, source_jti
         ],
     )?;
     Ok(())

@@ -270,10 +270,18 @@ CREATE TABLE revocation_events (
 CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
 "#,
     ),
+    (
+        11,
+        "grants bound to an agent key",
+        r#"
+-- The thumbprint of the agent key a grant's tokens are bound to (cnf.jkt, RFC 9449).
+ALTER TABLE grants ADD COLUMN key_thumbprint TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

@@ -231,10 +231,18 @@ CREATE TABLE revocation_events (
 CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
 "#,
     ),
+    (
+        6,
+        "grants bound to an agent key (= SQLite schema 11)",
+        r#"
+-- The thumbprint of the agent key a grant's tokens are bound to (cnf.jkt, RFC 9449).
+ALTER TABLE grants ADD COLUMN key_thumbprint TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;
