@@ -389,6 +389,11 @@ proptest! {
     ) {
         let text: String = parts.concat();
         match json::validate(&text) {
+            // The reader checks a number's grammar, not its range (claims range-check the
+            // numbers they read); serde_json refuses one beyond f64 (the soup can build
+            // `0.5e+3011` from `0.5e+3`, `01` and `1`). Not a disagreement about the grammar.
+            Ok(()) if serde_json::from_str::<Value>(&text)
+                .is_err_and(|e| e.to_string().contains("number out of range")) => {}
             Ok(()) => agrees(&text)?,
             // RFC 8259 allows duplicate names (serde_json keeps the last); the reader's
             // refusal is on purpose, and nesting deeper than MAX_DEPTH is its own limit.

@@ -142,6 +142,38 @@ fn verify_option_vectors() -> serde_json::Value {
         case("algorithms", "algorithms", json!(["RS256", "none"]), false),
         case("bounded_jwks_fetch", "boundedJwksFetch", json!(true), true),
         case("bounded_jwks_fetch", "boundedJwksFetch", json!(false), true),
+        case("dpop", "dpop", json!(null), true),
+        case(
+            "dpop",
+            "dpop",
+            json!({"proof": "a.b.c", "method": "GET", "url": "https://api.example.com/x"}),
+            true,
+        ),
+        case("dpop", "dpop", json!("a.b.c"), false),
+        case(
+            "dpop",
+            "dpop",
+            json!({"proof": "a.b.c", "method": "GET"}),
+            false,
+        ),
+        case(
+            "dpop",
+            "dpop",
+            json!({"proof": "a.b.c", "method": "GET", "url": "ftp://api.example.com/x"}),
+            false,
+        ),
+        case(
+            "dpop",
+            "dpop",
+            json!({"proof": "a.b.c", "method": "GET", "url": "https://api.example.com/x", "nonce": "n"}),
+            false,
+        ),
+        case(
+            "dpop",
+            "dpop",
+            json!({"proof": "", "method": "GET", "url": "https://api.example.com/x"}),
+            false,
+        ),
     ];
     // What verifying the token vectors' plain valid token (legacy layout, no typ, no cnf)
     // against their static key set gives with each accepted value alone.
@@ -153,6 +185,8 @@ fn verify_option_vectors() -> serde_json::Value {
                     // The DID names where keys are read; a static set cannot stand in.
                     ("issuer_did", v) if !v.is_null() => "config_error",
                     ("proof_jkt", v) if !v.is_null() => "not_key_bound",
+                    // The proof is checked, and refused, before the claims.
+                    ("dpop", v) if !v.is_null() => "invalid_proof",
                     ("require_proof_of_possession", v) if *v == json!(true) => "proof_required",
                     ("legacy_claims", v) if *v == json!(false) => "forbidden_header",
                     _ => "valid",

@@ -301,6 +301,7 @@ pub fn build(k: &Keys) -> TokenVectors {
     json_cases(k, &mut cases);
     claim_cases(k, &mut cases);
     possession_and_layout_cases(k, &mut cases);
+    dpop_cases(k, &mut cases);
 
     let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     names.sort_unstable();
@@ -2469,5 +2470,240 @@ fn possession_and_layout_cases(k: &Keys, out: &mut Vec<TokenCase>) {
             typed(standard().s("agt", "did:grantex:ag_someone_else")),
         )
         .fails(ClaimConflict),
+    );
+}
+
+fn dpop(proof: &str, method: &str, url: &str) -> serde_json::Value {
+    reference(
+        "dpop",
+        "dpop",
+        serde_json::json!({ "proof": proof, "method": method, "url": url }),
+    )
+}
+
+/// DPoP proofs (the `dpop` option, RFC 9449) checked with a key-bound token. The proofs are
+/// RS256 (deterministic, so the file regenerates byte for byte), signed with the `rotated`
+/// vector key whose public JWK they carry; the token is signed by `primary` and bound to
+/// `rotated`'s thumbprint. A fixed clock (`now`) turns replay detection off, so every binding
+/// can run each case any number of times.
+fn dpop_cases(k: &Keys, out: &mut Vec<TokenCase>) {
+    use serde_json::json;
+    const URL: &str = "https://tools.example.com/v1/mail/send";
+    let p = &k.primary;
+    let holder = &k.rotated;
+    let public = json!({
+        "e": holder.jwk.e,
+        "kty": "RSA",
+        "n": holder.jwk.n,
+    });
+    let jkt = grantex::dpop::thumbprint(&public.to_string()).expect("vector key thumbprint");
+    let h = hdr(&p.kid);
+    let bound = p.token(&h, &legacy().obj("cnf", &Obj::new().s("jkt", &jkt)).text());
+    let unbound = p.token(&h, &legacy().text());
+    let bound_grant = VerifiedGrant {
+        cnf: Some(json!({ "jkt": jkt })),
+        ..expected()
+    };
+    let proof_header = |typ: &str| {
+        Obj::new()
+            .s("typ", typ)
+            .s("alg", "RS256")
+            .raw("jwk", public.to_string())
+            .text()
+    };
+    let proof_with = |typ: &str, claims: Obj| holder.token(&proof_header(typ), &claims.text());
+    let claims_for = |token: &str| {
+        Obj::new()
+            .s("jti", "vector-proof-jti-0001")
+            .s("htm", "POST")
+            .s("htu", URL)
+            .i("iat", NOW - 5)
+            .s("ath", &grantex::dpop::access_token_hash(token))
+    };
+    let good = proof_with("dpop+jwt", claims_for(&bound));
+
+    out.push(
+        case(
+            "dpop_valid",
+            "A DPoP proof for this request, bound to this token (ath), made with the key the token is bound to.",
+            bound.clone(),
+        )
+        .opts(|o| o.reference_options = vec![dpop(&good, "POST", URL)])
+        .valid(bound_grant.clone()),
+    );
+    out.push(
+        case(
+            "dpop_valid_uri_normalised",
+            "The request URI differs only in case of scheme and host, an explicit default port, a query and a fragment.",
+            bound.clone(),
+        )
+        .opts(|o| {
+            o.reference_options = vec![dpop(
+                &good,
+                "post",
+                "HTTPS://Tools.Example.com:443/v1/mail/send?draft=1#top",
+            )]
+        })
+        .valid(bound_grant.clone()),
+    );
+    out.push(
+        case(
+            "dpop_with_matching_proof_jkt",
+            "dpop and proof_jkt together must name the same key; here they do.",
+            bound.clone(),
+        )
+        .opts(|o| {
+            o.reference_options = vec![
+                dpop(&good, "POST", URL),
+                reference("proof_jkt", "proofJkt", json!(jkt)),
+                require_proof(),
+            ]
+        })
+        .valid(bound_grant.clone()),
+    );
+    let refused = |name: &str, description: &str, token: &str, opt: serde_json::Value, code| {
+        case(name, description, token.to_string())
+            .opts(|o| o.reference_options = vec![opt])
+            .fails(code)
+    };
+    out.push(refused(
+        "dpop_wrong_method",
+        "The proof is for POST; the request is a GET.",
+        &bound,
+        dpop(&good, "GET", URL),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_wrong_uri",
+        "The proof is for another path.",
+        &bound,
+        dpop(&good, "POST", "https://tools.example.com/v1/mail/delete"),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_other_host",
+        "The proof is for another host.",
+        &bound,
+        dpop(&good, "POST", "https://evil.example.com/v1/mail/send"),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_stale",
+        "The proof was made more than five minutes before now.",
+        &bound,
+        dpop(
+            &proof_with("dpop+jwt", claims_for(&bound).i("iat", NOW - 301)),
+            "POST",
+            URL,
+        ),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_from_the_future",
+        "The proof claims to be made more than 30 seconds after now.",
+        &bound,
+        dpop(
+            &proof_with("dpop+jwt", claims_for(&bound).i("iat", NOW + 31)),
+            "POST",
+            URL,
+        ),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_without_ath",
+        "The proof is not bound to any token (no ath).",
+        &bound,
+        dpop(
+            &proof_with("dpop+jwt", claims_for(&bound).without("ath")),
+            "POST",
+            URL,
+        ),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_ath_of_another_token",
+        "The proof is bound to another token.",
+        &bound,
+        dpop(&proof_with("dpop+jwt", claims_for(&unbound)), "POST", URL),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_typ_jwt",
+        "The proof is typed JWT, not dpop+jwt.",
+        &bound,
+        dpop(&proof_with("JWT", claims_for(&bound)), "POST", URL),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_short_jti",
+        "The proof's jti is shorter than 16 characters.",
+        &bound,
+        dpop(
+            &proof_with("dpop+jwt", claims_for(&bound).s("jti", "short")),
+            "POST",
+            URL,
+        ),
+        InvalidProof,
+    ));
+    let mut forged = good.clone();
+    forged.truncate(forged.len() - 4);
+    forged.push_str("AAAA");
+    out.push(refused(
+        "dpop_bad_signature",
+        "The proof's signature does not verify with its own key.",
+        &bound,
+        dpop(&forged, "POST", URL),
+        InvalidProof,
+    ));
+    let other_holder = p.token(&proof_header("dpop+jwt"), &claims_for(&bound).text());
+    out.push(refused(
+        "dpop_signed_by_another_key",
+        "The proof carries the bound key but is signed by another one.",
+        &bound,
+        dpop(&other_holder, "POST", URL),
+        InvalidProof,
+    ));
+    let elsewhere = p.token(
+        &h,
+        &legacy()
+            .obj(
+                "cnf",
+                &Obj::new().s("jkt", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+            )
+            .text(),
+    );
+    let for_elsewhere = proof_with("dpop+jwt", claims_for(&elsewhere));
+    out.push(refused(
+        "dpop_token_bound_to_another_key",
+        "A valid proof, but the token is bound to another key.",
+        &elsewhere,
+        dpop(&for_elsewhere, "POST", URL),
+        ProofMismatch,
+    ));
+    let for_unbound = proof_with("dpop+jwt", claims_for(&unbound));
+    out.push(refused(
+        "dpop_token_not_key_bound",
+        "A valid proof, but the token carries no cnf.jkt.",
+        &unbound,
+        dpop(&for_unbound, "POST", URL),
+        NotKeyBound,
+    ));
+    out.push(
+        case(
+            "dpop_disagrees_with_proof_jkt",
+            "dpop and proof_jkt name different keys.",
+            bound.clone(),
+        )
+        .opts(|o| {
+            o.reference_options = vec![
+                dpop(&good, "POST", URL),
+                reference(
+                    "proof_jkt",
+                    "proofJkt",
+                    json!("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+                ),
+            ]
+        })
+        .fails(ProofMismatch),
     );
 }
