@@ -86,7 +86,7 @@ type TokenError struct {
 	// "missing_claim", "invalid_claim", "claim_conflict", "delegation_too_deep",
 	// "invalid_jwks", "jwks_fetch", "revoked", "inactive", "sandbox_token", "wrong_principal",
 	// "wrong_agent", "authority_mismatch", "proof_required", "not_key_bound",
-	// "proof_mismatch".
+	// "proof_mismatch", "invalid_proof".
 	Code string
 	// Message is the verifier's detail (it never contains the token).
 	Message string

@@ -146,6 +146,24 @@ type VerifyOptions struct {
 	// "forbidden_header"), "algorithms" and "bounded_jwks_fetch" (fixed behaviour, accepted when
 	// they ask for it). A value that cannot be used is an *Error "config_error".
 	ReferenceOptions map[string]any
+
+	// DPoP is the DPoP proof sent with the token and the request it came with (this SDK's
+	// "dpop" option): the proof (RFC 9449) must be a dpop+jwt signed by the key in its header,
+	// for that method and URI (query and fragment ignored), at most 5 minutes old, bound to
+	// this token (ath) and not used before in this process; its key's thumbprint must be the
+	// token's cnf.jkt. A bad proof is *TokenError "invalid_proof", one made with another key
+	// "proof_mismatch". A fixed Now turns replay detection off.
+	DPoP *DPoPRequest
+}
+
+// DPoPRequest is a DPoP proof and the request it was sent with.
+type DPoPRequest struct {
+	// Proof is the request's DPoP header.
+	Proof string `json:"proof"`
+	// Method is the request's HTTP method.
+	Method string `json:"method"`
+	// URL is the request's absolute URI.
+	URL string `json:"url"`
 }
 
 // Bool returns a pointer to b, for VerifyOptions.AllowSandbox.
@@ -256,6 +274,9 @@ func buildOptions(o *VerifyOptions) (*C.grantex_verify_options, error) {
 	if o.IssuerDID != "" {
 		refs["issuer_did"] = o.IssuerDID
 	}
+	if o.DPoP != nil {
+		refs["dpop"] = o.DPoP
+	}
 	names := make([]string, 0, len(refs))
 	for k := range refs {
 		names = append(names, k)
@@ -335,7 +356,7 @@ func verifyWith(verifier *C.grantex_verifier, cache *optionsCache, jwksURI, toke
 	if err := noNUL(o); err != nil {
 		return verifyOutcome{err: err}
 	}
-	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.ClockTolerance < 0 ||
+	if len(o.ReferenceOptions) > 0 || o.IssuerDID != "" || o.DPoP != nil || o.ClockTolerance < 0 ||
 		o.ExpectedPrincipalID != nil || o.ExpectedAgentDID != nil || o.CurrentAuthority != nil {
 		return verifySlow(verifier, jwksURI, token, o)
 	}

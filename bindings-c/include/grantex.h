@@ -223,6 +223,11 @@ enum grantex_result
    */
   GRANTEX_TOKEN_PROOF_MISMATCH = 7030,
   /**
+   * Token: the DPoP proof given with it (`dpop` reference option) is not valid for this
+   * request and token (signature, method, URI, age, `ath`, or a replay).
+   */
+  GRANTEX_TOKEN_INVALID_PROOF = 7031,
+  /**
    * Token: rejected for a reason newer than this header (see the last-error message).
    */
   GRANTEX_TOKEN_OTHER = 7999,
@@ -1370,6 +1375,51 @@ grantex_result grantex_decode_jwt_payload(const char *token, char **out);
  * `token` NULL or NUL-terminated; `out` NULL or writable.
  */
 grantex_result grantex_get_token_info(const char *token, char **out);
+
+/**
+ * A new EC P-256 private key as a JWK (JSON text with `kty`, `crv`, `x`, `y`, `d`): the
+ * agent's DPoP key. A new string freed with grantex_string_free(); keep it secret.
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+grantex_result grantex_dpop_generate_jwk(char **out);
+
+/**
+ * The public half of `jwk` (JSON text, the RFC 7638 members only): register it as the agent's
+ * `publicJwk`. A new string freed with grantex_string_free(); a JWK that is not a usable
+ * key is GRANTEX_INVALID_ARGUMENT.
+ *
+ * # Safety
+ * `jwk` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_dpop_public_jwk(const char *jwk, char **out);
+
+/**
+ * The RFC 7638 SHA-256 thumbprint of `jwk` (JSON text, public or private): the `cnf.jkt` of the
+ * tokens bound to it. A new string freed with grantex_string_free().
+ *
+ * # Safety
+ * `jwk` NULL or NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_jwk_thumbprint(const char *jwk, char **out);
+
+/**
+ * A DPoP proof (ES256, a fresh `jti`, the current time as `iat`) for a `method` request to
+ * `url` (its query and fragment are left out of `htu`), bound to `access_token` (`ath`) unless
+ * it is NULL: send it as the request's `DPoP` header. A new string freed with
+ * grantex_string_free(); a key that is not an EC P-256 private JWK, a method that is not an
+ * HTTP method name or a URL that is not absolute http(s) is GRANTEX_INVALID_ARGUMENT.
+ *
+ * # Safety
+ * `private_jwk`, `method`, `url` NULL or NUL-terminated; `access_token` NULL or
+ * NUL-terminated; `out` NULL or writable.
+ */
+grantex_result grantex_dpop_create_proof(const char *private_jwk,
+                                         const char *method,
+                                         const char *url,
+                                         const char *access_token,
+                                         char **out);
 
 /**
  * Creates an enforcer over `client` (which answers the online revocation checks).

@@ -24,6 +24,7 @@ mod bench;
 mod call;
 mod client;
 mod decode;
+mod dpop;
 mod enforce;
 mod ffi;
 mod grant;

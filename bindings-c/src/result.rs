@@ -109,6 +109,9 @@ pub enum grantex_result {
     GRANTEX_TOKEN_NOT_KEY_BOUND = 7029,
     /// Token: its `cnf.jkt` is not the thumbprint of the key the request proved possession of.
     GRANTEX_TOKEN_PROOF_MISMATCH = 7030,
+    /// Token: the DPoP proof given with it (`dpop` reference option) is not valid for this
+    /// request and token (signature, method, URI, age, `ath`, or a replay).
+    GRANTEX_TOKEN_INVALID_PROOF = 7031,
     /// Token: rejected for a reason newer than this header (see the last-error message).
     GRANTEX_TOKEN_OTHER = 7999,
 
@@ -181,6 +184,7 @@ pub(crate) const ALL_RESULTS: &[grantex_result] = &[
     GRANTEX_TOKEN_PROOF_REQUIRED,
     GRANTEX_TOKEN_NOT_KEY_BOUND,
     GRANTEX_TOKEN_PROOF_MISMATCH,
+    GRANTEX_TOKEN_INVALID_PROOF,
     GRANTEX_TOKEN_OTHER,
     GRANTEX_A2A_REJECTED,
     GRANTEX_A2A_PREFLIGHT,
@@ -245,6 +249,7 @@ impl grantex_result {
             GRANTEX_TOKEN_PROOF_REQUIRED => c"proof_required",
             GRANTEX_TOKEN_NOT_KEY_BOUND => c"not_key_bound",
             GRANTEX_TOKEN_PROOF_MISMATCH => c"proof_mismatch",
+            GRANTEX_TOKEN_INVALID_PROOF => c"invalid_proof",
             GRANTEX_TOKEN_OTHER => c"token_invalid",
             GRANTEX_A2A_REJECTED => c"a2a_rejected",
             GRANTEX_A2A_PREFLIGHT => c"a2a_preflight",
@@ -295,6 +300,7 @@ pub(crate) fn token_result(code: TokenErrorCode) -> grantex_result {
         TokenErrorCode::ProofRequired => GRANTEX_TOKEN_PROOF_REQUIRED,
         TokenErrorCode::NotKeyBound => GRANTEX_TOKEN_NOT_KEY_BOUND,
         TokenErrorCode::ProofMismatch => GRANTEX_TOKEN_PROOF_MISMATCH,
+        TokenErrorCode::InvalidProof => GRANTEX_TOKEN_INVALID_PROOF,
         _ => GRANTEX_TOKEN_OTHER,
     }
 }

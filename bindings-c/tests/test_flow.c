@@ -137,6 +137,97 @@ static void test_api_errors(grantex_client *client, const char *base_url) {
   CHECK(r == (grantex_response *)0x1);
 }
 
+/* DPoP (issue 13): an agent registered with the public half of its key gets tokens bound to it
+ * (cnf.jkt); the dpop reference option checks a proof made with that key. */
+static void test_dpop(grantex_client *client, grantex_verifier *verifier) {
+  char *key = NULL, *pub = NULL, *jkt = NULL, *jkt_pub = NULL, *proof = NULL, *other = NULL;
+  char *thief = NULL, *agent_id = NULL, *code = NULL, *token = NULL, *cnf = NULL, *opt = NULL;
+  grantex_params *p = NULL;
+  grantex_response *agent = NULL, *tok = NULL;
+  grantex_verify_options *o = NULL;
+  grantex_verified_grant *g = NULL;
+  const char *url = "https://tools.example.com/v1/calendar/events?week=1";
+  size_t n;
+
+  CHECK_OK(grantex_dpop_generate_jwk(&key));
+  CHECK_OK(grantex_dpop_public_jwk(key, &pub));
+  CHECK_OK(grantex_jwk_thumbprint(key, &jkt));
+  CHECK_OK(grantex_jwk_thumbprint(pub, &jkt_pub));
+  if (!key || !pub || !jkt || !jkt_pub) goto out;
+  CHECK_STR(jkt, jkt_pub);
+  CHECK(strstr(pub, "\"d\"") == NULL && strstr(key, "\"d\"") != NULL);
+  CHECK_RC(grantex_jwk_thumbprint("{\"kty\":\"EC\"}", &other), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_dpop_create_proof(pub, "GET", url, NULL, &other), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_dpop_create_proof(key, "G T", url, NULL, &other), GRANTEX_INVALID_ARGUMENT);
+  CHECK_RC(grantex_dpop_create_proof(key, "GET", NULL, NULL, &other), GRANTEX_INVALID_ARGUMENT);
+
+  CHECK_OK(grantex_params_new(&p));
+  CHECK_OK(grantex_params_set_string(p, "name", "c-dpop"));
+  CHECK_OK(grantex_params_set_string(p, "description", "C DPoP agent"));
+  CHECK_OK(grantex_params_add_string(p, "scopes", "calendar:read"));
+  CHECK_OK(grantex_params_add_string(p, "scopes", "email:send"));
+  CHECK_OK(grantex_params_set_json(p, "publicJwk", pub));
+  if (!CHECK_OK(grantex_agents_register(client, p, &agent))) goto out;
+  agent_id = field(agent, "agentId");
+  code = authorize_code(client, agent_id, 1);
+  tok = exchange(client, code, agent_id);
+  if (!tok) goto out;
+  token = field(tok, "grantToken");
+
+  /* The token's cnf.jkt, read without verifying. */
+  CHECK_OK(grantex_decode_jwt_payload(token, &cnf));
+  if (cnf) CHECK(strstr(cnf, jkt) != NULL);
+
+  CHECK_OK(grantex_dpop_create_proof(key, "GET", url, token, &proof));
+  if (!proof) goto out;
+  n = strlen(proof) + strlen(url) + 64;
+  opt = malloc(n);
+  if (!opt) abort();
+  snprintf(opt, n, "{\"proof\":\"%s\",\"method\":\"GET\",\"url\":\"%s\"}", proof, url);
+  CHECK_OK(grantex_verify_options_new(&o));
+  CHECK_OK(grantex_verify_options_set_reference_option(o, "require_proof_of_possession", "true"));
+  CHECK_OK(grantex_verify_options_set_reference_option(o, "dpop", opt));
+  if (CHECK_OK(grantex_verify(verifier, token, o, &g))) grantex_verified_grant_free(g);
+  g = NULL;
+  /* The same proof again is a replay. */
+  CHECK_RC(grantex_verify(verifier, token, o, &g), GRANTEX_TOKEN_INVALID_PROOF);
+  CHECK_STR(grantex_result_name(GRANTEX_TOKEN_INVALID_PROOF), "invalid_proof");
+  free(opt);
+  opt = NULL;
+
+  /* A proof made with another key. */
+  CHECK_OK(grantex_dpop_generate_jwk(&thief));
+  CHECK_OK(grantex_dpop_create_proof(thief, "GET", url, token, &other));
+  if (other) {
+    n = strlen(other) + strlen(url) + 64;
+    opt = malloc(n);
+    if (!opt) abort();
+    snprintf(opt, n, "{\"proof\":\"%s\",\"method\":\"GET\",\"url\":\"%s\"}", other, url);
+    CHECK_OK(grantex_verify_options_set_reference_option(o, "dpop", opt));
+    CHECK_RC(grantex_verify(verifier, token, o, &g), GRANTEX_TOKEN_PROOF_MISMATCH);
+  }
+  /* A value that is not {proof, method, url}. */
+  CHECK_RC(grantex_verify_options_set_reference_option(o, "dpop", "{\"proof\":\"a.b.c\"}"), GRANTEX_CONFIG);
+
+out:
+  grantex_verify_options_free(o);
+  grantex_response_free(tok);
+  grantex_response_free(agent);
+  grantex_params_free(p);
+  grantex_string_free(key);
+  grantex_string_free(pub);
+  grantex_string_free(jkt);
+  grantex_string_free(jkt_pub);
+  grantex_string_free(proof);
+  grantex_string_free(other);
+  grantex_string_free(thief);
+  grantex_string_free(cnf);
+  free(opt);
+  free(agent_id);
+  free(code);
+  free(token);
+}
+
 static void test_sandbox_signup_rotate(const char *base_url, const char *sandbox_key) {
   grantex_client *sandbox = NULL, *fresh = NULL, *rotated = NULL;
   grantex_response *tok = NULL, *rot = NULL, *me = NULL, *signup = NULL;
@@ -710,6 +801,7 @@ void test_flow(const char *base_url, const char *api_key, const char *sandbox_ke
     grantex_verify_options_free(ref);
   }
 
+  test_dpop(client, verifier);
   test_sandbox_signup_rotate(base_url, sandbox_key);
 
 done:

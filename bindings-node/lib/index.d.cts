@@ -89,8 +89,17 @@ export interface VerifyGrantTokenOptions {
    * proof): the token's `cnf.jkt` must equal it, else `not_key_bound` / `proof_mismatch`.
    */
   proofJkt?: string | null;
-  /** Fail closed (`proof_required`) unless `proofJkt` is given and matches. */
+  /** Fail closed (`proof_required`) unless `proofJkt` or `dpop` is given and matches. */
   requireProofOfPossession?: boolean;
+  /**
+   * This SDK's: the DPoP proof sent with the token (the `DPoP` header) and the request it came
+   * with. The proof (RFC 9449) must be a `dpop+jwt` signed by the key in its header, for that
+   * method and URI (query and fragment ignored), at most 5 minutes old, bound to this token
+   * (`ath`) and not used before in this process; its key's thumbprint must be the token's
+   * `cnf.jkt`. A bad proof is `invalid_proof`, one made with another key `proof_mismatch`.
+   * A fixed `now` turns replay detection off.
+   */
+  dpop?: { proof: string; method: string; url: string } | null;
   /**
    * `true` (default): both claim layouts are read and must agree. `false`: standard claims
    * only, and the token's `typ` must be `at+jwt` (else `forbidden_header`).
@@ -202,6 +211,23 @@ export interface PkceChallenge {
 
 export declare function generatePkce(): PkceChallenge;
 
+/** A JWK (RFC 7517) as JSON: `kty`, `crv`, `x`, `y` (and `d` for a private EC key), or `n`, `e`. */
+export type Jwk = Record<string, string>;
+
+/** A new EC P-256 private key as a JWK: an agent's DPoP key (keep it secret). */
+export declare function generateDpopJwk(): Jwk;
+/** The public half of `jwk`: register it as the agent's `publicJwk`. */
+export declare function dpopPublicJwk(jwk: Jwk | string): Jwk;
+/** RFC 7638 SHA-256 thumbprint of `jwk`: the `cnf.jkt` of the tokens bound to it. */
+export declare function jwkThumbprint(jwk: Jwk | string): string;
+/** A DPoP proof (RFC 9449, ES256) for one request, bound to `accessToken` (`ath`) when given. */
+export declare function createDpopProof(
+  privateJwk: Jwk | string,
+  method: string,
+  url: string,
+  accessToken?: string | null,
+): string;
+
 export interface AuditChainReport {
   valid: boolean;
   checkedEntries: number;
@@ -253,7 +279,8 @@ export type TokenErrorCode =
   | 'authority_mismatch'
   | 'proof_required'
   | 'not_key_bound'
-  | 'proof_mismatch';
+  | 'proof_mismatch'
+  | 'invalid_proof';
 
 export declare const TOKEN_ERROR_CODES: readonly TokenErrorCode[];
 

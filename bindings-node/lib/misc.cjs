@@ -68,6 +68,47 @@ function generatePkce() {
   return native.generatePkce();
 }
 
+const JWK = 'a JWK (an object or its JSON text)';
+
+function jwkText(fn, jwk) {
+  if (typeof jwk === 'string') return jwk;
+  if (jwk !== null && typeof jwk === 'object' && !Array.isArray(jwk)) return JSON.stringify(jwk);
+  throw wrongType(`${fn}: jwk`, JWK, jwk);
+}
+
+/** A new EC P-256 private key as a JWK object: an agent's DPoP key (keep it secret). */
+function generateDpopJwk() {
+  return JSON.parse(settleSync(() => native.generateDpopJwk()));
+}
+
+/** The public half of `jwk` (RFC 7638 members only): register it as the agent's `publicJwk`. */
+function dpopPublicJwk(jwk) {
+  const text = jwkText('dpopPublicJwk(jwk)', jwk);
+  return JSON.parse(settleSync(() => native.dpopPublicJwk(text)));
+}
+
+/** RFC 7638 SHA-256 thumbprint of `jwk` (public or private): the `cnf.jkt` of tokens bound to it. */
+function jwkThumbprint(jwk) {
+  const text = jwkText('jwkThumbprint(jwk)', jwk);
+  return settleSync(() => native.jwkThumbprint(text));
+}
+
+/**
+ * A DPoP proof (RFC 9449; ES256, fresh `jti` and `iat`) for a `method` request to `url` (its
+ * query and fragment are left out), bound to `accessToken` (`ath`) when given: send it as the
+ * `DPoP` header.
+ */
+function createDpopProof(privateJwk, method, url, accessToken) {
+  const fn = 'createDpopProof(privateJwk, method, url, accessToken?)';
+  const text = jwkText(fn, privateJwk);
+  if (typeof method !== 'string') throw wrongType(`${fn}: method`, 'a string (an HTTP method)', method);
+  if (typeof url !== 'string') throw wrongType(`${fn}: url`, 'a string (the request URI)', url);
+  if (accessToken != null && typeof accessToken !== 'string') {
+    throw wrongType(`${fn}: accessToken`, 'a string (the grant token) or undefined', accessToken);
+  }
+  return settleSync(() => native.createDpopProof(text, method, url, accessToken ?? null));
+}
+
 /**
  * Check the hash chain of audit entries (oldest first, as `audit.list()` returns them):
  * `{valid, checkedEntries, firstBrokenAt, reason}` (`reason` is `link` or `content`). Also
@@ -125,6 +166,10 @@ module.exports = {
   verifyWebhook,
   verifyWebhookSignature,
   generatePkce,
+  generateDpopJwk,
+  dpopPublicJwk,
+  jwkThumbprint,
+  createDpopProof,
   verifyAuditChain,
   deriveIssuer,
   decodeJwtPayload,

@@ -1,5 +1,5 @@
-//! Pure functions of the core: webhook signatures, PKCE, the audit-chain verifier, issuer
-//! derivation.
+//! Pure functions of the core: webhook signatures, PKCE, DPoP proofs, the audit-chain verifier,
+//! issuer derivation.
 
 use crate::convert::params;
 use crate::errors::{invalid, to_napi};
@@ -61,6 +61,36 @@ pub fn verify_webhook_signature(
 #[napi]
 pub fn generate_pkce() -> Result<Value> {
     crate::convert::to_json(grantex::pkce::generate_pkce()).map_err(to_napi)
+}
+
+/// A new P-256 private JWK (JSON text): an agent's DPoP key.
+#[napi]
+pub fn generate_dpop_jwk() -> Result<String> {
+    grantex::dpop::generate_key().map_err(to_napi)
+}
+
+/// The public half of a JWK (JSON text in and out).
+#[napi]
+pub fn dpop_public_jwk(jwk: String) -> Result<String> {
+    grantex::dpop::public_jwk(&jwk).map_err(to_napi)
+}
+
+/// RFC 7638 SHA-256 thumbprint of a JWK (JSON text).
+#[napi]
+pub fn jwk_thumbprint(jwk: String) -> Result<String> {
+    grantex::dpop::thumbprint(&jwk).map_err(to_napi)
+}
+
+/// A DPoP proof (RFC 9449) for one request, bound to `access_token` when given.
+#[napi]
+pub fn create_dpop_proof(
+    private_jwk: String,
+    method: String,
+    url: String,
+    access_token: Option<String>,
+) -> Result<String> {
+    grantex::dpop::create_proof(&private_jwk, &method, &url, access_token.as_deref())
+        .map_err(to_napi)
 }
 
 /// Checks the hash chain of audit entries (oldest first):

@@ -76,6 +76,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(misc::verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_webhook_signature, m)?)?;
     m.add_function(wrap_pyfunction!(misc::generate_pkce, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::generate_dpop_jwk, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::dpop_public_jwk, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::jwk_thumbprint, m)?)?;
+    m.add_function(wrap_pyfunction!(misc::create_dpop_proof, m)?)?;
     m.add_function(wrap_pyfunction!(misc::verify_audit_chain, m)?)?;
     m.add_function(wrap_pyfunction!(misc::decode_jwt_payload, m)?)?;
     m.add_function(wrap_pyfunction!(misc::get_token_info, m)?)?;

@@ -1,4 +1,4 @@
-//! Stateless helpers: webhook signatures, PKCE and the audit-chain verifier.
+//! Stateless helpers: webhook signatures, PKCE, DPoP proofs and the audit-chain verifier.
 
 use grantex::types::AuditEntry;
 use pyo3::prelude::*;
@@ -92,5 +92,37 @@ pub fn get_token_info(py: Python<'_>, token: &str) -> PyResult<String> {
     grantex::decode::get_token_info(token)
         .and_then(|i| crate::convert::json(&i))
         .map(|v| v.to_string())
+        .map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// A new P-256 private JWK (JSON text): an agent's DPoP key.
+#[pyfunction]
+pub fn generate_dpop_jwk(py: Python<'_>) -> PyResult<String> {
+    grantex::dpop::generate_key().map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// The public half of a JWK (JSON text), to register as an agent's `publicJwk`.
+#[pyfunction]
+pub fn dpop_public_jwk(py: Python<'_>, jwk: String) -> PyResult<String> {
+    grantex::dpop::public_jwk(&jwk).map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// RFC 7638 SHA-256 thumbprint of a JWK (JSON text): a key-bound token's `cnf.jkt`.
+#[pyfunction]
+pub fn jwk_thumbprint(py: Python<'_>, jwk: String) -> PyResult<String> {
+    grantex::dpop::thumbprint(&jwk).map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// A DPoP proof (RFC 9449) for one request, bound to `access_token` when given.
+#[pyfunction]
+#[pyo3(signature = (private_jwk, method, url, access_token=None))]
+pub fn create_dpop_proof(
+    py: Python<'_>,
+    private_jwk: String,
+    method: String,
+    url: String,
+    access_token: Option<String>,
+) -> PyResult<String> {
+    grantex::dpop::create_proof(&private_jwk, &method, &url, access_token.as_deref())
         .map_err(|e| crate::errors::to_py(py, e))
 }

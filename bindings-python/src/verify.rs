@@ -480,6 +480,20 @@ fn option_value(v: &Bound<'_, PyAny>) -> serde_json::Value {
         v.try_iter()
             .map(|items| Value::Array(items.flatten().map(|i| option_value(&i)).collect()))
             .unwrap_or(Value::Bool(true))
+    } else if let Ok(d) = v.cast::<pyo3::types::PyDict>() {
+        // `dpop={"proof": ..., ...}`; a key that is not a string is refused by the core's
+        // member check (kept under a name no option has).
+        Value::Object(
+            d.iter()
+                .map(|(k, item)| {
+                    let name = k.cast::<PyString>().map_or_else(
+                        |_| "<not a string>".to_owned(),
+                        |s| s.to_string_lossy().into_owned(),
+                    );
+                    (name, option_value(&item))
+                })
+                .collect(),
+        )
     } else {
         Value::Bool(true)
     }

@@ -28,7 +28,7 @@ import grantex._verify
 import grantex._wire
 
 # `dir(grantex)` of the eagerly importing package (before the lazy loading), name for name, plus
-# what came later (the enforce surface: manifests, denial codes, revocation status).
+# what came later (the enforce surface: manifests, denial codes, revocation status; DPoP).
 DIR_BEFORE = [
     "Agent", "AsyncGrantex", "AuditChainReport", "AuditCheckpoint", "AuditEntry", "AuthorizationRequest",
     "AuthorizeParams", "CapSubReason", "ConsentApproval", "ConsentDenial", "ConsentRequest",
@@ -45,16 +45,17 @@ DIR_BEFORE = [
     "UpdateDeveloperSettingsResponse", "VerifiedGrant", "VerifyGrantTokenOptions", "VerifyTokenResponse", "__all__",
     "__annotations__", "__builtins__", "__cached__", "__doc__", "__file__", "__loader__", "__name__", "__package__",
     "__path__", "__spec__", "__version__", "_async_client", "_audit_chain", "_base", "_client", "_decode",
-    "_errors", "_native", "_pkce", "_types", "_verify", "_webhook", "_wire", "_wrap", "annotations",
-    "averify_grant_token", "decode_jwt_payload", "denials", "fastapi", "generate_pkce", "get_token_info",
-    "manifest", "manifests", "verify_audit_chain", "verify_grant_token", "verify_webhook",
-    "verify_webhook_signature",
+    "_dpop", "_errors", "_native", "_pkce", "_types", "_verify", "_webhook", "_wire", "_wrap", "annotations",
+    "averify_grant_token", "create_dpop_proof", "decode_jwt_payload", "denials", "dpop_public_jwk", "fastapi",
+    "generate_dpop_jwk", "generate_pkce", "get_token_info", "jwk_thumbprint", "manifest", "manifests",
+    "verify_audit_chain", "verify_grant_token", "verify_webhook", "verify_webhook_signature",
 ]
 
 # The modules that defined the exported names before (the public objects are the same objects).
 DEFINED_IN = {
     "_async_client": ["AsyncGrantex"], "_audit_chain": ["verify_audit_chain"], "_client": ["Grantex"],
-    "_pkce": ["generate_pkce"], "_webhook": ["verify_webhook", "verify_webhook_signature"],
+    "_pkce": ["generate_pkce"],
+    "_dpop": ["create_dpop_proof", "dpop_public_jwk", "generate_dpop_jwk", "jwk_thumbprint"], "_webhook": ["verify_webhook", "verify_webhook_signature"],
     "_verify": ["JwksCache", "VerifyGrantTokenOptions", "averify_grant_token", "verify_grant_token"],
 }
 

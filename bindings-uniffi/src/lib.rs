@@ -35,8 +35,9 @@ mod verify;
 pub use client::{call_unauthenticated, call_unauthenticated_blocking, NativeClient};
 pub use error::FfiError;
 pub use misc::{
-    derive_issuer, generate_pkce, operations, token_error_codes, verify_audit_chain,
-    verify_webhook, verify_webhook_signature, version, ChainReport, OperationInfo, PkceChallenge,
+    create_dpop_proof, derive_issuer, dpop_public_jwk, generate_dpop_jwk, generate_pkce,
+    jwk_thumbprint, operations, token_error_codes, verify_audit_chain, verify_webhook,
+    verify_webhook_signature, version, ChainReport, OperationInfo, PkceChallenge,
 };
 pub use verify::{
     check_verify_option, verify_grant_token, verify_grant_token_blocking, NativeJwksCache,

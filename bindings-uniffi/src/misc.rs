@@ -153,6 +153,40 @@ pub fn verify_audit_chain(entries_json: String) -> Result<ChainReport, FfiError>
     })
 }
 
+/// A new P-256 private JWK (JSON text): an agent's DPoP key.
+#[uniffi::export]
+pub fn generate_dpop_jwk() -> Result<String, FfiError> {
+    Ok(grantex::dpop::generate_key()?)
+}
+
+/// The public half of a JWK (JSON text), to register as an agent's `publicJwk`.
+#[uniffi::export]
+pub fn dpop_public_jwk(jwk: String) -> Result<String, FfiError> {
+    Ok(grantex::dpop::public_jwk(&jwk)?)
+}
+
+/// RFC 7638 SHA-256 thumbprint of a JWK (JSON text): a key-bound token's `cnf.jkt`.
+#[uniffi::export]
+pub fn jwk_thumbprint(jwk: String) -> Result<String, FfiError> {
+    Ok(grantex::dpop::thumbprint(&jwk)?)
+}
+
+/// A DPoP proof (RFC 9449) for one request, bound to `access_token` when given.
+#[uniffi::export]
+pub fn create_dpop_proof(
+    private_jwk: String,
+    method: String,
+    url: String,
+    access_token: Option<String>,
+) -> Result<String, FfiError> {
+    Ok(grantex::dpop::create_proof(
+        &private_jwk,
+        &method,
+        &url,
+        access_token.as_deref(),
+    )?)
+}
+
 /// The issuer expected for a JWKS URI when the caller names none.
 #[uniffi::export]
 pub fn derive_issuer(jwks_uri: String) -> String {

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         GrantexTokenError,
         ManifestValidationError,
     )
+    from ._dpop import create_dpop_proof, dpop_public_jwk, generate_dpop_jwk, jwk_thumbprint
     from ._pkce import generate_pkce
     from .denials import (
         CapSubReason,
@@ -164,6 +165,10 @@ __all__ = [
     "averify_grant_token",
     "decode_jwt_payload",
     "generate_pkce",
+    "create_dpop_proof",
+    "dpop_public_jwk",
+    "generate_dpop_jwk",
+    "jwk_thumbprint",
     "get_token_info",
     "verify_audit_chain",
     "verify_grant_token",
@@ -243,6 +248,10 @@ _LAZY = {
     "averify_grant_token": "_verify",
     "decode_jwt_payload": "_decode",
     "generate_pkce": "_pkce",
+    "create_dpop_proof": "_dpop",
+    "dpop_public_jwk": "_dpop",
+    "generate_dpop_jwk": "_dpop",
+    "jwk_thumbprint": "_dpop",
     "get_token_info": "_decode",
     "verify_audit_chain": "_audit_chain",
     "verify_grant_token": "_verify",

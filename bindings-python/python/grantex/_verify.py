@@ -7,7 +7,7 @@ headers, duplicate JSON members refused, key policy enforced. Failures raise
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from . import _native
 from ._native import JwksCache
@@ -60,8 +60,14 @@ class VerifyGrantTokenOptions:
     ``GRANTEX_DID_WEB_ALLOW_LOCALHOST=1``, for development).
     ``proof_jkt``: the RFC 7638 thumbprint of the key the request proved possession of (e.g.
     from a verified DPoP proof); the token's ``cnf.jkt`` must equal it (``not_key_bound`` /
-    ``proof_mismatch``). ``require_proof_of_possession=True`` without ``proof_jkt`` is
-    ``proof_required``.
+    ``proof_mismatch``). ``require_proof_of_possession=True`` without ``proof_jkt`` or ``dpop``
+    is ``proof_required``.
+    ``dpop`` (this SDK's): ``{"proof": <the DPoP header>, "method": "POST", "url": <the
+    request URI>}``. The proof (RFC 9449) must be a ``dpop+jwt`` signed by the key in its
+    header, for that method and URI (query and fragment ignored), at most 5 minutes old, bound
+    to this token (``ath``) and not used before in this process; its key's thumbprint must be
+    the token's ``cnf.jkt``. A bad proof is ``invalid_proof``; a proof made with another key
+    is ``proof_mismatch``. A fixed ``now`` turns replay detection off.
     ``expected_principal_id`` / ``expected_agent_did``: the token's ``sub`` / agent DID must
     equal it (``wrong_principal`` / ``wrong_agent``; an empty value matches nothing).
     ``current_authority``: a callable ``(token) -> VerifiedGrant`` (for
@@ -94,6 +100,7 @@ class VerifyGrantTokenOptions:
     jwks: Optional[JwksCache] = None
     now: Optional[int] = None
     allow_sandbox: Optional[bool] = None
+    dpop: Optional[Dict[str, str]] = None
 
     if not TYPE_CHECKING:
 
@@ -118,6 +125,7 @@ class VerifyGrantTokenOptions:
             jwks=None,
             now=None,
             allow_sandbox=None,
+            dpop=None,
         ):
             self.jwks_uri = jwks_uri
             self.required_scopes = required_scopes
@@ -138,6 +146,7 @@ class VerifyGrantTokenOptions:
             self.jwks = jwks
             self.now = now
             self.allow_sandbox = allow_sandbox
+            self.dpop = dpop
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked on every assignment (construction included), so a later change is refused too.

@@ -37,6 +37,23 @@ public fun checkReferenceVerifyOption(name: String, value: Any?): Unit =
 /** The issuer expected for a JWKS URI when none is given. */
 public fun deriveIssuer(jwksUri: String): String = dev.grantex.ffi.deriveIssuer(jwksUri)
 
+/** A new EC P-256 private key as a JWK (JSON text): an agent's DPoP key (RFC 9449). Keep it secret. */
+public fun generateDpopJwk(): String = ffi { dev.grantex.ffi.generateDpopJwk() }
+
+/** The public half of [jwk] (JSON text): register it as the agent's `publicJwk`. */
+public fun dpopPublicJwk(jwk: String): String = ffi { dev.grantex.ffi.dpopPublicJwk(jwk) }
+
+/** The RFC 7638 SHA-256 thumbprint of [jwk] (public or private): the `cnf.jkt` of tokens bound to it. */
+public fun jwkThumbprint(jwk: String): String = ffi { dev.grantex.ffi.jwkThumbprint(jwk) }
+
+/**
+ * A DPoP proof (ES256, fresh `jti` and `iat`) for a [method] request to [url] (its query and
+ * fragment are left out), bound to [accessToken] (`ath`) when given: send it as the `DPoP`
+ * header. A resource server checks it with [VerifyGrantTokenOptions.withDpop].
+ */
+public fun createDpopProof(privateJwk: String, method: String, url: String, accessToken: String? = null): String =
+    ffi { dev.grantex.ffi.createDpopProof(privateJwk, method, url, accessToken) }
+
 /** A PKCE verifier with its S256 challenge (RFC 7636). */
 public data class PkceChallenge(
     /** 43 base64url characters; secret until the code exchange. */

@@ -50,8 +50,9 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
      * the core's one rule as in every SDK: `proofJkt` (the token's `cnf.jkt` must equal it:
      * `not_key_bound` / `proof_mismatch`), `requireProofOfPossession` (`proof_required` without
      * `proofJkt`), `legacyClaims` (`false`: standard claims only, typed `at+jwt`),
-     * `algorithms` and `boundedJwksFetch` (fixed behaviour, accepted when they ask for it). A
-     * value that cannot be used is a [GrantexConfigException].
+     * `algorithms` and `boundedJwksFetch` (fixed behaviour, accepted when they ask for it), and
+     * this SDK's `dpop` (see [withDpop]). A value that cannot be used is a
+     * [GrantexConfigException].
      */
     val referenceOptions: Map<String, Any?> = emptyMap(),
 ) {
@@ -69,6 +70,17 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
     public fun withNow(unixSeconds: Long?): VerifyGrantTokenOptions = copy(now = unixSeconds)
     public fun withReferenceOption(name: String, value: Any?): VerifyGrantTokenOptions =
         copy(referenceOptions = referenceOptions + (name to value))
+
+    /**
+     * Checks the DPoP proof sent with the token ([proof], the `DPoP` header) for the request it
+     * came with ([method], [url]): a `dpop+jwt` (RFC 9449) signed by the key in its header, for
+     * that method and URI (query and fragment ignored), at most 5 minutes old, bound to this
+     * token (`ath`) and not used before in this process; its key's thumbprint must be the
+     * token's `cnf.jkt`. A bad proof is `invalid_proof`, one made with another key
+     * `proof_mismatch`. A fixed [now] turns replay detection off.
+     */
+    public fun withDpop(proof: String, method: String, url: String): VerifyGrantTokenOptions =
+        withReferenceOption("dpop", mapOf("proof" to proof, "method" to method, "url" to url))
 
     internal fun native(): NativeVerifyOptions {
         val refs = LinkedHashMap<String, Any?>(referenceOptions)

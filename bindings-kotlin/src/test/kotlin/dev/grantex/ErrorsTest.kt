@@ -117,7 +117,7 @@ class ErrorsTest {
 
     @Test
     fun `token error codes are the core's list`() {
-        assertEquals(30, TOKEN_ERROR_CODES.size)
+        assertEquals(31, TOKEN_ERROR_CODES.size)
         assertEquals("malformed", TOKEN_ERROR_CODES.first())
         assertTrue("sandbox_token" in TOKEN_ERROR_CODES)
         val e = assertThrows<GrantexTokenException> {
