@@ -159,6 +159,9 @@ export declare function a2aRpcCode(status: number): number
  */
 export declare function checkCurrentAuthority(grantJson: string, answerJson?: string | undefined | null, error?: string | undefined | null): void
 
+/** A DPoP proof (RFC 9449) for one request, bound to `access_token` when given. */
+export declare function createDpopProof(privateJwk: string, method: string, url: string, accessToken?: string | undefined | null): string
+
 /** The payload of a JWT, **unverified** (`decodeJwtPayload`). */
 export declare function decodeJwtPayload(token: string): any
 
@@ -167,8 +170,14 @@ export declare function denialCodes(): Array<string>
 /** The issuer expected for a JWKS URI when the options name none. */
 export declare function deriveIssuer(jwksUri: string): string
 
+/** The public half of a JWK (JSON text in and out). */
+export declare function dpopPublicJwk(jwk: string): string
+
 /** The `EnforceConfig` members (camelCase): the client options the JS `Grantex` passes on. */
 export declare function enforceConfigFields(): Array<string>
+
+/** A new P-256 private JWK (JSON text): an agent's DPoP key. */
+export declare function generateDpopJwk(): string
 
 /** A PKCE S256 pair: `{codeVerifier, codeChallenge, codeChallengeMethod}`. */
 export declare function generatePkce(): any
@@ -181,6 +190,9 @@ export declare function getTokenInfo(token: string): any
  * `jwksUri` or `jwks`).
  */
 export declare function jwksForIssuerDid(did: string): NativeJwks
+
+/** RFC 7638 SHA-256 thumbprint of a JWK (JSON text). */
+export declare function jwkThumbprint(jwk: string): string
 
 /** The constructor form: `{ document }` normalised. */
 export declare function manifestBuild(connector: string, tools: any, version: string, description: string): any

@@ -269,6 +269,57 @@ impl Http {
         }
     }
 
+    /// Opens a streamed `GET` (Server-Sent Events): one attempt, the response head within the
+    /// timeout; the caller reads the body with its own idle bound. A non-2xx answer is its API
+    /// error (its body read up to 64 KiB).
+    pub(crate) async fn open_stream(&self, request: &Request) -> Result<reqwest::Response> {
+        let url = self.url(request)?;
+        let client = self.reqwest()?;
+        let mut builder = client
+            .get(url.clone())
+            .header(USER_AGENT, self.settings.user_agent.clone())
+            .header(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        if let Some(auth) = &self.settings.authorization {
+            builder = builder.header(AUTHORIZATION, auth.clone());
+        }
+        let timeout = self.settings.timeout;
+        let timed_out = || Error::Timeout {
+            message: format!(
+                "GET {} did not answer within {} ms",
+                url.path(),
+                timeout.as_millis()
+            ),
+        };
+        let mut response = tokio::time::timeout(timeout, builder.send())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(map_reqwest_error)?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        let read = async {
+            while let Ok(Some(chunk)) = response.chunk().await {
+                body.extend_from_slice(&chunk);
+                if body.len() > 64 * 1024 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, read).await;
+        Err(api_error(Response {
+            status,
+            body,
+            request_id: header_str(&headers, "x-request-id").map(str::to_owned),
+            rate_limit: parse_rate_limit(&headers),
+            retry_after: header_str(&headers, "retry-after")
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+        })
+        .into())
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         backoff_delay(attempt, self.settings.retry_base, random_unit())
     }

@@ -40,6 +40,7 @@ mod validate;
 pub use bootstrap::ServerInfo;
 pub use keys::KeyInfo;
 pub use observability::{init_logging, init_telemetry, otlp_traces_url, LogFormat, Telemetry};
+pub use routes::revocations::MAX_STREAMS_PER_DEVELOPER as MAX_REVOCATION_STREAMS_PER_DEVELOPER;
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{

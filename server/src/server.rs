@@ -94,6 +94,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub info: ServerInfo,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Tells long-lived responses to end (see [`AppState::stopping`]).
+    stopping: tokio::sync::watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
     /// Re-reads the signing keys every `keys::RELOAD_EVERY`; stopped with the server.
     reloader: JoinHandle<()>,
@@ -114,6 +116,7 @@ impl RunningServer {
 
     /// Graceful stop: no new connections, in-flight requests finish, `server.json` removed.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        let _ = self.stopping.send(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -280,6 +283,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     };
 
     let consent_csrf = crate::csrf::ConsentCsrf::new(&csrf_key, &public_url);
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
     let state = AppState {
         db,
         keys: Arc::new(keys),
@@ -303,6 +307,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         }),
         metrics: Arc::default(),
         fresh,
+        stopping,
     };
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
@@ -330,6 +335,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         addr,
         info,
         shutdown: Some(tx),
+        stopping: stopping_tx,
         task,
         reloader,
         state,

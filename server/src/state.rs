@@ -17,6 +17,9 @@ pub struct AppState {
     /// Cached token and API-key answers kept current through Redis (`--redis-url`; none
     /// without Redis).
     pub fresh: Option<Arc<crate::freshness::Freshness>>,
+    /// Becomes `true` when the server starts shutting down: long-lived responses (the
+    /// revocation stream) end then, so the graceful stop does not wait for them forever.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Fixed per-run settings.

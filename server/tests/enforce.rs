@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use grantex::enforce::{denial, EnforceCall, EnforceConfig, Enforcer};
 use grantex::types::*;
+use serde_json::Value;
 
 async fn status(
     c: &grantex::Client,
@@ -403,7 +404,16 @@ async fn the_revocation_feed_carries_every_revocation_suspension_and_resumption(
 }
 
 #[tokio::test]
-async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() {
+async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds_streamed() {
+    feed_mode("stream").await;
+}
+
+#[tokio::test]
+async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds_polled() {
+    feed_mode("poll").await;
+}
+
+async fn feed_mode(transport: &str) {
     let s = shared();
     let (c, _) = developer(s, Mode::Live).await;
     let a = agent(&c, "fed", &["tool:crm:write"]).await;
@@ -413,6 +423,7 @@ async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() 
         EnforceConfig {
             revocation_check: "feed".into(),
             revocation_feed_stale_after: 2.0,
+            revocation_feed_transport: transport.into(),
             ..Default::default()
         },
     )
@@ -469,6 +480,7 @@ async fn enforce_in_feed_mode_sees_revocations_and_suspensions_within_seconds() 
         EnforceConfig {
             revocation_check: "feed".into(),
             revocation_feed_stale_after: 1.0,
+            revocation_feed_transport: transport.into(),
             jwks_uri: Some(s.jwks_uri.clone()),
             ..Default::default()
         },
@@ -570,4 +582,168 @@ async fn the_feed_keeps_deleted_agents_grants_and_chains_suspended_by_another_ag
         .await
         .unwrap_err();
     assert_eq!(common::status(&e), 410);
+}
+
+/// Reads Server-Sent Events from `resp` until `want` arrives (or 10 s pass): every
+/// `(event, data)` seen, in order.
+async fn events_until(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    want: &str,
+) -> Vec<(String, Value)> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut event = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            let done = event == want;
+            seen.push((event, serde_json::from_str(&data).unwrap()));
+            if done {
+                return seen;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {want:?} event within 10 s; saw {seen:?}"))
+            .unwrap()
+            .expect("the stream ended");
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_revocation_stream_replays_then_follows_with_heartbeats() {
+    let s = shared();
+    let (c, signup) = developer(s, Mode::Live).await;
+    let a = agent(&c, "streamed", &["read"]).await;
+    let t1 = grant(&c, &a.agent_id, "alice", &["read"]).await;
+    let t2 = grant(&c, &a.agent_id, "bob", &["read"]).await;
+    c.grants()
+        .revoke(&grant_id_of(&t1.grant_token))
+        .await
+        .unwrap();
+    let open = |since: &str| {
+        http()
+            .get(format!(
+                "{}/v1/revocations/stream?since={since}",
+                s.base_url
+            ))
+            .bearer_auth(&signup.api_key)
+            .send()
+    };
+    let mut resp = open("0").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut buf = String::new();
+    // The log so far, then ready with the cursor.
+    let replay = events_until(&mut resp, &mut buf, "ready").await;
+    let (revocations, ready): (Vec<_>, Vec<_>) =
+        replay.iter().partition(|(e, _)| e == "revocation");
+    assert_eq!(revocations.len(), 1, "{replay:?}");
+    assert_eq!(
+        revocations[0].1["grantId"],
+        grant_id_of(&t1.grant_token).as_str()
+    );
+    assert_eq!(revocations[0].1["action"], "revoked");
+    let cursor = ready[0].1["cursor"].as_i64().unwrap();
+    assert_eq!(cursor, revocations[0].1["seq"].as_i64().unwrap());
+    // A heartbeat within about a second, then a new revocation as it commits.
+    let beat = events_until(&mut resp, &mut buf, "heartbeat").await;
+    assert_eq!(beat.last().unwrap().1["cursor"], cursor);
+    c.grants()
+        .revoke(&grant_id_of(&t2.grant_token))
+        .await
+        .unwrap();
+    let next = events_until(&mut resp, &mut buf, "revocation").await;
+    let (_, e) = next.last().unwrap();
+    assert_eq!(e["grantId"], grant_id_of(&t2.grant_token).as_str());
+    assert!(e["seq"].as_i64().unwrap() > cursor);
+    drop(resp);
+
+    // From the cursor: only what came after it.
+    let mut resp = open(&cursor.to_string()).await.unwrap();
+    let mut buf = String::new();
+    let replay = events_until(&mut resp, &mut buf, "ready").await;
+    assert_eq!(replay.len(), 2, "{replay:?}");
+    assert_eq!(
+        replay[0].1["grantId"],
+        grant_id_of(&t2.grant_token).as_str()
+    );
+    drop(resp);
+
+    // A cursor ahead of the log, a bad one, and no API key.
+    assert_eq!(open("999999999").await.unwrap().status(), 410);
+    assert_eq!(open("-1").await.unwrap().status(), 400);
+    let anon = http()
+        .get(format!("{}/v1/revocations/stream", s.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+}
+
+#[tokio::test]
+async fn open_revocation_streams_are_capped_and_end_when_the_server_stops() {
+    let dir = TempDir::new("revocation-stream");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        database_url: database_url_for(dir.path()),
+        ..Default::default()
+    })
+    .await
+    .expect("server starts");
+    let url = format!("{}/v1/revocations/stream", server.base_url());
+    let key = server.info.api_key.clone();
+    let mut open = Vec::new();
+    for _ in 0..grantex_server::MAX_REVOCATION_STREAMS_PER_DEVELOPER {
+        let r = http().get(&url).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        open.push(r);
+    }
+    let refused = http().get(&url).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["code"],
+        "TOO_MANY_CONNECTIONS"
+    );
+    // Closing one frees its slot.
+    drop(open.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        let r = http().get(&url).bearer_auth(&key).send().await.unwrap();
+        if r.status() == 200 {
+            again = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    open.push(again.expect("a closed stream's slot is freed"));
+    // A graceful stop does not wait for the open streams: they end.
+    tokio::time::timeout(std::time::Duration::from_secs(10), server.shutdown())
+        .await
+        .expect("shutdown completes with streams open")
+        .unwrap();
+    for mut r in open {
+        let mut ended = false;
+        for _ in 0..20 {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), r.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                _ => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        assert!(ended, "a stream outlived the server");
+    }
 }

@@ -63,6 +63,11 @@ impl Client {
     }
 
     /// The normalised base URL (no trailing `/`).
+    /// The HTTP layer (for the revocation feed's stream).
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub fn base_url(&self) -> &str {
         &self.http.settings.base_url
     }

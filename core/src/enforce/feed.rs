@@ -1,5 +1,7 @@
-//! The revocation feed client: follows `GET /v1/revocations` (a snapshot, then long-polled
-//! changes) in a background task on the core runtime and keeps the set of revoked and
+//! The revocation feed client: takes a snapshot (`GET /v1/revocations`), then follows the
+//! changes over the live stream (`GET /v1/revocations/stream`, Server-Sent Events with a
+//! heartbeat a second; the reference SDKs' default `stream` transport) or by long-polling
+//! (`poll`), in a background task on the core runtime, and keeps the set of revoked and
 //! suspended grants and revoked tokens, so `enforce` in `feed` mode sees a revocation within
 //! seconds without a request per call. It fails closed: a feed that has not heard from the
 //! server within `stale_after`, or that the server does not serve, makes `enforce` deny.
@@ -150,10 +152,31 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// How the feed follows changes after its snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `GET /v1/revocations/stream` (Server-Sent Events).
+    Stream,
+    /// `GET /v1/revocations?since=..&wait=..` (long-polling).
+    Poll,
+}
+
+impl Transport {
+    /// `stream` or `poll` (the reference SDKs' `transport` / `revocation_feed_transport`).
+    pub fn parse(name: &str) -> Option<Transport> {
+        match name {
+            "stream" => Some(Transport::Stream),
+            "poll" => Some(Transport::Poll),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     client: Client,
     stale_after: Duration,
+    transport: Transport,
     known: Mutex<Known>,
     /// Odd while running; each start and stop bumps it, so an old loop sees it is stale.
     generation: AtomicU64,
@@ -167,13 +190,23 @@ pub struct RevocationFeed {
 }
 
 impl RevocationFeed {
-    /// A feed for `client`'s server, trusted while it heard from the server within
-    /// `stale_after`. Not started.
+    /// A feed for `client`'s server following the live stream, trusted while it heard from
+    /// the server within `stale_after`. Not started.
     pub fn new(client: Client, stale_after: Duration) -> RevocationFeed {
+        Self::with_transport(client, stale_after, Transport::Stream)
+    }
+
+    /// [`RevocationFeed::new`] with the given transport.
+    pub fn with_transport(
+        client: Client,
+        stale_after: Duration,
+        transport: Transport,
+    ) -> RevocationFeed {
         RevocationFeed {
             inner: Arc::new(Inner {
                 client,
                 stale_after,
+                transport,
                 known: Mutex::new(Known::default()),
                 generation: AtomicU64::new(0),
                 changed: tokio::sync::Notify::new(),
@@ -313,6 +346,8 @@ impl RevocationFeed {
                 return Ok(());
             }
             *k = fresh;
+        } else if self.inner.transport == Transport::Stream {
+            return self.follow_stream(generation).await;
         } else {
             // Fresh as of when the request was sent, not when its answer arrived.
             let sent = Instant::now();
@@ -349,6 +384,72 @@ impl RevocationFeed {
         }
         self.inner.changed.notify_waiters();
         Ok(())
+    }
+
+    /// Follows `GET /v1/revocations/stream` from the cursor until it ends, fails or the feed
+    /// is stopped. Each event and heartbeat proves the server was reading its log just then.
+    /// Silence longer than twice the staleness bound (at least a second) is a dead connection.
+    /// A stream that ends cleanly (a restart, a proxy's limit) is opened again from the cursor
+    /// after a short pause, without a new snapshot: `since` continues where it stopped.
+    async fn follow_stream(&self, generation: u64) -> Result<(), &'static str> {
+        let since = self.known().cursor;
+        let request = crate::http::Request::new(reqwest::Method::GET, "/v1/revocations/stream")
+            .query(&serde_json::json!({ "since": since }))
+            .map_err(|_| NETWORK)?;
+        let mut response = self
+            .inner
+            .client
+            .http()
+            .open_stream(&request)
+            .await
+            .map_err(|e| Self::reason(&e))?;
+        let idle = (self.inner.stale_after * 2).max(Duration::from_secs(1));
+        let mut parser = SseParser::default();
+        loop {
+            if !self.current(generation) {
+                return Ok(());
+            }
+            let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+                Err(_) | Ok(Err(_)) => return Err(NETWORK),
+                Ok(Ok(None)) => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    return Ok(());
+                }
+                Ok(Ok(Some(c))) => c,
+            };
+            for (event, data) in parser.push(&chunk).map_err(|_| NETWORK)? {
+                self.on_event(generation, &event, &data);
+            }
+        }
+    }
+
+    fn on_event(&self, generation: u64, event: &str, data: &str) {
+        let entry = match event {
+            "ready" | "heartbeat" => None,
+            "revocation" => match serde_json::from_str::<RevocationFeedEntry>(data) {
+                Ok(e) => Some(e),
+                // An event this client cannot read is not evidence that nothing is revoked;
+                // the next heartbeat decides freshness.
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        {
+            let mut k = self.known();
+            if !self.current(generation) {
+                return;
+            }
+            if let Some(e) = &entry {
+                k.apply(e);
+                k.cursor = k.cursor.max(e.seq);
+            }
+            k.fresh_at = Some(Instant::now());
+            k.unavailable = None;
+            if entry.is_none() {
+                k.prune(now_ms());
+            }
+        }
+        self.inner.changed.notify_waiters();
     }
 
     /// What the feed knows now.
@@ -424,9 +525,86 @@ impl RevocationFeed {
     }
 }
 
+/// Splits a Server-Sent Events byte stream into `(event, data)` pairs (WHATWG HTML §9.2.6:
+/// `event:`/`data:` fields, comments, a blank line dispatches; `data` lines joined with `\n`).
+#[derive(Default)]
+struct SseParser {
+    buf: Vec<u8>,
+    event: String,
+    data: String,
+}
+
+/// Longest line accepted: a stream that never ends a line is not an event stream.
+const MAX_SSE_LINE: usize = 1 << 20;
+
+impl SseParser {
+    fn push(&mut self, bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
+        self.buf.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(nl) = self.buf.iter().position(|b| *b == b'\n') {
+            let mut line: Vec<u8> = self.buf.drain(..=nl).collect();
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            let line = String::from_utf8(line).map_err(|_| ())?;
+            if line.is_empty() {
+                if !self.data.is_empty() || !self.event.is_empty() {
+                    let event = if self.event.is_empty() {
+                        "message".to_owned()
+                    } else {
+                        std::mem::take(&mut self.event)
+                    };
+                    out.push((event, std::mem::take(&mut self.data)));
+                }
+                continue;
+            }
+            let (field, value) = match line.split_once(':') {
+                Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+                None => (line.as_str(), ""),
+            };
+            match field {
+                "event" => self.event = value.to_owned(),
+                "data" => {
+                    if !self.data.is_empty() {
+                        self.data.push('\n');
+                    }
+                    self.data.push_str(value);
+                }
+                _ => {}
+            }
+        }
+        if self.buf.len() > MAX_SSE_LINE || self.data.len() > MAX_SSE_LINE {
+            return Err(());
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_sent_events_are_split_across_chunks() {
+        let mut p = SseParser::default();
+        assert!(p.push(b"event: rev").unwrap().is_empty());
+        let got = p
+            .push(b"ocation\r\ndata: {\"seq\":1}\n\n: comment\n\nevent: heartbeat\ndata: {}\n\ndata: a\ndata: b\n\n")
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                ("revocation".into(), "{\"seq\":1}".into()),
+                ("heartbeat".into(), "{}".into()),
+                ("message".into(), "a\nb".into()),
+            ]
+        );
+        assert!(SseParser::default().push(&[0xff, b'\n']).is_err());
+        assert!(SseParser::default()
+            .push(&vec![b'x'; MAX_SSE_LINE + 1])
+            .is_err());
+    }
 
     #[test]
     fn iso_times() {

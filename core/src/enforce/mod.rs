@@ -339,6 +339,7 @@ pub struct Enforcer {
     client: Client,
     feed: std::sync::OnceLock<feed::RevocationFeed>,
     feed_stale_after: std::time::Duration,
+    feed_transport: feed::Transport,
     settings: Settings,
     manifests: RwLock<HashMap<String, Arc<ToolManifest>>>,
 }
@@ -378,13 +379,13 @@ impl Enforcer {
                 "revocation_feed_stale_after must be a number of seconds above 0 and at most 3600",
             ));
         }
-        // Both transports follow the same feed; this SDK long-polls GET /v1/revocations.
-        if !matches!(config.revocation_feed_transport.as_str(), "stream" | "poll") {
-            return Err(Error::config(format!(
-                "revocation_feed_transport must be one of stream, poll, not {:?}",
-                config.revocation_feed_transport
-            )));
-        }
+        let feed_transport =
+            feed::Transport::parse(&config.revocation_feed_transport).ok_or_else(|| {
+                Error::config(format!(
+                    "revocation_feed_transport must be one of stream, poll, not {:?}",
+                    config.revocation_feed_transport
+                ))
+            })?;
         if config.decision_algorithms.is_empty()
             || config
                 .decision_algorithms
@@ -415,6 +416,7 @@ impl Enforcer {
         let enforcer = Enforcer {
             feed: std::sync::OnceLock::new(),
             feed_stale_after,
+            feed_transport,
             settings: Settings {
                 permissive,
                 caps: caps_mode(&config.caps_mode)?,
@@ -455,9 +457,13 @@ impl Enforcer {
 
     /// The revocation feed `feed` mode follows, created and started on first use.
     pub fn revocation_feed(&self) -> &feed::RevocationFeed {
-        let f = self
-            .feed
-            .get_or_init(|| feed::RevocationFeed::new(self.client.clone(), self.feed_stale_after));
+        let f = self.feed.get_or_init(|| {
+            feed::RevocationFeed::with_transport(
+                self.client.clone(),
+                self.feed_stale_after,
+                self.feed_transport,
+            )
+        });
         f.start();
         f
     }

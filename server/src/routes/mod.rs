@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tokens/revoke", post(tokens::revoke))
         .route("/v1/revocations", get(revocations::feed))
         .route("/v1/revocations/status", get(revocations::status))
+        .route("/v1/revocations/stream", get(revocations::stream))
         .route("/v1/grants", get(grants::list))
         .route("/v1/grants/delegate", post(grants::delegate))
         .route("/v1/grants/verify", post(grants::verify))

@@ -1,6 +1,8 @@
 //! `GET /v1/revocations/status`: whether one grant or token is still live, for SDKs that
 //! verify offline and ask about revocation separately (`enforce` with `revocation_check`
 //! `online`). Always read from the database: a cached "active" would defeat the point.
+//! `GET /v1/revocations`: the feed (a snapshot, then the events after a cursor, long-polled);
+//! `GET /v1/revocations/stream`: the same events as Server-Sent Events with heartbeats.
 
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
@@ -168,4 +170,157 @@ pub async fn feed(
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
+}
+
+/// Most revocation streams one developer may hold open on one instance.
+pub const MAX_STREAMS_PER_DEVELOPER: usize = 16;
+/// How often a stream says it is still reading the database (`event: heartbeat`). Clients
+/// treat a silence longer than their staleness bound as a dead feed.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Open streams per developer on this instance.
+static STREAMS: std::sync::Mutex<Option<std::collections::HashMap<String, usize>>> =
+    std::sync::Mutex::new(None);
+
+/// One open stream, counted until dropped.
+struct StreamSlot(String);
+
+impl StreamSlot {
+    fn take(developer_id: &str) -> Option<StreamSlot> {
+        let mut g = STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+        let n = g
+            .get_or_insert_with(Default::default)
+            .entry(developer_id.to_owned())
+            .or_insert(0);
+        if *n >= MAX_STREAMS_PER_DEVELOPER {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot(developer_id.to_owned()))
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut g = STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(map) = g.as_mut() {
+            if let Some(n) = map.get_mut(&self.0) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&self.0);
+                }
+            }
+        }
+    }
+}
+
+fn sse(event: &str, data: &impl serde::Serialize) -> axum::body::Bytes {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
+    axum::body::Bytes::from(format!("event: {event}\ndata: {json}\n\n"))
+}
+
+/// `GET /v1/revocations/stream?since=N`: the events after `since` (default 0: the whole log),
+/// each as `event: revocation`; then `event: ready` with the cursor; then new events as they
+/// commit, and `event: heartbeat` every second while the database answers. The stream ends
+/// when the database cannot be read (the client reconnects, failing closed meanwhile) or the
+/// server stops.
+pub async fn stream(
+    State(st): State<AppState>,
+    Extension(dev): Extension<Developer>,
+    q: QueryMap,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let since = integer(&q, "since", i64::MAX)?.unwrap_or(0);
+    let dev_id = dev.id.clone();
+    let head = st
+        .db
+        .read(move |c| store::revocation_feed::head(c, &dev_id))
+        .await?;
+    if since > head {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "FEED_CURSOR_INVALID",
+            "since is ahead of this deployment's revocation feed; take a new snapshot (no since)",
+        ));
+    }
+    let slot = StreamSlot::take(&dev.id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_CONNECTIONS",
+            format!(
+                "At most {MAX_STREAMS_PER_DEVELOPER} revocation streams per developer on one instance"
+            ),
+        )
+    })?;
+    let (tx, body) = crate::body_stream::channel(16);
+    let mut stopping = st.stopping.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let mut cursor = since;
+        let mut ready = false;
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            if *stopping.borrow() {
+                return;
+            }
+            // Everything after the cursor, page by page (the replay, then each poll).
+            loop {
+                let dev_id = dev.id.clone();
+                let page = match st
+                    .db
+                    .read(move |c| {
+                        store::revocation_feed::since(
+                            c,
+                            &dev_id,
+                            cursor,
+                            store::revocation_feed::MAX_PAGE,
+                        )
+                    })
+                    .await
+                {
+                    Ok(p) => p,
+                    Err(_) => return,
+                };
+                let full = page.len() >= store::revocation_feed::MAX_PAGE as usize;
+                for e in page {
+                    cursor = cursor.max(e.seq);
+                    if tx.send(Ok(sse("revocation", &entry(e)))).await.is_err() {
+                        return;
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+            if !ready {
+                ready = true;
+                let hello = serde_json::json!({ "cursor": cursor, "serverTime": iso(now_ms()) });
+                if tx.send(Ok(sse("ready", &hello))).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = heartbeat.tick() => {
+                    let beat = serde_json::json!({ "cursor": cursor, "freshAt": iso(now_ms()) });
+                    if tx.send(Ok(sse("heartbeat", &beat))).await.is_err() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep(POLL_EVERY) => {}
+                _ = stopping.changed() => return,
+                // The client went away: nothing reads the body any more.
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    let mut resp = axum::response::Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(resp)
 }
