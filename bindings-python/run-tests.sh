@@ -31,6 +31,12 @@ echo "== the public integration packages from PyPI, unmodified, next to ours (te
   grantex-strands==0.2.2 strands-agents==0.2.1 langchain-core==1.8.3
 "$VPY" -c 'import grantex; assert hasattr(grantex, "_native"), "pip replaced our grantex"'
 
+echo "== the reference SDK (grantex 0.7.2 from PyPI) in a directory of its own, as a peer of our server"
+# tests/test_reference_sdk_peer.py runs it in a subprocess with PYTHONPATH pointing here, so it
+# never replaces our grantex in the venv.
+"$VPY" -m pip install --quiet --disable-pip-version-check --target "$WORK/reference-sdk" grantex==0.7.2
+export GRANTEX_REFERENCE_SDK_DIR="$WORK/reference-sdk"
+
 echo "== stubtest (from outside the source tree, so the installed package is checked)"
 (cd "$WORK" && "$VPY" -m mypy.stubtest grantex._native)
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "py.typed"))')"

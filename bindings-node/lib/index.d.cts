@@ -211,18 +211,18 @@ export interface PkceChallenge {
 
 export declare function generatePkce(): PkceChallenge;
 
-/** A JWK (RFC 7517) as JSON: `kty`, `crv`, `x`, `y` (and `d` for a private EC key), or `n`, `e`. */
-export type Jwk = Record<string, string>;
+/** A DPoP key as a JWK (RFC 7517): `kty`, `crv`, `x`, `y` (and `d` for a private EC key), or `n`, `e`. */
+export type DpopJwk = Record<string, string>;
 
 /** A new EC P-256 private key as a JWK: an agent's DPoP key (keep it secret). */
-export declare function generateDpopJwk(): Jwk;
+export declare function generateDpopJwk(): DpopJwk;
 /** The public half of `jwk`: register it as the agent's `publicJwk`. */
-export declare function dpopPublicJwk(jwk: Jwk | string): Jwk;
+export declare function dpopPublicJwk(jwk: DpopJwk | string): DpopJwk;
 /** RFC 7638 SHA-256 thumbprint of `jwk`: the `cnf.jkt` of the tokens bound to it. */
-export declare function jwkThumbprint(jwk: Jwk | string): string;
+export declare function jwkThumbprint(jwk: DpopJwk | string): string;
 /** A DPoP proof (RFC 9449, ES256) for one request, bound to `accessToken` (`ath`) when given. */
 export declare function createDpopProof(
-  privateJwk: Jwk | string,
+  privateJwk: DpopJwk | string,
   method: string,
   url: string,
   accessToken?: string | null,

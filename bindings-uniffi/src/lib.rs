@@ -40,6 +40,6 @@ pub use misc::{
     verify_webhook_signature, version, ChainReport, OperationInfo, PkceChallenge,
 };
 pub use verify::{
-    check_verify_option, verify_grant_token, verify_grant_token_blocking, NativeJwksCache,
-    NativeVerifier, NativeVerifyOptions, VerifiedGrant,
+    check_current_authority, check_verify_option, verify_grant_token, verify_grant_token_blocking,
+    NativeJwksCache, NativeVerifier, NativeVerifyOptions, VerifiedGrant,
 };

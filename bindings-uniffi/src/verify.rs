@@ -28,12 +28,35 @@ pub struct VerifiedGrant {
     pub budget: Option<f64>,
     pub client_id: Option<String>,
     pub legacy_claims_used: Vec<String>,
+    /// The members the typed fields do not carry as the core read them, as a JSON object in
+    /// wire names: `audience` (a string stays a string), `delegationDepth` (absent for a token
+    /// that does not say), `cnf`, `act`, `authorizationDetails`, `webauthnEvidence`. `None`
+    /// when the token has none of them (the common case costs nothing).
+    pub raw_json: Option<String>,
 }
 
 impl From<grantex::VerifiedGrant> for VerifiedGrant {
     fn from(g: grantex::VerifiedGrant) -> Self {
         let depth = i64::from(g.depth());
         let audience = g.audiences().into_iter().map(str::to_owned).collect();
+        let mut raw = serde_json::Map::new();
+        let mut put = |name: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                raw.insert(name.to_owned(), v);
+            }
+        };
+        put("audience", g.audience.clone());
+        put("delegationDepth", g.delegation_depth.map(Value::from));
+        put("cnf", g.cnf.clone());
+        put("act", g.act.clone());
+        put("authorizationDetails", g.authorization_details.clone());
+        put(
+            "webauthnEvidence",
+            g.webauthn_evidence
+                .as_ref()
+                .and_then(|w| serde_json::to_value(w).ok()),
+        );
+        let raw_json = (!raw.is_empty()).then(|| Value::Object(raw).to_string());
         VerifiedGrant {
             token_id: g.token_id,
             grant_id: g.grant_id,
@@ -51,6 +74,7 @@ impl From<grantex::VerifiedGrant> for VerifiedGrant {
             budget: g.budget,
             client_id: g.client_id,
             legacy_claims_used: g.legacy_claims_used,
+            raw_json,
         }
     }
 }
@@ -88,6 +112,10 @@ pub struct NativeVerifyOptions {
     /// The agent DID the token must belong to (`wrong_agent` otherwise).
     #[uniffi(default = None)]
     pub expected_agent_did: Option<String>,
+    /// The caller will check the grant's current authority after verification
+    /// ([`check_current_authority`]); requires `audience`.
+    #[uniffi(default = false)]
+    pub current_authority: bool,
     /// The reference SDKs' other verify options as a JSON object (`{"issuerDid": null,
     /// "algorithms": ["RS256"]}`), either spelling; each goes through the core's rule.
     #[uniffi(default = None)]
@@ -137,7 +165,7 @@ impl NativeVerifyOptions {
             allow_sandbox: self.allow_sandbox,
             expected_principal_id: self.expected_principal_id,
             expected_agent_did: self.expected_agent_did,
-            current_authority: false,
+            current_authority: self.current_authority,
             ..Default::default()
         };
         for (name, value) in &reference {
@@ -402,4 +430,27 @@ mod tests {
             "config_error"
         );
     }
+}
+
+/// The reference SDKs' current-authority comparison (the core's one rule): `grant_json` is the
+/// verified grant and `answer_json` the callback's answer, both `VerifiedGrant` wire JSON;
+/// `error` says why the callback failed instead. `authority_mismatch` unless they describe the
+/// same grant.
+#[uniffi::export]
+pub fn check_current_authority(
+    grant_json: String,
+    answer_json: Option<String>,
+    error: Option<String>,
+) -> Result<(), FfiError> {
+    let want: Value = serde_json::from_str(&grant_json)
+        .map_err(|e| FfiError::invalid(format!("grant_json is not JSON: {e}")))?;
+    let current = match (error, answer_json) {
+        (Some(why), _) => Err(why),
+        (None, None) => Err("the current authority gave no answer".to_owned()),
+        (None, Some(a)) => Ok(serde_json::from_str(&a).unwrap_or(Value::Null)),
+    };
+    Ok(
+        grantex::verify::check_current_authority_json(&want, current)
+            .map_err(grantex::Error::from)?,
+    )
 }

@@ -21,11 +21,14 @@ public val TOKEN_ERROR_CODES: List<String> by lazy { ffi { tokenErrorCodes() } }
  * `code` says why.
  */
 public suspend fun verifyGrantToken(token: String, options: VerifyGrantTokenOptions): VerifiedGrant =
-    ffi { nativeVerify(token, options.jwks?.native, options.jwksUri, options.native()).toGrant() }
+    options.checkAuthority(token, ffi { nativeVerify(token, options.jwks?.native, options.jwksUri, options.native()).toGrant() })
 
-/** [verifyGrantToken], blocking only when the key set must be fetched. */
+/** [verifyGrantToken], blocking only when the key set must be fetched (or the current authority asked). */
 public fun verifyGrantTokenBlocking(token: String, options: VerifyGrantTokenOptions): VerifiedGrant =
-    ffi { nativeVerifyBlocking(token, options.jwks?.native, options.jwksUri, options.native()).toGrant() }
+    options.checkAuthorityBlocking(
+        token,
+        ffi { nativeVerifyBlocking(token, options.jwks?.native, options.jwksUri, options.native()).toGrant() },
+    )
 
 /**
  * The core's rule for one of the reference SDKs' other verify options (either spelling):

@@ -55,6 +55,14 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
      * [GrantexConfigException].
      */
     val referenceOptions: Map<String, Any?> = emptyMap(),
+    /**
+     * Asked after the token verified what the grant is *now* (the reference SDKs'
+     * `current_authority`), typically `{ grantex.grants.verify(it) }`: its answer must be the
+     * same grant (issuer, ids, principal, agent, developer, times, audience, scopes), else the
+     * token is refused with `authority_mismatch`, as it is when the callback throws (the
+     * exception is the refusal's cause). Requires [audience]. The comparison is the core's.
+     */
+    val currentAuthority: (suspend (String) -> VerifiedGrant)? = null,
 ) {
     public fun withJwksUri(value: String?): VerifyGrantTokenOptions = copy(jwksUri = value)
     public fun withJwks(value: JwksCache?): VerifyGrantTokenOptions = copy(jwks = value)
@@ -68,6 +76,13 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
     public fun withExpectedAgentDid(value: String?): VerifyGrantTokenOptions = copy(expectedAgentDid = value)
     public fun withAllowSandbox(value: Boolean?): VerifyGrantTokenOptions = copy(allowSandbox = value)
     public fun withNow(unixSeconds: Long?): VerifyGrantTokenOptions = copy(now = unixSeconds)
+    public fun withCurrentAuthority(value: (suspend (String) -> VerifiedGrant)?): VerifyGrantTokenOptions =
+        copy(currentAuthority = value)
+
+    /** [currentAuthority] from Java: a blocking [CurrentAuthority]. */
+    public fun withBlockingCurrentAuthority(value: CurrentAuthority?): VerifyGrantTokenOptions =
+        copy(currentAuthority = value?.let { f -> { token: String -> f.current(token) } })
+
     public fun withReferenceOption(name: String, value: Any?): VerifyGrantTokenOptions =
         copy(referenceOptions = referenceOptions + (name to value))
 
@@ -96,12 +111,69 @@ public data class VerifyGrantTokenOptions @JvmOverloads constructor(
             allowSandbox = allowSandbox,
             expectedPrincipalId = expectedPrincipalId,
             expectedAgentDid = expectedAgentDid,
+            currentAuthority = currentAuthority != null,
             referenceOptionsJson = if (refs.isEmpty()) null else Wire.toJson(refs).toString(),
         )
     }
 }
 
-internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant = VerifiedGrant(
+/** What the grant is now, for [VerifyGrantTokenOptions.currentAuthority] (Java: a lambda). */
+public fun interface CurrentAuthority {
+    public fun current(token: String): VerifiedGrant
+}
+
+/**
+ * Runs [VerifyGrantTokenOptions.currentAuthority] for a verified [grant] and has the core
+ * compare its answer; the grant when they agree.
+ */
+internal suspend fun VerifyGrantTokenOptions.checkAuthority(token: String, grant: VerifiedGrant): VerifiedGrant {
+    val authority = currentAuthority ?: return grant
+    var failure: Throwable? = null
+    val answer = try {
+        authority(token)
+    } catch (e: kotlin.coroutines.cancellation.CancellationException) {
+        throw e
+    } catch (e: Throwable) {
+        failure = e
+        null
+    }
+    try {
+        ffi {
+            dev.grantex.ffi.checkCurrentAuthority(
+                grant.toJson().toString(),
+                answer?.toJson()?.toString(),
+                failure?.let { it.message ?: it.javaClass.name },
+            )
+        }
+    } catch (e: GrantexTokenException) {
+        if (failure != null) e.initCause(failure)
+        throw e
+    }
+    return grant
+}
+
+/** [checkAuthority] for the blocking entry points. */
+internal fun VerifyGrantTokenOptions.checkAuthorityBlocking(token: String, grant: VerifiedGrant): VerifiedGrant =
+    if (currentAuthority == null) grant else kotlinx.coroutines.runBlocking { checkAuthority(token, grant) }
+
+/**
+ * The grant as the core read it: the record's typed fields plus its raw members (`aud` as the
+ * token has it, the depth only when the token says, `cnf`, `act`, ...), as in every SDK.
+ */
+internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant {
+    val raw = rawJson?.let { kotlinx.serialization.json.Json.parseToJsonElement(it) as JsonObject }
+        ?: return plainGrant()
+    return plainGrant().copy(
+        audience = raw["audience"],
+        delegationDepth = raw["delegationDepth"]?.let { Wire.long(it, "VerifiedGrant.delegationDepth") },
+        cnf = raw["cnf"],
+        act = raw["act"],
+        authorizationDetails = raw["authorizationDetails"],
+        webauthnEvidence = raw["webauthnEvidence"]?.let { WebAuthnGrantEvidence.fromJson(it) },
+    )
+}
+
+private fun dev.grantex.ffi.VerifiedGrant.plainGrant(): VerifiedGrant = VerifiedGrant(
     tokenId = tokenId,
     grantId = grantId,
     principalId = principalId,
@@ -112,9 +184,9 @@ internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant = VerifiedGr
     expiresAt = expiresAt,
     parentAgentDid = parentAgentDid,
     parentGrantId = parentGrantId,
-    delegationDepth = delegationDepth,
-    // The JVM verifier reports `aud` as a list (a single string is a list of one).
-    audience = if (audience.isEmpty()) null else kotlinx.serialization.json.JsonArray(audience.map { kotlinx.serialization.json.JsonPrimitive(it) }),
+    // Absent unless the token says (then `rawJson` carries it, with `aud`).
+    delegationDepth = null,
+    audience = null,
     clientId = clientId,
     legacyClaimsUsed = legacyClaimsUsed,
     issuer = issuer,
@@ -176,17 +248,17 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
     @JvmOverloads
     public suspend fun verify(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        ffi { native.verify(token, options(options)).toGrant() }
+        options.checkAuthority(token, ffi { native.verify(token, options(options)).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
     @JvmOverloads
     public fun verifyBlocking(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        ffi { native.verifyBlocking(token, options(options)).toGrant() }
+        options.checkAuthorityBlocking(token, ffi { native.verifyBlocking(token, options(options)).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
     @JvmOverloads
     public fun verifyCached(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        ffi { native.verifyCached(token, options(options)).toGrant() }
+        options.checkAuthorityBlocking(token, ffi { native.verifyCached(token, options(options)).toGrant() })
 
     /**
      * This key set bound to [options], checked once: for hot paths, each verification then
@@ -194,7 +266,7 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
      */
     @JvmOverloads
     public fun verifier(options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): GrantVerifier =
-        ffi { GrantVerifier(NativeVerifier(native, options(options))) }
+        ffi { GrantVerifier(NativeVerifier(native, options(options)), options) }
 
     override fun close() {
         native.close()
@@ -204,15 +276,21 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
 }
 
 /** A [JwksCache] bound to verify options ([JwksCache.verifier]). Thread-safe; [close] frees it. */
-public class GrantVerifier internal constructor(private val native: NativeVerifier) : AutoCloseable {
+public class GrantVerifier internal constructor(
+    private val native: NativeVerifier,
+    private val options: VerifyGrantTokenOptions,
+) : AutoCloseable {
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
-    public suspend fun verify(token: String): VerifiedGrant = ffi { native.verify(token).toGrant() }
+    public suspend fun verify(token: String): VerifiedGrant =
+        options.checkAuthority(token, ffi { native.verify(token).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
-    public fun verifyBlocking(token: String): VerifiedGrant = ffi { native.verifyBlocking(token).toGrant() }
+    public fun verifyBlocking(token: String): VerifiedGrant =
+        options.checkAuthorityBlocking(token, ffi { native.verifyBlocking(token).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
-    public fun verifyCached(token: String): VerifiedGrant = ffi { native.verifyCached(token).toGrant() }
+    public fun verifyCached(token: String): VerifiedGrant =
+        options.checkAuthorityBlocking(token, ffi { native.verifyCached(token).toGrant() })
 
     override fun close() {
         native.close()
