@@ -22,31 +22,32 @@ pub struct VerifiedGrant {
     pub expires_at: i64,
     pub parent_agent_did: Option<String>,
     pub parent_grant_id: Option<String>,
-    pub delegation_depth: i64,
+    /// Absent when the token does not say (a root grant).
+    pub delegation_depth: Option<i64>,
+    /// `aud` as a list (empty when absent); [`VerifiedGrant::audience_is_list`] says whether the
+    /// token had a list or a single string.
     pub audience: Vec<String>,
+    pub audience_is_list: bool,
     pub issuer: String,
     pub budget: Option<f64>,
     pub client_id: Option<String>,
     pub legacy_claims_used: Vec<String>,
-    /// The members the typed fields do not carry as the core read them, as a JSON object in
-    /// wire names: `audience` (a string stays a string), `delegationDepth` (absent for a token
-    /// that does not say), `cnf`, `act`, `authorizationDetails`, `webauthnEvidence`. `None`
-    /// when the token has none of them (the common case costs nothing).
+    /// The raw JSON members, as a JSON object in wire names: `cnf`, `act`,
+    /// `authorizationDetails`, `webauthnEvidence`. `None` when the token has none of them (the
+    /// common case costs nothing).
     pub raw_json: Option<String>,
 }
 
 impl From<grantex::VerifiedGrant> for VerifiedGrant {
     fn from(g: grantex::VerifiedGrant) -> Self {
-        let depth = i64::from(g.depth());
         let audience = g.audiences().into_iter().map(str::to_owned).collect();
+        let audience_is_list = matches!(g.audience, Some(Value::Array(_)));
         let mut raw = serde_json::Map::new();
         let mut put = |name: &str, v: Option<Value>| {
             if let Some(v) = v {
                 raw.insert(name.to_owned(), v);
             }
         };
-        put("audience", g.audience.clone());
-        put("delegationDepth", g.delegation_depth.map(Value::from));
         put("cnf", g.cnf.clone());
         put("act", g.act.clone());
         put("authorizationDetails", g.authorization_details.clone());
@@ -68,8 +69,9 @@ impl From<grantex::VerifiedGrant> for VerifiedGrant {
             expires_at: g.expires_at,
             parent_agent_did: g.parent_agent_did,
             parent_grant_id: g.parent_grant_id,
-            delegation_depth: depth,
+            delegation_depth: g.delegation_depth.map(i64::from),
             audience,
+            audience_is_list,
             issuer: g.issuer,
             budget: g.budget,
             client_id: g.client_id,

@@ -157,15 +157,13 @@ internal fun VerifyGrantTokenOptions.checkAuthorityBlocking(token: String, grant
     if (currentAuthority == null) grant else kotlinx.coroutines.runBlocking { checkAuthority(token, grant) }
 
 /**
- * The grant as the core read it: the record's typed fields plus its raw members (`aud` as the
- * token has it, the depth only when the token says, `cnf`, `act`, ...), as in every SDK.
+ * The grant as the core read it: the record's typed fields, `aud` as the token has it (a string
+ * or a list), and the raw members (`cnf`, `act`, ...) when the token has any, as in every SDK.
  */
 internal fun dev.grantex.ffi.VerifiedGrant.toGrant(): VerifiedGrant {
     val raw = rawJson?.let { kotlinx.serialization.json.Json.parseToJsonElement(it) as JsonObject }
         ?: return plainGrant()
     return plainGrant().copy(
-        audience = raw["audience"],
-        delegationDepth = raw["delegationDepth"]?.let { Wire.long(it, "VerifiedGrant.delegationDepth") },
         cnf = raw["cnf"],
         act = raw["act"],
         authorizationDetails = raw["authorizationDetails"],
@@ -184,9 +182,12 @@ private fun dev.grantex.ffi.VerifiedGrant.plainGrant(): VerifiedGrant = Verified
     expiresAt = expiresAt,
     parentAgentDid = parentAgentDid,
     parentGrantId = parentGrantId,
-    // Absent unless the token says (then `rawJson` carries it, with `aud`).
-    delegationDepth = null,
-    audience = null,
+    delegationDepth = delegationDepth,
+    audience = when {
+        audienceIsList -> kotlinx.serialization.json.JsonArray(audience.map { kotlinx.serialization.json.JsonPrimitive(it) })
+        audience.isEmpty() -> null
+        else -> kotlinx.serialization.json.JsonPrimitive(audience[0])
+    },
     clientId = clientId,
     legacyClaimsUsed = legacyClaimsUsed,
     issuer = issuer,
