@@ -143,6 +143,21 @@ pub(crate) struct Response {
     pub retry_after: Option<Duration>,
 }
 
+impl Response {
+    /// A response from its status, headers and body (the headers' request id, rate limit and
+    /// `Retry-After` read here).
+    fn read(status: u16, headers: &HeaderMap, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            body,
+            request_id: header_str(headers, "x-request-id").map(str::to_owned),
+            rate_limit: parse_rate_limit(headers),
+            retry_after: header_str(headers, "retry-after")
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+        }
+    }
+}
+
 impl Http {
     pub fn new(settings: Settings) -> Result<Self> {
         let client = build_reqwest(&settings)?;
@@ -309,15 +324,7 @@ impl Http {
             }
         };
         let _ = tokio::time::timeout(timeout, read).await;
-        Err(api_error(Response {
-            status,
-            body,
-            request_id: header_str(&headers, "x-request-id").map(str::to_owned),
-            rate_limit: parse_rate_limit(&headers),
-            retry_after: header_str(&headers, "retry-after")
-                .and_then(|v| parse_retry_after(v, SystemTime::now())),
-        })
-        .into())
+        Err(api_error(Response::read(status, &headers, body)).into())
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -373,14 +380,7 @@ impl Http {
             }
             Ok(result) => result?,
         };
-        Ok(Response {
-            status,
-            body,
-            request_id: header_str(&headers, "x-request-id").map(str::to_owned),
-            rate_limit: parse_rate_limit(&headers),
-            retry_after: header_str(&headers, "retry-after")
-                .and_then(|v| parse_retry_after(v, SystemTime::now())),
-        })
+        Ok(Response::read(status, &headers, body))
     }
 }
 

@@ -104,6 +104,24 @@ fn entry(e: store::revocation_feed::FeedEntry) -> RevocationFeedEntry {
     }
 }
 
+/// A cursor ahead of the log (a restored database, another deployment's cursor) would silently
+/// skip every event up to it: refused, so the follower takes a new snapshot.
+async fn check_cursor(st: &AppState, dev: &Developer, since: i64) -> ApiResult<()> {
+    let dev_id = dev.id.clone();
+    let head = st
+        .db
+        .read(move |c| store::revocation_feed::head(c, &dev_id))
+        .await?;
+    if since > head {
+        return Err(ApiError::new(
+            axum::http::StatusCode::GONE,
+            "FEED_CURSOR_INVALID",
+            "since is ahead of this deployment's revocation feed; take a new snapshot (no since)",
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /v1/revocations`: the snapshot (no `since`) or the events after `since`.
 pub async fn feed(
     State(st): State<AppState>,
@@ -137,20 +155,7 @@ pub async fn feed(
             next_page_token: next.as_ref().map(page_token),
         }));
     };
-    // A cursor ahead of the log (a restored database, another deployment's cursor) would
-    // silently skip every event up to it: refuse it, so the follower takes a new snapshot.
-    let dev_id = dev.id.clone();
-    let head = st
-        .db
-        .read(move |c| store::revocation_feed::head(c, &dev_id))
-        .await?;
-    if since > head {
-        return Err(ApiError::new(
-            axum::http::StatusCode::GONE,
-            "FEED_CURSOR_INVALID",
-            "since is ahead of this deployment's revocation feed; take a new snapshot (no since)",
-        ));
-    }
+    check_cursor(&st, &dev, since).await?;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait as u64);
     loop {
         let dev_id = dev.id.clone();
@@ -231,18 +236,7 @@ pub async fn stream(
 ) -> ApiResult<axum::response::Response> {
     use axum::http::{header, HeaderValue, StatusCode};
     let since = integer(&q, "since", i64::MAX)?.unwrap_or(0);
-    let dev_id = dev.id.clone();
-    let head = st
-        .db
-        .read(move |c| store::revocation_feed::head(c, &dev_id))
-        .await?;
-    if since > head {
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            "FEED_CURSOR_INVALID",
-            "since is ahead of this deployment's revocation feed; take a new snapshot (no since)",
-        ));
-    }
+    check_cursor(&st, &dev, since).await?;
     let slot = StreamSlot::take(&dev.id).ok_or_else(|| {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
