@@ -49,7 +49,11 @@ public class GrantexAuthException(
 }
 
 /** A grant token (or key set) refused offline, or found revoked/inactive online. */
-public class GrantexTokenException(message: String, override val code: String) : GrantexException(message)
+public class GrantexTokenException @JvmOverloads constructor(
+    message: String,
+    override val code: String,
+    cause: Throwable? = null,
+) : GrantexException(message, cause)
 
 /** The request got no usable answer (connection refused, reset, DNS, TLS). */
 public open class GrantexNetworkException(message: String, cause: Throwable? = null) :

@@ -146,8 +146,8 @@ internal suspend fun VerifyGrantTokenOptions.checkAuthority(token: String, grant
             )
         }
     } catch (e: GrantexTokenException) {
-        if (failure != null) e.initCause(failure)
-        throw e
+        // The callback's own failure (e.g. the server's refusal) is the cause, not the message.
+        throw if (failure == null) e else GrantexTokenException(e.message ?: e.code, e.code, failure)
     }
     return grant
 }
