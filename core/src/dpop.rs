@@ -18,7 +18,7 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair as _, UnparsedPublicKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// Longest proof accepted, in bytes (checked before anything is decoded).
@@ -396,16 +396,17 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// (thumbprint, jti) → when the proof stops being acceptable (Unix seconds).
-static SEEN: Mutex<Option<HashMap<(String, String), i64>>> = Mutex::new(None);
+/// (thumbprint, jti) → when the proof stops being acceptable (Unix seconds). A B-tree, not a
+/// hash table: its nodes are reached through pointers to their starts, so leak checkers
+/// (valgrind in the C tests) see the process-lifetime memory as reachable, not "possibly lost".
+static SEEN: Mutex<BTreeMap<(String, String), i64>> = Mutex::new(BTreeMap::new());
 
 /// Records `proof` as used at `now`; `invalid_proof` when this process has seen it before
 /// within its window (RFC 9449 §11.1), or when the replay memory is full. Proofs are remembered
 /// per process: a resource server running several processes sees replays across them only if
 /// it shares its own store.
 pub fn record_use(proof: &VerifiedProof, now: i64) -> std::result::Result<(), TokenError> {
-    let mut guard = SEEN.lock().unwrap_or_else(|p| p.into_inner());
-    let seen = guard.get_or_insert_with(HashMap::new);
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
     let key = (proof.jkt.clone(), proof.jti.clone());
     if seen.get(&key).is_some_and(|until| *until >= now) {
         return Err(invalid("the DPoP proof has already been used"));
