@@ -6,8 +6,8 @@
 #      target/generated-sources/uniffi (package dev.grantex.ffi);
 #   3. a stripped copy of the library at target/generated-resources/native/linux-x86-64/, the
 #      resource path JNA loads it from (so the jar carries it).
-# Honours CARGO_TARGET_DIR. Usage: build-native.sh [--server] (--server: build grantex-server for
-# the tests, unless GRANTEX_SERVER_BIN names one).
+# Honours CARGO_TARGET_DIR. Usage: build-native.sh [--server] (--server: build grantex-server and
+# the example A2A agent for the tests, unless GRANTEX_SERVER_BIN / GRANTEX_A2A_AGENT_BIN name them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -16,8 +16,10 @@ profile="${GRANTEX_CARGO_PROFILE:-release}"
 cd "$root"
 
 if [ "${1:-}" = "--server" ]; then
-  # The tests use $GRANTEX_SERVER_BIN when set, else target/debug/grantex-server.
+  # The tests use $GRANTEX_SERVER_BIN when set, else target/debug/grantex-server; the A2A tests
+  # serve the example agent ($GRANTEX_A2A_AGENT_BIN, else target/debug/grantex-a2a-agent).
   if [ -z "${GRANTEX_SERVER_BIN:-}" ]; then cargo build -q -p grantex-server; fi
+  if [ -z "${GRANTEX_A2A_AGENT_BIN:-}" ]; then cargo build -q -p grantex-a2a-agent; fi
   exit 0
 fi
 

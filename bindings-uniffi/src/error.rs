@@ -77,6 +77,18 @@ pub enum FfiError {
         status: i32,
         request_id: Option<String>,
     },
+    /// The A2A bridge: `a2a_preflight` (our token failed the offline check; `reason` is its
+    /// token error code), `a2a_rpc_error` (the remote agent's JSON-RPC error, `rpc_error_json`,
+    /// `reason` its `data.reason`), `a2a_http_error`, `a2a_card_error`, `a2a_protocol_error`.
+    #[error("{detail}")]
+    A2a {
+        detail: String,
+        code: String,
+        reason: Option<String>,
+        /// The HTTP status the remote agent answered with.
+        status: Option<i32>,
+        rpc_error_json: Option<String>,
+    },
     /// A kind of failure added to the core later, with its stable code.
     #[error("{detail}")]
     Other { detail: String, code: String },
@@ -94,7 +106,9 @@ impl FfiError {
         match self {
             FfiError::Api { .. } => "api_error",
             FfiError::Auth { .. } => "auth_error",
-            FfiError::Token { code, .. } | FfiError::Other { code, .. } => code,
+            FfiError::Token { code, .. }
+            | FfiError::Other { code, .. }
+            | FfiError::A2a { code, .. } => code,
             FfiError::Network { .. } => "network_error",
             FfiError::Timeout { .. } => "timeout",
             FfiError::Config { .. } => "config_error",

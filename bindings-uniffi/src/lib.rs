@@ -25,6 +25,7 @@
 
 uniffi::setup_scaffolding!("grantex");
 
+mod a2a;
 mod client;
 mod enforce;
 mod error;
@@ -32,6 +33,10 @@ mod misc;
 mod runtime;
 mod verify;
 
+pub use a2a::{
+    A2AClientSettings, A2ADecision, A2APolicySettings, A2ARejectionInfo, NativeA2AClient,
+    NativeA2AGuard,
+};
 pub use client::{call_unauthenticated, call_unauthenticated_blocking, NativeClient};
 pub use error::FfiError;
 pub use misc::{

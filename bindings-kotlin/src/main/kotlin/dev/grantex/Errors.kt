@@ -91,6 +91,23 @@ public class ManifestValidationException(message: String) : GrantexException(mes
     override val code: String get() = "manifest_invalid"
 }
 
+/**
+ * The A2A bridge failed: [code] is `a2a_preflight` (our own grant token failed the offline check
+ * before anything was sent; [reason] is its token error code), `a2a_rpc_error` (the remote agent
+ * refused: [rpcError] is its JSON-RPC error, [reason] its `data.reason` such as `expired`),
+ * `a2a_http_error`, `a2a_card_error` or `a2a_protocol_error`.
+ */
+public class GrantexA2AException(
+    message: String,
+    override val code: String,
+    /** The finer reason, when there is one. */
+    public val reason: String?,
+    /** The HTTP status the remote agent answered with, if it answered. */
+    public val status: Int?,
+    /** The remote agent's JSON-RPC error object. */
+    public val rpcError: JsonElement?,
+) : GrantexException(message)
+
 /** A failure inside the native library (a bug: please report it), or a kind added later. */
 public class GrantexInternalException(message: String, override val code: String) : GrantexException(message)
 
@@ -116,6 +133,7 @@ internal fun FfiException.toGrantex(): GrantexException = when (this) {
     is FfiException.Config -> GrantexConfigException(detail)
     is FfiException.InvalidArgument -> GrantexInvalidArgumentException(detail)
     is FfiException.Decode -> GrantexDecodeException(detail, status, requestId)
+    is FfiException.A2a -> GrantexA2AException(detail, code, reason, status, rpcErrorJson?.let { body(it) })
     is FfiException.Other ->
         if (code == "manifest_invalid") ManifestValidationException(detail) else GrantexInternalException(detail, code)
 }

@@ -28,6 +28,7 @@ class ErrorsTest {
         is GrantexInvalidArgumentException -> "invalid"
         is GrantexDecodeException -> "decode"
         is ManifestValidationException -> "manifest"
+        is GrantexA2AException -> "a2a"
         is GrantexInternalException -> "internal"
     }
 
