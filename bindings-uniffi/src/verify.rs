@@ -38,10 +38,10 @@ pub struct VerifiedGrant {
     pub raw_json: Option<String>,
 }
 
-impl From<grantex::VerifiedGrant> for VerifiedGrant {
-    fn from(g: grantex::VerifiedGrant) -> Self {
-        let audience = g.audiences().into_iter().map(str::to_owned).collect();
-        let audience_is_list = matches!(g.audience, Some(Value::Array(_)));
+impl VerifiedGrant {
+    /// `cnf`, `act`, `authorizationDetails`, `webauthnEvidence` as one JSON object, `None` when
+    /// the grant has none of them.
+    pub(crate) fn raw_members(g: &grantex::VerifiedGrant) -> Option<String> {
         let mut raw = serde_json::Map::new();
         let mut put = |name: &str, v: Option<Value>| {
             if let Some(v) = v {
@@ -57,7 +57,15 @@ impl From<grantex::VerifiedGrant> for VerifiedGrant {
                 .as_ref()
                 .and_then(|w| serde_json::to_value(w).ok()),
         );
-        let raw_json = (!raw.is_empty()).then(|| Value::Object(raw).to_string());
+        (!raw.is_empty()).then(|| Value::Object(raw).to_string())
+    }
+}
+
+impl From<grantex::VerifiedGrant> for VerifiedGrant {
+    fn from(g: grantex::VerifiedGrant) -> Self {
+        let audience = g.audiences().into_iter().map(str::to_owned).collect();
+        let audience_is_list = matches!(g.audience, Some(Value::Array(_)));
+        let raw_json = VerifiedGrant::raw_members(&g);
         VerifiedGrant {
             token_id: g.token_id,
             grant_id: g.grant_id,
@@ -284,6 +292,14 @@ impl NativeJwksCache {
 pub struct NativeVerifier {
     cache: JwksCache,
     opts: VerifyOptions,
+    /// This verifier's id for the JVM's hot path (`crate::fast`), unregistered when freed.
+    fast_id: u64,
+}
+
+impl Drop for NativeVerifier {
+    fn drop(&mut self) {
+        crate::fast::unregister(self.fast_id);
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -294,10 +310,22 @@ impl NativeVerifier {
         cache: Arc<NativeJwksCache>,
         options: NativeVerifyOptions,
     ) -> Result<Arc<Self>, FfiError> {
+        let cache = cache.cache.clone();
+        let opts = options.core()?;
+        let fast_id = crate::fast::register(Arc::new(crate::fast::Bound {
+            cache: cache.clone(),
+            opts: opts.clone(),
+        }));
         Ok(Arc::new(NativeVerifier {
-            cache: cache.cache.clone(),
-            opts: options.core()?,
+            cache,
+            opts,
+            fast_id,
         }))
+    }
+
+    /// The id `grantex_jvm_verify_cached` knows this verifier by (the JVM's hot path).
+    pub fn fast_id(&self) -> u64 {
+        self.fast_id
     }
 
     /// Verify `token`; fetches the key set when it must.

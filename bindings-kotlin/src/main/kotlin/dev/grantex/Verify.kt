@@ -246,20 +246,38 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
         return options.native()
     }
 
+    /**
+     * Native verifiers for the options recently used with this cache, so a call with the same
+     * options takes the hot path ([FastVerify]). At most 16, least recently used dropped (not
+     * closed: a call may still hold one; the cleaner frees it).
+     */
+    private val bound = object : LinkedHashMap<VerifyGrantTokenOptions, GrantVerifier>(32, 0.75f, true) {
+        override fun removeEldestEntry(eldest: MutableMap.MutableEntry<VerifyGrantTokenOptions, GrantVerifier>): Boolean =
+            size > 16
+    }
+
+    /** The hot path's answer for [token] with [options]; `null`: make the regular call. */
+    private fun fast(token: String, options: VerifyGrantTokenOptions): VerifiedGrant? {
+        // A DPoP proof belongs to one request: never bind it.
+        if (options.referenceOptions.containsKey("dpop")) return null
+        val v = synchronized(bound) { bound.getOrPut(options) { verifier(options) } }
+        return FastVerify.verify(v.fastId, token)
+    }
+
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
     @JvmOverloads
     public suspend fun verify(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthority(token, ffi { native.verify(token, options(options)).toGrant() })
+        options.checkAuthority(token, fast(token, options) ?: ffi { native.verify(token, options(options)).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
     @JvmOverloads
     public fun verifyBlocking(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthorityBlocking(token, ffi { native.verifyBlocking(token, options(options)).toGrant() })
+        options.checkAuthorityBlocking(token, fast(token, options) ?: ffi { native.verifyBlocking(token, options(options)).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
     @JvmOverloads
     public fun verifyCached(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthorityBlocking(token, ffi { native.verifyCached(token, options(options)).toGrant() })
+        options.checkAuthorityBlocking(token, fast(token, options) ?: ffi { native.verifyCached(token, options(options)).toGrant() })
 
     /**
      * This key set bound to [options], checked once: for hot paths, each verification then
@@ -270,6 +288,10 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
         ffi { GrantVerifier(NativeVerifier(native, options(options)), options) }
 
     override fun close() {
+        synchronized(bound) {
+            bound.values.forEach { it.close() }
+            bound.clear()
+        }
         native.close()
     }
 
@@ -281,17 +303,20 @@ public class GrantVerifier internal constructor(
     private val native: NativeVerifier,
     private val options: VerifyGrantTokenOptions,
 ) : AutoCloseable {
+    /** The id the hot path ([FastVerify]) knows the native verifier by. */
+    internal val fastId: Long = native.fastId().toLong()
+
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
     public suspend fun verify(token: String): VerifiedGrant =
-        options.checkAuthority(token, ffi { native.verify(token).toGrant() })
+        options.checkAuthority(token, FastVerify.verify(fastId, token) ?: ffi { native.verify(token).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
     public fun verifyBlocking(token: String): VerifiedGrant =
-        options.checkAuthorityBlocking(token, ffi { native.verifyBlocking(token).toGrant() })
+        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token) ?: ffi { native.verifyBlocking(token).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
     public fun verifyCached(token: String): VerifiedGrant =
-        options.checkAuthorityBlocking(token, ffi { native.verifyCached(token).toGrant() })
+        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token) ?: ffi { native.verifyCached(token).toGrant() })
 
     override fun close() {
         native.close()
