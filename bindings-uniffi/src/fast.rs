@@ -38,15 +38,22 @@ pub(crate) fn unregister(id: u64) {
 /// "Use the regular call": not registered, not applicable, refused, or no room.
 const FALL_BACK: i32 = -1;
 
-/// Verifies the token in `buf[..token_len]` with the verifier `id`, keys already loaded only,
-/// and writes the grant into `buf` (from offset 0, at most `cap` bytes) in the layout
-/// `bindings-kotlin`'s `FastVerify` reads; returns its length, or -1 for "use the regular call".
+/// `mode` of [`grantex_jvm_verify_cached`]: the keys already loaded, whatever their age (the
+/// `verifyCached` calls).
+const LOADED: u32 = 0;
+
+/// Verifies the token in `buf[..token_len]` with the verifier `id` and writes the grant into
+/// `buf` (from offset 0, at most `cap` bytes) in the layout `bindings-kotlin`'s `FastVerify`
+/// reads; returns its length, or -1 for "use the regular call". `mode` 0 uses the keys already
+/// loaded (`verifyCached`); 1 only keys the regular `verify` would use without a fetch (a key
+/// set past its max age goes to the regular call, which refreshes it).
 ///
 /// # Safety
 /// `buf` points to `cap` writable bytes, the first `token_len` holding the token.
 #[no_mangle]
 pub unsafe extern "C" fn grantex_jvm_verify_cached(
     id: u64,
+    mode: u32,
     buf: *mut u8,
     token_len: u32,
     cap: u32,
@@ -61,6 +68,9 @@ pub unsafe extern "C" fn grantex_jvm_verify_cached(
         };
         // A DPoP proof is recorded as used when it verifies: never check it twice.
         if bound.opts.dpop.is_some() {
+            return FALL_BACK;
+        }
+        if mode != LOADED && !bound.cache.fresh(&bound.opts) {
             return FALL_BACK;
         }
         // SAFETY: per the function contract.

@@ -348,8 +348,9 @@ pub fn verify_proof(
     key.verify(alg, &proof.as_bytes()[..h.len() + 1 + p.len()], &sig)?;
 
     let claims = segment_object(p, "payload")?;
+    // Methods are case-sensitive (RFC 9110 §9.1): `post` is not `POST`.
     let htm = claims.get("htm").and_then(Value::as_str);
-    if !htm.is_some_and(|m| m.eq_ignore_ascii_case(&req.method)) {
+    if htm != Some(req.method.as_str()) {
         return Err(invalid(
             "the DPoP proof htm does not match the request's method",
         ));
@@ -373,7 +374,7 @@ pub fn verify_proof(
         .get("iat")
         .and_then(Value::as_i64)
         .ok_or_else(|| invalid("the DPoP proof iat must be an integer (Unix seconds)"))?;
-    if iat < now - MAX_AGE_SECS || iat > now + FUTURE_SKEW_SECS {
+    if iat < now.saturating_sub(MAX_AGE_SECS) || iat > now.saturating_add(FUTURE_SKEW_SECS) {
         return Err(invalid(
             "the DPoP proof iat is outside the accepted window (5 minutes old, 30 seconds ahead)",
         ));
@@ -396,30 +397,71 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// (thumbprint, jti) → when the proof stops being acceptable (Unix seconds). A B-tree, not a
-/// hash table: its nodes are reached through pointers to their starts, so leak checkers
-/// (valgrind in the C tests) see the process-lifetime memory as reachable, not "possibly lost".
-static SEEN: Mutex<BTreeMap<(String, String), i64>> = Mutex::new(BTreeMap::new());
+/// The proofs seen within their window: looked up by (thumbprint, jti), expired from the front
+/// by expiry time, counted per key. B-trees, not hash tables: their nodes are reached through
+/// pointers to their starts, so leak checkers (valgrind in the C tests) see this
+/// process-lifetime memory as reachable, not "possibly lost".
+struct Seen {
+    /// (thumbprint, jti) → when the proof stops being acceptable (Unix seconds).
+    by_proof: BTreeMap<(String, String), i64>,
+    /// (expiry, thumbprint, jti), oldest first.
+    by_expiry: BTreeMap<(i64, String, String), ()>,
+    /// Proofs remembered per key.
+    per_key: BTreeMap<String, usize>,
+}
 
-/// Records `proof` as used at `now`; `invalid_proof` when this process has seen it before
-/// within its window (RFC 9449 §11.1), or when the replay memory is full. Proofs are remembered
-/// per process: a resource server running several processes sees replays across them only if
-/// it shares its own store.
-pub fn record_use(proof: &VerifiedProof, now: i64) -> std::result::Result<(), TokenError> {
-    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
-    let key = (proof.jkt.clone(), proof.jti.clone());
-    if seen.get(&key).is_some_and(|until| *until >= now) {
-        return Err(invalid("the DPoP proof has already been used"));
-    }
-    if seen.len() >= REPLAY_CAPACITY {
-        seen.retain(|_, until| *until >= now);
-        if seen.len() >= REPLAY_CAPACITY {
-            return Err(invalid(
-                "too many DPoP proofs in the replay window; try again shortly",
-            ));
+static SEEN: Mutex<Seen> = Mutex::new(Seen {
+    by_proof: BTreeMap::new(),
+    by_expiry: BTreeMap::new(),
+    per_key: BTreeMap::new(),
+});
+
+/// Most proofs one key may have in the replay window (about 30 a second, sustained): one
+/// agent cannot fill the memory every other agent's proofs need.
+pub const REPLAY_CAPACITY_PER_KEY: usize = 10_000;
+
+impl Seen {
+    /// Forgets every proof whose window closed before `now` (amortised: each is removed once).
+    fn expire(&mut self, now: i64) {
+        while let Some(((until, _, _), ())) = self.by_expiry.first_key_value() {
+            if *until >= now {
+                break;
+            }
+            let ((_, jkt, jti), ()) = self.by_expiry.pop_first().expect("non-empty");
+            self.by_proof.remove(&(jkt.clone(), jti));
+            if let Some(n) = self.per_key.get_mut(&jkt) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_key.remove(&jkt);
+                }
+            }
         }
     }
-    seen.insert(key, proof.iat + MAX_AGE_SECS + FUTURE_SKEW_SECS);
+}
+
+/// Records `proof` as used at `now`; `invalid_proof` when this process has seen it before
+/// within its window (RFC 9449 §11.1), or when the replay memory (per key or in all) is full.
+/// Proofs are remembered per process: a resource server running several processes sees
+/// replays across them only if it shares its own store.
+pub fn record_use(proof: &VerifiedProof, now: i64) -> std::result::Result<(), TokenError> {
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    seen.expire(now);
+    let key = (proof.jkt.clone(), proof.jti.clone());
+    if seen.by_proof.contains_key(&key) {
+        return Err(invalid("the DPoP proof has already been used"));
+    }
+    if seen.by_proof.len() >= REPLAY_CAPACITY
+        || seen.per_key.get(&proof.jkt).copied().unwrap_or(0) >= REPLAY_CAPACITY_PER_KEY
+    {
+        return Err(invalid(
+            "too many DPoP proofs in the replay window; try again shortly",
+        ));
+    }
+    let until = proof.iat.saturating_add(MAX_AGE_SECS + FUTURE_SKEW_SECS);
+    seen.by_expiry
+        .insert((until, proof.jkt.clone(), proof.jti.clone()), ());
+    seen.by_proof.insert(key, until);
+    *seen.per_key.entry(proof.jkt.clone()).or_insert(0) += 1;
     Ok(())
 }
 
@@ -523,10 +565,13 @@ pub fn create_proof_at(
         .ok_or_else(|| Error::invalid("url must be an absolute http(s) URI"))?;
     htu.set_query(None);
     htu.set_fragment(None);
+    // User information never goes into a proof (it would travel to the server in the clear).
+    let _ = htu.set_username("");
+    let _ = htu.set_password(None);
     let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": public});
     let mut claims = json!({
         "jti": jti,
-        "htm": method.to_ascii_uppercase(),
+        "htm": method,
         "htu": htu.as_str(),
         "iat": now,
     });
@@ -563,7 +608,7 @@ mod tests {
     fn a_proof_round_trips_and_binds_the_token() {
         let key = generate_key().unwrap();
         let proof =
-            create_proof_at(&key, "post", URL, Some("tok"), NOW, "0123456789abcdef0").unwrap();
+            create_proof_at(&key, "POST", URL, Some("tok"), NOW, "0123456789abcdef0").unwrap();
         let v = verify_proof(&req(proof.clone()), Some("tok"), NOW + 10).unwrap();
         assert_eq!(v.jkt, thumbprint(&key).unwrap());
         assert_eq!(v.jkt, thumbprint(&public_jwk(&key).unwrap()).unwrap());
@@ -572,6 +617,11 @@ mod tests {
         assert!(code(verify_proof(&req(proof.clone()), Some("other"), NOW)).contains("ath"));
         assert!(verify_proof(&req(proof.clone()), None, NOW).is_ok());
         let mut r = req(proof.clone());
+        r.method = "post".into();
+        assert!(
+            code(verify_proof(&r, Some("tok"), NOW)).contains("htm"),
+            "methods are case-sensitive"
+        );
         r.method = "GET".into();
         assert!(code(verify_proof(&r, Some("tok"), NOW)).contains("htm"));
         r = req(proof.clone());

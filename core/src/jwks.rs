@@ -212,6 +212,22 @@ impl JwksCache {
         Ok(verify::verify_with(&loaded.set, token, issuer, opts)?)
     }
 
+    /// Whether [`Self::verify`] would use the loaded keys as they are, with no fetch due: a
+    /// static set, or a remote one loaded within its max age (for callers with a faster path
+    /// to [`Self::verify_cached`] that must not skip a due refresh).
+    pub fn fresh(&self, opts: &VerifyOptions) -> bool {
+        match self.did_cache(opts) {
+            Ok(Some(did)) => return did.fresh(opts),
+            Ok(None) => {}
+            Err(_) => return false,
+        }
+        if self.inner.uri.is_none() {
+            return true;
+        }
+        self.current()
+            .is_some_and(|l| self.now().saturating_duration_since(l.fetched_at) < self.max_age())
+    }
+
     /// Verifies, fetching the set first when it is cold or older than the TTL (an expired set
     /// keeps verifying within the stale-if-error grace while the fetch fails), and refetching
     /// once (at most every 30 s) when the token names an unknown kid or fails its signature

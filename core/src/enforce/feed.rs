@@ -409,7 +409,14 @@ impl RevocationFeed {
             if !self.current(generation) {
                 return Ok(());
             }
-            let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+            // Woken by `stop()` too (and by this feed's own events), so a stopped feed lets its
+            // connection go at once instead of at the next chunk.
+            let stopped = self.inner.changed.notified();
+            let chunk = tokio::select! {
+                c = tokio::time::timeout(idle, response.chunk()) => c,
+                _ = stopped => continue,
+            };
+            let chunk = match chunk {
                 Err(_) | Ok(Err(_)) => return Err(NETWORK),
                 Ok(Ok(None)) => {
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -418,26 +425,33 @@ impl RevocationFeed {
                 Ok(Ok(Some(c))) => c,
             };
             for (event, data) in parser.push(&chunk).map_err(|_| NETWORK)? {
-                self.on_event(generation, &event, &data);
+                self.on_event(generation, &event, &data)?;
             }
         }
     }
 
-    fn on_event(&self, generation: u64, event: &str, data: &str) {
-        let entry = match event {
-            "ready" | "heartbeat" => None,
-            "revocation" => match serde_json::from_str::<RevocationFeedEntry>(data) {
-                Ok(e) => Some(e),
-                // An event this client cannot read is not evidence that nothing is revoked;
-                // the next heartbeat decides freshness.
-                Err(_) => return,
-            },
-            _ => return,
+    /// One event. Fails (and so takes a new snapshot) on a revocation it cannot read, and on a
+    /// heartbeat whose cursor is past what it received: either way it may have missed a
+    /// revocation, and carrying on would fail open.
+    fn on_event(&self, generation: u64, event: &str, data: &str) -> Result<(), &'static str> {
+        let (entry, cursor) = match event {
+            "ready" | "heartbeat" => {
+                let v: serde_json::Value = serde_json::from_str(data).map_err(|_| NETWORK)?;
+                (None, v.get("cursor").and_then(serde_json::Value::as_i64))
+            }
+            "revocation" => (
+                Some(serde_json::from_str::<RevocationFeedEntry>(data).map_err(|_| NETWORK)?),
+                None,
+            ),
+            _ => return Ok(()),
         };
         {
             let mut k = self.known();
             if !self.current(generation) {
-                return;
+                return Ok(());
+            }
+            if cursor.is_some_and(|c| c > k.cursor) {
+                return Err(NETWORK);
             }
             if let Some(e) = &entry {
                 k.apply(e);
@@ -450,6 +464,7 @@ impl RevocationFeed {
             }
         }
         self.inner.changed.notify_waiters();
+        Ok(())
     }
 
     /// What the feed knows now.
@@ -530,6 +545,8 @@ impl RevocationFeed {
 #[derive(Default)]
 struct SseParser {
     buf: Vec<u8>,
+    /// How much of `buf` is known to hold no line end (a long line is scanned once).
+    scanned: usize,
     event: String,
     data: String,
 }
@@ -541,7 +558,9 @@ impl SseParser {
     fn push(&mut self, bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
         self.buf.extend_from_slice(bytes);
         let mut out = Vec::new();
-        while let Some(nl) = self.buf.iter().position(|b| *b == b'\n') {
+        while let Some(at) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
+            let nl = self.scanned + at;
+            self.scanned = 0;
             let mut line: Vec<u8> = self.buf.drain(..=nl).collect();
             line.pop();
             if line.last() == Some(&b'\r') {
@@ -574,6 +593,7 @@ impl SseParser {
                 _ => {}
             }
         }
+        self.scanned = self.buf.len();
         if self.buf.len() > MAX_SSE_LINE || self.data.len() > MAX_SSE_LINE {
             return Err(());
         }
@@ -584,6 +604,31 @@ impl SseParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_that_may_have_lost_a_revocation_fails_closed() {
+        let client = Client::new(crate::ClientConfig {
+            api_key: Some("gx_test_x".into()),
+            base_url: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let feed = RevocationFeed::new(client, Duration::from_secs(5));
+        feed.known().cursor = 5;
+        assert!(feed.on_event(0, "heartbeat", r#"{"cursor":5}"#).is_ok());
+        assert!(feed.known().fresh_at.is_some());
+        // A heartbeat past what was received: events were missed.
+        assert_eq!(
+            feed.on_event(0, "heartbeat", r#"{"cursor":7}"#),
+            Err(NETWORK)
+        );
+        // A revocation this client cannot read is not "nothing revoked".
+        assert_eq!(feed.on_event(0, "revocation", "{not json"), Err(NETWORK));
+        let e = r#"{"seq":6,"action":"revoked","grantId":"g1","at":"2026-01-01T00:00:00.000Z"}"#;
+        assert!(feed.on_event(0, "revocation", e).is_ok());
+        assert_eq!(feed.known().cursor, 6);
+        assert!(feed.matches(Some("g1"), None, None).is_some());
+    }
 
     #[test]
     fn server_sent_events_are_split_across_chunks() {

@@ -219,6 +219,19 @@ impl Drop for StreamSlot {
     }
 }
 
+/// Sends one event, unless the server starts stopping first (a client that stopped reading
+/// must not hold up a graceful stop) or the client went away; `false` then.
+async fn send(
+    tx: &crate::body_stream::Sender,
+    stopping: &mut tokio::sync::watch::Receiver<bool>,
+    chunk: axum::body::Bytes,
+) -> bool {
+    tokio::select! {
+        r = tx.send(Ok(chunk)) => r.is_ok(),
+        _ = stopping.changed() => false,
+    }
+}
+
 fn sse(event: &str, data: &impl serde::Serialize) -> axum::body::Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
     axum::body::Bytes::from(format!("event: {event}\ndata: {json}\n\n"))
@@ -279,7 +292,7 @@ pub async fn stream(
                 let full = page.len() >= store::revocation_feed::MAX_PAGE as usize;
                 for e in page {
                     cursor = cursor.max(e.seq);
-                    if tx.send(Ok(sse("revocation", &entry(e)))).await.is_err() {
+                    if !send(&tx, &mut stopping, sse("revocation", &entry(e))).await {
                         return;
                     }
                 }
@@ -290,14 +303,14 @@ pub async fn stream(
             if !ready {
                 ready = true;
                 let hello = serde_json::json!({ "cursor": cursor, "serverTime": iso(now_ms()) });
-                if tx.send(Ok(sse("ready", &hello))).await.is_err() {
+                if !send(&tx, &mut stopping, sse("ready", &hello)).await {
                     return;
                 }
             }
             tokio::select! {
                 _ = heartbeat.tick() => {
                     let beat = serde_json::json!({ "cursor": cursor, "freshAt": iso(now_ms()) });
-                    if tx.send(Ok(sse("heartbeat", &beat))).await.is_err() {
+                    if !send(&tx, &mut stopping, sse("heartbeat", &beat)).await {
                         return;
                     }
                 }

@@ -2540,7 +2540,7 @@ fn dpop_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         .opts(|o| {
             o.reference_options = vec![dpop(
                 &good,
-                "post",
+                "POST",
                 "HTTPS://Tools.Example.com:443/v1/mail/send?draft=1#top",
             )]
         })
@@ -2571,6 +2571,13 @@ fn dpop_cases(k: &Keys, out: &mut Vec<TokenCase>) {
         "The proof is for POST; the request is a GET.",
         &bound,
         dpop(&good, "GET", URL),
+        InvalidProof,
+    ));
+    out.push(refused(
+        "dpop_method_case",
+        "The request's method is post: methods are case-sensitive (RFC 9110 section 9.1).",
+        &bound,
+        dpop(&good, "post", URL),
         InvalidProof,
     ));
     out.push(refused(

@@ -31,21 +31,25 @@ internal object FastVerify {
         false
     }
 
-    external fun grantex_jvm_verify_cached(id: Long, buf: Pointer, tokenLen: Int, cap: Int): Int
+    external fun grantex_jvm_verify_cached(id: Long, mode: Int, buf: Pointer, tokenLen: Int, cap: Int): Int
 
     /** Longest token the core accepts (`grantex::verify::MAX_TOKEN_LEN`). */
     private const val MAX_TOKEN = 16 * 1024
     private const val CAP = 96 * 1024
     private val buffers: ThreadLocal<Memory> = ThreadLocal.withInitial { Memory(CAP.toLong()) }
 
-    /** The grant, or `null` for "make the regular call". */
-    fun verify(id: Long, token: String): VerifiedGrant? {
+    /**
+     * The grant, or `null` for "make the regular call". [loadedOnly]: the keys already loaded,
+     * whatever their age (`verifyCached`); else only keys the regular `verify` would use without
+     * a fetch (a set past its max age goes to the regular call, which refreshes it).
+     */
+    fun verify(id: Long, token: String, loadedOnly: Boolean): VerifiedGrant? {
         if (!available) return null
         val bytes = token.toByteArray(Charsets.UTF_8)
         if (bytes.size > MAX_TOKEN) return null
         val mem = buffers.get()
         mem.write(0, bytes, 0, bytes.size)
-        val n = grantex_jvm_verify_cached(id, mem, bytes.size, CAP)
+        val n = grantex_jvm_verify_cached(id, if (loadedOnly) 0 else 1, mem, bytes.size, CAP)
         if (n < 0) return null
         return decode(ByteBuffer.wrap(mem.getByteArray(0, n)).order(ByteOrder.LITTLE_ENDIAN))
     }

@@ -257,27 +257,27 @@ public class JwksCache private constructor(internal val native: NativeJwksCache)
     }
 
     /** The hot path's answer for [token] with [options]; `null`: make the regular call. */
-    private fun fast(token: String, options: VerifyGrantTokenOptions): VerifiedGrant? {
+    private fun fast(token: String, options: VerifyGrantTokenOptions, loadedOnly: Boolean): VerifiedGrant? {
         // A DPoP proof belongs to one request: never bind it.
         if (options.referenceOptions.containsKey("dpop")) return null
         val v = synchronized(bound) { bound.getOrPut(options) { verifier(options) } }
-        return FastVerify.verify(v.fastId, token)
+        return FastVerify.verify(v.fastId, token, loadedOnly)
     }
 
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
     @JvmOverloads
     public suspend fun verify(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthority(token, fast(token, options) ?: ffi { native.verify(token, options(options)).toGrant() })
+        options.checkAuthority(token, fast(token, options, false) ?: ffi { native.verify(token, options(options)).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
     @JvmOverloads
     public fun verifyBlocking(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthorityBlocking(token, fast(token, options) ?: ffi { native.verifyBlocking(token, options(options)).toGrant() })
+        options.checkAuthorityBlocking(token, fast(token, options, false) ?: ffi { native.verifyBlocking(token, options(options)).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
     @JvmOverloads
     public fun verifyCached(token: String, options: VerifyGrantTokenOptions = VerifyGrantTokenOptions()): VerifiedGrant =
-        options.checkAuthorityBlocking(token, fast(token, options) ?: ffi { native.verifyCached(token, options(options)).toGrant() })
+        options.checkAuthorityBlocking(token, fast(token, options, true) ?: ffi { native.verifyCached(token, options(options)).toGrant() })
 
     /**
      * This key set bound to [options], checked once: for hot paths, each verification then
@@ -308,15 +308,15 @@ public class GrantVerifier internal constructor(
 
     /** Verifies [token] (fetching the key set when it must). A refusal is a [GrantexTokenException]. */
     public suspend fun verify(token: String): VerifiedGrant =
-        options.checkAuthority(token, FastVerify.verify(fastId, token) ?: ffi { native.verify(token).toGrant() })
+        options.checkAuthority(token, FastVerify.verify(fastId, token, false) ?: ffi { native.verify(token).toGrant() })
 
     /** [verify], blocking only when the key set must be fetched. */
     public fun verifyBlocking(token: String): VerifiedGrant =
-        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token) ?: ffi { native.verifyBlocking(token).toGrant() })
+        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token, false) ?: ffi { native.verifyBlocking(token).toGrant() })
 
     /** Verifies against keys already loaded only; never touches the network. */
     public fun verifyCached(token: String): VerifiedGrant =
-        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token) ?: ffi { native.verifyCached(token).toGrant() })
+        options.checkAuthorityBlocking(token, FastVerify.verify(fastId, token, true) ?: ffi { native.verifyCached(token).toGrant() })
 
     override fun close() {
         native.close()
