@@ -9,14 +9,20 @@ import "context"
 type generatedNamespaces struct {
 	// Revocations runs the `revocations.*` operations.
 	Revocations *RevocationsService
+	// Policies runs the `policies.*` operations.
+	Policies *PoliciesService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
 	n.Revocations = &RevocationsService{c: c}
+	n.Policies = &PoliciesService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
 type RevocationsService struct{ c *Client }
+
+// PoliciesService runs the `policies.*` operations (Client.Policies).
+type PoliciesService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -62,6 +68,45 @@ func (s *RevocationsService) Status(ctx context.Context, params RevocationStatus
 // /v1/revocations (`revocations.feed`). Generated from the core's catalog.
 func (s *RevocationsService) Feed(ctx context.Context, params RevocationFeedParams) (*RevocationFeedPage, error) {
 	return callFor[RevocationFeedPage](ctx, s.c, OpRevocationsFeed, params)
+}
+
+// Create: Create a policy (native conditions, or one Cedar `permit`/`forbid`). POST /v1/policies
+// (`policies.create`). Generated from the core's catalog.
+func (s *PoliciesService) Create(ctx context.Context, params CreatePolicyParams) (*Policy, error) {
+	return callFor[Policy](ctx, s.c, OpPoliciesCreate, params)
+}
+
+// List: Every policy of the developer, highest priority first. GET /v1/policies (`policies.list`).
+// Generated from the core's catalog.
+func (s *PoliciesService) List(ctx context.Context) (*PolicyList, error) {
+	return callFor[PolicyList](ctx, s.c, OpPoliciesList, nil)
+}
+
+// Get: One policy. GET /v1/policies/{policyId} (`policies.get`). Generated from the core's catalog.
+func (s *PoliciesService) Get(ctx context.Context, policyID string) (*Policy, error) {
+	return callFor[Policy](ctx, s.c, OpPoliciesGet, map[string]string{"policyId": policyID})
+}
+
+// Update: Change the given fields only; the policy's `version` goes up by one. PATCH
+// /v1/policies/{policyId} (`policies.update`). Generated from the core's catalog.
+func (s *PoliciesService) Update(ctx context.Context, policyID string, params UpdatePolicyParams) (*Policy, error) {
+	in, err := withMembers(params, map[string]string{"policyId": policyID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[Policy](ctx, s.c, OpPoliciesUpdate, in)
+}
+
+// Delete: Delete a policy. DELETE /v1/policies/{policyId} (`policies.delete`). Generated from the
+// core's catalog.
+func (s *PoliciesService) Delete(ctx context.Context, policyID string) error {
+	return s.c.call(ctx, OpPoliciesDelete, map[string]string{"policyId": policyID}, nil)
+}
+
+// Evaluate: Dry run: which policy would decide a request, and why (nothing is created). POST
+// /v1/policies/evaluate (`policies.evaluate`). Generated from the core's catalog.
+func (s *PoliciesService) Evaluate(ctx context.Context, params EvaluatePolicyParams) (*PolicyDecision, error) {
+	return callFor[PolicyDecision](ctx, s.c, OpPoliciesEvaluate, params)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -176,6 +221,127 @@ type RevocationFeedPage struct {
 	NextPageToken *string `json:"nextPageToken,omitempty"`
 }
 
+// CreatePolicyParams: `POST /v1/policies` body.
+type CreatePolicyParams struct {
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Effect: `allow` or `deny`.
+	Effect string `json:"effect"`
+	// Priority: Always sent (0 by default), as the reference Python SDK does.
+	Priority int64 `json:"priority,omitempty"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Scopes is the `scopes` member.
+	Scopes []string `json:"scopes,omitempty"`
+	// TimeOfDayStart is the `timeOfDayStart` member.
+	TimeOfDayStart *string `json:"timeOfDayStart,omitempty"`
+	// TimeOfDayEnd is the `timeOfDayEnd` member.
+	TimeOfDayEnd *string `json:"timeOfDayEnd,omitempty"`
+	// Cedar: A single Cedar `permit` (effect `allow`) or `forbid` (effect `deny`) policy; the
+	// condition fields above must then be absent.
+	Cedar *string `json:"cedar,omitempty"`
+}
+
+// Policy: A policy.
+type Policy struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Effect: `allow` or `deny`.
+	Effect string `json:"effect"`
+	// Priority is the `priority` member.
+	Priority int64 `json:"priority,omitempty"`
+	// AgentID: Only requests by this agent (`null`: any agent).
+	AgentID *string `json:"agentId,omitempty"`
+	// PrincipalID: Only requests for this principal (`null`: any principal).
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Scopes: An `allow` matches when every requested scope is listed, a `deny` when any is
+	// (`null`: any scopes).
+	Scopes []string `json:"scopes,omitempty"`
+	// TimeOfDayStart: `HH:MM` (UTC), inclusive; with `timeOfDayEnd` (exclusive) a daily window,
+	// which may wrap past midnight.
+	TimeOfDayStart *string `json:"timeOfDayStart,omitempty"`
+	// TimeOfDayEnd is the `timeOfDayEnd` member.
+	TimeOfDayEnd *string `json:"timeOfDayEnd,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// UpdatedAt is the `updatedAt` member.
+	UpdatedAt string `json:"updatedAt"`
+	// Cedar: The policy as Cedar code, when it is one (its `permit`/`forbid` is `effect`).
+	Cedar *string `json:"cedar,omitempty"`
+	// Version: 1 when created, one more at each update.
+	Version int64 `json:"version,omitempty"`
+}
+
+// PolicyList: `GET /v1/policies` response: highest priority first.
+type PolicyList struct {
+	// Policies is the `policies` member.
+	Policies []Policy `json:"policies"`
+	// Total is the `total` member.
+	Total int64 `json:"total,omitempty"`
+}
+
+// UpdatePolicyParams: `PATCH /v1/policies/:id` body; only the fields given change.
+type UpdatePolicyParams struct {
+	// Name is the `name` member.
+	Name *string `json:"name,omitempty"`
+	// Effect is the `effect` member.
+	Effect *string `json:"effect,omitempty"`
+	// Priority is the `priority` member.
+	Priority *int64 `json:"priority,omitempty"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Scopes is the `scopes` member.
+	Scopes []string `json:"scopes,omitempty"`
+	// TimeOfDayStart is the `timeOfDayStart` member.
+	TimeOfDayStart *string `json:"timeOfDayStart,omitempty"`
+	// TimeOfDayEnd is the `timeOfDayEnd` member.
+	TimeOfDayEnd *string `json:"timeOfDayEnd,omitempty"`
+	// Cedar is the `cedar` member.
+	Cedar *string `json:"cedar,omitempty"`
+}
+
+// EvaluatePolicyParams: `POST /v1/policies/evaluate` body: a request to decide without acting on
+// it.
+type EvaluatePolicyParams struct {
+	// AgentID is the `agentId` member.
+	AgentID string `json:"agentId"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID string `json:"principalId"`
+	// Scopes is the `scopes` member.
+	Scopes []string `json:"scopes"`
+	// Action: `authorize` (the default) or `delegate`.
+	Action *string `json:"action,omitempty"`
+	// DelegationDepth: The delegation depth the request would create (0 for `authorize`).
+	DelegationDepth *int64 `json:"delegationDepth,omitempty"`
+	// At: When to evaluate (RFC 3339); now by default.
+	At *string `json:"at,omitempty"`
+}
+
+// PolicyDecision: `POST /v1/policies/evaluate` response: what the server would decide, and why.
+type PolicyDecision struct {
+	// Decision: `allow` (approved without consent), `deny` (refused) or `none` (no policy matched:
+	// the human decides).
+	Decision string `json:"decision"`
+	// PolicyID: The policy that decided, when one did.
+	PolicyID *string `json:"policyId,omitempty"`
+	// PolicyName is the `policyName` member.
+	PolicyName *string `json:"policyName,omitempty"`
+	// Reason: Why, in words.
+	Reason string `json:"reason"`
+	// Matched: Every matching policy, in the order they were weighed.
+	Matched []PolicyMatch `json:"matched,omitempty"`
+	// Evaluated: How many policies were evaluated.
+	Evaluated int64 `json:"evaluated,omitempty"`
+	// EvaluatedAt: The instant the request was evaluated at (RFC 3339).
+	EvaluatedAt string `json:"evaluatedAt"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -206,4 +372,18 @@ type RevocationFeedEntry struct {
 	ExpiresAt *string `json:"expiresAt,omitempty"`
 	// At is the `at` member.
 	At string `json:"at"`
+}
+
+// PolicyMatch: One policy that matched a request.
+type PolicyMatch struct {
+	// PolicyID is the `policyId` member.
+	PolicyID string `json:"policyId"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Effect is the `effect` member.
+	Effect string `json:"effect"`
+	// Priority is the `priority` member.
+	Priority int64 `json:"priority"`
+	// Kind: `native` or `cedar`.
+	Kind string `json:"kind"`
 }

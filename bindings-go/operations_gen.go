@@ -127,6 +127,28 @@ const (
 	// after the cursor `since` (long-polling up to `wait` seconds, at most 25). Retried on network
 	// errors, timeouts, 429, 502, 503 and 504.
 	OpRevocationsFeed = "revocations.feed"
+	// OpPoliciesCreate is `policies.create`: POST /v1/policies, HTTP 201 on success. Create a
+	// policy (native conditions, or one Cedar `permit`/`forbid`). Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpPoliciesCreate = "policies.create"
+	// OpPoliciesList is `policies.list`: GET /v1/policies, HTTP 200 on success. Every policy of the
+	// developer, highest priority first. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpPoliciesList = "policies.list"
+	// OpPoliciesGet is `policies.get`: GET /v1/policies/{policyId}, HTTP 200 on success. One
+	// policy. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpPoliciesGet = "policies.get"
+	// OpPoliciesUpdate is `policies.update`: PATCH /v1/policies/{policyId}, HTTP 200 on success.
+	// Change the given fields only; the policy's `version` goes up by one. Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpPoliciesUpdate = "policies.update"
+	// OpPoliciesDelete is `policies.delete`: DELETE /v1/policies/{policyId}, HTTP 204 on success.
+	// Delete a policy. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpPoliciesDelete = "policies.delete"
+	// OpPoliciesEvaluate is `policies.evaluate`: POST /v1/policies/evaluate, HTTP 200 on success.
+	// Dry run: which policy would decide a request, and why (nothing is created). Retried on
+	// network errors, timeouts, 429, 502, 503 and 504.
+	OpPoliciesEvaluate = "policies.evaluate"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -175,4 +197,10 @@ var Operations = []OperationInfo{
 	{Name: OpPrincipalSessionsRevoke, Method: "DELETE", Path: "/v1/principal-sessions/{principalId}", NeedsAPIKey: true},
 	{Name: OpRevocationsStatus, Method: "GET", Path: "/v1/revocations/status", NeedsAPIKey: true},
 	{Name: OpRevocationsFeed, Method: "GET", Path: "/v1/revocations", NeedsAPIKey: true},
+	{Name: OpPoliciesCreate, Method: "POST", Path: "/v1/policies", NeedsAPIKey: true},
+	{Name: OpPoliciesList, Method: "GET", Path: "/v1/policies", NeedsAPIKey: true},
+	{Name: OpPoliciesGet, Method: "GET", Path: "/v1/policies/{policyId}", NeedsAPIKey: true},
+	{Name: OpPoliciesUpdate, Method: "PATCH", Path: "/v1/policies/{policyId}", NeedsAPIKey: true},
+	{Name: OpPoliciesDelete, Method: "DELETE", Path: "/v1/policies/{policyId}", NeedsAPIKey: true},
+	{Name: OpPoliciesEvaluate, Method: "POST", Path: "/v1/policies/evaluate", NeedsAPIKey: true},
 }

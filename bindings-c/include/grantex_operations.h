@@ -851,4 +851,186 @@
  */
 #define GRANTEX_OP_REVOCATIONS_FEED "revocations.feed"
 
+/**
+ * `policies.create`: POST /v1/policies, HTTP 201 on success. Create a policy (native conditions, or
+ * one Cedar `permit`/`forbid`).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `name` (required): a string.
+ *   - `effect` (required): a string. `allow` or `deny`.
+ *   - `priority` (optional): an integer. Always sent (0 by default), as the reference Python SDK
+ *     does.
+ *   - `agentId` (optional): a string.
+ *   - `principalId` (optional): a string.
+ *   - `scopes` (optional): a list of strings.
+ *   - `timeOfDayStart` (optional): a string.
+ *   - `timeOfDayEnd` (optional): a string.
+ *   - `cedar` (optional): a string. A single Cedar `permit` (effect `allow`) or `forbid` (effect
+ *     `deny`) policy; the condition fields above must then be absent.
+ *
+ * Result: an object (Policy). A policy.
+ *   - `id` (required): a string.
+ *   - `name` (required): a string.
+ *   - `effect` (required): a string. `allow` or `deny`.
+ *   - `priority` (optional): an integer.
+ *   - `agentId` (optional): a string. Only requests by this agent (`null`: any agent).
+ *   - `principalId` (optional): a string. Only requests for this principal (`null`: any principal).
+ *   - `scopes` (optional): a list of strings. An `allow` matches when every requested scope is
+ *     listed, a `deny` when any is (`null`: any scopes).
+ *   - `timeOfDayStart` (optional): a string. `HH:MM` (UTC), inclusive; with `timeOfDayEnd`
+ *     (exclusive) a daily window, which may wrap past midnight.
+ *   - `timeOfDayEnd` (optional): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `cedar` (optional): a string. The policy as Cedar code, when it is one (its `permit`/`forbid`
+ *     is `effect`).
+ *   - `version` (optional): an integer. 1 when created, one more at each update.
+ */
+#define GRANTEX_OP_POLICIES_CREATE "policies.create"
+
+/**
+ * `policies.list`: GET /v1/policies, HTTP 200 on success. Every policy of the developer, highest
+ * priority first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (PolicyList). `GET /v1/policies` response: highest priority first.
+ *   - `policies` (required): a list of objects (Policy).
+ *     - `id` (required): a string.
+ *     - `name` (required): a string.
+ *     - `effect` (required): a string. `allow` or `deny`.
+ *     - `priority` (optional): an integer.
+ *     - `agentId` (optional): a string. Only requests by this agent (`null`: any agent).
+ *     - `principalId` (optional): a string. Only requests for this principal (`null`: any
+ *       principal).
+ *     - `scopes` (optional): a list of strings. An `allow` matches when every requested scope is
+ *       listed, a `deny` when any is (`null`: any scopes).
+ *     - `timeOfDayStart` (optional): a string. `HH:MM` (UTC), inclusive; with `timeOfDayEnd`
+ *       (exclusive) a daily window, which may wrap past midnight.
+ *     - `timeOfDayEnd` (optional): a string.
+ *     - `createdAt` (required): a string.
+ *     - `updatedAt` (required): a string.
+ *     - `cedar` (optional): a string. The policy as Cedar code, when it is one (its
+ *       `permit`/`forbid` is `effect`).
+ *     - `version` (optional): an integer. 1 when created, one more at each update.
+ *   - `total` (optional): an integer.
+ */
+#define GRANTEX_OP_POLICIES_LIST "policies.list"
+
+/**
+ * `policies.get`: GET /v1/policies/{policyId}, HTTP 200 on success. One policy.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `policyId` (required; path parameter, the policy id): a non-empty string.
+ *
+ * Result: an object (Policy). A policy.
+ *   - `id` (required): a string.
+ *   - `name` (required): a string.
+ *   - `effect` (required): a string. `allow` or `deny`.
+ *   - `priority` (optional): an integer.
+ *   - `agentId` (optional): a string. Only requests by this agent (`null`: any agent).
+ *   - `principalId` (optional): a string. Only requests for this principal (`null`: any principal).
+ *   - `scopes` (optional): a list of strings. An `allow` matches when every requested scope is
+ *     listed, a `deny` when any is (`null`: any scopes).
+ *   - `timeOfDayStart` (optional): a string. `HH:MM` (UTC), inclusive; with `timeOfDayEnd`
+ *     (exclusive) a daily window, which may wrap past midnight.
+ *   - `timeOfDayEnd` (optional): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `cedar` (optional): a string. The policy as Cedar code, when it is one (its `permit`/`forbid`
+ *     is `effect`).
+ *   - `version` (optional): an integer. 1 when created, one more at each update.
+ */
+#define GRANTEX_OP_POLICIES_GET "policies.get"
+
+/**
+ * `policies.update`: PATCH /v1/policies/{policyId}, HTTP 200 on success. Change the given fields
+ * only; the policy's `version` goes up by one.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `policyId` (required; path parameter, the policy id): a non-empty string.
+ *   - `name` (optional): a string.
+ *   - `effect` (optional): a string.
+ *   - `priority` (optional): an integer.
+ *   - `agentId` (optional): a string.
+ *   - `principalId` (optional): a string.
+ *   - `scopes` (optional): a list of strings.
+ *   - `timeOfDayStart` (optional): a string.
+ *   - `timeOfDayEnd` (optional): a string.
+ *   - `cedar` (optional): a string.
+ *
+ * Result: an object (Policy). A policy.
+ *   - `id` (required): a string.
+ *   - `name` (required): a string.
+ *   - `effect` (required): a string. `allow` or `deny`.
+ *   - `priority` (optional): an integer.
+ *   - `agentId` (optional): a string. Only requests by this agent (`null`: any agent).
+ *   - `principalId` (optional): a string. Only requests for this principal (`null`: any principal).
+ *   - `scopes` (optional): a list of strings. An `allow` matches when every requested scope is
+ *     listed, a `deny` when any is (`null`: any scopes).
+ *   - `timeOfDayStart` (optional): a string. `HH:MM` (UTC), inclusive; with `timeOfDayEnd`
+ *     (exclusive) a daily window, which may wrap past midnight.
+ *   - `timeOfDayEnd` (optional): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `cedar` (optional): a string. The policy as Cedar code, when it is one (its `permit`/`forbid`
+ *     is `effect`).
+ *   - `version` (optional): an integer. 1 when created, one more at each update.
+ */
+#define GRANTEX_OP_POLICIES_UPDATE "policies.update"
+
+/**
+ * `policies.delete`: DELETE /v1/policies/{policyId}, HTTP 204 on success. Delete a policy.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `policyId` (required; path parameter, the policy id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_POLICIES_DELETE "policies.delete"
+
+/**
+ * `policies.evaluate`: POST /v1/policies/evaluate, HTTP 200 on success. Dry run: which policy would
+ * decide a request, and why (nothing is created).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `agentId` (required): a string.
+ *   - `principalId` (required): a string.
+ *   - `scopes` (required): a list of strings.
+ *   - `action` (optional): a string. `authorize` (the default) or `delegate`.
+ *   - `delegationDepth` (optional): an integer. The delegation depth the request would create (0
+ *     for `authorize`).
+ *   - `at` (optional): a string. When to evaluate (RFC 3339); now by default.
+ *
+ * Result: an object (PolicyDecision). `POST /v1/policies/evaluate` response: what the server would
+ * decide, and why.
+ *   - `decision` (required): a string. `allow` (approved without consent), `deny` (refused) or
+ *     `none` (no policy matched: the human decides).
+ *   - `policyId` (optional): a string. The policy that decided, when one did.
+ *   - `policyName` (optional): a string.
+ *   - `reason` (required): a string. Why, in words.
+ *   - `matched` (optional): a list of objects (PolicyMatch). Every matching policy, in the order
+ *     they were weighed.
+ *     - `policyId` (required): a string.
+ *     - `name` (required): a string.
+ *     - `effect` (required): a string.
+ *     - `priority` (required): an integer.
+ *     - `kind` (required): a string. `native` or `cedar`.
+ *   - `evaluated` (optional): an integer. How many policies were evaluated.
+ *   - `evaluatedAt` (required): a string. The instant the request was evaluated at (RFC 3339).
+ */
+#define GRANTEX_OP_POLICIES_EVALUATE "policies.evaluate"
+
 #endif /* GRANTEX_OPERATIONS_H */

@@ -553,6 +553,119 @@ export interface RevocationFeedPage {
   nextPageToken?: string;
 }
 
+/** `POST /v1/policies` body. */
+export interface CreatePolicyParams {
+  name: string;
+  /** `allow` or `deny`. */
+  effect: string;
+  /** Always sent (0 by default), as the reference Python SDK does. */
+  priority?: number;
+  agentId?: string | null;
+  principalId?: string | null;
+  scopes?: string[] | null;
+  timeOfDayStart?: string | null;
+  timeOfDayEnd?: string | null;
+  /**
+   * A single Cedar `permit` (effect `allow`) or `forbid` (effect `deny`) policy; the
+   * condition fields above must then be absent.
+   */
+  cedar?: string | null;
+}
+
+/** A policy. */
+export interface Policy {
+  id: string;
+  name: string;
+  /** `allow` or `deny`. */
+  effect: string;
+  priority: number;
+  /** Only requests by this agent (`null`: any agent). */
+  agentId: string | null;
+  /** Only requests for this principal (`null`: any principal). */
+  principalId: string | null;
+  /**
+   * An `allow` matches when every requested scope is listed, a `deny` when any is
+   * (`null`: any scopes).
+   */
+  scopes: string[] | null;
+  /**
+   * `HH:MM` (UTC), inclusive; with `timeOfDayEnd` (exclusive) a daily window, which may
+   * wrap past midnight.
+   */
+  timeOfDayStart: string | null;
+  timeOfDayEnd: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The policy as Cedar code, when it is one (its `permit`/`forbid` is `effect`). */
+  cedar?: string;
+  /** 1 when created, one more at each update. */
+  version: number;
+}
+
+/** `GET /v1/policies` response: highest priority first. */
+export interface PolicyList {
+  policies: Policy[];
+  total: number;
+}
+/** `PolicyList` under the reference SDK's name. */
+export type ListPoliciesResponse = PolicyList;
+
+/** `PATCH /v1/policies/:id` body; only the fields given change. */
+export interface UpdatePolicyParams {
+  name?: string | null;
+  effect?: string | null;
+  priority?: number | null;
+  agentId?: string | null;
+  principalId?: string | null;
+  scopes?: string[] | null;
+  timeOfDayStart?: string | null;
+  timeOfDayEnd?: string | null;
+  cedar?: string | null;
+}
+
+/** `POST /v1/policies/evaluate` body: a request to decide without acting on it. */
+export interface EvaluatePolicyParams {
+  agentId: string;
+  principalId: string;
+  scopes: string[];
+  /** `authorize` (the default) or `delegate`. */
+  action?: string | null;
+  /** The delegation depth the request would create (0 for `authorize`). */
+  delegationDepth?: number | null;
+  /** When to evaluate (RFC 3339); now by default. */
+  at?: string | null;
+}
+
+/** One policy that matched a request. */
+export interface PolicyMatch {
+  policyId: string;
+  name: string;
+  effect: string;
+  priority: number;
+  /** `native` or `cedar`. */
+  kind: string;
+}
+
+/** `POST /v1/policies/evaluate` response: what the server would decide, and why. */
+export interface PolicyDecision {
+  /**
+   * `allow` (approved without consent), `deny` (refused) or `none` (no policy matched:
+   * the human decides).
+   */
+  decision: string;
+  /** The policy that decided, when one did. */
+  policyId: string | null;
+  policyName: string | null;
+  /** Why, in words. */
+  reason: string;
+  /** Every matching policy, in the order they were weighed. */
+  matched: PolicyMatch[];
+  /** How many policies were evaluated. */
+  evaluated: number;
+  /** The instant the request was evaluated at (RFC 3339). */
+  evaluatedAt: string;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -894,6 +1007,47 @@ export declare class RevocationsClient {
   feed(params?: RevocationFeedParams): Promise<RevocationFeedPage>;
 }
 
+/** `grantex.policies`. */
+export declare class PoliciesClient {
+  private constructor();
+  /**
+   * Create a policy (native conditions, or one Cedar `permit`/`forbid`).
+   *
+   * `POST /v1/policies`
+   */
+  create(params: CreatePolicyParams): Promise<Policy>;
+  /**
+   * Every policy of the developer, highest priority first.
+   *
+   * `GET /v1/policies`
+   */
+  list(): Promise<PolicyList>;
+  /**
+   * One policy.
+   *
+   * `GET /v1/policies/{policyId}`
+   */
+  get(policyId: string): Promise<Policy>;
+  /**
+   * Change the given fields only; the policy's `version` goes up by one.
+   *
+   * `PATCH /v1/policies/{policyId}`
+   */
+  update(policyId: string, params: UpdatePolicyParams): Promise<Policy>;
+  /**
+   * Delete a policy.
+   *
+   * `DELETE /v1/policies/{policyId}`
+   */
+  delete(policyId: string): Promise<void>;
+  /**
+   * Dry run: which policy would decide a request, and why (nothing is created).
+   *
+   * `POST /v1/policies/evaluate`
+   */
+  evaluate(params: EvaluatePolicyParams): Promise<PolicyDecision>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -907,6 +1061,7 @@ export declare abstract class GrantexOperations {
   readonly consent: ConsentClient;
   readonly principalSessions: PrincipalSessionsClient;
   readonly revocations: RevocationsClient;
+  readonly policies: PoliciesClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

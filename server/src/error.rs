@@ -11,6 +11,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Extra members of the error envelope (e.g. the `policyId` of a policy refusal).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Marker placed in the response extensions; the middleware turns it into the JSON envelope.
@@ -18,6 +20,7 @@ pub struct ApiError {
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -29,6 +32,7 @@ impl ApiError {
             code,
             message: message.into(),
             headers: Vec::new(),
+            details: serde_json::Map::new(),
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -46,6 +50,19 @@ impl ApiError {
             "AGENT_SUSPENDED",
             "The agent (or an agent this grant was delegated from) is suspended",
         )
+    }
+    /// Well-formed JSON whose values break the operation's rules (422 `VALIDATION_ERROR`).
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            message,
+        )
+    }
+    /// Adds a member to the error envelope (never `message`, `code` or `requestId`).
+    pub fn with_detail(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
@@ -108,6 +125,7 @@ impl IntoResponse for ApiError {
         resp.extensions_mut().insert(ErrorBody {
             code: self.code.to_string(),
             message: self.message,
+            details: self.details,
         });
         resp
     }

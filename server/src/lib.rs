@@ -26,6 +26,7 @@ mod middleware;
 mod mint;
 mod observability;
 mod pages;
+mod policy;
 mod ratelimit;
 mod routes;
 mod scopes;

@@ -64,9 +64,12 @@ pub fn raw_error_response(status: StatusCode, code: &str, message: &str) -> Vec<
     out.into_bytes()
 }
 
-fn envelope(code: &str, message: &str, request_id: &str) -> Body {
-    let v = serde_json::json!({ "message": message, "code": code, "requestId": request_id });
-    Body::from(v.to_string())
+fn envelope(err: &ErrorBody, request_id: &str) -> Body {
+    let mut v = err.details.clone();
+    v.insert("message".into(), err.message.clone().into());
+    v.insert("code".into(), err.code.clone().into());
+    v.insert("requestId".into(), request_id.into());
+    Body::from(serde_json::Value::Object(v).to_string())
 }
 
 /// Marks a 4xx/5xx response whose body is the route's own answer, not to be replaced by the
@@ -108,7 +111,7 @@ pub async fn common(
     let status = resp.status();
 
     if let Some(err) = resp.extensions_mut().remove::<ErrorBody>() {
-        *resp.body_mut() = envelope(&err.code, &err.message, &request_id);
+        *resp.body_mut() = envelope(&err, &request_id);
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -144,8 +147,12 @@ pub async fn common(
                 HeaderValue::from_static("application/json"),
             );
             parts.headers.remove(header::CONTENT_LENGTH);
-            resp =
-                Response::from_parts(parts, envelope(default_code(status), &message, &request_id));
+            let err = ErrorBody {
+                code: default_code(status).to_string(),
+                message,
+                details: serde_json::Map::new(),
+            };
+            resp = Response::from_parts(parts, envelope(&err, &request_id));
         }
     }
 

@@ -26,9 +26,11 @@ from ._types import (
     ConsentApproval,
     ConsentDenial,
     ConsentRequest,
+    CreatePolicyParams,
     CreatePrincipalSessionParams,
     DelegateParams,
     DelegateResponse,
+    EvaluatePolicyParams,
     ExchangeTokenParams,
     ExchangeTokenResponse,
     Grant,
@@ -39,8 +41,11 @@ from ._types import (
     ListAuditResponse,
     ListGrantsParams,
     ListGrantsResponse,
+    ListPoliciesResponse,
     LogAuditParams,
     Me,
+    Policy,
+    PolicyDecision,
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
@@ -54,6 +59,7 @@ from ._types import (
     UpdateAgentParams,
     UpdateDeveloperSettingsParams,
     UpdateDeveloperSettingsResponse,
+    UpdatePolicyParams,
     VerifiedGrant,
     VerifyTokenResponse,
 )
@@ -258,6 +264,34 @@ class AsyncRevocationsClient(_AsyncResource):
         return RevocationFeedPage.from_dict(await self._call("revocations.feed", {**_keywords(RevocationFeedParams, since=since, limit=limit, wait=wait, page_token=page_token)}))
 
 
+class AsyncPoliciesClient(_AsyncResource):
+    """``client.policies``."""
+
+    async def create(self, params: CreatePolicyParams) -> Policy:
+        """Create a policy (native conditions, or one Cedar ``permit``/``forbid``)."""
+        return Policy.from_dict(await self._call("policies.create", {**_params("policies.create", CreatePolicyParams, params)}))
+
+    async def list(self) -> ListPoliciesResponse:
+        """Every policy of the developer, highest priority first."""
+        return ListPoliciesResponse.from_dict(await self._call("policies.list", {}))
+
+    async def get(self, policy_id: str) -> Policy:
+        """One policy."""
+        return Policy.from_dict(await self._call("policies.get", {"policyId": _id("policy_id", policy_id)}))
+
+    async def update(self, policy_id: str, params: UpdatePolicyParams) -> Policy:
+        """Change the given fields only; the policy's ``version`` goes up by one."""
+        return Policy.from_dict(await self._call("policies.update", {"policyId": _id("policy_id", policy_id), **_params("policies.update", UpdatePolicyParams, params)}))
+
+    async def delete(self, policy_id: str) -> None:
+        """Delete a policy."""
+        await self._call("policies.delete", {"policyId": _id("policy_id", policy_id)})
+
+    async def evaluate(self, params: EvaluatePolicyParams) -> PolicyDecision:
+        """Dry run: which policy would decide a request, and why (nothing is created)."""
+        return PolicyDecision.from_dict(await self._call("policies.evaluate", {**_params("policies.evaluate", EvaluatePolicyParams, params)}))
+
+
 class AsyncGrantex(_AsyncClientBase):
     """Client for the Grantex API.
 
@@ -274,6 +308,7 @@ class AsyncGrantex(_AsyncClientBase):
     consent: AsyncConsentClient
     principal_sessions: AsyncPrincipalSessionsClient
     revocations: AsyncRevocationsClient
+    policies: AsyncPoliciesClient
 
     def __init__(
         self,
@@ -328,6 +363,7 @@ class AsyncGrantex(_AsyncClientBase):
         self.consent = AsyncConsentClient(self._native)
         self.principal_sessions = AsyncPrincipalSessionsClient(self._native)
         self.revocations = AsyncRevocationsClient(self._native)
+        self.policies = AsyncPoliciesClient(self._native)
 
     @staticmethod
     async def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

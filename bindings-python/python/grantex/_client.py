@@ -26,9 +26,11 @@ from ._types import (
     ConsentApproval,
     ConsentDenial,
     ConsentRequest,
+    CreatePolicyParams,
     CreatePrincipalSessionParams,
     DelegateParams,
     DelegateResponse,
+    EvaluatePolicyParams,
     ExchangeTokenParams,
     ExchangeTokenResponse,
     Grant,
@@ -39,8 +41,11 @@ from ._types import (
     ListAuditResponse,
     ListGrantsParams,
     ListGrantsResponse,
+    ListPoliciesResponse,
     LogAuditParams,
     Me,
+    Policy,
+    PolicyDecision,
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
@@ -54,6 +59,7 @@ from ._types import (
     UpdateAgentParams,
     UpdateDeveloperSettingsParams,
     UpdateDeveloperSettingsResponse,
+    UpdatePolicyParams,
     VerifiedGrant,
     VerifyTokenResponse,
 )
@@ -258,6 +264,34 @@ class RevocationsClient(_Resource):
         return RevocationFeedPage.from_dict(self._call("revocations.feed", {**_keywords(RevocationFeedParams, since=since, limit=limit, wait=wait, page_token=page_token)}))
 
 
+class PoliciesClient(_Resource):
+    """``client.policies``."""
+
+    def create(self, params: CreatePolicyParams) -> Policy:
+        """Create a policy (native conditions, or one Cedar ``permit``/``forbid``)."""
+        return Policy.from_dict(self._call("policies.create", {**_params("policies.create", CreatePolicyParams, params)}))
+
+    def list(self) -> ListPoliciesResponse:
+        """Every policy of the developer, highest priority first."""
+        return ListPoliciesResponse.from_dict(self._call("policies.list", {}))
+
+    def get(self, policy_id: str) -> Policy:
+        """One policy."""
+        return Policy.from_dict(self._call("policies.get", {"policyId": _id("policy_id", policy_id)}))
+
+    def update(self, policy_id: str, params: UpdatePolicyParams) -> Policy:
+        """Change the given fields only; the policy's ``version`` goes up by one."""
+        return Policy.from_dict(self._call("policies.update", {"policyId": _id("policy_id", policy_id), **_params("policies.update", UpdatePolicyParams, params)}))
+
+    def delete(self, policy_id: str) -> None:
+        """Delete a policy."""
+        self._call("policies.delete", {"policyId": _id("policy_id", policy_id)})
+
+    def evaluate(self, params: EvaluatePolicyParams) -> PolicyDecision:
+        """Dry run: which policy would decide a request, and why (nothing is created)."""
+        return PolicyDecision.from_dict(self._call("policies.evaluate", {**_params("policies.evaluate", EvaluatePolicyParams, params)}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -274,6 +308,7 @@ class Grantex(_ClientBase):
     consent: ConsentClient
     principal_sessions: PrincipalSessionsClient
     revocations: RevocationsClient
+    policies: PoliciesClient
 
     def __init__(
         self,
@@ -328,6 +363,7 @@ class Grantex(_ClientBase):
         self.consent = ConsentClient(self._native)
         self.principal_sessions = PrincipalSessionsClient(self._native)
         self.revocations = RevocationsClient(self._native)
+        self.policies = PoliciesClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

@@ -42,11 +42,13 @@ __all__ = [
     "ConsentApproval",
     "ConsentDenial",
     "ConsentRequest",
+    "CreatePolicyParams",
     "CreatePrincipalSessionParams",
     "DelegateParams",
     "DelegateResponse",
     "EnforceConfig",
     "EnforceResult",
+    "EvaluatePolicyParams",
     "ExchangeTokenParams",
     "ExchangeTokenResponse",
     "Grant",
@@ -59,9 +61,13 @@ __all__ = [
     "ListAuditResponse",
     "ListGrantsParams",
     "ListGrantsResponse",
+    "ListPoliciesResponse",
     "LogAuditParams",
     "Me",
     "PkceChallenge",
+    "Policy",
+    "PolicyDecision",
+    "PolicyMatch",
     "PrincipalSessionResponse",
     "RateLimit",
     "RefreshTokenParams",
@@ -79,6 +85,7 @@ __all__ = [
     "UpdateAgentParams",
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
+    "UpdatePolicyParams",
     "VerifiedGrant",
     "VerifyTokenResponse",
     "WebAuthnGrantEvidence",
@@ -1988,6 +1995,346 @@ class RevocationFeedPage:
         out["serverTime"] = self.server_time
         if self.next_page_token is not None:
             out["nextPageToken"] = self.next_page_token
+        return out
+
+
+@dataclass
+class CreatePolicyParams:
+    """``POST /v1/policies`` body."""
+
+    name: str
+    effect: str
+    """``allow`` or ``deny``."""
+    priority: int = 0
+    """Always sent (0 by default), as the reference Python SDK does."""
+    agent_id: Optional[str] = None
+    principal_id: Optional[str] = None
+    scopes: Optional[List[str]] = None
+    time_of_day_start: Optional[str] = None
+    time_of_day_end: Optional[str] = None
+    cedar: Optional[str] = None
+    """A single Cedar ``permit`` (effect ``allow``) or ``forbid`` (effect ``deny``) policy; the
+    condition fields above must then be absent."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name, effect, priority=0, agent_id=None, principal_id=None, scopes=None, time_of_day_start=None, time_of_day_end=None, cedar=None):
+            self.name = name
+            self.effect = effect
+            self.priority = priority
+            self.agent_id = agent_id
+            self.principal_id = principal_id
+            self.scopes = scopes
+            self.time_of_day_start = time_of_day_start
+            self.time_of_day_end = time_of_day_end
+            self.cedar = cedar
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "name": self.name,
+                "effect": self.effect,
+                "priority": self.priority,
+                "agentId": self.agent_id,
+                "principalId": self.principal_id,
+                "scopes": _str_list("scopes", self.scopes),
+                "timeOfDayStart": self.time_of_day_start,
+                "timeOfDayEnd": self.time_of_day_end,
+                "cedar": self.cedar,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy."""
+
+    id: str
+    name: str
+    effect: str
+    """``allow`` or ``deny``."""
+    priority: int
+    agent_id: Optional[str]
+    """Only requests by this agent (``null``: any agent)."""
+    principal_id: Optional[str]
+    """Only requests for this principal (``null``: any principal)."""
+    scopes: Optional[Tuple[str, ...]]
+    """An ``allow`` matches when every requested scope is listed, a ``deny`` when any is
+    (``null``: any scopes)."""
+    time_of_day_start: Optional[str]
+    """``HH:MM`` (UTC), inclusive; with ``timeOfDayEnd`` (exclusive) a daily window, which may
+    wrap past midnight."""
+    time_of_day_end: Optional[str]
+    created_at: str
+    updated_at: str
+    cedar: Optional[str] = None
+    """The policy as Cedar code, when it is one (its ``permit``/``forbid`` is ``effect``)."""
+    version: int = 1
+    """1 when created, one more at each update."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, name, effect, priority, agent_id, principal_id, scopes, time_of_day_start, time_of_day_end, created_at, updated_at, cedar=None, version=1):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "effect", effect)
+            _object_setattr(self, "priority", priority)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "time_of_day_start", time_of_day_start)
+            _object_setattr(self, "time_of_day_end", time_of_day_end)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+            _object_setattr(self, "cedar", cedar)
+            _object_setattr(self, "version", version)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            name=_req(data, "name"),
+            effect=_req(data, "effect"),
+            priority=_get(data, "priority", 0),
+            agent_id=_get(data, "agentId", None),
+            principal_id=_get(data, "principalId", None),
+            scopes=(lambda v: None if v is None else _tuple(v))(_get(data, "scopes", None)),
+            time_of_day_start=_get(data, "timeOfDayStart", None),
+            time_of_day_end=_get(data, "timeOfDayEnd", None),
+            created_at=_req(data, "createdAt"),
+            updated_at=_req(data, "updatedAt"),
+            cedar=_get(data, "cedar", None),
+            version=_get(data, "version", 0),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["name"] = self.name
+        out["effect"] = self.effect
+        out["priority"] = self.priority
+        out["agentId"] = self.agent_id
+        out["principalId"] = self.principal_id
+        out["scopes"] = list(self.scopes) if self.scopes is not None else None
+        out["timeOfDayStart"] = self.time_of_day_start
+        out["timeOfDayEnd"] = self.time_of_day_end
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        if self.cedar is not None:
+            out["cedar"] = self.cedar
+        out["version"] = self.version
+        return out
+
+
+@dataclass(frozen=True)
+class ListPoliciesResponse:
+    """``GET /v1/policies`` response: highest priority first."""
+
+    policies: Tuple[Policy, ...]
+    total: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, policies, total):
+            _object_setattr(self, "policies", policies)
+            _object_setattr(self, "total", total)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListPoliciesResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            policies=_nested_list(Policy, _req(data, "policies")),
+            total=_get(data, "total", 0),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["policies"] = [v.to_dict() for v in self.policies] if self.policies is not None else None
+        out["total"] = self.total
+        return out
+
+
+@dataclass
+class UpdatePolicyParams:
+    """``PATCH /v1/policies/:id`` body; only the fields given change."""
+
+    name: Optional[str] = None
+    effect: Optional[str] = None
+    priority: Optional[int] = None
+    agent_id: Optional[str] = None
+    principal_id: Optional[str] = None
+    scopes: Optional[List[str]] = None
+    time_of_day_start: Optional[str] = None
+    time_of_day_end: Optional[str] = None
+    cedar: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name=None, effect=None, priority=None, agent_id=None, principal_id=None, scopes=None, time_of_day_start=None, time_of_day_end=None, cedar=None):
+            self.name = name
+            self.effect = effect
+            self.priority = priority
+            self.agent_id = agent_id
+            self.principal_id = principal_id
+            self.scopes = scopes
+            self.time_of_day_start = time_of_day_start
+            self.time_of_day_end = time_of_day_end
+            self.cedar = cedar
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "name": self.name,
+                "effect": self.effect,
+                "priority": self.priority,
+                "agentId": self.agent_id,
+                "principalId": self.principal_id,
+                "scopes": _str_list("scopes", self.scopes),
+                "timeOfDayStart": self.time_of_day_start,
+                "timeOfDayEnd": self.time_of_day_end,
+                "cedar": self.cedar,
+            }
+        )
+
+
+@dataclass
+class EvaluatePolicyParams:
+    """``POST /v1/policies/evaluate`` body: a request to decide without acting on it."""
+
+    agent_id: str
+    principal_id: str
+    scopes: List[str]
+    action: Optional[str] = None
+    """``authorize`` (the default) or ``delegate``."""
+    delegation_depth: Optional[int] = None
+    """The delegation depth the request would create (0 for ``authorize``)."""
+    at: Optional[str] = None
+    """When to evaluate (RFC 3339); now by default."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id, principal_id, scopes, action=None, delegation_depth=None, at=None):
+            self.agent_id = agent_id
+            self.principal_id = principal_id
+            self.scopes = scopes
+            self.action = action
+            self.delegation_depth = delegation_depth
+            self.at = at
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "agentId": self.agent_id,
+                "principalId": self.principal_id,
+                "scopes": _str_list("scopes", self.scopes),
+                "action": self.action,
+                "delegationDepth": self.delegation_depth,
+                "at": self.at,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PolicyMatch:
+    """One policy that matched a request."""
+
+    policy_id: str
+    name: str
+    effect: str
+    priority: int
+    kind: str
+    """``native`` or ``cedar``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, policy_id, name, effect, priority, kind):
+            _object_setattr(self, "policy_id", policy_id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "effect", effect)
+            _object_setattr(self, "priority", priority)
+            _object_setattr(self, "kind", kind)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyMatch:
+        """From the wire's camelCase JSON."""
+        return cls(
+            policy_id=_req(data, "policyId"),
+            name=_req(data, "name"),
+            effect=_req(data, "effect"),
+            priority=_req(data, "priority"),
+            kind=_req(data, "kind"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["policyId"] = self.policy_id
+        out["name"] = self.name
+        out["effect"] = self.effect
+        out["priority"] = self.priority
+        out["kind"] = self.kind
+        return out
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """``POST /v1/policies/evaluate`` response: what the server would decide, and why."""
+
+    decision: str
+    """``allow`` (approved without consent), ``deny`` (refused) or ``none`` (no policy matched:
+    the human decides)."""
+    policy_id: Optional[str]
+    """The policy that decided, when one did."""
+    policy_name: Optional[str]
+    reason: str
+    """Why, in words."""
+    matched: Tuple[PolicyMatch, ...]
+    """Every matching policy, in the order they were weighed."""
+    evaluated: int
+    """How many policies were evaluated."""
+    evaluated_at: str
+    """The instant the request was evaluated at (RFC 3339)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, decision, policy_id, policy_name, reason, matched, evaluated, evaluated_at):
+            _object_setattr(self, "decision", decision)
+            _object_setattr(self, "policy_id", policy_id)
+            _object_setattr(self, "policy_name", policy_name)
+            _object_setattr(self, "reason", reason)
+            _object_setattr(self, "matched", matched)
+            _object_setattr(self, "evaluated", evaluated)
+            _object_setattr(self, "evaluated_at", evaluated_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyDecision:
+        """From the wire's camelCase JSON."""
+        return cls(
+            decision=_req(data, "decision"),
+            policy_id=_get(data, "policyId", None),
+            policy_name=_get(data, "policyName", None),
+            reason=_req(data, "reason"),
+            matched=_nested_list(PolicyMatch, _get(data, "matched", ())),
+            evaluated=_get(data, "evaluated", 0),
+            evaluated_at=_req(data, "evaluatedAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["decision"] = self.decision
+        out["policyId"] = self.policy_id
+        out["policyName"] = self.policy_name
+        out["reason"] = self.reason
+        out["matched"] = [v.to_dict() for v in self.matched] if self.matched is not None else None
+        out["evaluated"] = self.evaluated
+        out["evaluatedAt"] = self.evaluated_at
         return out
 
 

@@ -155,4 +155,29 @@ operations! {
         feed => "revocations.feed": GET "/v1/revocations", path(), query(RevocationFeedParams),
             -> (RevocationFeedPage), 200, safe, py(keywords);
     }
+
+    /// Policies the server applies at authorization and delegation: `allow` approves without
+    /// asking the human, `deny` refuses; a matching deny always wins.
+    group Policies policies "policies" {
+        /// Create a policy (native conditions, or one Cedar `permit`/`forbid`).
+        create => "policies.create": POST "/v1/policies", path(), body(CreatePolicyParams),
+            -> (Policy), 201, safe, py(params);
+        /// Every policy of the developer, highest priority first.
+        list => "policies.list": GET "/v1/policies", path(), none(), -> (PolicyList), 200, safe,
+            py(positional);
+        /// One policy.
+        get => "policies.get": GET "/v1/policies/{policyId}",
+            path(policy_id: "policyId" "policy id"), none(), -> (Policy), 200, safe,
+            py(positional);
+        /// Change the given fields only; the policy's `version` goes up by one.
+        update => "policies.update": PATCH "/v1/policies/{policyId}",
+            path(policy_id: "policyId" "policy id"), body(UpdatePolicyParams), -> (Policy), 200,
+            safe, py(params);
+        /// Delete a policy.
+        delete => "policies.delete": DELETE "/v1/policies/{policyId}",
+            path(policy_id: "policyId" "policy id"), none(), -> (), 204, safe, py(positional);
+        /// Dry run: which policy would decide a request, and why (nothing is created).
+        evaluate => "policies.evaluate": POST "/v1/policies/evaluate", path(),
+            body(EvaluatePolicyParams), -> (PolicyDecision), 200, safe, py(params);
+    }
 }

@@ -3,6 +3,7 @@
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody};
+use crate::policy;
 use crate::state::AppState;
 use crate::store;
 use crate::time::{self, iso, now_ms};
@@ -120,10 +121,11 @@ pub async fn authorize(
         purpose: p.purpose.clone(),
         data_region,
     };
-    let r = row.clone();
     let require_registered = st.settings.require_registered_redirects;
-    st.db
+    let (row, allowed) = st
+        .db
         .write(move |tx| {
+            let mut r = row;
             store::auth_requests::purge_expired(tx, &r.developer_id, r.created_at)?;
             let agent = store::agents::find(tx, &r.developer_id, &r.agent_id)?
                 .ok_or_else(|| ApiError::not_found("Agent not found"))?;
@@ -149,9 +151,30 @@ pub async fn authorize(
                     }
                 )));
             }
-            store::auth_requests::insert(tx, &r)
+            let req = policy::Request {
+                developer_id: &r.developer_id,
+                agent_id: &r.agent_id,
+                principal_id: &r.principal_id,
+                scopes: &r.scopes,
+                action: policy::Action::Authorize,
+                delegation_depth: 0,
+                at_ms: r.created_at,
+            };
+            let allowed = match policy::enforce(tx, &req, &agent.did)? {
+                // Returned, not raised: the refusal's audit entry commits with this transaction.
+                policy::Outcome::Denied(d) => return Ok(Err(d)),
+                policy::Outcome::Allowed => {
+                    r.status = "approved".into();
+                    r.code.get_or_insert_with(|| ids::new_id(""));
+                    true
+                }
+                policy::Outcome::Undecided => false,
+            };
+            store::auth_requests::insert(tx, &r)?;
+            Ok(Ok((r, allowed)))
         })
-        .await?;
+        .await?
+        .map_err(|d| policy::refusal(&d, policy::Action::Authorize))?;
     Ok((
         StatusCode::CREATED,
         Json(AuthorizationRequest {
@@ -166,8 +189,8 @@ pub async fn authorize(
             created_at: iso(now),
             code: row.code,
             sandbox: sandbox.then_some(true),
-            policy_enforced: None,
-            effect: None,
+            policy_enforced: allowed.then_some(true),
+            effect: allowed.then(|| "allow".to_string()),
             purpose: row.purpose,
             data_region: row.data_region,
         }),

@@ -6,6 +6,7 @@ use crate::extract::{path_id, JsonBody, QueryMap};
 use crate::keys;
 use crate::mint::{Lineage, TokenSpec};
 use crate::observability::{Issued, Revoked, Verify};
+use crate::policy;
 use crate::state::AppState;
 use crate::store;
 use crate::store::grants::{GrantRow, TokenState};
@@ -195,27 +196,48 @@ pub async fn delegate(
                 cnf_jkt: child.key_thumbprint.clone(),
             };
             let token = spec.sign(&keys)?;
-            let refresh = db.write_sync(|tx| {
-                // Serialised with revocation by the single writer: a parent revoked meanwhile refuses here.
-                if !matches!(
-                    store::grants::token_state(tx, &dev.id, &parent.token_id, &parent.grant_id)?,
-                    TokenState::Active(_)
-                ) {
-                    return Err(ApiError::bad_request("Parent grant is no longer active"));
-                }
-                if store::agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
-                    return Err(ApiError::not_found("Sub-agent not found"));
-                }
-                store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
-                store::grants::insert(tx, &child, Some(&parent.token_id))?;
-                spec.record(tx, &keys, &token)?;
-                spec.audit(
-                    tx,
-                    crate::store::audit::actions::GRANT_DELEGATED,
-                    &child.agent_id,
-                )?;
-                store::tokens::new_refresh_token(tx, &child.id, child.expires_at)
-            })?;
+            let refresh = db
+                .write_sync(|tx| {
+                    // Serialised with revocation by the single writer: a parent revoked meanwhile refuses here.
+                    if !matches!(
+                        store::grants::token_state(
+                            tx,
+                            &dev.id,
+                            &parent.token_id,
+                            &parent.grant_id
+                        )?,
+                        TokenState::Active(_)
+                    ) {
+                        return Err(ApiError::bad_request("Parent grant is no longer active"));
+                    }
+                    if store::agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
+                        return Err(ApiError::not_found("Sub-agent not found"));
+                    }
+                    let req = policy::Request {
+                        developer_id: &dev.id,
+                        agent_id: &child.agent_id,
+                        principal_id: &child.principal_id,
+                        scopes: &child.scopes,
+                        action: policy::Action::Delegate,
+                        delegation_depth: depth,
+                        at_ms: child.issued_at,
+                    };
+                    if let policy::Outcome::Denied(d) = policy::enforce(tx, &req, &child.agent_did)?
+                    {
+                        // Returned, not raised: the refusal's audit entry commits.
+                        return Ok(Err(d));
+                    }
+                    store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
+                    store::grants::insert(tx, &child, Some(&parent.token_id))?;
+                    spec.record(tx, &keys, &token)?;
+                    spec.audit(
+                        tx,
+                        crate::store::audit::actions::GRANT_DELEGATED,
+                        &child.agent_id,
+                    )?;
+                    store::tokens::new_refresh_token(tx, &child.id, child.expires_at).map(Ok)
+                })?
+                .map_err(|d| policy::refusal(&d, policy::Action::Delegate))?;
             Ok(DelegateResponse {
                 grant_token: token,
                 expires_at: iso_secs(exp),

@@ -7,6 +7,7 @@ pub mod consent;
 pub mod developers;
 pub mod grants;
 pub mod health;
+pub mod policies;
 pub mod principal;
 pub mod revocations;
 pub mod tokens;
@@ -78,6 +79,15 @@ pub fn router(state: AppState) -> Router {
                 .put(audit::immutable)
                 .patch(audit::immutable)
                 .delete(audit::immutable),
+        )
+        .route("/v1/policies", post(policies::create).get(policies::list))
+        // Static segments win over `{id}`: `/v1/policies/evaluate` never reaches the CRUD routes.
+        .route("/v1/policies/evaluate", post(policies::evaluate))
+        .route(
+            "/v1/policies/{id}",
+            get(policies::get)
+                .patch(policies::update)
+                .delete(policies::delete),
         )
         .route("/v1/principal-sessions", post(principal::create_session))
         .route(

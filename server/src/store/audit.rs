@@ -111,6 +111,13 @@ pub mod actions {
     pub const AGENT_DELETED: &str = "grantex.agent.deleted";
     pub const API_KEY_ROTATED: &str = "grantex.api_key.rotated";
     pub const PRINCIPAL_SESSION_REVOKED: &str = "grantex.principal_session.revoked";
+    pub const POLICY_CREATED: &str = "grantex.policy.created";
+    pub const POLICY_UPDATED: &str = "grantex.policy.updated";
+    pub const POLICY_DELETED: &str = "grantex.policy.deleted";
+    /// A policy refused an authorization or a delegation.
+    pub const POLICY_DENIED: &str = "grantex.policy.denied";
+    /// A policy approved an authorization without asking the principal.
+    pub const POLICY_APPROVED: &str = "grantex.policy.approved";
 }
 
 /// Appends a security event the server itself observed (status `success`, or `failure` for

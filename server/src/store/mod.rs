@@ -13,6 +13,7 @@ mod db;
 pub mod developers;
 pub mod grants;
 pub mod keys;
+pub mod policies;
 pub mod quota;
 pub mod revocation;
 pub mod revocation_feed;

@@ -278,10 +278,35 @@ CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
 ALTER TABLE grants ADD COLUMN key_thumbprint TEXT;
 "#,
     ),
+    (
+        12,
+        "policies",
+        r#"
+-- Rules applied at /v1/authorize and delegation (server/src/policy/). Conditions NULL = any;
+-- scopes is a JSON array; cedar holds the policy text of a policy written as code.
+CREATE TABLE policies (
+    id                TEXT PRIMARY KEY,
+    developer_id      TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    effect            TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+    priority          INTEGER NOT NULL DEFAULT 0,
+    agent_id          TEXT,
+    principal_id      TEXT,
+    scopes            TEXT,
+    time_of_day_start TEXT,
+    time_of_day_end   TEXT,
+    cedar             TEXT,
+    version           INTEGER NOT NULL DEFAULT 1,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX policies_dev_priority ON policies (developer_id, priority DESC, created_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

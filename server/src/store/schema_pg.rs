@@ -239,10 +239,35 @@ CREATE INDEX revocation_events_dev_seq ON revocation_events (developer_id, seq);
 ALTER TABLE grants ADD COLUMN key_thumbprint TEXT;
 "#,
     ),
+    (
+        7,
+        "policies (= SQLite schema 12)",
+        r#"
+-- Rules applied at /v1/authorize and delegation (server/src/policy/). Conditions NULL = any;
+-- scopes is a JSON array; cedar holds the policy text of a policy written as code.
+CREATE TABLE policies (
+    id                TEXT PRIMARY KEY,
+    developer_id      TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    effect            TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+    priority          BIGINT NOT NULL DEFAULT 0,
+    agent_id          TEXT,
+    principal_id      TEXT,
+    scopes            TEXT,
+    time_of_day_start TEXT,
+    time_of_day_end   TEXT,
+    cedar             TEXT,
+    version           BIGINT NOT NULL DEFAULT 1,
+    created_at        BIGINT NOT NULL,
+    updated_at        BIGINT NOT NULL
+);
+CREATE INDEX policies_dev_priority ON policies (developer_id, priority DESC, created_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -348,6 +348,83 @@ public class RevocationsClient internal constructor(private val transport: Trans
         RevocationFeedPage.fromJson(transport.callBlocking("revocations.feed", Wire.input(params.toJson())))
 }
 
+/** `grantex.policies`: the `policies.*` operations. */
+public class PoliciesClient internal constructor(private val transport: Transport) {
+    /**
+     * Create a policy (native conditions, or one Cedar `permit`/`forbid`).
+     *
+     * `POST /v1/policies`
+     */
+    public suspend fun create(params: CreatePolicyParams): Policy =
+        Policy.fromJson(transport.call("policies.create", Wire.input(params.toJson())))
+
+    /** [create], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createBlocking(params: CreatePolicyParams): Policy =
+        Policy.fromJson(transport.callBlocking("policies.create", Wire.input(params.toJson())))
+
+    /**
+     * Every policy of the developer, highest priority first.
+     *
+     * `GET /v1/policies`
+     */
+    public suspend fun list(): PolicyList =
+        PolicyList.fromJson(transport.call("policies.list", Wire.EMPTY))
+
+    /** [list], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listBlocking(): PolicyList =
+        PolicyList.fromJson(transport.callBlocking("policies.list", Wire.EMPTY))
+
+    /**
+     * One policy.
+     *
+     * `GET /v1/policies/{policyId}`
+     */
+    public suspend fun get(policyId: String): Policy =
+        Policy.fromJson(transport.call("policies.get", Wire.input(null, "policyId" to policyId)))
+
+    /** [get], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getBlocking(policyId: String): Policy =
+        Policy.fromJson(transport.callBlocking("policies.get", Wire.input(null, "policyId" to policyId)))
+
+    /**
+     * Change the given fields only; the policy's `version` goes up by one.
+     *
+     * `PATCH /v1/policies/{policyId}`
+     */
+    public suspend fun update(policyId: String, params: UpdatePolicyParams): Policy =
+        Policy.fromJson(transport.call("policies.update", Wire.input(params.toJson(), "policyId" to policyId)))
+
+    /** [update], blocking the calling thread (for Java, or outside coroutines). */
+    public fun updateBlocking(policyId: String, params: UpdatePolicyParams): Policy =
+        Policy.fromJson(transport.callBlocking("policies.update", Wire.input(params.toJson(), "policyId" to policyId)))
+
+    /**
+     * Delete a policy.
+     *
+     * `DELETE /v1/policies/{policyId}`
+     */
+    public suspend fun delete(policyId: String) {
+        transport.call("policies.delete", Wire.input(null, "policyId" to policyId))
+    }
+
+    /** [delete], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteBlocking(policyId: String) {
+        transport.callBlocking("policies.delete", Wire.input(null, "policyId" to policyId))
+    }
+
+    /**
+     * Dry run: which policy would decide a request, and why (nothing is created).
+     *
+     * `POST /v1/policies/evaluate`
+     */
+    public suspend fun evaluate(params: EvaluatePolicyParams): PolicyDecision =
+        PolicyDecision.fromJson(transport.call("policies.evaluate", Wire.input(params.toJson())))
+
+    /** [evaluate], blocking the calling thread (for Java, or outside coroutines). */
+    public fun evaluateBlocking(params: EvaluatePolicyParams): PolicyDecision =
+        PolicyDecision.fromJson(transport.callBlocking("policies.evaluate", Wire.input(params.toJson())))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -380,6 +457,10 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `revocations.*` operations. */
     @get:JvmName("revocations")
     public val revocations: RevocationsClient = RevocationsClient(transport)
+
+    /** The `policies.*` operations. */
+    @get:JvmName("policies")
+    public val policies: PoliciesClient = PoliciesClient(transport)
 
     /**
      * The calling developer account.
@@ -512,4 +593,10 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "principal_sessions.revoke",
     "revocations.status",
     "revocations.feed",
+    "policies.create",
+    "policies.list",
+    "policies.get",
+    "policies.update",
+    "policies.delete",
+    "policies.evaluate",
 )

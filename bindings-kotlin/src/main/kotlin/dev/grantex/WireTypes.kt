@@ -1668,6 +1668,320 @@ public data class RevocationFeedPage @JvmOverloads constructor(
     }
 }
 
+/** `POST /v1/policies` body. */
+public data class CreatePolicyParams @JvmOverloads constructor(
+    val name: String,
+    /** `allow` or `deny`. */
+    val effect: String,
+    /** Always sent (0 by default), as the reference Python SDK does. */
+    val priority: Long = 0L,
+    val agentId: String? = null,
+    val principalId: String? = null,
+    val scopes: List<String>? = null,
+    val timeOfDayStart: String? = null,
+    val timeOfDayEnd: String? = null,
+    /**
+     * A single Cedar `permit` (effect `allow`) or `forbid` (effect `deny`) policy; the
+     * condition fields above must then be absent.
+     */
+    val cedar: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("name", JsonPrimitive(name))
+        put("effect", JsonPrimitive(effect))
+        put("priority", JsonPrimitive(priority))
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        scopes?.let { v0 -> put("scopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        timeOfDayStart?.let { v0 -> put("timeOfDayStart", JsonPrimitive(v0)) }
+        timeOfDayEnd?.let { v0 -> put("timeOfDayEnd", JsonPrimitive(v0)) }
+        cedar?.let { v0 -> put("cedar", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreatePolicyParams {
+            val o = Wire.obj(json, "CreatePolicyParams")
+            return CreatePolicyParams(
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.name") } ?: Wire.missing("CreatePolicyParams.name"),
+                effect = Wire.member(o, "effect")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.effect") } ?: Wire.missing("CreatePolicyParams.effect"),
+                priority = Wire.member(o, "priority")?.let { v0 -> Wire.long(v0, "CreatePolicyParams.priority") } ?: 0L,
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.agentId") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.principalId") },
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "CreatePolicyParams.scopes") { v1 -> Wire.string(v1, "CreatePolicyParams.scopes[]") } },
+                timeOfDayStart = Wire.member(o, "timeOfDayStart")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.timeOfDayStart") },
+                timeOfDayEnd = Wire.member(o, "timeOfDayEnd")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.timeOfDayEnd") },
+                cedar = Wire.member(o, "cedar")?.let { v0 -> Wire.string(v0, "CreatePolicyParams.cedar") },
+            )
+        }
+    }
+}
+
+/** A policy. */
+public data class Policy @JvmOverloads constructor(
+    val id: String,
+    val name: String,
+    /** `allow` or `deny`. */
+    val effect: String,
+    val priority: Long = 0L,
+    /** Only requests by this agent (`null`: any agent). */
+    val agentId: String? = null,
+    /** Only requests for this principal (`null`: any principal). */
+    val principalId: String? = null,
+    /**
+     * An `allow` matches when every requested scope is listed, a `deny` when any is
+     * (`null`: any scopes).
+     */
+    val scopes: List<String>? = null,
+    /**
+     * `HH:MM` (UTC), inclusive; with `timeOfDayEnd` (exclusive) a daily window, which may
+     * wrap past midnight.
+     */
+    val timeOfDayStart: String? = null,
+    val timeOfDayEnd: String? = null,
+    val createdAt: String,
+    val updatedAt: String,
+    /** The policy as Cedar code, when it is one (its `permit`/`forbid` is `effect`). */
+    val cedar: String? = null,
+    /** 1 when created, one more at each update. */
+    val version: Long = 0L,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("name", JsonPrimitive(name))
+        put("effect", JsonPrimitive(effect))
+        put("priority", JsonPrimitive(priority))
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        scopes?.let { v0 -> put("scopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        timeOfDayStart?.let { v0 -> put("timeOfDayStart", JsonPrimitive(v0)) }
+        timeOfDayEnd?.let { v0 -> put("timeOfDayEnd", JsonPrimitive(v0)) }
+        put("createdAt", JsonPrimitive(createdAt))
+        put("updatedAt", JsonPrimitive(updatedAt))
+        cedar?.let { v0 -> put("cedar", JsonPrimitive(v0)) }
+        put("version", JsonPrimitive(version))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): Policy {
+            val o = Wire.obj(json, "Policy")
+            return Policy(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "Policy.id") } ?: Wire.missing("Policy.id"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "Policy.name") } ?: Wire.missing("Policy.name"),
+                effect = Wire.member(o, "effect")?.let { v0 -> Wire.string(v0, "Policy.effect") } ?: Wire.missing("Policy.effect"),
+                priority = Wire.member(o, "priority")?.let { v0 -> Wire.long(v0, "Policy.priority") } ?: 0L,
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "Policy.agentId") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "Policy.principalId") },
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "Policy.scopes") { v1 -> Wire.string(v1, "Policy.scopes[]") } },
+                timeOfDayStart = Wire.member(o, "timeOfDayStart")?.let { v0 -> Wire.string(v0, "Policy.timeOfDayStart") },
+                timeOfDayEnd = Wire.member(o, "timeOfDayEnd")?.let { v0 -> Wire.string(v0, "Policy.timeOfDayEnd") },
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "Policy.createdAt") } ?: Wire.missing("Policy.createdAt"),
+                updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "Policy.updatedAt") } ?: Wire.missing("Policy.updatedAt"),
+                cedar = Wire.member(o, "cedar")?.let { v0 -> Wire.string(v0, "Policy.cedar") },
+                version = Wire.member(o, "version")?.let { v0 -> Wire.long(v0, "Policy.version") } ?: 0L,
+            )
+        }
+    }
+}
+
+/** `GET /v1/policies` response: highest priority first. */
+public data class PolicyList @JvmOverloads constructor(
+    val policies: List<Policy>,
+    val total: Long = 0L,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("policies", JsonArray(policies.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): PolicyList {
+            val o = Wire.obj(json, "PolicyList")
+            return PolicyList(
+                policies = Wire.member(o, "policies")?.let { v0 -> Wire.list(v0, "PolicyList.policies") { v1 -> Policy.fromJson(v1) } } ?: Wire.missing("PolicyList.policies"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "PolicyList.total") } ?: 0L,
+            )
+        }
+    }
+}
+
+/** [PolicyList] under the reference SDK's name. */
+public typealias ListPoliciesResponse = PolicyList
+
+/** `PATCH /v1/policies/:id` body; only the fields given change. */
+public data class UpdatePolicyParams @JvmOverloads constructor(
+    val name: String? = null,
+    val effect: String? = null,
+    val priority: Long? = null,
+    val agentId: String? = null,
+    val principalId: String? = null,
+    val scopes: List<String>? = null,
+    val timeOfDayStart: String? = null,
+    val timeOfDayEnd: String? = null,
+    val cedar: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        name?.let { v0 -> put("name", JsonPrimitive(v0)) }
+        effect?.let { v0 -> put("effect", JsonPrimitive(v0)) }
+        priority?.let { v0 -> put("priority", JsonPrimitive(v0)) }
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        scopes?.let { v0 -> put("scopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        timeOfDayStart?.let { v0 -> put("timeOfDayStart", JsonPrimitive(v0)) }
+        timeOfDayEnd?.let { v0 -> put("timeOfDayEnd", JsonPrimitive(v0)) }
+        cedar?.let { v0 -> put("cedar", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UpdatePolicyParams {
+            val o = Wire.obj(json, "UpdatePolicyParams")
+            return UpdatePolicyParams(
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.name") },
+                effect = Wire.member(o, "effect")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.effect") },
+                priority = Wire.member(o, "priority")?.let { v0 -> Wire.long(v0, "UpdatePolicyParams.priority") },
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.agentId") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.principalId") },
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "UpdatePolicyParams.scopes") { v1 -> Wire.string(v1, "UpdatePolicyParams.scopes[]") } },
+                timeOfDayStart = Wire.member(o, "timeOfDayStart")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.timeOfDayStart") },
+                timeOfDayEnd = Wire.member(o, "timeOfDayEnd")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.timeOfDayEnd") },
+                cedar = Wire.member(o, "cedar")?.let { v0 -> Wire.string(v0, "UpdatePolicyParams.cedar") },
+            )
+        }
+    }
+}
+
+/** `POST /v1/policies/evaluate` body: a request to decide without acting on it. */
+public data class EvaluatePolicyParams @JvmOverloads constructor(
+    val agentId: String,
+    val principalId: String,
+    val scopes: List<String>,
+    /** `authorize` (the default) or `delegate`. */
+    val action: String? = null,
+    /** The delegation depth the request would create (0 for `authorize`). */
+    val delegationDepth: Long? = null,
+    /** When to evaluate (RFC 3339); now by default. */
+    val at: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("agentId", JsonPrimitive(agentId))
+        put("principalId", JsonPrimitive(principalId))
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        action?.let { v0 -> put("action", JsonPrimitive(v0)) }
+        delegationDepth?.let { v0 -> put("delegationDepth", JsonPrimitive(v0)) }
+        at?.let { v0 -> put("at", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EvaluatePolicyParams {
+            val o = Wire.obj(json, "EvaluatePolicyParams")
+            return EvaluatePolicyParams(
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "EvaluatePolicyParams.agentId") } ?: Wire.missing("EvaluatePolicyParams.agentId"),
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "EvaluatePolicyParams.principalId") } ?: Wire.missing("EvaluatePolicyParams.principalId"),
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "EvaluatePolicyParams.scopes") { v1 -> Wire.string(v1, "EvaluatePolicyParams.scopes[]") } } ?: Wire.missing("EvaluatePolicyParams.scopes"),
+                action = Wire.member(o, "action")?.let { v0 -> Wire.string(v0, "EvaluatePolicyParams.action") },
+                delegationDepth = Wire.member(o, "delegationDepth")?.let { v0 -> Wire.long(v0, "EvaluatePolicyParams.delegationDepth") },
+                at = Wire.member(o, "at")?.let { v0 -> Wire.string(v0, "EvaluatePolicyParams.at") },
+            )
+        }
+    }
+}
+
+/** One policy that matched a request. */
+public data class PolicyMatch(
+    val policyId: String,
+    val name: String,
+    val effect: String,
+    val priority: Long,
+    /** `native` or `cedar`. */
+    val kind: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("policyId", JsonPrimitive(policyId))
+        put("name", JsonPrimitive(name))
+        put("effect", JsonPrimitive(effect))
+        put("priority", JsonPrimitive(priority))
+        put("kind", JsonPrimitive(kind))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): PolicyMatch {
+            val o = Wire.obj(json, "PolicyMatch")
+            return PolicyMatch(
+                policyId = Wire.member(o, "policyId")?.let { v0 -> Wire.string(v0, "PolicyMatch.policyId") } ?: Wire.missing("PolicyMatch.policyId"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "PolicyMatch.name") } ?: Wire.missing("PolicyMatch.name"),
+                effect = Wire.member(o, "effect")?.let { v0 -> Wire.string(v0, "PolicyMatch.effect") } ?: Wire.missing("PolicyMatch.effect"),
+                priority = Wire.member(o, "priority")?.let { v0 -> Wire.long(v0, "PolicyMatch.priority") } ?: Wire.missing("PolicyMatch.priority"),
+                kind = Wire.member(o, "kind")?.let { v0 -> Wire.string(v0, "PolicyMatch.kind") } ?: Wire.missing("PolicyMatch.kind"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/policies/evaluate` response: what the server would decide, and why. */
+public data class PolicyDecision @JvmOverloads constructor(
+    /**
+     * `allow` (approved without consent), `deny` (refused) or `none` (no policy matched:
+     * the human decides).
+     */
+    val decision: String,
+    /** The policy that decided, when one did. */
+    val policyId: String? = null,
+    val policyName: String? = null,
+    /** Why, in words. */
+    val reason: String,
+    /** Every matching policy, in the order they were weighed. */
+    val matched: List<PolicyMatch> = emptyList(),
+    /** How many policies were evaluated. */
+    val evaluated: Long = 0L,
+    /** The instant the request was evaluated at (RFC 3339). */
+    val evaluatedAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("decision", JsonPrimitive(decision))
+        policyId?.let { v0 -> put("policyId", JsonPrimitive(v0)) }
+        policyName?.let { v0 -> put("policyName", JsonPrimitive(v0)) }
+        put("reason", JsonPrimitive(reason))
+        put("matched", JsonArray(matched.map { v0 -> v0.toJson() }))
+        put("evaluated", JsonPrimitive(evaluated))
+        put("evaluatedAt", JsonPrimitive(evaluatedAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): PolicyDecision {
+            val o = Wire.obj(json, "PolicyDecision")
+            return PolicyDecision(
+                decision = Wire.member(o, "decision")?.let { v0 -> Wire.string(v0, "PolicyDecision.decision") } ?: Wire.missing("PolicyDecision.decision"),
+                policyId = Wire.member(o, "policyId")?.let { v0 -> Wire.string(v0, "PolicyDecision.policyId") },
+                policyName = Wire.member(o, "policyName")?.let { v0 -> Wire.string(v0, "PolicyDecision.policyName") },
+                reason = Wire.member(o, "reason")?.let { v0 -> Wire.string(v0, "PolicyDecision.reason") } ?: Wire.missing("PolicyDecision.reason"),
+                matched = Wire.member(o, "matched")?.let { v0 -> Wire.list(v0, "PolicyDecision.matched") { v1 -> PolicyMatch.fromJson(v1) } } ?: emptyList(),
+                evaluated = Wire.member(o, "evaluated")?.let { v0 -> Wire.long(v0, "PolicyDecision.evaluated") } ?: 0L,
+                evaluatedAt = Wire.member(o, "evaluatedAt")?.let { v0 -> Wire.string(v0, "PolicyDecision.evaluatedAt") } ?: Wire.missing("PolicyDecision.evaluatedAt"),
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).

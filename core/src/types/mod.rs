@@ -7,6 +7,9 @@ use grantex_derive::Wire;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod policies;
+pub use policies::*;
+
 /// Developer account mode, fixed at signup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "lowercase")]
