@@ -12,7 +12,7 @@ pub struct ApiError {
     pub message: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Extra members of the error envelope (e.g. the `policyId` of a policy refusal).
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// Marker placed in the response extensions; the middleware turns it into the JSON envelope.
@@ -20,7 +20,7 @@ pub struct ApiError {
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -32,7 +32,7 @@ impl ApiError {
             code,
             message: message.into(),
             headers: Vec::new(),
-            details: serde_json::Map::new(),
+            details: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -61,7 +61,9 @@ impl ApiError {
     }
     /// Adds a member to the error envelope (never `message`, `code` or `requestId`).
     pub fn with_detail(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
-        self.details.insert(key.to_string(), value.into());
+        self.details
+            .get_or_insert_with(Default::default)
+            .insert(key.to_string(), value.into());
         self
     }
     pub fn not_found(message: impl Into<String>) -> Self {

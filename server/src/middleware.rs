@@ -65,7 +65,7 @@ pub fn raw_error_response(status: StatusCode, code: &str, message: &str) -> Vec<
 }
 
 fn envelope(err: &ErrorBody, request_id: &str) -> Body {
-    let mut v = err.details.clone();
+    let mut v = err.details.as_deref().cloned().unwrap_or_default();
     v.insert("message".into(), err.message.clone().into());
     v.insert("code".into(), err.code.clone().into());
     v.insert("requestId".into(), request_id.into());
@@ -150,7 +150,7 @@ pub async fn common(
             let err = ErrorBody {
                 code: default_code(status).to_string(),
                 message,
-                details: serde_json::Map::new(),
+                details: None,
             };
             resp = Response::from_parts(parts, envelope(&err, &request_id));
         }
