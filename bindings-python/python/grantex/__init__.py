@@ -59,10 +59,12 @@ if TYPE_CHECKING:
         ConsentApproval,
         ConsentDenial,
         ConsentRequest,
+        CreatePolicyParams,
         CreatePrincipalSessionParams,
         DelegateParams,
         DelegateResponse,
         EnforceResult,
+        EvaluatePolicyParams,
         ExchangeTokenParams,
         ExchangeTokenResponse,
         Grant,
@@ -71,8 +73,12 @@ if TYPE_CHECKING:
         ListAuditResponse,
         ListGrantsParams,
         ListGrantsResponse,
+        ListPoliciesResponse,
         LogAuditParams,
         PkceChallenge,
+        Policy,
+        PolicyDecision,
+        PolicyMatch,
         PrincipalSessionResponse,
         RateLimit,
         RefreshTokenParams,
@@ -84,6 +90,7 @@ if TYPE_CHECKING:
         TokenInfo,
         UpdateDeveloperSettingsParams,
         UpdateDeveloperSettingsResponse,
+        UpdatePolicyParams,
         VerifiedGrant,
         VerifyTokenResponse,
     )
@@ -96,6 +103,13 @@ TOKEN_ERROR_CODES: Tuple[str, ...] = tuple(_native.TOKEN_ERROR_CODES)
 """Every ``GrantexTokenError.code`` the verifier can produce (stable strings)."""
 
 __all__ = [
+    "CreatePolicyParams",
+    "EvaluatePolicyParams",
+    "ListPoliciesResponse",
+    "Policy",
+    "PolicyDecision",
+    "PolicyMatch",
+    "UpdatePolicyParams",
     "Agent",
     "AsyncGrantex",
     "AuditChainReport",
@@ -180,6 +194,13 @@ __all__ = [
 # Where each public name is defined (imported on first access, then cached in this module;
 # `tests/test_import_time_api.py` checks this table against `__all__`).
 _LAZY = {
+    "CreatePolicyParams": "_types",
+    "EvaluatePolicyParams": "_types",
+    "ListPoliciesResponse": "_types",
+    "Policy": "_types",
+    "PolicyDecision": "_types",
+    "PolicyMatch": "_types",
+    "UpdatePolicyParams": "_types",
     "Agent": "_types",
     "AsyncGrantex": "_async_client",
     "AuditChainReport": "_wire",

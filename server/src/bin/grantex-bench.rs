@@ -5,6 +5,10 @@
 //!   1. authorize → consent approve → token exchange (one "flow" = 3 requests, live developer);
 //!   2. online verify (`POST /v1/tokens/verify`) of tokens from phase 1.
 //!
+//!   3. authorize alone, in rounds without policies and with `--policies N` (100) in force —
+//!      native ones and a tenth in Cedar, none matching, so every one is weighed — reporting
+//!      the overhead of policies (issue 15: target ≤ 10%). `--policies 0` skips it.
+//!
 //! Prints throughput and p50/p99 latency per phase. With `--database-url` the servers keep their
 //! data in PostgreSQL; `--instances 2` starts two servers on that database (sharing one key ring
 //! through a key-encryption key, and rate limits through `--redis-url` if given) and spreads the
@@ -26,12 +30,14 @@ struct Opts {
     database_url: Option<String>,
     redis_url: Option<String>,
     instances: usize,
+    policies: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: grantex-bench [--clients N (16)] [--duration SECONDS (10)] [--server-bin PATH]\n\
          \x20      [--database-url postgres://… [--instances 1|2] [--redis-url redis://…]]\n\
+         \x20      [--policies N (100; 0 skips the policy phase)]\n\
          Starts grantex-server on 127.0.0.1 with a throwaway data dir and benchmarks it."
     );
     std::process::exit(2)
@@ -48,6 +54,7 @@ fn parse_opts() -> Opts {
         database_url: None,
         redis_url: None,
         instances: 1,
+        policies: 100,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -76,6 +83,13 @@ fn parse_opts() -> Opts {
                     .parse()
                     .ok()
                     .filter(|n| (1..=8).contains(n))
+                    .unwrap_or_else(|| usage())
+            }
+            "--policies" => {
+                o.policies = val()
+                    .parse()
+                    .ok()
+                    .filter(|n| (0..=1000).contains(n))
                     .unwrap_or_else(|| usage())
             }
             _ => usage(),
@@ -359,14 +373,108 @@ async fn run(o: Opts) -> Result<(), String> {
     })
     .await;
     report("online verify (POST /v1/tokens/verify)", 1, &mut verify);
+    let policy_ratio = if o.policies > 0 {
+        Some(policy_phase(&o, &clients, &agent.agent_id).await?)
+    } else {
+        None
+    };
     println!(
-        "RESULT flow_ops_s={:.1} verify_ops_s={:.1} verify_p50_ms={:.3}",
+        "RESULT flow_ops_s={:.1} verify_ops_s={:.1} verify_p50_ms={:.3}{}",
         flow.ops as f64 / flow.elapsed.as_secs_f64(),
         verify.ops as f64 / verify.elapsed.as_secs_f64(),
-        percentile(&verify.latencies_us, 0.50)
+        percentile(&verify.latencies_us, 0.50),
+        policy_ratio.map_or(String::new(), |r| format!(
+            " policy_authorize_p50_ratio={r:.3}"
+        ))
     );
     drop(servers);
     Ok(())
+}
+
+/// Authorize alone, alternating rounds without and with `o.policies` policies (two of each, so
+/// drift of a noisy machine falls on both sides). Returns the p50 ratio with/without.
+async fn policy_phase(o: &Opts, clients: &Arc<Vec<Client>>, agent_id: &str) -> Result<f64, String> {
+    let round = (o.duration / 2).max(Duration::from_secs(1));
+    let authorize_round = |label: &'static str| {
+        let (cs, agent_id) = (clients.clone(), agent_id.to_string());
+        async move {
+            let r = phase(o.clients, round, move |w, i| {
+                let (c, agent_id) = (cs[w % cs.len()].clone(), agent_id.clone());
+                async move {
+                    let r = c
+                        .authorize(&AuthorizeParams {
+                            agent_id,
+                            user_id: format!("policy-user-{w}-{i}"),
+                            scopes: vec!["read".into()],
+                            ..Default::default()
+                        })
+                        .await;
+                    // No policy matches: every request goes to the consent page.
+                    matches!(r, Ok(a) if a.status == "pending")
+                }
+            })
+            .await;
+            (label, r)
+        }
+    };
+    let c = &clients[0];
+    let mut ids = Vec::new();
+    let mut without: Vec<u64> = Vec::new();
+    let mut with: Vec<u64> = Vec::new();
+    let (mut ops_without, mut ops_with, mut secs_without, mut secs_with) = (0, 0, 0.0, 0.0);
+    for _ in 0..2 {
+        let (_, r) = authorize_round("without").await;
+        ops_without += r.ops;
+        secs_without += r.elapsed.as_secs_f64();
+        without.extend(r.latencies_us);
+        for n in 0..o.policies {
+            let p = if n % 10 == 9 {
+                grantex::types::CreatePolicyParams {
+                    name: format!("bench cedar {n}"),
+                    effect: "deny".into(),
+                    cedar: Some(format!(
+                        r#"forbid(principal == Agent::"other-{n}", action, resource) when {{ context.hour < 24 }};"#
+                    )),
+                    ..Default::default()
+                }
+            } else {
+                grantex::types::CreatePolicyParams {
+                    name: format!("bench native {n}"),
+                    effect: if n % 2 == 0 { "allow" } else { "deny" }.into(),
+                    priority: n as i64,
+                    agent_id: Some(format!("other-{n}")),
+                    scopes: Some(vec!["read".into(), format!("extra:{n}")]),
+                    time_of_day_start: Some("00:00".into()),
+                    time_of_day_end: Some("23:59".into()),
+                    ..Default::default()
+                }
+            };
+            ids.push(c.policies().create(&p).await.map_err(|e| e.to_string())?.id);
+        }
+        let (_, r) = authorize_round("with").await;
+        ops_with += r.ops;
+        secs_with += r.elapsed.as_secs_f64();
+        with.extend(r.latencies_us);
+        for id in ids.drain(..) {
+            c.policies().delete(&id).await.map_err(|e| e.to_string())?;
+        }
+    }
+    without.sort_unstable();
+    with.sort_unstable();
+    let (p0, p1) = (percentile(&without, 0.5), percentile(&with, 0.5));
+    let ratio = if p0 > 0.0 { p1 / p0 } else { 0.0 };
+    println!(
+        "authorize, no policies               {:>9.1} ops/s   p50 {:>7.2} ms",
+        ops_without as f64 / secs_without,
+        p0
+    );
+    println!(
+        "authorize, {:>4} policies in force    {:>9.1} ops/s   p50 {:>7.2} ms   p50 ratio {ratio:.3} (target <= 1.10)",
+        o.policies,
+        ops_with as f64 / secs_with,
+        p1
+    );
+    Ok(ratio)
 }
 
 fn main() {
