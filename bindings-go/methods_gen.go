@@ -11,11 +11,14 @@ type generatedNamespaces struct {
 	Revocations *RevocationsService
 	// Policies runs the `policies.*` operations.
 	Policies *PoliciesService
+	// Webhooks runs the `webhooks.*` operations.
+	Webhooks *WebhooksService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
 	n.Revocations = &RevocationsService{c: c}
 	n.Policies = &PoliciesService{c: c}
+	n.Webhooks = &WebhooksService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -23,6 +26,9 @@ type RevocationsService struct{ c *Client }
 
 // PoliciesService runs the `policies.*` operations (Client.Policies).
 type PoliciesService struct{ c *Client }
+
+// WebhooksService runs the `webhooks.*` operations (Client.Webhooks).
+type WebhooksService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -107,6 +113,34 @@ func (s *PoliciesService) Delete(ctx context.Context, policyID string) error {
 // /v1/policies/evaluate (`policies.evaluate`). Generated from the core's catalog.
 func (s *PoliciesService) Evaluate(ctx context.Context, params EvaluatePolicyParams) (*PolicyDecision, error) {
 	return callFor[PolicyDecision](ctx, s.c, OpPoliciesEvaluate, params)
+}
+
+// Create: Register an endpoint; the answer carries the signing secret, shown only here. POST
+// /v1/webhooks (`webhooks.create`). Generated from the core's catalog.
+func (s *WebhooksService) Create(ctx context.Context, params CreateWebhookParams) (*WebhookEndpointWithSecret, error) {
+	return callFor[WebhookEndpointWithSecret](ctx, s.c, OpWebhooksCreate, params)
+}
+
+// List: Every endpoint of the developer, newest first. GET /v1/webhooks (`webhooks.list`).
+// Generated from the core's catalog.
+func (s *WebhooksService) List(ctx context.Context) (*WebhookList, error) {
+	return callFor[WebhookList](ctx, s.c, OpWebhooksList, nil)
+}
+
+// Delete: Delete an endpoint; its pending deliveries are dropped. DELETE /v1/webhooks/{webhookId}
+// (`webhooks.delete`). Generated from the core's catalog.
+func (s *WebhooksService) Delete(ctx context.Context, webhookID string) error {
+	return s.c.call(ctx, OpWebhooksDelete, map[string]string{"webhookId": webhookID}, nil)
+}
+
+// Deliveries: The endpoint's delivery log, newest first. GET /v1/webhooks/{webhookId}/deliveries
+// (`webhooks.deliveries`). Generated from the core's catalog.
+func (s *WebhooksService) Deliveries(ctx context.Context, webhookID string, params ListDeliveriesParams) (*WebhookDeliveryList, error) {
+	in, err := withMembers(params, map[string]string{"webhookId": webhookID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[WebhookDeliveryList](ctx, s.c, OpWebhooksDeliveries, in)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -342,6 +376,58 @@ type PolicyDecision struct {
 	EvaluatedAt string `json:"evaluatedAt"`
 }
 
+// CreateWebhookParams: `POST /v1/webhooks` body.
+type CreateWebhookParams struct {
+	// URL: Where deliveries go (https; http and private addresses only on a development server).
+	URL string `json:"url"`
+	// Events: The event types to send: `grant.created`, `grant.revoked`, `token.issued`,
+	// `token.revoked`, `agent.created`, `agent.updated`, `agent.deleted`.
+	Events []string `json:"events"`
+}
+
+// WebhookEndpointWithSecret: `POST /v1/webhooks` response: the endpoint and the secret that signs
+// its deliveries.
+type WebhookEndpointWithSecret struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// URL is the `url` member.
+	URL string `json:"url"`
+	// Events is the `events` member.
+	Events []string `json:"events,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// Secret: The HMAC key of `verify_webhook`; store it, it is not shown again.
+	Secret string `json:"secret,omitempty"`
+}
+
+// WebhookList: `GET /v1/webhooks` response, newest first.
+type WebhookList struct {
+	// Webhooks is the `webhooks` member.
+	Webhooks []WebhookEndpoint `json:"webhooks"`
+}
+
+// ListDeliveriesParams: `GET /v1/webhooks/:id/deliveries` filters.
+type ListDeliveriesParams struct {
+	// Status: `pending`, `delivered` or `failed`.
+	Status *string `json:"status,omitempty"`
+	// Page is the `page` member.
+	Page *int64 `json:"page,omitempty"`
+	// PageSize: 1 to 100 (20 by default).
+	PageSize *int64 `json:"pageSize,omitempty"`
+}
+
+// WebhookDeliveryList: `GET /v1/webhooks/:id/deliveries` response, newest first.
+type WebhookDeliveryList struct {
+	// Deliveries is the `deliveries` member.
+	Deliveries []WebhookDelivery `json:"deliveries"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+	// Page is the `page` member.
+	Page int64 `json:"page"`
+	// PageSize is the `pageSize` member.
+	PageSize int64 `json:"pageSize"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -386,4 +472,44 @@ type PolicyMatch struct {
 	Priority int64 `json:"priority"`
 	// Kind: `native` or `cedar`.
 	Kind string `json:"kind"`
+}
+
+// WebhookEndpoint: A webhook endpoint (its secret is shown only at creation).
+type WebhookEndpoint struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// URL is the `url` member.
+	URL string `json:"url"`
+	// Events is the `events` member.
+	Events []string `json:"events,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+}
+
+// WebhookDelivery: One event's delivery to one endpoint.
+type WebhookDelivery struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// WebhookID is the `webhookId` member.
+	WebhookID string `json:"webhookId"`
+	// EventID is the `eventId` member.
+	EventID string `json:"eventId"`
+	// EventType is the `eventType` member.
+	EventType string `json:"eventType"`
+	// Status: `pending` (retries left), `delivered` or `failed` (attempts used up).
+	Status string `json:"status"`
+	// Attempts is the `attempts` member.
+	Attempts int64 `json:"attempts"`
+	// MaxAttempts is the `maxAttempts` member.
+	MaxAttempts int64 `json:"maxAttempts"`
+	// URL is the `url` member.
+	URL string `json:"url"`
+	// LastError: Why the last attempt failed (`HTTP 500`, a timeout, ...).
+	LastError *string `json:"lastError,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// DeliveredAt is the `deliveredAt` member.
+	DeliveredAt *string `json:"deliveredAt,omitempty"`
+	// NextAttemptAt: When the next attempt is due, while pending.
+	NextAttemptAt *string `json:"nextAttemptAt,omitempty"`
 }

@@ -149,6 +149,20 @@ const (
 	// Dry run: which policy would decide a request, and why (nothing is created). Retried on
 	// network errors, timeouts, 429, 502, 503 and 504.
 	OpPoliciesEvaluate = "policies.evaluate"
+	// OpWebhooksCreate is `webhooks.create`: POST /v1/webhooks, HTTP 201 on success. Register an
+	// endpoint; the answer carries the signing secret, shown only here. Never retried.
+	OpWebhooksCreate = "webhooks.create"
+	// OpWebhooksList is `webhooks.list`: GET /v1/webhooks, HTTP 200 on success. Every endpoint of
+	// the developer, newest first. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpWebhooksList = "webhooks.list"
+	// OpWebhooksDelete is `webhooks.delete`: DELETE /v1/webhooks/{webhookId}, HTTP 204 on success.
+	// Delete an endpoint; its pending deliveries are dropped. Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpWebhooksDelete = "webhooks.delete"
+	// OpWebhooksDeliveries is `webhooks.deliveries`: GET /v1/webhooks/{webhookId}/deliveries, HTTP
+	// 200 on success. The endpoint's delivery log, newest first. Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpWebhooksDeliveries = "webhooks.deliveries"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -203,4 +217,8 @@ var Operations = []OperationInfo{
 	{Name: OpPoliciesUpdate, Method: "PATCH", Path: "/v1/policies/{policyId}", NeedsAPIKey: true},
 	{Name: OpPoliciesDelete, Method: "DELETE", Path: "/v1/policies/{policyId}", NeedsAPIKey: true},
 	{Name: OpPoliciesEvaluate, Method: "POST", Path: "/v1/policies/evaluate", NeedsAPIKey: true},
+	{Name: OpWebhooksCreate, Method: "POST", Path: "/v1/webhooks", NeedsAPIKey: true},
+	{Name: OpWebhooksList, Method: "GET", Path: "/v1/webhooks", NeedsAPIKey: true},
+	{Name: OpWebhooksDelete, Method: "DELETE", Path: "/v1/webhooks/{webhookId}", NeedsAPIKey: true},
+	{Name: OpWebhooksDeliveries, Method: "GET", Path: "/v1/webhooks/{webhookId}/deliveries", NeedsAPIKey: true},
 }

@@ -1033,4 +1033,92 @@
  */
 #define GRANTEX_OP_POLICIES_EVALUATE "policies.evaluate"
 
+/**
+ * `webhooks.create`: POST /v1/webhooks, HTTP 201 on success. Register an endpoint; the answer
+ * carries the signing secret, shown only here.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `url` (required): a string. Where deliveries go (https; http and private addresses only on a
+ *     development server).
+ *   - `events` (required): a list of strings. The event types to send: `grant.created`,
+ *     `grant.revoked`, `token.issued`, `token.revoked`, `agent.created`, `agent.updated`,
+ *     `agent.deleted`.
+ *
+ * Result: an object (WebhookEndpointWithSecret). `POST /v1/webhooks` response: the endpoint and the
+ * secret that signs its deliveries.
+ *   - `id` (required): a string.
+ *   - `url` (required): a string.
+ *   - `events` (optional): a list of strings.
+ *   - `createdAt` (required): a string.
+ *   - `secret` (optional): a string. The HMAC key of `verify_webhook`; store it, it is not shown
+ *     again.
+ */
+#define GRANTEX_OP_WEBHOOKS_CREATE "webhooks.create"
+
+/**
+ * `webhooks.list`: GET /v1/webhooks, HTTP 200 on success. Every endpoint of the developer, newest
+ * first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (WebhookList). `GET /v1/webhooks` response, newest first.
+ *   - `webhooks` (required): a list of objects (WebhookEndpoint).
+ *     - `id` (required): a string.
+ *     - `url` (required): a string.
+ *     - `events` (optional): a list of strings.
+ *     - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_WEBHOOKS_LIST "webhooks.list"
+
+/**
+ * `webhooks.delete`: DELETE /v1/webhooks/{webhookId}, HTTP 204 on success. Delete an endpoint; its
+ * pending deliveries are dropped.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `webhookId` (required; path parameter, the webhook id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_WEBHOOKS_DELETE "webhooks.delete"
+
+/**
+ * `webhooks.deliveries`: GET /v1/webhooks/{webhookId}/deliveries, HTTP 200 on success. The
+ * endpoint's delivery log, newest first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `webhookId` (required; path parameter, the webhook id): a non-empty string.
+ *   - `status` (optional): a string. `pending`, `delivered` or `failed`.
+ *   - `page` (optional): an integer.
+ *   - `pageSize` (optional): an integer. 1 to 100 (20 by default).
+ *
+ * Result: an object (WebhookDeliveryList). `GET /v1/webhooks/:id/deliveries` response, newest
+ * first.
+ *   - `deliveries` (required): a list of objects (WebhookDelivery).
+ *     - `id` (required): a string.
+ *     - `webhookId` (required): a string.
+ *     - `eventId` (required): a string.
+ *     - `eventType` (required): a string.
+ *     - `status` (required): a string. `pending` (retries left), `delivered` or `failed` (attempts
+ *       used up).
+ *     - `attempts` (required): an integer.
+ *     - `maxAttempts` (required): an integer.
+ *     - `url` (required): a string.
+ *     - `lastError` (optional): a string. Why the last attempt failed (`HTTP 500`, a timeout, ...).
+ *     - `createdAt` (required): a string.
+ *     - `deliveredAt` (optional): a string.
+ *     - `nextAttemptAt` (optional): a string. When the next attempt is due, while pending.
+ *   - `total` (required): an integer.
+ *   - `page` (required): an integer.
+ *   - `pageSize` (required): an integer.
+ */
+#define GRANTEX_OP_WEBHOOKS_DELIVERIES "webhooks.deliveries"
+
 #endif /* GRANTEX_OPERATIONS_H */

@@ -666,6 +666,78 @@ export interface PolicyDecision {
   evaluatedAt: string;
 }
 
+/** `POST /v1/webhooks` body. */
+export interface CreateWebhookParams {
+  /** Where deliveries go (https; http and private addresses only on a development server). */
+  url: string;
+  /**
+   * The event types to send: `grant.created`, `grant.revoked`, `token.issued`,
+   * `token.revoked`, `agent.created`, `agent.updated`, `agent.deleted`.
+   */
+  events: string[];
+}
+
+/** `POST /v1/webhooks` response: the endpoint and the secret that signs its deliveries. */
+export interface WebhookEndpointWithSecret {
+  id: string;
+  url: string;
+  events: string[];
+  createdAt: string;
+  /** The HMAC key of `verify_webhook`; store it, it is not shown again. */
+  secret: string;
+}
+
+/** A webhook endpoint (its secret is shown only at creation). */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  createdAt: string;
+}
+
+/** `GET /v1/webhooks` response, newest first. */
+export interface WebhookList {
+  webhooks: WebhookEndpoint[];
+}
+/** `WebhookList` under the reference SDK's name. */
+export type ListWebhooksResponse = WebhookList;
+
+/** `GET /v1/webhooks/:id/deliveries` filters. */
+export interface ListDeliveriesParams {
+  /** `pending`, `delivered` or `failed`. */
+  status?: string | null;
+  page?: number | null;
+  /** 1 to 100 (20 by default). */
+  pageSize?: number | null;
+}
+
+/** One event's delivery to one endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  /** `pending` (retries left), `delivered` or `failed` (attempts used up). */
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  url: string;
+  /** Why the last attempt failed (`HTTP 500`, a timeout, ...). */
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  /** When the next attempt is due, while pending. */
+  nextAttemptAt?: string;
+}
+
+/** `GET /v1/webhooks/:id/deliveries` response, newest first. */
+export interface WebhookDeliveryList {
+  deliveries: WebhookDelivery[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -1048,6 +1120,35 @@ export declare class PoliciesClient {
   evaluate(params: EvaluatePolicyParams): Promise<PolicyDecision>;
 }
 
+/** `grantex.webhooks`. */
+export declare class WebhooksClient {
+  private constructor();
+  /**
+   * Register an endpoint; the answer carries the signing secret, shown only here.
+   *
+   * `POST /v1/webhooks`
+   */
+  create(params: CreateWebhookParams): Promise<WebhookEndpointWithSecret>;
+  /**
+   * Every endpoint of the developer, newest first.
+   *
+   * `GET /v1/webhooks`
+   */
+  list(): Promise<WebhookList>;
+  /**
+   * Delete an endpoint; its pending deliveries are dropped.
+   *
+   * `DELETE /v1/webhooks/{webhookId}`
+   */
+  delete(webhookId: string): Promise<void>;
+  /**
+   * The endpoint's delivery log, newest first.
+   *
+   * `GET /v1/webhooks/{webhookId}/deliveries`
+   */
+  deliveries(webhookId: string, params?: ListDeliveriesParams): Promise<WebhookDeliveryList>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -1062,6 +1163,7 @@ export declare abstract class GrantexOperations {
   readonly principalSessions: PrincipalSessionsClient;
   readonly revocations: RevocationsClient;
   readonly policies: PoliciesClient;
+  readonly webhooks: WebhooksClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

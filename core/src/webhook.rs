@@ -73,9 +73,19 @@ pub fn verify_webhook_signature(payload: &[u8], signature: &str, secret: &str) -
 /// The V2 signature header value for `payload` sent at `timestamp` (unix seconds):
 /// `sha256=<hex>` of `"<timestamp>.<payload>"`. Used by the server when delivering.
 pub fn sign_webhook(payload: &[u8], secret: &str, timestamp: u64) -> String {
-    let content = signed_content(payload, &timestamp.to_string());
+    mac_header(&signed_content(payload, &timestamp.to_string()), secret)
+}
+
+/// The legacy (v1) `X-Grantex-Signature` value, `sha256=<hex>` of the body alone, which
+/// [`verify_webhook_signature`] checks. The server sends it beside the V2 header for receivers
+/// written against the first reference SDKs.
+pub fn sign_webhook_legacy(payload: &[u8], secret: &str) -> String {
+    mac_header(payload, secret)
+}
+
+fn mac_header(message: &[u8], secret: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = hmac::sign(&key, &content);
+    let tag = hmac::sign(&key, message);
     let mut out = String::with_capacity(PREFIX.len() + 64);
     out.push_str(PREFIX);
     for byte in tag.as_ref() {

@@ -37,6 +37,7 @@ mod store;
 pub mod time;
 mod token_check;
 mod validate;
+mod webhooks;
 
 pub use bootstrap::ServerInfo;
 pub use keys::KeyInfo;
@@ -48,3 +49,4 @@ pub use server::{
     list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE,
 };
 pub use store::quota::{DEFAULT_MAX_ACTIVE_GRANTS, DEFAULT_MAX_AGENTS};
+pub use webhooks::Settings as WebhookSettings;

@@ -134,6 +134,16 @@ struct ServeArgs {
     /// the standard layout; `false` issues the standard claims only.
     #[arg(long, env = "GRANTEX_GRANT_TOKEN_LEGACY_CLAIMS", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     grant_token_legacy_claims: bool,
+    /// Development mode for webhooks: accept `http` endpoint URLs and loopback or private
+    /// addresses (refused otherwise, against SSRF). Never on a server reachable by others.
+    #[arg(long, env = "GRANTEX_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
+    /// Wait before the first webhook retry, in milliseconds; doubles at each further attempt.
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    webhook_retry_base_ms: u64,
+    /// How long one webhook attempt may take, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    webhook_timeout_ms: u64,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
     #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
     log_format: LogFormatArg,
@@ -224,6 +234,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         require_registered_redirects: args.require_registered_redirects,
         metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
         grant_token_legacy_claims: args.grant_token_legacy_claims,
+        webhooks: grantex_server::WebhookSettings {
+            retry_base: Duration::from_millis(args.webhook_retry_base_ms),
+            timeout: Duration::from_millis(args.webhook_timeout_ms),
+            allow_private: args.allow_private_webhooks,
+        },
     };
     let filter = args
         .log_level

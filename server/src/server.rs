@@ -54,6 +54,8 @@ pub struct Config {
     /// `--grant-token-legacy-claims`: grant tokens carry the legacy aliases (`agt`, `dev`,
     /// `scp`, ...) next to the standard claims, for verifiers that read only those (default on).
     pub grant_token_legacy_claims: bool,
+    /// Webhook delivery settings (`--allow-private-webhooks`, retry base, timeout).
+    pub webhooks: crate::webhooks::Settings,
 }
 
 impl Default for Config {
@@ -81,6 +83,7 @@ impl Default for Config {
             require_registered_redirects: false,
             metrics_token: None,
             grant_token_legacy_claims: true,
+            webhooks: crate::webhooks::Settings::default(),
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     /// Re-reads the signing keys every `keys::RELOAD_EVERY`; stopped with the server.
     reloader: JoinHandle<()>,
+    /// The webhook delivery worker (`crate::webhooks`); stopped with the server.
+    deliveries: JoinHandle<()>,
     state: AppState,
     _lock: File,
 }
@@ -106,6 +111,7 @@ pub struct RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.reloader.abort();
+        self.deliveries.abort();
     }
 }
 
@@ -121,6 +127,7 @@ impl RunningServer {
             let _ = tx.send(());
         }
         self.reloader.abort();
+        self.deliveries.abort();
         let r = (&mut self.task)
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
@@ -304,11 +311,17 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             require_registered_redirects: cfg.require_registered_redirects,
             consent_csrf,
             metrics_token: cfg.metrics_token.clone(),
+            webhooks: cfg.webhooks.clone(),
         }),
         metrics: Arc::default(),
         fresh,
         stopping,
     };
+    let deliveries = crate::webhooks::spawn(
+        state.db.clone(),
+        cfg.webhooks.clone(),
+        state.stopping.clone(),
+    )?;
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
@@ -338,6 +351,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         stopping: stopping_tx,
         task,
         reloader,
+        deliveries,
         state,
         _lock: lock,
     })

@@ -44,4 +44,6 @@ pub struct Settings {
     pub consent_csrf: crate::csrf::ConsentCsrf,
     /// `--metrics-token`: the bearer token `/metrics` requires (none: `/metrics` is a 404).
     pub metrics_token: Option<String>,
+    /// Webhook delivery settings (the routes read `allow_private`).
+    pub webhooks: crate::webhooks::Settings,
 }

@@ -28,6 +28,7 @@ from ._types import (
     ConsentRequest,
     CreatePolicyParams,
     CreatePrincipalSessionParams,
+    CreateWebhookParams,
     DelegateParams,
     DelegateResponse,
     EvaluatePolicyParams,
@@ -39,9 +40,11 @@ from ._types import (
     ListAgentsResponse,
     ListAuditParams,
     ListAuditResponse,
+    ListDeliveriesParams,
     ListGrantsParams,
     ListGrantsResponse,
     ListPoliciesResponse,
+    ListWebhooksResponse,
     LogAuditParams,
     Me,
     Policy,
@@ -62,6 +65,8 @@ from ._types import (
     UpdatePolicyParams,
     VerifiedGrant,
     VerifyTokenResponse,
+    WebhookDeliveryList,
+    WebhookEndpointWithSecret,
 )
 
 __all__ = ["AsyncGrantex"]
@@ -292,6 +297,31 @@ class AsyncPoliciesClient(_AsyncResource):
         return PolicyDecision.from_dict(await self._call("policies.evaluate", {**_params("policies.evaluate", EvaluatePolicyParams, params)}))
 
 
+class AsyncWebhooksClient(_AsyncResource):
+    """``client.webhooks``."""
+
+    async def create(
+        self,
+        *,
+        url: str,
+        events: Sequence[str],
+    ) -> WebhookEndpointWithSecret:
+        """Register an endpoint; the answer carries the signing secret, shown only here."""
+        return WebhookEndpointWithSecret.from_dict(await self._call("webhooks.create", {**_keywords(CreateWebhookParams, url=url, events=events)}))
+
+    async def list(self) -> ListWebhooksResponse:
+        """Every endpoint of the developer, newest first."""
+        return ListWebhooksResponse.from_dict(await self._call("webhooks.list", {}))
+
+    async def delete(self, webhook_id: str) -> None:
+        """Delete an endpoint; its pending deliveries are dropped."""
+        await self._call("webhooks.delete", {"webhookId": _id("webhook_id", webhook_id)})
+
+    async def deliveries(self, webhook_id: str, params: Optional[ListDeliveriesParams] = None) -> WebhookDeliveryList:
+        """The endpoint's delivery log, newest first."""
+        return WebhookDeliveryList.from_dict(await self._call("webhooks.deliveries", {"webhookId": _id("webhook_id", webhook_id), **_params("webhooks.deliveries", ListDeliveriesParams, params or ListDeliveriesParams())}))
+
+
 class AsyncGrantex(_AsyncClientBase):
     """Client for the Grantex API.
 
@@ -309,6 +339,7 @@ class AsyncGrantex(_AsyncClientBase):
     principal_sessions: AsyncPrincipalSessionsClient
     revocations: AsyncRevocationsClient
     policies: AsyncPoliciesClient
+    webhooks: AsyncWebhooksClient
 
     def __init__(
         self,
@@ -364,6 +395,7 @@ class AsyncGrantex(_AsyncClientBase):
         self.principal_sessions = AsyncPrincipalSessionsClient(self._native)
         self.revocations = AsyncRevocationsClient(self._native)
         self.policies = AsyncPoliciesClient(self._native)
+        self.webhooks = AsyncWebhooksClient(self._native)
 
     @staticmethod
     async def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

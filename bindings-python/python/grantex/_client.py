@@ -28,6 +28,7 @@ from ._types import (
     ConsentRequest,
     CreatePolicyParams,
     CreatePrincipalSessionParams,
+    CreateWebhookParams,
     DelegateParams,
     DelegateResponse,
     EvaluatePolicyParams,
@@ -39,9 +40,11 @@ from ._types import (
     ListAgentsResponse,
     ListAuditParams,
     ListAuditResponse,
+    ListDeliveriesParams,
     ListGrantsParams,
     ListGrantsResponse,
     ListPoliciesResponse,
+    ListWebhooksResponse,
     LogAuditParams,
     Me,
     Policy,
@@ -62,6 +65,8 @@ from ._types import (
     UpdatePolicyParams,
     VerifiedGrant,
     VerifyTokenResponse,
+    WebhookDeliveryList,
+    WebhookEndpointWithSecret,
 )
 
 __all__ = ["Grantex"]
@@ -292,6 +297,31 @@ class PoliciesClient(_Resource):
         return PolicyDecision.from_dict(self._call("policies.evaluate", {**_params("policies.evaluate", EvaluatePolicyParams, params)}))
 
 
+class WebhooksClient(_Resource):
+    """``client.webhooks``."""
+
+    def create(
+        self,
+        *,
+        url: str,
+        events: Sequence[str],
+    ) -> WebhookEndpointWithSecret:
+        """Register an endpoint; the answer carries the signing secret, shown only here."""
+        return WebhookEndpointWithSecret.from_dict(self._call("webhooks.create", {**_keywords(CreateWebhookParams, url=url, events=events)}))
+
+    def list(self) -> ListWebhooksResponse:
+        """Every endpoint of the developer, newest first."""
+        return ListWebhooksResponse.from_dict(self._call("webhooks.list", {}))
+
+    def delete(self, webhook_id: str) -> None:
+        """Delete an endpoint; its pending deliveries are dropped."""
+        self._call("webhooks.delete", {"webhookId": _id("webhook_id", webhook_id)})
+
+    def deliveries(self, webhook_id: str, params: Optional[ListDeliveriesParams] = None) -> WebhookDeliveryList:
+        """The endpoint's delivery log, newest first."""
+        return WebhookDeliveryList.from_dict(self._call("webhooks.deliveries", {"webhookId": _id("webhook_id", webhook_id), **_params("webhooks.deliveries", ListDeliveriesParams, params or ListDeliveriesParams())}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -309,6 +339,7 @@ class Grantex(_ClientBase):
     principal_sessions: PrincipalSessionsClient
     revocations: RevocationsClient
     policies: PoliciesClient
+    webhooks: WebhooksClient
 
     def __init__(
         self,
@@ -364,6 +395,7 @@ class Grantex(_ClientBase):
         self.principal_sessions = PrincipalSessionsClient(self._native)
         self.revocations = RevocationsClient(self._native)
         self.policies = PoliciesClient(self._native)
+        self.webhooks = WebhooksClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

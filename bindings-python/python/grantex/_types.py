@@ -44,6 +44,7 @@ __all__ = [
     "ConsentRequest",
     "CreatePolicyParams",
     "CreatePrincipalSessionParams",
+    "CreateWebhookParams",
     "DelegateParams",
     "DelegateResponse",
     "EnforceConfig",
@@ -59,9 +60,11 @@ __all__ = [
     "ListAgentsResponse",
     "ListAuditParams",
     "ListAuditResponse",
+    "ListDeliveriesParams",
     "ListGrantsParams",
     "ListGrantsResponse",
     "ListPoliciesResponse",
+    "ListWebhooksResponse",
     "LogAuditParams",
     "Me",
     "PkceChallenge",
@@ -89,6 +92,10 @@ __all__ = [
     "VerifiedGrant",
     "VerifyTokenResponse",
     "WebAuthnGrantEvidence",
+    "WebhookDelivery",
+    "WebhookDeliveryList",
+    "WebhookEndpoint",
+    "WebhookEndpointWithSecret",
 ]
 
 _object_setattr = object.__setattr__
@@ -2335,6 +2342,274 @@ class PolicyDecision:
         out["matched"] = [v.to_dict() for v in self.matched] if self.matched is not None else None
         out["evaluated"] = self.evaluated
         out["evaluatedAt"] = self.evaluated_at
+        return out
+
+
+@dataclass
+class CreateWebhookParams:
+    """``POST /v1/webhooks`` body."""
+
+    url: str
+    """Where deliveries go (https; http and private addresses only on a development server)."""
+    events: List[str]
+    """The event types to send: ``grant.created``, ``grant.revoked``, ``token.issued``,
+    ``token.revoked``, ``agent.created``, ``agent.updated``, ``agent.deleted``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, url, events):
+            self.url = url
+            self.events = events
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "url": self.url,
+                "events": _str_list("events", self.events),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class WebhookEndpointWithSecret:
+    """``POST /v1/webhooks`` response: the endpoint and the secret that signs its deliveries."""
+
+    id: str
+    url: str
+    events: Tuple[str, ...]
+    created_at: str
+    secret: str = ""
+    """The HMAC key of ``verify_webhook``; store it, it is not shown again."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, url, events, created_at, secret=""):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "url", url)
+            _object_setattr(self, "events", events)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "secret", secret)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookEndpointWithSecret:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            url=_req(data, "url"),
+            events=_tuple(_get(data, "events", ())),
+            created_at=_req(data, "createdAt"),
+            secret=_get(data, "secret", ""),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["url"] = self.url
+        out["events"] = list(self.events) if self.events is not None else None
+        out["createdAt"] = self.created_at
+        out["secret"] = self.secret
+        return out
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """A webhook endpoint (its secret is shown only at creation)."""
+
+    id: str
+    url: str
+    events: Tuple[str, ...]
+    created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, url, events, created_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "url", url)
+            _object_setattr(self, "events", events)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookEndpoint:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            url=_req(data, "url"),
+            events=_tuple(_get(data, "events", ())),
+            created_at=_req(data, "createdAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["url"] = self.url
+        out["events"] = list(self.events) if self.events is not None else None
+        out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass(frozen=True)
+class ListWebhooksResponse:
+    """``GET /v1/webhooks`` response, newest first."""
+
+    webhooks: Tuple[WebhookEndpoint, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, webhooks):
+            _object_setattr(self, "webhooks", webhooks)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListWebhooksResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            webhooks=_nested_list(WebhookEndpoint, _req(data, "webhooks")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["webhooks"] = [v.to_dict() for v in self.webhooks] if self.webhooks is not None else None
+        return out
+
+
+@dataclass
+class ListDeliveriesParams:
+    """``GET /v1/webhooks/:id/deliveries`` filters."""
+
+    status: Optional[str] = None
+    """``pending``, ``delivered`` or ``failed``."""
+    page: Optional[int] = None
+    page_size: Optional[int] = None
+    """1 to 100 (20 by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, status=None, page=None, page_size=None):
+            self.status = status
+            self.page = page
+            self.page_size = page_size
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "status": self.status,
+                "page": self.page,
+                "pageSize": self.page_size,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One event's delivery to one endpoint."""
+
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: str
+    """``pending`` (retries left), ``delivered`` or ``failed`` (attempts used up)."""
+    attempts: int
+    max_attempts: int
+    url: str
+    last_error: Optional[str]
+    """Why the last attempt failed (``HTTP 500``, a timeout, ...)."""
+    created_at: str
+    delivered_at: Optional[str]
+    next_attempt_at: Optional[str] = None
+    """When the next attempt is due, while pending."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, webhook_id, event_id, event_type, status, attempts, max_attempts, url, last_error, created_at, delivered_at, next_attempt_at=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "webhook_id", webhook_id)
+            _object_setattr(self, "event_id", event_id)
+            _object_setattr(self, "event_type", event_type)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "attempts", attempts)
+            _object_setattr(self, "max_attempts", max_attempts)
+            _object_setattr(self, "url", url)
+            _object_setattr(self, "last_error", last_error)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "delivered_at", delivered_at)
+            _object_setattr(self, "next_attempt_at", next_attempt_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookDelivery:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            webhook_id=_req(data, "webhookId"),
+            event_id=_req(data, "eventId"),
+            event_type=_req(data, "eventType"),
+            status=_req(data, "status"),
+            attempts=_req(data, "attempts"),
+            max_attempts=_req(data, "maxAttempts"),
+            url=_req(data, "url"),
+            last_error=_get(data, "lastError", None),
+            created_at=_req(data, "createdAt"),
+            delivered_at=_get(data, "deliveredAt", None),
+            next_attempt_at=_get(data, "nextAttemptAt", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["webhookId"] = self.webhook_id
+        out["eventId"] = self.event_id
+        out["eventType"] = self.event_type
+        out["status"] = self.status
+        out["attempts"] = self.attempts
+        out["maxAttempts"] = self.max_attempts
+        out["url"] = self.url
+        out["lastError"] = self.last_error
+        out["createdAt"] = self.created_at
+        out["deliveredAt"] = self.delivered_at
+        if self.next_attempt_at is not None:
+            out["nextAttemptAt"] = self.next_attempt_at
+        return out
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryList:
+    """``GET /v1/webhooks/:id/deliveries`` response, newest first."""
+
+    deliveries: Tuple[WebhookDelivery, ...]
+    total: int
+    page: int
+    page_size: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, deliveries, total, page, page_size):
+            _object_setattr(self, "deliveries", deliveries)
+            _object_setattr(self, "total", total)
+            _object_setattr(self, "page", page)
+            _object_setattr(self, "page_size", page_size)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookDeliveryList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            deliveries=_nested_list(WebhookDelivery, _req(data, "deliveries")),
+            total=_req(data, "total"),
+            page=_req(data, "page"),
+            page_size=_req(data, "pageSize"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["deliveries"] = [v.to_dict() for v in self.deliveries] if self.deliveries is not None else None
+        out["total"] = self.total
+        out["page"] = self.page
+        out["pageSize"] = self.page_size
         return out
 
 

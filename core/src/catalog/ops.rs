@@ -180,4 +180,22 @@ operations! {
         evaluate => "policies.evaluate": POST "/v1/policies/evaluate", path(),
             body(EvaluatePolicyParams), -> (PolicyDecision), 200, safe, py(params);
     }
+
+    /// Webhook endpoints: signed deliveries of the server's events, retried until received.
+    group Webhooks webhooks "webhooks" {
+        /// Register an endpoint; the answer carries the signing secret, shown only here.
+        create => "webhooks.create": POST "/v1/webhooks", path(), body(CreateWebhookParams),
+            -> (WebhookEndpointWithSecret), 201, never, py(keywords);
+        /// Every endpoint of the developer, newest first.
+        list => "webhooks.list": GET "/v1/webhooks", path(), none(), -> (WebhookList), 200,
+            safe, py(positional);
+        /// Delete an endpoint; its pending deliveries are dropped.
+        delete => "webhooks.delete": DELETE "/v1/webhooks/{webhookId}",
+            path(webhook_id: "webhookId" "webhook id"), none(), -> (), 204, safe,
+            py(positional);
+        /// The endpoint's delivery log, newest first.
+        deliveries => "webhooks.deliveries": GET "/v1/webhooks/{webhookId}/deliveries",
+            path(webhook_id: "webhookId" "webhook id"), query(ListDeliveriesParams),
+            -> (WebhookDeliveryList), 200, safe, py(optional_params);
+    }
 }

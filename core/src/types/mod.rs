@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 mod policies;
+mod webhooks;
 pub use policies::*;
+pub use webhooks::*;
 
 /// Developer account mode, fixed at signup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Wire)]

@@ -11,6 +11,7 @@ pub mod policies;
 pub mod principal;
 pub mod revocations;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::extract::BODY_LIMIT;
 use crate::middleware;
@@ -89,6 +90,9 @@ pub fn router(state: AppState) -> Router {
                 .patch(policies::update)
                 .delete(policies::delete),
         )
+        .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/v1/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/v1/principal-sessions", post(principal::create_session))
         .route(
             "/v1/principal-sessions/{principal_id}",

@@ -96,7 +96,23 @@ pub fn insert(tx: &Conn, a: &Agent, now: i64) -> ApiResult<()> {
             &a.key_thumbprint
         ],
     )?;
-    Ok(())
+    agent_event(tx, super::events::AGENT_CREATED, a)
+}
+
+/// The webhook event for an agent change.
+fn agent_event(tx: &Conn, event_type: &str, a: &Agent) -> ApiResult<()> {
+    super::events::emit(
+        tx,
+        &a.developer_id,
+        event_type,
+        serde_json::json!({
+            "agentId": a.agent_id,
+            "did": a.did,
+            "name": a.name,
+            "scopes": a.scopes,
+            "status": a.status,
+        }),
+    )
 }
 
 /// Writes the mutable fields of `a` (name, description, scopes, status and its reason, redirect
@@ -124,6 +140,7 @@ pub fn update(tx: &Conn, a: &Agent, now: i64, status_changed: bool) -> ApiResult
             status_changed.then_some(now)
         ],
     )?;
+    agent_event(tx, super::events::AGENT_UPDATED, a)?;
     if status_changed {
         super::revocation_feed::agent_status_changed(
             tx,
@@ -179,5 +196,10 @@ pub fn delete_cascade(tx: &Conn, developer_id: &str, agent_id: &str) -> ApiResul
         a,
     )?;
     tx.exec("DELETE FROM agents WHERE id = ?1 AND developer_id = ?2", a)?;
-    Ok(())
+    super::events::emit(
+        tx,
+        developer_id,
+        super::events::AGENT_DELETED,
+        serde_json::json!({ "agentId": agent_id }),
+    )
 }

@@ -41,6 +41,8 @@ struct Inner {
     /// Called after a write transaction that may have ended a token's or an API key's validity
     /// commits (see [`Db::on_invalidate`]).
     on_invalidate: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// Called after a write transaction that queued webhook deliveries commits.
+    on_queued: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 enum BackendInner {
@@ -177,6 +179,7 @@ impl Db {
                 probe: Mutex::new((i64::MIN, false)),
                 next: AtomicUsize::new(0),
                 on_invalidate: std::sync::OnceLock::new(),
+                on_queued: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -272,12 +275,24 @@ impl Db {
         let _ = self.inner.on_invalidate.set(Box::new(hook));
     }
 
+    /// Wakes the webhook delivery worker after a write that queued deliveries commits. Set
+    /// once; later calls are ignored.
+    pub fn on_queued(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.inner.on_queued.set(Box::new(hook));
+    }
+
     /// Synchronous write transaction; call only from the blocking pool or at start-up.
     pub fn write_sync<T>(&self, f: impl FnOnce(&Conn) -> ApiResult<T>) -> ApiResult<T> {
         super::sql::take_invalidating();
+        super::sql::take_queued();
         let out = self.write_tx(f);
         if super::sql::take_invalidating() && out.is_ok() {
             if let Some(hook) = self.inner.on_invalidate.get() {
+                hook();
+            }
+        }
+        if super::sql::take_queued() && out.is_ok() {
+            if let Some(hook) = self.inner.on_queued.get() {
                 hook();
             }
         }

@@ -186,7 +186,21 @@ pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()
             g.delegation_depth, &g.purpose, &g.data_region, &g.key_thumbprint, source_jti
         ],
     )?;
-    Ok(())
+    super::events::emit(
+        tx,
+        &g.developer_id,
+        super::events::GRANT_CREATED,
+        serde_json::json!({
+            "grantId": g.id,
+            "agentId": g.agent_id,
+            "agentDid": g.agent_did,
+            "principalId": g.principal_id,
+            "scopes": g.scopes,
+            "expiresAt": crate::time::iso(g.expires_at),
+            "parentGrantId": g.parent_grant_id,
+            "delegationDepth": g.delegation_depth,
+        }),
+    )
 }
 
 /// `status` filter of a grant listing (expiry is derived at read time).

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth_requests;
 mod db;
 pub mod developers;
+pub mod events;
 pub mod grants;
 pub mod keys;
 pub mod policies;
@@ -22,6 +23,7 @@ mod schema_pg;
 pub mod sessions;
 pub(crate) mod sql;
 pub mod tokens;
+pub mod webhooks;
 
 pub use db::{is_postgres_url, Db};
 

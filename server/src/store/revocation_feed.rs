@@ -44,7 +44,22 @@ pub fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         args![developer_id, grant_id, jti, action, expires_at, now],
     )?;
-    Ok(())
+    // The same revocations, pushed to webhooks (suspension and resumption are agent events).
+    match action {
+        REVOKED => super::events::emit(
+            tx,
+            developer_id,
+            super::events::GRANT_REVOKED,
+            serde_json::json!({ "grantId": grant_id, "revokedAt": crate::time::iso(now) }),
+        ),
+        TOKEN_REVOKED => super::events::emit(
+            tx,
+            developer_id,
+            super::events::TOKEN_REVOKED,
+            serde_json::json!({ "jti": jti, "grantId": grant_id, "revokedAt": crate::time::iso(now) }),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Records `action` for each grant of `ids` (with the grant's expiry).

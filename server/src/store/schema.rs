@@ -303,10 +303,56 @@ CREATE TABLE policies (
 CREATE INDEX policies_dev_priority ON policies (developer_id, priority DESC, created_at);
 "#,
     ),
+    (
+        13,
+        "events and webhooks",
+        r#"
+-- Every event the server emits (store/events.rs), in commit order: the durable log webhook
+-- deliveries are made from. payload is the event JSON exactly as delivered.
+CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    developer_id TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX events_dev_seq ON events (developer_id, seq);
+CREATE TABLE webhooks (
+    id           TEXT PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    events       TEXT NOT NULL,
+    secret       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX webhooks_dev ON webhooks (developer_id, created_at);
+-- The outbox: one row per (event, endpoint), written in the transaction that emitted the event;
+-- the delivery worker claims due rows with a lease (lease_until) so one instance sends each.
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY,
+    webhook_id      TEXT NOT NULL,
+    developer_id    TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    max_attempts    INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    delivered_at    INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

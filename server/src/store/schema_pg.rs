@@ -264,10 +264,56 @@ CREATE TABLE policies (
 CREATE INDEX policies_dev_priority ON policies (developer_id, priority DESC, created_at);
 "#,
     ),
+    (
+        8,
+        "events and webhooks (= SQLite schema 13)",
+        r#"
+-- Every event the server emits (store/events.rs), in commit order: the durable log webhook
+-- deliveries are made from. payload is the event JSON exactly as delivered.
+CREATE TABLE events (
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    developer_id TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX events_dev_seq ON events (developer_id, seq);
+CREATE TABLE webhooks (
+    id           TEXT PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    events       TEXT NOT NULL,
+    secret       TEXT NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX webhooks_dev ON webhooks (developer_id, created_at);
+-- The outbox: one row per (event, endpoint), written in the transaction that emitted the event;
+-- the delivery worker claims due rows with a lease (lease_until) so one instance sends each.
+CREATE TABLE webhook_deliveries (
+    id              TEXT PRIMARY KEY,
+    webhook_id      TEXT NOT NULL,
+    developer_id    TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    max_attempts    BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    lease_until     BIGINT,
+    last_error      TEXT,
+    created_at      BIGINT NOT NULL,
+    delivered_at    BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

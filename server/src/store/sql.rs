@@ -145,6 +145,21 @@ pub(crate) fn take_invalidating() -> bool {
     INVALIDATING.replace(false)
 }
 
+thread_local! {
+    /// Whether the current write transaction queued a webhook delivery (`events::emit`).
+    static QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that the current write transaction queued a webhook delivery.
+pub(crate) fn note_queued() {
+    QUEUED.set(true);
+}
+
+/// Clears and returns the flag: whether a delivery was queued since the last call.
+pub(crate) fn take_queued() -> bool {
+    QUEUED.replace(false)
+}
+
 /// `args![a, b, …]`: a slice of [`Arg`]s.
 macro_rules! args {
     ($($a:expr),* $(,)?) => { &[$($crate::store::sql::Arg::from($a)),*][..] };

@@ -24,7 +24,17 @@ pub fn insert_issued(
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
         args![jti, grant_id, developer_id, kid, iat, exp],
     )?;
-    Ok(())
+    super::events::emit(
+        tx,
+        developer_id,
+        super::events::TOKEN_ISSUED,
+        serde_json::json!({
+            "jti": jti,
+            "grantId": grant_id,
+            "issuedAt": time::iso_secs(iat),
+            "expiresAt": time::iso_secs(exp),
+        }),
+    )
 }
 
 /// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).

@@ -425,6 +425,60 @@ public class PoliciesClient internal constructor(private val transport: Transpor
         PolicyDecision.fromJson(transport.callBlocking("policies.evaluate", Wire.input(params.toJson())))
 }
 
+/** `grantex.webhooks`: the `webhooks.*` operations. */
+public class WebhooksClient internal constructor(private val transport: Transport) {
+    /**
+     * Register an endpoint; the answer carries the signing secret, shown only here.
+     *
+     * `POST /v1/webhooks`
+     */
+    public suspend fun create(params: CreateWebhookParams): WebhookEndpointWithSecret =
+        WebhookEndpointWithSecret.fromJson(transport.call("webhooks.create", Wire.input(params.toJson())))
+
+    /** [create], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createBlocking(params: CreateWebhookParams): WebhookEndpointWithSecret =
+        WebhookEndpointWithSecret.fromJson(transport.callBlocking("webhooks.create", Wire.input(params.toJson())))
+
+    /**
+     * Every endpoint of the developer, newest first.
+     *
+     * `GET /v1/webhooks`
+     */
+    public suspend fun list(): WebhookList =
+        WebhookList.fromJson(transport.call("webhooks.list", Wire.EMPTY))
+
+    /** [list], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listBlocking(): WebhookList =
+        WebhookList.fromJson(transport.callBlocking("webhooks.list", Wire.EMPTY))
+
+    /**
+     * Delete an endpoint; its pending deliveries are dropped.
+     *
+     * `DELETE /v1/webhooks/{webhookId}`
+     */
+    public suspend fun delete(webhookId: String) {
+        transport.call("webhooks.delete", Wire.input(null, "webhookId" to webhookId))
+    }
+
+    /** [delete], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteBlocking(webhookId: String) {
+        transport.callBlocking("webhooks.delete", Wire.input(null, "webhookId" to webhookId))
+    }
+
+    /**
+     * The endpoint's delivery log, newest first.
+     *
+     * `GET /v1/webhooks/{webhookId}/deliveries`
+     */
+    public suspend fun deliveries(webhookId: String, params: ListDeliveriesParams = ListDeliveriesParams()): WebhookDeliveryList =
+        WebhookDeliveryList.fromJson(transport.call("webhooks.deliveries", Wire.input(params.toJson(), "webhookId" to webhookId)))
+
+    /** [deliveries], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun deliveriesBlocking(webhookId: String, params: ListDeliveriesParams = ListDeliveriesParams()): WebhookDeliveryList =
+        WebhookDeliveryList.fromJson(transport.callBlocking("webhooks.deliveries", Wire.input(params.toJson(), "webhookId" to webhookId)))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -461,6 +515,10 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `policies.*` operations. */
     @get:JvmName("policies")
     public val policies: PoliciesClient = PoliciesClient(transport)
+
+    /** The `webhooks.*` operations. */
+    @get:JvmName("webhooks")
+    public val webhooks: WebhooksClient = WebhooksClient(transport)
 
     /**
      * The calling developer account.
@@ -599,4 +657,8 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "policies.update",
     "policies.delete",
     "policies.evaluate",
+    "webhooks.create",
+    "webhooks.list",
+    "webhooks.delete",
+    "webhooks.deliveries",
 )

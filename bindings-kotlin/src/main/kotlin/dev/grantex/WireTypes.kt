@@ -1982,6 +1982,239 @@ public data class PolicyDecision @JvmOverloads constructor(
     }
 }
 
+/** `POST /v1/webhooks` body. */
+public data class CreateWebhookParams(
+    /** Where deliveries go (https; http and private addresses only on a development server). */
+    val url: String,
+    /**
+     * The event types to send: `grant.created`, `grant.revoked`, `token.issued`,
+     * `token.revoked`, `agent.created`, `agent.updated`, `agent.deleted`.
+     */
+    val events: List<String>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("url", JsonPrimitive(url))
+        put("events", JsonArray(events.map { v0 -> JsonPrimitive(v0) }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateWebhookParams {
+            val o = Wire.obj(json, "CreateWebhookParams")
+            return CreateWebhookParams(
+                url = Wire.member(o, "url")?.let { v0 -> Wire.string(v0, "CreateWebhookParams.url") } ?: Wire.missing("CreateWebhookParams.url"),
+                events = Wire.member(o, "events")?.let { v0 -> Wire.list(v0, "CreateWebhookParams.events") { v1 -> Wire.string(v1, "CreateWebhookParams.events[]") } } ?: Wire.missing("CreateWebhookParams.events"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/webhooks` response: the endpoint and the secret that signs its deliveries. */
+public data class WebhookEndpointWithSecret @JvmOverloads constructor(
+    val id: String,
+    val url: String,
+    val events: List<String> = emptyList(),
+    val createdAt: String,
+    /** The HMAC key of `verify_webhook`; store it, it is not shown again. */
+    val secret: String = "",
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("url", JsonPrimitive(url))
+        put("events", JsonArray(events.map { v0 -> JsonPrimitive(v0) }))
+        put("createdAt", JsonPrimitive(createdAt))
+        put("secret", JsonPrimitive(secret))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebhookEndpointWithSecret {
+            val o = Wire.obj(json, "WebhookEndpointWithSecret")
+            return WebhookEndpointWithSecret(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "WebhookEndpointWithSecret.id") } ?: Wire.missing("WebhookEndpointWithSecret.id"),
+                url = Wire.member(o, "url")?.let { v0 -> Wire.string(v0, "WebhookEndpointWithSecret.url") } ?: Wire.missing("WebhookEndpointWithSecret.url"),
+                events = Wire.member(o, "events")?.let { v0 -> Wire.list(v0, "WebhookEndpointWithSecret.events") { v1 -> Wire.string(v1, "WebhookEndpointWithSecret.events[]") } } ?: emptyList(),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "WebhookEndpointWithSecret.createdAt") } ?: Wire.missing("WebhookEndpointWithSecret.createdAt"),
+                secret = Wire.member(o, "secret")?.let { v0 -> Wire.string(v0, "WebhookEndpointWithSecret.secret") } ?: "",
+            )
+        }
+    }
+}
+
+/** A webhook endpoint (its secret is shown only at creation). */
+public data class WebhookEndpoint @JvmOverloads constructor(
+    val id: String,
+    val url: String,
+    val events: List<String> = emptyList(),
+    val createdAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("url", JsonPrimitive(url))
+        put("events", JsonArray(events.map { v0 -> JsonPrimitive(v0) }))
+        put("createdAt", JsonPrimitive(createdAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebhookEndpoint {
+            val o = Wire.obj(json, "WebhookEndpoint")
+            return WebhookEndpoint(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "WebhookEndpoint.id") } ?: Wire.missing("WebhookEndpoint.id"),
+                url = Wire.member(o, "url")?.let { v0 -> Wire.string(v0, "WebhookEndpoint.url") } ?: Wire.missing("WebhookEndpoint.url"),
+                events = Wire.member(o, "events")?.let { v0 -> Wire.list(v0, "WebhookEndpoint.events") { v1 -> Wire.string(v1, "WebhookEndpoint.events[]") } } ?: emptyList(),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "WebhookEndpoint.createdAt") } ?: Wire.missing("WebhookEndpoint.createdAt"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/webhooks` response, newest first. */
+public data class WebhookList(
+    val webhooks: List<WebhookEndpoint>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("webhooks", JsonArray(webhooks.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebhookList {
+            val o = Wire.obj(json, "WebhookList")
+            return WebhookList(
+                webhooks = Wire.member(o, "webhooks")?.let { v0 -> Wire.list(v0, "WebhookList.webhooks") { v1 -> WebhookEndpoint.fromJson(v1) } } ?: Wire.missing("WebhookList.webhooks"),
+            )
+        }
+    }
+}
+
+/** [WebhookList] under the reference SDK's name. */
+public typealias ListWebhooksResponse = WebhookList
+
+/** `GET /v1/webhooks/:id/deliveries` filters. */
+public data class ListDeliveriesParams @JvmOverloads constructor(
+    /** `pending`, `delivered` or `failed`. */
+    val status: String? = null,
+    val page: Long? = null,
+    /** 1 to 100 (20 by default). */
+    val pageSize: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
+        page?.let { v0 -> put("page", JsonPrimitive(v0)) }
+        pageSize?.let { v0 -> put("pageSize", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListDeliveriesParams {
+            val o = Wire.obj(json, "ListDeliveriesParams")
+            return ListDeliveriesParams(
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "ListDeliveriesParams.status") },
+                page = Wire.member(o, "page")?.let { v0 -> Wire.long(v0, "ListDeliveriesParams.page") },
+                pageSize = Wire.member(o, "pageSize")?.let { v0 -> Wire.long(v0, "ListDeliveriesParams.pageSize") },
+            )
+        }
+    }
+}
+
+/** One event's delivery to one endpoint. */
+public data class WebhookDelivery @JvmOverloads constructor(
+    val id: String,
+    val webhookId: String,
+    val eventId: String,
+    val eventType: String,
+    /** `pending` (retries left), `delivered` or `failed` (attempts used up). */
+    val status: String,
+    val attempts: Long,
+    val maxAttempts: Long,
+    val url: String,
+    /** Why the last attempt failed (`HTTP 500`, a timeout, ...). */
+    val lastError: String? = null,
+    val createdAt: String,
+    val deliveredAt: String? = null,
+    /** When the next attempt is due, while pending. */
+    val nextAttemptAt: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("webhookId", JsonPrimitive(webhookId))
+        put("eventId", JsonPrimitive(eventId))
+        put("eventType", JsonPrimitive(eventType))
+        put("status", JsonPrimitive(status))
+        put("attempts", JsonPrimitive(attempts))
+        put("maxAttempts", JsonPrimitive(maxAttempts))
+        put("url", JsonPrimitive(url))
+        lastError?.let { v0 -> put("lastError", JsonPrimitive(v0)) }
+        put("createdAt", JsonPrimitive(createdAt))
+        deliveredAt?.let { v0 -> put("deliveredAt", JsonPrimitive(v0)) }
+        nextAttemptAt?.let { v0 -> put("nextAttemptAt", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebhookDelivery {
+            val o = Wire.obj(json, "WebhookDelivery")
+            return WebhookDelivery(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "WebhookDelivery.id") } ?: Wire.missing("WebhookDelivery.id"),
+                webhookId = Wire.member(o, "webhookId")?.let { v0 -> Wire.string(v0, "WebhookDelivery.webhookId") } ?: Wire.missing("WebhookDelivery.webhookId"),
+                eventId = Wire.member(o, "eventId")?.let { v0 -> Wire.string(v0, "WebhookDelivery.eventId") } ?: Wire.missing("WebhookDelivery.eventId"),
+                eventType = Wire.member(o, "eventType")?.let { v0 -> Wire.string(v0, "WebhookDelivery.eventType") } ?: Wire.missing("WebhookDelivery.eventType"),
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "WebhookDelivery.status") } ?: Wire.missing("WebhookDelivery.status"),
+                attempts = Wire.member(o, "attempts")?.let { v0 -> Wire.long(v0, "WebhookDelivery.attempts") } ?: Wire.missing("WebhookDelivery.attempts"),
+                maxAttempts = Wire.member(o, "maxAttempts")?.let { v0 -> Wire.long(v0, "WebhookDelivery.maxAttempts") } ?: Wire.missing("WebhookDelivery.maxAttempts"),
+                url = Wire.member(o, "url")?.let { v0 -> Wire.string(v0, "WebhookDelivery.url") } ?: Wire.missing("WebhookDelivery.url"),
+                lastError = Wire.member(o, "lastError")?.let { v0 -> Wire.string(v0, "WebhookDelivery.lastError") },
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "WebhookDelivery.createdAt") } ?: Wire.missing("WebhookDelivery.createdAt"),
+                deliveredAt = Wire.member(o, "deliveredAt")?.let { v0 -> Wire.string(v0, "WebhookDelivery.deliveredAt") },
+                nextAttemptAt = Wire.member(o, "nextAttemptAt")?.let { v0 -> Wire.string(v0, "WebhookDelivery.nextAttemptAt") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/webhooks/:id/deliveries` response, newest first. */
+public data class WebhookDeliveryList(
+    val deliveries: List<WebhookDelivery>,
+    val total: Long,
+    val page: Long,
+    val pageSize: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("deliveries", JsonArray(deliveries.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+        put("page", JsonPrimitive(page))
+        put("pageSize", JsonPrimitive(pageSize))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): WebhookDeliveryList {
+            val o = Wire.obj(json, "WebhookDeliveryList")
+            return WebhookDeliveryList(
+                deliveries = Wire.member(o, "deliveries")?.let { v0 -> Wire.list(v0, "WebhookDeliveryList.deliveries") { v1 -> WebhookDelivery.fromJson(v1) } } ?: Wire.missing("WebhookDeliveryList.deliveries"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "WebhookDeliveryList.total") } ?: Wire.missing("WebhookDeliveryList.total"),
+                page = Wire.member(o, "page")?.let { v0 -> Wire.long(v0, "WebhookDeliveryList.page") } ?: Wire.missing("WebhookDeliveryList.page"),
+                pageSize = Wire.member(o, "pageSize")?.let { v0 -> Wire.long(v0, "WebhookDeliveryList.pageSize") } ?: Wire.missing("WebhookDeliveryList.pageSize"),
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
