@@ -300,7 +300,14 @@ async fn pending_deliveries_survive_kill_9() {
     let dir = TempDir::new("webhooks-kill9");
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let flags = ["--allow-private-webhooks", "--webhook-retry-base-ms", "300"];
+    // A delivery claimed when the kill lands waits out its lease (twice the timeout + 5 s).
+    let flags = [
+        "--allow-private-webhooks",
+        "--webhook-retry-base-ms",
+        "300",
+        "--webhook-timeout-ms",
+        "2000",
+    ];
     let s1 = ChildServer::start(&data, &flags, &[]);
     let c = sandbox_client(&s1);
     let r = Receiver::default();

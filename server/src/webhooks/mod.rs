@@ -23,8 +23,12 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 /// Deliveries in flight at once, per instance.
 const CONCURRENCY: usize = 8;
-/// How long a claim keeps other workers off a delivery (longer than any attempt).
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claim keeps other workers off a delivery: longer than any attempt (twice the
+/// timeout, plus slack for recording it), and no longer, since a worker killed mid-send leaves
+/// its lease to expire before the delivery is retried.
+fn lease(settings: &Settings) -> Duration {
+    settings.timeout.saturating_mul(2) + Duration::from_secs(5)
+}
 /// Longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -81,14 +85,10 @@ pub fn spawn(
                 return;
             }
             let now = now_ms();
+            let lease_ms = lease(&settings).as_millis() as i64;
             let claimed = db
                 .write(move |tx| {
-                    store::webhooks::claim_due(
-                        tx,
-                        now,
-                        LEASE.as_millis() as i64,
-                        CONCURRENCY as u32 * 4,
-                    )
+                    store::webhooks::claim_due(tx, now, lease_ms, CONCURRENCY as u32 * 4)
                 })
                 .await;
             let jobs = match claimed {
