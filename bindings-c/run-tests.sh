@@ -117,7 +117,7 @@ RPATH=(-Wl,-rpath,"$PREFIX/lib")
 if ldd "$WORK/tests-static" | grep -q libgrantex; then bad "tests-static links libgrantex dynamically"; else ok "static link"; fi
 
 step "starting grantex-server"
-start_server --rate-limit 100000 --authorize-rate-limit 100000
+start_server --rate-limit 100000 --authorize-rate-limit 100000 --allow-private-webhooks --webhook-retry-base-ms 200
 echo "server: $GRANTEX_BASE_URL"
 
 step "starting grantex-a2a-agent (agent B of the A2A client tests)"

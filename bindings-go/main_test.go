@@ -20,7 +20,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	info, stop, err := testserver.Start(repoRoot)
+	// A test server is a development server: webhook receivers live on loopback.
+	info, stop, err := testserver.Start(repoRoot, "--allow-private-webhooks", "--webhook-retry-base-ms", "200")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -55,6 +55,9 @@ def _run_server(binary: Path, data_dir: str) -> Iterator[Dict[str, Any]]:
             "--data-dir", data_dir,
             "--rate-limit", "100000",
             "--authorize-rate-limit", "100000",
+            # A test server is a development server: webhook receivers live on loopback.
+            "--allow-private-webhooks",
+            "--webhook-retry-base-ms", "200",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

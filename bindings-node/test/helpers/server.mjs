@@ -27,7 +27,9 @@ export async function startServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantex-node-test-'));
   const child = spawn(
     bin,
-    ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--rate-limit', '100000', '--authorize-rate-limit', '100000'],
+    ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--rate-limit', '100000', '--authorize-rate-limit', '100000',
+      // A test server is a development server: webhook receivers live on loopback.
+      '--allow-private-webhooks', '--webhook-retry-base-ms', '200'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         ConsentRequest,
         CreatePolicyParams,
         CreatePrincipalSessionParams,
+        CreateWebhookParams,
         DelegateParams,
         DelegateResponse,
         EnforceResult,
@@ -71,9 +72,11 @@ if TYPE_CHECKING:
         ListAgentsResponse,
         ListAuditParams,
         ListAuditResponse,
+        ListDeliveriesParams,
         ListGrantsParams,
         ListGrantsResponse,
         ListPoliciesResponse,
+        ListWebhooksResponse,
         LogAuditParams,
         PkceChallenge,
         Policy,
@@ -93,6 +96,10 @@ if TYPE_CHECKING:
         UpdatePolicyParams,
         VerifiedGrant,
         VerifyTokenResponse,
+        WebhookDelivery,
+        WebhookDeliveryList,
+        WebhookEndpoint,
+        WebhookEndpointWithSecret,
     )
     from ._verify import JwksCache, VerifyGrantTokenOptions, averify_grant_token, verify_grant_token
     from ._webhook import verify_webhook, verify_webhook_signature
@@ -103,6 +110,13 @@ TOKEN_ERROR_CODES: Tuple[str, ...] = tuple(_native.TOKEN_ERROR_CODES)
 """Every ``GrantexTokenError.code`` the verifier can produce (stable strings)."""
 
 __all__ = [
+    "CreateWebhookParams",
+    "ListDeliveriesParams",
+    "ListWebhooksResponse",
+    "WebhookDelivery",
+    "WebhookDeliveryList",
+    "WebhookEndpoint",
+    "WebhookEndpointWithSecret",
     "CreatePolicyParams",
     "EvaluatePolicyParams",
     "ListPoliciesResponse",
@@ -194,6 +208,13 @@ __all__ = [
 # Where each public name is defined (imported on first access, then cached in this module;
 # `tests/test_import_time_api.py` checks this table against `__all__`).
 _LAZY = {
+    "CreateWebhookParams": "_types",
+    "ListDeliveriesParams": "_types",
+    "ListWebhooksResponse": "_types",
+    "WebhookDelivery": "_types",
+    "WebhookDeliveryList": "_types",
+    "WebhookEndpoint": "_types",
+    "WebhookEndpointWithSecret": "_types",
     "CreatePolicyParams": "_types",
     "EvaluatePolicyParams": "_types",
     "ListPoliciesResponse": "_types",

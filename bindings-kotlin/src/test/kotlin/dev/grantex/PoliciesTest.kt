@@ -1,6 +1,13 @@
 package dev.grantex
 
+import com.sun.net.httpserver.HttpServer
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import java.net.InetSocketAddress
+import java.util.Collections
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -9,7 +16,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
-/** The policies namespace against the real server (issue 15 item 1). */
+/** The policies and webhooks namespaces against the real server (issue 15 items 1 and 2). */
 class PoliciesTest {
     private val server = TestServer.info
 
@@ -53,6 +60,66 @@ class PoliciesTest {
                 gx.policies.delete(deny.id)
                 assertEquals(404, assertThrows<GrantexApiException> { gx.policies.deleteBlocking(deny.id) }.statusCode)
             }
+        }
+    }
+
+    @Test
+    @Suppress("DEPRECATION")
+    fun `webhook deliveries reach a real receiver, verified, retried and logged`(): Unit = runBlocking {
+        val received = Collections.synchronizedList(mutableListOf<String>())
+        var secret = ""
+        var failNext = 1
+        var refused = 0
+        val receiver = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        receiver.createContext("/hook") { ex ->
+            val body = ex.requestBody.readBytes()
+            val h = { name: String -> ex.requestHeaders.getFirst(name) ?: "" }
+            val status = synchronized(received) {
+                if (failNext > 0) {
+                    failNext -= 1
+                    503
+                } else {
+                    val event = Json.parseToJsonElement(body.toString(Charsets.UTF_8)).jsonObject
+                    val ok = verifyWebhook(body, h("X-Grantex-Signature-V2"), h("X-Grantex-Timestamp"), secret) &&
+                        verifyWebhookSignature(body, h("X-Grantex-Signature"), secret) &&
+                        event["id"]?.jsonPrimitive?.content == h("X-Grantex-Event-Id")
+                    if (ok) {
+                        received.add(event["type"]!!.jsonPrimitive.content)
+                        204
+                    } else {
+                        refused += 1
+                        401
+                    }
+                }
+            }
+            ex.sendResponseHeaders(status, -1)
+            ex.close()
+        }
+        receiver.start()
+        try {
+            fresh("kotlin-hooks").use { gx ->
+                val w = gx.webhooks.create(CreateWebhookParams(url = "http://127.0.0.1:${receiver.address.port}/hook", events = listOf("agent.created", "agent.deleted")))
+                assertTrue(w.secret.startsWith("whsec_"))
+                synchronized(received) { secret = w.secret }
+                val agent = gx.agents.register(RegisterAgentParams(name = "kt-hooked", scopes = listOf("read")))
+                gx.agents.delete(agent.agentId)
+                val deadline = System.nanoTime() + 30_000_000_000L
+                while (received.size < 2) {
+                    assertTrue(System.nanoTime() < deadline, "received only $received")
+                    delay(50)
+                }
+                assertEquals(listOf("agent.created", "agent.deleted"), received.sorted())
+                assertEquals(0, refused)
+                val log = gx.webhooks.deliveries(w.id)
+                assertEquals(2L, log.total)
+                assertTrue(log.deliveries.all { it.status == "delivered" })
+                assertTrue(log.deliveries.sumOf { it.attempts } >= 3L, "the failed attempt was retried")
+                assertEquals(listOf(w.id), gx.webhooks.list().webhooks.map { it.id })
+                gx.webhooks.delete(w.id)
+                assertEquals(404, assertThrows<GrantexApiException> { gx.webhooks.deleteBlocking(w.id) }.statusCode)
+            }
+        } finally {
+            receiver.stop(0)
         }
     }
 }

@@ -29,7 +29,8 @@ object TestServer {
         return if (base != null) Files.createTempDirectory(base, prefix) else Files.createTempDirectory(prefix)
     }
 
-    val info: ServerInfo by lazy { start() }
+    /** A development server: webhook receivers live on loopback. */
+    val info: ServerInfo by lazy { start("--allow-private-webhooks", "--webhook-retry-base-ms", "200") }
 
     fun start(vararg extraArgs: String): ServerInfo {
         val target = System.getenv("CARGO_TARGET_DIR")?.let { Path.of(it) } ?: root.resolve("target")

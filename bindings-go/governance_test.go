@@ -4,8 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	grantex "github.com/grantex-rs/grantex/bindings-go"
 )
@@ -78,6 +83,100 @@ func TestPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.Policies.Delete(ctx, deny.ID); !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+// TestWebhookDeliveries registers an endpoint served here (the test server runs with
+// --allow-private-webhooks), checks every delivery with VerifyWebhook and
+// VerifyWebhookSignature, lets the first attempt fail, and reads the delivery log.
+func TestWebhookDeliveries(t *testing.T) {
+	ctx := context.Background()
+	c := freshAccount(t, ctx)
+	var mu sync.Mutex
+	var secret string
+	failNext := 1
+	got := map[string]int{}
+	refused := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if failNext > 0 {
+			failNext--
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var ev struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		}
+		ok := grantex.VerifyWebhook(body, r.Header.Get("X-Grantex-Signature-V2"), r.Header.Get("X-Grantex-Timestamp"), secret, 5*time.Minute) &&
+			grantex.VerifyWebhookSignature(body, r.Header.Get("X-Grantex-Signature"), secret) &&
+			json.Unmarshal(body, &ev) == nil && ev.ID == r.Header.Get("X-Grantex-Event-Id")
+		if !ok {
+			refused++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		got[ev.Type]++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+
+	w, err := c.Webhooks.Create(ctx, grantex.CreateWebhookParams{URL: srv.URL + "/hook", Events: []string{"agent.created", "agent.updated"}})
+	if err != nil || !strings.HasPrefix(w.Secret, "whsec_") {
+		t.Fatalf("create: %+v %v", w, err)
+	}
+	mu.Lock()
+	secret = w.Secret
+	mu.Unlock()
+	a, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "go-hooked", Scopes: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Agents.Update(ctx, a.AgentID, grantex.UpdateAgentParams{Name: ptr("go-hooked-2")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		done := got["agent.created"] == 1 && got["agent.updated"] == 1
+		mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries: %v", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if refused != 0 {
+		t.Fatalf("%d deliveries did not verify", refused)
+	}
+	log, err := c.Webhooks.Deliveries(ctx, w.ID, grantex.ListDeliveriesParams{})
+	if err != nil || log.Total != 2 {
+		t.Fatalf("log: %+v %v", log, err)
+	}
+	attempts := 0
+	for _, d := range log.Deliveries {
+		if d.Status != "delivered" {
+			t.Fatalf("delivery: %+v", d)
+		}
+		attempts += int(d.Attempts)
+	}
+	if attempts < 3 {
+		t.Fatalf("the failed first attempt was not retried: %d attempts", attempts)
+	}
+	list, err := c.Webhooks.List(ctx)
+	if err != nil || len(list.Webhooks) != 1 || list.Webhooks[0].ID != w.ID {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if err := c.Webhooks.Delete(ctx, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	var apiErr *grantex.APIError
+	if err := c.Webhooks.Delete(ctx, w.ID); !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
 		t.Fatalf("second delete: %v", err)
 	}
 }
