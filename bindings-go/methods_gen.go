@@ -13,12 +13,18 @@ type generatedNamespaces struct {
 	Policies *PoliciesService
 	// Webhooks runs the `webhooks.*` operations.
 	Webhooks *WebhooksService
+	// Anomalies runs the `anomalies.*` operations.
+	Anomalies *AnomaliesService
+	// Compliance runs the `compliance.*` operations.
+	Compliance *ComplianceService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
 	n.Revocations = &RevocationsService{c: c}
 	n.Policies = &PoliciesService{c: c}
 	n.Webhooks = &WebhooksService{c: c}
+	n.Anomalies = &AnomaliesService{c: c}
+	n.Compliance = &ComplianceService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -29,6 +35,12 @@ type PoliciesService struct{ c *Client }
 
 // WebhooksService runs the `webhooks.*` operations (Client.Webhooks).
 type WebhooksService struct{ c *Client }
+
+// AnomaliesService runs the `anomalies.*` operations (Client.Anomalies).
+type AnomaliesService struct{ c *Client }
+
+// ComplianceService runs the `compliance.*` operations (Client.Compliance).
+type ComplianceService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -141,6 +153,56 @@ func (s *WebhooksService) Deliveries(ctx context.Context, webhookID string, para
 		return nil, err
 	}
 	return callFor[WebhookDeliveryList](ctx, s.c, OpWebhooksDeliveries, in)
+}
+
+// Detect: Run every rule now; the answer lists the new findings. POST /v1/anomalies/detect
+// (`anomalies.detect`). Generated from the core's catalog.
+func (s *AnomaliesService) Detect(ctx context.Context) (*DetectAnomaliesResponse, error) {
+	return callFor[DetectAnomaliesResponse](ctx, s.c, OpAnomaliesDetect, nil)
+}
+
+// List: Recorded anomalies, newest first (`unacknowledged`: only open ones). GET /v1/anomalies
+// (`anomalies.list`). Generated from the core's catalog.
+func (s *AnomaliesService) List(ctx context.Context, params ListAnomaliesParams) (*AnomalyList, error) {
+	return callFor[AnomalyList](ctx, s.c, OpAnomaliesList, params)
+}
+
+// Get: One anomaly. GET /v1/anomalies/{anomalyId} (`anomalies.get`). Generated from the core's
+// catalog.
+func (s *AnomaliesService) Get(ctx context.Context, anomalyID string) (*Anomaly, error) {
+	return callFor[Anomaly](ctx, s.c, OpAnomaliesGet, map[string]string{"anomalyId": anomalyID})
+}
+
+// Acknowledge: Mark an anomaly as seen (the first acknowledgement's time is kept). PATCH
+// /v1/anomalies/{anomalyId}/acknowledge (`anomalies.acknowledge`). Generated from the core's
+// catalog.
+func (s *AnomaliesService) Acknowledge(ctx context.Context, anomalyID string) (*Anomaly, error) {
+	return callFor[Anomaly](ctx, s.c, OpAnomaliesAcknowledge, map[string]string{"anomalyId": anomalyID})
+}
+
+// GetSummary: Counts of agents, grants, audit entries and policies by status. GET
+// /v1/compliance/summary (`compliance.get_summary`). Generated from the core's catalog.
+func (s *ComplianceService) GetSummary(ctx context.Context, params ComplianceSummaryParams) (*ComplianceSummary, error) {
+	return callFor[ComplianceSummary](ctx, s.c, OpComplianceGetSummary, params)
+}
+
+// ExportGrants: Every matching grant, oldest first (streamed by the server). GET
+// /v1/compliance/export/grants (`compliance.export_grants`). Generated from the core's catalog.
+func (s *ComplianceService) ExportGrants(ctx context.Context, params ComplianceExportGrantsParams) (*ComplianceGrantsExport, error) {
+	return callFor[ComplianceGrantsExport](ctx, s.c, OpComplianceExportGrants, params)
+}
+
+// ExportAudit: Every matching audit entry, in chain order (streamed by the server). GET
+// /v1/compliance/export/audit (`compliance.export_audit`). Generated from the core's catalog.
+func (s *ComplianceService) ExportAudit(ctx context.Context, params ComplianceExportAuditParams) (*ComplianceAuditExport, error) {
+	return callFor[ComplianceAuditExport](ctx, s.c, OpComplianceExportAudit, params)
+}
+
+// EvidencePack: SOC 2 / GDPR evidence: counts, controls, policies in force, grants and audit
+// entries of the range, and the whole audit chain's verification. GET /v1/compliance/evidence-pack
+// (`compliance.evidence_pack`). Generated from the core's catalog.
+func (s *ComplianceService) EvidencePack(ctx context.Context, params EvidencePackParams) (*EvidencePack, error) {
+	return callFor[EvidencePack](ctx, s.c, OpComplianceEvidencePack, params)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -428,6 +490,156 @@ type WebhookDeliveryList struct {
 	PageSize int64 `json:"pageSize"`
 }
 
+// DetectAnomaliesResponse: `POST /v1/anomalies/detect` response: the anomalies this run found (new
+// ones only: a finding already open is not reported twice).
+type DetectAnomaliesResponse struct {
+	// DetectedAt is the `detectedAt` member.
+	DetectedAt string `json:"detectedAt"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+	// Anomalies is the `anomalies` member.
+	Anomalies []Anomaly `json:"anomalies"`
+	// ResponseMode: This server only alerts (`alert_only`); it never revokes on its own.
+	ResponseMode string `json:"responseMode,omitempty"`
+	// AutoRevokedGrants is the `autoRevokedGrants` member.
+	AutoRevokedGrants int64 `json:"autoRevokedGrants,omitempty"`
+}
+
+// ListAnomaliesParams: `GET /v1/anomalies` filter.
+type ListAnomaliesParams struct {
+	// Unacknowledged: Only anomalies not yet acknowledged.
+	Unacknowledged bool `json:"unacknowledged,omitempty"`
+}
+
+// AnomalyList: `GET /v1/anomalies` response, newest first.
+type AnomalyList struct {
+	// Anomalies is the `anomalies` member.
+	Anomalies []Anomaly `json:"anomalies"`
+	// Total is the `total` member.
+	Total int64 `json:"total,omitempty"`
+}
+
+// Anomaly: One finding.
+type Anomaly struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Kind: `rate_spike`, `off_hours_activity`, `new_high_risk_scope`, `high_failure_rate` or
+	// `revocation_storm`.
+	Kind string `json:"type"`
+	// Severity: `low`, `medium`, `high` or `critical`.
+	Severity string `json:"severity"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Description is the `description` member.
+	Description string `json:"description"`
+	// Metadata: The numbers behind the finding (counts, thresholds, windows).
+	Metadata any `json:"metadata,omitempty"`
+	// DetectedAt is the `detectedAt` member.
+	DetectedAt string `json:"detectedAt"`
+	// AcknowledgedAt is the `acknowledgedAt` member.
+	AcknowledgedAt *string `json:"acknowledgedAt,omitempty"`
+}
+
+// ComplianceSummaryParams: `GET /v1/compliance/summary` filters (RFC 3339 instants or dates).
+type ComplianceSummaryParams struct {
+	// Since is the `since` member.
+	Since *string `json:"since,omitempty"`
+	// Until is the `until` member.
+	Until *string `json:"until,omitempty"`
+}
+
+// ComplianceSummary: `GET /v1/compliance/summary` response: counts by status.
+type ComplianceSummary struct {
+	// GeneratedAt is the `generatedAt` member.
+	GeneratedAt string `json:"generatedAt"`
+	// Agents: `total`, `active`, `suspended`.
+	Agents map[string]int64 `json:"agents"`
+	// Grants: `total`, `active`, `revoked`, `expired` (issued within the range).
+	Grants map[string]int64 `json:"grants"`
+	// AuditEntries: `total`, `success`, `failure`, `blocked` (within the range).
+	AuditEntries map[string]int64 `json:"auditEntries"`
+	// Policies: `total`, `allow`, `deny`, `cedar`.
+	Policies map[string]int64 `json:"policies"`
+	// Plan: Always `self-hosted` on this server.
+	Plan string `json:"plan"`
+	// Since is the `since` member.
+	Since *string `json:"since,omitempty"`
+	// Until is the `until` member.
+	Until *string `json:"until,omitempty"`
+}
+
+// ComplianceExportGrantsParams: `GET /v1/compliance/export/grants` filters.
+type ComplianceExportGrantsParams struct {
+	// Since: Grants issued at or after this instant.
+	Since *string `json:"since,omitempty"`
+	// Until: Grants issued before this instant.
+	Until *string `json:"until,omitempty"`
+	// Status: `active`, `revoked` or `expired`.
+	Status *string `json:"status,omitempty"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+}
+
+// ComplianceGrantsExport: `GET /v1/compliance/export/grants` response.
+type ComplianceGrantsExport struct {
+	// GeneratedAt is the `generatedAt` member.
+	GeneratedAt string `json:"generatedAt"`
+	// Grants is the `grants` member.
+	Grants []Grant `json:"grants"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+}
+
+// ComplianceExportAuditParams: `GET /v1/compliance/export/audit` filters.
+type ComplianceExportAuditParams struct {
+	// Since is the `since` member.
+	Since *string `json:"since,omitempty"`
+	// Until is the `until` member.
+	Until *string `json:"until,omitempty"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// Status: `success`, `failure` or `blocked`.
+	Status *string `json:"status,omitempty"`
+}
+
+// ComplianceAuditExport: `GET /v1/compliance/export/audit` response, in chain order.
+type ComplianceAuditExport struct {
+	// GeneratedAt is the `generatedAt` member.
+	GeneratedAt string `json:"generatedAt"`
+	// Entries is the `entries` member.
+	Entries []AuditEntry `json:"entries"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+}
+
+// EvidencePackParams: `GET /v1/compliance/evidence-pack` filters.
+type EvidencePackParams struct {
+	// Since is the `since` member.
+	Since *string `json:"since,omitempty"`
+	// Until is the `until` member.
+	Until *string `json:"until,omitempty"`
+	// Framework: `soc2`, `gdpr` or `all` (the default).
+	Framework *string `json:"framework,omitempty"`
+}
+
+// EvidencePack: `GET /v1/compliance/evidence-pack` response.
+type EvidencePack struct {
+	// Meta is the `meta` member.
+	Meta EvidencePackMeta `json:"meta"`
+	// Summary: The summary's counts, with the framework's controls and how each is evidenced.
+	Summary any `json:"summary"`
+	// Grants is the `grants` member.
+	Grants []Grant `json:"grants"`
+	// AuditEntries is the `auditEntries` member.
+	AuditEntries []AuditEntry `json:"auditEntries"`
+	// Policies: The policies in force when the pack was made.
+	Policies []Policy `json:"policies"`
+	// ChainIntegrity is the `chainIntegrity` member.
+	ChainIntegrity ChainIntegrity `json:"chainIntegrity"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -512,4 +724,32 @@ type WebhookDelivery struct {
 	DeliveredAt *string `json:"deliveredAt,omitempty"`
 	// NextAttemptAt: When the next attempt is due, while pending.
 	NextAttemptAt *string `json:"nextAttemptAt,omitempty"`
+}
+
+// EvidencePackMeta: What an evidence pack covers.
+type EvidencePackMeta struct {
+	// SchemaVersion is the `schemaVersion` member.
+	SchemaVersion string `json:"schemaVersion"`
+	// GeneratedAt is the `generatedAt` member.
+	GeneratedAt string `json:"generatedAt"`
+	// Framework is the `framework` member.
+	Framework string `json:"framework"`
+	// Since is the `since` member.
+	Since *string `json:"since,omitempty"`
+	// Until is the `until` member.
+	Until *string `json:"until,omitempty"`
+}
+
+// ChainIntegrity: The audit chain's verification over the developer's whole chain (by the core's
+// verifier).
+type ChainIntegrity struct {
+	// Valid is the `valid` member.
+	Valid bool `json:"valid"`
+	// CheckedEntries is the `checkedEntries` member.
+	CheckedEntries int64 `json:"checkedEntries"`
+	// FirstBrokenAt is the `firstBrokenAt` member.
+	FirstBrokenAt *string `json:"firstBrokenAt,omitempty"`
+	// Reason: `content` (an entry's hash does not match it) or `link` (it does not follow its
+	// predecessor), when broken.
+	Reason *string `json:"reason,omitempty"`
 }

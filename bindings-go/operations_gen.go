@@ -163,6 +163,38 @@ const (
 	// 200 on success. The endpoint's delivery log, newest first. Retried on network errors,
 	// timeouts, 429, 502, 503 and 504.
 	OpWebhooksDeliveries = "webhooks.deliveries"
+	// OpAnomaliesDetect is `anomalies.detect`: POST /v1/anomalies/detect, HTTP 200 on success. Run
+	// every rule now; the answer lists the new findings. Never retried.
+	OpAnomaliesDetect = "anomalies.detect"
+	// OpAnomaliesList is `anomalies.list`: GET /v1/anomalies, HTTP 200 on success. Recorded
+	// anomalies, newest first (`unacknowledged`: only open ones). Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpAnomaliesList = "anomalies.list"
+	// OpAnomaliesGet is `anomalies.get`: GET /v1/anomalies/{anomalyId}, HTTP 200 on success. One
+	// anomaly. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesGet = "anomalies.get"
+	// OpAnomaliesAcknowledge is `anomalies.acknowledge`: PATCH
+	// /v1/anomalies/{anomalyId}/acknowledge, HTTP 200 on success. Mark an anomaly as seen (the
+	// first acknowledgement's time is kept). Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpAnomaliesAcknowledge = "anomalies.acknowledge"
+	// OpComplianceGetSummary is `compliance.get_summary`: GET /v1/compliance/summary, HTTP 200 on
+	// success. Counts of agents, grants, audit entries and policies by status. Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpComplianceGetSummary = "compliance.get_summary"
+	// OpComplianceExportGrants is `compliance.export_grants`: GET /v1/compliance/export/grants,
+	// HTTP 200 on success. Every matching grant, oldest first (streamed by the server). Retried on
+	// network errors, timeouts, 429, 502, 503 and 504.
+	OpComplianceExportGrants = "compliance.export_grants"
+	// OpComplianceExportAudit is `compliance.export_audit`: GET /v1/compliance/export/audit, HTTP
+	// 200 on success. Every matching audit entry, in chain order (streamed by the server). Retried
+	// on network errors, timeouts, 429, 502, 503 and 504.
+	OpComplianceExportAudit = "compliance.export_audit"
+	// OpComplianceEvidencePack is `compliance.evidence_pack`: GET /v1/compliance/evidence-pack,
+	// HTTP 200 on success. SOC 2 / GDPR evidence: counts, controls, policies in force, grants and
+	// audit entries of the range, and the whole audit chain's verification. Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpComplianceEvidencePack = "compliance.evidence_pack"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -221,4 +253,12 @@ var Operations = []OperationInfo{
 	{Name: OpWebhooksList, Method: "GET", Path: "/v1/webhooks", NeedsAPIKey: true},
 	{Name: OpWebhooksDelete, Method: "DELETE", Path: "/v1/webhooks/{webhookId}", NeedsAPIKey: true},
 	{Name: OpWebhooksDeliveries, Method: "GET", Path: "/v1/webhooks/{webhookId}/deliveries", NeedsAPIKey: true},
+	{Name: OpAnomaliesDetect, Method: "POST", Path: "/v1/anomalies/detect", NeedsAPIKey: true},
+	{Name: OpAnomaliesList, Method: "GET", Path: "/v1/anomalies", NeedsAPIKey: true},
+	{Name: OpAnomaliesGet, Method: "GET", Path: "/v1/anomalies/{anomalyId}", NeedsAPIKey: true},
+	{Name: OpAnomaliesAcknowledge, Method: "PATCH", Path: "/v1/anomalies/{anomalyId}/acknowledge", NeedsAPIKey: true},
+	{Name: OpComplianceGetSummary, Method: "GET", Path: "/v1/compliance/summary", NeedsAPIKey: true},
+	{Name: OpComplianceExportGrants, Method: "GET", Path: "/v1/compliance/export/grants", NeedsAPIKey: true},
+	{Name: OpComplianceExportAudit, Method: "GET", Path: "/v1/compliance/export/audit", NeedsAPIKey: true},
+	{Name: OpComplianceEvidencePack, Method: "GET", Path: "/v1/compliance/evidence-pack", NeedsAPIKey: true},
 }

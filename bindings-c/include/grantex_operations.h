@@ -1121,4 +1121,306 @@
  */
 #define GRANTEX_OP_WEBHOOKS_DELIVERIES "webhooks.deliveries"
 
+/**
+ * `anomalies.detect`: POST /v1/anomalies/detect, HTTP 200 on success. Run every rule now; the
+ * answer lists the new findings.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (DetectAnomaliesResponse). `POST /v1/anomalies/detect` response: the anomalies
+ * this run found (new ones only: a finding already open is not reported twice).
+ *   - `detectedAt` (required): a string.
+ *   - `total` (required): an integer.
+ *   - `anomalies` (required): a list of objects (Anomaly).
+ *     - `id` (required): a string.
+ *     - `type` (required): a string. `rate_spike`, `off_hours_activity`, `new_high_risk_scope`,
+ *       `high_failure_rate` or `revocation_storm`.
+ *     - `severity` (required): a string. `low`, `medium`, `high` or `critical`.
+ *     - `agentId` (optional): a string.
+ *     - `principalId` (optional): a string.
+ *     - `description` (required): a string.
+ *     - `metadata` (optional): any JSON value. The numbers behind the finding (counts, thresholds,
+ *       windows).
+ *     - `detectedAt` (required): a string.
+ *     - `acknowledgedAt` (optional): a string.
+ *   - `responseMode` (optional): a string. This server only alerts (`alert_only`); it never revokes
+ *     on its own.
+ *   - `autoRevokedGrants` (optional): an integer.
+ */
+#define GRANTEX_OP_ANOMALIES_DETECT "anomalies.detect"
+
+/**
+ * `anomalies.list`: GET /v1/anomalies, HTTP 200 on success. Recorded anomalies, newest first
+ * (`unacknowledged`: only open ones).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `unacknowledged` (optional): a boolean. Only anomalies not yet acknowledged.
+ *
+ * Result: an object (AnomalyList). `GET /v1/anomalies` response, newest first.
+ *   - `anomalies` (required): a list of objects (Anomaly).
+ *     - `id` (required): a string.
+ *     - `type` (required): a string. `rate_spike`, `off_hours_activity`, `new_high_risk_scope`,
+ *       `high_failure_rate` or `revocation_storm`.
+ *     - `severity` (required): a string. `low`, `medium`, `high` or `critical`.
+ *     - `agentId` (optional): a string.
+ *     - `principalId` (optional): a string.
+ *     - `description` (required): a string.
+ *     - `metadata` (optional): any JSON value. The numbers behind the finding (counts, thresholds,
+ *       windows).
+ *     - `detectedAt` (required): a string.
+ *     - `acknowledgedAt` (optional): a string.
+ *   - `total` (optional): an integer.
+ */
+#define GRANTEX_OP_ANOMALIES_LIST "anomalies.list"
+
+/**
+ * `anomalies.get`: GET /v1/anomalies/{anomalyId}, HTTP 200 on success. One anomaly.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `anomalyId` (required; path parameter, the anomaly id): a non-empty string.
+ *
+ * Result: an object (Anomaly). One finding.
+ *   - `id` (required): a string.
+ *   - `type` (required): a string. `rate_spike`, `off_hours_activity`, `new_high_risk_scope`,
+ *     `high_failure_rate` or `revocation_storm`.
+ *   - `severity` (required): a string. `low`, `medium`, `high` or `critical`.
+ *   - `agentId` (optional): a string.
+ *   - `principalId` (optional): a string.
+ *   - `description` (required): a string.
+ *   - `metadata` (optional): any JSON value. The numbers behind the finding (counts, thresholds,
+ *     windows).
+ *   - `detectedAt` (required): a string.
+ *   - `acknowledgedAt` (optional): a string.
+ */
+#define GRANTEX_OP_ANOMALIES_GET "anomalies.get"
+
+/**
+ * `anomalies.acknowledge`: PATCH /v1/anomalies/{anomalyId}/acknowledge, HTTP 200 on success. Mark
+ * an anomaly as seen (the first acknowledgement's time is kept).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `anomalyId` (required; path parameter, the anomaly id): a non-empty string.
+ *
+ * Result: an object (Anomaly). One finding.
+ *   - `id` (required): a string.
+ *   - `type` (required): a string. `rate_spike`, `off_hours_activity`, `new_high_risk_scope`,
+ *     `high_failure_rate` or `revocation_storm`.
+ *   - `severity` (required): a string. `low`, `medium`, `high` or `critical`.
+ *   - `agentId` (optional): a string.
+ *   - `principalId` (optional): a string.
+ *   - `description` (required): a string.
+ *   - `metadata` (optional): any JSON value. The numbers behind the finding (counts, thresholds,
+ *     windows).
+ *   - `detectedAt` (required): a string.
+ *   - `acknowledgedAt` (optional): a string.
+ */
+#define GRANTEX_OP_ANOMALIES_ACKNOWLEDGE "anomalies.acknowledge"
+
+/**
+ * `compliance.get_summary`: GET /v1/compliance/summary, HTTP 200 on success. Counts of agents,
+ * grants, audit entries and policies by status.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `since` (optional): a string.
+ *   - `until` (optional): a string.
+ *
+ * Result: an object (ComplianceSummary). `GET /v1/compliance/summary` response: counts by status.
+ *   - `generatedAt` (required): a string.
+ *   - `agents` (required): an object whose values are integers. `total`, `active`, `suspended`.
+ *   - `grants` (required): an object whose values are integers. `total`, `active`, `revoked`,
+ *     `expired` (issued within the range).
+ *   - `auditEntries` (required): an object whose values are integers. `total`, `success`,
+ *     `failure`, `blocked` (within the range).
+ *   - `policies` (required): an object whose values are integers. `total`, `allow`, `deny`,
+ *     `cedar`.
+ *   - `plan` (required): a string. Always `self-hosted` on this server.
+ *   - `since` (optional): a string.
+ *   - `until` (optional): a string.
+ */
+#define GRANTEX_OP_COMPLIANCE_GET_SUMMARY "compliance.get_summary"
+
+/**
+ * `compliance.export_grants`: GET /v1/compliance/export/grants, HTTP 200 on success. Every matching
+ * grant, oldest first (streamed by the server).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `since` (optional): a string. Grants issued at or after this instant.
+ *   - `until` (optional): a string. Grants issued before this instant.
+ *   - `status` (optional): a string. `active`, `revoked` or `expired`.
+ *   - `agentId` (optional): a string.
+ *
+ * Result: an object (ComplianceGrantsExport). `GET /v1/compliance/export/grants` response.
+ *   - `generatedAt` (required): a string.
+ *   - `grants` (required): a list of objects (Grant).
+ *     - `grantId` (required): a string.
+ *     - `agentId` (required): a string.
+ *     - `agentDid` (optional): a string.
+ *     - `principalId` (required): a string.
+ *     - `developerId` (optional): a string.
+ *     - `scopes` (required): a list of strings.
+ *     - `status` (required): a string.
+ *     - `issuedAt` (required): a string.
+ *     - `expiresAt` (required): a string.
+ *     - `revokedAt` (optional): a string.
+ *     - `purpose` (optional): a string. What the grant is for, when its authorization request said.
+ *     - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence). A WebAuthn assertion
+ *       behind the approval (this server does not take WebAuthn approvals yet, so it is absent from
+ *       its grants).
+ *       - `authRequestId` (required): a string.
+ *       - `rpId` (required): a string.
+ *       - `origin` (required): a string.
+ *       - `userVerified` (required): a boolean.
+ *       - `assertedAt` (required): a string.
+ *       - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *       - `type` (optional): a string. Always `GrantexWebAuthnAssertion` (the TypeScript
+ *         reference's `type`).
+ *       - `version` (optional): an integer. The evidence format version, 1.
+ *     - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
+ *       authorization request said.
+ *     - `delegationDepth` (optional): an integer.
+ *     - `parentGrantId` (optional): a string.
+ *   - `total` (required): an integer.
+ */
+#define GRANTEX_OP_COMPLIANCE_EXPORT_GRANTS "compliance.export_grants"
+
+/**
+ * `compliance.export_audit`: GET /v1/compliance/export/audit, HTTP 200 on success. Every matching
+ * audit entry, in chain order (streamed by the server).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `since` (optional): a string.
+ *   - `until` (optional): a string.
+ *   - `agentId` (optional): a string.
+ *   - `status` (optional): a string. `success`, `failure` or `blocked`.
+ *
+ * Result: an object (ComplianceAuditExport). `GET /v1/compliance/export/audit` response, in chain
+ * order.
+ *   - `generatedAt` (required): a string.
+ *   - `entries` (required): a list of objects (AuditEntry).
+ *     - `entryId` (required): a string.
+ *     - `agentId` (required): a string.
+ *     - `agentDid` (required): a string.
+ *     - `grantId` (required): a string.
+ *     - `principalId` (required): a string.
+ *     - `action` (required): a string.
+ *     - `metadata` (optional): any JSON value.
+ *     - `hash` (required): a string.
+ *     - `prevHash` (optional): a string.
+ *     - `timestamp` (required): a string.
+ *     - `status` (required): a string.
+ *     - `purpose` (optional): a string. The purpose of the grant the entry was recorded under, when
+ *       it has one.
+ *     - `developerId` (optional): a string. Part of the hashed content, so verifying the chain
+ *       needs it.
+ *   - `total` (required): an integer.
+ */
+#define GRANTEX_OP_COMPLIANCE_EXPORT_AUDIT "compliance.export_audit"
+
+/**
+ * `compliance.evidence_pack`: GET /v1/compliance/evidence-pack, HTTP 200 on success. SOC 2 / GDPR
+ * evidence: counts, controls, policies in force, grants and audit entries of the range, and the
+ * whole audit chain's verification.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `since` (optional): a string.
+ *   - `until` (optional): a string.
+ *   - `framework` (optional): a string. `soc2`, `gdpr` or `all` (the default).
+ *
+ * Result: an object (EvidencePack). `GET /v1/compliance/evidence-pack` response.
+ *   - `meta` (required): an object (EvidencePackMeta).
+ *     - `schemaVersion` (required): a string.
+ *     - `generatedAt` (required): a string.
+ *     - `framework` (required): a string.
+ *     - `since` (optional): a string.
+ *     - `until` (optional): a string.
+ *   - `summary` (required): any JSON value. The summary's counts, with the framework's controls and
+ *     how each is evidenced.
+ *   - `grants` (required): a list of objects (Grant).
+ *     - `grantId` (required): a string.
+ *     - `agentId` (required): a string.
+ *     - `agentDid` (optional): a string.
+ *     - `principalId` (required): a string.
+ *     - `developerId` (optional): a string.
+ *     - `scopes` (required): a list of strings.
+ *     - `status` (required): a string.
+ *     - `issuedAt` (required): a string.
+ *     - `expiresAt` (required): a string.
+ *     - `revokedAt` (optional): a string.
+ *     - `purpose` (optional): a string. What the grant is for, when its authorization request said.
+ *     - `webauthnEvidence` (optional): an object (WebAuthnGrantEvidence). A WebAuthn assertion
+ *       behind the approval (this server does not take WebAuthn approvals yet, so it is absent from
+ *       its grants).
+ *       - `authRequestId` (required): a string.
+ *       - `rpId` (required): a string.
+ *       - `origin` (required): a string.
+ *       - `userVerified` (required): a boolean.
+ *       - `assertedAt` (required): a string.
+ *       - `digest` (required): a string. Hex SHA-256 of the assertion material.
+ *       - `type` (optional): a string. Always `GrantexWebAuthnAssertion` (the TypeScript
+ *         reference's `type`).
+ *       - `version` (optional): an integer. The evidence format version, 1.
+ *     - `dataRegion` (optional): a string. Where the grant's data may be processed, when its
+ *       authorization request said.
+ *     - `delegationDepth` (optional): an integer.
+ *     - `parentGrantId` (optional): a string.
+ *   - `auditEntries` (required): a list of objects (AuditEntry).
+ *     - `entryId` (required): a string.
+ *     - `agentId` (required): a string.
+ *     - `agentDid` (required): a string.
+ *     - `grantId` (required): a string.
+ *     - `principalId` (required): a string.
+ *     - `action` (required): a string.
+ *     - `metadata` (optional): any JSON value.
+ *     - `hash` (required): a string.
+ *     - `prevHash` (optional): a string.
+ *     - `timestamp` (required): a string.
+ *     - `status` (required): a string.
+ *     - `purpose` (optional): a string. The purpose of the grant the entry was recorded under, when
+ *       it has one.
+ *     - `developerId` (optional): a string. Part of the hashed content, so verifying the chain
+ *       needs it.
+ *   - `policies` (required): a list of objects (Policy). The policies in force when the pack was
+ *     made.
+ *     - `id` (required): a string.
+ *     - `name` (required): a string.
+ *     - `effect` (required): a string. `allow` or `deny`.
+ *     - `priority` (optional): an integer.
+ *     - `agentId` (optional): a string. Only requests by this agent (`null`: any agent).
+ *     - `principalId` (optional): a string. Only requests for this principal (`null`: any
+ *       principal).
+ *     - `scopes` (optional): a list of strings. An `allow` matches when every requested scope is
+ *       listed, a `deny` when any is (`null`: any scopes).
+ *     - `timeOfDayStart` (optional): a string. `HH:MM` (UTC), inclusive; with `timeOfDayEnd`
+ *       (exclusive) a daily window, which may wrap past midnight.
+ *     - `timeOfDayEnd` (optional): a string.
+ *     - `createdAt` (required): a string.
+ *     - `updatedAt` (required): a string.
+ *     - `cedar` (optional): a string. The policy as Cedar code, when it is one (its
+ *       `permit`/`forbid` is `effect`).
+ *     - `version` (optional): an integer. 1 when created, one more at each update.
+ *   - `chainIntegrity` (required): an object (ChainIntegrity).
+ *     - `valid` (required): a boolean.
+ *     - `checkedEntries` (required): an integer.
+ *     - `firstBrokenAt` (optional): a string.
+ *     - `reason` (optional): a string. `content` (an entry's hash does not match it) or `link` (it
+ *       does not follow its predecessor), when broken.
+ */
+#define GRANTEX_OP_COMPLIANCE_EVIDENCE_PACK "compliance.evidence_pack"
+
 #endif /* GRANTEX_OPERATIONS_H */

@@ -738,6 +738,150 @@ export interface WebhookDeliveryList {
   pageSize: number;
 }
 
+/** One finding. */
+export interface Anomaly {
+  id: string;
+  /**
+   * `rate_spike`, `off_hours_activity`, `new_high_risk_scope`, `high_failure_rate` or
+   * `revocation_storm`.
+   */
+  type: string;
+  /** `low`, `medium`, `high` or `critical`. */
+  severity: string;
+  agentId: string | null;
+  principalId: string | null;
+  description: string;
+  /** The numbers behind the finding (counts, thresholds, windows). */
+  metadata: unknown;
+  detectedAt: string;
+  acknowledgedAt: string | null;
+}
+
+/**
+ * `POST /v1/anomalies/detect` response: the anomalies this run found (new ones only: a
+ * finding already open is not reported twice).
+ */
+export interface DetectAnomaliesResponse {
+  detectedAt: string;
+  total: number;
+  anomalies: Anomaly[];
+  /** This server only alerts (`alert_only`); it never revokes on its own. */
+  responseMode: string;
+  autoRevokedGrants: number;
+}
+
+/** `GET /v1/anomalies` filter. */
+export interface ListAnomaliesParams {
+  /** Only anomalies not yet acknowledged. */
+  unacknowledged?: boolean;
+}
+
+/** `GET /v1/anomalies` response, newest first. */
+export interface AnomalyList {
+  anomalies: Anomaly[];
+  total: number;
+}
+/** `AnomalyList` under the reference SDK's name. */
+export type ListAnomaliesResponse = AnomalyList;
+
+/** `GET /v1/compliance/summary` filters (RFC 3339 instants or dates). */
+export interface ComplianceSummaryParams {
+  since?: string | null;
+  until?: string | null;
+}
+
+/** `GET /v1/compliance/summary` response: counts by status. */
+export interface ComplianceSummary {
+  generatedAt: string;
+  /** `total`, `active`, `suspended`. */
+  agents: Record<string, number>;
+  /** `total`, `active`, `revoked`, `expired` (issued within the range). */
+  grants: Record<string, number>;
+  /** `total`, `success`, `failure`, `blocked` (within the range). */
+  auditEntries: Record<string, number>;
+  /** `total`, `allow`, `deny`, `cedar`. */
+  policies: Record<string, number>;
+  /** Always `self-hosted` on this server. */
+  plan: string;
+  since: string | null;
+  until: string | null;
+}
+
+/** `GET /v1/compliance/export/grants` filters. */
+export interface ComplianceExportGrantsParams {
+  /** Grants issued at or after this instant. */
+  since?: string | null;
+  /** Grants issued before this instant. */
+  until?: string | null;
+  /** `active`, `revoked` or `expired`. */
+  status?: string | null;
+  agentId?: string | null;
+}
+
+/** `GET /v1/compliance/export/grants` response. */
+export interface ComplianceGrantsExport {
+  generatedAt: string;
+  grants: Grant[];
+  total: number;
+}
+
+/** `GET /v1/compliance/export/audit` filters. */
+export interface ComplianceExportAuditParams {
+  since?: string | null;
+  until?: string | null;
+  agentId?: string | null;
+  /** `success`, `failure` or `blocked`. */
+  status?: string | null;
+}
+
+/** `GET /v1/compliance/export/audit` response, in chain order. */
+export interface ComplianceAuditExport {
+  generatedAt: string;
+  entries: AuditEntry[];
+  total: number;
+}
+
+/** `GET /v1/compliance/evidence-pack` filters. */
+export interface EvidencePackParams {
+  since?: string | null;
+  until?: string | null;
+  /** `soc2`, `gdpr` or `all` (the default). */
+  framework?: string | null;
+}
+
+/** What an evidence pack covers. */
+export interface EvidencePackMeta {
+  schemaVersion: string;
+  generatedAt: string;
+  framework: string;
+  since: string | null;
+  until: string | null;
+}
+
+/** The audit chain's verification over the developer's whole chain (by the core's verifier). */
+export interface ChainIntegrity {
+  valid: boolean;
+  checkedEntries: number;
+  firstBrokenAt: string | null;
+  /**
+   * `content` (an entry's hash does not match it) or `link` (it does not follow its
+   * predecessor), when broken.
+   */
+  reason?: string;
+}
+
+/** `GET /v1/compliance/evidence-pack` response. */
+export interface EvidencePack {
+  meta: EvidencePackMeta;
+  /** The summary's counts, with the framework's controls and how each is evidenced. */
+  summary: unknown;
+  grants: Grant[];
+  auditEntries: AuditEntry[];
+  /** The policies in force when the pack was made. */
+  policies: Policy[];
+  chainIntegrity: ChainIntegrity;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -1149,6 +1293,65 @@ export declare class WebhooksClient {
   deliveries(webhookId: string, params?: ListDeliveriesParams): Promise<WebhookDeliveryList>;
 }
 
+/** `grantex.anomalies`. */
+export declare class AnomaliesClient {
+  private constructor();
+  /**
+   * Run every rule now; the answer lists the new findings.
+   *
+   * `POST /v1/anomalies/detect`
+   */
+  detect(): Promise<DetectAnomaliesResponse>;
+  /**
+   * Recorded anomalies, newest first (`unacknowledged`: only open ones).
+   *
+   * `GET /v1/anomalies`
+   */
+  list(params?: ListAnomaliesParams): Promise<AnomalyList>;
+  /**
+   * One anomaly.
+   *
+   * `GET /v1/anomalies/{anomalyId}`
+   */
+  get(anomalyId: string): Promise<Anomaly>;
+  /**
+   * Mark an anomaly as seen (the first acknowledgement's time is kept).
+   *
+   * `PATCH /v1/anomalies/{anomalyId}/acknowledge`
+   */
+  acknowledge(anomalyId: string): Promise<Anomaly>;
+}
+
+/** `grantex.compliance`. */
+export declare class ComplianceClient {
+  private constructor();
+  /**
+   * Counts of agents, grants, audit entries and policies by status.
+   *
+   * `GET /v1/compliance/summary`
+   */
+  getSummary(params?: ComplianceSummaryParams): Promise<ComplianceSummary>;
+  /**
+   * Every matching grant, oldest first (streamed by the server).
+   *
+   * `GET /v1/compliance/export/grants`
+   */
+  exportGrants(params?: ComplianceExportGrantsParams): Promise<ComplianceGrantsExport>;
+  /**
+   * Every matching audit entry, in chain order (streamed by the server).
+   *
+   * `GET /v1/compliance/export/audit`
+   */
+  exportAudit(params?: ComplianceExportAuditParams): Promise<ComplianceAuditExport>;
+  /**
+   * SOC 2 / GDPR evidence: counts, controls, policies in force, grants and audit entries
+   * of the range, and the whole audit chain's verification.
+   *
+   * `GET /v1/compliance/evidence-pack`
+   */
+  evidencePack(params?: EvidencePackParams): Promise<EvidencePack>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -1164,6 +1367,8 @@ export declare abstract class GrantexOperations {
   readonly revocations: RevocationsClient;
   readonly policies: PoliciesClient;
   readonly webhooks: WebhooksClient;
+  readonly anomalies: AnomaliesClient;
+  readonly compliance: ComplianceClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

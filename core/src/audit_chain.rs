@@ -98,33 +98,61 @@ pub fn compute_hash(entry: &AuditEntry) -> String {
 /// it, and removing the newest entries is not detectable (the head is not anchored).
 /// An empty list is valid.
 pub fn verify_chain(entries: &[AuditEntry]) -> ChainReport {
-    let mut previous: Option<&AuditEntry> = None;
-    for (index, entry) in entries.iter().enumerate() {
+    let mut v = ChainVerifier::default();
+    for entry in entries {
+        if !v.push(entry) {
+            break;
+        }
+    }
+    v.report()
+}
+
+/// [`verify_chain`] one entry at a time, for a chain read as a stream (the server's evidence
+/// pack walks a whole chain without holding it in memory). Same rules, same report.
+#[derive(Debug, Default, Clone)]
+pub struct ChainVerifier {
+    previous_hash: Option<String>,
+    checked: usize,
+    broken: Option<(String, BreakReason)>,
+}
+
+impl ChainVerifier {
+    /// Checks the next entry; `false` once the chain is broken (later entries are ignored).
+    pub fn push(&mut self, entry: &AuditEntry) -> bool {
+        if self.broken.is_some() {
+            return false;
+        }
+        self.checked += 1;
         let reason = if compute_hash(entry) != entry.hash {
             Some(BreakReason::Content)
         } else {
-            match previous {
-                Some(prev) if entry.prev_hash.as_deref() != Some(prev.hash.as_str()) => {
+            match &self.previous_hash {
+                Some(prev) if entry.prev_hash.as_deref() != Some(prev.as_str()) => {
                     Some(BreakReason::Link)
                 }
                 _ => None,
             }
         };
-        if let Some(reason) = reason {
-            return ChainReport {
-                valid: false,
-                checked_entries: index + 1,
-                first_broken_at: Some(entry.entry_id.clone()),
-                reason: Some(reason),
-            };
+        match reason {
+            Some(r) => {
+                self.broken = Some((entry.entry_id.clone(), r));
+                false
+            }
+            None => {
+                self.previous_hash = Some(entry.hash.clone());
+                true
+            }
         }
-        previous = Some(entry);
     }
-    ChainReport {
-        valid: true,
-        checked_entries: entries.len(),
-        first_broken_at: None,
-        reason: None,
+
+    /// The report for the entries pushed so far.
+    pub fn report(&self) -> ChainReport {
+        ChainReport {
+            valid: self.broken.is_none(),
+            checked_entries: self.checked,
+            first_broken_at: self.broken.as_ref().map(|(id, _)| id.clone()),
+            reason: self.broken.as_ref().map(|(_, r)| *r),
+        }
     }
 }
 

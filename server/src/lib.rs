@@ -11,12 +11,14 @@
 
 #![forbid(unsafe_code)]
 
+mod anomaly;
 mod auth;
 mod body_stream;
 mod bootstrap;
 mod checkpoint;
 mod csrf;
 mod error;
+mod export;
 mod extract;
 mod freshness;
 mod fsutil;

@@ -144,6 +144,10 @@ struct ServeArgs {
     /// How long one webhook attempt may take, in milliseconds.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
     webhook_timeout_ms: u64,
+    /// Run the anomaly rules for every developer this often, in seconds (0: only on
+    /// `POST /v1/anomalies/detect`).
+    #[arg(long, default_value_t = 300)]
+    anomaly_interval_secs: u64,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
     #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
     log_format: LogFormatArg,
@@ -239,6 +243,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             timeout: Duration::from_millis(args.webhook_timeout_ms),
             allow_private: args.allow_private_webhooks,
         },
+        anomaly_interval: (args.anomaly_interval_secs > 0)
+            .then(|| Duration::from_secs(args.anomaly_interval_secs)),
     };
     let filter = args
         .log_level

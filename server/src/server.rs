@@ -56,6 +56,8 @@ pub struct Config {
     pub grant_token_legacy_claims: bool,
     /// Webhook delivery settings (`--allow-private-webhooks`, retry base, timeout).
     pub webhooks: crate::webhooks::Settings,
+    /// How often the anomaly rules run for every developer (`None`: on demand only).
+    pub anomaly_interval: Option<std::time::Duration>,
 }
 
 impl Default for Config {
@@ -84,6 +86,7 @@ impl Default for Config {
             metrics_token: None,
             grant_token_legacy_claims: true,
             webhooks: crate::webhooks::Settings::default(),
+            anomaly_interval: None,
         }
     }
 }
@@ -104,6 +107,8 @@ pub struct RunningServer {
     reloader: JoinHandle<()>,
     /// The webhook delivery worker (`crate::webhooks`); stopped with the server.
     deliveries: JoinHandle<()>,
+    /// The periodic anomaly run, when configured; stopped with the server.
+    anomalies: Option<JoinHandle<()>>,
     state: AppState,
     _lock: File,
 }
@@ -112,6 +117,9 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         self.reloader.abort();
         self.deliveries.abort();
+        if let Some(a) = &self.anomalies {
+            a.abort();
+        }
     }
 }
 
@@ -128,6 +136,9 @@ impl RunningServer {
         }
         self.reloader.abort();
         self.deliveries.abort();
+        if let Some(a) = &self.anomalies {
+            a.abort();
+        }
         let r = (&mut self.task)
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
@@ -322,6 +333,9 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         cfg.webhooks.clone(),
         state.stopping.clone(),
     )?;
+    let anomalies = cfg
+        .anomaly_interval
+        .map(|every| crate::anomaly::spawn(state.db.clone(), every, state.stopping.clone()));
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
@@ -352,6 +366,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         task,
         reloader,
         deliveries,
+        anomalies,
         state,
         _lock: lock,
     })

@@ -44,6 +44,12 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// `(hour, minute)` (UTC) of a Unix-millisecond instant.
+pub fn utc_hour_minute(ms: i64) -> (u32, u32) {
+    let mins = ms.div_euclid(60_000).rem_euclid(24 * 60);
+    ((mins / 60) as u32, (mins % 60) as u32)
+}
+
 /// `2026-03-01T12:00:00.000Z` for a millisecond timestamp.
 pub fn iso(ms: i64) -> String {
     let secs = ms.div_euclid(1000);

@@ -19,10 +19,17 @@ from ._base import (
 )
 from ._types import (
     Agent,
+    Anomaly,
     AuditCheckpoint,
     AuditEntry,
     AuthorizationRequest,
     AuthorizeParams,
+    ComplianceAuditExport,
+    ComplianceExportAuditParams,
+    ComplianceExportGrantsParams,
+    ComplianceGrantsExport,
+    ComplianceSummary,
+    ComplianceSummaryParams,
     ConsentApproval,
     ConsentDenial,
     ConsentRequest,
@@ -31,13 +38,18 @@ from ._types import (
     CreateWebhookParams,
     DelegateParams,
     DelegateResponse,
+    DetectAnomaliesResponse,
     EvaluatePolicyParams,
+    EvidencePack,
+    EvidencePackParams,
     ExchangeTokenParams,
     ExchangeTokenResponse,
     Grant,
     Health,
     JwkSet,
     ListAgentsResponse,
+    ListAnomaliesParams,
+    ListAnomaliesResponse,
     ListAuditParams,
     ListAuditResponse,
     ListDeliveriesParams,
@@ -322,6 +334,56 @@ class WebhooksClient(_Resource):
         return WebhookDeliveryList.from_dict(self._call("webhooks.deliveries", {"webhookId": _id("webhook_id", webhook_id), **_params("webhooks.deliveries", ListDeliveriesParams, params or ListDeliveriesParams())}))
 
 
+class AnomaliesClient(_Resource):
+    """``client.anomalies``."""
+
+    def detect(self) -> DetectAnomaliesResponse:
+        """Run every rule now; the answer lists the new findings."""
+        return DetectAnomaliesResponse.from_dict(self._call("anomalies.detect", {}))
+
+    def list(
+        self,
+        *,
+        unacknowledged: bool = False,
+    ) -> ListAnomaliesResponse:
+        """Recorded anomalies, newest first (``unacknowledged``: only open ones)."""
+        return ListAnomaliesResponse.from_dict(self._call("anomalies.list", {**_keywords(ListAnomaliesParams, unacknowledged=unacknowledged)}))
+
+    def get(self, anomaly_id: str) -> Anomaly:
+        """One anomaly."""
+        return Anomaly.from_dict(self._call("anomalies.get", {"anomalyId": _id("anomaly_id", anomaly_id)}))
+
+    def acknowledge(self, anomaly_id: str) -> Anomaly:
+        """Mark an anomaly as seen (the first acknowledgement's time is kept)."""
+        return Anomaly.from_dict(self._call("anomalies.acknowledge", {"anomalyId": _id("anomaly_id", anomaly_id)}))
+
+
+class ComplianceClient(_Resource):
+    """``client.compliance``."""
+
+    def get_summary(
+        self,
+        *,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
+    ) -> ComplianceSummary:
+        """Counts of agents, grants, audit entries and policies by status."""
+        return ComplianceSummary.from_dict(self._call("compliance.get_summary", {**_keywords(ComplianceSummaryParams, since=since, until=until)}))
+
+    def export_grants(self, params: Optional[ComplianceExportGrantsParams] = None) -> ComplianceGrantsExport:
+        """Every matching grant, oldest first (streamed by the server)."""
+        return ComplianceGrantsExport.from_dict(self._call("compliance.export_grants", {**_params("compliance.export_grants", ComplianceExportGrantsParams, params or ComplianceExportGrantsParams())}))
+
+    def export_audit(self, params: Optional[ComplianceExportAuditParams] = None) -> ComplianceAuditExport:
+        """Every matching audit entry, in chain order (streamed by the server)."""
+        return ComplianceAuditExport.from_dict(self._call("compliance.export_audit", {**_params("compliance.export_audit", ComplianceExportAuditParams, params or ComplianceExportAuditParams())}))
+
+    def evidence_pack(self, params: Optional[EvidencePackParams] = None) -> EvidencePack:
+        """SOC 2 / GDPR evidence: counts, controls, policies in force, grants and audit entries
+         of the range, and the whole audit chain's verification."""
+        return EvidencePack.from_dict(self._call("compliance.evidence_pack", {**_params("compliance.evidence_pack", EvidencePackParams, params or EvidencePackParams())}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -340,6 +402,8 @@ class Grantex(_ClientBase):
     revocations: RevocationsClient
     policies: PoliciesClient
     webhooks: WebhooksClient
+    anomalies: AnomaliesClient
+    compliance: ComplianceClient
 
     def __init__(
         self,
@@ -396,6 +460,8 @@ class Grantex(_ClientBase):
         self.revocations = RevocationsClient(self._native)
         self.policies = PoliciesClient(self._native)
         self.webhooks = WebhooksClient(self._native)
+        self.anomalies = AnomaliesClient(self._native)
+        self.compliance = ComplianceClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

@@ -34,11 +34,19 @@ else:
 
 __all__ = [
     "Agent",
+    "Anomaly",
     "AuditChainReport",
     "AuditCheckpoint",
     "AuditEntry",
     "AuthorizationRequest",
     "AuthorizeParams",
+    "ChainIntegrity",
+    "ComplianceAuditExport",
+    "ComplianceExportAuditParams",
+    "ComplianceExportGrantsParams",
+    "ComplianceGrantsExport",
+    "ComplianceSummary",
+    "ComplianceSummaryParams",
     "ConsentApproval",
     "ConsentDenial",
     "ConsentRequest",
@@ -47,9 +55,13 @@ __all__ = [
     "CreateWebhookParams",
     "DelegateParams",
     "DelegateResponse",
+    "DetectAnomaliesResponse",
     "EnforceConfig",
     "EnforceResult",
     "EvaluatePolicyParams",
+    "EvidencePack",
+    "EvidencePackMeta",
+    "EvidencePackParams",
     "ExchangeTokenParams",
     "ExchangeTokenResponse",
     "Grant",
@@ -58,6 +70,8 @@ __all__ = [
     "Jwk",
     "JwkSet",
     "ListAgentsResponse",
+    "ListAnomaliesParams",
+    "ListAnomaliesResponse",
     "ListAuditParams",
     "ListAuditResponse",
     "ListDeliveriesParams",
@@ -2610,6 +2624,524 @@ class WebhookDeliveryList:
         out["total"] = self.total
         out["page"] = self.page
         out["pageSize"] = self.page_size
+        return out
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One finding."""
+
+    id: str
+    type: str
+    """``rate_spike``, ``off_hours_activity``, ``new_high_risk_scope``, ``high_failure_rate`` or
+    ``revocation_storm``."""
+    severity: str
+    """``low``, ``medium``, ``high`` or ``critical``."""
+    agent_id: Optional[str]
+    principal_id: Optional[str]
+    description: str
+    metadata: Any
+    """The numbers behind the finding (counts, thresholds, windows)."""
+    detected_at: str
+    acknowledged_at: Optional[str]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, type, severity, agent_id, principal_id, description, metadata, detected_at, acknowledged_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "type", type)
+            _object_setattr(self, "severity", severity)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "description", description)
+            _object_setattr(self, "metadata", metadata)
+            _object_setattr(self, "detected_at", detected_at)
+            _object_setattr(self, "acknowledged_at", acknowledged_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Anomaly:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            type=_req(data, "type"),
+            severity=_req(data, "severity"),
+            agent_id=_get(data, "agentId", None),
+            principal_id=_get(data, "principalId", None),
+            description=_req(data, "description"),
+            metadata=_get(data, "metadata", {}),
+            detected_at=_req(data, "detectedAt"),
+            acknowledged_at=_get(data, "acknowledgedAt", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["type"] = self.type
+        out["severity"] = self.severity
+        out["agentId"] = self.agent_id
+        out["principalId"] = self.principal_id
+        out["description"] = self.description
+        out["metadata"] = self.metadata
+        out["detectedAt"] = self.detected_at
+        out["acknowledgedAt"] = self.acknowledged_at
+        return out
+
+
+@dataclass(frozen=True)
+class DetectAnomaliesResponse:
+    """``POST /v1/anomalies/detect`` response: the anomalies this run found (new ones only: a
+    finding already open is not reported twice)."""
+
+    detected_at: str
+    total: int
+    anomalies: Tuple[Anomaly, ...]
+    response_mode: str = "alert_only"
+    """This server only alerts (``alert_only``); it never revokes on its own."""
+    auto_revoked_grants: int = 0
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, detected_at, total, anomalies, response_mode="alert_only", auto_revoked_grants=0):
+            _object_setattr(self, "detected_at", detected_at)
+            _object_setattr(self, "total", total)
+            _object_setattr(self, "anomalies", anomalies)
+            _object_setattr(self, "response_mode", response_mode)
+            _object_setattr(self, "auto_revoked_grants", auto_revoked_grants)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DetectAnomaliesResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            detected_at=_req(data, "detectedAt"),
+            total=_req(data, "total"),
+            anomalies=_nested_list(Anomaly, _req(data, "anomalies")),
+            response_mode=_get(data, "responseMode", ""),
+            auto_revoked_grants=_get(data, "autoRevokedGrants", 0),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["detectedAt"] = self.detected_at
+        out["total"] = self.total
+        out["anomalies"] = [v.to_dict() for v in self.anomalies] if self.anomalies is not None else None
+        out["responseMode"] = self.response_mode
+        out["autoRevokedGrants"] = self.auto_revoked_grants
+        return out
+
+
+@dataclass
+class ListAnomaliesParams:
+    """``GET /v1/anomalies`` filter."""
+
+    unacknowledged: bool = False
+    """Only anomalies not yet acknowledged."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, unacknowledged=False):
+            self.unacknowledged = unacknowledged
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "unacknowledged": self.unacknowledged,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ListAnomaliesResponse:
+    """``GET /v1/anomalies`` response, newest first."""
+
+    anomalies: Tuple[Anomaly, ...]
+    total: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, anomalies, total):
+            _object_setattr(self, "anomalies", anomalies)
+            _object_setattr(self, "total", total)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListAnomaliesResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            anomalies=_nested_list(Anomaly, _req(data, "anomalies")),
+            total=_get(data, "total", 0),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["anomalies"] = [v.to_dict() for v in self.anomalies] if self.anomalies is not None else None
+        out["total"] = self.total
+        return out
+
+
+@dataclass
+class ComplianceSummaryParams:
+    """``GET /v1/compliance/summary`` filters (RFC 3339 instants or dates)."""
+
+    since: Optional[str] = None
+    until: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, since=None, until=None):
+            self.since = since
+            self.until = until
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "since": self.since,
+                "until": self.until,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ComplianceSummary:
+    """``GET /v1/compliance/summary`` response: counts by status."""
+
+    generated_at: str
+    agents: Dict[str, int]
+    """``total``, ``active``, ``suspended``."""
+    grants: Dict[str, int]
+    """``total``, ``active``, ``revoked``, ``expired`` (issued within the range)."""
+    audit_entries: Dict[str, int]
+    """``total``, ``success``, ``failure``, ``blocked`` (within the range)."""
+    policies: Dict[str, int]
+    """``total``, ``allow``, ``deny``, ``cedar``."""
+    plan: str
+    """Always ``self-hosted`` on this server."""
+    since: Optional[str] = None
+    until: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, generated_at, agents, grants, audit_entries, policies, plan, since=None, until=None):
+            _object_setattr(self, "generated_at", generated_at)
+            _object_setattr(self, "agents", agents)
+            _object_setattr(self, "grants", grants)
+            _object_setattr(self, "audit_entries", audit_entries)
+            _object_setattr(self, "policies", policies)
+            _object_setattr(self, "plan", plan)
+            _object_setattr(self, "since", since)
+            _object_setattr(self, "until", until)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComplianceSummary:
+        """From the wire's camelCase JSON."""
+        return cls(
+            generated_at=_req(data, "generatedAt"),
+            agents=_req(data, "agents"),
+            grants=_req(data, "grants"),
+            audit_entries=_req(data, "auditEntries"),
+            policies=_req(data, "policies"),
+            plan=_req(data, "plan"),
+            since=_get(data, "since", None),
+            until=_get(data, "until", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["generatedAt"] = self.generated_at
+        out["agents"] = self.agents
+        out["grants"] = self.grants
+        out["auditEntries"] = self.audit_entries
+        out["policies"] = self.policies
+        out["plan"] = self.plan
+        out["since"] = self.since
+        out["until"] = self.until
+        return out
+
+
+@dataclass
+class ComplianceExportGrantsParams:
+    """``GET /v1/compliance/export/grants`` filters."""
+
+    since: Optional[str] = None
+    """Grants issued at or after this instant."""
+    until: Optional[str] = None
+    """Grants issued before this instant."""
+    status: Optional[str] = None
+    """``active``, ``revoked`` or ``expired``."""
+    agent_id: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, since=None, until=None, status=None, agent_id=None):
+            self.since = since
+            self.until = until
+            self.status = status
+            self.agent_id = agent_id
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "since": self.since,
+                "until": self.until,
+                "status": self.status,
+                "agentId": self.agent_id,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ComplianceGrantsExport:
+    """``GET /v1/compliance/export/grants`` response."""
+
+    generated_at: str
+    grants: Tuple[Grant, ...]
+    total: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, generated_at, grants, total):
+            _object_setattr(self, "generated_at", generated_at)
+            _object_setattr(self, "grants", grants)
+            _object_setattr(self, "total", total)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComplianceGrantsExport:
+        """From the wire's camelCase JSON."""
+        return cls(
+            generated_at=_req(data, "generatedAt"),
+            grants=_nested_list(Grant, _req(data, "grants")),
+            total=_req(data, "total"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["generatedAt"] = self.generated_at
+        out["grants"] = [v.to_dict() for v in self.grants] if self.grants is not None else None
+        out["total"] = self.total
+        return out
+
+
+@dataclass
+class ComplianceExportAuditParams:
+    """``GET /v1/compliance/export/audit`` filters."""
+
+    since: Optional[str] = None
+    until: Optional[str] = None
+    agent_id: Optional[str] = None
+    status: Optional[str] = None
+    """``success``, ``failure`` or ``blocked``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, since=None, until=None, agent_id=None, status=None):
+            self.since = since
+            self.until = until
+            self.agent_id = agent_id
+            self.status = status
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "since": self.since,
+                "until": self.until,
+                "agentId": self.agent_id,
+                "status": self.status,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ComplianceAuditExport:
+    """``GET /v1/compliance/export/audit`` response, in chain order."""
+
+    generated_at: str
+    entries: Tuple[AuditEntry, ...]
+    total: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, generated_at, entries, total):
+            _object_setattr(self, "generated_at", generated_at)
+            _object_setattr(self, "entries", entries)
+            _object_setattr(self, "total", total)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComplianceAuditExport:
+        """From the wire's camelCase JSON."""
+        return cls(
+            generated_at=_req(data, "generatedAt"),
+            entries=_nested_list(AuditEntry, _req(data, "entries")),
+            total=_req(data, "total"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["generatedAt"] = self.generated_at
+        out["entries"] = [v.to_dict() for v in self.entries] if self.entries is not None else None
+        out["total"] = self.total
+        return out
+
+
+@dataclass
+class EvidencePackParams:
+    """``GET /v1/compliance/evidence-pack`` filters."""
+
+    since: Optional[str] = None
+    until: Optional[str] = None
+    framework: Optional[str] = None
+    """``soc2``, ``gdpr`` or ``all`` (the default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, since=None, until=None, framework=None):
+            self.since = since
+            self.until = until
+            self.framework = framework
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "since": self.since,
+                "until": self.until,
+                "framework": self.framework,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class EvidencePackMeta:
+    """What an evidence pack covers."""
+
+    schema_version: str
+    generated_at: str
+    framework: str
+    since: Optional[str] = None
+    until: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, schema_version, generated_at, framework, since=None, until=None):
+            _object_setattr(self, "schema_version", schema_version)
+            _object_setattr(self, "generated_at", generated_at)
+            _object_setattr(self, "framework", framework)
+            _object_setattr(self, "since", since)
+            _object_setattr(self, "until", until)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvidencePackMeta:
+        """From the wire's camelCase JSON."""
+        return cls(
+            schema_version=_req(data, "schemaVersion"),
+            generated_at=_req(data, "generatedAt"),
+            framework=_req(data, "framework"),
+            since=_get(data, "since", None),
+            until=_get(data, "until", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["schemaVersion"] = self.schema_version
+        out["generatedAt"] = self.generated_at
+        out["framework"] = self.framework
+        out["since"] = self.since
+        out["until"] = self.until
+        return out
+
+
+@dataclass(frozen=True)
+class ChainIntegrity:
+    """The audit chain's verification over the developer's whole chain (by the core's verifier)."""
+
+    valid: bool
+    checked_entries: int
+    first_broken_at: Optional[str] = None
+    reason: Optional[str] = None
+    """``content`` (an entry's hash does not match it) or ``link`` (it does not follow its
+    predecessor), when broken."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, valid, checked_entries, first_broken_at=None, reason=None):
+            _object_setattr(self, "valid", valid)
+            _object_setattr(self, "checked_entries", checked_entries)
+            _object_setattr(self, "first_broken_at", first_broken_at)
+            _object_setattr(self, "reason", reason)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChainIntegrity:
+        """From the wire's camelCase JSON."""
+        return cls(
+            valid=_req(data, "valid"),
+            checked_entries=_req(data, "checkedEntries"),
+            first_broken_at=_get(data, "firstBrokenAt", None),
+            reason=_get(data, "reason", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["valid"] = self.valid
+        out["checkedEntries"] = self.checked_entries
+        out["firstBrokenAt"] = self.first_broken_at
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class EvidencePack:
+    """``GET /v1/compliance/evidence-pack`` response."""
+
+    meta: EvidencePackMeta
+    summary: Any
+    """The summary's counts, with the framework's controls and how each is evidenced."""
+    grants: Tuple[Grant, ...]
+    audit_entries: Tuple[AuditEntry, ...]
+    policies: Tuple[Policy, ...]
+    """The policies in force when the pack was made."""
+    chain_integrity: ChainIntegrity
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, meta, summary, grants, audit_entries, policies, chain_integrity):
+            _object_setattr(self, "meta", meta)
+            _object_setattr(self, "summary", summary)
+            _object_setattr(self, "grants", grants)
+            _object_setattr(self, "audit_entries", audit_entries)
+            _object_setattr(self, "policies", policies)
+            _object_setattr(self, "chain_integrity", chain_integrity)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvidencePack:
+        """From the wire's camelCase JSON."""
+        return cls(
+            meta=_nested(EvidencePackMeta, _req(data, "meta")),
+            summary=_req(data, "summary"),
+            grants=_nested_list(Grant, _req(data, "grants")),
+            audit_entries=_nested_list(AuditEntry, _req(data, "auditEntries")),
+            policies=_nested_list(Policy, _req(data, "policies")),
+            chain_integrity=_nested(ChainIntegrity, _req(data, "chainIntegrity")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["meta"] = self.meta.to_dict() if self.meta is not None else None
+        out["summary"] = self.summary
+        out["grants"] = [v.to_dict() for v in self.grants] if self.grants is not None else None
+        out["auditEntries"] = [v.to_dict() for v in self.audit_entries] if self.audit_entries is not None else None
+        out["policies"] = [v.to_dict() for v in self.policies] if self.policies is not None else None
+        out["chainIntegrity"] = self.chain_integrity.to_dict() if self.chain_integrity is not None else None
         return out
 
 

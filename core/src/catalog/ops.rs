@@ -198,4 +198,42 @@ operations! {
             path(webhook_id: "webhookId" "webhook id"), query(ListDeliveriesParams),
             -> (WebhookDeliveryList), 200, safe, py(optional_params);
     }
+
+    /// Findings of the server's anomaly rules (token bursts, off-hours grants, new high-risk
+    /// scopes, failure spikes, revocation storms); each new one is also a webhook event.
+    group Anomalies anomalies "anomalies" {
+        /// Run every rule now; the answer lists the new findings.
+        detect => "anomalies.detect": POST "/v1/anomalies/detect", path(), none(),
+            -> (DetectAnomaliesResponse), 200, never, py(positional);
+        /// Recorded anomalies, newest first (`unacknowledged`: only open ones).
+        list => "anomalies.list": GET "/v1/anomalies", path(), query(ListAnomaliesParams),
+            -> (AnomalyList), 200, safe, py(keywords);
+        /// One anomaly.
+        get => "anomalies.get": GET "/v1/anomalies/{anomalyId}",
+            path(anomaly_id: "anomalyId" "anomaly id"), none(), -> (Anomaly), 200, safe,
+            py(positional);
+        /// Mark an anomaly as seen (the first acknowledgement's time is kept).
+        acknowledge => "anomalies.acknowledge": PATCH "/v1/anomalies/{anomalyId}/acknowledge",
+            path(anomaly_id: "anomalyId" "anomaly id"), none(), -> (Anomaly), 200, safe,
+            py(positional);
+    }
+
+    /// Compliance: counts, exports of grants and of the audit log, the evidence pack.
+    group Compliance compliance "compliance" {
+        /// Counts of agents, grants, audit entries and policies by status.
+        get_summary => "compliance.get_summary": GET "/v1/compliance/summary", path(),
+            query(ComplianceSummaryParams), -> (ComplianceSummary), 200, safe, py(keywords);
+        /// Every matching grant, oldest first (streamed by the server).
+        export_grants => "compliance.export_grants": GET "/v1/compliance/export/grants",
+            path(), query(ComplianceExportGrantsParams), -> (ComplianceGrantsExport), 200, safe,
+            py(optional_params);
+        /// Every matching audit entry, in chain order (streamed by the server).
+        export_audit => "compliance.export_audit": GET "/v1/compliance/export/audit", path(),
+            query(ComplianceExportAuditParams), -> (ComplianceAuditExport), 200, safe,
+            py(optional_params);
+        /// SOC 2 / GDPR evidence: counts, controls, policies in force, grants and audit entries
+        /// of the range, and the whole audit chain's verification.
+        evidence_pack => "compliance.evidence_pack": GET "/v1/compliance/evidence-pack", path(),
+            query(EvidencePackParams), -> (EvidencePack), 200, safe, py(optional_params);
+    }
 }

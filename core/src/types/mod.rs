@@ -7,8 +7,12 @@ use grantex_derive::Wire;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod anomalies;
+mod compliance;
 mod policies;
 mod webhooks;
+pub use anomalies::*;
+pub use compliance::*;
 pub use policies::*;
 pub use webhooks::*;
 

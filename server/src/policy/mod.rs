@@ -216,11 +216,7 @@ pub fn refusal(d: &PolicyDecision, action: Action) -> ApiError {
     .with_detail("reason", d.reason.clone())
 }
 
-/// `HH:MM` (UTC) of a Unix-millisecond instant.
-pub(crate) fn utc_hh_mm(at_ms: i64) -> (u32, u32) {
-    let mins = at_ms.div_euclid(60_000).rem_euclid(24 * 60);
-    ((mins / 60) as u32, (mins % 60) as u32)
-}
+pub(crate) use crate::time::utc_hour_minute as utc_hh_mm;
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,10 @@
 //! The route table.
 
 pub mod agents;
+pub mod anomalies;
 pub mod audit;
 pub mod authorize;
+pub mod compliance;
 pub mod consent;
 pub mod developers;
 pub mod grants;
@@ -93,6 +95,23 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
         .route("/v1/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/v1/anomalies", get(anomalies::list))
+        .route("/v1/anomalies/detect", post(anomalies::detect))
+        .route("/v1/anomalies/{id}", get(anomalies::get))
+        .route(
+            "/v1/anomalies/{id}/acknowledge",
+            axum::routing::patch(anomalies::acknowledge),
+        )
+        .route("/v1/compliance/summary", get(compliance::summary))
+        .route(
+            "/v1/compliance/export/grants",
+            get(compliance::export_grants),
+        )
+        .route("/v1/compliance/export/audit", get(compliance::export_audit))
+        .route(
+            "/v1/compliance/evidence-pack",
+            get(compliance::evidence_pack),
+        )
         .route("/v1/principal-sessions", post(principal::create_session))
         .route(
             "/v1/principal-sessions/{principal_id}",

@@ -18,9 +18,10 @@ pub const TOKEN_REVOKED: &str = "token.revoked";
 pub const AGENT_CREATED: &str = "agent.created";
 pub const AGENT_UPDATED: &str = "agent.updated";
 pub const AGENT_DELETED: &str = "agent.deleted";
+pub const ANOMALY_DETECTED: &str = "anomaly.detected";
 
 /// Every event type an endpoint may subscribe to.
-pub const TYPES: [&str; 7] = [
+pub const TYPES: [&str; 8] = [
     GRANT_CREATED,
     GRANT_REVOKED,
     TOKEN_ISSUED,
@@ -28,6 +29,7 @@ pub const TYPES: [&str; 7] = [
     AGENT_CREATED,
     AGENT_UPDATED,
     AGENT_DELETED,
+    ANOMALY_DETECTED,
 ];
 
 /// Attempts per delivery before it is marked `failed`.

@@ -7,8 +7,10 @@
 //! functions (`Conn` becomes an enum over backends) without touching the routes.
 
 pub mod agents;
+pub mod anomalies;
 pub mod audit;
 pub mod auth_requests;
+pub mod compliance;
 mod db;
 pub mod developers;
 pub mod events;

@@ -349,10 +349,30 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at);
 "#,
     ),
+    (
+        14,
+        "anomalies",
+        r#"
+-- Findings of the anomaly rules (server/src/anomaly.rs); metadata is a JSON object.
+CREATE TABLE anomalies (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    agent_id        TEXT,
+    principal_id    TEXT,
+    description     TEXT NOT NULL,
+    metadata        TEXT NOT NULL,
+    detected_at     INTEGER NOT NULL,
+    acknowledged_at INTEGER
+);
+CREATE INDEX anomalies_dev_detected ON anomalies (developer_id, detected_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

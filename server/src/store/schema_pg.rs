@@ -310,10 +310,30 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at);
 "#,
     ),
+    (
+        9,
+        "anomalies (= SQLite schema 14)",
+        r#"
+-- Findings of the anomaly rules (server/src/anomaly.rs); metadata is a JSON object.
+CREATE TABLE anomalies (
+    id              TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    agent_id        TEXT,
+    principal_id    TEXT,
+    description     TEXT NOT NULL,
+    metadata        TEXT NOT NULL,
+    detected_at     BIGINT NOT NULL,
+    acknowledged_at BIGINT
+);
+CREATE INDEX anomalies_dev_detected ON anomalies (developer_id, detected_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

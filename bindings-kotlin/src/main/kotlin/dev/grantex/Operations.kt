@@ -479,6 +479,114 @@ public class WebhooksClient internal constructor(private val transport: Transpor
         WebhookDeliveryList.fromJson(transport.callBlocking("webhooks.deliveries", Wire.input(params.toJson(), "webhookId" to webhookId)))
 }
 
+/** `grantex.anomalies`: the `anomalies.*` operations. */
+public class AnomaliesClient internal constructor(private val transport: Transport) {
+    /**
+     * Run every rule now; the answer lists the new findings.
+     *
+     * `POST /v1/anomalies/detect`
+     */
+    public suspend fun detect(): DetectAnomaliesResponse =
+        DetectAnomaliesResponse.fromJson(transport.call("anomalies.detect", Wire.EMPTY))
+
+    /** [detect], blocking the calling thread (for Java, or outside coroutines). */
+    public fun detectBlocking(): DetectAnomaliesResponse =
+        DetectAnomaliesResponse.fromJson(transport.callBlocking("anomalies.detect", Wire.EMPTY))
+
+    /**
+     * Recorded anomalies, newest first (`unacknowledged`: only open ones).
+     *
+     * `GET /v1/anomalies`
+     */
+    public suspend fun list(params: ListAnomaliesParams = ListAnomaliesParams()): AnomalyList =
+        AnomalyList.fromJson(transport.call("anomalies.list", Wire.input(params.toJson())))
+
+    /** [list], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun listBlocking(params: ListAnomaliesParams = ListAnomaliesParams()): AnomalyList =
+        AnomalyList.fromJson(transport.callBlocking("anomalies.list", Wire.input(params.toJson())))
+
+    /**
+     * One anomaly.
+     *
+     * `GET /v1/anomalies/{anomalyId}`
+     */
+    public suspend fun get(anomalyId: String): Anomaly =
+        Anomaly.fromJson(transport.call("anomalies.get", Wire.input(null, "anomalyId" to anomalyId)))
+
+    /** [get], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getBlocking(anomalyId: String): Anomaly =
+        Anomaly.fromJson(transport.callBlocking("anomalies.get", Wire.input(null, "anomalyId" to anomalyId)))
+
+    /**
+     * Mark an anomaly as seen (the first acknowledgement's time is kept).
+     *
+     * `PATCH /v1/anomalies/{anomalyId}/acknowledge`
+     */
+    public suspend fun acknowledge(anomalyId: String): Anomaly =
+        Anomaly.fromJson(transport.call("anomalies.acknowledge", Wire.input(null, "anomalyId" to anomalyId)))
+
+    /** [acknowledge], blocking the calling thread (for Java, or outside coroutines). */
+    public fun acknowledgeBlocking(anomalyId: String): Anomaly =
+        Anomaly.fromJson(transport.callBlocking("anomalies.acknowledge", Wire.input(null, "anomalyId" to anomalyId)))
+}
+
+/** `grantex.compliance`: the `compliance.*` operations. */
+public class ComplianceClient internal constructor(private val transport: Transport) {
+    /**
+     * Counts of agents, grants, audit entries and policies by status.
+     *
+     * `GET /v1/compliance/summary`
+     */
+    public suspend fun getSummary(params: ComplianceSummaryParams = ComplianceSummaryParams()): ComplianceSummary =
+        ComplianceSummary.fromJson(transport.call("compliance.get_summary", Wire.input(params.toJson())))
+
+    /** [getSummary], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun getSummaryBlocking(params: ComplianceSummaryParams = ComplianceSummaryParams()): ComplianceSummary =
+        ComplianceSummary.fromJson(transport.callBlocking("compliance.get_summary", Wire.input(params.toJson())))
+
+    /**
+     * Every matching grant, oldest first (streamed by the server).
+     *
+     * `GET /v1/compliance/export/grants`
+     */
+    public suspend fun exportGrants(params: ComplianceExportGrantsParams = ComplianceExportGrantsParams()): ComplianceGrantsExport =
+        ComplianceGrantsExport.fromJson(transport.call("compliance.export_grants", Wire.input(params.toJson())))
+
+    /** [exportGrants], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun exportGrantsBlocking(params: ComplianceExportGrantsParams = ComplianceExportGrantsParams()): ComplianceGrantsExport =
+        ComplianceGrantsExport.fromJson(transport.callBlocking("compliance.export_grants", Wire.input(params.toJson())))
+
+    /**
+     * Every matching audit entry, in chain order (streamed by the server).
+     *
+     * `GET /v1/compliance/export/audit`
+     */
+    public suspend fun exportAudit(params: ComplianceExportAuditParams = ComplianceExportAuditParams()): ComplianceAuditExport =
+        ComplianceAuditExport.fromJson(transport.call("compliance.export_audit", Wire.input(params.toJson())))
+
+    /** [exportAudit], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun exportAuditBlocking(params: ComplianceExportAuditParams = ComplianceExportAuditParams()): ComplianceAuditExport =
+        ComplianceAuditExport.fromJson(transport.callBlocking("compliance.export_audit", Wire.input(params.toJson())))
+
+    /**
+     * SOC 2 / GDPR evidence: counts, controls, policies in force, grants and audit entries
+     * of the range, and the whole audit chain's verification.
+     *
+     * `GET /v1/compliance/evidence-pack`
+     */
+    public suspend fun evidencePack(params: EvidencePackParams = EvidencePackParams()): EvidencePack =
+        EvidencePack.fromJson(transport.call("compliance.evidence_pack", Wire.input(params.toJson())))
+
+    /** [evidencePack], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun evidencePackBlocking(params: EvidencePackParams = EvidencePackParams()): EvidencePack =
+        EvidencePack.fromJson(transport.callBlocking("compliance.evidence_pack", Wire.input(params.toJson())))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -519,6 +627,14 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `webhooks.*` operations. */
     @get:JvmName("webhooks")
     public val webhooks: WebhooksClient = WebhooksClient(transport)
+
+    /** The `anomalies.*` operations. */
+    @get:JvmName("anomalies")
+    public val anomalies: AnomaliesClient = AnomaliesClient(transport)
+
+    /** The `compliance.*` operations. */
+    @get:JvmName("compliance")
+    public val compliance: ComplianceClient = ComplianceClient(transport)
 
     /**
      * The calling developer account.
@@ -661,4 +777,12 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "webhooks.list",
     "webhooks.delete",
     "webhooks.deliveries",
+    "anomalies.detect",
+    "anomalies.list",
+    "anomalies.get",
+    "anomalies.acknowledge",
+    "compliance.get_summary",
+    "compliance.export_grants",
+    "compliance.export_audit",
+    "compliance.evidence_pack",
 )

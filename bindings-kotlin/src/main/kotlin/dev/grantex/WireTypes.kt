@@ -2215,6 +2215,465 @@ public data class WebhookDeliveryList(
     }
 }
 
+/** One finding. */
+public data class Anomaly @JvmOverloads constructor(
+    val id: String,
+    /**
+     * `rate_spike`, `off_hours_activity`, `new_high_risk_scope`, `high_failure_rate` or
+     * `revocation_storm`.
+     */
+    val type: String,
+    /** `low`, `medium`, `high` or `critical`. */
+    val severity: String,
+    val agentId: String? = null,
+    val principalId: String? = null,
+    val description: String,
+    /** The numbers behind the finding (counts, thresholds, windows). */
+    val metadata: JsonElement = JsonNull,
+    val detectedAt: String,
+    val acknowledgedAt: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("type", JsonPrimitive(type))
+        put("severity", JsonPrimitive(severity))
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        put("description", JsonPrimitive(description))
+        put("metadata", metadata)
+        put("detectedAt", JsonPrimitive(detectedAt))
+        acknowledgedAt?.let { v0 -> put("acknowledgedAt", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): Anomaly {
+            val o = Wire.obj(json, "Anomaly")
+            return Anomaly(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "Anomaly.id") } ?: Wire.missing("Anomaly.id"),
+                type = Wire.member(o, "type")?.let { v0 -> Wire.string(v0, "Anomaly.type") } ?: Wire.missing("Anomaly.type"),
+                severity = Wire.member(o, "severity")?.let { v0 -> Wire.string(v0, "Anomaly.severity") } ?: Wire.missing("Anomaly.severity"),
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "Anomaly.agentId") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "Anomaly.principalId") },
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "Anomaly.description") } ?: Wire.missing("Anomaly.description"),
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 } ?: JsonNull,
+                detectedAt = Wire.member(o, "detectedAt")?.let { v0 -> Wire.string(v0, "Anomaly.detectedAt") } ?: Wire.missing("Anomaly.detectedAt"),
+                acknowledgedAt = Wire.member(o, "acknowledgedAt")?.let { v0 -> Wire.string(v0, "Anomaly.acknowledgedAt") },
+            )
+        }
+    }
+}
+
+/**
+ * `POST /v1/anomalies/detect` response: the anomalies this run found (new ones only: a
+ * finding already open is not reported twice).
+ */
+public data class DetectAnomaliesResponse @JvmOverloads constructor(
+    val detectedAt: String,
+    val total: Long,
+    val anomalies: List<Anomaly>,
+    /** This server only alerts (`alert_only`); it never revokes on its own. */
+    val responseMode: String = "",
+    val autoRevokedGrants: Long = 0L,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("detectedAt", JsonPrimitive(detectedAt))
+        put("total", JsonPrimitive(total))
+        put("anomalies", JsonArray(anomalies.map { v0 -> v0.toJson() }))
+        put("responseMode", JsonPrimitive(responseMode))
+        put("autoRevokedGrants", JsonPrimitive(autoRevokedGrants))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): DetectAnomaliesResponse {
+            val o = Wire.obj(json, "DetectAnomaliesResponse")
+            return DetectAnomaliesResponse(
+                detectedAt = Wire.member(o, "detectedAt")?.let { v0 -> Wire.string(v0, "DetectAnomaliesResponse.detectedAt") } ?: Wire.missing("DetectAnomaliesResponse.detectedAt"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "DetectAnomaliesResponse.total") } ?: Wire.missing("DetectAnomaliesResponse.total"),
+                anomalies = Wire.member(o, "anomalies")?.let { v0 -> Wire.list(v0, "DetectAnomaliesResponse.anomalies") { v1 -> Anomaly.fromJson(v1) } } ?: Wire.missing("DetectAnomaliesResponse.anomalies"),
+                responseMode = Wire.member(o, "responseMode")?.let { v0 -> Wire.string(v0, "DetectAnomaliesResponse.responseMode") } ?: "",
+                autoRevokedGrants = Wire.member(o, "autoRevokedGrants")?.let { v0 -> Wire.long(v0, "DetectAnomaliesResponse.autoRevokedGrants") } ?: 0L,
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomalies` filter. */
+public data class ListAnomaliesParams @JvmOverloads constructor(
+    /** Only anomalies not yet acknowledged. */
+    val unacknowledged: Boolean = false,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("unacknowledged", JsonPrimitive(unacknowledged))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListAnomaliesParams {
+            val o = Wire.obj(json, "ListAnomaliesParams")
+            return ListAnomaliesParams(
+                unacknowledged = Wire.member(o, "unacknowledged")?.let { v0 -> Wire.bool(v0, "ListAnomaliesParams.unacknowledged") } ?: false,
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomalies` response, newest first. */
+public data class AnomalyList @JvmOverloads constructor(
+    val anomalies: List<Anomaly>,
+    val total: Long = 0L,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("anomalies", JsonArray(anomalies.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AnomalyList {
+            val o = Wire.obj(json, "AnomalyList")
+            return AnomalyList(
+                anomalies = Wire.member(o, "anomalies")?.let { v0 -> Wire.list(v0, "AnomalyList.anomalies") { v1 -> Anomaly.fromJson(v1) } } ?: Wire.missing("AnomalyList.anomalies"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "AnomalyList.total") } ?: 0L,
+            )
+        }
+    }
+}
+
+/** [AnomalyList] under the reference SDK's name. */
+public typealias ListAnomaliesResponse = AnomalyList
+
+/** `GET /v1/compliance/summary` filters (RFC 3339 instants or dates). */
+public data class ComplianceSummaryParams @JvmOverloads constructor(
+    val since: String? = null,
+    val until: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceSummaryParams {
+            val o = Wire.obj(json, "ComplianceSummaryParams")
+            return ComplianceSummaryParams(
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "ComplianceSummaryParams.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "ComplianceSummaryParams.until") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/summary` response: counts by status. */
+public data class ComplianceSummary @JvmOverloads constructor(
+    val generatedAt: String,
+    /** `total`, `active`, `suspended`. */
+    val agents: Map<String, Long>,
+    /** `total`, `active`, `revoked`, `expired` (issued within the range). */
+    val grants: Map<String, Long>,
+    /** `total`, `success`, `failure`, `blocked` (within the range). */
+    val auditEntries: Map<String, Long>,
+    /** `total`, `allow`, `deny`, `cedar`. */
+    val policies: Map<String, Long>,
+    /** Always `self-hosted` on this server. */
+    val plan: String,
+    val since: String? = null,
+    val until: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("generatedAt", JsonPrimitive(generatedAt))
+        put("agents", JsonObject(agents.mapValues { v0 -> JsonPrimitive(v0.value) }))
+        put("grants", JsonObject(grants.mapValues { v0 -> JsonPrimitive(v0.value) }))
+        put("auditEntries", JsonObject(auditEntries.mapValues { v0 -> JsonPrimitive(v0.value) }))
+        put("policies", JsonObject(policies.mapValues { v0 -> JsonPrimitive(v0.value) }))
+        put("plan", JsonPrimitive(plan))
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceSummary {
+            val o = Wire.obj(json, "ComplianceSummary")
+            return ComplianceSummary(
+                generatedAt = Wire.member(o, "generatedAt")?.let { v0 -> Wire.string(v0, "ComplianceSummary.generatedAt") } ?: Wire.missing("ComplianceSummary.generatedAt"),
+                agents = Wire.member(o, "agents")?.let { v0 -> Wire.map(v0, "ComplianceSummary.agents") { v1 -> Wire.long(v1, "ComplianceSummary.agents{}") } } ?: Wire.missing("ComplianceSummary.agents"),
+                grants = Wire.member(o, "grants")?.let { v0 -> Wire.map(v0, "ComplianceSummary.grants") { v1 -> Wire.long(v1, "ComplianceSummary.grants{}") } } ?: Wire.missing("ComplianceSummary.grants"),
+                auditEntries = Wire.member(o, "auditEntries")?.let { v0 -> Wire.map(v0, "ComplianceSummary.auditEntries") { v1 -> Wire.long(v1, "ComplianceSummary.auditEntries{}") } } ?: Wire.missing("ComplianceSummary.auditEntries"),
+                policies = Wire.member(o, "policies")?.let { v0 -> Wire.map(v0, "ComplianceSummary.policies") { v1 -> Wire.long(v1, "ComplianceSummary.policies{}") } } ?: Wire.missing("ComplianceSummary.policies"),
+                plan = Wire.member(o, "plan")?.let { v0 -> Wire.string(v0, "ComplianceSummary.plan") } ?: Wire.missing("ComplianceSummary.plan"),
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "ComplianceSummary.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "ComplianceSummary.until") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/export/grants` filters. */
+public data class ComplianceExportGrantsParams @JvmOverloads constructor(
+    /** Grants issued at or after this instant. */
+    val since: String? = null,
+    /** Grants issued before this instant. */
+    val until: String? = null,
+    /** `active`, `revoked` or `expired`. */
+    val status: String? = null,
+    val agentId: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceExportGrantsParams {
+            val o = Wire.obj(json, "ComplianceExportGrantsParams")
+            return ComplianceExportGrantsParams(
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "ComplianceExportGrantsParams.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "ComplianceExportGrantsParams.until") },
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "ComplianceExportGrantsParams.status") },
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "ComplianceExportGrantsParams.agentId") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/export/grants` response. */
+public data class ComplianceGrantsExport(
+    val generatedAt: String,
+    val grants: List<Grant>,
+    val total: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("generatedAt", JsonPrimitive(generatedAt))
+        put("grants", JsonArray(grants.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceGrantsExport {
+            val o = Wire.obj(json, "ComplianceGrantsExport")
+            return ComplianceGrantsExport(
+                generatedAt = Wire.member(o, "generatedAt")?.let { v0 -> Wire.string(v0, "ComplianceGrantsExport.generatedAt") } ?: Wire.missing("ComplianceGrantsExport.generatedAt"),
+                grants = Wire.member(o, "grants")?.let { v0 -> Wire.list(v0, "ComplianceGrantsExport.grants") { v1 -> Grant.fromJson(v1) } } ?: Wire.missing("ComplianceGrantsExport.grants"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "ComplianceGrantsExport.total") } ?: Wire.missing("ComplianceGrantsExport.total"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/export/audit` filters. */
+public data class ComplianceExportAuditParams @JvmOverloads constructor(
+    val since: String? = null,
+    val until: String? = null,
+    val agentId: String? = null,
+    /** `success`, `failure` or `blocked`. */
+    val status: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceExportAuditParams {
+            val o = Wire.obj(json, "ComplianceExportAuditParams")
+            return ComplianceExportAuditParams(
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "ComplianceExportAuditParams.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "ComplianceExportAuditParams.until") },
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "ComplianceExportAuditParams.agentId") },
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "ComplianceExportAuditParams.status") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/export/audit` response, in chain order. */
+public data class ComplianceAuditExport(
+    val generatedAt: String,
+    val entries: List<AuditEntry>,
+    val total: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("generatedAt", JsonPrimitive(generatedAt))
+        put("entries", JsonArray(entries.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ComplianceAuditExport {
+            val o = Wire.obj(json, "ComplianceAuditExport")
+            return ComplianceAuditExport(
+                generatedAt = Wire.member(o, "generatedAt")?.let { v0 -> Wire.string(v0, "ComplianceAuditExport.generatedAt") } ?: Wire.missing("ComplianceAuditExport.generatedAt"),
+                entries = Wire.member(o, "entries")?.let { v0 -> Wire.list(v0, "ComplianceAuditExport.entries") { v1 -> AuditEntry.fromJson(v1) } } ?: Wire.missing("ComplianceAuditExport.entries"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "ComplianceAuditExport.total") } ?: Wire.missing("ComplianceAuditExport.total"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/evidence-pack` filters. */
+public data class EvidencePackParams @JvmOverloads constructor(
+    val since: String? = null,
+    val until: String? = null,
+    /** `soc2`, `gdpr` or `all` (the default). */
+    val framework: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+        framework?.let { v0 -> put("framework", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EvidencePackParams {
+            val o = Wire.obj(json, "EvidencePackParams")
+            return EvidencePackParams(
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "EvidencePackParams.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "EvidencePackParams.until") },
+                framework = Wire.member(o, "framework")?.let { v0 -> Wire.string(v0, "EvidencePackParams.framework") },
+            )
+        }
+    }
+}
+
+/** What an evidence pack covers. */
+public data class EvidencePackMeta @JvmOverloads constructor(
+    val schemaVersion: String,
+    val generatedAt: String,
+    val framework: String,
+    val since: String? = null,
+    val until: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("schemaVersion", JsonPrimitive(schemaVersion))
+        put("generatedAt", JsonPrimitive(generatedAt))
+        put("framework", JsonPrimitive(framework))
+        since?.let { v0 -> put("since", JsonPrimitive(v0)) }
+        until?.let { v0 -> put("until", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EvidencePackMeta {
+            val o = Wire.obj(json, "EvidencePackMeta")
+            return EvidencePackMeta(
+                schemaVersion = Wire.member(o, "schemaVersion")?.let { v0 -> Wire.string(v0, "EvidencePackMeta.schemaVersion") } ?: Wire.missing("EvidencePackMeta.schemaVersion"),
+                generatedAt = Wire.member(o, "generatedAt")?.let { v0 -> Wire.string(v0, "EvidencePackMeta.generatedAt") } ?: Wire.missing("EvidencePackMeta.generatedAt"),
+                framework = Wire.member(o, "framework")?.let { v0 -> Wire.string(v0, "EvidencePackMeta.framework") } ?: Wire.missing("EvidencePackMeta.framework"),
+                since = Wire.member(o, "since")?.let { v0 -> Wire.string(v0, "EvidencePackMeta.since") },
+                until = Wire.member(o, "until")?.let { v0 -> Wire.string(v0, "EvidencePackMeta.until") },
+            )
+        }
+    }
+}
+
+/** The audit chain's verification over the developer's whole chain (by the core's verifier). */
+public data class ChainIntegrity @JvmOverloads constructor(
+    val valid: Boolean,
+    val checkedEntries: Long,
+    val firstBrokenAt: String? = null,
+    /**
+     * `content` (an entry's hash does not match it) or `link` (it does not follow its
+     * predecessor), when broken.
+     */
+    val reason: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("valid", JsonPrimitive(valid))
+        put("checkedEntries", JsonPrimitive(checkedEntries))
+        firstBrokenAt?.let { v0 -> put("firstBrokenAt", JsonPrimitive(v0)) }
+        reason?.let { v0 -> put("reason", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ChainIntegrity {
+            val o = Wire.obj(json, "ChainIntegrity")
+            return ChainIntegrity(
+                valid = Wire.member(o, "valid")?.let { v0 -> Wire.bool(v0, "ChainIntegrity.valid") } ?: Wire.missing("ChainIntegrity.valid"),
+                checkedEntries = Wire.member(o, "checkedEntries")?.let { v0 -> Wire.long(v0, "ChainIntegrity.checkedEntries") } ?: Wire.missing("ChainIntegrity.checkedEntries"),
+                firstBrokenAt = Wire.member(o, "firstBrokenAt")?.let { v0 -> Wire.string(v0, "ChainIntegrity.firstBrokenAt") },
+                reason = Wire.member(o, "reason")?.let { v0 -> Wire.string(v0, "ChainIntegrity.reason") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/compliance/evidence-pack` response. */
+public data class EvidencePack(
+    val meta: EvidencePackMeta,
+    /** The summary's counts, with the framework's controls and how each is evidenced. */
+    val summary: JsonElement,
+    val grants: List<Grant>,
+    val auditEntries: List<AuditEntry>,
+    /** The policies in force when the pack was made. */
+    val policies: List<Policy>,
+    val chainIntegrity: ChainIntegrity,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("meta", meta.toJson())
+        put("summary", summary)
+        put("grants", JsonArray(grants.map { v0 -> v0.toJson() }))
+        put("auditEntries", JsonArray(auditEntries.map { v0 -> v0.toJson() }))
+        put("policies", JsonArray(policies.map { v0 -> v0.toJson() }))
+        put("chainIntegrity", chainIntegrity.toJson())
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): EvidencePack {
+            val o = Wire.obj(json, "EvidencePack")
+            return EvidencePack(
+                meta = Wire.member(o, "meta")?.let { v0 -> EvidencePackMeta.fromJson(v0) } ?: Wire.missing("EvidencePack.meta"),
+                summary = Wire.member(o, "summary")?.let { v0 -> v0 } ?: Wire.missing("EvidencePack.summary"),
+                grants = Wire.member(o, "grants")?.let { v0 -> Wire.list(v0, "EvidencePack.grants") { v1 -> Grant.fromJson(v1) } } ?: Wire.missing("EvidencePack.grants"),
+                auditEntries = Wire.member(o, "auditEntries")?.let { v0 -> Wire.list(v0, "EvidencePack.auditEntries") { v1 -> AuditEntry.fromJson(v1) } } ?: Wire.missing("EvidencePack.auditEntries"),
+                policies = Wire.member(o, "policies")?.let { v0 -> Wire.list(v0, "EvidencePack.policies") { v1 -> Policy.fromJson(v1) } } ?: Wire.missing("EvidencePack.policies"),
+                chainIntegrity = Wire.member(o, "chainIntegrity")?.let { v0 -> ChainIntegrity.fromJson(v0) } ?: Wire.missing("EvidencePack.chainIntegrity"),
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
