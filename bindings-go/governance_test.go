@@ -180,3 +180,53 @@ func TestWebhookDeliveries(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+// TestComplianceAndAnomalies: the summary and exports agree with the data, the evidence pack's
+// chain verifies, and a first high-risk scope is found once and acknowledged (issue 15 items
+// 3 and 4).
+func TestComplianceAndAnomalies(t *testing.T) {
+	ctx := context.Background()
+	c := freshAccount(t, ctx)
+	a, err := c.Agents.Register(ctx, grantex.RegisterAgentParams{Name: "go-compliance", Scopes: []string{"read", "payments:initiate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveGrant(t, ctx, c, a.AgentID, "alice", []string{"read"})
+	tok := liveGrant(t, ctx, c, a.AgentID, "bob", []string{"read"})
+	if err := c.Grants.Revoke(ctx, tok.GrantID); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compliance.GetSummary(ctx, grantex.ComplianceSummaryParams{})
+	if err != nil || s.Grants["total"] != 2 || s.Grants["revoked"] != 1 || s.Plan != "self-hosted" {
+		t.Fatalf("summary: %+v %v", s, err)
+	}
+	g, err := c.Compliance.ExportGrants(ctx, grantex.ComplianceExportGrantsParams{Status: ptr("active")})
+	if err != nil || g.Total != 1 || len(g.Grants) != 1 {
+		t.Fatalf("export grants: %+v %v", g, err)
+	}
+	audit, err := c.Compliance.ExportAudit(ctx, grantex.ComplianceExportAuditParams{})
+	if err != nil || audit.Total != s.AuditEntries["total"] {
+		t.Fatalf("export audit: %+v %v", audit, err)
+	}
+	pack, err := c.Compliance.EvidencePack(ctx, grantex.EvidencePackParams{})
+	if err != nil || !pack.ChainIntegrity.Valid || pack.ChainIntegrity.CheckedEntries != audit.Total {
+		t.Fatalf("evidence pack: %+v %v", pack, err)
+	}
+
+	if d, err := c.Anomalies.Detect(ctx); err != nil || d.Total != 0 {
+		t.Fatalf("quiet detect: %+v %v", d, err)
+	}
+	liveGrant(t, ctx, c, a.AgentID, "alice", []string{"payments:initiate"})
+	d, err := c.Anomalies.Detect(ctx)
+	if err != nil || d.Total != 1 || d.Anomalies[0].Kind != "new_high_risk_scope" {
+		t.Fatalf("detect: %+v %v", d, err)
+	}
+	acked, err := c.Anomalies.Acknowledge(ctx, d.Anomalies[0].ID)
+	if err != nil || acked.AcknowledgedAt == nil {
+		t.Fatalf("acknowledge: %+v %v", acked, err)
+	}
+	open, err := c.Anomalies.List(ctx, grantex.ListAnomaliesParams{Unacknowledged: true})
+	if err != nil || open.Total != 0 {
+		t.Fatalf("open anomalies: %+v %v", open, err)
+	}
+}

@@ -180,6 +180,91 @@ func (s *AnomaliesService) Acknowledge(ctx context.Context, anomalyID string) (*
 	return callFor[Anomaly](ctx, s.c, OpAnomaliesAcknowledge, map[string]string{"anomalyId": anomalyID})
 }
 
+// ListAlerts: Anomalies as alerts (open, acknowledged, resolved), newest first, filtered. GET
+// /v1/anomaly/alerts (`anomalies.list_alerts`). Generated from the core's catalog.
+func (s *AnomaliesService) ListAlerts(ctx context.Context, params ListAlertsParams) (*AlertList, error) {
+	return callFor[AlertList](ctx, s.c, OpAnomaliesListAlerts, params)
+}
+
+// GetAlert: One alert. GET /v1/anomaly/alerts/{alertId} (`anomalies.get_alert`). Generated from the
+// core's catalog.
+func (s *AnomaliesService) GetAlert(ctx context.Context, alertID string) (*Alert, error) {
+	return callFor[Alert](ctx, s.c, OpAnomaliesGetAlert, map[string]string{"alertId": alertID})
+}
+
+// AcknowledgeAlert: Acknowledge an open alert, with an optional note. POST
+// /v1/anomaly/alerts/{alertId}/acknowledge (`anomalies.acknowledge_alert`). Generated from the
+// core's catalog.
+func (s *AnomaliesService) AcknowledgeAlert(ctx context.Context, alertID string, params AlertNoteParams) (*Alert, error) {
+	in, err := withMembers(params, map[string]string{"alertId": alertID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[Alert](ctx, s.c, OpAnomaliesAcknowledgeAlert, in)
+}
+
+// ResolveAlert: Resolve an alert, with an optional note. POST /v1/anomaly/alerts/{alertId}/resolve
+// (`anomalies.resolve_alert`). Generated from the core's catalog.
+func (s *AnomaliesService) ResolveAlert(ctx context.Context, alertID string, params AlertNoteParams) (*Alert, error) {
+	in, err := withMembers(params, map[string]string{"alertId": alertID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[Alert](ctx, s.c, OpAnomaliesResolveAlert, in)
+}
+
+// Metrics: Alerts detected within a window (`1h`, `6h`, `24h`) by status and severity. GET
+// /v1/anomaly/metrics (`anomalies.metrics`). Generated from the core's catalog.
+func (s *AnomaliesService) Metrics(ctx context.Context, params AnomalyMetricsParams) (*AnomalyMetrics, error) {
+	return callFor[AnomalyMetrics](ctx, s.c, OpAnomaliesMetrics, params)
+}
+
+// ListRules: The built-in detection rules and the developer's custom thresholds. GET
+// /v1/anomaly/rules (`anomalies.list_rules`). Generated from the core's catalog.
+func (s *AnomaliesService) ListRules(ctx context.Context) (*AnomalyRuleList, error) {
+	return callFor[AnomalyRuleList](ctx, s.c, OpAnomaliesListRules, nil)
+}
+
+// CreateRule: Add a custom threshold rule. POST /v1/anomaly/rules (`anomalies.create_rule`).
+// Generated from the core's catalog.
+func (s *AnomaliesService) CreateRule(ctx context.Context, params CreateAnomalyRuleParams) (*AnomalyRule, error) {
+	return callFor[AnomalyRule](ctx, s.c, OpAnomaliesCreateRule, params)
+}
+
+// UpdateRule: Enable or disable a custom rule (by its `id`). PATCH /v1/anomaly/rules/{ruleId}
+// (`anomalies.update_rule`). Generated from the core's catalog.
+func (s *AnomaliesService) UpdateRule(ctx context.Context, ruleID string, params UpdateAnomalyRuleParams) (*AnomalyRule, error) {
+	in, err := withMembers(params, map[string]string{"ruleId": ruleID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[AnomalyRule](ctx, s.c, OpAnomaliesUpdateRule, in)
+}
+
+// DeleteRule: Delete a custom rule. DELETE /v1/anomaly/rules/{ruleId} (`anomalies.delete_rule`).
+// Generated from the core's catalog.
+func (s *AnomaliesService) DeleteRule(ctx context.Context, ruleID string) error {
+	return s.c.call(ctx, OpAnomaliesDeleteRule, map[string]string{"ruleId": ruleID}, nil)
+}
+
+// ListChannels: The developer's alert channels. GET /v1/anomaly/channels
+// (`anomalies.list_channels`). Generated from the core's catalog.
+func (s *AnomaliesService) ListChannels(ctx context.Context) (*AlertChannelList, error) {
+	return callFor[AlertChannelList](ctx, s.c, OpAnomaliesListChannels, nil)
+}
+
+// CreateChannel: Add an alert channel (a webhook URL; the answer carries its signing secret, once).
+// POST /v1/anomaly/channels (`anomalies.create_channel`). Generated from the core's catalog.
+func (s *AnomaliesService) CreateChannel(ctx context.Context, params CreateAlertChannelParams) (*AlertChannel, error) {
+	return callFor[AlertChannel](ctx, s.c, OpAnomaliesCreateChannel, params)
+}
+
+// DeleteChannel: Delete an alert channel. DELETE /v1/anomaly/channels/{channelId}
+// (`anomalies.delete_channel`). Generated from the core's catalog.
+func (s *AnomaliesService) DeleteChannel(ctx context.Context, channelID string) error {
+	return s.c.call(ctx, OpAnomaliesDeleteChannel, map[string]string{"channelId": channelID}, nil)
+}
+
 // GetSummary: Counts of agents, grants, audit entries and policies by status. GET
 // /v1/compliance/summary (`compliance.get_summary`). Generated from the core's catalog.
 func (s *ComplianceService) GetSummary(ctx context.Context, params ComplianceSummaryParams) (*ComplianceSummary, error) {
@@ -540,6 +625,173 @@ type Anomaly struct {
 	DetectedAt string `json:"detectedAt"`
 	// AcknowledgedAt is the `acknowledgedAt` member.
 	AcknowledgedAt *string `json:"acknowledgedAt,omitempty"`
+}
+
+// ListAlertsParams: `GET /v1/anomaly/alerts` filters.
+type ListAlertsParams struct {
+	// Status: `open`, `acknowledged` or `resolved`.
+	Status *string `json:"status,omitempty"`
+	// Severity: `critical`, `high`, `medium` or `low`.
+	Severity *string `json:"severity,omitempty"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// Limit: 1 to 1000 (100 by default).
+	Limit *int64 `json:"limit,omitempty"`
+}
+
+// AlertList: `GET /v1/anomaly/alerts` response, newest first.
+type AlertList struct {
+	// Data is the `data` member.
+	Data []Alert `json:"data"`
+}
+
+// Alert: An anomaly seen as an alert.
+type Alert struct {
+	// AlertID is the `alertId` member.
+	AlertID string `json:"alertId"`
+	// RuleID: The rule that fired (`GX-001`… for the built-in rules, a custom rule's `ruleId`).
+	RuleID *string `json:"ruleId,omitempty"`
+	// RuleName is the `ruleName` member.
+	RuleName string `json:"ruleName"`
+	// Severity is the `severity` member.
+	Severity string `json:"severity"`
+	// Status: `open`, `acknowledged` or `resolved`.
+	Status string `json:"status"`
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// DetectedAt is the `detectedAt` member.
+	DetectedAt string `json:"detectedAt"`
+	// Description is the `description` member.
+	Description string `json:"description"`
+	// Context is the `context` member.
+	Context any `json:"context,omitempty"`
+	// AcknowledgedAt is the `acknowledgedAt` member.
+	AcknowledgedAt *string `json:"acknowledgedAt,omitempty"`
+	// ResolvedAt is the `resolvedAt` member.
+	ResolvedAt *string `json:"resolvedAt,omitempty"`
+	// ResolutionNote: The note given when acknowledging or resolving.
+	ResolutionNote *string `json:"resolutionNote,omitempty"`
+}
+
+// AlertNoteParams: `POST /v1/anomaly/alerts/:id/acknowledge|resolve` body.
+type AlertNoteParams struct {
+	// Note is the `note` member.
+	Note *string `json:"note,omitempty"`
+}
+
+// AnomalyMetricsParams: `GET /v1/anomaly/metrics` filters.
+type AnomalyMetricsParams struct {
+	// AgentID is the `agentId` member.
+	AgentID *string `json:"agentId,omitempty"`
+	// Window: `1h`, `6h` or `24h` (the default).
+	Window *string `json:"window,omitempty"`
+}
+
+// AnomalyMetrics: `GET /v1/anomaly/metrics` response: alerts detected within the window.
+type AnomalyMetrics struct {
+	// Window is the `window` member.
+	Window string `json:"window"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+	// ByStatus: `open`, `acknowledged`, `resolved`.
+	ByStatus map[string]int64 `json:"byStatus"`
+	// BySeverity: `critical`, `high`, `medium`, `low`.
+	BySeverity map[string]int64 `json:"bySeverity"`
+}
+
+// AnomalyRuleList: `GET /v1/anomaly/rules` response: the built-in rules, then the custom ones.
+type AnomalyRuleList struct {
+	// Rules is the `rules` member.
+	Rules []AnomalyRule `json:"rules"`
+}
+
+// CreateAnomalyRuleParams: `POST /v1/anomaly/rules` body: a custom threshold.
+type CreateAnomalyRuleParams struct {
+	// RuleID: Your identifier for the rule (reported as the alert's `ruleId`).
+	RuleID string `json:"ruleId"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Condition: `{"metric": "tokens_issued" | "grants_issued" | "grants_revoked" |
+	// "audit_failures", "threshold": N, "windowMinutes": 1..=1440, "per": "agent" | "developer"}`:
+	// fires when the metric's count within the window exceeds the threshold.
+	Condition any `json:"condition"`
+	// Description is the `description` member.
+	Description *string `json:"description,omitempty"`
+	// Severity: `critical`, `high`, `medium` (the default) or `low`.
+	Severity *string `json:"severity,omitempty"`
+	// AlertChannels: Ids of the alert channels to notify (in addition to every channel whose
+	// severities include the alert's).
+	AlertChannels []string `json:"alertChannels,omitempty"`
+}
+
+// AnomalyRule: A detection rule: built in (fixed) or custom (a threshold over a metric).
+type AnomalyRule struct {
+	// RuleID is the `ruleId` member.
+	RuleID string `json:"ruleId"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Severity is the `severity` member.
+	Severity string `json:"severity"`
+	// Enabled is the `enabled` member.
+	Enabled bool `json:"enabled"`
+	// BuiltIn is the `builtIn` member.
+	BuiltIn bool `json:"builtIn"`
+	// ID: The stored id of a custom rule (what update and delete take); absent for built-ins.
+	ID *string `json:"id,omitempty"`
+	// Description is the `description` member.
+	Description *string `json:"description,omitempty"`
+	// Condition: A custom rule's condition: `{metric, threshold, windowMinutes, per}` (see
+	// `CreateAnomalyRuleParams`).
+	Condition any `json:"condition,omitempty"`
+	// AlertChannels is the `alertChannels` member.
+	AlertChannels []string `json:"alertChannels,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt *string `json:"createdAt,omitempty"`
+}
+
+// UpdateAnomalyRuleParams: `PATCH /v1/anomaly/rules/:id` body.
+type UpdateAnomalyRuleParams struct {
+	// Enabled is the `enabled` member.
+	Enabled bool `json:"enabled"`
+}
+
+// AlertChannelList: `GET /v1/anomaly/channels` response.
+type AlertChannelList struct {
+	// Channels is the `channels` member.
+	Channels []AlertChannel `json:"channels"`
+}
+
+// CreateAlertChannelParams: `POST /v1/anomaly/channels` body.
+type CreateAlertChannelParams struct {
+	// Kind: `webhook` (the only kind this server delivers).
+	Kind string `json:"type"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Config: `{"url": "https://…"}` (the same rules as webhook endpoints).
+	Config any `json:"config"`
+	// Severities: Defaults to `["critical", "high"]`.
+	Severities []string `json:"severities,omitempty"`
+}
+
+// AlertChannel: Where new alerts are sent.
+type AlertChannel struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Kind: `webhook`.
+	Kind string `json:"type"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Config: `{"url": …}`.
+	Config any `json:"config,omitempty"`
+	// Severities: The severities it receives.
+	Severities []string `json:"severities,omitempty"`
+	// Enabled is the `enabled` member.
+	Enabled bool `json:"enabled"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt *string `json:"createdAt,omitempty"`
+	// Secret: The HMAC key its deliveries are signed with (`verify_webhook`), shown only at
+	// creation.
+	Secret *string `json:"secret,omitempty"`
 }
 
 // ComplianceSummaryParams: `GET /v1/compliance/summary` filters (RFC 3339 instants or dates).

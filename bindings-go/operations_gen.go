@@ -178,6 +178,51 @@ const (
 	// first acknowledgement's time is kept). Retried on network errors, timeouts, 429, 502, 503 and
 	// 504.
 	OpAnomaliesAcknowledge = "anomalies.acknowledge"
+	// OpAnomaliesListAlerts is `anomalies.list_alerts`: GET /v1/anomaly/alerts, HTTP 200 on
+	// success. Anomalies as alerts (open, acknowledged, resolved), newest first, filtered. Retried
+	// on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesListAlerts = "anomalies.list_alerts"
+	// OpAnomaliesGetAlert is `anomalies.get_alert`: GET /v1/anomaly/alerts/{alertId}, HTTP 200 on
+	// success. One alert. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesGetAlert = "anomalies.get_alert"
+	// OpAnomaliesAcknowledgeAlert is `anomalies.acknowledge_alert`: POST
+	// /v1/anomaly/alerts/{alertId}/acknowledge, HTTP 200 on success. Acknowledge an open alert,
+	// with an optional note. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesAcknowledgeAlert = "anomalies.acknowledge_alert"
+	// OpAnomaliesResolveAlert is `anomalies.resolve_alert`: POST
+	// /v1/anomaly/alerts/{alertId}/resolve, HTTP 200 on success. Resolve an alert, with an optional
+	// note. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesResolveAlert = "anomalies.resolve_alert"
+	// OpAnomaliesMetrics is `anomalies.metrics`: GET /v1/anomaly/metrics, HTTP 200 on success.
+	// Alerts detected within a window (`1h`, `6h`, `24h`) by status and severity. Retried on
+	// network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesMetrics = "anomalies.metrics"
+	// OpAnomaliesListRules is `anomalies.list_rules`: GET /v1/anomaly/rules, HTTP 200 on success.
+	// The built-in detection rules and the developer's custom thresholds. Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesListRules = "anomalies.list_rules"
+	// OpAnomaliesCreateRule is `anomalies.create_rule`: POST /v1/anomaly/rules, HTTP 201 on
+	// success. Add a custom threshold rule. Never retried.
+	OpAnomaliesCreateRule = "anomalies.create_rule"
+	// OpAnomaliesUpdateRule is `anomalies.update_rule`: PATCH /v1/anomaly/rules/{ruleId}, HTTP 200
+	// on success. Enable or disable a custom rule (by its `id`). Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpAnomaliesUpdateRule = "anomalies.update_rule"
+	// OpAnomaliesDeleteRule is `anomalies.delete_rule`: DELETE /v1/anomaly/rules/{ruleId}, HTTP 204
+	// on success. Delete a custom rule. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesDeleteRule = "anomalies.delete_rule"
+	// OpAnomaliesListChannels is `anomalies.list_channels`: GET /v1/anomaly/channels, HTTP 200 on
+	// success. The developer's alert channels. Retried on network errors, timeouts, 429, 502, 503
+	// and 504.
+	OpAnomaliesListChannels = "anomalies.list_channels"
+	// OpAnomaliesCreateChannel is `anomalies.create_channel`: POST /v1/anomaly/channels, HTTP 201
+	// on success. Add an alert channel (a webhook URL; the answer carries its signing secret,
+	// once). Never retried.
+	OpAnomaliesCreateChannel = "anomalies.create_channel"
+	// OpAnomaliesDeleteChannel is `anomalies.delete_channel`: DELETE
+	// /v1/anomaly/channels/{channelId}, HTTP 204 on success. Delete an alert channel. Retried on
+	// network errors, timeouts, 429, 502, 503 and 504.
+	OpAnomaliesDeleteChannel = "anomalies.delete_channel"
 	// OpComplianceGetSummary is `compliance.get_summary`: GET /v1/compliance/summary, HTTP 200 on
 	// success. Counts of agents, grants, audit entries and policies by status. Retried on network
 	// errors, timeouts, 429, 502, 503 and 504.
@@ -257,6 +302,18 @@ var Operations = []OperationInfo{
 	{Name: OpAnomaliesList, Method: "GET", Path: "/v1/anomalies", NeedsAPIKey: true},
 	{Name: OpAnomaliesGet, Method: "GET", Path: "/v1/anomalies/{anomalyId}", NeedsAPIKey: true},
 	{Name: OpAnomaliesAcknowledge, Method: "PATCH", Path: "/v1/anomalies/{anomalyId}/acknowledge", NeedsAPIKey: true},
+	{Name: OpAnomaliesListAlerts, Method: "GET", Path: "/v1/anomaly/alerts", NeedsAPIKey: true},
+	{Name: OpAnomaliesGetAlert, Method: "GET", Path: "/v1/anomaly/alerts/{alertId}", NeedsAPIKey: true},
+	{Name: OpAnomaliesAcknowledgeAlert, Method: "POST", Path: "/v1/anomaly/alerts/{alertId}/acknowledge", NeedsAPIKey: true},
+	{Name: OpAnomaliesResolveAlert, Method: "POST", Path: "/v1/anomaly/alerts/{alertId}/resolve", NeedsAPIKey: true},
+	{Name: OpAnomaliesMetrics, Method: "GET", Path: "/v1/anomaly/metrics", NeedsAPIKey: true},
+	{Name: OpAnomaliesListRules, Method: "GET", Path: "/v1/anomaly/rules", NeedsAPIKey: true},
+	{Name: OpAnomaliesCreateRule, Method: "POST", Path: "/v1/anomaly/rules", NeedsAPIKey: true},
+	{Name: OpAnomaliesUpdateRule, Method: "PATCH", Path: "/v1/anomaly/rules/{ruleId}", NeedsAPIKey: true},
+	{Name: OpAnomaliesDeleteRule, Method: "DELETE", Path: "/v1/anomaly/rules/{ruleId}", NeedsAPIKey: true},
+	{Name: OpAnomaliesListChannels, Method: "GET", Path: "/v1/anomaly/channels", NeedsAPIKey: true},
+	{Name: OpAnomaliesCreateChannel, Method: "POST", Path: "/v1/anomaly/channels", NeedsAPIKey: true},
+	{Name: OpAnomaliesDeleteChannel, Method: "DELETE", Path: "/v1/anomaly/channels/{channelId}", NeedsAPIKey: true},
 	{Name: OpComplianceGetSummary, Method: "GET", Path: "/v1/compliance/summary", NeedsAPIKey: true},
 	{Name: OpComplianceExportGrants, Method: "GET", Path: "/v1/compliance/export/grants", NeedsAPIKey: true},
 	{Name: OpComplianceExportAudit, Method: "GET", Path: "/v1/compliance/export/audit", NeedsAPIKey: true},

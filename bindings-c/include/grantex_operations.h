@@ -1225,6 +1225,299 @@
 #define GRANTEX_OP_ANOMALIES_ACKNOWLEDGE "anomalies.acknowledge"
 
 /**
+ * `anomalies.list_alerts`: GET /v1/anomaly/alerts, HTTP 200 on success. Anomalies as alerts (open,
+ * acknowledged, resolved), newest first, filtered.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `status` (optional): a string. `open`, `acknowledged` or `resolved`.
+ *   - `severity` (optional): a string. `critical`, `high`, `medium` or `low`.
+ *   - `agentId` (optional): a string.
+ *   - `limit` (optional): an integer. 1 to 1000 (100 by default).
+ *
+ * Result: an object (AlertList). `GET /v1/anomaly/alerts` response, newest first.
+ *   - `data` (required): a list of objects (Alert).
+ *     - `alertId` (required): a string.
+ *     - `ruleId` (optional): a string. The rule that fired (`GX-001`… for the built-in rules, a
+ *       custom rule's `ruleId`).
+ *     - `ruleName` (required): a string.
+ *     - `severity` (required): a string.
+ *     - `status` (required): a string. `open`, `acknowledged` or `resolved`.
+ *     - `agentId` (optional): a string.
+ *     - `detectedAt` (required): a string.
+ *     - `description` (required): a string.
+ *     - `context` (optional): any JSON value.
+ *     - `acknowledgedAt` (optional): a string.
+ *     - `resolvedAt` (optional): a string.
+ *     - `resolutionNote` (optional): a string. The note given when acknowledging or resolving.
+ */
+#define GRANTEX_OP_ANOMALIES_LIST_ALERTS "anomalies.list_alerts"
+
+/**
+ * `anomalies.get_alert`: GET /v1/anomaly/alerts/{alertId}, HTTP 200 on success. One alert.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `alertId` (required; path parameter, the alert id): a non-empty string.
+ *
+ * Result: an object (Alert). An anomaly seen as an alert.
+ *   - `alertId` (required): a string.
+ *   - `ruleId` (optional): a string. The rule that fired (`GX-001`… for the built-in rules, a
+ *     custom rule's `ruleId`).
+ *   - `ruleName` (required): a string.
+ *   - `severity` (required): a string.
+ *   - `status` (required): a string. `open`, `acknowledged` or `resolved`.
+ *   - `agentId` (optional): a string.
+ *   - `detectedAt` (required): a string.
+ *   - `description` (required): a string.
+ *   - `context` (optional): any JSON value.
+ *   - `acknowledgedAt` (optional): a string.
+ *   - `resolvedAt` (optional): a string.
+ *   - `resolutionNote` (optional): a string. The note given when acknowledging or resolving.
+ */
+#define GRANTEX_OP_ANOMALIES_GET_ALERT "anomalies.get_alert"
+
+/**
+ * `anomalies.acknowledge_alert`: POST /v1/anomaly/alerts/{alertId}/acknowledge, HTTP 200 on
+ * success. Acknowledge an open alert, with an optional note.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `alertId` (required; path parameter, the alert id): a non-empty string.
+ *   - `note` (optional): a string.
+ *
+ * Result: an object (Alert). An anomaly seen as an alert.
+ *   - `alertId` (required): a string.
+ *   - `ruleId` (optional): a string. The rule that fired (`GX-001`… for the built-in rules, a
+ *     custom rule's `ruleId`).
+ *   - `ruleName` (required): a string.
+ *   - `severity` (required): a string.
+ *   - `status` (required): a string. `open`, `acknowledged` or `resolved`.
+ *   - `agentId` (optional): a string.
+ *   - `detectedAt` (required): a string.
+ *   - `description` (required): a string.
+ *   - `context` (optional): any JSON value.
+ *   - `acknowledgedAt` (optional): a string.
+ *   - `resolvedAt` (optional): a string.
+ *   - `resolutionNote` (optional): a string. The note given when acknowledging or resolving.
+ */
+#define GRANTEX_OP_ANOMALIES_ACKNOWLEDGE_ALERT "anomalies.acknowledge_alert"
+
+/**
+ * `anomalies.resolve_alert`: POST /v1/anomaly/alerts/{alertId}/resolve, HTTP 200 on success.
+ * Resolve an alert, with an optional note.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `alertId` (required; path parameter, the alert id): a non-empty string.
+ *   - `note` (optional): a string.
+ *
+ * Result: an object (Alert). An anomaly seen as an alert.
+ *   - `alertId` (required): a string.
+ *   - `ruleId` (optional): a string. The rule that fired (`GX-001`… for the built-in rules, a
+ *     custom rule's `ruleId`).
+ *   - `ruleName` (required): a string.
+ *   - `severity` (required): a string.
+ *   - `status` (required): a string. `open`, `acknowledged` or `resolved`.
+ *   - `agentId` (optional): a string.
+ *   - `detectedAt` (required): a string.
+ *   - `description` (required): a string.
+ *   - `context` (optional): any JSON value.
+ *   - `acknowledgedAt` (optional): a string.
+ *   - `resolvedAt` (optional): a string.
+ *   - `resolutionNote` (optional): a string. The note given when acknowledging or resolving.
+ */
+#define GRANTEX_OP_ANOMALIES_RESOLVE_ALERT "anomalies.resolve_alert"
+
+/**
+ * `anomalies.metrics`: GET /v1/anomaly/metrics, HTTP 200 on success. Alerts detected within a
+ * window (`1h`, `6h`, `24h`) by status and severity.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `agentId` (optional): a string.
+ *   - `window` (optional): a string. `1h`, `6h` or `24h` (the default).
+ *
+ * Result: an object (AnomalyMetrics). `GET /v1/anomaly/metrics` response: alerts detected within
+ * the window.
+ *   - `window` (required): a string.
+ *   - `total` (required): an integer.
+ *   - `byStatus` (required): an object whose values are integers. `open`, `acknowledged`,
+ *     `resolved`.
+ *   - `bySeverity` (required): an object whose values are integers. `critical`, `high`, `medium`,
+ *     `low`.
+ */
+#define GRANTEX_OP_ANOMALIES_METRICS "anomalies.metrics"
+
+/**
+ * `anomalies.list_rules`: GET /v1/anomaly/rules, HTTP 200 on success. The built-in detection rules
+ * and the developer's custom thresholds.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (AnomalyRuleList). `GET /v1/anomaly/rules` response: the built-in rules, then
+ * the custom ones.
+ *   - `rules` (required): a list of objects (AnomalyRule).
+ *     - `ruleId` (required): a string.
+ *     - `name` (required): a string.
+ *     - `severity` (required): a string.
+ *     - `enabled` (required): a boolean.
+ *     - `builtIn` (required): a boolean.
+ *     - `id` (optional): a string. The stored id of a custom rule (what update and delete take);
+ *       absent for built-ins.
+ *     - `description` (optional): a string.
+ *     - `condition` (optional): any JSON value. A custom rule's condition: `{metric, threshold,
+ *       windowMinutes, per}` (see `CreateAnomalyRuleParams`).
+ *     - `alertChannels` (optional): a list of strings.
+ *     - `createdAt` (optional): a string.
+ */
+#define GRANTEX_OP_ANOMALIES_LIST_RULES "anomalies.list_rules"
+
+/**
+ * `anomalies.create_rule`: POST /v1/anomaly/rules, HTTP 201 on success. Add a custom threshold
+ * rule.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `ruleId` (required): a string. Your identifier for the rule (reported as the alert's
+ *     `ruleId`).
+ *   - `name` (required): a string.
+ *   - `condition` (required): any JSON value. `{"metric": "tokens_issued" | "grants_issued" |
+ *     "grants_revoked" | "audit_failures", "threshold": N, "windowMinutes": 1..=1440, "per":
+ *     "agent" | "developer"}`: fires when the metric's count within the window exceeds the
+ *     threshold.
+ *   - `description` (optional): a string.
+ *   - `severity` (optional): a string. `critical`, `high`, `medium` (the default) or `low`.
+ *   - `alertChannels` (optional): a list of strings. Ids of the alert channels to notify (in
+ *     addition to every channel whose severities include the alert's).
+ *
+ * Result: an object (AnomalyRule). A detection rule: built in (fixed) or custom (a threshold over a
+ * metric).
+ *   - `ruleId` (required): a string.
+ *   - `name` (required): a string.
+ *   - `severity` (required): a string.
+ *   - `enabled` (required): a boolean.
+ *   - `builtIn` (required): a boolean.
+ *   - `id` (optional): a string. The stored id of a custom rule (what update and delete take);
+ *     absent for built-ins.
+ *   - `description` (optional): a string.
+ *   - `condition` (optional): any JSON value. A custom rule's condition: `{metric, threshold,
+ *     windowMinutes, per}` (see `CreateAnomalyRuleParams`).
+ *   - `alertChannels` (optional): a list of strings.
+ *   - `createdAt` (optional): a string.
+ */
+#define GRANTEX_OP_ANOMALIES_CREATE_RULE "anomalies.create_rule"
+
+/**
+ * `anomalies.update_rule`: PATCH /v1/anomaly/rules/{ruleId}, HTTP 200 on success. Enable or disable
+ * a custom rule (by its `id`).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `ruleId` (required; path parameter, the rule id): a non-empty string.
+ *   - `enabled` (required): a boolean.
+ *
+ * Result: an object (AnomalyRule). A detection rule: built in (fixed) or custom (a threshold over a
+ * metric).
+ *   - `ruleId` (required): a string.
+ *   - `name` (required): a string.
+ *   - `severity` (required): a string.
+ *   - `enabled` (required): a boolean.
+ *   - `builtIn` (required): a boolean.
+ *   - `id` (optional): a string. The stored id of a custom rule (what update and delete take);
+ *     absent for built-ins.
+ *   - `description` (optional): a string.
+ *   - `condition` (optional): any JSON value. A custom rule's condition: `{metric, threshold,
+ *     windowMinutes, per}` (see `CreateAnomalyRuleParams`).
+ *   - `alertChannels` (optional): a list of strings.
+ *   - `createdAt` (optional): a string.
+ */
+#define GRANTEX_OP_ANOMALIES_UPDATE_RULE "anomalies.update_rule"
+
+/**
+ * `anomalies.delete_rule`: DELETE /v1/anomaly/rules/{ruleId}, HTTP 204 on success. Delete a custom
+ * rule.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `ruleId` (required; path parameter, the rule id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_ANOMALIES_DELETE_RULE "anomalies.delete_rule"
+
+/**
+ * `anomalies.list_channels`: GET /v1/anomaly/channels, HTTP 200 on success. The developer's alert
+ * channels.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (AlertChannelList). `GET /v1/anomaly/channels` response.
+ *   - `channels` (required): a list of objects (AlertChannel).
+ *     - `id` (required): a string.
+ *     - `type` (required): a string. `webhook`.
+ *     - `name` (required): a string.
+ *     - `config` (optional): any JSON value. `{"url": …}`.
+ *     - `severities` (optional): a list of strings. The severities it receives.
+ *     - `enabled` (required): a boolean.
+ *     - `createdAt` (optional): a string.
+ *     - `secret` (optional): a string. The HMAC key its deliveries are signed with
+ *       (`verify_webhook`), shown only at creation.
+ */
+#define GRANTEX_OP_ANOMALIES_LIST_CHANNELS "anomalies.list_channels"
+
+/**
+ * `anomalies.create_channel`: POST /v1/anomaly/channels, HTTP 201 on success. Add an alert channel
+ * (a webhook URL; the answer carries its signing secret, once).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `type` (required): a string. `webhook` (the only kind this server delivers).
+ *   - `name` (required): a string.
+ *   - `config` (required): any JSON value. `{"url": "https://…"}` (the same rules as webhook
+ *     endpoints).
+ *   - `severities` (optional): a list of strings. Defaults to `["critical", "high"]`.
+ *
+ * Result: an object (AlertChannel). Where new alerts are sent.
+ *   - `id` (required): a string.
+ *   - `type` (required): a string. `webhook`.
+ *   - `name` (required): a string.
+ *   - `config` (optional): any JSON value. `{"url": …}`.
+ *   - `severities` (optional): a list of strings. The severities it receives.
+ *   - `enabled` (required): a boolean.
+ *   - `createdAt` (optional): a string.
+ *   - `secret` (optional): a string. The HMAC key its deliveries are signed with
+ *     (`verify_webhook`), shown only at creation.
+ */
+#define GRANTEX_OP_ANOMALIES_CREATE_CHANNEL "anomalies.create_channel"
+
+/**
+ * `anomalies.delete_channel`: DELETE /v1/anomaly/channels/{channelId}, HTTP 204 on success. Delete
+ * an alert channel.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `channelId` (required; path parameter, the channel id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_ANOMALIES_DELETE_CHANNEL "anomalies.delete_channel"
+
+/**
  * `compliance.get_summary`: GET /v1/compliance/summary, HTTP 200 on success. Counts of agents,
  * grants, audit entries and policies by status.
  *

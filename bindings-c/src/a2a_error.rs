@@ -26,7 +26,7 @@ pub(crate) fn a2a_failure(error: A2AError) -> Failure {
     failure.http_status = error.status();
     failure.api_code = error.reason().map(str::to_owned);
     if let A2AError::Rpc { error: rpc, .. } = &error {
-        failure.body = serde_json::to_value(rpc).ok();
+        failure.body = serde_json::to_value(rpc).ok().map(Box::new);
     }
     failure
 }

@@ -14,7 +14,8 @@ pub(crate) struct Failure {
     pub(crate) http_status: Option<u16>,
     pub(crate) api_code: Option<String>,
     pub(crate) request_id: Option<String>,
-    pub(crate) body: Option<serde_json::Value>,
+    /// Boxed, like `rate_limit`, to keep `Result<_, Failure>` small.
+    pub(crate) body: Option<Box<serde_json::Value>>,
     /// The rate-limit headers of the failing response (API and auth errors); boxed to keep
     /// `Result<_, Failure>` small.
     pub(crate) rate_limit: Option<Box<grantex_core::RateLimit>>,
@@ -50,7 +51,7 @@ impl From<grantex_core::Error> for Failure {
                 failure.http_status = Some(api.status);
                 failure.api_code = api.code.clone();
                 failure.request_id = api.request_id.clone();
-                failure.body = Some(api.body.clone());
+                failure.body = Some(Box::new(api.body.clone()));
                 failure.rate_limit = api.rate_limit.map(Box::new);
             }
             grantex_core::Error::Decode {

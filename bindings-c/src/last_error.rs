@@ -199,7 +199,7 @@ pub unsafe extern "C" fn grantex_last_error_body(out: *mut *mut c_char) -> grant
         let Ok(out) = Out::new(out, "out") else {
             return GRANTEX_INVALID_ARGUMENT;
         };
-        let Some(body) = last.and_then(|f| f.body.as_ref()) else {
+        let Some(body) = last.and_then(|f| f.body.as_deref()) else {
             return GRANTEX_NOT_FOUND;
         };
         match owned_string(body.to_string(), "response body") {

@@ -784,6 +784,145 @@ export interface AnomalyList {
 /** `AnomalyList` under the reference SDK's name. */
 export type ListAnomaliesResponse = AnomalyList;
 
+/** `GET /v1/anomaly/alerts` filters. */
+export interface ListAlertsParams {
+  /** `open`, `acknowledged` or `resolved`. */
+  status?: string | null;
+  /** `critical`, `high`, `medium` or `low`. */
+  severity?: string | null;
+  agentId?: string | null;
+  /** 1 to 1000 (100 by default). */
+  limit?: number | null;
+}
+
+/** An anomaly seen as an alert. */
+export interface Alert {
+  alertId: string;
+  /** The rule that fired (`GX-001`… for the built-in rules, a custom rule's `ruleId`). */
+  ruleId: string | null;
+  ruleName: string;
+  severity: string;
+  /** `open`, `acknowledged` or `resolved`. */
+  status: string;
+  agentId: string | null;
+  detectedAt: string;
+  description: string;
+  context: unknown;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  /** The note given when acknowledging or resolving. */
+  resolutionNote?: string;
+}
+
+/** `GET /v1/anomaly/alerts` response, newest first. */
+export interface AlertList {
+  data: Alert[];
+}
+
+/** `POST /v1/anomaly/alerts/:id/acknowledge|resolve` body. */
+export interface AlertNoteParams {
+  note?: string | null;
+}
+
+/** `GET /v1/anomaly/metrics` filters. */
+export interface AnomalyMetricsParams {
+  agentId?: string | null;
+  /** `1h`, `6h` or `24h` (the default). */
+  window?: string | null;
+}
+
+/** `GET /v1/anomaly/metrics` response: alerts detected within the window. */
+export interface AnomalyMetrics {
+  window: string;
+  total: number;
+  /** `open`, `acknowledged`, `resolved`. */
+  byStatus: Record<string, number>;
+  /** `critical`, `high`, `medium`, `low`. */
+  bySeverity: Record<string, number>;
+}
+
+/** A detection rule: built in (fixed) or custom (a threshold over a metric). */
+export interface AnomalyRule {
+  ruleId: string;
+  name: string;
+  severity: string;
+  enabled: boolean;
+  builtIn: boolean;
+  /** The stored id of a custom rule (what update and delete take); absent for built-ins. */
+  id?: string;
+  description: string | null;
+  /**
+   * A custom rule's condition: `{metric, threshold, windowMinutes, per}` (see
+   * `CreateAnomalyRuleParams`).
+   */
+  condition?: unknown;
+  alertChannels: string[];
+  createdAt?: string;
+}
+
+/** `GET /v1/anomaly/rules` response: the built-in rules, then the custom ones. */
+export interface AnomalyRuleList {
+  rules: AnomalyRule[];
+}
+
+/** `POST /v1/anomaly/rules` body: a custom threshold. */
+export interface CreateAnomalyRuleParams {
+  /** Your identifier for the rule (reported as the alert's `ruleId`). */
+  ruleId: string;
+  name: string;
+  /**
+   * `{"metric": "tokens_issued" | "grants_issued" | "grants_revoked" | "audit_failures",
+   * "threshold": N, "windowMinutes": 1..=1440, "per": "agent" | "developer"}`: fires when the
+   * metric's count within the window exceeds the threshold.
+   */
+  condition: unknown;
+  description?: string | null;
+  /** `critical`, `high`, `medium` (the default) or `low`. */
+  severity?: string | null;
+  /**
+   * Ids of the alert channels to notify (in addition to every channel whose severities
+   * include the alert's).
+   */
+  alertChannels?: string[] | null;
+}
+
+/** `PATCH /v1/anomaly/rules/:id` body. */
+export interface UpdateAnomalyRuleParams {
+  enabled: boolean;
+}
+
+/** Where new alerts are sent. */
+export interface AlertChannel {
+  id: string;
+  /** `webhook`. */
+  type: string;
+  name: string;
+  /** `{"url": …}`. */
+  config: unknown;
+  /** The severities it receives. */
+  severities: string[];
+  enabled: boolean;
+  createdAt?: string;
+  /** The HMAC key its deliveries are signed with (`verify_webhook`), shown only at creation. */
+  secret?: string;
+}
+
+/** `GET /v1/anomaly/channels` response. */
+export interface AlertChannelList {
+  channels: AlertChannel[];
+}
+
+/** `POST /v1/anomaly/channels` body. */
+export interface CreateAlertChannelParams {
+  /** `webhook` (the only kind this server delivers). */
+  type: string;
+  name: string;
+  /** `{"url": "https://…"}` (the same rules as webhook endpoints). */
+  config: unknown;
+  /** Defaults to `["critical", "high"]`. */
+  severities?: string[] | null;
+}
+
 /** `GET /v1/compliance/summary` filters (RFC 3339 instants or dates). */
 export interface ComplianceSummaryParams {
   since?: string | null;
@@ -1320,6 +1459,78 @@ export declare class AnomaliesClient {
    * `PATCH /v1/anomalies/{anomalyId}/acknowledge`
    */
   acknowledge(anomalyId: string): Promise<Anomaly>;
+  /**
+   * Anomalies as alerts (open, acknowledged, resolved), newest first, filtered.
+   *
+   * `GET /v1/anomaly/alerts`
+   */
+  listAlerts(params?: ListAlertsParams): Promise<AlertList>;
+  /**
+   * One alert.
+   *
+   * `GET /v1/anomaly/alerts/{alertId}`
+   */
+  getAlert(alertId: string): Promise<Alert>;
+  /**
+   * Acknowledge an open alert, with an optional note.
+   *
+   * `POST /v1/anomaly/alerts/{alertId}/acknowledge`
+   */
+  acknowledgeAlert(alertId: string, params: AlertNoteParams): Promise<Alert>;
+  /**
+   * Resolve an alert, with an optional note.
+   *
+   * `POST /v1/anomaly/alerts/{alertId}/resolve`
+   */
+  resolveAlert(alertId: string, params: AlertNoteParams): Promise<Alert>;
+  /**
+   * Alerts detected within a window (`1h`, `6h`, `24h`) by status and severity.
+   *
+   * `GET /v1/anomaly/metrics`
+   */
+  metrics(params?: AnomalyMetricsParams): Promise<AnomalyMetrics>;
+  /**
+   * The built-in detection rules and the developer's custom thresholds.
+   *
+   * `GET /v1/anomaly/rules`
+   */
+  listRules(): Promise<AnomalyRuleList>;
+  /**
+   * Add a custom threshold rule.
+   *
+   * `POST /v1/anomaly/rules`
+   */
+  createRule(params: CreateAnomalyRuleParams): Promise<AnomalyRule>;
+  /**
+   * Enable or disable a custom rule (by its `id`).
+   *
+   * `PATCH /v1/anomaly/rules/{ruleId}`
+   */
+  updateRule(ruleId: string, params: UpdateAnomalyRuleParams): Promise<AnomalyRule>;
+  /**
+   * Delete a custom rule.
+   *
+   * `DELETE /v1/anomaly/rules/{ruleId}`
+   */
+  deleteRule(ruleId: string): Promise<void>;
+  /**
+   * The developer's alert channels.
+   *
+   * `GET /v1/anomaly/channels`
+   */
+  listChannels(): Promise<AlertChannelList>;
+  /**
+   * Add an alert channel (a webhook URL; the answer carries its signing secret, once).
+   *
+   * `POST /v1/anomaly/channels`
+   */
+  createChannel(params: CreateAlertChannelParams): Promise<AlertChannel>;
+  /**
+   * Delete an alert channel.
+   *
+   * `DELETE /v1/anomaly/channels/{channelId}`
+   */
+  deleteChannel(channelId: string): Promise<void>;
 }
 
 /** `grantex.compliance`. */

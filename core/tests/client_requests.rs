@@ -250,12 +250,13 @@ async fn list_filters_become_camel_case_queries() {
     c.audit().list(&filtered).await.unwrap();
     let url = last_request(&server).await.url;
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    // In the params' declaration order (serde_json keeps object order: `preserve_order`).
     assert_eq!(
         pairs,
         vec![
             ("grantId".into(), "grnt_1".into()),
-            ("page".into(), "2".into()),
-            ("since".into(), "2026-03-01T00:00:00Z".into())
+            ("since".into(), "2026-03-01T00:00:00Z".into()),
+            ("page".into(), "2".into())
         ]
     );
 }

@@ -53,7 +53,12 @@ pub fn high_risk(scope: &str) -> bool {
 
 struct Finding {
     kind: &'static str,
-    severity: &'static str,
+    severity: String,
+    /// The rule that fired: `GX-00n` for the built-in rules, else the custom rule's `ruleId`.
+    rule_id: String,
+    rule_name: String,
+    /// Channels the rule names (custom rules).
+    rule_channels: Vec<String>,
     agent_id: Option<String>,
     principal_id: Option<String>,
     description: String,
@@ -73,7 +78,10 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
     )? {
         out.push(Finding {
             kind: "rate_spike",
-            severity: "high",
+            severity: "high".into(),
+            rule_id: "GX-001".into(),
+            rule_name: "Token issuance burst".into(),
+            rule_channels: Vec::new(),
             description: format!(
                 "Agent {agent} was issued {count} tokens in the last 5 minutes (threshold {RATE_SPIKE_THRESHOLD})."
             ),
@@ -124,7 +132,10 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
         let usual: Vec<u32> = (0..24).filter(|i| h.usual & (1 << i) != 0).collect();
         out.push(Finding {
             kind: "off_hours_activity",
-            severity: "low",
+            severity: "low".into(),
+            rule_id: "GX-002".into(),
+            rule_name: "Activity outside usual hours".into(),
+            rule_channels: Vec::new(),
             description: format!(
                 "Principal {principal} granted access at {} UTC, outside the hours of their previous {} grants.",
                 h.recent_odd.iter().map(|x| format!("{x:02}:00")).collect::<Vec<_>>().join(", "),
@@ -142,7 +153,10 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
         }
         out.push(Finding {
             kind: "new_high_risk_scope",
-            severity: "medium",
+            severity: "medium".into(),
+            rule_id: "GX-003".into(),
+            rule_name: "New high-risk scope".into(),
+            rule_channels: Vec::new(),
             description: format!(
                 "Agent {agent} was granted the high-risk scope {scope} for the first time (by {principal})."
             ),
@@ -162,7 +176,10 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
         let pct = (bad * 100) / total;
         out.push(Finding {
             kind: "high_failure_rate",
-            severity: "medium",
+            severity: "medium".into(),
+            rule_id: "GX-004".into(),
+            rule_name: "Failure spike".into(),
+            rule_channels: Vec::new(),
             description: format!(
                 "Agent {agent}: {bad} of its {total} audit entries in the last hour failed or were blocked ({pct}%)."
             ),
@@ -177,7 +194,10 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
     if revoked > STORM_THRESHOLD {
         out.push(Finding {
             kind: "revocation_storm",
-            severity: "high",
+            severity: "high".into(),
+            rule_id: "GX-005".into(),
+            rule_name: "Revocation storm".into(),
+            rule_channels: Vec::new(),
             description: format!(
                 "{revoked} grants were revoked in the last 60 seconds (threshold {STORM_THRESHOLD})."
             ),
@@ -190,15 +210,131 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
     Ok(out)
 }
 
+/// The built-in rules as `GET /v1/anomaly/rules` lists them.
+pub fn builtin_rules() -> Vec<grantex::types::AnomalyRule> {
+    [
+        ("GX-001", "Token issuance burst", "high", "More than 50 tokens issued to one agent within 5 minutes"),
+        ("GX-002", "Activity outside usual hours", "low", "A principal grants access at a UTC hour none of their grants of the previous 30 days used (at least 5)"),
+        ("GX-003", "New high-risk scope", "medium", "An agent is granted a high-risk scope for the first time"),
+        ("GX-004", "Failure spike", "medium", "At least 10 audit entries of an agent in an hour, over 20% failed or blocked"),
+        ("GX-005", "Revocation storm", "high", "More than 5 grants revoked within 60 seconds"),
+    ]
+    .into_iter()
+    .map(|(id, name, severity, description)| grantex::types::AnomalyRule {
+        id: None,
+        rule_id: id.into(),
+        name: name.into(),
+        description: Some(description.into()),
+        condition: None,
+        severity: severity.into(),
+        alert_channels: Vec::new(),
+        enabled: true,
+        built_in: true,
+        created_at: None,
+    })
+    .collect()
+}
+
+/// The metrics a custom rule may count.
+pub const METRICS: [&str; 4] = [
+    "tokens_issued",
+    "grants_issued",
+    "grants_revoked",
+    "audit_failures",
+];
+
+/// A custom rule's condition: `{metric, threshold ≥ 1, windowMinutes 1..=1440, per}`.
+pub fn check_condition(c: &serde_json::Value) -> Result<(), String> {
+    let Some(o) = c.as_object() else {
+        return Err("condition must be an object {metric, threshold, windowMinutes, per}".into());
+    };
+    if let Some(k) = o
+        .keys()
+        .find(|k| !["metric", "threshold", "windowMinutes", "per"].contains(&k.as_str()))
+    {
+        return Err(format!("condition has an unknown member {k:?}"));
+    }
+    match o.get("metric").and_then(|m| m.as_str()) {
+        Some(m) if METRICS.contains(&m) => {}
+        _ => {
+            return Err(format!(
+                "condition.metric must be one of {}",
+                METRICS.join(", ")
+            ))
+        }
+    }
+    if !o
+        .get("threshold")
+        .and_then(|t| t.as_u64())
+        .is_some_and(|t| (1..=1_000_000).contains(&t))
+    {
+        return Err("condition.threshold must be an integer from 1 to 1000000".into());
+    }
+    if !o
+        .get("windowMinutes")
+        .and_then(|t| t.as_u64())
+        .is_some_and(|t| (1..=1440).contains(&t))
+    {
+        return Err("condition.windowMinutes must be an integer from 1 to 1440".into());
+    }
+    match o.get("per").map(|p| p.as_str()) {
+        None | Some(Some("agent" | "developer")) => Ok(()),
+        _ => Err("condition.per must be \"agent\" or \"developer\"".into()),
+    }
+}
+
+/// The developer's enabled custom rules, evaluated.
+fn custom_findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
+    let mut out = Vec::new();
+    for rule in store::alerts::rules(c, dev, true)? {
+        let Some(cond) = rule
+            .condition
+            .as_ref()
+            .filter(|c| check_condition(c).is_ok())
+        else {
+            continue;
+        };
+        let metric = cond["metric"].as_str().unwrap_or_default().to_string();
+        let threshold = cond["threshold"].as_i64().unwrap_or(i64::MAX);
+        let minutes = cond["windowMinutes"].as_i64().unwrap_or(60);
+        let per_agent = cond["per"].as_str() != Some("developer");
+        for (agent, count) in
+            store::alerts::metric_counts(c, dev, &metric, now - minutes * 60_000, per_agent)?
+        {
+            if count <= threshold {
+                continue;
+            }
+            out.push(Finding {
+                kind: "custom_rule",
+                severity: rule.severity.clone(),
+                rule_id: rule.rule_id.clone(),
+                rule_name: rule.name.clone(),
+                rule_channels: rule.alert_channels.clone(),
+                description: match &agent {
+                    Some(a) => format!("{}: {metric} for agent {a} reached {count} in {minutes} min (threshold {threshold}).", rule.name),
+                    None => format!("{}: {metric} reached {count} in {minutes} min (threshold {threshold}).", rule.name),
+                },
+                metadata: json!({ "metric": metric, "count": count, "threshold": threshold, "windowMinutes": minutes }),
+                agent_id: agent,
+                principal_id: None,
+                window_ms: minutes * 60_000,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Runs every rule for `dev` inside the caller's write transaction; records and returns the new
 /// findings (each also queued as an `anomaly.detected` webhook event).
 pub fn detect(tx: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
     let mut recorded = Vec::new();
-    for f in findings(tx, dev, now)? {
+    let mut all = findings(tx, dev, now)?;
+    all.extend(custom_findings(tx, dev, now)?);
+    for f in all {
         if store::anomalies::recent(
             tx,
             dev,
-            f.kind,
+            &f.rule_id,
             f.agent_id.as_deref(),
             f.principal_id.as_deref(),
             now - f.window_ms,
@@ -208,7 +344,7 @@ pub fn detect(tx: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
         let a = Anomaly {
             id: ids::new_id("anom"),
             kind: f.kind.into(),
-            severity: f.severity.into(),
+            severity: f.severity,
             agent_id: f.agent_id,
             principal_id: f.principal_id,
             description: f.description,
@@ -216,7 +352,7 @@ pub fn detect(tx: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
             detected_at: time::iso(now),
             acknowledged_at: None,
         };
-        store::anomalies::insert(tx, dev, &a, now)?;
+        store::anomalies::insert(tx, dev, &a, &f.rule_id, &f.rule_name, &f.rule_channels, now)?;
         recorded.push(a);
     }
     Ok(recorded)

@@ -100,6 +100,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON object body that may be absent (no body, or only whitespace): `None` then.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        let (ct, bytes) = read_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(None));
+        }
+        parse_object(ct.as_deref(), &bytes).map(|v| OptionalJsonBody(Some(v)))
+    }
+}
+
 /// Decoded query string pairs (last value wins), with envelope errors.
 #[derive(Debug, Default)]
 pub struct QueryMap(pub std::collections::HashMap<String, String>);

@@ -456,3 +456,284 @@ async fn off_hours_needs_a_history_of_usual_hours() {
     assert_eq!(off[0].metadata["usualHours"], serde_json::json!([9]));
     assert_eq!(off[0].metadata["hours"], serde_json::json!([odd]));
 }
+
+#[tokio::test]
+async fn alerting_rules_channels_alert_lifecycle_and_metrics() {
+    use axum::body::Bytes;
+    use axum::http::HeaderMap;
+    use std::sync::{Arc, Mutex};
+    let dir = TempDir::new("alerting");
+    let s = ChildServer::start(
+        dir.path(),
+        &[
+            "--allow-private-webhooks",
+            "--webhook-retry-base-ms",
+            "100",
+            "--anomaly-interval-secs",
+            "0",
+        ],
+        &[],
+    );
+    let c = client(&s.info.base_url, &s.info.sandbox_api_key);
+    let api = Api::new(&s.info.base_url, Some(&s.info.sandbox_api_key));
+
+    // A real receiver for the channel, checking each delivery's signature.
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let secret: Arc<Mutex<String>> = Arc::default();
+    let (g, sec) = (got.clone(), secret.clone());
+    let app = axum::Router::new().route(
+        "/alerts",
+        axum::routing::post(move |h: HeaderMap, body: Bytes| {
+            let (g, sec) = (g.clone(), sec.clone());
+            async move {
+                let hv = |n: &str| {
+                    h.get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let ok = grantex::webhook::verify_webhook(
+                    &body,
+                    &hv("x-grantex-signature-v2"),
+                    &hv("x-grantex-timestamp"),
+                    &sec.lock().unwrap(),
+                    300,
+                );
+                if ok {
+                    g.lock()
+                        .unwrap()
+                        .push(serde_json::from_slice(&body).unwrap());
+                    axum::http::StatusCode::NO_CONTENT
+                } else {
+                    axum::http::StatusCode::UNAUTHORIZED
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/alerts", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let ch = c
+        .anomalies()
+        .create_channel(&CreateAlertChannelParams {
+            kind: "webhook".into(),
+            name: "ops".into(),
+            config: serde_json::json!({ "url": url }),
+            severities: Some(strings(&["high"])),
+        })
+        .await
+        .unwrap();
+    *secret.lock().unwrap() = ch.secret.clone().unwrap();
+    assert!(
+        c.anomalies().list_channels().await.unwrap().channels[0]
+            .secret
+            .is_none(),
+        "the secret is shown once"
+    );
+    for (body, needle) in [
+        (
+            serde_json::json!({ "type": "email", "name": "x", "config": { "url": url } }),
+            "webhook",
+        ),
+        (
+            serde_json::json!({ "type": "webhook", "name": "x", "config": {} }),
+            "config.url",
+        ),
+        (
+            serde_json::json!({ "type": "webhook", "name": "x", "config": { "url": url }, "severities": ["urgent"] }),
+            "severities",
+        ),
+    ] {
+        let r = api.post("/v1/anomaly/channels", body).await;
+        assert_envelope(&r, 422, "VALIDATION_ERROR");
+        assert!(
+            r.body["message"].as_str().unwrap().contains(needle),
+            "{}",
+            r.text
+        );
+    }
+
+    let rule = c
+        .anomalies()
+        .create_rule(&CreateAnomalyRuleParams {
+            rule_id: "ops-grants".into(),
+            name: "More than two grants an hour".into(),
+            condition: serde_json::json!({ "metric": "grants_issued", "threshold": 2, "windowMinutes": 60, "per": "agent" }),
+            severity: Some("high".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rule_db_id = rule.id.clone().unwrap();
+    let rules = c.anomalies().list_rules().await.unwrap().rules;
+    assert_eq!(rules.iter().filter(|r| r.built_in).count(), 5);
+    assert!(rules
+        .iter()
+        .any(|r| r.rule_id == "ops-grants" && !r.built_in && r.enabled));
+    for cond in [
+        serde_json::json!({ "metric": "vibes", "threshold": 1, "windowMinutes": 5 }),
+        serde_json::json!({ "metric": "grants_issued", "threshold": 0, "windowMinutes": 5 }),
+        serde_json::json!({ "metric": "grants_issued", "threshold": 1, "windowMinutes": 5000 }),
+        serde_json::json!({ "metric": "grants_issued", "threshold": 1, "windowMinutes": 5, "extra": 1 }),
+    ] {
+        let r = api
+            .post(
+                "/v1/anomaly/rules",
+                serde_json::json!({ "ruleId": "x", "name": "x", "condition": cond }),
+            )
+            .await;
+        assert_envelope(&r, 422, "VALIDATION_ERROR");
+    }
+
+    let a = agent(&c, "busy", &["read"]).await;
+    for i in 0..3 {
+        grant(&c, &a.agent_id, &format!("u{i}"), &["read"]).await;
+    }
+    let found = c.anomalies().detect().await.unwrap();
+    assert_eq!(found.total, 1, "{found:?}");
+    assert_eq!(
+        (
+            found.anomalies[0].kind.as_str(),
+            found.anomalies[0].agent_id.as_deref()
+        ),
+        ("custom_rule", Some(a.agent_id.as_str()))
+    );
+    // The channel takes high alerts: the alert arrives, signed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while got.lock().unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no alert delivered to the channel"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered = got.lock().unwrap()[0].clone();
+    assert_eq!(delivered["type"], "anomaly.detected");
+    assert_eq!(delivered["data"]["id"], found.anomalies[0].id.as_str());
+
+    // The alert's lifecycle.
+    let alerts = c
+        .anomalies()
+        .list_alerts(&ListAlertsParams {
+            status: Some("open".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(alerts.data.len(), 1);
+    let al = &alerts.data[0];
+    assert_eq!(
+        (
+            al.rule_id.as_deref(),
+            al.rule_name.as_str(),
+            al.severity.as_str()
+        ),
+        (Some("ops-grants"), "More than two grants an hour", "high")
+    );
+    let acked = c
+        .anomalies()
+        .acknowledge_alert(
+            &al.alert_id,
+            &AlertNoteParams {
+                note: Some("looking".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (acked.status.as_str(), acked.resolution_note.as_deref()),
+        ("acknowledged", Some("looking"))
+    );
+    let r = api
+        .post(
+            &format!("/v1/anomaly/alerts/{}/resolve", al.alert_id),
+            serde_json::json!({ "note": "expected load" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["resolutionNote"].as_str()),
+        (Some("resolved"), Some("expected load"))
+    );
+    let empty = api
+        .call(
+            "POST",
+            &format!("/v1/anomaly/alerts/{}/acknowledge", al.alert_id),
+            None,
+        )
+        .await;
+    assert_eq!(empty.status, 200, "a note is optional: {}", empty.text);
+    assert_eq!(
+        empty.body["status"], "resolved",
+        "acknowledging a resolved alert keeps it resolved"
+    );
+    let m = c
+        .anomalies()
+        .metrics(&AnomalyMetricsParams {
+            window: Some("1h".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            m.window.as_str(),
+            m.total,
+            m.by_status["resolved"],
+            m.by_severity["high"]
+        ),
+        ("1h", 1, 1, 1)
+    );
+    assert_envelope(
+        &api.get("/v1/anomaly/metrics?window=7d").await,
+        400,
+        "BAD_REQUEST",
+    );
+    assert_envelope(
+        &api.get("/v1/anomaly/alerts?severity=urgent").await,
+        400,
+        "BAD_REQUEST",
+    );
+
+    // A disabled rule stays silent; deletion; 404s.
+    let off = c
+        .anomalies()
+        .update_rule(&rule_db_id, &UpdateAnomalyRuleParams { enabled: false })
+        .await
+        .unwrap();
+    assert!(!off.enabled);
+    grant(
+        &c,
+        &agent(&c, "busy-2", &["read"]).await.agent_id,
+        "v",
+        &["read"],
+    )
+    .await;
+    assert_eq!(c.anomalies().detect().await.unwrap().total, 0);
+    c.anomalies().delete_rule(&rule_db_id).await.unwrap();
+    assert_eq!(
+        status(&c.anomalies().delete_rule(&rule_db_id).await.unwrap_err()),
+        404
+    );
+    assert_eq!(
+        status(
+            &c.anomalies()
+                .update_rule("GX-001", &UpdateAnomalyRuleParams { enabled: false })
+                .await
+                .unwrap_err()
+        ),
+        404,
+        "built-ins are fixed"
+    );
+    c.anomalies().delete_channel(&ch.id).await.unwrap();
+    assert_eq!(
+        status(&c.anomalies().delete_channel(&ch.id).await.unwrap_err()),
+        404
+    );
+    let (other, _) = developer(shared(), Mode::Live).await;
+    assert_eq!(
+        status(&other.anomalies().get_alert(&al.alert_id).await.unwrap_err()),
+        404
+    );
+}

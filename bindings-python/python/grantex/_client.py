@@ -19,7 +19,16 @@ from ._base import (
 )
 from ._types import (
     Agent,
+    Alert,
+    AlertChannel,
+    AlertChannelList,
+    AlertList,
+    AlertNoteParams,
     Anomaly,
+    AnomalyMetrics,
+    AnomalyMetricsParams,
+    AnomalyRule,
+    AnomalyRuleList,
     AuditCheckpoint,
     AuditEntry,
     AuthorizationRequest,
@@ -33,6 +42,8 @@ from ._types import (
     ConsentApproval,
     ConsentDenial,
     ConsentRequest,
+    CreateAlertChannelParams,
+    CreateAnomalyRuleParams,
     CreatePolicyParams,
     CreatePrincipalSessionParams,
     CreateWebhookParams,
@@ -48,6 +59,7 @@ from ._types import (
     Health,
     JwkSet,
     ListAgentsResponse,
+    ListAlertsParams,
     ListAnomaliesParams,
     ListAnomaliesResponse,
     ListAuditParams,
@@ -72,6 +84,7 @@ from ._types import (
     SignupParams,
     SignupResponse,
     UpdateAgentParams,
+    UpdateAnomalyRuleParams,
     UpdateDeveloperSettingsParams,
     UpdateDeveloperSettingsResponse,
     UpdatePolicyParams,
@@ -356,6 +369,74 @@ class AnomaliesClient(_Resource):
     def acknowledge(self, anomaly_id: str) -> Anomaly:
         """Mark an anomaly as seen (the first acknowledgement's time is kept)."""
         return Anomaly.from_dict(self._call("anomalies.acknowledge", {"anomalyId": _id("anomaly_id", anomaly_id)}))
+
+    def list_alerts(self, params: Optional[ListAlertsParams] = None) -> AlertList:
+        """Anomalies as alerts (open, acknowledged, resolved), newest first, filtered."""
+        return AlertList.from_dict(self._call("anomalies.list_alerts", {**_params("anomalies.list_alerts", ListAlertsParams, params or ListAlertsParams())}))
+
+    def get_alert(self, alert_id: str) -> Alert:
+        """One alert."""
+        return Alert.from_dict(self._call("anomalies.get_alert", {"alertId": _id("alert_id", alert_id)}))
+
+    def acknowledge_alert(
+        self,
+        alert_id: str,
+        *,
+        note: Optional[str] = None,
+    ) -> Alert:
+        """Acknowledge an open alert, with an optional note."""
+        return Alert.from_dict(self._call("anomalies.acknowledge_alert", {"alertId": _id("alert_id", alert_id), **_keywords(AlertNoteParams, note=note)}))
+
+    def resolve_alert(
+        self,
+        alert_id: str,
+        *,
+        note: Optional[str] = None,
+    ) -> Alert:
+        """Resolve an alert, with an optional note."""
+        return Alert.from_dict(self._call("anomalies.resolve_alert", {"alertId": _id("alert_id", alert_id), **_keywords(AlertNoteParams, note=note)}))
+
+    def metrics(
+        self,
+        *,
+        agent_id: Optional[str] = None,
+        window: Optional[str] = None,
+    ) -> AnomalyMetrics:
+        """Alerts detected within a window (``1h``, ``6h``, ``24h``) by status and severity."""
+        return AnomalyMetrics.from_dict(self._call("anomalies.metrics", {**_keywords(AnomalyMetricsParams, agent_id=agent_id, window=window)}))
+
+    def list_rules(self) -> AnomalyRuleList:
+        """The built-in detection rules and the developer's custom thresholds."""
+        return AnomalyRuleList.from_dict(self._call("anomalies.list_rules", {}))
+
+    def create_rule(self, params: CreateAnomalyRuleParams) -> AnomalyRule:
+        """Add a custom threshold rule."""
+        return AnomalyRule.from_dict(self._call("anomalies.create_rule", {**_params("anomalies.create_rule", CreateAnomalyRuleParams, params)}))
+
+    def update_rule(
+        self,
+        rule_id: str,
+        *,
+        enabled: bool,
+    ) -> AnomalyRule:
+        """Enable or disable a custom rule (by its ``id``)."""
+        return AnomalyRule.from_dict(self._call("anomalies.update_rule", {"ruleId": _id("rule_id", rule_id), **_keywords(UpdateAnomalyRuleParams, enabled=enabled)}))
+
+    def delete_rule(self, rule_id: str) -> None:
+        """Delete a custom rule."""
+        self._call("anomalies.delete_rule", {"ruleId": _id("rule_id", rule_id)})
+
+    def list_channels(self) -> AlertChannelList:
+        """The developer's alert channels."""
+        return AlertChannelList.from_dict(self._call("anomalies.list_channels", {}))
+
+    def create_channel(self, params: CreateAlertChannelParams) -> AlertChannel:
+        """Add an alert channel (a webhook URL; the answer carries its signing secret, once)."""
+        return AlertChannel.from_dict(self._call("anomalies.create_channel", {**_params("anomalies.create_channel", CreateAlertChannelParams, params)}))
+
+    def delete_channel(self, channel_id: str) -> None:
+        """Delete an alert channel."""
+        self._call("anomalies.delete_channel", {"channelId": _id("channel_id", channel_id)})
 
 
 class ComplianceClient(_Resource):

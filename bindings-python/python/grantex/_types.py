@@ -34,7 +34,16 @@ else:
 
 __all__ = [
     "Agent",
+    "Alert",
+    "AlertChannel",
+    "AlertChannelList",
+    "AlertList",
+    "AlertNoteParams",
     "Anomaly",
+    "AnomalyMetrics",
+    "AnomalyMetricsParams",
+    "AnomalyRule",
+    "AnomalyRuleList",
     "AuditChainReport",
     "AuditCheckpoint",
     "AuditEntry",
@@ -50,6 +59,8 @@ __all__ = [
     "ConsentApproval",
     "ConsentDenial",
     "ConsentRequest",
+    "CreateAlertChannelParams",
+    "CreateAnomalyRuleParams",
     "CreatePolicyParams",
     "CreatePrincipalSessionParams",
     "CreateWebhookParams",
@@ -70,6 +81,7 @@ __all__ = [
     "Jwk",
     "JwkSet",
     "ListAgentsResponse",
+    "ListAlertsParams",
     "ListAnomaliesParams",
     "ListAnomaliesResponse",
     "ListAuditParams",
@@ -100,6 +112,7 @@ __all__ = [
     "SignupResponse",
     "TokenInfo",
     "UpdateAgentParams",
+    "UpdateAnomalyRuleParams",
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
     "UpdatePolicyParams",
@@ -2779,6 +2792,489 @@ class ListAnomaliesResponse:
         out["anomalies"] = [v.to_dict() for v in self.anomalies] if self.anomalies is not None else None
         out["total"] = self.total
         return out
+
+
+@dataclass
+class ListAlertsParams:
+    """``GET /v1/anomaly/alerts`` filters."""
+
+    status: Optional[str] = None
+    """``open``, ``acknowledged`` or ``resolved``."""
+    severity: Optional[str] = None
+    """``critical``, ``high``, ``medium`` or ``low``."""
+    agent_id: Optional[str] = None
+    limit: Optional[int] = None
+    """1 to 1000 (100 by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, status=None, severity=None, agent_id=None, limit=None):
+            self.status = status
+            self.severity = severity
+            self.agent_id = agent_id
+            self.limit = limit
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "status": self.status,
+                "severity": self.severity,
+                "agentId": self.agent_id,
+                "limit": self.limit,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An anomaly seen as an alert."""
+
+    alert_id: str
+    rule_id: Optional[str]
+    """The rule that fired (``GX-001``… for the built-in rules, a custom rule's ``ruleId``)."""
+    rule_name: str
+    severity: str
+    status: str
+    """``open``, ``acknowledged`` or ``resolved``."""
+    agent_id: Optional[str]
+    detected_at: str
+    description: str
+    context: Any
+    acknowledged_at: Optional[str]
+    resolved_at: Optional[str]
+    resolution_note: Optional[str] = None
+    """The note given when acknowledging or resolving."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, alert_id, rule_id, rule_name, severity, status, agent_id, detected_at, description, context, acknowledged_at, resolved_at, resolution_note=None):
+            _object_setattr(self, "alert_id", alert_id)
+            _object_setattr(self, "rule_id", rule_id)
+            _object_setattr(self, "rule_name", rule_name)
+            _object_setattr(self, "severity", severity)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "detected_at", detected_at)
+            _object_setattr(self, "description", description)
+            _object_setattr(self, "context", context)
+            _object_setattr(self, "acknowledged_at", acknowledged_at)
+            _object_setattr(self, "resolved_at", resolved_at)
+            _object_setattr(self, "resolution_note", resolution_note)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Alert:
+        """From the wire's camelCase JSON."""
+        return cls(
+            alert_id=_req(data, "alertId"),
+            rule_id=_get(data, "ruleId", None),
+            rule_name=_req(data, "ruleName"),
+            severity=_req(data, "severity"),
+            status=_req(data, "status"),
+            agent_id=_get(data, "agentId", None),
+            detected_at=_req(data, "detectedAt"),
+            description=_req(data, "description"),
+            context=_get(data, "context", {}),
+            acknowledged_at=_get(data, "acknowledgedAt", None),
+            resolved_at=_get(data, "resolvedAt", None),
+            resolution_note=_get(data, "resolutionNote", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["alertId"] = self.alert_id
+        out["ruleId"] = self.rule_id
+        out["ruleName"] = self.rule_name
+        out["severity"] = self.severity
+        out["status"] = self.status
+        out["agentId"] = self.agent_id
+        out["detectedAt"] = self.detected_at
+        out["description"] = self.description
+        out["context"] = self.context
+        out["acknowledgedAt"] = self.acknowledged_at
+        out["resolvedAt"] = self.resolved_at
+        if self.resolution_note is not None:
+            out["resolutionNote"] = self.resolution_note
+        return out
+
+
+@dataclass(frozen=True)
+class AlertList:
+    """``GET /v1/anomaly/alerts`` response, newest first."""
+
+    data: Tuple[Alert, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, data):
+            _object_setattr(self, "data", data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlertList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            data=_nested_list(Alert, _req(data, "data")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["data"] = [v.to_dict() for v in self.data] if self.data is not None else None
+        return out
+
+
+@dataclass
+class AlertNoteParams:
+    """``POST /v1/anomaly/alerts/:id/acknowledge|resolve`` body."""
+
+    note: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, note=None):
+            self.note = note
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "note": self.note,
+            }
+        )
+
+
+@dataclass
+class AnomalyMetricsParams:
+    """``GET /v1/anomaly/metrics`` filters."""
+
+    agent_id: Optional[str] = None
+    window: Optional[str] = None
+    """``1h``, ``6h`` or ``24h`` (the default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, agent_id=None, window=None):
+            self.agent_id = agent_id
+            self.window = window
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "agentId": self.agent_id,
+                "window": self.window,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class AnomalyMetrics:
+    """``GET /v1/anomaly/metrics`` response: alerts detected within the window."""
+
+    window: str
+    total: int
+    by_status: Dict[str, int]
+    """``open``, ``acknowledged``, ``resolved``."""
+    by_severity: Dict[str, int]
+    """``critical``, ``high``, ``medium``, ``low``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, window, total, by_status, by_severity):
+            _object_setattr(self, "window", window)
+            _object_setattr(self, "total", total)
+            _object_setattr(self, "by_status", by_status)
+            _object_setattr(self, "by_severity", by_severity)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnomalyMetrics:
+        """From the wire's camelCase JSON."""
+        return cls(
+            window=_req(data, "window"),
+            total=_req(data, "total"),
+            by_status=_req(data, "byStatus"),
+            by_severity=_req(data, "bySeverity"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["window"] = self.window
+        out["total"] = self.total
+        out["byStatus"] = self.by_status
+        out["bySeverity"] = self.by_severity
+        return out
+
+
+@dataclass(frozen=True)
+class AnomalyRule:
+    """A detection rule: built in (fixed) or custom (a threshold over a metric)."""
+
+    rule_id: str
+    name: str
+    severity: str
+    enabled: bool
+    built_in: bool
+    id: Optional[str] = None
+    """The stored id of a custom rule (what update and delete take); absent for built-ins."""
+    description: Optional[str] = None
+    condition: Optional[Any] = None
+    """A custom rule's condition: ``{metric, threshold, windowMinutes, per}`` (see
+    ``CreateAnomalyRuleParams``)."""
+    alert_channels: Tuple[str, ...] = ()
+    created_at: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, rule_id, name, severity, enabled, built_in, id=None, description=None, condition=None, alert_channels=(), created_at=None):
+            _object_setattr(self, "rule_id", rule_id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "severity", severity)
+            _object_setattr(self, "enabled", enabled)
+            _object_setattr(self, "built_in", built_in)
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "description", description)
+            _object_setattr(self, "condition", condition)
+            _object_setattr(self, "alert_channels", alert_channels)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnomalyRule:
+        """From the wire's camelCase JSON."""
+        return cls(
+            rule_id=_req(data, "ruleId"),
+            name=_req(data, "name"),
+            severity=_req(data, "severity"),
+            enabled=_req(data, "enabled"),
+            built_in=_req(data, "builtIn"),
+            id=_get(data, "id", None),
+            description=_get(data, "description", None),
+            condition=_get(data, "condition", None),
+            alert_channels=_tuple(_get(data, "alertChannels", ())),
+            created_at=_get(data, "createdAt", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["ruleId"] = self.rule_id
+        out["name"] = self.name
+        out["severity"] = self.severity
+        out["enabled"] = self.enabled
+        out["builtIn"] = self.built_in
+        if self.id is not None:
+            out["id"] = self.id
+        out["description"] = self.description
+        if self.condition is not None:
+            out["condition"] = self.condition
+        out["alertChannels"] = list(self.alert_channels) if self.alert_channels is not None else None
+        if self.created_at is not None:
+            out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass(frozen=True)
+class AnomalyRuleList:
+    """``GET /v1/anomaly/rules`` response: the built-in rules, then the custom ones."""
+
+    rules: Tuple[AnomalyRule, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, rules):
+            _object_setattr(self, "rules", rules)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnomalyRuleList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            rules=_nested_list(AnomalyRule, _req(data, "rules")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["rules"] = [v.to_dict() for v in self.rules] if self.rules is not None else None
+        return out
+
+
+@dataclass
+class CreateAnomalyRuleParams:
+    """``POST /v1/anomaly/rules`` body: a custom threshold."""
+
+    rule_id: str
+    """Your identifier for the rule (reported as the alert's ``ruleId``)."""
+    name: str
+    condition: Any
+    """``{"metric": "tokens_issued" | "grants_issued" | "grants_revoked" | "audit_failures",
+    "threshold": N, "windowMinutes": 1..=1440, "per": "agent" | "developer"}``: fires when the
+    metric's count within the window exceeds the threshold."""
+    description: Optional[str] = None
+    severity: Optional[str] = None
+    """``critical``, ``high``, ``medium`` (the default) or ``low``."""
+    alert_channels: Optional[List[str]] = None
+    """Ids of the alert channels to notify (in addition to every channel whose severities
+    include the alert's)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, rule_id, name, condition, description=None, severity=None, alert_channels=None):
+            self.rule_id = rule_id
+            self.name = name
+            self.condition = condition
+            self.description = description
+            self.severity = severity
+            self.alert_channels = alert_channels
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "ruleId": self.rule_id,
+                "name": self.name,
+                "condition": self.condition,
+                "description": self.description,
+                "severity": self.severity,
+                "alertChannels": _str_list("alert_channels", self.alert_channels),
+            }
+        )
+
+
+@dataclass
+class UpdateAnomalyRuleParams:
+    """``PATCH /v1/anomaly/rules/:id`` body."""
+
+    enabled: bool
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, enabled):
+            self.enabled = enabled
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "enabled": self.enabled,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class AlertChannel:
+    """Where new alerts are sent."""
+
+    id: str
+    type: str
+    """``webhook``."""
+    name: str
+    config: Any
+    """``{"url": …}``."""
+    severities: Tuple[str, ...]
+    """The severities it receives."""
+    enabled: bool
+    created_at: Optional[str] = None
+    secret: Optional[str] = None
+    """The HMAC key its deliveries are signed with (``verify_webhook``), shown only at creation."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, type, name, config, severities, enabled, created_at=None, secret=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "type", type)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "config", config)
+            _object_setattr(self, "severities", severities)
+            _object_setattr(self, "enabled", enabled)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "secret", secret)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlertChannel:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            type=_req(data, "type"),
+            name=_req(data, "name"),
+            config=_get(data, "config", {}),
+            severities=_tuple(_get(data, "severities", ())),
+            enabled=_req(data, "enabled"),
+            created_at=_get(data, "createdAt", None),
+            secret=_get(data, "secret", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["type"] = self.type
+        out["name"] = self.name
+        out["config"] = self.config
+        out["severities"] = list(self.severities) if self.severities is not None else None
+        out["enabled"] = self.enabled
+        if self.created_at is not None:
+            out["createdAt"] = self.created_at
+        if self.secret is not None:
+            out["secret"] = self.secret
+        return out
+
+
+@dataclass(frozen=True)
+class AlertChannelList:
+    """``GET /v1/anomaly/channels`` response."""
+
+    channels: Tuple[AlertChannel, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, channels):
+            _object_setattr(self, "channels", channels)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlertChannelList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            channels=_nested_list(AlertChannel, _req(data, "channels")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["channels"] = [v.to_dict() for v in self.channels] if self.channels is not None else None
+        return out
+
+
+@dataclass
+class CreateAlertChannelParams:
+    """``POST /v1/anomaly/channels`` body."""
+
+    type: str
+    """``webhook`` (the only kind this server delivers)."""
+    name: str
+    config: Any
+    """``{"url": "https://…"}`` (the same rules as webhook endpoints)."""
+    severities: Optional[List[str]] = None
+    """Defaults to ``["critical", "high"]``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, type, name, config, severities=None):
+            self.type = type
+            self.name = name
+            self.config = config
+            self.severities = severities
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "type": self.type,
+                "name": self.name,
+                "config": self.config,
+                "severities": _str_list("severities", self.severities),
+            }
+        )
 
 
 @dataclass

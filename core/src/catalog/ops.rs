@@ -216,6 +216,46 @@ operations! {
         acknowledge => "anomalies.acknowledge": PATCH "/v1/anomalies/{anomalyId}/acknowledge",
             path(anomaly_id: "anomalyId" "anomaly id"), none(), -> (Anomaly), 200, safe,
             py(positional);
+        /// Anomalies as alerts (open, acknowledged, resolved), newest first, filtered.
+        list_alerts => "anomalies.list_alerts": GET "/v1/anomaly/alerts", path(),
+            query(ListAlertsParams), -> (AlertList), 200, safe, py(optional_params);
+        /// One alert.
+        get_alert => "anomalies.get_alert": GET "/v1/anomaly/alerts/{alertId}",
+            path(alert_id: "alertId" "alert id"), none(), -> (Alert), 200, safe, py(positional);
+        /// Acknowledge an open alert, with an optional note.
+        acknowledge_alert => "anomalies.acknowledge_alert":
+            POST "/v1/anomaly/alerts/{alertId}/acknowledge", path(alert_id: "alertId" "alert id"),
+            body(AlertNoteParams), -> (Alert), 200, safe, py(keywords);
+        /// Resolve an alert, with an optional note.
+        resolve_alert => "anomalies.resolve_alert": POST "/v1/anomaly/alerts/{alertId}/resolve",
+            path(alert_id: "alertId" "alert id"), body(AlertNoteParams), -> (Alert), 200, safe,
+            py(keywords);
+        /// Alerts detected within a window (`1h`, `6h`, `24h`) by status and severity.
+        metrics => "anomalies.metrics": GET "/v1/anomaly/metrics", path(),
+            query(AnomalyMetricsParams), -> (AnomalyMetrics), 200, safe, py(keywords);
+        /// The built-in detection rules and the developer's custom thresholds.
+        list_rules => "anomalies.list_rules": GET "/v1/anomaly/rules", path(), none(),
+            -> (AnomalyRuleList), 200, safe, py(positional);
+        /// Add a custom threshold rule.
+        create_rule => "anomalies.create_rule": POST "/v1/anomaly/rules", path(),
+            body(CreateAnomalyRuleParams), -> (AnomalyRule), 201, never, py(params);
+        /// Enable or disable a custom rule (by its `id`).
+        update_rule => "anomalies.update_rule": PATCH "/v1/anomaly/rules/{ruleId}",
+            path(rule_id: "ruleId" "rule id"), body(UpdateAnomalyRuleParams), -> (AnomalyRule),
+            200, safe, py(keywords);
+        /// Delete a custom rule.
+        delete_rule => "anomalies.delete_rule": DELETE "/v1/anomaly/rules/{ruleId}",
+            path(rule_id: "ruleId" "rule id"), none(), -> (), 204, safe, py(positional);
+        /// The developer's alert channels.
+        list_channels => "anomalies.list_channels": GET "/v1/anomaly/channels", path(), none(),
+            -> (AlertChannelList), 200, safe, py(positional);
+        /// Add an alert channel (a webhook URL; the answer carries its signing secret, once).
+        create_channel => "anomalies.create_channel": POST "/v1/anomaly/channels", path(),
+            body(CreateAlertChannelParams), -> (AlertChannel), 201, never, py(params);
+        /// Delete an alert channel.
+        delete_channel => "anomalies.delete_channel": DELETE "/v1/anomaly/channels/{channelId}",
+            path(channel_id: "channelId" "channel id"), none(), -> (), 204, safe,
+            py(positional);
     }
 
     /// Compliance: counts, exports of grants and of the audit log, the evidence pack.

@@ -7,10 +7,12 @@ use grantex_derive::Wire;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod alerts;
 mod anomalies;
 mod compliance;
 mod policies;
 mod webhooks;
+pub use alerts::*;
 pub use anomalies::*;
 pub use compliance::*;
 pub use policies::*;

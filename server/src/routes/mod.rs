@@ -1,6 +1,7 @@
 //! The route table.
 
 pub mod agents;
+pub mod alerts;
 pub mod anomalies;
 pub mod audit;
 pub mod authorize;
@@ -101,6 +102,33 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/anomalies/{id}/acknowledge",
             axum::routing::patch(anomalies::acknowledge),
+        )
+        .route("/v1/anomaly/alerts", get(alerts::list_alerts))
+        .route("/v1/anomaly/alerts/{id}", get(alerts::get_alert))
+        .route(
+            "/v1/anomaly/alerts/{id}/acknowledge",
+            post(alerts::acknowledge_alert),
+        )
+        .route(
+            "/v1/anomaly/alerts/{id}/resolve",
+            post(alerts::resolve_alert),
+        )
+        .route("/v1/anomaly/metrics", get(alerts::metrics))
+        .route(
+            "/v1/anomaly/rules",
+            post(alerts::create_rule).get(alerts::list_rules),
+        )
+        .route(
+            "/v1/anomaly/rules/{id}",
+            axum::routing::patch(alerts::update_rule).delete(alerts::delete_rule),
+        )
+        .route(
+            "/v1/anomaly/channels",
+            post(alerts::create_channel).get(alerts::list_channels),
+        )
+        .route(
+            "/v1/anomaly/channels/{id}",
+            axum::routing::delete(alerts::delete_channel),
         )
         .route("/v1/compliance/summary", get(compliance::summary))
         .route(

@@ -113,6 +113,7 @@ fn agent_event(tx: &Conn, event_type: &str, a: &Agent) -> ApiResult<()> {
             "status": a.status,
         }),
     )
+    .map(drop)
 }
 
 /// Writes the mutable fields of `a` (name, description, scopes, status and its reason, redirect
@@ -202,4 +203,5 @@ pub fn delete_cascade(tx: &Conn, developer_id: &str, agent_id: &str) -> ApiResul
         super::events::AGENT_DELETED,
         serde_json::json!({ "agentId": agent_id }),
     )
+    .map(drop)
 }

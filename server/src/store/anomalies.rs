@@ -23,23 +23,23 @@ fn from_row(r: &Row<'_>) -> ApiResult<Anomaly> {
     })
 }
 
-/// Whether an anomaly of `kind` for this subject was recorded at or after `since` (ms): the
-/// same finding is not reported twice within its window.
+/// Whether rule `rule_id` fired for this subject at or after `since` (ms): the same finding is
+/// not reported twice within its window.
 pub fn recent(
     c: &Conn,
     developer_id: &str,
-    kind: &str,
+    rule_id: &str,
     agent_id: Option<&str>,
     principal_id: Option<&str>,
     since: i64,
 ) -> ApiResult<bool> {
     Ok(c
         .query_opt(
-            "SELECT 1 FROM anomalies WHERE developer_id = ?1 AND type = ?2
+            "SELECT 1 FROM anomalies WHERE developer_id = ?1 AND rule_id = ?2
                AND COALESCE(agent_id, '') = ?3 AND COALESCE(principal_id, '') = ?4 AND detected_at >= ?5",
             args![
                 developer_id,
-                kind,
+                rule_id,
                 agent_id.unwrap_or(""),
                 principal_id.unwrap_or(""),
                 since
@@ -49,11 +49,21 @@ pub fn recent(
         .is_some())
 }
 
-/// Records `a` (detected at `at`, ms) and emits its `anomaly.detected` event.
-pub fn insert(tx: &Conn, developer_id: &str, a: &Anomaly, at: i64) -> ApiResult<()> {
+/// Records `a` (an open alert of rule `rule_id`, detected at `at`, ms), emits its
+/// `anomaly.detected` event to webhooks, and queues it to the alert channels that take it.
+pub fn insert(
+    tx: &Conn,
+    developer_id: &str,
+    a: &Anomaly,
+    rule_id: &str,
+    rule_name: &str,
+    rule_channels: &[String],
+    at: i64,
+) -> ApiResult<()> {
     tx.exec(
         &format!(
-            "INSERT INTO anomalies (developer_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"
+            "INSERT INTO anomalies (developer_id, rule_id, rule_name, status, {COLUMNS})
+             VALUES (?1, ?10, ?11, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"
         ),
         args![
             developer_id,
@@ -64,15 +74,18 @@ pub fn insert(tx: &Conn, developer_id: &str, a: &Anomaly, at: i64) -> ApiResult<
             &a.principal_id,
             &a.description,
             a.metadata.to_string(),
-            at
+            at,
+            rule_id,
+            rule_name
         ],
     )?;
-    super::events::emit(
+    let event = super::events::emit(
         tx,
         developer_id,
         super::events::ANOMALY_DETECTED,
         serde_json::to_value(a)?,
-    )
+    )?;
+    super::alerts::queue_to_channels(tx, developer_id, &event, &a.severity, rule_channels, at)
 }
 
 /// The developer's anomalies, newest first.
@@ -102,7 +115,9 @@ pub fn find(c: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<Anomaly>
 /// Acknowledges (once: a second acknowledgement keeps the first time); false when absent.
 pub fn acknowledge(tx: &Conn, developer_id: &str, id: &str, now: i64) -> ApiResult<bool> {
     Ok(tx.exec(
-        "UPDATE anomalies SET acknowledged_at = COALESCE(acknowledged_at, ?1) WHERE id = ?2 AND developer_id = ?3",
+        "UPDATE anomalies SET acknowledged_at = COALESCE(acknowledged_at, ?1),
+                status = CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END
+         WHERE id = ?2 AND developer_id = ?3",
         args![now, id, developer_id],
     )? == 1)
 }

@@ -36,8 +36,8 @@ pub const TYPES: [&str; 8] = [
 pub const MAX_ATTEMPTS: u32 = 6;
 
 /// Records event `event_type` with `data` for the developer and queues a delivery to each of
-/// their endpoints subscribed to it.
-pub fn emit(tx: &Conn, developer_id: &str, event_type: &str, data: Value) -> ApiResult<()> {
+/// their endpoints subscribed to it. Returns the event's id.
+pub fn emit(tx: &Conn, developer_id: &str, event_type: &str, data: Value) -> ApiResult<String> {
     let now = time::now_ms();
     let id = ids::new_id("evt");
     let payload = json!({
@@ -77,5 +77,5 @@ pub fn emit(tx: &Conn, developer_id: &str, event_type: &str, data: Value) -> Api
         )?;
         super::sql::note_queued();
     }
-    Ok(())
+    Ok(id)
 }

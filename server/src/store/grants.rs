@@ -201,6 +201,7 @@ pub fn insert(tx: &Conn, g: &GrantRow, source_jti: Option<&str>) -> ApiResult<()
             "delegationDepth": g.delegation_depth,
         }),
     )
+    .map(drop)
 }
 
 /// `status` filter of a grant listing (expiry is derived at read time).

@@ -7,6 +7,7 @@
 //! functions (`Conn` becomes an enum over backends) without touching the routes.
 
 pub mod agents;
+pub mod alerts;
 pub mod anomalies;
 pub mod audit;
 pub mod auth_requests;

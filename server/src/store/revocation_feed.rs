@@ -51,13 +51,13 @@ pub fn record(
             developer_id,
             super::events::GRANT_REVOKED,
             serde_json::json!({ "grantId": grant_id, "revokedAt": crate::time::iso(now) }),
-        ),
+        ).map(drop),
         TOKEN_REVOKED => super::events::emit(
             tx,
             developer_id,
             super::events::TOKEN_REVOKED,
             serde_json::json!({ "jti": jti, "grantId": grant_id, "revokedAt": crate::time::iso(now) }),
-        ),
+        ).map(drop),
         _ => Ok(()),
     }
 }

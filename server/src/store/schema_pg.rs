@@ -330,10 +330,50 @@ CREATE TABLE anomalies (
 CREATE INDEX anomalies_dev_detected ON anomalies (developer_id, detected_at);
 "#,
     ),
+    (
+        10,
+        "alerting (= SQLite schema 15)",
+        r#"
+-- Anomalies read as alerts (server/src/store/alerts.rs): lifecycle, the rule that fired, notes.
+ALTER TABLE anomalies ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+ALTER TABLE anomalies ADD COLUMN rule_id TEXT;
+ALTER TABLE anomalies ADD COLUMN rule_name TEXT;
+ALTER TABLE anomalies ADD COLUMN resolved_at BIGINT;
+ALTER TABLE anomalies ADD COLUMN resolution_note TEXT;
+-- Custom thresholds (condition is a JSON object, alert_channels a JSON array of channel ids).
+CREATE TABLE anomaly_rules (
+    id             TEXT PRIMARY KEY,
+    developer_id   TEXT NOT NULL,
+    rule_id        TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    description    TEXT,
+    condition      TEXT NOT NULL,
+    severity       TEXT NOT NULL,
+    alert_channels TEXT NOT NULL,
+    enabled        BIGINT NOT NULL DEFAULT 1,
+    created_at     BIGINT NOT NULL
+);
+CREATE INDEX anomaly_rules_dev ON anomaly_rules (developer_id, created_at);
+-- Where new alerts go: a URL signed with its own secret, through the webhook outbox.
+CREATE TABLE anomaly_channels (
+    id           TEXT PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    config       TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    secret       TEXT NOT NULL,
+    severities   TEXT NOT NULL,
+    enabled      BIGINT NOT NULL DEFAULT 1,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX anomaly_channels_dev ON anomaly_channels (developer_id, created_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -35,6 +35,7 @@ pub fn insert_issued(
             "expiresAt": time::iso_secs(exp),
         }),
     )
+    .map(drop)
 }
 
 /// Inserts a fresh single-use refresh token for `grant_id`. Returns its id (`ref_…`).

@@ -1,5 +1,5 @@
 //! `webhooks` endpoints and the `webhook_deliveries` outbox the delivery worker drains
-//! (`crate::webhooks`).
+//! (`crate::webhooks`); alert channels (`store::alerts`) deliver through the same outbox.
 
 use super::sql::{args, Row};
 use super::Conn;
@@ -167,11 +167,13 @@ pub struct Job {
 /// other worker (any instance) until the lease ends or the attempt is recorded.
 pub fn claim_due(tx: &Conn, now: i64, lease_ms: i64, limit: u32) -> ApiResult<Vec<Job>> {
     let due = tx.query_all(
-        "SELECT d.id, d.url, w.secret, d.event_id, d.event_type, e.payload, d.attempts
+        "SELECT d.id, d.url, COALESCE(w.secret, ch.secret), d.event_id, d.event_type, e.payload, d.attempts
          FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id
+         LEFT JOIN webhooks w ON w.id = d.webhook_id
+         LEFT JOIN anomaly_channels ch ON ch.id = d.webhook_id
          JOIN events e ON e.id = d.event_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+           AND COALESCE(w.secret, ch.secret) IS NOT NULL
            AND (d.lease_until IS NULL OR d.lease_until <= ?1)
          ORDER BY d.next_attempt_at, d.id
          LIMIT ?2",

@@ -529,6 +529,156 @@ public class AnomaliesClient internal constructor(private val transport: Transpo
     /** [acknowledge], blocking the calling thread (for Java, or outside coroutines). */
     public fun acknowledgeBlocking(anomalyId: String): Anomaly =
         Anomaly.fromJson(transport.callBlocking("anomalies.acknowledge", Wire.input(null, "anomalyId" to anomalyId)))
+
+    /**
+     * Anomalies as alerts (open, acknowledged, resolved), newest first, filtered.
+     *
+     * `GET /v1/anomaly/alerts`
+     */
+    public suspend fun listAlerts(params: ListAlertsParams = ListAlertsParams()): AlertList =
+        AlertList.fromJson(transport.call("anomalies.list_alerts", Wire.input(params.toJson())))
+
+    /** [listAlerts], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun listAlertsBlocking(params: ListAlertsParams = ListAlertsParams()): AlertList =
+        AlertList.fromJson(transport.callBlocking("anomalies.list_alerts", Wire.input(params.toJson())))
+
+    /**
+     * One alert.
+     *
+     * `GET /v1/anomaly/alerts/{alertId}`
+     */
+    public suspend fun getAlert(alertId: String): Alert =
+        Alert.fromJson(transport.call("anomalies.get_alert", Wire.input(null, "alertId" to alertId)))
+
+    /** [getAlert], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getAlertBlocking(alertId: String): Alert =
+        Alert.fromJson(transport.callBlocking("anomalies.get_alert", Wire.input(null, "alertId" to alertId)))
+
+    /**
+     * Acknowledge an open alert, with an optional note.
+     *
+     * `POST /v1/anomaly/alerts/{alertId}/acknowledge`
+     */
+    public suspend fun acknowledgeAlert(alertId: String, params: AlertNoteParams): Alert =
+        Alert.fromJson(transport.call("anomalies.acknowledge_alert", Wire.input(params.toJson(), "alertId" to alertId)))
+
+    /** [acknowledgeAlert], blocking the calling thread (for Java, or outside coroutines). */
+    public fun acknowledgeAlertBlocking(alertId: String, params: AlertNoteParams): Alert =
+        Alert.fromJson(transport.callBlocking("anomalies.acknowledge_alert", Wire.input(params.toJson(), "alertId" to alertId)))
+
+    /**
+     * Resolve an alert, with an optional note.
+     *
+     * `POST /v1/anomaly/alerts/{alertId}/resolve`
+     */
+    public suspend fun resolveAlert(alertId: String, params: AlertNoteParams): Alert =
+        Alert.fromJson(transport.call("anomalies.resolve_alert", Wire.input(params.toJson(), "alertId" to alertId)))
+
+    /** [resolveAlert], blocking the calling thread (for Java, or outside coroutines). */
+    public fun resolveAlertBlocking(alertId: String, params: AlertNoteParams): Alert =
+        Alert.fromJson(transport.callBlocking("anomalies.resolve_alert", Wire.input(params.toJson(), "alertId" to alertId)))
+
+    /**
+     * Alerts detected within a window (`1h`, `6h`, `24h`) by status and severity.
+     *
+     * `GET /v1/anomaly/metrics`
+     */
+    public suspend fun metrics(params: AnomalyMetricsParams = AnomalyMetricsParams()): AnomalyMetrics =
+        AnomalyMetrics.fromJson(transport.call("anomalies.metrics", Wire.input(params.toJson())))
+
+    /** [metrics], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun metricsBlocking(params: AnomalyMetricsParams = AnomalyMetricsParams()): AnomalyMetrics =
+        AnomalyMetrics.fromJson(transport.callBlocking("anomalies.metrics", Wire.input(params.toJson())))
+
+    /**
+     * The built-in detection rules and the developer's custom thresholds.
+     *
+     * `GET /v1/anomaly/rules`
+     */
+    public suspend fun listRules(): AnomalyRuleList =
+        AnomalyRuleList.fromJson(transport.call("anomalies.list_rules", Wire.EMPTY))
+
+    /** [listRules], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listRulesBlocking(): AnomalyRuleList =
+        AnomalyRuleList.fromJson(transport.callBlocking("anomalies.list_rules", Wire.EMPTY))
+
+    /**
+     * Add a custom threshold rule.
+     *
+     * `POST /v1/anomaly/rules`
+     */
+    public suspend fun createRule(params: CreateAnomalyRuleParams): AnomalyRule =
+        AnomalyRule.fromJson(transport.call("anomalies.create_rule", Wire.input(params.toJson())))
+
+    /** [createRule], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createRuleBlocking(params: CreateAnomalyRuleParams): AnomalyRule =
+        AnomalyRule.fromJson(transport.callBlocking("anomalies.create_rule", Wire.input(params.toJson())))
+
+    /**
+     * Enable or disable a custom rule (by its `id`).
+     *
+     * `PATCH /v1/anomaly/rules/{ruleId}`
+     */
+    public suspend fun updateRule(ruleId: String, params: UpdateAnomalyRuleParams): AnomalyRule =
+        AnomalyRule.fromJson(transport.call("anomalies.update_rule", Wire.input(params.toJson(), "ruleId" to ruleId)))
+
+    /** [updateRule], blocking the calling thread (for Java, or outside coroutines). */
+    public fun updateRuleBlocking(ruleId: String, params: UpdateAnomalyRuleParams): AnomalyRule =
+        AnomalyRule.fromJson(transport.callBlocking("anomalies.update_rule", Wire.input(params.toJson(), "ruleId" to ruleId)))
+
+    /**
+     * Delete a custom rule.
+     *
+     * `DELETE /v1/anomaly/rules/{ruleId}`
+     */
+    public suspend fun deleteRule(ruleId: String) {
+        transport.call("anomalies.delete_rule", Wire.input(null, "ruleId" to ruleId))
+    }
+
+    /** [deleteRule], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteRuleBlocking(ruleId: String) {
+        transport.callBlocking("anomalies.delete_rule", Wire.input(null, "ruleId" to ruleId))
+    }
+
+    /**
+     * The developer's alert channels.
+     *
+     * `GET /v1/anomaly/channels`
+     */
+    public suspend fun listChannels(): AlertChannelList =
+        AlertChannelList.fromJson(transport.call("anomalies.list_channels", Wire.EMPTY))
+
+    /** [listChannels], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listChannelsBlocking(): AlertChannelList =
+        AlertChannelList.fromJson(transport.callBlocking("anomalies.list_channels", Wire.EMPTY))
+
+    /**
+     * Add an alert channel (a webhook URL; the answer carries its signing secret, once).
+     *
+     * `POST /v1/anomaly/channels`
+     */
+    public suspend fun createChannel(params: CreateAlertChannelParams): AlertChannel =
+        AlertChannel.fromJson(transport.call("anomalies.create_channel", Wire.input(params.toJson())))
+
+    /** [createChannel], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createChannelBlocking(params: CreateAlertChannelParams): AlertChannel =
+        AlertChannel.fromJson(transport.callBlocking("anomalies.create_channel", Wire.input(params.toJson())))
+
+    /**
+     * Delete an alert channel.
+     *
+     * `DELETE /v1/anomaly/channels/{channelId}`
+     */
+    public suspend fun deleteChannel(channelId: String) {
+        transport.call("anomalies.delete_channel", Wire.input(null, "channelId" to channelId))
+    }
+
+    /** [deleteChannel], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteChannelBlocking(channelId: String) {
+        transport.callBlocking("anomalies.delete_channel", Wire.input(null, "channelId" to channelId))
+    }
 }
 
 /** `grantex.compliance`: the `compliance.*` operations. */
@@ -781,6 +931,18 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "anomalies.list",
     "anomalies.get",
     "anomalies.acknowledge",
+    "anomalies.list_alerts",
+    "anomalies.get_alert",
+    "anomalies.acknowledge_alert",
+    "anomalies.resolve_alert",
+    "anomalies.metrics",
+    "anomalies.list_rules",
+    "anomalies.create_rule",
+    "anomalies.update_rule",
+    "anomalies.delete_rule",
+    "anomalies.list_channels",
+    "anomalies.create_channel",
+    "anomalies.delete_channel",
     "compliance.get_summary",
     "compliance.export_grants",
     "compliance.export_audit",

@@ -2352,6 +2352,437 @@ public data class AnomalyList @JvmOverloads constructor(
 /** [AnomalyList] under the reference SDK's name. */
 public typealias ListAnomaliesResponse = AnomalyList
 
+/** `GET /v1/anomaly/alerts` filters. */
+public data class ListAlertsParams @JvmOverloads constructor(
+    /** `open`, `acknowledged` or `resolved`. */
+    val status: String? = null,
+    /** `critical`, `high`, `medium` or `low`. */
+    val severity: String? = null,
+    val agentId: String? = null,
+    /** 1 to 1000 (100 by default). */
+    val limit: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
+        severity?.let { v0 -> put("severity", JsonPrimitive(v0)) }
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        limit?.let { v0 -> put("limit", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListAlertsParams {
+            val o = Wire.obj(json, "ListAlertsParams")
+            return ListAlertsParams(
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "ListAlertsParams.status") },
+                severity = Wire.member(o, "severity")?.let { v0 -> Wire.string(v0, "ListAlertsParams.severity") },
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "ListAlertsParams.agentId") },
+                limit = Wire.member(o, "limit")?.let { v0 -> Wire.long(v0, "ListAlertsParams.limit") },
+            )
+        }
+    }
+}
+
+/** An anomaly seen as an alert. */
+public data class Alert @JvmOverloads constructor(
+    val alertId: String,
+    /** The rule that fired (`GX-001`… for the built-in rules, a custom rule's `ruleId`). */
+    val ruleId: String? = null,
+    val ruleName: String,
+    val severity: String,
+    /** `open`, `acknowledged` or `resolved`. */
+    val status: String,
+    val agentId: String? = null,
+    val detectedAt: String,
+    val description: String,
+    val context: JsonElement = JsonNull,
+    val acknowledgedAt: String? = null,
+    val resolvedAt: String? = null,
+    /** The note given when acknowledging or resolving. */
+    val resolutionNote: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("alertId", JsonPrimitive(alertId))
+        ruleId?.let { v0 -> put("ruleId", JsonPrimitive(v0)) }
+        put("ruleName", JsonPrimitive(ruleName))
+        put("severity", JsonPrimitive(severity))
+        put("status", JsonPrimitive(status))
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        put("detectedAt", JsonPrimitive(detectedAt))
+        put("description", JsonPrimitive(description))
+        put("context", context)
+        acknowledgedAt?.let { v0 -> put("acknowledgedAt", JsonPrimitive(v0)) }
+        resolvedAt?.let { v0 -> put("resolvedAt", JsonPrimitive(v0)) }
+        resolutionNote?.let { v0 -> put("resolutionNote", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): Alert {
+            val o = Wire.obj(json, "Alert")
+            return Alert(
+                alertId = Wire.member(o, "alertId")?.let { v0 -> Wire.string(v0, "Alert.alertId") } ?: Wire.missing("Alert.alertId"),
+                ruleId = Wire.member(o, "ruleId")?.let { v0 -> Wire.string(v0, "Alert.ruleId") },
+                ruleName = Wire.member(o, "ruleName")?.let { v0 -> Wire.string(v0, "Alert.ruleName") } ?: Wire.missing("Alert.ruleName"),
+                severity = Wire.member(o, "severity")?.let { v0 -> Wire.string(v0, "Alert.severity") } ?: Wire.missing("Alert.severity"),
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "Alert.status") } ?: Wire.missing("Alert.status"),
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "Alert.agentId") },
+                detectedAt = Wire.member(o, "detectedAt")?.let { v0 -> Wire.string(v0, "Alert.detectedAt") } ?: Wire.missing("Alert.detectedAt"),
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "Alert.description") } ?: Wire.missing("Alert.description"),
+                context = Wire.member(o, "context")?.let { v0 -> v0 } ?: JsonNull,
+                acknowledgedAt = Wire.member(o, "acknowledgedAt")?.let { v0 -> Wire.string(v0, "Alert.acknowledgedAt") },
+                resolvedAt = Wire.member(o, "resolvedAt")?.let { v0 -> Wire.string(v0, "Alert.resolvedAt") },
+                resolutionNote = Wire.member(o, "resolutionNote")?.let { v0 -> Wire.string(v0, "Alert.resolutionNote") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomaly/alerts` response, newest first. */
+public data class AlertList(
+    val data: List<Alert>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("data", JsonArray(data.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AlertList {
+            val o = Wire.obj(json, "AlertList")
+            return AlertList(
+                data = Wire.member(o, "data")?.let { v0 -> Wire.list(v0, "AlertList.data") { v1 -> Alert.fromJson(v1) } } ?: Wire.missing("AlertList.data"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/anomaly/alerts/:id/acknowledge|resolve` body. */
+public data class AlertNoteParams @JvmOverloads constructor(
+    val note: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        note?.let { v0 -> put("note", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AlertNoteParams {
+            val o = Wire.obj(json, "AlertNoteParams")
+            return AlertNoteParams(
+                note = Wire.member(o, "note")?.let { v0 -> Wire.string(v0, "AlertNoteParams.note") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomaly/metrics` filters. */
+public data class AnomalyMetricsParams @JvmOverloads constructor(
+    val agentId: String? = null,
+    /** `1h`, `6h` or `24h` (the default). */
+    val window: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        window?.let { v0 -> put("window", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AnomalyMetricsParams {
+            val o = Wire.obj(json, "AnomalyMetricsParams")
+            return AnomalyMetricsParams(
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "AnomalyMetricsParams.agentId") },
+                window = Wire.member(o, "window")?.let { v0 -> Wire.string(v0, "AnomalyMetricsParams.window") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomaly/metrics` response: alerts detected within the window. */
+public data class AnomalyMetrics(
+    val window: String,
+    val total: Long,
+    /** `open`, `acknowledged`, `resolved`. */
+    val byStatus: Map<String, Long>,
+    /** `critical`, `high`, `medium`, `low`. */
+    val bySeverity: Map<String, Long>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("window", JsonPrimitive(window))
+        put("total", JsonPrimitive(total))
+        put("byStatus", JsonObject(byStatus.mapValues { v0 -> JsonPrimitive(v0.value) }))
+        put("bySeverity", JsonObject(bySeverity.mapValues { v0 -> JsonPrimitive(v0.value) }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AnomalyMetrics {
+            val o = Wire.obj(json, "AnomalyMetrics")
+            return AnomalyMetrics(
+                window = Wire.member(o, "window")?.let { v0 -> Wire.string(v0, "AnomalyMetrics.window") } ?: Wire.missing("AnomalyMetrics.window"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "AnomalyMetrics.total") } ?: Wire.missing("AnomalyMetrics.total"),
+                byStatus = Wire.member(o, "byStatus")?.let { v0 -> Wire.map(v0, "AnomalyMetrics.byStatus") { v1 -> Wire.long(v1, "AnomalyMetrics.byStatus{}") } } ?: Wire.missing("AnomalyMetrics.byStatus"),
+                bySeverity = Wire.member(o, "bySeverity")?.let { v0 -> Wire.map(v0, "AnomalyMetrics.bySeverity") { v1 -> Wire.long(v1, "AnomalyMetrics.bySeverity{}") } } ?: Wire.missing("AnomalyMetrics.bySeverity"),
+            )
+        }
+    }
+}
+
+/** A detection rule: built in (fixed) or custom (a threshold over a metric). */
+public data class AnomalyRule @JvmOverloads constructor(
+    val ruleId: String,
+    val name: String,
+    val severity: String,
+    val enabled: Boolean,
+    val builtIn: Boolean,
+    /** The stored id of a custom rule (what update and delete take); absent for built-ins. */
+    val id: String? = null,
+    val description: String? = null,
+    /**
+     * A custom rule's condition: `{metric, threshold, windowMinutes, per}` (see
+     * `CreateAnomalyRuleParams`).
+     */
+    val condition: JsonElement? = null,
+    val alertChannels: List<String> = emptyList(),
+    val createdAt: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("ruleId", JsonPrimitive(ruleId))
+        put("name", JsonPrimitive(name))
+        put("severity", JsonPrimitive(severity))
+        put("enabled", JsonPrimitive(enabled))
+        put("builtIn", JsonPrimitive(builtIn))
+        id?.let { v0 -> put("id", JsonPrimitive(v0)) }
+        description?.let { v0 -> put("description", JsonPrimitive(v0)) }
+        condition?.let { v0 -> put("condition", v0) }
+        put("alertChannels", JsonArray(alertChannels.map { v0 -> JsonPrimitive(v0) }))
+        createdAt?.let { v0 -> put("createdAt", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AnomalyRule {
+            val o = Wire.obj(json, "AnomalyRule")
+            return AnomalyRule(
+                ruleId = Wire.member(o, "ruleId")?.let { v0 -> Wire.string(v0, "AnomalyRule.ruleId") } ?: Wire.missing("AnomalyRule.ruleId"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "AnomalyRule.name") } ?: Wire.missing("AnomalyRule.name"),
+                severity = Wire.member(o, "severity")?.let { v0 -> Wire.string(v0, "AnomalyRule.severity") } ?: Wire.missing("AnomalyRule.severity"),
+                enabled = Wire.member(o, "enabled")?.let { v0 -> Wire.bool(v0, "AnomalyRule.enabled") } ?: Wire.missing("AnomalyRule.enabled"),
+                builtIn = Wire.member(o, "builtIn")?.let { v0 -> Wire.bool(v0, "AnomalyRule.builtIn") } ?: Wire.missing("AnomalyRule.builtIn"),
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "AnomalyRule.id") },
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "AnomalyRule.description") },
+                condition = Wire.member(o, "condition")?.let { v0 -> v0 },
+                alertChannels = Wire.member(o, "alertChannels")?.let { v0 -> Wire.list(v0, "AnomalyRule.alertChannels") { v1 -> Wire.string(v1, "AnomalyRule.alertChannels[]") } } ?: emptyList(),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "AnomalyRule.createdAt") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomaly/rules` response: the built-in rules, then the custom ones. */
+public data class AnomalyRuleList(
+    val rules: List<AnomalyRule>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("rules", JsonArray(rules.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AnomalyRuleList {
+            val o = Wire.obj(json, "AnomalyRuleList")
+            return AnomalyRuleList(
+                rules = Wire.member(o, "rules")?.let { v0 -> Wire.list(v0, "AnomalyRuleList.rules") { v1 -> AnomalyRule.fromJson(v1) } } ?: Wire.missing("AnomalyRuleList.rules"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/anomaly/rules` body: a custom threshold. */
+public data class CreateAnomalyRuleParams @JvmOverloads constructor(
+    /** Your identifier for the rule (reported as the alert's `ruleId`). */
+    val ruleId: String,
+    val name: String,
+    /**
+     * `{"metric": "tokens_issued" | "grants_issued" | "grants_revoked" | "audit_failures",
+     * "threshold": N, "windowMinutes": 1..=1440, "per": "agent" | "developer"}`: fires when the
+     * metric's count within the window exceeds the threshold.
+     */
+    val condition: JsonElement,
+    val description: String? = null,
+    /** `critical`, `high`, `medium` (the default) or `low`. */
+    val severity: String? = null,
+    /**
+     * Ids of the alert channels to notify (in addition to every channel whose severities
+     * include the alert's).
+     */
+    val alertChannels: List<String>? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("ruleId", JsonPrimitive(ruleId))
+        put("name", JsonPrimitive(name))
+        put("condition", condition)
+        description?.let { v0 -> put("description", JsonPrimitive(v0)) }
+        severity?.let { v0 -> put("severity", JsonPrimitive(v0)) }
+        alertChannels?.let { v0 -> put("alertChannels", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateAnomalyRuleParams {
+            val o = Wire.obj(json, "CreateAnomalyRuleParams")
+            return CreateAnomalyRuleParams(
+                ruleId = Wire.member(o, "ruleId")?.let { v0 -> Wire.string(v0, "CreateAnomalyRuleParams.ruleId") } ?: Wire.missing("CreateAnomalyRuleParams.ruleId"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "CreateAnomalyRuleParams.name") } ?: Wire.missing("CreateAnomalyRuleParams.name"),
+                condition = Wire.member(o, "condition")?.let { v0 -> v0 } ?: Wire.missing("CreateAnomalyRuleParams.condition"),
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "CreateAnomalyRuleParams.description") },
+                severity = Wire.member(o, "severity")?.let { v0 -> Wire.string(v0, "CreateAnomalyRuleParams.severity") },
+                alertChannels = Wire.member(o, "alertChannels")?.let { v0 -> Wire.list(v0, "CreateAnomalyRuleParams.alertChannels") { v1 -> Wire.string(v1, "CreateAnomalyRuleParams.alertChannels[]") } },
+            )
+        }
+    }
+}
+
+/** `PATCH /v1/anomaly/rules/:id` body. */
+public data class UpdateAnomalyRuleParams(
+    val enabled: Boolean,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("enabled", JsonPrimitive(enabled))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UpdateAnomalyRuleParams {
+            val o = Wire.obj(json, "UpdateAnomalyRuleParams")
+            return UpdateAnomalyRuleParams(
+                enabled = Wire.member(o, "enabled")?.let { v0 -> Wire.bool(v0, "UpdateAnomalyRuleParams.enabled") } ?: Wire.missing("UpdateAnomalyRuleParams.enabled"),
+            )
+        }
+    }
+}
+
+/** Where new alerts are sent. */
+public data class AlertChannel @JvmOverloads constructor(
+    val id: String,
+    /** `webhook`. */
+    val type: String,
+    val name: String,
+    /** `{"url": …}`. */
+    val config: JsonElement = JsonNull,
+    /** The severities it receives. */
+    val severities: List<String> = emptyList(),
+    val enabled: Boolean,
+    val createdAt: String? = null,
+    /** The HMAC key its deliveries are signed with (`verify_webhook`), shown only at creation. */
+    val secret: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("type", JsonPrimitive(type))
+        put("name", JsonPrimitive(name))
+        put("config", config)
+        put("severities", JsonArray(severities.map { v0 -> JsonPrimitive(v0) }))
+        put("enabled", JsonPrimitive(enabled))
+        createdAt?.let { v0 -> put("createdAt", JsonPrimitive(v0)) }
+        secret?.let { v0 -> put("secret", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AlertChannel {
+            val o = Wire.obj(json, "AlertChannel")
+            return AlertChannel(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "AlertChannel.id") } ?: Wire.missing("AlertChannel.id"),
+                type = Wire.member(o, "type")?.let { v0 -> Wire.string(v0, "AlertChannel.type") } ?: Wire.missing("AlertChannel.type"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "AlertChannel.name") } ?: Wire.missing("AlertChannel.name"),
+                config = Wire.member(o, "config")?.let { v0 -> v0 } ?: JsonNull,
+                severities = Wire.member(o, "severities")?.let { v0 -> Wire.list(v0, "AlertChannel.severities") { v1 -> Wire.string(v1, "AlertChannel.severities[]") } } ?: emptyList(),
+                enabled = Wire.member(o, "enabled")?.let { v0 -> Wire.bool(v0, "AlertChannel.enabled") } ?: Wire.missing("AlertChannel.enabled"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "AlertChannel.createdAt") },
+                secret = Wire.member(o, "secret")?.let { v0 -> Wire.string(v0, "AlertChannel.secret") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/anomaly/channels` response. */
+public data class AlertChannelList(
+    val channels: List<AlertChannel>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("channels", JsonArray(channels.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AlertChannelList {
+            val o = Wire.obj(json, "AlertChannelList")
+            return AlertChannelList(
+                channels = Wire.member(o, "channels")?.let { v0 -> Wire.list(v0, "AlertChannelList.channels") { v1 -> AlertChannel.fromJson(v1) } } ?: Wire.missing("AlertChannelList.channels"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/anomaly/channels` body. */
+public data class CreateAlertChannelParams @JvmOverloads constructor(
+    /** `webhook` (the only kind this server delivers). */
+    val type: String,
+    val name: String,
+    /** `{"url": "https://…"}` (the same rules as webhook endpoints). */
+    val config: JsonElement,
+    /** Defaults to `["critical", "high"]`. */
+    val severities: List<String>? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("type", JsonPrimitive(type))
+        put("name", JsonPrimitive(name))
+        put("config", config)
+        severities?.let { v0 -> put("severities", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateAlertChannelParams {
+            val o = Wire.obj(json, "CreateAlertChannelParams")
+            return CreateAlertChannelParams(
+                type = Wire.member(o, "type")?.let { v0 -> Wire.string(v0, "CreateAlertChannelParams.type") } ?: Wire.missing("CreateAlertChannelParams.type"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "CreateAlertChannelParams.name") } ?: Wire.missing("CreateAlertChannelParams.name"),
+                config = Wire.member(o, "config")?.let { v0 -> v0 } ?: Wire.missing("CreateAlertChannelParams.config"),
+                severities = Wire.member(o, "severities")?.let { v0 -> Wire.list(v0, "CreateAlertChannelParams.severities") { v1 -> Wire.string(v1, "CreateAlertChannelParams.severities[]") } },
+            )
+        }
+    }
+}
+
 /** `GET /v1/compliance/summary` filters (RFC 3339 instants or dates). */
 public data class ComplianceSummaryParams @JvmOverloads constructor(
     val since: String? = null,

@@ -122,4 +122,32 @@ class PoliciesTest {
             receiver.stop(0)
         }
     }
+
+    @Test
+    fun `compliance exports agree with the data and a new high-risk scope is one anomaly`(): Unit = runBlocking {
+        val account = Grantex.signup(SignupParams(name = "kotlin-compliance", mode = "sandbox"), baseUrl = server.baseUrl)
+        Grantex(apiKey = account.apiKey, baseUrl = server.baseUrl).use { gx ->
+            val agent = gx.agents.register(RegisterAgentParams(name = "kt-compliance", scopes = listOf("read", "payments:initiate")))
+            suspend fun grant(scope: String) {
+                val auth = gx.authorize(AuthorizeParams(agentId = agent.agentId, principalId = "alice", scopes = listOf(scope)))
+                gx.tokens.exchange(ExchangeTokenParams(code = auth.code!!, agentId = agent.agentId))
+            }
+            grant("read")
+            val summary = gx.compliance.getSummary()
+            assertEquals(1L, summary.grants["total"])
+            assertEquals(1L, gx.compliance.exportGrants().total)
+            val audit = gx.compliance.exportAudit()
+            assertEquals(summary.auditEntries["total"], audit.total)
+            val pack = gx.compliance.evidencePack(EvidencePackParams(framework = "gdpr"))
+            assertTrue(pack.chainIntegrity.valid)
+            assertEquals(audit.total, pack.chainIntegrity.checkedEntries)
+            assertEquals(0L, gx.anomalies.detect().total)
+            grant("payments:initiate")
+            val found = gx.anomalies.detect()
+            assertEquals(listOf("new_high_risk_scope"), found.anomalies.map { it.type })
+            val acked = gx.anomalies.acknowledge(found.anomalies[0].id)
+            assertTrue(acked.acknowledgedAt != null)
+            assertEquals(0L, gx.anomalies.list(ListAnomaliesParams(unacknowledged = true)).total)
+        }
+    }
 }

@@ -1,4 +1,4 @@
-/* Policies and webhooks through the generic call (issue 15 item 1) against a running grantex-server: a fresh
+/* Policies, webhooks, compliance and anomalies through the generic call (issue 15 item 1) against a running grantex-server: a fresh
  * live account creates, lists, updates and deletes policies (GRANTEX_OP_POLICIES_*), bad fields
  * are 422 VALIDATION_ERROR, an allow approves /v1/authorize at once, a matching deny refuses it
  * with 403 POLICY_DENIED whose body names the policy, and the dry run agrees. */
@@ -242,4 +242,92 @@ done:
   grantex_client_free(client);
   free(hook_id);
   free(secret);
+}
+
+/* Compliance and anomalies through the generic call, on a fresh sandbox account: the summary
+ * counts what was done, the grants export agrees, the evidence pack's chain verifies, and a
+ * first high-risk scope is one anomaly, acknowledged once. */
+void test_compliance_flow(const char *base_url) {
+  grantex_client *client = NULL;
+  grantex_response *signup = NULL, *agent = NULL, *sum = NULL, *exp = NULL, *pack = NULL;
+  grantex_response *found = NULL, *acked = NULL;
+  char *key = NULL, *agent_id = NULL, *anomaly_id = NULL;
+  char input[512];
+  char *out = NULL;
+  int64_t n = 0;
+  bool flag = false;
+  const char *scopes[2] = {"read", "payments:initiate"};
+  int i;
+
+  if (!CHECK_OK(grantex_call_unauthenticated(base_url, GRANTEX_OP_SIGNUP,
+                                             "{\"name\":\"C compliance\",\"mode\":\"sandbox\"}", &out)))
+    return;
+  CHECK_OK(grantex_response_from_json(out, &signup));
+  grantex_string_free(out);
+  out = NULL;
+  if (!signup) goto done;
+  key = copy_str(signup, "apiKey");
+  if (!CHECK_OK(grantex_client_new(key, base_url, 10000, 0, &client))) goto done;
+  agent = ok_call(client, GRANTEX_OP_AGENTS_REGISTER,
+                  "{\"name\":\"c-compliance\",\"scopes\":[\"read\",\"payments:initiate\"]}");
+  if (!agent) goto done;
+  agent_id = copy_str(agent, "agentId");
+  for (i = 0; i < 2; i++) {
+    grantex_response *auth, *tok;
+    char *code;
+    snprintf(input, sizeof input, "{\"agentId\":\"%s\",\"principalId\":\"alice\",\"scopes\":[\"%s\"]}",
+             agent_id, scopes[i]);
+    auth = ok_call(client, GRANTEX_OP_AUTHORIZE, input);
+    if (!auth) goto done;
+    code = copy_str(auth, "code");
+    snprintf(input, sizeof input, "{\"code\":\"%s\",\"agentId\":\"%s\"}", code, agent_id);
+    tok = ok_call(client, GRANTEX_OP_TOKENS_EXCHANGE, input);
+    grantex_response_free(auth);
+    grantex_response_free(tok);
+    free(code);
+  }
+  sum = ok_call(client, GRANTEX_OP_COMPLIANCE_GET_SUMMARY, NULL);
+  if (sum) {
+    CHECK_OK(grantex_response_int(sum, "/grants/total", &n));
+    CHECK(n == 2);
+  }
+  exp = ok_call(client, GRANTEX_OP_COMPLIANCE_EXPORT_GRANTS, "{\"status\":\"active\"}");
+  if (exp) {
+    CHECK_OK(grantex_response_int(exp, "total", &n));
+    CHECK(n == 2);
+  }
+  pack = ok_call(client, GRANTEX_OP_COMPLIANCE_EVIDENCE_PACK, "{\"framework\":\"soc2\"}");
+  if (pack) {
+    CHECK_OK(grantex_response_bool(pack, "/chainIntegrity/valid", &flag));
+    CHECK(flag);
+  }
+  failing_call(client, GRANTEX_OP_COMPLIANCE_EVIDENCE_PACK, "{\"framework\":\"hipaa\"}", GRANTEX_API, 400,
+               "BAD_REQUEST");
+
+  found = ok_call(client, GRANTEX_OP_ANOMALIES_DETECT, NULL);
+  if (found) {
+    char *type = copy_str(found, "/anomalies/0/type");
+    CHECK_OK(grantex_response_int(found, "total", &n));
+    CHECK(n == 1);
+    CHECK_STR(type, "new_high_risk_scope");
+    free(type);
+    anomaly_id = copy_str(found, "/anomalies/0/id");
+    snprintf(input, sizeof input, "{\"anomalyId\":\"%s\"}", anomaly_id);
+    acked = ok_call(client, GRANTEX_OP_ANOMALIES_ACKNOWLEDGE, input);
+    flag = false;
+    if (acked && CHECK_OK(grantex_response_has(acked, "acknowledgedAt", &flag))) CHECK(flag);
+  }
+
+done:
+  grantex_response_free(signup);
+  grantex_response_free(agent);
+  grantex_response_free(sum);
+  grantex_response_free(exp);
+  grantex_response_free(pack);
+  grantex_response_free(found);
+  grantex_response_free(acked);
+  grantex_client_free(client);
+  free(key);
+  free(agent_id);
+  free(anomaly_id);
 }
