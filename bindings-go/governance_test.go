@@ -56,7 +56,7 @@ func TestPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.AgentID, PrincipalID: "alice", Scopes: []string{"calendar:read"}})
+	auth, err := c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.ID, PrincipalID: "alice", Scopes: []string{"calendar:read"}})
 	if err != nil || auth.Code == "" || auth.Status != "approved" {
 		t.Fatalf("an allow approves at once: %+v %v", auth, err)
 	}
@@ -64,7 +64,7 @@ func TestPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.AgentID, PrincipalID: "alice", Scopes: []string{"calendar:read", "payments:transfer"}})
+	_, err = c.Authorize(ctx, grantex.AuthorizeParams{AgentID: agent.ID, PrincipalID: "alice", Scopes: []string{"calendar:read", "payments:transfer"}})
 	var authErr *grantex.AuthError
 	if !errors.As(err, &authErr) || authErr.StatusCode != 403 || authErr.Code != "POLICY_DENIED" {
 		t.Fatalf("a matching deny refuses: %v", err)
@@ -75,7 +75,7 @@ func TestPolicies(t *testing.T) {
 	if json.Unmarshal(authErr.Body, &body) != nil || body.PolicyID != deny.ID {
 		t.Fatalf("the refusal names its policy: %s", authErr.Body)
 	}
-	d, err := c.Policies.Evaluate(ctx, grantex.EvaluatePolicyParams{AgentID: agent.AgentID, PrincipalID: "alice", Scopes: []string{"payments:transfer"}})
+	d, err := c.Policies.Evaluate(ctx, grantex.EvaluatePolicyParams{AgentID: agent.ID, PrincipalID: "alice", Scopes: []string{"payments:transfer"}})
 	if err != nil || d.Decision != "deny" || d.PolicyID == nil || *d.PolicyID != deny.ID {
 		t.Fatalf("dry run: %+v %v", d, err)
 	}
@@ -135,7 +135,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Agents.Update(ctx, a.AgentID, grantex.UpdateAgentParams{Name: ptr("go-hooked-2")}); err != nil {
+	if _, err := c.Agents.Update(ctx, a.ID, grantex.UpdateAgentParams{Name: ptr("go-hooked-2")}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -191,8 +191,8 @@ func TestComplianceAndAnomalies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	liveGrant(t, ctx, c, a.AgentID, "alice", []string{"read"})
-	tok := liveGrant(t, ctx, c, a.AgentID, "bob", []string{"read"})
+	liveGrant(t, ctx, c, a.ID, "alice", []string{"read"})
+	tok := liveGrant(t, ctx, c, a.ID, "bob", []string{"read"})
 	if err := c.Grants.Revoke(ctx, tok.GrantID); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestComplianceAndAnomalies(t *testing.T) {
 	if d, err := c.Anomalies.Detect(ctx); err != nil || d.Total != 0 {
 		t.Fatalf("quiet detect: %+v %v", d, err)
 	}
-	liveGrant(t, ctx, c, a.AgentID, "alice", []string{"payments:initiate"})
+	liveGrant(t, ctx, c, a.ID, "alice", []string{"payments:initiate"})
 	d, err := c.Anomalies.Detect(ctx)
 	if err != nil || d.Total != 1 || d.Anomalies[0].Kind != "new_high_risk_scope" {
 		t.Fatalf("detect: %+v %v", d, err)

@@ -46,7 +46,7 @@ def test_summary_exports_and_evidence_pack(server: Dict[str, Any]) -> None:
 
         g = c.compliance.export_grants()
         assert g.total == 4 and len(g.grants) == 4
-        assert {x.grant_id for x in g.grants} == {t.grant_id for t in toks}
+        assert {x.id for x in g.grants} == {t.grant_id for t in toks}
         assert c.compliance.export_grants(ComplianceExportGrantsParams(status="revoked")).total == 1
         audit = c.compliance.export_audit()
         assert audit.total == s.audit_entries["total"] == len(audit.entries)

@@ -59,6 +59,8 @@ struct Finding {
     rule_name: String,
     /// Channels the rule names (custom rules).
     rule_channels: Vec<String>,
+    /// What makes two findings the same (the rule; for new scopes, the rule and the scope).
+    fingerprint: String,
     agent_id: Option<String>,
     principal_id: Option<String>,
     description: String,
@@ -82,6 +84,7 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
             rule_id: "GX-001".into(),
             rule_name: "Token issuance burst".into(),
             rule_channels: Vec::new(),
+            fingerprint: String::new(),
             description: format!(
                 "Agent {agent} was issued {count} tokens in the last 5 minutes (threshold {RATE_SPIKE_THRESHOLD})."
             ),
@@ -136,6 +139,7 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
             rule_id: "GX-002".into(),
             rule_name: "Activity outside usual hours".into(),
             rule_channels: Vec::new(),
+            fingerprint: String::new(),
             description: format!(
                 "Principal {principal} granted access at {} UTC, outside the hours of their previous {} grants.",
                 h.recent_odd.iter().map(|x| format!("{x:02}:00")).collect::<Vec<_>>().join(", "),
@@ -157,6 +161,7 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
             rule_id: "GX-003".into(),
             rule_name: "New high-risk scope".into(),
             rule_channels: Vec::new(),
+            fingerprint: format!("GX-003:{scope}"),
             description: format!(
                 "Agent {agent} was granted the high-risk scope {scope} for the first time (by {principal})."
             ),
@@ -180,6 +185,7 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
             rule_id: "GX-004".into(),
             rule_name: "Failure spike".into(),
             rule_channels: Vec::new(),
+            fingerprint: String::new(),
             description: format!(
                 "Agent {agent}: {bad} of its {total} audit entries in the last hour failed or were blocked ({pct}%)."
             ),
@@ -198,6 +204,7 @@ fn findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
             rule_id: "GX-005".into(),
             rule_name: "Revocation storm".into(),
             rule_channels: Vec::new(),
+            fingerprint: String::new(),
             description: format!(
                 "{revoked} grants were revoked in the last 60 seconds (threshold {STORM_THRESHOLD})."
             ),
@@ -310,6 +317,7 @@ fn custom_findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
                 rule_id: rule.rule_id.clone(),
                 rule_name: rule.name.clone(),
                 rule_channels: rule.alert_channels.clone(),
+                fingerprint: format!("custom:{}", rule.rule_id),
                 description: match &agent {
                     Some(a) => format!("{}: {metric} for agent {a} reached {count} in {minutes} min (threshold {threshold}).", rule.name),
                     None => format!("{}: {metric} reached {count} in {minutes} min (threshold {threshold}).", rule.name),
@@ -324,17 +332,27 @@ fn custom_findings(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
     Ok(out)
 }
 
-/// Runs every rule for `dev` inside the caller's write transaction; records and returns the new
-/// findings (each also queued as an `anomaly.detected` webhook event).
-pub fn detect(tx: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
+/// Every rule's findings for `dev`, read from one snapshot (no write lock held).
+fn evaluate(c: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Finding>> {
+    let mut all = findings(c, dev, now)?;
+    all.extend(custom_findings(c, dev, now)?);
+    for f in &mut all {
+        if f.fingerprint.is_empty() {
+            f.fingerprint = f.rule_id.clone();
+        }
+    }
+    Ok(all)
+}
+
+/// Records the findings not already recorded within their window (each also queued as an
+/// `anomaly.detected` webhook event and to the alert channels) and returns them.
+fn record(tx: &Conn, dev: &str, found: Vec<Finding>, now: i64) -> ApiResult<Vec<Anomaly>> {
     let mut recorded = Vec::new();
-    let mut all = findings(tx, dev, now)?;
-    all.extend(custom_findings(tx, dev, now)?);
-    for f in all {
+    for f in found {
         if store::anomalies::recent(
             tx,
             dev,
-            &f.rule_id,
+            &f.fingerprint,
             f.agent_id.as_deref(),
             f.principal_id.as_deref(),
             now - f.window_ms,
@@ -352,10 +370,28 @@ pub fn detect(tx: &Conn, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
             detected_at: time::iso(now),
             acknowledged_at: None,
         };
-        store::anomalies::insert(tx, dev, &a, &f.rule_id, &f.rule_name, &f.rule_channels, now)?;
+        let by = store::anomalies::Fired {
+            rule_id: &f.rule_id,
+            rule_name: &f.rule_name,
+            fingerprint: &f.fingerprint,
+            channels: &f.rule_channels,
+        };
+        store::anomalies::insert(tx, dev, &a, &by, now)?;
         recorded.push(a);
     }
     Ok(recorded)
+}
+
+/// Runs every rule for `dev`: the scans on a read connection, then one short write transaction
+/// that records the new findings.
+pub async fn detect(db: &store::Db, dev: &str, now: i64) -> ApiResult<Vec<Anomaly>> {
+    let d = dev.to_string();
+    let found = db.read(move |c| evaluate(c, &d, now)).await?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let d = dev.to_string();
+    db.write(move |tx| record(tx, &d, found, now)).await
 }
 
 /// The periodic run: every developer, one transaction each, every `every`; stops with the
@@ -382,9 +418,7 @@ pub fn spawn(
                 if *stopping.borrow() {
                     return;
                 }
-                let r = db
-                    .write(move |tx| detect(tx, &dev, time::now_ms()).map(|_| ()))
-                    .await;
+                let r = detect(&db, &dev, time::now_ms()).await;
                 if let Err(e) = r {
                     eprintln!("grantex-server: anomaly detection: {}", e.message);
                 }

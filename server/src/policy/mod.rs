@@ -154,15 +154,25 @@ pub enum Outcome {
     Denied(PolicyDecision),
 }
 
-/// Weighs `req` against the developer's stored policies inside the caller's write transaction
-/// and records a refusal (and, at `/v1/authorize`, an approval) in the audit chain. A refusal is
-/// returned as a value, not an error, so the caller's transaction commits its audit entry.
-pub fn enforce(tx: &store::Conn, req: &Request<'_>, agent_did: &str) -> ApiResult<Outcome> {
-    let policies = store::policies::list(tx, req.developer_id)?;
-    if policies.is_empty() {
+/// Weighs `req` against the developer's stored policies, on a read connection (before the
+/// caller's write transaction: evaluation never holds the write lock). `None`: no policies.
+pub fn decide_stored(c: &store::Conn, req: &Request<'_>) -> ApiResult<Option<PolicyDecision>> {
+    let policies = store::policies::list(c, req.developer_id)?;
+    Ok((!policies.is_empty()).then(|| decide(&policies, req)))
+}
+
+/// Applies a decision of [`decide_stored`] inside the caller's write transaction: records a
+/// refusal (and, at `/v1/authorize`, an approval) in the audit chain. A refusal is returned as a
+/// value, not an error, so the caller's transaction commits its audit entry.
+pub fn apply(
+    tx: &store::Conn,
+    req: &Request<'_>,
+    decision: Option<PolicyDecision>,
+    agent_did: &str,
+) -> ApiResult<Outcome> {
+    let Some(d) = decision else {
         return Ok(Outcome::Undecided);
-    }
-    let d = decide(&policies, req);
+    };
     let record = |action: &str, failure: bool| {
         store::audit::record_event(
             tx,

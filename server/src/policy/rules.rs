@@ -91,7 +91,7 @@ pub fn apply(p: &mut Policy, body: &Map<String, Value>) -> ApiResult<()> {
         Some(v) => {
             p.priority = v
                 .as_i64()
-                .filter(|n| n.abs() <= MAX_PRIORITY)
+                .filter(|n| (-MAX_PRIORITY..=MAX_PRIORITY).contains(n))
                 .ok_or_else(|| {
                     invalid(format!(
                         "priority must be an integer between -{MAX_PRIORITY} and {MAX_PRIORITY}"

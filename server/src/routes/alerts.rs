@@ -162,6 +162,11 @@ pub async fn create_rule(
             SEVERITIES.join(", ")
         )));
     }
+    if p.rule_id.to_ascii_uppercase().starts_with("GX-") {
+        return Err(bad(
+            "ruleId must not start with GX- (the built-in rules' prefix)".into(),
+        ));
+    }
     anomaly::check_condition(&p.condition).map_err(bad)?;
     let channels = p.alert_channels.clone().unwrap_or_default();
     let now = now_ms();
@@ -180,7 +185,14 @@ pub async fn create_rule(
     let r = rule.clone();
     st.db
         .write(move |tx| {
-            if store::alerts::rules(tx, &dev.id, false)?.len() >= MAX_RULES {
+            let existing = store::alerts::rules(tx, &dev.id, false)?;
+            if existing.iter().any(|e| e.rule_id == r.rule_id) {
+                return Err(ApiError::conflict(format!(
+                    "a rule with ruleId {:?} exists already",
+                    r.rule_id
+                )));
+            }
+            if existing.len() >= MAX_RULES {
                 return Err(ApiError::forbidden(
                     "QUOTA_EXCEEDED",
                     format!(

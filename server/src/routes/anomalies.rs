@@ -21,10 +21,7 @@ pub async fn detect(
     Extension(dev): Extension<Developer>,
 ) -> ApiResult<Json<DetectAnomaliesResponse>> {
     let now = now_ms();
-    let anomalies = st
-        .db
-        .write(move |tx| anomaly::detect(tx, &dev.id, now))
-        .await?;
+    let anomalies = anomaly::detect(&st.db, &dev.id, now).await?;
     Ok(Json(DetectAnomaliesResponse {
         detected_at: iso(now),
         total: anomalies.len() as u64,

@@ -122,6 +122,26 @@ pub async fn authorize(
         data_region,
     };
     let require_registered = st.settings.require_registered_redirects;
+    // The policies are weighed on a read connection, outside the write lock.
+    let decision = {
+        let r = row.clone();
+        st.db
+            .read(move |c| {
+                policy::decide_stored(
+                    c,
+                    &policy::Request {
+                        developer_id: &r.developer_id,
+                        agent_id: &r.agent_id,
+                        principal_id: &r.principal_id,
+                        scopes: &r.scopes,
+                        action: policy::Action::Authorize,
+                        delegation_depth: 0,
+                        at_ms: r.created_at,
+                    },
+                )
+            })
+            .await?
+    };
     let (row, allowed) = st
         .db
         .write(move |tx| {
@@ -160,7 +180,7 @@ pub async fn authorize(
                 delegation_depth: 0,
                 at_ms: r.created_at,
             };
-            let allowed = match policy::enforce(tx, &req, &agent.did)? {
+            let allowed = match policy::apply(tx, &req, decision, &agent.did)? {
                 // Returned, not raised: the refusal's audit entry commits with this transaction.
                 policy::Outcome::Denied(d) => return Ok(Err(d)),
                 policy::Outcome::Allowed => {

@@ -196,6 +196,17 @@ pub async fn delegate(
                 cnf_jkt: child.key_thumbprint.clone(),
             };
             let token = spec.sign(&keys)?;
+            let req = policy::Request {
+                developer_id: &dev.id,
+                agent_id: &child.agent_id,
+                principal_id: &child.principal_id,
+                scopes: &child.scopes,
+                action: policy::Action::Delegate,
+                delegation_depth: depth,
+                at_ms: child.issued_at,
+            };
+            // Weighed on a read connection, outside the write lock.
+            let decision = db.read_sync(|c| policy::decide_stored(c, &req))?;
             let refresh = db
                 .write_sync(|tx| {
                     // Serialised with revocation by the single writer: a parent revoked meanwhile refuses here.
@@ -213,16 +224,8 @@ pub async fn delegate(
                     if store::agents::find_active(tx, &dev.id, &sub.agent_id)?.is_none() {
                         return Err(ApiError::not_found("Sub-agent not found"));
                     }
-                    let req = policy::Request {
-                        developer_id: &dev.id,
-                        agent_id: &child.agent_id,
-                        principal_id: &child.principal_id,
-                        scopes: &child.scopes,
-                        action: policy::Action::Delegate,
-                        delegation_depth: depth,
-                        at_ms: child.issued_at,
-                    };
-                    if let policy::Outcome::Denied(d) = policy::enforce(tx, &req, &child.agent_did)?
+                    if let policy::Outcome::Denied(d) =
+                        policy::apply(tx, &req, decision, &child.agent_did)?
                     {
                         // Returned, not raised: the refusal's audit entry commits.
                         return Ok(Err(d));

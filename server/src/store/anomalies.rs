@@ -23,23 +23,23 @@ fn from_row(r: &Row<'_>) -> ApiResult<Anomaly> {
     })
 }
 
-/// Whether rule `rule_id` fired for this subject at or after `since` (ms): the same finding is
-/// not reported twice within its window.
+/// Whether the finding `fingerprint` was recorded for this subject at or after `since` (ms):
+/// the same finding is not reported twice within its window.
 pub fn recent(
     c: &Conn,
     developer_id: &str,
-    rule_id: &str,
+    fingerprint: &str,
     agent_id: Option<&str>,
     principal_id: Option<&str>,
     since: i64,
 ) -> ApiResult<bool> {
     Ok(c
         .query_opt(
-            "SELECT 1 FROM anomalies WHERE developer_id = ?1 AND rule_id = ?2
+            "SELECT 1 FROM anomalies WHERE developer_id = ?1 AND fingerprint = ?2
                AND COALESCE(agent_id, '') = ?3 AND COALESCE(principal_id, '') = ?4 AND detected_at >= ?5",
             args![
                 developer_id,
-                rule_id,
+                fingerprint,
                 agent_id.unwrap_or(""),
                 principal_id.unwrap_or(""),
                 since
@@ -49,21 +49,35 @@ pub fn recent(
         .is_some())
 }
 
-/// Records `a` (an open alert of rule `rule_id`, detected at `at`, ms), emits its
+/// The rule behind a finding.
+pub struct Fired<'a> {
+    pub rule_id: &'a str,
+    pub rule_name: &'a str,
+    /// What makes two findings the same one.
+    pub fingerprint: &'a str,
+    /// Channels the rule names.
+    pub channels: &'a [String],
+}
+
+/// Records `a` (an open alert of the rule `by`, detected at `at`, ms), emits its
 /// `anomaly.detected` event to webhooks, and queues it to the alert channels that take it.
 pub fn insert(
     tx: &Conn,
     developer_id: &str,
     a: &Anomaly,
-    rule_id: &str,
-    rule_name: &str,
-    rule_channels: &[String],
+    by: &Fired<'_>,
     at: i64,
 ) -> ApiResult<()> {
+    let Fired {
+        rule_id,
+        rule_name,
+        fingerprint,
+        channels: rule_channels,
+    } = *by;
     tx.exec(
         &format!(
-            "INSERT INTO anomalies (developer_id, rule_id, rule_name, status, {COLUMNS})
-             VALUES (?1, ?10, ?11, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"
+            "INSERT INTO anomalies (developer_id, rule_id, rule_name, fingerprint, status, {COLUMNS})
+             VALUES (?1, ?10, ?11, ?12, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"
         ),
         args![
             developer_id,
@@ -76,7 +90,8 @@ pub fn insert(
             a.metadata.to_string(),
             at,
             rule_id,
-            rule_name
+            rule_name,
+            fingerprint
         ],
     )?;
     let event = super::events::emit(

@@ -232,8 +232,16 @@ impl Db {
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
             match &db.inner.backend {
+                // One read transaction, so every statement of the stream sees one snapshot
+                // (as PostgreSQL's REPEATABLE READ transaction below does).
                 BackendInner::Sqlite { path, .. } => match open_conn(path) {
-                    Ok(c) => f(Ok(&c)),
+                    Ok(c) => match c.execute_batch("BEGIN") {
+                        Ok(()) => {
+                            f(Ok(&c));
+                            let _ = c.execute_batch("COMMIT");
+                        }
+                        Err(e) => f(Err(ApiError::from(e))),
+                    },
                     Err(e) => f(Err(ApiError::internal(e))),
                 },
                 BackendInner::Postgres { url, .. } => {

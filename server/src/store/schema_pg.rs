@@ -340,6 +340,12 @@ ALTER TABLE anomalies ADD COLUMN rule_id TEXT;
 ALTER TABLE anomalies ADD COLUMN rule_name TEXT;
 ALTER TABLE anomalies ADD COLUMN resolved_at BIGINT;
 ALTER TABLE anomalies ADD COLUMN resolution_note TEXT;
+-- What makes two findings the same one (the rule, and for new_high_risk_scope the scope).
+ALTER TABLE anomalies ADD COLUMN fingerprint TEXT;
+CREATE INDEX anomalies_dev_fingerprint ON anomalies (developer_id, fingerprint, detected_at);
+-- The anomaly rules read recent tokens and audit entries per developer.
+CREATE INDEX grant_tokens_dev_issued ON grant_tokens (developer_id, issued_at);
+CREATE INDEX audit_dev_timestamp ON audit_entries (developer_id, timestamp);
 -- Custom thresholds (condition is a JSON object, alert_channels a JSON array of channel ids).
 CREATE TABLE anomaly_rules (
     id             TEXT PRIMARY KEY,
@@ -354,6 +360,7 @@ CREATE TABLE anomaly_rules (
     created_at     BIGINT NOT NULL
 );
 CREATE INDEX anomaly_rules_dev ON anomaly_rules (developer_id, created_at);
+CREATE UNIQUE INDEX anomaly_rules_dev_rule ON anomaly_rules (developer_id, rule_id);
 -- Where new alerts go: a URL signed with its own secret, through the webhook outbox.
 CREATE TABLE anomaly_channels (
     id           TEXT PRIMARY KEY,

@@ -163,9 +163,9 @@ pub struct Job {
     pub attempts: u32,
 }
 
-/// Claims up to `limit` due deliveries for `lease_ms`: a claimed row is skipped by every
-/// other worker (any instance) until the lease ends or the attempt is recorded.
-pub fn claim_due(tx: &Conn, now: i64, lease_ms: i64, limit: u32) -> ApiResult<Vec<Job>> {
+/// Claims up to `limit` due deliveries until `lease_until` (ms): a claimed row is skipped by
+/// every other worker (any instance) until the lease ends or the attempt is recorded.
+pub fn claim_due(tx: &Conn, now: i64, lease_until: i64, limit: u32) -> ApiResult<Vec<Job>> {
     let due = tx.query_all(
         "SELECT d.id, d.url, COALESCE(w.secret, ch.secret), d.event_id, d.event_type, e.payload, d.attempts
          FROM webhook_deliveries d
@@ -195,7 +195,7 @@ pub fn claim_due(tx: &Conn, now: i64, lease_ms: i64, limit: u32) -> ApiResult<Ve
         let n = tx.exec(
             "UPDATE webhook_deliveries SET lease_until = ?1
              WHERE id = ?2 AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?3)",
-            args![now + lease_ms, &job.id, now],
+            args![lease_until, &job.id, now],
         )?;
         if n == 1 {
             claimed.push(job);
@@ -204,11 +204,13 @@ pub fn claim_due(tx: &Conn, now: i64, lease_ms: i64, limit: u32) -> ApiResult<Ve
     Ok(claimed)
 }
 
-/// Records an attempt: delivered, or failed with `error` and retried at `retry_at` (ms) while
-/// attempts remain, else marked `failed`.
+/// Records an attempt made under the lease `lease_until`: delivered, or failed with `error` and
+/// retried at `retry_at` (ms) while attempts remain, else marked `failed`. An attempt whose
+/// lease was lost (another worker claimed the row since) changes nothing.
 pub fn record_attempt(
     tx: &Conn,
     id: &str,
+    lease_until: i64,
     now: i64,
     error: Option<&str>,
     retry_at: i64,
@@ -217,16 +219,31 @@ pub fn record_attempt(
         None => tx.exec(
             "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,
                     delivered_at = ?1, lease_until = NULL, last_error = NULL
-             WHERE id = ?2",
-            args![now, id],
+             WHERE id = ?2 AND status = 'pending' AND lease_until = ?3",
+            args![now, id, lease_until],
         )?,
         Some(e) => tx.exec(
             "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?1, lease_until = NULL,
                     next_attempt_at = ?2,
                     status = CASE WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'pending' END
-             WHERE id = ?3",
-            args![e, retry_at, id],
+             WHERE id = ?3 AND status = 'pending' AND lease_until = ?4",
+            args![e, retry_at, id, lease_until],
         )?,
     };
     Ok(())
+}
+
+/// Retention: drops finished deliveries (delivered or failed) and events older than `before`
+/// (ms) that no pending delivery still needs. Returns how many rows went.
+pub fn prune(tx: &Conn, before: i64) -> ApiResult<usize> {
+    let d = tx.exec(
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?1",
+        args![before],
+    )?;
+    let e = tx.exec(
+        "DELETE FROM events WHERE created_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status = 'pending')",
+        args![before],
+    )?;
+    Ok(d + e)
 }

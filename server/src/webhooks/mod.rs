@@ -11,6 +11,9 @@
 //! - Signs each attempt when it is sent (`X-Grantex-Timestamp` is the send time, so a retry
 //!   hours later still verifies within the receiver's tolerance).
 //!
+//! - Keeps delivered and failed deliveries, and events no pending delivery needs, for
+//!   [`RETENTION`] (30 days), pruning hourly.
+//!
 //! Nothing here runs inside a request: a slow receiver never slows the API.
 
 pub mod target;
@@ -31,6 +34,10 @@ fn lease(settings: &Settings) -> Duration {
 }
 /// Longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How long delivered and failed deliveries, and events no delivery still needs, are kept.
+pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
+/// How often the worker prunes what is past [`RETENTION`].
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Delivery settings (`--webhook-retry-base-ms`, `--webhook-timeout-ms`,
 /// `--allow-private-webhooks`).
@@ -65,6 +72,8 @@ pub fn spawn(
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy would resolve the host itself, past the public-address resolver below.
+        .no_proxy()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
         .user_agent(concat!("Grantex-Webhooks/", env!("CARGO_PKG_VERSION")))
@@ -80,16 +89,32 @@ pub fn spawn(
     }
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     Ok(tokio::spawn(async move {
+        let mut pruned_at: Option<std::time::Instant> = None;
         loop {
             if *stopping.borrow() {
                 return;
             }
+            if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                pruned_at = Some(std::time::Instant::now());
+                let before = now_ms() - RETENTION.as_millis() as i64;
+                if let Err(e) = db.write(move |tx| store::webhooks::prune(tx, before)).await {
+                    eprintln!("grantex-server: pruning webhook deliveries: {}", e.message);
+                }
+            }
+            // Claim only as many deliveries as can be sent now, so no lease runs out while
+            // its delivery waits for a slot.
+            let Ok(first) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let mut slots = vec![first];
+            while let Ok(p) = permits.clone().try_acquire_owned() {
+                slots.push(p);
+            }
             let now = now_ms();
-            let lease_ms = lease(&settings).as_millis() as i64;
+            let lease_until = now + lease(&settings).as_millis() as i64;
+            let want = slots.len() as u32;
             let claimed = db
-                .write(move |tx| {
-                    store::webhooks::claim_due(tx, now, lease_ms, CONCURRENCY as u32 * 4)
-                })
+                .write(move |tx| store::webhooks::claim_due(tx, now, lease_until, want))
                 .await;
             let jobs = match claimed {
                 Ok(jobs) => jobs,
@@ -100,9 +125,7 @@ pub fn spawn(
             };
             let busy = !jobs.is_empty();
             for job in jobs {
-                let Ok(permit) = permits.clone().acquire_owned().await else {
-                    return;
-                };
+                let Some(permit) = slots.pop() else { break };
                 let (client, db, settings) = (client.clone(), db.clone(), settings.clone());
                 tokio::spawn(async move {
                     let _permit = permit;
@@ -116,6 +139,7 @@ pub fn spawn(
                             store::webhooks::record_attempt(
                                 tx,
                                 &id,
+                                lease_until,
                                 now,
                                 outcome.err().as_deref(),
                                 retry_at,
@@ -127,6 +151,7 @@ pub fn spawn(
                     }
                 });
             }
+            drop(slots);
             if busy {
                 continue; // more may be due; claim again before sleeping
             }
