@@ -103,3 +103,41 @@ def test_async_namespaces(server: Dict[str, Any]) -> None:
             assert (await c.anomalies.list()).anomalies == ()
 
     asyncio.run(main())
+
+
+def test_alerting_rules_and_lifecycle(server: Dict[str, Any]) -> None:
+    from grantex import CreateAnomalyRuleParams, ListAlertsParams
+
+    with _fresh(server) as c:
+        builtin = [r for r in c.anomalies.list_rules().rules if r.built_in]
+        assert [r.rule_id for r in builtin] == ["GX-001", "GX-002", "GX-003", "GX-004", "GX-005"]
+        rule = c.anomalies.create_rule(
+            CreateAnomalyRuleParams(
+                rule_id="py-grants",
+                name="More than one grant",
+                condition={"metric": "grants_issued", "threshold": 1, "windowMinutes": 60, "per": "developer"},
+                severity="low",
+            )
+        )
+        assert rule.id is not None and rule.enabled and not rule.built_in
+        try:
+            c.anomalies.create_rule(CreateAnomalyRuleParams(rule_id="py-grants", name="again", condition=rule.condition))
+            raise AssertionError("a duplicate ruleId is refused")
+        except GrantexApiError as e:
+            assert e.status_code == 409
+        a = c.agents.register(name="py-alerts", scopes=["read"])
+        _grant(c, a.id, "u1", ["read"])
+        _grant(c, a.id, "u2", ["read"])
+        found = c.anomalies.detect()
+        assert [x.type for x in found.anomalies] == ["custom_rule"]
+        alerts = c.anomalies.list_alerts(ListAlertsParams(status="open"))
+        assert len(alerts.data) == 1 and alerts.data[0].rule_id == "py-grants"
+        alert = c.anomalies.acknowledge_alert(alerts.data[0].alert_id, note="on it")
+        assert (alert.status, alert.resolution_note) == ("acknowledged", "on it")
+        alert = c.anomalies.resolve_alert(alert.alert_id)
+        assert alert.status == "resolved" and alert.resolved_at is not None
+        m = c.anomalies.metrics(window="1h")
+        assert m.total == 1 and m.by_status["resolved"] == 1 and m.by_severity["low"] == 1
+        assert c.anomalies.update_rule(rule.id, enabled=False).enabled is False
+        c.anomalies.delete_rule(rule.id)
+        assert [r for r in c.anomalies.list_rules().rules if not r.built_in] == []
