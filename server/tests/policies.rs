@@ -371,6 +371,35 @@ async fn authorize_is_decided_by_policies_deny_first() {
         .entries
         .len();
     assert_eq!(after, entries.len(), "a dry run records nothing");
+
+    // A change takes effect at the next request (the compiled policies follow their generation).
+    c.policies()
+        .update(
+            &deny.id,
+            &UpdatePolicyParams {
+                scopes: Some(strings(&["admin"])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = authorize(
+        &c,
+        &a.agent_id,
+        "alice",
+        &["calendar:read", "payments:transfer"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status, "pending",
+        "the deny no longer matches; the allow does not cover payments"
+    );
+    c.policies().delete(&allow.id).await.unwrap();
+    let r = authorize(&c, &a.agent_id, "alice", &["calendar:read"])
+        .await
+        .unwrap();
+    assert_eq!(r.status, "pending", "the deleted allow approves nothing");
 }
 
 #[tokio::test]

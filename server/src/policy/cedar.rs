@@ -24,7 +24,6 @@ use cedar_policy::{
 use grantex::types::Policy;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 /// The effect a Cedar text declares, once it is checked to be exactly one static policy.
 pub(crate) fn parse(text: &str) -> Result<&'static str, String> {
@@ -36,32 +35,6 @@ pub(crate) fn parse(text: &str) -> Result<&'static str, String> {
         Effect::Permit => "allow",
         Effect::Forbid => "deny",
     })
-}
-
-/// Parsed policy sets by their text: a policy is parsed once, not once per request. Cleared
-/// when it grows past a bound.
-fn cache() -> &'static Mutex<HashMap<String, Arc<PolicySet>>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<PolicySet>>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
-
-const CACHE_MAX: usize = 4096;
-
-fn policy_set(text: &str) -> Result<Arc<PolicySet>, String> {
-    if let Some(s) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(text) {
-        return Ok(s.clone());
-    }
-    let parsed =
-        CedarPolicy::parse(Some(PolicyId::new("policy")), text).map_err(|e| e.to_string())?;
-    let mut set = PolicySet::new();
-    set.add(parsed).map_err(|e| e.to_string())?;
-    let set = Arc::new(set);
-    let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
-    if c.len() >= CACHE_MAX {
-        c.clear();
-    }
-    c.insert(text.to_string(), set.clone());
-    Ok(set)
 }
 
 /// The entities and context of one request, built once for all its Cedar policies.
@@ -141,65 +114,175 @@ impl Input {
     }
 }
 
-pub(crate) fn evaluate(p: &Policy, text: &str, input: &Input) -> Verdict {
-    let forbid = p.effect == "deny";
-    let error = |why: String| Verdict {
-        matched: forbid,
-        why: format!("evaluation error ({why}); a forbid fails closed, a permit does not match"),
-    };
-    let built = match &input.built {
-        Ok(b) => b,
-        Err(e) => return error(e.clone()),
-    };
-    let set = match policy_set(text) {
-        Ok(s) => s,
-        Err(e) => return error(e),
-    };
-    let authorizer = Authorizer::new();
-    let mut hits = Vec::new();
-    for (scope, resource) in &built.resources {
-        let request = match CedarRequest::new(
-            built.principal.clone(),
-            built.action.clone(),
-            resource.clone(),
-            built.context.clone(),
-            None,
-        ) {
-            Ok(r) => r,
-            Err(e) => return error(e.to_string()),
+/// A developer's Cedar policies compiled once (per policy generation): the permits in one set
+/// and the forbids in another, each policy under its own id, so a request costs two Cedar calls
+/// per scope whatever the number of policies.
+pub(crate) struct Sets {
+    permits: PolicySet,
+    forbids: PolicySet,
+    /// Stored texts that no longer parse (never accepted on write): `(id, is_forbid)`.
+    broken: Vec<(String, bool)>,
+}
+
+impl Sets {
+    /// `None` when none of `policies` is written in Cedar.
+    pub(crate) fn new(policies: &[Policy]) -> Option<Sets> {
+        let mut sets = Sets {
+            permits: PolicySet::new(),
+            forbids: PolicySet::new(),
+            broken: Vec::new(),
         };
-        let resp = authorizer.is_authorized(&request, &set, &built.entities);
-        if let Some(e) = resp.diagnostics().errors().next() {
-            return error(e.to_string());
+        let mut any = false;
+        for p in policies {
+            let Some(text) = &p.cedar else { continue };
+            any = true;
+            let forbid = p.effect == "deny";
+            let added = CedarPolicy::parse(Some(PolicyId::new(&p.id)), text)
+                .ok()
+                .filter(|c| (c.effect() == Effect::Forbid) == forbid)
+                .map(|c| {
+                    if forbid {
+                        sets.forbids.add(c).is_ok()
+                    } else {
+                        sets.permits.add(c).is_ok()
+                    }
+                });
+            if added != Some(true) {
+                sets.broken.push((p.id.clone(), forbid));
+            }
         }
-        let satisfied = resp.diagnostics().reason().next().is_some();
-        match (forbid, satisfied) {
-            (true, true) => hits.push(scope.as_str()),
-            (false, false) => {
-                return Verdict {
-                    matched: false,
-                    why: format!("the permit does not cover scope {scope:?}"),
+        any.then_some(sets)
+    }
+
+    /// The verdict of every Cedar policy for the request, by policy id.
+    pub(crate) fn evaluate(&self, input: &Input) -> HashMap<String, Verdict> {
+        let mut out: HashMap<String, Verdict> = HashMap::new();
+        let error = |why: &str| Verdict {
+            matched: false,
+            why: format!(
+                "evaluation error ({why}); a forbid fails closed, a permit does not match"
+            ),
+        };
+        for (id, forbid) in &self.broken {
+            out.insert(
+                id.clone(),
+                Verdict {
+                    matched: *forbid,
+                    ..error("the stored policy does not parse")
+                },
+            );
+        }
+        let built = match &input.built {
+            Ok(b) => b,
+            Err(e) => {
+                for p in self.forbids.policies() {
+                    out.insert(
+                        p.id().to_string(),
+                        Verdict {
+                            matched: true,
+                            ..error(e)
+                        },
+                    );
+                }
+                for p in self.permits.policies() {
+                    out.insert(p.id().to_string(), error(e));
+                }
+                return out;
+            }
+        };
+        let authorizer = Authorizer::new();
+        let mut forbid_hits: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut permit_miss: HashMap<String, &str> = HashMap::new();
+        let mut errors: HashMap<String, String> = HashMap::new();
+        for (scope, resource) in &built.resources {
+            let request = match CedarRequest::new(
+                built.principal.clone(),
+                built.action.clone(),
+                resource.clone(),
+                built.context.clone(),
+                None,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    let e = e.to_string();
+                    for p in self.forbids.policies().chain(self.permits.policies()) {
+                        errors
+                            .entry(p.id().to_string())
+                            .or_insert_with(|| e.clone());
+                    }
+                    continue;
+                }
+            };
+            if !self.forbids.is_empty() {
+                let resp = authorizer.is_authorized(&request, &self.forbids, &built.entities);
+                for id in resp.diagnostics().reason() {
+                    forbid_hits.entry(id.to_string()).or_default().push(scope);
+                }
+                for e in resp.diagnostics().errors() {
+                    let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = e;
+                    errors
+                        .entry(pe.policy_id().to_string())
+                        .or_insert_with(|| e.to_string());
                 }
             }
-            _ => {}
-        }
-    }
-    if forbid {
-        if hits.is_empty() {
-            Verdict {
-                matched: false,
-                why: "the forbid applies to no requested scope".into(),
+            if !self.permits.is_empty() {
+                let resp = authorizer.is_authorized(&request, &self.permits, &built.entities);
+                let satisfied: std::collections::HashSet<String> = resp
+                    .diagnostics()
+                    .reason()
+                    .map(|id| id.to_string())
+                    .collect();
+                for e in resp.diagnostics().errors() {
+                    let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = e;
+                    errors
+                        .entry(pe.policy_id().to_string())
+                        .or_insert_with(|| e.to_string());
+                }
+                for p in self.permits.policies() {
+                    let id = p.id().to_string();
+                    if !satisfied.contains(&id) {
+                        permit_miss.entry(id).or_insert(scope);
+                    }
+                }
             }
-        } else {
-            Verdict {
-                matched: true,
-                why: format!("the forbid applies to scope(s) {}", hits.join(", ")),
-            }
         }
-    } else {
-        Verdict {
-            matched: !built.resources.is_empty(),
-            why: "the permit covers every requested scope".into(),
+        for p in self.forbids.policies() {
+            let id = p.id().to_string();
+            let v = if let Some(e) = errors.get(&id) {
+                Verdict {
+                    matched: true,
+                    ..error(e)
+                }
+            } else if let Some(hits) = forbid_hits.get(&id) {
+                Verdict {
+                    matched: true,
+                    why: format!("the forbid applies to scope(s) {}", hits.join(", ")),
+                }
+            } else {
+                Verdict {
+                    matched: false,
+                    why: String::new(),
+                }
+            };
+            out.insert(id, v);
         }
+        for p in self.permits.policies() {
+            let id = p.id().to_string();
+            let v = if let Some(e) = errors.get(&id) {
+                error(e)
+            } else if permit_miss.contains_key(&id) || built.resources.is_empty() {
+                Verdict {
+                    matched: false,
+                    why: String::new(),
+                }
+            } else {
+                Verdict {
+                    matched: true,
+                    why: "the permit covers every requested scope".into(),
+                }
+            };
+            out.insert(id, v);
+        }
+        out
     }
 }

@@ -20,6 +20,7 @@ use crate::store::audit::{actions, Subject};
 use crate::time::iso;
 use grantex::types::{Policy, PolicyDecision, PolicyMatch};
 use serde_json::json;
+use std::sync::Arc;
 
 /// What is being asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,23 +67,54 @@ fn kind(p: &Policy) -> &'static str {
     }
 }
 
+/// A developer's policies ready to weigh requests: in evaluation order, the Cedar ones
+/// compiled into two sets. Built once per policy generation (see [`decide_stored`]).
+pub struct Compiled {
+    policies: Vec<Policy>,
+    cedar: Option<cedar::Sets>,
+}
+
+impl Compiled {
+    pub fn new(policies: Vec<Policy>) -> Compiled {
+        let cedar = cedar::Sets::new(&policies);
+        Compiled { policies, cedar }
+    }
+
+    /// Decides `req` (see the module documentation).
+    pub fn decide(&self, req: &Request<'_>) -> PolicyDecision {
+        let mut cedar_verdicts = self
+            .cedar
+            .as_ref()
+            .map(|sets| sets.evaluate(&cedar::Input::new(req)))
+            .unwrap_or_default();
+        let mut matched: Vec<(&Policy, String)> = Vec::new();
+        for p in &self.policies {
+            let v = match &p.cedar {
+                Some(_) => cedar_verdicts.remove(&p.id).unwrap_or(Verdict {
+                    matched: p.effect == "deny",
+                    why: "not evaluated; a forbid fails closed".into(),
+                }),
+                None => native::evaluate(p, req),
+            };
+            if v.matched {
+                matched.push((p, v.why));
+            }
+        }
+        conclude(&self.policies, &matched, req)
+    }
+}
+
 /// Decides `req` against `policies`, given in evaluation order (as `store::policies::list`
 /// returns them).
 pub fn decide(policies: &[Policy], req: &Request<'_>) -> PolicyDecision {
-    let mut cedar_input = None;
-    let mut matched: Vec<(&Policy, String)> = Vec::new();
-    for p in policies {
-        let v = match &p.cedar {
-            Some(text) => {
-                let input = cedar_input.get_or_insert_with(|| cedar::Input::new(req));
-                cedar::evaluate(p, text, input)
-            }
-            None => native::evaluate(p, req),
-        };
-        if v.matched {
-            matched.push((p, v.why));
-        }
-    }
+    Compiled::new(policies.to_vec()).decide(req)
+}
+
+fn conclude(
+    policies: &[Policy],
+    matched: &[(&Policy, String)],
+    req: &Request<'_>,
+) -> PolicyDecision {
     let deciding = matched
         .iter()
         .find(|(p, _)| p.effect == "deny")
@@ -154,11 +186,50 @@ pub enum Outcome {
     Denied(PolicyDecision),
 }
 
+/// Compiled policies by developer, each with the policy generation it was built from.
+type CompiledCache = std::sync::Mutex<std::collections::HashMap<String, (i64, Arc<Compiled>)>>;
+
+fn compiled_cache() -> &'static CompiledCache {
+    static CACHE: std::sync::OnceLock<CompiledCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Developers whose compiled policies are kept at once.
+const COMPILED_MAX: usize = 10_000;
+
 /// Weighs `req` against the developer's stored policies, on a read connection (before the
 /// caller's write transaction: evaluation never holds the write lock). `None`: no policies.
+/// The policies are read and compiled again only when their generation (bumped by every
+/// policy write, on any instance) changed.
 pub fn decide_stored(c: &store::Conn, req: &Request<'_>) -> ApiResult<Option<PolicyDecision>> {
-    let policies = store::policies::list(c, req.developer_id)?;
-    Ok((!policies.is_empty()).then(|| decide(&policies, req)))
+    let generation = store::policies::generation(c, req.developer_id)?;
+    if generation == 0 {
+        return Ok(None);
+    }
+    let cached = compiled_cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(req.developer_id)
+        .filter(|(g, _)| *g == generation)
+        .map(|(_, c)| c.clone());
+    let compiled = match cached {
+        Some(c) => c,
+        None => {
+            // Read after the generation: these policies are at least that new, so caching them
+            // under it can only cause one extra rebuild, never a stale decision.
+            let c = Arc::new(Compiled::new(store::policies::list(c, req.developer_id)?));
+            let mut cache = compiled_cache().lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= COMPILED_MAX {
+                cache.clear();
+            }
+            cache.insert(req.developer_id.to_string(), (generation, c.clone()));
+            c
+        }
+    };
+    if compiled.policies.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(compiled.decide(req)))
 }
 
 /// Applies a decision of [`decide_stored`] inside the caller's write transaction: records a

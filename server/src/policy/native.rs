@@ -27,20 +27,24 @@ fn in_window(now: u32, start: u32, end: u32) -> bool {
 }
 
 pub(crate) fn evaluate(p: &Policy, req: &Request<'_>) -> Verdict {
-    let no = |why: String| Verdict {
+    // A non-match's words are never shown: skip building them.
+    let no = |_why: std::fmt::Arguments<'_>| Verdict {
         matched: false,
-        why,
+        why: String::new(),
     };
     let mut why = Vec::new();
     if let Some(a) = &p.agent_id {
         if a != req.agent_id {
-            return no(format!("agent is {:?}, not {a:?}", req.agent_id));
+            return no(format_args!("agent is {:?}, not {a:?}", req.agent_id));
         }
         why.push(format!("agent {a:?}"));
     }
     if let Some(pr) = &p.principal_id {
         if pr != req.principal_id {
-            return no(format!("principal is {:?}, not {pr:?}", req.principal_id));
+            return no(format_args!(
+                "principal is {:?}, not {pr:?}",
+                req.principal_id
+            ));
         }
         why.push(format!("principal {pr:?}"));
     }
@@ -56,13 +60,13 @@ pub(crate) fn evaluate(p: &Policy, req: &Request<'_>) -> Verdict {
                 .map(String::as_str)
                 .collect();
             if hit.is_empty() {
-                return no("no requested scope is listed".into());
+                return no(format_args!("no requested scope is listed"));
             }
             why.push(format!("requested scope(s) {} listed", hit.join(", ")));
         } else {
             // Every requested scope: an allow never approves a scope it does not list.
             if let Some(s) = req.scopes.iter().find(|s| !is_listed(s)) {
-                return no(format!("requested scope {s:?} is not listed"));
+                return no(format_args!("requested scope {s:?} is not listed"));
             }
             why.push("every requested scope listed".into());
         }
@@ -74,7 +78,9 @@ pub(crate) fn evaluate(p: &Policy, req: &Request<'_>) -> Verdict {
             (Some(s), Some(e)) if in_window(now, s, e) => {
                 why.push(format!("{h:02}:{m:02} UTC within {start}-{end}"))
             }
-            (Some(_), Some(_)) => return no(format!("{h:02}:{m:02} UTC is outside {start}-{end}")),
+            (Some(_), Some(_)) => {
+                return no(format_args!("{h:02}:{m:02} UTC is outside {start}-{end}"))
+            }
             // Stored windows are checked on write; an unreadable one fails closed for a deny.
             _ => {
                 return Verdict {

@@ -48,6 +48,27 @@ pub fn find(c: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<Policy>>
     )
 }
 
+/// The developer's policy generation: 0 before their first policy, then one more at every
+/// policy write.
+pub fn generation(c: &Conn, developer_id: &str) -> ApiResult<i64> {
+    Ok(c.query_opt(
+        "SELECT generation FROM policy_generations WHERE developer_id = ?1",
+        args![developer_id],
+        |r| r.i64(0),
+    )?
+    .unwrap_or(0))
+}
+
+/// Bumps the developer's policy generation (in the transaction of the write).
+fn bump(tx: &Conn, developer_id: &str) -> ApiResult<()> {
+    tx.exec(
+        "INSERT INTO policy_generations (developer_id, generation) VALUES (?1, 1)
+         ON CONFLICT (developer_id) DO UPDATE SET generation = policy_generations.generation + 1",
+        args![developer_id],
+    )?;
+    Ok(())
+}
+
 /// How many policies the developer holds.
 pub fn count(c: &Conn, developer_id: &str) -> ApiResult<u64> {
     let n = c.query_one(
@@ -81,7 +102,7 @@ pub fn insert(tx: &Conn, developer_id: &str, p: &Policy, now: i64) -> ApiResult<
             now
         ],
     )?;
-    Ok(())
+    bump(tx, developer_id)
 }
 
 /// Writes every mutable field of `p` and bumps its version, if it still is at `p.version - 1`
@@ -109,13 +130,16 @@ pub fn update(tx: &Conn, developer_id: &str, p: &Policy, now: i64) -> ApiResult<
             p.version.saturating_sub(1)
         ],
     )?;
+    bump(tx, developer_id)?;
     Ok(n == 1)
 }
 
 /// Deletes the developer's policy `id`; false when there was none.
 pub fn delete(tx: &Conn, developer_id: &str, id: &str) -> ApiResult<bool> {
-    Ok(tx.exec(
+    let n = tx.exec(
         "DELETE FROM policies WHERE id = ?1 AND developer_id = ?2",
         args![id, developer_id],
-    )? == 1)
+    )?;
+    bump(tx, developer_id)?;
+    Ok(n == 1)
 }

@@ -416,10 +416,22 @@ CREATE TABLE anomaly_channels (
 CREATE INDEX anomaly_channels_dev ON anomaly_channels (developer_id, created_at);
 "#,
     ),
+    (
+        16,
+        "policy generations",
+        r#"
+-- Bumped by every policy write (store/policies.rs): servers rebuild a developer's compiled
+-- policies only when it changed (server/src/policy/mod.rs, decide_stored).
+CREATE TABLE policy_generations (
+    developer_id TEXT PRIMARY KEY,
+    generation   INTEGER NOT NULL
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 16;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

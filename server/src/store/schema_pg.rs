@@ -377,10 +377,22 @@ CREATE TABLE anomaly_channels (
 CREATE INDEX anomaly_channels_dev ON anomaly_channels (developer_id, created_at);
 "#,
     ),
+    (
+        11,
+        "policy generations (= SQLite schema 16)",
+        r#"
+-- Bumped by every policy write (store/policies.rs): servers rebuild a developer's compiled
+-- policies only when it changed (server/src/policy/mod.rs, decide_stored).
+CREATE TABLE policy_generations (
+    developer_id TEXT PRIMARY KEY,
+    generation   BIGINT NOT NULL
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;
