@@ -122,76 +122,74 @@ pub async fn authorize(
         data_region,
     };
     let require_registered = st.settings.require_registered_redirects;
-    // The policies are weighed on a read connection, outside the write lock.
-    let decision = {
-        let r = row.clone();
-        st.db
-            .read(move |c| {
+    // One trip to the blocking pool: the policies are weighed on a read connection (outside
+    // the write lock), then the request is written.
+    let (row, allowed) = st
+        .db
+        .run(move |db| {
+            let decision = db.read_sync(|c| {
                 policy::decide_stored(
                     c,
                     &policy::Request {
-                        developer_id: &r.developer_id,
-                        agent_id: &r.agent_id,
-                        principal_id: &r.principal_id,
-                        scopes: &r.scopes,
+                        developer_id: &row.developer_id,
+                        agent_id: &row.agent_id,
+                        principal_id: &row.principal_id,
+                        scopes: &row.scopes,
                         action: policy::Action::Authorize,
                         delegation_depth: 0,
-                        at_ms: r.created_at,
+                        at_ms: row.created_at,
                     },
                 )
-            })
-            .await?
-    };
-    let (row, allowed) = st
-        .db
-        .write(move |tx| {
-            let mut r = row;
-            store::auth_requests::purge_expired(tx, &r.developer_id, r.created_at)?;
-            let agent = store::agents::find(tx, &r.developer_id, &r.agent_id)?
-                .ok_or_else(|| ApiError::not_found("Agent not found"))?;
-            if agent.status != "active" {
-                return Err(ApiError::agent_suspended());
-            }
-            check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
-            check_resource(&agent, r.audience.as_deref())?;
-            let unregistered: Vec<&str> = r
-                .scopes
-                .iter()
-                .filter(|s| !agent.scopes.contains(s))
-                .map(String::as_str)
-                .collect();
-            if !unregistered.is_empty() {
-                return Err(ApiError::bad_request(format!(
-                    "Requested scopes are not registered for this agent: {} (registered: {})",
-                    unregistered.join(", "),
-                    if agent.scopes.is_empty() {
-                        "none".to_string()
-                    } else {
-                        agent.scopes.join(", ")
-                    }
-                )));
-            }
-            let req = policy::Request {
-                developer_id: &r.developer_id,
-                agent_id: &r.agent_id,
-                principal_id: &r.principal_id,
-                scopes: &r.scopes,
-                action: policy::Action::Authorize,
-                delegation_depth: 0,
-                at_ms: r.created_at,
-            };
-            let allowed = match policy::apply(tx, &req, decision, &agent.did)? {
-                // Returned, not raised: the refusal's audit entry commits with this transaction.
-                policy::Outcome::Denied(d) => return Ok(Err(d)),
-                policy::Outcome::Allowed => {
-                    r.status = "approved".into();
-                    r.code.get_or_insert_with(|| ids::new_id(""));
-                    true
+            })?;
+            db.write_sync(move |tx| {
+                let mut r = row;
+                store::auth_requests::purge_expired(tx, &r.developer_id, r.created_at)?;
+                let agent = store::agents::find(tx, &r.developer_id, &r.agent_id)?
+                    .ok_or_else(|| ApiError::not_found("Agent not found"))?;
+                if agent.status != "active" {
+                    return Err(ApiError::agent_suspended());
                 }
-                policy::Outcome::Undecided => false,
-            };
-            store::auth_requests::insert(tx, &r)?;
-            Ok(Ok((r, allowed)))
+                check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
+                check_resource(&agent, r.audience.as_deref())?;
+                let unregistered: Vec<&str> = r
+                    .scopes
+                    .iter()
+                    .filter(|s| !agent.scopes.contains(s))
+                    .map(String::as_str)
+                    .collect();
+                if !unregistered.is_empty() {
+                    return Err(ApiError::bad_request(format!(
+                        "Requested scopes are not registered for this agent: {} (registered: {})",
+                        unregistered.join(", "),
+                        if agent.scopes.is_empty() {
+                            "none".to_string()
+                        } else {
+                            agent.scopes.join(", ")
+                        }
+                    )));
+                }
+                let req = policy::Request {
+                    developer_id: &r.developer_id,
+                    agent_id: &r.agent_id,
+                    principal_id: &r.principal_id,
+                    scopes: &r.scopes,
+                    action: policy::Action::Authorize,
+                    delegation_depth: 0,
+                    at_ms: r.created_at,
+                };
+                let allowed = match policy::apply(tx, &req, decision, &agent.did)? {
+                    // Returned, not raised: the refusal's audit entry commits with this transaction.
+                    policy::Outcome::Denied(d) => return Ok(Err(d)),
+                    policy::Outcome::Allowed => {
+                        r.status = "approved".into();
+                        r.code.get_or_insert_with(|| ids::new_id(""));
+                        true
+                    }
+                    policy::Outcome::Undecided => false,
+                };
+                store::auth_requests::insert(tx, &r)?;
+                Ok(Ok((r, allowed)))
+            })
         })
         .await?
         .map_err(|d| policy::refusal(&d, policy::Action::Authorize))?;
