@@ -18,12 +18,12 @@
 
 use super::{utc_hh_mm, Request, Verdict};
 use cedar_policy::{
-    Authorizer, Context, Effect, Entities, EntityUid, Policy as CedarPolicy, PolicyId, PolicySet,
-    Request as CedarRequest,
+    Authorizer, Context, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    Policy as CedarPolicy, PolicyId, PolicySet, Request as CedarRequest, RestrictedExpression,
 };
 use grantex::types::Policy;
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
 
 /// The effect a Cedar text declares, once it is checked to be exactly one static policy.
 pub(crate) fn parse(text: &str) -> Result<&'static str, String> {
@@ -50,8 +50,9 @@ struct Built {
     resources: Vec<(String, EntityUid)>,
 }
 
-fn uid(kind: &str, id: &str) -> Value {
-    json!({ "type": kind, "id": id })
+fn euid(kind: &str, id: &str) -> Result<EntityUid, String> {
+    let t = EntityTypeName::from_str(kind).map_err(|e| e.to_string())?;
+    Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
 }
 
 impl Input {
@@ -62,52 +63,91 @@ impl Input {
     }
 
     fn build(req: &Request<'_>) -> Result<Built, String> {
-        let dev = uid("Developer", req.developer_id);
+        // Built directly (not from JSON): this runs for every request a Cedar policy weighs.
+        let e = |x: &dyn std::fmt::Display| x.to_string();
+        let dev = euid("Developer", req.developer_id)?;
+        let agent = euid("Agent", req.agent_id)?;
+        let user = euid("User", req.principal_id)?;
+        let str_attr = |k: &str, v: &str| {
+            (
+                k.to_string(),
+                RestrictedExpression::new_string(v.to_string()),
+            )
+        };
+        let parents: HashSet<EntityUid> = [dev.clone()].into();
         let mut entities = vec![
-            json!({ "uid": dev, "attrs": {}, "parents": [] }),
-            json!({ "uid": uid("Agent", req.agent_id), "attrs": { "id": req.agent_id }, "parents": [dev] }),
-            json!({ "uid": uid("User", req.principal_id), "attrs": { "id": req.principal_id }, "parents": [dev] }),
+            Entity::new_no_attrs(dev.clone(), HashSet::new()),
+            Entity::new(
+                agent.clone(),
+                [str_attr("id", req.agent_id)].into(),
+                parents.clone(),
+            )
+            .map_err(|x| e(&x))?,
+            Entity::new(
+                user.clone(),
+                [str_attr("id", req.principal_id)].into(),
+                parents,
+            )
+            .map_err(|x| e(&x))?,
         ];
-        let mut seen = std::collections::HashSet::new();
         let mut resources = Vec::new();
         for s in req.scopes {
-            if !seen.insert(s.as_str()) {
+            if resources
+                .iter()
+                .any(|(seen, _): &(String, EntityUid)| seen == s)
+            {
                 continue;
             }
             let (resource, level) = s.split_once(':').unwrap_or((s.as_str(), ""));
-            entities.push(json!({
-                "uid": uid("Scope", s),
-                "attrs": { "name": s, "resource": resource, "level": level },
-                "parents": []
-            }));
-            let r = EntityUid::from_json(uid("Scope", s)).map_err(|e| e.to_string())?;
+            let r = euid("Scope", s)?;
+            entities.push(
+                Entity::new(
+                    r.clone(),
+                    [
+                        str_attr("name", s),
+                        str_attr("resource", resource),
+                        str_attr("level", level),
+                    ]
+                    .into(),
+                    HashSet::new(),
+                )
+                .map_err(|x| e(&x))?,
+            );
             resources.push((s.clone(), r));
         }
         let (hour, minute) = utc_hh_mm(req.at_ms);
         // 1970-01-01 was a Thursday (4).
         let weekday = (req.at_ms.div_euclid(86_400_000) + 4).rem_euclid(7);
-        let context = Context::from_json_value(
-            json!({
-                "principal": { "__entity": uid("User", req.principal_id) },
-                "principalId": req.principal_id,
-                "developerId": req.developer_id,
-                "time": format!("{hour:02}:{minute:02}"),
-                "hour": hour,
-                "minute": minute,
-                "weekday": weekday,
-                "delegationDepth": req.delegation_depth,
-                "scopes": req.scopes,
-            }),
-            None,
-        )
-        .map_err(|e| e.to_string())?;
+        let long = |n: i64| RestrictedExpression::new_long(n);
+        let context = Context::from_pairs([
+            (
+                "principal".to_string(),
+                RestrictedExpression::new_entity_uid(user),
+            ),
+            str_attr("principalId", req.principal_id),
+            str_attr("developerId", req.developer_id),
+            str_attr("time", &format!("{hour:02}:{minute:02}")),
+            ("hour".to_string(), long(i64::from(hour))),
+            ("minute".to_string(), long(i64::from(minute))),
+            ("weekday".to_string(), long(weekday)),
+            (
+                "delegationDepth".to_string(),
+                long(i64::from(req.delegation_depth)),
+            ),
+            (
+                "scopes".to_string(),
+                RestrictedExpression::new_set(
+                    req.scopes
+                        .iter()
+                        .map(|s| RestrictedExpression::new_string(s.clone())),
+                ),
+            ),
+        ])
+        .map_err(|x| e(&x))?;
         Ok(Built {
-            entities: Entities::from_json_value(Value::Array(entities), None)
-                .map_err(|e| e.to_string())?,
-            principal: EntityUid::from_json(uid("Agent", req.agent_id))
-                .map_err(|e| e.to_string())?,
-            action: EntityUid::from_json(uid("Action", req.action.as_str()))
-                .map_err(|e| e.to_string())?,
+            entities: Entities::from_entities(entities, None).map_err(|x| e(&x))?,
+            principal: agent,
+            action: euid("Action", req.action.as_str())?,
             context,
             resources,
         })
