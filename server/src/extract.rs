@@ -139,6 +139,18 @@ impl QueryMap {
         self.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
     }
 
+    /// An optional parameter that must be one of `allowed` (400 naming them otherwise).
+    pub fn one_of(&self, k: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(v) => Err(ApiError::bad_request(format!(
+                "{k} must be one of {} (got {v:?})",
+                allowed.join(", ")
+            ))),
+        }
+    }
+
     /// An optional positive integer parameter within `1..=max`.
     pub fn positive(&self, k: &str, max: u32) -> ApiResult<Option<u32>> {
         match self.get(k) {

@@ -24,25 +24,14 @@ const STATUSES: [&str; 3] = ["open", "acknowledged", "resolved"];
 const MAX_RULES: usize = 100;
 const MAX_CHANNELS: u64 = 20;
 
-fn one_of(q: &QueryMap, key: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
-        Some(v) => Err(ApiError::bad_request(format!(
-            "{key} must be one of {} (got {v:?})",
-            allowed.join(", ")
-        ))),
-    }
-}
-
 pub async fn list_alerts(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<Json<AlertList>> {
     let f = store::alerts::AlertFilter {
-        status: one_of(&q, "status", &STATUSES)?,
-        severity: one_of(&q, "severity", &SEVERITIES)?,
+        status: q.one_of("status", &STATUSES)?,
+        severity: q.one_of("severity", &SEVERITIES)?,
         agent_id: q.get("agentId").map(str::to_string),
         limit: q.positive("limit", 1000)?.unwrap_or(100),
     };
@@ -115,7 +104,9 @@ pub async fn metrics(
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<Json<AnomalyMetrics>> {
-    let window = one_of(&q, "window", &["1h", "6h", "24h"])?.unwrap_or_else(|| "24h".into());
+    let window = q
+        .one_of("window", &["1h", "6h", "24h"])?
+        .unwrap_or_else(|| "24h".into());
     let hours: i64 = window.trim_end_matches('h').parse().unwrap_or(24);
     let since = now_ms() - hours * 3_600_000;
     let agent = q.get("agentId").map(str::to_string);

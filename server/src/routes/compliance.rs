@@ -44,17 +44,6 @@ fn range(q: &QueryMap) -> ApiResult<Range> {
     })
 }
 
-fn one_of(q: &QueryMap, key: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
-        Some(v) => Err(ApiError::bad_request(format!(
-            "{key} must be one of {} (got {v:?})",
-            allowed.join(", ")
-        ))),
-    }
-}
-
 fn summary_of(c: &store::Conn, developer_id: &str, r: &Range) -> ApiResult<ComplianceSummary> {
     let counts = store::compliance::counts(c, developer_id, r, now_ms())?;
     Ok(ComplianceSummary {
@@ -84,7 +73,7 @@ pub async fn summary(
 fn grant_filter(q: &QueryMap) -> ApiResult<GrantFilter> {
     Ok(GrantFilter {
         range: range(q)?,
-        status: one_of(q, "status", &["active", "revoked", "expired"])?,
+        status: q.one_of("status", &["active", "revoked", "expired"])?,
         agent_id: q.get("agentId").map(str::to_string),
     })
 }
@@ -188,7 +177,7 @@ fn audit_filter(q: &QueryMap) -> ApiResult<AuditFilter> {
             until: r.until_iso,
             ..Default::default()
         },
-        status: one_of(q, "status", &["success", "failure", "blocked"])?,
+        status: q.one_of("status", &["success", "failure", "blocked"])?,
     })
 }
 
@@ -341,8 +330,9 @@ pub async fn evidence_pack(
     q: QueryMap,
 ) -> ApiResult<Response> {
     let r = range(&q)?;
-    let framework =
-        one_of(&q, "framework", &["soc2", "gdpr", "all"])?.unwrap_or_else(|| "all".into());
+    let framework = q
+        .one_of("framework", &["soc2", "gdpr", "all"])?
+        .unwrap_or_else(|| "all".into());
     let grants = GrantFilter {
         range: r.clone(),
         ..Default::default()

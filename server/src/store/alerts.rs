@@ -332,22 +332,15 @@ pub fn queue_to_channels(
         if !severities.iter().any(|s| s == severity) && !rule_channels.contains(&id) {
             continue;
         }
-        tx.exec(
-            "INSERT INTO webhook_deliveries (id, webhook_id, developer_id, event_id, event_type, url, status,
-                 attempts, max_attempts, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?8)",
-            args![
-                crate::ids::new_id("whd"),
-                &id,
-                developer_id,
-                event_id,
-                super::events::ANOMALY_DETECTED,
-                &url,
-                super::events::MAX_ATTEMPTS,
-                now
-            ],
+        super::events::queue_delivery(
+            tx,
+            developer_id,
+            &id,
+            &url,
+            event_id,
+            super::events::ANOMALY_DETECTED,
+            now,
         )?;
-        super::sql::note_queued();
     }
     Ok(())
 }

@@ -57,25 +57,39 @@ pub fn emit(tx: &Conn, developer_id: &str, event_type: &str, data: Value) -> Api
         |r| Ok((r.str(0)?, r.str(1)?, r.json::<Vec<String>>(2)?)),
     )?;
     for (hook, url, types) in hooks {
-        if !types.iter().any(|t| t == event_type) {
-            continue;
+        if types.iter().any(|t| t == event_type) {
+            queue_delivery(tx, developer_id, &hook, &url, &id, event_type, now)?;
         }
-        tx.exec(
-            "INSERT INTO webhook_deliveries (id, webhook_id, developer_id, event_id, event_type, url, status,
-                 attempts, max_attempts, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?8)",
-            args![
-                ids::new_id("whd"),
-                &hook,
-                developer_id,
-                &id,
-                event_type,
-                &url,
-                MAX_ATTEMPTS,
-                now
-            ],
-        )?;
-        super::sql::note_queued();
     }
     Ok(id)
+}
+
+/// Queues one delivery of event `event_id` to `target` (a webhook endpoint or an alert channel)
+/// at `url`, due now; the worker is woken after the transaction commits.
+pub fn queue_delivery(
+    tx: &Conn,
+    developer_id: &str,
+    target: &str,
+    url: &str,
+    event_id: &str,
+    event_type: &str,
+    now: i64,
+) -> ApiResult<()> {
+    tx.exec(
+        "INSERT INTO webhook_deliveries (id, webhook_id, developer_id, event_id, event_type, url, status,
+             attempts, max_attempts, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?8)",
+        args![
+            ids::new_id("whd"),
+            target,
+            developer_id,
+            event_id,
+            event_type,
+            url,
+            MAX_ATTEMPTS,
+            now
+        ],
+    )?;
+    super::sql::note_queued();
+    Ok(())
 }
