@@ -154,9 +154,21 @@ func TestWebhookDeliveries(t *testing.T) {
 	if refused != 0 {
 		t.Fatalf("%d deliveries did not verify", refused)
 	}
-	log, err := c.Webhooks.Deliveries(ctx, w.ID, grantex.ListDeliveriesParams{})
-	if err != nil || log.Total != 2 {
-		t.Fatalf("log: %+v %v", log, err)
+	// An attempt is recorded once the receiver has answered: wait until none is pending.
+	var log *grantex.WebhookDeliveryList
+	for until := time.Now().Add(20 * time.Second); ; {
+		log, err = c.Webhooks.Deliveries(ctx, w.ID, grantex.ListDeliveriesParams{})
+		if err != nil || log.Total != 2 {
+			t.Fatalf("log: %+v %v", log, err)
+		}
+		pending := false
+		for _, d := range log.Deliveries {
+			pending = pending || d.Status == "pending"
+		}
+		if !pending || time.Now().After(until) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	attempts := 0
 	for _, d := range log.Deliveries {

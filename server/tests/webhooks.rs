@@ -210,12 +210,20 @@ async fn deliveries_are_signed_retried_and_logged() {
         assert_eq!(ids.len(), 7, "one event id per event");
     }
 
-    // The delivery log: every delivery delivered; three failed attempts were retried.
-    let log = c
-        .webhooks()
-        .deliveries(&w.id, &ListDeliveriesParams::default())
-        .await
-        .unwrap();
+    // The delivery log: every delivery delivered (recorded once the receiver has answered, so
+    // wait for it); three failed attempts were retried.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let log = loop {
+        let log = c
+            .webhooks()
+            .deliveries(&w.id, &ListDeliveriesParams::default())
+            .await
+            .unwrap();
+        if log.deliveries.iter().all(|d| d.status == "delivered") || Instant::now() > deadline {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!((log.total, log.page, log.page_size), (7, 1, 20));
     assert!(
         log.deliveries

@@ -110,7 +110,13 @@ class PoliciesTest {
                 }
                 assertEquals(listOf("agent.created", "agent.deleted"), received.sorted())
                 assertEquals(0, refused)
-                val log = gx.webhooks.deliveries(w.id)
+                // An attempt is recorded once the receiver has answered: wait until none is pending.
+                var log = gx.webhooks.deliveries(w.id)
+                val until = System.nanoTime() + 20_000_000_000L
+                while (log.deliveries.any { it.status == "pending" } && System.nanoTime() < until) {
+                    delay(50)
+                    log = gx.webhooks.deliveries(w.id)
+                }
                 assertEquals(2L, log.total)
                 assertTrue(log.deliveries.all { it.status == "delivered" })
                 assertTrue(log.deliveries.sumOf { it.attempts } >= 3L, "the failed attempt was retried")
