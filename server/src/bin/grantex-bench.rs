@@ -5,9 +5,10 @@
 //!   1. authorize → consent approve → token exchange (one "flow" = 3 requests, live developer);
 //!   2. online verify (`POST /v1/tokens/verify`) of tokens from phase 1.
 //!
-//!   3. authorize alone, in rounds without policies and with `--policies N` (100) in force —
-//!      native ones and a tenth in Cedar, none matching, so every one is weighed — reporting
-//!      the overhead of policies (issue 15: target ≤ 10%). `--policies 0` skips it.
+//!   3. authorize alone for two developers at once, each client alternating: one without
+//!      policies, one with `--policies N` (100) in force — native ones and a tenth in Cedar,
+//!      none matching — reporting the p50 overhead of policies (issue 15: target ≤ 10%).
+//!      `--policies 0` skips it.
 //!
 //! Prints throughput and p50/p99 latency per phase. With `--database-url` the servers keep their
 //! data in PostgreSQL; `--instances 2` starts two servers on that database (sharing one key ring
@@ -391,16 +392,24 @@ async fn run(o: Opts) -> Result<(), String> {
     Ok(())
 }
 
-/// One of the benchmark's policies: a tenth Cedar forbids, the rest native, none matching the
-/// benchmark's agent (so every one is weighed).
+/// One of the benchmark's policies: a tenth Cedar forbids (half pinned to another agent, half
+/// for every agent with a condition that does not hold, so Cedar runs on every request), the
+/// rest native; none matches the benchmark's agent.
 fn bench_policy(n: usize) -> grantex::types::CreatePolicyParams {
     if n % 10 == 9 {
+        let cedar = if n % 20 == 9 {
+            format!(
+                r#"forbid(principal == Agent::"other-{n}", action, resource) when {{ context.hour < 24 }};"#
+            )
+        } else {
+            format!(
+                r#"forbid(principal, action, resource) when {{ context.principalId == "blocked-{n}" }};"#
+            )
+        };
         grantex::types::CreatePolicyParams {
             name: format!("bench cedar {n}"),
             effect: "deny".into(),
-            cedar: Some(format!(
-                r#"forbid(principal == Agent::"other-{n}", action, resource) when {{ context.hour < 24 }};"#
-            )),
+            cedar: Some(cedar),
             ..Default::default()
         }
     } else {
@@ -417,81 +426,106 @@ fn bench_policy(n: usize) -> grantex::types::CreatePolicyParams {
     }
 }
 
-/// Authorize alone, in rounds without and with `o.policies` policies (two of each, in ABBA
-/// order, so drift of a noisy machine and the growing database fall on both sides). Returns the
-/// p50 ratio with/without.
+/// Authorize alone, for two developers at once: the bench's own (no policies) and a second one
+/// with `o.policies` policies in force. Every client alternates between them, so both sides
+/// share the same moments of a noisy machine and the same database. Returns the p50 ratio
+/// with/without.
 async fn policy_phase(o: &Opts, clients: &Arc<Vec<Client>>, agent_id: &str) -> Result<f64, String> {
-    let round = (o.duration / 2).max(Duration::from_secs(1));
-    let authorize_round = |label: &'static str| {
-        let (cs, agent_id) = (clients.clone(), agent_id.to_string());
-        async move {
-            let r = phase(o.clients, round, move |w, i| {
-                let (c, agent_id) = (cs[w % cs.len()].clone(), agent_id.clone());
-                async move {
-                    let r = c
-                        .authorize(&AuthorizeParams {
-                            agent_id,
-                            user_id: format!("policy-user-{w}-{i}"),
-                            scopes: vec!["read".into()],
-                            ..Default::default()
-                        })
-                        .await;
-                    // No policy matches: every request goes to the consent page.
-                    matches!(r, Ok(a) if a.status == "pending")
-                }
-            })
-            .await;
-            (label, r)
-        }
-    };
     let c = &clients[0];
-    let mut ids = Vec::new();
-    let mut without: Vec<u64> = Vec::new();
-    let mut with: Vec<u64> = Vec::new();
-    let (mut ops_without, mut ops_with, mut secs_without, mut secs_with) = (0, 0, 0.0, 0.0);
-    // Rounds in the order without, with, with, without: the database grows with every
-    // authorization, so each side sees it at the same sizes on average.
-    for with_policies in [false, true, true, false] {
-        if with_policies && ids.is_empty() {
-            for n in 0..o.policies {
-                ids.push(
-                    c.policies()
-                        .create(&bench_policy(n))
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .id,
-                );
-            }
-        }
-        if !with_policies {
-            for id in ids.drain(..) {
-                c.policies().delete(&id).await.map_err(|e| e.to_string())?;
-            }
-        }
-        let (_, r) = authorize_round(if with_policies { "with" } else { "without" }).await;
-        if with_policies {
-            ops_with += r.ops;
-            secs_with += r.elapsed.as_secs_f64();
-            with.extend(r.latencies_us);
-        } else {
-            ops_without += r.ops;
-            secs_without += r.elapsed.as_secs_f64();
-            without.extend(r.latencies_us);
-        }
+    let second = Client::signup(
+        Some(c.base_url()),
+        &grantex::types::SignupParams {
+            name: "bench with policies".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let base_urls: Vec<String> = clients.iter().map(|c| c.base_url().to_string()).collect();
+    let with_clients = base_urls
+        .iter()
+        .map(|u| {
+            Client::new(ClientConfig {
+                api_key: Some(second.api_key.clone()),
+                base_url: Some(u.clone()),
+                max_retries: Some(0),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let with_agent = with_clients[0]
+        .agents()
+        .register(&RegisterAgentParams {
+            name: "bench with policies".into(),
+            description: String::new(),
+            scopes: vec!["read".into()],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .agent_id;
+    for n in 0..o.policies {
+        with_clients[0]
+            .policies()
+            .create(&bench_policy(n))
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    without.sort_unstable();
-    with.sort_unstable();
+    let sides = Arc::new([
+        (clients.clone(), agent_id.to_string()),
+        (Arc::new(with_clients), with_agent),
+    ]);
+    let latencies: Arc<[std::sync::Mutex<Vec<u64>>; 2]> = Arc::default();
+    let (s, lat) = (sides.clone(), latencies.clone());
+    let r = phase(o.clients, o.duration, move |w, i| {
+        // Half the clients start with each side, then each alternates.
+        let side = (w + i) % 2;
+        let (cs, agent_id) = &s[side];
+        let (c, agent_id, lat) = (cs[w % cs.len()].clone(), agent_id.clone(), lat.clone());
+        async move {
+            let t = Instant::now();
+            let r = c
+                .authorize(&AuthorizeParams {
+                    agent_id,
+                    user_id: format!("policy-user-{w}-{i}"),
+                    scopes: vec!["read".into()],
+                    ..Default::default()
+                })
+                .await;
+            // No policy matches: every request goes to the consent page.
+            let ok = matches!(r, Ok(a) if a.status == "pending");
+            if ok {
+                lat[side]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(t.elapsed().as_micros() as u64);
+            }
+            ok
+        }
+    })
+    .await;
+    if r.errors > 0 {
+        return Err(format!("{} authorize requests failed", r.errors));
+    }
+    let take = |n: usize| {
+        let mut v = std::mem::take(&mut *latencies[n].lock().unwrap_or_else(|e| e.into_inner()));
+        v.sort_unstable();
+        v
+    };
+    let (without, with) = (take(0), take(1));
+    let secs = r.elapsed.as_secs_f64();
     let (p0, p1) = (percentile(&without, 0.5), percentile(&with, 0.5));
     let ratio = if p0 > 0.0 { p1 / p0 } else { 0.0 };
     println!(
         "authorize, no policies               {:>9.1} ops/s   p50 {:>7.2} ms",
-        ops_without as f64 / secs_without,
+        without.len() as f64 / secs,
         p0
     );
     println!(
         "authorize, {:>4} policies in force    {:>9.1} ops/s   p50 {:>7.2} ms   p50 ratio {ratio:.3} (target <= 1.10)",
         o.policies,
-        ops_with as f64 / secs_with,
+        with.len() as f64 / secs,
         p1
     );
     Ok(ratio)

@@ -19,7 +19,8 @@
 use super::{utc_hh_mm, Request, Verdict};
 use cedar_policy::{
     Authorizer, Context, Effect, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    Policy as CedarPolicy, PolicyId, PolicySet, Request as CedarRequest, RestrictedExpression,
+    Policy as CedarPolicy, PolicyId, PolicySet, PrincipalConstraint, Request as CedarRequest,
+    RestrictedExpression,
 };
 use grantex::types::Policy;
 use std::collections::{HashMap, HashSet};
@@ -154,49 +155,136 @@ impl Input {
     }
 }
 
-/// A developer's Cedar policies compiled once (per policy generation): the permits in one set
-/// and the forbids in another, each policy under its own id, so a request costs two Cedar calls
-/// per scope whatever the number of policies.
-pub(crate) struct Sets {
+/// One permit set and one forbid set: a request costs two Cedar calls per scope whatever the
+/// number of policies in them.
+#[derive(Clone, Default)]
+struct Pair {
     permits: PolicySet,
     forbids: PolicySet,
+}
+
+impl Pair {
+    fn add(&mut self, policy: CedarPolicy, forbid: bool) -> bool {
+        if forbid {
+            self.forbids.add(policy).is_ok()
+        } else {
+            self.permits.add(policy).is_ok()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.permits.is_empty() && self.forbids.is_empty()
+    }
+
+    fn policies(&self) -> impl Iterator<Item = &CedarPolicy> {
+        self.forbids.policies().chain(self.permits.policies())
+    }
+}
+
+/// A developer's Cedar policies compiled once (per policy generation), each under its own id.
+///
+/// Indexed by the agent a policy's scope names (`principal == Agent::"id"`): such a policy can
+/// only apply to that agent's requests (Cedar would not even evaluate its conditions for
+/// another principal), so a request is weighed against the policies naming its agent plus the
+/// ones naming none, and builds no Cedar input at all when there are neither.
+pub(crate) struct Sets {
+    /// Policies whose scope names no single agent: weighed for every request.
+    general: Pair,
+    /// Per named agent: its own policies plus the general ones.
+    by_agent: HashMap<String, Pair>,
+    /// Ids of the policies that name an agent.
+    named: Vec<String>,
     /// Stored texts that no longer parse (never accepted on write): `(id, is_forbid)`.
     broken: Vec<(String, bool)>,
+}
+
+/// The agent id a policy's principal scope is pinned to, if any.
+fn named_agent(p: &CedarPolicy) -> Option<String> {
+    match p.principal_constraint() {
+        PrincipalConstraint::Eq(uid) if uid.type_name().to_string() == "Agent" => {
+            Some(uid.id().unescaped().to_string())
+        }
+        _ => None,
+    }
 }
 
 impl Sets {
     /// `None` when none of `policies` is written in Cedar.
     pub(crate) fn new(policies: &[Policy]) -> Option<Sets> {
         let mut sets = Sets {
-            permits: PolicySet::new(),
-            forbids: PolicySet::new(),
+            general: Pair::default(),
+            by_agent: HashMap::new(),
+            named: Vec::new(),
             broken: Vec::new(),
         };
         let mut any = false;
+        let mut pinned: Vec<(String, CedarPolicy, bool)> = Vec::new();
         for p in policies {
             let Some(text) = &p.cedar else { continue };
             any = true;
             let forbid = p.effect == "deny";
-            let added = CedarPolicy::parse(Some(PolicyId::new(&p.id)), text)
+            let parsed = CedarPolicy::parse(Some(PolicyId::new(&p.id)), text)
                 .ok()
-                .filter(|c| (c.effect() == Effect::Forbid) == forbid)
-                .map(|c| {
-                    if forbid {
-                        sets.forbids.add(c).is_ok()
-                    } else {
-                        sets.permits.add(c).is_ok()
-                    }
-                });
+                .filter(|c| (c.effect() == Effect::Forbid) == forbid);
+            let added = parsed.map(|c| match named_agent(&c) {
+                Some(agent) => {
+                    pinned.push((agent, c, forbid));
+                    true
+                }
+                None => sets.general.add(c, forbid),
+            });
             if added != Some(true) {
                 sets.broken.push((p.id.clone(), forbid));
+            }
+        }
+        for (agent, c, forbid) in pinned {
+            let id = c.id().to_string();
+            let pair = sets
+                .by_agent
+                .entry(agent)
+                .or_insert_with(|| sets.general.clone());
+            if pair.add(c, forbid) {
+                sets.named.push(id);
+            } else {
+                sets.broken.push((id, forbid));
             }
         }
         any.then_some(sets)
     }
 
+    /// Whether any policy could apply to a request by `agent_id` (if not, the caller need not
+    /// build an [`Input`]).
+    pub(crate) fn applies_to(&self, agent_id: &str) -> bool {
+        !self.broken.is_empty() || !self.general.is_empty() || self.by_agent.contains_key(agent_id)
+    }
+
+    /// The verdicts when [`Sets::applies_to`] says no policy applies: every one out of scope.
+    pub(crate) fn out_of_scope(&self) -> HashMap<String, Verdict> {
+        self.out_of_scope_of(&self.general)
+    }
+
+    /// Policies pinned to another agent than the ones in `pair`: neither matched nor erroneous.
+    fn out_of_scope_of(&self, pair: &Pair) -> HashMap<String, Verdict> {
+        let mut out = HashMap::new();
+        for id in &self.named {
+            let pid = PolicyId::new(id);
+            if pair.forbids.policy(&pid).is_none() && pair.permits.policy(&pid).is_none() {
+                out.insert(
+                    id.clone(),
+                    Verdict {
+                        matched: false,
+                        why: String::new(),
+                    },
+                );
+            }
+        }
+        out
+    }
+
     /// The verdict of every Cedar policy for the request, by policy id.
-    pub(crate) fn evaluate(&self, input: &Input) -> HashMap<String, Verdict> {
-        let mut out: HashMap<String, Verdict> = HashMap::new();
+    pub(crate) fn evaluate(&self, agent_id: &str, input: &Input) -> HashMap<String, Verdict> {
+        let pair = self.by_agent.get(agent_id).unwrap_or(&self.general);
+        let mut out = self.out_of_scope_of(pair);
         let error = |why: &str| Verdict {
             matched: false,
             why: format!(
@@ -215,7 +303,7 @@ impl Sets {
         let built = match &input.built {
             Ok(b) => b,
             Err(e) => {
-                for p in self.forbids.policies() {
+                for p in pair.forbids.policies() {
                     out.insert(
                         p.id().to_string(),
                         Verdict {
@@ -224,7 +312,7 @@ impl Sets {
                         },
                     );
                 }
-                for p in self.permits.policies() {
+                for p in pair.permits.policies() {
                     out.insert(p.id().to_string(), error(e));
                 }
                 return out;
@@ -245,7 +333,7 @@ impl Sets {
                 Ok(r) => r,
                 Err(e) => {
                     let e = e.to_string();
-                    for p in self.forbids.policies().chain(self.permits.policies()) {
+                    for p in pair.policies() {
                         errors
                             .entry(p.id().to_string())
                             .or_insert_with(|| e.clone());
@@ -253,8 +341,8 @@ impl Sets {
                     continue;
                 }
             };
-            if !self.forbids.is_empty() {
-                let resp = authorizer.is_authorized(&request, &self.forbids, &built.entities);
+            if !pair.forbids.is_empty() {
+                let resp = authorizer.is_authorized(&request, &pair.forbids, &built.entities);
                 for id in resp.diagnostics().reason() {
                     forbid_hits.entry(id.to_string()).or_default().push(scope);
                 }
@@ -265,8 +353,8 @@ impl Sets {
                         .or_insert_with(|| e.to_string());
                 }
             }
-            if !self.permits.is_empty() {
-                let resp = authorizer.is_authorized(&request, &self.permits, &built.entities);
+            if !pair.permits.is_empty() {
+                let resp = authorizer.is_authorized(&request, &pair.permits, &built.entities);
                 let satisfied: std::collections::HashSet<String> = resp
                     .diagnostics()
                     .reason()
@@ -278,7 +366,7 @@ impl Sets {
                         .entry(pe.policy_id().to_string())
                         .or_insert_with(|| e.to_string());
                 }
-                for p in self.permits.policies() {
+                for p in pair.permits.policies() {
                     let id = p.id().to_string();
                     if !satisfied.contains(&id) {
                         permit_miss.entry(id).or_insert(scope);
@@ -286,7 +374,7 @@ impl Sets {
                 }
             }
         }
-        for p in self.forbids.policies() {
+        for p in pair.forbids.policies() {
             let id = p.id().to_string();
             let v = if let Some(e) = errors.get(&id) {
                 Verdict {
@@ -306,7 +394,7 @@ impl Sets {
             };
             out.insert(id, v);
         }
-        for p in self.permits.policies() {
+        for p in pair.permits.policies() {
             let id = p.id().to_string();
             let v = if let Some(e) = errors.get(&id) {
                 error(e)

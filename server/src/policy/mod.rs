@@ -85,7 +85,13 @@ impl Compiled {
         let mut cedar_verdicts = self
             .cedar
             .as_ref()
-            .map(|sets| sets.evaluate(&cedar::Input::new(req)))
+            .map(|sets| {
+                if sets.applies_to(req.agent_id) {
+                    sets.evaluate(req.agent_id, &cedar::Input::new(req))
+                } else {
+                    sets.out_of_scope()
+                }
+            })
             .unwrap_or_default();
         let mut matched: Vec<(&Policy, String)> = Vec::new();
         for p in &self.policies {

@@ -335,3 +335,65 @@ fn rules_refuse_bad_policies_with_422() {
     mixed.agent_id = Some("ag_1".into());
     assert!(check(&mixed).unwrap_err().1.contains("Cedar"));
 }
+
+#[test]
+fn cedar_policies_pinned_to_an_agent_weigh_only_its_requests() {
+    // `run` asks for agent ag_1.
+    let mine_forbid = cedar(
+        "pol_mine",
+        "deny",
+        r#"forbid(principal == Agent::"ag_1", action, resource) when { context.hour >= 0 };"#,
+    );
+    let other_forbid = cedar(
+        "pol_other",
+        "deny",
+        r#"forbid(principal == Agent::"ag_2", action, resource);"#,
+    );
+    // Reads a missing attribute: an error, which fails closed only where the policy applies.
+    let other_broken = cedar(
+        "pol_other_err",
+        "deny",
+        r#"forbid(principal == Agent::"ag_2", action, resource) when { context.nope == 1 };"#,
+    );
+    let general_permit = cedar(
+        "pol_any",
+        "allow",
+        r#"permit(principal, action, resource) when { context.hour == 12 };"#,
+    );
+    let s = scopes(&["read"]);
+    // Only policies pinned to other agents: nothing applies, nothing is built.
+    let d = run(
+        &[other_forbid.clone(), other_broken.clone()],
+        &s,
+        NOON,
+        Action::Authorize,
+        0,
+    );
+    assert_eq!(d.decision, "none", "{}", d.reason);
+    assert_eq!(d.evaluated, 2);
+    // The general permit applies to ag_1, the other agent's error does not leak in.
+    let d = run(
+        &[
+            other_forbid.clone(),
+            other_broken.clone(),
+            general_permit.clone(),
+        ],
+        &s,
+        NOON,
+        Action::Authorize,
+        0,
+    );
+    assert_eq!(d.decision, "allow", "{}", d.reason);
+    assert_eq!(d.policy_id.as_deref(), Some("pol_any"));
+    // A policy pinned to ag_1 is weighed along with the general one, and its deny wins.
+    let d = run(
+        &[other_forbid, other_broken, general_permit, mine_forbid],
+        &s,
+        NOON,
+        Action::Authorize,
+        0,
+    );
+    assert_eq!(d.decision, "deny", "{}", d.reason);
+    assert_eq!(d.policy_id.as_deref(), Some("pol_mine"));
+    assert_eq!(d.matched.len(), 2, "{:?}", d.matched);
+}
