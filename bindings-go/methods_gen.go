@@ -17,6 +17,10 @@ type generatedNamespaces struct {
 	Anomalies *AnomaliesService
 	// Compliance runs the `compliance.*` operations.
 	Compliance *ComplianceService
+	// Budgets runs the `budgets.*` operations.
+	Budgets *BudgetsService
+	// Usage runs the `usage.*` operations.
+	Usage *UsageService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
@@ -25,6 +29,8 @@ func (n *generatedNamespaces) init(c *Client) {
 	n.Webhooks = &WebhooksService{c: c}
 	n.Anomalies = &AnomaliesService{c: c}
 	n.Compliance = &ComplianceService{c: c}
+	n.Budgets = &BudgetsService{c: c}
+	n.Usage = &UsageService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -41,6 +47,12 @@ type AnomaliesService struct{ c *Client }
 
 // ComplianceService runs the `compliance.*` operations (Client.Compliance).
 type ComplianceService struct{ c *Client }
+
+// BudgetsService runs the `budgets.*` operations (Client.Budgets).
+type BudgetsService struct{ c *Client }
+
+// UsageService runs the `usage.*` operations (Client.Usage).
+type UsageService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -288,6 +300,53 @@ func (s *ComplianceService) ExportAudit(ctx context.Context, params ComplianceEx
 // (`compliance.evidence_pack`). Generated from the core's catalog.
 func (s *ComplianceService) EvidencePack(ctx context.Context, params EvidencePackParams) (*EvidencePack, error) {
 	return callFor[EvidencePack](ctx, s.c, OpComplianceEvidencePack, params)
+}
+
+// Allocate: Give a grant a budget (one per grant; a delegated grant's is bounded by its parents'
+// remaining budgets). POST /v1/budget/allocate (`budgets.allocate`). Generated from the core's
+// catalog.
+func (s *BudgetsService) Allocate(ctx context.Context, params AllocateBudgetParams) (*BudgetAllocation, error) {
+	return callFor[BudgetAllocation](ctx, s.c, OpBudgetsAllocate, params)
+}
+
+// Debit: Take an amount from a grant's budget (and its parents'): refused with 402
+// `INSUFFICIENT_BUDGET` when any has less left. Retried under one `Idempotency-Key`, so a retry
+// never debits twice. POST /v1/budget/debit (`budgets.debit`). Generated from the core's catalog.
+func (s *BudgetsService) Debit(ctx context.Context, params DebitBudgetParams) (*DebitBudgetResponse, error) {
+	return callFor[DebitBudgetResponse](ctx, s.c, OpBudgetsDebit, params)
+}
+
+// Balance: A grant's budget and what is left of it. GET /v1/budget/balance/{grantId}
+// (`budgets.balance`). Generated from the core's catalog.
+func (s *BudgetsService) Balance(ctx context.Context, grantID string) (*BudgetAllocation, error) {
+	return callFor[BudgetAllocation](ctx, s.c, OpBudgetsBalance, map[string]string{"grantId": grantID})
+}
+
+// Transactions: A grant's debits, newest first. GET /v1/budget/transactions/{grantId}
+// (`budgets.transactions`). Generated from the core's catalog.
+func (s *BudgetsService) Transactions(ctx context.Context, grantID string, params BudgetTransactionsParams) (*BudgetTransactionsResponse, error) {
+	in, err := withMembers(params, map[string]string{"grantId": grantID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[BudgetTransactionsResponse](ctx, s.c, OpBudgetsTransactions, in)
+}
+
+// ListAllocations: Every budget of the developer, newest first. GET /v1/budget/allocations
+// (`budgets.list_allocations`). Generated from the core's catalog.
+func (s *BudgetsService) ListAllocations(ctx context.Context) (*BudgetAllocationList, error) {
+	return callFor[BudgetAllocationList](ctx, s.c, OpBudgetsListAllocations, nil)
+}
+
+// Current: Today's counts. GET /v1/usage (`usage.current`). Generated from the core's catalog.
+func (s *UsageService) Current(ctx context.Context) (*UsageResponse, error) {
+	return callFor[UsageResponse](ctx, s.c, OpUsageCurrent, nil)
+}
+
+// History: The last `days` days (30 by default, at most 90) that had any usage. GET
+// /v1/usage/history (`usage.history`). Generated from the core's catalog.
+func (s *UsageService) History(ctx context.Context, params UsageHistoryParams) (*UsageHistoryResponse, error) {
+	return callFor[UsageHistoryResponse](ctx, s.c, OpUsageHistory, params)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -892,6 +951,116 @@ type EvidencePack struct {
 	ChainIntegrity ChainIntegrity `json:"chainIntegrity"`
 }
 
+// AllocateBudgetParams: `POST /v1/budget/allocate` body.
+type AllocateBudgetParams struct {
+	// GrantID is the `grantId` member.
+	GrantID string `json:"grantId"`
+	// InitialBudget: Positive, at most four fractional digits.
+	InitialBudget float64 `json:"initialBudget"`
+	// Currency: ISO 4217 code (`USD` by default).
+	Currency *string `json:"currency,omitempty"`
+}
+
+// BudgetAllocation: A grant's budget.
+type BudgetAllocation struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// GrantID is the `grantId` member.
+	GrantID string `json:"grantId"`
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// InitialBudget: Decimal string, four fractional digits.
+	InitialBudget string `json:"initialBudget"`
+	// RemainingBudget: Decimal string, four fractional digits.
+	RemainingBudget string `json:"remainingBudget"`
+	// Currency is the `currency` member.
+	Currency string `json:"currency"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// UpdatedAt is the `updatedAt` member.
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// DebitBudgetParams: `POST /v1/budget/debit` body.
+type DebitBudgetParams struct {
+	// GrantID is the `grantId` member.
+	GrantID string `json:"grantId"`
+	// Amount: Positive, at most four fractional digits.
+	Amount float64 `json:"amount"`
+	// Description is the `description` member.
+	Description *string `json:"description,omitempty"`
+	// Metadata is the `metadata` member.
+	Metadata any `json:"metadata,omitempty"`
+	// IdempotencyKey: Sent as the `Idempotency-Key` header on every attempt of the call, never in
+	// the body; the core picks a fresh UUID when unset. A debit repeated with the same key is taken
+	// once and answered with the first answer.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// DebitBudgetResponse: `POST /v1/budget/debit` response.
+type DebitBudgetResponse struct {
+	// Remaining: What is left of the grant's budget, decimal string.
+	Remaining string `json:"remaining"`
+	// TransactionID is the `transactionId` member.
+	TransactionID string `json:"transactionId"`
+	// GrantID is the `grantId` member.
+	GrantID *string `json:"grantId,omitempty"`
+}
+
+// BudgetTransactionsParams: `GET /v1/budget/transactions/{grantId}` query.
+type BudgetTransactionsParams struct {
+	// Page: From 1.
+	Page *int64 `json:"page,omitempty"`
+	// PageSize: 1 to 200 (50 by default).
+	PageSize *int64 `json:"pageSize,omitempty"`
+}
+
+// BudgetTransactionsResponse: `GET /v1/budget/transactions/{grantId}` response, newest first.
+type BudgetTransactionsResponse struct {
+	// Transactions is the `transactions` member.
+	Transactions []BudgetTransaction `json:"transactions"`
+	// Total is the `total` member.
+	Total int64 `json:"total"`
+}
+
+// BudgetAllocationList: `GET /v1/budget/allocations` response.
+type BudgetAllocationList struct {
+	// Allocations is the `allocations` member.
+	Allocations []BudgetAllocation `json:"allocations"`
+}
+
+// UsageResponse: `GET /v1/usage` response: today's counts.
+type UsageResponse struct {
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// Period: The UTC day, `YYYY-MM-DD`.
+	Period string `json:"period"`
+	// TokenExchanges is the `tokenExchanges` member.
+	TokenExchanges int64 `json:"tokenExchanges"`
+	// Authorizations is the `authorizations` member.
+	Authorizations int64 `json:"authorizations"`
+	// Verifications is the `verifications` member.
+	Verifications int64 `json:"verifications"`
+	// TotalRequests is the `totalRequests` member.
+	TotalRequests int64 `json:"totalRequests"`
+}
+
+// UsageHistoryParams: `GET /v1/usage/history` query.
+type UsageHistoryParams struct {
+	// Days: 1 to 90 (30 by default).
+	Days *int64 `json:"days,omitempty"`
+}
+
+// UsageHistoryResponse: `GET /v1/usage/history` response: the days with any usage, newest first.
+type UsageHistoryResponse struct {
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// Days is the `days` member.
+	Days int64 `json:"days"`
+	// Entries is the `entries` member.
+	Entries []UsageHistoryEntry `json:"entries"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -1004,4 +1173,36 @@ type ChainIntegrity struct {
 	// Reason: `content` (an entry's hash does not match it) or `link` (it does not follow its
 	// predecessor), when broken.
 	Reason *string `json:"reason,omitempty"`
+}
+
+// BudgetTransaction: One debit.
+type BudgetTransaction struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// GrantID is the `grantId` member.
+	GrantID string `json:"grantId"`
+	// AllocationID is the `allocationId` member.
+	AllocationID string `json:"allocationId"`
+	// Amount: Decimal string, four fractional digits.
+	Amount string `json:"amount"`
+	// Description is the `description` member.
+	Description *string `json:"description,omitempty"`
+	// Metadata is the `metadata` member.
+	Metadata any `json:"metadata,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+}
+
+// UsageHistoryEntry: One day of usage.
+type UsageHistoryEntry struct {
+	// Date: `YYYY-MM-DD` (UTC).
+	Date string `json:"date"`
+	// TokenExchanges is the `tokenExchanges` member.
+	TokenExchanges int64 `json:"tokenExchanges"`
+	// Authorizations is the `authorizations` member.
+	Authorizations int64 `json:"authorizations"`
+	// Verifications is the `verifications` member.
+	Verifications int64 `json:"verifications"`
+	// TotalRequests is the `totalRequests` member.
+	TotalRequests int64 `json:"totalRequests"`
 }

@@ -240,6 +240,34 @@ const (
 	// audit entries of the range, and the whole audit chain's verification. Retried on network
 	// errors, timeouts, 429, 502, 503 and 504.
 	OpComplianceEvidencePack = "compliance.evidence_pack"
+	// OpBudgetsAllocate is `budgets.allocate`: POST /v1/budget/allocate, HTTP 201 on success. Give
+	// a grant a budget (one per grant; a delegated grant's is bounded by its parents' remaining
+	// budgets). Never retried.
+	OpBudgetsAllocate = "budgets.allocate"
+	// OpBudgetsDebit is `budgets.debit`: POST /v1/budget/debit, HTTP 200 on success. Take an amount
+	// from a grant's budget (and its parents'): refused with 402 `INSUFFICIENT_BUDGET` when any has
+	// less left. Retried under one `Idempotency-Key`, so a retry never debits twice. Retried on
+	// network errors, timeouts, 429, 502, 503 and 504 with one Idempotency-Key for every attempt.
+	OpBudgetsDebit = "budgets.debit"
+	// OpBudgetsBalance is `budgets.balance`: GET /v1/budget/balance/{grantId}, HTTP 200 on success.
+	// A grant's budget and what is left of it. Retried on network errors, timeouts, 429, 502, 503
+	// and 504.
+	OpBudgetsBalance = "budgets.balance"
+	// OpBudgetsTransactions is `budgets.transactions`: GET /v1/budget/transactions/{grantId}, HTTP
+	// 200 on success. A grant's debits, newest first. Retried on network errors, timeouts, 429,
+	// 502, 503 and 504.
+	OpBudgetsTransactions = "budgets.transactions"
+	// OpBudgetsListAllocations is `budgets.list_allocations`: GET /v1/budget/allocations, HTTP 200
+	// on success. Every budget of the developer, newest first. Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpBudgetsListAllocations = "budgets.list_allocations"
+	// OpUsageCurrent is `usage.current`: GET /v1/usage, HTTP 200 on success. Today's counts.
+	// Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpUsageCurrent = "usage.current"
+	// OpUsageHistory is `usage.history`: GET /v1/usage/history, HTTP 200 on success. The last
+	// `days` days (30 by default, at most 90) that had any usage. Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpUsageHistory = "usage.history"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -318,4 +346,11 @@ var Operations = []OperationInfo{
 	{Name: OpComplianceExportGrants, Method: "GET", Path: "/v1/compliance/export/grants", NeedsAPIKey: true},
 	{Name: OpComplianceExportAudit, Method: "GET", Path: "/v1/compliance/export/audit", NeedsAPIKey: true},
 	{Name: OpComplianceEvidencePack, Method: "GET", Path: "/v1/compliance/evidence-pack", NeedsAPIKey: true},
+	{Name: OpBudgetsAllocate, Method: "POST", Path: "/v1/budget/allocate", NeedsAPIKey: true},
+	{Name: OpBudgetsDebit, Method: "POST", Path: "/v1/budget/debit", NeedsAPIKey: true},
+	{Name: OpBudgetsBalance, Method: "GET", Path: "/v1/budget/balance/{grantId}", NeedsAPIKey: true},
+	{Name: OpBudgetsTransactions, Method: "GET", Path: "/v1/budget/transactions/{grantId}", NeedsAPIKey: true},
+	{Name: OpBudgetsListAllocations, Method: "GET", Path: "/v1/budget/allocations", NeedsAPIKey: true},
+	{Name: OpUsageCurrent, Method: "GET", Path: "/v1/usage", NeedsAPIKey: true},
+	{Name: OpUsageHistory, Method: "GET", Path: "/v1/usage/history", NeedsAPIKey: true},
 }

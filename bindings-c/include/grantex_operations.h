@@ -1716,4 +1716,157 @@
  */
 #define GRANTEX_OP_COMPLIANCE_EVIDENCE_PACK "compliance.evidence_pack"
 
+/**
+ * `budgets.allocate`: POST /v1/budget/allocate, HTTP 201 on success. Give a grant a budget (one per
+ * grant; a delegated grant's is bounded by its parents' remaining budgets).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `grantId` (required): a string.
+ *   - `initialBudget` (required): a number. Positive, at most four fractional digits.
+ *   - `currency` (optional): a string. ISO 4217 code (`USD` by default).
+ *
+ * Result: an object (BudgetAllocation). A grant's budget.
+ *   - `id` (required): a string.
+ *   - `grantId` (required): a string.
+ *   - `developerId` (required): a string.
+ *   - `initialBudget` (required): a string. Decimal string, four fractional digits.
+ *   - `remainingBudget` (required): a string. Decimal string, four fractional digits.
+ *   - `currency` (required): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_BUDGETS_ALLOCATE "budgets.allocate"
+
+/**
+ * `budgets.debit`: POST /v1/budget/debit, HTTP 200 on success. Take an amount from a grant's budget
+ * (and its parents'): refused with 402 `INSUFFICIENT_BUDGET` when any has less left. Retried under
+ * one `Idempotency-Key`, so a retry never debits twice.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504, every
+ * attempt with the same Idempotency-Key header (`idempotencyKey`, else a fresh UUID).
+ *
+ * Input: a JSON object with
+ *   - `grantId` (required): a string.
+ *   - `amount` (required): a number. Positive, at most four fractional digits.
+ *   - `description` (optional): a string.
+ *   - `metadata` (optional): any JSON value.
+ *   - `idempotencyKey` (optional): a string. Sent as the `Idempotency-Key` header on every attempt
+ *     of the call, never in the body; the core picks a fresh UUID when unset. A debit repeated with
+ *     the same key is taken once and answered with the first answer.
+ *
+ * Result: an object (DebitBudgetResponse). `POST /v1/budget/debit` response.
+ *   - `remaining` (required): a string. What is left of the grant's budget, decimal string.
+ *   - `transactionId` (required): a string.
+ *   - `grantId` (optional): a string.
+ */
+#define GRANTEX_OP_BUDGETS_DEBIT "budgets.debit"
+
+/**
+ * `budgets.balance`: GET /v1/budget/balance/{grantId}, HTTP 200 on success. A grant's budget and
+ * what is left of it.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `grantId` (required; path parameter, the grant id): a non-empty string.
+ *
+ * Result: an object (BudgetAllocation). A grant's budget.
+ *   - `id` (required): a string.
+ *   - `grantId` (required): a string.
+ *   - `developerId` (required): a string.
+ *   - `initialBudget` (required): a string. Decimal string, four fractional digits.
+ *   - `remainingBudget` (required): a string. Decimal string, four fractional digits.
+ *   - `currency` (required): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_BUDGETS_BALANCE "budgets.balance"
+
+/**
+ * `budgets.transactions`: GET /v1/budget/transactions/{grantId}, HTTP 200 on success. A grant's
+ * debits, newest first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `grantId` (required; path parameter, the grant id): a non-empty string.
+ *   - `page` (optional): an integer. From 1.
+ *   - `pageSize` (optional): an integer. 1 to 200 (50 by default).
+ *
+ * Result: an object (BudgetTransactionsResponse). `GET /v1/budget/transactions/{grantId}` response,
+ * newest first.
+ *   - `transactions` (required): a list of objects (BudgetTransaction).
+ *     - `id` (required): a string.
+ *     - `grantId` (required): a string.
+ *     - `allocationId` (required): a string.
+ *     - `amount` (required): a string. Decimal string, four fractional digits.
+ *     - `description` (optional): a string.
+ *     - `metadata` (optional): any JSON value.
+ *     - `createdAt` (required): a string.
+ *   - `total` (required): an integer.
+ */
+#define GRANTEX_OP_BUDGETS_TRANSACTIONS "budgets.transactions"
+
+/**
+ * `budgets.list_allocations`: GET /v1/budget/allocations, HTTP 200 on success. Every budget of the
+ * developer, newest first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (BudgetAllocationList). `GET /v1/budget/allocations` response.
+ *   - `allocations` (required): a list of objects (BudgetAllocation).
+ *     - `id` (required): a string.
+ *     - `grantId` (required): a string.
+ *     - `developerId` (required): a string.
+ *     - `initialBudget` (required): a string. Decimal string, four fractional digits.
+ *     - `remainingBudget` (required): a string. Decimal string, four fractional digits.
+ *     - `currency` (required): a string.
+ *     - `createdAt` (required): a string.
+ *     - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_BUDGETS_LIST_ALLOCATIONS "budgets.list_allocations"
+
+/**
+ * `usage.current`: GET /v1/usage, HTTP 200 on success. Today's counts.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (UsageResponse). `GET /v1/usage` response: today's counts.
+ *   - `developerId` (required): a string.
+ *   - `period` (required): a string. The UTC day, `YYYY-MM-DD`.
+ *   - `tokenExchanges` (required): an integer.
+ *   - `authorizations` (required): an integer.
+ *   - `verifications` (required): an integer.
+ *   - `totalRequests` (required): an integer.
+ */
+#define GRANTEX_OP_USAGE_CURRENT "usage.current"
+
+/**
+ * `usage.history`: GET /v1/usage/history, HTTP 200 on success. The last `days` days (30 by default,
+ * at most 90) that had any usage.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `days` (optional): an integer. 1 to 90 (30 by default).
+ *
+ * Result: an object (UsageHistoryResponse). `GET /v1/usage/history` response: the days with any
+ * usage, newest first.
+ *   - `developerId` (required): a string.
+ *   - `days` (required): an integer.
+ *   - `entries` (required): a list of objects (UsageHistoryEntry).
+ *     - `date` (required): a string. `YYYY-MM-DD` (UTC).
+ *     - `tokenExchanges` (required): an integer.
+ *     - `authorizations` (required): an integer.
+ *     - `verifications` (required): an integer.
+ *     - `totalRequests` (required): an integer.
+ */
+#define GRANTEX_OP_USAGE_HISTORY "usage.history"
+
 #endif /* GRANTEX_OPERATIONS_H */

@@ -1021,6 +1021,117 @@ export interface EvidencePack {
   chainIntegrity: ChainIntegrity;
 }
 
+/** `POST /v1/budget/allocate` body. */
+export interface AllocateBudgetParams {
+  grantId: string;
+  /** Positive, at most four fractional digits. */
+  initialBudget: number;
+  /** ISO 4217 code (`USD` by default). */
+  currency?: string | null;
+}
+
+/** A grant's budget. */
+export interface BudgetAllocation {
+  id: string;
+  grantId: string;
+  developerId: string;
+  /** Decimal string, four fractional digits. */
+  initialBudget: string;
+  /** Decimal string, four fractional digits. */
+  remainingBudget: string;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `POST /v1/budget/debit` body. */
+export interface DebitBudgetParams {
+  grantId: string;
+  /** Positive, at most four fractional digits. */
+  amount: number;
+  description?: string | null;
+  metadata?: unknown;
+  /**
+   * Sent as the `Idempotency-Key` header on every attempt of the call, never in the body;
+   * the core picks a fresh UUID when unset. A debit repeated with the same key is taken
+   * once and answered with the first answer.
+   */
+  idempotencyKey?: string | null;
+}
+
+/** `POST /v1/budget/debit` response. */
+export interface DebitBudgetResponse {
+  /** What is left of the grant's budget, decimal string. */
+  remaining: string;
+  transactionId: string;
+  grantId: string | null;
+}
+
+/** `GET /v1/budget/transactions/{grantId}` query. */
+export interface BudgetTransactionsParams {
+  /** From 1. */
+  page?: number | null;
+  /** 1 to 200 (50 by default). */
+  pageSize?: number | null;
+}
+
+/** One debit. */
+export interface BudgetTransaction {
+  id: string;
+  grantId: string;
+  allocationId: string;
+  /** Decimal string, four fractional digits. */
+  amount: string;
+  description: string | null;
+  metadata: unknown;
+  createdAt: string;
+}
+
+/** `GET /v1/budget/transactions/{grantId}` response, newest first. */
+export interface BudgetTransactionsResponse {
+  transactions: BudgetTransaction[];
+  total: number;
+}
+
+/** `GET /v1/budget/allocations` response. */
+export interface BudgetAllocationList {
+  allocations: BudgetAllocation[];
+}
+
+/** `GET /v1/usage` response: today's counts. */
+export interface UsageResponse {
+  developerId: string;
+  /** The UTC day, `YYYY-MM-DD`. */
+  period: string;
+  tokenExchanges: number;
+  authorizations: number;
+  verifications: number;
+  totalRequests: number;
+}
+
+/** `GET /v1/usage/history` query. */
+export interface UsageHistoryParams {
+  /** 1 to 90 (30 by default). */
+  days?: number | null;
+}
+
+/** One day of usage. */
+export interface UsageHistoryEntry {
+  /** `YYYY-MM-DD` (UTC). */
+  date: string;
+  tokenExchanges: number;
+  authorizations: number;
+  verifications: number;
+  totalRequests: number;
+}
+
+/** `GET /v1/usage/history` response: the days with any usage, newest first. */
+export interface UsageHistoryResponse {
+  developerId: string;
+  days: number;
+  entries: UsageHistoryEntry[];
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -1563,6 +1674,61 @@ export declare class ComplianceClient {
   evidencePack(params?: EvidencePackParams): Promise<EvidencePack>;
 }
 
+/** `grantex.budgets`. */
+export declare class BudgetsClient {
+  private constructor();
+  /**
+   * Give a grant a budget (one per grant; a delegated grant's is bounded by its
+   * parents' remaining budgets).
+   *
+   * `POST /v1/budget/allocate`
+   */
+  allocate(params: AllocateBudgetParams): Promise<BudgetAllocation>;
+  /**
+   * Take an amount from a grant's budget (and its parents'): refused with 402
+   * `INSUFFICIENT_BUDGET` when any has less left. Retried under one `Idempotency-Key`,
+   * so a retry never debits twice.
+   *
+   * `POST /v1/budget/debit`
+   */
+  debit(params: DebitBudgetParams): Promise<DebitBudgetResponse>;
+  /**
+   * A grant's budget and what is left of it.
+   *
+   * `GET /v1/budget/balance/{grantId}`
+   */
+  balance(grantId: string): Promise<BudgetAllocation>;
+  /**
+   * A grant's debits, newest first.
+   *
+   * `GET /v1/budget/transactions/{grantId}`
+   */
+  transactions(grantId: string, params?: BudgetTransactionsParams): Promise<BudgetTransactionsResponse>;
+  /**
+   * Every budget of the developer, newest first.
+   *
+   * `GET /v1/budget/allocations`
+   */
+  listAllocations(): Promise<BudgetAllocationList>;
+}
+
+/** `grantex.usage`. */
+export declare class UsageClient {
+  private constructor();
+  /**
+   * Today's counts.
+   *
+   * `GET /v1/usage`
+   */
+  current(): Promise<UsageResponse>;
+  /**
+   * The last `days` days (30 by default, at most 90) that had any usage.
+   *
+   * `GET /v1/usage/history`
+   */
+  history(params?: UsageHistoryParams): Promise<UsageHistoryResponse>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -1580,6 +1746,8 @@ export declare abstract class GrantexOperations {
   readonly webhooks: WebhooksClient;
   readonly anomalies: AnomaliesClient;
   readonly compliance: ComplianceClient;
+  readonly budgets: BudgetsClient;
+  readonly usage: UsageClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

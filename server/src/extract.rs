@@ -172,3 +172,16 @@ pub fn path_id(id: &str) -> ApiResult<&str> {
     }
     Ok(id)
 }
+
+/// The `Idempotency-Key` header, when given: 1-255 printable ASCII characters.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let s = v.to_str().ok().filter(|s| {
+        !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b))
+    });
+    s.map(|s| Some(s.to_string())).ok_or_else(|| {
+        ApiError::bad_request("Idempotency-Key must be 1-255 printable ASCII characters")
+    })
+}

@@ -38,6 +38,7 @@ mod state;
 mod store;
 pub mod time;
 mod token_check;
+mod usage;
 mod validate;
 mod webhooks;
 

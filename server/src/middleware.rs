@@ -319,6 +319,7 @@ async fn authenticate_and_limit(
         state.settings.rate_limit
     };
     let route_key = format!("{} {route}", req.method());
+    let mut metered = None;
     let ip_bucket = format!("ip:{}|{route_key}", peer.ip());
 
     let bucket = match classify(route) {
@@ -328,6 +329,8 @@ async fn authenticate_and_limit(
             Ok(dev) => {
                 tracing::Span::current().record("developer_id", tracing::field::display(&dev.id));
                 let b = format!("dev:{}|{route_key}", dev.id);
+                metered =
+                    crate::usage::Metered::of(req.method(), route).map(|m| (dev.id.clone(), m));
                 req.extensions_mut().insert(dev);
                 b
             }
@@ -355,7 +358,15 @@ async fn authenticate_and_limit(
         drain_small(req).await;
         return too_many(&decision, is_authorize);
     }
-    with_rate_headers(next.run(req).await, &decision)
+    let resp = next.run(req).await;
+    if let Some((developer_id, what)) = metered {
+        if resp.status().is_success() {
+            state
+                .usage
+                .count(&developer_id, what, crate::time::now_ms());
+        }
+    }
+    with_rate_headers(resp, &decision)
 }
 
 /// A failed authentication still counts against (and reports) the caller's IP bucket.

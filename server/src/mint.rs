@@ -84,6 +84,9 @@ pub struct TokenSpec {
     /// `cnf.jkt` (RFC 7800, RFC 9449 §6), so a resource server can require a DPoP proof made
     /// with that key.
     pub cnf_jkt: Option<String>,
+    /// What the grant has left to spend (`store::budgets::effective_remaining`) when it has a
+    /// budget: the token says so in `bdg` (advisory; the debit is the authority).
+    pub budget: Option<f64>,
 }
 
 impl TokenSpec {
@@ -132,6 +135,9 @@ impl TokenSpec {
         }
         if self.sandbox {
             c[grantex::verify::ENVIRONMENT_CLAIM] = json!("sandbox");
+        }
+        if let Some(b) = self.budget {
+            c["bdg"] = json!(b);
         }
         c
     }

@@ -109,6 +109,9 @@ pub struct RunningServer {
     deliveries: JoinHandle<()>,
     /// The periodic anomaly run, when configured; stopped with the server.
     anomalies: Option<JoinHandle<()>>,
+    /// Adds the usage counts to the database every `usage::FLUSH_EVERY`; stopped with the
+    /// server, after a last flush.
+    usage_flusher: JoinHandle<()>,
     state: AppState,
     _lock: File,
 }
@@ -117,6 +120,7 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         self.reloader.abort();
         self.deliveries.abort();
+        self.usage_flusher.abort();
         if let Some(a) = &self.anomalies {
             a.abort();
         }
@@ -142,6 +146,14 @@ impl RunningServer {
         let r = (&mut self.task)
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // In-flight requests are done: their counts go to the database before the stop.
+        self.usage_flusher.abort();
+        if let Err(e) = self.state.usage.flush(&self.state.db).await {
+            eprintln!(
+                "grantex-server: recording usage at shutdown failed: {}",
+                e.message
+            );
+        }
         self.state.settings.bootstrap.remove_server_json();
         r
     }
@@ -327,6 +339,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         metrics: Arc::default(),
         fresh,
         stopping,
+        usage: Arc::default(),
     };
     let deliveries = crate::webhooks::spawn(
         state.db.clone(),
@@ -336,6 +349,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
     let anomalies = cfg
         .anomaly_interval
         .map(|every| crate::anomaly::spawn(state.db.clone(), every, state.stopping.clone()));
+    let usage_flusher = crate::usage::spawn(state.usage.clone(), state.db.clone());
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
@@ -367,6 +381,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         reloader,
         deliveries,
         anomalies,
+        usage_flusher,
         state,
         _lock: lock,
     })

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Becomes `true` when the server starts shutting down: long-lived responses (the
     /// revocation stream) end then, so the graceful stop does not wait for them forever.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// This instance's usage counts not yet in the database (`crate::usage`).
+    pub usage: Arc<crate::usage::Meter>,
 }
 
 /// Fixed per-run settings.

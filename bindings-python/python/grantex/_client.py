@@ -24,6 +24,7 @@ from ._types import (
     AlertChannelList,
     AlertList,
     AlertNoteParams,
+    AllocateBudgetParams,
     Anomaly,
     AnomalyMetrics,
     AnomalyMetricsParams,
@@ -33,6 +34,10 @@ from ._types import (
     AuditEntry,
     AuthorizationRequest,
     AuthorizeParams,
+    BudgetAllocation,
+    BudgetAllocationList,
+    BudgetTransactionsParams,
+    BudgetTransactionsResponse,
     ComplianceAuditExport,
     ComplianceExportAuditParams,
     ComplianceExportGrantsParams,
@@ -47,6 +52,8 @@ from ._types import (
     CreatePolicyParams,
     CreatePrincipalSessionParams,
     CreateWebhookParams,
+    DebitBudgetParams,
+    DebitBudgetResponse,
     DelegateParams,
     DelegateResponse,
     DetectAnomaliesResponse,
@@ -88,6 +95,9 @@ from ._types import (
     UpdateDeveloperSettingsParams,
     UpdateDeveloperSettingsResponse,
     UpdatePolicyParams,
+    UsageHistoryParams,
+    UsageHistoryResponse,
+    UsageResponse,
     VerifiedGrant,
     VerifyTokenResponse,
     WebhookDeliveryList,
@@ -465,6 +475,55 @@ class ComplianceClient(_Resource):
         return EvidencePack.from_dict(self._call("compliance.evidence_pack", {**_params("compliance.evidence_pack", EvidencePackParams, params or EvidencePackParams())}))
 
 
+class BudgetsClient(_Resource):
+    """``client.budgets``."""
+
+    def allocate(self, params: AllocateBudgetParams) -> BudgetAllocation:
+        """Give a grant a budget (one per grant; a delegated grant's is bounded by its
+         parents' remaining budgets)."""
+        return BudgetAllocation.from_dict(self._call("budgets.allocate", {**_params("budgets.allocate", AllocateBudgetParams, params)}))
+
+    def debit(self, params: DebitBudgetParams) -> DebitBudgetResponse:
+        """Take an amount from a grant's budget (and its parents'): refused with 402
+         ``INSUFFICIENT_BUDGET`` when any has less left. Retried under one ``Idempotency-Key``,
+         so a retry never debits twice."""
+        return DebitBudgetResponse.from_dict(self._call("budgets.debit", {**_params("budgets.debit", DebitBudgetParams, params)}))
+
+    def balance(self, grant_id: str) -> BudgetAllocation:
+        """A grant's budget and what is left of it."""
+        return BudgetAllocation.from_dict(self._call("budgets.balance", {"grantId": _id("grant_id", grant_id)}))
+
+    def transactions(
+        self,
+        grant_id: str,
+        *,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+    ) -> BudgetTransactionsResponse:
+        """A grant's debits, newest first."""
+        return BudgetTransactionsResponse.from_dict(self._call("budgets.transactions", {"grantId": _id("grant_id", grant_id), **_keywords(BudgetTransactionsParams, page=page, page_size=page_size)}))
+
+    def list_allocations(self) -> BudgetAllocationList:
+        """Every budget of the developer, newest first."""
+        return BudgetAllocationList.from_dict(self._call("budgets.list_allocations", {}))
+
+
+class UsageClient(_Resource):
+    """``client.usage``."""
+
+    def current(self) -> UsageResponse:
+        """Today's counts."""
+        return UsageResponse.from_dict(self._call("usage.current", {}))
+
+    def history(
+        self,
+        *,
+        days: Optional[int] = None,
+    ) -> UsageHistoryResponse:
+        """The last ``days`` days (30 by default, at most 90) that had any usage."""
+        return UsageHistoryResponse.from_dict(self._call("usage.history", {**_keywords(UsageHistoryParams, days=days)}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -485,6 +544,8 @@ class Grantex(_ClientBase):
     webhooks: WebhooksClient
     anomalies: AnomaliesClient
     compliance: ComplianceClient
+    budgets: BudgetsClient
+    usage: UsageClient
 
     def __init__(
         self,
@@ -543,6 +604,8 @@ class Grantex(_ClientBase):
         self.webhooks = WebhooksClient(self._native)
         self.anomalies = AnomaliesClient(self._native)
         self.compliance = ComplianceClient(self._native)
+        self.budgets = BudgetsClient(self._native)
+        self.usage = UsageClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

@@ -39,6 +39,7 @@ __all__ = [
     "AlertChannelList",
     "AlertList",
     "AlertNoteParams",
+    "AllocateBudgetParams",
     "Anomaly",
     "AnomalyMetrics",
     "AnomalyMetricsParams",
@@ -49,6 +50,11 @@ __all__ = [
     "AuditEntry",
     "AuthorizationRequest",
     "AuthorizeParams",
+    "BudgetAllocation",
+    "BudgetAllocationList",
+    "BudgetTransaction",
+    "BudgetTransactionsParams",
+    "BudgetTransactionsResponse",
     "ChainIntegrity",
     "ComplianceAuditExport",
     "ComplianceExportAuditParams",
@@ -64,6 +70,8 @@ __all__ = [
     "CreatePolicyParams",
     "CreatePrincipalSessionParams",
     "CreateWebhookParams",
+    "DebitBudgetParams",
+    "DebitBudgetResponse",
     "DelegateParams",
     "DelegateResponse",
     "DetectAnomaliesResponse",
@@ -116,6 +124,10 @@ __all__ = [
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
     "UpdatePolicyParams",
+    "UsageHistoryEntry",
+    "UsageHistoryParams",
+    "UsageHistoryResponse",
+    "UsageResponse",
     "VerifiedGrant",
     "VerifyTokenResponse",
     "WebAuthnGrantEvidence",
@@ -3638,6 +3650,430 @@ class EvidencePack:
         out["auditEntries"] = [v.to_dict() for v in self.audit_entries] if self.audit_entries is not None else None
         out["policies"] = [v.to_dict() for v in self.policies] if self.policies is not None else None
         out["chainIntegrity"] = self.chain_integrity.to_dict() if self.chain_integrity is not None else None
+        return out
+
+
+@dataclass
+class AllocateBudgetParams:
+    """``POST /v1/budget/allocate`` body."""
+
+    grant_id: str
+    initial_budget: float
+    """Positive, at most four fractional digits."""
+    currency: Optional[str] = None
+    """ISO 4217 code (``USD`` by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grant_id, initial_budget, currency=None):
+            self.grant_id = grant_id
+            self.initial_budget = initial_budget
+            self.currency = currency
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "grantId": self.grant_id,
+                "initialBudget": self.initial_budget,
+                "currency": self.currency,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BudgetAllocation:
+    """A grant's budget."""
+
+    id: str
+    grant_id: str
+    developer_id: str
+    initial_budget: str
+    """Decimal string, four fractional digits."""
+    remaining_budget: str
+    """Decimal string, four fractional digits."""
+    currency: str
+    created_at: str
+    updated_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, grant_id, developer_id, initial_budget, remaining_budget, currency, created_at, updated_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "initial_budget", initial_budget)
+            _object_setattr(self, "remaining_budget", remaining_budget)
+            _object_setattr(self, "currency", currency)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BudgetAllocation:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            grant_id=_req(data, "grantId"),
+            developer_id=_req(data, "developerId"),
+            initial_budget=_req(data, "initialBudget"),
+            remaining_budget=_req(data, "remainingBudget"),
+            currency=_req(data, "currency"),
+            created_at=_req(data, "createdAt"),
+            updated_at=_req(data, "updatedAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["grantId"] = self.grant_id
+        out["developerId"] = self.developer_id
+        out["initialBudget"] = self.initial_budget
+        out["remainingBudget"] = self.remaining_budget
+        out["currency"] = self.currency
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        return out
+
+
+@dataclass
+class DebitBudgetParams:
+    """``POST /v1/budget/debit`` body."""
+
+    grant_id: str
+    amount: float
+    """Positive, at most four fractional digits."""
+    description: Optional[str] = None
+    metadata: Optional[Any] = None
+    idempotency_key: Optional[str] = None
+    """Sent as the ``Idempotency-Key`` header on every attempt of the call, never in the body;
+    the core picks a fresh UUID when unset. A debit repeated with the same key is taken
+    once and answered with the first answer."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, grant_id, amount, description=None, metadata=None, idempotency_key=None):
+            self.grant_id = grant_id
+            self.amount = amount
+            self.description = description
+            self.metadata = metadata
+            self.idempotency_key = idempotency_key
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "grantId": self.grant_id,
+                "amount": self.amount,
+                "description": self.description,
+                "metadata": self.metadata,
+                "idempotencyKey": self.idempotency_key,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class DebitBudgetResponse:
+    """``POST /v1/budget/debit`` response."""
+
+    remaining: str
+    """What is left of the grant's budget, decimal string."""
+    transaction_id: str
+    grant_id: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, remaining, transaction_id, grant_id=None):
+            _object_setattr(self, "remaining", remaining)
+            _object_setattr(self, "transaction_id", transaction_id)
+            _object_setattr(self, "grant_id", grant_id)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DebitBudgetResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            remaining=_req(data, "remaining"),
+            transaction_id=_req(data, "transactionId"),
+            grant_id=_get(data, "grantId", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["remaining"] = self.remaining
+        out["transactionId"] = self.transaction_id
+        out["grantId"] = self.grant_id
+        return out
+
+
+@dataclass
+class BudgetTransactionsParams:
+    """``GET /v1/budget/transactions/{grantId}`` query."""
+
+    page: Optional[int] = None
+    """From 1."""
+    page_size: Optional[int] = None
+    """1 to 200 (50 by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, page=None, page_size=None):
+            self.page = page
+            self.page_size = page_size
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "page": self.page,
+                "pageSize": self.page_size,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BudgetTransaction:
+    """One debit."""
+
+    id: str
+    grant_id: str
+    allocation_id: str
+    amount: str
+    """Decimal string, four fractional digits."""
+    description: Optional[str]
+    metadata: Any
+    created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, grant_id, allocation_id, amount, description, metadata, created_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "grant_id", grant_id)
+            _object_setattr(self, "allocation_id", allocation_id)
+            _object_setattr(self, "amount", amount)
+            _object_setattr(self, "description", description)
+            _object_setattr(self, "metadata", metadata)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BudgetTransaction:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            grant_id=_req(data, "grantId"),
+            allocation_id=_req(data, "allocationId"),
+            amount=_req(data, "amount"),
+            description=_get(data, "description", None),
+            metadata=_get(data, "metadata", {}),
+            created_at=_req(data, "createdAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["grantId"] = self.grant_id
+        out["allocationId"] = self.allocation_id
+        out["amount"] = self.amount
+        out["description"] = self.description
+        out["metadata"] = self.metadata
+        out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass(frozen=True)
+class BudgetTransactionsResponse:
+    """``GET /v1/budget/transactions/{grantId}`` response, newest first."""
+
+    transactions: Tuple[BudgetTransaction, ...]
+    total: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, transactions, total):
+            _object_setattr(self, "transactions", transactions)
+            _object_setattr(self, "total", total)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BudgetTransactionsResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            transactions=_nested_list(BudgetTransaction, _req(data, "transactions")),
+            total=_req(data, "total"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["transactions"] = [v.to_dict() for v in self.transactions] if self.transactions is not None else None
+        out["total"] = self.total
+        return out
+
+
+@dataclass(frozen=True)
+class BudgetAllocationList:
+    """``GET /v1/budget/allocations`` response."""
+
+    allocations: Tuple[BudgetAllocation, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, allocations):
+            _object_setattr(self, "allocations", allocations)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BudgetAllocationList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            allocations=_nested_list(BudgetAllocation, _req(data, "allocations")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["allocations"] = [v.to_dict() for v in self.allocations] if self.allocations is not None else None
+        return out
+
+
+@dataclass(frozen=True)
+class UsageResponse:
+    """``GET /v1/usage`` response: today's counts."""
+
+    developer_id: str
+    period: str
+    """The UTC day, ``YYYY-MM-DD``."""
+    token_exchanges: int
+    authorizations: int
+    verifications: int
+    total_requests: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, developer_id, period, token_exchanges, authorizations, verifications, total_requests):
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "period", period)
+            _object_setattr(self, "token_exchanges", token_exchanges)
+            _object_setattr(self, "authorizations", authorizations)
+            _object_setattr(self, "verifications", verifications)
+            _object_setattr(self, "total_requests", total_requests)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UsageResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            developer_id=_req(data, "developerId"),
+            period=_req(data, "period"),
+            token_exchanges=_req(data, "tokenExchanges"),
+            authorizations=_req(data, "authorizations"),
+            verifications=_req(data, "verifications"),
+            total_requests=_req(data, "totalRequests"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["developerId"] = self.developer_id
+        out["period"] = self.period
+        out["tokenExchanges"] = self.token_exchanges
+        out["authorizations"] = self.authorizations
+        out["verifications"] = self.verifications
+        out["totalRequests"] = self.total_requests
+        return out
+
+
+@dataclass
+class UsageHistoryParams:
+    """``GET /v1/usage/history`` query."""
+
+    days: Optional[int] = None
+    """1 to 90 (30 by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, days=None):
+            self.days = days
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "days": self.days,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class UsageHistoryEntry:
+    """One day of usage."""
+
+    date: str
+    """``YYYY-MM-DD`` (UTC)."""
+    token_exchanges: int
+    authorizations: int
+    verifications: int
+    total_requests: int
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, date, token_exchanges, authorizations, verifications, total_requests):
+            _object_setattr(self, "date", date)
+            _object_setattr(self, "token_exchanges", token_exchanges)
+            _object_setattr(self, "authorizations", authorizations)
+            _object_setattr(self, "verifications", verifications)
+            _object_setattr(self, "total_requests", total_requests)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UsageHistoryEntry:
+        """From the wire's camelCase JSON."""
+        return cls(
+            date=_req(data, "date"),
+            token_exchanges=_req(data, "tokenExchanges"),
+            authorizations=_req(data, "authorizations"),
+            verifications=_req(data, "verifications"),
+            total_requests=_req(data, "totalRequests"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["date"] = self.date
+        out["tokenExchanges"] = self.token_exchanges
+        out["authorizations"] = self.authorizations
+        out["verifications"] = self.verifications
+        out["totalRequests"] = self.total_requests
+        return out
+
+
+@dataclass(frozen=True)
+class UsageHistoryResponse:
+    """``GET /v1/usage/history`` response: the days with any usage, newest first."""
+
+    developer_id: str
+    days: int
+    entries: Tuple[UsageHistoryEntry, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, developer_id, days, entries):
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "days", days)
+            _object_setattr(self, "entries", entries)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UsageHistoryResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            developer_id=_req(data, "developerId"),
+            days=_req(data, "days"),
+            entries=_nested_list(UsageHistoryEntry, _req(data, "entries")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["developerId"] = self.developer_id
+        out["days"] = self.days
+        out["entries"] = [v.to_dict() for v in self.entries] if self.entries is not None else None
         return out
 
 

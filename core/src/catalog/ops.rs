@@ -276,4 +276,38 @@ operations! {
         evidence_pack => "compliance.evidence_pack": GET "/v1/compliance/evidence-pack", path(),
             query(EvidencePackParams), -> (EvidencePack), 200, safe, py(optional_params);
     }
+
+    /// Spending limits per grant, debited atomically; tokens carry what is left (`bdg`).
+    group Budgets budgets "budgets" {
+        /// Give a grant a budget (one per grant; a delegated grant's is bounded by its
+        /// parents' remaining budgets).
+        allocate => "budgets.allocate": POST "/v1/budget/allocate", path(),
+            body(AllocateBudgetParams), -> (BudgetAllocation), 201, never, py(params);
+        /// Take an amount from a grant's budget (and its parents'): refused with 402
+        /// `INSUFFICIENT_BUDGET` when any has less left. Retried under one `Idempotency-Key`,
+        /// so a retry never debits twice.
+        debit => "budgets.debit": POST "/v1/budget/debit", path(), body(DebitBudgetParams),
+            -> (DebitBudgetResponse), 200, idempotency_key, py(params);
+        /// A grant's budget and what is left of it.
+        balance => "budgets.balance": GET "/v1/budget/balance/{grantId}",
+            path(grant_id: "grantId" "grant id"), none(), -> (BudgetAllocation), 200, safe,
+            py(positional);
+        /// A grant's debits, newest first.
+        transactions => "budgets.transactions": GET "/v1/budget/transactions/{grantId}",
+            path(grant_id: "grantId" "grant id"), query(BudgetTransactionsParams),
+            -> (BudgetTransactionsResponse), 200, safe, py(keywords);
+        /// Every budget of the developer, newest first.
+        list_allocations => "budgets.list_allocations": GET "/v1/budget/allocations", path(),
+            none(), -> (BudgetAllocationList), 200, safe, py(positional);
+    }
+
+    /// Metered requests per UTC day.
+    group Usage usage "usage" {
+        /// Today's counts.
+        current => "usage.current": GET "/v1/usage", path(), none(), -> (UsageResponse), 200,
+            safe, py(positional);
+        /// The last `days` days (30 by default, at most 90) that had any usage.
+        history => "usage.history": GET "/v1/usage/history", path(), query(UsageHistoryParams),
+            -> (UsageHistoryResponse), 200, safe, py(keywords);
+    }
 }

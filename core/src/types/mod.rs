@@ -9,13 +9,17 @@ use serde_json::Value;
 
 mod alerts;
 mod anomalies;
+mod budgets;
 mod compliance;
 mod policies;
+mod usage;
 mod webhooks;
 pub use alerts::*;
 pub use anomalies::*;
+pub use budgets::*;
 pub use compliance::*;
 pub use policies::*;
+pub use usage::*;
 pub use webhooks::*;
 
 /// Developer account mode, fixed at signup.

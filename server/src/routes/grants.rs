@@ -194,6 +194,9 @@ pub async fn delegate(
                 })?),
                 sandbox: dev.mode == Mode::Sandbox,
                 cnf_jkt: child.key_thumbprint.clone(),
+                // The parents' budgets bound the new grant's from the start.
+                budget: db
+                    .read_sync(|c| store::budgets::effective_remaining(c, &dev.id, &child))?,
             };
             let token = spec.sign(&keys)?;
             let req = policy::Request {

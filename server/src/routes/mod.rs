@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod anomalies;
 pub mod audit;
 pub mod authorize;
+pub mod budgets;
 pub mod compliance;
 pub mod consent;
 pub mod developers;
@@ -14,6 +15,7 @@ pub mod policies;
 pub mod principal;
 pub mod revocations;
 pub mod tokens;
+pub mod usage;
 pub mod webhooks;
 
 use crate::extract::BODY_LIMIT;
@@ -93,6 +95,13 @@ pub fn router(state: AppState) -> Router {
                 .patch(policies::update)
                 .delete(policies::delete),
         )
+        .route("/v1/budget/allocate", post(budgets::allocate))
+        .route("/v1/budget/debit", post(budgets::debit))
+        .route("/v1/budget/balance/{id}", get(budgets::balance))
+        .route("/v1/budget/transactions/{id}", get(budgets::transactions))
+        .route("/v1/budget/allocations", get(budgets::allocations))
+        .route("/v1/usage", get(usage::current))
+        .route("/v1/usage/history", get(usage::history))
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
         .route("/v1/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))

@@ -6,7 +6,7 @@
 
 use crate::auth::Developer;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{idempotency_key, JsonBody};
 use crate::mint::{Lineage, TokenSpec};
 use crate::observability::{Issued, Revoked, Verify};
 use crate::state::AppState;
@@ -126,6 +126,8 @@ pub async fn exchange(
                 lineage: None,
                 sandbox: dev.mode == Mode::Sandbox,
                 cnf_jkt: grant.key_thumbprint.clone(),
+                // A new grant has no budget yet.
+                budget: None,
             };
             let token = spec.sign(&keys)?;
             let credential = with_credential
@@ -193,18 +195,6 @@ fn credential_format(format: Option<&str>) -> ApiResult<bool> {
             other.chars().take(32).collect::<String>()
         ))),
     }
-}
-
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let s = v.to_str().ok().filter(|s| {
-        !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b))
-    });
-    s.map(|s| Some(s.to_string())).ok_or_else(|| {
-        ApiError::bad_request("Idempotency-Key must be 1-255 printable ASCII characters")
-    })
 }
 
 /// A stored answer for a retried refresh with the same Idempotency-Key and refresh token.
@@ -322,6 +312,8 @@ pub async fn refresh(
                 },
                 sandbox: dev.mode == Mode::Sandbox,
                 cnf_jkt: grant.key_thumbprint.clone(),
+                budget: db
+                    .read_sync(|c| store::budgets::effective_remaining(c, &dev.id, &grant))?,
             };
             let token = spec.sign(&keys)?;
             db.write_sync(|tx| {

@@ -118,6 +118,10 @@ pub mod actions {
     pub const POLICY_DENIED: &str = "grantex.policy.denied";
     /// A policy approved an authorization without asking the principal.
     pub const POLICY_APPROVED: &str = "grantex.policy.approved";
+    pub const BUDGET_ALLOCATED: &str = "grantex.budget.allocated";
+    pub const BUDGET_DEBITED: &str = "grantex.budget.debited";
+    /// A debit refused for want of budget (the grant's or a parent's).
+    pub const BUDGET_DEBIT_REFUSED: &str = "grantex.budget.debit_refused";
 }
 
 /// Appends a security event the server itself observed (status `success`, or `failure` for

@@ -19,9 +19,11 @@ pub const AGENT_CREATED: &str = "agent.created";
 pub const AGENT_UPDATED: &str = "agent.updated";
 pub const AGENT_DELETED: &str = "agent.deleted";
 pub const ANOMALY_DETECTED: &str = "anomaly.detected";
+pub const BUDGET_THRESHOLD: &str = "budget.threshold";
+pub const BUDGET_EXHAUSTED: &str = "budget.exhausted";
 
 /// Every event type an endpoint may subscribe to.
-pub const TYPES: [&str; 8] = [
+pub const TYPES: [&str; 10] = [
     GRANT_CREATED,
     GRANT_REVOKED,
     TOKEN_ISSUED,
@@ -30,6 +32,8 @@ pub const TYPES: [&str; 8] = [
     AGENT_UPDATED,
     AGENT_DELETED,
     ANOMALY_DETECTED,
+    BUDGET_THRESHOLD,
+    BUDGET_EXHAUSTED,
 ];
 
 /// Attempts per delivery before it is marked `failed`.

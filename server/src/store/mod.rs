@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod anomalies;
 pub mod audit;
 pub mod auth_requests;
+pub mod budgets;
 pub mod compliance;
 mod db;
 pub mod developers;
@@ -26,6 +27,7 @@ mod schema_pg;
 pub mod sessions;
 pub(crate) mod sql;
 pub mod tokens;
+pub mod usage;
 pub mod webhooks;
 
 pub use db::{is_postgres_url, Db};

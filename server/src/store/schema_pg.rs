@@ -392,10 +392,61 @@ CREATE TABLE policy_generations (
 CREATE INDEX auth_requests_dev_expires ON auth_requests (developer_id, expires_at);
 "#,
     ),
+    (
+        12,
+        "budgets and usage (= SQLite schema 17)",
+        r#"
+-- One budget per grant, in ten-thousandths of the currency unit (exact arithmetic).
+-- thresholds_fired: bit 0 = 50%, bit 1 = 80%, bit 2 = 100% (each event is emitted once).
+CREATE TABLE budget_allocations (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    grant_id         TEXT NOT NULL,
+    initial_units    BIGINT NOT NULL CHECK (initial_units > 0),
+    remaining_units  BIGINT NOT NULL CHECK (remaining_units >= 0),
+    currency         TEXT NOT NULL,
+    thresholds_fired BIGINT NOT NULL DEFAULT 0,
+    created_at       BIGINT NOT NULL,
+    updated_at       BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX budget_allocations_grant ON budget_allocations (developer_id, grant_id);
+CREATE INDEX budget_allocations_dev ON budget_allocations (developer_id, created_at);
+CREATE TABLE budget_transactions (
+    id            TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL,
+    grant_id      TEXT NOT NULL,
+    allocation_id TEXT NOT NULL,
+    amount_units  BIGINT NOT NULL,
+    description   TEXT,
+    metadata      TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);
+CREATE INDEX budget_transactions_grant ON budget_transactions (developer_id, grant_id, created_at);
+-- A debit's answer by Idempotency-Key, replayed for a retry with the same request.
+CREATE TABLE budget_idempotency (
+    developer_id TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request      TEXT NOT NULL,
+    response     TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (developer_id, key)
+);
+CREATE INDEX budget_idempotency_created ON budget_idempotency (created_at);
+-- Metered requests per developer and UTC day (added to by every instance's meter).
+CREATE TABLE usage_daily (
+    developer_id    TEXT NOT NULL,
+    date            TEXT NOT NULL,
+    token_exchanges BIGINT NOT NULL DEFAULT 0,
+    authorizations  BIGINT NOT NULL DEFAULT 0,
+    verifications   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (developer_id, date)
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

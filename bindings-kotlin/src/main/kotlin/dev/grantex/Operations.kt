@@ -737,6 +737,101 @@ public class ComplianceClient internal constructor(private val transport: Transp
         EvidencePack.fromJson(transport.callBlocking("compliance.evidence_pack", Wire.input(params.toJson())))
 }
 
+/** `grantex.budgets`: the `budgets.*` operations. */
+public class BudgetsClient internal constructor(private val transport: Transport) {
+    /**
+     * Give a grant a budget (one per grant; a delegated grant's is bounded by its
+     * parents' remaining budgets).
+     *
+     * `POST /v1/budget/allocate`
+     */
+    public suspend fun allocate(params: AllocateBudgetParams): BudgetAllocation =
+        BudgetAllocation.fromJson(transport.call("budgets.allocate", Wire.input(params.toJson())))
+
+    /** [allocate], blocking the calling thread (for Java, or outside coroutines). */
+    public fun allocateBlocking(params: AllocateBudgetParams): BudgetAllocation =
+        BudgetAllocation.fromJson(transport.callBlocking("budgets.allocate", Wire.input(params.toJson())))
+
+    /**
+     * Take an amount from a grant's budget (and its parents'): refused with 402
+     * `INSUFFICIENT_BUDGET` when any has less left. Retried under one `Idempotency-Key`,
+     * so a retry never debits twice.
+     *
+     * `POST /v1/budget/debit`
+     */
+    public suspend fun debit(params: DebitBudgetParams): DebitBudgetResponse =
+        DebitBudgetResponse.fromJson(transport.call("budgets.debit", Wire.input(params.toJson())))
+
+    /** [debit], blocking the calling thread (for Java, or outside coroutines). */
+    public fun debitBlocking(params: DebitBudgetParams): DebitBudgetResponse =
+        DebitBudgetResponse.fromJson(transport.callBlocking("budgets.debit", Wire.input(params.toJson())))
+
+    /**
+     * A grant's budget and what is left of it.
+     *
+     * `GET /v1/budget/balance/{grantId}`
+     */
+    public suspend fun balance(grantId: String): BudgetAllocation =
+        BudgetAllocation.fromJson(transport.call("budgets.balance", Wire.input(null, "grantId" to grantId)))
+
+    /** [balance], blocking the calling thread (for Java, or outside coroutines). */
+    public fun balanceBlocking(grantId: String): BudgetAllocation =
+        BudgetAllocation.fromJson(transport.callBlocking("budgets.balance", Wire.input(null, "grantId" to grantId)))
+
+    /**
+     * A grant's debits, newest first.
+     *
+     * `GET /v1/budget/transactions/{grantId}`
+     */
+    public suspend fun transactions(grantId: String, params: BudgetTransactionsParams = BudgetTransactionsParams()): BudgetTransactionsResponse =
+        BudgetTransactionsResponse.fromJson(transport.call("budgets.transactions", Wire.input(params.toJson(), "grantId" to grantId)))
+
+    /** [transactions], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun transactionsBlocking(grantId: String, params: BudgetTransactionsParams = BudgetTransactionsParams()): BudgetTransactionsResponse =
+        BudgetTransactionsResponse.fromJson(transport.callBlocking("budgets.transactions", Wire.input(params.toJson(), "grantId" to grantId)))
+
+    /**
+     * Every budget of the developer, newest first.
+     *
+     * `GET /v1/budget/allocations`
+     */
+    public suspend fun listAllocations(): BudgetAllocationList =
+        BudgetAllocationList.fromJson(transport.call("budgets.list_allocations", Wire.EMPTY))
+
+    /** [listAllocations], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listAllocationsBlocking(): BudgetAllocationList =
+        BudgetAllocationList.fromJson(transport.callBlocking("budgets.list_allocations", Wire.EMPTY))
+}
+
+/** `grantex.usage`: the `usage.*` operations. */
+public class UsageClient internal constructor(private val transport: Transport) {
+    /**
+     * Today's counts.
+     *
+     * `GET /v1/usage`
+     */
+    public suspend fun current(): UsageResponse =
+        UsageResponse.fromJson(transport.call("usage.current", Wire.EMPTY))
+
+    /** [current], blocking the calling thread (for Java, or outside coroutines). */
+    public fun currentBlocking(): UsageResponse =
+        UsageResponse.fromJson(transport.callBlocking("usage.current", Wire.EMPTY))
+
+    /**
+     * The last `days` days (30 by default, at most 90) that had any usage.
+     *
+     * `GET /v1/usage/history`
+     */
+    public suspend fun history(params: UsageHistoryParams = UsageHistoryParams()): UsageHistoryResponse =
+        UsageHistoryResponse.fromJson(transport.call("usage.history", Wire.input(params.toJson())))
+
+    /** [history], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun historyBlocking(params: UsageHistoryParams = UsageHistoryParams()): UsageHistoryResponse =
+        UsageHistoryResponse.fromJson(transport.callBlocking("usage.history", Wire.input(params.toJson())))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -785,6 +880,14 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `compliance.*` operations. */
     @get:JvmName("compliance")
     public val compliance: ComplianceClient = ComplianceClient(transport)
+
+    /** The `budgets.*` operations. */
+    @get:JvmName("budgets")
+    public val budgets: BudgetsClient = BudgetsClient(transport)
+
+    /** The `usage.*` operations. */
+    @get:JvmName("usage")
+    public val usage: UsageClient = UsageClient(transport)
 
     /**
      * The calling developer account.
@@ -947,4 +1050,11 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "compliance.export_grants",
     "compliance.export_audit",
     "compliance.evidence_pack",
+    "budgets.allocate",
+    "budgets.debit",
+    "budgets.balance",
+    "budgets.transactions",
+    "budgets.list_allocations",
+    "usage.current",
+    "usage.history",
 )

@@ -3105,6 +3105,377 @@ public data class EvidencePack(
     }
 }
 
+/** `POST /v1/budget/allocate` body. */
+public data class AllocateBudgetParams @JvmOverloads constructor(
+    val grantId: String,
+    /** Positive, at most four fractional digits. */
+    val initialBudget: Double,
+    /** ISO 4217 code (`USD` by default). */
+    val currency: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("grantId", JsonPrimitive(grantId))
+        put("initialBudget", JsonPrimitive(initialBudget))
+        currency?.let { v0 -> put("currency", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): AllocateBudgetParams {
+            val o = Wire.obj(json, "AllocateBudgetParams")
+            return AllocateBudgetParams(
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "AllocateBudgetParams.grantId") } ?: Wire.missing("AllocateBudgetParams.grantId"),
+                initialBudget = Wire.member(o, "initialBudget")?.let { v0 -> Wire.double(v0, "AllocateBudgetParams.initialBudget") } ?: Wire.missing("AllocateBudgetParams.initialBudget"),
+                currency = Wire.member(o, "currency")?.let { v0 -> Wire.string(v0, "AllocateBudgetParams.currency") },
+            )
+        }
+    }
+}
+
+/** A grant's budget. */
+public data class BudgetAllocation(
+    val id: String,
+    val grantId: String,
+    val developerId: String,
+    /** Decimal string, four fractional digits. */
+    val initialBudget: String,
+    /** Decimal string, four fractional digits. */
+    val remainingBudget: String,
+    val currency: String,
+    val createdAt: String,
+    val updatedAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("grantId", JsonPrimitive(grantId))
+        put("developerId", JsonPrimitive(developerId))
+        put("initialBudget", JsonPrimitive(initialBudget))
+        put("remainingBudget", JsonPrimitive(remainingBudget))
+        put("currency", JsonPrimitive(currency))
+        put("createdAt", JsonPrimitive(createdAt))
+        put("updatedAt", JsonPrimitive(updatedAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BudgetAllocation {
+            val o = Wire.obj(json, "BudgetAllocation")
+            return BudgetAllocation(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "BudgetAllocation.id") } ?: Wire.missing("BudgetAllocation.id"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "BudgetAllocation.grantId") } ?: Wire.missing("BudgetAllocation.grantId"),
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "BudgetAllocation.developerId") } ?: Wire.missing("BudgetAllocation.developerId"),
+                initialBudget = Wire.member(o, "initialBudget")?.let { v0 -> Wire.string(v0, "BudgetAllocation.initialBudget") } ?: Wire.missing("BudgetAllocation.initialBudget"),
+                remainingBudget = Wire.member(o, "remainingBudget")?.let { v0 -> Wire.string(v0, "BudgetAllocation.remainingBudget") } ?: Wire.missing("BudgetAllocation.remainingBudget"),
+                currency = Wire.member(o, "currency")?.let { v0 -> Wire.string(v0, "BudgetAllocation.currency") } ?: Wire.missing("BudgetAllocation.currency"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "BudgetAllocation.createdAt") } ?: Wire.missing("BudgetAllocation.createdAt"),
+                updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "BudgetAllocation.updatedAt") } ?: Wire.missing("BudgetAllocation.updatedAt"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/budget/debit` body. */
+public data class DebitBudgetParams @JvmOverloads constructor(
+    val grantId: String,
+    /** Positive, at most four fractional digits. */
+    val amount: Double,
+    val description: String? = null,
+    val metadata: JsonElement? = null,
+    /**
+     * Sent as the `Idempotency-Key` header on every attempt of the call, never in the body;
+     * the core picks a fresh UUID when unset. A debit repeated with the same key is taken
+     * once and answered with the first answer.
+     */
+    val idempotencyKey: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("grantId", JsonPrimitive(grantId))
+        put("amount", JsonPrimitive(amount))
+        description?.let { v0 -> put("description", JsonPrimitive(v0)) }
+        metadata?.let { v0 -> put("metadata", v0) }
+        idempotencyKey?.let { v0 -> put("idempotencyKey", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): DebitBudgetParams {
+            val o = Wire.obj(json, "DebitBudgetParams")
+            return DebitBudgetParams(
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "DebitBudgetParams.grantId") } ?: Wire.missing("DebitBudgetParams.grantId"),
+                amount = Wire.member(o, "amount")?.let { v0 -> Wire.double(v0, "DebitBudgetParams.amount") } ?: Wire.missing("DebitBudgetParams.amount"),
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "DebitBudgetParams.description") },
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 },
+                idempotencyKey = Wire.member(o, "idempotencyKey")?.let { v0 -> Wire.string(v0, "DebitBudgetParams.idempotencyKey") },
+            )
+        }
+    }
+}
+
+/** `POST /v1/budget/debit` response. */
+public data class DebitBudgetResponse @JvmOverloads constructor(
+    /** What is left of the grant's budget, decimal string. */
+    val remaining: String,
+    val transactionId: String,
+    val grantId: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("remaining", JsonPrimitive(remaining))
+        put("transactionId", JsonPrimitive(transactionId))
+        grantId?.let { v0 -> put("grantId", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): DebitBudgetResponse {
+            val o = Wire.obj(json, "DebitBudgetResponse")
+            return DebitBudgetResponse(
+                remaining = Wire.member(o, "remaining")?.let { v0 -> Wire.string(v0, "DebitBudgetResponse.remaining") } ?: Wire.missing("DebitBudgetResponse.remaining"),
+                transactionId = Wire.member(o, "transactionId")?.let { v0 -> Wire.string(v0, "DebitBudgetResponse.transactionId") } ?: Wire.missing("DebitBudgetResponse.transactionId"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "DebitBudgetResponse.grantId") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/budget/transactions/{grantId}` query. */
+public data class BudgetTransactionsParams @JvmOverloads constructor(
+    /** From 1. */
+    val page: Long? = null,
+    /** 1 to 200 (50 by default). */
+    val pageSize: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        page?.let { v0 -> put("page", JsonPrimitive(v0)) }
+        pageSize?.let { v0 -> put("pageSize", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BudgetTransactionsParams {
+            val o = Wire.obj(json, "BudgetTransactionsParams")
+            return BudgetTransactionsParams(
+                page = Wire.member(o, "page")?.let { v0 -> Wire.long(v0, "BudgetTransactionsParams.page") },
+                pageSize = Wire.member(o, "pageSize")?.let { v0 -> Wire.long(v0, "BudgetTransactionsParams.pageSize") },
+            )
+        }
+    }
+}
+
+/** One debit. */
+public data class BudgetTransaction @JvmOverloads constructor(
+    val id: String,
+    val grantId: String,
+    val allocationId: String,
+    /** Decimal string, four fractional digits. */
+    val amount: String,
+    val description: String? = null,
+    val metadata: JsonElement = JsonNull,
+    val createdAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("grantId", JsonPrimitive(grantId))
+        put("allocationId", JsonPrimitive(allocationId))
+        put("amount", JsonPrimitive(amount))
+        description?.let { v0 -> put("description", JsonPrimitive(v0)) }
+        put("metadata", metadata)
+        put("createdAt", JsonPrimitive(createdAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BudgetTransaction {
+            val o = Wire.obj(json, "BudgetTransaction")
+            return BudgetTransaction(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "BudgetTransaction.id") } ?: Wire.missing("BudgetTransaction.id"),
+                grantId = Wire.member(o, "grantId")?.let { v0 -> Wire.string(v0, "BudgetTransaction.grantId") } ?: Wire.missing("BudgetTransaction.grantId"),
+                allocationId = Wire.member(o, "allocationId")?.let { v0 -> Wire.string(v0, "BudgetTransaction.allocationId") } ?: Wire.missing("BudgetTransaction.allocationId"),
+                amount = Wire.member(o, "amount")?.let { v0 -> Wire.string(v0, "BudgetTransaction.amount") } ?: Wire.missing("BudgetTransaction.amount"),
+                description = Wire.member(o, "description")?.let { v0 -> Wire.string(v0, "BudgetTransaction.description") },
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 } ?: JsonNull,
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "BudgetTransaction.createdAt") } ?: Wire.missing("BudgetTransaction.createdAt"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/budget/transactions/{grantId}` response, newest first. */
+public data class BudgetTransactionsResponse(
+    val transactions: List<BudgetTransaction>,
+    val total: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("transactions", JsonArray(transactions.map { v0 -> v0.toJson() }))
+        put("total", JsonPrimitive(total))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BudgetTransactionsResponse {
+            val o = Wire.obj(json, "BudgetTransactionsResponse")
+            return BudgetTransactionsResponse(
+                transactions = Wire.member(o, "transactions")?.let { v0 -> Wire.list(v0, "BudgetTransactionsResponse.transactions") { v1 -> BudgetTransaction.fromJson(v1) } } ?: Wire.missing("BudgetTransactionsResponse.transactions"),
+                total = Wire.member(o, "total")?.let { v0 -> Wire.long(v0, "BudgetTransactionsResponse.total") } ?: Wire.missing("BudgetTransactionsResponse.total"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/budget/allocations` response. */
+public data class BudgetAllocationList(
+    val allocations: List<BudgetAllocation>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("allocations", JsonArray(allocations.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BudgetAllocationList {
+            val o = Wire.obj(json, "BudgetAllocationList")
+            return BudgetAllocationList(
+                allocations = Wire.member(o, "allocations")?.let { v0 -> Wire.list(v0, "BudgetAllocationList.allocations") { v1 -> BudgetAllocation.fromJson(v1) } } ?: Wire.missing("BudgetAllocationList.allocations"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/usage` response: today's counts. */
+public data class UsageResponse(
+    val developerId: String,
+    /** The UTC day, `YYYY-MM-DD`. */
+    val period: String,
+    val tokenExchanges: Long,
+    val authorizations: Long,
+    val verifications: Long,
+    val totalRequests: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("developerId", JsonPrimitive(developerId))
+        put("period", JsonPrimitive(period))
+        put("tokenExchanges", JsonPrimitive(tokenExchanges))
+        put("authorizations", JsonPrimitive(authorizations))
+        put("verifications", JsonPrimitive(verifications))
+        put("totalRequests", JsonPrimitive(totalRequests))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UsageResponse {
+            val o = Wire.obj(json, "UsageResponse")
+            return UsageResponse(
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "UsageResponse.developerId") } ?: Wire.missing("UsageResponse.developerId"),
+                period = Wire.member(o, "period")?.let { v0 -> Wire.string(v0, "UsageResponse.period") } ?: Wire.missing("UsageResponse.period"),
+                tokenExchanges = Wire.member(o, "tokenExchanges")?.let { v0 -> Wire.long(v0, "UsageResponse.tokenExchanges") } ?: Wire.missing("UsageResponse.tokenExchanges"),
+                authorizations = Wire.member(o, "authorizations")?.let { v0 -> Wire.long(v0, "UsageResponse.authorizations") } ?: Wire.missing("UsageResponse.authorizations"),
+                verifications = Wire.member(o, "verifications")?.let { v0 -> Wire.long(v0, "UsageResponse.verifications") } ?: Wire.missing("UsageResponse.verifications"),
+                totalRequests = Wire.member(o, "totalRequests")?.let { v0 -> Wire.long(v0, "UsageResponse.totalRequests") } ?: Wire.missing("UsageResponse.totalRequests"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/usage/history` query. */
+public data class UsageHistoryParams @JvmOverloads constructor(
+    /** 1 to 90 (30 by default). */
+    val days: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        days?.let { v0 -> put("days", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UsageHistoryParams {
+            val o = Wire.obj(json, "UsageHistoryParams")
+            return UsageHistoryParams(
+                days = Wire.member(o, "days")?.let { v0 -> Wire.long(v0, "UsageHistoryParams.days") },
+            )
+        }
+    }
+}
+
+/** One day of usage. */
+public data class UsageHistoryEntry(
+    /** `YYYY-MM-DD` (UTC). */
+    val date: String,
+    val tokenExchanges: Long,
+    val authorizations: Long,
+    val verifications: Long,
+    val totalRequests: Long,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("date", JsonPrimitive(date))
+        put("tokenExchanges", JsonPrimitive(tokenExchanges))
+        put("authorizations", JsonPrimitive(authorizations))
+        put("verifications", JsonPrimitive(verifications))
+        put("totalRequests", JsonPrimitive(totalRequests))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UsageHistoryEntry {
+            val o = Wire.obj(json, "UsageHistoryEntry")
+            return UsageHistoryEntry(
+                date = Wire.member(o, "date")?.let { v0 -> Wire.string(v0, "UsageHistoryEntry.date") } ?: Wire.missing("UsageHistoryEntry.date"),
+                tokenExchanges = Wire.member(o, "tokenExchanges")?.let { v0 -> Wire.long(v0, "UsageHistoryEntry.tokenExchanges") } ?: Wire.missing("UsageHistoryEntry.tokenExchanges"),
+                authorizations = Wire.member(o, "authorizations")?.let { v0 -> Wire.long(v0, "UsageHistoryEntry.authorizations") } ?: Wire.missing("UsageHistoryEntry.authorizations"),
+                verifications = Wire.member(o, "verifications")?.let { v0 -> Wire.long(v0, "UsageHistoryEntry.verifications") } ?: Wire.missing("UsageHistoryEntry.verifications"),
+                totalRequests = Wire.member(o, "totalRequests")?.let { v0 -> Wire.long(v0, "UsageHistoryEntry.totalRequests") } ?: Wire.missing("UsageHistoryEntry.totalRequests"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/usage/history` response: the days with any usage, newest first. */
+public data class UsageHistoryResponse(
+    val developerId: String,
+    val days: Long,
+    val entries: List<UsageHistoryEntry>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("developerId", JsonPrimitive(developerId))
+        put("days", JsonPrimitive(days))
+        put("entries", JsonArray(entries.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UsageHistoryResponse {
+            val o = Wire.obj(json, "UsageHistoryResponse")
+            return UsageHistoryResponse(
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "UsageHistoryResponse.developerId") } ?: Wire.missing("UsageHistoryResponse.developerId"),
+                days = Wire.member(o, "days")?.let { v0 -> Wire.long(v0, "UsageHistoryResponse.days") } ?: Wire.missing("UsageHistoryResponse.days"),
+                entries = Wire.member(o, "entries")?.let { v0 -> Wire.list(v0, "UsageHistoryResponse.entries") { v1 -> UsageHistoryEntry.fromJson(v1) } } ?: Wire.missing("UsageHistoryResponse.entries"),
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
