@@ -116,6 +116,8 @@ int main(int argc, char **argv) {
     printf("webhooks (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_compliance_flow(base_url);
     printf("compliance (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_budgets_flow(base_url);
+    printf("budgets and usage (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {

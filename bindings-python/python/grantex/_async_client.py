@@ -496,7 +496,6 @@ class AsyncBudgetsClient(_AsyncResource):
     async def transactions(
         self,
         grant_id: str,
-        *,
         page: Optional[int] = None,
         page_size: Optional[int] = None,
     ) -> BudgetTransactionsResponse:
@@ -517,7 +516,6 @@ class AsyncUsageClient(_AsyncResource):
 
     async def history(
         self,
-        *,
         days: Optional[int] = None,
     ) -> UsageHistoryResponse:
         """The last ``days`` days (30 by default, at most 90) that had any usage."""

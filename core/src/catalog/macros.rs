@@ -176,6 +176,7 @@ macro_rules! operations {
     (@py params) => { $crate::catalog::PyStyle::Params };
     (@py optional_params) => { $crate::catalog::PyStyle::OptionalParams };
     (@py keywords) => { $crate::catalog::PyStyle::Keywords };
+    (@py arguments) => { $crate::catalog::PyStyle::Arguments };
     (@py params_or_keywords) => { $crate::catalog::PyStyle::ParamsOrKeywords };
 
     (@input none ()) => { $crate::catalog::Input::None };

@@ -132,6 +132,9 @@ pub enum PyStyle {
     OptionalParams,
     /// Path parameters positional, body fields keyword-only: `update(agent_id, *, name=None)`.
     Keywords,
+    /// Like [`PyStyle::Keywords`] but the fields may also be passed by position, after the
+    /// path parameters: `transactions(grant_id, page=None, page_size=None)`.
+    Arguments,
     /// A params dataclass or keyword arguments: `authorize(params)` or `authorize(agent_id=...)`.
     ParamsOrKeywords,
 }

@@ -295,7 +295,7 @@ operations! {
         /// A grant's debits, newest first.
         transactions => "budgets.transactions": GET "/v1/budget/transactions/{grantId}",
             path(grant_id: "grantId" "grant id"), query(BudgetTransactionsParams),
-            -> (BudgetTransactionsResponse), 200, safe, py(keywords);
+            -> (BudgetTransactionsResponse), 200, safe, py(arguments);
         /// Every budget of the developer, newest first.
         list_allocations => "budgets.list_allocations": GET "/v1/budget/allocations", path(),
             none(), -> (BudgetAllocationList), 200, safe, py(positional);
@@ -308,6 +308,6 @@ operations! {
             safe, py(positional);
         /// The last `days` days (30 by default, at most 90) that had any usage.
         history => "usage.history": GET "/v1/usage/history", path(), query(UsageHistoryParams),
-            -> (UsageHistoryResponse), 200, safe, py(keywords);
+            -> (UsageHistoryResponse), 200, safe, py(arguments);
     }
 }

@@ -625,12 +625,14 @@ fn method(out: &mut String, op: &Operation, a: &str, aw: &str) {
             let rest = format!("_params({:?}, {class}, params or {class}())", op.name);
             out.push_str(&returning(op, &call(&input_dict(&members, Some(&rest)))));
         }
-        (PyStyle::Keywords, Some(s)) => {
+        (style @ (PyStyle::Keywords | PyStyle::Arguments), Some(s)) => {
             let class = s.py_class();
             let kws = keyword_args(s);
             let mut args = vec!["self".to_string()];
             args.extend(positional);
-            args.push("*".into());
+            if style == PyStyle::Keywords {
+                args.push("*".into());
+            }
             args.extend(kws);
             let _ = writeln!(out, "    {a}def {name}(\n        {},\n    ) -> {ret}:", args.join(",\n        "));
             doc_line(out, op);
