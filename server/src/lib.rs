@@ -18,6 +18,7 @@ mod bootstrap;
 mod checkpoint;
 mod csrf;
 mod error;
+mod event_bus;
 mod export;
 mod extract;
 mod freshness;

@@ -468,7 +468,8 @@ pub async fn serve(
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });
-            let conn = http.serve_connection(TokioIo::new(io), svc);
+            // Upgrades: the WebSocket event stream (`/v1/events/ws`) takes the connection over.
+            let conn = http.serve_connection(TokioIo::new(io), svc).with_upgrades();
             tokio::pin!(conn);
             let mut stopping = false;
             loop {

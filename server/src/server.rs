@@ -112,6 +112,8 @@ pub struct RunningServer {
     /// Adds the usage counts to the database every `usage::FLUSH_EVERY`; stopped with the
     /// server, after a last flush.
     usage_flusher: JoinHandle<()>,
+    /// Follows the event log for the event streams; stopped with the server.
+    event_follower: JoinHandle<()>,
     state: AppState,
     _lock: File,
 }
@@ -121,6 +123,7 @@ impl Drop for RunningServer {
         self.reloader.abort();
         self.deliveries.abort();
         self.usage_flusher.abort();
+        self.event_follower.abort();
         if let Some(a) = &self.anomalies {
             a.abort();
         }
@@ -148,6 +151,7 @@ impl RunningServer {
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         // In-flight requests are done: their counts go to the database before the stop.
         self.usage_flusher.abort();
+        self.event_follower.abort();
         if let Err(e) = self.state.usage.flush(&self.state.db).await {
             eprintln!(
                 "grantex-server: recording usage at shutdown failed: {}",
@@ -340,6 +344,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         fresh,
         stopping,
         usage: Arc::default(),
+        events: Arc::default(),
     };
     let deliveries = crate::webhooks::spawn(
         state.db.clone(),
@@ -350,6 +355,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         .anomaly_interval
         .map(|every| crate::anomaly::spawn(state.db.clone(), every, state.stopping.clone()));
     let usage_flusher = crate::usage::spawn(state.usage.clone(), state.db.clone());
+    let event_follower = crate::event_bus::spawn(state.events.clone(), state.db.clone());
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(crate::serve::serve(listener, app, cfg.limits, rx));
@@ -382,6 +388,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         deliveries,
         anomalies,
         usage_flusher,
+        event_follower,
         state,
         _lock: lock,
     })

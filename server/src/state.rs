@@ -22,6 +22,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// This instance's usage counts not yet in the database (`crate::usage`).
     pub usage: Arc<crate::usage::Meter>,
+    /// This instance's broadcast of new events to the event streams (`crate::event_bus`).
+    pub events: Arc<crate::event_bus::Bus>,
 }
 
 /// Fixed per-run settings.

@@ -404,7 +404,7 @@ impl RevocationFeed {
             .await
             .map_err(|e| Self::reason(&e))?;
         let idle = (self.inner.stale_after * 2).max(Duration::from_secs(1));
-        let mut parser = SseParser::default();
+        let mut parser = crate::sse::SseParser::default();
         loop {
             if !self.current(generation) {
                 return Ok(());
@@ -424,8 +424,8 @@ impl RevocationFeed {
                 }
                 Ok(Ok(Some(c))) => c,
             };
-            for (event, data) in parser.push(&chunk).map_err(|_| NETWORK)? {
-                self.on_event(generation, &event, &data)?;
+            for f in parser.push(&chunk).map_err(|_| NETWORK)? {
+                self.on_event(generation, &f.event, &f.data)?;
             }
         }
     }
@@ -540,67 +540,6 @@ impl RevocationFeed {
     }
 }
 
-/// Splits a Server-Sent Events byte stream into `(event, data)` pairs (WHATWG HTML §9.2.6:
-/// `event:`/`data:` fields, comments, a blank line dispatches; `data` lines joined with `\n`).
-#[derive(Default)]
-struct SseParser {
-    buf: Vec<u8>,
-    /// How much of `buf` is known to hold no line end (a long line is scanned once).
-    scanned: usize,
-    event: String,
-    data: String,
-}
-
-/// Longest line accepted: a stream that never ends a line is not an event stream.
-const MAX_SSE_LINE: usize = 1 << 20;
-
-impl SseParser {
-    fn push(&mut self, bytes: &[u8]) -> Result<Vec<(String, String)>, ()> {
-        self.buf.extend_from_slice(bytes);
-        let mut out = Vec::new();
-        while let Some(at) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
-            let nl = self.scanned + at;
-            self.scanned = 0;
-            let mut line: Vec<u8> = self.buf.drain(..=nl).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            let line = String::from_utf8(line).map_err(|_| ())?;
-            if line.is_empty() {
-                if !self.data.is_empty() || !self.event.is_empty() {
-                    let event = if self.event.is_empty() {
-                        "message".to_owned()
-                    } else {
-                        std::mem::take(&mut self.event)
-                    };
-                    out.push((event, std::mem::take(&mut self.data)));
-                }
-                continue;
-            }
-            let (field, value) = match line.split_once(':') {
-                Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-                None => (line.as_str(), ""),
-            };
-            match field {
-                "event" => self.event = value.to_owned(),
-                "data" => {
-                    if !self.data.is_empty() {
-                        self.data.push('\n');
-                    }
-                    self.data.push_str(value);
-                }
-                _ => {}
-            }
-        }
-        self.scanned = self.buf.len();
-        if self.buf.len() > MAX_SSE_LINE || self.data.len() > MAX_SSE_LINE {
-            return Err(());
-        }
-        Ok(out)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,27 +567,6 @@ mod tests {
         assert!(feed.on_event(0, "revocation", e).is_ok());
         assert_eq!(feed.known().cursor, 6);
         assert!(feed.matches(Some("g1"), None, None).is_some());
-    }
-
-    #[test]
-    fn server_sent_events_are_split_across_chunks() {
-        let mut p = SseParser::default();
-        assert!(p.push(b"event: rev").unwrap().is_empty());
-        let got = p
-            .push(b"ocation\r\ndata: {\"seq\":1}\n\n: comment\n\nevent: heartbeat\ndata: {}\n\ndata: a\ndata: b\n\n")
-            .unwrap();
-        assert_eq!(
-            got,
-            vec![
-                ("revocation".into(), "{\"seq\":1}".into()),
-                ("heartbeat".into(), "{}".into()),
-                ("message".into(), "a\nb".into()),
-            ]
-        );
-        assert!(SseParser::default().push(&[0xff, b'\n']).is_err());
-        assert!(SseParser::default()
-            .push(&vec![b'x'; MAX_SSE_LINE + 1])
-            .is_err());
     }
 
     #[test]

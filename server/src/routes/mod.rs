@@ -9,6 +9,7 @@ pub mod budgets;
 pub mod compliance;
 pub mod consent;
 pub mod developers;
+pub mod events;
 pub mod grants;
 pub mod health;
 pub mod policies;
@@ -100,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/budget/balance/{id}", get(budgets::balance))
         .route("/v1/budget/transactions/{id}", get(budgets::transactions))
         .route("/v1/budget/allocations", get(budgets::allocations))
+        .route("/v1/events/stream", get(events::stream))
+        .route("/v1/events/ws", get(events::ws))
         .route("/v1/usage", get(usage::current))
         .route("/v1/usage/history", get(usage::history))
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))

@@ -97,3 +97,61 @@ pub fn queue_delivery(
     super::sql::note_queued();
     Ok(())
 }
+
+/// One recorded event as the event stream sends it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Position in the server's event log (ascending in commit order: writes are serialized).
+    pub seq: i64,
+    pub developer_id: String,
+    pub event_type: String,
+    /// `{id, type, createdAt, data}`, the webhook body.
+    pub payload: String,
+}
+
+/// Events after `seq` (any developer), oldest first, at most `limit`.
+pub fn after(c: &Conn, seq: i64, limit: u32) -> ApiResult<Vec<Recorded>> {
+    c.query_all(
+        "SELECT seq, developer_id, type, payload FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        args![seq, i64::from(limit)],
+        recorded,
+    )
+}
+
+/// The developer's events after `seq`, oldest first, at most `limit`.
+pub fn developer_after(
+    c: &Conn,
+    developer_id: &str,
+    seq: i64,
+    limit: u32,
+) -> ApiResult<Vec<Recorded>> {
+    c.query_all(
+        "SELECT seq, developer_id, type, payload FROM events
+         WHERE developer_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        args![developer_id, seq, i64::from(limit)],
+        recorded,
+    )
+}
+
+fn recorded(r: &super::sql::Row<'_>) -> ApiResult<Recorded> {
+    Ok(Recorded {
+        seq: r.i64(0)?,
+        developer_id: r.str(1)?,
+        event_type: r.str(2)?,
+        payload: r.str(3)?,
+    })
+}
+
+/// The last event's position (0 before the first), and the position up to which retention may
+/// have removed events (a stream cannot resume from before it).
+pub fn bounds(c: &Conn) -> ApiResult<(i64, i64)> {
+    let last = c.query_one("SELECT COALESCE(MAX(seq), 0) FROM events", args![], |r| {
+        r.i64(0)
+    })?;
+    let pruned = c.query_one(
+        "SELECT pruned_through FROM event_retention WHERE id = 1",
+        args![],
+        |r| r.i64(0),
+    )?;
+    Ok((last.max(pruned), pruned))
+}

@@ -482,10 +482,22 @@ CREATE TABLE usage_daily (
 );
 "#,
     ),
+    (
+        18,
+        "event stream retention mark",
+        r#"
+-- The newest event position retention removed: an event stream cannot resume before it.
+CREATE TABLE event_retention (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    pruned_through INTEGER NOT NULL
+);
+INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 17;
+pub const SCHEMA_VERSION: i64 = 18;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

@@ -443,10 +443,22 @@ CREATE TABLE usage_daily (
 );
 "#,
     ),
+    (
+        13,
+        "event stream retention mark",
+        r#"
+-- The newest event position retention removed: an event stream cannot resume before it.
+CREATE TABLE event_retention (
+    id             BIGINT PRIMARY KEY CHECK (id = 1),
+    pruned_through BIGINT NOT NULL
+);
+INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -240,6 +240,17 @@ pub fn prune(tx: &Conn, before: i64) -> ApiResult<usize> {
         "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?1",
         args![before],
     )?;
+    // Streams cannot resume from before the newest event removed here.
+    let newest = tx.query_one(
+        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE created_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status = 'pending')",
+        args![before],
+        |r| r.i64(0),
+    )?;
+    tx.exec(
+        "UPDATE event_retention SET pruned_through = ?1 WHERE id = 1 AND pruned_through < ?1",
+        args![newest],
+    )?;
     let e = tx.exec(
         "DELETE FROM events WHERE created_at < ?1
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status = 'pending')",

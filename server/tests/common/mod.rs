@@ -320,7 +320,11 @@ impl ChildServer {
                 c
             }
         };
-        cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
+        // A test may pin the address (to restart a server where its clients expect it).
+        if !extra.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        cmd.arg("--data-dir")
             .arg(data_dir)
             .args(extra)
             .env_remove("GRANTEX_DATABASE_URL")
