@@ -110,6 +110,25 @@ impl NativeClient {
         convert::to_py(py, &value)
     }
 
+    /// Follows the developer's event stream (nothing is sent before the first `next`).
+    #[pyo3(signature = (types=None, last_event_id=None))]
+    fn event_stream(
+        &self,
+        py: Python<'_>,
+        types: Option<Vec<String>>,
+        last_event_id: Option<u64>,
+    ) -> PyResult<crate::events::NativeEventStream> {
+        let client = self.client().map_err(|e| crate::errors::to_py(py, e))?;
+        let inner = client
+            .events()
+            .stream(&grantex::events::StreamOptions {
+                types,
+                last_event_id,
+            })
+            .map_err(|e| crate::errors::to_py(py, e))?;
+        Ok(crate::events::NativeEventStream { inner })
+    }
+
     /// Run one catalog operation as an awaitable.
     #[pyo3(signature = (op, input=None))]
     fn acall<'py>(

@@ -15,6 +15,7 @@ mod client;
 mod convert;
 mod enforce;
 mod errors;
+mod events;
 mod log_bridge;
 mod misc;
 mod runtime;
@@ -36,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .collect::<Vec<_>>(),
     )?;
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<events::NativeEventStream>()?;
     m.add_class::<verify::NativeJwks>()?;
     m.add_class::<enforce::NativeEnforcer>()?;
     m.add_function(wrap_pyfunction!(enforce::manifest_build, m)?)?;

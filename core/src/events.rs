@@ -12,7 +12,7 @@ use crate::sse::SseParser;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +67,8 @@ struct State {
 #[derive(Clone)]
 pub struct EventStream {
     state: Arc<tokio::sync::Mutex<State>>,
+    /// The last position returned (-1: none), readable while a `next` waits.
+    last: Arc<AtomicI64>,
     closed: Arc<AtomicBool>,
     wake: Arc<tokio::sync::Notify>,
 }
@@ -106,6 +108,12 @@ impl Events<'_> {
                 pending: VecDeque::new(),
                 failures: 0,
             })),
+            last: Arc::new(AtomicI64::new(
+                options
+                    .last_event_id
+                    .and_then(|l| i64::try_from(l).ok())
+                    .unwrap_or(-1),
+            )),
             closed: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(tokio::sync::Notify::new()),
         })
@@ -146,6 +154,8 @@ impl EventStream {
             }
             if let Some(e) = st.pending.pop_front() {
                 st.cursor = Some(e.seq);
+                self.last
+                    .store(i64::try_from(e.seq).unwrap_or(i64::MAX), Ordering::SeqCst);
                 return Ok(Some(e));
             }
             if st.conn.is_none() {
@@ -233,8 +243,8 @@ impl EventStream {
 
     /// The log position of the last event returned (pass it as `last_event_id` to resume in
     /// another stream), `None` before the first.
-    pub async fn last_event_id(&self) -> Option<u64> {
-        self.state.lock().await.cursor
+    pub fn last_event_id(&self) -> Option<u64> {
+        u64::try_from(self.last.load(Ordering::SeqCst)).ok()
     }
 
     /// Stops the stream: a waiting [`EventStream::next`] returns `Ok(None)` at once, and so does

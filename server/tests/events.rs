@@ -168,7 +168,7 @@ async fn the_core_consumer_survives_a_kill_9_restart_without_loss_or_repeat() {
     let _a2 = agent(&c, "before-2", &["read"]).await;
     // Wait until both were read, then kill the server mid-stream.
     for _ in 0..100 {
-        if stream.last_event_id().await.is_some() {
+        if stream.last_event_id().is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
