@@ -20,6 +20,8 @@ pub struct AppState {
     /// Becomes `true` when the server starts shutting down: long-lived responses (the
     /// revocation stream) end then, so the graceful stop does not wait for them forever.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The credential vault's master keys (`crate::vault`).
+    pub vault: Arc<crate::vault::Masters>,
 }
 
 /// Fixed per-run settings.

@@ -118,6 +118,15 @@ pub mod actions {
     pub const POLICY_DENIED: &str = "grantex.policy.denied";
     /// A policy approved an authorization without asking the principal.
     pub const POLICY_APPROVED: &str = "grantex.policy.approved";
+    /// A credential was stored in (or replaced in) the vault.
+    pub const VAULT_CREDENTIAL_STORED: &str = "grantex.vault.credential_stored";
+    pub const VAULT_CREDENTIAL_DELETED: &str = "grantex.vault.credential_deleted";
+    /// A grant token was exchanged for a vault credential.
+    pub const VAULT_CREDENTIAL_EXCHANGED: &str = "grantex.vault.credential_exchanged";
+    /// An exchange was refused (revoked or expired token, missing scope, no credential, DPoP).
+    pub const VAULT_EXCHANGE_DENIED: &str = "grantex.vault.exchange_denied";
+    /// A stored credential did not decrypt at exchange (altered, or its key is unavailable).
+    pub const VAULT_DECRYPT_FAILED: &str = "grantex.vault.decrypt_failed";
 }
 
 /// Appends a security event the server itself observed (status `success`, or `failure` for

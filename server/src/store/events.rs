@@ -3,7 +3,8 @@
 //! endpoint. An event is therefore never lost: if the change commits, so does its delivery.
 //!
 //! Emitted by the store functions that make the change (grants, tokens, the revocation feed),
-//! so no route can forget one; agent events by the agent routes.
+//! so no route can forget one; agent events by the agent routes, vault events by the vault
+//! routes (in the transaction of the change, or of the exchange's audit entry).
 
 use super::sql::args;
 use super::Conn;
@@ -19,9 +20,12 @@ pub const AGENT_CREATED: &str = "agent.created";
 pub const AGENT_UPDATED: &str = "agent.updated";
 pub const AGENT_DELETED: &str = "agent.deleted";
 pub const ANOMALY_DETECTED: &str = "anomaly.detected";
+pub const VAULT_CREDENTIAL_STORED: &str = "vault.credential.stored";
+pub const VAULT_CREDENTIAL_DELETED: &str = "vault.credential.deleted";
+pub const VAULT_CREDENTIAL_EXCHANGED: &str = "vault.credential.exchanged";
 
 /// Every event type an endpoint may subscribe to.
-pub const TYPES: [&str; 8] = [
+pub const TYPES: [&str; 11] = [
     GRANT_CREATED,
     GRANT_REVOKED,
     TOKEN_ISSUED,
@@ -30,6 +34,9 @@ pub const TYPES: [&str; 8] = [
     AGENT_UPDATED,
     AGENT_DELETED,
     ANOMALY_DETECTED,
+    VAULT_CREDENTIAL_STORED,
+    VAULT_CREDENTIAL_DELETED,
+    VAULT_CREDENTIAL_EXCHANGED,
 ];
 
 /// Attempts per delivery before it is marked `failed`.

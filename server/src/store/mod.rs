@@ -26,6 +26,7 @@ mod schema_pg;
 pub mod sessions;
 pub(crate) mod sql;
 pub mod tokens;
+pub mod vault;
 pub mod webhooks;
 
 pub use db::{is_postgres_url, Db};
