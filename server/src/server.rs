@@ -287,6 +287,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
                 &dir.join("keys"),
                 crate::keys::configured_hex(kek_file.as_deref())?.as_deref(),
             )?;
+            crate::vault::check_keks(&db, &vault)?;
             // With a key-encryption key the deployment may have several instances: a consent
             // page served by one must be answerable through another, so they share the secret.
             let csrf_key = match &kek {
@@ -403,7 +404,7 @@ pub fn rotate_vault_kek(
     key_encryption_key_file: Option<&Path>,
 ) -> Result<crate::vault::Rotation, String> {
     let db = open_db(data_dir, database_url)?;
-    let masters = crate::vault::Masters::load(
+    let masters = crate::vault::Masters::load_existing(
         &data_dir.join("keys"),
         crate::keys::configured_hex(key_encryption_key_file)?.as_deref(),
     )?;

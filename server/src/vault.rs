@@ -2,8 +2,9 @@
 //!
 //! Three keys, each wrapping the next:
 //!
-//! - the **master key**: the operator's key-encryption key (`--key-encryption-key-file` or env
-//!   `GRANTEX_KEY_ENCRYPTION_KEY`) when one is configured, otherwise 32 random bytes generated
+//! - the **master key**: derived (HMAC-SHA256, vault label) from the operator's key-encryption
+//!   key (`--key-encryption-key-file` or env `GRANTEX_KEY_ENCRYPTION_KEY`) when one is
+//!   configured, so every instance sharing that key shares it; otherwise 32 random bytes generated
 //!   once into `<data-dir>/keys/vault-master.key` (64 hex characters, mode 0600). Its id is a
 //!   fingerprint of the key, so a row names the master that wrapped it;
 //! - the **vault KEKs** (`vault_keks` rows): 256-bit keys wrapped by the master key, one of them
@@ -156,6 +157,10 @@ impl MasterKey {
 
     /// From 64 hexadecimal characters (surrounding whitespace ignored).
     pub fn from_hex(hex: &str) -> Result<MasterKey, String> {
+        MasterKey::parse_hex(hex).map(|b| MasterKey::from_bytes(&b))
+    }
+
+    fn parse_hex(hex: &str) -> Result<[u8; 32], String> {
         let hex = hex.trim();
         let bad = || "a vault master key must be 64 hexadecimal characters (32 bytes)".to_string();
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -165,6 +170,22 @@ impl MasterKey {
         for (i, b) in bytes.iter_mut().enumerate() {
             *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
         }
+        Ok(bytes)
+    }
+
+    /// The vault's master key for the operator's key-encryption key `hex`: derived from it
+    /// (HMAC-SHA256 under a vault label), so the vault never uses the very key that wraps the
+    /// signing keys.
+    pub fn derived_from_kek(hex: &str) -> Result<MasterKey, String> {
+        let kek = MasterKey::parse_hex(hex).map_err(|_| {
+            "the key-encryption key must be 64 hexadecimal characters (32 bytes)".to_string()
+        })?;
+        let hkey = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &kek);
+        let tag = aws_lc_rs::hmac::sign(&hkey, b"grantex-vault-master/v1");
+        let bytes: [u8; 32] = tag
+            .as_ref()
+            .try_into()
+            .map_err(|_| "HMAC-SHA256 is 32 bytes".to_string())?;
         Ok(MasterKey::from_bytes(&bytes))
     }
 
@@ -254,12 +275,23 @@ impl Masters {
     /// there is one, with the data dir's master key (if it exists) kept for reading; otherwise
     /// the data dir's master key, created on first use.
     pub fn load(keys_dir: &Path, configured_hex: Option<&str>) -> Result<Masters, String> {
+        Masters::load_inner(keys_dir, configured_hex, true)
+    }
+
+    /// [`Masters::load`] without creating the data-dir master key (the CLI: a missing key
+    /// means the wrong data dir or a missing key-encryption key, not a first start).
+    pub fn load_existing(keys_dir: &Path, configured_hex: Option<&str>) -> Result<Masters, String> {
+        Masters::load_inner(keys_dir, configured_hex, false)
+    }
+
+    fn load_inner(
+        keys_dir: &Path,
+        configured_hex: Option<&str>,
+        create: bool,
+    ) -> Result<Masters, String> {
         match configured_hex {
             Some(hex) => {
-                let current = MasterKey::from_hex(hex).map_err(|_| {
-                    "the key-encryption key must be 64 hexadecimal characters (32 bytes)"
-                        .to_string()
-                })?;
+                let current = MasterKey::derived_from_kek(hex)?;
                 let others = data_dir_master(keys_dir, false)?
                     .into_iter()
                     .filter(|m| m.id != current.id)
@@ -267,7 +299,12 @@ impl Masters {
                 Ok(Masters { current, others })
             }
             None => Ok(Masters {
-                current: data_dir_master(keys_dir, true)?.ok_or("no vault master key")?,
+                current: data_dir_master(keys_dir, create)?.ok_or_else(|| {
+                    format!(
+                        "no key-encryption key is configured and {} does not exist: pass the server's key-encryption key (--key-encryption-key-file or GRANTEX_KEY_ENCRYPTION_KEY) or its --data-dir",
+                        keys_dir.join(MASTER_FILE).display()
+                    )
+                })?,
                 others: Vec::new(),
             }),
         }
@@ -471,6 +508,24 @@ pub fn kek_by_id(c: &Conn, masters: &Masters, id: &str) -> ApiResult<Result<Kek,
     })
 }
 
+/// Checks that every stored vault KEK unwraps with `masters` (at start-up and before a
+/// rotation), so a server or CLI given the wrong key-encryption key refuses and says why
+/// instead of failing credential by credential. Blocking.
+pub fn check_keks(db: &Db, masters: &Masters) -> Result<(), String> {
+    let keks = db
+        .read_sync(|c| store::vault::keks(c))
+        .map_err(|e| e.message)?;
+    for w in keks {
+        masters.unwrap_kek(&w).map_err(|e| {
+            format!(
+                "the credential vault's key-encryption key {} (wrapped by master key {}) cannot be unwrapped: {e}; start with the key-encryption key the vault was written with (--key-encryption-key-file or GRANTEX_KEY_ENCRYPTION_KEY), or without one if it used the data dir's {MASTER_FILE}",
+                w.id, w.master_id
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// What [`rotate_kek`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
@@ -496,6 +551,7 @@ const REWRAP_BATCH: u32 = 200;
 /// replaced during the sweep is skipped (its new row is under the new KEK). Blocking.
 pub fn rotate_kek(db: &Db, masters: &Masters) -> Result<Rotation, String> {
     let err = |e: ApiError| e.message;
+    check_keks(db, masters)?;
     let (new_kek, wrapped) = masters
         .new_kek(&crate::ids::new_id("vkek"))
         .map_err(|e| e.to_string())?;
@@ -722,6 +778,12 @@ mod tests {
         let b = MasterKey::from_hex(&format!(" {}\n", "ab".repeat(32))).unwrap();
         assert_eq!(a.id(), b.id());
         assert_ne!(a.id(), MasterKey::from_bytes(&[0u8; 32]).id());
+        let derived = MasterKey::derived_from_kek(&"ab".repeat(32)).unwrap();
+        assert_ne!(derived.id(), a.id(), "not the KEK itself");
+        assert_eq!(
+            derived.id(),
+            MasterKey::derived_from_kek(&"AB".repeat(32)).unwrap().id()
+        );
 
         let dir = std::env::temp_dir().join(format!("grantex-vault-{}", crate::ids::new_id("t")));
         let keys = dir.join("keys");

@@ -449,10 +449,16 @@ async fn secrets_are_sealed_at_rest_and_tampering_is_a_clear_error() {
 }
 
 fn rotate(dir: &Path) -> std::process::Output {
+    rotate_with(dir, &[])
+}
+
+fn rotate_with(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = std::process::Command::new(server_bin());
     cmd.args(["vault", "rotate-kek", "--data-dir"])
         .arg(dir)
-        .env_remove("GRANTEX_DATABASE_URL");
+        .env_remove("GRANTEX_DATABASE_URL")
+        .env_remove("GRANTEX_KEY_ENCRYPTION_KEY")
+        .envs(env.iter().copied());
     if let Some(url) = database_url_for(dir) {
         cmd.args(["--database-url", &url]);
     }
@@ -558,4 +564,196 @@ async fn kek_rotation_while_the_server_runs_keeps_every_secret_readable() {
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["accessToken"], secret.as_str());
     }
+}
+
+#[tokio::test]
+async fn a_key_bound_token_needs_a_dpop_proof_of_its_key() {
+    use grantex::dpop;
+    let s = shared();
+    let (c, dev) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&dev.api_key));
+    let key = dpop::generate_key().unwrap();
+    let public: Value = serde_json::from_str(&dpop::public_jwk(&key).unwrap()).unwrap();
+    let a = c
+        .agents()
+        .register(&RegisterAgentParams {
+            name: "vault-dpop".into(),
+            description: "key-bound agent".into(),
+            scopes: vec!["vault:github:exchange".into()],
+            public_jwk: Some(public),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store(&api, "alice", "github", "gho_bound").await.status,
+        201
+    );
+    let t = grant(&c, &a.agent_id, "alice", &["vault:github:exchange"])
+        .await
+        .grant_token;
+    assert!(claims(&t)["cnf"]["jkt"].is_string());
+    let url = format!("{}{EXCHANGE}", s.base_url);
+    let call = |proof: Option<String>| {
+        let rb = http()
+            .post(&url)
+            .header("authorization", format!("DPoP {t}"))
+            .json(&json!({ "service": "github" }));
+        let rb = match proof {
+            Some(p) => rb.header("dpop", p),
+            None => rb,
+        };
+        Api::finish(rb)
+    };
+
+    // A bare bearer presentation of a key-bound token releases nothing.
+    let r = call(None).await;
+    assert_envelope(&r, 401, "INVALID_DPOP_PROOF");
+    assert!(r
+        .header("www-authenticate")
+        .is_some_and(|h| h.starts_with("DPoP")));
+    // A proof for another method or URL, or made for another token.
+    let wrong_url =
+        dpop::create_proof(&key, "POST", &format!("{}/v1/other", s.base_url), Some(&t)).unwrap();
+    assert_envelope(&call(Some(wrong_url)).await, 401, "INVALID_DPOP_PROOF");
+    let wrong_token = dpop::create_proof(&key, "POST", &url, Some("another token")).unwrap();
+    assert_envelope(&call(Some(wrong_token)).await, 401, "INVALID_DPOP_PROOF");
+    // A valid proof by another key.
+    let thief = dpop::generate_key().unwrap();
+    let stolen = dpop::create_proof(&thief, "POST", &url, Some(&t)).unwrap();
+    assert_envelope(&call(Some(stolen)).await, 401, "DPOP_KEY_MISMATCH");
+    // The key's own proof works once.
+    let proof = dpop::create_proof(&key, "POST", &url, Some(&t)).unwrap();
+    let r = call(Some(proof.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["accessToken"], "gho_bound");
+    assert_envelope(&call(Some(proof)).await, 401, "INVALID_DPOP_PROOF");
+
+    let denied = audit(&api, "grantex.vault.exchange_denied").await;
+    let reasons: Vec<&str> = denied
+        .iter()
+        .map(|e| e["metadata"]["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons.iter().filter(|r| **r == "dpop_invalid").count(),
+        4,
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| **r == "dpop_key_mismatch")
+            .count(),
+        1,
+        "{reasons:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_and_audited() {
+    let s = shared();
+    let (c, dev) = developer(s, Mode::Live).await;
+    let api = Api::new(&s.base_url, Some(&dev.api_key));
+    let a = agent(&c, "vault-expiry", &["vault:github:exchange"]).await;
+    assert_eq!(
+        store(&api, "alice", "github", "gho_short").await.status,
+        201
+    );
+    let auth = c
+        .authorize(&AuthorizeParams {
+            agent_id: a.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["vault:github:exchange"]),
+            expires_in: Some("1s".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let code = c
+        .consent()
+        .approve(&auth.auth_request_id)
+        .await
+        .unwrap()
+        .code;
+    let t = c
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: a.agent_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .grant_token;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = exchange(&s.base_url, &t, json!({ "service": "github" })).await;
+    assert_envelope(&r, 401, "UNAUTHORIZED");
+    let denied = audit(&api, "grantex.vault.exchange_denied").await;
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0]["metadata"]["reason"], "token_expired");
+    assert_eq!(denied[0]["status"], "failure");
+}
+
+#[tokio::test]
+async fn with_a_configured_key_encryption_key_the_vault_master_is_derived_from_it() {
+    let dir = TempDir::new("vault-kek");
+    let kek = "5a".repeat(32);
+    let env = [("GRANTEX_KEY_ENCRYPTION_KEY", kek.as_str())];
+    let s = ChildServer::start(dir.path(), &[], &env);
+    let (c, agent, api) = setup(&s.info).await;
+    let secret = canary("kek");
+    assert_eq!(store(&api, "alice", "jira", &secret).await.status, 201);
+    let token = grant(&c, &agent.agent_id, "alice", &["vault:jira:exchange"])
+        .await
+        .grant_token;
+    let r = exchange(&s.info.base_url, &token, json!({ "service": "jira" })).await;
+    assert_eq!(r.body["accessToken"], secret.as_str(), "{}", r.text);
+    assert!(
+        !dir.path().join("keys/vault-master.key").exists(),
+        "no data-dir master key next to a configured KEK"
+    );
+
+    // The rotation needs the same key-encryption key; without it, it refuses and changes nothing.
+    let out = rotate(dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success());
+    assert!(stderr.contains("key-encryption key"), "{stderr}");
+    assert!(!dir.path().join("keys/vault-master.key").exists());
+    let out = rotate_with(
+        dir.path(),
+        &[("GRANTEX_KEY_ENCRYPTION_KEY", &"77".repeat(32))],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success());
+    assert!(stderr.contains("cannot be unwrapped"), "{stderr}");
+    let r = exchange(&s.info.base_url, &token, json!({ "service": "jira" })).await;
+    assert_eq!(r.body["accessToken"], secret.as_str(), "{}", r.text);
+    let out = rotate_with(dir.path(), &env);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("re-wrapped 1 data keys"), "{stdout}");
+    let r = exchange(&s.info.base_url, &token, json!({ "service": "jira" })).await;
+    assert_eq!(r.body["accessToken"], secret.as_str(), "{}", r.text);
+
+    // Restarted with another key-encryption key, the server refuses to start and says why.
+    assert!(s.terminate().success());
+    let out = std::process::Command::new(server_bin())
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(
+            database_url_for(dir.path())
+                .map(|u| vec!["--database-url".to_string(), u])
+                .unwrap_or_default(),
+        )
+        .env_remove("GRANTEX_DATABASE_URL")
+        .env("GRANTEX_KEY_ENCRYPTION_KEY", "66".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("credential vault"), "{stderr}");
 }

@@ -323,7 +323,7 @@ pub async fn exchange(State(st): State<AppState>, req: Request) -> ApiResult<Jso
             )
         })
         .await
-        .map_err(|e| ApiError::internal(e))?
+        .map_err(ApiError::internal)?
     };
     let v = match verified {
         (Some(v), _) => v,

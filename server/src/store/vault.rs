@@ -212,6 +212,15 @@ pub fn current_kek(c: &Conn) -> ApiResult<Option<WrappedKek>> {
     )
 }
 
+/// Every vault KEK (current and retired).
+pub fn keks(c: &Conn) -> ApiResult<Vec<WrappedKek>> {
+    c.query_all(
+        "SELECT id, master_id, wrapped FROM vault_keks ORDER BY created_at, id",
+        args![],
+        kek_row,
+    )
+}
+
 /// The vault KEK `id` (current or retired).
 pub fn kek(c: &Conn, id: &str) -> ApiResult<Option<WrappedKek>> {
     c.query_opt(
