@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use grantex::types::*;
 use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 const CREDS: &str = "/v1/vault/credentials";
@@ -322,10 +323,45 @@ fn raw(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn sqlite(dir: &Path) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(dir.join("grantex.db")).unwrap();
-    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    c
+/// Runs `sql` (SQLite `?N` placeholders, text arguments) directly on the data dir's database —
+/// its SQLite file, or its PostgreSQL database in the PostgreSQL run — beside the running
+/// server. Returns the rows, every column read as text (cast in the SQL where needed).
+fn db(dir: &Path, sql: &str, args: &[&str]) -> Vec<Vec<String>> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    match database_url_for(dir) {
+        None => {
+            let c = rusqlite::Connection::open(dir.join("grantex.db")).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+            let mut st = c.prepare(sql).unwrap();
+            let n = st.column_count();
+            st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                (0..n).map(|i| r.get::<_, String>(i)).collect()
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        Some(url) => {
+            let mut sql = sql.to_string();
+            for i in (1..=args.len()).rev() {
+                sql = sql.replace(&format!("?{i}"), &format!("${i}"));
+            }
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = args
+                    .iter()
+                    .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                c.query(&sql, &params)
+                    .unwrap()
+                    .iter()
+                    .map(|r| (0..r.len()).map(|i| r.get::<_, String>(i)).collect())
+                    .collect()
+            })
+            .join()
+            .unwrap()
+        }
+    }
 }
 
 /// A live developer's client, an agent allowed every vault scope used here, and the API.
@@ -366,55 +402,40 @@ async fn secrets_are_sealed_at_rest_and_tampering_is_a_clear_error() {
     let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
     assert_eq!(r.body["accessToken"], access.as_str(), "{}", r.text);
 
-    if database_url_for(dir.path()).is_some() {
-        return; // the rest reads the SQLite file
-    }
-    // No plaintext in the database file or its WAL (the writes are committed, so in one of them).
-    let (db, wal) = (
-        raw(&dir.path().join("grantex.db")),
-        raw(&dir.path().join("grantex.db-wal")),
+    // No column of the stored rows holds a secret (either backend).
+    let rows = db(
+        dir.path(),
+        "SELECT id || principal_id || service || credential_type || access_sealed
+                || COALESCE(refresh_sealed, '') || wrapped_dek || kek_id || metadata
+         FROM vault_credentials",
+        &[],
     );
-    assert!(db.contains("vault_credentials") || wal.contains("vault_credentials"));
-    assert!(
-        db.contains(&alice_id) || wal.contains(&alice_id),
-        "the row is in the files"
-    );
-    for secret in [&access, &refresh, &bob_secret] {
-        assert!(
-            !db.contains(secret.as_str()),
-            "plaintext secret in grantex.db"
-        );
-        assert!(
-            !wal.contains(secret.as_str()),
-            "plaintext secret in grantex.db-wal"
-        );
-        assert!(!db.contains(&secret[4..]) && !wal.contains(&secret[4..]));
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        for secret in [&access, &refresh, &bob_secret] {
+            assert!(!row[0].contains(&secret[4..]), "{row:?}");
+        }
     }
-    // The master key sits in the data dir's keys folder, mode 0600.
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.path().join("keys/vault-master.key"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    if database_url_for(dir.path()).is_none() {
+        no_plaintext_in_the_files(dir.path(), &alice_id, &[&access, &refresh, &bob_secret]);
+    }
 
-    // Alter one character of alice's sealed access token in the file (server running, WAL).
-    let conn = sqlite(dir.path());
-    let sealed: String = conn
-        .query_row(
-            "SELECT access_sealed FROM vault_credentials WHERE id = ?1",
-            [&alice_id],
-            |r| r.get(0),
-        )
-        .unwrap();
+    // Alter one character of alice's sealed access token in the database (server running).
+    let sealed = db(
+        dir.path(),
+        "SELECT access_sealed FROM vault_credentials WHERE id = ?1",
+        &[&alice_id],
+    )
+    .remove(0)
+    .remove(0);
     let mut chars: Vec<char> = sealed.chars().collect();
     chars[20] = if chars[20] == 'A' { 'B' } else { 'A' };
     let altered: String = chars.into_iter().collect();
-    conn.execute(
+    db(
+        dir.path(),
         "UPDATE vault_credentials SET access_sealed = ?1 WHERE id = ?2",
-        [&altered, &alice_id],
-    )
-    .unwrap();
+        &[&altered, &alice_id],
+    );
     let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
     assert_envelope(&r, 500, "VAULT_DECRYPT_FAILED");
     assert!(
@@ -425,17 +446,16 @@ async fn secrets_are_sealed_at_rest_and_tampering_is_a_clear_error() {
     assert!(r.body.get("accessToken").is_none());
 
     // Bob's (intact) sealed token copied into alice's row: bound to bob's row, so refused too.
-    conn.execute(
+    db(
+        dir.path(),
         "UPDATE vault_credentials SET access_sealed = (SELECT access_sealed FROM vault_credentials WHERE principal_id = 'bob'),
                 wrapped_dek = (SELECT wrapped_dek FROM vault_credentials WHERE principal_id = 'bob')
          WHERE id = ?1",
-        [&alice_id],
-    )
-    .unwrap();
+        &[&alice_id],
+    );
     let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
     assert_envelope(&r, 500, "VAULT_DECRYPT_FAILED");
     assert!(!r.text.contains(&bob_secret[4..]));
-    drop(conn);
 
     let failed = audit(&api, "grantex.vault.decrypt_failed").await;
     assert_eq!(failed.len(), 2);
@@ -446,6 +466,36 @@ async fn secrets_are_sealed_at_rest_and_tampering_is_a_clear_error() {
     assert_eq!(store(&api, "alice", "github", &access).await.status, 201);
     let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
     assert_eq!(r.body["accessToken"], access.as_str(), "{}", r.text);
+}
+
+/// No secret in the SQLite file or its WAL (the writes are committed, so in one of them), and
+/// the vault master key is in the keys folder, mode 0600.
+fn no_plaintext_in_the_files(dir: &Path, row_id: &str, secrets: &[&String]) {
+    let (db, wal) = (
+        raw(&dir.join("grantex.db")),
+        raw(&dir.join("grantex.db-wal")),
+    );
+    assert!(db.contains("vault_credentials") || wal.contains("vault_credentials"));
+    assert!(
+        db.contains(row_id) || wal.contains(row_id),
+        "the row is in the files"
+    );
+    for secret in secrets {
+        assert!(
+            !db.contains(secret.as_str()),
+            "plaintext secret in grantex.db"
+        );
+        assert!(
+            !wal.contains(secret.as_str()),
+            "plaintext secret in grantex.db-wal"
+        );
+        assert!(!db.contains(&secret[4..]) && !wal.contains(&secret[4..]));
+    }
+    let mode = std::fs::metadata(dir.join("keys/vault-master.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 fn rotate(dir: &Path) -> std::process::Output {
@@ -524,26 +574,15 @@ async fn kek_rotation_while_the_server_runs_keeps_every_secret_readable() {
         .grant_token;
     secrets.push(("github", dave, token));
     check(secrets.clone()).await;
-    if database_url_for(dir.path()).is_none() {
-        let conn = sqlite(dir.path());
-        let keks: Vec<(String, String)> = conn
-            .prepare("SELECT id, status FROM vault_keks")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(keks.len(), 1, "the retired KEK was deleted: {keks:?}");
-        let current = &keks[0].0;
-        let n: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM vault_credentials WHERE kek_id = ?1",
-                [current],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 5);
-    }
+    let keks = db(dir.path(), "SELECT id, status FROM vault_keks", &[]);
+    assert_eq!(keks.len(), 1, "the retired KEK was deleted: {keks:?}");
+    assert_eq!(keks[0][1], "current");
+    let n = db(
+        dir.path(),
+        "SELECT CAST(COUNT(*) AS TEXT) FROM vault_credentials WHERE kek_id = ?1",
+        &[&keks[0][0]],
+    );
+    assert_eq!(n[0][0], "5");
     let out = rotate(dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -553,6 +592,57 @@ async fn kek_rotation_while_the_server_runs_keeps_every_secret_readable() {
     );
     assert!(stdout.contains("re-wrapped 5 data keys"), "{stdout}");
     check(secrets.clone()).await;
+
+    // Rotations racing with stores (and replacements): no row is left under a deleted KEK, and
+    // every secret reads back.
+    let writer = {
+        let api = api.clone();
+        tokio::spawn(async move {
+            let mut stored = Vec::new();
+            for i in 0..60 {
+                let principal = format!("racer{}", i % 20);
+                let secret = canary(&principal);
+                let r = store(&api, &principal, "github", &secret).await;
+                assert_eq!(r.status, 201, "{}", r.text);
+                stored.push((principal, secret));
+            }
+            stored
+        })
+    };
+    let mut rotations = 0;
+    while rotations < 2 || !writer.is_finished() {
+        rotations += 1;
+        let d = dir.path().to_path_buf();
+        let out = tokio::task::spawn_blocking(move || rotate(&d))
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stored = writer.await.unwrap();
+    eprintln!("{rotations} rotations raced with 60 stores");
+    let orphans = db(
+        dir.path(),
+        "SELECT id FROM vault_credentials WHERE kek_id NOT IN (SELECT id FROM vault_keks)",
+        &[],
+    );
+    assert!(orphans.is_empty(), "rows under a deleted KEK: {orphans:?}");
+    let mut last: std::collections::HashMap<String, String> = Default::default();
+    for (p, secret) in stored {
+        last.insert(p, secret);
+    }
+    for (principal, secret) in &last {
+        let token = grant(&c, &agent.agent_id, principal, &["vault:github:exchange"])
+            .await
+            .grant_token;
+        let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["accessToken"], secret.as_str());
+    }
 
     // And after a restart (keys from the data dir, KEK from the database).
     let key = s.info.api_key.clone();
