@@ -67,15 +67,15 @@ impl std::error::Error for VaultError {}
 impl VaultError {
     /// The API answer: 500 `VAULT_DECRYPT_FAILED` (or `VAULT_KEY_UNAVAILABLE`), no secret in it.
     pub fn to_api(&self) -> ApiError {
-        let code = match self {
-            VaultError::UnknownKey(_) => "VAULT_KEY_UNAVAILABLE",
-            VaultError::Seal => "VAULT_ENCRYPT_FAILED",
-            _ => "VAULT_DECRYPT_FAILED",
+        let (code, what) = match self {
+            VaultError::UnknownKey(_) => ("VAULT_KEY_UNAVAILABLE", "cannot be decrypted"),
+            VaultError::Seal => ("VAULT_ENCRYPT_FAILED", "cannot be encrypted"),
+            _ => ("VAULT_DECRYPT_FAILED", "cannot be decrypted"),
         };
         ApiError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
             code,
-            format!("The stored credential cannot be decrypted: {self}"),
+            format!("The credential {what}: {self}"),
         )
     }
 }
