@@ -402,6 +402,27 @@ async fn secrets_are_sealed_at_rest_and_tampering_is_a_clear_error() {
     let r = exchange(&s.info.base_url, &token, json!({ "service": "github" })).await;
     assert_eq!(r.body["accessToken"], access.as_str(), "{}", r.text);
 
+    // Each change is an event in the webhook outbox, none carrying a secret.
+    let events = db(
+        dir.path(),
+        "SELECT type, payload FROM events WHERE type LIKE 'vault.%' ORDER BY created_at, id",
+        &[],
+    );
+    let types: Vec<&str> = events.iter().map(|e| e[0].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "vault.credential.stored",
+            "vault.credential.stored",
+            "vault.credential.exchanged"
+        ]
+    );
+    let exchanged: Value = serde_json::from_str(&events[2][1]).unwrap();
+    assert_eq!(exchanged["data"]["credentialId"], alice_id.as_str());
+    assert_eq!(exchanged["data"]["principalId"], "alice");
+    assert!(exchanged["data"]["grantId"].is_string());
+    assert!(events.iter().all(|e| !e[1].contains(&access[4..])));
+
     // No column of the stored rows holds a secret (either backend).
     let rows = db(
         dir.path(),
