@@ -868,3 +868,52 @@ async fn with_a_configured_key_encryption_key_the_vault_master_is_derived_from_i
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("credential vault"), "{stderr}");
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/lib/server-pg-tests.sh runs it"]
+async fn instances_sharing_the_key_encryption_key_share_the_vault() {
+    let tmp = TempDir::new("vault-instances");
+    let url = database_url_for(&tmp.path().join("db"))
+        .expect("GRANTEX_TEST_DATABASE_URL must name a PostgreSQL database");
+    let kek = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+    let env = [("GRANTEX_KEY_ENCRYPTION_KEY", kek)];
+    let args = [
+        "--database-url",
+        url.as_str(),
+        "--issuer",
+        "http://vault.instances.test",
+    ];
+    let a = ChildServer::start(&tmp.path().join("a"), &args, &env);
+    let b = ChildServer::start(&tmp.path().join("b"), &args, &env);
+    let (c, agent, api_a) = setup(&a.info).await;
+    let secret = canary("shared");
+    assert_eq!(store(&api_a, "alice", "github", &secret).await.status, 201);
+    let token = grant(&c, &agent.agent_id, "alice", &["vault:github:exchange"])
+        .await
+        .grant_token;
+    // Stored through A, exchanged through B; rotated by the CLI; still read through both.
+    let r = exchange(&b.info.base_url, &token, json!({ "service": "github" })).await;
+    assert_eq!(r.body["accessToken"], secret.as_str(), "{}", r.text);
+    let out = std::process::Command::new(server_bin())
+        .args(["vault", "rotate-kek", "--data-dir"])
+        .arg(tmp.path().join("a"))
+        .args(["--database-url", &url])
+        .env("GRANTEX_KEY_ENCRYPTION_KEY", kek)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let api_b = Api::new(&b.info.base_url, Some(&a.info.api_key));
+    let second = canary("second");
+    assert_eq!(store(&api_b, "alice", "github", &second).await.status, 201);
+    for base in [&a.info.base_url, &b.info.base_url] {
+        let r = exchange(base, &token, json!({ "service": "github" })).await;
+        assert_eq!(r.body["accessToken"], second.as_str(), "{}", r.text);
+    }
+    for d in ["a", "b"] {
+        assert!(!tmp.path().join(d).join("keys/vault-master.key").exists());
+    }
+}
