@@ -434,12 +434,6 @@ pub async fn exchange(State(st): State<AppState>, req: Request) -> ApiResult<Jso
         return Err(ApiError::bad_request("service is required"));
     };
     check_service(&service)?;
-    match body.delivery.as_deref() {
-        None | Some("token") => {}
-        Some(_) => return Err(ApiError::bad_request(
-            "delivery must be \"token\" (credential references are not supported by this server)",
-        )),
-    }
     let required = exchange_scope(&service);
     if !v.scopes.iter().any(|s| s.to_ascii_lowercase() == required) {
         let err = ApiError::forbidden(
@@ -451,6 +445,12 @@ pub async fn exchange(State(st): State<AppState>, req: Request) -> ApiResult<Jso
         return refuse(&st, caller, "scope_missing", Some(service), err).await;
     }
 
+    match body.delivery.as_deref() {
+        None | Some("token") => {}
+        Some(_) => return Err(ApiError::bad_request(
+            "delivery must be \"token\" (credential references are not supported by this server)",
+        )),
+    }
     let masters = st.vault.clone();
     let (dev_id, principal, svc) = (
         caller.developer_id.clone(),
