@@ -62,6 +62,25 @@ impl std::fmt::Debug for Kek {
     }
 }
 
+/// The operator's key-encryption key as configured, unparsed: the first line of `file`, else env
+/// `GRANTEX_KEY_ENCRYPTION_KEY`, else none. (The credential vault derives its own master key
+/// from the same text, see `crate::vault`.)
+pub fn configured_hex(file: Option<&Path>) -> Result<Option<String>, String> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            format!(
+                "cannot read the key-encryption key file {}: {e}",
+                f.display()
+            )
+        })?;
+        return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
+    }
+    match std::env::var("GRANTEX_KEY_ENCRYPTION_KEY") {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(v)),
+        _ => Ok(None),
+    }
+}
+
 /// Prefix of a wrapped key's stored form (version of the format).
 const WRAP_V1: &str = "v1.";
 
@@ -86,19 +105,9 @@ impl Kek {
     /// The key-encryption key from `file` (its first line), else env `GRANTEX_KEY_ENCRYPTION_KEY`,
     /// else none.
     pub fn configured(file: Option<&Path>) -> Result<Option<Kek>, String> {
-        if let Some(f) = file {
-            let text = std::fs::read_to_string(f).map_err(|e| {
-                format!(
-                    "cannot read the key-encryption key file {}: {e}",
-                    f.display()
-                )
-            })?;
-            return Kek::from_hex(text.lines().next().unwrap_or_default()).map(Some);
-        }
-        match std::env::var("GRANTEX_KEY_ENCRYPTION_KEY") {
-            Ok(v) if !v.trim().is_empty() => Kek::from_hex(&v).map(Some),
-            _ => Ok(None),
-        }
+        configured_hex(file)?
+            .map(|hex| Kek::from_hex(&hex))
+            .transpose()
     }
 
     /// `v1.` + base64url(nonce ‖ AES-256-GCM(der)); the kid is authenticated data, so a wrapped
@@ -571,13 +580,29 @@ impl KeyRing {
         first
     }
 
+    /// [`KeyRing::verify_grant`] accepting a token that expired up to an hour ago, so that a
+    /// refusal of a recently expired (but genuine) token can be recorded in its developer's
+    /// audit chain. Never use it to accept a token.
+    pub fn verify_expired_grant(&self, token: &str) -> grantex::Result<VerifiedGrant> {
+        self.verify_grant_tolerant(token, grantex::verify::MAX_CLOCK_TOLERANCE)
+    }
+
     fn verify_grant_once(&self, token: &str) -> grantex::Result<VerifiedGrant> {
+        self.verify_grant_tolerant(token, 0)
+    }
+
+    fn verify_grant_tolerant(
+        &self,
+        token: &str,
+        clock_tolerance: u64,
+    ) -> grantex::Result<VerifiedGrant> {
         let state = self.current();
         let opts = |issuer: &str| VerifyOptions {
             issuer: Some(issuer.to_string()),
             // The server's own sandbox tokens are its own: online verification and delegation
             // accept them (the sandbox marker is for the services that verify offline).
             allow_sandbox: Some(true),
+            clock_tolerance,
             ..Default::default()
         };
         let first = state.verifier.verify_cached(token, &opts(&self.issuer));

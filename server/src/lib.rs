@@ -41,6 +41,7 @@ pub mod time;
 mod token_check;
 mod usage;
 mod validate;
+mod vault;
 mod webhooks;
 
 pub use bootstrap::ServerInfo;
@@ -50,7 +51,9 @@ pub use routes::revocations::MAX_STREAMS_PER_DEVELOPER as MAX_REVOCATION_STREAMS
 pub use scopes::describe as describe_scope;
 pub use serve::Limits;
 pub use server::{
-    list_signing_keys, rotate_signing_key, start, Config, RunningServer, DEPTH_RANGE,
+    list_signing_keys, rotate_signing_key, rotate_vault_kek, start, Config, RunningServer,
+    DEPTH_RANGE,
 };
 pub use store::quota::{DEFAULT_MAX_ACTIVE_GRANTS, DEFAULT_MAX_AGENTS};
+pub use vault::Rotation as VaultRotation;
 pub use webhooks::Settings as WebhookSettings;

@@ -29,6 +29,28 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Manage the credential vault's keys.
+    Vault {
+        #[command(subcommand)]
+        action: VaultAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum VaultAction {
+    /// Make a new vault key-encryption key current and re-wrap every stored credential's data
+    /// key under it (safe while the server runs); retired keys no credential uses are deleted.
+    RotateKek {
+        #[arg(long, default_value = "./.grantex")]
+        data_dir: PathBuf,
+        /// The server's PostgreSQL database, when it uses one.
+        #[arg(long, env = "GRANTEX_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        /// The server's key-encryption key file, when it uses one (env
+        /// GRANTEX_KEY_ENCRYPTION_KEY otherwise): the vault's master key.
+        #[arg(long)]
+        key_encryption_key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -311,6 +333,22 @@ fn main() -> ExitCode {
         Some(Command::Keys { action: KeysAction::Rotate { data_dir, database_url, sandbox } }) => {
             grantex_server::rotate_signing_key(&data_dir, database_url.as_deref(), sandbox).map(|kid| {
                 println!("added signing key {kid}; restart the server to sign with it (older keys stay published until their tokens expire)");
+            })
+        }
+        Some(Command::Vault { action: VaultAction::RotateKek { data_dir, database_url, key_encryption_key_file } }) => {
+            grantex_server::rotate_vault_kek(&data_dir, database_url.as_deref(), key_encryption_key_file.as_deref()).and_then(|r| {
+                println!("vault key-encryption key {} is current; re-wrapped {} data keys", r.kek_id, r.rewrapped);
+                for id in &r.deleted_keks {
+                    println!("deleted retired key-encryption key {id}");
+                }
+                for (id, e) in &r.failed {
+                    eprintln!("credential {id} could not be re-wrapped: {e}");
+                }
+                if r.failed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{} credentials could not be re-wrapped (left under their previous key)", r.failed.len()))
+                }
             })
         }
         Some(Command::Keys { action: KeysAction::List { data_dir, database_url } }) => {

@@ -224,6 +224,8 @@ fn classify(route: &str) -> RouteClass {
         // count in the caller's IP bucket (`common`), like unrouted ones.
         "/.well-known/jwks.json" | "/metrics" => RouteClass::Exempt,
         "/health" | "/consent" | "/permissions" | "/v1/signup" => RouteClass::Public,
+        // Authenticated by the grant token it carries (`routes::vault::exchange`).
+        "/v1/vault/credentials/exchange" => RouteClass::Public,
         r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
         _ => RouteClass::Developer,

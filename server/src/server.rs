@@ -287,7 +287,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         }
         None => None,
     };
-    let (keys, bootstrap, info, csrf_key) = {
+    let (keys, bootstrap, info, csrf_key, vault) = {
         let (db, dir, issuer, base_url) = (
             db.clone(),
             data_dir.clone(),
@@ -299,6 +299,11 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         let legacy_claims = cfg.grant_token_legacy_claims;
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let kek = crate::keys::Kek::configured(kek_file.as_deref())?;
+            let vault = crate::vault::Masters::load(
+                &dir.join("keys"),
+                crate::keys::configured_hex(kek_file.as_deref())?.as_deref(),
+            )?;
+            crate::vault::check_keks(&db, &vault)?;
             // With a key-encryption key the deployment may have several instances: a consent
             // page served by one must be answerable through another, so they share the secret.
             let csrf_key = match &kek {
@@ -310,7 +315,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             let bootstrap =
                 Bootstrap::init(&db, &dir, seed_live.as_deref(), seed_sandbox.as_deref())?;
             let info = bootstrap.write_server_json(&base_url, &issuer)?;
-            Ok((keys, bootstrap, info, csrf_key))
+            Ok((keys, bootstrap, info, csrf_key, vault))
         })
         .await
         .map_err(|e| e.to_string())??
@@ -345,6 +350,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
         stopping,
         usage: Arc::default(),
         events: Arc::default(),
+        vault: Arc::new(vault),
     };
     let deliveries = crate::webhooks::spawn(
         state.db.clone(),
@@ -410,6 +416,21 @@ pub fn rotate_signing_key(
     };
     let kek = crate::keys::Kek::configured(None)?;
     crate::keys::add_key(&db, &data_dir.join("keys"), kek.as_ref(), purpose)
+}
+
+/// `grantex-server vault rotate-kek`: a new vault KEK becomes current and every stored data key
+/// is re-wrapped under it (see `vault::rotate_kek`); may run while servers run on the database.
+pub fn rotate_vault_kek(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    key_encryption_key_file: Option<&Path>,
+) -> Result<crate::vault::Rotation, String> {
+    let db = open_db(data_dir, database_url)?;
+    let masters = crate::vault::Masters::load_existing(
+        &data_dir.join("keys"),
+        crate::keys::configured_hex(key_encryption_key_file)?.as_deref(),
+    )?;
+    crate::vault::rotate_kek(&db, &masters)
 }
 
 /// `grantex-server keys list`: every key with status, purpose and the last expiry it signed.

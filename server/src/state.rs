@@ -24,6 +24,8 @@ pub struct AppState {
     pub usage: Arc<crate::usage::Meter>,
     /// This instance's broadcast of new events to the event streams (`crate::event_bus`).
     pub events: Arc<crate::event_bus::Bus>,
+    /// The credential vault's master keys (`crate::vault`).
+    pub vault: Arc<crate::vault::Masters>,
 }
 
 /// Fixed per-run settings.

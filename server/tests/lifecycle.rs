@@ -102,8 +102,11 @@ async fn startup_files_restart_and_graceful_shutdown() {
     let key_files: Vec<_> = std::fs::read_dir(data.join("keys"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name() != Some(std::ffi::OsStr::new("vault-master.key")))
         .collect();
     assert_eq!(key_files.len(), 2, "one live and one sandbox signing key");
+    // Besides them, the credential vault's master key (no key-encryption key configured).
+    assert_eq!(mode_of(&data.join("keys/vault-master.key")), 0o600);
     for f in &key_files {
         assert_eq!(mode_of(f), 0o600);
         // The key file is named by its kid, the key's RFC 7638 thumbprint (43 base64url chars).

@@ -17,6 +17,7 @@ pub mod principal;
 pub mod revocations;
 pub mod tokens;
 pub mod usage;
+pub mod vault;
 pub mod webhooks;
 
 use crate::extract::BODY_LIMIT;
@@ -105,6 +106,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events/ws", get(events::ws))
         .route("/v1/usage", get(usage::current))
         .route("/v1/usage/history", get(usage::history))
+        .route("/v1/vault/credentials", post(vault::store).get(vault::list))
+        // Static segments win over `{id}`: the exchange never reaches the CRUD routes. Public
+        // for the guard (IP rate limit): it authenticates the grant token itself.
+        .route("/v1/vault/credentials/exchange", post(vault::exchange))
+        .route(
+            "/v1/vault/credentials/{id}",
+            get(vault::get).delete(vault::delete),
+        )
         .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
         .route("/v1/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))

@@ -122,6 +122,15 @@ pub mod actions {
     pub const BUDGET_DEBITED: &str = "grantex.budget.debited";
     /// A debit refused for want of budget (the grant's or a parent's).
     pub const BUDGET_DEBIT_REFUSED: &str = "grantex.budget.debit_refused";
+    /// A credential was stored in (or replaced in) the vault.
+    pub const VAULT_CREDENTIAL_STORED: &str = "grantex.vault.credential_stored";
+    pub const VAULT_CREDENTIAL_DELETED: &str = "grantex.vault.credential_deleted";
+    /// A grant token was exchanged for a vault credential.
+    pub const VAULT_CREDENTIAL_EXCHANGED: &str = "grantex.vault.credential_exchanged";
+    /// An exchange was refused (revoked or expired token, missing scope, no credential, DPoP).
+    pub const VAULT_EXCHANGE_DENIED: &str = "grantex.vault.exchange_denied";
+    /// A stored credential did not decrypt at exchange (altered, or its key is unavailable).
+    pub const VAULT_DECRYPT_FAILED: &str = "grantex.vault.decrypt_failed";
 }
 
 /// Appends a security event the server itself observed (status `success`, or `failure` for

@@ -3,7 +3,8 @@
 //! endpoint. An event is therefore never lost: if the change commits, so does its delivery.
 //!
 //! Emitted by the store functions that make the change (grants, tokens, the revocation feed),
-//! so no route can forget one; agent events by the agent routes.
+//! so no route can forget one; agent events by the agent routes, vault events by the vault
+//! routes (in the transaction of the change, or of the exchange's audit entry).
 
 use super::sql::args;
 use super::Conn;
@@ -21,9 +22,12 @@ pub const AGENT_DELETED: &str = "agent.deleted";
 pub const ANOMALY_DETECTED: &str = "anomaly.detected";
 pub const BUDGET_THRESHOLD: &str = "budget.threshold";
 pub const BUDGET_EXHAUSTED: &str = "budget.exhausted";
+pub const VAULT_CREDENTIAL_STORED: &str = "vault.credential.stored";
+pub const VAULT_CREDENTIAL_DELETED: &str = "vault.credential.deleted";
+pub const VAULT_CREDENTIAL_EXCHANGED: &str = "vault.credential.exchanged";
 
 /// Every event type an endpoint may subscribe to.
-pub const TYPES: [&str; 10] = [
+pub const TYPES: [&str; 13] = [
     GRANT_CREATED,
     GRANT_REVOKED,
     TOKEN_ISSUED,
@@ -34,6 +38,9 @@ pub const TYPES: [&str; 10] = [
     ANOMALY_DETECTED,
     BUDGET_THRESHOLD,
     BUDGET_EXHAUSTED,
+    VAULT_CREDENTIAL_STORED,
+    VAULT_CREDENTIAL_DELETED,
+    VAULT_CREDENTIAL_EXCHANGED,
 ];
 
 /// Attempts per delivery before it is marked `failed`.

@@ -28,6 +28,7 @@ pub mod sessions;
 pub(crate) mod sql;
 pub mod tokens;
 pub mod usage;
+pub mod vault;
 pub mod webhooks;
 
 pub use db::{is_postgres_url, Db};

@@ -445,6 +445,42 @@ CREATE TABLE usage_daily (
     ),
     (
         13,
+        "credential vault (= SQLite schema 18)",
+        r#"
+-- The vault's key-encryption keys (src/vault.rs), each wrapped by the master key master_id;
+-- exactly one is 'current'.
+CREATE TABLE vault_keks (
+    id         TEXT PRIMARY KEY,
+    master_id  TEXT NOT NULL,
+    wrapped    TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('current', 'retired')),
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX vault_keks_one_current ON vault_keks (status) WHERE status = 'current';
+-- Upstream credentials held for principals, sealed under the row's own data key (wrapped by
+-- the vault KEK kek_id); never in plaintext.
+CREATE TABLE vault_credentials (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    principal_id     TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    credential_type  TEXT NOT NULL,
+    access_sealed    TEXT NOT NULL,
+    refresh_sealed   TEXT,
+    wrapped_dek      TEXT NOT NULL,
+    kek_id           TEXT NOT NULL,
+    token_expires_at BIGINT,
+    metadata         TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    updated_at       BIGINT NOT NULL,
+    UNIQUE (developer_id, principal_id, service)
+);
+CREATE INDEX vault_credentials_dev_created ON vault_credentials (developer_id, created_at);
+CREATE INDEX vault_credentials_kek ON vault_credentials (kek_id);
+"#,
+    ),
+    (
+        14,
         "event stream retention mark",
         r#"
 -- The newest event position retention removed: an event stream cannot resume before it.
@@ -458,7 +494,7 @@ INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;
@@ -492,7 +528,15 @@ pub(super) fn migrate(client: &mut postgres::Client) -> Result<(), String> {
             ));
         }
         for (version, description, sql) in MIGRATIONS {
-            if *version <= current {
+            // Each migration not yet recorded (a lower number merged after a higher one runs).
+            let applied: bool = client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                    &[version],
+                )
+                .map_err(fail)?
+                .get(0);
+            if applied {
                 continue;
             }
             let mut tx = client.transaction().map_err(fail)?;
