@@ -32,35 +32,37 @@ import grantex._wire
 DIR_BEFORE = [
     "Agent", "Alert", "AlertChannel", "AlertChannelList", "AlertList", "AlertNoteParams",
     "AllocateBudgetParams", "Anomaly", "AnomalyMetrics", "AnomalyMetricsParams", "AnomalyRule",
-    "AnomalyRuleList", "AsyncGrantex", "AuditChainReport", "AuditCheckpoint", "AuditEntry",
-    "AuthorizationRequest", "AuthorizeParams", "BudgetAllocation", "BudgetAllocationList", "BudgetTransaction",
-    "BudgetTransactionsParams", "BudgetTransactionsResponse", "CapSubReason", "ChainIntegrity",
-    "ComplianceAuditExport", "ComplianceExportAuditParams", "ComplianceExportGrantsParams",
-    "ComplianceGrantsExport", "ComplianceSummary", "ComplianceSummaryParams", "ConsentApproval",
-    "ConsentDenial", "ConsentRequest", "CreateAlertChannelParams", "CreateAnomalyRuleParams",
+    "AnomalyRuleList", "AsyncEventStream", "AsyncEventsClient", "AsyncGrantex", "AuditChainReport",
+    "AuditCheckpoint", "AuditEntry", "AuthorizationRequest", "AuthorizeParams", "BudgetAllocation",
+    "BudgetAllocationList", "BudgetTransaction", "BudgetTransactionsParams", "BudgetTransactionsResponse",
+    "CapSubReason", "ChainIntegrity", "ComplianceAuditExport", "ComplianceExportAuditParams",
+    "ComplianceExportGrantsParams", "ComplianceGrantsExport", "ComplianceSummary", "ComplianceSummaryParams",
+    "ConsentApproval", "ConsentDenial", "ConsentRequest", "CreateAlertChannelParams", "CreateAnomalyRuleParams",
     "CreatePolicyParams", "CreatePrincipalSessionParams", "CreateWebhookParams", "DebitBudgetParams",
     "DebitBudgetResponse", "DecisionSubReason", "DelegateParams", "DelegateResponse", "DenialReason",
-    "DetectAnomaliesResponse", "EnforceResult", "EvaluatePolicyParams", "EvidencePack", "EvidencePackMeta",
-    "EvidencePackParams", "ExchangeTokenParams", "ExchangeTokenResponse", "Grant", "Grantex", "GrantexApiError",
-    "GrantexAuthError", "GrantexConfigError", "GrantexDecodeError", "GrantexEnforcer", "GrantexError",
-    "GrantexInvalidArgumentError", "GrantexNetworkError", "GrantexSignupError", "GrantexTimeoutError",
-    "GrantexTokenError", "JwksCache", "ListAgentsResponse", "ListAlertsParams", "ListAnomaliesParams",
-    "ListAnomaliesResponse", "ListAuditParams", "ListAuditResponse", "ListDeliveriesParams", "ListGrantsParams",
-    "ListGrantsResponse", "ListPoliciesResponse", "ListWebhooksResponse", "LogAuditParams", "ManifestSubReason",
+    "DetectAnomaliesResponse", "EnforceResult", "EvaluatePolicyParams", "EventStream", "EventsClient",
+    "EvidencePack", "EvidencePackMeta", "EvidencePackParams", "ExchangeTokenParams", "ExchangeTokenResponse",
+    "Grant", "Grantex", "GrantexApiError", "GrantexAuthError", "GrantexConfigError", "GrantexDecodeError",
+    "GrantexEnforcer", "GrantexError", "GrantexEvent", "GrantexInvalidArgumentError", "GrantexNetworkError",
+    "GrantexSignupError", "GrantexStreamEvent", "GrantexTimeoutError", "GrantexTokenError", "JwksCache",
+    "ListAgentsResponse", "ListAlertsParams", "ListAnomaliesParams", "ListAnomaliesResponse", "ListAuditParams",
+    "ListAuditResponse", "ListDeliveriesParams", "ListGrantsParams", "ListGrantsResponse",
+    "ListPoliciesResponse", "ListWebhooksResponse", "LogAuditParams", "ManifestSubReason",
     "ManifestValidationError", "Permission", "PkceChallenge", "Policy", "PolicyDecision", "PolicyMatch",
     "PrincipalSessionResponse", "PurposeSubReason", "RateLimit", "RefreshTokenParams", "RegionSubReason",
     "RevocationStatus", "RevocationStatusParams", "RevocationSubReason", "RotateKeyResponse", "SignupParams",
-    "SignupResponse", "TOKEN_ERROR_CODES", "TokenInfo", "TokenSubReason", "ToolCaps", "ToolManifest",
-    "ToolSpec", "ToolSubReason", "Tuple", "UpdateAnomalyRuleParams", "UpdateDeveloperSettingsParams",
-    "UpdateDeveloperSettingsResponse", "UpdatePolicyParams", "UsageHistoryEntry", "UsageHistoryParams",
-    "UsageHistoryResponse", "UsageResponse", "VerifiedGrant", "VerifyGrantTokenOptions", "VerifyTokenResponse",
-    "WebhookDelivery", "WebhookDeliveryList", "WebhookEndpoint", "WebhookEndpointWithSecret", "__all__",
-    "__annotations__", "__builtins__", "__cached__", "__doc__", "__file__", "__loader__", "__name__",
-    "__package__", "__path__", "__spec__", "__version__", "_async_client", "_audit_chain", "_base", "_client",
-    "_decode", "_errors", "_native", "_pkce", "_types", "_verify", "_webhook", "_wire", "_wrap", "annotations",
-    "averify_grant_token", "create_dpop_proof", "decode_jwt_payload", "denials", "dpop_public_jwk", "fastapi",
-    "generate_dpop_jwk", "generate_pkce", "get_token_info", "jwk_thumbprint", "manifest", "manifests",
-    "verify_audit_chain", "verify_grant_token", "verify_webhook", "verify_webhook_signature",
+    "SignupResponse", "StreamOptions", "Subscription", "TOKEN_ERROR_CODES", "TokenInfo", "TokenSubReason",
+    "ToolCaps", "ToolManifest", "ToolSpec", "ToolSubReason", "Tuple", "UpdateAnomalyRuleParams",
+    "UpdateDeveloperSettingsParams", "UpdateDeveloperSettingsResponse", "UpdatePolicyParams",
+    "UsageHistoryEntry", "UsageHistoryParams", "UsageHistoryResponse", "UsageResponse", "VerifiedGrant",
+    "VerifyGrantTokenOptions", "VerifyTokenResponse", "WebhookDelivery", "WebhookDeliveryList",
+    "WebhookEndpoint", "WebhookEndpointWithSecret", "__all__", "__annotations__", "__builtins__", "__cached__",
+    "__doc__", "__file__", "__loader__", "__name__", "__package__", "__path__", "__spec__", "__version__",
+    "_async_client", "_audit_chain", "_base", "_client", "_decode", "_errors", "_native", "_pkce",
+    "_types", "_verify", "_webhook", "_wire", "_wrap", "annotations", "averify_grant_token",
+    "create_dpop_proof", "decode_jwt_payload", "denials", "dpop_public_jwk", "fastapi", "generate_dpop_jwk",
+    "generate_pkce", "get_token_info", "jwk_thumbprint", "manifest", "manifests", "verify_audit_chain",
+    "verify_grant_token", "verify_webhook", "verify_webhook_signature",
 ]
 
 # The modules that defined the exported names before (the public objects are the same objects).
@@ -110,7 +112,7 @@ def test_every_export_resolves() -> None:
     )
     assert got == []
     # Resolving every export imports the submodules that came after the eager package (`_dpop`).
-    assert dir(grantex) == DIR_BEFORE or set(dir(grantex)) - set(DIR_BEFORE) <= {"a2a", "_dpop"}
+    assert dir(grantex) == DIR_BEFORE or set(dir(grantex)) - set(DIR_BEFORE) <= {"a2a", "_dpop", "_events"}
     lazy = vars(grantex)["_LAZY"]
     assert set(lazy) | {"TOKEN_ERROR_CODES", "__version__"} == set(grantex.__all__)
     for module, names in DEFINED_IN.items():

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from ._audit_chain import verify_audit_chain
     from ._client import Grantex
     from ._decode import decode_jwt_payload, get_token_info
+    from ._events import (
+        AsyncEventStream,
+        AsyncEventsClient,
+        EventStream,
+        EventsClient,
+        GrantexEvent,
+        GrantexStreamEvent,
+        StreamOptions,
+        Subscription,
+    )
     from ._errors import (
         GrantexApiError,
         GrantexAuthError,
@@ -158,6 +168,14 @@ __all__ = [
     "AnomalyMetricsParams",
     "AnomalyRule",
     "AnomalyRuleList",
+    "AsyncEventStream",
+    "AsyncEventsClient",
+    "EventStream",
+    "EventsClient",
+    "GrantexEvent",
+    "GrantexStreamEvent",
+    "StreamOptions",
+    "Subscription",
     "AllocateBudgetParams",
     "BudgetAllocation",
     "BudgetAllocationList",
@@ -295,6 +313,14 @@ _LAZY = {
     "AnomalyMetricsParams": "_types",
     "AnomalyRule": "_types",
     "AnomalyRuleList": "_types",
+    "AsyncEventStream": "_events",
+    "AsyncEventsClient": "_events",
+    "EventStream": "_events",
+    "EventsClient": "_events",
+    "GrantexEvent": "_events",
+    "GrantexStreamEvent": "_events",
+    "StreamOptions": "_events",
+    "Subscription": "_events",
     "AllocateBudgetParams": "_types",
     "BudgetAllocation": "_types",
     "BudgetAllocationList": "_types",

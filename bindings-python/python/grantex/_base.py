@@ -10,6 +10,7 @@ from . import _native
 from ._wire import RateLimit
 
 if TYPE_CHECKING:
+    from ._events import AsyncEventsClient, EventsClient
     from ._types import EnforceResult, RevocationFeedState
     from .manifest import ToolManifest
 
@@ -215,6 +216,13 @@ class _ClientBase(_Shared):
     def _call(self, op: str, input: Mapping[str, Any]) -> Any:
         return self._native.call(op, _dumps(input))
 
+    @property
+    def events(self) -> "EventsClient":
+        """The event stream: ``stream(options)`` (an iterator) and ``subscribe(handler)``."""
+        from ._events import EventsClient
+
+        return EventsClient(self._native)
+
     def enforce(
         self,
         grant_token: str,
@@ -280,6 +288,13 @@ class _ClientBase(_Shared):
 class _AsyncClientBase(_Shared):
     async def _call(self, op: str, input: Mapping[str, Any]) -> Any:
         return await self._native.acall(op, _dumps(input))
+
+    @property
+    def events(self) -> "AsyncEventsClient":
+        """The event stream: ``stream(options)``, an async iterator."""
+        from ._events import AsyncEventsClient
+
+        return AsyncEventsClient(self._native)
 
     async def enforce(
         self,

@@ -32,6 +32,7 @@ struct Opts {
     redis_url: Option<String>,
     instances: usize,
     policies: usize,
+    idle_subscribers: usize,
 }
 
 fn usage() -> ! {
@@ -39,6 +40,7 @@ fn usage() -> ! {
         "usage: grantex-bench [--clients N (16)] [--duration SECONDS (10)] [--server-bin PATH]\n\
          \x20      [--database-url postgres://… [--instances 1|2] [--redis-url redis://…]]\n\
          \x20      [--policies N (100; 0 skips the policy phase)]\n\
+         \x20      [--idle-subscribers N (100; 0 skips the event-stream phase)]\n\
          Starts grantex-server on 127.0.0.1 with a throwaway data dir and benchmarks it."
     );
     std::process::exit(2)
@@ -56,6 +58,7 @@ fn parse_opts() -> Opts {
         redis_url: None,
         instances: 1,
         policies: 100,
+        idle_subscribers: 100,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -86,6 +89,7 @@ fn parse_opts() -> Opts {
                     .filter(|n| (1..=8).contains(n))
                     .unwrap_or_else(|| usage())
             }
+            "--idle-subscribers" => o.idle_subscribers = val().parse().unwrap_or_else(|_| usage()),
             "--policies" => {
                 o.policies = val()
                     .parse()
@@ -365,6 +369,7 @@ async fn run(o: Opts) -> Result<(), String> {
         return Err("no tokens were issued; cannot benchmark verify".into());
     }
     let cs = clients.clone();
+    let verify_tokens = tokens.clone();
     let mut verify = phase(o.clients, o.duration, move |w, i| {
         let (c, tokens) = (cs[w % cs.len()].clone(), tokens.clone());
         async move {
@@ -374,6 +379,11 @@ async fn run(o: Opts) -> Result<(), String> {
     })
     .await;
     report("online verify (POST /v1/tokens/verify)", 1, &mut verify);
+    let subscribers_ratio = if o.idle_subscribers > 0 {
+        Some(idle_subscribers_phase(&o, &clients, &api_key, verify_tokens).await?)
+    } else {
+        None
+    };
     let policy_ratio = if o.policies > 0 {
         Some(policy_phase(&o, &clients, &agent.agent_id).await?)
     } else {
@@ -386,10 +396,66 @@ async fn run(o: Opts) -> Result<(), String> {
         percentile(&verify.latencies_us, 0.50),
         policy_ratio.map_or(String::new(), |r| format!(
             " policy_authorize_p50_ratio={r:.3}"
+        )) + &subscribers_ratio.map_or(String::new(), |r| format!(
+            " idle_subscribers_verify_p50_ratio={r:.3}"
         ))
     );
     drop(servers);
     Ok(())
+}
+
+/// Online verify with and without `o.idle_subscribers` open event streams (Server-Sent Events
+/// of the bench developer, receiving nothing: verification emits no event), in eight rounds
+/// ABBA BAAB so drift falls on both sides. Returns the p50 ratio with/without (issue 16:
+/// target <= 1.10).
+async fn idle_subscribers_phase(
+    o: &Opts,
+    clients: &Arc<Vec<Client>>,
+    api_key: &str,
+    tokens: Arc<Vec<String>>,
+) -> Result<f64, String> {
+    let round = (o.duration / 4).max(Duration::from_secs(1));
+    let http = reqwest::Client::new();
+    let url = format!("{}/v1/events/stream", clients[0].base_url());
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for subscribed in [false, true, true, false, true, false, false, true] {
+        let mut streams = Vec::new();
+        if subscribed {
+            for _ in 0..o.idle_subscribers {
+                let r = http
+                    .get(&url)
+                    .bearer_auth(api_key)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if r.status() != 200 {
+                    return Err(format!("event stream refused: {}", r.status()));
+                }
+                streams.push(r);
+            }
+        }
+        let (cs, tokens) = (clients.clone(), tokens.clone());
+        let r = phase(o.clients, round, move |w, i| {
+            let (c, tokens) = (cs[w % cs.len()].clone(), tokens.clone());
+            async move {
+                let t = &tokens[(w * 7919 + i) % tokens.len()];
+                matches!(c.tokens().verify(t).await, Ok(v) if v.valid)
+            }
+        })
+        .await;
+        if subscribed { &mut with } else { &mut without }.extend(r.latencies_us);
+        drop(streams);
+    }
+    with.sort_unstable();
+    without.sort_unstable();
+    let (p0, p1) = (percentile(&without, 0.5), percentile(&with, 0.5));
+    let ratio = if p0 > 0.0 { p1 / p0 } else { 0.0 };
+    println!("online verify, no event streams       p50 {p0:>7.2} ms");
+    println!(
+        "online verify, {:>4} idle event streams p50 {p1:>7.2} ms   p50 ratio {ratio:.3} (target <= 1.10)",
+        o.idle_subscribers
+    );
+    Ok(ratio)
 }
 
 /// One of the benchmark's policies: a tenth Cedar forbids (half pinned to another agent, half
