@@ -21,6 +21,8 @@ type generatedNamespaces struct {
 	Budgets *BudgetsService
 	// Usage runs the `usage.*` operations.
 	Usage *UsageService
+	// Vault runs the `vault.*` operations.
+	Vault *VaultService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
@@ -31,6 +33,7 @@ func (n *generatedNamespaces) init(c *Client) {
 	n.Compliance = &ComplianceService{c: c}
 	n.Budgets = &BudgetsService{c: c}
 	n.Usage = &UsageService{c: c}
+	n.Vault = &VaultService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -53,6 +56,9 @@ type BudgetsService struct{ c *Client }
 
 // UsageService runs the `usage.*` operations (Client.Usage).
 type UsageService struct{ c *Client }
+
+// VaultService runs the `vault.*` operations (Client.Vault).
+type VaultService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -347,6 +353,42 @@ func (s *UsageService) Current(ctx context.Context) (*UsageResponse, error) {
 // /v1/usage/history (`usage.history`). Generated from the core's catalog.
 func (s *UsageService) History(ctx context.Context, params UsageHistoryParams) (*UsageHistoryResponse, error) {
 	return callFor[UsageHistoryResponse](ctx, s.c, OpUsageHistory, params)
+}
+
+// Store: Store (or replace) a principal's credential for a service. POST /v1/vault/credentials
+// (`vault.store`). Generated from the core's catalog.
+func (s *VaultService) Store(ctx context.Context, params StoreCredentialParams) (*StoreCredentialResponse, error) {
+	return callFor[StoreCredentialResponse](ctx, s.c, OpVaultStore, params)
+}
+
+// List: The developer's credentials, newest first (metadata only, never a secret). GET
+// /v1/vault/credentials (`vault.list`). Generated from the core's catalog.
+func (s *VaultService) List(ctx context.Context, params ListVaultCredentialsParams) (*ListVaultCredentialsResponse, error) {
+	return callFor[ListVaultCredentialsResponse](ctx, s.c, OpVaultList, params)
+}
+
+// Get: One credential's metadata (never the secret). GET /v1/vault/credentials/{credentialId}
+// (`vault.get`). Generated from the core's catalog.
+func (s *VaultService) Get(ctx context.Context, credentialID string) (*VaultCredential, error) {
+	return callFor[VaultCredential](ctx, s.c, OpVaultGet, map[string]string{"credentialId": credentialID})
+}
+
+// Delete: Delete a credential. DELETE /v1/vault/credentials/{credentialId} (`vault.delete`).
+// Generated from the core's catalog.
+func (s *VaultService) Delete(ctx context.Context, credentialID string) error {
+	return s.c.call(ctx, OpVaultDelete, map[string]string{"credentialId": credentialID}, nil)
+}
+
+// Exchange: Exchange an agent's grant token (carrying the scope `vault:<service>:exchange`) for its
+// principal's credential. Authenticated by the grant token, not the API key; a key-bound token also
+// needs a DPoP proof, which this call does not make. POST /v1/vault/credentials/exchange
+// (`vault.exchange`). Generated from the core's catalog.
+func (s *VaultService) Exchange(ctx context.Context, grantToken string, params ExchangeCredentialParams) (*ExchangeCredentialResponse, error) {
+	in, err := withMembers(params, map[string]string{"grantToken": grantToken})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[ExchangeCredentialResponse](ctx, s.c, OpVaultExchange, in)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -1059,6 +1101,95 @@ type UsageHistoryResponse struct {
 	Days int64 `json:"days"`
 	// Entries is the `entries` member.
 	Entries []UsageHistoryEntry `json:"entries"`
+}
+
+// StoreCredentialParams: `POST /v1/vault/credentials` body (replaces the principal's credential for
+// the service).
+type StoreCredentialParams struct {
+	// PrincipalID is the `principalId` member.
+	PrincipalID string `json:"principalId"`
+	// Service: 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit.
+	Service string `json:"service"`
+	// AccessToken: The secret; never shown again except to an exchange.
+	AccessToken string `json:"accessToken"`
+	// CredentialType: `oauth2` by default.
+	CredentialType *string `json:"credentialType,omitempty"`
+	// RefreshToken is the `refreshToken` member.
+	RefreshToken *string `json:"refreshToken,omitempty"`
+	// TokenExpiresAt: ISO 8601.
+	TokenExpiresAt *string `json:"tokenExpiresAt,omitempty"`
+	// Metadata is the `metadata` member.
+	Metadata any `json:"metadata,omitempty"`
+}
+
+// StoreCredentialResponse: `POST /v1/vault/credentials` response.
+type StoreCredentialResponse struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID string `json:"principalId"`
+	// Service is the `service` member.
+	Service string `json:"service"`
+	// CredentialType is the `credentialType` member.
+	CredentialType string `json:"credentialType"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+}
+
+// ListVaultCredentialsParams: `GET /v1/vault/credentials` query.
+type ListVaultCredentialsParams struct {
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Service is the `service` member.
+	Service *string `json:"service,omitempty"`
+}
+
+// ListVaultCredentialsResponse: `GET /v1/vault/credentials` response, newest first.
+type ListVaultCredentialsResponse struct {
+	// Credentials is the `credentials` member.
+	Credentials []VaultCredential `json:"credentials"`
+}
+
+// VaultCredential: A stored credential's metadata (never the secret).
+type VaultCredential struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID string `json:"principalId"`
+	// Service is the `service` member.
+	Service string `json:"service"`
+	// CredentialType is the `credentialType` member.
+	CredentialType string `json:"credentialType"`
+	// TokenExpiresAt is the `tokenExpiresAt` member.
+	TokenExpiresAt *string `json:"tokenExpiresAt,omitempty"`
+	// Metadata is the `metadata` member.
+	Metadata any `json:"metadata,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// UpdatedAt is the `updatedAt` member.
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// ExchangeCredentialParams: `POST /v1/vault/credentials/exchange` body (the grant token goes in the
+// `Authorization` header).
+type ExchangeCredentialParams struct {
+	// Service is the `service` member.
+	Service string `json:"service"`
+}
+
+// ExchangeCredentialResponse: `POST /v1/vault/credentials/exchange` response: the upstream
+// credential.
+type ExchangeCredentialResponse struct {
+	// AccessToken is the `accessToken` member.
+	AccessToken string `json:"accessToken"`
+	// Service is the `service` member.
+	Service string `json:"service"`
+	// CredentialType is the `credentialType` member.
+	CredentialType string `json:"credentialType"`
+	// TokenExpiresAt is the `tokenExpiresAt` member.
+	TokenExpiresAt *string `json:"tokenExpiresAt,omitempty"`
+	// Metadata is the `metadata` member.
+	Metadata any `json:"metadata,omitempty"`
 }
 
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).

@@ -268,6 +268,28 @@ const (
 	// `days` days (30 by default, at most 90) that had any usage. Retried on network errors,
 	// timeouts, 429, 502, 503 and 504.
 	OpUsageHistory = "usage.history"
+	// OpVaultStore is `vault.store`: POST /v1/vault/credentials, HTTP 201 on success. Store (or
+	// replace) a principal's credential for a service. Retried on network errors, timeouts, 429,
+	// 502, 503 and 504.
+	OpVaultStore = "vault.store"
+	// OpVaultList is `vault.list`: GET /v1/vault/credentials, HTTP 200 on success. The developer's
+	// credentials, newest first (metadata only, never a secret). Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpVaultList = "vault.list"
+	// OpVaultGet is `vault.get`: GET /v1/vault/credentials/{credentialId}, HTTP 200 on success. One
+	// credential's metadata (never the secret). Retried on network errors, timeouts, 429, 502, 503
+	// and 504.
+	OpVaultGet = "vault.get"
+	// OpVaultDelete is `vault.delete`: DELETE /v1/vault/credentials/{credentialId}, HTTP 204 on
+	// success. Delete a credential. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpVaultDelete = "vault.delete"
+	// OpVaultExchange is `vault.exchange`: POST /v1/vault/credentials/exchange, HTTP 200 on
+	// success. Exchange an agent's grant token (carrying the scope `vault:<service>:exchange`) for
+	// its principal's credential. Authenticated by the grant token, not the API key; a key-bound
+	// token also needs a DPoP proof, which this call does not make. Retried on network errors,
+	// timeouts, 429, 502, 503 and 504. Authenticated by the grant token (sent as the bearer instead
+	// of the API key).
+	OpVaultExchange = "vault.exchange"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -353,4 +375,9 @@ var Operations = []OperationInfo{
 	{Name: OpBudgetsListAllocations, Method: "GET", Path: "/v1/budget/allocations", NeedsAPIKey: true},
 	{Name: OpUsageCurrent, Method: "GET", Path: "/v1/usage", NeedsAPIKey: true},
 	{Name: OpUsageHistory, Method: "GET", Path: "/v1/usage/history", NeedsAPIKey: true},
+	{Name: OpVaultStore, Method: "POST", Path: "/v1/vault/credentials", NeedsAPIKey: true},
+	{Name: OpVaultList, Method: "GET", Path: "/v1/vault/credentials", NeedsAPIKey: true},
+	{Name: OpVaultGet, Method: "GET", Path: "/v1/vault/credentials/{credentialId}", NeedsAPIKey: true},
+	{Name: OpVaultDelete, Method: "DELETE", Path: "/v1/vault/credentials/{credentialId}", NeedsAPIKey: true},
+	{Name: OpVaultExchange, Method: "POST", Path: "/v1/vault/credentials/exchange", NeedsAPIKey: true},
 }

@@ -1869,4 +1869,111 @@
  */
 #define GRANTEX_OP_USAGE_HISTORY "usage.history"
 
+/**
+ * `vault.store`: POST /v1/vault/credentials, HTTP 201 on success. Store (or replace) a principal's
+ * credential for a service.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `principalId` (required): a string.
+ *   - `service` (required): a string. 1-64 letters, digits, `.`, `_` or `-`, starting with a letter
+ *     or digit.
+ *   - `accessToken` (required): a string. The secret; never shown again except to an exchange.
+ *   - `credentialType` (optional): a string. `oauth2` by default.
+ *   - `refreshToken` (optional): a string.
+ *   - `tokenExpiresAt` (optional): a string. ISO 8601.
+ *   - `metadata` (optional): any JSON value.
+ *
+ * Result: an object (StoreCredentialResponse). `POST /v1/vault/credentials` response.
+ *   - `id` (required): a string.
+ *   - `principalId` (required): a string.
+ *   - `service` (required): a string.
+ *   - `credentialType` (required): a string.
+ *   - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_VAULT_STORE "vault.store"
+
+/**
+ * `vault.list`: GET /v1/vault/credentials, HTTP 200 on success. The developer's credentials, newest
+ * first (metadata only, never a secret).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `principalId` (optional): a string.
+ *   - `service` (optional): a string.
+ *
+ * Result: an object (ListVaultCredentialsResponse). `GET /v1/vault/credentials` response, newest
+ * first.
+ *   - `credentials` (required): a list of objects (VaultCredential).
+ *     - `id` (required): a string.
+ *     - `principalId` (required): a string.
+ *     - `service` (required): a string.
+ *     - `credentialType` (required): a string.
+ *     - `tokenExpiresAt` (optional): a string.
+ *     - `metadata` (optional): any JSON value.
+ *     - `createdAt` (required): a string.
+ *     - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_VAULT_LIST "vault.list"
+
+/**
+ * `vault.get`: GET /v1/vault/credentials/{credentialId}, HTTP 200 on success. One credential's
+ * metadata (never the secret).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `credentialId` (required; path parameter, the credential id): a non-empty string.
+ *
+ * Result: an object (VaultCredential). A stored credential's metadata (never the secret).
+ *   - `id` (required): a string.
+ *   - `principalId` (required): a string.
+ *   - `service` (required): a string.
+ *   - `credentialType` (required): a string.
+ *   - `tokenExpiresAt` (optional): a string.
+ *   - `metadata` (optional): any JSON value.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_VAULT_GET "vault.get"
+
+/**
+ * `vault.delete`: DELETE /v1/vault/credentials/{credentialId}, HTTP 204 on success. Delete a
+ * credential.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `credentialId` (required; path parameter, the credential id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_VAULT_DELETE "vault.delete"
+
+/**
+ * `vault.exchange`: POST /v1/vault/credentials/exchange, HTTP 200 on success. Exchange an agent's
+ * grant token (carrying the scope `vault:<service>:exchange`) for its principal's credential.
+ * Authenticated by the grant token, not the API key; a key-bound token also needs a DPoP proof,
+ * which this call does not make.
+ *
+ * Call: grantex_client_call(), the agent's grant token in the `grantToken` member (sent as the
+ * Authorization bearer instead of the API key). Retries: on network errors, timeouts, 429, 502, 503
+ * and 504.
+ *
+ * Input: a JSON object with
+ *   - `grantToken` (required; path parameter, the grant token): a non-empty string.
+ *   - `service` (required): a string.
+ *
+ * Result: an object (ExchangeCredentialResponse). `POST /v1/vault/credentials/exchange` response:
+ * the upstream credential.
+ *   - `accessToken` (required): a string.
+ *   - `service` (required): a string.
+ *   - `credentialType` (required): a string.
+ *   - `tokenExpiresAt` (optional): a string.
+ *   - `metadata` (optional): any JSON value.
+ */
+#define GRANTEX_OP_VAULT_EXCHANGE "vault.exchange"
+
 #endif /* GRANTEX_OPERATIONS_H */

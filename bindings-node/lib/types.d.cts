@@ -1132,6 +1132,70 @@ export interface UsageHistoryResponse {
   entries: UsageHistoryEntry[];
 }
 
+/** `POST /v1/vault/credentials` body (replaces the principal's credential for the service). */
+export interface StoreCredentialParams {
+  principalId: string;
+  /** 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit. */
+  service: string;
+  /** The secret; never shown again except to an exchange. */
+  accessToken: string;
+  /** `oauth2` by default. */
+  credentialType?: string | null;
+  refreshToken?: string | null;
+  /** ISO 8601. */
+  tokenExpiresAt?: string | null;
+  metadata?: unknown;
+}
+
+/** `POST /v1/vault/credentials` response. */
+export interface StoreCredentialResponse {
+  id: string;
+  principalId: string;
+  service: string;
+  credentialType: string;
+  createdAt: string;
+}
+
+/** `GET /v1/vault/credentials` query. */
+export interface ListVaultCredentialsParams {
+  principalId?: string | null;
+  service?: string | null;
+}
+
+/** A stored credential's metadata (never the secret). */
+export interface VaultCredential {
+  id: string;
+  principalId: string;
+  service: string;
+  credentialType: string;
+  tokenExpiresAt: string | null;
+  metadata: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /v1/vault/credentials` response, newest first. */
+export interface ListVaultCredentialsResponse {
+  credentials: VaultCredential[];
+}
+
+/**
+ * `POST /v1/vault/credentials/exchange` body (the grant token goes in the `Authorization`
+ * header).
+ */
+export interface ExchangeCredentialParams {
+  service: string;
+}
+
+/** `POST /v1/vault/credentials/exchange` response: the upstream credential. */
+export interface ExchangeCredentialResponse {
+  accessToken: string;
+  service: string;
+  credentialType: string;
+  tokenExpiresAt: string | null;
+  metadata: unknown;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -1729,6 +1793,43 @@ export declare class UsageClient {
   history(params?: UsageHistoryParams): Promise<UsageHistoryResponse>;
 }
 
+/** `grantex.vault`. */
+export declare class VaultClient {
+  private constructor();
+  /**
+   * Store (or replace) a principal's credential for a service.
+   *
+   * `POST /v1/vault/credentials`
+   */
+  store(params: StoreCredentialParams): Promise<StoreCredentialResponse>;
+  /**
+   * The developer's credentials, newest first (metadata only, never a secret).
+   *
+   * `GET /v1/vault/credentials`
+   */
+  list(params?: ListVaultCredentialsParams): Promise<ListVaultCredentialsResponse>;
+  /**
+   * One credential's metadata (never the secret).
+   *
+   * `GET /v1/vault/credentials/{credentialId}`
+   */
+  get(credentialId: string): Promise<VaultCredential>;
+  /**
+   * Delete a credential.
+   *
+   * `DELETE /v1/vault/credentials/{credentialId}`
+   */
+  delete(credentialId: string): Promise<void>;
+  /**
+   * Exchange an agent's grant token (carrying the scope `vault:<service>:exchange`) for
+   * its principal's credential. Authenticated by the grant token, not the API key; a
+   * key-bound token also needs a DPoP proof, which this call does not make.
+   *
+   * `POST /v1/vault/credentials/exchange`
+   */
+  exchange(grantToken: string, params: ExchangeCredentialParams): Promise<ExchangeCredentialResponse>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -1748,6 +1849,7 @@ export declare abstract class GrantexOperations {
   readonly compliance: ComplianceClient;
   readonly budgets: BudgetsClient;
   readonly usage: UsageClient;
+  readonly vault: VaultClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

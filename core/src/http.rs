@@ -65,6 +65,8 @@ pub(crate) struct Request {
     body: Option<Vec<u8>>,
     retry: bool,
     idempotency_key: Option<String>,
+    /// Sent as `Authorization: Bearer` instead of the client's API key (grant-token calls).
+    bearer: Option<HeaderValue>,
 }
 
 impl Request {
@@ -77,6 +79,7 @@ impl Request {
             body: None,
             retry: true,
             idempotency_key: None,
+            bearer: None,
         }
     }
 
@@ -126,6 +129,22 @@ impl Request {
     }
 
     /// Send `Idempotency-Key: <key>` on every attempt of this call.
+    /// Authenticate this call with `token` (a grant token) instead of the API key.
+    pub fn bearer(mut self, token: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                "the grant token must be a non-empty token without spaces or control characters",
+            )
+        };
+        if token.is_empty() || token.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(bad());
+        }
+        let mut v = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| bad())?;
+        v.set_sensitive(true);
+        self.bearer = Some(v);
+        Ok(self)
+    }
+
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -338,7 +357,11 @@ impl Http {
             .request(request.method.clone(), url.clone())
             .header(USER_AGENT, self.settings.user_agent.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(auth) = &self.settings.authorization {
+        if let Some(auth) = request
+            .bearer
+            .as_ref()
+            .or(self.settings.authorization.as_ref())
+        {
             builder = builder.header(AUTHORIZATION, auth.clone());
         }
         if let Some(key) = &request.idempotency_key {

@@ -917,3 +917,80 @@ async fn instances_sharing_the_key_encryption_key_share_the_vault() {
         assert!(!tmp.path().join(d).join("keys/vault-master.key").exists());
     }
 }
+
+/// The core SDK's `vault` namespace (what every binding calls): store, list, get, the
+/// grant-token exchange (`exchange(grant_token, params)`, authenticated by the token, not the
+/// API key), delete.
+#[tokio::test]
+async fn the_core_sdk_vault_namespace_round_trip() {
+    let s = common::shared();
+    let (c, _) = common::developer(s, grantex::types::Mode::Live).await;
+    let a = common::agent(&c, "vault-sdk", &["vault:github:exchange"]).await;
+    let t = common::grant(&c, &a.agent_id, "alice", &["vault:github:exchange"]).await;
+    let stored = c
+        .vault()
+        .store(&grantex::types::StoreCredentialParams {
+            principal_id: "alice".into(),
+            service: "github".into(),
+            access_token: "gho_sdk_secret_1".into(),
+            metadata: Some(serde_json::json!({"login": "alice"})),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (stored.credential_type.as_str(), stored.service.as_str()),
+        ("oauth2", "github")
+    );
+    let listed = c
+        .vault()
+        .list(&grantex::types::ListVaultCredentialsParams {
+            principal_id: Some("alice".into()),
+            service: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.credentials.len(), 1);
+    assert_eq!(listed.credentials[0].metadata["login"], "alice");
+    assert_eq!(c.vault().get(&stored.id).await.unwrap().id, stored.id);
+    let got = c
+        .vault()
+        .exchange(
+            &t.grant_token,
+            &grantex::types::ExchangeCredentialParams {
+                service: "github".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.access_token, "gho_sdk_secret_1");
+    // Another service: the token lacks its scope.
+    let e = c
+        .vault()
+        .exchange(
+            &t.grant_token,
+            &grantex::types::ExchangeCredentialParams {
+                service: "slack".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(common::status(&e), 403);
+    // The API key is not a grant token.
+    let e = c
+        .vault()
+        .exchange(
+            &s.api_key,
+            &grantex::types::ExchangeCredentialParams {
+                service: "github".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(common::status(&e), 401);
+    c.vault().delete(&stored.id).await.unwrap();
+    assert_eq!(
+        common::status(&c.vault().get(&stored.id).await.unwrap_err()),
+        404
+    );
+}

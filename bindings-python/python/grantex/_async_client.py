@@ -60,6 +60,8 @@ from ._types import (
     EvaluatePolicyParams,
     EvidencePack,
     EvidencePackParams,
+    ExchangeCredentialParams,
+    ExchangeCredentialResponse,
     ExchangeTokenParams,
     ExchangeTokenResponse,
     Grant,
@@ -75,6 +77,8 @@ from ._types import (
     ListGrantsParams,
     ListGrantsResponse,
     ListPoliciesResponse,
+    ListVaultCredentialsParams,
+    ListVaultCredentialsResponse,
     ListWebhooksResponse,
     LogAuditParams,
     Me,
@@ -90,6 +94,8 @@ from ._types import (
     RotateKeyResponse,
     SignupParams,
     SignupResponse,
+    StoreCredentialParams,
+    StoreCredentialResponse,
     UpdateAgentParams,
     UpdateAnomalyRuleParams,
     UpdateDeveloperSettingsParams,
@@ -98,6 +104,7 @@ from ._types import (
     UsageHistoryParams,
     UsageHistoryResponse,
     UsageResponse,
+    VaultCredential,
     VerifiedGrant,
     VerifyTokenResponse,
     WebhookDeliveryList,
@@ -522,6 +529,32 @@ class AsyncUsageClient(_AsyncResource):
         return UsageHistoryResponse.from_dict(await self._call("usage.history", {**_keywords(UsageHistoryParams, days=days)}))
 
 
+class AsyncVaultClient(_AsyncResource):
+    """``client.vault``."""
+
+    async def store(self, params: StoreCredentialParams) -> StoreCredentialResponse:
+        """Store (or replace) a principal's credential for a service."""
+        return StoreCredentialResponse.from_dict(await self._call("vault.store", {**_params("vault.store", StoreCredentialParams, params)}))
+
+    async def list(self, params: Optional[ListVaultCredentialsParams] = None) -> ListVaultCredentialsResponse:
+        """The developer's credentials, newest first (metadata only, never a secret)."""
+        return ListVaultCredentialsResponse.from_dict(await self._call("vault.list", {**_params("vault.list", ListVaultCredentialsParams, params or ListVaultCredentialsParams())}))
+
+    async def get(self, credential_id: str) -> VaultCredential:
+        """One credential's metadata (never the secret)."""
+        return VaultCredential.from_dict(await self._call("vault.get", {"credentialId": _id("credential_id", credential_id)}))
+
+    async def delete(self, credential_id: str) -> None:
+        """Delete a credential."""
+        await self._call("vault.delete", {"credentialId": _id("credential_id", credential_id)})
+
+    async def exchange(self, grant_token: str, params: ExchangeCredentialParams) -> ExchangeCredentialResponse:
+        """Exchange an agent's grant token (carrying the scope ``vault:<service>:exchange``) for
+         its principal's credential. Authenticated by the grant token, not the API key; a
+         key-bound token also needs a DPoP proof, which this call does not make."""
+        return ExchangeCredentialResponse.from_dict(await self._call("vault.exchange", {"grantToken": _id("grant_token", grant_token), **_params("vault.exchange", ExchangeCredentialParams, params)}))
+
+
 class AsyncGrantex(_AsyncClientBase):
     """Client for the Grantex API.
 
@@ -544,6 +577,7 @@ class AsyncGrantex(_AsyncClientBase):
     compliance: AsyncComplianceClient
     budgets: AsyncBudgetsClient
     usage: AsyncUsageClient
+    vault: AsyncVaultClient
 
     def __init__(
         self,
@@ -604,6 +638,7 @@ class AsyncGrantex(_AsyncClientBase):
         self.compliance = AsyncComplianceClient(self._native)
         self.budgets = AsyncBudgetsClient(self._native)
         self.usage = AsyncUsageClient(self._native)
+        self.vault = AsyncVaultClient(self._native)
 
     @staticmethod
     async def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

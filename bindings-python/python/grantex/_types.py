@@ -81,6 +81,8 @@ __all__ = [
     "EvidencePack",
     "EvidencePackMeta",
     "EvidencePackParams",
+    "ExchangeCredentialParams",
+    "ExchangeCredentialResponse",
     "ExchangeTokenParams",
     "ExchangeTokenResponse",
     "Grant",
@@ -98,6 +100,8 @@ __all__ = [
     "ListGrantsParams",
     "ListGrantsResponse",
     "ListPoliciesResponse",
+    "ListVaultCredentialsParams",
+    "ListVaultCredentialsResponse",
     "ListWebhooksResponse",
     "LogAuditParams",
     "Me",
@@ -118,6 +122,8 @@ __all__ = [
     "RotateKeyResponse",
     "SignupParams",
     "SignupResponse",
+    "StoreCredentialParams",
+    "StoreCredentialResponse",
     "TokenInfo",
     "UpdateAgentParams",
     "UpdateAnomalyRuleParams",
@@ -128,6 +134,7 @@ __all__ = [
     "UsageHistoryParams",
     "UsageHistoryResponse",
     "UsageResponse",
+    "VaultCredential",
     "VerifiedGrant",
     "VerifyTokenResponse",
     "WebAuthnGrantEvidence",
@@ -4074,6 +4081,252 @@ class UsageHistoryResponse:
         out["developerId"] = self.developer_id
         out["days"] = self.days
         out["entries"] = [v.to_dict() for v in self.entries] if self.entries is not None else None
+        return out
+
+
+@dataclass
+class StoreCredentialParams:
+    """``POST /v1/vault/credentials`` body (replaces the principal's credential for the service)."""
+
+    principal_id: str
+    service: str
+    """1-64 letters, digits, ``.``, ``_`` or ``-``, starting with a letter or digit."""
+    access_token: str
+    """The secret; never shown again except to an exchange."""
+    credential_type: Optional[str] = None
+    """``oauth2`` by default."""
+    refresh_token: Optional[str] = None
+    token_expires_at: Optional[str] = None
+    """ISO 8601."""
+    metadata: Optional[Any] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, principal_id, service, access_token, credential_type=None, refresh_token=None, token_expires_at=None, metadata=None):
+            self.principal_id = principal_id
+            self.service = service
+            self.access_token = access_token
+            self.credential_type = credential_type
+            self.refresh_token = refresh_token
+            self.token_expires_at = token_expires_at
+            self.metadata = metadata
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "principalId": self.principal_id,
+                "service": self.service,
+                "accessToken": self.access_token,
+                "credentialType": self.credential_type,
+                "refreshToken": self.refresh_token,
+                "tokenExpiresAt": self.token_expires_at,
+                "metadata": self.metadata,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class StoreCredentialResponse:
+    """``POST /v1/vault/credentials`` response."""
+
+    id: str
+    principal_id: str
+    service: str
+    credential_type: str
+    created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, principal_id, service, credential_type, created_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "service", service)
+            _object_setattr(self, "credential_type", credential_type)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StoreCredentialResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            principal_id=_req(data, "principalId"),
+            service=_req(data, "service"),
+            credential_type=_req(data, "credentialType"),
+            created_at=_req(data, "createdAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["principalId"] = self.principal_id
+        out["service"] = self.service
+        out["credentialType"] = self.credential_type
+        out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass
+class ListVaultCredentialsParams:
+    """``GET /v1/vault/credentials`` query."""
+
+    principal_id: Optional[str] = None
+    service: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, principal_id=None, service=None):
+            self.principal_id = principal_id
+            self.service = service
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "principalId": self.principal_id,
+                "service": self.service,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class VaultCredential:
+    """A stored credential's metadata (never the secret)."""
+
+    id: str
+    principal_id: str
+    service: str
+    credential_type: str
+    token_expires_at: Optional[str]
+    metadata: Any
+    created_at: str
+    updated_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, principal_id, service, credential_type, token_expires_at, metadata, created_at, updated_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "service", service)
+            _object_setattr(self, "credential_type", credential_type)
+            _object_setattr(self, "token_expires_at", token_expires_at)
+            _object_setattr(self, "metadata", metadata)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VaultCredential:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            principal_id=_req(data, "principalId"),
+            service=_req(data, "service"),
+            credential_type=_req(data, "credentialType"),
+            token_expires_at=_get(data, "tokenExpiresAt", None),
+            metadata=_get(data, "metadata", {}),
+            created_at=_req(data, "createdAt"),
+            updated_at=_req(data, "updatedAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["principalId"] = self.principal_id
+        out["service"] = self.service
+        out["credentialType"] = self.credential_type
+        out["tokenExpiresAt"] = self.token_expires_at
+        out["metadata"] = self.metadata
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        return out
+
+
+@dataclass(frozen=True)
+class ListVaultCredentialsResponse:
+    """``GET /v1/vault/credentials`` response, newest first."""
+
+    credentials: Tuple[VaultCredential, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, credentials):
+            _object_setattr(self, "credentials", credentials)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListVaultCredentialsResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            credentials=_nested_list(VaultCredential, _req(data, "credentials")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["credentials"] = [v.to_dict() for v in self.credentials] if self.credentials is not None else None
+        return out
+
+
+@dataclass
+class ExchangeCredentialParams:
+    """``POST /v1/vault/credentials/exchange`` body (the grant token goes in the ``Authorization``
+    header)."""
+
+    service: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, service):
+            self.service = service
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "service": self.service,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ExchangeCredentialResponse:
+    """``POST /v1/vault/credentials/exchange`` response: the upstream credential."""
+
+    access_token: str
+    service: str
+    credential_type: str
+    token_expires_at: Optional[str]
+    metadata: Any
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, access_token, service, credential_type, token_expires_at, metadata):
+            _object_setattr(self, "access_token", access_token)
+            _object_setattr(self, "service", service)
+            _object_setattr(self, "credential_type", credential_type)
+            _object_setattr(self, "token_expires_at", token_expires_at)
+            _object_setattr(self, "metadata", metadata)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExchangeCredentialResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            access_token=_req(data, "accessToken"),
+            service=_req(data, "service"),
+            credential_type=_req(data, "credentialType"),
+            token_expires_at=_get(data, "tokenExpiresAt", None),
+            metadata=_get(data, "metadata", {}),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["accessToken"] = self.access_token
+        out["service"] = self.service
+        out["credentialType"] = self.credential_type
+        out["tokenExpiresAt"] = self.token_expires_at
+        out["metadata"] = self.metadata
         return out
 
 

@@ -1,7 +1,7 @@
 //! Running an operation: the one path from an [`Operation`] and its input to the HTTP request,
 //! shared by the typed methods and the generic [`crate::Client::call`].
 
-use super::{Input, Method, Operation, Retry};
+use super::{Auth, Input, Method, Operation, Retry};
 use crate::error::{Error, Result};
 use crate::http::{decode, Http, Request, Response};
 use serde::de::DeserializeOwned;
@@ -30,8 +30,21 @@ pub(crate) async fn run(
     ids: &[&str],
     input: Option<Value>,
 ) -> Result<Response> {
+    let (bearer, ids) = match (op.auth, ids.split_first()) {
+        (Auth::GrantToken, Some((token, rest))) => (Some(*token), rest),
+        (Auth::GrantToken, None) => {
+            return Err(Error::invalid(format!(
+                "{}: the grant token is required",
+                op.name
+            )))
+        }
+        _ => (None, ids),
+    };
     let path = fill_path(op, ids)?;
     let mut request = Request::new(method(op.method), path).op(op.name);
+    if let Some(token) = bearer {
+        request = request.bearer(token)?;
+    }
     let mut input = input;
     if op.retry == Retry::WithIdempotencyKey {
         let key = match input.as_mut().and_then(Value::as_object_mut) {
@@ -72,16 +85,19 @@ fn method(m: Method) -> reqwest::Method {
 
 /// The path template with each `{wire}` replaced by its id as one percent-encoded segment.
 fn fill_path(op: &Operation, ids: &[&str]) -> Result<String> {
-    if ids.len() != op.path_params.len() {
+    // A grant-token operation's first parameter is the token, not part of the path.
+    let params =
+        &op.path_params[usize::from(op.auth == Auth::GrantToken).min(op.path_params.len())..];
+    if ids.len() != params.len() {
         return Err(Error::invalid(format!(
             "{} takes {} path parameter(s), got {}",
             op.name,
-            op.path_params.len(),
+            params.len(),
             ids.len()
         )));
     }
     let mut path = op.path.to_string();
-    for (param, id) in op.path_params.iter().zip(ids) {
+    for (param, id) in params.iter().zip(ids) {
         let encoded = crate::client::path_segment(id, param.label)?;
         path = path.replace(&format!("{{{}}}", param.wire), &encoded);
     }

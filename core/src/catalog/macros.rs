@@ -34,26 +34,27 @@ macro_rules! operations {
             group $G:ident $acc:ident $gname:literal {
                 $( $(#[doc = $doc:literal])* $fn:ident => $name:literal : $m:ident $path:literal,
                     path($($pp:ident : $ppw:literal $ppl:literal),*),
-                    $in:ident ( $($inargs:tt)* ), -> $out:tt, $status:literal, $retry:ident,
-                    py($py:ident); )*
+                    $in:ident ( $($inargs:tt)* ), -> $out:tt, $status:literal, $retry:ident
+                    $(+ $gauth:ident)?, py($py:ident); )*
             }
         )*
     ) => {
         /// Every operation, in declaration order.
         pub static OPERATIONS: &[$crate::catalog::Operation] = &[
             $( operations!(@entry "", $ufn, [$($udoc)*], $uname, $um, $upath,
-                [$($upp $uppw $uppl)*], $uin ($($uinargs)*), $uout, $ustatus, $uretry, None, $upy), )*
+                [$($upp $uppw $uppl)*], $uin ($($uinargs)*), $uout, $ustatus, $uretry,
+                ($crate::catalog::Auth::None), $upy), )*
             $( operations!(@entry "", $rfn, [$($rdoc)*], $rname, $rm, $rpath,
-                [$($rpp $rppw $rppl)*], $rin ($($rinargs)*), $rout, $rstatus, $rretry, ApiKey, $rpy), )*
+                [$($rpp $rppw $rppl)*], $rin ($($rinargs)*), $rout, $rstatus, $rretry, ($crate::catalog::Auth::ApiKey), $rpy), )*
             $( $( operations!(@entry $gname, $fn, [$($doc)*], $name, $m, $path,
-                [$($pp $ppw $ppl)*], $in ($($inargs)*), $out, $status, $retry, ApiKey, $py), )* )*
+                [$($pp $ppw $ppl)*], $in ($($inargs)*), $out, $status, $retry, (operations!(@auth $($gauth)?)), $py), )* )*
         ];
 
         impl $crate::client::Client {
             $(
                 operations!(@method [$($rdoc)*] $rfn, (operations!(@entry "", $rfn, [$($rdoc)*],
                     $rname, $rm, $rpath, [$($rpp $rppw $rppl)*], $rin ($($rinargs)*), $rout,
-                    $rstatus, $rretry, ApiKey, $rpy)), [$($rpp)*], $rin ($($rinargs)*), $rout);
+                    $rstatus, $rretry, ($crate::catalog::Auth::ApiKey), $rpy)), [$($rpp)*], $rin ($($rinargs)*), $rout);
             )*
             $(
                 $(#[doc = $gdoc])*
@@ -97,7 +98,7 @@ macro_rules! operations {
                     $(
                         operations!(@method [$($doc)*] $fn, (operations!(@entry $gname, $fn, [$($doc)*],
                             $name, $m, $path, [$($pp $ppw $ppl)*], $in ($($inargs)*), $out,
-                            $status, $retry, ApiKey, $py)), [$($pp)*], $in ($($inargs)*), $out);
+                            $status, $retry, (operations!(@auth $($gauth)?)), $py)), [$($pp)*], $in ($($inargs)*), $out);
                     )*
                 }
             )*
@@ -134,7 +135,7 @@ macro_rules! operations {
                 #[allow(non_upper_case_globals)]
                 pub(crate) const $ufn: $crate::catalog::Operation = operations!(@entry "", $ufn,
                     [$($udoc)*], $uname, $um, $upath, [$($upp $uppw $uppl)*],
-                    $uin ($($uinargs)*), $uout, $ustatus, $uretry, None, $upy);
+                    $uin ($($uinargs)*), $uout, $ustatus, $uretry, ($crate::catalog::Auth::None), $upy);
             )*
         }
     };
@@ -142,7 +143,7 @@ macro_rules! operations {
     // ---------------------------------------------------------------- one table entry
     (@entry $group:literal, $fn:ident, [$($doc:literal)*], $name:literal, $m:ident, $path:literal,
         [$($pp:ident $ppw:literal $ppl:literal)*], $in:ident ($($inargs:tt)*), $out:tt,
-        $status:literal, $retry:ident, $auth:ident, $py:ident) => {
+        $status:literal, $retry:ident, ($auth:expr), $py:ident) => {
         $crate::catalog::Operation {
             name: $name,
             group: $group,
@@ -155,7 +156,7 @@ macro_rules! operations {
             output: operations!(@output $out),
             status: $status,
             retry: operations!(@retry $retry),
-            auth: $crate::catalog::Auth::$auth,
+            auth: $auth,
             py: operations!(@py $py),
             validate: operations!(@validate $in ($($inargs)*)),
             respond: operations!(@respond $out),
@@ -167,6 +168,9 @@ macro_rules! operations {
     (@http PUT) => { $crate::catalog::Method::Put };
     (@http PATCH) => { $crate::catalog::Method::Patch };
     (@http DELETE) => { $crate::catalog::Method::Delete };
+
+    (@auth) => { $crate::catalog::Auth::ApiKey };
+    (@auth grant_token) => { $crate::catalog::Auth::GrantToken };
 
     (@retry safe) => { $crate::catalog::Retry::Safe };
     (@retry never) => { $crate::catalog::Retry::Never };

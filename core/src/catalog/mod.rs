@@ -119,6 +119,10 @@ pub enum Auth {
     ApiKey,
     /// No API key (signup).
     None,
+    /// An agent's grant token instead of the API key: the operation's first path parameter
+    /// (`grantToken`), sent as `Authorization: Bearer` and not part of the URL (the vault
+    /// exchange).
+    GrantToken,
 }
 
 /// How the Python method takes its input (the reference SDK's signature for it).

@@ -310,4 +310,30 @@ operations! {
         history => "usage.history": GET "/v1/usage/history", path(), query(UsageHistoryParams),
             -> (UsageHistoryResponse), 200, safe, py(arguments);
     }
+
+    /// The credential vault: upstream credentials held for principals, encrypted at rest;
+    /// an agent exchanges its grant token for its principal's credential.
+    group Vault vault "vault" {
+        /// Store (or replace) a principal's credential for a service.
+        store => "vault.store": POST "/v1/vault/credentials", path(),
+            body(StoreCredentialParams), -> (StoreCredentialResponse), 201, safe, py(params);
+        /// The developer's credentials, newest first (metadata only, never a secret).
+        list => "vault.list": GET "/v1/vault/credentials", path(),
+            query(ListVaultCredentialsParams), -> (ListVaultCredentialsResponse), 200, safe,
+            py(optional_params);
+        /// One credential's metadata (never the secret).
+        get => "vault.get": GET "/v1/vault/credentials/{credentialId}",
+            path(credential_id: "credentialId" "credential id"), none(), -> (VaultCredential),
+            200, safe, py(positional);
+        /// Delete a credential.
+        delete => "vault.delete": DELETE "/v1/vault/credentials/{credentialId}",
+            path(credential_id: "credentialId" "credential id"), none(), -> (), 204, safe,
+            py(positional);
+        /// Exchange an agent's grant token (carrying the scope `vault:<service>:exchange`) for
+        /// its principal's credential. Authenticated by the grant token, not the API key; a
+        /// key-bound token also needs a DPoP proof, which this call does not make.
+        exchange => "vault.exchange": POST "/v1/vault/credentials/exchange",
+            path(grant_token: "grantToken" "grant token"), body(ExchangeCredentialParams),
+            -> (ExchangeCredentialResponse), 200, safe + grant_token, py(params);
+    }
 }

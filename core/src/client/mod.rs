@@ -157,6 +157,6 @@ fn lookup(name: &str, auth: catalog::Auth) -> Result<&'static catalog::Operation
         };
     }
     catalog::find(name)
-        .filter(|op| op.auth == catalog::Auth::ApiKey)
+        .filter(|op| op.auth != catalog::Auth::None)
         .ok_or_else(|| Error::invalid(format!("unknown operation {name:?}")))
 }

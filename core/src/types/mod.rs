@@ -13,6 +13,7 @@ mod budgets;
 mod compliance;
 mod policies;
 mod usage;
+mod vault;
 mod webhooks;
 pub use alerts::*;
 pub use anomalies::*;
@@ -20,6 +21,7 @@ pub use budgets::*;
 pub use compliance::*;
 pub use policies::*;
 pub use usage::*;
+pub use vault::*;
 pub use webhooks::*;
 
 /// Developer account mode, fixed at signup.

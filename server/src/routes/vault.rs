@@ -24,6 +24,10 @@ use axum::extract::{Path, Request, State};
 use axum::http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
+use grantex::types::{
+    ExchangeCredentialResponse, ListVaultCredentialsResponse, StoreCredentialResponse,
+    VaultCredential,
+};
 use grantex::TokenErrorCode;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -76,7 +80,7 @@ pub async fn store(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     JsonBody(b): JsonBody<StoreBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<StoreCredentialResponse>)> {
     let (Some(principal_id), Some(service), Some(access_token)) =
         (b.principal_id, b.service, b.access_token)
     else {
@@ -157,13 +161,13 @@ pub async fn store(
                     "replaced": created_at != now,
                 }),
             )?;
-            Ok(json!({
-                "id": id,
-                "principalId": principal_id,
-                "service": service,
-                "credentialType": credential_type,
-                "createdAt": iso(created_at),
-            }))
+            Ok(StoreCredentialResponse {
+                id,
+                principal_id,
+                service,
+                credential_type,
+                created_at: iso(created_at),
+            })
         })
         .await?;
     Ok((StatusCode::CREATED, Json(answer)))
@@ -173,28 +177,28 @@ pub async fn list(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     q: QueryMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ListVaultCredentialsResponse>> {
     let principal = q.get("principalId").map(str::to_string);
     let service = q.get("service").map(str::to_string);
     let rows = st
         .db
         .read(move |c| store::vault::list(c, &dev.id, principal.as_deref(), service.as_deref()))
         .await?;
-    Ok(Json(json!({
-        "credentials": rows.iter().map(CredentialInfo::to_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ListVaultCredentialsResponse {
+        credentials: rows.iter().map(CredentialInfo::to_wire).collect(),
+    }))
 }
 
 pub async fn get(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VaultCredential>> {
     path_id(&id)?;
     st.db
         .read(move |c| store::vault::find(c, &dev.id, &id)?.ok_or_else(not_found))
         .await
-        .map(|r| Json(r.to_json()))
+        .map(|r| Json(r.to_wire()))
 }
 
 pub async fn delete(
@@ -307,7 +311,10 @@ struct ExchangeBody {
 }
 
 /// `POST /v1/vault/credentials/exchange`: the grant token's principal's credential for `service`.
-pub async fn exchange(State(st): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
+pub async fn exchange(
+    State(st): State<AppState>,
+    req: Request,
+) -> ApiResult<Json<ExchangeCredentialResponse>> {
     let headers = req.headers().clone();
     let (ct, bytes) = read_body(req, &()).await?;
     let Some(token) = grant_token(&headers).map(str::to_string) else {
@@ -517,11 +524,11 @@ pub async fn exchange(State(st): State<AppState>, req: Request) -> ApiResult<Jso
             Ok(())
         })
         .await?;
-    Ok(Json(json!({
-        "accessToken": secret,
-        "service": info.service,
-        "credentialType": info.credential_type,
-        "tokenExpiresAt": info.token_expires_at.map(iso),
-        "metadata": info.metadata,
-    })))
+    Ok(Json(ExchangeCredentialResponse {
+        access_token: secret,
+        service: info.service,
+        credential_type: info.credential_type,
+        token_expires_at: info.token_expires_at.map(iso),
+        metadata: info.metadata,
+    }))
 }

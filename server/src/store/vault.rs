@@ -6,7 +6,7 @@ use super::Conn;
 use crate::error::ApiResult;
 use crate::time::iso;
 use crate::vault::{Sealed, WrappedKek};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A credential as listed: everything but the secrets.
 #[derive(Debug, Clone)]
@@ -23,17 +23,17 @@ pub struct CredentialInfo {
 
 impl CredentialInfo {
     /// The wire shape of the list and get answers.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "principalId": self.principal_id,
-            "service": self.service,
-            "credentialType": self.credential_type,
-            "tokenExpiresAt": self.token_expires_at.map(iso),
-            "metadata": self.metadata,
-            "createdAt": iso(self.created_at),
-            "updatedAt": iso(self.updated_at),
-        })
+    pub fn to_wire(&self) -> grantex::types::VaultCredential {
+        grantex::types::VaultCredential {
+            id: self.id.clone(),
+            principal_id: self.principal_id.clone(),
+            service: self.service.clone(),
+            credential_type: self.credential_type.clone(),
+            token_expires_at: self.token_expires_at.map(iso),
+            metadata: self.metadata.clone(),
+            created_at: iso(self.created_at),
+            updated_at: iso(self.updated_at),
+        }
     }
 }
 

@@ -72,6 +72,10 @@ fn operation_doc(op: &Operation) -> String {
     let call = match op.auth {
         Auth::ApiKey => "Call: grantex_client_call().",
         Auth::None => "Call: grantex_call_unauthenticated() (no API key).",
+        Auth::GrantToken => {
+            "Call: grantex_client_call(), the agent's grant token in the `grantToken` member \
+             (sent as the Authorization bearer instead of the API key)."
+        }
     };
     let retries = match op.retry {
         Retry::Safe => "Retries: on network errors, timeouts, 429, 502, 503 and 504.",

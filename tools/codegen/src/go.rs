@@ -408,6 +408,9 @@ const (
         let auth = match op.auth {
             Auth::ApiKey => "",
             Auth::None => " Needs no API key: run it with CallUnauthenticated.",
+            Auth::GrantToken => {
+                " Authenticated by the grant token (sent as the bearer instead of the API key)."
+            }
         };
         let doc = op.doc.split_whitespace().collect::<Vec<_>>().join(" ");
         // The doc of a never-retried operation already says so (and why).
@@ -454,7 +457,7 @@ var Operations = []OperationInfo{
             const_name(op),
             op.method.as_str(),
             op.path,
-            matches!(op.auth, Auth::ApiKey)
+            !matches!(op.auth, Auth::None)
         ));
     }
     out.push_str("}\n");

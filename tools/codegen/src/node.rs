@@ -211,6 +211,7 @@ const operations = Object.freeze([
             js_str(match op.auth {
                 Auth::ApiKey => "apiKey",
                 Auth::None => "none",
+                Auth::GrantToken => "grantToken",
             }),
             js_list(op.path_params.iter().map(|p| js_str(p.wire))),
             js_str(input),

@@ -832,6 +832,74 @@ public class UsageClient internal constructor(private val transport: Transport) 
         UsageHistoryResponse.fromJson(transport.callBlocking("usage.history", Wire.input(params.toJson())))
 }
 
+/** `grantex.vault`: the `vault.*` operations. */
+public class VaultClient internal constructor(private val transport: Transport) {
+    /**
+     * Store (or replace) a principal's credential for a service.
+     *
+     * `POST /v1/vault/credentials`
+     */
+    public suspend fun store(params: StoreCredentialParams): StoreCredentialResponse =
+        StoreCredentialResponse.fromJson(transport.call("vault.store", Wire.input(params.toJson())))
+
+    /** [store], blocking the calling thread (for Java, or outside coroutines). */
+    public fun storeBlocking(params: StoreCredentialParams): StoreCredentialResponse =
+        StoreCredentialResponse.fromJson(transport.callBlocking("vault.store", Wire.input(params.toJson())))
+
+    /**
+     * The developer's credentials, newest first (metadata only, never a secret).
+     *
+     * `GET /v1/vault/credentials`
+     */
+    public suspend fun list(params: ListVaultCredentialsParams = ListVaultCredentialsParams()): ListVaultCredentialsResponse =
+        ListVaultCredentialsResponse.fromJson(transport.call("vault.list", Wire.input(params.toJson())))
+
+    /** [list], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun listBlocking(params: ListVaultCredentialsParams = ListVaultCredentialsParams()): ListVaultCredentialsResponse =
+        ListVaultCredentialsResponse.fromJson(transport.callBlocking("vault.list", Wire.input(params.toJson())))
+
+    /**
+     * One credential's metadata (never the secret).
+     *
+     * `GET /v1/vault/credentials/{credentialId}`
+     */
+    public suspend fun get(credentialId: String): VaultCredential =
+        VaultCredential.fromJson(transport.call("vault.get", Wire.input(null, "credentialId" to credentialId)))
+
+    /** [get], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getBlocking(credentialId: String): VaultCredential =
+        VaultCredential.fromJson(transport.callBlocking("vault.get", Wire.input(null, "credentialId" to credentialId)))
+
+    /**
+     * Delete a credential.
+     *
+     * `DELETE /v1/vault/credentials/{credentialId}`
+     */
+    public suspend fun delete(credentialId: String) {
+        transport.call("vault.delete", Wire.input(null, "credentialId" to credentialId))
+    }
+
+    /** [delete], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteBlocking(credentialId: String) {
+        transport.callBlocking("vault.delete", Wire.input(null, "credentialId" to credentialId))
+    }
+
+    /**
+     * Exchange an agent's grant token (carrying the scope `vault:<service>:exchange`) for
+     * its principal's credential. Authenticated by the grant token, not the API key; a
+     * key-bound token also needs a DPoP proof, which this call does not make.
+     *
+     * `POST /v1/vault/credentials/exchange`
+     */
+    public suspend fun exchange(grantToken: String, params: ExchangeCredentialParams): ExchangeCredentialResponse =
+        ExchangeCredentialResponse.fromJson(transport.call("vault.exchange", Wire.input(params.toJson(), "grantToken" to grantToken)))
+
+    /** [exchange], blocking the calling thread (for Java, or outside coroutines). */
+    public fun exchangeBlocking(grantToken: String, params: ExchangeCredentialParams): ExchangeCredentialResponse =
+        ExchangeCredentialResponse.fromJson(transport.callBlocking("vault.exchange", Wire.input(params.toJson(), "grantToken" to grantToken)))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -888,6 +956,10 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `usage.*` operations. */
     @get:JvmName("usage")
     public val usage: UsageClient = UsageClient(transport)
+
+    /** The `vault.*` operations. */
+    @get:JvmName("vault")
+    public val vault: VaultClient = VaultClient(transport)
 
     /**
      * The calling developer account.
@@ -1057,4 +1129,9 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "budgets.list_allocations",
     "usage.current",
     "usage.history",
+    "vault.store",
+    "vault.list",
+    "vault.get",
+    "vault.delete",
+    "vault.exchange",
 )

@@ -3476,6 +3476,226 @@ public data class UsageHistoryResponse(
     }
 }
 
+/** `POST /v1/vault/credentials` body (replaces the principal's credential for the service). */
+public data class StoreCredentialParams @JvmOverloads constructor(
+    val principalId: String,
+    /** 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit. */
+    val service: String,
+    /** The secret; never shown again except to an exchange. */
+    val accessToken: String,
+    /** `oauth2` by default. */
+    val credentialType: String? = null,
+    val refreshToken: String? = null,
+    /** ISO 8601. */
+    val tokenExpiresAt: String? = null,
+    val metadata: JsonElement? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("principalId", JsonPrimitive(principalId))
+        put("service", JsonPrimitive(service))
+        put("accessToken", JsonPrimitive(accessToken))
+        credentialType?.let { v0 -> put("credentialType", JsonPrimitive(v0)) }
+        refreshToken?.let { v0 -> put("refreshToken", JsonPrimitive(v0)) }
+        tokenExpiresAt?.let { v0 -> put("tokenExpiresAt", JsonPrimitive(v0)) }
+        metadata?.let { v0 -> put("metadata", v0) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): StoreCredentialParams {
+            val o = Wire.obj(json, "StoreCredentialParams")
+            return StoreCredentialParams(
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.principalId") } ?: Wire.missing("StoreCredentialParams.principalId"),
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.service") } ?: Wire.missing("StoreCredentialParams.service"),
+                accessToken = Wire.member(o, "accessToken")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.accessToken") } ?: Wire.missing("StoreCredentialParams.accessToken"),
+                credentialType = Wire.member(o, "credentialType")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.credentialType") },
+                refreshToken = Wire.member(o, "refreshToken")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.refreshToken") },
+                tokenExpiresAt = Wire.member(o, "tokenExpiresAt")?.let { v0 -> Wire.string(v0, "StoreCredentialParams.tokenExpiresAt") },
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 },
+            )
+        }
+    }
+}
+
+/** `POST /v1/vault/credentials` response. */
+public data class StoreCredentialResponse(
+    val id: String,
+    val principalId: String,
+    val service: String,
+    val credentialType: String,
+    val createdAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("principalId", JsonPrimitive(principalId))
+        put("service", JsonPrimitive(service))
+        put("credentialType", JsonPrimitive(credentialType))
+        put("createdAt", JsonPrimitive(createdAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): StoreCredentialResponse {
+            val o = Wire.obj(json, "StoreCredentialResponse")
+            return StoreCredentialResponse(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "StoreCredentialResponse.id") } ?: Wire.missing("StoreCredentialResponse.id"),
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "StoreCredentialResponse.principalId") } ?: Wire.missing("StoreCredentialResponse.principalId"),
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "StoreCredentialResponse.service") } ?: Wire.missing("StoreCredentialResponse.service"),
+                credentialType = Wire.member(o, "credentialType")?.let { v0 -> Wire.string(v0, "StoreCredentialResponse.credentialType") } ?: Wire.missing("StoreCredentialResponse.credentialType"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "StoreCredentialResponse.createdAt") } ?: Wire.missing("StoreCredentialResponse.createdAt"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/vault/credentials` query. */
+public data class ListVaultCredentialsParams @JvmOverloads constructor(
+    val principalId: String? = null,
+    val service: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        service?.let { v0 -> put("service", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListVaultCredentialsParams {
+            val o = Wire.obj(json, "ListVaultCredentialsParams")
+            return ListVaultCredentialsParams(
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "ListVaultCredentialsParams.principalId") },
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "ListVaultCredentialsParams.service") },
+            )
+        }
+    }
+}
+
+/** A stored credential's metadata (never the secret). */
+public data class VaultCredential @JvmOverloads constructor(
+    val id: String,
+    val principalId: String,
+    val service: String,
+    val credentialType: String,
+    val tokenExpiresAt: String? = null,
+    val metadata: JsonElement = JsonNull,
+    val createdAt: String,
+    val updatedAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("principalId", JsonPrimitive(principalId))
+        put("service", JsonPrimitive(service))
+        put("credentialType", JsonPrimitive(credentialType))
+        tokenExpiresAt?.let { v0 -> put("tokenExpiresAt", JsonPrimitive(v0)) }
+        put("metadata", metadata)
+        put("createdAt", JsonPrimitive(createdAt))
+        put("updatedAt", JsonPrimitive(updatedAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): VaultCredential {
+            val o = Wire.obj(json, "VaultCredential")
+            return VaultCredential(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "VaultCredential.id") } ?: Wire.missing("VaultCredential.id"),
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "VaultCredential.principalId") } ?: Wire.missing("VaultCredential.principalId"),
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "VaultCredential.service") } ?: Wire.missing("VaultCredential.service"),
+                credentialType = Wire.member(o, "credentialType")?.let { v0 -> Wire.string(v0, "VaultCredential.credentialType") } ?: Wire.missing("VaultCredential.credentialType"),
+                tokenExpiresAt = Wire.member(o, "tokenExpiresAt")?.let { v0 -> Wire.string(v0, "VaultCredential.tokenExpiresAt") },
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 } ?: JsonNull,
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "VaultCredential.createdAt") } ?: Wire.missing("VaultCredential.createdAt"),
+                updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "VaultCredential.updatedAt") } ?: Wire.missing("VaultCredential.updatedAt"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/vault/credentials` response, newest first. */
+public data class ListVaultCredentialsResponse(
+    val credentials: List<VaultCredential>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("credentials", JsonArray(credentials.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListVaultCredentialsResponse {
+            val o = Wire.obj(json, "ListVaultCredentialsResponse")
+            return ListVaultCredentialsResponse(
+                credentials = Wire.member(o, "credentials")?.let { v0 -> Wire.list(v0, "ListVaultCredentialsResponse.credentials") { v1 -> VaultCredential.fromJson(v1) } } ?: Wire.missing("ListVaultCredentialsResponse.credentials"),
+            )
+        }
+    }
+}
+
+/**
+ * `POST /v1/vault/credentials/exchange` body (the grant token goes in the `Authorization`
+ * header).
+ */
+public data class ExchangeCredentialParams(
+    val service: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("service", JsonPrimitive(service))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ExchangeCredentialParams {
+            val o = Wire.obj(json, "ExchangeCredentialParams")
+            return ExchangeCredentialParams(
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "ExchangeCredentialParams.service") } ?: Wire.missing("ExchangeCredentialParams.service"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/vault/credentials/exchange` response: the upstream credential. */
+public data class ExchangeCredentialResponse @JvmOverloads constructor(
+    val accessToken: String,
+    val service: String,
+    val credentialType: String,
+    val tokenExpiresAt: String? = null,
+    val metadata: JsonElement = JsonNull,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("accessToken", JsonPrimitive(accessToken))
+        put("service", JsonPrimitive(service))
+        put("credentialType", JsonPrimitive(credentialType))
+        tokenExpiresAt?.let { v0 -> put("tokenExpiresAt", JsonPrimitive(v0)) }
+        put("metadata", metadata)
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ExchangeCredentialResponse {
+            val o = Wire.obj(json, "ExchangeCredentialResponse")
+            return ExchangeCredentialResponse(
+                accessToken = Wire.member(o, "accessToken")?.let { v0 -> Wire.string(v0, "ExchangeCredentialResponse.accessToken") } ?: Wire.missing("ExchangeCredentialResponse.accessToken"),
+                service = Wire.member(o, "service")?.let { v0 -> Wire.string(v0, "ExchangeCredentialResponse.service") } ?: Wire.missing("ExchangeCredentialResponse.service"),
+                credentialType = Wire.member(o, "credentialType")?.let { v0 -> Wire.string(v0, "ExchangeCredentialResponse.credentialType") } ?: Wire.missing("ExchangeCredentialResponse.credentialType"),
+                tokenExpiresAt = Wire.member(o, "tokenExpiresAt")?.let { v0 -> Wire.string(v0, "ExchangeCredentialResponse.tokenExpiresAt") },
+                metadata = Wire.member(o, "metadata")?.let { v0 -> v0 } ?: JsonNull,
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
