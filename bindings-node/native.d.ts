@@ -56,6 +56,12 @@ export declare class NativeClient {
    * falls back to `GRANTEX_BASE_URL`, then the default.
    */
   static callUnauthenticated(baseUrl: string | undefined | null, op: string, input?: object | undefined | null): Promise<unknown>
+  /**
+   * Follows the developer's events (`GET /v1/events/stream`): only `types` when given, after
+   * the log position `lastEventId` when given (from now on otherwise). Nothing is sent until
+   * the stream's first `next()`; an empty or comma-holding type throws `invalid_argument`.
+   */
+  eventStream(types?: Array<string> | undefined | null, lastEventId?: number | undefined | null): NativeEventStream
   get baseUrl(): string
   jwksUri(): string
   /** Rate-limit headers of the last response, or `null` before any. */
@@ -77,6 +83,31 @@ export declare class NativeEnforcer {
   stopFeed(): void
   /** One tool call; resolves with the `EnforceResult` JSON. */
   enforce(call: any): Promise<unknown>
+}
+
+/**
+ * A followed event stream (made by `NativeClient.eventStream`). Nothing is sent until the
+ * first `next()`.
+ */
+export declare class NativeEventStream {
+  /**
+   * The next event `{id, type, createdAt, data, seq}`; `null` once closed. Waits as long as
+   * no event comes; connection failures are retried, a refusal by the server rejects and
+   * ends the stream.
+   */
+  next(): Promise<{ id: string; type: string; createdAt: string; data: any; seq: number } | null>
+  /**
+   * Stops the stream: a waiting `next()` resolves with `null` at once, and so does every
+   * later one. The connection is let go.
+   */
+  close(): void
+  /** Whether the stream was closed (by `close()` or a refusal). */
+  get closed(): boolean
+  /**
+   * The `seq` of the last event returned (pass it as `lastEventId` to resume after it in
+   * another stream), `null` before the first.
+   */
+  get lastEventId(): number | null
 }
 
 /** A JWKS cache: the process-wide one for a URI, a private remote one, or a static set. */

@@ -192,7 +192,7 @@ function define(target, name, value) {
 const HAND_WRITTEN = new Set([
   'constructor', 'baseUrl', 'jwksUri', 'lastRateLimit',
   'loadManifest', 'loadManifests', 'loadManifestsFromDir', 'enforce', 'wrapTool', 'wrapAiTool', 'enforceMiddleware',
-  'revocationFeedState', 'stopRevocationFeed',
+  'revocationFeedState', 'stopRevocationFeed', 'events',
 ]);
 
 /** `AgentsClient` for `agents`: the class of a namespace object. */
@@ -263,6 +263,8 @@ function nativeClient(options) {
 }
 
 const ENFORCERS = new WeakMap();
+/** Each client's `events` namespace, made (and ./events.cjs loaded) on first use. */
+const EVENTS = new WeakMap();
 const enforcement = () => require('./enforce.cjs');
 
 /** The Grantex API client. */
@@ -332,6 +334,22 @@ class Grantex extends GrantexOperations {
   /** Express middleware / Fastify preHandler enforcing every request. */
   enforceMiddleware(options) {
     return enforcement().enforceMiddleware(this, options);
+  }
+
+  /** The event stream consumer: `events.stream(options?)`, `events.subscribe(handler, options?)`. */
+  get events() {
+    let events = EVENTS.get(this);
+    if (events === undefined) {
+      const { EventsClient } = require('./events.cjs');
+      events = new EventsClient(NATIVE.get(this));
+      EVENTS.set(this, events);
+    }
+    return events;
+  }
+
+  /** Replaceable, as the reference SDK's instance property (a test's mock). */
+  set events(value) {
+    EVENTS.set(this, value);
   }
 
   /** The base URL in use (after env fallback and trailing-slash removal). */

@@ -57,10 +57,67 @@ export declare class Grantex extends GrantexOperations {
   wrapAiTool<T extends { execute?: (input: any, options: any) => unknown }>(tool: T, options: WrapToolOptions): T;
   /** Express middleware / Fastify preHandler: 401 without a token, 403 SCOPE_DENIED on a denial. */
   enforceMiddleware(options: EnforceMiddlewareOptions): (req: any, res: any, next: (err?: unknown) => void) => void;
+  /** The event stream consumer (`GET /v1/events/stream`). */
+  readonly events: EventsClient;
   readonly baseUrl: string;
   readonly jwksUri: string;
   /** Rate-limit headers of the last response; `undefined` before any. */
   readonly lastRateLimit: RateLimit | undefined;
+}
+
+/** One event, as webhooks deliver it, and its position in the server's event log. */
+export interface GrantexEvent {
+  /** `evt_...`, the same a webhook delivery carries. */
+  id: string;
+  /** `grant.created`, `token.issued`, `agent.updated`, `budget.threshold`, ... */
+  type: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+  /** The position in the server's event log (ascending): pass it as `lastEventId` to resume after it. */
+  seq: number;
+}
+
+export interface StreamOptions {
+  /** Only these event types; all by default. */
+  types?: string[];
+  /** Resume after this event (its `seq`): nothing after it is lost or repeated. From now on by default. */
+  lastEventId?: number;
+}
+
+export interface SubscribeOptions extends StreamOptions {
+  /** A refusal by the server, or an error thrown by the handler; either ends the subscription. */
+  onError?: (error: unknown) => void;
+}
+
+export type EventHandler = (event: GrantexEvent) => void | Promise<void>;
+
+/**
+ * A followed event stream: an async iterator of events (`for await`; `break` closes it). It
+ * reconnects by itself after a dropped connection, resuming after the last event it yielded;
+ * a refusal (bad API key, unknown type, a cursor past retention) rejects `next()` and ends it.
+ */
+export interface EventStream extends AsyncGenerator<GrantexEvent, void, unknown> {
+  /** Stops following: a waiting `next()` finishes with `{ done: true }` at once. */
+  close(): void;
+  /** Whether the stream was closed (by `close()`, `return()` or a refusal). */
+  readonly closed: boolean;
+  /** The `seq` of the last event returned (or the `lastEventId` it started after); `undefined` before any. */
+  readonly lastEventId: number | undefined;
+}
+
+export interface EventSubscription {
+  /** Stops the subscription: no handler call starts after it. */
+  unsubscribe(): void;
+  /** The `seq` of the last event handed to the handler; `undefined` before any. */
+  readonly lastEventId: number | undefined;
+}
+
+/** `grantex.events`. */
+export interface EventsClient {
+  /** Follows the developer's events (nothing is sent until the first `next()`). */
+  stream(options?: StreamOptions): EventStream;
+  /** Calls `handler` for every event, one at a time, until `unsubscribe()`. */
+  subscribe(handler: EventHandler, options?: SubscribeOptions): EventSubscription;
 }
 
 export interface VerifyGrantTokenOptions {

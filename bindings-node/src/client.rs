@@ -109,6 +109,26 @@ impl NativeClient {
         )
     }
 
+    /// Follows the developer's events (`GET /v1/events/stream`): only `types` when given, after
+    /// the log position `lastEventId` when given (from now on otherwise). Nothing is sent until
+    /// the stream's first `next()`; an empty or comma-holding type throws `invalid_argument`.
+    #[napi]
+    pub fn event_stream(
+        &self,
+        types: Option<Vec<String>>,
+        last_event_id: Option<f64>,
+    ) -> Result<crate::events::NativeEventStream> {
+        let options = grantex::events::StreamOptions {
+            types,
+            last_event_id: crate::events::cursor(last_event_id)?,
+        };
+        self.inner
+            .events()
+            .stream(&options)
+            .map(crate::events::NativeEventStream::new)
+            .map_err(to_napi)
+    }
+
     #[napi(getter)]
     pub fn base_url(&self) -> String {
         self.inner.base_url().to_owned()

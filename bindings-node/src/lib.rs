@@ -21,6 +21,7 @@ mod client;
 mod convert;
 mod enforce;
 mod errors;
+mod events;
 mod log;
 mod misc;
 mod promise;

@@ -252,6 +252,11 @@ impl EventStream {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+        // Let the connection go now when no `next` holds the stream (a waiting one lets it
+        // go itself as it wakes).
+        if let Ok(mut st) = self.state.try_lock() {
+            st.conn = None;
+        }
     }
 
     pub fn is_closed(&self) -> bool {

@@ -29,6 +29,11 @@ import {
   type AuthorizationRequest,
   type RateLimit,
   type TokenErrorCode,
+  type GrantexEvent,
+  type StreamOptions,
+  type SubscribeOptions,
+  type EventHandler,
+  type EventSubscription,
 } from '@grantex/sdk';
 
 export async function flow(): Promise<void> {
@@ -201,4 +206,30 @@ export async function bridge(): Promise<void> {
     }
   }
   void [scopes, g, state, same];
+}
+
+// The event stream consumer: the reference SDK's `stream`/`subscribe`, plus `seq` and `lastEventId`.
+export async function events(grantex: Grantex): Promise<number | undefined> {
+  const stream = grantex.events.stream({ types: ['grant.created', 'token.issued'], lastEventId: 3 });
+  const asReference: AsyncGenerator<{ id: string; type: string; createdAt: string; data: Record<string, unknown> }> = stream;
+  for await (const event of stream) {
+    const seq: number = event.seq;
+    const type: string = event.type;
+    const data: Record<string, unknown> = event.data;
+    if (seq > 10 || type === 'grant.revoked' || data.x) break;
+  }
+  const next: IteratorResult<GrantexEvent, void> = await stream.next();
+  const closed: boolean = stream.closed;
+  stream.close();
+  const options: SubscribeOptions = { types: ['budget.threshold'], onError: (e) => console.error(e) };
+  const handler: EventHandler = async (e: GrantexEvent) => {
+    await Promise.resolve(e.createdAt);
+  };
+  const sub: EventSubscription = grantex.events.subscribe(handler, options);
+  sub.unsubscribe();
+  const plain = grantex.events.subscribe((e) => void e.id);
+  plain.unsubscribe();
+  const fromOptions: StreamOptions = { lastEventId: stream.lastEventId };
+  void [asReference, next, closed, fromOptions];
+  return sub.lastEventId;
 }
