@@ -354,6 +354,14 @@ typedef struct grantex_client grantex_client;
 typedef struct grantex_enforcer grantex_enforcer;
 
 /**
+ * A live event subscription (see grantex_events_subscribe()).
+ *
+ * Thread safety: grantex_event_subscription_last_event_id() may be called from any thread
+ * at any time; grantex_event_subscription_free() once, from any thread.
+ */
+typedef struct grantex_event_subscription grantex_event_subscription;
+
+/**
  * A JSON object under construction. Members are the API's camelCase names, e.g. for
  * grantex_authorize(): `agentId`, `principalId`, `scopes` (strings added one by one with
  * grantex_params_add_string), `expiresIn`, `redirectUri`, `state`, `audience`,
@@ -404,6 +412,29 @@ typedef struct grantex_verifier grantex_verifier;
  * grantex_verify() on several threads at once and reused for any number of calls.
  */
 typedef struct grantex_verify_options grantex_verify_options;
+
+/**
+ * Called with each event of a subscription, on the subscription's background thread (never
+ * on the thread that called grantex_events_subscribe()), one call at a time, in log order.
+ *
+ * - `user_data`: the pointer given to grantex_events_subscribe(), untouched.
+ * - `event_json`: the event as a NUL-terminated JSON object
+ *   `{"id":"evt_...","type":"grant.created","createdAt":"...","data":{...},"seq":N}`
+ *   (`seq` is its log position, for `lastEventId`); valid only during the call (copy what you
+ *   keep). NULL in the final call.
+ * - `status`: `GRANTEX_OK` for an event. When the server refuses the stream (bad API key,
+ *   unknown event type, a `lastEventId` it no longer holds, ...) there is one final call
+ *   with `event_json` NULL and the refusal's code (`GRANTEX_AUTH`, `GRANTEX_API`, ...); during
+ *   that call grantex_last_error_message() and friends, on that thread, give the details. No
+ *   call follows it. Connection failures are not reported: the stream reconnects by itself.
+ *
+ * The callback must return (not longjmp or throw) and must not block for long: the next
+ * event waits for it. It may call any libgrantex function, including
+ * grantex_event_subscription_free() on its own subscription (see there).
+ */
+typedef void (*grantex_event_callback)(void *user_data,
+                                       const char *event_json,
+                                       grantex_result status);
 
 /**
  * Rate-limit state of one response. Only filled when the response carried all three
@@ -1509,6 +1540,70 @@ grantex_result grantex_manifest_normalize(const char *manifest_json, char **out)
  * `out` NULL or writable.
  */
 grantex_result grantex_prebuilt_manifest_names(char **out);
+
+/**
+ * Follows the developer's events (`GET /v1/events/stream`) and calls `on_event` with each
+ * one, on a background thread the subscription owns.
+ *
+ * - `client`: a live client; the subscription keeps its own reference to the client's
+ *   connection pool and settings, so the client may be freed before the subscription.
+ * - `options_json`: NULL or `""` for every event from now on, else a JSON object with the
+ *   optional members `types` (array of event type strings, e.g.
+ *   `["grant.created","token.issued"]`; all types by default) and `lastEventId` (an event's
+ *   `seq`: resume after that log position instead of from now on). Invalid JSON, another
+ *   member or a wrong type is `GRANTEX_INVALID_ARGUMENT` and nothing starts. An event type
+ *   the server does not know is its refusal: the final call of `on_event` with `GRANTEX_API`.
+ * - `on_event`: see `grantex_event_callback`; required. `user_data` is passed to it as is.
+ * - `*out`: the subscription, to free with grantex_event_subscription_free().
+ *
+ * The stream connects from the background thread once this returns; events committed before
+ * the connection is established are not delivered unless `lastEventId` asks for them. It
+ * reconnects by itself after a dropped connection or a server restart, resuming after the
+ * last event delivered, so none is lost or repeated.
+ *
+ * # Safety
+ * `client` NULL or live; `options_json` NULL or NUL-terminated; `on_event` NULL or a
+ * function callable from any thread; `out` NULL or writable.
+ */
+grantex_result grantex_events_subscribe(const struct grantex_client *client,
+                                        const char *options_json,
+                                        grantex_event_callback on_event,
+                                        void *user_data,
+                                        struct grantex_event_subscription **out);
+
+/**
+ * The `seq` (log position) of the last event handed to the callback — when the callback is
+ * running, the event it is handling — or the `lastEventId` option until the first event.
+ * Pass it as `lastEventId` to resume in a new subscription without losing or repeating an
+ * event. `GRANTEX_NOT_FOUND` (`*out` untouched) before the first event of a subscription
+ * without `lastEventId`. Any thread, any time, including inside the callback.
+ *
+ * # Safety
+ * `subscription` NULL or live; `out` NULL or writable.
+ */
+grantex_result grantex_event_subscription_last_event_id(const struct grantex_event_subscription *subscription,
+                                                        uint64_t *out);
+
+/**
+ * Stops the stream (closing its connection) and frees the subscription. NULL is a no-op;
+ * never free twice.
+ *
+ * From any thread other than the subscription's own: waits until a callback in progress has
+ * returned; when this returns, the callback is not running and will never be called again
+ * (so `user_data` may be released). It therefore must not be called while holding a lock the
+ * callback waits for.
+ *
+ * From inside the subscription's own callback: does not wait (that would deadlock); the
+ * handle is freed at once (do not use it afterwards) and no further call follows the one in
+ * progress; the background thread ends as soon as that callback returns.
+ *
+ * Free every subscription before grantex_shutdown().
+ *
+ * # Safety
+ * `subscription` is NULL or a live subscription, not used by another thread during or after
+ * the call.
+ */
+void grantex_event_subscription_free(struct grantex_event_subscription *subscription);
 
 /**
  * Releases a string this library returned as `char *` (owned by the caller). NULL is a

@@ -26,6 +26,7 @@ mod client;
 mod decode;
 mod dpop;
 mod enforce;
+mod events;
 mod ffi;
 mod grant;
 mod last_error;

@@ -54,6 +54,8 @@ void test_policies_flow(const char *base_url);
 void test_webhooks_flow(const char *base_url, const char *api_key);
 void test_compliance_flow(const char *base_url);
 void test_budgets_flow(const char *base_url);
+void test_vault_flow(const char *base_url);
+void test_events_flow(const char *base_url);
 
 /* Reads the first token and the default key set from the flattened vectors (for tests that
  * need one valid token). Returns 0 on success; strings are malloc'ed. */

@@ -171,3 +171,92 @@ done:
   free(tx_id);
   free(tx_again);
 }
+
+/* The vault through the generic call (issue 16 item 1): store, list (no secret), the exchange
+ * authenticated by the grant token in the `grantToken` member (GRANTEX_OP_VAULT_EXCHANGE), a
+ * token without the scope refused 403, delete. */
+void test_vault_flow(const char *base_url) {
+  grantex_client *client = NULL;
+  grantex_response *signup = NULL, *agent = NULL, *auth = NULL, *approval = NULL, *tok = NULL;
+  grantex_response *stored = NULL, *list = NULL, *got = NULL;
+  char *key = NULL, *agent_id = NULL, *req_id = NULL, *code = NULL, *token = NULL, *cred = NULL;
+  char input[4096];
+  char *out = NULL;
+  size_t n = 0;
+  const char *absent = NULL;
+
+  if (!CHECK_OK(grantex_call_unauthenticated(base_url, GRANTEX_OP_SIGNUP,
+                                             "{\"name\":\"C vault\",\"mode\":\"live\"}", &out)))
+    return;
+  CHECK_OK(grantex_response_from_json(out, &signup));
+  grantex_string_free(out);
+  out = NULL;
+  if (!signup) goto done;
+  key = dup_str(signup, "apiKey");
+  if (!CHECK_OK(grantex_client_new(key, base_url, 10000, 0, &client))) goto done;
+
+  stored = call_ok(client, GRANTEX_OP_VAULT_STORE,
+                   "{\"principalId\":\"alice\",\"service\":\"github\",\"accessToken\":\"gho_c_secret\"}");
+  if (!stored) goto done;
+  cred = dup_str(stored, "id");
+  list = call_ok(client, GRANTEX_OP_VAULT_LIST, "{\"principalId\":\"alice\"}");
+  if (list) {
+    CHECK_OK(grantex_response_len(list, "credentials", &n));
+    CHECK(n == 1);
+    CHECK_RC(grantex_response_string(list, "/credentials/0/accessToken", &absent), GRANTEX_NOT_FOUND);
+  }
+
+  agent = call_ok(client, GRANTEX_OP_AGENTS_REGISTER,
+                  "{\"name\":\"c-vaulted\",\"scopes\":[\"vault:github:exchange\",\"read\"]}");
+  if (!agent) goto done;
+  agent_id = dup_str(agent, "agentId");
+  snprintf(input, sizeof input,
+           "{\"agentId\":\"%s\",\"principalId\":\"alice\",\"scopes\":[\"vault:github:exchange\"]}", agent_id);
+  auth = call_ok(client, GRANTEX_OP_AUTHORIZE, input);
+  if (!auth) goto done;
+  req_id = dup_str(auth, "authRequestId");
+  snprintf(input, sizeof input, "{\"authRequestId\":\"%s\"}", req_id);
+  approval = call_ok(client, GRANTEX_OP_CONSENT_APPROVE, input);
+  if (!approval) goto done;
+  code = dup_str(approval, "code");
+  snprintf(input, sizeof input, "{\"code\":\"%s\",\"agentId\":\"%s\"}", code, agent_id);
+  tok = call_ok(client, GRANTEX_OP_TOKENS_EXCHANGE, input);
+  if (!tok) goto done;
+  token = dup_str(tok, "grantToken");
+
+  snprintf(input, sizeof input, "{\"grantToken\":\"%s\",\"service\":\"github\"}", token);
+  got = call_ok(client, GRANTEX_OP_VAULT_EXCHANGE, input);
+  check_str(got, "accessToken", "gho_c_secret");
+  /* The API key is not a grant token. */
+  snprintf(input, sizeof input, "{\"grantToken\":\"%s\",\"service\":\"github\"}", key);
+  {
+    char *o = NULL;
+    uint16_t status = 0;
+    CHECK_RC(grantex_client_call(client, GRANTEX_OP_VAULT_EXCHANGE, input, &o), GRANTEX_AUTH);
+    CHECK_OK(grantex_last_error_http_status(&status));
+    CHECK(status == 401);
+  }
+  snprintf(input, sizeof input, "{\"credentialId\":\"%s\"}", cred);
+  if (CHECK_OK(grantex_client_call(client, GRANTEX_OP_VAULT_DELETE, input, &out))) {
+    grantex_string_free(out);
+    out = NULL;
+  }
+  call_fails(client, GRANTEX_OP_VAULT_GET, input, 404, "NOT_FOUND");
+
+done:
+  grantex_response_free(signup);
+  grantex_response_free(agent);
+  grantex_response_free(auth);
+  grantex_response_free(approval);
+  grantex_response_free(tok);
+  grantex_response_free(stored);
+  grantex_response_free(list);
+  grantex_response_free(got);
+  grantex_client_free(client);
+  free(key);
+  free(agent_id);
+  free(req_id);
+  free(code);
+  free(token);
+  free(cred);
+}

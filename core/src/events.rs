@@ -28,6 +28,47 @@ pub struct StreamOptions {
     pub last_event_id: Option<u64>,
 }
 
+impl StreamOptions {
+    /// From JSON text (`{"types": [...], "lastEventId": N}`; blank text: the defaults), for
+    /// the bindings that take options as JSON. Unknown members and wrong types are
+    /// [`Error::InvalidArgument`] naming the member.
+    pub fn from_json(text: &str) -> Result<StreamOptions> {
+        if text.trim().is_empty() {
+            return Ok(StreamOptions::default());
+        }
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid(format!("event stream options are not valid JSON: {e}")))?;
+        let Value::Object(map) = &value else {
+            return Err(Error::invalid("event stream options must be a JSON object"));
+        };
+        if let Some(unknown) = map.keys().find(|k| *k != "types" && *k != "lastEventId") {
+            return Err(Error::invalid(format!(
+                "event stream options: unknown member `{unknown}` (known: types, lastEventId)"
+            )));
+        }
+        match map.get("types") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+            Some(_) => {
+                return Err(Error::invalid(
+                    "event stream options: `types` must be an array of strings",
+                ))
+            }
+        }
+        match map.get("lastEventId") {
+            None | Some(Value::Null) => {}
+            Some(v) if v.as_u64().is_some_and(|n| i64::try_from(n).is_ok()) => {}
+            Some(_) => {
+                return Err(Error::invalid(
+                    "event stream options: `lastEventId` must be a non-negative integer (an event's seq)",
+                ))
+            }
+        }
+        serde_json::from_value(value)
+            .map_err(|e| Error::invalid(format!("event stream options: {e}")))
+    }
+}
+
 /// One event (`{id, type, createdAt, data}`, as webhooks deliver it) and its log position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

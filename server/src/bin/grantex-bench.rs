@@ -139,6 +139,9 @@ impl Server {
                 "1000000000",
                 "--authorize-rate-limit",
                 "1000000000",
+                // Every client and event stream of the bench comes from 127.0.0.1.
+                "--max-connections-per-ip",
+                "1000",
             ])
             // Per-request log lines would measure the terminal, not the server.
             .args(["--log-level", "warn"])
@@ -427,7 +430,7 @@ async fn idle_subscribers_phase(
                     .bearer_auth(api_key)
                     .send()
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| format!("opening event stream {}: {e:?}", streams.len() + 1))?;
                 if r.status() != 200 {
                     return Err(format!("event stream refused: {}", r.status()));
                 }
