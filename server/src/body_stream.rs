@@ -34,3 +34,18 @@ pub fn channel(chunks: usize) -> (Sender, Body) {
     let (tx, rx) = mpsc::channel(chunks);
     (tx, Body::new(ChannelBody { rx }))
 }
+
+/// A Server-Sent Events response around `body`: `text/event-stream`, not cached, not buffered
+/// by proxies (`X-Accel-Buffering: no`).
+pub fn event_stream_response(body: Body) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let mut resp = axum::response::Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
 if TYPE_CHECKING:
     from . import _native
@@ -57,21 +57,11 @@ def _open(native: "_native.NativeClient", options: Optional[StreamOptions]) -> "
     return native.event_stream(list(o.types) if o.types is not None else None, o.last_event_id)
 
 
-class EventStream:
-    """The events in order; iterate it (blocking). ``close()`` (or leaving a ``with`` block)
-    ends the iteration, also from another thread."""
+class _Stream:
+    """What both streams have: the native stream, its position, closing."""
 
     def __init__(self, native: "_native.NativeEventStream") -> None:
         self._native = native
-
-    def __iter__(self) -> "EventStream":
-        return self
-
-    def __next__(self) -> GrantexEvent:
-        raw = self._native.next()
-        if raw is None:
-            raise StopIteration
-        return GrantexEvent.from_dict(raw)
 
     @property
     def last_event_id(self) -> Optional[int]:
@@ -83,7 +73,22 @@ class EventStream:
         return self._native.closed
 
     def close(self) -> None:
+        """Stops the stream; a waiting iteration ends (from any thread)."""
         self._native.close()
+
+
+class EventStream(_Stream):
+    """The events in order; iterate it (blocking). ``close()`` (or leaving a ``with`` block)
+    ends the iteration, also from another thread."""
+
+    def __iter__(self) -> "EventStream":
+        return self
+
+    def __next__(self) -> GrantexEvent:
+        raw = self._native.next()
+        if raw is None:
+            raise StopIteration
+        return GrantexEvent.from_dict(raw)
 
     def __enter__(self) -> "EventStream":
         return self
@@ -92,11 +97,8 @@ class EventStream:
         self.close()
 
 
-class AsyncEventStream:
+class AsyncEventStream(_Stream):
     """The events in order; ``async for`` over it. ``aclose()``/``close()`` ends it."""
-
-    def __init__(self, native: "_native.NativeEventStream") -> None:
-        self._native = native
 
     def __aiter__(self) -> "AsyncEventStream":
         return self
@@ -107,19 +109,8 @@ class AsyncEventStream:
             raise StopAsyncIteration
         return GrantexEvent.from_dict(raw)
 
-    @property
-    def last_event_id(self) -> Optional[int]:
-        return self._native.last_event_id
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
-
-    def close(self) -> None:
-        self._native.close()
-
     async def aclose(self) -> None:
-        self._native.close()
+        self.close()
 
     async def __aenter__(self) -> "AsyncEventStream":
         return self
@@ -213,5 +204,3 @@ __all__ = [
     "StreamOptions",
     "Subscription",
 ]
-
-_ = (Iterator, AsyncIterator)  # the iteration protocols above, for readers

@@ -12,7 +12,7 @@ use crate::store;
 use crate::store::events::Recorded;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::collections::VecDeque;
@@ -63,12 +63,16 @@ fn resume_from(headers: &HeaderMap, q: &QueryMap) -> ApiResult<Option<i64>> {
     }
 }
 
-/// Checks the cursor against the log and takes a stream slot.
+/// Checks the request and the cursor against the log, takes a stream slot, and returns the
+/// follower that will feed the stream.
 async fn open(
-    st: &AppState,
+    st: AppState,
     dev: &Developer,
-    from: Option<i64>,
-) -> ApiResult<(i64, Slot, broadcast::Receiver<Arc<Recorded>>)> {
+    headers: &HeaderMap,
+    q: &QueryMap,
+) -> ApiResult<(Follower, Slot)> {
+    let types = types_filter(q.get("types"))?;
+    let from = resume_from(headers, q)?;
     // Join the broadcast before reading the log's end: nothing can fall in between.
     let rx = st.events.subscribe();
     let (last, pruned) = st.db.read(|c| store::events::bounds(c)).await?;
@@ -105,7 +109,18 @@ async fn open(
             ),
         )
     })?;
-    Ok((cursor, slot, rx))
+    Ok((
+        Follower {
+            st,
+            developer_id: dev.id.clone(),
+            types,
+            cursor,
+            rx,
+            backlog: VecDeque::new(),
+            replay: from.is_some(),
+        },
+        slot,
+    ))
 }
 
 /// The developer's events after a cursor, in log order: the durable log first, then the
@@ -179,20 +194,9 @@ pub async fn stream(
     headers: HeaderMap,
     q: QueryMap,
 ) -> ApiResult<Response> {
-    let types = types_filter(q.get("types"))?;
-    let from = resume_from(&headers, &q)?;
-    let (cursor, slot, rx) = open(&st, &dev, from).await?;
-    let (tx, body) = crate::body_stream::channel(16);
     let mut stopping = st.stopping.clone();
-    let mut f = Follower {
-        st,
-        developer_id: dev.id.clone(),
-        types,
-        cursor,
-        rx,
-        backlog: VecDeque::new(),
-        replay: from.is_some(),
-    };
+    let (mut f, slot) = open(st, &dev, &headers, &q).await?;
+    let (tx, body) = crate::body_stream::channel(16);
     tokio::spawn(async move {
         let _slot = slot;
         let send = |chunk: String| {
@@ -220,15 +224,7 @@ pub async fn stream(
             }
         }
     });
-    let mut resp = Response::new(body);
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp)
+    Ok(crate::body_stream::event_stream_response(body))
 }
 
 /// `GET /v1/events/ws?types=a,b&lastEventId=N` — the same events, one text frame each: the
@@ -241,19 +237,8 @@ pub async fn ws(
     q: QueryMap,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let types = types_filter(q.get("types"))?;
-    let from = resume_from(&headers, &q)?;
-    let (cursor, slot, rx) = open(&st, &dev, from).await?;
     let stopping = st.stopping.clone();
-    let f = Follower {
-        st,
-        developer_id: dev.id.clone(),
-        types,
-        cursor,
-        rx,
-        backlog: VecDeque::new(),
-        replay: from.is_some(),
-    };
+    let (f, slot) = open(st, &dev, &headers, &q).await?;
     Ok(upgrade
         .on_upgrade(move |socket| follow_socket(socket, f, slot, stopping))
         .into_response())

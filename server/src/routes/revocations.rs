@@ -247,7 +247,7 @@ pub async fn stream(
     Extension(dev): Extension<Developer>,
     q: QueryMap,
 ) -> ApiResult<axum::response::Response> {
-    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::http::StatusCode;
     let since = integer(&q, "since", i64::MAX)?.unwrap_or(0);
     check_cursor(&st, &dev, since).await?;
     let slot = StreamSlot::take(&dev.id).ok_or_else(|| {
@@ -321,13 +321,5 @@ pub async fn stream(
             }
         }
     });
-    let mut resp = axum::response::Response::new(body);
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp)
+    Ok(crate::body_stream::event_stream_response(body))
 }
