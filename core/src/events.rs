@@ -241,19 +241,41 @@ impl EventStream {
                         let Some(seq) = f.id.as_deref().and_then(|i| i.parse::<u64>().ok()) else {
                             continue;
                         };
+                        if f.event == "ready" {
+                            // Where the server started: without a position of our own, a
+                            // reconnection resumes from there (nothing in between is lost).
+                            if st.cursor.is_none() && st.pending.is_empty() {
+                                st.cursor = Some(seq);
+                            }
+                            continue;
+                        }
                         if st.cursor.is_some_and(|c| seq <= c)
                             || st.pending.back().is_some_and(|p| seq <= p.seq)
                         {
                             continue;
                         }
-                        let mut e: StreamEvent =
-                            serde_json::from_str(&f.data).map_err(|e| Error::Decode {
-                                message: format!("event {seq} is not an event object: {e}"),
-                                status: 200,
-                                request_id: None,
-                            })?;
-                        e.seq = seq;
-                        st.pending.push_back(e);
+                        match serde_json::from_str::<StreamEvent>(&f.data) {
+                            Ok(mut e) => {
+                                e.seq = seq;
+                                st.pending.push_back(e);
+                            }
+                            Err(e) if st.pending.is_empty() => {
+                                // Reported, and the connection let go: the next call resumes
+                                // after the last event returned, never past this one.
+                                st.conn = None;
+                                return Err(Error::Decode {
+                                    message: format!("event {seq} is not an event object: {e}"),
+                                    status: 200,
+                                    request_id: None,
+                                });
+                            }
+                            Err(_) => {
+                                // Return the good events first; the reconnection meets this one
+                                // again and reports it.
+                                st.conn = None;
+                                break;
+                            }
+                        }
                     }
                 }
                 Err(()) => {

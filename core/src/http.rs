@@ -128,7 +128,6 @@ impl Request {
         self
     }
 
-    /// Send `Idempotency-Key: <key>` on every attempt of this call.
     /// Authenticate this call with `token` (a grant token) instead of the API key.
     pub fn bearer(mut self, token: &str) -> Result<Self> {
         let bad = || {
@@ -145,6 +144,7 @@ impl Request {
         Ok(self)
     }
 
+    /// Send `Idempotency-Key: <key>` on every attempt of this call.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self

@@ -81,6 +81,12 @@ struct Counts {
     total: AtomicUsize,
 }
 
+/// A connection's admission slot and its place in the shutdown wait, shared by the requests on
+/// it (a request extension): what outlives the HTTP exchange — an upgraded WebSocket — keeps
+/// it, so the connection keeps counting against the limits and a stop still waits for it.
+#[derive(Clone)]
+pub struct ConnectionHold(#[allow(dead_code)] Arc<(Slot, mpsc::Sender<()>)>);
+
 /// One admitted connection; gives its slot back when dropped.
 struct Slot {
     counts: Arc<Counts>,
@@ -397,8 +403,7 @@ pub async fn serve(
         let (app, http, alive, mut stop) =
             (app.clone(), http.clone(), alive_tx.clone(), stop_rx.clone());
         tokio::spawn(async move {
-            let _slot = slot;
-            let _alive = alive;
+            let hold = ConnectionHold(Arc::new((slot, alive)));
             let mut stream = stream;
             // A shutdown does not wait for connections that have not sent a request yet.
             let first = tokio::select! {
@@ -445,6 +450,7 @@ pub async fn serve(
             };
             let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let mut app = app.clone();
+                let hold = hold.clone();
                 async move {
                     let done = Arc::new(AtomicBool::new(false));
                     let (mut parts, inner) = req.into_parts();
@@ -453,6 +459,7 @@ pub async fn serve(
                     }
                     parts.extensions.insert(ConnectInfo(peer));
                     parts.extensions.insert(BodyTimeout(limits.body_timeout));
+                    parts.extensions.insert(hold);
                     let body = axum::body::Body::new(Tracked {
                         inner,
                         done: done.clone(),

@@ -44,6 +44,9 @@ impl Metered {
 #[derive(Debug, Default)]
 pub struct Meter {
     pending: Mutex<HashMap<(String, String), Counts>>,
+    /// One flush at a time: a reader's flush waits for one in progress, so `/v1/usage` never
+    /// reads before counts taken by another flush are written.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix-millisecond instant.
@@ -66,6 +69,7 @@ impl Meter {
 
     /// Adds the pending counts to the database; on failure they stay pending.
     pub async fn flush(&self, db: &Db) -> ApiResult<()> {
+        let _one = self.flushing.lock().await;
         let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if taken.is_empty() {
             return Ok(());

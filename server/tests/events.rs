@@ -36,7 +36,14 @@ async fn read_events(resp: &mut reqwest::Response, n: usize) -> Vec<(u64, String
                 }
             }
             if let Some(id) = id {
-                out.push((id, ev, serde_json::from_str(&data).unwrap()));
+                let data: Value = serde_json::from_str(&data).unwrap();
+                if ev == "ready" {
+                    // The starting position, before any event.
+                    assert!(out.is_empty(), "ready comes first");
+                    assert_eq!(data["cursor"].as_u64(), Some(id));
+                    continue;
+                }
+                out.push((id, ev, data));
             }
         }
     }
@@ -267,4 +274,46 @@ async fn websocket_twin_carries_the_same_events_and_resumes() {
         ),
         (Some("agent.created"), Some("ws-2"), Some("agent.deleted"))
     );
+}
+
+#[tokio::test]
+async fn websockets_keep_counting_against_the_connection_limits() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let dir = TempDir::new("events-ws-limits");
+    let srv = ChildServer::start(dir.path(), &["--max-connections-per-ip", "2"], &[]);
+    let url = format!(
+        "{}/v1/events/ws",
+        srv.info.base_url.replace("http://", "ws://")
+    );
+    let connect = || {
+        let mut req = url.as_str().into_client_request().unwrap();
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", srv.info.api_key).parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(req)
+    };
+    let (ws1, _) = connect().await.unwrap();
+    let (ws2, _) = connect().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Both upgraded connections still hold their slots: a third connection is turned away.
+    let health = format!("{}/health", srv.info.base_url);
+    let fresh = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap()
+    };
+    assert!(fresh().get(&health).send().await.is_err(), "over the limit");
+    drop(ws1);
+    let mut ok = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if fresh().get(&health).send().await.is_ok() {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "a closed socket gives its slot back");
+    drop(ws2);
 }

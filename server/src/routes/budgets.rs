@@ -124,9 +124,12 @@ pub async fn debit(
         .db
         .write(move |tx| {
             if let Some(k) = &key {
-                if let Some((request, response)) =
-                    store::budgets::idempotent_answer(tx, &dev.id, k)?
-                {
+                if let Some((request, response)) = store::budgets::idempotent_answer(
+                    tx,
+                    &dev.id,
+                    k,
+                    now_ms() - IDEMPOTENCY_KEEP_MS,
+                )? {
                     if request != fingerprint {
                         return Err(ApiError::new(
                             StatusCode::CONFLICT,

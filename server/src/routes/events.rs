@@ -186,8 +186,9 @@ impl Follower {
     }
 }
 
-/// `GET /v1/events/stream?types=a,b` — `id: <position>`, `event: <type>`, `data: <event JSON>`
-/// per event; a `: keepalive` comment every 15 s. Without `Last-Event-ID`, events from now on.
+/// `GET /v1/events/stream?types=a,b` — first `event: ready` with the starting position (as its
+/// `id:` and `{"cursor": N}`), then `id: <position>`, `event: <type>`, `data: <event JSON>` per
+/// event; a `: keepalive` comment every 15 s. Without `Last-Event-ID`, events from now on.
 pub async fn stream(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
@@ -203,7 +204,12 @@ pub async fn stream(
             let tx = tx.clone();
             async move { tx.send(Ok(axum::body::Bytes::from(chunk))).await.is_ok() }
         };
-        if !send(": connected\nretry: 1000\n\n".to_string()).await {
+        // Where the stream starts: a client that had no position yet resumes from here.
+        let ready = format!(
+            ": connected\nretry: 1000\nid: {}\nevent: ready\ndata: {{\"cursor\":{}}}\n\n",
+            f.cursor, f.cursor
+        );
+        if !send(ready).await {
             return;
         }
         let mut keepalive = tokio::time::interval(KEEPALIVE_EVERY);
@@ -235,12 +241,17 @@ pub async fn ws(
     Extension(dev): Extension<Developer>,
     headers: HeaderMap,
     q: QueryMap,
+    Extension(hold): Extension<crate::serve::ConnectionHold>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let stopping = st.stopping.clone();
     let (f, slot) = open(st, &dev, &headers, &q).await?;
     Ok(upgrade
-        .on_upgrade(move |socket| follow_socket(socket, f, slot, stopping))
+        .on_upgrade(move |socket| async move {
+            // The upgraded connection keeps its admission slot until the socket ends.
+            let _hold = hold;
+            follow_socket(socket, f, slot, stopping).await
+        })
         .into_response())
 }
 
@@ -277,7 +288,10 @@ async fn follow_socket(
                                 .filter(|x| store::events::TYPES.contains(x))
                                 .map(str::to_string)
                                 .collect();
-                            f.types = (!t.is_empty()).then_some(t);
+                            // Nothing known: the message is ignored (never "every type").
+                            if !t.is_empty() {
+                                f.types = Some(t);
+                            }
                         }
                     }
                 }

@@ -41,7 +41,9 @@ pub fn to_units(field: &str, amount: f64) -> ApiResult<i64> {
     }
     let scaled = amount * SCALE as f64;
     let units = scaled.round();
-    if units < 1.0 || units > MAX_UNITS as f64 || (scaled - units).abs() > 1e-6 * units.max(1.0) {
+    // Off by no more than float rounding: 0.1 is 1000 units, 1.23456 is refused.
+    let rounding = scaled.abs() * 4.0 * f64::EPSILON;
+    if units < 1.0 || units > MAX_UNITS as f64 || (scaled - units).abs() > rounding {
         return Err(bad());
     }
     Ok(units as i64)
@@ -365,10 +367,12 @@ pub fn idempotent_answer(
     c: &Conn,
     developer_id: &str,
     key: &str,
+    since_ms: i64,
 ) -> ApiResult<Option<(String, String)>> {
     c.query_opt(
-        "SELECT request, response FROM budget_idempotency WHERE developer_id = ?1 AND key = ?2",
-        args![developer_id, key],
+        "SELECT request, response FROM budget_idempotency
+         WHERE developer_id = ?1 AND key = ?2 AND created_at >= ?3",
+        args![developer_id, key, since_ms],
         |r| Ok((r.str(0)?, r.str(1)?)),
     )
 }
@@ -387,6 +391,11 @@ pub fn remember_answer(
         "DELETE FROM budget_idempotency WHERE developer_id = ?1 AND created_at < ?2",
         args![developer_id, now_ms - keep_ms],
     )?;
+    // An expired answer under the same key is replaced.
+    tx.exec(
+        "DELETE FROM budget_idempotency WHERE developer_id = ?1 AND key = ?2",
+        args![developer_id, key],
+    )?;
     tx.exec(
         "INSERT INTO budget_idempotency (developer_id, key, request, response, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -404,7 +413,19 @@ mod tests {
         assert_eq!(to_units("a", 0.1).unwrap(), 1000);
         assert_eq!(to_units("a", 12.3456).unwrap(), 123_456);
         assert_eq!(to_units("a", 0.0001).unwrap(), 1);
-        for bad in [0.0, -1.0, 0.00001, 1.23456, f64::NAN, f64::INFINITY, 1e13] {
+        assert_eq!(to_units("a", 19.99).unwrap(), 199_900);
+        assert_eq!(to_units("a", 123.4567).unwrap(), 1_234_567);
+        for bad in [
+            0.0,
+            -1.0,
+            0.00001,
+            1.23456,
+            123.45678,
+            100.00005,
+            f64::NAN,
+            f64::INFINITY,
+            1e13,
+        ] {
             assert!(to_units("a", bad).is_err(), "{bad}");
         }
         assert_eq!(format_units(125_000), "12.5000");

@@ -521,7 +521,7 @@ CREATE INDEX vault_credentials_kek ON vault_credentials (kek_id);
     ),
     (
         19,
-        "event stream retention mark",
+        "event stream retention mark, debit idempotency index",
         r#"
 -- The newest event position retention removed: an event stream cannot resume before it.
 CREATE TABLE event_retention (
@@ -529,6 +529,8 @@ CREATE TABLE event_retention (
     pruned_through INTEGER NOT NULL
 );
 INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
+-- Every keyed debit forgets its developer's answers older than a day: by developer and age.
+CREATE INDEX budget_idempotency_dev_created ON budget_idempotency (developer_id, created_at);
 "#,
     ),
 ];

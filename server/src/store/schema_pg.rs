@@ -481,7 +481,7 @@ CREATE INDEX vault_credentials_kek ON vault_credentials (kek_id);
     ),
     (
         14,
-        "event stream retention mark",
+        "event stream retention mark, debit idempotency index",
         r#"
 -- The newest event position retention removed: an event stream cannot resume before it.
 CREATE TABLE event_retention (
@@ -489,6 +489,8 @@ CREATE TABLE event_retention (
     pruned_through BIGINT NOT NULL
 );
 INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
+-- Every keyed debit forgets its developer's answers older than a day: by developer and age.
+CREATE INDEX budget_idempotency_dev_created ON budget_idempotency (developer_id, created_at);
 "#,
     ),
 ];
