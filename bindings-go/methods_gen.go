@@ -23,6 +23,8 @@ type generatedNamespaces struct {
 	Usage *UsageService
 	// Vault runs the `vault.*` operations.
 	Vault *VaultService
+	// Mcp runs the `mcp.*` operations.
+	Mcp *McpService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
@@ -34,6 +36,7 @@ func (n *generatedNamespaces) init(c *Client) {
 	n.Budgets = &BudgetsService{c: c}
 	n.Usage = &UsageService{c: c}
 	n.Vault = &VaultService{c: c}
+	n.Mcp = &McpService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -59,6 +62,9 @@ type UsageService struct{ c *Client }
 
 // VaultService runs the `vault.*` operations (Client.Vault).
 type VaultService struct{ c *Client }
+
+// McpService runs the `mcp.*` operations (Client.Mcp).
+type McpService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -389,6 +395,79 @@ func (s *VaultService) Exchange(ctx context.Context, grantToken string, params E
 		return nil, err
 	}
 	return callFor[ExchangeCredentialResponse](ctx, s.c, OpVaultExchange, in)
+}
+
+// RegisterServer: Register an MCP server (its URL is the audience of its tokens). POST
+// /v1/mcp/servers (`mcp.register_server`). Generated from the core's catalog.
+func (s *McpService) RegisterServer(ctx context.Context, params RegisterMcpServerParams) (*McpServer, error) {
+	return callFor[McpServer](ctx, s.c, OpMcpRegisterServer, params)
+}
+
+// ListServers: The developer's MCP servers, newest first. GET /v1/mcp/servers (`mcp.list_servers`).
+// Generated from the core's catalog.
+func (s *McpService) ListServers(ctx context.Context) (*McpServerList, error) {
+	return callFor[McpServerList](ctx, s.c, OpMcpListServers, nil)
+}
+
+// GetServer: One MCP server. GET /v1/mcp/servers/{serverId} (`mcp.get_server`). Generated from the
+// core's catalog.
+func (s *McpService) GetServer(ctx context.Context, serverID string) (*McpServer, error) {
+	return callFor[McpServer](ctx, s.c, OpMcpGetServer, map[string]string{"serverId": serverID})
+}
+
+// DeleteServer: Delete an MCP server: no new authorization names it (grants already issued stay
+// until revoked or expired). DELETE /v1/mcp/servers/{serverId} (`mcp.delete_server`). Generated
+// from the core's catalog.
+func (s *McpService) DeleteServer(ctx context.Context, serverID string) error {
+	return s.c.call(ctx, OpMcpDeleteServer, map[string]string{"serverId": serverID}, nil)
+}
+
+// RegisterClient: Register an MCP client (the secret of a confidential one is shown once). POST
+// /v1/mcp/clients (`mcp.register_client`). Generated from the core's catalog.
+func (s *McpService) RegisterClient(ctx context.Context, params RegisterMcpClientParams) (*McpClient, error) {
+	return callFor[McpClient](ctx, s.c, OpMcpRegisterClient, params)
+}
+
+// ListClients: The developer's MCP clients, newest first. GET /v1/mcp/clients (`mcp.list_clients`).
+// Generated from the core's catalog.
+func (s *McpService) ListClients(ctx context.Context) (*McpClientList, error) {
+	return callFor[McpClientList](ctx, s.c, OpMcpListClients, nil)
+}
+
+// GetClient: One MCP client. GET /v1/mcp/clients/{clientId} (`mcp.get_client`). Generated from the
+// core's catalog.
+func (s *McpService) GetClient(ctx context.Context, clientID string) (*McpClient, error) {
+	return callFor[McpClient](ctx, s.c, OpMcpGetClient, map[string]string{"clientId": clientID})
+}
+
+// DeleteClient: Delete an MCP client: its grants under this developer are revoked (cascade). DELETE
+// /v1/mcp/clients/{clientId} (`mcp.delete_client`). Generated from the core's catalog.
+func (s *McpService) DeleteClient(ctx context.Context, clientID string) error {
+	return s.c.call(ctx, OpMcpDeleteClient, map[string]string{"clientId": clientID}, nil)
+}
+
+// GetSettings: The dynamic registration policy. GET /v1/mcp/settings (`mcp.get_settings`).
+// Generated from the core's catalog.
+func (s *McpService) GetSettings(ctx context.Context) (*McpSettings, error) {
+	return callFor[McpSettings](ctx, s.c, OpMcpGetSettings, nil)
+}
+
+// UpdateSettings: Change the dynamic registration policy (and issue a registration token). PUT
+// /v1/mcp/settings (`mcp.update_settings`). Generated from the core's catalog.
+func (s *McpService) UpdateSettings(ctx context.Context, params UpdateMcpSettingsParams) (*McpSettings, error) {
+	return callFor[McpSettings](ctx, s.c, OpMcpUpdateSettings, params)
+}
+
+// BindPrincipal: Say who the human at a pending MCP consent is (after the developer's own login);
+// returns the consent URL to send that browser to. POST
+// /v1/mcp/authorizations/{authRequestId}/principal (`mcp.bind_principal`). Generated from the
+// core's catalog.
+func (s *McpService) BindPrincipal(ctx context.Context, authRequestID string, params BindMcpPrincipalParams) (*McpPrincipalBinding, error) {
+	in, err := withMembers(params, map[string]string{"authRequestId": authRequestID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[McpPrincipalBinding](ctx, s.c, OpMcpBindPrincipal, in)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -1190,6 +1269,128 @@ type ExchangeCredentialResponse struct {
 	TokenExpiresAt *string `json:"tokenExpiresAt,omitempty"`
 	// Metadata is the `metadata` member.
 	Metadata any `json:"metadata,omitempty"`
+}
+
+// RegisterMcpServerParams: `POST /v1/mcp/servers` body.
+type RegisterMcpServerParams struct {
+	// Name: Shown to the human on the consent page.
+	Name string `json:"name"`
+	// ResourceURL: The MCP server's canonical URL (RFC 8707 resource, e.g.
+	// `https://tools.example/mcp`): the audience of its tokens, matched exactly. Unique across the
+	// server.
+	ResourceURL string `json:"resourceUrl"`
+	// Scopes: The scopes its clients may ask for.
+	Scopes []string `json:"scopes"`
+	// LoginURL: Where the consent page sends a browser whose principal is not known yet; the
+	// developer's login binds it (`bind_principal`).
+	LoginURL *string `json:"loginUrl,omitempty"`
+	// GrantTtl: Lifetime of the grants its clients get (`30d` by default).
+	GrantTtl *string `json:"grantTtl,omitempty"`
+}
+
+// McpServer: A registered MCP server.
+type McpServer struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// ResourceURL is the `resourceUrl` member.
+	ResourceURL string `json:"resourceUrl"`
+	// Scopes is the `scopes` member.
+	Scopes []string `json:"scopes"`
+	// LoginURL is the `loginUrl` member.
+	LoginURL *string `json:"loginUrl,omitempty"`
+	// GrantTtl is the `grantTtl` member.
+	GrantTtl string `json:"grantTtl"`
+	// AuthorizationServer: The authorization server to name in the MCP server's protected resource
+	// metadata.
+	AuthorizationServer string `json:"authorizationServer"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+}
+
+// McpServerList: `GET /v1/mcp/servers` response, newest first.
+type McpServerList struct {
+	// Servers is the `servers` member.
+	Servers []McpServer `json:"servers"`
+}
+
+// RegisterMcpClientParams: `POST /v1/mcp/clients` body: an MCP client registered by the developer
+// (RFC 7591 field meanings).
+type RegisterMcpClientParams struct {
+	// ClientName is the `clientName` member.
+	ClientName string `json:"clientName"`
+	// RedirectUris: Exact redirect URIs: https, or http on a loopback host; no fragment.
+	RedirectUris []string `json:"redirectUris"`
+	// TokenEndpointAuthMethod: `none` (a public client, the default), `client_secret_post` or
+	// `client_secret_basic`.
+	TokenEndpointAuthMethod *string `json:"tokenEndpointAuthMethod,omitempty"`
+}
+
+// McpClient: An MCP client (an OAuth client of the `/oauth` endpoints).
+type McpClient struct {
+	// ClientID is the `clientId` member.
+	ClientID string `json:"clientId"`
+	// ClientName is the `clientName` member.
+	ClientName string `json:"clientName"`
+	// RedirectUris is the `redirectUris` member.
+	RedirectUris []string `json:"redirectUris"`
+	// TokenEndpointAuthMethod is the `tokenEndpointAuthMethod` member.
+	TokenEndpointAuthMethod string `json:"tokenEndpointAuthMethod"`
+	// ClientSecret: Only in the registration answer, for confidential clients: shown once.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// RegisteredBy: `api` (registered by the developer) or `dynamic` (RFC 7591 registration).
+	RegisteredBy string `json:"registeredBy"`
+	// AgentID: The agent the client's grants name.
+	AgentID *string `json:"agentId,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+}
+
+// McpClientList: `GET /v1/mcp/clients` response, newest first: the developer's own clients and the
+// openly registered ones that asked for one of its MCP servers.
+type McpClientList struct {
+	// Clients is the `clients` member.
+	Clients []McpClient `json:"clients"`
+}
+
+// McpSettings: The developer's MCP settings.
+type McpSettings struct {
+	// RegistrationPolicy is the `registrationPolicy` member.
+	RegistrationPolicy string `json:"registrationPolicy"`
+	// RegistrationTokenSet: Whether a registration token is configured.
+	RegistrationTokenSet bool `json:"registrationTokenSet"`
+	// RegistrationToken: Only when one was just issued: the initial access token (RFC 7591 §3) for
+	// `POST /oauth/register`, shown once.
+	RegistrationToken *string `json:"registrationToken,omitempty"`
+}
+
+// UpdateMcpSettingsParams: `PUT /v1/mcp/settings` body.
+type UpdateMcpSettingsParams struct {
+	// RegistrationPolicy: Dynamic client registration for the developer's MCP servers: `open` (any
+	// client may register; the human's consent still gates every grant), `token` (registration
+	// needs the developer's initial access token) or `off` (only clients registered through the
+	// API).
+	RegistrationPolicy string `json:"registrationPolicy"`
+	// RotateRegistrationToken: Issue a new registration token (the old one stops working). A switch
+	// to `token` without one issues one as well.
+	RotateRegistrationToken *bool `json:"rotateRegistrationToken,omitempty"`
+}
+
+// BindMcpPrincipalParams: `POST /v1/mcp/authorizations/{authRequestId}/principal` body: the
+// developer's login tells who the human at the consent page is.
+type BindMcpPrincipalParams struct {
+	// PrincipalID is the `principalId` member.
+	PrincipalID string `json:"principalId"`
+}
+
+// McpPrincipalBinding: Where to send the signed-in browser: the consent page, with a one-time login
+// secret the page turns into a cookie (so only that browser can answer).
+type McpPrincipalBinding struct {
+	// ConsentURL is the `consentUrl` member.
+	ConsentURL string `json:"consentUrl"`
+	// ExpiresAt is the `expiresAt` member.
+	ExpiresAt string `json:"expiresAt"`
 }
 
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).

@@ -290,6 +290,45 @@ const (
 	// timeouts, 429, 502, 503 and 504. Authenticated by the grant token (sent as the bearer instead
 	// of the API key).
 	OpVaultExchange = "vault.exchange"
+	// OpMcpRegisterServer is `mcp.register_server`: POST /v1/mcp/servers, HTTP 201 on success.
+	// Register an MCP server (its URL is the audience of its tokens). Never retried.
+	OpMcpRegisterServer = "mcp.register_server"
+	// OpMcpListServers is `mcp.list_servers`: GET /v1/mcp/servers, HTTP 200 on success. The
+	// developer's MCP servers, newest first. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpMcpListServers = "mcp.list_servers"
+	// OpMcpGetServer is `mcp.get_server`: GET /v1/mcp/servers/{serverId}, HTTP 200 on success. One
+	// MCP server. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpMcpGetServer = "mcp.get_server"
+	// OpMcpDeleteServer is `mcp.delete_server`: DELETE /v1/mcp/servers/{serverId}, HTTP 204 on
+	// success. Delete an MCP server: no new authorization names it (grants already issued stay
+	// until revoked or expired). Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpMcpDeleteServer = "mcp.delete_server"
+	// OpMcpRegisterClient is `mcp.register_client`: POST /v1/mcp/clients, HTTP 201 on success.
+	// Register an MCP client (the secret of a confidential one is shown once). Never retried.
+	OpMcpRegisterClient = "mcp.register_client"
+	// OpMcpListClients is `mcp.list_clients`: GET /v1/mcp/clients, HTTP 200 on success. The
+	// developer's MCP clients, newest first. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpMcpListClients = "mcp.list_clients"
+	// OpMcpGetClient is `mcp.get_client`: GET /v1/mcp/clients/{clientId}, HTTP 200 on success. One
+	// MCP client. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpMcpGetClient = "mcp.get_client"
+	// OpMcpDeleteClient is `mcp.delete_client`: DELETE /v1/mcp/clients/{clientId}, HTTP 204 on
+	// success. Delete an MCP client: its grants under this developer are revoked (cascade). Retried
+	// on network errors, timeouts, 429, 502, 503 and 504.
+	OpMcpDeleteClient = "mcp.delete_client"
+	// OpMcpGetSettings is `mcp.get_settings`: GET /v1/mcp/settings, HTTP 200 on success. The
+	// dynamic registration policy. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpMcpGetSettings = "mcp.get_settings"
+	// OpMcpUpdateSettings is `mcp.update_settings`: PUT /v1/mcp/settings, HTTP 200 on success.
+	// Change the dynamic registration policy (and issue a registration token). Never retried.
+	OpMcpUpdateSettings = "mcp.update_settings"
+	// OpMcpBindPrincipal is `mcp.bind_principal`: POST
+	// /v1/mcp/authorizations/{authRequestId}/principal, HTTP 200 on success. Say who the human at a
+	// pending MCP consent is (after the developer's own login); returns the consent URL to send
+	// that browser to. Never retried.
+	OpMcpBindPrincipal = "mcp.bind_principal"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -380,4 +419,15 @@ var Operations = []OperationInfo{
 	{Name: OpVaultGet, Method: "GET", Path: "/v1/vault/credentials/{credentialId}", NeedsAPIKey: true},
 	{Name: OpVaultDelete, Method: "DELETE", Path: "/v1/vault/credentials/{credentialId}", NeedsAPIKey: true},
 	{Name: OpVaultExchange, Method: "POST", Path: "/v1/vault/credentials/exchange", NeedsAPIKey: true},
+	{Name: OpMcpRegisterServer, Method: "POST", Path: "/v1/mcp/servers", NeedsAPIKey: true},
+	{Name: OpMcpListServers, Method: "GET", Path: "/v1/mcp/servers", NeedsAPIKey: true},
+	{Name: OpMcpGetServer, Method: "GET", Path: "/v1/mcp/servers/{serverId}", NeedsAPIKey: true},
+	{Name: OpMcpDeleteServer, Method: "DELETE", Path: "/v1/mcp/servers/{serverId}", NeedsAPIKey: true},
+	{Name: OpMcpRegisterClient, Method: "POST", Path: "/v1/mcp/clients", NeedsAPIKey: true},
+	{Name: OpMcpListClients, Method: "GET", Path: "/v1/mcp/clients", NeedsAPIKey: true},
+	{Name: OpMcpGetClient, Method: "GET", Path: "/v1/mcp/clients/{clientId}", NeedsAPIKey: true},
+	{Name: OpMcpDeleteClient, Method: "DELETE", Path: "/v1/mcp/clients/{clientId}", NeedsAPIKey: true},
+	{Name: OpMcpGetSettings, Method: "GET", Path: "/v1/mcp/settings", NeedsAPIKey: true},
+	{Name: OpMcpUpdateSettings, Method: "PUT", Path: "/v1/mcp/settings", NeedsAPIKey: true},
+	{Name: OpMcpBindPrincipal, Method: "POST", Path: "/v1/mcp/authorizations/{authRequestId}/principal", NeedsAPIKey: true},
 }

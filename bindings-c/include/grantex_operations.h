@@ -1976,4 +1976,230 @@
  */
 #define GRANTEX_OP_VAULT_EXCHANGE "vault.exchange"
 
+/**
+ * `mcp.register_server`: POST /v1/mcp/servers, HTTP 201 on success. Register an MCP server (its URL
+ * is the audience of its tokens).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `name` (required): a string. Shown to the human on the consent page.
+ *   - `resourceUrl` (required): a string. The MCP server's canonical URL (RFC 8707 resource, e.g.
+ *     `https://tools.example/mcp`): the audience of its tokens, matched exactly. Unique across the
+ *     server.
+ *   - `scopes` (required): a list of strings. The scopes its clients may ask for.
+ *   - `loginUrl` (optional): a string. Where the consent page sends a browser whose principal is
+ *     not known yet; the developer's login binds it (`bind_principal`).
+ *   - `grantTtl` (optional): a string. Lifetime of the grants its clients get (`30d` by default).
+ *
+ * Result: an object (McpServer). A registered MCP server.
+ *   - `id` (required): a string.
+ *   - `name` (required): a string.
+ *   - `resourceUrl` (required): a string.
+ *   - `scopes` (required): a list of strings.
+ *   - `loginUrl` (optional): a string.
+ *   - `grantTtl` (required): a string.
+ *   - `authorizationServer` (required): a string. The authorization server to name in the MCP
+ *     server's protected resource metadata.
+ *   - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_REGISTER_SERVER "mcp.register_server"
+
+/**
+ * `mcp.list_servers`: GET /v1/mcp/servers, HTTP 200 on success. The developer's MCP servers, newest
+ * first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (McpServerList). `GET /v1/mcp/servers` response, newest first.
+ *   - `servers` (required): a list of objects (McpServer).
+ *     - `id` (required): a string.
+ *     - `name` (required): a string.
+ *     - `resourceUrl` (required): a string.
+ *     - `scopes` (required): a list of strings.
+ *     - `loginUrl` (optional): a string.
+ *     - `grantTtl` (required): a string.
+ *     - `authorizationServer` (required): a string. The authorization server to name in the MCP
+ *       server's protected resource metadata.
+ *     - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_LIST_SERVERS "mcp.list_servers"
+
+/**
+ * `mcp.get_server`: GET /v1/mcp/servers/{serverId}, HTTP 200 on success. One MCP server.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `serverId` (required; path parameter, the server id): a non-empty string.
+ *
+ * Result: an object (McpServer). A registered MCP server.
+ *   - `id` (required): a string.
+ *   - `name` (required): a string.
+ *   - `resourceUrl` (required): a string.
+ *   - `scopes` (required): a list of strings.
+ *   - `loginUrl` (optional): a string.
+ *   - `grantTtl` (required): a string.
+ *   - `authorizationServer` (required): a string. The authorization server to name in the MCP
+ *     server's protected resource metadata.
+ *   - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_GET_SERVER "mcp.get_server"
+
+/**
+ * `mcp.delete_server`: DELETE /v1/mcp/servers/{serverId}, HTTP 204 on success. Delete an MCP
+ * server: no new authorization names it (grants already issued stay until revoked or expired).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `serverId` (required; path parameter, the server id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_MCP_DELETE_SERVER "mcp.delete_server"
+
+/**
+ * `mcp.register_client`: POST /v1/mcp/clients, HTTP 201 on success. Register an MCP client (the
+ * secret of a confidential one is shown once).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `clientName` (required): a string.
+ *   - `redirectUris` (required): a list of strings. Exact redirect URIs: https, or http on a
+ *     loopback host; no fragment.
+ *   - `tokenEndpointAuthMethod` (optional): a string. `none` (a public client, the default),
+ *     `client_secret_post` or `client_secret_basic`.
+ *
+ * Result: an object (McpClient). An MCP client (an OAuth client of the `/oauth` endpoints).
+ *   - `clientId` (required): a string.
+ *   - `clientName` (required): a string.
+ *   - `redirectUris` (required): a list of strings.
+ *   - `tokenEndpointAuthMethod` (required): a string.
+ *   - `clientSecret` (optional): a string. Only in the registration answer, for confidential
+ *     clients: shown once.
+ *   - `registeredBy` (required): a string. `api` (registered by the developer) or `dynamic` (RFC
+ *     7591 registration).
+ *   - `agentId` (optional): a string. The agent the client's grants name.
+ *   - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_REGISTER_CLIENT "mcp.register_client"
+
+/**
+ * `mcp.list_clients`: GET /v1/mcp/clients, HTTP 200 on success. The developer's MCP clients, newest
+ * first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (McpClientList). `GET /v1/mcp/clients` response, newest first: the developer's
+ * own clients and the openly registered ones that asked for one of its MCP servers.
+ *   - `clients` (required): a list of objects (McpClient).
+ *     - `clientId` (required): a string.
+ *     - `clientName` (required): a string.
+ *     - `redirectUris` (required): a list of strings.
+ *     - `tokenEndpointAuthMethod` (required): a string.
+ *     - `clientSecret` (optional): a string. Only in the registration answer, for confidential
+ *       clients: shown once.
+ *     - `registeredBy` (required): a string. `api` (registered by the developer) or `dynamic` (RFC
+ *       7591 registration).
+ *     - `agentId` (optional): a string. The agent the client's grants name.
+ *     - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_LIST_CLIENTS "mcp.list_clients"
+
+/**
+ * `mcp.get_client`: GET /v1/mcp/clients/{clientId}, HTTP 200 on success. One MCP client.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `clientId` (required; path parameter, the client id): a non-empty string.
+ *
+ * Result: an object (McpClient). An MCP client (an OAuth client of the `/oauth` endpoints).
+ *   - `clientId` (required): a string.
+ *   - `clientName` (required): a string.
+ *   - `redirectUris` (required): a list of strings.
+ *   - `tokenEndpointAuthMethod` (required): a string.
+ *   - `clientSecret` (optional): a string. Only in the registration answer, for confidential
+ *     clients: shown once.
+ *   - `registeredBy` (required): a string. `api` (registered by the developer) or `dynamic` (RFC
+ *     7591 registration).
+ *   - `agentId` (optional): a string. The agent the client's grants name.
+ *   - `createdAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_GET_CLIENT "mcp.get_client"
+
+/**
+ * `mcp.delete_client`: DELETE /v1/mcp/clients/{clientId}, HTTP 204 on success. Delete an MCP
+ * client: its grants under this developer are revoked (cascade).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `clientId` (required; path parameter, the client id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_MCP_DELETE_CLIENT "mcp.delete_client"
+
+/**
+ * `mcp.get_settings`: GET /v1/mcp/settings, HTTP 200 on success. The dynamic registration policy.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (McpSettings). The developer's MCP settings.
+ *   - `registrationPolicy` (required): a string.
+ *   - `registrationTokenSet` (required): a boolean. Whether a registration token is configured.
+ *   - `registrationToken` (optional): a string. Only when one was just issued: the initial access
+ *     token (RFC 7591 §3) for `POST /oauth/register`, shown once.
+ */
+#define GRANTEX_OP_MCP_GET_SETTINGS "mcp.get_settings"
+
+/**
+ * `mcp.update_settings`: PUT /v1/mcp/settings, HTTP 200 on success. Change the dynamic registration
+ * policy (and issue a registration token).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `registrationPolicy` (required): a string. Dynamic client registration for the developer's
+ *     MCP servers: `open` (any client may register; the human's consent still gates every grant),
+ *     `token` (registration needs the developer's initial access token) or `off` (only clients
+ *     registered through the API).
+ *   - `rotateRegistrationToken` (optional): a boolean. Issue a new registration token (the old one
+ *     stops working). A switch to `token` without one issues one as well.
+ *
+ * Result: an object (McpSettings). The developer's MCP settings.
+ *   - `registrationPolicy` (required): a string.
+ *   - `registrationTokenSet` (required): a boolean. Whether a registration token is configured.
+ *   - `registrationToken` (optional): a string. Only when one was just issued: the initial access
+ *     token (RFC 7591 §3) for `POST /oauth/register`, shown once.
+ */
+#define GRANTEX_OP_MCP_UPDATE_SETTINGS "mcp.update_settings"
+
+/**
+ * `mcp.bind_principal`: POST /v1/mcp/authorizations/{authRequestId}/principal, HTTP 200 on success.
+ * Say who the human at a pending MCP consent is (after the developer's own login); returns the
+ * consent URL to send that browser to.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `authRequestId` (required; path parameter, the authorization request id): a non-empty string.
+ *   - `principalId` (required): a string.
+ *
+ * Result: an object (McpPrincipalBinding). Where to send the signed-in browser: the consent page,
+ * with a one-time login secret the page turns into a cookie (so only that browser can answer).
+ *   - `consentUrl` (required): a string.
+ *   - `expiresAt` (required): a string.
+ */
+#define GRANTEX_OP_MCP_BIND_PRINCIPAL "mcp.bind_principal"
+
 #endif /* GRANTEX_OPERATIONS_H */

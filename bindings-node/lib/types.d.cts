@@ -1196,6 +1196,123 @@ export interface ExchangeCredentialResponse {
   metadata: unknown;
 }
 
+/** `POST /v1/mcp/servers` body. */
+export interface RegisterMcpServerParams {
+  /** Shown to the human on the consent page. */
+  name: string;
+  /**
+   * The MCP server's canonical URL (RFC 8707 resource, e.g. `https://tools.example/mcp`):
+   * the audience of its tokens, matched exactly. Unique across the server.
+   */
+  resourceUrl: string;
+  /** The scopes its clients may ask for. */
+  scopes: string[];
+  /**
+   * Where the consent page sends a browser whose principal is not known yet; the
+   * developer's login binds it (`bind_principal`).
+   */
+  loginUrl?: string | null;
+  /** Lifetime of the grants its clients get (`30d` by default). */
+  grantTtl?: string | null;
+}
+
+/** A registered MCP server. */
+export interface McpServer {
+  id: string;
+  name: string;
+  resourceUrl: string;
+  scopes: string[];
+  loginUrl: string | null;
+  grantTtl: string;
+  /** The authorization server to name in the MCP server's protected resource metadata. */
+  authorizationServer: string;
+  createdAt: string;
+}
+
+/** `GET /v1/mcp/servers` response, newest first. */
+export interface McpServerList {
+  servers: McpServer[];
+}
+
+/**
+ * `POST /v1/mcp/clients` body: an MCP client registered by the developer (RFC 7591 field
+ * meanings).
+ */
+export interface RegisterMcpClientParams {
+  clientName: string;
+  /** Exact redirect URIs: https, or http on a loopback host; no fragment. */
+  redirectUris: string[];
+  /** `none` (a public client, the default), `client_secret_post` or `client_secret_basic`. */
+  tokenEndpointAuthMethod?: string | null;
+}
+
+/** An MCP client (an OAuth client of the `/oauth` endpoints). */
+export interface McpClient {
+  clientId: string;
+  clientName: string;
+  redirectUris: string[];
+  tokenEndpointAuthMethod: string;
+  /** Only in the registration answer, for confidential clients: shown once. */
+  clientSecret?: string;
+  /** `api` (registered by the developer) or `dynamic` (RFC 7591 registration). */
+  registeredBy: string;
+  /** The agent the client's grants name. */
+  agentId: string | null;
+  createdAt: string;
+}
+
+/**
+ * `GET /v1/mcp/clients` response, newest first: the developer's own clients and the openly
+ * registered ones that asked for one of its MCP servers.
+ */
+export interface McpClientList {
+  clients: McpClient[];
+}
+
+/** The developer's MCP settings. */
+export interface McpSettings {
+  registrationPolicy: string;
+  /** Whether a registration token is configured. */
+  registrationTokenSet: boolean;
+  /**
+   * Only when one was just issued: the initial access token (RFC 7591 §3) for
+   * `POST /oauth/register`, shown once.
+   */
+  registrationToken?: string;
+}
+
+/** `PUT /v1/mcp/settings` body. */
+export interface UpdateMcpSettingsParams {
+  /**
+   * Dynamic client registration for the developer's MCP servers: `open` (any client may
+   * register; the human's consent still gates every grant), `token` (registration needs
+   * the developer's initial access token) or `off` (only clients registered through the API).
+   */
+  registrationPolicy: string;
+  /**
+   * Issue a new registration token (the old one stops working). A switch to `token` without
+   * one issues one as well.
+   */
+  rotateRegistrationToken?: boolean | null;
+}
+
+/**
+ * `POST /v1/mcp/authorizations/{authRequestId}/principal` body: the developer's login
+ * tells who the human at the consent page is.
+ */
+export interface BindMcpPrincipalParams {
+  principalId: string;
+}
+
+/**
+ * Where to send the signed-in browser: the consent page, with a one-time login secret the
+ * page turns into a cookie (so only that browser can answer).
+ */
+export interface McpPrincipalBinding {
+  consentUrl: string;
+  expiresAt: string;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -1830,6 +1947,79 @@ export declare class VaultClient {
   exchange(grantToken: string, params: ExchangeCredentialParams): Promise<ExchangeCredentialResponse>;
 }
 
+/** `grantex.mcp`. */
+export declare class McpClient {
+  private constructor();
+  /**
+   * Register an MCP server (its URL is the audience of its tokens).
+   *
+   * `POST /v1/mcp/servers`
+   */
+  registerServer(params: RegisterMcpServerParams): Promise<McpServer>;
+  /**
+   * The developer's MCP servers, newest first.
+   *
+   * `GET /v1/mcp/servers`
+   */
+  listServers(): Promise<McpServerList>;
+  /**
+   * One MCP server.
+   *
+   * `GET /v1/mcp/servers/{serverId}`
+   */
+  getServer(serverId: string): Promise<McpServer>;
+  /**
+   * Delete an MCP server: no new authorization names it (grants already issued stay
+   * until revoked or expired).
+   *
+   * `DELETE /v1/mcp/servers/{serverId}`
+   */
+  deleteServer(serverId: string): Promise<void>;
+  /**
+   * Register an MCP client (the secret of a confidential one is shown once).
+   *
+   * `POST /v1/mcp/clients`
+   */
+  registerClient(params: RegisterMcpClientParams): Promise<McpClient>;
+  /**
+   * The developer's MCP clients, newest first.
+   *
+   * `GET /v1/mcp/clients`
+   */
+  listClients(): Promise<McpClientList>;
+  /**
+   * One MCP client.
+   *
+   * `GET /v1/mcp/clients/{clientId}`
+   */
+  getClient(clientId: string): Promise<McpClient>;
+  /**
+   * Delete an MCP client: its grants under this developer are revoked (cascade).
+   *
+   * `DELETE /v1/mcp/clients/{clientId}`
+   */
+  deleteClient(clientId: string): Promise<void>;
+  /**
+   * The dynamic registration policy.
+   *
+   * `GET /v1/mcp/settings`
+   */
+  getSettings(): Promise<McpSettings>;
+  /**
+   * Change the dynamic registration policy (and issue a registration token).
+   *
+   * `PUT /v1/mcp/settings`
+   */
+  updateSettings(params: UpdateMcpSettingsParams): Promise<McpSettings>;
+  /**
+   * Say who the human at a pending MCP consent is (after the developer's own login);
+   * returns the consent URL to send that browser to.
+   *
+   * `POST /v1/mcp/authorizations/{authRequestId}/principal`
+   */
+  bindPrincipal(authRequestId: string, params: BindMcpPrincipalParams): Promise<McpPrincipalBinding>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -1850,6 +2040,7 @@ export declare abstract class GrantexOperations {
   readonly budgets: BudgetsClient;
   readonly usage: UsageClient;
   readonly vault: VaultClient;
+  readonly mcp: McpClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

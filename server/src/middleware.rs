@@ -226,6 +226,9 @@ fn classify(route: &str) -> RouteClass {
         "/health" | "/consent" | "/permissions" | "/v1/signup" => RouteClass::Public,
         // Authenticated by the grant token it carries (`routes::vault::exchange`).
         "/v1/vault/credentials/exchange" => RouteClass::Public,
+        // The OAuth 2.1 server for MCP clients: public, client-authenticated where it matters.
+        "/.well-known/oauth-authorization-server" => RouteClass::Public,
+        r if r.starts_with("/oauth/") => RouteClass::Public,
         r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
         _ => RouteClass::Developer,

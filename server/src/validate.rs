@@ -107,7 +107,13 @@ pub fn scopes(field: &str, list: &[String], require_non_empty: bool) -> ApiResul
 
 /// An absolute http(s) URL with a host and no fragment, at most 2048 characters.
 pub fn redirect_uri(value: &str) -> ApiResult<()> {
-    let bad = |why: &str| ApiError::bad_request(format!("redirectUri {why}"));
+    http_url("redirectUri", value)
+}
+
+/// An absolute URL (https, or http on a loopback host) with a host, no fragment and no
+/// credentials, at most 2048 characters; errors name `field`.
+pub fn http_url(field: &str, value: &str) -> ApiResult<()> {
+    let bad = |why: &str| ApiError::bad_request(format!("{field} {why}"));
     if value.len() > 2048 {
         return Err(bad("must be at most 2048 characters"));
     }

@@ -34,6 +34,7 @@ from ._types import (
     AuditEntry,
     AuthorizationRequest,
     AuthorizeParams,
+    BindMcpPrincipalParams,
     BudgetAllocation,
     BudgetAllocationList,
     BudgetTransactionsParams,
@@ -81,12 +82,20 @@ from ._types import (
     ListVaultCredentialsResponse,
     ListWebhooksResponse,
     LogAuditParams,
+    McpClient,
+    McpClientList,
+    McpPrincipalBinding,
+    McpServer,
+    McpServerList,
+    McpSettings,
     Me,
     Policy,
     PolicyDecision,
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
+    RegisterMcpClientParams,
+    RegisterMcpServerParams,
     RevocationFeedPage,
     RevocationFeedParams,
     RevocationStatus,
@@ -100,6 +109,7 @@ from ._types import (
     UpdateAnomalyRuleParams,
     UpdateDeveloperSettingsParams,
     UpdateDeveloperSettingsResponse,
+    UpdateMcpSettingsParams,
     UpdatePolicyParams,
     UsageHistoryParams,
     UsageHistoryResponse,
@@ -555,6 +565,56 @@ class AsyncVaultClient(_AsyncResource):
         return ExchangeCredentialResponse.from_dict(await self._call("vault.exchange", {"grantToken": _id("grant_token", grant_token), **_params("vault.exchange", ExchangeCredentialParams, params)}))
 
 
+class AsyncMcpClient(_AsyncResource):
+    """``client.mcp``."""
+
+    async def register_server(self, params: RegisterMcpServerParams) -> McpServer:
+        """Register an MCP server (its URL is the audience of its tokens)."""
+        return McpServer.from_dict(await self._call("mcp.register_server", {**_params("mcp.register_server", RegisterMcpServerParams, params)}))
+
+    async def list_servers(self) -> McpServerList:
+        """The developer's MCP servers, newest first."""
+        return McpServerList.from_dict(await self._call("mcp.list_servers", {}))
+
+    async def get_server(self, server_id: str) -> McpServer:
+        """One MCP server."""
+        return McpServer.from_dict(await self._call("mcp.get_server", {"serverId": _id("server_id", server_id)}))
+
+    async def delete_server(self, server_id: str) -> None:
+        """Delete an MCP server: no new authorization names it (grants already issued stay
+         until revoked or expired)."""
+        await self._call("mcp.delete_server", {"serverId": _id("server_id", server_id)})
+
+    async def register_client(self, params: RegisterMcpClientParams) -> McpClient:
+        """Register an MCP client (the secret of a confidential one is shown once)."""
+        return McpClient.from_dict(await self._call("mcp.register_client", {**_params("mcp.register_client", RegisterMcpClientParams, params)}))
+
+    async def list_clients(self) -> McpClientList:
+        """The developer's MCP clients, newest first."""
+        return McpClientList.from_dict(await self._call("mcp.list_clients", {}))
+
+    async def get_client(self, client_id: str) -> McpClient:
+        """One MCP client."""
+        return McpClient.from_dict(await self._call("mcp.get_client", {"clientId": _id("client_id", client_id)}))
+
+    async def delete_client(self, client_id: str) -> None:
+        """Delete an MCP client: its grants under this developer are revoked (cascade)."""
+        await self._call("mcp.delete_client", {"clientId": _id("client_id", client_id)})
+
+    async def get_settings(self) -> McpSettings:
+        """The dynamic registration policy."""
+        return McpSettings.from_dict(await self._call("mcp.get_settings", {}))
+
+    async def update_settings(self, params: UpdateMcpSettingsParams) -> McpSettings:
+        """Change the dynamic registration policy (and issue a registration token)."""
+        return McpSettings.from_dict(await self._call("mcp.update_settings", {**_params("mcp.update_settings", UpdateMcpSettingsParams, params)}))
+
+    async def bind_principal(self, auth_request_id: str, params: BindMcpPrincipalParams) -> McpPrincipalBinding:
+        """Say who the human at a pending MCP consent is (after the developer's own login);
+         returns the consent URL to send that browser to."""
+        return McpPrincipalBinding.from_dict(await self._call("mcp.bind_principal", {"authRequestId": _id("auth_request_id", auth_request_id), **_params("mcp.bind_principal", BindMcpPrincipalParams, params)}))
+
+
 class AsyncGrantex(_AsyncClientBase):
     """Client for the Grantex API.
 
@@ -578,6 +638,7 @@ class AsyncGrantex(_AsyncClientBase):
     budgets: AsyncBudgetsClient
     usage: AsyncUsageClient
     vault: AsyncVaultClient
+    mcp: AsyncMcpClient
 
     def __init__(
         self,
@@ -639,6 +700,7 @@ class AsyncGrantex(_AsyncClientBase):
         self.budgets = AsyncBudgetsClient(self._native)
         self.usage = AsyncUsageClient(self._native)
         self.vault = AsyncVaultClient(self._native)
+        self.mcp = AsyncMcpClient(self._native)
 
     @staticmethod
     async def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

@@ -50,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "AuthorizationRequest",
     "AuthorizeParams",
+    "BindMcpPrincipalParams",
     "BudgetAllocation",
     "BudgetAllocationList",
     "BudgetTransaction",
@@ -104,6 +105,12 @@ __all__ = [
     "ListVaultCredentialsResponse",
     "ListWebhooksResponse",
     "LogAuditParams",
+    "McpClient",
+    "McpClientList",
+    "McpPrincipalBinding",
+    "McpServer",
+    "McpServerList",
+    "McpSettings",
     "Me",
     "PkceChallenge",
     "Policy",
@@ -113,6 +120,8 @@ __all__ = [
     "RateLimit",
     "RefreshTokenParams",
     "RegisterAgentParams",
+    "RegisterMcpClientParams",
+    "RegisterMcpServerParams",
     "RevocationFeedEntry",
     "RevocationFeedPage",
     "RevocationFeedParams",
@@ -129,6 +138,7 @@ __all__ = [
     "UpdateAnomalyRuleParams",
     "UpdateDeveloperSettingsParams",
     "UpdateDeveloperSettingsResponse",
+    "UpdateMcpSettingsParams",
     "UpdatePolicyParams",
     "UsageHistoryEntry",
     "UsageHistoryParams",
@@ -4327,6 +4337,352 @@ class ExchangeCredentialResponse:
         out["credentialType"] = self.credential_type
         out["tokenExpiresAt"] = self.token_expires_at
         out["metadata"] = self.metadata
+        return out
+
+
+@dataclass
+class RegisterMcpServerParams:
+    """``POST /v1/mcp/servers`` body."""
+
+    name: str
+    """Shown to the human on the consent page."""
+    resource_url: str
+    """The MCP server's canonical URL (RFC 8707 resource, e.g. ``https://tools.example/mcp``):
+    the audience of its tokens, matched exactly. Unique across the server."""
+    scopes: List[str]
+    """The scopes its clients may ask for."""
+    login_url: Optional[str] = None
+    """Where the consent page sends a browser whose principal is not known yet; the
+    developer's login binds it (``bind_principal``)."""
+    grant_ttl: Optional[str] = None
+    """Lifetime of the grants its clients get (``30d`` by default)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name, resource_url, scopes, login_url=None, grant_ttl=None):
+            self.name = name
+            self.resource_url = resource_url
+            self.scopes = scopes
+            self.login_url = login_url
+            self.grant_ttl = grant_ttl
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "name": self.name,
+                "resourceUrl": self.resource_url,
+                "scopes": _str_list("scopes", self.scopes),
+                "loginUrl": self.login_url,
+                "grantTtl": self.grant_ttl,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class McpServer:
+    """A registered MCP server."""
+
+    id: str
+    name: str
+    resource_url: str
+    scopes: Tuple[str, ...]
+    login_url: Optional[str]
+    grant_ttl: str
+    authorization_server: str
+    """The authorization server to name in the MCP server's protected resource metadata."""
+    created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, name, resource_url, scopes, login_url, grant_ttl, authorization_server, created_at):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "resource_url", resource_url)
+            _object_setattr(self, "scopes", scopes)
+            _object_setattr(self, "login_url", login_url)
+            _object_setattr(self, "grant_ttl", grant_ttl)
+            _object_setattr(self, "authorization_server", authorization_server)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpServer:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            name=_req(data, "name"),
+            resource_url=_req(data, "resourceUrl"),
+            scopes=_tuple(_req(data, "scopes")),
+            login_url=_get(data, "loginUrl", None),
+            grant_ttl=_req(data, "grantTtl"),
+            authorization_server=_req(data, "authorizationServer"),
+            created_at=_req(data, "createdAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["name"] = self.name
+        out["resourceUrl"] = self.resource_url
+        out["scopes"] = list(self.scopes) if self.scopes is not None else None
+        out["loginUrl"] = self.login_url
+        out["grantTtl"] = self.grant_ttl
+        out["authorizationServer"] = self.authorization_server
+        out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass(frozen=True)
+class McpServerList:
+    """``GET /v1/mcp/servers`` response, newest first."""
+
+    servers: Tuple[McpServer, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, servers):
+            _object_setattr(self, "servers", servers)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpServerList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            servers=_nested_list(McpServer, _req(data, "servers")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["servers"] = [v.to_dict() for v in self.servers] if self.servers is not None else None
+        return out
+
+
+@dataclass
+class RegisterMcpClientParams:
+    """``POST /v1/mcp/clients`` body: an MCP client registered by the developer (RFC 7591 field
+    meanings)."""
+
+    client_name: str
+    redirect_uris: List[str]
+    """Exact redirect URIs: https, or http on a loopback host; no fragment."""
+    token_endpoint_auth_method: Optional[str] = None
+    """``none`` (a public client, the default), ``client_secret_post`` or ``client_secret_basic``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, client_name, redirect_uris, token_endpoint_auth_method=None):
+            self.client_name = client_name
+            self.redirect_uris = redirect_uris
+            self.token_endpoint_auth_method = token_endpoint_auth_method
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "clientName": self.client_name,
+                "redirectUris": _str_list("redirect_uris", self.redirect_uris),
+                "tokenEndpointAuthMethod": self.token_endpoint_auth_method,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class McpClient:
+    """An MCP client (an OAuth client of the ``/oauth`` endpoints)."""
+
+    client_id: str
+    client_name: str
+    redirect_uris: Tuple[str, ...]
+    token_endpoint_auth_method: str
+    client_secret: Optional[str]
+    """Only in the registration answer, for confidential clients: shown once."""
+    registered_by: str
+    """``api`` (registered by the developer) or ``dynamic`` (RFC 7591 registration)."""
+    agent_id: Optional[str]
+    """The agent the client's grants name."""
+    created_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, client_id, client_name, redirect_uris, token_endpoint_auth_method, client_secret, registered_by, agent_id, created_at):
+            _object_setattr(self, "client_id", client_id)
+            _object_setattr(self, "client_name", client_name)
+            _object_setattr(self, "redirect_uris", redirect_uris)
+            _object_setattr(self, "token_endpoint_auth_method", token_endpoint_auth_method)
+            _object_setattr(self, "client_secret", client_secret)
+            _object_setattr(self, "registered_by", registered_by)
+            _object_setattr(self, "agent_id", agent_id)
+            _object_setattr(self, "created_at", created_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpClient:
+        """From the wire's camelCase JSON."""
+        return cls(
+            client_id=_req(data, "clientId"),
+            client_name=_req(data, "clientName"),
+            redirect_uris=_tuple(_req(data, "redirectUris")),
+            token_endpoint_auth_method=_req(data, "tokenEndpointAuthMethod"),
+            client_secret=_get(data, "clientSecret", None),
+            registered_by=_req(data, "registeredBy"),
+            agent_id=_get(data, "agentId", None),
+            created_at=_req(data, "createdAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["clientId"] = self.client_id
+        out["clientName"] = self.client_name
+        out["redirectUris"] = list(self.redirect_uris) if self.redirect_uris is not None else None
+        out["tokenEndpointAuthMethod"] = self.token_endpoint_auth_method
+        if self.client_secret is not None:
+            out["clientSecret"] = self.client_secret
+        out["registeredBy"] = self.registered_by
+        out["agentId"] = self.agent_id
+        out["createdAt"] = self.created_at
+        return out
+
+
+@dataclass(frozen=True)
+class McpClientList:
+    """``GET /v1/mcp/clients`` response, newest first: the developer's own clients and the openly
+    registered ones that asked for one of its MCP servers."""
+
+    clients: Tuple[McpClient, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, clients):
+            _object_setattr(self, "clients", clients)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpClientList:
+        """From the wire's camelCase JSON."""
+        return cls(
+            clients=_nested_list(McpClient, _req(data, "clients")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["clients"] = [v.to_dict() for v in self.clients] if self.clients is not None else None
+        return out
+
+
+@dataclass(frozen=True)
+class McpSettings:
+    """The developer's MCP settings."""
+
+    registration_policy: str
+    registration_token_set: bool
+    """Whether a registration token is configured."""
+    registration_token: Optional[str]
+    """Only when one was just issued: the initial access token (RFC 7591 §3) for
+    ``POST /oauth/register``, shown once."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, registration_policy, registration_token_set, registration_token):
+            _object_setattr(self, "registration_policy", registration_policy)
+            _object_setattr(self, "registration_token_set", registration_token_set)
+            _object_setattr(self, "registration_token", registration_token)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpSettings:
+        """From the wire's camelCase JSON."""
+        return cls(
+            registration_policy=_req(data, "registrationPolicy"),
+            registration_token_set=_req(data, "registrationTokenSet"),
+            registration_token=_get(data, "registrationToken", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["registrationPolicy"] = self.registration_policy
+        out["registrationTokenSet"] = self.registration_token_set
+        if self.registration_token is not None:
+            out["registrationToken"] = self.registration_token
+        return out
+
+
+@dataclass
+class UpdateMcpSettingsParams:
+    """``PUT /v1/mcp/settings`` body."""
+
+    registration_policy: str
+    """Dynamic client registration for the developer's MCP servers: ``open`` (any client may
+    register; the human's consent still gates every grant), ``token`` (registration needs
+    the developer's initial access token) or ``off`` (only clients registered through the API)."""
+    rotate_registration_token: Optional[bool] = None
+    """Issue a new registration token (the old one stops working). A switch to ``token`` without
+    one issues one as well."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, registration_policy, rotate_registration_token=None):
+            self.registration_policy = registration_policy
+            self.rotate_registration_token = rotate_registration_token
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "registrationPolicy": self.registration_policy,
+                "rotateRegistrationToken": self.rotate_registration_token,
+            }
+        )
+
+
+@dataclass
+class BindMcpPrincipalParams:
+    """``POST /v1/mcp/authorizations/{authRequestId}/principal`` body: the developer's login
+    tells who the human at the consent page is."""
+
+    principal_id: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, principal_id):
+            self.principal_id = principal_id
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "principalId": self.principal_id,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class McpPrincipalBinding:
+    """Where to send the signed-in browser: the consent page, with a one-time login secret the
+    page turns into a cookie (so only that browser can answer)."""
+
+    consent_url: str
+    expires_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, consent_url, expires_at):
+            _object_setattr(self, "consent_url", consent_url)
+            _object_setattr(self, "expires_at", expires_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> McpPrincipalBinding:
+        """From the wire's camelCase JSON."""
+        return cls(
+            consent_url=_req(data, "consentUrl"),
+            expires_at=_req(data, "expiresAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["consentUrl"] = self.consent_url
+        out["expiresAt"] = self.expires_at
         return out
 
 

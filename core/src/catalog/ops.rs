@@ -336,4 +336,48 @@ operations! {
             path(grant_token: "grantToken" "grant token"), body(ExchangeCredentialParams),
             -> (ExchangeCredentialResponse), 200, safe + grant_token, py(params);
     }
+
+    /// MCP authorization: the MCP servers the developer protects (OAuth resources), their
+    /// clients, the dynamic registration policy, and the login step of the consent page.
+    group Mcp mcp "mcp" {
+        /// Register an MCP server (its URL is the audience of its tokens).
+        register_server => "mcp.register_server": POST "/v1/mcp/servers", path(),
+            body(RegisterMcpServerParams), -> (McpServer), 201, never, py(params);
+        /// The developer's MCP servers, newest first.
+        list_servers => "mcp.list_servers": GET "/v1/mcp/servers", path(), none(),
+            -> (McpServerList), 200, safe, py(positional);
+        /// One MCP server.
+        get_server => "mcp.get_server": GET "/v1/mcp/servers/{serverId}",
+            path(server_id: "serverId" "server id"), none(), -> (McpServer), 200, safe,
+            py(positional);
+        /// Delete an MCP server: no new authorization names it (grants already issued stay
+        /// until revoked or expired).
+        delete_server => "mcp.delete_server": DELETE "/v1/mcp/servers/{serverId}",
+            path(server_id: "serverId" "server id"), none(), -> (), 204, safe, py(positional);
+        /// Register an MCP client (the secret of a confidential one is shown once).
+        register_client => "mcp.register_client": POST "/v1/mcp/clients", path(),
+            body(RegisterMcpClientParams), -> (McpClient), 201, never, py(params);
+        /// The developer's MCP clients, newest first.
+        list_clients => "mcp.list_clients": GET "/v1/mcp/clients", path(), none(),
+            -> (McpClientList), 200, safe, py(positional);
+        /// One MCP client.
+        get_client => "mcp.get_client": GET "/v1/mcp/clients/{clientId}",
+            path(client_id: "clientId" "client id"), none(), -> (McpClient), 200, safe,
+            py(positional);
+        /// Delete an MCP client: its grants under this developer are revoked (cascade).
+        delete_client => "mcp.delete_client": DELETE "/v1/mcp/clients/{clientId}",
+            path(client_id: "clientId" "client id"), none(), -> (), 204, safe, py(positional);
+        /// The dynamic registration policy.
+        get_settings => "mcp.get_settings": GET "/v1/mcp/settings", path(), none(),
+            -> (McpSettings), 200, safe, py(positional);
+        /// Change the dynamic registration policy (and issue a registration token).
+        update_settings => "mcp.update_settings": PUT "/v1/mcp/settings", path(),
+            body(UpdateMcpSettingsParams), -> (McpSettings), 200, never, py(params);
+        /// Say who the human at a pending MCP consent is (after the developer's own login);
+        /// returns the consent URL to send that browser to.
+        bind_principal => "mcp.bind_principal":
+            POST "/v1/mcp/authorizations/{authRequestId}/principal",
+            path(auth_request_id: "authRequestId" "authorization request id"),
+            body(BindMcpPrincipalParams), -> (McpPrincipalBinding), 200, never, py(params);
+    }
 }

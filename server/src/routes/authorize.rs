@@ -120,6 +120,7 @@ pub async fn authorize(
         created_at: now,
         purpose: p.purpose.clone(),
         data_region,
+        oauth_client_id: None,
     };
     let require_registered = st.settings.require_registered_redirects;
     // One trip to the blocking pool: the policies are weighed on a read connection (outside

@@ -15,7 +15,7 @@ use crate::scopes::describe;
 use crate::state::AppState;
 use crate::store;
 use crate::time::{iso, now_ms};
-use crate::{csrf, ids};
+use crate::{consent_login, csrf, ids};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -81,9 +81,14 @@ pub async fn get(
     }
 }
 
-/// With `--strict-consent`, the principal session the JSON routes need (401 without a valid one).
-async fn strict_principal(st: &AppState, headers: &HeaderMap) -> ApiResult<Option<Principal>> {
-    if !st.settings.strict_consent {
+/// With `--strict-consent`, or for an MCP client's request (the client must not answer for the
+/// human), the principal session the JSON routes need (401 without a valid one).
+async fn strict_principal(
+    st: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Option<Principal>> {
+    if !st.settings.strict_consent && !is_mcp_request(st, id).await? {
         return Ok(None);
     }
     if auth::bearer(headers).is_none() {
@@ -94,6 +99,41 @@ async fn strict_principal(st: &AppState, headers: &HeaderMap) -> ApiResult<Optio
         ));
     }
     auth::authenticate_principal(st, headers).await.map(Some)
+}
+
+/// Whether request `id` is an MCP client's (`/oauth/authorize`).
+async fn is_mcp_request(st: &AppState, id: &str) -> ApiResult<bool> {
+    let id = id.to_string();
+    st.db
+        .read(move |c| {
+            Ok(store::auth_requests::find(c, &id)?.is_some_and(|r| r.oauth_client_id.is_some()))
+        })
+        .await
+}
+
+/// For an MCP client's request, the browser must hold the login cookie the developer's login
+/// bound (`consent_login`); `Ok(true)` for such a request, `Ok(false)` for any other.
+async fn login_gate(st: &AppState, id: &str, headers: &HeaderMap) -> ApiResult<bool> {
+    let rid = id.to_string();
+    let (mcp, hash) = st
+        .db
+        .read(move |c| {
+            let mcp =
+                store::auth_requests::find(c, &rid)?.is_some_and(|r| r.oauth_client_id.is_some());
+            Ok((mcp, store::auth_requests::login_hash(c, &rid)?))
+        })
+        .await?;
+    if !mcp {
+        return Ok(false);
+    }
+    let secure = st.settings.public_url.starts_with("https://");
+    match hash {
+        Some(h) if consent_login::cookie_matches(headers, id, &h, secure) => Ok(true),
+        _ => Err(ApiError::forbidden(
+            "LOGIN_REQUIRED",
+            "Sign in first: this request can only be answered from the browser that signed in",
+        )),
+    }
 }
 
 /// 403 unless the request `id` (if it exists) belongs to the session's developer and principal.
@@ -120,6 +160,12 @@ async fn approve_request(
     st.db
         .write(move |tx| {
             check_principal(tx, &id, principal.as_ref())?;
+            if store::auth_requests::find(tx, &id)?.is_some_and(|r| r.principal_id.is_empty()) {
+                return Err(ApiError::forbidden(
+                    "LOGIN_REQUIRED",
+                    "Nobody has signed in for this request yet",
+                ));
+            }
             let code = ids::new_id("");
             if !store::auth_requests::approve(tx, &id, &code, now_ms(), ttl)? {
                 return Err(ApiError::gone(
@@ -167,9 +213,9 @@ pub async fn approve(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<ConsentApproval>> {
-    let principal = strict_principal(&st, &headers).await?;
     path_id(&id)
         .map_err(|_| ApiError::gone("Authorization request not found or no longer pending"))?;
+    let principal = strict_principal(&st, &id, &headers).await?;
     approve_request(&st, id, principal).await.map(Json)
 }
 
@@ -179,8 +225,8 @@ pub async fn deny(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<ConsentDenial>> {
-    let principal = strict_principal(&st, &headers).await?;
     path_id(&id)?;
+    let principal = strict_principal(&st, &id, &headers).await?;
     deny_request(&st, id, principal).await.map(Json)
 }
 
@@ -250,6 +296,10 @@ async fn form_answer(st: AppState, id: String, req: Request, approve: bool) -> R
     if let Err(why) = csrf.check(&id, &headers, token.as_deref()) {
         return refuse(ApiError::forbidden("CSRF_CHECK_FAILED", why), html);
     }
+    let mcp = match login_gate(&st, &id, &headers).await {
+        Ok(m) => m,
+        Err(e) => return refuse(e, html),
+    };
     let (redirect, params): (Option<String>, Vec<(&str, String)>) = if approve {
         match approve_request(&st, id.clone(), None).await {
             Ok(a) => (a.redirect_uri, {
@@ -269,6 +319,11 @@ async fn form_answer(st: AppState, id: String, req: Request, approve: bool) -> R
             Err(e) => return refuse(e, html),
         }
     };
+    // RFC 9207: an MCP client learns which server answered.
+    let mut params = params;
+    if mcp {
+        params.push(("iss", st.settings.public_url.clone()));
+    }
     let mut resp = match redirect {
         Some(uri) => {
             let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -309,8 +364,81 @@ pub async fn form_deny(
     form_answer(st, id, req, false).await
 }
 
+/// The login step before an MCP client's request is shown: `None` when this browser holds the
+/// bound principal's login cookie, else the answer to send (trade the URL's login secret for
+/// the cookie, send the browser to the developer's login, or refuse).
+async fn mcp_login_step(
+    st: &AppState,
+    r: &store::auth_requests::AuthRequestRow,
+    q: &QueryMap,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let secure = st.settings.public_url.starts_with("https://");
+    let (id, resource) = (r.id.clone(), r.audience.clone().unwrap_or_default());
+    let found = st
+        .db
+        .read(move |c| {
+            let hash = store::auth_requests::login_hash(c, &id)?;
+            let login = store::mcp::resource(c, &resource)?.and_then(|s| s.login_url);
+            Ok((hash, login))
+        })
+        .await;
+    let (hash, login_url) = match found {
+        Ok(f) => f,
+        Err(e) => return Some(e.into_response()),
+    };
+    let refused = |why: &str| {
+        Some(pages::message_page(
+            StatusCode::FORBIDDEN,
+            "Sign-in needed",
+            why,
+        ))
+    };
+    if let Some(secret) = q.get(consent_login::PARAM) {
+        return match &hash {
+            Some(h) if consent_login::matches(secret, h) => {
+                let max_age = ((r.expires_at - now_ms() + 999) / 1000).min(600);
+                let cookie = consent_login::set_cookie(&r.id, secret, max_age, secure);
+                let location = format!("{}/consent?req={}", st.settings.public_url, r.id);
+                let mut resp = StatusCode::SEE_OTHER.into_response();
+                match (HeaderValue::from_str(&location), HeaderValue::from_str(&cookie)) {
+                    (Ok(l), Ok(c)) => {
+                        resp.headers_mut().insert(header::LOCATION, l);
+                        resp.headers_mut().append(header::SET_COOKIE, c);
+                        Some(resp)
+                    }
+                    _ => Some(ApiError::internal("login redirect").into_response()),
+                }
+            }
+            _ => refused("This sign-in link is not valid for this request. Return to the application and start again."),
+        };
+    }
+    match hash {
+        None => match login_url {
+            Some(u) => {
+                let mut url = match url::Url::parse(&u) {
+                    Ok(u) => u,
+                    Err(_) => return Some(ApiError::internal("stored login URL").into_response()),
+                };
+                url.query_pairs_mut().append_pair("grantex_request", &r.id);
+                let mut resp = StatusCode::SEE_OTHER.into_response();
+                match HeaderValue::from_str(url.as_str()) {
+                    Ok(l) => {
+                        resp.headers_mut().insert(header::LOCATION, l);
+                        Some(resp)
+                    }
+                    Err(_) => Some(ApiError::internal("login URL header").into_response()),
+                }
+            }
+            None => refused("Sign in with the service first: this MCP server has no login page configured, so its developer must bind your account to this request."),
+        },
+        Some(h) if consent_login::cookie_matches(headers, &r.id, &h, secure) => None,
+        Some(_) => refused("This request was signed in from another browser. Return to the application and start again."),
+    }
+}
+
 /// `GET /consent?req=…`: the HTML consent page.
-pub async fn page(State(st): State<AppState>, q: QueryMap) -> Response {
+pub async fn page(State(st): State<AppState>, q: QueryMap, headers: HeaderMap) -> Response {
     let Some(id) = q.get("req").filter(|r| r.len() <= 256).map(str::to_string) else {
         return pages::message_page(
             StatusCode::BAD_REQUEST,
@@ -321,6 +449,11 @@ pub async fn page(State(st): State<AppState>, q: QueryMap) -> Response {
     match lookup(&st, id).await {
         Ok(Lookup::Pending(b)) => {
             let (r, agent, dev_name) = *b;
+            if r.oauth_client_id.is_some() {
+                if let Some(resp) = mcp_login_step(&st, &r, &q, &headers).await {
+                    return resp;
+                }
+            }
             // The cookie lives as long as the request can still be answered (≤ the code TTL).
             let max_age = ((r.expires_at - now_ms() + 999) / 1000).min(600);
             let Some(issued) = st.settings.consent_csrf.issue(&r.id, max_age) else {

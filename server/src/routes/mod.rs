@@ -12,6 +12,8 @@ pub mod developers;
 pub mod events;
 pub mod grants;
 pub mod health;
+pub mod mcp;
+pub mod oauth;
 pub mod policies;
 pub mod principal;
 pub mod revocations;
@@ -34,6 +36,37 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::observability::metrics))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/consent", get(consent::page))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/register", post(oauth::register))
+        .route(
+            "/v1/mcp/servers",
+            post(mcp::register_server).get(mcp::list_servers),
+        )
+        .route(
+            "/v1/mcp/servers/{id}",
+            get(mcp::get_server).delete(mcp::delete_server),
+        )
+        .route(
+            "/v1/mcp/clients",
+            post(mcp::register_client).get(mcp::list_clients),
+        )
+        .route(
+            "/v1/mcp/clients/{id}",
+            get(mcp::get_client).delete(mcp::delete_client),
+        )
+        .route(
+            "/v1/mcp/settings",
+            get(mcp::get_settings).put(mcp::update_settings),
+        )
+        .route(
+            "/v1/mcp/authorizations/{id}/principal",
+            post(mcp::bind_principal),
+        )
         .route("/consent/{id}/approve", post(consent::form_approve))
         .route("/consent/{id}/deny", post(consent::form_deny))
         .route("/permissions", get(principal::permissions_page))

@@ -31,10 +31,14 @@ pub struct AuthRequestRow {
     pub purpose: Option<String>,
     /// Lowercased.
     pub data_region: Option<String>,
+    /// Set for an MCP client's request (`/oauth/authorize`): its principal is bound later by
+    /// the developer's login (`principal_id` is empty until then).
+    pub oauth_client_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, developer_id, agent_id, principal_id, scopes, redirect_uri, state, expires_in, \
-                       expires_in_secs, expires_at, audience, code_challenge, status, code, created_at, purpose, data_region";
+                       expires_in_secs, expires_at, audience, code_challenge, status, code, created_at, purpose, data_region, \
+                       oauth_client_id";
 
 fn from_row(r: &Row<'_>) -> ApiResult<AuthRequestRow> {
     Ok(AuthRequestRow {
@@ -55,6 +59,7 @@ fn from_row(r: &Row<'_>) -> ApiResult<AuthRequestRow> {
         created_at: r.i64(14)?,
         purpose: r.opt_str(15)?,
         data_region: r.opt_str(16)?,
+        oauth_client_id: r.opt_str(17)?,
     })
 }
 
@@ -83,11 +88,12 @@ pub fn find_by_code(
 
 pub fn insert(tx: &Conn, r: &AuthRequestRow) -> ApiResult<()> {
     tx.exec(
-        &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        &format!("INSERT INTO auth_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
         args![
             &r.id, &r.developer_id, &r.agent_id, &r.principal_id, serde_json::to_string(&r.scopes)?,
             &r.redirect_uri, &r.state, &r.expires_in, r.expires_in_secs, r.expires_at, &r.audience,
-            &r.code_challenge, &r.status, &r.code, r.created_at, &r.purpose, &r.data_region
+            &r.code_challenge, &r.status, &r.code, r.created_at, &r.purpose, &r.data_region,
+            &r.oauth_client_id
         ],
     )?;
     Ok(())
@@ -162,4 +168,41 @@ pub fn status_and_grant(
         args![id, developer_id],
         |r| Ok((r.str(0)?, r.opt_str(1)?)),
     )
+}
+
+/// Any request holding `code` (the OAuth token endpoint knows the client, not the developer).
+pub fn find_by_code_only(c: &Conn, code: &str) -> ApiResult<Option<AuthRequestRow>> {
+    c.query_opt(
+        &format!("SELECT {COLUMNS} FROM auth_requests WHERE code = ?1"),
+        args![code],
+        from_row,
+    )
+}
+
+/// Binds the principal of a pending MCP request with no principal yet, with the hash of the
+/// one-time login secret; `false` if the request is not such a request of the developer.
+pub fn bind_principal(
+    tx: &Conn,
+    developer_id: &str,
+    id: &str,
+    principal_id: &str,
+    login_hash: &str,
+    now: i64,
+) -> ApiResult<bool> {
+    Ok(tx.exec(
+        "UPDATE auth_requests SET principal_id = ?1, login_hash = ?2
+         WHERE id = ?3 AND developer_id = ?4 AND oauth_client_id IS NOT NULL AND principal_id = ''
+           AND status = 'pending' AND expires_at > ?5",
+        args![principal_id, login_hash, id, developer_id, now],
+    )? == 1)
+}
+
+/// The hash of the login secret bound to an MCP request, if any.
+pub fn login_hash(c: &Conn, id: &str) -> ApiResult<Option<String>> {
+    Ok(c.query_opt(
+        "SELECT login_hash FROM auth_requests WHERE id = ?1",
+        args![id],
+        |r| r.opt_str(0),
+    )?
+    .flatten())
 }

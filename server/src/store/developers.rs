@@ -123,3 +123,13 @@ pub fn replace_api_key(tx: &Conn, id: &str, old_hash: &str, new_hash: &str) -> A
         args![new_hash, id, old_hash],
     )? == 1)
 }
+
+/// Whether developer `id` is in sandbox mode (false if unknown).
+pub fn is_sandbox(c: &Conn, id: &str) -> ApiResult<bool> {
+    Ok(c.query_opt(
+        "SELECT mode FROM developers WHERE id = ?1",
+        args![id],
+        |r| r.str(0),
+    )?
+    .is_some_and(|m| mode_from_str(&m) == Mode::Sandbox))
+}

@@ -18,6 +18,7 @@ pub mod developers;
 pub mod events;
 pub mod grants;
 pub mod keys;
+pub mod mcp;
 pub mod policies;
 pub mod quota;
 pub mod revocation;

@@ -533,10 +533,62 @@ INSERT INTO event_retention (id, pruned_through) VALUES (1, 0);
 CREATE INDEX budget_idempotency_dev_created ON budget_idempotency (developer_id, created_at);
 "#,
     ),
+    (
+        20,
+        "MCP authorization: servers, OAuth clients, registration policy",
+        r#"
+-- MCP servers a developer protects: each an OAuth resource (RFC 8707) whose URL is the audience
+-- of its tokens, unique across the server so a resource names one developer.
+CREATE TABLE mcp_servers (
+    id           TEXT PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    resource_url TEXT NOT NULL UNIQUE,
+    scopes       TEXT NOT NULL,
+    login_url    TEXT,
+    grant_ttl    TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX mcp_servers_dev ON mcp_servers (developer_id, created_at);
+-- OAuth clients of /oauth: developer_id is NULL for a client registered openly (RFC 7591
+-- without a registration token); it may then ask for any MCP server whose developer allows
+-- open registration.
+CREATE TABLE oauth_clients (
+    client_id     TEXT PRIMARY KEY,
+    developer_id  TEXT,
+    client_name   TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    auth_method   TEXT NOT NULL,
+    secret_hash   TEXT,
+    registered_by TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX oauth_clients_dev ON oauth_clients (developer_id, created_at);
+-- The agent that stands for a client in one developer's grants.
+CREATE TABLE oauth_client_agents (
+    developer_id TEXT NOT NULL,
+    client_id    TEXT NOT NULL,
+    agent_id     TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (developer_id, client_id)
+);
+CREATE INDEX oauth_client_agents_client ON oauth_client_agents (client_id);
+CREATE TABLE mcp_settings (
+    developer_id            TEXT PRIMARY KEY,
+    registration_policy     TEXT NOT NULL,
+    registration_token_hash TEXT
+);
+CREATE INDEX mcp_settings_token ON mcp_settings (registration_token_hash);
+-- An MCP authorization request: its client, and the hash of the one-time login secret that
+-- binds the principal to one browser.
+ALTER TABLE auth_requests ADD COLUMN oauth_client_id TEXT;
+ALTER TABLE auth_requests ADD COLUMN login_hash TEXT;
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 19;
+pub const SCHEMA_VERSION: i64 = 20;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

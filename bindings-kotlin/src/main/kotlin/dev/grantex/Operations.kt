@@ -900,6 +900,147 @@ public class VaultClient internal constructor(private val transport: Transport) 
         ExchangeCredentialResponse.fromJson(transport.callBlocking("vault.exchange", Wire.input(params.toJson(), "grantToken" to grantToken)))
 }
 
+/** `grantex.mcp`: the `mcp.*` operations. */
+public class McpClient internal constructor(private val transport: Transport) {
+    /**
+     * Register an MCP server (its URL is the audience of its tokens).
+     *
+     * `POST /v1/mcp/servers`
+     */
+    public suspend fun registerServer(params: RegisterMcpServerParams): McpServer =
+        McpServer.fromJson(transport.call("mcp.register_server", Wire.input(params.toJson())))
+
+    /** [registerServer], blocking the calling thread (for Java, or outside coroutines). */
+    public fun registerServerBlocking(params: RegisterMcpServerParams): McpServer =
+        McpServer.fromJson(transport.callBlocking("mcp.register_server", Wire.input(params.toJson())))
+
+    /**
+     * The developer's MCP servers, newest first.
+     *
+     * `GET /v1/mcp/servers`
+     */
+    public suspend fun listServers(): McpServerList =
+        McpServerList.fromJson(transport.call("mcp.list_servers", Wire.EMPTY))
+
+    /** [listServers], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listServersBlocking(): McpServerList =
+        McpServerList.fromJson(transport.callBlocking("mcp.list_servers", Wire.EMPTY))
+
+    /**
+     * One MCP server.
+     *
+     * `GET /v1/mcp/servers/{serverId}`
+     */
+    public suspend fun getServer(serverId: String): McpServer =
+        McpServer.fromJson(transport.call("mcp.get_server", Wire.input(null, "serverId" to serverId)))
+
+    /** [getServer], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getServerBlocking(serverId: String): McpServer =
+        McpServer.fromJson(transport.callBlocking("mcp.get_server", Wire.input(null, "serverId" to serverId)))
+
+    /**
+     * Delete an MCP server: no new authorization names it (grants already issued stay
+     * until revoked or expired).
+     *
+     * `DELETE /v1/mcp/servers/{serverId}`
+     */
+    public suspend fun deleteServer(serverId: String) {
+        transport.call("mcp.delete_server", Wire.input(null, "serverId" to serverId))
+    }
+
+    /** [deleteServer], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteServerBlocking(serverId: String) {
+        transport.callBlocking("mcp.delete_server", Wire.input(null, "serverId" to serverId))
+    }
+
+    /**
+     * Register an MCP client (the secret of a confidential one is shown once).
+     *
+     * `POST /v1/mcp/clients`
+     */
+    public suspend fun registerClient(params: RegisterMcpClientParams): McpClient =
+        McpClient.fromJson(transport.call("mcp.register_client", Wire.input(params.toJson())))
+
+    /** [registerClient], blocking the calling thread (for Java, or outside coroutines). */
+    public fun registerClientBlocking(params: RegisterMcpClientParams): McpClient =
+        McpClient.fromJson(transport.callBlocking("mcp.register_client", Wire.input(params.toJson())))
+
+    /**
+     * The developer's MCP clients, newest first.
+     *
+     * `GET /v1/mcp/clients`
+     */
+    public suspend fun listClients(): McpClientList =
+        McpClientList.fromJson(transport.call("mcp.list_clients", Wire.EMPTY))
+
+    /** [listClients], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listClientsBlocking(): McpClientList =
+        McpClientList.fromJson(transport.callBlocking("mcp.list_clients", Wire.EMPTY))
+
+    /**
+     * One MCP client.
+     *
+     * `GET /v1/mcp/clients/{clientId}`
+     */
+    public suspend fun getClient(clientId: String): McpClient =
+        McpClient.fromJson(transport.call("mcp.get_client", Wire.input(null, "clientId" to clientId)))
+
+    /** [getClient], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getClientBlocking(clientId: String): McpClient =
+        McpClient.fromJson(transport.callBlocking("mcp.get_client", Wire.input(null, "clientId" to clientId)))
+
+    /**
+     * Delete an MCP client: its grants under this developer are revoked (cascade).
+     *
+     * `DELETE /v1/mcp/clients/{clientId}`
+     */
+    public suspend fun deleteClient(clientId: String) {
+        transport.call("mcp.delete_client", Wire.input(null, "clientId" to clientId))
+    }
+
+    /** [deleteClient], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteClientBlocking(clientId: String) {
+        transport.callBlocking("mcp.delete_client", Wire.input(null, "clientId" to clientId))
+    }
+
+    /**
+     * The dynamic registration policy.
+     *
+     * `GET /v1/mcp/settings`
+     */
+    public suspend fun getSettings(): McpSettings =
+        McpSettings.fromJson(transport.call("mcp.get_settings", Wire.EMPTY))
+
+    /** [getSettings], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getSettingsBlocking(): McpSettings =
+        McpSettings.fromJson(transport.callBlocking("mcp.get_settings", Wire.EMPTY))
+
+    /**
+     * Change the dynamic registration policy (and issue a registration token).
+     *
+     * `PUT /v1/mcp/settings`
+     */
+    public suspend fun updateSettings(params: UpdateMcpSettingsParams): McpSettings =
+        McpSettings.fromJson(transport.call("mcp.update_settings", Wire.input(params.toJson())))
+
+    /** [updateSettings], blocking the calling thread (for Java, or outside coroutines). */
+    public fun updateSettingsBlocking(params: UpdateMcpSettingsParams): McpSettings =
+        McpSettings.fromJson(transport.callBlocking("mcp.update_settings", Wire.input(params.toJson())))
+
+    /**
+     * Say who the human at a pending MCP consent is (after the developer's own login);
+     * returns the consent URL to send that browser to.
+     *
+     * `POST /v1/mcp/authorizations/{authRequestId}/principal`
+     */
+    public suspend fun bindPrincipal(authRequestId: String, params: BindMcpPrincipalParams): McpPrincipalBinding =
+        McpPrincipalBinding.fromJson(transport.call("mcp.bind_principal", Wire.input(params.toJson(), "authRequestId" to authRequestId)))
+
+    /** [bindPrincipal], blocking the calling thread (for Java, or outside coroutines). */
+    public fun bindPrincipalBlocking(authRequestId: String, params: BindMcpPrincipalParams): McpPrincipalBinding =
+        McpPrincipalBinding.fromJson(transport.callBlocking("mcp.bind_principal", Wire.input(params.toJson(), "authRequestId" to authRequestId)))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -960,6 +1101,10 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `vault.*` operations. */
     @get:JvmName("vault")
     public val vault: VaultClient = VaultClient(transport)
+
+    /** The `mcp.*` operations. */
+    @get:JvmName("mcp")
+    public val mcp: McpClient = McpClient(transport)
 
     /**
      * The calling developer account.
@@ -1134,4 +1279,15 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "vault.get",
     "vault.delete",
     "vault.exchange",
+    "mcp.register_server",
+    "mcp.list_servers",
+    "mcp.get_server",
+    "mcp.delete_server",
+    "mcp.register_client",
+    "mcp.list_clients",
+    "mcp.get_client",
+    "mcp.delete_client",
+    "mcp.get_settings",
+    "mcp.update_settings",
+    "mcp.bind_principal",
 )

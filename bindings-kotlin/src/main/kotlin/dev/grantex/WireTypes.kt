@@ -3696,6 +3696,331 @@ public data class ExchangeCredentialResponse @JvmOverloads constructor(
     }
 }
 
+/** `POST /v1/mcp/servers` body. */
+public data class RegisterMcpServerParams @JvmOverloads constructor(
+    /** Shown to the human on the consent page. */
+    val name: String,
+    /**
+     * The MCP server's canonical URL (RFC 8707 resource, e.g. `https://tools.example/mcp`):
+     * the audience of its tokens, matched exactly. Unique across the server.
+     */
+    val resourceUrl: String,
+    /** The scopes its clients may ask for. */
+    val scopes: List<String>,
+    /**
+     * Where the consent page sends a browser whose principal is not known yet; the
+     * developer's login binds it (`bind_principal`).
+     */
+    val loginUrl: String? = null,
+    /** Lifetime of the grants its clients get (`30d` by default). */
+    val grantTtl: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("name", JsonPrimitive(name))
+        put("resourceUrl", JsonPrimitive(resourceUrl))
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        loginUrl?.let { v0 -> put("loginUrl", JsonPrimitive(v0)) }
+        grantTtl?.let { v0 -> put("grantTtl", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RegisterMcpServerParams {
+            val o = Wire.obj(json, "RegisterMcpServerParams")
+            return RegisterMcpServerParams(
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "RegisterMcpServerParams.name") } ?: Wire.missing("RegisterMcpServerParams.name"),
+                resourceUrl = Wire.member(o, "resourceUrl")?.let { v0 -> Wire.string(v0, "RegisterMcpServerParams.resourceUrl") } ?: Wire.missing("RegisterMcpServerParams.resourceUrl"),
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "RegisterMcpServerParams.scopes") { v1 -> Wire.string(v1, "RegisterMcpServerParams.scopes[]") } } ?: Wire.missing("RegisterMcpServerParams.scopes"),
+                loginUrl = Wire.member(o, "loginUrl")?.let { v0 -> Wire.string(v0, "RegisterMcpServerParams.loginUrl") },
+                grantTtl = Wire.member(o, "grantTtl")?.let { v0 -> Wire.string(v0, "RegisterMcpServerParams.grantTtl") },
+            )
+        }
+    }
+}
+
+/** A registered MCP server. */
+public data class McpServer @JvmOverloads constructor(
+    val id: String,
+    val name: String,
+    val resourceUrl: String,
+    val scopes: List<String>,
+    val loginUrl: String? = null,
+    val grantTtl: String,
+    /** The authorization server to name in the MCP server's protected resource metadata. */
+    val authorizationServer: String,
+    val createdAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("name", JsonPrimitive(name))
+        put("resourceUrl", JsonPrimitive(resourceUrl))
+        put("scopes", JsonArray(scopes.map { v0 -> JsonPrimitive(v0) }))
+        loginUrl?.let { v0 -> put("loginUrl", JsonPrimitive(v0)) }
+        put("grantTtl", JsonPrimitive(grantTtl))
+        put("authorizationServer", JsonPrimitive(authorizationServer))
+        put("createdAt", JsonPrimitive(createdAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpServer {
+            val o = Wire.obj(json, "McpServer")
+            return McpServer(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "McpServer.id") } ?: Wire.missing("McpServer.id"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "McpServer.name") } ?: Wire.missing("McpServer.name"),
+                resourceUrl = Wire.member(o, "resourceUrl")?.let { v0 -> Wire.string(v0, "McpServer.resourceUrl") } ?: Wire.missing("McpServer.resourceUrl"),
+                scopes = Wire.member(o, "scopes")?.let { v0 -> Wire.list(v0, "McpServer.scopes") { v1 -> Wire.string(v1, "McpServer.scopes[]") } } ?: Wire.missing("McpServer.scopes"),
+                loginUrl = Wire.member(o, "loginUrl")?.let { v0 -> Wire.string(v0, "McpServer.loginUrl") },
+                grantTtl = Wire.member(o, "grantTtl")?.let { v0 -> Wire.string(v0, "McpServer.grantTtl") } ?: Wire.missing("McpServer.grantTtl"),
+                authorizationServer = Wire.member(o, "authorizationServer")?.let { v0 -> Wire.string(v0, "McpServer.authorizationServer") } ?: Wire.missing("McpServer.authorizationServer"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "McpServer.createdAt") } ?: Wire.missing("McpServer.createdAt"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/mcp/servers` response, newest first. */
+public data class McpServerList(
+    val servers: List<McpServer>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("servers", JsonArray(servers.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpServerList {
+            val o = Wire.obj(json, "McpServerList")
+            return McpServerList(
+                servers = Wire.member(o, "servers")?.let { v0 -> Wire.list(v0, "McpServerList.servers") { v1 -> McpServer.fromJson(v1) } } ?: Wire.missing("McpServerList.servers"),
+            )
+        }
+    }
+}
+
+/**
+ * `POST /v1/mcp/clients` body: an MCP client registered by the developer (RFC 7591 field
+ * meanings).
+ */
+public data class RegisterMcpClientParams @JvmOverloads constructor(
+    val clientName: String,
+    /** Exact redirect URIs: https, or http on a loopback host; no fragment. */
+    val redirectUris: List<String>,
+    /** `none` (a public client, the default), `client_secret_post` or `client_secret_basic`. */
+    val tokenEndpointAuthMethod: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("clientName", JsonPrimitive(clientName))
+        put("redirectUris", JsonArray(redirectUris.map { v0 -> JsonPrimitive(v0) }))
+        tokenEndpointAuthMethod?.let { v0 -> put("tokenEndpointAuthMethod", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): RegisterMcpClientParams {
+            val o = Wire.obj(json, "RegisterMcpClientParams")
+            return RegisterMcpClientParams(
+                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "RegisterMcpClientParams.clientName") } ?: Wire.missing("RegisterMcpClientParams.clientName"),
+                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "RegisterMcpClientParams.redirectUris") { v1 -> Wire.string(v1, "RegisterMcpClientParams.redirectUris[]") } } ?: Wire.missing("RegisterMcpClientParams.redirectUris"),
+                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "RegisterMcpClientParams.tokenEndpointAuthMethod") },
+            )
+        }
+    }
+}
+
+/** An MCP client (an OAuth client of the `/oauth` endpoints). */
+public data class McpClient @JvmOverloads constructor(
+    val clientId: String,
+    val clientName: String,
+    val redirectUris: List<String>,
+    val tokenEndpointAuthMethod: String,
+    /** Only in the registration answer, for confidential clients: shown once. */
+    val clientSecret: String? = null,
+    /** `api` (registered by the developer) or `dynamic` (RFC 7591 registration). */
+    val registeredBy: String,
+    /** The agent the client's grants name. */
+    val agentId: String? = null,
+    val createdAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("clientId", JsonPrimitive(clientId))
+        put("clientName", JsonPrimitive(clientName))
+        put("redirectUris", JsonArray(redirectUris.map { v0 -> JsonPrimitive(v0) }))
+        put("tokenEndpointAuthMethod", JsonPrimitive(tokenEndpointAuthMethod))
+        clientSecret?.let { v0 -> put("clientSecret", JsonPrimitive(v0)) }
+        put("registeredBy", JsonPrimitive(registeredBy))
+        agentId?.let { v0 -> put("agentId", JsonPrimitive(v0)) }
+        put("createdAt", JsonPrimitive(createdAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpClient {
+            val o = Wire.obj(json, "McpClient")
+            return McpClient(
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "McpClient.clientId") } ?: Wire.missing("McpClient.clientId"),
+                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "McpClient.clientName") } ?: Wire.missing("McpClient.clientName"),
+                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "McpClient.redirectUris") { v1 -> Wire.string(v1, "McpClient.redirectUris[]") } } ?: Wire.missing("McpClient.redirectUris"),
+                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "McpClient.tokenEndpointAuthMethod") } ?: Wire.missing("McpClient.tokenEndpointAuthMethod"),
+                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "McpClient.clientSecret") },
+                registeredBy = Wire.member(o, "registeredBy")?.let { v0 -> Wire.string(v0, "McpClient.registeredBy") } ?: Wire.missing("McpClient.registeredBy"),
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "McpClient.agentId") },
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "McpClient.createdAt") } ?: Wire.missing("McpClient.createdAt"),
+            )
+        }
+    }
+}
+
+/**
+ * `GET /v1/mcp/clients` response, newest first: the developer's own clients and the openly
+ * registered ones that asked for one of its MCP servers.
+ */
+public data class McpClientList(
+    val clients: List<McpClient>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("clients", JsonArray(clients.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpClientList {
+            val o = Wire.obj(json, "McpClientList")
+            return McpClientList(
+                clients = Wire.member(o, "clients")?.let { v0 -> Wire.list(v0, "McpClientList.clients") { v1 -> McpClient.fromJson(v1) } } ?: Wire.missing("McpClientList.clients"),
+            )
+        }
+    }
+}
+
+/** The developer's MCP settings. */
+public data class McpSettings @JvmOverloads constructor(
+    val registrationPolicy: String,
+    /** Whether a registration token is configured. */
+    val registrationTokenSet: Boolean,
+    /**
+     * Only when one was just issued: the initial access token (RFC 7591 §3) for
+     * `POST /oauth/register`, shown once.
+     */
+    val registrationToken: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("registrationPolicy", JsonPrimitive(registrationPolicy))
+        put("registrationTokenSet", JsonPrimitive(registrationTokenSet))
+        registrationToken?.let { v0 -> put("registrationToken", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpSettings {
+            val o = Wire.obj(json, "McpSettings")
+            return McpSettings(
+                registrationPolicy = Wire.member(o, "registrationPolicy")?.let { v0 -> Wire.string(v0, "McpSettings.registrationPolicy") } ?: Wire.missing("McpSettings.registrationPolicy"),
+                registrationTokenSet = Wire.member(o, "registrationTokenSet")?.let { v0 -> Wire.bool(v0, "McpSettings.registrationTokenSet") } ?: Wire.missing("McpSettings.registrationTokenSet"),
+                registrationToken = Wire.member(o, "registrationToken")?.let { v0 -> Wire.string(v0, "McpSettings.registrationToken") },
+            )
+        }
+    }
+}
+
+/** `PUT /v1/mcp/settings` body. */
+public data class UpdateMcpSettingsParams @JvmOverloads constructor(
+    /**
+     * Dynamic client registration for the developer's MCP servers: `open` (any client may
+     * register; the human's consent still gates every grant), `token` (registration needs
+     * the developer's initial access token) or `off` (only clients registered through the API).
+     */
+    val registrationPolicy: String,
+    /**
+     * Issue a new registration token (the old one stops working). A switch to `token` without
+     * one issues one as well.
+     */
+    val rotateRegistrationToken: Boolean? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("registrationPolicy", JsonPrimitive(registrationPolicy))
+        rotateRegistrationToken?.let { v0 -> put("rotateRegistrationToken", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UpdateMcpSettingsParams {
+            val o = Wire.obj(json, "UpdateMcpSettingsParams")
+            return UpdateMcpSettingsParams(
+                registrationPolicy = Wire.member(o, "registrationPolicy")?.let { v0 -> Wire.string(v0, "UpdateMcpSettingsParams.registrationPolicy") } ?: Wire.missing("UpdateMcpSettingsParams.registrationPolicy"),
+                rotateRegistrationToken = Wire.member(o, "rotateRegistrationToken")?.let { v0 -> Wire.bool(v0, "UpdateMcpSettingsParams.rotateRegistrationToken") },
+            )
+        }
+    }
+}
+
+/**
+ * `POST /v1/mcp/authorizations/{authRequestId}/principal` body: the developer's login
+ * tells who the human at the consent page is.
+ */
+public data class BindMcpPrincipalParams(
+    val principalId: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("principalId", JsonPrimitive(principalId))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): BindMcpPrincipalParams {
+            val o = Wire.obj(json, "BindMcpPrincipalParams")
+            return BindMcpPrincipalParams(
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "BindMcpPrincipalParams.principalId") } ?: Wire.missing("BindMcpPrincipalParams.principalId"),
+            )
+        }
+    }
+}
+
+/**
+ * Where to send the signed-in browser: the consent page, with a one-time login secret the
+ * page turns into a cookie (so only that browser can answer).
+ */
+public data class McpPrincipalBinding(
+    val consentUrl: String,
+    val expiresAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("consentUrl", JsonPrimitive(consentUrl))
+        put("expiresAt", JsonPrimitive(expiresAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): McpPrincipalBinding {
+            val o = Wire.obj(json, "McpPrincipalBinding")
+            return McpPrincipalBinding(
+                consentUrl = Wire.member(o, "consentUrl")?.let { v0 -> Wire.string(v0, "McpPrincipalBinding.consentUrl") } ?: Wire.missing("McpPrincipalBinding.consentUrl"),
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "McpPrincipalBinding.expiresAt") } ?: Wire.missing("McpPrincipalBinding.expiresAt"),
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
