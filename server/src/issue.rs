@@ -141,11 +141,11 @@ pub fn exchange_code(
         // A new grant has no budget yet.
         budget: None,
     };
-    let token = spec.sign(&keys)?;
+    let token = spec.sign(keys)?;
     let credential = with_credential
         .then(|| {
             spec.sign_credential(
-                &keys,
+                keys,
                 grant.purpose.as_deref(),
                 grant.data_region.as_deref(),
             )
@@ -171,7 +171,7 @@ pub fn exchange_code(
         store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
         store::grants::insert(tx, &grant, None)?;
         store::auth_requests::record_grant(tx, &req.id, &grant.id)?;
-        spec.record(tx, &keys, &token)?;
+        spec.record(tx, keys, &token)?;
         if let Some(vc) = &credential {
             keys.record_token_exp(tx, vc, exp)?;
         }
@@ -255,7 +255,7 @@ pub fn refresh(
         cnf_jkt: grant.key_thumbprint.clone(),
         budget: db.read_sync(|c| store::budgets::effective_remaining(c, &dev.id, &grant))?,
     };
-    let token = spec.sign(&keys)?;
+    let token = spec.sign(keys)?;
     db.write_sync(|tx| {
         if !store::tokens::spend_refresh(tx, &p.refresh_token)? {
             return match replay(tx, &dev.id, idem.as_deref(), &p.refresh_token)? {
@@ -278,7 +278,7 @@ pub fn refresh(
         if store::grants::inactive_agent(tx, &dev.id, &grant)?.is_some() {
             return Err(ApiError::agent_suspended());
         }
-        spec.record(tx, &keys, &token)?;
+        spec.record(tx, keys, &token)?;
         spec.audit(tx, actions::TOKEN_REFRESHED, &grant.agent_id)?;
         let resp = ExchangeTokenResponse {
             grant_token: token,

@@ -804,3 +804,59 @@ async fn an_expired_code_is_refused() {
     assert_eq!(r.body["error"], "invalid_grant");
     let _: Value = r.body;
 }
+
+#[tokio::test]
+async fn a_deny_policy_refuses_at_the_login_binding() {
+    let s = setup("policy-deny").await;
+    s.dev
+        .policies()
+        .create(&CreatePolicyParams {
+            name: "no mallory".into(),
+            effect: "deny".into(),
+            principal_id: Some("mallory".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let client_id = new_client(&s).await;
+    let (_, challenge) = pkce();
+    let mut b = Browser::new();
+    let p = b
+        .get(&authorize_url(
+            &s.base,
+            &client_id,
+            &s.resource,
+            &[
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .await;
+    let areq = query(&p.location.unwrap())["req"].clone();
+    let e = s
+        .dev
+        .mcp()
+        .bind_principal(
+            &areq,
+            &BindMcpPrincipalParams {
+                principal_id: "mallory".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 403);
+    assert_eq!(code(&e), "POLICY_DENIED");
+    // The request is over: nobody else can be bound to it.
+    let e = s
+        .dev
+        .mcp()
+        .bind_principal(
+            &areq,
+            &BindMcpPrincipalParams {
+                principal_id: "alice".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 404);
+}

@@ -101,6 +101,10 @@ pub fn render(
         None => String::new(),
     };
     let mut purpose = String::new();
+    if let Some(a) = &req.audience {
+        // RFC 8707: the tokens work at this service only (an MCP server, an API).
+        purpose.push_str(&format!("<dt>Only at</dt><dd><code>{}</code></dd>", esc(a)));
+    }
     if let Some(p) = &req.purpose {
         purpose.push_str(&format!(
             "<dt>For the purpose</dt><dd><code>{}</code></dd>",

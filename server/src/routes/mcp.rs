@@ -11,7 +11,7 @@ use crate::store;
 use crate::store::mcp::{ClientRow, ServerRow};
 use crate::store::revocation::Cause;
 use crate::time::{self, iso, now_ms};
-use crate::{consent_login, ids, validate};
+use crate::{consent_login, ids, policy, validate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -293,24 +293,55 @@ pub async fn bind_principal(
     let rid = id.clone();
     let expires_at = st
         .db
-        .write(move |tx| {
-            if !store::auth_requests::bind_principal(
-                tx,
-                &dev.id,
-                &rid,
-                &p.principal_id,
-                &hash,
-                now_ms(),
-            )? {
-                return Err(ApiError::not_found(
+        .run(move |db| {
+            let not_found = || {
+                ApiError::not_found(
                     "No pending MCP authorization request without a principal has this id",
-                ));
-            }
-            store::auth_requests::find(tx, &rid)?
-                .map(|r| r.expires_at)
-                .ok_or_else(|| ApiError::internal("bound request vanished"))
+                )
+            };
+            let req = db
+                .read_sync(|c| store::auth_requests::find(c, &rid))?
+                .filter(|r| r.developer_id == dev.id && r.oauth_client_id.is_some())
+                .ok_or_else(not_found)?;
+            let policy_req = policy::Request {
+                developer_id: &req.developer_id,
+                agent_id: &req.agent_id,
+                principal_id: &p.principal_id,
+                scopes: &req.scopes,
+                action: policy::Action::Authorize,
+                delegation_depth: 0,
+                at_ms: now_ms(),
+            };
+            // Deny policies apply as at /v1/authorize. An allow does not skip the human here:
+            // the MCP client is not the developer's to vouch for.
+            let decision = db
+                .read_sync(|c| policy::decide_stored(c, &policy_req))?
+                .filter(|d| d.decision == "deny");
+            db.write_sync(|tx| {
+                if !store::auth_requests::bind_principal(
+                    tx,
+                    &dev.id,
+                    &rid,
+                    &p.principal_id,
+                    &hash,
+                    now_ms(),
+                )? {
+                    return Err(not_found());
+                }
+                let did = store::agents::find(tx, &dev.id, &req.agent_id)?
+                    .map(|a| a.did)
+                    .unwrap_or_default();
+                if let policy::Outcome::Denied(d) = policy::apply(tx, &policy_req, decision, &did)?
+                {
+                    store::auth_requests::deny(tx, &rid)?;
+                    // Returned, not raised: the denial and its audit entry commit.
+                    return Ok(Err(d));
+                }
+                Ok(Ok(req.expires_at))
+            })
         })
-        .await?;
+        .await?
+        .map_err(|d| policy::refusal(&d, policy::Action::Authorize))?;
     let url = format!(
         "{}/consent?req={id}&{}={secret}",
         st.settings.public_url,

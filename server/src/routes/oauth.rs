@@ -261,7 +261,7 @@ pub async fn authorize(State(st): State<AppState>, uri: Uri) -> Response {
     let Some(redirect) = get(&q, "redirect_uri").map(str::to_string) else {
         return refuse_page("Invalid authorization request", "redirect_uri is missing.");
     };
-    if !client.redirect_uris.iter().any(|r| *r == redirect) {
+    if !client.redirect_uris.contains(&redirect) {
         return refuse_page(
             "Invalid authorization request",
             "redirect_uri is not one of this application's registered redirect URIs.",
