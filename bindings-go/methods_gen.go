@@ -424,20 +424,20 @@ func (s *McpService) DeleteServer(ctx context.Context, serverID string) error {
 
 // RegisterClient: Register an MCP client (the secret of a confidential one is shown once). POST
 // /v1/mcp/clients (`mcp.register_client`). Generated from the core's catalog.
-func (s *McpService) RegisterClient(ctx context.Context, params RegisterMcpClientParams) (*McpClient, error) {
-	return callFor[McpClient](ctx, s.c, OpMcpRegisterClient, params)
+func (s *McpService) RegisterClient(ctx context.Context, params RegisterOAuthClientParams) (*OAuthClient, error) {
+	return callFor[OAuthClient](ctx, s.c, OpMcpRegisterClient, params)
 }
 
 // ListClients: The developer's MCP clients, newest first. GET /v1/mcp/clients (`mcp.list_clients`).
 // Generated from the core's catalog.
-func (s *McpService) ListClients(ctx context.Context) (*McpClientList, error) {
-	return callFor[McpClientList](ctx, s.c, OpMcpListClients, nil)
+func (s *McpService) ListClients(ctx context.Context) (*OAuthClientList, error) {
+	return callFor[OAuthClientList](ctx, s.c, OpMcpListClients, nil)
 }
 
 // GetClient: One MCP client. GET /v1/mcp/clients/{clientId} (`mcp.get_client`). Generated from the
 // core's catalog.
-func (s *McpService) GetClient(ctx context.Context, clientID string) (*McpClient, error) {
-	return callFor[McpClient](ctx, s.c, OpMcpGetClient, map[string]string{"clientId": clientID})
+func (s *McpService) GetClient(ctx context.Context, clientID string) (*OAuthClient, error) {
+	return callFor[OAuthClient](ctx, s.c, OpMcpGetClient, map[string]string{"clientId": clientID})
 }
 
 // DeleteClient: Delete an MCP client: its grants under this developer are revoked (cascade). DELETE
@@ -1315,9 +1315,9 @@ type McpServerList struct {
 	Servers []McpServer `json:"servers"`
 }
 
-// RegisterMcpClientParams: `POST /v1/mcp/clients` body: an MCP client registered by the developer
+// RegisterOAuthClientParams: `POST /v1/mcp/clients` body: an MCP client registered by the developer
 // (RFC 7591 field meanings).
-type RegisterMcpClientParams struct {
+type RegisterOAuthClientParams struct {
 	// ClientName is the `clientName` member.
 	ClientName string `json:"clientName"`
 	// RedirectUris: Exact redirect URIs: https, or http on a loopback host; no fragment.
@@ -1327,8 +1327,8 @@ type RegisterMcpClientParams struct {
 	TokenEndpointAuthMethod *string `json:"tokenEndpointAuthMethod,omitempty"`
 }
 
-// McpClient: An MCP client (an OAuth client of the `/oauth` endpoints).
-type McpClient struct {
+// OAuthClient: An MCP client (an OAuth client of the `/oauth` endpoints).
+type OAuthClient struct {
 	// ClientID is the `clientId` member.
 	ClientID string `json:"clientId"`
 	// ClientName is the `clientName` member.
@@ -1347,11 +1347,11 @@ type McpClient struct {
 	CreatedAt string `json:"createdAt"`
 }
 
-// McpClientList: `GET /v1/mcp/clients` response, newest first: the developer's own clients and the
-// openly registered ones that asked for one of its MCP servers.
-type McpClientList struct {
+// OAuthClientList: `GET /v1/mcp/clients` response, newest first: the developer's own clients and
+// the openly registered ones that asked for one of its MCP servers.
+type OAuthClientList struct {
 	// Clients is the `clients` member.
-	Clients []McpClient `json:"clients"`
+	Clients []OAuthClient `json:"clients"`
 }
 
 // McpSettings: The developer's MCP settings.

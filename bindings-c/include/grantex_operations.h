@@ -2074,7 +2074,7 @@
  *   - `tokenEndpointAuthMethod` (optional): a string. `none` (a public client, the default),
  *     `client_secret_post` or `client_secret_basic`.
  *
- * Result: an object (McpClient). An MCP client (an OAuth client of the `/oauth` endpoints).
+ * Result: an object (OAuthClient). An MCP client (an OAuth client of the `/oauth` endpoints).
  *   - `clientId` (required): a string.
  *   - `clientName` (required): a string.
  *   - `redirectUris` (required): a list of strings.
@@ -2096,9 +2096,9 @@
  *
  * Input: none (NULL, "" or `{}`).
  *
- * Result: an object (McpClientList). `GET /v1/mcp/clients` response, newest first: the developer's
- * own clients and the openly registered ones that asked for one of its MCP servers.
- *   - `clients` (required): a list of objects (McpClient).
+ * Result: an object (OAuthClientList). `GET /v1/mcp/clients` response, newest first: the
+ * developer's own clients and the openly registered ones that asked for one of its MCP servers.
+ *   - `clients` (required): a list of objects (OAuthClient).
  *     - `clientId` (required): a string.
  *     - `clientName` (required): a string.
  *     - `redirectUris` (required): a list of strings.
@@ -2120,7 +2120,7 @@
  * Input: a JSON object with
  *   - `clientId` (required; path parameter, the client id): a non-empty string.
  *
- * Result: an object (McpClient). An MCP client (an OAuth client of the `/oauth` endpoints).
+ * Result: an object (OAuthClient). An MCP client (an OAuth client of the `/oauth` endpoints).
  *   - `clientId` (required): a string.
  *   - `clientName` (required): a string.
  *   - `redirectUris` (required): a list of strings.

@@ -961,9 +961,9 @@ const operations = Object.freeze([
     path: Object.freeze([]),
     input: 'body',
     strings: Object.freeze([]),
-    params: 'RegisterMcpClientParams',
+    params: 'RegisterOAuthClientParams',
     paramsOptional: false,
-    output: 'McpClient',
+    output: 'OAuthClient',
   }),
   Object.freeze({
     name: 'mcp.list_clients',
@@ -975,7 +975,7 @@ const operations = Object.freeze([
     strings: Object.freeze([]),
     params: null,
     paramsOptional: false,
-    output: 'McpClientList',
+    output: 'OAuthClientList',
   }),
   Object.freeze({
     name: 'mcp.get_client',
@@ -987,7 +987,7 @@ const operations = Object.freeze([
     strings: Object.freeze([]),
     params: null,
     paramsOptional: false,
-    output: 'McpClient',
+    output: 'OAuthClient',
   }),
   Object.freeze({
     name: 'mcp.delete_client',

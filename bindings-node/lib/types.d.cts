@@ -1238,7 +1238,7 @@ export interface McpServerList {
  * `POST /v1/mcp/clients` body: an MCP client registered by the developer (RFC 7591 field
  * meanings).
  */
-export interface RegisterMcpClientParams {
+export interface RegisterOAuthClientParams {
   clientName: string;
   /** Exact redirect URIs: https, or http on a loopback host; no fragment. */
   redirectUris: string[];
@@ -1247,7 +1247,7 @@ export interface RegisterMcpClientParams {
 }
 
 /** An MCP client (an OAuth client of the `/oauth` endpoints). */
-export interface McpClient {
+export interface OAuthClient {
   clientId: string;
   clientName: string;
   redirectUris: string[];
@@ -1265,8 +1265,8 @@ export interface McpClient {
  * `GET /v1/mcp/clients` response, newest first: the developer's own clients and the openly
  * registered ones that asked for one of its MCP servers.
  */
-export interface McpClientList {
-  clients: McpClient[];
+export interface OAuthClientList {
+  clients: OAuthClient[];
 }
 
 /** The developer's MCP settings. */
@@ -1980,19 +1980,19 @@ export declare class McpClient {
    *
    * `POST /v1/mcp/clients`
    */
-  registerClient(params: RegisterMcpClientParams): Promise<McpClient>;
+  registerClient(params: RegisterOAuthClientParams): Promise<OAuthClient>;
   /**
    * The developer's MCP clients, newest first.
    *
    * `GET /v1/mcp/clients`
    */
-  listClients(): Promise<McpClientList>;
+  listClients(): Promise<OAuthClientList>;
   /**
    * One MCP client.
    *
    * `GET /v1/mcp/clients/{clientId}`
    */
-  getClient(clientId: string): Promise<McpClient>;
+  getClient(clientId: string): Promise<OAuthClient>;
   /**
    * Delete an MCP client: its grants under this developer are revoked (cascade).
    *

@@ -143,13 +143,7 @@ pub fn exchange_code(
     };
     let token = spec.sign(keys)?;
     let credential = with_credential
-        .then(|| {
-            spec.sign_credential(
-                keys,
-                grant.purpose.as_deref(),
-                grant.data_region.as_deref(),
-            )
-        })
+        .then(|| spec.sign_credential(keys, grant.purpose.as_deref(), grant.data_region.as_deref()))
         .transpose()?;
     let refresh = db.write_sync(|tx| {
         if !store::auth_requests::consume(tx, &req.id, &p.code)? {

@@ -660,7 +660,7 @@ async fn registration_policy_open_token_and_off() {
     let api_client = s
         .dev
         .mcp()
-        .register_client(&RegisterMcpClientParams {
+        .register_client(&RegisterOAuthClientParams {
             client_name: "Desktop app".into(),
             redirect_uris: vec![REDIRECT.into()],
             token_endpoint_auth_method: None,

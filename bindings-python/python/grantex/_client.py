@@ -82,20 +82,20 @@ from ._types import (
     ListVaultCredentialsResponse,
     ListWebhooksResponse,
     LogAuditParams,
-    McpClient,
-    McpClientList,
     McpPrincipalBinding,
     McpServer,
     McpServerList,
     McpSettings,
     Me,
+    OAuthClient,
+    OAuthClientList,
     Policy,
     PolicyDecision,
     PrincipalSessionResponse,
     RefreshTokenParams,
     RegisterAgentParams,
-    RegisterMcpClientParams,
     RegisterMcpServerParams,
+    RegisterOAuthClientParams,
     RevocationFeedPage,
     RevocationFeedParams,
     RevocationStatus,
@@ -585,17 +585,17 @@ class McpClient(_Resource):
          until revoked or expired)."""
         self._call("mcp.delete_server", {"serverId": _id("server_id", server_id)})
 
-    def register_client(self, params: RegisterMcpClientParams) -> McpClient:
+    def register_client(self, params: RegisterOAuthClientParams) -> OAuthClient:
         """Register an MCP client (the secret of a confidential one is shown once)."""
-        return McpClient.from_dict(self._call("mcp.register_client", {**_params("mcp.register_client", RegisterMcpClientParams, params)}))
+        return OAuthClient.from_dict(self._call("mcp.register_client", {**_params("mcp.register_client", RegisterOAuthClientParams, params)}))
 
-    def list_clients(self) -> McpClientList:
+    def list_clients(self) -> OAuthClientList:
         """The developer's MCP clients, newest first."""
-        return McpClientList.from_dict(self._call("mcp.list_clients", {}))
+        return OAuthClientList.from_dict(self._call("mcp.list_clients", {}))
 
-    def get_client(self, client_id: str) -> McpClient:
+    def get_client(self, client_id: str) -> OAuthClient:
         """One MCP client."""
-        return McpClient.from_dict(self._call("mcp.get_client", {"clientId": _id("client_id", client_id)}))
+        return OAuthClient.from_dict(self._call("mcp.get_client", {"clientId": _id("client_id", client_id)}))
 
     def delete_client(self, client_id: str) -> None:
         """Delete an MCP client: its grants under this developer are revoked (cascade)."""

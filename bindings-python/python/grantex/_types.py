@@ -105,13 +105,13 @@ __all__ = [
     "ListVaultCredentialsResponse",
     "ListWebhooksResponse",
     "LogAuditParams",
-    "McpClient",
-    "McpClientList",
     "McpPrincipalBinding",
     "McpServer",
     "McpServerList",
     "McpSettings",
     "Me",
+    "OAuthClient",
+    "OAuthClientList",
     "PkceChallenge",
     "Policy",
     "PolicyDecision",
@@ -120,8 +120,8 @@ __all__ = [
     "RateLimit",
     "RefreshTokenParams",
     "RegisterAgentParams",
-    "RegisterMcpClientParams",
     "RegisterMcpServerParams",
+    "RegisterOAuthClientParams",
     "RevocationFeedEntry",
     "RevocationFeedPage",
     "RevocationFeedParams",
@@ -4459,7 +4459,7 @@ class McpServerList:
 
 
 @dataclass
-class RegisterMcpClientParams:
+class RegisterOAuthClientParams:
     """``POST /v1/mcp/clients`` body: an MCP client registered by the developer (RFC 7591 field
     meanings)."""
 
@@ -4488,7 +4488,7 @@ class RegisterMcpClientParams:
 
 
 @dataclass(frozen=True)
-class McpClient:
+class OAuthClient:
     """An MCP client (an OAuth client of the ``/oauth`` endpoints)."""
 
     client_id: str
@@ -4516,7 +4516,7 @@ class McpClient:
             _object_setattr(self, "created_at", created_at)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> McpClient:
+    def from_dict(cls, data: Mapping[str, Any]) -> OAuthClient:
         """From the wire's camelCase JSON."""
         return cls(
             client_id=_req(data, "clientId"),
@@ -4545,11 +4545,11 @@ class McpClient:
 
 
 @dataclass(frozen=True)
-class McpClientList:
+class OAuthClientList:
     """``GET /v1/mcp/clients`` response, newest first: the developer's own clients and the openly
     registered ones that asked for one of its MCP servers."""
 
-    clients: Tuple[McpClient, ...]
+    clients: Tuple[OAuthClient, ...]
 
     if not TYPE_CHECKING:
 
@@ -4557,10 +4557,10 @@ class McpClientList:
             _object_setattr(self, "clients", clients)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> McpClientList:
+    def from_dict(cls, data: Mapping[str, Any]) -> OAuthClientList:
         """From the wire's camelCase JSON."""
         return cls(
-            clients=_nested_list(McpClient, _req(data, "clients")),
+            clients=_nested_list(OAuthClient, _req(data, "clients")),
         )
 
     def to_dict(self) -> Dict[str, Any]:

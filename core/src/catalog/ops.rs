@@ -356,13 +356,13 @@ operations! {
             path(server_id: "serverId" "server id"), none(), -> (), 204, safe, py(positional);
         /// Register an MCP client (the secret of a confidential one is shown once).
         register_client => "mcp.register_client": POST "/v1/mcp/clients", path(),
-            body(RegisterMcpClientParams), -> (McpClient), 201, never, py(params);
+            body(RegisterOAuthClientParams), -> (OAuthClient), 201, never, py(params);
         /// The developer's MCP clients, newest first.
         list_clients => "mcp.list_clients": GET "/v1/mcp/clients", path(), none(),
-            -> (McpClientList), 200, safe, py(positional);
+            -> (OAuthClientList), 200, safe, py(positional);
         /// One MCP client.
         get_client => "mcp.get_client": GET "/v1/mcp/clients/{clientId}",
-            path(client_id: "clientId" "client id"), none(), -> (McpClient), 200, safe,
+            path(client_id: "clientId" "client id"), none(), -> (OAuthClient), 200, safe,
             py(positional);
         /// Delete an MCP client: its grants under this developer are revoked (cascade).
         delete_client => "mcp.delete_client": DELETE "/v1/mcp/clients/{clientId}",

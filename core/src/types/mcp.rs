@@ -53,7 +53,7 @@ pub struct McpServerList {
 /// meanings).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
-pub struct RegisterMcpClientParams {
+pub struct RegisterOAuthClientParams {
     pub client_name: String,
     /// Exact redirect URIs: https, or http on a loopback host; no fragment.
     pub redirect_uris: Vec<String>,
@@ -65,7 +65,7 @@ pub struct RegisterMcpClientParams {
 /// An MCP client (an OAuth client of the `/oauth` endpoints).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
-pub struct McpClient {
+pub struct OAuthClient {
     pub client_id: String,
     pub client_name: String,
     pub redirect_uris: Vec<String>,
@@ -85,8 +85,8 @@ pub struct McpClient {
 /// registered ones that asked for one of its MCP servers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
-pub struct McpClientList {
-    pub clients: Vec<McpClient>,
+pub struct OAuthClientList {
+    pub clients: Vec<OAuthClient>,
 }
 
 /// `PUT /v1/mcp/settings` body.

@@ -16,8 +16,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use grantex::types::{
-    BindMcpPrincipalParams, McpClient, McpClientList, McpPrincipalBinding, McpServer,
-    McpServerList, McpSettings, RegisterMcpClientParams, RegisterMcpServerParams,
+    BindMcpPrincipalParams, McpPrincipalBinding, McpServer, McpServerList, McpSettings,
+    OAuthClient, OAuthClientList, RegisterMcpServerParams, RegisterOAuthClientParams,
     UpdateMcpSettingsParams,
 };
 use serde_json::{json, Map};
@@ -117,8 +117,8 @@ pub async fn delete_server(
         .await
 }
 
-fn client_wire(c: &ClientRow, agent_id: Option<String>, secret: Option<String>) -> McpClient {
-    McpClient {
+fn client_wire(c: &ClientRow, agent_id: Option<String>, secret: Option<String>) -> OAuthClient {
+    OAuthClient {
         client_id: c.client_id.clone(),
         client_name: c.client_name.clone(),
         redirect_uris: c.redirect_uris.clone(),
@@ -133,8 +133,8 @@ fn client_wire(c: &ClientRow, agent_id: Option<String>, secret: Option<String>) 
 pub async fn register_client(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
-    JsonBody(p): JsonBody<RegisterMcpClientParams>,
-) -> ApiResult<(StatusCode, Json<McpClient>)> {
+    JsonBody(p): JsonBody<RegisterOAuthClientParams>,
+) -> ApiResult<(StatusCode, Json<OAuthClient>)> {
     // The same rules as dynamic registration, from the camelCase body.
     let mut meta = Map::new();
     meta.insert("client_name".into(), json!(p.client_name));
@@ -164,7 +164,7 @@ pub async fn register_client(
 pub async fn list_clients(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
-) -> ApiResult<Json<McpClientList>> {
+) -> ApiResult<Json<OAuthClientList>> {
     let clients = st
         .db
         .read(move |c| {
@@ -177,14 +177,14 @@ pub async fn list_clients(
                 .collect::<ApiResult<Vec<_>>>()
         })
         .await?;
-    Ok(Json(McpClientList { clients }))
+    Ok(Json(OAuthClientList { clients }))
 }
 
 pub async fn get_client(
     State(st): State<AppState>,
     Extension(dev): Extension<Developer>,
     Path(id): Path<String>,
-) -> ApiResult<Json<McpClient>> {
+) -> ApiResult<Json<OAuthClient>> {
     path_id(&id)?;
     st.db
         .read(move |c| {

@@ -958,36 +958,36 @@ public class McpClient internal constructor(private val transport: Transport) {
      *
      * `POST /v1/mcp/clients`
      */
-    public suspend fun registerClient(params: RegisterMcpClientParams): McpClient =
-        McpClient.fromJson(transport.call("mcp.register_client", Wire.input(params.toJson())))
+    public suspend fun registerClient(params: RegisterOAuthClientParams): OAuthClient =
+        OAuthClient.fromJson(transport.call("mcp.register_client", Wire.input(params.toJson())))
 
     /** [registerClient], blocking the calling thread (for Java, or outside coroutines). */
-    public fun registerClientBlocking(params: RegisterMcpClientParams): McpClient =
-        McpClient.fromJson(transport.callBlocking("mcp.register_client", Wire.input(params.toJson())))
+    public fun registerClientBlocking(params: RegisterOAuthClientParams): OAuthClient =
+        OAuthClient.fromJson(transport.callBlocking("mcp.register_client", Wire.input(params.toJson())))
 
     /**
      * The developer's MCP clients, newest first.
      *
      * `GET /v1/mcp/clients`
      */
-    public suspend fun listClients(): McpClientList =
-        McpClientList.fromJson(transport.call("mcp.list_clients", Wire.EMPTY))
+    public suspend fun listClients(): OAuthClientList =
+        OAuthClientList.fromJson(transport.call("mcp.list_clients", Wire.EMPTY))
 
     /** [listClients], blocking the calling thread (for Java, or outside coroutines). */
-    public fun listClientsBlocking(): McpClientList =
-        McpClientList.fromJson(transport.callBlocking("mcp.list_clients", Wire.EMPTY))
+    public fun listClientsBlocking(): OAuthClientList =
+        OAuthClientList.fromJson(transport.callBlocking("mcp.list_clients", Wire.EMPTY))
 
     /**
      * One MCP client.
      *
      * `GET /v1/mcp/clients/{clientId}`
      */
-    public suspend fun getClient(clientId: String): McpClient =
-        McpClient.fromJson(transport.call("mcp.get_client", Wire.input(null, "clientId" to clientId)))
+    public suspend fun getClient(clientId: String): OAuthClient =
+        OAuthClient.fromJson(transport.call("mcp.get_client", Wire.input(null, "clientId" to clientId)))
 
     /** [getClient], blocking the calling thread (for Java, or outside coroutines). */
-    public fun getClientBlocking(clientId: String): McpClient =
-        McpClient.fromJson(transport.callBlocking("mcp.get_client", Wire.input(null, "clientId" to clientId)))
+    public fun getClientBlocking(clientId: String): OAuthClient =
+        OAuthClient.fromJson(transport.callBlocking("mcp.get_client", Wire.input(null, "clientId" to clientId)))
 
     /**
      * Delete an MCP client: its grants under this developer are revoked (cascade).

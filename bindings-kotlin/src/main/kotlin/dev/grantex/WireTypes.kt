@@ -3808,7 +3808,7 @@ public data class McpServerList(
  * `POST /v1/mcp/clients` body: an MCP client registered by the developer (RFC 7591 field
  * meanings).
  */
-public data class RegisterMcpClientParams @JvmOverloads constructor(
+public data class RegisterOAuthClientParams @JvmOverloads constructor(
     val clientName: String,
     /** Exact redirect URIs: https, or http on a loopback host; no fragment. */
     val redirectUris: List<String>,
@@ -3825,19 +3825,19 @@ public data class RegisterMcpClientParams @JvmOverloads constructor(
     public companion object {
         /** Decodes the JSON the API gives (a decode error names the member). */
         @JvmStatic
-        public fun fromJson(json: JsonElement): RegisterMcpClientParams {
-            val o = Wire.obj(json, "RegisterMcpClientParams")
-            return RegisterMcpClientParams(
-                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "RegisterMcpClientParams.clientName") } ?: Wire.missing("RegisterMcpClientParams.clientName"),
-                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "RegisterMcpClientParams.redirectUris") { v1 -> Wire.string(v1, "RegisterMcpClientParams.redirectUris[]") } } ?: Wire.missing("RegisterMcpClientParams.redirectUris"),
-                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "RegisterMcpClientParams.tokenEndpointAuthMethod") },
+        public fun fromJson(json: JsonElement): RegisterOAuthClientParams {
+            val o = Wire.obj(json, "RegisterOAuthClientParams")
+            return RegisterOAuthClientParams(
+                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "RegisterOAuthClientParams.clientName") } ?: Wire.missing("RegisterOAuthClientParams.clientName"),
+                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "RegisterOAuthClientParams.redirectUris") { v1 -> Wire.string(v1, "RegisterOAuthClientParams.redirectUris[]") } } ?: Wire.missing("RegisterOAuthClientParams.redirectUris"),
+                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "RegisterOAuthClientParams.tokenEndpointAuthMethod") },
             )
         }
     }
 }
 
 /** An MCP client (an OAuth client of the `/oauth` endpoints). */
-public data class McpClient @JvmOverloads constructor(
+public data class OAuthClient @JvmOverloads constructor(
     val clientId: String,
     val clientName: String,
     val redirectUris: List<String>,
@@ -3865,17 +3865,17 @@ public data class McpClient @JvmOverloads constructor(
     public companion object {
         /** Decodes the JSON the API gives (a decode error names the member). */
         @JvmStatic
-        public fun fromJson(json: JsonElement): McpClient {
-            val o = Wire.obj(json, "McpClient")
-            return McpClient(
-                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "McpClient.clientId") } ?: Wire.missing("McpClient.clientId"),
-                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "McpClient.clientName") } ?: Wire.missing("McpClient.clientName"),
-                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "McpClient.redirectUris") { v1 -> Wire.string(v1, "McpClient.redirectUris[]") } } ?: Wire.missing("McpClient.redirectUris"),
-                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "McpClient.tokenEndpointAuthMethod") } ?: Wire.missing("McpClient.tokenEndpointAuthMethod"),
-                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "McpClient.clientSecret") },
-                registeredBy = Wire.member(o, "registeredBy")?.let { v0 -> Wire.string(v0, "McpClient.registeredBy") } ?: Wire.missing("McpClient.registeredBy"),
-                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "McpClient.agentId") },
-                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "McpClient.createdAt") } ?: Wire.missing("McpClient.createdAt"),
+        public fun fromJson(json: JsonElement): OAuthClient {
+            val o = Wire.obj(json, "OAuthClient")
+            return OAuthClient(
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "OAuthClient.clientId") } ?: Wire.missing("OAuthClient.clientId"),
+                clientName = Wire.member(o, "clientName")?.let { v0 -> Wire.string(v0, "OAuthClient.clientName") } ?: Wire.missing("OAuthClient.clientName"),
+                redirectUris = Wire.member(o, "redirectUris")?.let { v0 -> Wire.list(v0, "OAuthClient.redirectUris") { v1 -> Wire.string(v1, "OAuthClient.redirectUris[]") } } ?: Wire.missing("OAuthClient.redirectUris"),
+                tokenEndpointAuthMethod = Wire.member(o, "tokenEndpointAuthMethod")?.let { v0 -> Wire.string(v0, "OAuthClient.tokenEndpointAuthMethod") } ?: Wire.missing("OAuthClient.tokenEndpointAuthMethod"),
+                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "OAuthClient.clientSecret") },
+                registeredBy = Wire.member(o, "registeredBy")?.let { v0 -> Wire.string(v0, "OAuthClient.registeredBy") } ?: Wire.missing("OAuthClient.registeredBy"),
+                agentId = Wire.member(o, "agentId")?.let { v0 -> Wire.string(v0, "OAuthClient.agentId") },
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "OAuthClient.createdAt") } ?: Wire.missing("OAuthClient.createdAt"),
             )
         }
     }
@@ -3885,8 +3885,8 @@ public data class McpClient @JvmOverloads constructor(
  * `GET /v1/mcp/clients` response, newest first: the developer's own clients and the openly
  * registered ones that asked for one of its MCP servers.
  */
-public data class McpClientList(
-    val clients: List<McpClient>,
+public data class OAuthClientList(
+    val clients: List<OAuthClient>,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -3896,10 +3896,10 @@ public data class McpClientList(
     public companion object {
         /** Decodes the JSON the API gives (a decode error names the member). */
         @JvmStatic
-        public fun fromJson(json: JsonElement): McpClientList {
-            val o = Wire.obj(json, "McpClientList")
-            return McpClientList(
-                clients = Wire.member(o, "clients")?.let { v0 -> Wire.list(v0, "McpClientList.clients") { v1 -> McpClient.fromJson(v1) } } ?: Wire.missing("McpClientList.clients"),
+        public fun fromJson(json: JsonElement): OAuthClientList {
+            val o = Wire.obj(json, "OAuthClientList")
+            return OAuthClientList(
+                clients = Wire.member(o, "clients")?.let { v0 -> Wire.list(v0, "OAuthClientList.clients") { v1 -> OAuthClient.fromJson(v1) } } ?: Wire.missing("OAuthClientList.clients"),
             )
         }
     }
