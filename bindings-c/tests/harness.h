@@ -56,6 +56,16 @@ void test_compliance_flow(const char *base_url);
 void test_budgets_flow(const char *base_url);
 void test_vault_flow(const char *base_url);
 void test_events_flow(const char *base_url);
+void test_mcp_flow(const char *base_url);
+
+/* tests/calls.c: the generic call, checked. `call_ok` returns the parsed answer (NULL after a
+ * recorded failure); `call_fails` expects GRANTEX_API with this status and API code; `dup_str`
+ * copies a string field ("" when absent; free it); `check_str` compares one. */
+grantex_response *call_ok(const grantex_client *c, const char *op, const char *json);
+void call_fails(const grantex_client *c, const char *op, const char *json, uint16_t status,
+                const char *code);
+char *dup_str(const grantex_response *r, const char *path);
+void check_str(const grantex_response *r, const char *path, const char *want);
 
 /* Reads the first token and the default key set from the flattened vectors (for tests that
  * need one valid token). Returns 0 on success; strings are malloc'ed. */

@@ -122,6 +122,8 @@ int main(int argc, char **argv) {
     printf("vault (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_events_flow(base_url);
     printf("event stream (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_mcp_flow(base_url);
+    printf("mcp (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {

@@ -122,24 +122,6 @@ static void sleep_ms(long ms) {
   nanosleep(&t, NULL);
 }
 
-static grantex_response *call_ok(const grantex_client *c, const char *op, const char *json) {
-  char *out = NULL;
-  grantex_response *r = NULL;
-  if (!CHECK_OK(grantex_client_call(c, op, json, &out))) return NULL;
-  CHECK_OK(grantex_response_from_json(out, &r));
-  grantex_string_free(out);
-  return r;
-}
-
-static char *dup_str(const grantex_response *r, const char *path) {
-  const char *s = NULL;
-  char *copy;
-  if (!r || !CHECK_OK(grantex_response_string(r, path, &s)) || !s) s = "";
-  copy = strdup(s);
-  if (!copy) abort();
-  return copy;
-}
-
 /* Registers an agent named `name`; its id (malloc'ed), or NULL. */
 static char *register_agent(const grantex_client *c, const char *name) {
   char input[256];

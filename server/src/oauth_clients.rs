@@ -113,16 +113,16 @@ fn check_list(meta: &Map<String, Value>, field: &str, allowed: &[&str]) -> Resul
     }
 }
 
-/// The agent standing for `client` in `developer_id`'s grants, created on first use.
-pub fn ensure_agent(tx: &store::Conn, developer_id: &str, client: &ClientRow) -> ApiResult<String> {
-    if let Some(a) = store::mcp::client_agent(tx, developer_id, &client.client_id)? {
-        return Ok(a);
-    }
-    let id = ids::new_id("ag");
-    let now = now_ms();
-    let agent = Agent {
-        did: format!("did:grantex:{id}"),
-        agent_id: id.clone(),
+/// The agent that stands (or will stand) for `client` in `developer_id`'s grants; `id` empty
+/// for the preview the consent page shows before the login binding creates it.
+pub fn agent_for(developer_id: &str, client: &ClientRow, id: &str, now: i64) -> Agent {
+    Agent {
+        did: if id.is_empty() {
+            String::new()
+        } else {
+            format!("did:grantex:{id}")
+        },
+        agent_id: id.to_string(),
         developer_id: developer_id.to_string(),
         name: client.client_name.clone(),
         description: format!("MCP client {}", client.client_id),
@@ -138,7 +138,17 @@ pub fn ensure_agent(tx: &store::Conn, developer_id: &str, client: &ClientRow) ->
         status_changed_at: None,
         status_reason: None,
         retired_at: None,
-    };
+    }
+}
+
+/// The agent standing for `client` in `developer_id`'s grants, created on first use.
+pub fn ensure_agent(tx: &store::Conn, developer_id: &str, client: &ClientRow) -> ApiResult<String> {
+    if let Some(a) = store::mcp::client_agent(tx, developer_id, &client.client_id)? {
+        return Ok(a);
+    }
+    let id = ids::new_id("ag");
+    let now = now_ms();
+    let agent = agent_for(developer_id, client, &id, now);
     store::agents::insert(tx, &agent, now)?;
     store::mcp::link_agent(tx, developer_id, &client.client_id, &id, now)?;
     Ok(id)

@@ -860,3 +860,84 @@ async fn a_deny_policy_refuses_at_the_login_binding() {
         .unwrap_err();
     assert_eq!(status(&e), 404);
 }
+
+#[tokio::test]
+async fn the_consent_page_sends_a_new_browser_to_the_developers_login() {
+    let s = shared();
+    let (dev, _) = developer(s, Mode::Live).await;
+    let resource = format!(
+        "http://127.0.0.1:9/login-{}/mcp",
+        grantex_server::time::now_ms()
+    );
+    dev.mcp()
+        .register_server(&RegisterMcpServerParams {
+            name: "With login".into(),
+            resource_url: resource.clone(),
+            scopes: strings(&["a"]),
+            login_url: Some("https://login.example/mcp?tenant=7".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let setup = Setup {
+        base: s.base_url.clone(),
+        dev,
+        resource,
+    };
+    let client_id = new_client(&setup).await;
+    let (_, challenge) = pkce();
+    let mut b = Browser::new();
+    let p = b
+        .get(&authorize_url(
+            &setup.base,
+            &client_id,
+            &setup.resource,
+            &[
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .await;
+    let consent_url = p.location.unwrap();
+    let areq = query(&consent_url)["req"].clone();
+    let p = b.get(&consent_url).await;
+    assert_eq!(p.status, 303, "{}", p.text);
+    let login = p.location.unwrap();
+    assert!(login.starts_with("https://login.example/mcp?"), "{login}");
+    let q = query(&login);
+    assert_eq!(q["tenant"], "7");
+    assert_eq!(q["grantex_request"], areq);
+    // A forged login secret is refused.
+    let p = b.get(&format!("{consent_url}&login=login_forged")).await;
+    assert_eq!(p.status, 403, "{}", p.text);
+    // No agent exists for this client until the developer's login binds a human.
+    assert!(!setup
+        .dev
+        .agents()
+        .list()
+        .await
+        .unwrap()
+        .agents
+        .iter()
+        .any(|a| a.description.contains(&client_id)));
+    setup
+        .dev
+        .mcp()
+        .bind_principal(
+            &areq,
+            &BindMcpPrincipalParams {
+                principal_id: "bob".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(setup
+        .dev
+        .agents()
+        .list()
+        .await
+        .unwrap()
+        .agents
+        .iter()
+        .any(|a| a.description.contains(&client_id)));
+}

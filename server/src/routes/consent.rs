@@ -15,7 +15,7 @@ use crate::scopes::describe;
 use crate::state::AppState;
 use crate::store;
 use crate::time::{iso, now_ms};
-use crate::{consent_login, csrf, ids};
+use crate::{consent_login, csrf, ids, oauth_clients};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -44,8 +44,17 @@ async fn lookup(st: &AppState, id: String) -> ApiResult<Lookup> {
                     "This authorization request has already been answered.",
                 ));
             }
-            let Some(agent) = store::agents::find(c, &r.developer_id, &r.agent_id)? else {
-                return Ok(Lookup::Unknown);
+            let agent = match store::agents::find(c, &r.developer_id, &r.agent_id)? {
+                Some(a) => a,
+                // An MCP client new to the developer: its agent comes with the login binding.
+                None if r.agent_id.is_empty() && r.oauth_client_id.is_some() => {
+                    let client_id = r.oauth_client_id.clone().unwrap_or_default();
+                    match store::mcp::client_by_id(c, &client_id)? {
+                        Some(cl) => oauth_clients::agent_for(&r.developer_id, &cl, "", now_ms()),
+                        None => return Ok(Lookup::Unknown),
+                    }
+                }
+                None => return Ok(Lookup::Unknown),
             };
             let dev_name = store::developers::name(c, &r.developer_id)?;
             Ok(Lookup::Pending(Box::new((r, agent, dev_name))))

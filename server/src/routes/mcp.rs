@@ -291,6 +291,7 @@ pub async fn bind_principal(
     let secret = ids::new_id("login");
     let hash = ids::sha256_hex(secret.as_bytes());
     let rid = id.clone();
+    let max_agents = st.settings.max_agents;
     let expires_at = st
         .db
         .run(move |db| {
@@ -299,10 +300,31 @@ pub async fn bind_principal(
                     "No pending MCP authorization request without a principal has this id",
                 )
             };
-            let req = db
+            let mut req = db
                 .read_sync(|c| store::auth_requests::find(c, &rid))?
-                .filter(|r| r.developer_id == dev.id && r.oauth_client_id.is_some())
+                .filter(|r| r.developer_id == dev.id && r.principal_id.is_empty())
                 .ok_or_else(not_found)?;
+            let Some(client_id) = req.oauth_client_id.clone() else {
+                return Err(not_found());
+            };
+            if req.agent_id.is_empty() {
+                // The client's first request for this developer: its agent, within the quota.
+                req.agent_id = db.write_sync(|tx| {
+                    let client = store::mcp::client_by_id(tx, &client_id)?.ok_or_else(not_found)?;
+                    if store::mcp::client_agent(tx, &dev.id, &client_id)?.is_none() {
+                        store::quota::check_agents(tx, &dev.id, max_agents)?;
+                    }
+                    let agent = ensure_agent(tx, &dev.id, &client)?;
+                    store::auth_requests::set_agent(tx, &rid, &agent)?;
+                    Ok(agent)
+                })?;
+            }
+            if db
+                .read_sync(|c| store::agents::find_active(c, &dev.id, &req.agent_id))?
+                .is_none()
+            {
+                return Err(ApiError::agent_suspended());
+            }
             let policy_req = policy::Request {
                 developer_id: &req.developer_id,
                 agent_id: &req.agent_id,

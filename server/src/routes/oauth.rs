@@ -365,8 +365,12 @@ pub async fn authorize(State(st): State<AppState>, uri: Uri) -> Response {
                     s
                 }
             };
-            let agent_id = ensure_agent(tx, &dev, &client)?;
-            if store::agents::find_active(tx, &dev, &agent_id)?.is_none() {
+            // A client new to this developer gets its agent at the login binding, when the
+            // developer's own login vouches for a human: anonymous requests create nothing
+            // lasting (they expire with the code TTL).
+            let agent_id =
+                store::mcp::client_agent(tx, &dev, &client.client_id)?.unwrap_or_default();
+            if !agent_id.is_empty() && store::agents::find_active(tx, &dev, &agent_id)?.is_none() {
                 return Ok(Err((
                     "access_denied",
                     "this application has been suspended".into(),

@@ -206,3 +206,12 @@ pub fn login_hash(c: &Conn, id: &str) -> ApiResult<Option<String>> {
     )?
     .flatten())
 }
+
+/// Names the agent of an MCP request whose client was new to the developer.
+pub fn set_agent(tx: &Conn, id: &str, agent_id: &str) -> ApiResult<()> {
+    tx.exec(
+        "UPDATE auth_requests SET agent_id = ?1 WHERE id = ?2 AND agent_id = ''",
+        args![agent_id, id],
+    )?;
+    Ok(())
+}

@@ -193,16 +193,19 @@ pub fn list_clients(c: &Conn, developer_id: &str) -> ApiResult<Vec<ClientRow>> {
     )
 }
 
-/// Deletes the developer's own client; an open client is only unlinked from the developer.
+/// Deletes the developer's own client. An openly registered one is not the developer's to
+/// delete: it stays linked to its (suspended) agent, which keeps it refused for this developer.
 pub fn delete_client(tx: &Conn, developer_id: &str, client_id: &str) -> ApiResult<()> {
-    tx.exec(
-        "DELETE FROM oauth_client_agents WHERE developer_id = ?1 AND client_id = ?2",
-        args![developer_id, client_id],
-    )?;
-    tx.exec(
+    let own = tx.exec(
         "DELETE FROM oauth_clients WHERE client_id = ?1 AND developer_id = ?2",
         args![client_id, developer_id],
-    )?;
+    )? == 1;
+    if own {
+        tx.exec(
+            "DELETE FROM oauth_client_agents WHERE developer_id = ?1 AND client_id = ?2",
+            args![developer_id, client_id],
+        )?;
+    }
     Ok(())
 }
 
