@@ -21,7 +21,8 @@ echo "== fresh venv, pip install ./bindings-python (maturin builds the extension
 "$PYTHON" -m venv "$WORK/venv"
 VPY="$WORK/venv/bin/python"
 # starlette + uvicorn are test-only: they prove GrantexA2AMiddleware under a real framework/server.
-"$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy starlette uvicorn
+# mcp (the real MCP client and server library) for tests/test_mcp.py and examples/mcp.
+"$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy starlette uvicorn mcp==2.3.0
 
 echo "== the public integration packages from PyPI, unmodified, next to ours (tests/test_integrations.py)"
 # Pinned to the versions the tests were written against; pip must keep our grantex (0.7.1xx
@@ -44,7 +45,8 @@ test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(gra
 
 echo "== mypy --strict"
 (cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" \
-  "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py")
+  "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py" \
+  "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py")
 
 echo "== pytest"
 (cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider tests)

@@ -6,6 +6,7 @@
 //! I/O error becomes the exception's `__cause__` (and `.cause`), so tracebacks show why.
 
 use grantex::a2a::{A2AError, A2ARejection};
+use grantex::mcp::McpRejection;
 use grantex::Error;
 use pyo3::exceptions::{PyConnectionError, PyOSError, PyRuntimeError, PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
@@ -13,6 +14,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
 
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static MCP: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn module<'py>(
     py: Python<'py>,
@@ -236,6 +238,33 @@ pub fn rejection_to_py(py: Python<'_>, rejection: A2ARejection) -> PyErr {
         kwargs.set_item("rpc_error", crate::convert::to_py(py, &error)?)?;
         kwargs.set_item("www_authenticate", rejection.www_authenticate())?;
         let exc = errors.getattr("A2AAuthError")?.call(
+            (rejection.status, rejection.message.as_str()),
+            Some(&kwargs),
+        )?;
+        Ok(PyErr::from_value(exc))
+    };
+    match build() {
+        Ok(exc) => exc,
+        Err(failure) => {
+            let wrapped = PyRuntimeError::new_err(format!("{rejection} (and mapping it failed)"));
+            wrapped.set_cause(py, Some(failure));
+            wrapped
+        }
+    }
+}
+
+/// An MCP guard's refusal as `grantex.mcp.McpAuthError` (status, RFC 6750 error, reason, the
+/// scopes needed, `WWW-Authenticate` and the JSON body, all from the core).
+pub fn mcp_rejection_to_py(py: Python<'_>, rejection: McpRejection) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let mcp = module(py, &MCP, "grantex.mcp")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("error", rejection.error)?;
+        kwargs.set_item("reason", rejection.reason)?;
+        kwargs.set_item("scope", rejection.scope.clone())?;
+        kwargs.set_item("www_authenticate", rejection.www_authenticate.as_str())?;
+        kwargs.set_item("body", crate::convert::to_py(py, &rejection.body())?)?;
+        let exc = mcp.getattr("McpAuthError")?.call(
             (rejection.status, rejection.message.as_str()),
             Some(&kwargs),
         )?;

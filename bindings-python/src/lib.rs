@@ -17,6 +17,7 @@ mod enforce;
 mod errors;
 mod events;
 mod log_bridge;
+mod mcp_guard;
 mod misc;
 mod runtime;
 mod verify;
@@ -87,6 +88,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(misc::get_token_info, m)?)?;
     m.add_class::<a2a_client::NativeA2AClient>()?;
     m.add_class::<a2a_guard::NativeGuard>()?;
+    m.add_class::<mcp_guard::NativeMcpGuard>()?;
     m.add_function(wrap_pyfunction!(a2a_guard::peek_request, m)?)?;
     m.add_function(wrap_pyfunction!(a2a_guard::a2a_rpc_code, m)?)?;
     m.add_function(wrap_pyfunction!(a2a_card::build_agent_card, m)?)?;

@@ -60,6 +60,7 @@ pub mod error;
 pub mod events;
 mod http;
 pub mod jwks;
+pub mod mcp;
 pub mod pkce;
 mod process_local;
 pub mod sign;

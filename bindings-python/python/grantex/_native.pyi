@@ -217,6 +217,27 @@ class A2AGuard:
     def acheck(self, authorization: Optional[str], method: str = "") -> Awaitable[VerifiedGrant]:
         """Awaitable ``check``, run on the core runtime."""
 
+class McpGuard:
+    """Checks requests to one MCP server (the core's ``McpGuard``); ``settings`` is its JSON."""
+
+    def __new__(cls, settings: str) -> McpGuard: ...
+    def metadata_json(self) -> str:
+        """RFC 9728 protected resource metadata, as JSON text."""
+    @property
+    def metadata_path(self) -> str: ...
+    @property
+    def metadata_url(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    def scopes_for_tool(self, tool: str) -> List[str]: ...
+    @staticmethod
+    def called_tools(body: bytes) -> List[str]:
+        """The tool names of the ``tools/call`` requests in a JSON-RPC body."""
+    def check(self, authorization: Optional[str], body: Optional[bytes] = None) -> VerifiedGrant:
+        """Check a request; raises ``grantex.mcp.McpAuthError`` when refused (GIL released)."""
+    def acheck(self, authorization: Optional[str], body: Optional[bytes] = None) -> Awaitable[VerifiedGrant]:
+        """Awaitable ``check``, run on the core runtime."""
+
 def peek_request(body: bytes) -> Tuple[Any, Optional[str]]:
     """``(id, method)`` of a JSON-RPC request body, read before authenticating it (``None``
     for anything unreadable; never raises for bad JSON)."""

@@ -76,7 +76,7 @@ class GrantexA2AMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            body = await self._read_body(receive)
+            body = await read_body(receive, self.max_body_bytes)
         except _Disconnected:
             return
         except _BodyTooLarge:
@@ -101,22 +101,25 @@ class GrantexA2AMiddleware:
         inner["state"] = state
         await self.app(inner, _replay(body, receive), send)
 
-    async def _read_body(self, receive: Receive) -> bytes:
-        chunks: List[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Disconnected()
-            if message["type"] != "http.request":
-                continue
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise _BodyTooLarge()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body; ``_BodyTooLarge`` past ``limit`` bytes, ``_Disconnected`` if
+    the client went away (shared with the MCP guard's middleware)."""
+    chunks: List[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected()
+        if message["type"] != "http.request":
+            continue
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _authorization(scope: Scope) -> Optional[str]:
