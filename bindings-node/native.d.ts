@@ -150,6 +150,22 @@ export declare class NativeJwks {
   verifyCached(token: string, issuer: string | undefined | null, audience: string | undefined | null, requiredScopes: Array<string> | undefined | null, clockTolerance: number | undefined | null, maxDelegationDepth: number | undefined | null, expectedDeveloperId: string | undefined | null, now: number | undefined | null, allowSandbox: boolean | undefined | null, expectedPrincipalId: string | undefined | null, expectedAgentDid: string | undefined | null, currentAuthority: boolean | undefined | null, referenceJson: string | undefined | null, make: GrantFactory): unknown
 }
 
+/** Checks requests to one MCP server. Share one per server. */
+export declare class NativeMcpGuard {
+  /** `settings` is the core's JSON (`McpPolicy::from_json`); no request is made. */
+  constructor(settings: string)
+  /** RFC 9728 protected resource metadata. */
+  metadata(): Record<string, unknown>
+  get metadataPath(): string
+  get metadataUrl(): string
+  get resource(): string
+  scopesForTool(tool: string): Array<string>
+  /** The token alone (every request). Resolves with the grant; rejects with the refusal. */
+  authenticate(authorization?: string | undefined | null): Promise<unknown>
+  /** The token and every `tools/call` of the JSON-RPC body. */
+  check(authorization?: string | undefined | null, body?: string | Buffer | undefined | null): Promise<unknown>
+}
+
 /**
  * Where an agent serves its card, relative to its URL (a function: napi registers no string
  * constants).
@@ -233,6 +249,9 @@ export declare function manifestFromDocument(document: any): any
 
 /** Manifest JSON file text, a repeated key refused: `{ document, ignoredKeys }`. */
 export declare function manifestFromJsonText(text: string): any
+
+/** The tool names of the `tools/call` requests in a JSON-RPC body. */
+export declare function mcpCalledTools(body: string | Buffer): Array<string>
 
 /**
  * Constructor options as the JS layer passes them (`timeout` in milliseconds, as the

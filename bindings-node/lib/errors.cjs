@@ -171,6 +171,26 @@ class A2AAuthError extends GrantexError {
   }
 }
 
+/**
+ * A request to an MCP server refused by `McpGuard`: `statusCode` 401 (no valid token for this
+ * server), 403 (a scope is missing) or 503 (the token could not be checked); `error` the RFC
+ * 6750 code (`invalid_token`, `insufficient_scope`, `temporarily_unavailable`; empty when no
+ * token came); `reason` a stable detail (`missing_token`, `wrong_audience`, `revoked`,
+ * `missing_scopes`, ...); `scope` the scopes the request needs (403); `wwwAuthenticate` the
+ * header to send; `body` the JSON body. All decided by the core.
+ */
+class McpAuthError extends GrantexError {
+  constructor(statusCode, message, details = {}) {
+    super(message, { code: 'mcp_rejected', cause: details.cause });
+    this.statusCode = statusCode;
+    this.error = details.error ?? '';
+    this.reason = details.reason ?? undefined;
+    this.scope = details.scope ?? [];
+    this.wwwAuthenticate = details.wwwAuthenticate ?? '';
+    this.body = details.body ?? { error: this.error || 'invalid_token', error_description: message };
+  }
+}
+
 function handBuiltRpcError(statusCode, message, reason) {
   const code = native.a2aRpcCode(statusCode);
   return reason === undefined ? { code, message } : { code, message, data: { reason } };
@@ -364,6 +384,14 @@ function fromNative(err) {
         rpcError: d.rpcError,
         wwwAuthenticate: d.wwwAuthenticate ?? undefined,
       });
+    case 'mcp_rejected':
+      return new McpAuthError(d.status, d.message, {
+        error: d.error,
+        reason: d.reason,
+        scope: d.scope,
+        wwwAuthenticate: d.wwwAuthenticate,
+        body: d.body,
+      });
     case 'api_error':
       return new GrantexApiError(d.message, api);
     case 'auth_error':
@@ -426,6 +454,7 @@ module.exports = {
   A2ACardError,
   A2AProtocolError,
   A2AAuthError,
+  McpAuthError,
   fromNative,
   settle,
   settleSync,

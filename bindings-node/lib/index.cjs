@@ -60,3 +60,5 @@ lazy(exports, 'RegionSubReason', () => enforcement().RegionSubReason);
 lazy(exports, 'DecisionSubReason', () => enforcement().DecisionSubReason);
 /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
 lazy(exports, 'a2a', () => require('./a2a.cjs'));
+/** Grantex in front of an MCP server (also importable as `@grantex/sdk/mcp`). */
+lazy(exports, 'mcp', () => require('./mcp.cjs'));

@@ -405,6 +405,8 @@ export declare class GrantexDecodeError extends GrantexError {
 
 /** The A2A bridge (also importable as `@grantex/sdk/a2a`). */
 export * as a2a from './a2a.cjs';
+/** Grantex in front of an MCP server (also importable as `@grantex/sdk/mcp`). */
+export * as mcp from './mcp.cjs';
 
 // ------------------------------------------------------------------ tool manifests and enforce
 

@@ -54,4 +54,5 @@ export const {
   RegionSubReason,
   DecisionSubReason,
   a2a,
+  mcp,
 } = sdk;

@@ -23,6 +23,7 @@ mod enforce;
 mod errors;
 mod events;
 mod log;
+mod mcp_guard;
 mod misc;
 mod promise;
 mod verify;

@@ -65,6 +65,7 @@ const PUBLIC = [
   'RegionSubReason',
   'DecisionSubReason',
   'a2a',
+  'mcp',
 ];
 
 const A2A = [

@@ -44,6 +44,7 @@ __all__ = [
     "purpose_check",
     "NativeA2AClient",
     "A2AGuard",
+    "McpGuard",
     "peek_request",
     "a2a_rpc_code",
     "build_agent_card",
@@ -217,6 +218,7 @@ class A2AGuard:
     def acheck(self, authorization: Optional[str], method: str = "") -> Awaitable[VerifiedGrant]:
         """Awaitable ``check``, run on the core runtime."""
 
+@final
 class McpGuard:
     """Checks requests to one MCP server (the core's ``McpGuard``); ``settings`` is its JSON."""
 
