@@ -384,7 +384,7 @@ impl McpGuard {
         }
     }
 
-    fn from_a2a(&self, r: A2ARejection, scope: Vec<String>) -> McpRejection {
+    fn translate(&self, r: A2ARejection, scope: Vec<String>) -> McpRejection {
         match (r.status, r.reason) {
             (401, "missing_token") => self.reject(401, "", r.reason, r.message, Vec::new()),
             (403, "missing_scopes") => {
@@ -411,7 +411,7 @@ impl McpGuard {
         self.inner
             .check(authorization, "")
             .await
-            .map_err(|r| self.from_a2a(r, self.policy.required_scopes.clone()))
+            .map_err(|r| self.translate(r, self.policy.required_scopes.clone()))
     }
 
     /// Whether `grant` may call `tool` (403 `insufficient_scope` naming the scopes needed).
