@@ -17,12 +17,19 @@ export GRANTEX_SERVER_BIN="${GRANTEX_SERVER_BIN:-${CARGO_TARGET_DIR:-$REPO/targe
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-echo "== fresh venv, pip install ./bindings-python (maturin builds the extension)"
+echo "== fresh venv, pip install ./bindings-python (maturin builds the extension, once: the wheel goes in both venvs)"
 "$PYTHON" -m venv "$WORK/venv"
 VPY="$WORK/venv/bin/python"
+"$VPY" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$WORK/wheel" "$HERE"
+WHEEL="$(ls "$WORK"/wheel/grantex-*.whl)"
 # starlette + uvicorn are test-only: they prove GrantexA2AMiddleware under a real framework/server.
-# mcp (the real MCP client and server library) for tests/test_mcp.py and examples/mcp.
-"$VPY" -m pip install --quiet --disable-pip-version-check "$HERE" pytest mypy starlette uvicorn mcp==2.3.0
+"$VPY" -m pip install --quiet --disable-pip-version-check "$WHEEL" pytest mypy starlette uvicorn
+
+echo "== a second venv for the MCP tests: mcp 2.3.0 (the real MCP client and server library)"
+# The integration packages below pin mcp 1.x; tests/test_mcp.py and examples/mcp need 2.x.
+"$PYTHON" -m venv "$WORK/mcp-venv"
+MPY="$WORK/mcp-venv/bin/python"
+"$MPY" -m pip install --quiet --disable-pip-version-check "$WHEEL" pytest mypy mcp==2.3.0
 
 echo "== the public integration packages from PyPI, unmodified, next to ours (tests/test_integrations.py)"
 # Pinned to the versions the tests were written against; pip must keep our grantex (0.7.1xx
@@ -45,8 +52,10 @@ test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(gra
 
 echo "== mypy --strict"
 (cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" \
-  "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py" \
-  "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py")
+  "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py")
+(cd "$HERE" && "$MPY" -m mypy --strict "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py" tests/test_mcp.py)
 
 echo "== pytest"
-(cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider tests)
+(cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider --ignore=tests/test_mcp.py tests)
+echo "== pytest: MCP end to end (the mcp 2.3.0 venv)"
+(cd "$HERE" && "$MPY" -m pytest -q -p no:cacheprovider tests/test_mcp.py)

@@ -177,27 +177,29 @@ class GrantexTokenVerifier:
         self.guard = guard
 
     async def verify_token(self, token: str) -> Any:
-        from mcp.server.auth.provider import AccessToken
+        # Imported here: `mcp` is not a dependency of grantex.
+        from mcp.server.auth.provider import AccessToken  # type: ignore[import-not-found,unused-ignore]
 
         try:
             grant = await self.guard.acheck(f"Bearer {token}")
         except McpAuthError:
             return None
-        return AccessToken(
-            token=token,
-            client_id=grant.agent_did,
-            scopes=list(grant.scopes),
-            expires_at=grant.expires_at,
-            resource=self.guard.resource,
-            subject=grant.principal_id,
-            claims={
+        fields: Dict[str, Any] = {
+            "token": token,
+            "client_id": grant.agent_did,
+            "scopes": list(grant.scopes),
+            "expires_at": grant.expires_at,
+            "resource": self.guard.resource,
+            "subject": grant.principal_id,
+            "claims": {
                 "grant_id": grant.grant_id,
                 "developer_id": grant.developer_id,
                 "principal_id": grant.principal_id,
                 "agent_did": grant.agent_did,
                 "token_id": grant.token_id,
             },
-        )
+        }
+        return AccessToken(**fields)
 
 
 class McpGuardMiddleware:
