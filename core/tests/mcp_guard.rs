@@ -182,6 +182,12 @@ async fn scopes_missing_are_403_insufficient_scope_naming_what_is_needed() {
     }
     let grant = g.authenticate(Some(&bearer(&t))).await.unwrap();
     assert!(g.authorize_tool(&grant, "send").is_err());
+    // The body alone, for a token another layer verified.
+    let r = g.authorize_body(&grant.scopes, batch).unwrap_err();
+    assert_eq!((r.status, r.scope.len()), (403, 2));
+    g.authorize_body(&["mcp".into(), "mail:send".into()], batch)
+        .unwrap();
+    g.authorize_body(&grant.scopes, b"{not json").unwrap();
 }
 
 #[tokio::test]

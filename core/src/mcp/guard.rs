@@ -172,12 +172,20 @@ impl McpGuard {
 
     /// Whether `grant` may call `tool` (403 `insufficient_scope` naming the scopes needed).
     pub fn authorize_tool(&self, grant: &VerifiedGrant, tool: &str) -> Result<(), McpRejection> {
+        self.authorize_scopes(&grant.scopes, tool)
+    }
+
+    /// [`authorize_tool`](Self::authorize_tool) for a grant known by its scopes only.
+    pub fn authorize_scopes(&self, granted: &[String], tool: &str) -> Result<(), McpRejection> {
         let need = self.scopes_for_tool(tool);
-        let missing: Vec<&String> = need.iter().filter(|s| !grant.scopes.contains(s)).collect();
+        let missing: Vec<&str> = need
+            .iter()
+            .filter(|s| !granted.contains(s))
+            .map(String::as_str)
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
-        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         Err(self.reject(
             403,
             "insufficient_scope",
@@ -185,10 +193,20 @@ impl McpGuard {
             format!(
                 "the tool `{}` needs the scope(s) {}",
                 shown(tool),
-                list.join(", ")
+                missing.join(", ")
             ),
             need,
         ))
+    }
+
+    /// The `tools/call` checks of a JSON-RPC `body` alone, for a request whose token an earlier
+    /// layer already verified with this guard (the MCP SDKs' bearer-auth step with our
+    /// verifier): checking the token again would cost a second online revocation round trip.
+    /// `granted` are that grant's scopes.
+    pub fn authorize_body(&self, granted: &[String], body: &[u8]) -> Result<(), McpRejection> {
+        called_tools(body)
+            .iter()
+            .try_for_each(|tool| self.authorize_scopes(granted, tool))
     }
 
     /// Checks a request: the token, then every `tools/call` in the JSON-RPC `body` (one
@@ -199,8 +217,8 @@ impl McpGuard {
         body: Option<&[u8]>,
     ) -> Result<VerifiedGrant, McpRejection> {
         let grant = self.authenticate(authorization).await?;
-        for tool in body.map(called_tools).unwrap_or_default() {
-            self.authorize_tool(&grant, &tool)?;
+        if let Some(body) = body {
+            self.authorize_body(&grant.scopes, body)?;
         }
         Ok(grant)
     }
