@@ -202,6 +202,23 @@ def test_middleware_enforces_tool_scopes_and_serves_metadata(server: Dict[str, A
 
     reader, _ = _token(dev, resource, ["tools:read"])
     assert asyncio.run(_call(resource, reader, "add", {"a": 2, "b": 3})).content[0].text == "5"
+    # Behind the middleware, the mcp package's verifier reuses the grant the middleware admitted:
+    # one check (one revocation round trip) per request, not two.
+    checks: List[Optional[bytes]] = []
+    original = guard.acheck
+
+    async def counting(authorization: Optional[str], body: Optional[bytes] = None) -> grantex.VerifiedGrant:
+        checks.append(body)
+        return await original(authorization, body)
+
+    guard.acheck = counting  # type: ignore[method-assign]
+    try:
+        r = _post(resource, reader, "add")
+    finally:
+        del guard.acheck
+    # (No MCP session on this raw POST: the app answers it, but only after both auth layers.)
+    assert r.status_code not in (401, 403, 500), r.text
+    assert len(checks) == 1 and checks[0] is not None, checks
     # `delete_all` needs tools:write too: 403 before the app sees the call.
     r = _post(resource, reader, "delete_all")
     assert r.status_code == 403, r.text
