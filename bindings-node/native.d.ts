@@ -160,6 +160,11 @@ export declare class NativeMcpGuard {
   get metadataUrl(): string
   get resource(): string
   scopesForTool(tool: string): Array<string>
+  /**
+   * The `tools/call` checks of a JSON-RPC body alone, for a grant this guard already
+   * verified (its `scopes`); throws the refusal.
+   */
+  authorizeBody(scopes: Array<string>, body: string | Buffer): void
   /** The token alone (every request). Resolves with the grant; rejects with the refusal. */
   authenticate(authorization?: string | undefined | null): Promise<unknown>
   /** The token and every `tools/call` of the JSON-RPC body. */

@@ -53,9 +53,9 @@ test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(gra
 echo "== mypy --strict"
 (cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" \
   "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py")
-(cd "$HERE" && "$MPY" -m mypy --strict "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py" tests/test_mcp.py)
+(cd "$HERE" && "$MPY" -m mypy --strict "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py" tests/test_mcp.py tests/test_mcp_guard.py)
 
 echo "== pytest"
-(cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider --ignore=tests/test_mcp.py tests)
+(cd "$HERE" && "$VPY" -m pytest -q -p no:cacheprovider --ignore=tests/test_mcp.py --ignore=tests/test_mcp_guard.py tests)
 echo "== pytest: MCP end to end (the mcp 2.3.0 venv)"
-(cd "$HERE" && "$MPY" -m pytest -q -p no:cacheprovider tests/test_mcp.py)
+(cd "$HERE" && "$MPY" -m pytest -q -p no:cacheprovider tests/test_mcp.py tests/test_mcp_guard.py)

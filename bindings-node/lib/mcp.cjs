@@ -87,6 +87,13 @@ function refuse(res, err) {
 
 class McpGuard {
   #n;
+  /**
+   * The `AuthInfo` objects this guard's `bearerVerifier` returned: `requireBearerAuth` puts the
+   * same object in `req.auth`, so `toolScopeMiddleware` can trust its scopes without verifying
+   * the token (and asking the Grantex server about revocation) a second time. An `AuthInfo`
+   * from any other verifier is not in the set, and the token is then checked in full.
+   */
+  #issued = new WeakSet();
 
   /**
    * `new McpGuard({ resource, authorizationServer | authorizationServers, jwksUri?, jwks?,
@@ -167,7 +174,7 @@ class McpGuard {
           if (err.statusCode === 401) throw new sdk.InvalidTokenError(err.message);
           throw new sdk.ServerError(err.message);
         }
-        return {
+        const info = {
           token,
           clientId: grant.agentDid,
           scopes: [...grant.scopes],
@@ -175,6 +182,8 @@ class McpGuard {
           resource: new URL(guard.resource),
           extra: { grantId: grant.grantId, principalId: grant.principalId, developerId: grant.developerId },
         };
+        guard.#issued.add(info);
+        return info;
       },
     };
   }
@@ -192,10 +201,25 @@ class McpGuard {
 
   /**
    * `(req, res, next)`: a `tools/call` of a tool whose scopes the grant lacks is refused with 403
-   * `insufficient_scope` (after `requireBearerAuth`, or alone: the token is checked too).
+   * `insufficient_scope`. After `requireBearerAuth` with this guard's `bearerVerifier` it reads
+   * the grant from `req.auth`; otherwise (alone, or after another verifier) it checks the token
+   * too, like `middleware()`.
    */
   toolScopeMiddleware() {
-    return this.middleware();
+    const full = this.middleware();
+    return (req, res, next) => {
+      const auth = req.auth;
+      if (!auth || !this.#issued.has(auth)) return full(req, res, next);
+      const run = async () => {
+        if (req.method !== 'POST') return;
+        const text = await bodyText(req);
+        settleSync(() => this.#n.authorizeBody([...auth.scopes], text));
+      };
+      run().then(
+        () => next(),
+        (err) => (err instanceof McpAuthError ? refuse(res, err) : next(err)),
+      );
+    };
   }
 
   /**

@@ -70,6 +70,15 @@ impl NativeMcpGuard {
         self.guard.scopes_for_tool(&tool)
     }
 
+    /// The `tools/call` checks of a JSON-RPC body alone, for a grant this guard already
+    /// verified (its `scopes`); throws the refusal.
+    #[napi]
+    pub fn authorize_body(&self, scopes: Vec<String>, body: Either<String, Buffer>) -> Result<()> {
+        self.guard
+            .authorize_body(&scopes, bytes(&body))
+            .map_err(rejection_to_napi)
+    }
+
     /// The token alone (every request). Resolves with the grant; rejects with the refusal.
     #[napi(ts_return_type = "Promise<unknown>")]
     pub fn authenticate<'env>(

@@ -24,8 +24,9 @@ Two adapters plug it into the ``mcp`` package (imported lazily; not a dependency
 
 from __future__ import annotations
 
+import contextvars
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _native
 from ._errors import GrantexError
@@ -39,6 +40,15 @@ GRANT_STATE_KEY = "grantex_grant"
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """Largest MCP request body the middleware reads (the ``mcp`` package's own default)."""
+
+
+# The request the middleware just admitted: (guard, token, grant). ``GrantexTokenVerifier`` of the
+# same guard, asked about the same token inside that request (the ``mcp`` package's own bearer
+# auth runs after the middleware), reuses the grant instead of verifying again and making a
+# second online revocation round trip. Context-local, so it never leaks to another request.
+_ADMITTED: "contextvars.ContextVar[Optional[Tuple[McpGuard, str, VerifiedGrant]]]" = contextvars.ContextVar(
+    "grantex_mcp_admitted", default=None
+)
 
 
 class McpAuthError(GrantexError):
@@ -180,10 +190,14 @@ class GrantexTokenVerifier:
         # Imported here: `mcp` is not a dependency of grantex.
         from mcp.server.auth.provider import AccessToken  # type: ignore[import-not-found,unused-ignore]
 
-        try:
-            grant = await self.guard.acheck(f"Bearer {token}")
-        except McpAuthError:
-            return None
+        admitted = _ADMITTED.get()
+        if admitted is not None and admitted[0] is self.guard and admitted[1] == token:
+            grant = admitted[2]
+        else:
+            try:
+                grant = await self.guard.acheck(f"Bearer {token}")
+            except McpAuthError:
+                return None
         fields: Dict[str, Any] = {
             "token": token,
             "client_id": grant.agent_did,
@@ -263,4 +277,10 @@ class McpGuardMiddleware:
         state: Dict[str, Any] = dict(scope.get("state") or {})
         state[GRANT_STATE_KEY] = grant
         inner["state"] = state
-        await self.app(inner, _replay(body, receive), send)
+        # The core accepted the header, so it is `<scheme> <token>` with one space.
+        token = (_authorization(scope) or "").split(" ", 1)[-1]
+        reset = _ADMITTED.set((self.guard, token, grant))
+        try:
+            await self.app(inner, _replay(body, receive), send)
+        finally:
+            _ADMITTED.reset(reset)
