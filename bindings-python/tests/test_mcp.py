@@ -172,6 +172,21 @@ def test_audience_scope_and_missing_token_refusals(
     assert 'error="insufficient_scope"' in challenge
     assert 'scope="tools:add tools:secret"' in challenge
     assert f'resource_metadata="{guard.metadata_url}"' in challenge
+    # A body only the MCP server's lenient parser reads (1e400) cannot slip `secret` past the
+    # check: refused as unreadable.
+    sneaky = '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"secret","_meta":{"x":1e400}}}'
+    r = httpx2.post(
+        resource,
+        content=sneaky,
+        headers={
+            "Authorization": f"Bearer {narrow}",
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+        },
+        timeout=20,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_request"
     # With the scope, it works.
     wide = _token_for(dev, resource, ["tools:add", "tools:secret"])
     out = asyncio.run(client_example.call_tools(resource, _Bearer(wide), [("secret", {})]))

@@ -103,13 +103,13 @@ import re, sys, tarfile, zipfile
 wheel, sdist, sdk, plat, carch, gozip, vpy, vnpm, vws = sys.argv[1:]
 E = re.escape
 allow = {
-    wheel: [r"grantex/(__init__|_[a-z_]+|denials|fastapi|manifest)\.py", r"grantex/manifests/__init__\.py",
+    wheel: [r"grantex/(__init__|_[a-z_]+|denials|fastapi|manifest|mcp)\.py", r"grantex/manifests/__init__\.py",
             r"grantex/_native\.abi3\.so", r"grantex/_native\.pyi",
             r"grantex/py\.typed", r"grantex/a2a/(__init__|_[a-z_]+)\.py",
             E(f"grantex-{vpy}.dist-info/") + r"(METADATA|WHEEL|RECORD|licenses/LICENSE|sboms/grantex-python\.cyclonedx\.json)"],
     sdist: [E(f"grantex-{vpy}/") + p for p in [
             r"(PKG-INFO|Cargo\.toml|Cargo\.lock|pyproject\.toml|README\.md|LICENSE)",
-            r"python/grantex/(__init__|_[a-z_]+|denials|fastapi|manifest)\.py",
+            r"python/grantex/(__init__|_[a-z_]+|denials|fastapi|manifest|mcp)\.py",
             r"python/grantex/manifests/__init__\.py", r"python/grantex/_native\.pyi", r"python/grantex/py\.typed",
             r"python/grantex/a2a/(__init__|_[a-z_]+)\.py",
             r"bindings-python/(Cargo\.toml|README\.md|LICENSE)", r"bindings-python/src/[a-z0-9_]+\.rs",

@@ -15,6 +15,12 @@ pub fn new_id(prefix: &str) -> String {
     }
 }
 
+/// A bearer secret: `<prefix>_` and 256 random bits, base64url (RFC 6749 §10.10 asks for at
+/// most 2^-128 odds of guessing; an id's ULID has 80 random bits).
+pub fn new_secret(prefix: &str) -> String {
+    format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()))
+}
+
 /// `n` bytes from the system CSPRNG.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];

@@ -39,6 +39,9 @@ pub struct CodeGrant {
     pub redirect_uri: Option<String>,
     /// Also issue the grant as a VC-JWT.
     pub with_credential: bool,
+    /// Tokens live at most this long (the OAuth endpoint's short access tokens); `None`: as
+    /// long as the grant.
+    pub token_ttl_secs: Option<i64>,
 }
 
 /// A refresh token presented by `agent_id`.
@@ -47,6 +50,8 @@ pub struct RefreshGrant {
     pub refresh_token: String,
     pub agent_id: String,
     pub idempotency_key: Option<String>,
+    /// As [`CodeGrant::token_ttl_secs`].
+    pub token_ttl_secs: Option<i64>,
 }
 
 /// Exchanges an approved authorization code for a new grant, its token and a refresh token.
@@ -106,6 +111,8 @@ pub fn exchange_code(
     }
     let now = now_secs();
     let exp = now + req.expires_in_secs;
+    // The token's own end: the grant's, or sooner (refresh gets the next one).
+    let token_exp = p.token_ttl_secs.map_or(exp, |t| exp.min(now + t));
     let grant = store::grants::GrantRow {
         id: ids::new_id("grnt"),
         developer_id: dev.id.clone(),
@@ -134,7 +141,7 @@ pub fn exchange_code(
         scopes: grant.scopes.clone(),
         audience: grant.audience.clone(),
         iat: now,
-        exp,
+        exp: token_exp,
         lineage: None,
         sandbox: dev.sandbox,
         cnf_jkt: grant.key_thumbprint.clone(),
@@ -167,7 +174,7 @@ pub fn exchange_code(
         store::auth_requests::record_grant(tx, &req.id, &grant.id)?;
         spec.record(tx, keys, &token)?;
         if let Some(vc) = &credential {
-            keys.record_token_exp(tx, vc, exp)?;
+            keys.record_token_exp(tx, vc, token_exp)?;
         }
         spec.audit(tx, actions::TOKEN_ISSUED, &grant.agent_id)?;
         store::tokens::new_refresh_token(tx, &grant.id, grant.expires_at).map(Some)
@@ -177,7 +184,7 @@ pub fn exchange_code(
     };
     Ok(ExchangeTokenResponse {
         grant_token: token,
-        expires_at: iso_secs(exp),
+        expires_at: iso_secs(token_exp),
         scopes: grant.scopes,
         refresh_token: refresh,
         grant_id: grant.id,
@@ -238,7 +245,9 @@ pub fn refresh(
         scopes: grant.scopes.clone(),
         audience: grant.audience.clone(),
         iat: now_secs(),
-        exp: grant.expires_at / 1000,
+        exp: p.token_ttl_secs.map_or(grant.expires_at / 1000, |t| {
+            (grant.expires_at / 1000).min(now_secs() + t)
+        }),
         lineage: match (&grant.parent_agent_did, &grant.parent_grant_id) {
             (Some(a), Some(g)) if grant.delegation_depth > 0 => {
                 Some(db.read_sync(|c| Lineage::read(c, &dev.id, a, g, grant.delegation_depth))?)

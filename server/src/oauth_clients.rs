@@ -74,7 +74,7 @@ pub fn client_from_metadata(
         &["authorization_code", "refresh_token"],
     )?;
     check_list(meta, "response_types", &["code"])?;
-    let secret = (method != "none").then(|| ids::new_id("mcs"));
+    let secret = (method != "none").then(|| ids::new_secret("mcs"));
     Ok((
         ClientRow {
             client_id: ids::new_id("mcc"),
@@ -141,11 +141,18 @@ pub fn agent_for(developer_id: &str, client: &ClientRow, id: &str, now: i64) -> 
     }
 }
 
-/// The agent standing for `client` in `developer_id`'s grants, created on first use.
-pub fn ensure_agent(tx: &store::Conn, developer_id: &str, client: &ClientRow) -> ApiResult<String> {
+/// The agent standing for `client` in `developer_id`'s grants, created on first use within
+/// the developer's agent quota (`max_agents`).
+pub fn ensure_agent(
+    tx: &store::Conn,
+    developer_id: &str,
+    client: &ClientRow,
+    max_agents: u64,
+) -> ApiResult<String> {
     if let Some(a) = store::mcp::client_agent(tx, developer_id, &client.client_id)? {
         return Ok(a);
     }
+    store::quota::check_agents(tx, developer_id, max_agents)?;
     let id = ids::new_id("ag");
     let now = now_ms();
     let agent = agent_for(developer_id, client, &id, now);

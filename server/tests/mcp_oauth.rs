@@ -216,6 +216,9 @@ async fn consent(
     assert_eq!(p.status, 403, "{}", p.text);
     let p = b.get(&bound.consent_url).await;
     assert_eq!(p.status, 303, "{}", p.text);
+    // The link's secret is spent: a copy of it opens nothing elsewhere.
+    let copy = Browser::new().get(&bound.consent_url).await;
+    assert_eq!(copy.status, 403, "{}", copy.text);
     let p = b.get(&p.location.unwrap()).await;
     assert_eq!(p.status, 200, "{}", p.text);
     assert!(p.text.contains("Test MCP client"), "{}", p.text);
@@ -322,6 +325,9 @@ async fn metadata_and_the_whole_flow_with_refresh_rotation() {
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.body["token_type"], "Bearer");
     assert_eq!(r.body["scope"], "calendar:read");
+    // Short access tokens; the grant (30 days) lives on through the refresh token.
+    let expires_in = r.body["expires_in"].as_i64().unwrap();
+    assert!((3590..=3600).contains(&expires_in), "{expires_in}");
     let access = r.body["access_token"].as_str().unwrap().to_string();
     let refresh = r.body["refresh_token"].as_str().unwrap().to_string();
     let c = claims(&access);
@@ -940,4 +946,34 @@ async fn the_consent_page_sends_a_new_browser_to_the_developers_login() {
         .agents
         .iter()
         .any(|a| a.description.contains(&client_id)));
+}
+
+#[tokio::test]
+async fn nobody_else_mints_tokens_for_a_registered_mcp_server() {
+    let s = setup("squat").await;
+    let (other, _) = developer(shared(), Mode::Live).await;
+    let a = agent(&other, "squatter", &["calendar:read"]).await;
+    let e = other
+        .authorize(&AuthorizeParams {
+            agent_id: a.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["calendar:read"]),
+            audience: Some(s.resource.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 400);
+    // The owner may.
+    let mine = agent(&s.dev, "owner agent", &["calendar:read"]).await;
+    s.dev
+        .authorize(&AuthorizeParams {
+            agent_id: mine.agent_id.clone(),
+            user_id: "alice".into(),
+            scopes: strings(&["calendar:read"]),
+            audience: Some(s.resource.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
 }

@@ -1,7 +1,7 @@
 //! [`McpGuard`]: one MCP server's checks over the A2A guard's verifier and revocation cache,
 //! with the MCP server's URL as the audience every token must name.
 
-use super::jsonrpc::called_tools;
+use super::jsonrpc::tool_calls;
 use super::policy::McpPolicy;
 use super::rejection::McpRejection;
 use crate::a2a::{A2AError, A2AGuard, A2APolicy, A2ARejection};
@@ -203,14 +203,25 @@ impl McpGuard {
     /// layer already verified with this guard (the MCP SDKs' bearer-auth step with our
     /// verifier): checking the token again would cost a second online revocation round trip.
     /// `granted` are that grant's scopes.
+    /// A body this check cannot read is refused (400 `invalid_request`): the MCP server's
+    /// parser may read it and run a tool nobody checked.
     pub fn authorize_body(&self, granted: &[String], body: &[u8]) -> Result<(), McpRejection> {
-        called_tools(body)
+        let tools = tool_calls(body).map_err(|why| {
+            self.reject(
+                400,
+                "invalid_request",
+                "unreadable_body",
+                why.to_string(),
+                Vec::new(),
+            )
+        })?;
+        tools
             .iter()
             .try_for_each(|tool| self.authorize_scopes(granted, tool))
     }
 
     /// Checks a request: the token, then every `tools/call` in the JSON-RPC `body` (one
-    /// request or a batch; anything unreadable is left to the MCP server to refuse).
+    /// request or a batch; a body it cannot read is refused).
     pub async fn check(
         &self,
         authorization: Option<&str>,

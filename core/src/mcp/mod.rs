@@ -23,6 +23,6 @@ mod policy;
 mod rejection;
 
 pub use guard::McpGuard;
-pub use jsonrpc::called_tools;
+pub use jsonrpc::{called_tools, tool_calls};
 pub use policy::McpPolicy;
 pub use rejection::McpRejection;

@@ -152,6 +152,16 @@ pub async fn authorize(
                 }
                 check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
                 check_resource(&agent, r.audience.as_deref())?;
+                // An MCP server's URL names its developer: nobody else mints tokens for it.
+                if let Some(aud) = r.audience.as_deref() {
+                    if store::mcp::resource(tx, aud)?
+                        .is_some_and(|s| s.developer_id != r.developer_id)
+                    {
+                        return Err(ApiError::bad_request(
+                            "audience is an MCP server registered by another developer",
+                        ));
+                    }
+                }
                 let unregistered: Vec<&str> = r
                     .scopes
                     .iter()

@@ -406,8 +406,25 @@ async fn mcp_login_step(
     if let Some(secret) = q.get(consent_login::PARAM) {
         return match &hash {
             Some(h) if consent_login::matches(secret, h) => {
+                // One use: the link's secret is replaced by the cookie's own, so a copy of the
+                // link (history, logs) opens nothing in another browser.
+                let cookie_secret = ids::new_secret("login");
+                let (id, old, new) = (
+                    r.id.clone(),
+                    h.clone(),
+                    ids::sha256_hex(cookie_secret.as_bytes()),
+                );
+                match st
+                    .db
+                    .write(move |tx| store::auth_requests::rotate_login_hash(tx, &id, &old, &new))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => return refused("This sign-in link was already used. Return to the application and start again."),
+                    Err(e) => return Some(e.into_response()),
+                }
                 let max_age = ((r.expires_at - now_ms() + 999) / 1000).min(600);
-                let cookie = consent_login::set_cookie(&r.id, secret, max_age, secure);
+                let cookie = consent_login::set_cookie(&r.id, &cookie_secret, max_age, secure);
                 let location = format!("{}/consent?req={}", st.settings.public_url, r.id);
                 let mut resp = StatusCode::SEE_OTHER.into_response();
                 match (HeaderValue::from_str(&location), HeaderValue::from_str(&cookie)) {

@@ -148,11 +148,12 @@ pub async fn register_client(
     row.developer_id = Some(dev.id.clone());
     row.registered_by = "api".into();
     let r = row.clone();
+    let max_agents = st.settings.max_agents;
     let agent = st
         .db
         .write(move |tx| {
             store::mcp::insert_client(tx, &r)?;
-            ensure_agent(tx, &dev.id, &r)
+            ensure_agent(tx, &dev.id, &r, max_agents)
         })
         .await?;
     Ok((
@@ -266,7 +267,7 @@ pub async fn update_settings(
         .write(move |tx| {
             let (_, old) = store::mcp::settings(tx, &dev.id)?;
             let issue = rotate || (policy == "token" && old.is_none());
-            let token = issue.then(|| ids::new_id("mcpreg"));
+            let token = issue.then(|| ids::new_secret("mcpreg"));
             let hash = match &token {
                 Some(t) => Some(ids::sha256_hex(t.as_bytes())),
                 None => old,
@@ -288,7 +289,7 @@ pub async fn bind_principal(
 ) -> ApiResult<Json<McpPrincipalBinding>> {
     path_id(&id)?;
     validate::text("principalId", &p.principal_id, 256)?;
-    let secret = ids::new_id("login");
+    let secret = ids::new_secret("login");
     let hash = ids::sha256_hex(secret.as_bytes());
     let rid = id.clone();
     let max_agents = st.settings.max_agents;
@@ -311,10 +312,7 @@ pub async fn bind_principal(
                 // The client's first request for this developer: its agent, within the quota.
                 req.agent_id = db.write_sync(|tx| {
                     let client = store::mcp::client_by_id(tx, &client_id)?.ok_or_else(not_found)?;
-                    if store::mcp::client_agent(tx, &dev.id, &client_id)?.is_none() {
-                        store::quota::check_agents(tx, &dev.id, max_agents)?;
-                    }
-                    let agent = ensure_agent(tx, &dev.id, &client)?;
+                    let agent = ensure_agent(tx, &dev.id, &client, max_agents)?;
                     store::auth_requests::set_agent(tx, &rid, &agent)?;
                     Ok(agent)
                 })?;

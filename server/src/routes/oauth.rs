@@ -27,6 +27,11 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+/// Lifetime of an MCP client's access token (the grant lasts longer; the rotating refresh
+/// token gets the next one), so a guard checking offline stops accepting a revoked grant's
+/// token within the hour.
+const ACCESS_TOKEN_TTL_SECS: i64 = 3600;
+
 fn endpoint(st: &AppState, path: &str) -> String {
     format!("{}{path}", st.settings.public_url)
 }
@@ -126,6 +131,7 @@ pub async fn register(State(st): State<AppState>, req: Request) -> Response {
         Err((error, why)) => return oauth_error(StatusCode::BAD_REQUEST, error, &why),
     };
     let (mut row, secret) = client;
+    let max_agents = st.settings.max_agents;
     let scope = meta
         .get("scope")
         .and_then(Value::as_str)
@@ -147,7 +153,7 @@ pub async fn register(State(st): State<AppState>, req: Request) -> Response {
             row.developer_id = developer.clone();
             store::mcp::insert_client(tx, &row)?;
             if let Some(dev) = &developer {
-                ensure_agent(tx, dev, &row)?;
+                ensure_agent(tx, dev, &row, max_agents)?;
             }
             Ok(Ok(row))
         })
@@ -617,6 +623,7 @@ async fn code_grant(st: &AppState, client: ClientRow, form: &HashMap<String, Str
                 code_verifier: Some(verifier),
                 redirect_uri: Some(redirect),
                 with_credential: false,
+                token_ttl_secs: Some(ACCESS_TOKEN_TTL_SECS),
             };
             issue::exchange_code(db, &keys, max_grants, &tenant, &grant)
         })
@@ -670,6 +677,7 @@ async fn refresh_grant(
                 refresh_token: refresh,
                 agent_id,
                 idempotency_key: None,
+                token_ttl_secs: Some(ACCESS_TOKEN_TTL_SECS),
             };
             issue::refresh(db, &keys, &tenant, &grant)
         })

@@ -38,6 +38,7 @@ pub async fn exchange(
         agent_id: p.agent_id,
         code_verifier: p.code_verifier,
         redirect_uri: p.redirect_uri,
+        token_ttl_secs: None,
     };
     let keys = st.keys.clone();
     let max_grants = st.settings.max_active_grants;
@@ -83,6 +84,7 @@ pub async fn refresh(
         idempotency_key: idempotency_key(&headers)?,
         refresh_token: p.refresh_token,
         agent_id: p.agent_id,
+        token_ttl_secs: None,
     };
     let keys = st.keys.clone();
     let tenant = tenant(&dev);

@@ -104,7 +104,7 @@ pub fn insert(tx: &Conn, r: &AuthRequestRow) -> ApiResult<()> {
 pub fn approve(tx: &Conn, id: &str, code: &str, now: i64, ttl_ms: i64) -> ApiResult<bool> {
     Ok(tx.exec(
         "UPDATE auth_requests SET status = 'approved', code = ?1, expires_at = ?2
-         WHERE id = ?3 AND status = 'pending' AND expires_at > ?4",
+         WHERE id = ?3 AND status = 'pending' AND expires_at > ?4 AND principal_id <> ''",
         args![code, now + ttl_ms, id, now],
     )? == 1)
 }
@@ -214,4 +214,13 @@ pub fn set_agent(tx: &Conn, id: &str, agent_id: &str) -> ApiResult<()> {
         args![agent_id, id],
     )?;
     Ok(())
+}
+
+/// Replaces the login hash `old` of request `id` by `new` (the link's one-time secret becomes
+/// the cookie's); `false` if it was already replaced.
+pub fn rotate_login_hash(tx: &Conn, id: &str, old: &str, new: &str) -> ApiResult<bool> {
+    Ok(tx.exec(
+        "UPDATE auth_requests SET login_hash = ?1 WHERE id = ?2 AND login_hash = ?3",
+        args![new, id, old],
+    )? == 1)
 }
