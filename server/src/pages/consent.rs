@@ -117,10 +117,24 @@ pub fn render(
             esc(r)
         ));
     }
+    // An MCP client named itself: it is not presented as the developer's own agent.
+    let who = if req.oauth_client_id.is_some() {
+        format!(
+            "<strong>{}</strong>, an application that connects to <strong>{}</strong> (its name is its own claim; check where it sends you back)",
+            esc(&agent.name),
+            esc(developer_name)
+        )
+    } else {
+        format!(
+            "<strong>{}</strong>, an agent of <strong>{}</strong>,",
+            esc(&agent.name),
+            esc(developer_name)
+        )
+    };
     let body = format!(
         r#"<div id="consent" data-req="{id}">
 <h1>{agent} wants access to your account</h1>
-<p class="lead"><strong>{agent}</strong>, an agent of <strong>{developer}</strong>, is asking for permission to:</p>
+<p class="lead">{who} is asking for permission to:</p>
 {description}
 <ul class="scopes">{scopes}</ul>
 <dl>
@@ -138,8 +152,8 @@ pub fn render(
 <div id="status" class="status" role="status" aria-live="polite"></div>
 </div>"#,
         id = esc(&req.id),
+        who = who,
         agent = esc(&agent.name),
-        developer = esc(developer_name),
         lasts = human_duration(req.expires_in_secs),
         expires = esc(&iso(req.expires_at)),
         principal = esc(&req.principal_id),
