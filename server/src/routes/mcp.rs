@@ -43,8 +43,13 @@ pub async fn register_server(
     let grant_ttl = p.grant_ttl.clone().unwrap_or_else(|| "30d".into());
     time::parse_duration(&grant_ttl)
         .map_err(|e| ApiError::bad_request(e.replace("expiresIn", "grantTtl")))?;
-    let mut scopes = p.scopes.clone();
-    scopes.dedup();
+    let mut seen = std::collections::HashSet::new();
+    let scopes: Vec<String> = p
+        .scopes
+        .iter()
+        .filter(|x| seen.insert(*x))
+        .cloned()
+        .collect();
     let row = ServerRow {
         id: ids::new_id("mcps"),
         developer_id: dev.id.clone(),
@@ -266,7 +271,10 @@ pub async fn update_settings(
     st.db
         .write(move |tx| {
             let (_, old) = store::mcp::settings(tx, &dev.id)?;
-            let issue = rotate || (policy == "token" && old.is_none());
+            // A token lives only while the policy is `token`: leaving it retires the token, so
+            // coming back issues a new one rather than reviving the old.
+            let old = old.filter(|_| policy == "token");
+            let issue = policy == "token" && (rotate || old.is_none());
             let token = issue.then(|| ids::new_secret("mcpreg"));
             let hash = match &token {
                 Some(t) => Some(ids::sha256_hex(t.as_bytes())),

@@ -366,9 +366,8 @@ pub async fn authorize(State(st): State<AppState>, uri: Uri) -> Response {
                             format!("scope {x:?} is not offered by this MCP server"),
                         )));
                     }
-                    let mut s = s;
-                    s.dedup();
-                    s
+                    let mut seen = std::collections::HashSet::new();
+                    s.into_iter().filter(|x| seen.insert(x.clone())).collect()
                 }
             };
             // A client new to this developer gets its agent at the login binding, when the
