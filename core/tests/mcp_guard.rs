@@ -187,7 +187,10 @@ async fn scopes_missing_are_403_insufficient_scope_naming_what_is_needed() {
     assert_eq!((r.status, r.scope.len()), (403, 2));
     g.authorize_body(&["mcp".into(), "mail:send".into()], batch)
         .unwrap();
-    g.authorize_body(&grant.scopes, b"{not json").unwrap();
+    // A body the check cannot read is refused: the MCP server's parser might read it.
+    let r = g.authorize_body(&grant.scopes, b"{not json").unwrap_err();
+    assert_eq!((r.status, r.error), (400, "invalid_request"));
+    g.authorize_body(&grant.scopes, b"").unwrap();
 }
 
 #[tokio::test]
