@@ -25,6 +25,10 @@ type generatedNamespaces struct {
 	Vault *VaultService
 	// Mcp runs the `mcp.*` operations.
 	Mcp *McpService
+	// Scim runs the `scim.*` operations.
+	Scim *ScimService
+	// Sso runs the `sso.*` operations.
+	Sso *SsoService
 }
 
 func (n *generatedNamespaces) init(c *Client) {
@@ -37,6 +41,8 @@ func (n *generatedNamespaces) init(c *Client) {
 	n.Usage = &UsageService{c: c}
 	n.Vault = &VaultService{c: c}
 	n.Mcp = &McpService{c: c}
+	n.Scim = &ScimService{c: c}
+	n.Sso = &SsoService{c: c}
 }
 
 // RevocationsService runs the `revocations.*` operations (Client.Revocations).
@@ -65,6 +71,12 @@ type VaultService struct{ c *Client }
 
 // McpService runs the `mcp.*` operations (Client.Mcp).
 type McpService struct{ c *Client }
+
+// ScimService runs the `scim.*` operations (Client.Scim).
+type ScimService struct{ c *Client }
+
+// SsoService runs the `sso.*` operations (Client.Sso).
+type SsoService struct{ c *Client }
 
 // UpdateSettings: Change developer settings (`fidoRequired`, `fidoRpName`, `name`); only the given
 // fields change. PATCH /v1/me (`update_settings`). Generated from the core's catalog.
@@ -468,6 +480,175 @@ func (s *McpService) BindPrincipal(ctx context.Context, authRequestID string, pa
 		return nil, err
 	}
 	return callFor[McpPrincipalBinding](ctx, s.c, OpMcpBindPrincipal, in)
+}
+
+// CreateToken: Create a SCIM bearer token; its secret is in this answer only. POST /v1/scim/tokens
+// (`scim.create_token`). Generated from the core's catalog.
+func (s *ScimService) CreateToken(ctx context.Context, label string) (*ScimTokenWithSecret, error) {
+	return callFor[ScimTokenWithSecret](ctx, s.c, OpScimCreateToken, map[string]string{"label": label})
+}
+
+// ListTokens: The developer's SCIM tokens, newest first (never a secret). GET /v1/scim/tokens
+// (`scim.list_tokens`). Generated from the core's catalog.
+func (s *ScimService) ListTokens(ctx context.Context) (*ListScimTokensResponse, error) {
+	return callFor[ListScimTokensResponse](ctx, s.c, OpScimListTokens, nil)
+}
+
+// RevokeToken: Revoke a SCIM token: it stops working at once. DELETE /v1/scim/tokens/{tokenId}
+// (`scim.revoke_token`). Generated from the core's catalog.
+func (s *ScimService) RevokeToken(ctx context.Context, tokenID string) error {
+	return s.c.call(ctx, OpScimRevokeToken, map[string]string{"tokenId": tokenID}, nil)
+}
+
+// ListUsers: Provisioned users, oldest first, one page (`startIndex` is 1-based). GET
+// /scim/v2/Users (`scim.list_users`). Generated from the core's catalog.
+func (s *ScimService) ListUsers(ctx context.Context, params ListScimUsersParams) (*ScimListResponse, error) {
+	return callFor[ScimListResponse](ctx, s.c, OpScimListUsers, params)
+}
+
+// GetUser: One provisioned user. GET /scim/v2/Users/{userId} (`scim.get_user`). Generated from the
+// core's catalog.
+func (s *ScimService) GetUser(ctx context.Context, userID string) (*ScimUser, error) {
+	return callFor[ScimUser](ctx, s.c, OpScimGetUser, map[string]string{"userId": userID})
+}
+
+// CreateUser: Provision a user (`userName` unique per developer). POST /scim/v2/Users
+// (`scim.create_user`). Generated from the core's catalog.
+func (s *ScimService) CreateUser(ctx context.Context, params CreateScimUserParams) (*ScimUser, error) {
+	return callFor[ScimUser](ctx, s.c, OpScimCreateUser, params)
+}
+
+// ReplaceUser: Replace a user (PUT): attributes not given are cleared. PUT /scim/v2/Users/{userId}
+// (`scim.replace_user`). Generated from the core's catalog.
+func (s *ScimService) ReplaceUser(ctx context.Context, userID string, params CreateScimUserParams) (*ScimUser, error) {
+	in, err := withMembers(params, map[string]string{"userId": userID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[ScimUser](ctx, s.c, OpScimReplaceUser, in)
+}
+
+// UpdateUser: Change a user with SCIM PATCH operations (`add`, `replace`, `remove`). PATCH
+// /scim/v2/Users/{userId} (`scim.update_user`). Generated from the core's catalog.
+func (s *ScimService) UpdateUser(ctx context.Context, userID string, params ScimPatchParams) (*ScimUser, error) {
+	in, err := withMembers(params, map[string]string{"userId": userID})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[ScimUser](ctx, s.c, OpScimUpdateUser, in)
+}
+
+// DeleteUser: Deprovision a user: its grants are revoked in the same request. DELETE
+// /scim/v2/Users/{userId} (`scim.delete_user`). Generated from the core's catalog.
+func (s *ScimService) DeleteUser(ctx context.Context, userID string) error {
+	return s.c.call(ctx, OpScimDeleteUser, map[string]string{"userId": userID}, nil)
+}
+
+// CreateConnection: Create an SSO connection (OIDC or SAML). POST /v1/sso/connections
+// (`sso.create_connection`). Generated from the core's catalog.
+func (s *SsoService) CreateConnection(ctx context.Context, params CreateSsoConnectionParams) (*SsoConnection, error) {
+	return callFor[SsoConnection](ctx, s.c, OpSsoCreateConnection, params)
+}
+
+// ListConnections: The developer's SSO connections, oldest first. GET /v1/sso/connections
+// (`sso.list_connections`). Generated from the core's catalog.
+func (s *SsoService) ListConnections(ctx context.Context) (*ListSsoConnectionsResponse, error) {
+	return callFor[ListSsoConnectionsResponse](ctx, s.c, OpSsoListConnections, nil)
+}
+
+// GetConnection: One SSO connection (never its secret). GET /v1/sso/connections/{id}
+// (`sso.get_connection`). Generated from the core's catalog.
+func (s *SsoService) GetConnection(ctx context.Context, id string) (*SsoConnection, error) {
+	return callFor[SsoConnection](ctx, s.c, OpSsoGetConnection, map[string]string{"id": id})
+}
+
+// UpdateConnection: Change the given fields only. PATCH /v1/sso/connections/{id}
+// (`sso.update_connection`). Generated from the core's catalog.
+func (s *SsoService) UpdateConnection(ctx context.Context, id string, params UpdateSsoConnectionParams) (*SsoConnection, error) {
+	in, err := withMembers(params, map[string]string{"id": id})
+	if err != nil {
+		return nil, err
+	}
+	return callFor[SsoConnection](ctx, s.c, OpSsoUpdateConnection, in)
+}
+
+// DeleteConnection: Delete an SSO connection and its sessions. DELETE /v1/sso/connections/{id}
+// (`sso.delete_connection`). Generated from the core's catalog.
+func (s *SsoService) DeleteConnection(ctx context.Context, id string) error {
+	return s.c.call(ctx, OpSsoDeleteConnection, map[string]string{"id": id}, nil)
+}
+
+// TestConnection: Check the IdP: OIDC discovery, or the SAML settings. POST
+// /v1/sso/connections/{id}/test (`sso.test_connection`). Generated from the core's catalog.
+func (s *SsoService) TestConnection(ctx context.Context, id string) (*SsoConnectionTestResult, error) {
+	return callFor[SsoConnectionTestResult](ctx, s.c, OpSsoTestConnection, map[string]string{"id": id})
+}
+
+// SetEnforcement: Turn org-wide SSO enforcement on or off. POST /v1/sso/enforce
+// (`sso.set_enforcement`). Generated from the core's catalog.
+func (s *SsoService) SetEnforcement(ctx context.Context, params SsoEnforcementParams) (*SsoEnforcementResponse, error) {
+	return callFor[SsoEnforcementResponse](ctx, s.c, OpSsoSetEnforcement, params)
+}
+
+// ListSessions: Live SSO sessions, newest first. GET /v1/sso/sessions (`sso.list_sessions`).
+// Generated from the core's catalog.
+func (s *SsoService) ListSessions(ctx context.Context) (*ListSsoSessionsResponse, error) {
+	return callFor[ListSsoSessionsResponse](ctx, s.c, OpSsoListSessions, nil)
+}
+
+// RevokeSession: End an SSO session (its principal session token stops working). DELETE
+// /v1/sso/sessions/{id} (`sso.revoke_session`). Generated from the core's catalog.
+func (s *SsoService) RevokeSession(ctx context.Context, id string) error {
+	return s.c.call(ctx, OpSsoRevokeSession, map[string]string{"id": id}, nil)
+}
+
+// GetLoginURL: Where to send a user's browser to sign in (`org` is the developer id; `domain` picks
+// the connection by e-mail domain). GET /sso/login (`sso.get_login_url`). Generated from the core's
+// catalog.
+func (s *SsoService) GetLoginURL(ctx context.Context, params SsoLoginParams) (*SsoLoginResponse, error) {
+	return callFor[SsoLoginResponse](ctx, s.c, OpSsoGetLoginUrl, params)
+}
+
+// HandleOidcCallback: Finish an OIDC login: the code is exchanged and the ID token verified. POST
+// /sso/callback/oidc (`sso.handle_oidc_callback`). Generated from the core's catalog.
+func (s *SsoService) HandleOidcCallback(ctx context.Context, params SsoOidcCallbackParams) (*SsoCallbackResult, error) {
+	return callFor[SsoCallbackResult](ctx, s.c, OpSsoHandleOidcCallback, params)
+}
+
+// HandleSamlCallback: Finish a SAML login: the signed response is verified. POST /sso/callback/saml
+// (`sso.handle_saml_callback`). Generated from the core's catalog.
+func (s *SsoService) HandleSamlCallback(ctx context.Context, params SsoSamlCallbackParams) (*SsoCallbackResult, error) {
+	return callFor[SsoCallbackResult](ctx, s.c, OpSsoHandleSamlCallback, params)
+}
+
+// HandleLdapCallback: Finish an LDAP login (username and password bind). POST /sso/callback/ldap
+// (`sso.handle_ldap_callback`). Generated from the core's catalog.
+func (s *SsoService) HandleLdapCallback(ctx context.Context, params SsoLdapCallbackParams) (*SsoCallbackResult, error) {
+	return callFor[SsoCallbackResult](ctx, s.c, OpSsoHandleLdapCallback, params)
+}
+
+// CreateConfig: Legacy: create or replace the single OIDC configuration. POST /v1/sso/config
+// (`sso.create_config`). Generated from the core's catalog.
+func (s *SsoService) CreateConfig(ctx context.Context, params CreateSsoConfigParams) (*SsoConfig, error) {
+	return callFor[SsoConfig](ctx, s.c, OpSsoCreateConfig, params)
+}
+
+// GetConfig: Legacy: the single OIDC configuration (never its secret). GET /v1/sso/config
+// (`sso.get_config`). Generated from the core's catalog.
+func (s *SsoService) GetConfig(ctx context.Context) (*SsoConfig, error) {
+	return callFor[SsoConfig](ctx, s.c, OpSsoGetConfig, nil)
+}
+
+// DeleteConfig: Legacy: remove the single OIDC configuration. DELETE /v1/sso/config
+// (`sso.delete_config`). Generated from the core's catalog.
+func (s *SsoService) DeleteConfig(ctx context.Context) error {
+	return s.c.call(ctx, OpSsoDeleteConfig, nil, nil)
+}
+
+// HandleCallback: Legacy: finish a login of the single OIDC configuration. GET /sso/callback
+// (`sso.handle_callback`). Generated from the core's catalog.
+func (s *SsoService) HandleCallback(ctx context.Context, params SsoCallbackParams) (*SsoCallbackResponse, error) {
+	return callFor[SsoCallbackResponse](ctx, s.c, OpSsoHandleCallback, params)
 }
 
 // UpdateSettingsParams: `PATCH /v1/me` body: only the given fields change.
@@ -1393,6 +1574,414 @@ type McpPrincipalBinding struct {
 	ExpiresAt string `json:"expiresAt"`
 }
 
+// ScimTokenWithSecret: `POST /v1/scim/tokens` response: the secret is shown here once.
+type ScimTokenWithSecret struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Label is the `label` member.
+	Label string `json:"label"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// LastUsedAt is the `lastUsedAt` member.
+	LastUsedAt *string `json:"lastUsedAt,omitempty"`
+	// Token: The bearer secret for `/scim/v2`; only its hash is kept.
+	Token string `json:"token,omitempty"`
+}
+
+// ListScimTokensResponse: `GET /v1/scim/tokens` response, newest first.
+type ListScimTokensResponse struct {
+	// Tokens is the `tokens` member.
+	Tokens []ScimToken `json:"tokens"`
+}
+
+// ListScimUsersParams: `GET /scim/v2/Users` query: 1-based `startIndex`, page size `count` (at most
+// 200).
+type ListScimUsersParams struct {
+	// StartIndex is the `startIndex` member.
+	StartIndex *int64 `json:"startIndex,omitempty"`
+	// Count is the `count` member.
+	Count *int64 `json:"count,omitempty"`
+}
+
+// ScimListResponse: `GET /scim/v2/Users` response (a SCIM ListResponse).
+type ScimListResponse struct {
+	// TotalResults is the `totalResults` member.
+	TotalResults int64 `json:"totalResults"`
+	// StartIndex is the `startIndex` member.
+	StartIndex int64 `json:"startIndex"`
+	// ItemsPerPage is the `itemsPerPage` member.
+	ItemsPerPage int64 `json:"itemsPerPage"`
+	// Resources is the `Resources` member.
+	Resources []ScimUser `json:"Resources,omitempty"`
+}
+
+// ScimUser: A provisioned user (the principal of grants: `id` is the `principalId`).
+type ScimUser struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// UserName is the `userName` member.
+	UserName string `json:"userName"`
+	// Active is the `active` member.
+	Active bool `json:"active,omitempty"`
+	// Emails is the `emails` member.
+	Emails []ScimEmail `json:"emails,omitempty"`
+	// Meta is the `meta` member.
+	Meta ScimUserMeta `json:"meta"`
+	// ExternalID is the `externalId` member.
+	ExternalID *string `json:"externalId,omitempty"`
+	// DisplayName is the `displayName` member.
+	DisplayName *string `json:"displayName,omitempty"`
+}
+
+// CreateScimUserParams: `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}` body.
+type CreateScimUserParams struct {
+	// UserName is the `userName` member.
+	UserName string `json:"userName"`
+	// DisplayName is the `displayName` member.
+	DisplayName *string `json:"displayName,omitempty"`
+	// ExternalID is the `externalId` member.
+	ExternalID *string `json:"externalId,omitempty"`
+	// Emails is the `emails` member.
+	Emails []ScimEmail `json:"emails,omitempty"`
+	// Active is the `active` member.
+	Active bool `json:"active,omitempty"`
+}
+
+// ScimPatchParams: `PATCH /scim/v2/Users/{id}` body.
+type ScimPatchParams struct {
+	// Operations is the `Operations` member.
+	Operations []ScimPatchOperation `json:"Operations"`
+}
+
+// CreateSsoConnectionParams: `POST /v1/sso/connections` body. OIDC needs `issuerUrl`, `clientId`,
+// `clientSecret`; SAML needs `idpEntityId`, `idpSsoUrl`, `idpCertificate` (PEM).
+type CreateSsoConnectionParams struct {
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Protocol is the `protocol` member.
+	Protocol string `json:"protocol"`
+	// IssuerURL is the `issuerUrl` member.
+	IssuerURL *string `json:"issuerUrl,omitempty"`
+	// ClientID is the `clientId` member.
+	ClientID *string `json:"clientId,omitempty"`
+	// ClientSecret: Write-only; kept encrypted.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// IdpEntityID is the `idpEntityId` member.
+	IdpEntityID *string `json:"idpEntityId,omitempty"`
+	// IdpSsoURL is the `idpSsoUrl` member.
+	IdpSsoURL *string `json:"idpSsoUrl,omitempty"`
+	// IdpCertificate: The IdP's signing certificate (PEM).
+	IdpCertificate *string `json:"idpCertificate,omitempty"`
+	// SpEntityID is the `spEntityId` member.
+	SpEntityID *string `json:"spEntityId,omitempty"`
+	// SpAcsURL is the `spAcsUrl` member.
+	SpAcsURL *string `json:"spAcsUrl,omitempty"`
+	// LdapURL is the `ldapUrl` member.
+	LdapURL *string `json:"ldapUrl,omitempty"`
+	// LdapBindDn is the `ldapBindDn` member.
+	LdapBindDn *string `json:"ldapBindDn,omitempty"`
+	// LdapBindPassword is the `ldapBindPassword` member.
+	LdapBindPassword *string `json:"ldapBindPassword,omitempty"`
+	// LdapSearchBase is the `ldapSearchBase` member.
+	LdapSearchBase *string `json:"ldapSearchBase,omitempty"`
+	// LdapSearchFilter is the `ldapSearchFilter` member.
+	LdapSearchFilter *string `json:"ldapSearchFilter,omitempty"`
+	// LdapGroupSearchBase is the `ldapGroupSearchBase` member.
+	LdapGroupSearchBase *string `json:"ldapGroupSearchBase,omitempty"`
+	// LdapGroupSearchFilter is the `ldapGroupSearchFilter` member.
+	LdapGroupSearchFilter *string `json:"ldapGroupSearchFilter,omitempty"`
+	// LdapTlsEnabled is the `ldapTlsEnabled` member.
+	LdapTlsEnabled *bool `json:"ldapTlsEnabled,omitempty"`
+	// Domains is the `domains` member.
+	Domains []string `json:"domains,omitempty"`
+	// JitProvisioning is the `jitProvisioning` member.
+	JitProvisioning *bool `json:"jitProvisioning,omitempty"`
+	// Enforce is the `enforce` member.
+	Enforce *bool `json:"enforce,omitempty"`
+	// GroupAttribute is the `groupAttribute` member.
+	GroupAttribute *string `json:"groupAttribute,omitempty"`
+	// GroupMappings is the `groupMappings` member.
+	GroupMappings map[string][]string `json:"groupMappings,omitempty"`
+	// DefaultScopes is the `defaultScopes` member.
+	DefaultScopes []string `json:"defaultScopes,omitempty"`
+}
+
+// SsoConnection: An SSO connection to one identity provider.
+type SsoConnection struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// Name is the `name` member.
+	Name string `json:"name"`
+	// Protocol: `oidc`, `saml` or `ldap`.
+	Protocol string `json:"protocol"`
+	// Status: `active`, `inactive` or `testing`.
+	Status string `json:"status"`
+	// Domains: The e-mail domains this connection signs in (none: any).
+	Domains []string `json:"domains,omitempty"`
+	// JitProvisioning: Provision the principal at its first login.
+	JitProvisioning bool `json:"jitProvisioning,omitempty"`
+	// Enforce is the `enforce` member.
+	Enforce bool `json:"enforce,omitempty"`
+	// GroupMappings: IdP group → the scopes its members get.
+	GroupMappings map[string][]string `json:"groupMappings,omitempty"`
+	// DefaultScopes: The scopes every member gets.
+	DefaultScopes []string `json:"defaultScopes,omitempty"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// UpdatedAt is the `updatedAt` member.
+	UpdatedAt string `json:"updatedAt"`
+	// IssuerURL is the `issuerUrl` member.
+	IssuerURL *string `json:"issuerUrl,omitempty"`
+	// ClientID is the `clientId` member.
+	ClientID *string `json:"clientId,omitempty"`
+	// IdpEntityID is the `idpEntityId` member.
+	IdpEntityID *string `json:"idpEntityId,omitempty"`
+	// IdpSsoURL is the `idpSsoUrl` member.
+	IdpSsoURL *string `json:"idpSsoUrl,omitempty"`
+	// SpEntityID is the `spEntityId` member.
+	SpEntityID *string `json:"spEntityId,omitempty"`
+	// SpAcsURL is the `spAcsUrl` member.
+	SpAcsURL *string `json:"spAcsUrl,omitempty"`
+	// GroupAttribute: The claim (OIDC) or attribute (SAML) that carries the groups.
+	GroupAttribute *string `json:"groupAttribute,omitempty"`
+	// LdapURL is the `ldapUrl` member.
+	LdapURL *string `json:"ldapUrl,omitempty"`
+	// LdapBindDn is the `ldapBindDn` member.
+	LdapBindDn *string `json:"ldapBindDn,omitempty"`
+	// LdapSearchBase is the `ldapSearchBase` member.
+	LdapSearchBase *string `json:"ldapSearchBase,omitempty"`
+	// LdapSearchFilter is the `ldapSearchFilter` member.
+	LdapSearchFilter *string `json:"ldapSearchFilter,omitempty"`
+	// LdapGroupSearchBase is the `ldapGroupSearchBase` member.
+	LdapGroupSearchBase *string `json:"ldapGroupSearchBase,omitempty"`
+	// LdapGroupSearchFilter is the `ldapGroupSearchFilter` member.
+	LdapGroupSearchFilter *string `json:"ldapGroupSearchFilter,omitempty"`
+	// LdapTlsEnabled is the `ldapTlsEnabled` member.
+	LdapTlsEnabled *bool `json:"ldapTlsEnabled,omitempty"`
+}
+
+// ListSsoConnectionsResponse: `GET /v1/sso/connections` response, newest first.
+type ListSsoConnectionsResponse struct {
+	// Connections is the `connections` member.
+	Connections []SsoConnection `json:"connections"`
+}
+
+// UpdateSsoConnectionParams: `PATCH /v1/sso/connections/{id}` body: only the given fields change.
+type UpdateSsoConnectionParams struct {
+	// Name is the `name` member.
+	Name *string `json:"name,omitempty"`
+	// Status is the `status` member.
+	Status *string `json:"status,omitempty"`
+	// IssuerURL is the `issuerUrl` member.
+	IssuerURL *string `json:"issuerUrl,omitempty"`
+	// ClientID is the `clientId` member.
+	ClientID *string `json:"clientId,omitempty"`
+	// ClientSecret is the `clientSecret` member.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// IdpEntityID is the `idpEntityId` member.
+	IdpEntityID *string `json:"idpEntityId,omitempty"`
+	// IdpSsoURL is the `idpSsoUrl` member.
+	IdpSsoURL *string `json:"idpSsoUrl,omitempty"`
+	// IdpCertificate is the `idpCertificate` member.
+	IdpCertificate *string `json:"idpCertificate,omitempty"`
+	// SpEntityID is the `spEntityId` member.
+	SpEntityID *string `json:"spEntityId,omitempty"`
+	// SpAcsURL is the `spAcsUrl` member.
+	SpAcsURL *string `json:"spAcsUrl,omitempty"`
+	// LdapURL is the `ldapUrl` member.
+	LdapURL *string `json:"ldapUrl,omitempty"`
+	// LdapBindDn is the `ldapBindDn` member.
+	LdapBindDn *string `json:"ldapBindDn,omitempty"`
+	// LdapBindPassword is the `ldapBindPassword` member.
+	LdapBindPassword *string `json:"ldapBindPassword,omitempty"`
+	// LdapSearchBase is the `ldapSearchBase` member.
+	LdapSearchBase *string `json:"ldapSearchBase,omitempty"`
+	// LdapSearchFilter is the `ldapSearchFilter` member.
+	LdapSearchFilter *string `json:"ldapSearchFilter,omitempty"`
+	// LdapGroupSearchBase is the `ldapGroupSearchBase` member.
+	LdapGroupSearchBase *string `json:"ldapGroupSearchBase,omitempty"`
+	// LdapGroupSearchFilter is the `ldapGroupSearchFilter` member.
+	LdapGroupSearchFilter *string `json:"ldapGroupSearchFilter,omitempty"`
+	// LdapTlsEnabled is the `ldapTlsEnabled` member.
+	LdapTlsEnabled *bool `json:"ldapTlsEnabled,omitempty"`
+	// Domains is the `domains` member.
+	Domains []string `json:"domains,omitempty"`
+	// JitProvisioning is the `jitProvisioning` member.
+	JitProvisioning *bool `json:"jitProvisioning,omitempty"`
+	// Enforce is the `enforce` member.
+	Enforce *bool `json:"enforce,omitempty"`
+	// GroupAttribute is the `groupAttribute` member.
+	GroupAttribute *string `json:"groupAttribute,omitempty"`
+	// GroupMappings is the `groupMappings` member.
+	GroupMappings map[string][]string `json:"groupMappings,omitempty"`
+	// DefaultScopes is the `defaultScopes` member.
+	DefaultScopes []string `json:"defaultScopes,omitempty"`
+}
+
+// SsoConnectionTestResult: `POST /v1/sso/connections/{id}/test` response: what the IdP publishes,
+// or why it failed.
+type SsoConnectionTestResult struct {
+	// Success is the `success` member.
+	Success bool `json:"success"`
+	// Protocol is the `protocol` member.
+	Protocol string `json:"protocol"`
+	// Issuer is the `issuer` member.
+	Issuer *string `json:"issuer,omitempty"`
+	// AuthorizationEndpoint is the `authorizationEndpoint` member.
+	AuthorizationEndpoint *string `json:"authorizationEndpoint,omitempty"`
+	// TokenEndpoint is the `tokenEndpoint` member.
+	TokenEndpoint *string `json:"tokenEndpoint,omitempty"`
+	// JwksURI is the `jwksUri` member.
+	JwksURI *string `json:"jwksUri,omitempty"`
+	// IdpEntityID is the `idpEntityId` member.
+	IdpEntityID *string `json:"idpEntityId,omitempty"`
+	// IdpSsoURL is the `idpSsoUrl` member.
+	IdpSsoURL *string `json:"idpSsoUrl,omitempty"`
+	// Error is the `error` member.
+	Error *string `json:"error,omitempty"`
+}
+
+// SsoEnforcementParams: `POST /v1/sso/enforce` body.
+type SsoEnforcementParams struct {
+	// Enforce is the `enforce` member.
+	Enforce bool `json:"enforce"`
+}
+
+// SsoEnforcementResponse: `POST /v1/sso/enforce` response.
+type SsoEnforcementResponse struct {
+	// Enforce is the `enforce` member.
+	Enforce bool `json:"enforce"`
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+}
+
+// ListSsoSessionsResponse: `GET /v1/sso/sessions` response (live sessions, newest first).
+type ListSsoSessionsResponse struct {
+	// Sessions is the `sessions` member.
+	Sessions []SsoSession `json:"sessions"`
+}
+
+// SsoLoginParams: `GET /sso/login` query: the developer (`org`) and, to pick a connection, the
+// user's e-mail domain.
+type SsoLoginParams struct {
+	// Org is the `org` member.
+	Org string `json:"org"`
+	// Domain is the `domain` member.
+	Domain *string `json:"domain,omitempty"`
+}
+
+// SsoLoginResponse: `GET /sso/login` response: where to send the user's browser.
+type SsoLoginResponse struct {
+	// AuthorizeURL is the `authorizeUrl` member.
+	AuthorizeURL string `json:"authorizeUrl"`
+	// Protocol is the `protocol` member.
+	Protocol *string `json:"protocol,omitempty"`
+	// ConnectionID is the `connectionId` member.
+	ConnectionID *string `json:"connectionId,omitempty"`
+}
+
+// SsoOidcCallbackParams: `POST /sso/callback/oidc` body: what the IdP sent to the redirect URI.
+type SsoOidcCallbackParams struct {
+	// Code is the `code` member.
+	Code string `json:"code"`
+	// State is the `state` member.
+	State string `json:"state"`
+	// RedirectURI is the `redirect_uri` member.
+	RedirectURI *string `json:"redirect_uri,omitempty"`
+}
+
+// SsoCallbackResult: A completed SSO login: the session it opened and what the IdP said.
+type SsoCallbackResult struct {
+	// SessionID is the `sessionId` member.
+	SessionID string `json:"sessionId"`
+	// Groups is the `groups` member.
+	Groups []string `json:"groups,omitempty"`
+	// MappedScopes is the `mappedScopes` member.
+	MappedScopes []string `json:"mappedScopes,omitempty"`
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// ExpiresAt is the `expiresAt` member.
+	ExpiresAt string `json:"expiresAt"`
+	// SessionToken: The principal session token (`principal_sessions` semantics): shown once.
+	SessionToken *string `json:"sessionToken,omitempty"`
+	// Email is the `email` member.
+	Email *string `json:"email,omitempty"`
+	// Name is the `name` member.
+	Name *string `json:"name,omitempty"`
+	// Sub is the `sub` member.
+	Sub *string `json:"sub,omitempty"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+}
+
+// SsoSamlCallbackParams: `POST /sso/callback/saml` body: the IdP's HTTP-POST binding form fields.
+type SsoSamlCallbackParams struct {
+	// SamlResponse is the `SAMLResponse` member.
+	SamlResponse string `json:"SAMLResponse"`
+	// RelayState is the `RelayState` member.
+	RelayState string `json:"RelayState"`
+}
+
+// SsoLdapCallbackParams: `POST /sso/callback/ldap` body.
+type SsoLdapCallbackParams struct {
+	// Username is the `username` member.
+	Username string `json:"username"`
+	// Password is the `password` member.
+	Password string `json:"password"`
+	// ConnectionID is the `connectionId` member.
+	ConnectionID string `json:"connectionId"`
+	// Org is the `org` member.
+	Org string `json:"org"`
+}
+
+// CreateSsoConfigParams: `POST /v1/sso/config` body.
+type CreateSsoConfigParams struct {
+	// IssuerURL is the `issuerUrl` member.
+	IssuerURL string `json:"issuerUrl"`
+	// ClientID is the `clientId` member.
+	ClientID string `json:"clientId"`
+	// ClientSecret is the `clientSecret` member.
+	ClientSecret string `json:"clientSecret"`
+	// RedirectURI is the `redirectUri` member.
+	RedirectURI string `json:"redirectUri"`
+}
+
+// SsoConfig: The legacy single OIDC configuration of a developer (no secret).
+type SsoConfig struct {
+	// IssuerURL is the `issuerUrl` member.
+	IssuerURL string `json:"issuerUrl"`
+	// ClientID is the `clientId` member.
+	ClientID string `json:"clientId"`
+	// RedirectURI is the `redirectUri` member.
+	RedirectURI string `json:"redirectUri"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// UpdatedAt is the `updatedAt` member.
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// SsoCallbackParams: `GET /sso/callback` query (legacy config).
+type SsoCallbackParams struct {
+	// Code is the `code` member.
+	Code string `json:"code"`
+	// State is the `state` member.
+	State string `json:"state"`
+}
+
+// SsoCallbackResponse: `GET /sso/callback` response (legacy config): who signed in.
+type SsoCallbackResponse struct {
+	// DeveloperID is the `developerId` member.
+	DeveloperID string `json:"developerId"`
+	// Email is the `email` member.
+	Email *string `json:"email,omitempty"`
+	// Name is the `name` member.
+	Name *string `json:"name,omitempty"`
+	// Sub is the `sub` member.
+	Sub *string `json:"sub,omitempty"`
+}
+
 // Jwk: One JSON Web Key as published (public RSA members only for RS256).
 type Jwk struct {
 	// Kty is the `kty` member.
@@ -1537,4 +2126,75 @@ type UsageHistoryEntry struct {
 	Verifications int64 `json:"verifications"`
 	// TotalRequests is the `totalRequests` member.
 	TotalRequests int64 `json:"totalRequests"`
+}
+
+// ScimToken: A SCIM bearer token (never its secret).
+type ScimToken struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// Label is the `label` member.
+	Label string `json:"label"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// LastUsedAt is the `lastUsedAt` member.
+	LastUsedAt *string `json:"lastUsedAt,omitempty"`
+}
+
+// ScimEmail: One e-mail address of a SCIM user.
+type ScimEmail struct {
+	// Value is the `value` member.
+	Value string `json:"value"`
+	// Primary is the `primary` member.
+	Primary bool `json:"primary,omitempty"`
+	// Kind: `work`, `home`, `other`.
+	Kind *string `json:"type,omitempty"`
+}
+
+// ScimUserMeta: A SCIM resource's `meta`.
+type ScimUserMeta struct {
+	// ResourceType is the `resourceType` member.
+	ResourceType string `json:"resourceType"`
+	// Created is the `created` member.
+	Created string `json:"created"`
+	// LastModified is the `lastModified` member.
+	LastModified string `json:"lastModified"`
+	// Location is the `location` member.
+	Location *string `json:"location,omitempty"`
+	// Version: The ETag (`W/"…"`); send it back in `If-Match` to update only that version.
+	Version *string `json:"version,omitempty"`
+}
+
+// ScimPatchOperation: One SCIM PATCH operation (RFC 7644 §3.5.2).
+type ScimPatchOperation struct {
+	// Op: `add`, `replace` or `remove` (any case).
+	Op string `json:"op"`
+	// Path: An attribute path (`active`, `emails[type eq "work"].value`); none means the value is
+	// an object of attributes.
+	Path *string `json:"path,omitempty"`
+	// Value is the `value` member.
+	Value any `json:"value,omitempty"`
+}
+
+// SsoSession: A principal's session opened by an SSO login.
+type SsoSession struct {
+	// ID is the `id` member.
+	ID string `json:"id"`
+	// ConnectionID is the `connectionId` member.
+	ConnectionID string `json:"connectionId"`
+	// IdpSubject: The IdP's subject (OIDC `sub`, SAML NameID).
+	IdpSubject string `json:"idpSubject"`
+	// Groups is the `groups` member.
+	Groups []string `json:"groups,omitempty"`
+	// MappedScopes: The scopes the group mappings and default scopes give this session.
+	MappedScopes []string `json:"mappedScopes,omitempty"`
+	// ExpiresAt is the `expiresAt` member.
+	ExpiresAt string `json:"expiresAt"`
+	// CreatedAt is the `createdAt` member.
+	CreatedAt string `json:"createdAt"`
+	// PrincipalID is the `principalId` member.
+	PrincipalID *string `json:"principalId,omitempty"`
+	// Email is the `email` member.
+	Email *string `json:"email,omitempty"`
+	// Name is the `name` member.
+	Name *string `json:"name,omitempty"`
 }

@@ -329,6 +329,101 @@ const (
 	// pending MCP consent is (after the developer's own login); returns the consent URL to send
 	// that browser to. Never retried.
 	OpMcpBindPrincipal = "mcp.bind_principal"
+	// OpScimCreateToken is `scim.create_token`: POST /v1/scim/tokens, HTTP 201 on success. Create a
+	// SCIM bearer token; its secret is in this answer only. Never retried.
+	OpScimCreateToken = "scim.create_token"
+	// OpScimListTokens is `scim.list_tokens`: GET /v1/scim/tokens, HTTP 200 on success. The
+	// developer's SCIM tokens, newest first (never a secret). Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpScimListTokens = "scim.list_tokens"
+	// OpScimRevokeToken is `scim.revoke_token`: DELETE /v1/scim/tokens/{tokenId}, HTTP 204 on
+	// success. Revoke a SCIM token: it stops working at once. Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpScimRevokeToken = "scim.revoke_token"
+	// OpScimListUsers is `scim.list_users`: GET /scim/v2/Users, HTTP 200 on success. Provisioned
+	// users, oldest first, one page (`startIndex` is 1-based). Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpScimListUsers = "scim.list_users"
+	// OpScimGetUser is `scim.get_user`: GET /scim/v2/Users/{userId}, HTTP 200 on success. One
+	// provisioned user. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpScimGetUser = "scim.get_user"
+	// OpScimCreateUser is `scim.create_user`: POST /scim/v2/Users, HTTP 201 on success. Provision a
+	// user (`userName` unique per developer). Never retried.
+	OpScimCreateUser = "scim.create_user"
+	// OpScimReplaceUser is `scim.replace_user`: PUT /scim/v2/Users/{userId}, HTTP 200 on success.
+	// Replace a user (PUT): attributes not given are cleared. Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpScimReplaceUser = "scim.replace_user"
+	// OpScimUpdateUser is `scim.update_user`: PATCH /scim/v2/Users/{userId}, HTTP 200 on success.
+	// Change a user with SCIM PATCH operations (`add`, `replace`, `remove`). Never retried.
+	OpScimUpdateUser = "scim.update_user"
+	// OpScimDeleteUser is `scim.delete_user`: DELETE /scim/v2/Users/{userId}, HTTP 204 on success.
+	// Deprovision a user: its grants are revoked in the same request. Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpScimDeleteUser = "scim.delete_user"
+	// OpSsoCreateConnection is `sso.create_connection`: POST /v1/sso/connections, HTTP 201 on
+	// success. Create an SSO connection (OIDC or SAML). Never retried.
+	OpSsoCreateConnection = "sso.create_connection"
+	// OpSsoListConnections is `sso.list_connections`: GET /v1/sso/connections, HTTP 200 on success.
+	// The developer's SSO connections, oldest first. Retried on network errors, timeouts, 429, 502,
+	// 503 and 504.
+	OpSsoListConnections = "sso.list_connections"
+	// OpSsoGetConnection is `sso.get_connection`: GET /v1/sso/connections/{id}, HTTP 200 on
+	// success. One SSO connection (never its secret). Retried on network errors, timeouts, 429,
+	// 502, 503 and 504.
+	OpSsoGetConnection = "sso.get_connection"
+	// OpSsoUpdateConnection is `sso.update_connection`: PATCH /v1/sso/connections/{id}, HTTP 200 on
+	// success. Change the given fields only. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpSsoUpdateConnection = "sso.update_connection"
+	// OpSsoDeleteConnection is `sso.delete_connection`: DELETE /v1/sso/connections/{id}, HTTP 204
+	// on success. Delete an SSO connection and its sessions. Retried on network errors, timeouts,
+	// 429, 502, 503 and 504.
+	OpSsoDeleteConnection = "sso.delete_connection"
+	// OpSsoTestConnection is `sso.test_connection`: POST /v1/sso/connections/{id}/test, HTTP 200 on
+	// success. Check the IdP: OIDC discovery, or the SAML settings. Retried on network errors,
+	// timeouts, 429, 502, 503 and 504.
+	OpSsoTestConnection = "sso.test_connection"
+	// OpSsoSetEnforcement is `sso.set_enforcement`: POST /v1/sso/enforce, HTTP 200 on success. Turn
+	// org-wide SSO enforcement on or off. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpSsoSetEnforcement = "sso.set_enforcement"
+	// OpSsoListSessions is `sso.list_sessions`: GET /v1/sso/sessions, HTTP 200 on success. Live SSO
+	// sessions, newest first. Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpSsoListSessions = "sso.list_sessions"
+	// OpSsoRevokeSession is `sso.revoke_session`: DELETE /v1/sso/sessions/{id}, HTTP 204 on
+	// success. End an SSO session (its principal session token stops working). Retried on network
+	// errors, timeouts, 429, 502, 503 and 504.
+	OpSsoRevokeSession = "sso.revoke_session"
+	// OpSsoGetLoginUrl is `sso.get_login_url`: GET /sso/login, HTTP 200 on success. Where to send a
+	// user's browser to sign in (`org` is the developer id; `domain` picks the connection by e-mail
+	// domain). Retried on network errors, timeouts, 429, 502, 503 and 504.
+	OpSsoGetLoginUrl = "sso.get_login_url"
+	// OpSsoHandleOidcCallback is `sso.handle_oidc_callback`: POST /sso/callback/oidc, HTTP 200 on
+	// success. Finish an OIDC login: the code is exchanged and the ID token verified. Never
+	// retried.
+	OpSsoHandleOidcCallback = "sso.handle_oidc_callback"
+	// OpSsoHandleSamlCallback is `sso.handle_saml_callback`: POST /sso/callback/saml, HTTP 200 on
+	// success. Finish a SAML login: the signed response is verified. Never retried.
+	OpSsoHandleSamlCallback = "sso.handle_saml_callback"
+	// OpSsoHandleLdapCallback is `sso.handle_ldap_callback`: POST /sso/callback/ldap, HTTP 200 on
+	// success. Finish an LDAP login (username and password bind). Never retried.
+	OpSsoHandleLdapCallback = "sso.handle_ldap_callback"
+	// OpSsoCreateConfig is `sso.create_config`: POST /v1/sso/config, HTTP 201 on success. Legacy:
+	// create or replace the single OIDC configuration. Retried on network errors, timeouts, 429,
+	// 502, 503 and 504.
+	OpSsoCreateConfig = "sso.create_config"
+	// OpSsoGetConfig is `sso.get_config`: GET /v1/sso/config, HTTP 200 on success. Legacy: the
+	// single OIDC configuration (never its secret). Retried on network errors, timeouts, 429, 502,
+	// 503 and 504.
+	OpSsoGetConfig = "sso.get_config"
+	// OpSsoDeleteConfig is `sso.delete_config`: DELETE /v1/sso/config, HTTP 204 on success. Legacy:
+	// remove the single OIDC configuration. Retried on network errors, timeouts, 429, 502, 503 and
+	// 504.
+	OpSsoDeleteConfig = "sso.delete_config"
+	// OpSsoHandleCallback is `sso.handle_callback`: GET /sso/callback, HTTP 200 on success. Legacy:
+	// finish a login of the single OIDC configuration. Never retried.
+	OpSsoHandleCallback = "sso.handle_callback"
 )
 
 // OperationInfo describes one operation of the catalog.
@@ -430,4 +525,30 @@ var Operations = []OperationInfo{
 	{Name: OpMcpGetSettings, Method: "GET", Path: "/v1/mcp/settings", NeedsAPIKey: true},
 	{Name: OpMcpUpdateSettings, Method: "PUT", Path: "/v1/mcp/settings", NeedsAPIKey: true},
 	{Name: OpMcpBindPrincipal, Method: "POST", Path: "/v1/mcp/authorizations/{authRequestId}/principal", NeedsAPIKey: true},
+	{Name: OpScimCreateToken, Method: "POST", Path: "/v1/scim/tokens", NeedsAPIKey: true},
+	{Name: OpScimListTokens, Method: "GET", Path: "/v1/scim/tokens", NeedsAPIKey: true},
+	{Name: OpScimRevokeToken, Method: "DELETE", Path: "/v1/scim/tokens/{tokenId}", NeedsAPIKey: true},
+	{Name: OpScimListUsers, Method: "GET", Path: "/scim/v2/Users", NeedsAPIKey: true},
+	{Name: OpScimGetUser, Method: "GET", Path: "/scim/v2/Users/{userId}", NeedsAPIKey: true},
+	{Name: OpScimCreateUser, Method: "POST", Path: "/scim/v2/Users", NeedsAPIKey: true},
+	{Name: OpScimReplaceUser, Method: "PUT", Path: "/scim/v2/Users/{userId}", NeedsAPIKey: true},
+	{Name: OpScimUpdateUser, Method: "PATCH", Path: "/scim/v2/Users/{userId}", NeedsAPIKey: true},
+	{Name: OpScimDeleteUser, Method: "DELETE", Path: "/scim/v2/Users/{userId}", NeedsAPIKey: true},
+	{Name: OpSsoCreateConnection, Method: "POST", Path: "/v1/sso/connections", NeedsAPIKey: true},
+	{Name: OpSsoListConnections, Method: "GET", Path: "/v1/sso/connections", NeedsAPIKey: true},
+	{Name: OpSsoGetConnection, Method: "GET", Path: "/v1/sso/connections/{id}", NeedsAPIKey: true},
+	{Name: OpSsoUpdateConnection, Method: "PATCH", Path: "/v1/sso/connections/{id}", NeedsAPIKey: true},
+	{Name: OpSsoDeleteConnection, Method: "DELETE", Path: "/v1/sso/connections/{id}", NeedsAPIKey: true},
+	{Name: OpSsoTestConnection, Method: "POST", Path: "/v1/sso/connections/{id}/test", NeedsAPIKey: true},
+	{Name: OpSsoSetEnforcement, Method: "POST", Path: "/v1/sso/enforce", NeedsAPIKey: true},
+	{Name: OpSsoListSessions, Method: "GET", Path: "/v1/sso/sessions", NeedsAPIKey: true},
+	{Name: OpSsoRevokeSession, Method: "DELETE", Path: "/v1/sso/sessions/{id}", NeedsAPIKey: true},
+	{Name: OpSsoGetLoginUrl, Method: "GET", Path: "/sso/login", NeedsAPIKey: true},
+	{Name: OpSsoHandleOidcCallback, Method: "POST", Path: "/sso/callback/oidc", NeedsAPIKey: true},
+	{Name: OpSsoHandleSamlCallback, Method: "POST", Path: "/sso/callback/saml", NeedsAPIKey: true},
+	{Name: OpSsoHandleLdapCallback, Method: "POST", Path: "/sso/callback/ldap", NeedsAPIKey: true},
+	{Name: OpSsoCreateConfig, Method: "POST", Path: "/v1/sso/config", NeedsAPIKey: true},
+	{Name: OpSsoGetConfig, Method: "GET", Path: "/v1/sso/config", NeedsAPIKey: true},
+	{Name: OpSsoDeleteConfig, Method: "DELETE", Path: "/v1/sso/config", NeedsAPIKey: true},
+	{Name: OpSsoHandleCallback, Method: "GET", Path: "/sso/callback", NeedsAPIKey: true},
 }

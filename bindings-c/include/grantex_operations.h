@@ -2202,4 +2202,710 @@
  */
 #define GRANTEX_OP_MCP_BIND_PRINCIPAL "mcp.bind_principal"
 
+/**
+ * `scim.create_token`: POST /v1/scim/tokens, HTTP 201 on success. Create a SCIM bearer token; its
+ * secret is in this answer only.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `label` (required; the label): a non-empty string.
+ *
+ * Result: an object (ScimTokenWithSecret). `POST /v1/scim/tokens` response: the secret is shown
+ * here once.
+ *   - `id` (required): a string.
+ *   - `label` (required): a string.
+ *   - `createdAt` (required): a string.
+ *   - `lastUsedAt` (optional): a string.
+ *   - `token` (optional): a string. The bearer secret for `/scim/v2`; only its hash is kept.
+ */
+#define GRANTEX_OP_SCIM_CREATE_TOKEN "scim.create_token"
+
+/**
+ * `scim.list_tokens`: GET /v1/scim/tokens, HTTP 200 on success. The developer's SCIM tokens, newest
+ * first (never a secret).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (ListScimTokensResponse). `GET /v1/scim/tokens` response, newest first.
+ *   - `tokens` (required): a list of objects (ScimToken).
+ *     - `id` (required): a string.
+ *     - `label` (required): a string.
+ *     - `createdAt` (required): a string.
+ *     - `lastUsedAt` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_LIST_TOKENS "scim.list_tokens"
+
+/**
+ * `scim.revoke_token`: DELETE /v1/scim/tokens/{tokenId}, HTTP 204 on success. Revoke a SCIM token:
+ * it stops working at once.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `tokenId` (required; path parameter, the SCIM token id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_SCIM_REVOKE_TOKEN "scim.revoke_token"
+
+/**
+ * `scim.list_users`: GET /scim/v2/Users, HTTP 200 on success. Provisioned users, oldest first, one
+ * page (`startIndex` is 1-based).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `startIndex` (optional): an integer.
+ *   - `count` (optional): an integer.
+ *
+ * Result: an object (ScimListResponse). `GET /scim/v2/Users` response (a SCIM ListResponse).
+ *   - `totalResults` (required): an integer.
+ *   - `startIndex` (required): an integer.
+ *   - `itemsPerPage` (required): an integer.
+ *   - `Resources` (optional): a list of objects (ScimUser).
+ *     - `id` (required): a string.
+ *     - `userName` (required): a string.
+ *     - `active` (optional): a boolean.
+ *     - `emails` (optional): a list of objects (ScimEmail).
+ *       - `value` (required): a string.
+ *       - `primary` (optional): a boolean.
+ *       - `type` (optional): a string. `work`, `home`, `other`.
+ *     - `meta` (required): an object (ScimUserMeta).
+ *       - `resourceType` (required): a string.
+ *       - `created` (required): a string.
+ *       - `lastModified` (required): a string.
+ *       - `location` (optional): a string.
+ *       - `version` (optional): a string. The ETag (`W/"…"`); send it back in `If-Match` to
+ *         update only that version.
+ *     - `externalId` (optional): a string.
+ *     - `displayName` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_LIST_USERS "scim.list_users"
+
+/**
+ * `scim.get_user`: GET /scim/v2/Users/{userId}, HTTP 200 on success. One provisioned user.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `userId` (required; path parameter, the user id): a non-empty string.
+ *
+ * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
+ * `principalId`).
+ *   - `id` (required): a string.
+ *   - `userName` (required): a string.
+ *   - `active` (optional): a boolean.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `meta` (required): an object (ScimUserMeta).
+ *     - `resourceType` (required): a string.
+ *     - `created` (required): a string.
+ *     - `lastModified` (required): a string.
+ *     - `location` (optional): a string.
+ *     - `version` (optional): a string. The ETag (`W/"…"`); send it back in `If-Match` to update
+ *       only that version.
+ *   - `externalId` (optional): a string.
+ *   - `displayName` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_GET_USER "scim.get_user"
+
+/**
+ * `scim.create_user`: POST /scim/v2/Users, HTTP 201 on success. Provision a user (`userName` unique
+ * per developer).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `userName` (required): a string.
+ *   - `displayName` (optional): a string.
+ *   - `externalId` (optional): a string.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `active` (optional): a boolean.
+ *
+ * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
+ * `principalId`).
+ *   - `id` (required): a string.
+ *   - `userName` (required): a string.
+ *   - `active` (optional): a boolean.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `meta` (required): an object (ScimUserMeta).
+ *     - `resourceType` (required): a string.
+ *     - `created` (required): a string.
+ *     - `lastModified` (required): a string.
+ *     - `location` (optional): a string.
+ *     - `version` (optional): a string. The ETag (`W/"…"`); send it back in `If-Match` to update
+ *       only that version.
+ *   - `externalId` (optional): a string.
+ *   - `displayName` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_CREATE_USER "scim.create_user"
+
+/**
+ * `scim.replace_user`: PUT /scim/v2/Users/{userId}, HTTP 200 on success. Replace a user (PUT):
+ * attributes not given are cleared.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `userId` (required; path parameter, the user id): a non-empty string.
+ *   - `userName` (required): a string.
+ *   - `displayName` (optional): a string.
+ *   - `externalId` (optional): a string.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `active` (optional): a boolean.
+ *
+ * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
+ * `principalId`).
+ *   - `id` (required): a string.
+ *   - `userName` (required): a string.
+ *   - `active` (optional): a boolean.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `meta` (required): an object (ScimUserMeta).
+ *     - `resourceType` (required): a string.
+ *     - `created` (required): a string.
+ *     - `lastModified` (required): a string.
+ *     - `location` (optional): a string.
+ *     - `version` (optional): a string. The ETag (`W/"…"`); send it back in `If-Match` to update
+ *       only that version.
+ *   - `externalId` (optional): a string.
+ *   - `displayName` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_REPLACE_USER "scim.replace_user"
+
+/**
+ * `scim.update_user`: PATCH /scim/v2/Users/{userId}, HTTP 200 on success. Change a user with SCIM
+ * PATCH operations (`add`, `replace`, `remove`).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `userId` (required; path parameter, the user id): a non-empty string.
+ *   - `Operations` (required): a list of objects (ScimPatchOperation).
+ *     - `op` (required): a string. `add`, `replace` or `remove` (any case).
+ *     - `path` (optional): a string. An attribute path (`active`, `emails[type eq "work"].value`);
+ *       none means the value is an object of attributes.
+ *     - `value` (optional): any JSON value.
+ *
+ * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
+ * `principalId`).
+ *   - `id` (required): a string.
+ *   - `userName` (required): a string.
+ *   - `active` (optional): a boolean.
+ *   - `emails` (optional): a list of objects (ScimEmail).
+ *     - `value` (required): a string.
+ *     - `primary` (optional): a boolean.
+ *     - `type` (optional): a string. `work`, `home`, `other`.
+ *   - `meta` (required): an object (ScimUserMeta).
+ *     - `resourceType` (required): a string.
+ *     - `created` (required): a string.
+ *     - `lastModified` (required): a string.
+ *     - `location` (optional): a string.
+ *     - `version` (optional): a string. The ETag (`W/"…"`); send it back in `If-Match` to update
+ *       only that version.
+ *   - `externalId` (optional): a string.
+ *   - `displayName` (optional): a string.
+ */
+#define GRANTEX_OP_SCIM_UPDATE_USER "scim.update_user"
+
+/**
+ * `scim.delete_user`: DELETE /scim/v2/Users/{userId}, HTTP 204 on success. Deprovision a user: its
+ * grants are revoked in the same request.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `userId` (required; path parameter, the user id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_SCIM_DELETE_USER "scim.delete_user"
+
+/**
+ * `sso.create_connection`: POST /v1/sso/connections, HTTP 201 on success. Create an SSO connection
+ * (OIDC or SAML).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `name` (required): a string.
+ *   - `protocol` (required): a string.
+ *   - `issuerUrl` (optional): a string.
+ *   - `clientId` (optional): a string.
+ *   - `clientSecret` (optional): a string. Write-only; kept encrypted.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `idpCertificate` (optional): a string. The IdP's signing certificate (PEM).
+ *   - `spEntityId` (optional): a string.
+ *   - `spAcsUrl` (optional): a string.
+ *   - `ldapUrl` (optional): a string.
+ *   - `ldapBindDn` (optional): a string.
+ *   - `ldapBindPassword` (optional): a string.
+ *   - `ldapSearchBase` (optional): a string.
+ *   - `ldapSearchFilter` (optional): a string.
+ *   - `ldapGroupSearchBase` (optional): a string.
+ *   - `ldapGroupSearchFilter` (optional): a string.
+ *   - `ldapTlsEnabled` (optional): a boolean.
+ *   - `domains` (optional): a list of strings.
+ *   - `jitProvisioning` (optional): a boolean.
+ *   - `enforce` (optional): a boolean.
+ *   - `groupAttribute` (optional): a string.
+ *   - `groupMappings` (optional): an object whose values are values that are a list of strings.
+ *   - `defaultScopes` (optional): a list of strings.
+ *
+ * Result: an object (SsoConnection). An SSO connection to one identity provider.
+ *   - `id` (required): a string.
+ *   - `developerId` (required): a string.
+ *   - `name` (required): a string.
+ *   - `protocol` (required): a string. `oidc`, `saml` or `ldap`.
+ *   - `status` (required): a string. `active`, `inactive` or `testing`.
+ *   - `domains` (optional): a list of strings. The e-mail domains this connection signs in (none:
+ *     any).
+ *   - `jitProvisioning` (optional): a boolean. Provision the principal at its first login.
+ *   - `enforce` (optional): a boolean.
+ *   - `groupMappings` (optional): an object whose values are values that are a list of strings. IdP
+ *     group → the scopes its members get.
+ *   - `defaultScopes` (optional): a list of strings. The scopes every member gets.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `issuerUrl` (optional): a string.
+ *   - `clientId` (optional): a string.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `spEntityId` (optional): a string.
+ *   - `spAcsUrl` (optional): a string.
+ *   - `groupAttribute` (optional): a string. The claim (OIDC) or attribute (SAML) that carries the
+ *     groups.
+ *   - `ldapUrl` (optional): a string.
+ *   - `ldapBindDn` (optional): a string.
+ *   - `ldapSearchBase` (optional): a string.
+ *   - `ldapSearchFilter` (optional): a string.
+ *   - `ldapGroupSearchBase` (optional): a string.
+ *   - `ldapGroupSearchFilter` (optional): a string.
+ *   - `ldapTlsEnabled` (optional): a boolean.
+ */
+#define GRANTEX_OP_SSO_CREATE_CONNECTION "sso.create_connection"
+
+/**
+ * `sso.list_connections`: GET /v1/sso/connections, HTTP 200 on success. The developer's SSO
+ * connections, oldest first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (ListSsoConnectionsResponse). `GET /v1/sso/connections` response, newest first.
+ *   - `connections` (required): a list of objects (SsoConnection).
+ *     - `id` (required): a string.
+ *     - `developerId` (required): a string.
+ *     - `name` (required): a string.
+ *     - `protocol` (required): a string. `oidc`, `saml` or `ldap`.
+ *     - `status` (required): a string. `active`, `inactive` or `testing`.
+ *     - `domains` (optional): a list of strings. The e-mail domains this connection signs in (none:
+ *       any).
+ *     - `jitProvisioning` (optional): a boolean. Provision the principal at its first login.
+ *     - `enforce` (optional): a boolean.
+ *     - `groupMappings` (optional): an object whose values are values that are a list of strings.
+ *       IdP group → the scopes its members get.
+ *     - `defaultScopes` (optional): a list of strings. The scopes every member gets.
+ *     - `createdAt` (required): a string.
+ *     - `updatedAt` (required): a string.
+ *     - `issuerUrl` (optional): a string.
+ *     - `clientId` (optional): a string.
+ *     - `idpEntityId` (optional): a string.
+ *     - `idpSsoUrl` (optional): a string.
+ *     - `spEntityId` (optional): a string.
+ *     - `spAcsUrl` (optional): a string.
+ *     - `groupAttribute` (optional): a string. The claim (OIDC) or attribute (SAML) that carries
+ *       the groups.
+ *     - `ldapUrl` (optional): a string.
+ *     - `ldapBindDn` (optional): a string.
+ *     - `ldapSearchBase` (optional): a string.
+ *     - `ldapSearchFilter` (optional): a string.
+ *     - `ldapGroupSearchBase` (optional): a string.
+ *     - `ldapGroupSearchFilter` (optional): a string.
+ *     - `ldapTlsEnabled` (optional): a boolean.
+ */
+#define GRANTEX_OP_SSO_LIST_CONNECTIONS "sso.list_connections"
+
+/**
+ * `sso.get_connection`: GET /v1/sso/connections/{id}, HTTP 200 on success. One SSO connection
+ * (never its secret).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `id` (required; path parameter, the SSO connection id): a non-empty string.
+ *
+ * Result: an object (SsoConnection). An SSO connection to one identity provider.
+ *   - `id` (required): a string.
+ *   - `developerId` (required): a string.
+ *   - `name` (required): a string.
+ *   - `protocol` (required): a string. `oidc`, `saml` or `ldap`.
+ *   - `status` (required): a string. `active`, `inactive` or `testing`.
+ *   - `domains` (optional): a list of strings. The e-mail domains this connection signs in (none:
+ *     any).
+ *   - `jitProvisioning` (optional): a boolean. Provision the principal at its first login.
+ *   - `enforce` (optional): a boolean.
+ *   - `groupMappings` (optional): an object whose values are values that are a list of strings. IdP
+ *     group → the scopes its members get.
+ *   - `defaultScopes` (optional): a list of strings. The scopes every member gets.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `issuerUrl` (optional): a string.
+ *   - `clientId` (optional): a string.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `spEntityId` (optional): a string.
+ *   - `spAcsUrl` (optional): a string.
+ *   - `groupAttribute` (optional): a string. The claim (OIDC) or attribute (SAML) that carries the
+ *     groups.
+ *   - `ldapUrl` (optional): a string.
+ *   - `ldapBindDn` (optional): a string.
+ *   - `ldapSearchBase` (optional): a string.
+ *   - `ldapSearchFilter` (optional): a string.
+ *   - `ldapGroupSearchBase` (optional): a string.
+ *   - `ldapGroupSearchFilter` (optional): a string.
+ *   - `ldapTlsEnabled` (optional): a boolean.
+ */
+#define GRANTEX_OP_SSO_GET_CONNECTION "sso.get_connection"
+
+/**
+ * `sso.update_connection`: PATCH /v1/sso/connections/{id}, HTTP 200 on success. Change the given
+ * fields only.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `id` (required; path parameter, the SSO connection id): a non-empty string.
+ *   - `name` (optional): a string.
+ *   - `status` (optional): a string.
+ *   - `issuerUrl` (optional): a string.
+ *   - `clientId` (optional): a string.
+ *   - `clientSecret` (optional): a string.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `idpCertificate` (optional): a string.
+ *   - `spEntityId` (optional): a string.
+ *   - `spAcsUrl` (optional): a string.
+ *   - `ldapUrl` (optional): a string.
+ *   - `ldapBindDn` (optional): a string.
+ *   - `ldapBindPassword` (optional): a string.
+ *   - `ldapSearchBase` (optional): a string.
+ *   - `ldapSearchFilter` (optional): a string.
+ *   - `ldapGroupSearchBase` (optional): a string.
+ *   - `ldapGroupSearchFilter` (optional): a string.
+ *   - `ldapTlsEnabled` (optional): a boolean.
+ *   - `domains` (optional): a list of strings.
+ *   - `jitProvisioning` (optional): a boolean.
+ *   - `enforce` (optional): a boolean.
+ *   - `groupAttribute` (optional): a string.
+ *   - `groupMappings` (optional): an object whose values are values that are a list of strings.
+ *   - `defaultScopes` (optional): a list of strings.
+ *
+ * Result: an object (SsoConnection). An SSO connection to one identity provider.
+ *   - `id` (required): a string.
+ *   - `developerId` (required): a string.
+ *   - `name` (required): a string.
+ *   - `protocol` (required): a string. `oidc`, `saml` or `ldap`.
+ *   - `status` (required): a string. `active`, `inactive` or `testing`.
+ *   - `domains` (optional): a list of strings. The e-mail domains this connection signs in (none:
+ *     any).
+ *   - `jitProvisioning` (optional): a boolean. Provision the principal at its first login.
+ *   - `enforce` (optional): a boolean.
+ *   - `groupMappings` (optional): an object whose values are values that are a list of strings. IdP
+ *     group → the scopes its members get.
+ *   - `defaultScopes` (optional): a list of strings. The scopes every member gets.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ *   - `issuerUrl` (optional): a string.
+ *   - `clientId` (optional): a string.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `spEntityId` (optional): a string.
+ *   - `spAcsUrl` (optional): a string.
+ *   - `groupAttribute` (optional): a string. The claim (OIDC) or attribute (SAML) that carries the
+ *     groups.
+ *   - `ldapUrl` (optional): a string.
+ *   - `ldapBindDn` (optional): a string.
+ *   - `ldapSearchBase` (optional): a string.
+ *   - `ldapSearchFilter` (optional): a string.
+ *   - `ldapGroupSearchBase` (optional): a string.
+ *   - `ldapGroupSearchFilter` (optional): a string.
+ *   - `ldapTlsEnabled` (optional): a boolean.
+ */
+#define GRANTEX_OP_SSO_UPDATE_CONNECTION "sso.update_connection"
+
+/**
+ * `sso.delete_connection`: DELETE /v1/sso/connections/{id}, HTTP 204 on success. Delete an SSO
+ * connection and its sessions.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `id` (required; path parameter, the SSO connection id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_SSO_DELETE_CONNECTION "sso.delete_connection"
+
+/**
+ * `sso.test_connection`: POST /v1/sso/connections/{id}/test, HTTP 200 on success. Check the IdP:
+ * OIDC discovery, or the SAML settings.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `id` (required; path parameter, the SSO connection id): a non-empty string.
+ *
+ * Result: an object (SsoConnectionTestResult). `POST /v1/sso/connections/{id}/test` response: what
+ * the IdP publishes, or why it failed.
+ *   - `success` (required): a boolean.
+ *   - `protocol` (required): a string.
+ *   - `issuer` (optional): a string.
+ *   - `authorizationEndpoint` (optional): a string.
+ *   - `tokenEndpoint` (optional): a string.
+ *   - `jwksUri` (optional): a string.
+ *   - `idpEntityId` (optional): a string.
+ *   - `idpSsoUrl` (optional): a string.
+ *   - `error` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_TEST_CONNECTION "sso.test_connection"
+
+/**
+ * `sso.set_enforcement`: POST /v1/sso/enforce, HTTP 200 on success. Turn org-wide SSO enforcement
+ * on or off.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `enforce` (required): a boolean.
+ *
+ * Result: an object (SsoEnforcementResponse). `POST /v1/sso/enforce` response.
+ *   - `enforce` (required): a boolean.
+ *   - `developerId` (required): a string.
+ */
+#define GRANTEX_OP_SSO_SET_ENFORCEMENT "sso.set_enforcement"
+
+/**
+ * `sso.list_sessions`: GET /v1/sso/sessions, HTTP 200 on success. Live SSO sessions, newest first.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (ListSsoSessionsResponse). `GET /v1/sso/sessions` response (live sessions,
+ * newest first).
+ *   - `sessions` (required): a list of objects (SsoSession).
+ *     - `id` (required): a string.
+ *     - `connectionId` (required): a string.
+ *     - `idpSubject` (required): a string. The IdP's subject (OIDC `sub`, SAML NameID).
+ *     - `groups` (optional): a list of strings.
+ *     - `mappedScopes` (optional): a list of strings. The scopes the group mappings and default
+ *       scopes give this session.
+ *     - `expiresAt` (required): a string.
+ *     - `createdAt` (required): a string.
+ *     - `principalId` (optional): a string.
+ *     - `email` (optional): a string.
+ *     - `name` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_LIST_SESSIONS "sso.list_sessions"
+
+/**
+ * `sso.revoke_session`: DELETE /v1/sso/sessions/{id}, HTTP 204 on success. End an SSO session (its
+ * principal session token stops working).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `id` (required; path parameter, the SSO session id): a non-empty string.
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_SSO_REVOKE_SESSION "sso.revoke_session"
+
+/**
+ * `sso.get_login_url`: GET /sso/login, HTTP 200 on success. Where to send a user's browser to sign
+ * in (`org` is the developer id; `domain` picks the connection by e-mail domain).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `org` (required): a string.
+ *   - `domain` (optional): a string.
+ *
+ * Result: an object (SsoLoginResponse). `GET /sso/login` response: where to send the user's
+ * browser.
+ *   - `authorizeUrl` (required): a string.
+ *   - `protocol` (optional): a string.
+ *   - `connectionId` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_GET_LOGIN_URL "sso.get_login_url"
+
+/**
+ * `sso.handle_oidc_callback`: POST /sso/callback/oidc, HTTP 200 on success. Finish an OIDC login:
+ * the code is exchanged and the ID token verified.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `code` (required): a string.
+ *   - `state` (required): a string.
+ *   - `redirect_uri` (optional): a string.
+ *
+ * Result: an object (SsoCallbackResult). A completed SSO login: the session it opened and what the
+ * IdP said.
+ *   - `sessionId` (required): a string.
+ *   - `groups` (optional): a list of strings.
+ *   - `mappedScopes` (optional): a list of strings.
+ *   - `developerId` (required): a string.
+ *   - `expiresAt` (required): a string.
+ *   - `sessionToken` (optional): a string. The principal session token (`principal_sessions`
+ *     semantics): shown once.
+ *   - `email` (optional): a string.
+ *   - `name` (optional): a string.
+ *   - `sub` (optional): a string.
+ *   - `principalId` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_HANDLE_OIDC_CALLBACK "sso.handle_oidc_callback"
+
+/**
+ * `sso.handle_saml_callback`: POST /sso/callback/saml, HTTP 200 on success. Finish a SAML login:
+ * the signed response is verified.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `SAMLResponse` (required): a string.
+ *   - `RelayState` (required): a string.
+ *
+ * Result: an object (SsoCallbackResult). A completed SSO login: the session it opened and what the
+ * IdP said.
+ *   - `sessionId` (required): a string.
+ *   - `groups` (optional): a list of strings.
+ *   - `mappedScopes` (optional): a list of strings.
+ *   - `developerId` (required): a string.
+ *   - `expiresAt` (required): a string.
+ *   - `sessionToken` (optional): a string. The principal session token (`principal_sessions`
+ *     semantics): shown once.
+ *   - `email` (optional): a string.
+ *   - `name` (optional): a string.
+ *   - `sub` (optional): a string.
+ *   - `principalId` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_HANDLE_SAML_CALLBACK "sso.handle_saml_callback"
+
+/**
+ * `sso.handle_ldap_callback`: POST /sso/callback/ldap, HTTP 200 on success. Finish an LDAP login
+ * (username and password bind).
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with
+ *   - `username` (required): a string.
+ *   - `password` (required): a string.
+ *   - `connectionId` (required): a string.
+ *   - `org` (required): a string.
+ *
+ * Result: an object (SsoCallbackResult). A completed SSO login: the session it opened and what the
+ * IdP said.
+ *   - `sessionId` (required): a string.
+ *   - `groups` (optional): a list of strings.
+ *   - `mappedScopes` (optional): a list of strings.
+ *   - `developerId` (required): a string.
+ *   - `expiresAt` (required): a string.
+ *   - `sessionToken` (optional): a string. The principal session token (`principal_sessions`
+ *     semantics): shown once.
+ *   - `email` (optional): a string.
+ *   - `name` (optional): a string.
+ *   - `sub` (optional): a string.
+ *   - `principalId` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_HANDLE_LDAP_CALLBACK "sso.handle_ldap_callback"
+
+/**
+ * `sso.create_config`: POST /v1/sso/config, HTTP 201 on success. Legacy: create or replace the
+ * single OIDC configuration.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: a JSON object with
+ *   - `issuerUrl` (required): a string.
+ *   - `clientId` (required): a string.
+ *   - `clientSecret` (required): a string.
+ *   - `redirectUri` (required): a string.
+ *
+ * Result: an object (SsoConfig). The legacy single OIDC configuration of a developer (no secret).
+ *   - `issuerUrl` (required): a string.
+ *   - `clientId` (required): a string.
+ *   - `redirectUri` (required): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_SSO_CREATE_CONFIG "sso.create_config"
+
+/**
+ * `sso.get_config`: GET /v1/sso/config, HTTP 200 on success. Legacy: the single OIDC configuration
+ * (never its secret).
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: an object (SsoConfig). The legacy single OIDC configuration of a developer (no secret).
+ *   - `issuerUrl` (required): a string.
+ *   - `clientId` (required): a string.
+ *   - `redirectUri` (required): a string.
+ *   - `createdAt` (required): a string.
+ *   - `updatedAt` (required): a string.
+ */
+#define GRANTEX_OP_SSO_GET_CONFIG "sso.get_config"
+
+/**
+ * `sso.delete_config`: DELETE /v1/sso/config, HTTP 204 on success. Legacy: remove the single OIDC
+ * configuration.
+ *
+ * Call: grantex_client_call(). Retries: on network errors, timeouts, 429, 502, 503 and 504.
+ *
+ * Input: none (NULL, "" or `{}`).
+ *
+ * Result: `null` (no content).
+ */
+#define GRANTEX_OP_SSO_DELETE_CONFIG "sso.delete_config"
+
+/**
+ * `sso.handle_callback`: GET /sso/callback, HTTP 200 on success. Legacy: finish a login of the
+ * single OIDC configuration.
+ *
+ * Call: grantex_client_call(). Retries: none.
+ *
+ * Input: a JSON object with (members other than path parameters are sent as the query string)
+ *   - `code` (required): a string.
+ *   - `state` (required): a string.
+ *
+ * Result: an object (SsoCallbackResponse). `GET /sso/callback` response (legacy config): who signed
+ * in.
+ *   - `developerId` (required): a string.
+ *   - `email` (optional): a string.
+ *   - `name` (optional): a string.
+ *   - `sub` (optional): a string.
+ */
+#define GRANTEX_OP_SSO_HANDLE_CALLBACK "sso.handle_callback"
+
 #endif /* GRANTEX_OPERATIONS_H */

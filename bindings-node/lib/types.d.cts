@@ -1313,6 +1313,329 @@ export interface McpPrincipalBinding {
   expiresAt: string;
 }
 
+/** `POST /v1/scim/tokens` response: the secret is shown here once. */
+export interface ScimTokenWithSecret {
+  id: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** The bearer secret for `/scim/v2`; only its hash is kept. */
+  token: string;
+}
+
+/** A SCIM bearer token (never its secret). */
+export interface ScimToken {
+  id: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** `GET /v1/scim/tokens` response, newest first. */
+export interface ListScimTokensResponse {
+  tokens: ScimToken[];
+}
+
+/** `GET /scim/v2/Users` query: 1-based `startIndex`, page size `count` (at most 200). */
+export interface ListScimUsersParams {
+  startIndex?: number | null;
+  count?: number | null;
+}
+
+/** One e-mail address of a SCIM user. */
+export interface ScimEmail {
+  value: string;
+  primary?: boolean;
+  /** `work`, `home`, `other`. */
+  type?: string | null;
+}
+
+/** A SCIM resource's `meta`. */
+export interface ScimUserMeta {
+  resourceType: string;
+  created: string;
+  lastModified: string;
+  location?: string;
+  /** The ETag (`W/"…"`); send it back in `If-Match` to update only that version. */
+  version?: string;
+}
+
+/** A provisioned user (the principal of grants: `id` is the `principalId`). */
+export interface ScimUser {
+  id: string;
+  userName: string;
+  active: boolean;
+  emails: ScimEmail[];
+  meta: ScimUserMeta;
+  externalId: string | null;
+  displayName: string | null;
+}
+
+/** `GET /scim/v2/Users` response (a SCIM ListResponse). */
+export interface ScimListResponse {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: ScimUser[];
+}
+
+/** `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}` body. */
+export interface CreateScimUserParams {
+  userName: string;
+  displayName?: string | null;
+  externalId?: string | null;
+  emails?: ScimEmail[] | null;
+  active?: boolean;
+}
+
+/** One SCIM PATCH operation (RFC 7644 §3.5.2). */
+export interface ScimPatchOperation {
+  /** `add`, `replace` or `remove` (any case). */
+  op: string;
+  /**
+   * An attribute path (`active`, `emails[type eq "work"].value`); none means the value is
+   * an object of attributes.
+   */
+  path?: string | null;
+  value?: unknown;
+}
+
+/** `PATCH /scim/v2/Users/{id}` body. */
+export interface ScimPatchParams {
+  Operations: ScimPatchOperation[];
+}
+
+/**
+ * `POST /v1/sso/connections` body. OIDC needs `issuerUrl`, `clientId`, `clientSecret`;
+ * SAML needs `idpEntityId`, `idpSsoUrl`, `idpCertificate` (PEM).
+ */
+export interface CreateSsoConnectionParams {
+  name: string;
+  protocol: string;
+  issuerUrl?: string | null;
+  clientId?: string | null;
+  /** Write-only; kept encrypted. */
+  clientSecret?: string | null;
+  idpEntityId?: string | null;
+  idpSsoUrl?: string | null;
+  /** The IdP's signing certificate (PEM). */
+  idpCertificate?: string | null;
+  spEntityId?: string | null;
+  spAcsUrl?: string | null;
+  ldapUrl?: string | null;
+  ldapBindDn?: string | null;
+  ldapBindPassword?: string | null;
+  ldapSearchBase?: string | null;
+  ldapSearchFilter?: string | null;
+  ldapGroupSearchBase?: string | null;
+  ldapGroupSearchFilter?: string | null;
+  ldapTlsEnabled?: boolean | null;
+  domains?: string[] | null;
+  jitProvisioning?: boolean | null;
+  enforce?: boolean | null;
+  groupAttribute?: string | null;
+  groupMappings?: Record<string, string[]> | null;
+  defaultScopes?: string[] | null;
+}
+
+/** An SSO connection to one identity provider. */
+export interface SsoConnection {
+  id: string;
+  developerId: string;
+  name: string;
+  /** `oidc`, `saml` or `ldap`. */
+  protocol: string;
+  /** `active`, `inactive` or `testing`. */
+  status: string;
+  /** The e-mail domains this connection signs in (none: any). */
+  domains: string[];
+  /** Provision the principal at its first login. */
+  jitProvisioning: boolean;
+  enforce: boolean;
+  /** IdP group → the scopes its members get. */
+  groupMappings: Record<string, string[]>;
+  /** The scopes every member gets. */
+  defaultScopes: string[];
+  createdAt: string;
+  updatedAt: string;
+  issuerUrl: string | null;
+  clientId: string | null;
+  idpEntityId: string | null;
+  idpSsoUrl: string | null;
+  spEntityId: string | null;
+  spAcsUrl: string | null;
+  /** The claim (OIDC) or attribute (SAML) that carries the groups. */
+  groupAttribute: string | null;
+  ldapUrl: string | null;
+  ldapBindDn: string | null;
+  ldapSearchBase: string | null;
+  ldapSearchFilter: string | null;
+  ldapGroupSearchBase: string | null;
+  ldapGroupSearchFilter: string | null;
+  ldapTlsEnabled: boolean | null;
+}
+
+/** `GET /v1/sso/connections` response, newest first. */
+export interface ListSsoConnectionsResponse {
+  connections: SsoConnection[];
+}
+
+/** `PATCH /v1/sso/connections/{id}` body: only the given fields change. */
+export interface UpdateSsoConnectionParams {
+  name?: string | null;
+  status?: string | null;
+  issuerUrl?: string | null;
+  clientId?: string | null;
+  clientSecret?: string | null;
+  idpEntityId?: string | null;
+  idpSsoUrl?: string | null;
+  idpCertificate?: string | null;
+  spEntityId?: string | null;
+  spAcsUrl?: string | null;
+  ldapUrl?: string | null;
+  ldapBindDn?: string | null;
+  ldapBindPassword?: string | null;
+  ldapSearchBase?: string | null;
+  ldapSearchFilter?: string | null;
+  ldapGroupSearchBase?: string | null;
+  ldapGroupSearchFilter?: string | null;
+  ldapTlsEnabled?: boolean | null;
+  domains?: string[] | null;
+  jitProvisioning?: boolean | null;
+  enforce?: boolean | null;
+  groupAttribute?: string | null;
+  groupMappings?: Record<string, string[]> | null;
+  defaultScopes?: string[] | null;
+}
+
+/** `POST /v1/sso/connections/{id}/test` response: what the IdP publishes, or why it failed. */
+export interface SsoConnectionTestResult {
+  success: boolean;
+  protocol: string;
+  issuer: string | null;
+  authorizationEndpoint: string | null;
+  tokenEndpoint: string | null;
+  jwksUri: string | null;
+  idpEntityId: string | null;
+  idpSsoUrl: string | null;
+  error: string | null;
+}
+
+/** `POST /v1/sso/enforce` body. */
+export interface SsoEnforcementParams {
+  enforce: boolean;
+}
+
+/** `POST /v1/sso/enforce` response. */
+export interface SsoEnforcementResponse {
+  enforce: boolean;
+  developerId: string;
+}
+
+/** A principal's session opened by an SSO login. */
+export interface SsoSession {
+  id: string;
+  connectionId: string;
+  /** The IdP's subject (OIDC `sub`, SAML NameID). */
+  idpSubject: string;
+  groups: string[];
+  /** The scopes the group mappings and default scopes give this session. */
+  mappedScopes: string[];
+  expiresAt: string;
+  createdAt: string;
+  principalId: string | null;
+  email: string | null;
+  name: string | null;
+}
+
+/** `GET /v1/sso/sessions` response (live sessions, newest first). */
+export interface ListSsoSessionsResponse {
+  sessions: SsoSession[];
+}
+
+/**
+ * `GET /sso/login` query: the developer (`org`) and, to pick a connection, the user's
+ * e-mail domain.
+ */
+export interface SsoLoginParams {
+  org: string;
+  domain?: string | null;
+}
+
+/** `GET /sso/login` response: where to send the user's browser. */
+export interface SsoLoginResponse {
+  authorizeUrl: string;
+  protocol: string | null;
+  connectionId: string | null;
+}
+
+/** `POST /sso/callback/oidc` body: what the IdP sent to the redirect URI. */
+export interface SsoOidcCallbackParams {
+  code: string;
+  state: string;
+  redirect_uri?: string | null;
+}
+
+/** A completed SSO login: the session it opened and what the IdP said. */
+export interface SsoCallbackResult {
+  sessionId: string;
+  groups: string[];
+  mappedScopes: string[];
+  developerId: string;
+  expiresAt: string;
+  /** The principal session token (`principal_sessions` semantics): shown once. */
+  sessionToken: string | null;
+  email: string | null;
+  name: string | null;
+  sub: string | null;
+  principalId: string | null;
+}
+
+/** `POST /sso/callback/saml` body: the IdP's HTTP-POST binding form fields. */
+export interface SsoSamlCallbackParams {
+  SAMLResponse: string;
+  RelayState: string;
+}
+
+/** `POST /sso/callback/ldap` body. */
+export interface SsoLdapCallbackParams {
+  username: string;
+  password: string;
+  connectionId: string;
+  org: string;
+}
+
+/** `POST /v1/sso/config` body. */
+export interface CreateSsoConfigParams {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/** The legacy single OIDC configuration of a developer (no secret). */
+export interface SsoConfig {
+  issuerUrl: string;
+  clientId: string;
+  redirectUri: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /sso/callback` query (legacy config). */
+export interface SsoCallbackParams {
+  code: string;
+  state: string;
+}
+
+/** `GET /sso/callback` response (legacy config): who signed in. */
+export interface SsoCallbackResponse {
+  developerId: string;
+  email: string | null;
+  name: string | null;
+  sub: string | null;
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
@@ -2020,6 +2343,173 @@ export declare class McpClient {
   bindPrincipal(authRequestId: string, params: BindMcpPrincipalParams): Promise<McpPrincipalBinding>;
 }
 
+/** `grantex.scim`. */
+export declare class ScimClient {
+  private constructor();
+  /**
+   * Create a SCIM bearer token; its secret is in this answer only.
+   *
+   * `POST /v1/scim/tokens`
+   */
+  createToken(label: string): Promise<ScimTokenWithSecret>;
+  /**
+   * The developer's SCIM tokens, newest first (never a secret).
+   *
+   * `GET /v1/scim/tokens`
+   */
+  listTokens(): Promise<ListScimTokensResponse>;
+  /**
+   * Revoke a SCIM token: it stops working at once.
+   *
+   * `DELETE /v1/scim/tokens/{tokenId}`
+   */
+  revokeToken(tokenId: string): Promise<void>;
+  /**
+   * Provisioned users, oldest first, one page (`startIndex` is 1-based).
+   *
+   * `GET /scim/v2/Users`
+   */
+  listUsers(params?: ListScimUsersParams): Promise<ScimListResponse>;
+  /**
+   * One provisioned user.
+   *
+   * `GET /scim/v2/Users/{userId}`
+   */
+  getUser(userId: string): Promise<ScimUser>;
+  /**
+   * Provision a user (`userName` unique per developer).
+   *
+   * `POST /scim/v2/Users`
+   */
+  createUser(params: CreateScimUserParams): Promise<ScimUser>;
+  /**
+   * Replace a user (PUT): attributes not given are cleared.
+   *
+   * `PUT /scim/v2/Users/{userId}`
+   */
+  replaceUser(userId: string, params: CreateScimUserParams): Promise<ScimUser>;
+  /**
+   * Change a user with SCIM PATCH operations (`add`, `replace`, `remove`).
+   *
+   * `PATCH /scim/v2/Users/{userId}`
+   */
+  updateUser(userId: string, params: ScimPatchParams): Promise<ScimUser>;
+  /**
+   * Deprovision a user: its grants are revoked in the same request.
+   *
+   * `DELETE /scim/v2/Users/{userId}`
+   */
+  deleteUser(userId: string): Promise<void>;
+}
+
+/** `grantex.sso`. */
+export declare class SsoClient {
+  private constructor();
+  /**
+   * Create an SSO connection (OIDC or SAML).
+   *
+   * `POST /v1/sso/connections`
+   */
+  createConnection(params: CreateSsoConnectionParams): Promise<SsoConnection>;
+  /**
+   * The developer's SSO connections, oldest first.
+   *
+   * `GET /v1/sso/connections`
+   */
+  listConnections(): Promise<ListSsoConnectionsResponse>;
+  /**
+   * One SSO connection (never its secret).
+   *
+   * `GET /v1/sso/connections/{id}`
+   */
+  getConnection(id: string): Promise<SsoConnection>;
+  /**
+   * Change the given fields only.
+   *
+   * `PATCH /v1/sso/connections/{id}`
+   */
+  updateConnection(id: string, params: UpdateSsoConnectionParams): Promise<SsoConnection>;
+  /**
+   * Delete an SSO connection and its sessions.
+   *
+   * `DELETE /v1/sso/connections/{id}`
+   */
+  deleteConnection(id: string): Promise<void>;
+  /**
+   * Check the IdP: OIDC discovery, or the SAML settings.
+   *
+   * `POST /v1/sso/connections/{id}/test`
+   */
+  testConnection(id: string): Promise<SsoConnectionTestResult>;
+  /**
+   * Turn org-wide SSO enforcement on or off.
+   *
+   * `POST /v1/sso/enforce`
+   */
+  setEnforcement(params: SsoEnforcementParams): Promise<SsoEnforcementResponse>;
+  /**
+   * Live SSO sessions, newest first.
+   *
+   * `GET /v1/sso/sessions`
+   */
+  listSessions(): Promise<ListSsoSessionsResponse>;
+  /**
+   * End an SSO session (its principal session token stops working).
+   *
+   * `DELETE /v1/sso/sessions/{id}`
+   */
+  revokeSession(id: string): Promise<void>;
+  /**
+   * Where to send a user's browser to sign in (`org` is the developer id; `domain`
+   * picks the connection by e-mail domain).
+   *
+   * `GET /sso/login`
+   */
+  getLoginUrl(params?: SsoLoginParams): Promise<SsoLoginResponse>;
+  /**
+   * Finish an OIDC login: the code is exchanged and the ID token verified.
+   *
+   * `POST /sso/callback/oidc`
+   */
+  handleOidcCallback(params: SsoOidcCallbackParams): Promise<SsoCallbackResult>;
+  /**
+   * Finish a SAML login: the signed response is verified.
+   *
+   * `POST /sso/callback/saml`
+   */
+  handleSamlCallback(params: SsoSamlCallbackParams): Promise<SsoCallbackResult>;
+  /**
+   * Finish an LDAP login (username and password bind).
+   *
+   * `POST /sso/callback/ldap`
+   */
+  handleLdapCallback(params: SsoLdapCallbackParams): Promise<SsoCallbackResult>;
+  /**
+   * Legacy: create or replace the single OIDC configuration.
+   *
+   * `POST /v1/sso/config`
+   */
+  createConfig(params: CreateSsoConfigParams): Promise<SsoConfig>;
+  /**
+   * Legacy: the single OIDC configuration (never its secret).
+   *
+   * `GET /v1/sso/config`
+   */
+  getConfig(): Promise<SsoConfig>;
+  /**
+   * Legacy: remove the single OIDC configuration.
+   *
+   * `DELETE /v1/sso/config`
+   */
+  deleteConfig(): Promise<void>;
+  /**
+   * Legacy: finish a login of the single OIDC configuration.
+   *
+   * `GET /sso/callback`
+   */
+  handleCallback(params?: SsoCallbackParams): Promise<SsoCallbackResponse>;
+}
+
 /**
  * The catalog's part of the `Grantex` client: its namespaces and methods. `Grantex`
  * (lib/index.d.cts) extends it; import `Grantex`, not this.
@@ -2041,6 +2531,8 @@ export declare abstract class GrantexOperations {
   readonly usage: UsageClient;
   readonly vault: VaultClient;
   readonly mcp: McpClient;
+  readonly scim: ScimClient;
+  readonly sso: SsoClient;
   /**
    * Create a developer account (no API key). Never retried: a retry could create a
    * second account.

@@ -52,6 +52,9 @@ from ._types import (
     CreateAnomalyRuleParams,
     CreatePolicyParams,
     CreatePrincipalSessionParams,
+    CreateScimUserParams,
+    CreateSsoConfigParams,
+    CreateSsoConnectionParams,
     CreateWebhookParams,
     DebitBudgetParams,
     DebitBudgetResponse,
@@ -78,6 +81,10 @@ from ._types import (
     ListGrantsParams,
     ListGrantsResponse,
     ListPoliciesResponse,
+    ListScimTokensResponse,
+    ListScimUsersParams,
+    ListSsoConnectionsResponse,
+    ListSsoSessionsResponse,
     ListVaultCredentialsParams,
     ListVaultCredentialsResponse,
     ListWebhooksResponse,
@@ -101,8 +108,25 @@ from ._types import (
     RevocationStatus,
     RevocationStatusParams,
     RotateKeyResponse,
+    ScimListResponse,
+    ScimPatchParams,
+    ScimTokenWithSecret,
+    ScimUser,
     SignupParams,
     SignupResponse,
+    SsoCallbackParams,
+    SsoCallbackResponse,
+    SsoCallbackResult,
+    SsoConfig,
+    SsoConnection,
+    SsoConnectionTestResult,
+    SsoEnforcementParams,
+    SsoEnforcementResponse,
+    SsoLdapCallbackParams,
+    SsoLoginParams,
+    SsoLoginResponse,
+    SsoOidcCallbackParams,
+    SsoSamlCallbackParams,
     StoreCredentialParams,
     StoreCredentialResponse,
     UpdateAgentParams,
@@ -111,6 +135,7 @@ from ._types import (
     UpdateDeveloperSettingsResponse,
     UpdateMcpSettingsParams,
     UpdatePolicyParams,
+    UpdateSsoConnectionParams,
     UsageHistoryParams,
     UsageHistoryResponse,
     UsageResponse,
@@ -615,6 +640,135 @@ class McpClient(_Resource):
         return McpPrincipalBinding.from_dict(self._call("mcp.bind_principal", {"authRequestId": _id("auth_request_id", auth_request_id), **_params("mcp.bind_principal", BindMcpPrincipalParams, params)}))
 
 
+class ScimClient(_Resource):
+    """``client.scim``."""
+
+    def create_token(self, label: str) -> ScimTokenWithSecret:
+        """Create a SCIM bearer token; its secret is in this answer only."""
+        return ScimTokenWithSecret.from_dict(self._call("scim.create_token", {"label": _id("label", label)}))
+
+    def list_tokens(self) -> ListScimTokensResponse:
+        """The developer's SCIM tokens, newest first (never a secret)."""
+        return ListScimTokensResponse.from_dict(self._call("scim.list_tokens", {}))
+
+    def revoke_token(self, token_id: str) -> None:
+        """Revoke a SCIM token: it stops working at once."""
+        self._call("scim.revoke_token", {"tokenId": _id("token_id", token_id)})
+
+    def list_users(
+        self,
+        start_index: Optional[int] = None,
+        count: Optional[int] = None,
+    ) -> ScimListResponse:
+        """Provisioned users, oldest first, one page (``startIndex`` is 1-based)."""
+        return ScimListResponse.from_dict(self._call("scim.list_users", {**_keywords(ListScimUsersParams, start_index=start_index, count=count)}))
+
+    def get_user(self, user_id: str) -> ScimUser:
+        """One provisioned user."""
+        return ScimUser.from_dict(self._call("scim.get_user", {"userId": _id("user_id", user_id)}))
+
+    def create_user(self, params: CreateScimUserParams) -> ScimUser:
+        """Provision a user (``userName`` unique per developer)."""
+        return ScimUser.from_dict(self._call("scim.create_user", {**_params("scim.create_user", CreateScimUserParams, params)}))
+
+    def replace_user(self, user_id: str, params: CreateScimUserParams) -> ScimUser:
+        """Replace a user (PUT): attributes not given are cleared."""
+        return ScimUser.from_dict(self._call("scim.replace_user", {"userId": _id("user_id", user_id), **_params("scim.replace_user", CreateScimUserParams, params)}))
+
+    def update_user(
+        self,
+        user_id: str,
+        operations: Sequence[ScimPatchOperation],
+    ) -> ScimUser:
+        """Change a user with SCIM PATCH operations (``add``, ``replace``, ``remove``)."""
+        return ScimUser.from_dict(self._call("scim.update_user", {"userId": _id("user_id", user_id), **_keywords(ScimPatchParams, operations=operations)}))
+
+    def delete_user(self, user_id: str) -> None:
+        """Deprovision a user: its grants are revoked in the same request."""
+        self._call("scim.delete_user", {"userId": _id("user_id", user_id)})
+
+
+class SsoClient(_Resource):
+    """``client.sso``."""
+
+    def create_connection(self, params: CreateSsoConnectionParams) -> SsoConnection:
+        """Create an SSO connection (OIDC or SAML)."""
+        return SsoConnection.from_dict(self._call("sso.create_connection", {**_params("sso.create_connection", CreateSsoConnectionParams, params)}))
+
+    def list_connections(self) -> ListSsoConnectionsResponse:
+        """The developer's SSO connections, oldest first."""
+        return ListSsoConnectionsResponse.from_dict(self._call("sso.list_connections", {}))
+
+    def get_connection(self, id: str) -> SsoConnection:
+        """One SSO connection (never its secret)."""
+        return SsoConnection.from_dict(self._call("sso.get_connection", {"id": _id("id", id)}))
+
+    def update_connection(self, id: str, params: UpdateSsoConnectionParams) -> SsoConnection:
+        """Change the given fields only."""
+        return SsoConnection.from_dict(self._call("sso.update_connection", {"id": _id("id", id), **_params("sso.update_connection", UpdateSsoConnectionParams, params)}))
+
+    def delete_connection(self, id: str) -> None:
+        """Delete an SSO connection and its sessions."""
+        self._call("sso.delete_connection", {"id": _id("id", id)})
+
+    def test_connection(self, id: str) -> SsoConnectionTestResult:
+        """Check the IdP: OIDC discovery, or the SAML settings."""
+        return SsoConnectionTestResult.from_dict(self._call("sso.test_connection", {"id": _id("id", id)}))
+
+    def set_enforcement(self, params: SsoEnforcementParams) -> SsoEnforcementResponse:
+        """Turn org-wide SSO enforcement on or off."""
+        return SsoEnforcementResponse.from_dict(self._call("sso.set_enforcement", {**_params("sso.set_enforcement", SsoEnforcementParams, params)}))
+
+    def list_sessions(self) -> ListSsoSessionsResponse:
+        """Live SSO sessions, newest first."""
+        return ListSsoSessionsResponse.from_dict(self._call("sso.list_sessions", {}))
+
+    def revoke_session(self, id: str) -> None:
+        """End an SSO session (its principal session token stops working)."""
+        self._call("sso.revoke_session", {"id": _id("id", id)})
+
+    def get_login_url(
+        self,
+        org: str,
+        domain: Optional[str] = None,
+    ) -> SsoLoginResponse:
+        """Where to send a user's browser to sign in (``org`` is the developer id; ``domain``
+         picks the connection by e-mail domain)."""
+        return SsoLoginResponse.from_dict(self._call("sso.get_login_url", {**_keywords(SsoLoginParams, org=org, domain=domain)}))
+
+    def handle_oidc_callback(self, params: SsoOidcCallbackParams) -> SsoCallbackResult:
+        """Finish an OIDC login: the code is exchanged and the ID token verified."""
+        return SsoCallbackResult.from_dict(self._call("sso.handle_oidc_callback", {**_params("sso.handle_oidc_callback", SsoOidcCallbackParams, params)}))
+
+    def handle_saml_callback(self, params: SsoSamlCallbackParams) -> SsoCallbackResult:
+        """Finish a SAML login: the signed response is verified."""
+        return SsoCallbackResult.from_dict(self._call("sso.handle_saml_callback", {**_params("sso.handle_saml_callback", SsoSamlCallbackParams, params)}))
+
+    def handle_ldap_callback(self, params: SsoLdapCallbackParams) -> SsoCallbackResult:
+        """Finish an LDAP login (username and password bind)."""
+        return SsoCallbackResult.from_dict(self._call("sso.handle_ldap_callback", {**_params("sso.handle_ldap_callback", SsoLdapCallbackParams, params)}))
+
+    def create_config(self, params: CreateSsoConfigParams) -> SsoConfig:
+        """Legacy: create or replace the single OIDC configuration."""
+        return SsoConfig.from_dict(self._call("sso.create_config", {**_params("sso.create_config", CreateSsoConfigParams, params)}))
+
+    def get_config(self) -> SsoConfig:
+        """Legacy: the single OIDC configuration (never its secret)."""
+        return SsoConfig.from_dict(self._call("sso.get_config", {}))
+
+    def delete_config(self) -> None:
+        """Legacy: remove the single OIDC configuration."""
+        self._call("sso.delete_config", {})
+
+    def handle_callback(
+        self,
+        code: str,
+        state: str,
+    ) -> SsoCallbackResponse:
+        """Legacy: finish a login of the single OIDC configuration."""
+        return SsoCallbackResponse.from_dict(self._call("sso.handle_callback", {**_keywords(SsoCallbackParams, code=code, state=state)}))
+
+
 class Grantex(_ClientBase):
     """Client for the Grantex API.
 
@@ -639,6 +793,8 @@ class Grantex(_ClientBase):
     usage: UsageClient
     vault: VaultClient
     mcp: McpClient
+    scim: ScimClient
+    sso: SsoClient
 
     def __init__(
         self,
@@ -701,6 +857,8 @@ class Grantex(_ClientBase):
         self.usage = UsageClient(self._native)
         self.vault = VaultClient(self._native)
         self.mcp = McpClient(self._native)
+        self.scim = ScimClient(self._native)
+        self.sso = SsoClient(self._native)
 
     @staticmethod
     def signup(params: SignupParams, *, base_url: Optional[str] = None) -> SignupResponse:

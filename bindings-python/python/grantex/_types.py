@@ -70,6 +70,9 @@ __all__ = [
     "CreateAnomalyRuleParams",
     "CreatePolicyParams",
     "CreatePrincipalSessionParams",
+    "CreateScimUserParams",
+    "CreateSsoConfigParams",
+    "CreateSsoConnectionParams",
     "CreateWebhookParams",
     "DebitBudgetParams",
     "DebitBudgetResponse",
@@ -101,6 +104,10 @@ __all__ = [
     "ListGrantsParams",
     "ListGrantsResponse",
     "ListPoliciesResponse",
+    "ListScimTokensResponse",
+    "ListScimUsersParams",
+    "ListSsoConnectionsResponse",
+    "ListSsoSessionsResponse",
     "ListVaultCredentialsParams",
     "ListVaultCredentialsResponse",
     "ListWebhooksResponse",
@@ -129,8 +136,30 @@ __all__ = [
     "RevocationStatus",
     "RevocationStatusParams",
     "RotateKeyResponse",
+    "ScimEmail",
+    "ScimListResponse",
+    "ScimPatchOperation",
+    "ScimPatchParams",
+    "ScimToken",
+    "ScimTokenWithSecret",
+    "ScimUser",
+    "ScimUserMeta",
     "SignupParams",
     "SignupResponse",
+    "SsoCallbackParams",
+    "SsoCallbackResponse",
+    "SsoCallbackResult",
+    "SsoConfig",
+    "SsoConnection",
+    "SsoConnectionTestResult",
+    "SsoEnforcementParams",
+    "SsoEnforcementResponse",
+    "SsoLdapCallbackParams",
+    "SsoLoginParams",
+    "SsoLoginResponse",
+    "SsoOidcCallbackParams",
+    "SsoSamlCallbackParams",
+    "SsoSession",
     "StoreCredentialParams",
     "StoreCredentialResponse",
     "TokenInfo",
@@ -140,6 +169,7 @@ __all__ = [
     "UpdateDeveloperSettingsResponse",
     "UpdateMcpSettingsParams",
     "UpdatePolicyParams",
+    "UpdateSsoConnectionParams",
     "UsageHistoryEntry",
     "UsageHistoryParams",
     "UsageHistoryResponse",
@@ -4683,6 +4713,1247 @@ class McpPrincipalBinding:
         out: Dict[str, Any] = {}
         out["consentUrl"] = self.consent_url
         out["expiresAt"] = self.expires_at
+        return out
+
+
+@dataclass(frozen=True)
+class ScimTokenWithSecret:
+    """``POST /v1/scim/tokens`` response: the secret is shown here once."""
+
+    id: str
+    label: str
+    created_at: str
+    last_used_at: Optional[str] = None
+    token: str = ""
+    """The bearer secret for ``/scim/v2``; only its hash is kept."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, label, created_at, last_used_at=None, token=""):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "label", label)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "last_used_at", last_used_at)
+            _object_setattr(self, "token", token)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimTokenWithSecret:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            label=_req(data, "label"),
+            created_at=_req(data, "createdAt"),
+            last_used_at=_get(data, "lastUsedAt", None),
+            token=_get(data, "token", ""),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["label"] = self.label
+        out["createdAt"] = self.created_at
+        out["lastUsedAt"] = self.last_used_at
+        out["token"] = self.token
+        return out
+
+
+@dataclass(frozen=True)
+class ScimToken:
+    """A SCIM bearer token (never its secret)."""
+
+    id: str
+    label: str
+    created_at: str
+    last_used_at: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, label, created_at, last_used_at=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "label", label)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "last_used_at", last_used_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimToken:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            label=_req(data, "label"),
+            created_at=_req(data, "createdAt"),
+            last_used_at=_get(data, "lastUsedAt", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["label"] = self.label
+        out["createdAt"] = self.created_at
+        out["lastUsedAt"] = self.last_used_at
+        return out
+
+
+@dataclass(frozen=True)
+class ListScimTokensResponse:
+    """``GET /v1/scim/tokens`` response, newest first."""
+
+    tokens: Tuple[ScimToken, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, tokens):
+            _object_setattr(self, "tokens", tokens)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListScimTokensResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            tokens=_nested_list(ScimToken, _req(data, "tokens")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["tokens"] = [v.to_dict() for v in self.tokens] if self.tokens is not None else None
+        return out
+
+
+@dataclass
+class ListScimUsersParams:
+    """``GET /scim/v2/Users`` query: 1-based ``startIndex``, page size ``count`` (at most 200)."""
+
+    start_index: Optional[int] = None
+    count: Optional[int] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, start_index=None, count=None):
+            self.start_index = start_index
+            self.count = count
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "startIndex": self.start_index,
+                "count": self.count,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ScimEmail:
+    """One e-mail address of a SCIM user."""
+
+    value: str
+    primary: bool = False
+    type: Optional[str] = None
+    """``work``, ``home``, ``other``."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, value, primary=False, type=None):
+            _object_setattr(self, "value", value)
+            _object_setattr(self, "primary", primary)
+            _object_setattr(self, "type", type)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimEmail:
+        """From the wire's camelCase JSON."""
+        return cls(
+            value=_req(data, "value"),
+            primary=_get(data, "primary", False),
+            type=_get(data, "type", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["value"] = self.value
+        out["primary"] = self.primary
+        if self.type is not None:
+            out["type"] = self.type
+        return out
+
+
+@dataclass(frozen=True)
+class ScimUserMeta:
+    """A SCIM resource's ``meta``."""
+
+    resource_type: str
+    created: str
+    last_modified: str
+    location: Optional[str] = None
+    version: Optional[str] = None
+    """The ETag (``W/"…"``); send it back in ``If-Match`` to update only that version."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, resource_type, created, last_modified, location=None, version=None):
+            _object_setattr(self, "resource_type", resource_type)
+            _object_setattr(self, "created", created)
+            _object_setattr(self, "last_modified", last_modified)
+            _object_setattr(self, "location", location)
+            _object_setattr(self, "version", version)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimUserMeta:
+        """From the wire's camelCase JSON."""
+        return cls(
+            resource_type=_req(data, "resourceType"),
+            created=_req(data, "created"),
+            last_modified=_req(data, "lastModified"),
+            location=_get(data, "location", None),
+            version=_get(data, "version", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["resourceType"] = self.resource_type
+        out["created"] = self.created
+        out["lastModified"] = self.last_modified
+        if self.location is not None:
+            out["location"] = self.location
+        if self.version is not None:
+            out["version"] = self.version
+        return out
+
+
+@dataclass(frozen=True)
+class ScimUser:
+    """A provisioned user (the principal of grants: ``id`` is the ``principalId``)."""
+
+    id: str
+    user_name: str
+    active: bool
+    emails: Tuple[ScimEmail, ...]
+    meta: ScimUserMeta
+    external_id: Optional[str] = None
+    display_name: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, user_name, active, emails, meta, external_id=None, display_name=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "user_name", user_name)
+            _object_setattr(self, "active", active)
+            _object_setattr(self, "emails", emails)
+            _object_setattr(self, "meta", meta)
+            _object_setattr(self, "external_id", external_id)
+            _object_setattr(self, "display_name", display_name)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimUser:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            user_name=_req(data, "userName"),
+            active=_get(data, "active", False),
+            emails=_nested_list(ScimEmail, _get(data, "emails", ())),
+            meta=_nested(ScimUserMeta, _req(data, "meta")),
+            external_id=_get(data, "externalId", None),
+            display_name=_get(data, "displayName", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["userName"] = self.user_name
+        out["active"] = self.active
+        out["emails"] = [v.to_dict() for v in self.emails] if self.emails is not None else None
+        out["meta"] = self.meta.to_dict() if self.meta is not None else None
+        out["externalId"] = self.external_id
+        out["displayName"] = self.display_name
+        return out
+
+
+@dataclass(frozen=True)
+class ScimListResponse:
+    """``GET /scim/v2/Users`` response (a SCIM ListResponse)."""
+
+    total_results: int
+    start_index: int
+    items_per_page: int
+    resources: Tuple[ScimUser, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, total_results, start_index, items_per_page, resources):
+            _object_setattr(self, "total_results", total_results)
+            _object_setattr(self, "start_index", start_index)
+            _object_setattr(self, "items_per_page", items_per_page)
+            _object_setattr(self, "resources", resources)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimListResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            total_results=_req(data, "totalResults"),
+            start_index=_req(data, "startIndex"),
+            items_per_page=_req(data, "itemsPerPage"),
+            resources=_nested_list(ScimUser, _get(data, "Resources", ())),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["totalResults"] = self.total_results
+        out["startIndex"] = self.start_index
+        out["itemsPerPage"] = self.items_per_page
+        out["Resources"] = [v.to_dict() for v in self.resources] if self.resources is not None else None
+        return out
+
+
+@dataclass
+class CreateScimUserParams:
+    """``POST /scim/v2/Users`` and ``PUT /scim/v2/Users/{id}`` body."""
+
+    user_name: str
+    display_name: Optional[str] = None
+    external_id: Optional[str] = None
+    emails: Optional[List[ScimEmail]] = None
+    active: bool = True
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, user_name, display_name=None, external_id=None, emails=None, active=True):
+            self.user_name = user_name
+            self.display_name = display_name
+            self.external_id = external_id
+            self.emails = emails
+            self.active = active
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "userName": self.user_name,
+                "displayName": self.display_name,
+                "externalId": self.external_id,
+                "emails": list(self.emails) if self.emails is not None else None,
+                "active": self.active,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ScimPatchOperation:
+    """One SCIM PATCH operation (RFC 7644 §3.5.2)."""
+
+    op: str
+    """``add``, ``replace`` or ``remove`` (any case)."""
+    path: Optional[str]
+    """An attribute path (``active``, ``emails[type eq "work"].value``); none means the value is
+    an object of attributes."""
+    value: Optional[Any]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, op, path, value):
+            _object_setattr(self, "op", op)
+            _object_setattr(self, "path", path)
+            _object_setattr(self, "value", value)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScimPatchOperation:
+        """From the wire's camelCase JSON."""
+        return cls(
+            op=_req(data, "op"),
+            path=_get(data, "path", None),
+            value=_get(data, "value", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["op"] = self.op
+        if self.path is not None:
+            out["path"] = self.path
+        if self.value is not None:
+            out["value"] = self.value
+        return out
+
+
+@dataclass
+class ScimPatchParams:
+    """``PATCH /scim/v2/Users/{id}`` body."""
+
+    operations: List[ScimPatchOperation]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, operations):
+            self.operations = operations
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "Operations": list(self.operations) if self.operations is not None else None,
+            }
+        )
+
+
+@dataclass
+class CreateSsoConnectionParams:
+    """``POST /v1/sso/connections`` body. OIDC needs ``issuerUrl``, ``clientId``, ``clientSecret``;
+    SAML needs ``idpEntityId``, ``idpSsoUrl``, ``idpCertificate`` (PEM)."""
+
+    name: str
+    protocol: str
+    issuer_url: Optional[str] = None
+    client_id: Optional[str] = None
+    client_secret: Optional[str] = None
+    """Write-only; kept encrypted."""
+    idp_entity_id: Optional[str] = None
+    idp_sso_url: Optional[str] = None
+    idp_certificate: Optional[str] = None
+    """The IdP's signing certificate (PEM)."""
+    sp_entity_id: Optional[str] = None
+    sp_acs_url: Optional[str] = None
+    ldap_url: Optional[str] = None
+    ldap_bind_dn: Optional[str] = None
+    ldap_bind_password: Optional[str] = None
+    ldap_search_base: Optional[str] = None
+    ldap_search_filter: Optional[str] = None
+    ldap_group_search_base: Optional[str] = None
+    ldap_group_search_filter: Optional[str] = None
+    ldap_tls_enabled: Optional[bool] = None
+    domains: Optional[List[str]] = None
+    jit_provisioning: Optional[bool] = None
+    enforce: Optional[bool] = None
+    group_attribute: Optional[str] = None
+    group_mappings: Optional[Dict[str, List[str]]] = None
+    default_scopes: Optional[List[str]] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name, protocol, issuer_url=None, client_id=None, client_secret=None, idp_entity_id=None, idp_sso_url=None, idp_certificate=None, sp_entity_id=None, sp_acs_url=None, ldap_url=None, ldap_bind_dn=None, ldap_bind_password=None, ldap_search_base=None, ldap_search_filter=None, ldap_group_search_base=None, ldap_group_search_filter=None, ldap_tls_enabled=None, domains=None, jit_provisioning=None, enforce=None, group_attribute=None, group_mappings=None, default_scopes=None):
+            self.name = name
+            self.protocol = protocol
+            self.issuer_url = issuer_url
+            self.client_id = client_id
+            self.client_secret = client_secret
+            self.idp_entity_id = idp_entity_id
+            self.idp_sso_url = idp_sso_url
+            self.idp_certificate = idp_certificate
+            self.sp_entity_id = sp_entity_id
+            self.sp_acs_url = sp_acs_url
+            self.ldap_url = ldap_url
+            self.ldap_bind_dn = ldap_bind_dn
+            self.ldap_bind_password = ldap_bind_password
+            self.ldap_search_base = ldap_search_base
+            self.ldap_search_filter = ldap_search_filter
+            self.ldap_group_search_base = ldap_group_search_base
+            self.ldap_group_search_filter = ldap_group_search_filter
+            self.ldap_tls_enabled = ldap_tls_enabled
+            self.domains = domains
+            self.jit_provisioning = jit_provisioning
+            self.enforce = enforce
+            self.group_attribute = group_attribute
+            self.group_mappings = group_mappings
+            self.default_scopes = default_scopes
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "name": self.name,
+                "protocol": self.protocol,
+                "issuerUrl": self.issuer_url,
+                "clientId": self.client_id,
+                "clientSecret": self.client_secret,
+                "idpEntityId": self.idp_entity_id,
+                "idpSsoUrl": self.idp_sso_url,
+                "idpCertificate": self.idp_certificate,
+                "spEntityId": self.sp_entity_id,
+                "spAcsUrl": self.sp_acs_url,
+                "ldapUrl": self.ldap_url,
+                "ldapBindDn": self.ldap_bind_dn,
+                "ldapBindPassword": self.ldap_bind_password,
+                "ldapSearchBase": self.ldap_search_base,
+                "ldapSearchFilter": self.ldap_search_filter,
+                "ldapGroupSearchBase": self.ldap_group_search_base,
+                "ldapGroupSearchFilter": self.ldap_group_search_filter,
+                "ldapTlsEnabled": self.ldap_tls_enabled,
+                "domains": _str_list("domains", self.domains),
+                "jitProvisioning": self.jit_provisioning,
+                "enforce": self.enforce,
+                "groupAttribute": self.group_attribute,
+                "groupMappings": self.group_mappings,
+                "defaultScopes": _str_list("default_scopes", self.default_scopes),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoConnection:
+    """An SSO connection to one identity provider."""
+
+    id: str
+    developer_id: str
+    name: str
+    protocol: str
+    """``oidc``, ``saml`` or ``ldap``."""
+    status: str
+    """``active``, ``inactive`` or ``testing``."""
+    domains: Tuple[str, ...]
+    """The e-mail domains this connection signs in (none: any)."""
+    jit_provisioning: bool
+    """Provision the principal at its first login."""
+    enforce: bool
+    group_mappings: Dict[str, Tuple[str, ...]]
+    """IdP group → the scopes its members get."""
+    default_scopes: Tuple[str, ...]
+    """The scopes every member gets."""
+    created_at: str
+    updated_at: str
+    issuer_url: Optional[str] = None
+    client_id: Optional[str] = None
+    idp_entity_id: Optional[str] = None
+    idp_sso_url: Optional[str] = None
+    sp_entity_id: Optional[str] = None
+    sp_acs_url: Optional[str] = None
+    group_attribute: Optional[str] = None
+    """The claim (OIDC) or attribute (SAML) that carries the groups."""
+    ldap_url: Optional[str] = None
+    ldap_bind_dn: Optional[str] = None
+    ldap_search_base: Optional[str] = None
+    ldap_search_filter: Optional[str] = None
+    ldap_group_search_base: Optional[str] = None
+    ldap_group_search_filter: Optional[str] = None
+    ldap_tls_enabled: Optional[bool] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, developer_id, name, protocol, status, domains, jit_provisioning, enforce, group_mappings, default_scopes, created_at, updated_at, issuer_url=None, client_id=None, idp_entity_id=None, idp_sso_url=None, sp_entity_id=None, sp_acs_url=None, group_attribute=None, ldap_url=None, ldap_bind_dn=None, ldap_search_base=None, ldap_search_filter=None, ldap_group_search_base=None, ldap_group_search_filter=None, ldap_tls_enabled=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "protocol", protocol)
+            _object_setattr(self, "status", status)
+            _object_setattr(self, "domains", domains)
+            _object_setattr(self, "jit_provisioning", jit_provisioning)
+            _object_setattr(self, "enforce", enforce)
+            _object_setattr(self, "group_mappings", group_mappings)
+            _object_setattr(self, "default_scopes", default_scopes)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+            _object_setattr(self, "issuer_url", issuer_url)
+            _object_setattr(self, "client_id", client_id)
+            _object_setattr(self, "idp_entity_id", idp_entity_id)
+            _object_setattr(self, "idp_sso_url", idp_sso_url)
+            _object_setattr(self, "sp_entity_id", sp_entity_id)
+            _object_setattr(self, "sp_acs_url", sp_acs_url)
+            _object_setattr(self, "group_attribute", group_attribute)
+            _object_setattr(self, "ldap_url", ldap_url)
+            _object_setattr(self, "ldap_bind_dn", ldap_bind_dn)
+            _object_setattr(self, "ldap_search_base", ldap_search_base)
+            _object_setattr(self, "ldap_search_filter", ldap_search_filter)
+            _object_setattr(self, "ldap_group_search_base", ldap_group_search_base)
+            _object_setattr(self, "ldap_group_search_filter", ldap_group_search_filter)
+            _object_setattr(self, "ldap_tls_enabled", ldap_tls_enabled)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoConnection:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            developer_id=_req(data, "developerId"),
+            name=_req(data, "name"),
+            protocol=_req(data, "protocol"),
+            status=_req(data, "status"),
+            domains=_tuple(_get(data, "domains", ())),
+            jit_provisioning=_get(data, "jitProvisioning", False),
+            enforce=_get(data, "enforce", False),
+            group_mappings=_get(data, "groupMappings", None),
+            default_scopes=_tuple(_get(data, "defaultScopes", ())),
+            created_at=_req(data, "createdAt"),
+            updated_at=_req(data, "updatedAt"),
+            issuer_url=_get(data, "issuerUrl", None),
+            client_id=_get(data, "clientId", None),
+            idp_entity_id=_get(data, "idpEntityId", None),
+            idp_sso_url=_get(data, "idpSsoUrl", None),
+            sp_entity_id=_get(data, "spEntityId", None),
+            sp_acs_url=_get(data, "spAcsUrl", None),
+            group_attribute=_get(data, "groupAttribute", None),
+            ldap_url=_get(data, "ldapUrl", None),
+            ldap_bind_dn=_get(data, "ldapBindDn", None),
+            ldap_search_base=_get(data, "ldapSearchBase", None),
+            ldap_search_filter=_get(data, "ldapSearchFilter", None),
+            ldap_group_search_base=_get(data, "ldapGroupSearchBase", None),
+            ldap_group_search_filter=_get(data, "ldapGroupSearchFilter", None),
+            ldap_tls_enabled=_get(data, "ldapTlsEnabled", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["developerId"] = self.developer_id
+        out["name"] = self.name
+        out["protocol"] = self.protocol
+        out["status"] = self.status
+        out["domains"] = list(self.domains) if self.domains is not None else None
+        out["jitProvisioning"] = self.jit_provisioning
+        out["enforce"] = self.enforce
+        out["groupMappings"] = self.group_mappings
+        out["defaultScopes"] = list(self.default_scopes) if self.default_scopes is not None else None
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        out["issuerUrl"] = self.issuer_url
+        out["clientId"] = self.client_id
+        out["idpEntityId"] = self.idp_entity_id
+        out["idpSsoUrl"] = self.idp_sso_url
+        out["spEntityId"] = self.sp_entity_id
+        out["spAcsUrl"] = self.sp_acs_url
+        out["groupAttribute"] = self.group_attribute
+        out["ldapUrl"] = self.ldap_url
+        out["ldapBindDn"] = self.ldap_bind_dn
+        out["ldapSearchBase"] = self.ldap_search_base
+        out["ldapSearchFilter"] = self.ldap_search_filter
+        out["ldapGroupSearchBase"] = self.ldap_group_search_base
+        out["ldapGroupSearchFilter"] = self.ldap_group_search_filter
+        out["ldapTlsEnabled"] = self.ldap_tls_enabled
+        return out
+
+
+@dataclass(frozen=True)
+class ListSsoConnectionsResponse:
+    """``GET /v1/sso/connections`` response, newest first."""
+
+    connections: Tuple[SsoConnection, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, connections):
+            _object_setattr(self, "connections", connections)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListSsoConnectionsResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            connections=_nested_list(SsoConnection, _req(data, "connections")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["connections"] = [v.to_dict() for v in self.connections] if self.connections is not None else None
+        return out
+
+
+@dataclass
+class UpdateSsoConnectionParams:
+    """``PATCH /v1/sso/connections/{id}`` body: only the given fields change."""
+
+    name: Optional[str] = None
+    status: Optional[str] = None
+    issuer_url: Optional[str] = None
+    client_id: Optional[str] = None
+    client_secret: Optional[str] = None
+    idp_entity_id: Optional[str] = None
+    idp_sso_url: Optional[str] = None
+    idp_certificate: Optional[str] = None
+    sp_entity_id: Optional[str] = None
+    sp_acs_url: Optional[str] = None
+    ldap_url: Optional[str] = None
+    ldap_bind_dn: Optional[str] = None
+    ldap_bind_password: Optional[str] = None
+    ldap_search_base: Optional[str] = None
+    ldap_search_filter: Optional[str] = None
+    ldap_group_search_base: Optional[str] = None
+    ldap_group_search_filter: Optional[str] = None
+    ldap_tls_enabled: Optional[bool] = None
+    domains: Optional[List[str]] = None
+    jit_provisioning: Optional[bool] = None
+    enforce: Optional[bool] = None
+    group_attribute: Optional[str] = None
+    group_mappings: Optional[Dict[str, List[str]]] = None
+    default_scopes: Optional[List[str]] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, name=None, status=None, issuer_url=None, client_id=None, client_secret=None, idp_entity_id=None, idp_sso_url=None, idp_certificate=None, sp_entity_id=None, sp_acs_url=None, ldap_url=None, ldap_bind_dn=None, ldap_bind_password=None, ldap_search_base=None, ldap_search_filter=None, ldap_group_search_base=None, ldap_group_search_filter=None, ldap_tls_enabled=None, domains=None, jit_provisioning=None, enforce=None, group_attribute=None, group_mappings=None, default_scopes=None):
+            self.name = name
+            self.status = status
+            self.issuer_url = issuer_url
+            self.client_id = client_id
+            self.client_secret = client_secret
+            self.idp_entity_id = idp_entity_id
+            self.idp_sso_url = idp_sso_url
+            self.idp_certificate = idp_certificate
+            self.sp_entity_id = sp_entity_id
+            self.sp_acs_url = sp_acs_url
+            self.ldap_url = ldap_url
+            self.ldap_bind_dn = ldap_bind_dn
+            self.ldap_bind_password = ldap_bind_password
+            self.ldap_search_base = ldap_search_base
+            self.ldap_search_filter = ldap_search_filter
+            self.ldap_group_search_base = ldap_group_search_base
+            self.ldap_group_search_filter = ldap_group_search_filter
+            self.ldap_tls_enabled = ldap_tls_enabled
+            self.domains = domains
+            self.jit_provisioning = jit_provisioning
+            self.enforce = enforce
+            self.group_attribute = group_attribute
+            self.group_mappings = group_mappings
+            self.default_scopes = default_scopes
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "name": self.name,
+                "status": self.status,
+                "issuerUrl": self.issuer_url,
+                "clientId": self.client_id,
+                "clientSecret": self.client_secret,
+                "idpEntityId": self.idp_entity_id,
+                "idpSsoUrl": self.idp_sso_url,
+                "idpCertificate": self.idp_certificate,
+                "spEntityId": self.sp_entity_id,
+                "spAcsUrl": self.sp_acs_url,
+                "ldapUrl": self.ldap_url,
+                "ldapBindDn": self.ldap_bind_dn,
+                "ldapBindPassword": self.ldap_bind_password,
+                "ldapSearchBase": self.ldap_search_base,
+                "ldapSearchFilter": self.ldap_search_filter,
+                "ldapGroupSearchBase": self.ldap_group_search_base,
+                "ldapGroupSearchFilter": self.ldap_group_search_filter,
+                "ldapTlsEnabled": self.ldap_tls_enabled,
+                "domains": _str_list("domains", self.domains),
+                "jitProvisioning": self.jit_provisioning,
+                "enforce": self.enforce,
+                "groupAttribute": self.group_attribute,
+                "groupMappings": self.group_mappings,
+                "defaultScopes": _str_list("default_scopes", self.default_scopes),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoConnectionTestResult:
+    """``POST /v1/sso/connections/{id}/test`` response: what the IdP publishes, or why it failed."""
+
+    success: bool
+    protocol: str
+    issuer: Optional[str] = None
+    authorization_endpoint: Optional[str] = None
+    token_endpoint: Optional[str] = None
+    jwks_uri: Optional[str] = None
+    idp_entity_id: Optional[str] = None
+    idp_sso_url: Optional[str] = None
+    error: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, success, protocol, issuer=None, authorization_endpoint=None, token_endpoint=None, jwks_uri=None, idp_entity_id=None, idp_sso_url=None, error=None):
+            _object_setattr(self, "success", success)
+            _object_setattr(self, "protocol", protocol)
+            _object_setattr(self, "issuer", issuer)
+            _object_setattr(self, "authorization_endpoint", authorization_endpoint)
+            _object_setattr(self, "token_endpoint", token_endpoint)
+            _object_setattr(self, "jwks_uri", jwks_uri)
+            _object_setattr(self, "idp_entity_id", idp_entity_id)
+            _object_setattr(self, "idp_sso_url", idp_sso_url)
+            _object_setattr(self, "error", error)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoConnectionTestResult:
+        """From the wire's camelCase JSON."""
+        return cls(
+            success=_req(data, "success"),
+            protocol=_req(data, "protocol"),
+            issuer=_get(data, "issuer", None),
+            authorization_endpoint=_get(data, "authorizationEndpoint", None),
+            token_endpoint=_get(data, "tokenEndpoint", None),
+            jwks_uri=_get(data, "jwksUri", None),
+            idp_entity_id=_get(data, "idpEntityId", None),
+            idp_sso_url=_get(data, "idpSsoUrl", None),
+            error=_get(data, "error", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["success"] = self.success
+        out["protocol"] = self.protocol
+        out["issuer"] = self.issuer
+        out["authorizationEndpoint"] = self.authorization_endpoint
+        out["tokenEndpoint"] = self.token_endpoint
+        out["jwksUri"] = self.jwks_uri
+        out["idpEntityId"] = self.idp_entity_id
+        out["idpSsoUrl"] = self.idp_sso_url
+        out["error"] = self.error
+        return out
+
+
+@dataclass
+class SsoEnforcementParams:
+    """``POST /v1/sso/enforce`` body."""
+
+    enforce: bool
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, enforce):
+            self.enforce = enforce
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "enforce": self.enforce,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoEnforcementResponse:
+    """``POST /v1/sso/enforce`` response."""
+
+    enforce: bool
+    developer_id: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, enforce, developer_id):
+            _object_setattr(self, "enforce", enforce)
+            _object_setattr(self, "developer_id", developer_id)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoEnforcementResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            enforce=_req(data, "enforce"),
+            developer_id=_req(data, "developerId"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["enforce"] = self.enforce
+        out["developerId"] = self.developer_id
+        return out
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    """A principal's session opened by an SSO login."""
+
+    id: str
+    connection_id: str
+    idp_subject: str
+    """The IdP's subject (OIDC ``sub``, SAML NameID)."""
+    groups: Tuple[str, ...]
+    mapped_scopes: Tuple[str, ...]
+    """The scopes the group mappings and default scopes give this session."""
+    expires_at: str
+    created_at: str
+    principal_id: Optional[str] = None
+    email: Optional[str] = None
+    name: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, id, connection_id, idp_subject, groups, mapped_scopes, expires_at, created_at, principal_id=None, email=None, name=None):
+            _object_setattr(self, "id", id)
+            _object_setattr(self, "connection_id", connection_id)
+            _object_setattr(self, "idp_subject", idp_subject)
+            _object_setattr(self, "groups", groups)
+            _object_setattr(self, "mapped_scopes", mapped_scopes)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "principal_id", principal_id)
+            _object_setattr(self, "email", email)
+            _object_setattr(self, "name", name)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoSession:
+        """From the wire's camelCase JSON."""
+        return cls(
+            id=_req(data, "id"),
+            connection_id=_req(data, "connectionId"),
+            idp_subject=_req(data, "idpSubject"),
+            groups=_tuple(_get(data, "groups", ())),
+            mapped_scopes=_tuple(_get(data, "mappedScopes", ())),
+            expires_at=_req(data, "expiresAt"),
+            created_at=_req(data, "createdAt"),
+            principal_id=_get(data, "principalId", None),
+            email=_get(data, "email", None),
+            name=_get(data, "name", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["id"] = self.id
+        out["connectionId"] = self.connection_id
+        out["idpSubject"] = self.idp_subject
+        out["groups"] = list(self.groups) if self.groups is not None else None
+        out["mappedScopes"] = list(self.mapped_scopes) if self.mapped_scopes is not None else None
+        out["expiresAt"] = self.expires_at
+        out["createdAt"] = self.created_at
+        out["principalId"] = self.principal_id
+        out["email"] = self.email
+        out["name"] = self.name
+        return out
+
+
+@dataclass(frozen=True)
+class ListSsoSessionsResponse:
+    """``GET /v1/sso/sessions`` response (live sessions, newest first)."""
+
+    sessions: Tuple[SsoSession, ...]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, sessions):
+            _object_setattr(self, "sessions", sessions)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListSsoSessionsResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            sessions=_nested_list(SsoSession, _req(data, "sessions")),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["sessions"] = [v.to_dict() for v in self.sessions] if self.sessions is not None else None
+        return out
+
+
+@dataclass
+class SsoLoginParams:
+    """``GET /sso/login`` query: the developer (``org``) and, to pick a connection, the user's
+    e-mail domain."""
+
+    org: str
+    domain: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, org, domain=None):
+            self.org = org
+            self.domain = domain
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "org": self.org,
+                "domain": self.domain,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoLoginResponse:
+    """``GET /sso/login`` response: where to send the user's browser."""
+
+    authorize_url: str
+    protocol: Optional[str] = None
+    connection_id: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, authorize_url, protocol=None, connection_id=None):
+            _object_setattr(self, "authorize_url", authorize_url)
+            _object_setattr(self, "protocol", protocol)
+            _object_setattr(self, "connection_id", connection_id)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoLoginResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            authorize_url=_req(data, "authorizeUrl"),
+            protocol=_get(data, "protocol", None),
+            connection_id=_get(data, "connectionId", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["authorizeUrl"] = self.authorize_url
+        out["protocol"] = self.protocol
+        out["connectionId"] = self.connection_id
+        return out
+
+
+@dataclass
+class SsoOidcCallbackParams:
+    """``POST /sso/callback/oidc`` body: what the IdP sent to the redirect URI."""
+
+    code: str
+    state: str
+    redirect_uri: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, code, state, redirect_uri=None):
+            self.code = code
+            self.state = state
+            self.redirect_uri = redirect_uri
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "code": self.code,
+                "state": self.state,
+                "redirect_uri": self.redirect_uri,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoCallbackResult:
+    """A completed SSO login: the session it opened and what the IdP said."""
+
+    session_id: str
+    groups: Tuple[str, ...]
+    mapped_scopes: Tuple[str, ...]
+    developer_id: str
+    expires_at: str
+    session_token: Optional[str] = None
+    """The principal session token (``principal_sessions`` semantics): shown once."""
+    email: Optional[str] = None
+    name: Optional[str] = None
+    sub: Optional[str] = None
+    principal_id: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, session_id, groups, mapped_scopes, developer_id, expires_at, session_token=None, email=None, name=None, sub=None, principal_id=None):
+            _object_setattr(self, "session_id", session_id)
+            _object_setattr(self, "groups", groups)
+            _object_setattr(self, "mapped_scopes", mapped_scopes)
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "expires_at", expires_at)
+            _object_setattr(self, "session_token", session_token)
+            _object_setattr(self, "email", email)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "sub", sub)
+            _object_setattr(self, "principal_id", principal_id)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoCallbackResult:
+        """From the wire's camelCase JSON."""
+        return cls(
+            session_id=_req(data, "sessionId"),
+            groups=_tuple(_get(data, "groups", ())),
+            mapped_scopes=_tuple(_get(data, "mappedScopes", ())),
+            developer_id=_req(data, "developerId"),
+            expires_at=_req(data, "expiresAt"),
+            session_token=_get(data, "sessionToken", None),
+            email=_get(data, "email", None),
+            name=_get(data, "name", None),
+            sub=_get(data, "sub", None),
+            principal_id=_get(data, "principalId", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["sessionId"] = self.session_id
+        out["groups"] = list(self.groups) if self.groups is not None else None
+        out["mappedScopes"] = list(self.mapped_scopes) if self.mapped_scopes is not None else None
+        out["developerId"] = self.developer_id
+        out["expiresAt"] = self.expires_at
+        out["sessionToken"] = self.session_token
+        out["email"] = self.email
+        out["name"] = self.name
+        out["sub"] = self.sub
+        out["principalId"] = self.principal_id
+        return out
+
+
+@dataclass
+class SsoSamlCallbackParams:
+    """``POST /sso/callback/saml`` body: the IdP's HTTP-POST binding form fields."""
+
+    saml_response: str
+    relay_state: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, saml_response, relay_state):
+            self.saml_response = saml_response
+            self.relay_state = relay_state
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "SAMLResponse": self.saml_response,
+                "RelayState": self.relay_state,
+            }
+        )
+
+
+@dataclass
+class SsoLdapCallbackParams:
+    """``POST /sso/callback/ldap`` body."""
+
+    username: str
+    password: str
+    connection_id: str
+    org: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, username, password, connection_id, org):
+            self.username = username
+            self.password = password
+            self.connection_id = connection_id
+            self.org = org
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "username": self.username,
+                "password": self.password,
+                "connectionId": self.connection_id,
+                "org": self.org,
+            }
+        )
+
+
+@dataclass
+class CreateSsoConfigParams:
+    """``POST /v1/sso/config`` body."""
+
+    issuer_url: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, issuer_url, client_id, client_secret, redirect_uri):
+            self.issuer_url = issuer_url
+            self.client_id = client_id
+            self.client_secret = client_secret
+            self.redirect_uri = redirect_uri
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "issuerUrl": self.issuer_url,
+                "clientId": self.client_id,
+                "clientSecret": self.client_secret,
+                "redirectUri": self.redirect_uri,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoConfig:
+    """The legacy single OIDC configuration of a developer (no secret)."""
+
+    issuer_url: str
+    client_id: str
+    redirect_uri: str
+    created_at: str
+    updated_at: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, issuer_url, client_id, redirect_uri, created_at, updated_at):
+            _object_setattr(self, "issuer_url", issuer_url)
+            _object_setattr(self, "client_id", client_id)
+            _object_setattr(self, "redirect_uri", redirect_uri)
+            _object_setattr(self, "created_at", created_at)
+            _object_setattr(self, "updated_at", updated_at)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoConfig:
+        """From the wire's camelCase JSON."""
+        return cls(
+            issuer_url=_req(data, "issuerUrl"),
+            client_id=_req(data, "clientId"),
+            redirect_uri=_req(data, "redirectUri"),
+            created_at=_req(data, "createdAt"),
+            updated_at=_req(data, "updatedAt"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["issuerUrl"] = self.issuer_url
+        out["clientId"] = self.client_id
+        out["redirectUri"] = self.redirect_uri
+        out["createdAt"] = self.created_at
+        out["updatedAt"] = self.updated_at
+        return out
+
+
+@dataclass
+class SsoCallbackParams:
+    """``GET /sso/callback`` query (legacy config)."""
+
+    code: str
+    state: str
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, code, state):
+            self.code = code
+            self.state = state
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "code": self.code,
+                "state": self.state,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SsoCallbackResponse:
+    """``GET /sso/callback`` response (legacy config): who signed in."""
+
+    developer_id: str
+    email: Optional[str] = None
+    name: Optional[str] = None
+    sub: Optional[str] = None
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, developer_id, email=None, name=None, sub=None):
+            _object_setattr(self, "developer_id", developer_id)
+            _object_setattr(self, "email", email)
+            _object_setattr(self, "name", name)
+            _object_setattr(self, "sub", sub)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SsoCallbackResponse:
+        """From the wire's camelCase JSON."""
+        return cls(
+            developer_id=_req(data, "developerId"),
+            email=_get(data, "email", None),
+            name=_get(data, "name", None),
+            sub=_get(data, "sub", None),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The wire form (camelCase keys, lists), as the API returns it."""
+        out: Dict[str, Any] = {}
+        out["developerId"] = self.developer_id
+        out["email"] = self.email
+        out["name"] = self.name
+        out["sub"] = self.sub
         return out
 
 

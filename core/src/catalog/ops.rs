@@ -380,4 +380,107 @@ operations! {
             path(auth_request_id: "authRequestId" "authorization request id"),
             body(BindMcpPrincipalParams), -> (McpPrincipalBinding), 200, never, py(params);
     }
+
+    /// SCIM 2.0 provisioning: the developer's SCIM bearer tokens (API key), and the
+    /// provisioned users under `/scim/v2` (authenticated by a SCIM token: build the client
+    /// with that token as its key). A user's `id` is the principal id of its grants;
+    /// deactivating or deleting the user revokes them.
+    group Scim scim "scim" {
+        /// Create a SCIM bearer token; its secret is in this answer only.
+        create_token => "scim.create_token": POST "/v1/scim/tokens", path(),
+            strings(label: "label" "label"), -> (ScimTokenWithSecret), 201, never,
+            py(positional);
+        /// The developer's SCIM tokens, newest first (never a secret).
+        list_tokens => "scim.list_tokens": GET "/v1/scim/tokens", path(), none(),
+            -> (ListScimTokensResponse), 200, safe, py(positional);
+        /// Revoke a SCIM token: it stops working at once.
+        revoke_token => "scim.revoke_token": DELETE "/v1/scim/tokens/{tokenId}",
+            path(token_id: "tokenId" "SCIM token id"), none(), -> (), 204, safe,
+            py(positional);
+        /// Provisioned users, oldest first, one page (`startIndex` is 1-based).
+        list_users => "scim.list_users": GET "/scim/v2/Users", path(),
+            query(ListScimUsersParams), -> (ScimListResponse), 200, safe, py(arguments);
+        /// One provisioned user.
+        get_user => "scim.get_user": GET "/scim/v2/Users/{userId}",
+            path(user_id: "userId" "user id"), none(), -> (ScimUser), 200, safe,
+            py(positional);
+        /// Provision a user (`userName` unique per developer).
+        create_user => "scim.create_user": POST "/scim/v2/Users", path(),
+            body(CreateScimUserParams), -> (ScimUser), 201, never, py(params);
+        /// Replace a user (PUT): attributes not given are cleared.
+        replace_user => "scim.replace_user": PUT "/scim/v2/Users/{userId}",
+            path(user_id: "userId" "user id"), body(CreateScimUserParams), -> (ScimUser), 200,
+            safe, py(params);
+        /// Change a user with SCIM PATCH operations (`add`, `replace`, `remove`).
+        update_user => "scim.update_user": PATCH "/scim/v2/Users/{userId}",
+            path(user_id: "userId" "user id"), body(ScimPatchParams), -> (ScimUser), 200,
+            never, py(arguments);
+        /// Deprovision a user: its grants are revoked in the same request.
+        delete_user => "scim.delete_user": DELETE "/scim/v2/Users/{userId}",
+            path(user_id: "userId" "user id"), none(), -> (), 204, safe, py(positional);
+    }
+
+    /// Single sign-on for principals through the developer's identity providers (OIDC,
+    /// SAML 2.0): connections, enforcement, the sessions logins open, and the login steps.
+    group Sso sso "sso" {
+        /// Create an SSO connection (OIDC or SAML).
+        create_connection => "sso.create_connection": POST "/v1/sso/connections", path(),
+            body(CreateSsoConnectionParams), -> (SsoConnection), 201, never, py(params);
+        /// The developer's SSO connections, oldest first.
+        list_connections => "sso.list_connections": GET "/v1/sso/connections", path(), none(),
+            -> (ListSsoConnectionsResponse), 200, safe, py(positional);
+        /// One SSO connection (never its secret).
+        get_connection => "sso.get_connection": GET "/v1/sso/connections/{id}",
+            path(id: "id" "SSO connection id"), none(), -> (SsoConnection), 200, safe,
+            py(positional);
+        /// Change the given fields only.
+        update_connection => "sso.update_connection": PATCH "/v1/sso/connections/{id}",
+            path(id: "id" "SSO connection id"), body(UpdateSsoConnectionParams),
+            -> (SsoConnection), 200, safe, py(params);
+        /// Delete an SSO connection and its sessions.
+        delete_connection => "sso.delete_connection": DELETE "/v1/sso/connections/{id}",
+            path(id: "id" "SSO connection id"), none(), -> (), 204, safe, py(positional);
+        /// Check the IdP: OIDC discovery, or the SAML settings.
+        test_connection => "sso.test_connection": POST "/v1/sso/connections/{id}/test",
+            path(id: "id" "SSO connection id"), none(), -> (SsoConnectionTestResult), 200, safe,
+            py(positional);
+        /// Turn org-wide SSO enforcement on or off.
+        set_enforcement => "sso.set_enforcement": POST "/v1/sso/enforce", path(),
+            body(SsoEnforcementParams), -> (SsoEnforcementResponse), 200, safe, py(params);
+        /// Live SSO sessions, newest first.
+        list_sessions => "sso.list_sessions": GET "/v1/sso/sessions", path(), none(),
+            -> (ListSsoSessionsResponse), 200, safe, py(positional);
+        /// End an SSO session (its principal session token stops working).
+        revoke_session => "sso.revoke_session": DELETE "/v1/sso/sessions/{id}",
+            path(id: "id" "SSO session id"), none(), -> (), 204, safe, py(positional);
+        /// Where to send a user's browser to sign in (`org` is the developer id; `domain`
+        /// picks the connection by e-mail domain).
+        get_login_url => "sso.get_login_url": GET "/sso/login", path(),
+            query(SsoLoginParams), -> (SsoLoginResponse), 200, safe, py(arguments);
+        /// Finish an OIDC login: the code is exchanged and the ID token verified.
+        handle_oidc_callback => "sso.handle_oidc_callback": POST "/sso/callback/oidc", path(),
+            body(SsoOidcCallbackParams), -> (SsoCallbackResult), 200, never,
+            py(params);
+        /// Finish a SAML login: the signed response is verified.
+        handle_saml_callback => "sso.handle_saml_callback": POST "/sso/callback/saml", path(),
+            body(SsoSamlCallbackParams), -> (SsoCallbackResult), 200, never,
+            py(params);
+        /// Finish an LDAP login (username and password bind).
+        handle_ldap_callback => "sso.handle_ldap_callback": POST "/sso/callback/ldap", path(),
+            body(SsoLdapCallbackParams), -> (SsoCallbackResult), 200, never,
+            py(params);
+        /// Legacy: create or replace the single OIDC configuration.
+        create_config => "sso.create_config": POST "/v1/sso/config", path(),
+            body(CreateSsoConfigParams), -> (SsoConfig), 201, safe, py(params);
+        /// Legacy: the single OIDC configuration (never its secret).
+        get_config => "sso.get_config": GET "/v1/sso/config", path(), none(), -> (SsoConfig),
+            200, safe, py(positional);
+        /// Legacy: remove the single OIDC configuration.
+        delete_config => "sso.delete_config": DELETE "/v1/sso/config", path(), none(), -> (),
+            204, safe, py(positional);
+        /// Legacy: finish a login of the single OIDC configuration.
+        handle_callback => "sso.handle_callback": GET "/sso/callback", path(),
+            query(SsoCallbackParams), -> (SsoCallbackResponse), 200, never,
+            py(arguments);
+    }
 }

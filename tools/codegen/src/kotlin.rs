@@ -471,13 +471,12 @@ fn signature(op: &Operation) -> (Vec<String>, String, Option<String>) {
         .collect::<Vec<_>>();
     let params_json = match (params_shape(op), op.input) {
         (Some(shape), Input::Query(_)) => {
-            let all_default = shape.fields().iter().all(|f| default(f).is_some());
-            assert!(
-                all_default,
-                "{}: query filters must all be optional to default the params",
-                op.name
-            );
-            params.push(format!("params: {0} = {0}()", shape.name));
+            // Optional filters default the whole object; a required member makes it required.
+            if shape.fields().iter().all(|f| default(f).is_some()) {
+                params.push(format!("params: {0} = {0}()", shape.name));
+            } else {
+                params.push(format!("params: {}", shape.name));
+            }
             "params.toJson()".to_string()
         }
         (Some(shape), _) => {

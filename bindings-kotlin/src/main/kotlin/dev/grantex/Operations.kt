@@ -1041,6 +1041,336 @@ public class McpClient internal constructor(private val transport: Transport) {
         McpPrincipalBinding.fromJson(transport.callBlocking("mcp.bind_principal", Wire.input(params.toJson(), "authRequestId" to authRequestId)))
 }
 
+/** `grantex.scim`: the `scim.*` operations. */
+public class ScimClient internal constructor(private val transport: Transport) {
+    /**
+     * Create a SCIM bearer token; its secret is in this answer only.
+     *
+     * `POST /v1/scim/tokens`
+     */
+    public suspend fun createToken(label: String): ScimTokenWithSecret =
+        ScimTokenWithSecret.fromJson(transport.call("scim.create_token", Wire.input(null, "label" to label)))
+
+    /** [createToken], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createTokenBlocking(label: String): ScimTokenWithSecret =
+        ScimTokenWithSecret.fromJson(transport.callBlocking("scim.create_token", Wire.input(null, "label" to label)))
+
+    /**
+     * The developer's SCIM tokens, newest first (never a secret).
+     *
+     * `GET /v1/scim/tokens`
+     */
+    public suspend fun listTokens(): ListScimTokensResponse =
+        ListScimTokensResponse.fromJson(transport.call("scim.list_tokens", Wire.EMPTY))
+
+    /** [listTokens], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listTokensBlocking(): ListScimTokensResponse =
+        ListScimTokensResponse.fromJson(transport.callBlocking("scim.list_tokens", Wire.EMPTY))
+
+    /**
+     * Revoke a SCIM token: it stops working at once.
+     *
+     * `DELETE /v1/scim/tokens/{tokenId}`
+     */
+    public suspend fun revokeToken(tokenId: String) {
+        transport.call("scim.revoke_token", Wire.input(null, "tokenId" to tokenId))
+    }
+
+    /** [revokeToken], blocking the calling thread (for Java, or outside coroutines). */
+    public fun revokeTokenBlocking(tokenId: String) {
+        transport.callBlocking("scim.revoke_token", Wire.input(null, "tokenId" to tokenId))
+    }
+
+    /**
+     * Provisioned users, oldest first, one page (`startIndex` is 1-based).
+     *
+     * `GET /scim/v2/Users`
+     */
+    public suspend fun listUsers(params: ListScimUsersParams = ListScimUsersParams()): ScimListResponse =
+        ScimListResponse.fromJson(transport.call("scim.list_users", Wire.input(params.toJson())))
+
+    /** [listUsers], blocking the calling thread (for Java, or outside coroutines). */
+    @JvmOverloads
+    public fun listUsersBlocking(params: ListScimUsersParams = ListScimUsersParams()): ScimListResponse =
+        ScimListResponse.fromJson(transport.callBlocking("scim.list_users", Wire.input(params.toJson())))
+
+    /**
+     * One provisioned user.
+     *
+     * `GET /scim/v2/Users/{userId}`
+     */
+    public suspend fun getUser(userId: String): ScimUser =
+        ScimUser.fromJson(transport.call("scim.get_user", Wire.input(null, "userId" to userId)))
+
+    /** [getUser], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getUserBlocking(userId: String): ScimUser =
+        ScimUser.fromJson(transport.callBlocking("scim.get_user", Wire.input(null, "userId" to userId)))
+
+    /**
+     * Provision a user (`userName` unique per developer).
+     *
+     * `POST /scim/v2/Users`
+     */
+    public suspend fun createUser(params: CreateScimUserParams): ScimUser =
+        ScimUser.fromJson(transport.call("scim.create_user", Wire.input(params.toJson())))
+
+    /** [createUser], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createUserBlocking(params: CreateScimUserParams): ScimUser =
+        ScimUser.fromJson(transport.callBlocking("scim.create_user", Wire.input(params.toJson())))
+
+    /**
+     * Replace a user (PUT): attributes not given are cleared.
+     *
+     * `PUT /scim/v2/Users/{userId}`
+     */
+    public suspend fun replaceUser(userId: String, params: CreateScimUserParams): ScimUser =
+        ScimUser.fromJson(transport.call("scim.replace_user", Wire.input(params.toJson(), "userId" to userId)))
+
+    /** [replaceUser], blocking the calling thread (for Java, or outside coroutines). */
+    public fun replaceUserBlocking(userId: String, params: CreateScimUserParams): ScimUser =
+        ScimUser.fromJson(transport.callBlocking("scim.replace_user", Wire.input(params.toJson(), "userId" to userId)))
+
+    /**
+     * Change a user with SCIM PATCH operations (`add`, `replace`, `remove`).
+     *
+     * `PATCH /scim/v2/Users/{userId}`
+     */
+    public suspend fun updateUser(userId: String, params: ScimPatchParams): ScimUser =
+        ScimUser.fromJson(transport.call("scim.update_user", Wire.input(params.toJson(), "userId" to userId)))
+
+    /** [updateUser], blocking the calling thread (for Java, or outside coroutines). */
+    public fun updateUserBlocking(userId: String, params: ScimPatchParams): ScimUser =
+        ScimUser.fromJson(transport.callBlocking("scim.update_user", Wire.input(params.toJson(), "userId" to userId)))
+
+    /**
+     * Deprovision a user: its grants are revoked in the same request.
+     *
+     * `DELETE /scim/v2/Users/{userId}`
+     */
+    public suspend fun deleteUser(userId: String) {
+        transport.call("scim.delete_user", Wire.input(null, "userId" to userId))
+    }
+
+    /** [deleteUser], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteUserBlocking(userId: String) {
+        transport.callBlocking("scim.delete_user", Wire.input(null, "userId" to userId))
+    }
+}
+
+/** `grantex.sso`: the `sso.*` operations. */
+public class SsoClient internal constructor(private val transport: Transport) {
+    /**
+     * Create an SSO connection (OIDC or SAML).
+     *
+     * `POST /v1/sso/connections`
+     */
+    public suspend fun createConnection(params: CreateSsoConnectionParams): SsoConnection =
+        SsoConnection.fromJson(transport.call("sso.create_connection", Wire.input(params.toJson())))
+
+    /** [createConnection], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createConnectionBlocking(params: CreateSsoConnectionParams): SsoConnection =
+        SsoConnection.fromJson(transport.callBlocking("sso.create_connection", Wire.input(params.toJson())))
+
+    /**
+     * The developer's SSO connections, oldest first.
+     *
+     * `GET /v1/sso/connections`
+     */
+    public suspend fun listConnections(): ListSsoConnectionsResponse =
+        ListSsoConnectionsResponse.fromJson(transport.call("sso.list_connections", Wire.EMPTY))
+
+    /** [listConnections], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listConnectionsBlocking(): ListSsoConnectionsResponse =
+        ListSsoConnectionsResponse.fromJson(transport.callBlocking("sso.list_connections", Wire.EMPTY))
+
+    /**
+     * One SSO connection (never its secret).
+     *
+     * `GET /v1/sso/connections/{id}`
+     */
+    public suspend fun getConnection(id: String): SsoConnection =
+        SsoConnection.fromJson(transport.call("sso.get_connection", Wire.input(null, "id" to id)))
+
+    /** [getConnection], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getConnectionBlocking(id: String): SsoConnection =
+        SsoConnection.fromJson(transport.callBlocking("sso.get_connection", Wire.input(null, "id" to id)))
+
+    /**
+     * Change the given fields only.
+     *
+     * `PATCH /v1/sso/connections/{id}`
+     */
+    public suspend fun updateConnection(id: String, params: UpdateSsoConnectionParams): SsoConnection =
+        SsoConnection.fromJson(transport.call("sso.update_connection", Wire.input(params.toJson(), "id" to id)))
+
+    /** [updateConnection], blocking the calling thread (for Java, or outside coroutines). */
+    public fun updateConnectionBlocking(id: String, params: UpdateSsoConnectionParams): SsoConnection =
+        SsoConnection.fromJson(transport.callBlocking("sso.update_connection", Wire.input(params.toJson(), "id" to id)))
+
+    /**
+     * Delete an SSO connection and its sessions.
+     *
+     * `DELETE /v1/sso/connections/{id}`
+     */
+    public suspend fun deleteConnection(id: String) {
+        transport.call("sso.delete_connection", Wire.input(null, "id" to id))
+    }
+
+    /** [deleteConnection], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteConnectionBlocking(id: String) {
+        transport.callBlocking("sso.delete_connection", Wire.input(null, "id" to id))
+    }
+
+    /**
+     * Check the IdP: OIDC discovery, or the SAML settings.
+     *
+     * `POST /v1/sso/connections/{id}/test`
+     */
+    public suspend fun testConnection(id: String): SsoConnectionTestResult =
+        SsoConnectionTestResult.fromJson(transport.call("sso.test_connection", Wire.input(null, "id" to id)))
+
+    /** [testConnection], blocking the calling thread (for Java, or outside coroutines). */
+    public fun testConnectionBlocking(id: String): SsoConnectionTestResult =
+        SsoConnectionTestResult.fromJson(transport.callBlocking("sso.test_connection", Wire.input(null, "id" to id)))
+
+    /**
+     * Turn org-wide SSO enforcement on or off.
+     *
+     * `POST /v1/sso/enforce`
+     */
+    public suspend fun setEnforcement(params: SsoEnforcementParams): SsoEnforcementResponse =
+        SsoEnforcementResponse.fromJson(transport.call("sso.set_enforcement", Wire.input(params.toJson())))
+
+    /** [setEnforcement], blocking the calling thread (for Java, or outside coroutines). */
+    public fun setEnforcementBlocking(params: SsoEnforcementParams): SsoEnforcementResponse =
+        SsoEnforcementResponse.fromJson(transport.callBlocking("sso.set_enforcement", Wire.input(params.toJson())))
+
+    /**
+     * Live SSO sessions, newest first.
+     *
+     * `GET /v1/sso/sessions`
+     */
+    public suspend fun listSessions(): ListSsoSessionsResponse =
+        ListSsoSessionsResponse.fromJson(transport.call("sso.list_sessions", Wire.EMPTY))
+
+    /** [listSessions], blocking the calling thread (for Java, or outside coroutines). */
+    public fun listSessionsBlocking(): ListSsoSessionsResponse =
+        ListSsoSessionsResponse.fromJson(transport.callBlocking("sso.list_sessions", Wire.EMPTY))
+
+    /**
+     * End an SSO session (its principal session token stops working).
+     *
+     * `DELETE /v1/sso/sessions/{id}`
+     */
+    public suspend fun revokeSession(id: String) {
+        transport.call("sso.revoke_session", Wire.input(null, "id" to id))
+    }
+
+    /** [revokeSession], blocking the calling thread (for Java, or outside coroutines). */
+    public fun revokeSessionBlocking(id: String) {
+        transport.callBlocking("sso.revoke_session", Wire.input(null, "id" to id))
+    }
+
+    /**
+     * Where to send a user's browser to sign in (`org` is the developer id; `domain`
+     * picks the connection by e-mail domain).
+     *
+     * `GET /sso/login`
+     */
+    public suspend fun getLoginUrl(params: SsoLoginParams): SsoLoginResponse =
+        SsoLoginResponse.fromJson(transport.call("sso.get_login_url", Wire.input(params.toJson())))
+
+    /** [getLoginUrl], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getLoginUrlBlocking(params: SsoLoginParams): SsoLoginResponse =
+        SsoLoginResponse.fromJson(transport.callBlocking("sso.get_login_url", Wire.input(params.toJson())))
+
+    /**
+     * Finish an OIDC login: the code is exchanged and the ID token verified.
+     *
+     * `POST /sso/callback/oidc`
+     */
+    public suspend fun handleOidcCallback(params: SsoOidcCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.call("sso.handle_oidc_callback", Wire.input(params.toJson())))
+
+    /** [handleOidcCallback], blocking the calling thread (for Java, or outside coroutines). */
+    public fun handleOidcCallbackBlocking(params: SsoOidcCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.callBlocking("sso.handle_oidc_callback", Wire.input(params.toJson())))
+
+    /**
+     * Finish a SAML login: the signed response is verified.
+     *
+     * `POST /sso/callback/saml`
+     */
+    public suspend fun handleSamlCallback(params: SsoSamlCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.call("sso.handle_saml_callback", Wire.input(params.toJson())))
+
+    /** [handleSamlCallback], blocking the calling thread (for Java, or outside coroutines). */
+    public fun handleSamlCallbackBlocking(params: SsoSamlCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.callBlocking("sso.handle_saml_callback", Wire.input(params.toJson())))
+
+    /**
+     * Finish an LDAP login (username and password bind).
+     *
+     * `POST /sso/callback/ldap`
+     */
+    public suspend fun handleLdapCallback(params: SsoLdapCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.call("sso.handle_ldap_callback", Wire.input(params.toJson())))
+
+    /** [handleLdapCallback], blocking the calling thread (for Java, or outside coroutines). */
+    public fun handleLdapCallbackBlocking(params: SsoLdapCallbackParams): SsoCallbackResult =
+        SsoCallbackResult.fromJson(transport.callBlocking("sso.handle_ldap_callback", Wire.input(params.toJson())))
+
+    /**
+     * Legacy: create or replace the single OIDC configuration.
+     *
+     * `POST /v1/sso/config`
+     */
+    public suspend fun createConfig(params: CreateSsoConfigParams): SsoConfig =
+        SsoConfig.fromJson(transport.call("sso.create_config", Wire.input(params.toJson())))
+
+    /** [createConfig], blocking the calling thread (for Java, or outside coroutines). */
+    public fun createConfigBlocking(params: CreateSsoConfigParams): SsoConfig =
+        SsoConfig.fromJson(transport.callBlocking("sso.create_config", Wire.input(params.toJson())))
+
+    /**
+     * Legacy: the single OIDC configuration (never its secret).
+     *
+     * `GET /v1/sso/config`
+     */
+    public suspend fun getConfig(): SsoConfig =
+        SsoConfig.fromJson(transport.call("sso.get_config", Wire.EMPTY))
+
+    /** [getConfig], blocking the calling thread (for Java, or outside coroutines). */
+    public fun getConfigBlocking(): SsoConfig =
+        SsoConfig.fromJson(transport.callBlocking("sso.get_config", Wire.EMPTY))
+
+    /**
+     * Legacy: remove the single OIDC configuration.
+     *
+     * `DELETE /v1/sso/config`
+     */
+    public suspend fun deleteConfig() {
+        transport.call("sso.delete_config", Wire.EMPTY)
+    }
+
+    /** [deleteConfig], blocking the calling thread (for Java, or outside coroutines). */
+    public fun deleteConfigBlocking() {
+        transport.callBlocking("sso.delete_config", Wire.EMPTY)
+    }
+
+    /**
+     * Legacy: finish a login of the single OIDC configuration.
+     *
+     * `GET /sso/callback`
+     */
+    public suspend fun handleCallback(params: SsoCallbackParams): SsoCallbackResponse =
+        SsoCallbackResponse.fromJson(transport.call("sso.handle_callback", Wire.input(params.toJson())))
+
+    /** [handleCallback], blocking the calling thread (for Java, or outside coroutines). */
+    public fun handleCallbackBlocking(params: SsoCallbackParams): SsoCallbackResponse =
+        SsoCallbackResponse.fromJson(transport.callBlocking("sso.handle_callback", Wire.input(params.toJson())))
+}
+
 /**
  * The catalog's part of the [Grantex] client: its namespaces and top-level operations.
  * [Grantex] extends it; use [Grantex], not this.
@@ -1105,6 +1435,14 @@ public abstract class GrantexOperations internal constructor(private val transpo
     /** The `mcp.*` operations. */
     @get:JvmName("mcp")
     public val mcp: McpClient = McpClient(transport)
+
+    /** The `scim.*` operations. */
+    @get:JvmName("scim")
+    public val scim: ScimClient = ScimClient(transport)
+
+    /** The `sso.*` operations. */
+    @get:JvmName("sso")
+    public val sso: SsoClient = SsoClient(transport)
 
     /**
      * The calling developer account.
@@ -1290,4 +1628,30 @@ internal val GENERATED_OPERATIONS: List<String> = listOf(
     "mcp.get_settings",
     "mcp.update_settings",
     "mcp.bind_principal",
+    "scim.create_token",
+    "scim.list_tokens",
+    "scim.revoke_token",
+    "scim.list_users",
+    "scim.get_user",
+    "scim.create_user",
+    "scim.replace_user",
+    "scim.update_user",
+    "scim.delete_user",
+    "sso.create_connection",
+    "sso.list_connections",
+    "sso.get_connection",
+    "sso.update_connection",
+    "sso.delete_connection",
+    "sso.test_connection",
+    "sso.set_enforcement",
+    "sso.list_sessions",
+    "sso.revoke_session",
+    "sso.get_login_url",
+    "sso.handle_oidc_callback",
+    "sso.handle_saml_callback",
+    "sso.handle_ldap_callback",
+    "sso.create_config",
+    "sso.get_config",
+    "sso.delete_config",
+    "sso.handle_callback",
 )

@@ -4021,6 +4021,1103 @@ public data class McpPrincipalBinding(
     }
 }
 
+/** `POST /v1/scim/tokens` response: the secret is shown here once. */
+public data class ScimTokenWithSecret @JvmOverloads constructor(
+    val id: String,
+    val label: String,
+    val createdAt: String,
+    val lastUsedAt: String? = null,
+    /** The bearer secret for `/scim/v2`; only its hash is kept. */
+    val token: String = "",
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("label", JsonPrimitive(label))
+        put("createdAt", JsonPrimitive(createdAt))
+        lastUsedAt?.let { v0 -> put("lastUsedAt", JsonPrimitive(v0)) }
+        put("token", JsonPrimitive(token))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimTokenWithSecret {
+            val o = Wire.obj(json, "ScimTokenWithSecret")
+            return ScimTokenWithSecret(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "ScimTokenWithSecret.id") } ?: Wire.missing("ScimTokenWithSecret.id"),
+                label = Wire.member(o, "label")?.let { v0 -> Wire.string(v0, "ScimTokenWithSecret.label") } ?: Wire.missing("ScimTokenWithSecret.label"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "ScimTokenWithSecret.createdAt") } ?: Wire.missing("ScimTokenWithSecret.createdAt"),
+                lastUsedAt = Wire.member(o, "lastUsedAt")?.let { v0 -> Wire.string(v0, "ScimTokenWithSecret.lastUsedAt") },
+                token = Wire.member(o, "token")?.let { v0 -> Wire.string(v0, "ScimTokenWithSecret.token") } ?: "",
+            )
+        }
+    }
+}
+
+/** A SCIM bearer token (never its secret). */
+public data class ScimToken @JvmOverloads constructor(
+    val id: String,
+    val label: String,
+    val createdAt: String,
+    val lastUsedAt: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("label", JsonPrimitive(label))
+        put("createdAt", JsonPrimitive(createdAt))
+        lastUsedAt?.let { v0 -> put("lastUsedAt", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimToken {
+            val o = Wire.obj(json, "ScimToken")
+            return ScimToken(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "ScimToken.id") } ?: Wire.missing("ScimToken.id"),
+                label = Wire.member(o, "label")?.let { v0 -> Wire.string(v0, "ScimToken.label") } ?: Wire.missing("ScimToken.label"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "ScimToken.createdAt") } ?: Wire.missing("ScimToken.createdAt"),
+                lastUsedAt = Wire.member(o, "lastUsedAt")?.let { v0 -> Wire.string(v0, "ScimToken.lastUsedAt") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/scim/tokens` response, newest first. */
+public data class ListScimTokensResponse(
+    val tokens: List<ScimToken>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("tokens", JsonArray(tokens.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListScimTokensResponse {
+            val o = Wire.obj(json, "ListScimTokensResponse")
+            return ListScimTokensResponse(
+                tokens = Wire.member(o, "tokens")?.let { v0 -> Wire.list(v0, "ListScimTokensResponse.tokens") { v1 -> ScimToken.fromJson(v1) } } ?: Wire.missing("ListScimTokensResponse.tokens"),
+            )
+        }
+    }
+}
+
+/** `GET /scim/v2/Users` query: 1-based `startIndex`, page size `count` (at most 200). */
+public data class ListScimUsersParams @JvmOverloads constructor(
+    val startIndex: Long? = null,
+    val count: Long? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        startIndex?.let { v0 -> put("startIndex", JsonPrimitive(v0)) }
+        count?.let { v0 -> put("count", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListScimUsersParams {
+            val o = Wire.obj(json, "ListScimUsersParams")
+            return ListScimUsersParams(
+                startIndex = Wire.member(o, "startIndex")?.let { v0 -> Wire.long(v0, "ListScimUsersParams.startIndex") },
+                count = Wire.member(o, "count")?.let { v0 -> Wire.long(v0, "ListScimUsersParams.count") },
+            )
+        }
+    }
+}
+
+/** One e-mail address of a SCIM user. */
+public data class ScimEmail @JvmOverloads constructor(
+    val value: String,
+    val primary: Boolean = false,
+    /** `work`, `home`, `other`. */
+    val type: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("value", JsonPrimitive(value))
+        put("primary", JsonPrimitive(primary))
+        type?.let { v0 -> put("type", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimEmail {
+            val o = Wire.obj(json, "ScimEmail")
+            return ScimEmail(
+                value = Wire.member(o, "value")?.let { v0 -> Wire.string(v0, "ScimEmail.value") } ?: Wire.missing("ScimEmail.value"),
+                primary = Wire.member(o, "primary")?.let { v0 -> Wire.bool(v0, "ScimEmail.primary") } ?: false,
+                type = Wire.member(o, "type")?.let { v0 -> Wire.string(v0, "ScimEmail.type") },
+            )
+        }
+    }
+}
+
+/** A SCIM resource's `meta`. */
+public data class ScimUserMeta @JvmOverloads constructor(
+    val resourceType: String,
+    val created: String,
+    val lastModified: String,
+    val location: String? = null,
+    /** The ETag (`W/"…"`); send it back in `If-Match` to update only that version. */
+    val version: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("resourceType", JsonPrimitive(resourceType))
+        put("created", JsonPrimitive(created))
+        put("lastModified", JsonPrimitive(lastModified))
+        location?.let { v0 -> put("location", JsonPrimitive(v0)) }
+        version?.let { v0 -> put("version", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimUserMeta {
+            val o = Wire.obj(json, "ScimUserMeta")
+            return ScimUserMeta(
+                resourceType = Wire.member(o, "resourceType")?.let { v0 -> Wire.string(v0, "ScimUserMeta.resourceType") } ?: Wire.missing("ScimUserMeta.resourceType"),
+                created = Wire.member(o, "created")?.let { v0 -> Wire.string(v0, "ScimUserMeta.created") } ?: Wire.missing("ScimUserMeta.created"),
+                lastModified = Wire.member(o, "lastModified")?.let { v0 -> Wire.string(v0, "ScimUserMeta.lastModified") } ?: Wire.missing("ScimUserMeta.lastModified"),
+                location = Wire.member(o, "location")?.let { v0 -> Wire.string(v0, "ScimUserMeta.location") },
+                version = Wire.member(o, "version")?.let { v0 -> Wire.string(v0, "ScimUserMeta.version") },
+            )
+        }
+    }
+}
+
+/** A provisioned user (the principal of grants: `id` is the `principalId`). */
+public data class ScimUser @JvmOverloads constructor(
+    val id: String,
+    val userName: String,
+    val active: Boolean = false,
+    val emails: List<ScimEmail> = emptyList(),
+    val meta: ScimUserMeta,
+    val externalId: String? = null,
+    val displayName: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("userName", JsonPrimitive(userName))
+        put("active", JsonPrimitive(active))
+        put("emails", JsonArray(emails.map { v0 -> v0.toJson() }))
+        put("meta", meta.toJson())
+        externalId?.let { v0 -> put("externalId", JsonPrimitive(v0)) }
+        displayName?.let { v0 -> put("displayName", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimUser {
+            val o = Wire.obj(json, "ScimUser")
+            return ScimUser(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "ScimUser.id") } ?: Wire.missing("ScimUser.id"),
+                userName = Wire.member(o, "userName")?.let { v0 -> Wire.string(v0, "ScimUser.userName") } ?: Wire.missing("ScimUser.userName"),
+                active = Wire.member(o, "active")?.let { v0 -> Wire.bool(v0, "ScimUser.active") } ?: false,
+                emails = Wire.member(o, "emails")?.let { v0 -> Wire.list(v0, "ScimUser.emails") { v1 -> ScimEmail.fromJson(v1) } } ?: emptyList(),
+                meta = Wire.member(o, "meta")?.let { v0 -> ScimUserMeta.fromJson(v0) } ?: Wire.missing("ScimUser.meta"),
+                externalId = Wire.member(o, "externalId")?.let { v0 -> Wire.string(v0, "ScimUser.externalId") },
+                displayName = Wire.member(o, "displayName")?.let { v0 -> Wire.string(v0, "ScimUser.displayName") },
+            )
+        }
+    }
+}
+
+/** `GET /scim/v2/Users` response (a SCIM ListResponse). */
+public data class ScimListResponse @JvmOverloads constructor(
+    val totalResults: Long,
+    val startIndex: Long,
+    val itemsPerPage: Long,
+    val Resources: List<ScimUser> = emptyList(),
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("totalResults", JsonPrimitive(totalResults))
+        put("startIndex", JsonPrimitive(startIndex))
+        put("itemsPerPage", JsonPrimitive(itemsPerPage))
+        put("Resources", JsonArray(Resources.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimListResponse {
+            val o = Wire.obj(json, "ScimListResponse")
+            return ScimListResponse(
+                totalResults = Wire.member(o, "totalResults")?.let { v0 -> Wire.long(v0, "ScimListResponse.totalResults") } ?: Wire.missing("ScimListResponse.totalResults"),
+                startIndex = Wire.member(o, "startIndex")?.let { v0 -> Wire.long(v0, "ScimListResponse.startIndex") } ?: Wire.missing("ScimListResponse.startIndex"),
+                itemsPerPage = Wire.member(o, "itemsPerPage")?.let { v0 -> Wire.long(v0, "ScimListResponse.itemsPerPage") } ?: Wire.missing("ScimListResponse.itemsPerPage"),
+                Resources = Wire.member(o, "Resources")?.let { v0 -> Wire.list(v0, "ScimListResponse.Resources") { v1 -> ScimUser.fromJson(v1) } } ?: emptyList(),
+            )
+        }
+    }
+}
+
+/** `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}` body. */
+public data class CreateScimUserParams @JvmOverloads constructor(
+    val userName: String,
+    val displayName: String? = null,
+    val externalId: String? = null,
+    val emails: List<ScimEmail>? = null,
+    val active: Boolean = false,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("userName", JsonPrimitive(userName))
+        displayName?.let { v0 -> put("displayName", JsonPrimitive(v0)) }
+        externalId?.let { v0 -> put("externalId", JsonPrimitive(v0)) }
+        emails?.let { v0 -> put("emails", JsonArray(v0.map { v1 -> v1.toJson() })) }
+        put("active", JsonPrimitive(active))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateScimUserParams {
+            val o = Wire.obj(json, "CreateScimUserParams")
+            return CreateScimUserParams(
+                userName = Wire.member(o, "userName")?.let { v0 -> Wire.string(v0, "CreateScimUserParams.userName") } ?: Wire.missing("CreateScimUserParams.userName"),
+                displayName = Wire.member(o, "displayName")?.let { v0 -> Wire.string(v0, "CreateScimUserParams.displayName") },
+                externalId = Wire.member(o, "externalId")?.let { v0 -> Wire.string(v0, "CreateScimUserParams.externalId") },
+                emails = Wire.member(o, "emails")?.let { v0 -> Wire.list(v0, "CreateScimUserParams.emails") { v1 -> ScimEmail.fromJson(v1) } },
+                active = Wire.member(o, "active")?.let { v0 -> Wire.bool(v0, "CreateScimUserParams.active") } ?: false,
+            )
+        }
+    }
+}
+
+/** One SCIM PATCH operation (RFC 7644 §3.5.2). */
+public data class ScimPatchOperation @JvmOverloads constructor(
+    /** `add`, `replace` or `remove` (any case). */
+    val op: String,
+    /**
+     * An attribute path (`active`, `emails[type eq "work"].value`); none means the value is
+     * an object of attributes.
+     */
+    val path: String? = null,
+    val value: JsonElement? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("op", JsonPrimitive(op))
+        path?.let { v0 -> put("path", JsonPrimitive(v0)) }
+        value?.let { v0 -> put("value", v0) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimPatchOperation {
+            val o = Wire.obj(json, "ScimPatchOperation")
+            return ScimPatchOperation(
+                op = Wire.member(o, "op")?.let { v0 -> Wire.string(v0, "ScimPatchOperation.op") } ?: Wire.missing("ScimPatchOperation.op"),
+                path = Wire.member(o, "path")?.let { v0 -> Wire.string(v0, "ScimPatchOperation.path") },
+                value = Wire.member(o, "value")?.let { v0 -> v0 },
+            )
+        }
+    }
+}
+
+/** `PATCH /scim/v2/Users/{id}` body. */
+public data class ScimPatchParams(
+    val Operations: List<ScimPatchOperation>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("Operations", JsonArray(Operations.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ScimPatchParams {
+            val o = Wire.obj(json, "ScimPatchParams")
+            return ScimPatchParams(
+                Operations = Wire.member(o, "Operations")?.let { v0 -> Wire.list(v0, "ScimPatchParams.Operations") { v1 -> ScimPatchOperation.fromJson(v1) } } ?: Wire.missing("ScimPatchParams.Operations"),
+            )
+        }
+    }
+}
+
+/**
+ * `POST /v1/sso/connections` body. OIDC needs `issuerUrl`, `clientId`, `clientSecret`;
+ * SAML needs `idpEntityId`, `idpSsoUrl`, `idpCertificate` (PEM).
+ */
+public data class CreateSsoConnectionParams @JvmOverloads constructor(
+    val name: String,
+    val protocol: String,
+    val issuerUrl: String? = null,
+    val clientId: String? = null,
+    /** Write-only; kept encrypted. */
+    val clientSecret: String? = null,
+    val idpEntityId: String? = null,
+    val idpSsoUrl: String? = null,
+    /** The IdP's signing certificate (PEM). */
+    val idpCertificate: String? = null,
+    val spEntityId: String? = null,
+    val spAcsUrl: String? = null,
+    val ldapUrl: String? = null,
+    val ldapBindDn: String? = null,
+    val ldapBindPassword: String? = null,
+    val ldapSearchBase: String? = null,
+    val ldapSearchFilter: String? = null,
+    val ldapGroupSearchBase: String? = null,
+    val ldapGroupSearchFilter: String? = null,
+    val ldapTlsEnabled: Boolean? = null,
+    val domains: List<String>? = null,
+    val jitProvisioning: Boolean? = null,
+    val enforce: Boolean? = null,
+    val groupAttribute: String? = null,
+    val groupMappings: Map<String, List<String>>? = null,
+    val defaultScopes: List<String>? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("name", JsonPrimitive(name))
+        put("protocol", JsonPrimitive(protocol))
+        issuerUrl?.let { v0 -> put("issuerUrl", JsonPrimitive(v0)) }
+        clientId?.let { v0 -> put("clientId", JsonPrimitive(v0)) }
+        clientSecret?.let { v0 -> put("clientSecret", JsonPrimitive(v0)) }
+        idpEntityId?.let { v0 -> put("idpEntityId", JsonPrimitive(v0)) }
+        idpSsoUrl?.let { v0 -> put("idpSsoUrl", JsonPrimitive(v0)) }
+        idpCertificate?.let { v0 -> put("idpCertificate", JsonPrimitive(v0)) }
+        spEntityId?.let { v0 -> put("spEntityId", JsonPrimitive(v0)) }
+        spAcsUrl?.let { v0 -> put("spAcsUrl", JsonPrimitive(v0)) }
+        ldapUrl?.let { v0 -> put("ldapUrl", JsonPrimitive(v0)) }
+        ldapBindDn?.let { v0 -> put("ldapBindDn", JsonPrimitive(v0)) }
+        ldapBindPassword?.let { v0 -> put("ldapBindPassword", JsonPrimitive(v0)) }
+        ldapSearchBase?.let { v0 -> put("ldapSearchBase", JsonPrimitive(v0)) }
+        ldapSearchFilter?.let { v0 -> put("ldapSearchFilter", JsonPrimitive(v0)) }
+        ldapGroupSearchBase?.let { v0 -> put("ldapGroupSearchBase", JsonPrimitive(v0)) }
+        ldapGroupSearchFilter?.let { v0 -> put("ldapGroupSearchFilter", JsonPrimitive(v0)) }
+        ldapTlsEnabled?.let { v0 -> put("ldapTlsEnabled", JsonPrimitive(v0)) }
+        domains?.let { v0 -> put("domains", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        jitProvisioning?.let { v0 -> put("jitProvisioning", JsonPrimitive(v0)) }
+        enforce?.let { v0 -> put("enforce", JsonPrimitive(v0)) }
+        groupAttribute?.let { v0 -> put("groupAttribute", JsonPrimitive(v0)) }
+        groupMappings?.let { v0 -> put("groupMappings", JsonObject(v0.mapValues { v1 -> JsonArray(v1.value.map { v2 -> JsonPrimitive(v2) }) })) }
+        defaultScopes?.let { v0 -> put("defaultScopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateSsoConnectionParams {
+            val o = Wire.obj(json, "CreateSsoConnectionParams")
+            return CreateSsoConnectionParams(
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.name") } ?: Wire.missing("CreateSsoConnectionParams.name"),
+                protocol = Wire.member(o, "protocol")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.protocol") } ?: Wire.missing("CreateSsoConnectionParams.protocol"),
+                issuerUrl = Wire.member(o, "issuerUrl")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.issuerUrl") },
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.clientId") },
+                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.clientSecret") },
+                idpEntityId = Wire.member(o, "idpEntityId")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.idpEntityId") },
+                idpSsoUrl = Wire.member(o, "idpSsoUrl")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.idpSsoUrl") },
+                idpCertificate = Wire.member(o, "idpCertificate")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.idpCertificate") },
+                spEntityId = Wire.member(o, "spEntityId")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.spEntityId") },
+                spAcsUrl = Wire.member(o, "spAcsUrl")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.spAcsUrl") },
+                ldapUrl = Wire.member(o, "ldapUrl")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapUrl") },
+                ldapBindDn = Wire.member(o, "ldapBindDn")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapBindDn") },
+                ldapBindPassword = Wire.member(o, "ldapBindPassword")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapBindPassword") },
+                ldapSearchBase = Wire.member(o, "ldapSearchBase")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapSearchBase") },
+                ldapSearchFilter = Wire.member(o, "ldapSearchFilter")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapSearchFilter") },
+                ldapGroupSearchBase = Wire.member(o, "ldapGroupSearchBase")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapGroupSearchBase") },
+                ldapGroupSearchFilter = Wire.member(o, "ldapGroupSearchFilter")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.ldapGroupSearchFilter") },
+                ldapTlsEnabled = Wire.member(o, "ldapTlsEnabled")?.let { v0 -> Wire.bool(v0, "CreateSsoConnectionParams.ldapTlsEnabled") },
+                domains = Wire.member(o, "domains")?.let { v0 -> Wire.list(v0, "CreateSsoConnectionParams.domains") { v1 -> Wire.string(v1, "CreateSsoConnectionParams.domains[]") } },
+                jitProvisioning = Wire.member(o, "jitProvisioning")?.let { v0 -> Wire.bool(v0, "CreateSsoConnectionParams.jitProvisioning") },
+                enforce = Wire.member(o, "enforce")?.let { v0 -> Wire.bool(v0, "CreateSsoConnectionParams.enforce") },
+                groupAttribute = Wire.member(o, "groupAttribute")?.let { v0 -> Wire.string(v0, "CreateSsoConnectionParams.groupAttribute") },
+                groupMappings = Wire.member(o, "groupMappings")?.let { v0 -> Wire.map(v0, "CreateSsoConnectionParams.groupMappings") { v1 -> Wire.list(v1, "CreateSsoConnectionParams.groupMappings{}") { v2 -> Wire.string(v2, "CreateSsoConnectionParams.groupMappings{}[]") } } },
+                defaultScopes = Wire.member(o, "defaultScopes")?.let { v0 -> Wire.list(v0, "CreateSsoConnectionParams.defaultScopes") { v1 -> Wire.string(v1, "CreateSsoConnectionParams.defaultScopes[]") } },
+            )
+        }
+    }
+}
+
+/** An SSO connection to one identity provider. */
+public data class SsoConnection @JvmOverloads constructor(
+    val id: String,
+    val developerId: String,
+    val name: String,
+    /** `oidc`, `saml` or `ldap`. */
+    val protocol: String,
+    /** `active`, `inactive` or `testing`. */
+    val status: String,
+    /** The e-mail domains this connection signs in (none: any). */
+    val domains: List<String> = emptyList(),
+    /** Provision the principal at its first login. */
+    val jitProvisioning: Boolean = false,
+    val enforce: Boolean = false,
+    /** IdP group → the scopes its members get. */
+    val groupMappings: Map<String, List<String>> = emptyMap(),
+    /** The scopes every member gets. */
+    val defaultScopes: List<String> = emptyList(),
+    val createdAt: String,
+    val updatedAt: String,
+    val issuerUrl: String? = null,
+    val clientId: String? = null,
+    val idpEntityId: String? = null,
+    val idpSsoUrl: String? = null,
+    val spEntityId: String? = null,
+    val spAcsUrl: String? = null,
+    /** The claim (OIDC) or attribute (SAML) that carries the groups. */
+    val groupAttribute: String? = null,
+    val ldapUrl: String? = null,
+    val ldapBindDn: String? = null,
+    val ldapSearchBase: String? = null,
+    val ldapSearchFilter: String? = null,
+    val ldapGroupSearchBase: String? = null,
+    val ldapGroupSearchFilter: String? = null,
+    val ldapTlsEnabled: Boolean? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("developerId", JsonPrimitive(developerId))
+        put("name", JsonPrimitive(name))
+        put("protocol", JsonPrimitive(protocol))
+        put("status", JsonPrimitive(status))
+        put("domains", JsonArray(domains.map { v0 -> JsonPrimitive(v0) }))
+        put("jitProvisioning", JsonPrimitive(jitProvisioning))
+        put("enforce", JsonPrimitive(enforce))
+        put("groupMappings", JsonObject(groupMappings.mapValues { v0 -> JsonArray(v0.value.map { v1 -> JsonPrimitive(v1) }) }))
+        put("defaultScopes", JsonArray(defaultScopes.map { v0 -> JsonPrimitive(v0) }))
+        put("createdAt", JsonPrimitive(createdAt))
+        put("updatedAt", JsonPrimitive(updatedAt))
+        issuerUrl?.let { v0 -> put("issuerUrl", JsonPrimitive(v0)) }
+        clientId?.let { v0 -> put("clientId", JsonPrimitive(v0)) }
+        idpEntityId?.let { v0 -> put("idpEntityId", JsonPrimitive(v0)) }
+        idpSsoUrl?.let { v0 -> put("idpSsoUrl", JsonPrimitive(v0)) }
+        spEntityId?.let { v0 -> put("spEntityId", JsonPrimitive(v0)) }
+        spAcsUrl?.let { v0 -> put("spAcsUrl", JsonPrimitive(v0)) }
+        groupAttribute?.let { v0 -> put("groupAttribute", JsonPrimitive(v0)) }
+        ldapUrl?.let { v0 -> put("ldapUrl", JsonPrimitive(v0)) }
+        ldapBindDn?.let { v0 -> put("ldapBindDn", JsonPrimitive(v0)) }
+        ldapSearchBase?.let { v0 -> put("ldapSearchBase", JsonPrimitive(v0)) }
+        ldapSearchFilter?.let { v0 -> put("ldapSearchFilter", JsonPrimitive(v0)) }
+        ldapGroupSearchBase?.let { v0 -> put("ldapGroupSearchBase", JsonPrimitive(v0)) }
+        ldapGroupSearchFilter?.let { v0 -> put("ldapGroupSearchFilter", JsonPrimitive(v0)) }
+        ldapTlsEnabled?.let { v0 -> put("ldapTlsEnabled", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoConnection {
+            val o = Wire.obj(json, "SsoConnection")
+            return SsoConnection(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "SsoConnection.id") } ?: Wire.missing("SsoConnection.id"),
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "SsoConnection.developerId") } ?: Wire.missing("SsoConnection.developerId"),
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "SsoConnection.name") } ?: Wire.missing("SsoConnection.name"),
+                protocol = Wire.member(o, "protocol")?.let { v0 -> Wire.string(v0, "SsoConnection.protocol") } ?: Wire.missing("SsoConnection.protocol"),
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "SsoConnection.status") } ?: Wire.missing("SsoConnection.status"),
+                domains = Wire.member(o, "domains")?.let { v0 -> Wire.list(v0, "SsoConnection.domains") { v1 -> Wire.string(v1, "SsoConnection.domains[]") } } ?: emptyList(),
+                jitProvisioning = Wire.member(o, "jitProvisioning")?.let { v0 -> Wire.bool(v0, "SsoConnection.jitProvisioning") } ?: false,
+                enforce = Wire.member(o, "enforce")?.let { v0 -> Wire.bool(v0, "SsoConnection.enforce") } ?: false,
+                groupMappings = Wire.member(o, "groupMappings")?.let { v0 -> Wire.map(v0, "SsoConnection.groupMappings") { v1 -> Wire.list(v1, "SsoConnection.groupMappings{}") { v2 -> Wire.string(v2, "SsoConnection.groupMappings{}[]") } } } ?: emptyMap(),
+                defaultScopes = Wire.member(o, "defaultScopes")?.let { v0 -> Wire.list(v0, "SsoConnection.defaultScopes") { v1 -> Wire.string(v1, "SsoConnection.defaultScopes[]") } } ?: emptyList(),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "SsoConnection.createdAt") } ?: Wire.missing("SsoConnection.createdAt"),
+                updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "SsoConnection.updatedAt") } ?: Wire.missing("SsoConnection.updatedAt"),
+                issuerUrl = Wire.member(o, "issuerUrl")?.let { v0 -> Wire.string(v0, "SsoConnection.issuerUrl") },
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "SsoConnection.clientId") },
+                idpEntityId = Wire.member(o, "idpEntityId")?.let { v0 -> Wire.string(v0, "SsoConnection.idpEntityId") },
+                idpSsoUrl = Wire.member(o, "idpSsoUrl")?.let { v0 -> Wire.string(v0, "SsoConnection.idpSsoUrl") },
+                spEntityId = Wire.member(o, "spEntityId")?.let { v0 -> Wire.string(v0, "SsoConnection.spEntityId") },
+                spAcsUrl = Wire.member(o, "spAcsUrl")?.let { v0 -> Wire.string(v0, "SsoConnection.spAcsUrl") },
+                groupAttribute = Wire.member(o, "groupAttribute")?.let { v0 -> Wire.string(v0, "SsoConnection.groupAttribute") },
+                ldapUrl = Wire.member(o, "ldapUrl")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapUrl") },
+                ldapBindDn = Wire.member(o, "ldapBindDn")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapBindDn") },
+                ldapSearchBase = Wire.member(o, "ldapSearchBase")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapSearchBase") },
+                ldapSearchFilter = Wire.member(o, "ldapSearchFilter")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapSearchFilter") },
+                ldapGroupSearchBase = Wire.member(o, "ldapGroupSearchBase")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapGroupSearchBase") },
+                ldapGroupSearchFilter = Wire.member(o, "ldapGroupSearchFilter")?.let { v0 -> Wire.string(v0, "SsoConnection.ldapGroupSearchFilter") },
+                ldapTlsEnabled = Wire.member(o, "ldapTlsEnabled")?.let { v0 -> Wire.bool(v0, "SsoConnection.ldapTlsEnabled") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/sso/connections` response, newest first. */
+public data class ListSsoConnectionsResponse(
+    val connections: List<SsoConnection>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("connections", JsonArray(connections.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListSsoConnectionsResponse {
+            val o = Wire.obj(json, "ListSsoConnectionsResponse")
+            return ListSsoConnectionsResponse(
+                connections = Wire.member(o, "connections")?.let { v0 -> Wire.list(v0, "ListSsoConnectionsResponse.connections") { v1 -> SsoConnection.fromJson(v1) } } ?: Wire.missing("ListSsoConnectionsResponse.connections"),
+            )
+        }
+    }
+}
+
+/** `PATCH /v1/sso/connections/{id}` body: only the given fields change. */
+public data class UpdateSsoConnectionParams @JvmOverloads constructor(
+    val name: String? = null,
+    val status: String? = null,
+    val issuerUrl: String? = null,
+    val clientId: String? = null,
+    val clientSecret: String? = null,
+    val idpEntityId: String? = null,
+    val idpSsoUrl: String? = null,
+    val idpCertificate: String? = null,
+    val spEntityId: String? = null,
+    val spAcsUrl: String? = null,
+    val ldapUrl: String? = null,
+    val ldapBindDn: String? = null,
+    val ldapBindPassword: String? = null,
+    val ldapSearchBase: String? = null,
+    val ldapSearchFilter: String? = null,
+    val ldapGroupSearchBase: String? = null,
+    val ldapGroupSearchFilter: String? = null,
+    val ldapTlsEnabled: Boolean? = null,
+    val domains: List<String>? = null,
+    val jitProvisioning: Boolean? = null,
+    val enforce: Boolean? = null,
+    val groupAttribute: String? = null,
+    val groupMappings: Map<String, List<String>>? = null,
+    val defaultScopes: List<String>? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        name?.let { v0 -> put("name", JsonPrimitive(v0)) }
+        status?.let { v0 -> put("status", JsonPrimitive(v0)) }
+        issuerUrl?.let { v0 -> put("issuerUrl", JsonPrimitive(v0)) }
+        clientId?.let { v0 -> put("clientId", JsonPrimitive(v0)) }
+        clientSecret?.let { v0 -> put("clientSecret", JsonPrimitive(v0)) }
+        idpEntityId?.let { v0 -> put("idpEntityId", JsonPrimitive(v0)) }
+        idpSsoUrl?.let { v0 -> put("idpSsoUrl", JsonPrimitive(v0)) }
+        idpCertificate?.let { v0 -> put("idpCertificate", JsonPrimitive(v0)) }
+        spEntityId?.let { v0 -> put("spEntityId", JsonPrimitive(v0)) }
+        spAcsUrl?.let { v0 -> put("spAcsUrl", JsonPrimitive(v0)) }
+        ldapUrl?.let { v0 -> put("ldapUrl", JsonPrimitive(v0)) }
+        ldapBindDn?.let { v0 -> put("ldapBindDn", JsonPrimitive(v0)) }
+        ldapBindPassword?.let { v0 -> put("ldapBindPassword", JsonPrimitive(v0)) }
+        ldapSearchBase?.let { v0 -> put("ldapSearchBase", JsonPrimitive(v0)) }
+        ldapSearchFilter?.let { v0 -> put("ldapSearchFilter", JsonPrimitive(v0)) }
+        ldapGroupSearchBase?.let { v0 -> put("ldapGroupSearchBase", JsonPrimitive(v0)) }
+        ldapGroupSearchFilter?.let { v0 -> put("ldapGroupSearchFilter", JsonPrimitive(v0)) }
+        ldapTlsEnabled?.let { v0 -> put("ldapTlsEnabled", JsonPrimitive(v0)) }
+        domains?.let { v0 -> put("domains", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+        jitProvisioning?.let { v0 -> put("jitProvisioning", JsonPrimitive(v0)) }
+        enforce?.let { v0 -> put("enforce", JsonPrimitive(v0)) }
+        groupAttribute?.let { v0 -> put("groupAttribute", JsonPrimitive(v0)) }
+        groupMappings?.let { v0 -> put("groupMappings", JsonObject(v0.mapValues { v1 -> JsonArray(v1.value.map { v2 -> JsonPrimitive(v2) }) })) }
+        defaultScopes?.let { v0 -> put("defaultScopes", JsonArray(v0.map { v1 -> JsonPrimitive(v1) })) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): UpdateSsoConnectionParams {
+            val o = Wire.obj(json, "UpdateSsoConnectionParams")
+            return UpdateSsoConnectionParams(
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.name") },
+                status = Wire.member(o, "status")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.status") },
+                issuerUrl = Wire.member(o, "issuerUrl")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.issuerUrl") },
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.clientId") },
+                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.clientSecret") },
+                idpEntityId = Wire.member(o, "idpEntityId")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.idpEntityId") },
+                idpSsoUrl = Wire.member(o, "idpSsoUrl")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.idpSsoUrl") },
+                idpCertificate = Wire.member(o, "idpCertificate")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.idpCertificate") },
+                spEntityId = Wire.member(o, "spEntityId")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.spEntityId") },
+                spAcsUrl = Wire.member(o, "spAcsUrl")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.spAcsUrl") },
+                ldapUrl = Wire.member(o, "ldapUrl")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapUrl") },
+                ldapBindDn = Wire.member(o, "ldapBindDn")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapBindDn") },
+                ldapBindPassword = Wire.member(o, "ldapBindPassword")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapBindPassword") },
+                ldapSearchBase = Wire.member(o, "ldapSearchBase")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapSearchBase") },
+                ldapSearchFilter = Wire.member(o, "ldapSearchFilter")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapSearchFilter") },
+                ldapGroupSearchBase = Wire.member(o, "ldapGroupSearchBase")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapGroupSearchBase") },
+                ldapGroupSearchFilter = Wire.member(o, "ldapGroupSearchFilter")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.ldapGroupSearchFilter") },
+                ldapTlsEnabled = Wire.member(o, "ldapTlsEnabled")?.let { v0 -> Wire.bool(v0, "UpdateSsoConnectionParams.ldapTlsEnabled") },
+                domains = Wire.member(o, "domains")?.let { v0 -> Wire.list(v0, "UpdateSsoConnectionParams.domains") { v1 -> Wire.string(v1, "UpdateSsoConnectionParams.domains[]") } },
+                jitProvisioning = Wire.member(o, "jitProvisioning")?.let { v0 -> Wire.bool(v0, "UpdateSsoConnectionParams.jitProvisioning") },
+                enforce = Wire.member(o, "enforce")?.let { v0 -> Wire.bool(v0, "UpdateSsoConnectionParams.enforce") },
+                groupAttribute = Wire.member(o, "groupAttribute")?.let { v0 -> Wire.string(v0, "UpdateSsoConnectionParams.groupAttribute") },
+                groupMappings = Wire.member(o, "groupMappings")?.let { v0 -> Wire.map(v0, "UpdateSsoConnectionParams.groupMappings") { v1 -> Wire.list(v1, "UpdateSsoConnectionParams.groupMappings{}") { v2 -> Wire.string(v2, "UpdateSsoConnectionParams.groupMappings{}[]") } } },
+                defaultScopes = Wire.member(o, "defaultScopes")?.let { v0 -> Wire.list(v0, "UpdateSsoConnectionParams.defaultScopes") { v1 -> Wire.string(v1, "UpdateSsoConnectionParams.defaultScopes[]") } },
+            )
+        }
+    }
+}
+
+/** `POST /v1/sso/connections/{id}/test` response: what the IdP publishes, or why it failed. */
+public data class SsoConnectionTestResult @JvmOverloads constructor(
+    val success: Boolean,
+    val protocol: String,
+    val issuer: String? = null,
+    val authorizationEndpoint: String? = null,
+    val tokenEndpoint: String? = null,
+    val jwksUri: String? = null,
+    val idpEntityId: String? = null,
+    val idpSsoUrl: String? = null,
+    val error: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("success", JsonPrimitive(success))
+        put("protocol", JsonPrimitive(protocol))
+        issuer?.let { v0 -> put("issuer", JsonPrimitive(v0)) }
+        authorizationEndpoint?.let { v0 -> put("authorizationEndpoint", JsonPrimitive(v0)) }
+        tokenEndpoint?.let { v0 -> put("tokenEndpoint", JsonPrimitive(v0)) }
+        jwksUri?.let { v0 -> put("jwksUri", JsonPrimitive(v0)) }
+        idpEntityId?.let { v0 -> put("idpEntityId", JsonPrimitive(v0)) }
+        idpSsoUrl?.let { v0 -> put("idpSsoUrl", JsonPrimitive(v0)) }
+        error?.let { v0 -> put("error", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoConnectionTestResult {
+            val o = Wire.obj(json, "SsoConnectionTestResult")
+            return SsoConnectionTestResult(
+                success = Wire.member(o, "success")?.let { v0 -> Wire.bool(v0, "SsoConnectionTestResult.success") } ?: Wire.missing("SsoConnectionTestResult.success"),
+                protocol = Wire.member(o, "protocol")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.protocol") } ?: Wire.missing("SsoConnectionTestResult.protocol"),
+                issuer = Wire.member(o, "issuer")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.issuer") },
+                authorizationEndpoint = Wire.member(o, "authorizationEndpoint")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.authorizationEndpoint") },
+                tokenEndpoint = Wire.member(o, "tokenEndpoint")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.tokenEndpoint") },
+                jwksUri = Wire.member(o, "jwksUri")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.jwksUri") },
+                idpEntityId = Wire.member(o, "idpEntityId")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.idpEntityId") },
+                idpSsoUrl = Wire.member(o, "idpSsoUrl")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.idpSsoUrl") },
+                error = Wire.member(o, "error")?.let { v0 -> Wire.string(v0, "SsoConnectionTestResult.error") },
+            )
+        }
+    }
+}
+
+/** `POST /v1/sso/enforce` body. */
+public data class SsoEnforcementParams(
+    val enforce: Boolean,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("enforce", JsonPrimitive(enforce))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoEnforcementParams {
+            val o = Wire.obj(json, "SsoEnforcementParams")
+            return SsoEnforcementParams(
+                enforce = Wire.member(o, "enforce")?.let { v0 -> Wire.bool(v0, "SsoEnforcementParams.enforce") } ?: Wire.missing("SsoEnforcementParams.enforce"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/sso/enforce` response. */
+public data class SsoEnforcementResponse(
+    val enforce: Boolean,
+    val developerId: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("enforce", JsonPrimitive(enforce))
+        put("developerId", JsonPrimitive(developerId))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoEnforcementResponse {
+            val o = Wire.obj(json, "SsoEnforcementResponse")
+            return SsoEnforcementResponse(
+                enforce = Wire.member(o, "enforce")?.let { v0 -> Wire.bool(v0, "SsoEnforcementResponse.enforce") } ?: Wire.missing("SsoEnforcementResponse.enforce"),
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "SsoEnforcementResponse.developerId") } ?: Wire.missing("SsoEnforcementResponse.developerId"),
+            )
+        }
+    }
+}
+
+/** A principal's session opened by an SSO login. */
+public data class SsoSession @JvmOverloads constructor(
+    val id: String,
+    val connectionId: String,
+    /** The IdP's subject (OIDC `sub`, SAML NameID). */
+    val idpSubject: String,
+    val groups: List<String> = emptyList(),
+    /** The scopes the group mappings and default scopes give this session. */
+    val mappedScopes: List<String> = emptyList(),
+    val expiresAt: String,
+    val createdAt: String,
+    val principalId: String? = null,
+    val email: String? = null,
+    val name: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("id", JsonPrimitive(id))
+        put("connectionId", JsonPrimitive(connectionId))
+        put("idpSubject", JsonPrimitive(idpSubject))
+        put("groups", JsonArray(groups.map { v0 -> JsonPrimitive(v0) }))
+        put("mappedScopes", JsonArray(mappedScopes.map { v0 -> JsonPrimitive(v0) }))
+        put("expiresAt", JsonPrimitive(expiresAt))
+        put("createdAt", JsonPrimitive(createdAt))
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+        email?.let { v0 -> put("email", JsonPrimitive(v0)) }
+        name?.let { v0 -> put("name", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoSession {
+            val o = Wire.obj(json, "SsoSession")
+            return SsoSession(
+                id = Wire.member(o, "id")?.let { v0 -> Wire.string(v0, "SsoSession.id") } ?: Wire.missing("SsoSession.id"),
+                connectionId = Wire.member(o, "connectionId")?.let { v0 -> Wire.string(v0, "SsoSession.connectionId") } ?: Wire.missing("SsoSession.connectionId"),
+                idpSubject = Wire.member(o, "idpSubject")?.let { v0 -> Wire.string(v0, "SsoSession.idpSubject") } ?: Wire.missing("SsoSession.idpSubject"),
+                groups = Wire.member(o, "groups")?.let { v0 -> Wire.list(v0, "SsoSession.groups") { v1 -> Wire.string(v1, "SsoSession.groups[]") } } ?: emptyList(),
+                mappedScopes = Wire.member(o, "mappedScopes")?.let { v0 -> Wire.list(v0, "SsoSession.mappedScopes") { v1 -> Wire.string(v1, "SsoSession.mappedScopes[]") } } ?: emptyList(),
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "SsoSession.expiresAt") } ?: Wire.missing("SsoSession.expiresAt"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "SsoSession.createdAt") } ?: Wire.missing("SsoSession.createdAt"),
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "SsoSession.principalId") },
+                email = Wire.member(o, "email")?.let { v0 -> Wire.string(v0, "SsoSession.email") },
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "SsoSession.name") },
+            )
+        }
+    }
+}
+
+/** `GET /v1/sso/sessions` response (live sessions, newest first). */
+public data class ListSsoSessionsResponse(
+    val sessions: List<SsoSession>,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("sessions", JsonArray(sessions.map { v0 -> v0.toJson() }))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): ListSsoSessionsResponse {
+            val o = Wire.obj(json, "ListSsoSessionsResponse")
+            return ListSsoSessionsResponse(
+                sessions = Wire.member(o, "sessions")?.let { v0 -> Wire.list(v0, "ListSsoSessionsResponse.sessions") { v1 -> SsoSession.fromJson(v1) } } ?: Wire.missing("ListSsoSessionsResponse.sessions"),
+            )
+        }
+    }
+}
+
+/**
+ * `GET /sso/login` query: the developer (`org`) and, to pick a connection, the user's
+ * e-mail domain.
+ */
+public data class SsoLoginParams @JvmOverloads constructor(
+    val org: String,
+    val domain: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("org", JsonPrimitive(org))
+        domain?.let { v0 -> put("domain", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoLoginParams {
+            val o = Wire.obj(json, "SsoLoginParams")
+            return SsoLoginParams(
+                org = Wire.member(o, "org")?.let { v0 -> Wire.string(v0, "SsoLoginParams.org") } ?: Wire.missing("SsoLoginParams.org"),
+                domain = Wire.member(o, "domain")?.let { v0 -> Wire.string(v0, "SsoLoginParams.domain") },
+            )
+        }
+    }
+}
+
+/** `GET /sso/login` response: where to send the user's browser. */
+public data class SsoLoginResponse @JvmOverloads constructor(
+    val authorizeUrl: String,
+    val protocol: String? = null,
+    val connectionId: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("authorizeUrl", JsonPrimitive(authorizeUrl))
+        protocol?.let { v0 -> put("protocol", JsonPrimitive(v0)) }
+        connectionId?.let { v0 -> put("connectionId", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoLoginResponse {
+            val o = Wire.obj(json, "SsoLoginResponse")
+            return SsoLoginResponse(
+                authorizeUrl = Wire.member(o, "authorizeUrl")?.let { v0 -> Wire.string(v0, "SsoLoginResponse.authorizeUrl") } ?: Wire.missing("SsoLoginResponse.authorizeUrl"),
+                protocol = Wire.member(o, "protocol")?.let { v0 -> Wire.string(v0, "SsoLoginResponse.protocol") },
+                connectionId = Wire.member(o, "connectionId")?.let { v0 -> Wire.string(v0, "SsoLoginResponse.connectionId") },
+            )
+        }
+    }
+}
+
+/** `POST /sso/callback/oidc` body: what the IdP sent to the redirect URI. */
+public data class SsoOidcCallbackParams @JvmOverloads constructor(
+    val code: String,
+    val state: String,
+    val redirect_uri: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("code", JsonPrimitive(code))
+        put("state", JsonPrimitive(state))
+        redirect_uri?.let { v0 -> put("redirect_uri", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoOidcCallbackParams {
+            val o = Wire.obj(json, "SsoOidcCallbackParams")
+            return SsoOidcCallbackParams(
+                code = Wire.member(o, "code")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.code") } ?: Wire.missing("SsoOidcCallbackParams.code"),
+                state = Wire.member(o, "state")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.state") } ?: Wire.missing("SsoOidcCallbackParams.state"),
+                redirect_uri = Wire.member(o, "redirect_uri")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.redirect_uri") },
+            )
+        }
+    }
+}
+
+/** A completed SSO login: the session it opened and what the IdP said. */
+public data class SsoCallbackResult @JvmOverloads constructor(
+    val sessionId: String,
+    val groups: List<String> = emptyList(),
+    val mappedScopes: List<String> = emptyList(),
+    val developerId: String,
+    val expiresAt: String,
+    /** The principal session token (`principal_sessions` semantics): shown once. */
+    val sessionToken: String? = null,
+    val email: String? = null,
+    val name: String? = null,
+    val sub: String? = null,
+    val principalId: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("sessionId", JsonPrimitive(sessionId))
+        put("groups", JsonArray(groups.map { v0 -> JsonPrimitive(v0) }))
+        put("mappedScopes", JsonArray(mappedScopes.map { v0 -> JsonPrimitive(v0) }))
+        put("developerId", JsonPrimitive(developerId))
+        put("expiresAt", JsonPrimitive(expiresAt))
+        sessionToken?.let { v0 -> put("sessionToken", JsonPrimitive(v0)) }
+        email?.let { v0 -> put("email", JsonPrimitive(v0)) }
+        name?.let { v0 -> put("name", JsonPrimitive(v0)) }
+        sub?.let { v0 -> put("sub", JsonPrimitive(v0)) }
+        principalId?.let { v0 -> put("principalId", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoCallbackResult {
+            val o = Wire.obj(json, "SsoCallbackResult")
+            return SsoCallbackResult(
+                sessionId = Wire.member(o, "sessionId")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.sessionId") } ?: Wire.missing("SsoCallbackResult.sessionId"),
+                groups = Wire.member(o, "groups")?.let { v0 -> Wire.list(v0, "SsoCallbackResult.groups") { v1 -> Wire.string(v1, "SsoCallbackResult.groups[]") } } ?: emptyList(),
+                mappedScopes = Wire.member(o, "mappedScopes")?.let { v0 -> Wire.list(v0, "SsoCallbackResult.mappedScopes") { v1 -> Wire.string(v1, "SsoCallbackResult.mappedScopes[]") } } ?: emptyList(),
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.developerId") } ?: Wire.missing("SsoCallbackResult.developerId"),
+                expiresAt = Wire.member(o, "expiresAt")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.expiresAt") } ?: Wire.missing("SsoCallbackResult.expiresAt"),
+                sessionToken = Wire.member(o, "sessionToken")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.sessionToken") },
+                email = Wire.member(o, "email")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.email") },
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.name") },
+                sub = Wire.member(o, "sub")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.sub") },
+                principalId = Wire.member(o, "principalId")?.let { v0 -> Wire.string(v0, "SsoCallbackResult.principalId") },
+            )
+        }
+    }
+}
+
+/** `POST /sso/callback/saml` body: the IdP's HTTP-POST binding form fields. */
+public data class SsoSamlCallbackParams(
+    val SAMLResponse: String,
+    val RelayState: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("SAMLResponse", JsonPrimitive(SAMLResponse))
+        put("RelayState", JsonPrimitive(RelayState))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoSamlCallbackParams {
+            val o = Wire.obj(json, "SsoSamlCallbackParams")
+            return SsoSamlCallbackParams(
+                SAMLResponse = Wire.member(o, "SAMLResponse")?.let { v0 -> Wire.string(v0, "SsoSamlCallbackParams.SAMLResponse") } ?: Wire.missing("SsoSamlCallbackParams.SAMLResponse"),
+                RelayState = Wire.member(o, "RelayState")?.let { v0 -> Wire.string(v0, "SsoSamlCallbackParams.RelayState") } ?: Wire.missing("SsoSamlCallbackParams.RelayState"),
+            )
+        }
+    }
+}
+
+/** `POST /sso/callback/ldap` body. */
+public data class SsoLdapCallbackParams(
+    val username: String,
+    val password: String,
+    val connectionId: String,
+    val org: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("username", JsonPrimitive(username))
+        put("password", JsonPrimitive(password))
+        put("connectionId", JsonPrimitive(connectionId))
+        put("org", JsonPrimitive(org))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoLdapCallbackParams {
+            val o = Wire.obj(json, "SsoLdapCallbackParams")
+            return SsoLdapCallbackParams(
+                username = Wire.member(o, "username")?.let { v0 -> Wire.string(v0, "SsoLdapCallbackParams.username") } ?: Wire.missing("SsoLdapCallbackParams.username"),
+                password = Wire.member(o, "password")?.let { v0 -> Wire.string(v0, "SsoLdapCallbackParams.password") } ?: Wire.missing("SsoLdapCallbackParams.password"),
+                connectionId = Wire.member(o, "connectionId")?.let { v0 -> Wire.string(v0, "SsoLdapCallbackParams.connectionId") } ?: Wire.missing("SsoLdapCallbackParams.connectionId"),
+                org = Wire.member(o, "org")?.let { v0 -> Wire.string(v0, "SsoLdapCallbackParams.org") } ?: Wire.missing("SsoLdapCallbackParams.org"),
+            )
+        }
+    }
+}
+
+/** `POST /v1/sso/config` body. */
+public data class CreateSsoConfigParams(
+    val issuerUrl: String,
+    val clientId: String,
+    val clientSecret: String,
+    val redirectUri: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("issuerUrl", JsonPrimitive(issuerUrl))
+        put("clientId", JsonPrimitive(clientId))
+        put("clientSecret", JsonPrimitive(clientSecret))
+        put("redirectUri", JsonPrimitive(redirectUri))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateSsoConfigParams {
+            val o = Wire.obj(json, "CreateSsoConfigParams")
+            return CreateSsoConfigParams(
+                issuerUrl = Wire.member(o, "issuerUrl")?.let { v0 -> Wire.string(v0, "CreateSsoConfigParams.issuerUrl") } ?: Wire.missing("CreateSsoConfigParams.issuerUrl"),
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "CreateSsoConfigParams.clientId") } ?: Wire.missing("CreateSsoConfigParams.clientId"),
+                clientSecret = Wire.member(o, "clientSecret")?.let { v0 -> Wire.string(v0, "CreateSsoConfigParams.clientSecret") } ?: Wire.missing("CreateSsoConfigParams.clientSecret"),
+                redirectUri = Wire.member(o, "redirectUri")?.let { v0 -> Wire.string(v0, "CreateSsoConfigParams.redirectUri") } ?: Wire.missing("CreateSsoConfigParams.redirectUri"),
+            )
+        }
+    }
+}
+
+/** The legacy single OIDC configuration of a developer (no secret). */
+public data class SsoConfig(
+    val issuerUrl: String,
+    val clientId: String,
+    val redirectUri: String,
+    val createdAt: String,
+    val updatedAt: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("issuerUrl", JsonPrimitive(issuerUrl))
+        put("clientId", JsonPrimitive(clientId))
+        put("redirectUri", JsonPrimitive(redirectUri))
+        put("createdAt", JsonPrimitive(createdAt))
+        put("updatedAt", JsonPrimitive(updatedAt))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoConfig {
+            val o = Wire.obj(json, "SsoConfig")
+            return SsoConfig(
+                issuerUrl = Wire.member(o, "issuerUrl")?.let { v0 -> Wire.string(v0, "SsoConfig.issuerUrl") } ?: Wire.missing("SsoConfig.issuerUrl"),
+                clientId = Wire.member(o, "clientId")?.let { v0 -> Wire.string(v0, "SsoConfig.clientId") } ?: Wire.missing("SsoConfig.clientId"),
+                redirectUri = Wire.member(o, "redirectUri")?.let { v0 -> Wire.string(v0, "SsoConfig.redirectUri") } ?: Wire.missing("SsoConfig.redirectUri"),
+                createdAt = Wire.member(o, "createdAt")?.let { v0 -> Wire.string(v0, "SsoConfig.createdAt") } ?: Wire.missing("SsoConfig.createdAt"),
+                updatedAt = Wire.member(o, "updatedAt")?.let { v0 -> Wire.string(v0, "SsoConfig.updatedAt") } ?: Wire.missing("SsoConfig.updatedAt"),
+            )
+        }
+    }
+}
+
+/** `GET /sso/callback` query (legacy config). */
+public data class SsoCallbackParams(
+    val code: String,
+    val state: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("code", JsonPrimitive(code))
+        put("state", JsonPrimitive(state))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoCallbackParams {
+            val o = Wire.obj(json, "SsoCallbackParams")
+            return SsoCallbackParams(
+                code = Wire.member(o, "code")?.let { v0 -> Wire.string(v0, "SsoCallbackParams.code") } ?: Wire.missing("SsoCallbackParams.code"),
+                state = Wire.member(o, "state")?.let { v0 -> Wire.string(v0, "SsoCallbackParams.state") } ?: Wire.missing("SsoCallbackParams.state"),
+            )
+        }
+    }
+}
+
+/** `GET /sso/callback` response (legacy config): who signed in. */
+public data class SsoCallbackResponse @JvmOverloads constructor(
+    val developerId: String,
+    val email: String? = null,
+    val name: String? = null,
+    val sub: String? = null,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("developerId", JsonPrimitive(developerId))
+        email?.let { v0 -> put("email", JsonPrimitive(v0)) }
+        name?.let { v0 -> put("name", JsonPrimitive(v0)) }
+        sub?.let { v0 -> put("sub", JsonPrimitive(v0)) }
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): SsoCallbackResponse {
+            val o = Wire.obj(json, "SsoCallbackResponse")
+            return SsoCallbackResponse(
+                developerId = Wire.member(o, "developerId")?.let { v0 -> Wire.string(v0, "SsoCallbackResponse.developerId") } ?: Wire.missing("SsoCallbackResponse.developerId"),
+                email = Wire.member(o, "email")?.let { v0 -> Wire.string(v0, "SsoCallbackResponse.email") },
+                name = Wire.member(o, "name")?.let { v0 -> Wire.string(v0, "SsoCallbackResponse.name") },
+                sub = Wire.member(o, "sub")?.let { v0 -> Wire.string(v0, "SsoCallbackResponse.sub") },
+            )
+        }
+    }
+}
+
 /**
  * What a grant token says about itself, read **without verification** from either claim layout
  * (standard `urn:grantex:grant` / `scope`, else the legacy `agt`, `dev`, `grnt`, `scp`, ...).
