@@ -484,8 +484,8 @@ func (s *McpService) BindPrincipal(ctx context.Context, authRequestID string, pa
 
 // CreateToken: Create a SCIM bearer token; its secret is in this answer only. POST /v1/scim/tokens
 // (`scim.create_token`). Generated from the core's catalog.
-func (s *ScimService) CreateToken(ctx context.Context, label string) (*ScimTokenWithSecret, error) {
-	return callFor[ScimTokenWithSecret](ctx, s.c, OpScimCreateToken, map[string]string{"label": label})
+func (s *ScimService) CreateToken(ctx context.Context, params CreateScimTokenParams) (*ScimTokenWithSecret, error) {
+	return callFor[ScimTokenWithSecret](ctx, s.c, OpScimCreateToken, params)
 }
 
 // ListTokens: The developer's SCIM tokens, newest first (never a secret). GET /v1/scim/tokens
@@ -1572,6 +1572,12 @@ type McpPrincipalBinding struct {
 	ConsentURL string `json:"consentUrl"`
 	// ExpiresAt is the `expiresAt` member.
 	ExpiresAt string `json:"expiresAt"`
+}
+
+// CreateScimTokenParams: `POST /v1/scim/tokens` body.
+type CreateScimTokenParams struct {
+	// Label: What the token is for (shown in the list).
+	Label string `json:"label"`
 }
 
 // ScimTokenWithSecret: `POST /v1/scim/tokens` response: the secret is shown here once.

@@ -2209,7 +2209,7 @@
  * Call: grantex_client_call(). Retries: none.
  *
  * Input: a JSON object with
- *   - `label` (required; the label): a non-empty string.
+ *   - `label` (required): a string. What the token is for (shown in the list).
  *
  * Result: an object (ScimTokenWithSecret). `POST /v1/scim/tokens` response: the secret is shown
  * here once.

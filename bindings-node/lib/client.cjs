@@ -4,7 +4,7 @@
 // Nothing here names an operation. The namespaces (`grantex.agents`, ...) and methods are built
 // once, at load, from the generated table of the core's catalog (`./operations.cjs`): each
 // method checks its JS arguments against its row, maps them to one input object (path
-// parameters, positional strings, the params object's members) and runs the addon's generic
+// parameters, positional strings and members, the params object's members) and runs the addon's generic
 // `NativeClient.call`; the core checks the members and runs the request on its runtime. The
 // result is the core's JSON plus the reference SDK's `id` aliases, from the same table.
 
@@ -27,6 +27,7 @@ const NATIVE = new WeakMap();
 /** `agents.get(agentId)`, `Grantex.signup(params, options?)`: how messages name a method. */
 function signature(op) {
   const args = [...op.path, ...op.strings.map((s) => s.arg)];
+  for (const f of op.fields) args.push(f.optional ? `${f.arg}?` : f.arg);
   if (op.params !== null) args.push(op.paramsOptional ? 'params?' : 'params');
   if (op.auth === 'none') args.push('options?');
   const owner = op.auth === 'none' ? 'Grantex.' : op.group === '' ? '' : `${op.group}.`;
@@ -90,6 +91,14 @@ function inputOf(op, sig, args) {
     if (typeof value !== 'string') throw wrongType(`${sig}: ${arg}`, 'a string', value);
     input[wire] = value;
   }
+  for (const { arg, wire, optional } of op.fields) {
+    const value = args[i++];
+    if (value === undefined || value === null) {
+      if (!optional) throw invalidArgument(`${sig}: ${arg} is required`);
+      continue;
+    }
+    input[wire] = toJson(value, `${sig}: ${arg}`, 1);
+  }
   if (op.params !== null) {
     const params = args[i];
     if (params === undefined || params === null) {
@@ -111,7 +120,7 @@ function inputOf(op, sig, args) {
 
 /** The number of arguments before an unauthenticated method's trailing options. */
 function arity(op) {
-  return op.path.length + op.strings.length + (op.params === null ? 0 : 1);
+  return op.path.length + op.strings.length + op.fields.length + (op.params === null ? 0 : 1);
 }
 
 /** An optional option of type `type`: `undefined` when left out or `null`. */

@@ -1313,6 +1313,12 @@ export interface McpPrincipalBinding {
   expiresAt: string;
 }
 
+/** `POST /v1/scim/tokens` body. */
+export interface CreateScimTokenParams {
+  /** What the token is for (shown in the list). */
+  label: string;
+}
+
 /** `POST /v1/scim/tokens` response: the secret is shown here once. */
 export interface ScimTokenWithSecret {
   id: string;
@@ -2351,7 +2357,7 @@ export declare class ScimClient {
    *
    * `POST /v1/scim/tokens`
    */
-  createToken(label: string): Promise<ScimTokenWithSecret>;
+  createToken(params: CreateScimTokenParams): Promise<ScimTokenWithSecret>;
   /**
    * The developer's SCIM tokens, newest first (never a secret).
    *
@@ -2393,7 +2399,7 @@ export declare class ScimClient {
    *
    * `PATCH /scim/v2/Users/{userId}`
    */
-  updateUser(userId: string, params: ScimPatchParams): Promise<ScimUser>;
+  updateUser(userId: string, operations: ScimPatchOperation[]): Promise<ScimUser>;
   /**
    * Deprovision a user: its grants are revoked in the same request.
    *
@@ -2465,7 +2471,7 @@ export declare class SsoClient {
    *
    * `GET /sso/login`
    */
-  getLoginUrl(params?: SsoLoginParams): Promise<SsoLoginResponse>;
+  getLoginUrl(org: string, domain?: string): Promise<SsoLoginResponse>;
   /**
    * Finish an OIDC login: the code is exchanged and the ID token verified.
    *
@@ -2507,7 +2513,7 @@ export declare class SsoClient {
    *
    * `GET /sso/callback`
    */
-  handleCallback(params?: SsoCallbackParams): Promise<SsoCallbackResponse>;
+  handleCallback(code: string, state: string): Promise<SsoCallbackResponse>;
 }
 
 /**

@@ -67,6 +67,33 @@ DATACLASSES = [
     "AuditCheckpoint",
     "VerifyGrantTokenOptions",
     "DelegateParams",
+    # SCIM
+    "ScimEmail",
+    "ScimUserMeta",
+    "ScimUser",
+    "ScimListResponse",
+    "CreateScimUserParams",
+    "ScimToken",
+    "ScimTokenWithSecret",
+    "ListScimTokensResponse",
+    # SSO
+    "SsoConfig",
+    "CreateSsoConfigParams",
+    "SsoLoginResponse",
+    "SsoCallbackResponse",
+    "SsoConnection",
+    "CreateSsoConnectionParams",
+    "UpdateSsoConnectionParams",
+    "ListSsoConnectionsResponse",
+    "SsoConnectionTestResult",
+    "SsoEnforcementParams",
+    "SsoEnforcementResponse",
+    "SsoSession",
+    "ListSsoSessionsResponse",
+    "SsoOidcCallbackParams",
+    "SsoSamlCallbackParams",
+    "SsoLdapCallbackParams",
+    "SsoCallbackResult",
 ]
 
 # Methods of the sync client. "Grantex" is the client class itself; any other
@@ -82,6 +109,16 @@ METHODS = {
     "grants": ["get", "list", "revoke", "delegate", "verify"],
     "audit": ["log", "list", "get", "checkpoint"],
     "principal_sessions": ["create"],
+    "scim": [
+        "create_token", "list_tokens", "revoke_token", "list_users", "get_user", "create_user",
+        "replace_user", "update_user", "delete_user",
+    ],
+    "sso": [
+        "create_connection", "list_connections", "get_connection", "update_connection",
+        "delete_connection", "test_connection", "set_enforcement", "list_sessions",
+        "revoke_session", "get_login_url", "handle_oidc_callback", "handle_saml_callback",
+        "handle_ldap_callback", "create_config", "get_config", "delete_config", "handle_callback",
+    ],
 }
 
 CLIENT_CLASS = "Grantex"

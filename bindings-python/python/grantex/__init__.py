@@ -160,6 +160,36 @@ if TYPE_CHECKING:
         RegisterMcpServerParams,
         RegisterOAuthClientParams,
         UpdateMcpSettingsParams,
+        ScimEmail,
+        ScimUserMeta,
+        ScimUser,
+        ScimListResponse,
+        CreateScimUserParams,
+        ScimToken,
+        ScimTokenWithSecret,
+        ListScimTokensResponse,
+        ListScimUsersParams,
+        ScimPatchOperation,
+        ScimPatchParams,
+        SsoConfig,
+        CreateSsoConfigParams,
+        SsoLoginResponse,
+        SsoCallbackResponse,
+        SsoConnection,
+        CreateSsoConnectionParams,
+        UpdateSsoConnectionParams,
+        ListSsoConnectionsResponse,
+        SsoConnectionTestResult,
+        SsoEnforcementParams,
+        SsoEnforcementResponse,
+        SsoSession,
+        ListSsoSessionsResponse,
+        SsoOidcCallbackParams,
+        SsoSamlCallbackParams,
+        SsoLdapCallbackParams,
+        SsoCallbackResult,
+        SsoLoginParams,
+        SsoCallbackParams,
         VerifiedGrant,
         VerifyTokenResponse,
         WebhookDelivery,
@@ -168,6 +198,10 @@ if TYPE_CHECKING:
         WebhookEndpointWithSecret,
     )
     from ._verify import JwksCache, VerifyGrantTokenOptions, averify_grant_token, verify_grant_token
+
+    # The TypeScript SDK's names for the same two lists.
+    SsoConnectionListResponse = ListSsoConnectionsResponse
+    SsoSessionListResponse = ListSsoSessionsResponse
     from ._webhook import verify_webhook, verify_webhook_signature
 
 __version__: str = _native.__version__
@@ -202,6 +236,38 @@ __all__ = [
     "RegisterMcpServerParams",
     "RegisterOAuthClientParams",
     "UpdateMcpSettingsParams",
+    "ScimEmail",
+    "ScimUserMeta",
+    "ScimUser",
+    "ScimListResponse",
+    "CreateScimUserParams",
+    "ScimToken",
+    "ScimTokenWithSecret",
+    "ListScimTokensResponse",
+    "ListScimUsersParams",
+    "ScimPatchOperation",
+    "ScimPatchParams",
+    "SsoConfig",
+    "CreateSsoConfigParams",
+    "SsoLoginResponse",
+    "SsoCallbackResponse",
+    "SsoConnection",
+    "CreateSsoConnectionParams",
+    "UpdateSsoConnectionParams",
+    "ListSsoConnectionsResponse",
+    "SsoConnectionTestResult",
+    "SsoEnforcementParams",
+    "SsoEnforcementResponse",
+    "SsoSession",
+    "ListSsoSessionsResponse",
+    "SsoOidcCallbackParams",
+    "SsoSamlCallbackParams",
+    "SsoLdapCallbackParams",
+    "SsoCallbackResult",
+    "SsoLoginParams",
+    "SsoCallbackParams",
+    "SsoConnectionListResponse",
+    "SsoSessionListResponse",
     "AsyncEventStream",
     "AsyncEventsClient",
     "EventStream",
@@ -364,6 +430,38 @@ _LAZY = {
     "RegisterMcpServerParams": "_types",
     "RegisterOAuthClientParams": "_types",
     "UpdateMcpSettingsParams": "_types",
+    "ScimEmail": "_types",
+    "ScimUserMeta": "_types",
+    "ScimUser": "_types",
+    "ScimListResponse": "_types",
+    "CreateScimUserParams": "_types",
+    "ScimToken": "_types",
+    "ScimTokenWithSecret": "_types",
+    "ListScimTokensResponse": "_types",
+    "ListScimUsersParams": "_types",
+    "ScimPatchOperation": "_types",
+    "ScimPatchParams": "_types",
+    "SsoConfig": "_types",
+    "CreateSsoConfigParams": "_types",
+    "SsoLoginResponse": "_types",
+    "SsoCallbackResponse": "_types",
+    "SsoConnection": "_types",
+    "CreateSsoConnectionParams": "_types",
+    "UpdateSsoConnectionParams": "_types",
+    "ListSsoConnectionsResponse": "_types",
+    "SsoConnectionTestResult": "_types",
+    "SsoEnforcementParams": "_types",
+    "SsoEnforcementResponse": "_types",
+    "SsoSession": "_types",
+    "ListSsoSessionsResponse": "_types",
+    "SsoOidcCallbackParams": "_types",
+    "SsoSamlCallbackParams": "_types",
+    "SsoLdapCallbackParams": "_types",
+    "SsoCallbackResult": "_types",
+    "SsoLoginParams": "_types",
+    "SsoCallbackParams": "_types",
+    "SsoConnectionListResponse": "_types",
+    "SsoSessionListResponse": "_types",
     "AsyncEventStream": "_events",
     "AsyncEventsClient": "_events",
     "EventStream": "_events",
@@ -494,6 +592,12 @@ _LAZY = {
     "verify_webhook": "_webhook",
     "verify_webhook_signature": "_webhook",
 }
+# Other names of a type (the TypeScript SDK's), resolved by `__getattr__`.
+_ALIASES = {
+    "SsoConnectionListResponse": "ListSsoConnectionsResponse",
+    "SsoSessionListResponse": "ListSsoSessionsResponse",
+}
+
 # The submodules `import grantex` used to import eagerly: still attributes of the package
 # (`grantex._types`), imported on first access.
 _SUBMODULES = frozenset(
@@ -511,7 +615,11 @@ if not TYPE_CHECKING:
 
             full = f"{__name__}.{module or name}"
             __import__(full)
-            value = getattr(sys.modules[full], name) if module is not None else sys.modules[full]
+            value = (
+                getattr(sys.modules[full], _ALIASES.get(name, name))
+                if module is not None
+                else sys.modules[full]
+            )
         elif name == "Tuple":  # `typing.Tuple` was a (stray) attribute of the package
             from typing import Tuple as value
         else:
@@ -521,7 +629,7 @@ if not TYPE_CHECKING:
 
     def __dir__():
         names = set(globals()) | set(_LAZY) | _SUBMODULES | {"Tuple"}
-        return sorted(names - {"__getattr__", "__dir__", "_LAZY", "_SUBMODULES"})
+        return sorted(names - {"__getattr__", "__dir__", "_LAZY", "_SUBMODULES", "_ALIASES"})
 
 
 del TYPE_CHECKING

@@ -6,7 +6,7 @@ SDK's signature, each a call of the core's generic entry point. Errors are the c
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, overload
+from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from ._base import (
     _ClientBase,
@@ -52,6 +52,7 @@ from ._types import (
     CreateAnomalyRuleParams,
     CreatePolicyParams,
     CreatePrincipalSessionParams,
+    CreateScimTokenParams,
     CreateScimUserParams,
     CreateSsoConfigParams,
     CreateSsoConnectionParams,
@@ -109,6 +110,7 @@ from ._types import (
     RevocationStatusParams,
     RotateKeyResponse,
     ScimListResponse,
+    ScimPatchOperation,
     ScimPatchParams,
     ScimTokenWithSecret,
     ScimUser,
@@ -643,9 +645,12 @@ class McpClient(_Resource):
 class ScimClient(_Resource):
     """``client.scim``."""
 
-    def create_token(self, label: str) -> ScimTokenWithSecret:
+    def create_token(
+        self,
+        label: str,
+    ) -> ScimTokenWithSecret:
         """Create a SCIM bearer token; its secret is in this answer only."""
-        return ScimTokenWithSecret.from_dict(self._call("scim.create_token", {"label": _id("label", label)}))
+        return ScimTokenWithSecret.from_dict(self._call("scim.create_token", {**_keywords(CreateScimTokenParams, label=label)}))
 
     def list_tokens(self) -> ListScimTokensResponse:
         """The developer's SCIM tokens, newest first (never a secret)."""
@@ -678,7 +683,7 @@ class ScimClient(_Resource):
     def update_user(
         self,
         user_id: str,
-        operations: Sequence[ScimPatchOperation],
+        operations: Sequence[Union[ScimPatchOperation, Mapping[str, Any]]],
     ) -> ScimUser:
         """Change a user with SCIM PATCH operations (``add``, ``replace``, ``remove``)."""
         return ScimUser.from_dict(self._call("scim.update_user", {"userId": _id("user_id", user_id), **_keywords(ScimPatchParams, operations=operations)}))

@@ -9,7 +9,7 @@ camelCase body (``None`` dropped).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._wire import (
     AuditChainReport,
@@ -20,6 +20,7 @@ from ._wire import (
     _get,
     _nested,
     _nested_list,
+    _plain,
     _req,
     _str_list,
     _tuple,
@@ -70,6 +71,7 @@ __all__ = [
     "CreateAnomalyRuleParams",
     "CreatePolicyParams",
     "CreatePrincipalSessionParams",
+    "CreateScimTokenParams",
     "CreateScimUserParams",
     "CreateSsoConfigParams",
     "CreateSsoConnectionParams",
@@ -4716,6 +4718,27 @@ class McpPrincipalBinding:
         return out
 
 
+@dataclass
+class CreateScimTokenParams:
+    """``POST /v1/scim/tokens`` body."""
+
+    label: str
+    """What the token is for (shown in the list)."""
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, label):
+            self.label = label
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The camelCase wire form; ``None`` members are left out."""
+        return _drop_none(
+            {
+                "label": self.label,
+            }
+        )
+
+
 @dataclass(frozen=True)
 class ScimTokenWithSecret:
     """``POST /v1/scim/tokens`` response: the secret is shown here once."""
@@ -5015,7 +5038,7 @@ class CreateScimUserParams:
     user_name: str
     display_name: Optional[str] = None
     external_id: Optional[str] = None
-    emails: Optional[List[ScimEmail]] = None
+    emails: Optional[List[Union[ScimEmail, Mapping[str, Any]]]] = None
     active: bool = True
 
     if not TYPE_CHECKING:
@@ -5034,7 +5057,7 @@ class CreateScimUserParams:
                 "userName": self.user_name,
                 "displayName": self.display_name,
                 "externalId": self.external_id,
-                "emails": list(self.emails) if self.emails is not None else None,
+                "emails": [_plain(v) for v in self.emails] if self.emails is not None else None,
                 "active": self.active,
             }
         )
@@ -5082,7 +5105,7 @@ class ScimPatchOperation:
 class ScimPatchParams:
     """``PATCH /scim/v2/Users/{id}`` body."""
 
-    operations: List[ScimPatchOperation]
+    operations: List[Union[ScimPatchOperation, Mapping[str, Any]]]
 
     if not TYPE_CHECKING:
 
@@ -5093,7 +5116,7 @@ class ScimPatchParams:
         """The camelCase wire form; ``None`` members are left out."""
         return _drop_none(
             {
-                "Operations": list(self.operations) if self.operations is not None else None,
+                "Operations": [_plain(v) for v in self.operations] if self.operations is not None else None,
             }
         )
 

@@ -239,6 +239,13 @@ def _nested_list(cls: Any, value: Any) -> Tuple[Any, ...]:
     return tuple(cls.from_dict(v) for v in value or ())
 
 
+def _plain(value: Any) -> Any:
+    """A nested params member as its wire form: a dataclass's ``to_dict()``, or a plain mapping
+    as it is (the reference SDK took dicts there)."""
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value
+
+
 class WireMapping(dict):  # type: ignore[type-arg]
     """A result the reference SDK returned as a raw dict: a real, read-only ``dict`` of the
     camelCase wire keys (``result["grantToken"]``, ``dict(result)``, ``json.dumps(result)``)

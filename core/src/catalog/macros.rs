@@ -182,6 +182,7 @@ macro_rules! operations {
     (@py keywords) => { $crate::catalog::PyStyle::Keywords };
     (@py arguments) => { $crate::catalog::PyStyle::Arguments };
     (@py params_or_keywords) => { $crate::catalog::PyStyle::ParamsOrKeywords };
+    (@py fields) => { $crate::catalog::PyStyle::Fields };
 
     (@input none ()) => { $crate::catalog::Input::None };
     (@input body ($t:ty)) => {

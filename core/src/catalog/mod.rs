@@ -141,6 +141,9 @@ pub enum PyStyle {
     Arguments,
     /// A params dataclass or keyword arguments: `authorize(params)` or `authorize(agent_id=...)`.
     ParamsOrKeywords,
+    /// Like [`PyStyle::Arguments`] in Python, and in JS too the members are positional
+    /// arguments, not one params object: the reference's `getLoginUrl(org, domain?)`.
+    Fields,
 }
 
 /// One API operation.

@@ -388,8 +388,7 @@ operations! {
     group Scim scim "scim" {
         /// Create a SCIM bearer token; its secret is in this answer only.
         create_token => "scim.create_token": POST "/v1/scim/tokens", path(),
-            strings(label: "label" "label"), -> (ScimTokenWithSecret), 201, never,
-            py(positional);
+            body(CreateScimTokenParams), -> (ScimTokenWithSecret), 201, never, py(arguments);
         /// The developer's SCIM tokens, newest first (never a secret).
         list_tokens => "scim.list_tokens": GET "/v1/scim/tokens", path(), none(),
             -> (ListScimTokensResponse), 200, safe, py(positional);
@@ -414,7 +413,7 @@ operations! {
         /// Change a user with SCIM PATCH operations (`add`, `replace`, `remove`).
         update_user => "scim.update_user": PATCH "/scim/v2/Users/{userId}",
             path(user_id: "userId" "user id"), body(ScimPatchParams), -> (ScimUser), 200,
-            never, py(arguments);
+            never, py(fields);
         /// Deprovision a user: its grants are revoked in the same request.
         delete_user => "scim.delete_user": DELETE "/scim/v2/Users/{userId}",
             path(user_id: "userId" "user id"), none(), -> (), 204, safe, py(positional);
@@ -456,7 +455,7 @@ operations! {
         /// Where to send a user's browser to sign in (`org` is the developer id; `domain`
         /// picks the connection by e-mail domain).
         get_login_url => "sso.get_login_url": GET "/sso/login", path(),
-            query(SsoLoginParams), -> (SsoLoginResponse), 200, safe, py(arguments);
+            query(SsoLoginParams), -> (SsoLoginResponse), 200, safe, py(fields);
         /// Finish an OIDC login: the code is exchanged and the ID token verified.
         handle_oidc_callback => "sso.handle_oidc_callback": POST "/sso/callback/oidc", path(),
             body(SsoOidcCallbackParams), -> (SsoCallbackResult), 200, never,
@@ -481,6 +480,6 @@ operations! {
         /// Legacy: finish a login of the single OIDC configuration.
         handle_callback => "sso.handle_callback": GET "/sso/callback", path(),
             query(SsoCallbackParams), -> (SsoCallbackResponse), 200, never,
-            py(arguments);
+            py(fields);
     }
 }

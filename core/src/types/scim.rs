@@ -39,6 +39,14 @@ pub struct ScimTokenWithSecret {
     pub token: String,
 }
 
+/// `POST /v1/scim/tokens` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateScimTokenParams {
+    /// What the token is for (shown in the list).
+    pub label: String,
+}
+
 /// `GET /v1/scim/tokens` response, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]

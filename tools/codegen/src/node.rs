@@ -16,7 +16,7 @@
 //! the `aliases` table.
 
 use crate::text::{banner, pascal};
-use grantex::catalog::{self, camel, Auth, Field, Input, Kind, Operation, Ty, TypeShape};
+use grantex::catalog::{self, camel, Auth, Field, Input, Kind, Operation, PyStyle, Ty, TypeShape};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -33,11 +33,21 @@ pub fn files() -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------- shared rules
 
-/// The params object's type, for body and query operations.
+/// The params object's type, for body and query operations (not when its members are
+/// positional arguments: [`field_args`]).
 fn params_shape(op: &Operation) -> Option<&'static TypeShape> {
     match op.input {
+        _ if op.py == PyStyle::Fields => None,
         Input::Body(s) | Input::Query(s) => Some(s()),
         Input::None | Input::Strings(_) => None,
+    }
+}
+
+/// The body/query members taken as positional arguments after the strings (`PyStyle::Fields`).
+fn field_args(op: &Operation) -> &'static [Field] {
+    match op.input {
+        Input::Body(s) | Input::Query(s) if op.py == PyStyle::Fields => s().fields(),
+        _ => &[],
     }
 }
 
@@ -108,8 +118,8 @@ fn roles(ops: &[Operation]) -> Vec<(&'static TypeShape, Role)> {
         }
     }
     for op in ops {
-        if let Some(s) = params_shape(op) {
-            visit(s, false, &mut seen);
+        if let Input::Body(s) | Input::Query(s) = op.input {
+            visit(s(), false, &mut seen);
         }
         if let Some(s) = op.output.result() {
             visit(s, true, &mut seen);
@@ -169,6 +179,8 @@ fn table(ops: &[Operation]) -> String {
 // - `path`: the path parameters' wire names, taken positionally first;
 // - `input`: 'none', 'body', 'query' or 'strings'; `strings`: for 'strings', the positional
 //   string arguments after the path parameters ({ arg: JS name, wire: member sent });
+// - `fields`: body/query members taken as positional arguments after those ({ arg, wire,
+//   optional }), for the reference's `getLoginUrl(org, domain?)`; `params` is then null;
 // - `params`: the params object's type (body/query), `paramsOptional`: whether it may be left
 //   out; `output`: the result's type (null: the promise resolves with undefined).
 //
@@ -182,6 +194,17 @@ const operations = Object.freeze([
     );
     for op in ops {
         check_collisions(op);
+        let fields: Vec<String> = field_args(op)
+            .iter()
+            .map(|f| {
+                format!(
+                    "Object.freeze({{ arg: {}, wire: {}, optional: {} }})",
+                    js_str(&camel(f.rust)),
+                    js_str(f.wire),
+                    f.has_default
+                )
+            })
+            .collect();
         let (input, strings) = match op.input {
             Input::None => ("none", Vec::new()),
             Input::Body(_) => ("body", Vec::new()),
@@ -204,7 +227,7 @@ const operations = Object.freeze([
             out,
             "  Object.freeze({{\n    name: {},\n    group: {},\n    method: {},\n    auth: {},\n    \
              path: Object.freeze({}),\n    input: {},\n    strings: Object.freeze({}),\n    \
-             params: {},\n    paramsOptional: {},\n    output: {},\n  }}),",
+             fields: Object.freeze({}),\n    params: {},\n    paramsOptional: {},\n    output: {},\n  }}),",
             js_str(op.name),
             js_str(&op.js_group()),
             js_str(&op.js_method()),
@@ -216,6 +239,7 @@ const operations = Object.freeze([
             js_list(op.path_params.iter().map(|p| js_str(p.wire))),
             js_str(input),
             js_list(strings),
+            js_list(fields),
             params_shape(op).map_or("null".to_string(), |s| js_str(s.name)),
             params_optional(op),
             op.output
@@ -516,6 +540,10 @@ fn method_decl(out: &mut String, op: &Operation) {
         .into_iter()
         .map(|(name, _)| format!("{name}: string"))
         .collect();
+    for f in field_args(op) {
+        let q = if f.has_default { "?" } else { "" };
+        args.push(format!("{}{q}: {}", camel(f.rust), ts(f.ty.required())));
+    }
     if let Some(shape) = params_shape(op) {
         let q = if params_optional(op) { "?" } else { "" };
         args.push(format!("params{q}: {}", shape.name));

@@ -45,6 +45,10 @@ fn annotation(ty: &Ty, params: bool) -> String {
         Ty::Map(inner) => format!("Dict[str, {}]", annotation(inner, params)),
         Ty::Named(shape) => match shape().kind {
             Kind::StringEnum(_) => "str".into(),
+            // A params member also takes the plain dict the reference SDK took (`_plain`).
+            Kind::Struct(_) if params => {
+                format!("Union[{}, Mapping[str, Any]]", shape().py_class())
+            }
             Kind::Struct(_) => shape().py_class().into(),
         },
     }
@@ -100,7 +104,7 @@ camelCase body (``None`` dropped).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._wire import (
     AuditChainReport,
@@ -111,6 +115,7 @@ from ._wire import (
     _get,
     _nested,
     _nested_list,
+    _plain,
     _req,
     _str_list,
     _tuple,
@@ -270,9 +275,14 @@ fn params_class(out: &mut String, shape: &TypeShape, fields: &[Field]) {
 fn encode(ty: &Ty, attr: &str, name: &str) -> String {
     match ty.required() {
         Ty::List(Ty::String) => format!("_str_list({name:?}, {attr})"),
+        // A nested params member may be its dataclass or a plain dict (the reference SDK's
+        // `emails: list[dict]`).
+        Ty::List(Ty::Named(shape)) if matches!(shape().kind, Kind::Struct(_)) => {
+            format!("[_plain(v) for v in {attr}] if {attr} is not None else None")
+        }
         Ty::List(_) => format!("list({attr}) if {attr} is not None else None"),
         Ty::Named(shape) if matches!(shape().kind, Kind::Struct(_)) => {
-            format!("{attr}.to_dict() if {attr} is not None else None")
+            format!("_plain({attr}) if {attr} is not None else None")
         }
         _ => attr.to_string(),
     }
@@ -415,7 +425,7 @@ SDK's signature, each a call of the core's generic entry point. Errors are the c
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, overload
+from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 from ._base import (
     _{prefix}ClientBase,
@@ -435,6 +445,19 @@ from ._types import (
     for op in OPERATIONS {
         if let Some(s) = params_shape(op) {
             imported.insert(s.py_class());
+            // Keyword arguments name their members' types (`operations: Sequence[…]`).
+            let keywords = !matches!(op.py, PyStyle::Params | PyStyle::OptionalParams);
+            for f in s.fields().iter().filter(|_| keywords) {
+                let mut ty = &f.ty;
+                while let Ty::Optional(t) | Ty::List(t) = ty {
+                    ty = t;
+                }
+                if let Ty::Named(n) = ty {
+                    if matches!(n().kind, Kind::Struct(_)) {
+                        imported.insert(n().py_class());
+                    }
+                }
+            }
         }
         if let Some(r) = result_class(op) {
             imported.insert(r);
@@ -625,7 +648,7 @@ fn method(out: &mut String, op: &Operation, a: &str, aw: &str) {
             let rest = format!("_params({:?}, {class}, params or {class}())", op.name);
             out.push_str(&returning(op, &call(&input_dict(&members, Some(&rest)))));
         }
-        (style @ (PyStyle::Keywords | PyStyle::Arguments), Some(s)) => {
+        (style @ (PyStyle::Keywords | PyStyle::Arguments | PyStyle::Fields), Some(s)) => {
             let class = s.py_class();
             let kws = keyword_args(s);
             let mut args = vec!["self".to_string()];

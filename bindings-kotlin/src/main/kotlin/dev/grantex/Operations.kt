@@ -1048,12 +1048,12 @@ public class ScimClient internal constructor(private val transport: Transport) {
      *
      * `POST /v1/scim/tokens`
      */
-    public suspend fun createToken(label: String): ScimTokenWithSecret =
-        ScimTokenWithSecret.fromJson(transport.call("scim.create_token", Wire.input(null, "label" to label)))
+    public suspend fun createToken(params: CreateScimTokenParams): ScimTokenWithSecret =
+        ScimTokenWithSecret.fromJson(transport.call("scim.create_token", Wire.input(params.toJson())))
 
     /** [createToken], blocking the calling thread (for Java, or outside coroutines). */
-    public fun createTokenBlocking(label: String): ScimTokenWithSecret =
-        ScimTokenWithSecret.fromJson(transport.callBlocking("scim.create_token", Wire.input(null, "label" to label)))
+    public fun createTokenBlocking(params: CreateScimTokenParams): ScimTokenWithSecret =
+        ScimTokenWithSecret.fromJson(transport.callBlocking("scim.create_token", Wire.input(params.toJson())))
 
     /**
      * The developer's SCIM tokens, newest first (never a secret).

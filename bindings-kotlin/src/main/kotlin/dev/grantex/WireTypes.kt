@@ -4021,6 +4021,28 @@ public data class McpPrincipalBinding(
     }
 }
 
+/** `POST /v1/scim/tokens` body. */
+public data class CreateScimTokenParams(
+    /** What the token is for (shown in the list). */
+    val label: String,
+) {
+    /** The JSON object the API takes (wire names). */
+    public fun toJson(): JsonObject = buildJsonObject {
+        put("label", JsonPrimitive(label))
+    }
+
+    public companion object {
+        /** Decodes the JSON the API gives (a decode error names the member). */
+        @JvmStatic
+        public fun fromJson(json: JsonElement): CreateScimTokenParams {
+            val o = Wire.obj(json, "CreateScimTokenParams")
+            return CreateScimTokenParams(
+                label = Wire.member(o, "label")?.let { v0 -> Wire.string(v0, "CreateScimTokenParams.label") } ?: Wire.missing("CreateScimTokenParams.label"),
+            )
+        }
+    }
+}
+
 /** `POST /v1/scim/tokens` response: the secret is shown here once. */
 public data class ScimTokenWithSecret @JvmOverloads constructor(
     val id: String,
