@@ -1649,8 +1649,8 @@ type CreateScimUserParams struct {
 	ExternalID *string `json:"externalId,omitempty"`
 	// Emails is the `emails` member.
 	Emails []ScimEmail `json:"emails,omitempty"`
-	// Active is the `active` member.
-	Active bool `json:"active,omitempty"`
+	// Active: Left out: active.
+	Active *bool `json:"active,omitempty"`
 }
 
 // ScimPatchParams: `PATCH /scim/v2/Users/{id}` body.

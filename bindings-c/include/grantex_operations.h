@@ -2328,7 +2328,7 @@
  *     - `value` (required): a string.
  *     - `primary` (optional): a boolean.
  *     - `type` (optional): a string. `work`, `home`, `other`.
- *   - `active` (optional): a boolean.
+ *   - `active` (optional): a boolean. Left out: active.
  *
  * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
  * `principalId`).
@@ -2366,7 +2366,7 @@
  *     - `value` (required): a string.
  *     - `primary` (optional): a boolean.
  *     - `type` (optional): a string. `work`, `home`, `other`.
- *   - `active` (optional): a boolean.
+ *   - `active` (optional): a boolean. Left out: active.
  *
  * Result: an object (ScimUser). A provisioned user (the principal of grants: `id` is the
  * `principalId`).

@@ -1391,7 +1391,8 @@ export interface CreateScimUserParams {
   displayName?: string | null;
   externalId?: string | null;
   emails?: ScimEmail[] | null;
-  active?: boolean;
+  /** Left out: active. */
+  active?: boolean | null;
 }
 
 /** One SCIM PATCH operation (RFC 7644 §3.5.2). */

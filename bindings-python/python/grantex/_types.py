@@ -5040,6 +5040,7 @@ class CreateScimUserParams:
     external_id: Optional[str] = None
     emails: Optional[List[Union[ScimEmail, Mapping[str, Any]]]] = None
     active: bool = True
+    """Left out: active."""
 
     if not TYPE_CHECKING:
 

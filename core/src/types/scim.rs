@@ -125,7 +125,7 @@ pub struct ListScimUsersParams {
 }
 
 /// `POST /scim/v2/Users` and `PUT /scim/v2/Users/{id}` body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Wire)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Wire)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateScimUserParams {
     pub user_name: String,
@@ -135,21 +135,10 @@ pub struct CreateScimUserParams {
     pub external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<ScimEmail>>,
-    #[serde(default = "yes")]
+    /// Left out: active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default = "True")]
-    pub active: bool,
-}
-
-impl Default for CreateScimUserParams {
-    fn default() -> Self {
-        Self {
-            user_name: String::new(),
-            display_name: None,
-            external_id: None,
-            emails: None,
-            active: true,
-        }
-    }
+    pub active: Option<bool>,
 }
 
 /// One SCIM PATCH operation (RFC 7644 §3.5.2).

@@ -4289,7 +4289,8 @@ public data class CreateScimUserParams @JvmOverloads constructor(
     val displayName: String? = null,
     val externalId: String? = null,
     val emails: List<ScimEmail>? = null,
-    val active: Boolean = false,
+    /** Left out: active. */
+    val active: Boolean? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
@@ -4297,7 +4298,7 @@ public data class CreateScimUserParams @JvmOverloads constructor(
         displayName?.let { v0 -> put("displayName", JsonPrimitive(v0)) }
         externalId?.let { v0 -> put("externalId", JsonPrimitive(v0)) }
         emails?.let { v0 -> put("emails", JsonArray(v0.map { v1 -> v1.toJson() })) }
-        put("active", JsonPrimitive(active))
+        active?.let { v0 -> put("active", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -4310,7 +4311,7 @@ public data class CreateScimUserParams @JvmOverloads constructor(
                 displayName = Wire.member(o, "displayName")?.let { v0 -> Wire.string(v0, "CreateScimUserParams.displayName") },
                 externalId = Wire.member(o, "externalId")?.let { v0 -> Wire.string(v0, "CreateScimUserParams.externalId") },
                 emails = Wire.member(o, "emails")?.let { v0 -> Wire.list(v0, "CreateScimUserParams.emails") { v1 -> ScimEmail.fromJson(v1) } },
-                active = Wire.member(o, "active")?.let { v0 -> Wire.bool(v0, "CreateScimUserParams.active") } ?: false,
+                active = Wire.member(o, "active")?.let { v0 -> Wire.bool(v0, "CreateScimUserParams.active") },
             )
         }
     }
