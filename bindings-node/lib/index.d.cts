@@ -7,6 +7,7 @@
 // ./types.d.cts; they are types only (the namespace classes are not exported values).
 import { GrantexOperations } from './types.cjs';
 import type { AuditEntry, EnforceConfig, EnforceResult, FeedState, Jwk, JwkSet, TokenInfo, VerifiedGrant } from './types.cjs';
+import type { ListSsoConnectionsResponse, ListSsoSessionsResponse } from './types.cjs';
 export type * from './types.cjs';
 
 /** The enforcement options (`enforceMode`, `revocationCheck`, `audience`, ...) are the core's `EnforceConfig`. */
@@ -32,6 +33,10 @@ export interface RateLimit {
 /** The reference SDK's names of the key set types. */
 export type JsonWebKey = Jwk;
 export type JsonWebKeySet = JwkSet;
+
+/** The reference SDK's names of the SSO list results. */
+export type SsoConnectionListResponse = ListSsoConnectionsResponse;
+export type SsoSessionListResponse = ListSsoSessionsResponse;
 
 /**
  * The Grantex API client. Its namespaces, methods and static `signup` come from the core's

@@ -1373,8 +1373,8 @@ export interface ScimUser {
   active: boolean;
   emails: ScimEmail[];
   meta: ScimUserMeta;
-  externalId: string | null;
-  displayName: string | null;
+  externalId?: string;
+  displayName?: string;
 }
 
 /** `GET /scim/v2/Users` response (a SCIM ListResponse). */
@@ -1465,21 +1465,21 @@ export interface SsoConnection {
   defaultScopes: string[];
   createdAt: string;
   updatedAt: string;
-  issuerUrl: string | null;
-  clientId: string | null;
-  idpEntityId: string | null;
-  idpSsoUrl: string | null;
-  spEntityId: string | null;
-  spAcsUrl: string | null;
+  issuerUrl?: string;
+  clientId?: string;
+  idpEntityId?: string;
+  idpSsoUrl?: string;
+  spEntityId?: string;
+  spAcsUrl?: string;
   /** The claim (OIDC) or attribute (SAML) that carries the groups. */
-  groupAttribute: string | null;
-  ldapUrl: string | null;
-  ldapBindDn: string | null;
-  ldapSearchBase: string | null;
-  ldapSearchFilter: string | null;
-  ldapGroupSearchBase: string | null;
-  ldapGroupSearchFilter: string | null;
-  ldapTlsEnabled: boolean | null;
+  groupAttribute?: string;
+  ldapUrl?: string;
+  ldapBindDn?: string;
+  ldapSearchBase?: string;
+  ldapSearchFilter?: string;
+  ldapGroupSearchBase?: string;
+  ldapGroupSearchFilter?: string;
+  ldapTlsEnabled?: boolean;
 }
 
 /** `GET /v1/sso/connections` response, newest first. */
@@ -1519,13 +1519,13 @@ export interface UpdateSsoConnectionParams {
 export interface SsoConnectionTestResult {
   success: boolean;
   protocol: string;
-  issuer: string | null;
-  authorizationEndpoint: string | null;
-  tokenEndpoint: string | null;
-  jwksUri: string | null;
-  idpEntityId: string | null;
-  idpSsoUrl: string | null;
-  error: string | null;
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  jwksUri?: string;
+  idpEntityId?: string;
+  idpSsoUrl?: string;
+  error?: string;
 }
 
 /** `POST /v1/sso/enforce` body. */
@@ -1572,8 +1572,8 @@ export interface SsoLoginParams {
 /** `GET /sso/login` response: where to send the user's browser. */
 export interface SsoLoginResponse {
   authorizeUrl: string;
-  protocol: string | null;
-  connectionId: string | null;
+  protocol?: string;
+  connectionId?: string;
 }
 
 /** `POST /sso/callback/oidc` body: what the IdP sent to the redirect URI. */

@@ -4989,8 +4989,10 @@ class ScimUser:
         out["active"] = self.active
         out["emails"] = [v.to_dict() for v in self.emails] if self.emails is not None else None
         out["meta"] = self.meta.to_dict() if self.meta is not None else None
-        out["externalId"] = self.external_id
-        out["displayName"] = self.display_name
+        if self.external_id is not None:
+            out["externalId"] = self.external_id
+        if self.display_name is not None:
+            out["displayName"] = self.display_name
         return out
 
 
@@ -5329,20 +5331,34 @@ class SsoConnection:
         out["defaultScopes"] = list(self.default_scopes) if self.default_scopes is not None else None
         out["createdAt"] = self.created_at
         out["updatedAt"] = self.updated_at
-        out["issuerUrl"] = self.issuer_url
-        out["clientId"] = self.client_id
-        out["idpEntityId"] = self.idp_entity_id
-        out["idpSsoUrl"] = self.idp_sso_url
-        out["spEntityId"] = self.sp_entity_id
-        out["spAcsUrl"] = self.sp_acs_url
-        out["groupAttribute"] = self.group_attribute
-        out["ldapUrl"] = self.ldap_url
-        out["ldapBindDn"] = self.ldap_bind_dn
-        out["ldapSearchBase"] = self.ldap_search_base
-        out["ldapSearchFilter"] = self.ldap_search_filter
-        out["ldapGroupSearchBase"] = self.ldap_group_search_base
-        out["ldapGroupSearchFilter"] = self.ldap_group_search_filter
-        out["ldapTlsEnabled"] = self.ldap_tls_enabled
+        if self.issuer_url is not None:
+            out["issuerUrl"] = self.issuer_url
+        if self.client_id is not None:
+            out["clientId"] = self.client_id
+        if self.idp_entity_id is not None:
+            out["idpEntityId"] = self.idp_entity_id
+        if self.idp_sso_url is not None:
+            out["idpSsoUrl"] = self.idp_sso_url
+        if self.sp_entity_id is not None:
+            out["spEntityId"] = self.sp_entity_id
+        if self.sp_acs_url is not None:
+            out["spAcsUrl"] = self.sp_acs_url
+        if self.group_attribute is not None:
+            out["groupAttribute"] = self.group_attribute
+        if self.ldap_url is not None:
+            out["ldapUrl"] = self.ldap_url
+        if self.ldap_bind_dn is not None:
+            out["ldapBindDn"] = self.ldap_bind_dn
+        if self.ldap_search_base is not None:
+            out["ldapSearchBase"] = self.ldap_search_base
+        if self.ldap_search_filter is not None:
+            out["ldapSearchFilter"] = self.ldap_search_filter
+        if self.ldap_group_search_base is not None:
+            out["ldapGroupSearchBase"] = self.ldap_group_search_base
+        if self.ldap_group_search_filter is not None:
+            out["ldapGroupSearchFilter"] = self.ldap_group_search_filter
+        if self.ldap_tls_enabled is not None:
+            out["ldapTlsEnabled"] = self.ldap_tls_enabled
         return out
 
 
@@ -5507,13 +5523,20 @@ class SsoConnectionTestResult:
         out: Dict[str, Any] = {}
         out["success"] = self.success
         out["protocol"] = self.protocol
-        out["issuer"] = self.issuer
-        out["authorizationEndpoint"] = self.authorization_endpoint
-        out["tokenEndpoint"] = self.token_endpoint
-        out["jwksUri"] = self.jwks_uri
-        out["idpEntityId"] = self.idp_entity_id
-        out["idpSsoUrl"] = self.idp_sso_url
-        out["error"] = self.error
+        if self.issuer is not None:
+            out["issuer"] = self.issuer
+        if self.authorization_endpoint is not None:
+            out["authorizationEndpoint"] = self.authorization_endpoint
+        if self.token_endpoint is not None:
+            out["tokenEndpoint"] = self.token_endpoint
+        if self.jwks_uri is not None:
+            out["jwksUri"] = self.jwks_uri
+        if self.idp_entity_id is not None:
+            out["idpEntityId"] = self.idp_entity_id
+        if self.idp_sso_url is not None:
+            out["idpSsoUrl"] = self.idp_sso_url
+        if self.error is not None:
+            out["error"] = self.error
         return out
 
 
@@ -5706,8 +5729,10 @@ class SsoLoginResponse:
         """The wire form (camelCase keys, lists), as the API returns it."""
         out: Dict[str, Any] = {}
         out["authorizeUrl"] = self.authorize_url
-        out["protocol"] = self.protocol
-        out["connectionId"] = self.connection_id
+        if self.protocol is not None:
+            out["protocol"] = self.protocol
+        if self.connection_id is not None:
+            out["connectionId"] = self.connection_id
         return out
 
 

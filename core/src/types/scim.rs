@@ -95,10 +95,10 @@ pub struct ScimUser {
     #[serde(default)]
     pub emails: Vec<ScimEmail>,
     pub meta: ScimUserMeta,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub external_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub display_name: Option<String>,
 }

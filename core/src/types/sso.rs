@@ -34,47 +34,47 @@ pub struct SsoConnection {
     pub default_scopes: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub issuer_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub client_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub idp_entity_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub idp_sso_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub sp_entity_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub sp_acs_url: Option<String>,
     /// The claim (OIDC) or attribute (SAML) that carries the groups.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub group_attribute: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_bind_dn: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_search_base: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_search_filter: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_group_search_base: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_group_search_filter: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub ldap_tls_enabled: Option<bool>,
 }
@@ -201,25 +201,25 @@ pub struct ListSsoConnectionsResponse {
 pub struct SsoConnectionTestResult {
     pub success: bool,
     pub protocol: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub issuer: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub authorization_endpoint: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub token_endpoint: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub jwks_uri: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub idp_entity_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub idp_sso_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub error: Option<String>,
 }
@@ -287,10 +287,10 @@ pub struct SsoLoginParams {
 #[serde(rename_all = "camelCase")]
 pub struct SsoLoginResponse {
     pub authorize_url: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub protocol: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[wire(py_default)]
     pub connection_id: Option<String>,
 }
