@@ -895,3 +895,154 @@ fn check_assertion(
         expires_at_ms: deadline.saturating_add(CLOCK_SKEW_MS),
     })
 }
+
+#[cfg(test)]
+#[path = "../tests/peers/saml_peer.rs"]
+mod saml_peer;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use saml_peer::{SamlPeer, IDP_ENTITY_ID, SP_ENTITY_ID};
+
+    const ACS: &str = "https://sp.test/v1/sso/saml/acs";
+
+    fn now_ms() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    /// Signature-wrapping resistance without the raw pre-scan: even when the structural
+    /// refusals are skipped, the signature step reads only what the IdP signed, so the evil
+    /// assertion never comes out (the good one does, or nothing).
+    #[test]
+    fn only_signed_content_is_read_even_without_the_prescan() {
+        let dir = std::env::temp_dir().join(format!("grantex-saml-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let peer = SamlPeer::setup(&dir);
+        let sp = SpSettings {
+            sp_entity_id: SP_ENTITY_ID,
+            acs_url: ACS,
+            idp_entity_id: IDP_ENTITY_ID,
+            idp_sso_url: "https://idp.test/sso",
+            idp_certificate_pem: &peer.idp_cert_pem,
+            group_attribute: Some("groups"),
+        };
+        let cert = idp_certificate_der(&peer.idp_cert_pem).unwrap();
+        for (variant, genuine_expected) in [
+            ("xsw_evil_first", Some(true)),
+            ("xsw_extensions", Some(true)),
+            // The signature now sits in the evil assertion (xmlsec refuses it): either way.
+            ("xsw_object", None),
+            ("xsw_evil_last", Some(false)), // the Response signature no longer verifies
+            ("good", Some(true)),
+        ] {
+            let req = authn_request(&sp, "", now_ms()).unwrap();
+            let b64 = peer.response(&req.redirect_url, ACS, variant, &[]);
+            let xml = decode(&b64).unwrap();
+            assert_eq!(
+                xml.contains("mallory@evil.example"),
+                variant != "good",
+                "{variant}"
+            );
+            if variant != "good" {
+                // The full check refuses it before the signature step.
+                let e = verify_response(&sp, &b64, &req.id, now_ms()).unwrap_err();
+                assert_eq!(e.code(), "assertion_count", "{variant}: {e}");
+            }
+            let signed = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+                &xml,
+                std::slice::from_ref(&cert),
+                ReduceMode::ValidateAndMarkNoAncestors,
+                Some(&ALLOWED_ALGORITHMS),
+            );
+            if let Ok(signed) = &signed {
+                assert!(!signed.contains("mallory"), "{variant}: {signed}");
+            }
+            match verify_signed(&sp, &cert, &xml, &req.id, now_ms()) {
+                Ok(who) => {
+                    assert_ne!(genuine_expected, Some(false), "{variant}: {who:?}");
+                    assert_eq!(who.name_id, "alice@example.com", "{variant}");
+                    assert_eq!(who.email.as_deref(), Some("alice@example.com"));
+                }
+                Err(e) => {
+                    assert_ne!(genuine_expected, Some(true), "{variant}: {e}");
+                    assert_eq!(e.code(), "signature_invalid", "{variant}: {e}");
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn scan_refuses_what_it_can_without_trusting_the_document() {
+        let sp = SpSettings {
+            sp_entity_id: SP_ENTITY_ID,
+            acs_url: ACS,
+            idp_entity_id: IDP_ENTITY_ID,
+            idp_sso_url: "https://idp.test/sso",
+            idp_certificate_pem: "",
+            group_attribute: None,
+        };
+        let resp = |inner: &str| {
+            format!(
+                r#"<samlp:Response xmlns:samlp="{NS_PROTOCOL}" xmlns:saml="{NS_ASSERTION}" xmlns:ds="{NS_DSIG}" Destination="{ACS}">{inner}</samlp:Response>"#
+            )
+        };
+        let sig = |alg: &str, uri: &str, transform: &str| {
+            format!(
+                r#"<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="{alg}"/><ds:Reference URI="{uri}"><ds:Transforms><ds:Transform Algorithm="{transform}"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/></ds:Reference></ds:SignedInfo></ds:Signature>"#
+            )
+        };
+        let rsa256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+        let env = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+        let assertion = |s: &str| format!("<saml:Assertion ID=\"_a\">{s}</saml:Assertion>");
+        let cases = [
+            (resp(&assertion(&sig(rsa256, "#_a", env))), None),
+            (resp(&assertion("")), Some("unsigned")),
+            (resp(""), Some("assertion_count")),
+            (
+                resp("<saml:EncryptedAssertion/>"),
+                Some("encrypted_assertion_unsupported"),
+            ),
+            (
+                resp(&format!(
+                    "<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\"/></samlp:Status>{}",
+                    assertion("")
+                )),
+                Some("status_not_success"),
+            ),
+            (
+                resp(&assertion(&sig(rsa256, "http://169.254.169.254/", env))),
+                Some("signature_unsupported"),
+            ),
+            (
+                resp(&assertion(&sig(
+                    rsa256,
+                    "#_a",
+                    "http://www.w3.org/TR/1999/REC-xslt-19991116",
+                ))),
+                Some("signature_unsupported"),
+            ),
+            (
+                resp(&assertion(&sig(
+                    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                    "#_a",
+                    env,
+                ))),
+                Some("signature_algorithm"),
+            ),
+            (
+                resp(&assertion(&sig(rsa256, "#_a", env)))
+                    .replace(ACS, "https://elsewhere.example/acs"),
+                Some("destination_mismatch"),
+            ),
+        ];
+        for (xml, want) in cases {
+            let got = scan(&xml)
+                .and_then(|s| precheck(&s, &sp))
+                .err()
+                .map(|e| e.code());
+            assert_eq!(got, want, "{xml}");
+        }
+    }
+}
