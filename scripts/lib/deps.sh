@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test stages need and a stock Debian/Ubuntu machine may lack; installs only
 # what is missing, so a second run does nothing. Used by scripts/test (and so by .ci/run).
-# Usage: scripts/lib/deps.sh [rust] [python] [node] [c] [package]   (no argument = every stage)
-#   rust    clippy, rustfmt (rustup components); chromium + chromium-driver (consent-page browser
-#           test); postgresql + redis-server (the server suite runs again on PostgreSQL, with
-#           several instances sharing rate limits through Redis)
+# Usage: scripts/lib/deps.sh [rust] [python] [node] [c] [package] [server]   (no argument = every stage)
+#   rust    what `server` needs; clippy, rustfmt (rustup components); chromium + chromium-driver
+#           (consent-page browser test); postgresql + redis-server (the server suite runs again on
+#           PostgreSQL, with several instances sharing rate limits through Redis); xmlsec1 and
+#           python3-venv (the SAML tests' pysaml2 identity provider signs with the xmlsec1 binary)
+#   server  what building grantex-server needs beyond Rust and a C compiler (scripts/demo runs
+#           it): its SAML module (samael) binds libxmlsec1 and libxml2 with bindgen, so
+#           pkg-config, libxml2-dev, libxmlsec1-dev, libssl-dev and libclang-dev
 #   python  python3-venv (the suite builds a fresh venv)
 #   node    node >= 18 and npm (nodejs, npm)
 #   c       valgrind, pkg-config, a C compiler and make
@@ -28,7 +32,23 @@ need() { # package...
   done
 }
 
+if want server || want rust; then
+  # samael (server/src/saml.rs): pkg-config finds libxml-2.0 and xmlsec1 (OpenSSL backend), and
+  # bindgen needs libclang to generate the xmlsec bindings.
+  have pkg-config || need pkg-config
+  pc() { have pkg-config && pkg-config --exists "$1"; }
+  pc libxml-2.0 || need libxml2-dev
+  pc xmlsec1 || need libxmlsec1-dev
+  pc openssl || need libssl-dev
+  compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null ||
+    compgen -G '/usr/lib/*/libclang.so' >/dev/null || need libclang-dev
+fi
 if want rust; then
+  # server/tests/saml.rs: the test identity provider (pysaml2 in a venv, scripts/lib/peer-saml.sh)
+  # signs and verifies with the xmlsec1 binary.
+  have xmlsec1 || need xmlsec1
+  have python3 || need python3
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
   # The browser test looks for `chromium` (or chromium-browser / google-chrome) and `chromedriver`.
   have chromium || have chromium-browser || have google-chrome || need chromium
   have chromedriver || need chromium-driver
