@@ -57,6 +57,7 @@ void test_budgets_flow(const char *base_url);
 void test_vault_flow(const char *base_url);
 void test_events_flow(const char *base_url);
 void test_mcp_flow(const char *base_url);
+void test_identity_flow(const char *base_url);
 
 /* tests/calls.c: the generic call, checked. `call_ok` returns the parsed answer (NULL after a
  * recorded failure); `call_fails` expects GRANTEX_API with this status and API code; `dup_str`

@@ -124,6 +124,8 @@ int main(int argc, char **argv) {
     printf("event stream (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_mcp_flow(base_url);
     printf("mcp (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
+    test_identity_flow(base_url);
+    printf("identity: scim and sso (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
     test_a2a_flow(base_url, api_key, getenv("GRANTEX_A2A_AGENT_URL"));
     printf("a2a (server): %d passed, %d failed so far\n", tests_passed, tests_failed);
   } else if (!(offline && strcmp(offline, "1") == 0)) {

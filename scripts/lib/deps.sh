@@ -32,7 +32,8 @@ need() { # package...
   done
 }
 
-if want server || want rust; then
+# Every suite but the package one builds and starts grantex-server.
+if want server || want rust || want python || want node || want c || want go || want kotlin; then
   # samael (server/src/saml.rs): pkg-config finds libxml-2.0 and xmlsec1 (OpenSSL backend), and
   # bindgen needs libclang to generate the xmlsec bindings.
   have pkg-config || need pkg-config
