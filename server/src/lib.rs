@@ -35,6 +35,7 @@ mod pages;
 mod policy;
 mod ratelimit;
 mod routes;
+mod scim;
 mod scopes;
 mod serve;
 mod server;
