@@ -84,6 +84,44 @@ pub async fn authenticate_developer(state: &AppState, headers: &HeaderMap) -> Ap
     Ok(dev)
 }
 
+/// A caller of `/scim/v2`: the developer a SCIM token belongs to.
+#[derive(Debug, Clone)]
+pub struct ScimCaller {
+    pub developer_id: String,
+}
+
+/// `lastUsedAt` of a SCIM token is written at most this often (ms).
+const SCIM_TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Authenticates a `/scim/v2` route with a SCIM bearer token (`POST /v1/scim/tokens`): 401
+/// without one, or with one that is unknown or revoked.
+pub async fn authenticate_scim(state: &AppState, headers: &HeaderMap) -> ApiResult<ScimCaller> {
+    let token = bearer(headers).ok_or_else(|| ApiError::unauthorized(MISSING_AUTHORIZATION))?;
+    if !(16..=512).contains(&token.len()) {
+        return Err(ApiError::unauthorized("Invalid SCIM token"));
+    }
+    let hash = crate::ids::sha256_hex(token.as_bytes());
+    let row = state
+        .db
+        .read(move |c| store::scim::token_by_hash(c, &hash))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("Invalid SCIM token"))?;
+    let now = crate::time::now_ms();
+    if row
+        .last_used_at
+        .is_none_or(|t| t < now - SCIM_TOUCH_EVERY_MS)
+    {
+        let id = row.id.clone();
+        state
+            .db
+            .write(move |tx| store::scim::touch_token(tx, &id, now, SCIM_TOUCH_EVERY_MS))
+            .await?;
+    }
+    Ok(ScimCaller {
+        developer_id: row.developer_id,
+    })
+}
+
 /// Authenticates a `/v1/principal/*` route with a principal session JWT.
 pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
     let invalid = || ApiError::unauthorized("Invalid or expired principal session token");

@@ -36,6 +36,7 @@ mod policy;
 mod ratelimit;
 mod routes;
 pub mod saml;
+mod scim;
 mod scopes;
 mod serve;
 mod server;

@@ -216,6 +216,8 @@ enum RouteClass {
     Public,
     Principal,
     Developer,
+    /// `/scim/v2`: a SCIM bearer token (`auth::authenticate_scim`); refusals are SCIM errors.
+    Scim,
 }
 
 fn classify(route: &str) -> RouteClass {
@@ -231,6 +233,13 @@ fn classify(route: &str) -> RouteClass {
         r if r.starts_with("/oauth/") => RouteClass::Public,
         r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
+        // SCIM discovery (RFC 7644 §4) is the same for everyone: public.
+        "/scim/v2/ServiceProviderConfig"
+        | "/scim/v2/ResourceTypes"
+        | "/scim/v2/ResourceTypes/{name}"
+        | "/scim/v2/Schemas"
+        | "/scim/v2/Schemas/{id}" => RouteClass::Public,
+        r if r == "/scim/v2" || r.starts_with("/scim/v2/") => RouteClass::Scim,
         _ => RouteClass::Developer,
     }
 }
@@ -355,6 +364,30 @@ async fn authenticate_and_limit(
             Err(e) => {
                 drain_small(req).await;
                 return reject(&state, &ip_bucket, limit, e, is_authorize).await;
+            }
+        },
+        RouteClass::Scim => match auth::authenticate_scim(&state, req.headers()).await {
+            Ok(caller) => {
+                tracing::Span::current().record(
+                    "developer_id",
+                    tracing::field::display(&caller.developer_id),
+                );
+                let b = format!("dev:{}|{route_key}", caller.developer_id);
+                req.extensions_mut().insert(caller);
+                b
+            }
+            Err(e) => {
+                drain_small(req).await;
+                let d = state.limiter.hit(&ip_bucket, limit).await;
+                if !d.allowed {
+                    return too_many(&d, false);
+                }
+                let err = if e.status == StatusCode::UNAUTHORIZED {
+                    crate::scim::ScimError::unauthorized(e.message)
+                } else {
+                    crate::scim::ScimError::from(e)
+                };
+                return with_rate_headers(err.into_response(), &d);
             }
         },
     };

@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod policies;
 pub mod principal;
 pub mod revocations;
+pub mod scim;
 pub mod tokens;
 pub mod usage;
 pub mod vault;
@@ -26,7 +27,7 @@ use crate::extract::BODY_LIMIT;
 use crate::middleware;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 /// Every endpoint, the auth/rate-limit guard on matched routes, and the outer common layer.
@@ -209,6 +210,78 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(principal::revoke),
         )
         .route("/v1/principal/audit", get(principal::audit))
+        .route(
+            "/v1/scim/tokens",
+            post(scim::create_token).get(scim::list_tokens),
+        )
+        .route(
+            "/v1/scim/tokens/{id}",
+            axum::routing::delete(scim::revoke_token),
+        )
+        // SCIM 2.0: every answer under /scim/v2 is a SCIM one (405 and 404 included).
+        .route(
+            "/scim/v2/ServiceProviderConfig",
+            get(scim::service_provider_config).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/ResourceTypes",
+            get(scim::resource_types).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/ResourceTypes/{name}",
+            get(scim::resource_type).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Schemas",
+            get(scim::schemas).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Schemas/{id}",
+            get(scim::schema_by_id).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Users",
+            get(scim::list_users)
+                .post(scim::create_user)
+                .fallback(scim::method_not_allowed),
+        )
+        // Static segments win over `{id}`.
+        .route(
+            "/scim/v2/Users/.search",
+            post(scim::search_users).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Users/{id}",
+            get(scim::get_user)
+                .put(scim::update_user)
+                .patch(scim::update_user)
+                .delete(scim::delete_user)
+                .fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Groups",
+            get(scim::list_groups)
+                .post(scim::create_group)
+                .fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Groups/.search",
+            post(scim::search_groups).fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/Groups/{id}",
+            get(scim::get_group)
+                .put(scim::update_group)
+                .patch(scim::update_group)
+                .delete(scim::delete_group)
+                .fallback(scim::method_not_allowed),
+        )
+        .route(
+            "/scim/v2/.search",
+            post(scim::search_all).fallback(scim::method_not_allowed),
+        )
+        .route("/scim/v2", any(scim::unknown))
+        .route("/scim/v2/{*rest}", any(scim::unknown))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::guard,

@@ -25,6 +25,7 @@ pub mod revocation;
 pub mod revocation_feed;
 mod schema;
 mod schema_pg;
+pub mod scim;
 pub mod sessions;
 pub(crate) mod sql;
 pub mod tokens;

@@ -18,6 +18,8 @@ pub enum Cause {
     Principal,
     CodeReplayed,
     RefreshTokenReused,
+    /// The principal's SCIM user was deactivated or deleted (`store::scim::deprovision`).
+    Deprovisioned,
 }
 
 impl Cause {
@@ -27,6 +29,7 @@ impl Cause {
             Cause::Principal => "principal",
             Cause::CodeReplayed => "code_replayed",
             Cause::RefreshTokenReused => "refresh_token_reused",
+            Cause::Deprovisioned => "deprovisioned",
         }
     }
 }

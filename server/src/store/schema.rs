@@ -585,10 +585,73 @@ ALTER TABLE auth_requests ADD COLUMN oauth_client_id TEXT;
 ALTER TABLE auth_requests ADD COLUMN login_hash TEXT;
 "#,
     ),
+    (
+        21,
+        "SCIM 2.0 tokens, users and groups",
+        r#"
+-- SCIM 2.0 provisioning: the developer's SCIM bearer tokens (SHA-256 of the secret only),
+-- provisioned users (the principals of grants) and groups, each a JSON document of its
+-- attributes with the columns lookups need.
+CREATE TABLE scim_tokens (
+    id           TEXT PRIMARY KEY,
+    developer_id TEXT NOT NULL,
+    label        TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE INDEX scim_tokens_dev ON scim_tokens (developer_id, created_at);
+CREATE TABLE scim_users (
+    id            TEXT PRIMARY KEY,
+    developer_id  TEXT NOT NULL,
+    user_name     TEXT NOT NULL,
+    user_name_key TEXT NOT NULL,
+    external_id   TEXT,
+    active        INTEGER NOT NULL,
+    doc           TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX scim_users_name ON scim_users (developer_id, user_name_key);
+CREATE INDEX scim_users_dev ON scim_users (developer_id, created_at, id);
+CREATE INDEX scim_users_external ON scim_users (developer_id, external_id);
+-- Every emails.value of a user, lower-cased (login by e-mail).
+CREATE TABLE scim_user_emails (
+    developer_id TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    email_key    TEXT NOT NULL
+);
+CREATE INDEX scim_user_emails_key ON scim_user_emails (developer_id, email_key);
+CREATE INDEX scim_user_emails_user ON scim_user_emails (user_id);
+CREATE TABLE scim_groups (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    display_name     TEXT NOT NULL,
+    display_name_key TEXT NOT NULL,
+    external_id      TEXT,
+    doc              TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX scim_groups_dev ON scim_groups (developer_id, created_at, id);
+CREATE INDEX scim_groups_name ON scim_groups (developer_id, display_name_key);
+CREATE INDEX scim_groups_external ON scim_groups (developer_id, external_id);
+-- Group membership (also in each group's document): a member is a user or a group.
+CREATE TABLE scim_group_members (
+    group_id     TEXT NOT NULL,
+    developer_id TEXT NOT NULL,
+    member_id    TEXT NOT NULL,
+    PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX scim_group_members_member ON scim_group_members (developer_id, member_id);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 20;
+pub const SCHEMA_VERSION: i64 = 21;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {
