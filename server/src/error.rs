@@ -44,6 +44,14 @@ impl ApiError {
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
+    /// The refusal for a grant to a principal its developer's identity provider deactivated.
+    pub fn principal_deprovisioned() -> Self {
+        Self::forbidden(
+            "PRINCIPAL_DEPROVISIONED",
+            "This principal was deactivated by the developer's identity provider (SCIM): it \
+             cannot be granted anything",
+        )
+    }
     /// The refusal for work a suspended agent (or one its grant was delegated from) asks for.
     pub fn agent_suspended() -> Self {
         Self::forbidden(

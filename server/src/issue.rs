@@ -169,6 +169,11 @@ pub fn exchange_code(
         if store::agents::find_active(tx, &dev.id, &agent.agent_id)?.is_none() {
             return Err(ApiError::agent_suspended());
         }
+        // Deactivated between consent and exchange: checked in this transaction, so no grant
+        // outlives a deprovisioning that commits first.
+        if store::scim::principal_deactivated(tx, &dev.id, &grant.principal_id)? {
+            return Err(ApiError::principal_deprovisioned());
+        }
         store::quota::check_active_grants(tx, &dev.id, max_grants, now_ms())?;
         store::grants::insert(tx, &grant, None)?;
         store::auth_requests::record_grant(tx, &req.id, &grant.id)?;

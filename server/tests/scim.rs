@@ -668,7 +668,13 @@ async fn password_is_accepted_never_returned() {
 #[tokio::test]
 async fn sdk_scim_namespace() {
     let (c, _, scim, token) = tenant(Mode::Live).await;
-    let created = c.scim().create_token("sdk").await.unwrap();
+    let created = c
+        .scim()
+        .create_token(&grantex::types::CreateScimTokenParams {
+            label: "sdk".into(),
+        })
+        .await
+        .unwrap();
     assert!(!created.token.is_empty());
     assert!(c
         .scim()

@@ -150,6 +150,9 @@ pub async fn authorize(
                 if agent.status != "active" {
                     return Err(ApiError::agent_suspended());
                 }
+                if store::scim::principal_deactivated(tx, &r.developer_id, &r.principal_id)? {
+                    return Err(ApiError::principal_deprovisioned());
+                }
                 check_redirect(&agent, r.redirect_uri.as_deref(), require_registered)?;
                 check_resource(&agent, r.audience.as_deref())?;
                 // An MCP server's URL names its developer: nobody else mints tokens for it.

@@ -331,6 +331,17 @@ pub fn find_login_user(
     )
 }
 
+/// Whether `principal_id` is one of the developer's provisioned users and deactivated: such a
+/// principal gets no new grant (its grants were revoked when it was deactivated), whoever asks.
+pub fn principal_deactivated(c: &Conn, developer_id: &str, principal_id: &str) -> ApiResult<bool> {
+    let active = c.query_opt(
+        "SELECT active FROM scim_users WHERE developer_id = ?1 AND id = ?2",
+        args![developer_id, principal_id],
+        |r| r.bool(0),
+    )?;
+    Ok(active == Some(false))
+}
+
 /// A group document's member ids.
 pub fn member_ids(doc: &Map<String, Value>) -> Vec<String> {
     let mut ids: Vec<String> = doc
