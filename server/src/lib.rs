@@ -35,6 +35,7 @@ mod pages;
 mod policy;
 mod ratelimit;
 mod routes;
+pub mod saml;
 mod scopes;
 mod serve;
 mod server;
