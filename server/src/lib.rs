@@ -39,6 +39,7 @@ pub mod saml;
 mod scopes;
 mod serve;
 mod server;
+mod sso;
 mod state;
 mod store;
 pub mod time;

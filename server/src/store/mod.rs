@@ -27,6 +27,7 @@ mod schema;
 mod schema_pg;
 pub mod sessions;
 pub(crate) mod sql;
+pub mod sso;
 pub mod tokens;
 pub mod usage;
 pub mod vault;
