@@ -211,7 +211,7 @@ pub fn set_enforce(tx: &Conn, developer_id: &str, enforce: bool, now: i64) -> Ap
 /// Whether the developer has an active connection, and whether one of them enforces SSO.
 pub fn sso_state(c: &Conn, developer_id: &str) -> ApiResult<(bool, bool)> {
     c.query_one(
-        "SELECT COUNT(*), COALESCE(SUM(enforce), 0) FROM sso_connections
+        "SELECT COUNT(*), COALESCE(MAX(enforce), 0) FROM sso_connections
          WHERE developer_id = ?1 AND status = 'active' AND protocol IN ('oidc', 'saml')",
         args![developer_id],
         |r| Ok((r.i64(0)? > 0, r.i64(1)? > 0)),
