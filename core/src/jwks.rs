@@ -241,6 +241,28 @@ impl JwksCache {
         if self.inner.uri.is_none() {
             return self.verify_cached(token, opts);
         }
+        self.with_keys(token, |set| verify::verify_with(set, token, issuer, opts))
+            .await
+    }
+
+    /// The fetch policy of [`Self::verify`] around any check `f` of a token against a key
+    /// set: the set fetched when cold or expired (stale-if-error grace), one refetch (under the
+    /// cooldown) on an unknown kid or a bad signature under a known one. Used by the grant
+    /// verifier and by [`crate::oidc`].
+    pub(crate) async fn with_keys<T>(
+        &self,
+        token: &str,
+        f: impl Fn(&KeySet) -> std::result::Result<T, TokenError>,
+    ) -> Result<T> {
+        if self.inner.uri.is_none() {
+            let loaded = self.current().ok_or_else(|| {
+                TokenError::new(
+                    TokenErrorCode::JwksFetch,
+                    "the JWKS has not been fetched yet",
+                )
+            })?;
+            return Ok(f(&loaded.set)?);
+        }
         let loaded = match self.current() {
             Some(l) if self.now().saturating_duration_since(l.fetched_at) < self.max_age() => l,
             expired => {
@@ -256,10 +278,10 @@ impl JwksCache {
                 }
             }
         };
-        match verify::verify_with(&loaded.set, token, issuer, opts) {
+        match f(&loaded.set) {
             Err(e) if e.code == TokenErrorCode::UnknownKid => {
                 match self.refetch_for_kid(&loaded).await? {
-                    Some(fresh) => Ok(verify::verify_with(&fresh.set, token, issuer, opts)?),
+                    Some(fresh) => Ok(f(&fresh.set)?),
                     None => Err(e.into()),
                 }
             }
@@ -267,7 +289,7 @@ impl JwksCache {
             // kid): one refetch under the same cooldown; a failed fetch keeps this answer.
             Err(e) if e.code == TokenErrorCode::BadSignature => {
                 match self.refetch_for_kid(&loaded).await {
-                    Ok(Some(fresh)) => Ok(verify::verify_with(&fresh.set, token, issuer, opts)?),
+                    Ok(Some(fresh)) => Ok(f(&fresh.set)?),
                     _ => Err(e.into()),
                 }
             }

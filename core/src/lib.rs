@@ -61,6 +61,7 @@ pub mod events;
 mod http;
 pub mod jwks;
 pub mod mcp;
+pub mod oidc;
 pub mod pkce;
 mod process_local;
 pub mod sign;

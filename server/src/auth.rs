@@ -27,6 +27,9 @@ pub struct Principal {
     pub principal_id: String,
     /// The session's `jti` (so the holder can end it: `DELETE /v1/principal/session`).
     pub session_id: String,
+    /// The SSO session this token was issued with (`sso` claim), if an SSO login opened it:
+    /// the token then works only while that session lives.
+    pub sso_session_id: Option<String>,
 }
 
 /// The bearer token if the header is `Bearer<space/tab>+<token>` (scheme case-insensitive,
@@ -124,39 +127,55 @@ pub async fn authenticate_scim(state: &AppState, headers: &HeaderMap) -> ApiResu
 
 /// Authenticates a `/v1/principal/*` route with a principal session JWT.
 pub async fn authenticate_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
-    let invalid = || ApiError::unauthorized("Invalid or expired principal session token");
     let token = bearer(headers).ok_or_else(|| ApiError::unauthorized(MISSING_AUTHORIZATION))?;
+    principal_from_token(state, token).await
+}
+
+/// The principal of a principal session token (from the `Authorization` header or the SSO
+/// cookie): signed by this server for that purpose, its session row live, and — for a token an
+/// SSO login issued — its SSO session live (revoked or its connection deleted: refused).
+pub async fn principal_from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
+    let invalid = || ApiError::unauthorized("Invalid or expired principal session token");
     let claims = state.keys.verify_own_jwt(token).ok_or_else(invalid)?;
     if claims.get("purpose").and_then(|v| v.as_str())
         != Some(crate::routes::principal::SESSION_PURPOSE)
     {
         return Err(invalid());
     }
-    let sub = claims
-        .get("sub")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(invalid)?;
-    let dev = claims
-        .get("dev")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(invalid)?;
-    let jti = claims
-        .get("jti")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(invalid)?;
+    let text = |k: &str| {
+        claims
+            .get(k)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let sso_session_id = match claims.get("sso") {
+        None => None,
+        Some(_) => Some(text("sso").ok_or_else(invalid)?),
+    };
     let principal = Principal {
-        developer_id: dev.to_string(),
-        principal_id: sub.to_string(),
-        session_id: jti.to_string(),
+        developer_id: text("dev").ok_or_else(invalid)?,
+        principal_id: text("sub").ok_or_else(invalid)?,
+        session_id: text("jti").ok_or_else(invalid)?,
+        sso_session_id,
     };
     let p = principal.clone();
     let live = state
         .db
         .read(move |c| {
-            Ok(store::developers::exists(c, &p.developer_id)?
+            let sso_live = match &p.sso_session_id {
+                None => true,
+                Some(id) => store::sso::live_session(
+                    c,
+                    id,
+                    &p.developer_id,
+                    &p.principal_id,
+                    crate::time::now_ms(),
+                )?
+                .is_some(),
+            };
+            Ok(sso_live
+                && store::developers::exists(c, &p.developer_id)?
                 && store::sessions::is_live(c, &p.session_id, &p.developer_id, &p.principal_id)?)
         })
         .await?;

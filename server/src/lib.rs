@@ -40,6 +40,7 @@ mod scim;
 mod scopes;
 mod serve;
 mod server;
+mod sso;
 mod state;
 mod store;
 pub mod time;

@@ -160,6 +160,10 @@ struct ServeArgs {
     /// addresses (refused otherwise, against SSRF). Never on a server reachable by others.
     #[arg(long, env = "GRANTEX_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// Development mode for SSO: accept `http` issuer and IdP URLs and loopback or private
+    /// addresses (refused otherwise, against SSRF). Never on a server reachable by others.
+    #[arg(long, env = "GRANTEX_ALLOW_INSECURE_SSO_URLS")]
+    allow_insecure_sso_urls: bool,
     /// Wait before the first webhook retry, in milliseconds; doubles at each further attempt.
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     webhook_retry_base_ms: u64,
@@ -265,6 +269,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             timeout: Duration::from_millis(args.webhook_timeout_ms),
             allow_private: args.allow_private_webhooks,
         },
+        allow_insecure_sso_urls: args.allow_insecure_sso_urls,
         anomaly_interval: (args.anomaly_interval_secs > 0)
             .then(|| Duration::from_secs(args.anomaly_interval_secs)),
     };

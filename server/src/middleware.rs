@@ -231,6 +231,8 @@ fn classify(route: &str) -> RouteClass {
         // The OAuth 2.1 server for MCP clients: public, client-authenticated where it matters.
         "/.well-known/oauth-authorization-server" => RouteClass::Public,
         r if r.starts_with("/oauth/") => RouteClass::Public,
+        // The SSO login steps: the state (or RelayState) they carry is the capability.
+        r if r.starts_with("/sso/") => RouteClass::Public,
         r if r.starts_with("/v1/consent/") || r.starts_with("/consent/") => RouteClass::Public,
         r if r.starts_with("/v1/principal/") => RouteClass::Principal,
         // SCIM discovery (RFC 7644 §4) is the same for everyone: public.

@@ -58,6 +58,9 @@ pub struct Config {
     pub webhooks: crate::webhooks::Settings,
     /// How often the anomaly rules run for every developer (`None`: on demand only).
     pub anomaly_interval: Option<std::time::Duration>,
+    /// `--allow-insecure-sso-urls`: SSO issuers and IdP endpoints may use `http` and
+    /// loopback/private addresses (development and tests only).
+    pub allow_insecure_sso_urls: bool,
 }
 
 impl Default for Config {
@@ -87,6 +90,7 @@ impl Default for Config {
             grant_token_legacy_claims: true,
             webhooks: crate::webhooks::Settings::default(),
             anomaly_interval: None,
+            allow_insecure_sso_urls: false,
         }
     }
 }
@@ -344,6 +348,7 @@ pub async fn start(cfg: Config) -> Result<RunningServer, String> {
             consent_csrf,
             metrics_token: cfg.metrics_token.clone(),
             webhooks: cfg.webhooks.clone(),
+            sso: crate::sso::Outbound::new(cfg.allow_insecure_sso_urls)?,
         }),
         metrics: Arc::default(),
         fresh,

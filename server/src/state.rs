@@ -52,4 +52,6 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Webhook delivery settings (the routes read `allow_private`).
     pub webhooks: crate::webhooks::Settings,
+    /// The SSO outbound client and its URL rules (`--allow-insecure-sso-urls`).
+    pub sso: crate::sso::Outbound,
 }

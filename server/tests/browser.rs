@@ -668,3 +668,130 @@ async fn consent_forms_need_their_cookie_and_token_in_chromium() {
         "the answer cleared the cookie"
     );
 }
+
+/// A server that allows loopback SSO URLs, with a live developer whose OIDC connection points at
+/// a real oidc-provider started for it.
+async fn sso_setup() -> (grantex_server::RunningServer, grantex::Client, TempDir) {
+    let dir = TempDir::new("browser-sso");
+    let server = grantex_server::start(grantex_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url_for(dir.path()),
+        data_dir: dir.path().to_path_buf(),
+        allow_insecure_sso_urls: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let base = server.info.base_url.clone();
+    let cb = format!("{base}/sso/callback/oidc");
+    let issuer = tokio::task::spawn_blocking(move || start_oidc_provider(&[&cb]))
+        .await
+        .unwrap();
+    let c = client(&base, &server.info.api_key);
+    let r = Api::new(&base, Some(&server.info.api_key))
+        .post(
+            "/v1/sso/connections",
+            json!({ "name": "Corp", "protocol": "oidc", "issuerUrl": issuer,
+                    "clientId": "rp", "clientSecret": "rp-secret", "domains": ["example.com"] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    (server, c, dir)
+}
+
+/// From the consent page: "Sign in with SSO" → the provider's login and consent pages, filled
+/// in the browser as `login` → back on the consent page.
+async fn sso_sign_in(browser: &Browser, base: &str, login: &str) {
+    browser.click("#sso-login").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    loop {
+        let u = browser.url().await;
+        if u.starts_with(&format!("{base}/consent")) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "stuck at {u}");
+        if u.contains("/interaction/") && u != last {
+            let done = browser
+                .exec(&format!(
+                    "const l = document.querySelector('input[name=login]');
+                     if (l) {{ l.value = {login:?};
+                       const p = document.querySelector('input[name=password]'); if (p) p.value = 'pw';
+                       l.form.submit(); return 'login'; }}
+                     const f = document.querySelector('form'); if (!f) return 'wait';
+                     f.submit(); return 'consent';"
+                ))
+                .await;
+            if done != "wait" {
+                last = u;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_page_sso_sign_in_in_chromium_then_approve() {
+    if skip() {
+        return;
+    }
+    let (server, c, _dir) = sso_setup().await;
+    let base = server.info.base_url.clone();
+    let a = agent(&c, "Travel Assistant", REQUESTED).await;
+    let (cb, _hits) = callback_server().await;
+    let auth = start_request(&c, &a.agent_id, Some(cb.clone()), "s1").await;
+    let browser = Browser::start().await;
+    browser.goto(&auth.consent_url).await;
+    assert!(browser.text("#sso").await.contains("Sign in with SSO"));
+    sso_sign_in(&browser, &base, "Alice@example.com").await;
+    let line = browser.text("#sso").await;
+    assert!(
+        line.contains("Signed in with SSO as alice@example.com"),
+        "{line}"
+    );
+    assert!(
+        browser
+            .cookies()
+            .await
+            .iter()
+            .any(|k| k["name"] == "gx_sso" && k["httpOnly"] == true),
+        "HttpOnly session cookie"
+    );
+    browser.click("button[data-action=approve]").await;
+    let landed = browser.wait_for_url(&cb).await;
+    let code = query(&landed).get("code").cloned().expect("code issued");
+    let token = c
+        .tokens()
+        .exchange(&ExchangeTokenParams {
+            code,
+            agent_id: a.agent_id.clone(),
+            code_verifier: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(c.tokens().verify(&token.grant_token).await.unwrap().valid);
+
+    // Another user signed in by SSO: the page says so and Approve is refused (403).
+    let auth = start_request(&c, &a.agent_id, Some(cb.clone()), "s2").await;
+    // Signed out everywhere (the provider shares the host, so its cookies go too).
+    browser.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+    browser.goto(&auth.consent_url).await;
+    sso_sign_in(&browser, &base, "bob@example.com").await;
+    assert!(browser.text("#sso").await.contains("bob@example.com"));
+    browser.click("button[data-action=approve]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let t = browser.text("body").await;
+        if t.contains("another user") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no refusal shown: {t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!browser.url().await.starts_with(&cb));
+    let pending = c.consent().get(&auth.auth_request_id).await;
+    assert!(pending.is_ok(), "the request stays pending");
+    drop(browser);
+    server.shutdown().await.unwrap();
+}

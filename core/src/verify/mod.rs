@@ -397,6 +397,25 @@ pub(crate) fn verify_with(
     Ok(grant)
 }
 
+/// Steps 1–5 only (length gate, segments, header rules, strict base64url, the key for the
+/// `kid` and its RS256 signature), for JWTs other than grant tokens (OIDC ID tokens): the
+/// verified payload bytes, whose claims the caller checks.
+pub(crate) fn verified_payload(set: &KeySet, token: &str) -> Result<Vec<u8>, TokenError> {
+    let seg = split(token)?;
+    let header =
+        b64::decode::<256>(seg.header).ok_or_else(|| malformed("token header is not base64url"))?;
+    let header = header::parse(header.as_slice())?;
+    let (payload, sig) = decode_rest(&seg)?;
+    let key = set.select(header.kid.as_deref())?;
+    if !key.verify(seg.signing_input.as_bytes(), sig.as_slice()) {
+        return Err(TokenError::new(
+            TokenErrorCode::BadSignature,
+            "token signature does not verify",
+        ));
+    }
+    Ok(payload.as_slice().to_vec())
+}
+
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -74,11 +74,49 @@ fn form_action(redirect_uri: Option<&str>) -> String {
 
 /// The consent page for a pending request.
 /// `csrf_token` goes into both forms; the caller sets the matching cookie.
+/// The consent page's single sign-on line (only when the developer has an SSO connection).
+#[derive(Debug, Clone, Default)]
+pub struct SsoBlock {
+    /// The developer has an active SSO connection.
+    pub offered: bool,
+    /// SSO is enforced: answering needs an SSO session of the request's principal.
+    pub required: bool,
+    /// Who this browser's SSO session signed in as.
+    pub signed_in_as: Option<String>,
+    /// Where "Sign in with SSO" goes (`/sso/start?...`).
+    pub login_href: String,
+}
+
+fn sso_html(req: &AuthRequestRow, s: &SsoBlock) -> String {
+    if !s.offered {
+        return String::new();
+    }
+    let link = format!(
+        "<a id=\"sso-login\" href=\"{}\">Sign in with SSO</a>",
+        esc(&s.login_href)
+    );
+    match &s.signed_in_as {
+        Some(who) if *who == req.principal_id => format!(
+            "<p id=\"sso\" class=\"muted\" data-sso=\"signed-in\">Signed in with SSO as <strong>{}</strong>.</p>",
+            esc(who)
+        ),
+        Some(who) => format!(
+            "<p id=\"sso\" class=\"muted\" data-sso=\"mismatch\">Signed in with SSO as <strong>{}</strong>, who is not this request's user: answering is refused. {link}</p>",
+            esc(who)
+        ),
+        None if s.required => format!(
+            "<p id=\"sso\" data-sso=\"required\">This organization requires single sign-on before you answer. {link}</p>"
+        ),
+        None => format!("<p id=\"sso\" class=\"muted\" data-sso=\"offered\">{link}</p>"),
+    }
+}
+
 pub fn render(
     req: &AuthRequestRow,
     agent: &Agent,
     developer_name: &str,
     csrf_token: &str,
+    sso: &SsoBlock,
 ) -> Response {
     let scopes: String = req
         .scopes
@@ -144,6 +182,7 @@ pub fn render(
 <dt>Agent ID</dt><dd><code>{did}</code></dd>
 {purpose}{redirect}
 </dl>
+{sso}
 <p class="muted">You can revoke this access at any time.</p>
 <div class="actions">
 <form method="post" action="consent/{id}/deny" data-consent="deny"><input type="hidden" name="csrf" value="{token}"><button type="submit" class="deny" data-action="deny">Deny</button></form>
@@ -159,6 +198,7 @@ pub fn render(
         principal = esc(&req.principal_id),
         did = esc(&agent.did),
         token = esc(csrf_token),
+        sso = sso_html(req, sso),
     );
     page_with_forms(
         StatusCode::OK,

@@ -15,7 +15,7 @@ use crate::scopes::describe;
 use crate::state::AppState;
 use crate::store;
 use crate::time::{iso, now_ms};
-use crate::{consent_login, csrf, ids, oauth_clients};
+use crate::{consent_login, csrf, ids, oauth_clients, sso};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -90,13 +90,97 @@ pub async fn get(
     }
 }
 
-/// With `--strict-consent`, or for an MCP client's request (the client must not answer for the
-/// human), the principal session the JSON routes need (401 without a valid one).
+/// The request's developer and principal, if the request exists.
+async fn request_owner(st: &AppState, id: &str) -> ApiResult<Option<(String, String)>> {
+    let id = id.to_string();
+    st.db
+        .read(move |c| {
+            Ok(store::auth_requests::find(c, &id)?.map(|r| (r.developer_id, r.principal_id)))
+        })
+        .await
+}
+
+/// The consent page's SSO line for request `r` and this browser.
+async fn sso_block(
+    st: &AppState,
+    r: &store::auth_requests::AuthRequestRow,
+    headers: &HeaderMap,
+) -> ApiResult<pages::consent::SsoBlock> {
+    let (offered, required) = sso::developer_sso(st, &r.developer_id).await?;
+    if !offered {
+        return Ok(pages::consent::SsoBlock::default());
+    }
+    let session = sso::browser_session(st, headers)
+        .await
+        .filter(|p| p.developer_id == r.developer_id);
+    let return_to = format!("/consent?req={}", r.id);
+    let mut href = url::Url::parse(&format!("{}/sso/start", st.settings.public_url))
+        .map_err(|_| ApiError::internal("public URL"))?;
+    href.query_pairs_mut()
+        .append_pair("org", &r.developer_id)
+        .append_pair("return_to", &return_to);
+    Ok(pages::consent::SsoBlock {
+        offered,
+        required,
+        signed_in_as: session.map(|p| p.principal_id),
+        login_href: href.into(),
+    })
+}
+
+/// The consent forms under SSO: with this browser signed in by SSO (for the request's
+/// developer), its principal must be the request's (403 `SSO_PRINCIPAL_MISMATCH`); with SSO
+/// enforced, such a session is required (403 `SSO_REQUIRED`).
+async fn sso_gate(st: &AppState, id: &str, headers: &HeaderMap) -> ApiResult<()> {
+    let Some((developer_id, principal_id)) = request_owner(st, id).await? else {
+        return Ok(());
+    };
+    let (_, enforced) = sso::developer_sso(st, &developer_id).await?;
+    let session = sso::browser_session(st, headers)
+        .await
+        .filter(|p| p.developer_id == developer_id);
+    match session {
+        Some(p) if p.principal_id != principal_id => Err(ApiError::forbidden(
+            "SSO_PRINCIPAL_MISMATCH",
+            "You are signed in with SSO as another user than this request's",
+        )),
+        Some(_) => Ok(()),
+        None if enforced => Err(ApiError::forbidden(
+            "SSO_REQUIRED",
+            "This organization requires single sign-on: sign in with SSO as this request's user first",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// With `--strict-consent`, for an MCP client's request (the client must not answer for the
+/// human), or when the developer enforces SSO (then the session must come from an SSO login),
+/// the principal session the JSON routes need (401 without a valid one).
 async fn strict_principal(
     st: &AppState,
     id: &str,
     headers: &HeaderMap,
 ) -> ApiResult<Option<Principal>> {
+    let enforced = match request_owner(st, id).await? {
+        Some((dev, _)) => sso::developer_sso(st, &dev).await?.1,
+        None => false,
+    };
+    if enforced {
+        if auth::bearer(headers).is_none() {
+            return Err(ApiError::forbidden(
+                "SSO_REQUIRED",
+                "This organization requires single sign-on: answer with Authorization: Bearer \
+                 <principal session token from an SSO login> for the request's principal",
+            ));
+        }
+        let p = auth::authenticate_principal(st, headers).await?;
+        if p.sso_session_id.is_none() {
+            return Err(ApiError::forbidden(
+                "SSO_REQUIRED",
+                "This organization requires single sign-on: this principal session did not come from an SSO login",
+            ));
+        }
+        return Ok(Some(p));
+    }
     if !st.settings.strict_consent && !is_mcp_request(st, id).await? {
         return Ok(None);
     }
@@ -309,6 +393,9 @@ async fn form_answer(st: AppState, id: String, req: Request, approve: bool) -> R
         Ok(m) => m,
         Err(e) => return refuse(e, html),
     };
+    if let Err(e) = sso_gate(&st, &id, &headers).await {
+        return refuse(e, html);
+    }
     let (redirect, params): (Option<String>, Vec<(&str, String)>) = if approve {
         match approve_request(&st, id.clone(), None).await {
             Ok(a) => (a.redirect_uri, {
@@ -486,7 +573,11 @@ pub async fn page(State(st): State<AppState>, q: QueryMap, headers: HeaderMap) -
                 return ApiError::internal("authorization request id unfit for a cookie name")
                     .into_response();
             };
-            let mut resp = pages::consent::render(&r, &agent, &dev_name, &issued.token);
+            let sso_block = match sso_block(&st, &r, &headers).await {
+                Ok(b) => b,
+                Err(e) => return e.into_response(),
+            };
+            let mut resp = pages::consent::render(&r, &agent, &dev_name, &issued.token, &sso_block);
             match HeaderValue::from_str(&issued.set_cookie) {
                 Ok(v) => {
                     resp.headers_mut().append(header::SET_COOKIE, v);

@@ -18,6 +18,7 @@ pub mod policies;
 pub mod principal;
 pub mod revocations;
 pub mod scim;
+pub mod sso;
 pub mod tokens;
 pub mod usage;
 pub mod vault;
@@ -282,6 +283,38 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/scim/v2", any(scim::unknown))
         .route("/scim/v2/{*rest}", any(scim::unknown))
+        .route(
+            "/v1/sso/connections",
+            post(sso::create_connection).get(sso::list_connections),
+        )
+        .route(
+            "/v1/sso/connections/{id}",
+            get(sso::get_connection)
+                .patch(sso::update_connection)
+                .delete(sso::delete_connection),
+        )
+        .route("/v1/sso/connections/{id}/test", post(sso::test_connection))
+        .route("/v1/sso/enforce", post(sso::set_enforcement))
+        .route("/v1/sso/sessions", get(sso::list_sessions))
+        .route(
+            "/v1/sso/sessions/{id}",
+            axum::routing::delete(sso::revoke_session),
+        )
+        .route(
+            "/v1/sso/config",
+            post(sso::create_config)
+                .get(sso::get_config)
+                .delete(sso::delete_config),
+        )
+        .route("/sso/login", get(sso::login))
+        .route("/sso/start", get(sso::start))
+        .route(
+            "/sso/callback/oidc",
+            post(sso::oidc_callback).get(sso::oidc_callback_browser),
+        )
+        .route("/sso/callback/saml", post(sso::saml_callback))
+        .route("/sso/callback/ldap", post(sso::ldap_callback))
+        .route("/sso/callback", get(sso::legacy_callback))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::guard,

@@ -28,6 +28,7 @@ mod schema_pg;
 pub mod scim;
 pub mod sessions;
 pub(crate) mod sql;
+pub mod sso;
 pub mod tokens;
 pub mod usage;
 pub mod vault;

@@ -648,10 +648,97 @@ CREATE TABLE scim_group_members (
 CREATE INDEX scim_group_members_member ON scim_group_members (developer_id, member_id);
 "#,
     ),
+    (
+        22,
+        "single sign-on: connections, legacy config, logins in flight, sessions, SAML replay",
+        r#"
+-- SSO connections of a developer (OIDC, SAML). The OIDC client secret is sealed like a vault
+-- credential (AES-256-GCM under its own data key, wrapped by the vault KEK kek_id; never in
+-- plaintext). JSON text columns: domains, group_mappings, default_scopes.
+CREATE TABLE sso_connections (
+    id               TEXT PRIMARY KEY,
+    developer_id     TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    protocol         TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    issuer_url       TEXT,
+    client_id        TEXT,
+    secret_sealed    TEXT,
+    wrapped_dek      TEXT,
+    kek_id           TEXT,
+    idp_entity_id    TEXT,
+    idp_sso_url      TEXT,
+    idp_certificate  TEXT,
+    sp_entity_id     TEXT,
+    sp_acs_url       TEXT,
+    domains          TEXT NOT NULL,
+    jit_provisioning INTEGER NOT NULL,
+    enforce          INTEGER NOT NULL,
+    group_attribute  TEXT,
+    group_mappings   TEXT NOT NULL,
+    default_scopes   TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX sso_connections_dev ON sso_connections (developer_id, created_at);
+-- The legacy single OIDC configuration of a developer (/v1/sso/config), secret sealed alike.
+CREATE TABLE sso_configs (
+    developer_id  TEXT PRIMARY KEY,
+    issuer_url    TEXT NOT NULL,
+    client_id     TEXT NOT NULL,
+    secret_sealed TEXT NOT NULL,
+    wrapped_dek   TEXT NOT NULL,
+    kek_id        TEXT NOT NULL,
+    redirect_uri  TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+-- A login in flight: keyed by the SHA-256 of its state (OIDC) or RelayState (SAML), single use,
+-- deleted when the callback takes it or when it expires.
+CREATE TABLE sso_logins (
+    state_hash      TEXT PRIMARY KEY,
+    developer_id    TEXT NOT NULL,
+    connection_id   TEXT NOT NULL,
+    protocol        TEXT NOT NULL,
+    nonce           TEXT,
+    code_verifier   TEXT,
+    redirect_uri    TEXT,
+    return_to       TEXT,
+    saml_request_id TEXT,
+    expires_at      INTEGER NOT NULL
+);
+CREATE INDEX sso_logins_expiry ON sso_logins (expires_at);
+-- Sessions SSO logins opened; principal_jti is the principal session token issued with it.
+CREATE TABLE sso_sessions (
+    id             TEXT PRIMARY KEY,
+    developer_id   TEXT NOT NULL,
+    connection_id  TEXT NOT NULL,
+    principal_id   TEXT NOT NULL,
+    idp_subject    TEXT NOT NULL,
+    email          TEXT,
+    name           TEXT,
+    groups_json    TEXT NOT NULL,
+    mapped_scopes  TEXT NOT NULL,
+    principal_jti  TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+CREATE INDEX sso_sessions_dev ON sso_sessions (developer_id, created_at);
+CREATE INDEX sso_sessions_conn ON sso_sessions (connection_id);
+-- SAML assertion ids already accepted (replay), kept until the assertion expires.
+CREATE TABLE sso_assertions (
+    assertion_id TEXT NOT NULL,
+    connection_id TEXT NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, assertion_id)
+);
+CREATE INDEX sso_assertions_expiry ON sso_assertions (expires_at);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 21;
+pub const SCHEMA_VERSION: i64 = 22;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

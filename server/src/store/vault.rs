@@ -304,7 +304,9 @@ pub fn rewrap(
 pub fn delete_unused_keks(tx: &Conn) -> ApiResult<Vec<String>> {
     let unused = tx.query_all(
         "SELECT id FROM vault_keks WHERE status = 'retired'
-           AND NOT EXISTS (SELECT 1 FROM vault_credentials WHERE kek_id = vault_keks.id)",
+           AND NOT EXISTS (SELECT 1 FROM vault_credentials WHERE kek_id = vault_keks.id)
+           AND NOT EXISTS (SELECT 1 FROM sso_connections WHERE kek_id = vault_keks.id)
+           AND NOT EXISTS (SELECT 1 FROM sso_configs WHERE kek_id = vault_keks.id)",
         args![],
         |r| r.str(0),
     )?;

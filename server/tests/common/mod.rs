@@ -589,3 +589,55 @@ fn drop_database_for(dir: &Path) {
     })
     .join();
 }
+
+/// Installs (scripts/lib/peer-oidc.sh) and starts oidc-provider
+/// (tests/peers/oidc_provider.mjs) with these redirect URIs; its issuer. The process lives as long as the test binary
+/// (it exits when its stdin closes).
+pub fn start_oidc_provider(redirects: &[&str]) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("bash")
+        .arg(root.join("scripts/lib/peer-oidc.sh"))
+        .output()
+        .expect("run peer-oidc.sh");
+    assert!(
+        out.status.success(),
+        "peer-oidc.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let modules = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    // `exec` under a shell that waits for stdin EOF: the provider dies with this process.
+    let script = root.join("server/tests/peers/oidc_provider.mjs");
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(r#"node "$@" & pid=$!; cat >/dev/null; kill $pid"#)
+        .arg("op")
+        .arg(&script)
+        .arg(&modules)
+        .args(redirects)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::File::create(
+                std::env::temp_dir()
+                    .join(format!("grantex-oidc-provider-{}.log", std::process::id())),
+            )
+            .map(Stdio::from)
+            .unwrap_or_else(|_| Stdio::null()),
+        )
+        .spawn()
+        .expect("start node");
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    // Keep reading: the provider logs to stdout, and a closed pipe would kill it.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let issuer = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("oidc-provider did not start: {line:?}"))
+        .to_string();
+    // Keep the stdin pipe open for the life of the process.
+    std::mem::forget(child);
+    issuer
+}
