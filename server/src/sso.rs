@@ -643,6 +643,11 @@ pub async fn open_session(st: &AppState, t: Target, id: Identity) -> ApiResult<O
                 created_at: now,
             };
             db.write_sync(|tx| {
+                // Deprovisioned since the read above: no session outlives a deactivation that
+                // commits first.
+                if store::scim::principal_deactivated(tx, &t.developer_id, &principal)? {
+                    return Err(ApiError::principal_deprovisioned());
+                }
                 if let Some((aid, aexp)) = &id.assertion {
                     if !store::sso::use_assertion(tx, &t.connection_id, aid, *aexp, now)? {
                         return Err(sso_error(

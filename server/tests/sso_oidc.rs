@@ -824,3 +824,57 @@ async fn insecure_issuer_urls_need_the_flag() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// A user the developer provisioned through SCIM is the principal of its SSO logins (matched by
+/// e-mail); deactivating it ends its SSO sessions (the token stops working, the list drops
+/// it) and refuses its next login.
+#[tokio::test]
+async fn a_scim_user_is_its_logins_principal_and_deprovisioning_ends_its_sessions() {
+    let (api, org) = dev().await;
+    let t = api
+        .post("/v1/scim/tokens", json!({ "label": "corp idp" }))
+        .await;
+    assert_eq!(t.status, 201, "{}", t.text);
+    let scim = Api::new(&env().server.base_url, t.body["token"].as_str());
+    let u = scim
+        .post(
+            "/scim/v2/Users",
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "bob", "emails": [{ "value": "Bob@corp.example", "primary": true }],
+            }),
+        )
+        .await;
+    assert_eq!(u.status, 201, "{}", u.text);
+    let user_id = u.body["id"].as_str().unwrap().to_string();
+    connection(&api, "rp", json!({})).await;
+
+    let (code, _) = code_for(&org, "", "bob@corp.example").await;
+    let r = callback(&code).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["principalId"], user_id.as_str());
+    let session_id = r.body["sessionId"].as_str().unwrap().to_string();
+    let me = Api::new(&env().server.base_url, r.body["sessionToken"].as_str());
+    let g = me.get("/v1/principal/grants").await;
+    assert_eq!(g.status, 200, "{}", g.text);
+    assert_eq!(g.body["principalId"], user_id.as_str());
+
+    let off = scim
+        .call(
+            "PATCH",
+            &format!("/scim/v2/Users/{user_id}"),
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{ "op": "replace", "path": "active", "value": false }],
+            })),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    assert_eq!(me.get("/v1/principal/grants").await.status, 401);
+    let list = api.get("/v1/sso/sessions").await;
+    assert!(!list.text.contains(&session_id), "{}", list.text);
+
+    let (code, _) = code_for(&org, "", "bob@corp.example").await;
+    let again = callback(&code).await;
+    assert_envelope(&again, 403, "PRINCIPAL_DEPROVISIONED");
+}

@@ -306,9 +306,7 @@ pub fn each_group(
 /// The user a login names: `email_or_username` matched case-insensitively against `userName`
 /// and every `emails.value` of the developer's provisioned users. `(user id, active)`; the
 /// user id is the principal id of that user's grants. When several users match, a `userName`
-/// match wins, then the oldest user. For the SSO login (a principal signing in through the
-/// developer's identity provider), which is not wired yet.
-#[allow(dead_code)]
+/// match wins, then the oldest user. For the SSO login (`store::sso::principal_for_login`).
 pub fn find_login_user(
     c: &Conn,
     developer_id: &str,
@@ -541,5 +539,6 @@ pub fn deprovision(
         }
     }
     super::sessions::revoke_all(tx, developer_id, principal_id, now)?;
+    super::sso::end_principal_sessions(tx, developer_id, principal_id)?;
     Ok(revoked)
 }

@@ -524,17 +524,40 @@ pub fn use_assertion(
     Ok(true)
 }
 
-/// THE rule for who an SSO login signs in as: the e-mail address (lowercased) when the IdP
-/// gave one, else the IdP's subject. One place on purpose: SCIM provisioning will map a login
-/// to its provisioned user here (it takes the connection so it can look the user up).
+/// THE rule for who an SSO login signs in as. A user the developer provisioned (SCIM) is its
+/// own principal: matched by the e-mail address, else by the IdP subject, against `userName`
+/// and e-mails (case-insensitively); a deactivated one is refused. Otherwise the e-mail address
+/// (lowercased) when the IdP gave one, else the IdP's subject.
 pub fn principal_for_login(
-    _c: &Conn,
-    _developer_id: &str,
+    c: &Conn,
+    developer_id: &str,
     email: Option<&str>,
     idp_subject: &str,
 ) -> ApiResult<String> {
-    Ok(match email.map(str::trim).filter(|e| !e.is_empty()) {
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    for key in email.into_iter().chain(std::iter::once(idp_subject)) {
+        if let Some((user_id, active)) = super::scim::find_login_user(c, developer_id, key)? {
+            if !active {
+                return Err(crate::error::ApiError::principal_deprovisioned());
+            }
+            return Ok(user_id);
+        }
+    }
+    Ok(match email {
         Some(e) => e.to_lowercase(),
         None => idp_subject.to_string(),
     })
+}
+
+/// Ends every SSO session of a principal (its tokens are revoked by the caller, with the
+/// principal's other sessions): deprovisioning.
+pub fn end_principal_sessions(
+    tx: &Conn,
+    developer_id: &str,
+    principal_id: &str,
+) -> ApiResult<usize> {
+    tx.exec(
+        "DELETE FROM sso_sessions WHERE developer_id = ?1 AND principal_id = ?2",
+        args![developer_id, principal_id],
+    )
 }
