@@ -10,12 +10,12 @@
 
 #include "harness.h"
 
-/* Expects GRANTEX_API with HTTP status `status` (whatever the API code). */
+/* Expects a refusal with HTTP status `status` (GRANTEX_AUTH for 401, GRANTEX_API otherwise). */
 static void call_status(const grantex_client *c, const char *op, const char *json,
                         uint16_t status) {
   char *out = NULL;
   uint16_t got = 0;
-  CHECK_RC(grantex_client_call(c, op, json, &out), GRANTEX_API);
+  CHECK_RC(grantex_client_call(c, op, json, &out), status == 401 ? GRANTEX_AUTH : GRANTEX_API);
   CHECK(out == NULL);
   CHECK_OK(grantex_last_error_http_status(&got));
   CHECK(got == status);
@@ -96,12 +96,12 @@ static void scim_flow(const char *base_url, const grantex_client *dev) {
   if (!alice || !bob) goto done;
   alice_id = dup_str(alice, "id");
   bob_id = dup_str(bob, "id");
-  check_str(alice, "meta/resourceType", "User");
-  check_str(alice, "emails/0/value", "alice@example.com");
+  check_str(alice, "/meta/resourceType", "User");
+  check_str(alice, "/emails/0/value", "alice@example.com");
   call_status(idp, GRANTEX_OP_SCIM_CREATE_USER, "{\"userName\":\"ALICE@example.com\"}", 409);
   page = call_ok(idp, GRANTEX_OP_SCIM_LIST_USERS, "{\"startIndex\":2,\"count\":1}");
   if (page) {
-    check_str(page, "Resources/0/id", bob_id);
+    check_str(page, "/Resources/0/id", bob_id);
     if (CHECK_OK(grantex_response_len(page, "Resources", &n))) CHECK(n == 1);
   }
 
@@ -156,7 +156,7 @@ static void sso_flow(const grantex_client *dev, const char *developer_id) {
   conn_id = dup_str(conn, "id");
   check_str(conn, "protocol", "oidc");
   check_str(conn, "developerId", developer_id);
-  check_str(conn, "groupMappings/admins/0", "calendar:write");
+  check_str(conn, "/groupMappings/admins/0", "calendar:write");
   snprintf(input, sizeof input, "{\"id\":\"%s\"}", conn_id);
   got = call_ok(dev, GRANTEX_OP_SSO_GET_CONNECTION, input);
   if (got) {
