@@ -57,6 +57,8 @@ def _run_server(binary: Path, data_dir: str) -> Iterator[Dict[str, Any]]:
             "--authorize-rate-limit", "100000",
             # A test server is a development server: webhook receivers live on loopback.
             "--allow-private-webhooks",
+            # ... and its test identity provider (oidc-provider) is http on loopback.
+            "--allow-insecure-sso-urls",
             "--webhook-retry-base-ms", "200",
         ],
         stdout=log,

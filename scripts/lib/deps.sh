@@ -50,6 +50,9 @@ if want rust; then
   have xmlsec1 || need xmlsec1
   have python3 || need python3
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
+  # server/tests/sso_oidc.rs runs npm oidc-provider (scripts/lib/peer-oidc.sh); server/tests/scim.rs
+  # runs scim2-tester in a venv (scripts/lib/peer-scim.sh).
+  if ! have node || ! have npm; then need nodejs npm; fi
   # The browser test looks for `chromium` (or chromium-browser / google-chrome) and `chromedriver`.
   have chromium || have chromium-browser || have google-chrome || need chromium
   have chromedriver || need chromium-driver
@@ -72,6 +75,8 @@ fi
 if want python; then
   have python3 || need python3
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
+  # tests/test_sso.py runs the test OpenID provider (npm oidc-provider, scripts/lib/peer-oidc.sh).
+  if ! have node || ! have npm; then need nodejs npm; fi
 fi
 if want node; then
   if ! have node || ! have npm; then

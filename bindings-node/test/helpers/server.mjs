@@ -28,8 +28,9 @@ export async function startServer() {
   const child = spawn(
     bin,
     ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--rate-limit', '100000', '--authorize-rate-limit', '100000',
-      // A test server is a development server: webhook receivers live on loopback.
-      '--allow-private-webhooks', '--webhook-retry-base-ms', '200'],
+      // A test server is a development server: webhook receivers and the test identity
+      // provider live on loopback.
+      '--allow-private-webhooks', '--webhook-retry-base-ms', '200', '--allow-insecure-sso-urls'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
