@@ -13,7 +13,6 @@ use grantex::types::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The test server (insecure SSO URLs allowed: the provider is http on loopback) and its data dir.
 struct Env {
@@ -25,41 +24,7 @@ struct Env {
 fn env() -> &'static Env {
     static E: OnceLock<Env> = OnceLock::new();
     E.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let dir = process_lifetime_dir("sso");
-                let server = grantex_server::start(grantex_server::Config {
-                    listen: "127.0.0.1:0".parse().unwrap(),
-                    database_url: database_url_for(&dir),
-                    data_dir: dir.clone(),
-                    allow_insecure_sso_urls: true,
-                    ..Default::default()
-                })
-                .await
-                .expect("server starts");
-                let i = server.info.clone();
-                tx.send((
-                    ServerRef {
-                        base_url: i.base_url,
-                        api_key: i.api_key,
-                        sandbox_api_key: i.sandbox_api_key,
-                        jwks_uri: i.jwks_uri,
-                        issuer: i.issuer,
-                    },
-                    dir,
-                ))
-                .unwrap();
-                std::future::pending::<()>().await;
-                drop(server);
-            });
-        });
-        let (server, data_dir) = rx.recv().expect("server did not start");
+        let (server, data_dir) = background_server("sso", |c| c.allow_insecure_sso_urls = true);
         let issuer = start_oidc_provider(&[
             &format!("{}/sso/callback/oidc", server.base_url),
             APP_REDIRECT,
@@ -76,92 +41,6 @@ fn env() -> &'static Env {
 const APP_REDIRECT: &str = "http://127.0.0.1:7/app/callback";
 
 /// A browser-like client: no redirects followed, cookies by name.
-struct Browser {
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    text: String,
-}
-
-impl Browser {
-    fn new() -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    async fn send(&mut self, rb: reqwest::RequestBuilder) -> Page {
-        let jar: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let rb = if jar.is_empty() {
-            rb
-        } else {
-            rb.header("cookie", jar.join("; "))
-        };
-        let r = rb.send().await.unwrap();
-        let mut set_cookies = Vec::new();
-        for c in r.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap().to_string();
-            let pair = c.split(';').next().unwrap().to_string();
-            let (k, v) = pair.split_once('=').unwrap();
-            if v.is_empty() {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.into(), v.into());
-            }
-            set_cookies.push(c);
-        }
-        Page {
-            status: r.status().as_u16(),
-            location: r
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_string()),
-            set_cookies,
-            text: r.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&mut self, url: &str) -> Page {
-        let rb = self.http.get(url).header("accept", "text/html");
-        self.send(rb).await
-    }
-
-    async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let rb = self
-            .http
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .body(body);
-        self.send(rb).await
-    }
-}
-
-fn absolute(base: &str, loc: &str) -> String {
-    url::Url::parse(base)
-        .unwrap()
-        .join(loc)
-        .unwrap()
-        .to_string()
-}
-
 /// Walks the provider's login and consent as `login`, from the authorize URL to the redirect
 /// back to a relying party (returned, not followed).
 async fn idp_walk(b: &mut Browser, authorize_url: &str, login: &str) -> String {
@@ -189,14 +68,6 @@ async fn idp_walk(b: &mut Browser, authorize_url: &str, login: &str) -> String {
         }
     }
     panic!("the provider never redirected back");
-}
-
-fn query(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
 }
 
 async fn dev() -> (Api, String) {

@@ -10,7 +10,7 @@ mod common;
 #[path = "peers/saml_peer.rs"]
 mod peer;
 
-use common::{assert_envelope, database_url_for, developer, process_lifetime_dir, Api, ServerRef};
+use common::{assert_envelope, background_server, developer, process_lifetime_dir, Api, ServerRef};
 use grantex::types::Mode;
 use peer::{SamlPeer, ServedIdp, IDP_ENTITY_ID, SP_ENTITY_ID};
 use serde_json::{json, Value};
@@ -25,39 +25,8 @@ struct Env {
 fn env() -> &'static Env {
     static E: OnceLock<Env> = OnceLock::new();
     E.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let dir = process_lifetime_dir("sso-saml");
-                let server = grantex_server::start(grantex_server::Config {
-                    listen: "127.0.0.1:0".parse().unwrap(),
-                    database_url: database_url_for(&dir),
-                    data_dir: dir,
-                    // The test IdP is http on loopback.
-                    allow_insecure_sso_urls: true,
-                    ..Default::default()
-                })
-                .await
-                .expect("server starts");
-                let i = server.info.clone();
-                tx.send(ServerRef {
-                    base_url: i.base_url,
-                    api_key: i.api_key,
-                    sandbox_api_key: i.sandbox_api_key,
-                    jwks_uri: i.jwks_uri,
-                    issuer: i.issuer,
-                })
-                .unwrap();
-                std::future::pending::<()>().await;
-                drop(server);
-            });
-        });
-        let server = rx.recv().expect("server did not start");
+        // The test IdP is http on loopback.
+        let (server, _) = background_server("sso-saml", |c| c.allow_insecure_sso_urls = true);
         let peer = SamlPeer::setup(&process_lifetime_dir("sso-saml-peer"));
         let idp = peer.serve(
             &acs(&server.base_url),

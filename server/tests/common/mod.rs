@@ -2,6 +2,10 @@
 //! `grantex-server` binary as a child process — plus helpers that drive them with the core client.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod browser;
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use browser::{absolute, query, Browser, Page};
+
 use grantex::types::*;
 use grantex::{Client, ClientConfig};
 use serde_json::Value;
@@ -92,40 +96,49 @@ pub struct ServerRef {
 /// and runtime, so it outlives each `#[tokio::test]` runtime.
 pub fn shared() -> &'static ServerRef {
     static S: OnceLock<ServerRef> = OnceLock::new();
-    S.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let dir = process_lifetime_dir("shared");
-                let server = grantex_server::start(grantex_server::Config {
-                    listen: "127.0.0.1:0".parse().unwrap(),
-                    database_url: database_url_for(&dir),
-                    data_dir: dir,
-                    ..Default::default()
-                })
-                .await
-                .expect("server starts");
-                let i = server.info.clone();
-                tx.send(ServerRef {
-                    base_url: i.base_url,
-                    api_key: i.api_key,
-                    sandbox_api_key: i.sandbox_api_key,
-                    jwks_uri: i.jwks_uri,
-                    issuer: i.issuer,
-                })
-                .unwrap();
-                // Keep the server alive for the life of the test process.
-                std::future::pending::<()>().await;
-                drop(server);
-            });
+    S.get_or_init(|| background_server("shared", |_| {}).0)
+}
+
+/// An in-process server that lives as long as the test process, on its own thread and runtime
+/// (so it outlives each `#[tokio::test]` runtime), with `configure` applied to its settings
+/// (on PostgreSQL when `GRANTEX_TEST_DATABASE_URL` is set). Returns it and its data dir.
+pub fn background_server(
+    tag: &str,
+    configure: impl FnOnce(&mut grantex_server::Config) + Send + 'static,
+) -> (ServerRef, PathBuf) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dir = process_lifetime_dir(tag);
+    let data_dir = dir.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut config = grantex_server::Config {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                database_url: database_url_for(&dir),
+                data_dir: dir,
+                ..Default::default()
+            };
+            configure(&mut config);
+            let server = grantex_server::start(config).await.expect("server starts");
+            let i = server.info.clone();
+            tx.send(ServerRef {
+                base_url: i.base_url,
+                api_key: i.api_key,
+                sandbox_api_key: i.sandbox_api_key,
+                jwks_uri: i.jwks_uri,
+                issuer: i.issuer,
+            })
+            .unwrap();
+            // Keep the server alive for the life of the test process.
+            std::future::pending::<()>().await;
+            drop(server);
         });
-        rx.recv().expect("shared server did not start")
-    })
+    });
+    (rx.recv().expect("test server did not start"), data_dir)
 }
 
 /// A client for `key` that never retries (tests want to see every status).
