@@ -51,7 +51,7 @@ test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(gra
 test -f "$("$VPY" -c 'import grantex, os; print(os.path.join(os.path.dirname(grantex.__file__), "_native.pyi"))')"
 
 echo "== mypy --strict"
-(cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" \
+(cd "$HERE" && "$VPY" -m mypy --strict python/grantex "$REPO/examples/python/quickstart.py" "$REPO/examples/python/provisioning.py" \
   "$REPO/examples/a2a/python_agent.py" "$REPO/examples/a2a/asgi_http.py")
 (cd "$HERE" && "$MPY" -m mypy --strict "$REPO/examples/mcp/server.py" "$REPO/examples/mcp/client.py" tests/test_mcp.py tests/test_mcp_guard.py)
 

@@ -1,4 +1,4 @@
-"""examples/python/quickstart.py runs against the test server and exits 0."""
+"""examples/python/quickstart.py and provisioning.py run against the test server and exit 0."""
 
 from __future__ import annotations
 
@@ -36,3 +36,29 @@ def test_quickstart(server: Dict[str, Any]) -> None:
         "[python] done",
     ):
         assert step in out, out
+
+
+def test_provisioning_example(server: Dict[str, Any]) -> None:
+    for key in (server["apiKey"], server["sandboxApiKey"]):
+        env = dict(os.environ, GRANTEX_BASE_URL=server["baseUrl"], GRANTEX_API_KEY=key)
+        result = subprocess.run(
+            [sys.executable, str(REPO / "examples" / "python" / "provisioning.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        out = result.stdout
+        for step in (
+            "1. scim token: scimtok",
+            "2. provisioned: user ",
+            "active=True",
+            "valid=True",
+            "4. deactivated: active=False",
+            "5. online verify after deactivation: valid=False",
+            "a new authorization is refused: 403 PRINCIPAL_DEPROVISIONED",
+            "6. user deleted; the revoked SCIM token is refused",
+            "[provisioning] done",
+        ):
+            assert step in out, out
