@@ -1896,6 +1896,9 @@ type SsoOidcCallbackParams struct {
 	State string `json:"state"`
 	// RedirectURI is the `redirect_uri` member.
 	RedirectURI *string `json:"redirect_uri,omitempty"`
+	// Iss: The `iss` the IdP added to its redirect (RFC 9207): forward it, so a response from
+	// another provider (a mix-up) is refused.
+	Iss *string `json:"iss,omitempty"`
 }
 
 // SsoCallbackResult: A completed SSO login: the session it opened and what the IdP said.

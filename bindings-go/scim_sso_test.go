@@ -38,7 +38,7 @@ func TestScim(t *testing.T) {
 	} else if s, _ := apiCode(err); s != 409 {
 		t.Fatalf("duplicate: %v", err)
 	}
-	page, err := idp.Scim.ListUsers(ctx, grantex.ListScimUsersParams{StartIndex: ptr(uint64(2)), Count: ptr(uint64(1))})
+	page, err := idp.Scim.ListUsers(ctx, grantex.ListScimUsersParams{StartIndex: ptr(int64(2)), Count: ptr(int64(1))})
 	if err != nil || page.TotalResults != 2 || len(page.Resources) != 1 || page.Resources[0].ID != bob.ID {
 		t.Fatalf("list users: %+v %v", page, err)
 	}

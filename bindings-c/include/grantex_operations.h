@@ -2768,6 +2768,8 @@
  *   - `code` (required): a string.
  *   - `state` (required): a string.
  *   - `redirect_uri` (optional): a string.
+ *   - `iss` (optional): a string. The `iss` the IdP added to its redirect (RFC 9207): forward it,
+ *     so a response from another provider (a mix-up) is refused.
  *
  * Result: an object (SsoCallbackResult). A completed SSO login: the session it opened and what the
  * IdP said.

@@ -1581,6 +1581,11 @@ export interface SsoOidcCallbackParams {
   code: string;
   state: string;
   redirect_uri?: string | null;
+  /**
+   * The `iss` the IdP added to its redirect (RFC 9207): forward it, so a response from
+   * another provider (a mix-up) is refused.
+   */
+  iss?: string | null;
 }
 
 /** A completed SSO login: the session it opened and what the IdP said. */

@@ -20,7 +20,8 @@ let issuer;
 before(async () => {
   server = await startServer();
   const modules = execFileSync('bash', [path.join(ROOT, 'scripts/lib/peer-oidc.sh')], { encoding: 'utf8' }).trim();
-  op = spawn('node', [path.join(ROOT, 'server/tests/peers/oidc_provider.mjs'), modules, `${server.baseUrl}/sso/callback/oidc`], {
+  op = spawn('node', [path.join(ROOT, 'server/tests/peers/oidc_provider.mjs'), modules, `${server.baseUrl}/sso/callback/oidc`,
+    `${server.baseUrl}/sso/callback/oidc/*`], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: op.stdout });

@@ -44,7 +44,14 @@ def issuer(server: Dict[str, Any]) -> Iterator[str]:
         ["bash", str(REPO / "scripts/lib/peer-oidc.sh")], check=True, capture_output=True, text=True
     ).stdout.strip()
     proc = subprocess.Popen(
-        ["node", str(REPO / "server/tests/peers/oidc_provider.mjs"), modules, f"{server['baseUrl']}/sso/callback/oidc"],
+        [
+            "node",
+            str(REPO / "server/tests/peers/oidc_provider.mjs"),
+            modules,
+            f"{server['baseUrl']}/sso/callback/oidc",
+            # each connection's own callback (test-only wildcard of the peer)
+            f"{server['baseUrl']}/sso/callback/oidc/*",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -167,7 +174,9 @@ def test_session_token_is_a_principal_session(server: Dict[str, Any], issuer: st
     key, org = _developer(server, "sso-token")
     with grantex.Grantex(key, base_url=server["baseUrl"]) as dev:
         dev.sso.create_connection(
-            CreateSsoConnectionParams(name="IdP", protocol="oidc", issuer_url=issuer, client_id="rp", client_secret="rp-secret")
+            CreateSsoConnectionParams(
+                name="IdP", protocol="oidc", issuer_url=issuer, client_id="rp", client_secret="rp-secret", domains=["corp.example"]
+            )
         )
         back = _walk(dev.sso.get_login_url(org).authorize_url, "erin@corp.example", issuer)
         result = dev.sso.handle_oidc_callback(SsoOidcCallbackParams(code=back["code"], state=back["state"]))
@@ -209,8 +218,13 @@ def test_legacy_config_and_the_async_client(server: Dict[str, Any], issuer: str)
             )
             login = await dev.sso.get_login_url(org)
             back = await asyncio.to_thread(_walk, login.authorize_url, "frank@corp.example", issuer)
-            result = await dev.sso.handle_oidc_callback(SsoOidcCallbackParams(code=back["code"], state=back["state"]))
-            assert result.principal_id == "frank@corp.example"
+            # The provider's RFC 9207 iss is forwarded; a connection without a domain list signs
+            # in the IdP's subject, scoped to the connection.
+            assert back["iss"] == issuer
+            result = await dev.sso.handle_oidc_callback(
+                SsoOidcCallbackParams(code=back["code"], state=back["state"], iss=back["iss"])
+            )
+            assert result.principal_id == f"sso:{conn.id}:frank@corp.example"
             assert [s.id for s in (await dev.sso.list_sessions()).sessions] == [result.session_id]
             await dev.sso.delete_connection(conn.id)
             await dev.sso.delete_config()

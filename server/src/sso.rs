@@ -170,6 +170,10 @@ impl Outbound {
             userinfo_endpoint: userinfo,
             token_auth_methods: list("token_endpoint_auth_methods_supported"),
             pkce_methods: list("code_challenge_methods_supported"),
+            iss_parameter_supported: doc
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -272,8 +276,9 @@ impl Outbound {
         }
     }
 
-    /// Verifies an ID token against the provider's JWKS through the core's shared cache
-    /// (refetched on an unknown kid, rate-limited).
+    /// Verifies an ID token against the provider's key set, fetched for this login through
+    /// this client (public addresses only, no proxy, size and time limits) and checked by the
+    /// core's ID token verifier.
     pub async fn verify_id_token(
         &self,
         d: &Discovery,
@@ -287,7 +292,11 @@ impl Outbound {
         check_resolves(&url, self.allow_insecure)
             .await
             .map_err(|e| sso_error("jwks", e))?;
-        let cache = grantex::JwksCache::shared(&d.jwks_uri)
+        let keys = self
+            .get_json(&url, None, "JWKS")
+            .await
+            .map_err(|e| sso_error("jwks", e))?;
+        let cache = grantex::JwksCache::from_json(&keys.to_string())
             .map_err(|e| sso_error("jwks", e.to_string()))?;
         let check = grantex::oidc::IdTokenCheck {
             issuer: &d.issuer,
@@ -312,6 +321,8 @@ pub struct Discovery {
     pub userinfo_endpoint: Option<String>,
     pub token_auth_methods: Vec<String>,
     pub pkce_methods: Vec<String>,
+    /// RFC 9207: the provider adds `iss` to its authorization responses.
+    pub iss_parameter_supported: bool,
 }
 
 /// The token endpoint's answer.
@@ -414,10 +425,11 @@ pub fn check_return_to(raw: &str) -> ApiResult<()> {
     {
         return Err(bad());
     }
-    // Parsed against a dummy origin it must stay on that origin.
+    // Parsed against a dummy origin it must stay on that origin, and not lead into another
+    // sign-in (`/sso/start` redirects to a developer-configured provider: an open redirect).
     let base = url::Url::parse("https://origin.invalid/").map_err(|_| bad())?;
     match base.join(raw) {
-        Ok(u) if u.origin() == base.origin() => Ok(()),
+        Ok(u) if u.origin() == base.origin() && !u.path().starts_with("/sso/") => Ok(()),
         _ => Err(bad()),
     }
 }
@@ -528,6 +540,9 @@ pub fn groups_from(v: Option<&Value>) -> Vec<String> {
 pub struct Identity {
     pub subject: String,
     pub email: Option<String>,
+    /// The IdP vouches for the address (OIDC `email_verified: true`; a signed SAML assertion).
+    /// Only a verified address, on a connection that lists its domains, names the principal.
+    pub email_verified: bool,
     pub name: Option<String>,
     pub groups: Vec<String>,
     /// The IdP's own bound on the session (ms), if shorter than [`SESSION_TTL_MS`].
@@ -618,7 +633,9 @@ pub async fn open_session(st: &AppState, t: Target, id: Identity) -> ApiResult<O
                 store::sso::principal_for_login(
                     c,
                     &t.developer_id,
-                    id.email.as_deref(),
+                    &t.connection_id,
+                    !t.domains.is_empty(),
+                    id.email.as_deref().filter(|_| id.email_verified),
                     &id.subject,
                 )
             })?;

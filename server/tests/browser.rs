@@ -683,7 +683,7 @@ async fn sso_setup() -> (grantex_server::RunningServer, grantex::Client, TempDir
     .await
     .unwrap();
     let base = server.info.base_url.clone();
-    let cb = format!("{base}/sso/callback/oidc");
+    let cb = format!("{base}/sso/callback/oidc/*");
     let issuer = tokio::task::spawn_blocking(move || start_oidc_provider(&[&cb]))
         .await
         .unwrap();

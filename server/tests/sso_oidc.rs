@@ -27,6 +27,7 @@ fn env() -> &'static Env {
         let (server, data_dir) = background_server("sso", |c| c.allow_insecure_sso_urls = true);
         let issuer = start_oidc_provider(&[
             &format!("{}/sso/callback/oidc", server.base_url),
+            &format!("{}/sso/callback/oidc/*", server.base_url),
             APP_REDIRECT,
         ]);
         Env {
@@ -230,13 +231,23 @@ async fn emails_outside_the_allowed_domains_and_unverified_ones_are_refused() {
     assert_envelope(&callback(&code).await, 403, "SSO_DOMAIN_NOT_ALLOWED");
     let (code, _) = code_for(&org, "", "unverified@corp.example").await;
     assert_envelope(&callback(&code).await, 403, "SSO_EMAIL_UNVERIFIED");
-    // Without a domain list, a login without e-mail signs in as the subject.
+    // Without a domain list, a login signs in as its subject within the connection, e-mail
+    // or not: no connection's IdP can assert an address another one owns.
     let (api2, org2) = dev().await;
-    connection(&api2, "rp", json!({})).await;
+    let c2 = connection(&api2, "rp", json!({})).await;
     let (code, _) = code_for(&org2, "", "nomail").await;
     let r = callback(&code).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["principalId"], "nomail");
+    assert_eq!(
+        r.body["principalId"],
+        format!("sso:{}:nomail", c2["id"].as_str().unwrap())
+    );
+    let (code, _) = code_for(&org2, "", "kate@corp.example").await;
+    let r = callback(&code).await;
+    assert_eq!(
+        r.body["principalId"],
+        format!("sso:{}:kate@corp.example", c2["id"].as_str().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -518,7 +529,7 @@ async fn live_request(key: &str, principal: &str) -> String {
 #[tokio::test]
 async fn browser_callback_sets_the_cookie_and_the_consent_page_holds_to_it() {
     let (api, org) = dev().await;
-    connection(&api, "rp", json!({})).await;
+    let conn = connection(&api, "rp", json!({ "domains": ["corp.example"] })).await;
     let key = api.key.clone().unwrap();
     let req = live_request(&key, "frank@corp.example").await;
     let base = env().server.base_url.clone();
@@ -541,10 +552,15 @@ async fn browser_callback_sets_the_cookie_and_the_consent_page_holds_to_it() {
         "Frank@corp.example",
     )
     .await;
+    // Each connection has its own redirect URI, and the provider names itself (RFC 9207).
     assert!(
-        back.starts_with(&format!("{base}/sso/callback/oidc?")),
+        back.starts_with(&format!(
+            "{base}/sso/callback/oidc/{}?",
+            conn["id"].as_str().unwrap()
+        )),
         "{back}"
     );
+    assert!(back.contains("iss="), "{back}");
     let landed = b.get(&back).await;
     assert_eq!(landed.status, 303, "{}", landed.text);
     assert_eq!(
@@ -614,7 +630,7 @@ async fn browser_callback_sets_the_cookie_and_the_consent_page_holds_to_it() {
 #[tokio::test]
 async fn enforcement_requires_an_sso_session_for_the_consent_answer() {
     let (api, org) = dev().await;
-    connection(&api, "rp", json!({})).await;
+    connection(&api, "rp", json!({ "domains": ["corp.example"] })).await;
     let key = api.key.clone().unwrap();
     let r = api
         .post("/v1/sso/enforce", json!({ "enforce": true }))
@@ -718,7 +734,7 @@ async fn a_scim_user_is_its_logins_principal_and_deprovisioning_ends_its_session
         .await;
     assert_eq!(u.status, 201, "{}", u.text);
     let user_id = u.body["id"].as_str().unwrap().to_string();
-    connection(&api, "rp", json!({})).await;
+    connection(&api, "rp", json!({ "domains": ["corp.example"] })).await;
 
     let (code, _) = code_for(&org, "", "bob@corp.example").await;
     let r = callback(&code).await;
@@ -748,4 +764,148 @@ async fn a_scim_user_is_its_logins_principal_and_deprovisioning_ends_its_session
     let (code, _) = code_for(&org, "", "bob@corp.example").await;
     let again = callback(&code).await;
     assert_envelope(&again, 403, "PRINCIPAL_DEPROVISIONED");
+}
+
+/// Mix-up defences (RFC 9700 §4.4): each connection has its own redirect URI, so a response
+/// sent for one connection cannot finish another's login; an `iss` naming another provider, or
+/// none from a provider that sends it, is refused before the code goes anywhere.
+#[tokio::test]
+async fn responses_for_another_connection_or_provider_are_refused() {
+    let (api, org) = dev().await;
+    let conn = connection(&api, "rp", json!({ "domains": ["corp.example"] })).await;
+    let base = env().server.base_url.clone();
+    let issuer = env().issuer.clone();
+    let state_of = |url: &str| query(url)["state"].clone();
+    let page = |path: String| async move {
+        let p = Browser::new()
+            .get(&format!("{}{path}", env().server.base_url))
+            .await;
+        (p.status, p.text)
+    };
+    let login = || async {
+        let r = public().get(&format!("/sso/login?org={org}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["authorizeUrl"].as_str().unwrap().to_string()
+    };
+    // The login's redirect URI is the connection's own.
+    let url = login().await;
+    assert_eq!(
+        query(&url)["redirect_uri"],
+        format!("{base}/sso/callback/oidc/{}", conn["id"].as_str().unwrap())
+    );
+    // Finished at another connection's callback, or at the shared one: refused.
+    let (status, text) = page(format!(
+        "/sso/callback/oidc/sso_other?code=c&state={}&iss={}",
+        state_of(&url),
+        urlencode(&issuer)
+    ))
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("redirect_uri_mismatch"), "{text}");
+    let url = login().await;
+    let (status, text) = page(format!(
+        "/sso/callback/oidc?code=c&state={}&iss={}",
+        state_of(&url),
+        urlencode(&issuer)
+    ))
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("redirect_uri_mismatch"), "{text}");
+    // Another provider's iss, or none from this provider (it advertises RFC 9207): refused.
+    let cb = format!("/sso/callback/oidc/{}", conn["id"].as_str().unwrap());
+    let url = login().await;
+    let (status, text) = page(format!(
+        "{cb}?code=c&state={}&iss={}",
+        state_of(&url),
+        urlencode("https://evil.example")
+    ))
+    .await;
+    assert_eq!(status, 502, "{text}");
+    assert!(text.contains("issuer_mismatch"), "{text}");
+    let url = login().await;
+    let (status, text) = page(format!("{cb}?code=c&state={}", state_of(&url))).await;
+    assert_eq!(status, 502, "{text}");
+    assert!(text.contains("issuer_missing"), "{text}");
+    // The JSON callback checks an iss it is given.
+    let url = login().await;
+    let r = public()
+        .post(
+            "/sso/callback/oidc",
+            json!({ "code": "c", "state": state_of(&url), "iss": "https://evil.example" }),
+        )
+        .await;
+    assert_envelope(&r, 502, "SSO_ERROR");
+    assert_eq!(r.body["reason"], "issuer_mismatch");
+    // A return_to into another sign-in (an open redirect through /sso/start) is refused.
+    let r = public()
+        .get(&format!(
+            "/sso/login?org={org}&return_to={}",
+            urlencode(&format!("/sso/start?org={org}"))
+        ))
+        .await;
+    assert_envelope(&r, 400, "BAD_REQUEST");
+}
+
+/// Deactivating a connection, or pointing it at other settings, ends its sessions; enforcement
+/// needs an active connection and cannot lapse by removing the last one.
+#[tokio::test]
+async fn connection_changes_end_sessions_and_enforcement_cannot_lapse_silently() {
+    let (api, org) = dev().await;
+    let r = api
+        .post("/v1/sso/enforce", json!({ "enforce": true }))
+        .await;
+    assert_envelope(&r, 409, "CONFLICT");
+    let conn = connection(&api, "rp", json!({ "domains": ["corp.example"] })).await;
+    let id = conn["id"].as_str().unwrap().to_string();
+    let token = |login: &'static str| {
+        let org = org.clone();
+        async move {
+            let (code, _) = code_for(&org, "", login).await;
+            let r = callback(&code).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            Api::new(&env().server.base_url, r.body["sessionToken"].as_str())
+        }
+    };
+    let me = token("lena@corp.example").await;
+    assert_eq!(me.get("/v1/principal/grants").await.status, 200);
+    let r = api
+        .call(
+            "PATCH",
+            &format!("/v1/sso/connections/{id}"),
+            Some(json!({ "domains": ["corp.example", "corp2.example"] })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(me.get("/v1/principal/grants").await.status, 401);
+
+    let me = token("lena@corp.example").await;
+    let r = api
+        .post("/v1/sso/enforce", json!({ "enforce": true }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api
+        .call(
+            "PATCH",
+            &format!("/v1/sso/connections/{id}"),
+            Some(json!({ "status": "inactive" })),
+        )
+        .await;
+    assert_envelope(&r, 409, "CONFLICT");
+    let r = api
+        .call("DELETE", &format!("/v1/sso/connections/{id}"), None)
+        .await;
+    assert_envelope(&r, 409, "CONFLICT");
+    let r = api
+        .post("/v1/sso/enforce", json!({ "enforce": false }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api
+        .call(
+            "PATCH",
+            &format!("/v1/sso/connections/{id}"),
+            Some(json!({ "status": "inactive" })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(me.get("/v1/principal/grants").await.status, 401);
 }

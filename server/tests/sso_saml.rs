@@ -147,7 +147,7 @@ async fn saml_login_through_the_server_opens_a_working_session() {
 
 #[tokio::test]
 async fn the_browser_form_post_sets_the_session_cookie_and_redirects() {
-    let (_, org) = tenant(json!({})).await;
+    let (_, org) = tenant(json!({ "domains": ["corp.example"] })).await;
     let (resp, relay) = idp_form(&org, "good", "&return_to=%2Fconsent%3Freq%3Dareq_x").await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

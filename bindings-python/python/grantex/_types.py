@@ -5743,13 +5743,17 @@ class SsoOidcCallbackParams:
     code: str
     state: str
     redirect_uri: Optional[str] = None
+    iss: Optional[str] = None
+    """The ``iss`` the IdP added to its redirect (RFC 9207): forward it, so a response from
+    another provider (a mix-up) is refused."""
 
     if not TYPE_CHECKING:
 
-        def __init__(self, code, state, redirect_uri=None):
+        def __init__(self, code, state, redirect_uri=None, iss=None):
             self.code = code
             self.state = state
             self.redirect_uri = redirect_uri
+            self.iss = iss
 
     def to_dict(self) -> Dict[str, Any]:
         """The camelCase wire form; ``None`` members are left out."""
@@ -5758,6 +5762,7 @@ class SsoOidcCallbackParams:
                 "code": self.code,
                 "state": self.state,
                 "redirect_uri": self.redirect_uri,
+                "iss": self.iss,
             }
         )
 

@@ -302,6 +302,10 @@ pub struct SsoOidcCallbackParams {
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+    /// The `iss` the IdP added to its redirect (RFC 9207): forward it, so a response from
+    /// another provider (a mix-up) is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
 }
 
 /// `POST /sso/callback/saml` body: the IdP's HTTP-POST binding form fields.

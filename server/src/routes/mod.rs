@@ -312,6 +312,10 @@ pub fn router(state: AppState) -> Router {
             "/sso/callback/oidc",
             post(sso::oidc_callback).get(sso::oidc_callback_browser),
         )
+        .route(
+            "/sso/callback/oidc/{connection_id}",
+            get(sso::oidc_callback_browser_for),
+        )
         .route("/sso/callback/saml", post(sso::saml_callback))
         .route("/sso/callback/ldap", post(sso::ldap_callback))
         .route("/sso/callback", get(sso::legacy_callback))

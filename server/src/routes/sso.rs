@@ -366,10 +366,27 @@ pub async fn update_connection(
         ..cur.clone()
     };
     check_connection(&st, &row)?;
+    // Sessions opened under the old settings end when the connection stops being active or
+    // starts trusting another provider, client or set of domains.
+    let ends_sessions = (cur.status == "active" && row.status != "active")
+        || new_secret.is_some()
+        || row.issuer_url != cur.issuer_url
+        || row.client_id != cur.client_id
+        || row.idp_entity_id != cur.idp_entity_id
+        || row.idp_sso_url != cur.idp_sso_url
+        || row.idp_certificate != cur.idp_certificate
+        || row.domains != cur.domains;
+    let deactivates = cur.status == "active" && row.status != "active";
     let masters = st.vault.clone();
     let out = st
         .db
         .write(move |tx| {
+            if deactivates {
+                last_enforced_guard(tx, &row.developer_id, &row.id)?;
+            }
+            if ends_sessions {
+                store::sso::end_connection_sessions(tx, &row.developer_id, &row.id, now_ms())?;
+            }
             if let Some(s) = &new_secret {
                 row.secret = Some(sso::seal_secret(
                     tx,
@@ -396,6 +413,19 @@ pub async fn update_connection(
     Ok(Json(to_wire(&out)))
 }
 
+/// With enforcement on, the last active connection cannot go away silently (enforcement would
+/// lapse with it): 409 until enforcement is turned off.
+fn last_enforced_guard(tx: &store::Conn, developer_id: &str, id: &str) -> ApiResult<()> {
+    let (_, enforced) = store::sso::sso_state(tx, developer_id)?;
+    if enforced && store::sso::other_active(tx, developer_id, id)? == 0 {
+        return Err(ApiError::conflict(
+            "SSO enforcement is on and this is the last active connection: turn enforcement off \
+             (POST /v1/sso/enforce) first",
+        ));
+    }
+    Ok(())
+}
+
 /// `DELETE /v1/sso/connections/{id}`: its sessions end (their principal tokens stop working).
 pub async fn delete_connection(
     State(st): State<AppState>,
@@ -405,6 +435,10 @@ pub async fn delete_connection(
     path_id(&id).map_err(|_| conn_not_found())?;
     st.db
         .write(move |tx| {
+            if store::sso::find_connection(tx, &dev.id, &id)?.is_some_and(|c| c.status == "active")
+            {
+                last_enforced_guard(tx, &dev.id, &id)?;
+            }
             if !store::sso::delete_connection(tx, &dev.id, &id, now_ms())? {
                 return Err(conn_not_found());
             }
@@ -501,7 +535,16 @@ pub async fn set_enforcement(
 ) -> ApiResult<Json<SsoEnforcementResponse>> {
     let id = dev.id.clone();
     st.db
-        .write(move |tx| store::sso::set_enforce(tx, &id, b.enforce, now_ms()))
+        .write(move |tx| {
+            // Enforcement lives on the active connections (as the reference keeps it): with none,
+            // saying "on" would enforce nothing.
+            if b.enforce && !store::sso::sso_state(tx, &id)?.0 {
+                return Err(ApiError::conflict(
+                    "There is no active SSO connection to enforce: create one first",
+                ));
+            }
+            store::sso::set_enforce(tx, &id, b.enforce, now_ms())
+        })
         .await?;
     Ok(Json(SsoEnforcementResponse {
         enforce: b.enforce,
@@ -706,7 +749,7 @@ async fn start_login(st: &AppState, q: &QueryMap) -> ApiResult<SsoLoginResponse>
         Provider::Connection(c) => (
             c.issuer_url.clone().unwrap_or_default(),
             c.client_id.clone().unwrap_or_default(),
-            format!("{}/sso/callback/oidc", st.settings.public_url),
+            format!("{}/sso/callback/oidc/{}", st.settings.public_url, c.id),
             c.id.clone(),
         ),
         Provider::Legacy(c) => (
@@ -790,12 +833,24 @@ pub async fn start(State(st): State<AppState>, q: QueryMap) -> Response {
     }
 }
 
+/// The authorization response's `iss` (RFC 9207), as far as the caller knows it.
+#[derive(Debug, Clone, Copy)]
+enum Iss<'a> {
+    /// The response carried this `iss`.
+    Given(&'a str),
+    /// The response, seen whole (the browser's redirect), carried none.
+    Missing,
+    /// Not known: an app forwarding `code` and `state` only (the reference's callback body).
+    Unknown,
+}
+
 /// The OIDC code → identity steps for a taken login.
 async fn oidc_identity(
     st: &AppState,
     login: &LoginRow,
     code: &str,
     redirect_uri: Option<&str>,
+    iss: Iss<'_>,
 ) -> ApiResult<(Target, Identity)> {
     if login.protocol != "oidc" {
         return Err(
@@ -856,6 +911,23 @@ async fn oidc_identity(
         .discover(&issuer)
         .await
         .map_err(|e| sso_error("discovery", e))?;
+    // RFC 9207 / RFC 9700 §4.4: a response from another provider (a mix-up) is refused before
+    // its code goes anywhere.
+    match iss {
+        Iss::Given(i) if i != d.issuer => {
+            return Err(sso_error(
+                "issuer_mismatch",
+                "The authorization response's iss is not this connection's issuer",
+            ))
+        }
+        Iss::Missing if d.iss_parameter_supported => {
+            return Err(sso_error(
+                "issuer_missing",
+                "The identity provider sends iss in its responses, and this one has none",
+            ))
+        }
+        _ => {}
+    }
     let tokens = out
         .exchange_code(
             &d,
@@ -882,6 +954,7 @@ async fn oidc_identity(
         .with_detail("reason", "email_unverified"));
     }
     let mut email = claims.email.clone();
+    let mut email_verified = email.is_some() && claims.email_verified == Some(true);
     let mut name = claims.name.clone();
     let mut groups = group_attr
         .as_deref()
@@ -915,6 +988,8 @@ async fn oidc_identity(
                 .get("email")
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
+            email_verified = email.is_some()
+                && info.get("email_verified").and_then(|v| v.as_bool()) == Some(true);
         }
         if name.is_none() {
             name = info
@@ -935,6 +1010,7 @@ async fn oidc_identity(
         Identity {
             subject: claims.sub,
             email,
+            email_verified,
             name,
             groups,
             expires_at: None,
@@ -958,7 +1034,8 @@ pub async fn oidc_callback(
         )
         .with_detail("reason", "invalid_state"));
     }
-    let (t, id) = oidc_identity(&st, &login, &b.code, b.redirect_uri.as_deref()).await?;
+    let iss = b.iss.as_deref().map_or(Iss::Unknown, Iss::Given);
+    let (t, id) = oidc_identity(&st, &login, &b.code, b.redirect_uri.as_deref(), iss).await?;
     Ok(Json(sso::open_session(&st, t, id).await?.result))
 }
 
@@ -1006,13 +1083,35 @@ fn browser_refusal(e: ApiError) -> Response {
     )
 }
 
-/// `GET /sso/callback/oidc?code=&state=` (the browser back from the IdP): completes the login,
-/// sets the HttpOnly session cookie and answers 303 to `return_to` (or a "signed in" page).
+/// `GET /sso/callback/oidc/{connectionId}?code=&state=[&iss=]` (the browser back from the
+/// IdP): completes the login, sets the HttpOnly session cookie and answers 303 to `return_to`
+/// (or a "signed in" page). Each connection has its own redirect URI (the default one
+/// `/sso/login` sends), so a response can only finish a login of the connection it was sent
+/// for (RFC 9700 §4.4.2: distinct redirect URIs against mix-up).
+pub async fn oidc_callback_browser_for(
+    State(st): State<AppState>,
+    Path(connection_id): Path<String>,
+    q: QueryMap,
+) -> Response {
+    let at = format!(
+        "{}/sso/callback/oidc/{connection_id}",
+        st.settings.public_url
+    );
+    browser_callback(&st, &q, &at).await
+}
+
+/// `GET /sso/callback/oidc?code=&state=`: the same for a login whose caller chose this URL as
+/// its `redirect_uri`.
 pub async fn oidc_callback_browser(State(st): State<AppState>, q: QueryMap) -> Response {
+    let at = format!("{}/sso/callback/oidc", st.settings.public_url);
+    browser_callback(&st, &q, &at).await
+}
+
+async fn browser_callback(st: &AppState, q: &QueryMap, at: &str) -> Response {
     if let Some(err) = q.get("error") {
         // The IdP refused; the login is spent either way.
         if let Some(s) = q.get("state") {
-            let _ = sso::take_login(&st, s).await;
+            let _ = sso::take_login(st, s).await;
         }
         let err: String = err.chars().take(64).collect();
         return pages::message_page(
@@ -1024,7 +1123,7 @@ pub async fn oidc_callback_browser(State(st): State<AppState>, q: QueryMap) -> R
     let (Some(code), Some(state)) = (q.get("code"), q.get("state")) else {
         return browser_refusal(ApiError::bad_request("code and state are required"));
     };
-    let login = match sso::take_login(&st, state).await {
+    let login = match sso::take_login(st, state).await {
         Ok(l) if l.connection_id != LEGACY_CONNECTION => l,
         Ok(_) => {
             return browser_refusal(ApiError::bad_request(
@@ -1033,12 +1132,19 @@ pub async fn oidc_callback_browser(State(st): State<AppState>, q: QueryMap) -> R
         }
         Err(e) => return browser_refusal(e),
     };
-    let opened = match oidc_identity(&st, &login, code, None).await {
-        Ok((t, id)) => sso::open_session(&st, t, id).await,
+    if login.redirect_uri.as_deref() != Some(at) {
+        return browser_refusal(
+            ApiError::bad_request("This login was not started for this redirect URI")
+                .with_detail("reason", "redirect_uri_mismatch"),
+        );
+    }
+    let iss = q.get("iss").map_or(Iss::Missing, Iss::Given);
+    let opened = match oidc_identity(st, &login, code, None, iss).await {
+        Ok((t, id)) => sso::open_session(st, t, id).await,
         Err(e) => Err(e),
     };
     match opened {
-        Ok(o) => browser_landing(&st, &o, login.return_to.as_deref()),
+        Ok(o) => browser_landing(st, &o, login.return_to.as_deref()),
         Err(e) => browser_refusal(e),
     }
 }
@@ -1059,7 +1165,8 @@ pub async fn legacy_callback(
         )
         .with_detail("reason", "invalid_state"));
     }
-    let (t, id) = oidc_identity(&st, &login, code, None).await?;
+    let iss = q.get("iss").map_or(Iss::Unknown, Iss::Given);
+    let (t, id) = oidc_identity(&st, &login, code, None, iss).await?;
     Ok(Json(SsoCallbackResponse {
         developer_id: t.developer_id,
         email: id.email,
@@ -1193,6 +1300,8 @@ pub async fn saml_callback(State(st): State<AppState>, req: Request) -> Response
     let id = Identity {
         subject: ident.name_id,
         email: ident.email.filter(|e| e.len() <= 320 && e.contains('@')),
+        // Signed by the IdP's pinned key: as verified as SAML can say.
+        email_verified: true,
         name: ident.name.map(|n| n.chars().take(256).collect()),
         groups: ident
             .groups

@@ -174,9 +174,9 @@ pub fn resolve_connection(
     Ok(active.into_iter().next())
 }
 
-/// Deletes a connection, its sessions (revoking the principal sessions they issued) and its
-/// logins in flight; `false` if there was no such connection.
-pub fn delete_connection(tx: &Conn, developer_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+/// Ends a connection's sessions (revoking the principal sessions they issued) and its logins
+/// in flight: the connection was deleted, deactivated, or now trusts another provider.
+pub fn end_connection_sessions(tx: &Conn, developer_id: &str, id: &str, now: i64) -> ApiResult<()> {
     let jtis = tx.query_all(
         "SELECT principal_jti FROM sso_sessions WHERE connection_id = ?1 AND developer_id = ?2",
         args![id, developer_id],
@@ -193,6 +193,13 @@ pub fn delete_connection(tx: &Conn, developer_id: &str, id: &str, now: i64) -> A
         "DELETE FROM sso_logins WHERE connection_id = ?1 AND developer_id = ?2",
         args![id, developer_id],
     )?;
+    Ok(())
+}
+
+/// Deletes a connection, its sessions and its logins in flight; `false` if there was no such
+/// connection.
+pub fn delete_connection(tx: &Conn, developer_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+    end_connection_sessions(tx, developer_id, id, now)?;
     Ok(tx.exec(
         "DELETE FROM sso_connections WHERE id = ?1 AND developer_id = ?2",
         args![id, developer_id],
@@ -205,6 +212,16 @@ pub fn set_enforce(tx: &Conn, developer_id: &str, enforce: bool, now: i64) -> Ap
         "UPDATE sso_connections SET enforce = ?2, updated_at = ?3
          WHERE developer_id = ?1 AND status = 'active'",
         args![developer_id, enforce, now],
+    )
+}
+
+/// The developer's active OIDC/SAML connections other than `except`.
+pub fn other_active(c: &Conn, developer_id: &str, except: &str) -> ApiResult<i64> {
+    c.query_one(
+        "SELECT COUNT(*) FROM sso_connections
+         WHERE developer_id = ?1 AND status = 'active' AND protocol IN ('oidc', 'saml') AND id <> ?2",
+        args![developer_id, except],
+        |r| r.i64(0),
     )
 }
 
@@ -524,29 +541,33 @@ pub fn use_assertion(
     Ok(true)
 }
 
-/// THE rule for who an SSO login signs in as. A user the developer provisioned (SCIM) is its
-/// own principal: matched by the e-mail address, else by the IdP subject, against `userName`
-/// and e-mails (case-insensitively); a deactivated one is refused. Otherwise the e-mail address
-/// (lowercased) when the IdP gave one, else the IdP's subject.
+/// THE rule for who an SSO login signs in as. An e-mail address names the principal only when
+/// the IdP verified it (`verified_email`) and the connection restricts its domains (so one
+/// connection's IdP cannot assert another's users): then a user the developer provisioned
+/// (SCIM) with that address or `userName` is its own principal — a deactivated one is refused
+/// —, else the address itself (ASCII only, lowercased: no Unicode case folding). Otherwise the
+/// principal is the IdP's subject within its connection, `sso:<connection id>:<subject>`.
 pub fn principal_for_login(
     c: &Conn,
     developer_id: &str,
-    email: Option<&str>,
+    connection_id: &str,
+    domains_restricted: bool,
+    verified_email: Option<&str>,
     idp_subject: &str,
 ) -> ApiResult<String> {
-    let email = email.map(str::trim).filter(|e| !e.is_empty());
-    for key in email.into_iter().chain(std::iter::once(idp_subject)) {
-        if let Some((user_id, active)) = super::scim::find_login_user(c, developer_id, key)? {
+    let email = verified_email
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && e.is_ascii() && domains_restricted);
+    if let Some(e) = email {
+        if let Some((user_id, active)) = super::scim::find_login_user(c, developer_id, e)? {
             if !active {
                 return Err(crate::error::ApiError::principal_deprovisioned());
             }
             return Ok(user_id);
         }
+        return Ok(e.to_ascii_lowercase());
     }
-    Ok(match email {
-        Some(e) => e.to_lowercase(),
-        None => idp_subject.to_string(),
-    })
+    Ok(format!("sso:{connection_id}:{idp_subject}"))
 }
 
 /// Ends every SSO session of a principal (its tokens are revoked by the caller, with the

@@ -80,6 +80,17 @@ const provider = new Provider(issuer, {
   }),
 });
 provider.on('server_error', (ctx, err) => console.error('oidc-provider server_error', err));
+// Test-only: a registered redirect URI ending in "/*" allows one more path segment below it
+// (the server's per-connection callbacks, whose ids exist only after the provider starts).
+const exactRedirect = provider.Client.prototype.redirectUriAllowed;
+provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value) {
+  if (exactRedirect.call(this, value)) return true;
+  return this.redirectUris.some((r) => {
+    if (!r.endsWith('/*')) return false;
+    const rest = value.startsWith(r.slice(0, -1)) ? value.slice(r.length - 1) : '';
+    return /^[A-Za-z0-9_-]+$/.test(rest);
+  });
+};
 
 const inner = http.createServer(provider.callback());
 await new Promise((ok) => inner.listen(0, '127.0.0.1', ok));

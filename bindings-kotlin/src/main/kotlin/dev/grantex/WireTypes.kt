@@ -4899,12 +4899,18 @@ public data class SsoOidcCallbackParams @JvmOverloads constructor(
     val code: String,
     val state: String,
     val redirect_uri: String? = null,
+    /**
+     * The `iss` the IdP added to its redirect (RFC 9207): forward it, so a response from
+     * another provider (a mix-up) is refused.
+     */
+    val iss: String? = null,
 ) {
     /** The JSON object the API takes (wire names). */
     public fun toJson(): JsonObject = buildJsonObject {
         put("code", JsonPrimitive(code))
         put("state", JsonPrimitive(state))
         redirect_uri?.let { v0 -> put("redirect_uri", JsonPrimitive(v0)) }
+        iss?.let { v0 -> put("iss", JsonPrimitive(v0)) }
     }
 
     public companion object {
@@ -4916,6 +4922,7 @@ public data class SsoOidcCallbackParams @JvmOverloads constructor(
                 code = Wire.member(o, "code")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.code") } ?: Wire.missing("SsoOidcCallbackParams.code"),
                 state = Wire.member(o, "state")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.state") } ?: Wire.missing("SsoOidcCallbackParams.state"),
                 redirect_uri = Wire.member(o, "redirect_uri")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.redirect_uri") },
+                iss = Wire.member(o, "iss")?.let { v0 -> Wire.string(v0, "SsoOidcCallbackParams.iss") },
             )
         }
     }
