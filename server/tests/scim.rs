@@ -1287,3 +1287,63 @@ async fn me_and_bulk_are_not_implemented() {
     }
     assert_scim_error(&scim.get("/Mine").await, 404, None);
 }
+
+#[tokio::test]
+async fn concurrent_patches_lose_no_update() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    let g = scim.post("/Groups", json!({"displayName": "race"})).await;
+    let gpath = format!("/Groups/{}", g.body["id"].as_str().unwrap());
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let u = create_user(&scim, json!({"userName": format!("r{i}")})).await;
+        ids.push(u["id"].as_str().unwrap().to_string());
+    }
+    // Each PATCH is computed from the version it read; a write that finds another version
+    // computes again, so every 200 is in the result (a 409 only after repeated races).
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (scim, gpath, id) = (scim.clone(), gpath.clone(), id.clone());
+            tokio::spawn(async move {
+                let r = scim
+                    .call(
+                        "PATCH",
+                        &gpath,
+                        patch_ops(
+                            json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+                        ),
+                    )
+                    .await;
+                (id, r)
+            })
+        })
+        .collect();
+    let mut added = Vec::new();
+    for t in tasks {
+        let (id, r) = t.await.unwrap();
+        match r.status {
+            200 => added.push(id),
+            409 => assert_scim_error(&r, 409, None),
+            _ => panic!("{}", r.text),
+        }
+    }
+    let got = scim.get(&gpath).await.body;
+    let members: Vec<&str> = got["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    for id in &added {
+        assert!(
+            members.contains(&id.as_str()),
+            "lost update: {id} not in {members:?}"
+        );
+    }
+    assert!(
+        added.len() >= 4,
+        "only {} of 12 PATCHes succeeded",
+        added.len()
+    );
+    assert_eq!(got["meta"]["version"], format!("W/\"{}\"", added.len() + 1));
+}
