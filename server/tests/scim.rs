@@ -849,3 +849,501 @@ async fn deleting_a_user_revokes_its_grants_in_the_same_request() {
         "another principal's grant was revoked"
     );
 }
+
+// ------------------------------------------------------------------ review regressions
+
+fn patch_ops(ops: Value) -> Option<Value> {
+    Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}))
+}
+
+/// A value filter of 240 `co` terms that match nothing (a path of about 4 080 characters).
+fn costly_filter() -> String {
+    vec!["value co \"zq\""; 240].join(" or ")
+}
+
+/// A user of about 60 KB: four e-mails of 15 000 characters.
+fn big_user(name: &str) -> Value {
+    let emails: Vec<Value> = (0..4)
+        .map(|i| json!({"value": format!("{i}{}@x.example", "a".repeat(15_000)), "type": format!("t{i}")}))
+        .collect();
+    json!({"userName": name, "emails": emails})
+}
+
+#[tokio::test]
+async fn filter_work_is_bounded_per_request_and_patch_does_not_hold_the_write_lock() {
+    let (_, _, a, _) = tenant(Mode::Live).await;
+    let (_, _, b, _) = tenant(Mode::Live).await;
+    let u = create_user(&a, big_user("big0")).await;
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    // 100 removals through that filter: ~1.4 G units of work over the 60 KB of e-mails.
+    let ops: Vec<Value> = (0..100)
+        .map(|_| json!({"op": "remove", "path": format!("emails[{}]", costly_filter())}))
+        .collect();
+    let body = patch_ops(Value::Array(ops));
+    let t = std::time::Instant::now();
+    let patches: Vec<_> = (0..3)
+        .map(|_| {
+            let (a, path, body) = (a.clone(), path.clone(), body.clone());
+            tokio::spawn(async move { a.call("PATCH", &path, body).await })
+        })
+        .collect();
+    // Another tenant's write meanwhile is not held up by them.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let w = std::time::Instant::now();
+    let r = b.post("/Users", json!({"userName": "bystander"})).await;
+    let waited = w.elapsed();
+    assert_eq!(r.status, 201, "{}", r.text);
+    for p in patches {
+        let r = p.await.unwrap();
+        assert_scim_error(&r, 400, Some("tooMany"));
+    }
+    assert!(
+        waited < std::time::Duration::from_secs(2),
+        "another tenant's POST waited {waited:?} for the PATCHes"
+    );
+    eprintln!("3 over-budget PATCHes answered in {:?}", t.elapsed());
+    assert_eq!(a.get(&path).await.body["meta"]["version"], "W/\"1\"");
+    // The same budget for GET and .search: 6 such users × 240 terms × 60 KB.
+    for i in 1..6 {
+        create_user(&a, big_user(&format!("big{i}"))).await;
+    }
+    let f = format!("emails[{}]", costly_filter());
+    assert_scim_error(
+        &a.get(&format!("/Users?filter={}", q(&f))).await,
+        400,
+        Some("tooMany"),
+    );
+    assert_scim_error(
+        &a.post("/Users/.search", json!({"filter": f})).await,
+        400,
+        Some("tooMany"),
+    );
+    // Cheap filters over the same users still run.
+    let r = a
+        .get(&format!("/Users?filter={}", q("emails.value co \"zq\"")))
+        .await;
+    assert_eq!((r.status, r.body["totalResults"].clone()), (200, json!(0)));
+}
+
+/// authorize → (approve when live): the code.
+async fn code_for(c: &grantex::Client, agent_id: &str, principal: &str) -> String {
+    let auth = c
+        .authorize(&AuthorizeParams {
+            agent_id: agent_id.into(),
+            user_id: principal.into(),
+            scopes: strings(&["read"]),
+            ..Default::default()
+        })
+        .await
+        .expect("authorize");
+    match auth.code {
+        Some(code) => code,
+        None => {
+            c.consent()
+                .approve(&auth.auth_request_id)
+                .await
+                .expect("approve")
+                .code
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_user_gets_no_new_grant() {
+    for mode in [Mode::Sandbox, Mode::Live] {
+        let (c, _, scim, _) = tenant(mode).await;
+        let u = create_user(&scim, json!({"userName": "deleted@corp.example"})).await;
+        let id = u["id"].as_str().unwrap();
+        let a = agent(&c, "main", &["read"]).await;
+        let auth_code = code_for(&c, &a.agent_id, id).await;
+        let r = scim.call("DELETE", &format!("/Users/{id}"), None).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        let late = c
+            .tokens()
+            .exchange(&ExchangeTokenParams {
+                code: auth_code,
+                agent_id: a.agent_id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (status(&late), code(&late).as_str()),
+            (403, "PRINCIPAL_DEPROVISIONED"),
+            "{mode:?}"
+        );
+        let again = c
+            .authorize(&AuthorizeParams {
+                agent_id: a.agent_id.clone(),
+                user_id: id.into(),
+                scopes: strings(&["read"]),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (status(&again), code(&again).as_str()),
+            (403, "PRINCIPAL_DEPROVISIONED"),
+            "{mode:?}"
+        );
+        // Another developer's principal of that id is not affected.
+        let (c2, _, _, _) = tenant(mode).await;
+        let a2 = agent(&c2, "other", &["read"]).await;
+        grant(&c2, &a2.agent_id, id, &["read"]).await;
+    }
+}
+
+#[tokio::test]
+async fn adding_an_existing_value_merges_and_remove_takes_a_single_object() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    let u1 = create_user(
+        &scim,
+        json!({"userName": "m1", "emails": [{"value": "m1@x.example", "type": "work"}]}),
+    )
+    .await;
+    let u2 = create_user(&scim, json!({"userName": "m2"})).await;
+    let (id1, id2) = (u1["id"].as_str().unwrap(), u2["id"].as_str().unwrap());
+    let g = scim
+        .post(
+            "/Groups",
+            json!({"displayName": "dup", "members": [{"value": id1}, {"value": id1}]}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{}", g.text);
+    assert_eq!(g.body["members"].as_array().unwrap().len(), 1, "{}", g.text);
+    let gpath = format!("/Groups/{}", g.body["id"].as_str().unwrap());
+    // Re-adding a member (as stored: type and $ref filled in, or bare) adds nothing.
+    let stored = g.body["members"][0].clone();
+    for again in [
+        json!([{"value": id1}]),
+        json!([stored]),
+        json!({"value": id1, "display": "One"}),
+    ] {
+        let r = scim
+            .call(
+                "PATCH",
+                &gpath,
+                patch_ops(json!([{"op": "add", "path": "members", "value": again}])),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["members"].as_array().unwrap().len(), 1, "{}", r.text);
+    }
+    assert_eq!(scim.get(&gpath).await.body["members"][0]["display"], "One");
+    let r = scim
+        .call(
+            "PATCH",
+            &gpath,
+            patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": id2}]}])),
+        )
+        .await;
+    assert_eq!(r.body["members"].as_array().unwrap().len(), 2, "{}", r.text);
+    // An e-mail is the same value by value (any case) and type.
+    let upath = format!("/Users/{id1}");
+    let r = scim
+        .call("PATCH", &upath, patch_ops(json!([{"op": "add", "path": "emails", "value": [{"value": "M1@X.example", "type": "work", "primary": true}]}])))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body["emails"],
+        json!([{"value": "M1@X.example", "type": "work", "primary": true}])
+    );
+    let r = scim
+        .call("PATCH", &upath, patch_ops(json!([{"op": "add", "path": "emails", "value": [{"value": "m1@x.example", "type": "home"}]}])))
+        .await;
+    assert_eq!(r.body["emails"].as_array().unwrap().len(), 2, "{}", r.text);
+
+    // remove with one object removes that member only; an empty list or a non-object is refused.
+    for bad in [
+        json!([]),
+        json!("x"),
+        json!([id2]),
+        json!([{"display": "One"}]),
+        json!(null),
+    ] {
+        let r = scim
+            .call(
+                "PATCH",
+                &gpath,
+                patch_ops(json!([{"op": "remove", "path": "members", "value": bad}])),
+            )
+            .await;
+        assert_scim_error(&r, 400, Some("invalidValue"));
+    }
+    assert_eq!(
+        scim.get(&gpath).await.body["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = scim
+        .call(
+            "PATCH",
+            &gpath,
+            patch_ops(json!([{"op": "remove", "path": "members", "value": {"value": id1}}])),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["members"].as_array().unwrap().len(), 1, "{}", r.text);
+    assert_eq!(r.body["members"][0]["value"], id2);
+    let r = scim
+        .call("PATCH", &upath, patch_ops(json!([{"op": "remove", "path": "emails", "value": {"value": "m1@x.EXAMPLE", "type": "home"}}])))
+        .await;
+    assert_eq!(
+        r.body["emails"],
+        json!([{"value": "M1@X.example", "type": "work", "primary": true}]),
+        "{}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn member_value_is_immutable_and_type_and_ref_are_the_servers() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    let u1 = create_user(&scim, json!({"userName": "i1"})).await;
+    let u2 = create_user(&scim, json!({"userName": "i2"})).await;
+    let (id1, id2) = (u1["id"].as_str().unwrap(), u2["id"].as_str().unwrap());
+    let other = scim.post("/Groups", json!({"displayName": "other"})).await;
+    let oid = other.body["id"].as_str().unwrap();
+    let g = scim
+        .post(
+            "/Groups",
+            json!({"displayName": "imm", "members": [
+                {"value": id1, "type": "Group", "$ref": "https://evil.example/x"},
+                {"value": oid, "type": "User"}]}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{}", g.text);
+    let want = |id: &str, kind: &str, ep: &str| json!({"value": id, "type": kind, "$ref": format!("{}/{ep}/{id}", scim.base)});
+    assert_eq!(
+        g.body["members"],
+        json!([want(id1, "User", "Users"), want(oid, "Group", "Groups")])
+    );
+    let gpath = format!("/Groups/{}", g.body["id"].as_str().unwrap());
+    let f = format!("members[value eq \"{id1}\"]");
+    for ops in [
+        json!([{"op": "replace", "path": format!("{f}.value"), "value": id2}]),
+        json!([{"op": "replace", "path": f, "value": {"value": id2}}]),
+        json!([{"op": "replace", "path": "members.value", "value": id2}]),
+        json!([{"op": "replace", "path": format!("{f}.type"), "value": "Group"}]),
+        json!([{"op": "add", "path": "members.$ref", "value": "https://evil.example/y"}]),
+        json!([{"op": "replace", "value": {"members.value": id2}}]),
+    ] {
+        let r = scim.call("PATCH", &gpath, patch_ops(ops.clone())).await;
+        assert_scim_error(&r, 400, Some("mutability"));
+    }
+    // The same value again, or a writable sub-attribute, is fine.
+    let r = scim
+        .call(
+            "PATCH",
+            &gpath,
+            patch_ops(
+                json!([{"op": "replace", "path": f, "value": {"value": id1, "display": "I1"}}]),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = scim
+        .call("PATCH", &gpath, patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": id2, "type": "Group", "$ref": "https://evil.example/z"}]}])))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["members"][2], want(id2, "User", "Users"));
+    assert_eq!(r.body["members"][0]["display"], "I1");
+    let r = scim
+        .call("PUT", &gpath, Some(json!({"displayName": "imm", "members": [{"value": oid, "type": "User", "$ref": "x"}]})))
+        .await;
+    assert_eq!(
+        r.body["members"],
+        json!([want(oid, "Group", "Groups")]),
+        "{}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn documents_are_capped_and_filtered_listings_read_in_batches() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    let mut five = big_user("toobig");
+    five["emails"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"value": "b".repeat(15_000)}));
+    assert_scim_error(&scim.post("/Users", five).await, 400, Some("invalidValue"));
+    let u = create_user(&scim, big_user("big")).await;
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    for ops in [
+        json!([{"op": "add", "path": "emails", "value": [{"value": "c".repeat(15_000)}]}]),
+        // One value written into each of the four e-mails.
+        json!([{"op": "add", "path": "emails.display", "value": "d".repeat(15_000)}]),
+        json!([{"op": "replace", "path": "emails[type pr].display", "value": "d".repeat(15_000)}]),
+    ] {
+        let r = scim.call("PATCH", &path, patch_ops(ops)).await;
+        assert_scim_error(&r, 400, Some("invalidValue"));
+    }
+    // Growing a user through many operations stops at the cap too.
+    let many: Vec<Value> = (0..60)
+        .map(|i| json!({"op": "add", "path": format!("emails[type eq \"n{i}\"].value"), "value": "e".repeat(15_000)}))
+        .collect();
+    assert_scim_error(
+        &scim
+            .call("PATCH", &path, patch_ops(Value::Array(many)))
+            .await,
+        400,
+        Some("invalidValue"),
+    );
+    assert_eq!(scim.get(&path).await.body["meta"]["version"], "W/\"1\"");
+
+    // A filter on `groups` over more users than one batch: memberships of each batch.
+    let mut ids = Vec::new();
+    for i in 0..105 {
+        let u = create_user(&scim, json!({"userName": format!("u{i:03}")})).await;
+        ids.push(u["id"].as_str().unwrap().to_string());
+    }
+    let g = scim
+        .post(
+            "/Groups",
+            json!({"displayName": "ops", "members": [{"value": ids[3]}, {"value": ids[104]}]}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{}", g.text);
+    let r = scim
+        .get(&format!("/Users?filter={}", q("groups.display eq \"ops\"")))
+        .await;
+    assert_eq!(ids_of(&r), ["u003", "u104"]);
+    assert_eq!(r.body["Resources"][1]["groups"][0]["display"], "ops");
+    let r = scim
+        .get(&format!(
+            "/Users?startIndex=99&count=3&filter={}",
+            q("userName sw \"u\"")
+        ))
+        .await;
+    assert_eq!(r.body["totalResults"], 105);
+    assert_eq!(ids_of(&r), ["u098", "u099", "u100"]);
+    // Without a filter: counted by the index, the page read alone (the big user first).
+    let r = scim.get("/Users?startIndex=100&count=3").await;
+    assert_eq!(r.body["totalResults"], 106);
+    assert_eq!(ids_of(&r), ["u098", "u099", "u100"]);
+    assert_eq!(r.body["Resources"][0]["groups"], Value::Null);
+    let r = scim
+        .post("/.search", json!({"startIndex": 105, "count": 3}))
+        .await;
+    assert_eq!(r.body["totalResults"], 107);
+    assert_eq!(ids_of(&r), ["u103", "u104", "ops"]);
+    assert_eq!(r.body["Resources"][1]["groups"][0]["display"], "ops");
+}
+
+fn ids_of(r: &Resp) -> Vec<String> {
+    ids(r)
+}
+
+#[tokio::test]
+async fn created_resources_have_a_location_whatever_the_projection() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    for (path, body) in [
+        ("/Users?attributes=userName", json!({"userName": "loc1"})),
+        (
+            "/Users?excludedAttributes=meta",
+            json!({"userName": "loc2"}),
+        ),
+        (
+            "/Groups?attributes=displayName",
+            json!({"displayName": "loc3"}),
+        ),
+        (
+            "/Groups?excludedAttributes=meta,id",
+            json!({"displayName": "loc4"}),
+        ),
+    ] {
+        let r = scim.post(path, body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert!(r.body.get("meta").is_none(), "{}", r.text);
+        let id = r.body["id"].as_str().unwrap();
+        let ep = if path.starts_with("/Users") {
+            "Users"
+        } else {
+            "Groups"
+        };
+        assert_eq!(
+            r.header("location"),
+            Some(format!("{}/{ep}/{id}", scim.base).as_str()),
+            "{path}"
+        );
+        assert!(r.header("etag").is_some());
+    }
+}
+
+#[tokio::test]
+async fn me_and_bulk_are_not_implemented() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    for (m, p) in [
+        ("GET", "/Me"),
+        ("POST", "/Bulk"),
+        ("PATCH", "/Me"),
+        ("GET", "/Me/x"),
+    ] {
+        let r = scim.call(m, p, Some(json!({}))).await;
+        assert_scim_error(&r, 501, None);
+    }
+    assert_scim_error(&scim.get("/Mine").await, 404, None);
+}
+
+#[tokio::test]
+async fn concurrent_patches_lose_no_update() {
+    let (_, _, scim, _) = tenant(Mode::Live).await;
+    let g = scim.post("/Groups", json!({"displayName": "race"})).await;
+    let gpath = format!("/Groups/{}", g.body["id"].as_str().unwrap());
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let u = create_user(&scim, json!({"userName": format!("r{i}")})).await;
+        ids.push(u["id"].as_str().unwrap().to_string());
+    }
+    // Each PATCH is computed from the version it read; a write that finds another version
+    // computes again, so every 200 is in the result (a 409 only after repeated races).
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (scim, gpath, id) = (scim.clone(), gpath.clone(), id.clone());
+            tokio::spawn(async move {
+                let r = scim
+                    .call(
+                        "PATCH",
+                        &gpath,
+                        patch_ops(
+                            json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+                        ),
+                    )
+                    .await;
+                (id, r)
+            })
+        })
+        .collect();
+    let mut added = Vec::new();
+    for t in tasks {
+        let (id, r) = t.await.unwrap();
+        match r.status {
+            200 => added.push(id),
+            409 => assert_scim_error(&r, 409, None),
+            _ => panic!("{}", r.text),
+        }
+    }
+    let got = scim.get(&gpath).await.body;
+    let members: Vec<&str> = got["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    for id in &added {
+        assert!(
+            members.contains(&id.as_str()),
+            "lost update: {id} not in {members:?}"
+        );
+    }
+    assert!(
+        added.len() >= 4,
+        "only {} of 12 PATCHes succeeded",
+        added.len()
+    );
+    assert_eq!(got["meta"]["version"], format!("W/\"{}\"", added.len() + 1));
+}

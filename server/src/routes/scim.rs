@@ -15,7 +15,7 @@ use crate::scim::schema::{self, Kind, MAX_RESULTS};
 use crate::scim::{ScimError, ScimResult, CONTENT_TYPE};
 use crate::state::AppState;
 use crate::store;
-use crate::store::scim::{Lookup, ResourceRow, TokenRow};
+use crate::store::scim::{Lookup, ResourceRow, Table, TokenRow};
 use crate::store::Conn;
 use crate::time::{iso, now_ms};
 use axum::extract::{Path, Request, State};
@@ -127,17 +127,19 @@ fn scim_json(status: StatusCode, body: Value) -> Response {
     resp
 }
 
-fn resource_response(status: StatusCode, body: Map<String, Value>, version: i64) -> Response {
-    let location = body
-        .get("meta")
-        .and_then(|m| m.get("location"))
-        .and_then(Value::as_str)
-        .and_then(|l| HeaderValue::from_str(l).ok());
+/// A resource answer with its `ETag`, and `Location` when given (a 201): built from the id,
+/// not read from the body, which `attributes` / `excludedAttributes` may have trimmed.
+fn resource_response(
+    status: StatusCode,
+    body: Map<String, Value>,
+    version: i64,
+    location: Option<&str>,
+) -> Response {
     let mut resp = scim_json(status, Value::Object(body));
     if let Ok(v) = HeaderValue::from_str(&etag(version)) {
         resp.headers_mut().insert(header::ETAG, v);
     }
-    if let (StatusCode::CREATED, Some(l)) = (status, location) {
+    if let Some(l) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
         resp.headers_mut().insert(header::LOCATION, l);
     }
     resp
@@ -165,8 +167,18 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> ScimError {
     )
 }
 
-/// 404 for any other path under `/scim/v2`.
+/// 404 for any other path under `/scim/v2`; 501 for the RFC 7644 endpoints this server does
+/// not implement (`/Me`, `/Bulk`; ServiceProviderConfig says `bulk` is not supported).
 pub async fn unknown(uri: Uri) -> ScimError {
+    let rest = uri.path().trim_start_matches("/scim/v2");
+    let first = rest.trim_start_matches('/').split('/').next().unwrap_or("");
+    if first == "Me" || first == "Bulk" {
+        return ScimError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            None,
+            format!("/{first} is not implemented by this server"),
+        );
+    }
     ScimError::not_found(format!("No SCIM endpoint at {}", uri.path()))
 }
 
@@ -250,6 +262,15 @@ impl Which {
             Which::Group => store::scim::find_group(c, dev, id),
         }
     }
+    fn table(self) -> Table {
+        match self {
+            Which::User => Table::Users,
+            Which::Group => Table::Groups,
+        }
+    }
+    fn location(self, base: &str, id: &str) -> String {
+        format!("{base}{}/{id}", self.kind().endpoint)
+    }
 }
 
 /// Renders a stored resource: a user gets its `groups` (from the group memberships).
@@ -273,11 +294,29 @@ fn render_with(
     row: &ResourceRow,
     extra: Option<(&str, Value)>,
 ) -> Map<String, Value> {
+    // A group's members get their `$ref` from their `value` and `type` (not stored).
+    let with_refs;
+    let doc = match (which, row.doc.get("members")) {
+        (Which::Group, Some(Value::Array(_))) => {
+            let mut d = row.doc.clone();
+            if let Some(Value::Array(members)) = d.get_mut("members") {
+                for m in members.iter_mut().filter_map(Value::as_object_mut) {
+                    let id = m.get("value").and_then(Value::as_str).unwrap_or_default();
+                    let kind = m.get("type").and_then(Value::as_str).unwrap_or("User");
+                    let r = member_ref(base, kind, id);
+                    m.insert("$ref".into(), r.into());
+                }
+            }
+            with_refs = d;
+            &with_refs
+        }
+        _ => &row.doc,
+    };
     resource::render(
         which.kind(),
         base,
         &row.id,
-        &row.doc,
+        doc,
         extra,
         &Meta {
             created: row.created_at,
@@ -336,22 +375,48 @@ fn new_id(which: Which) -> String {
     }
 }
 
-/// Checks a group's members (the ones not in `before`): each one of the developer's users or
-/// groups, never the group itself; fills in a missing `type` and `$ref`.
+fn member_ref(base: &str, kind: &str, id: &str) -> String {
+    let endpoint = if kind == "Group" { "Groups" } else { "Users" };
+    format!("{base}/{endpoint}/{id}")
+}
+
+/// Checks a group's members and sets what the server derives: each member once (a repeated
+/// `value` is merged into the first), never the group itself, each one of the developer's
+/// users or groups; `type` from what the id is (the one stored for a member already there,
+/// looked up for a new one, never the client's), no `$ref` stored (rendered from them).
 fn check_members(
     c: &Conn,
     dev: &str,
-    base: &str,
     group_id: &str,
     doc: &mut Map<String, Value>,
-    before: &[String],
+    old: Option<&Map<String, Value>>,
 ) -> ApiResult<Result<(), ScimError>> {
     let Some(Value::Array(members)) = doc.get_mut("members") else {
         return Ok(Ok(()));
     };
-    for m in members.iter_mut() {
-        let Some(o) = m.as_object_mut() else {
-            continue;
+    // The types stored for the members already there (set by this function before).
+    let known: HashMap<&str, &str> = old
+        .and_then(|o| o.get("members"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let id = m.get("value")?.as_str()?;
+            let t = m
+                .get("type")?
+                .as_str()
+                .filter(|t| *t == "User" || *t == "Group")?;
+            Some((id, t))
+        })
+        .collect();
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(members.len());
+    let mut out: Vec<Map<String, Value>> = Vec::with_capacity(members.len());
+    for m in members.drain(..) {
+        let Value::Object(mut o) = m else {
+            return Ok(Err(ScimError::bad(
+                "invalidValue",
+                "Every member must be an object",
+            )));
         };
         let Some(id) = o.get("value").and_then(Value::as_str).map(str::to_string) else {
             return Ok(Err(ScimError::bad(
@@ -365,28 +430,33 @@ fn check_members(
                 "A group cannot be its own member",
             )));
         }
-        let known = before.binary_search(&id).is_ok();
-        let kind = if known && o.contains_key("type") && o.contains_key("$ref") {
-            None
-        } else {
-            match store::scim::member_type(c, dev, &id)? {
-                Some(k) => Some(k),
-                None if known => None,
-                None => {
-                    return Ok(Err(ScimError::bad(
-                        "invalidValue",
-                        format!("Member {id} is not a user or group of this tenant"),
-                    )))
-                }
+        o.remove("$ref");
+        o.remove("type");
+        match at.get(&id) {
+            Some(&i) => out[i].extend(o),
+            None => {
+                at.insert(id, out.len());
+                out.push(o);
             }
-        };
-        if let Some(k) = kind {
-            o.entry("type").or_insert_with(|| k.into());
-            let endpoint = if k == "User" { "Users" } else { "Groups" };
-            o.entry("$ref")
-                .or_insert_with(|| format!("{base}/{endpoint}/{id}").into());
         }
     }
+    let new: Vec<&str> = at
+        .keys()
+        .map(String::as_str)
+        .filter(|id| !known.contains_key(id))
+        .collect();
+    let found = store::scim::member_types(c, dev, &new)?;
+    for o in &mut out {
+        let id = o.get("value").and_then(Value::as_str).unwrap_or_default();
+        let Some(kind) = known.get(id).copied().or_else(|| found.get(id).copied()) else {
+            return Ok(Err(ScimError::bad(
+                "invalidValue",
+                format!("Member {id} is not a user or group of this tenant"),
+            )));
+        };
+        o.insert("type".into(), kind.into());
+    }
+    *members = out.into_iter().map(Value::Object).collect();
     Ok(Ok(()))
 }
 
@@ -395,7 +465,6 @@ fn check_members(
 fn save(
     tx: &Conn,
     which: Which,
-    base: &str,
     row: &mut ResourceRow,
     old: Option<&ResourceRow>,
 ) -> ApiResult<Result<(), ScimError>> {
@@ -419,11 +488,12 @@ fn save(
             }
         }
         Which::Group => {
-            let before = old
-                .map(|o| store::scim::member_ids(&o.doc))
-                .unwrap_or_default();
             let id = row.id.clone();
-            if let Err(e) = check_members(tx, &dev, base, &id, &mut row.doc, &before)? {
+            if let Err(e) = check_members(tx, &dev, &id, &mut row.doc, old.map(|o| &o.doc))? {
+                return Ok(Err(e));
+            }
+            // Members' `type` replaced what the client sent: the stored document stays bounded.
+            if let Err(e) = resource::check_size(which.kind(), resource::json_size(&row.doc)) {
                 return Ok(Err(e));
             }
             match old {
@@ -455,10 +525,11 @@ async fn create(
         updated_at: now,
     };
     let b = base(&st);
+    let location = which.location(&b, &row.id);
     let (out, version) = st
         .db
         .write(move |tx| {
-            if let Err(e) = save(tx, which, &b, &mut row, None)? {
+            if let Err(e) = save(tx, which, &mut row, None)? {
                 return Ok(Err(e));
             }
             Ok(Ok((render(tx, which, &b, &row)?, row.version)))
@@ -468,6 +539,7 @@ async fn create(
         StatusCode::CREATED,
         proj.apply(which.kind(), out),
         version,
+        Some(&location),
     ))
 }
 
@@ -509,6 +581,7 @@ async fn get_one(
         StatusCode::OK,
         proj.apply(which.kind(), out),
         version,
+        None,
     ))
 }
 
@@ -593,6 +666,42 @@ fn lookup(which: Which, f: Option<&Filter>) -> Option<Lookup> {
         .or_else(|| pick("externalId").map(Lookup::ExternalId))
 }
 
+/// Rows a filtered listing reads per query (its memory: this many documents, and the
+/// memberships of this many users when the filter reads `groups`).
+const SCAN_BATCH: u64 = 100;
+
+/// Renders a page of rows; the users' `groups` in one query.
+fn render_page(
+    c: &Conn,
+    base: &str,
+    dev: &str,
+    page: &[(Which, ResourceRow)],
+) -> ApiResult<Vec<(Which, Map<String, Value>)>> {
+    let users: Vec<&str> = page
+        .iter()
+        .filter(|(w, _)| *w == Which::User)
+        .map(|(_, r)| r.id.as_str())
+        .collect();
+    let mut groups = store::scim::memberships_of(c, dev, &users)?;
+    Ok(page
+        .iter()
+        .map(|(w, row)| {
+            let extra = (*w == Which::User).then(|| {
+                (
+                    "groups",
+                    groups_value(base, groups.remove(&row.id).unwrap_or_default()),
+                )
+            });
+            (*w, render_with(*w, base, row, extra))
+        })
+        .collect())
+}
+
+/// Runs a listing. Without a filter, an index counts the resources and only the page is read.
+/// With one, the tenant's resources (narrowed by an indexed equality when the filter has one)
+/// are read in batches of [`SCAN_BATCH`] and matched; a user's `groups` are fetched only for
+/// the batch at hand, and only when the filter reads them. Filter work is budgeted per request
+/// (400 `tooMany` past it).
 async fn run_search(st: &AppState, dev: String, s: Search) -> ScimResult<Response> {
     let b = base(st);
     let Search {
@@ -604,56 +713,80 @@ async fn run_search(st: &AppState, dev: String, s: Search) -> ScimResult<Respons
     let (total, page) = st
         .db
         .read(move |c| {
+            let mut budget = filter::Budget::default();
             let mut total = 0u64;
             let mut page: Vec<(Which, ResourceRow)> = Vec::new();
             for (which, f) in &filters {
                 let which = *which;
-                // A filter on users' `groups` needs every membership at hand (no query may run
-                // while the rows stream).
-                let groups: Option<HashMap<String, Vec<(String, String)>>> = match (which, f) {
-                    (Which::User, Some(f)) if filter::mentions(f, "groups") => {
-                        let mut m: HashMap<String, Vec<(String, String)>> = HashMap::new();
-                        for (member, gid, name) in store::scim::all_memberships(c, &dev)? {
-                            m.entry(member).or_default().push((gid, name));
-                        }
-                        Some(m)
-                    }
-                    _ => None,
-                };
                 let l = lookup(which, f.as_ref());
-                let mut visit = |row: ResourceRow| -> ApiResult<bool> {
-                    let keep = match f {
-                        None => true,
-                        Some(f) => {
-                            let extra = groups.as_ref().map(|g| {
-                                (
-                                    "groups",
-                                    groups_value(&b, g.get(&row.id).cloned().unwrap_or_default()),
-                                )
-                            });
-                            filter::matches(f, &render_with(which, &b, &row, extra))
-                        }
+                let Some(f) = f else {
+                    let n = store::scim::count(c, which.table(), &dev, l.as_ref())?;
+                    // This type's resources are numbers total+1 ..= total+n of the answer.
+                    let first = start.max(total + 1) - (total + 1);
+                    let room = count.saturating_sub(page.len() as u64);
+                    if room > 0 && first < n {
+                        let rows = store::scim::page(
+                            c,
+                            which.table(),
+                            &dev,
+                            l.as_ref(),
+                            first,
+                            room.min(n - first),
+                        )?;
+                        page.extend(rows.into_iter().map(|r| (which, r)));
+                    }
+                    total += n;
+                    continue;
+                };
+                let with_groups = which == Which::User && filter::mentions(f, "groups");
+                let mut after: Option<(i64, String)> = None;
+                loop {
+                    let rows = store::scim::batch(
+                        c,
+                        which.table(),
+                        &dev,
+                        l.as_ref(),
+                        after.as_ref(),
+                        SCAN_BATCH,
+                    )?;
+                    let Some(last) = rows.last() else {
+                        break;
                     };
-                    if keep {
-                        total += 1;
-                        if total >= start && (page.len() as u64) < count {
-                            page.push((which, row));
+                    after = Some((last.created_at, last.id.clone()));
+                    let full = rows.len() as u64 == SCAN_BATCH;
+                    let mut groups = if with_groups {
+                        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+                        store::scim::memberships_of(c, &dev, &ids)?
+                    } else {
+                        HashMap::new()
+                    };
+                    for row in rows {
+                        let extra = with_groups.then(|| {
+                            (
+                                "groups",
+                                groups_value(&b, groups.remove(&row.id).unwrap_or_default()),
+                            )
+                        });
+                        let keep =
+                            filter::matches(f, &render_with(which, &b, &row, extra), &mut budget);
+                        if let Err(e) = budget.check() {
+                            return Ok(Err(e));
+                        }
+                        if keep {
+                            total += 1;
+                            if total >= start && (page.len() as u64) < count {
+                                page.push((which, row));
+                            }
                         }
                     }
-                    Ok(true)
-                };
-                match which {
-                    Which::User => store::scim::each_user(c, &dev, l.as_ref(), &mut visit)?,
-                    Which::Group => store::scim::each_group(c, &dev, l.as_ref(), &mut visit)?,
+                    if !full {
+                        break;
+                    }
                 }
             }
-            let mut out = Vec::with_capacity(page.len());
-            for (which, row) in &page {
-                out.push((*which, render(c, *which, &b, row)?));
-            }
-            Ok((total, out))
+            Ok(Ok((total, render_page(c, &b, &dev, &page)?)))
         })
-        .await?;
+        .await??;
     let resources = page
         .into_iter()
         .map(|(w, r)| Value::Object(projection.apply(w.kind(), r)))
@@ -706,6 +839,21 @@ enum Change {
     Patch(Vec<patch::Operation>),
 }
 
+/// How often an update is computed again when the resource changed between reading it and
+/// writing the result.
+const UPDATE_ATTEMPTS: usize = 3;
+
+enum Write {
+    Done(Map<String, Value>, i64),
+    /// The stored version is no longer the one the new document was computed from.
+    Changed,
+}
+
+/// PUT and PATCH. The new document is computed on a reader, outside the write transaction (a
+/// PATCH's work, bounded as it is, never holds up other writers); the write transaction then
+/// only checks that the stored version is still the one read and stores the result. When
+/// another write came first, the update is computed again from the new version (with
+/// `If-Match`, that answers 412), at most [`UPDATE_ATTEMPTS`] times, then 409.
 async fn update(
     st: AppState,
     caller: ScimCaller,
@@ -718,54 +866,79 @@ async fn update(
     if path_id(&id).is_err() {
         return Err(which.not_found(&id));
     }
-    let headers = req.headers().clone();
+    let headers = std::sync::Arc::new(req.headers().clone());
     let patching = req.method() == Method::PATCH;
     let body = body_object(req).await?;
-    let change = if patching {
+    let change = std::sync::Arc::new(if patching {
         Change::Patch(patch::parse(which.kind(), &body)?)
     } else {
         Change::Replace(resource::normalize(which.kind(), &body)?)
-    };
+    });
+    drop(body);
     let b = base(&st);
     let dev = caller.developer_id;
-    let (out, version) = st
-        .db
-        .write(move |tx| {
-            let Some(old) = which.find(tx, &dev, &id)? else {
-                return Ok(Err(which.not_found(&id)));
-            };
-            if let Err(e) = check_if_match(&headers, old.version) {
-                return Ok(Err(e));
-            }
-            let doc = match change {
-                Change::Replace(doc) => doc,
-                Change::Patch(ops) => {
-                    let mut doc = old.doc.clone();
-                    if let Err(e) = patch::apply(which.kind(), &mut doc, &ops) {
-                        return Ok(Err(e));
-                    }
-                    doc
-                }
-            };
-            let mut row = old.clone();
-            if doc != old.doc {
-                row.doc = doc;
-                row.version = old.version + 1;
-                row.updated_at = now_ms().max(old.updated_at);
-                if let Err(e) = save(tx, which, &b, &mut row, Some(&old))? {
+    for _ in 0..UPDATE_ATTEMPTS {
+        let (d, i, h, c) = (dev.clone(), id.clone(), headers.clone(), change.clone());
+        let (old, doc) = st
+            .db
+            .read(move |conn| {
+                let Some(old) = which.find(conn, &d, &i)? else {
+                    return Ok(Err(which.not_found(&i)));
+                };
+                if let Err(e) = check_if_match(&h, old.version) {
                     return Ok(Err(e));
                 }
-            } else if which == Which::User && !store::scim::is_active(&row.doc) {
-                // Unchanged but inactive: grants made since are revoked too.
-                store::scim::deprovision(tx, &dev, &row.id, now_ms())?;
-            }
-            Ok(Ok((render(tx, which, &b, &row)?, row.version)))
-        })
-        .await??;
-    Ok(resource_response(
-        StatusCode::OK,
-        proj.apply(which.kind(), out),
-        version,
+                let doc = match &*c {
+                    Change::Replace(doc) => doc.clone(),
+                    Change::Patch(ops) => {
+                        let mut doc = old.doc.clone();
+                        if let Err(e) = patch::apply(which.kind(), &mut doc, ops) {
+                            return Ok(Err(e));
+                        }
+                        doc
+                    }
+                };
+                Ok(Ok((old, doc)))
+            })
+            .await??;
+        let (d, b2) = (dev.clone(), b.clone());
+        let written = st
+            .db
+            .write(move |tx| {
+                if store::scim::version(tx, which.table(), &d, &old.id)? != Some(old.version) {
+                    return Ok(Ok(Write::Changed));
+                }
+                let mut row = old.clone();
+                if doc != old.doc {
+                    row.doc = doc;
+                    row.version = old.version + 1;
+                    row.updated_at = now_ms().max(old.updated_at);
+                    if let Err(e) = save(tx, which, &mut row, Some(&old))? {
+                        return Ok(Err(e));
+                    }
+                } else if which == Which::User && !store::scim::is_active(&row.doc) {
+                    // Unchanged but inactive: grants made since are revoked too.
+                    store::scim::deprovision(tx, &d, &row.id, now_ms())?;
+                }
+                Ok(Ok(Write::Done(render(tx, which, &b2, &row)?, row.version)))
+            })
+            .await??;
+        if let Write::Done(out, version) = written {
+            return Ok(resource_response(
+                StatusCode::OK,
+                proj.apply(which.kind(), out),
+                version,
+                None,
+            ));
+        }
+    }
+    Err(ScimError::new(
+        StatusCode::CONFLICT,
+        None,
+        format!(
+            "{} {id} kept changing while this update was applied; send it again",
+            which.kind().name
+        ),
     ))
 }
 
@@ -803,7 +976,7 @@ async fn delete(
             }
             match which {
                 Which::User => {
-                    store::scim::delete_user(tx, &dev, &id)?;
+                    store::scim::delete_user(tx, &dev, &id, now)?;
                     store::scim::deprovision(tx, &dev, &id, now)?;
                 }
                 Which::Group => {

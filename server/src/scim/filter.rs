@@ -7,6 +7,7 @@
 use super::schema::{find, Attr, Kind, Returned, Type};
 use super::{ScimError, ScimResult};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Longest filter accepted (characters).
 pub const MAX_FILTER_LEN: usize = 4096;
@@ -532,64 +533,186 @@ fn order<T: PartialOrd>(op: Op, a: T, b: T) -> bool {
     }
 }
 
-fn compare(v: &Value, op: Op, lit: &Lit, t: &Target) -> bool {
-    match lit {
-        Lit::Bool(b) => v.as_bool().is_some_and(|a| order(op, a, *b)),
-        Lit::Num(n) => v.as_f64().is_some_and(|a| order(op, a, *n)),
-        Lit::Null => false,
-        Lit::Str(s) if t.ty == Type::DateTime => {
-            match (
-                v.as_str().and_then(crate::time::parse_iso),
-                crate::time::parse_iso(s),
-            ) {
-                (Some(a), Some(b)) => order(op, a, b),
-                _ => false,
-            }
+/// Work units one request may spend evaluating filters (GET / `.search` over every resource
+/// scanned, PATCH over every value of every operation): a comparison costs 1 plus the bytes it
+/// reads, lower-casing a string its length. Beyond it: 400 `tooMany`.
+pub const FILTER_BUDGET: u64 = 64_000_000;
+
+/// What is left of a request's [`FILTER_BUDGET`]. Once spent, every evaluation answers `false`
+/// and [`Budget::exhausted`] tells the caller to refuse the request.
+#[derive(Debug)]
+pub struct Budget {
+    left: u64,
+    exhausted: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(FILTER_BUDGET)
+    }
+}
+
+impl Budget {
+    pub fn new(units: u64) -> Budget {
+        Budget {
+            left: units,
+            exhausted: false,
         }
-        Lit::Str(s) => {
-            let Some(a) = v.as_str() else {
-                return false;
-            };
-            let (a, b) = if t.case_exact {
-                (a.to_string(), s.clone())
-            } else {
-                (a.to_lowercase(), s.to_lowercase())
-            };
-            match op {
-                Op::Co => a.contains(&b),
-                Op::Sw => a.starts_with(&b),
-                Op::Ew => a.ends_with(&b),
-                _ => order(op, a.as_str(), b.as_str()),
-            }
+    }
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+    /// Takes `n` units; `false` (and exhausted from then on) when fewer are left.
+    fn spend(&mut self, n: usize) -> bool {
+        let n = n as u64;
+        if self.exhausted || self.left < n {
+            self.exhausted = true;
+            self.left = 0;
+            return false;
+        }
+        self.left -= n;
+        true
+    }
+    /// Takes `n` units of other work of the request (measuring a document); `Err(400
+    /// tooMany)` when fewer are left.
+    pub fn charge(&mut self, n: usize) -> ScimResult<()> {
+        self.spend(n);
+        self.check()
+    }
+    /// `Err(400 tooMany)` once exhausted.
+    pub fn check(&self) -> ScimResult<()> {
+        if self.exhausted {
+            Err(ScimError::bad(
+                "tooMany",
+                "The filter needs more work than this server does for one request: narrow it, or send fewer operations",
+            ))
+        } else {
+            Ok(())
         }
     }
 }
 
-/// Whether the resource (or value, inside a value path) `obj` matches `f`.
-pub fn matches(f: &Filter, obj: &Map<String, Value>) -> bool {
-    match f {
-        Filter::And(a, b) => matches(a, obj) && matches(b, obj),
-        Filter::Or(a, b) => matches(a, obj) || matches(b, obj),
-        Filter::Not(a) => !matches(a, obj),
-        Filter::Present(t) => values(obj, t).into_iter().any(present),
-        Filter::Cmp(t, op, lit) => {
-            let vs = values(obj, t);
-            match (op, lit) {
-                (Op::Eq, Lit::Null) => vs.is_empty(),
-                (Op::Ne, Lit::Null) => !vs.is_empty(),
-                // `ne`: no value equals (so a resource without the attribute matches).
-                (Op::Ne, _) => !vs.iter().any(|v| compare(v, Op::Eq, lit, t)),
-                _ => vs.iter().any(|v| compare(v, *op, lit, t)),
+/// One evaluation of a filter on one object: the budget, and each string lower-cased once
+/// (keyed by its address, stable while the object and the filter are borrowed).
+struct Eval<'b> {
+    budget: &'b mut Budget,
+    lower: HashMap<(usize, usize), String>,
+}
+
+impl Eval<'_> {
+    fn fold(&mut self, s: &str) -> Option<()> {
+        let key = (s.as_ptr() as usize, s.len());
+        if !self.lower.contains_key(&key) {
+            if !self.budget.spend(s.len()) {
+                return None;
+            }
+            self.lower.insert(key, s.to_lowercase());
+        }
+        Some(())
+    }
+    fn folded<'s>(&'s self, s: &'s str) -> &'s str {
+        self.lower
+            .get(&(s.as_ptr() as usize, s.len()))
+            .map_or(s, String::as_str)
+    }
+
+    fn compare(&mut self, v: &Value, op: Op, lit: &Lit, t: &Target) -> bool {
+        match lit {
+            Lit::Bool(b) => v.as_bool().is_some_and(|a| order(op, a, *b)),
+            Lit::Num(n) => v.as_f64().is_some_and(|a| order(op, a, *n)),
+            Lit::Null => false,
+            Lit::Str(s) if t.ty == Type::DateTime => {
+                if !self.budget.spend(s.len() + v.as_str().map_or(0, str::len)) {
+                    return false;
+                }
+                match (
+                    v.as_str().and_then(crate::time::parse_iso),
+                    crate::time::parse_iso(s),
+                ) {
+                    (Some(a), Some(b)) => order(op, a, b),
+                    _ => false,
+                }
+            }
+            Lit::Str(s) => {
+                let Some(a) = v.as_str() else {
+                    return false;
+                };
+                if !t.case_exact && (self.fold(a).is_none() || self.fold(s).is_none()) {
+                    return false;
+                }
+                let (la, lb) = if t.case_exact {
+                    (a.len(), s.len())
+                } else {
+                    (self.folded(a).len(), self.folded(s).len())
+                };
+                let cost = match op {
+                    Op::Co => la + lb,
+                    Op::Sw | Op::Ew => lb,
+                    _ => la.min(lb),
+                };
+                if !self.budget.spend(cost) {
+                    return false;
+                }
+                let (a, b) = if t.case_exact {
+                    (a, s.as_str())
+                } else {
+                    (self.folded(a), self.folded(s))
+                };
+                match op {
+                    Op::Co => a.contains(b),
+                    Op::Sw => a.starts_with(b),
+                    Op::Ew => a.ends_with(b),
+                    _ => order(op, a, b),
+                }
             }
         }
-        Filter::Any(attr, inner) => match get_ci(obj, attr) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .any(|v| v.as_object().is_some_and(|o| matches(inner, o))),
-            Some(Value::Object(o)) => matches(inner, o),
-            _ => false,
-        },
     }
+
+    fn matches(&mut self, f: &Filter, obj: &Map<String, Value>) -> bool {
+        if !self.budget.spend(1) {
+            return false;
+        }
+        match f {
+            Filter::And(a, b) => self.matches(a, obj) && self.matches(b, obj),
+            Filter::Or(a, b) => self.matches(a, obj) || self.matches(b, obj),
+            Filter::Not(a) => {
+                let m = self.matches(a, obj);
+                !m && !self.budget.exhausted()
+            }
+            Filter::Present(t) => values(obj, t).into_iter().any(present),
+            Filter::Cmp(t, op, lit) => {
+                let vs = values(obj, t);
+                match (op, lit) {
+                    (Op::Eq, Lit::Null) => vs.is_empty(),
+                    (Op::Ne, Lit::Null) => !vs.is_empty(),
+                    // `ne`: no value equals (so a resource without the attribute matches).
+                    (Op::Ne, _) => {
+                        let eq = vs.iter().any(|v| self.compare(v, Op::Eq, lit, t));
+                        !eq && !self.budget.exhausted()
+                    }
+                    _ => vs.iter().any(|v| self.compare(v, *op, lit, t)),
+                }
+            }
+            Filter::Any(attr, inner) => match get_ci(obj, attr) {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .any(|v| v.as_object().is_some_and(|o| self.matches(inner, o))),
+                Some(Value::Object(o)) => self.matches(inner, o),
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Whether the resource (or value, inside a value path) `obj` matches `f`, spending from
+/// `budget` (each string of `obj` lower-cased at most once). `false` once the budget is
+/// exhausted: the caller checks [`Budget::check`].
+pub fn matches(f: &Filter, obj: &Map<String, Value>, budget: &mut Budget) -> bool {
+    Eval {
+        budget,
+        lower: HashMap::new(),
+    }
+    .matches(f, obj)
 }
 
 /// `attr eq "value"` terms (simple attributes, top level or joined by `and`) every match must
@@ -653,7 +776,11 @@ mod tests {
     }
 
     fn m(f: &str, v: &Value) -> bool {
-        matches(&parse(f, user()).unwrap(), v.as_object().unwrap())
+        matches(
+            &parse(f, user()).unwrap(),
+            v.as_object().unwrap(),
+            &mut Budget::default(),
+        )
     }
 
     #[test]
@@ -752,9 +879,12 @@ mod tests {
     fn group_members_and_pushdown() {
         let g = obj(json!({"displayName": "Ops", "members": [{"value": "u1"}, {"value": "u2"}]}));
         let f = parse("members.value eq \"u2\"", group()).unwrap();
-        assert!(matches(&f, &g));
+        assert!(matches(&f, &g, &mut Budget::default()));
         let f = parse("members[value eq \"U2\"]", group()).unwrap();
-        assert!(!matches(&f, &g), "members.value is caseExact");
+        assert!(
+            !matches(&f, &g, &mut Budget::default()),
+            "members.value is caseExact"
+        );
         let f = parse(
             "displayName eq \"ops\" and (externalId eq \"e\" or id pr)",
             group(),
@@ -793,5 +923,32 @@ mod tests {
         ] {
             assert!(parse_path(bad, user()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn evaluation_is_budgeted_and_lowercases_each_string_once() {
+        // 100 values of 16 000 characters, a filter of ~240 `co` terms: about 400 M units of
+        // work, far over the budget: refused instead of run.
+        let big = "A".repeat(16_000);
+        let emails: Vec<Value> = (0..100).map(|_| json!({"value": big})).collect();
+        let u = obj(json!({"userName": "u", "emails": emails}));
+        let terms = vec!["value co \"zq\""; 240].join(" or ");
+        let f = parse(&format!("emails[{terms}]"), user()).unwrap();
+        let mut b = Budget::default();
+        let t = std::time::Instant::now();
+        assert!(!matches(&f, &u, &mut b));
+        assert!(b.exhausted(), "the budget stops the evaluation");
+        assert_eq!(b.check().unwrap_err().scim_type, Some("tooMany"));
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        // Within the budget such a filter is evaluated, each value lower-cased once: the
+        // cost is the comparisons (240 × 100 × 16 000) plus one lower-casing per value.
+        let terms = vec!["value co \"zq\""; 24].join(" or ");
+        let f = parse(&format!("emails[{terms}]"), user()).unwrap();
+        let mut b = Budget::new(u64::MAX);
+        assert!(!matches(&f, &u, &mut b));
+        let spent = u64::MAX - b.left;
+        assert!(spent < 24 * 100 * 16_010 + 100 * 16_010 + 10_000, "{spent}");
+        let f = parse("emails[value co \"aaa\"]", user()).unwrap();
+        assert!(matches(&f, &u, &mut Budget::default()));
     }
 }

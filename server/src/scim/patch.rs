@@ -5,11 +5,12 @@
 //! `members` with a list of the members to remove; a `replace`/`add` through a value filter
 //! made of `eq` terms that matches nothing creates that value (`emails[type eq "work"].value`).
 
-use super::filter::{eq_members, matches, parse_path, Path};
-use super::resource::{check, value};
+use super::filter::{eq_members, matches, parse_path, Budget, Path};
+use super::resource::{check, check_size, json_size, max_doc, value};
 use super::schema::{Attr, Kind, Mutability, Type};
 use super::{ScimError, ScimResult};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 /// Most operations one PATCH request may carry.
 pub const MAX_OPERATIONS: usize = 1000;
@@ -84,11 +85,35 @@ pub fn parse(kind: &Kind, body: &Map<String, Value>) -> ScimResult<Vec<Operation
         .collect()
 }
 
-/// Applies the operations in order to `doc`, then checks the result.
+/// Applies the operations in order to `doc`, then checks the result. The work is bounded:
+/// value filters spend from one [`Budget`] for the whole request (400 `tooMany` past it), and
+/// the document may not outgrow [`max_doc`] at any step (400 `invalidValue`), so a request
+/// cannot make the server hold a document much larger than it stores.
 pub fn apply(kind: &Kind, doc: &mut Map<String, Value>, ops: &[Operation]) -> ScimResult<()> {
+    let mut budget = Budget::default();
+    let cap = max_doc(kind);
+    // An upper bound of the document's size, measured again when it passes the cap.
+    let mut size = json_size(doc);
+    let mut step = |doc: &mut Map<String, Value>,
+                    op: OpKind,
+                    p: &Path,
+                    v: Option<&Value>,
+                    budget: &mut Budget|
+     -> ScimResult<()> {
+        let grow = growth(kind, doc, p, v);
+        apply_path(kind, doc, op, p, v, budget)?;
+        budget.check()?;
+        size = size.saturating_add(grow);
+        if size > cap {
+            size = json_size(doc);
+            budget.charge(size)?;
+            check_size(kind, size)?;
+        }
+        Ok(())
+    };
     for o in ops {
         match &o.path {
-            Some(p) => apply_path(kind, doc, o.op, p, o.value.as_ref())?,
+            Some(p) => step(doc, o.op, p, o.value.as_ref(), &mut budget)?,
             None => {
                 let Some(Value::Object(values)) = &o.value else {
                     continue;
@@ -104,7 +129,7 @@ pub fn apply(kind: &Kind, doc: &mut Map<String, Value>, ops: &[Operation]) -> Sc
                         };
                         for (ik, iv) in inner {
                             let p = parse_path(ik, kind)?;
-                            apply_path(kind, doc, o.op, &p, Some(iv))?;
+                            step(doc, o.op, &p, Some(iv), &mut budget)?;
                         }
                         continue;
                     }
@@ -112,7 +137,7 @@ pub fn apply(kind: &Kind, doc: &mut Map<String, Value>, ops: &[Operation]) -> Sc
                         continue;
                     }
                     let p = parse_path(k, kind)?;
-                    apply_path(kind, doc, o.op, &p, Some(v))?;
+                    step(doc, o.op, &p, Some(v), &mut budget)?;
                 }
             }
         }
@@ -120,8 +145,37 @@ pub fn apply(kind: &Kind, doc: &mut Map<String, Value>, ops: &[Operation]) -> Sc
     check(kind, doc)
 }
 
+/// At most how many bytes one operation can add to `doc`: its value (and the value a filter
+/// of `eq` terms creates), once per value of the attribute when a filter or a sub-attribute
+/// path writes it into each of them.
+fn growth(kind: &Kind, doc: &Map<String, Value>, p: &Path, v: Option<&Value>) -> usize {
+    let created = p
+        .filter
+        .as_ref()
+        .and_then(eq_members)
+        .map_or(0, |m| json_size(&m));
+    let one = v.map_or(0, json_size) + created + 64;
+    let multi = kind.attr(&p.attr).is_some_and(|a| a.multi);
+    if multi && (p.filter.is_some() || p.sub.is_some()) {
+        let n = doc
+            .get(&p.attr)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        one.saturating_mul(n + 1)
+    } else {
+        one
+    }
+}
+
 fn mutability_error(name: &str) -> ScimError {
     ScimError::bad("mutability", format!("{name} is read-only"))
+}
+
+fn immutable_error(attr: &str, sub: &str) -> ScimError {
+    ScimError::bad(
+        "mutability",
+        format!("{attr}.{sub} is immutable: it cannot change once the value exists"),
+    )
 }
 
 fn required_value(v: Option<&Value>) -> ScimResult<&Value> {
@@ -157,6 +211,7 @@ fn apply_path(
     op: OpKind,
     path: &Path,
     v: Option<&Value>,
+    budget: &mut Budget,
 ) -> ScimResult<()> {
     let attr = kind
         .attr(&path.attr)
@@ -175,6 +230,11 @@ fn apply_path(
     {
         return Err(mutability_error(&path.attr));
     }
+    // `members.value` (and the `type` and `$ref` the server derives from it) is immutable:
+    // a member is added or removed, never rewritten.
+    if let Some(s) = sub.filter(|s| s.mutability == Mutability::Immutable) {
+        return Err(immutable_error(&attr.name, &s.name));
+    }
     if attr.mutability == Mutability::WriteOnly {
         // `password`: accepted, never stored.
         if let Some(v) = v {
@@ -183,7 +243,7 @@ fn apply_path(
         return Ok(());
     }
     if attr.multi {
-        multi(doc, attr, op, path, sub, v)
+        multi(doc, attr, op, path, sub, v, budget)
     } else {
         single(doc, attr, op, sub, v)
     }
@@ -260,12 +320,13 @@ fn multi(
     path: &Path,
     sub: Option<&Attr>,
     v: Option<&Value>,
+    budget: &mut Budget,
 ) -> ScimResult<()> {
     let mut items = match doc.remove(&attr.name) {
         Some(Value::Array(a)) => a,
         _ => Vec::new(),
     };
-    let result = multi_items(&mut items, attr, op, path, sub, v);
+    let result = multi_items(&mut items, attr, op, path, sub, v, budget);
     if items.len() > super::resource::MAX_MEMBERS
         || (attr.name != "members" && items.len() > super::resource::MAX_VALUES)
     {
@@ -280,6 +341,90 @@ fn multi(
     result
 }
 
+/// A string sub-attribute of a value, as compared: folded unless `caseExact`.
+fn sub_key(attr: &Attr, item: &Value, name: &str) -> Option<String> {
+    let v = item.as_object()?.get(name)?;
+    let exact = attr.sub(name).is_none_or(|s| s.case_exact);
+    Some(match v.as_str() {
+        Some(s) if !exact => s.to_lowercase(),
+        Some(s) => s.to_string(),
+        None => v.to_string(),
+    })
+}
+
+/// What makes two values of multi-valued `attr` the same value: a member's `value`; for other
+/// attributes with a `value`, `value` and `type`; otherwise the whole value.
+fn identity(attr: &Attr, item: &Value) -> String {
+    match sub_key(attr, item, "value") {
+        Some(v) if attr.name == "members" => v,
+        Some(v) => {
+            let t = sub_key(attr, item, "type").unwrap_or_default();
+            format!("{v}\u{0}{t}")
+        }
+        None => item.to_string(),
+    }
+}
+
+/// Keeps the items whose index is not in `gone` (one pass).
+fn drop_indices(items: &mut Vec<Value>, gone: &[usize]) {
+    let gone: HashSet<usize> = gone.iter().copied().collect();
+    let mut n = 0;
+    items.retain(|_| {
+        let keep = !gone.contains(&n);
+        n += 1;
+        keep
+    });
+}
+
+/// `remove` on a whole multi-valued attribute with a `value`: the values it names (a single
+/// object is a list of one). Each named value needs a `value` (and matches on `type` too when
+/// it gives one); an empty list or anything else is 400 `invalidValue`.
+fn remove_listed(items: &mut Vec<Value>, attr: &Attr, v: &Value) -> ScimResult<()> {
+    let bad = |detail: &str| ScimError::bad("invalidValue", format!("{}: {detail}", attr.name));
+    let listed: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(_) => vec![v],
+        _ => {
+            return Err(bad(
+                "remove takes the values to remove, as objects with a value",
+            ))
+        }
+    };
+    if listed.is_empty() {
+        return Err(bad("remove with an empty list of values"));
+    }
+    // Canonical names and types, as stored.
+    let mut by_value: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for l in listed {
+        if !l.is_object() || attr.kind != Type::Complex {
+            return Err(bad(
+                "remove takes the values to remove, as objects with a value",
+            ));
+        }
+        let Some(Value::Array(mut one)) = value(attr, l)? else {
+            return Err(bad("each value to remove needs a value"));
+        };
+        let n = one.remove(0);
+        let key =
+            sub_key(attr, &n, "value").ok_or_else(|| bad("each value to remove needs a value"))?;
+        by_value
+            .entry(key)
+            .or_default()
+            .push(sub_key(attr, &n, "type"));
+    }
+    items.retain(|i| {
+        let Some(key) = sub_key(attr, i, "value") else {
+            return true;
+        };
+        let Some(specs) = by_value.get(&key) else {
+            return true;
+        };
+        let t = sub_key(attr, i, "type");
+        !specs.iter().any(|s| s.is_none() || *s == t)
+    });
+    Ok(())
+}
+
 fn multi_items(
     items: &mut Vec<Value>,
     attr: &Attr,
@@ -287,35 +432,25 @@ fn multi_items(
     path: &Path,
     sub: Option<&Attr>,
     v: Option<&Value>,
+    budget: &mut Budget,
 ) -> ScimResult<()> {
     let selected: Vec<usize> = match &path.filter {
         None => (0..items.len()).collect(),
         Some(f) => items
             .iter()
             .enumerate()
-            .filter(|(_, i)| i.as_object().is_some_and(|o| matches(f, o)))
+            .filter(|(_, i)| i.as_object().is_some_and(|o| matches(f, o, budget)))
             .map(|(n, _)| n)
             .collect(),
     };
+    budget.check()?;
     match (op, &path.filter, sub) {
-        (OpKind::Remove, None, None) => {
+        (OpKind::Remove, None, None) => match v {
             // Azure AD removes members by naming them in `value`.
-            match v.and_then(Value::as_array) {
-                Some(list) if attr.kind == Type::Complex && !list.is_empty() => {
-                    let gone: Vec<&Value> = list.iter().filter_map(|x| x.get("value")).collect();
-                    items.retain(|i| !i.get("value").is_some_and(|iv| gone.contains(&iv)));
-                }
-                _ => items.clear(),
-            }
-        }
-        (OpKind::Remove, Some(_), None) => {
-            let mut n = 0;
-            items.retain(|_| {
-                let keep = !selected.contains(&n);
-                n += 1;
-                keep
-            });
-        }
+            Some(v) => remove_listed(items, attr, v)?,
+            None => items.clear(),
+        },
+        (OpKind::Remove, Some(_), None) => drop_indices(items, &selected),
         (OpKind::Remove, _, Some(sub)) => {
             for &i in &selected {
                 if let Some(o) = items[i].as_object_mut() {
@@ -328,11 +463,23 @@ fn multi_items(
             let Some(Value::Array(new)) = value(attr, required_value(v)?)? else {
                 return Ok(());
             };
+            // A value already there (same identity) is merged into, not added again.
+            let mut at: HashMap<String, usize> = HashMap::with_capacity(items.len());
+            for (n, i) in items.iter().enumerate() {
+                at.entry(identity(attr, i)).or_insert(n);
+            }
             let mut touched = Vec::new();
             for n in new {
-                match items.iter().position(|i| *i == n) {
-                    Some(p) => touched.push(p),
+                match at.get(&identity(attr, &n)) {
+                    Some(&p) => {
+                        match (items[p].as_object_mut(), n) {
+                            (Some(o), Value::Object(new)) => o.extend(new),
+                            (_, n) => items[p] = n,
+                        }
+                        touched.push(p);
+                    }
                     None => {
+                        at.insert(identity(attr, &n), items.len());
                         items.push(n);
                         touched.push(items.len() - 1);
                     }
@@ -380,10 +527,31 @@ fn multi_items(
                 one_primary(items, &[last]);
                 return Ok(());
             }
+            let immutable: Vec<&str> = attr
+                .sub
+                .iter()
+                .filter(|s| s.mutability == Mutability::Immutable)
+                .map(|s| s.name.as_str())
+                .collect();
             for &i in &selected {
-                match (op, items[i].as_object_mut(), &n) {
-                    (OpKind::Add, Some(o), Value::Object(new)) => o.extend(new.clone()),
-                    _ => items[i] = n.clone(),
+                let mut n = n.clone();
+                if let (Some(old), Value::Object(new)) = (items[i].as_object(), &mut n) {
+                    // An immutable sub-attribute keeps its value (given again, it must match).
+                    for name in &immutable {
+                        match (old.get(*name), new.get(*name)) {
+                            (Some(o), Some(w)) if o != w => {
+                                return Err(immutable_error(&attr.name, name))
+                            }
+                            (Some(o), None) => {
+                                new.insert((*name).to_string(), o.clone());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                match (op, items[i].as_object_mut(), n) {
+                    (OpKind::Add, Some(o), Value::Object(new)) => o.extend(new),
+                    (_, _, n) => items[i] = n,
                 }
             }
             one_primary(items, &selected);

@@ -14,6 +14,51 @@ pub const MAX_STRING: usize = 16 * 1024;
 pub const MAX_VALUES: usize = 100;
 /// Most members of one group.
 pub const MAX_MEMBERS: usize = 10_000;
+/// Largest stored user document (its attributes as JSON, bytes).
+pub const MAX_USER_DOC: usize = 64 * 1024;
+/// Largest stored group document: room for [`MAX_MEMBERS`] members (`value` and `type`; the
+/// `$ref` is not stored, it is rendered from them).
+pub const MAX_GROUP_DOC: usize = 1024 * 1024;
+
+/// The largest stored document of a resource of `kind`.
+pub fn max_doc(kind: &Kind) -> usize {
+    if kind.name == "Group" {
+        MAX_GROUP_DOC
+    } else {
+        MAX_USER_DOC
+    }
+}
+
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The size of `v` as JSON (bytes), without building the text.
+pub fn json_size<T: serde::Serialize + ?Sized>(v: &T) -> usize {
+    let mut c = Counter(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+/// 400 `invalidValue` when a document of `kind` is larger than [`max_doc`].
+pub fn check_size(kind: &Kind, size: usize) -> ScimResult<()> {
+    if size > max_doc(kind) {
+        return Err(invalid(format!(
+            "A {} may hold at most {} KiB of attributes",
+            kind.name,
+            max_doc(kind) / 1024
+        )));
+    }
+    Ok(())
+}
 
 fn invalid(detail: impl Into<String>) -> ScimError {
     ScimError::bad("invalidValue", detail)
@@ -172,8 +217,9 @@ pub fn normalize(kind: &Kind, input: &Map<String, Value>) -> ScimResult<Map<Stri
 }
 
 /// Rules a stored document always satisfies: required attributes present, at most one
-/// `primary` value per multi-valued attribute.
+/// `primary` value per multi-valued attribute, at most [`max_doc`] bytes.
 pub fn check(kind: &Kind, doc: &Map<String, Value>) -> ScimResult<()> {
+    check_size(kind, json_size(doc))?;
     for attr in &kind.attrs {
         let v = doc.get(&attr.name);
         if attr.required

@@ -735,10 +735,24 @@ CREATE TABLE sso_assertions (
 CREATE INDEX sso_assertions_expiry ON sso_assertions (expires_at);
 "#,
     ),
+    (
+        23,
+        "SCIM: tombstones of deleted users",
+        r#"
+-- A deleted SCIM user's id, kept so the principal stays deprovisioned: no new grant for it
+-- (written in the same transaction as the delete).
+CREATE TABLE scim_user_tombstones (
+    developer_id TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    deleted_at   INTEGER NOT NULL,
+    PRIMARY KEY (developer_id, user_id)
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 22;
+pub const SCHEMA_VERSION: i64 = 23;
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     migrate_inner(conn).map_err(|e| e.to_string())?.map_err(|v| {

@@ -695,10 +695,24 @@ CREATE TABLE sso_assertions (
 CREATE INDEX sso_assertions_expiry ON sso_assertions (expires_at);
 "#,
     ),
+    (
+        18,
+        "SCIM: tombstones of deleted users (= SQLite schema 23)",
+        r#"
+-- A deleted SCIM user's id, kept so the principal stays deprovisioned: no new grant for it
+-- (written in the same transaction as the delete).
+CREATE TABLE scim_user_tombstones (
+    developer_id TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    deleted_at   BIGINT NOT NULL,
+    PRIMARY KEY (developer_id, user_id)
+);
+"#,
+    ),
 ];
 
 /// Highest migration this binary knows.
-pub const SCHEMA_VERSION: i64 = 17;
+pub const SCHEMA_VERSION: i64 = 18;
 
 /// Advisory lock key held while migrating (any constant unique to this use).
 const MIGRATION_LOCK: i64 = 0x6772_616e_7465_7801;

@@ -4,10 +4,11 @@
 //! Deprovisioning a user revokes that principal's grants here, through the revocation store.
 
 use super::revocation::{revoke_grant, Cause};
-use super::sql::{args, Row};
+use super::sql::{args, Arg, Row};
 use super::Conn;
 use crate::error::{ApiError, ApiResult};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// A SCIM bearer token (never its secret).
 #[derive(Debug, Clone)]
@@ -158,8 +159,8 @@ fn user_columns(doc: &Map<String, Value>) -> ApiResult<(String, Option<String>, 
 
 fn write_emails(tx: &Conn, u: &ResourceRow) -> ApiResult<()> {
     tx.exec(
-        "DELETE FROM scim_user_emails WHERE user_id = ?1",
-        args![&u.id],
+        "DELETE FROM scim_user_emails WHERE user_id = ?1 AND developer_id = ?2",
+        args![&u.id, &u.developer_id],
     )?;
     for key in email_keys(&u.doc) {
         tx.exec(
@@ -223,18 +224,30 @@ pub fn find_user(c: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<Res
 }
 
 /// Deletes a user, its e-mail keys and its group memberships rows (the groups' documents are
-/// the caller's to update first); `false` if the developer has no such user.
-pub fn delete_user(tx: &Conn, developer_id: &str, id: &str) -> ApiResult<bool> {
+/// the caller's to update first) and leaves a tombstone, so the principal stays deprovisioned
+/// ([`principal_deactivated`]); `false` if the developer has no such user.
+pub fn delete_user(tx: &Conn, developer_id: &str, id: &str, now: i64) -> ApiResult<bool> {
     let n = tx.exec(
         "DELETE FROM scim_users WHERE id = ?1 AND developer_id = ?2",
         args![id, developer_id],
     )?;
-    tx.exec("DELETE FROM scim_user_emails WHERE user_id = ?1", args![id])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "DELETE FROM scim_user_emails WHERE user_id = ?1 AND developer_id = ?2",
+        args![id, developer_id],
+    )?;
     tx.exec(
         "DELETE FROM scim_group_members WHERE developer_id = ?1 AND member_id = ?2",
         args![developer_id, id],
     )?;
-    Ok(n == 1)
+    tx.exec(
+        "INSERT INTO scim_user_tombstones (developer_id, user_id, deleted_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (developer_id, user_id) DO NOTHING",
+        args![developer_id, id, now],
+    )?;
+    Ok(true)
 }
 
 /// An equality every listed resource must satisfy, which an index answers.
@@ -246,6 +259,22 @@ pub enum Lookup {
     ExternalId(String),
 }
 
+/// Which table of resources a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Users,
+    Groups,
+}
+
+impl Table {
+    fn parts(self) -> (&'static str, &'static str) {
+        match self {
+            Table::Users => ("scim_users", "user_name_key"),
+            Table::Groups => ("scim_groups", "display_name_key"),
+        }
+    }
+}
+
 fn lookup_clause(l: Option<&Lookup>, name_column: &str) -> (String, Option<String>) {
     match l {
         None => (String::new(), None),
@@ -255,52 +284,91 @@ fn lookup_clause(l: Option<&Lookup>, name_column: &str) -> (String, Option<Strin
     }
 }
 
-fn each_resource(
+/// The stored version of one of the developer's resources, if it exists.
+pub fn version(c: &Conn, table: Table, developer_id: &str, id: &str) -> ApiResult<Option<i64>> {
+    let (t, _) = table.parts();
+    c.query_opt(
+        &format!("SELECT version FROM {t} WHERE id = ?1 AND developer_id = ?2"),
+        args![id, developer_id],
+        |r| r.i64(0),
+    )
+}
+
+/// How many of the developer's resources satisfy `lookup` (an index answers; no document read).
+pub fn count(
     c: &Conn,
-    table: &str,
-    name_column: &str,
+    table: Table,
     developer_id: &str,
     lookup: Option<&Lookup>,
-    f: &mut dyn FnMut(ResourceRow) -> ApiResult<bool>,
-) -> ApiResult<()> {
+) -> ApiResult<u64> {
+    let (t, name_column) = table.parts();
     let (clause, value) = lookup_clause(lookup, name_column);
+    let sql = format!("SELECT COUNT(*) FROM {t} WHERE developer_id = ?1{clause}");
+    let n = match value {
+        None => c.query_one(&sql, args![developer_id], |r| r.i64(0))?,
+        Some(v) => c.query_one(&sql, args![developer_id, v], |r| r.i64(0))?,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One page of the developer's resources satisfying `lookup`, oldest first: `limit` rows after
+/// skipping `offset`.
+pub fn page(
+    c: &Conn,
+    table: Table,
+    developer_id: &str,
+    lookup: Option<&Lookup>,
+    offset: u64,
+    limit: u64,
+) -> ApiResult<Vec<ResourceRow>> {
+    let (t, name_column) = table.parts();
+    let (clause, value) = lookup_clause(lookup, name_column);
+    let (lim, off) = match value {
+        None => ("?2", "?3"),
+        Some(_) => ("?3", "?4"),
+    };
     let sql = format!(
-        "SELECT {RESOURCE} FROM {table} WHERE developer_id = ?1{clause} ORDER BY created_at, id"
+        "SELECT {RESOURCE} FROM {t} WHERE developer_id = ?1{clause} ORDER BY created_at, id LIMIT {lim} OFFSET {off}"
     );
-    let run = |r: &Row<'_>| -> ApiResult<bool> { f(resource(r)?) };
-    let mut run = run;
     match value {
-        None => c.each(&sql, args![developer_id], &mut run),
-        Some(v) => c.each(&sql, args![developer_id, v], &mut run),
+        None => c.query_all(&sql, args![developer_id, limit, offset], resource),
+        Some(v) => c.query_all(&sql, args![developer_id, v, limit, offset], resource),
     }
 }
 
-/// The developer's users, oldest first, streamed to `f` until it returns `false`. No other
-/// query may run on `c` from inside `f`.
-pub fn each_user(
+/// At most `limit` of the developer's resources satisfying `lookup`, oldest first, that come
+/// after `after` (`(created_at, id)` of the last row of the previous batch): a listing read in
+/// batches, so the memory it holds stays bounded.
+pub fn batch(
     c: &Conn,
+    table: Table,
     developer_id: &str,
     lookup: Option<&Lookup>,
-    f: &mut dyn FnMut(ResourceRow) -> ApiResult<bool>,
-) -> ApiResult<()> {
-    each_resource(c, "scim_users", "user_name_key", developer_id, lookup, f)
-}
-
-/// The developer's groups, oldest first, streamed to `f` (as [`each_user`]).
-pub fn each_group(
-    c: &Conn,
-    developer_id: &str,
-    lookup: Option<&Lookup>,
-    f: &mut dyn FnMut(ResourceRow) -> ApiResult<bool>,
-) -> ApiResult<()> {
-    each_resource(
-        c,
-        "scim_groups",
-        "display_name_key",
-        developer_id,
-        lookup,
-        f,
-    )
+    after: Option<&(i64, String)>,
+    limit: u64,
+) -> ApiResult<Vec<ResourceRow>> {
+    let (t, name_column) = table.parts();
+    let (clause, value) = lookup_clause(lookup, name_column);
+    let n = if value.is_some() { 3 } else { 2 };
+    let keyset = match after {
+        None => String::new(),
+        Some(_) => format!(
+            " AND (created_at > ?{a} OR (created_at = ?{a} AND id > ?{b}))",
+            a = n + 1,
+            b = n + 2
+        ),
+    };
+    let sql = format!(
+        "SELECT {RESOURCE} FROM {t} WHERE developer_id = ?1{clause}{keyset} ORDER BY created_at, id LIMIT ?{n}"
+    );
+    match (value, after) {
+        (None, None) => c.query_all(&sql, args![developer_id, limit], resource),
+        (None, Some((at, id))) => c.query_all(&sql, args![developer_id, limit, *at, id], resource),
+        (Some(v), None) => c.query_all(&sql, args![developer_id, v, limit], resource),
+        (Some(v), Some((at, id))) => {
+            c.query_all(&sql, args![developer_id, v, limit, *at, id], resource)
+        }
+    }
 }
 
 /// The user a login names: `email_or_username` matched case-insensitively against `userName`
@@ -329,15 +397,23 @@ pub fn find_login_user(
     )
 }
 
-/// Whether `principal_id` is one of the developer's provisioned users and deactivated: such a
-/// principal gets no new grant (its grants were revoked when it was deactivated), whoever asks.
+/// Whether `principal_id` is one of the developer's provisioned users and deactivated, or a
+/// user the developer's identity provider deleted (a tombstone): such a principal gets no new
+/// grant (its grants were revoked when it was deprovisioned), whoever asks.
 pub fn principal_deactivated(c: &Conn, developer_id: &str, principal_id: &str) -> ApiResult<bool> {
     let active = c.query_opt(
         "SELECT active FROM scim_users WHERE developer_id = ?1 AND id = ?2",
         args![developer_id, principal_id],
         |r| r.bool(0),
     )?;
-    Ok(active == Some(false))
+    match active {
+        Some(active) => Ok(!active),
+        None => c.query_one(
+            "SELECT EXISTS(SELECT 1 FROM scim_user_tombstones WHERE developer_id = ?1 AND user_id = ?2)",
+            args![developer_id, principal_id],
+            |r| r.bool(0),
+        ),
+    }
 }
 
 /// A group document's member ids.
@@ -370,14 +446,14 @@ fn group_columns(doc: &Map<String, Value>) -> ApiResult<(String, Option<String>)
 fn write_members(tx: &Conn, g: &ResourceRow) -> ApiResult<()> {
     let want = member_ids(&g.doc);
     let have: Vec<String> = tx.query_all(
-        "SELECT member_id FROM scim_group_members WHERE group_id = ?1",
-        args![&g.id],
+        "SELECT member_id FROM scim_group_members WHERE group_id = ?1 AND developer_id = ?2",
+        args![&g.id, &g.developer_id],
         |r| r.str(0),
     )?;
     for gone in have.iter().filter(|m| want.binary_search(m).is_err()) {
         tx.exec(
-            "DELETE FROM scim_group_members WHERE group_id = ?1 AND member_id = ?2",
-            args![&g.id, gone],
+            "DELETE FROM scim_group_members WHERE group_id = ?1 AND member_id = ?2 AND developer_id = ?3",
+            args![&g.id, gone, &g.developer_id],
         )?;
     }
     let have: std::collections::HashSet<&String> = have.iter().collect();
@@ -446,8 +522,8 @@ pub fn delete_group(tx: &Conn, developer_id: &str, id: &str) -> ApiResult<bool> 
         args![id, developer_id],
     )?;
     tx.exec(
-        "DELETE FROM scim_group_members WHERE group_id = ?1",
-        args![id],
+        "DELETE FROM scim_group_members WHERE group_id = ?1 AND developer_id = ?2",
+        args![id, developer_id],
     )?;
     tx.exec(
         "DELETE FROM scim_group_members WHERE developer_id = ?1 AND member_id = ?2",
@@ -487,32 +563,65 @@ pub fn memberships(
     )
 }
 
-/// Every `(member id, group id, displayName)` of the developer (a filter on users' `groups`).
-pub fn all_memberships(c: &Conn, developer_id: &str) -> ApiResult<Vec<(String, String, String)>> {
-    c.query_all(
-        "SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
-         WHERE m.developer_id = ?1 ORDER BY g.created_at, g.id",
-        args![developer_id],
-        |r| Ok((r.str(0)?, r.str(1)?, r.str(2)?)),
-    )
+/// Most ids in one `IN (…)` list.
+const IN_CHUNK: usize = 500;
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// `User` or `Group` when `id` is one of the developer's users or groups.
-pub fn member_type(c: &Conn, developer_id: &str, id: &str) -> ApiResult<Option<&'static str>> {
-    let user = c.query_one(
-        "SELECT EXISTS(SELECT 1 FROM scim_users WHERE id = ?1 AND developer_id = ?2)",
-        args![id, developer_id],
-        |r| r.bool(0),
-    )?;
-    if user {
-        return Ok(Some("User"));
+/// `(group id, displayName)` of the groups of the developer that list each of `member_ids`
+/// (the users of one page or batch of a listing), in one query per 500 ids.
+pub fn memberships_of(
+    c: &Conn,
+    developer_id: &str,
+    member_ids: &[&str],
+) -> ApiResult<HashMap<String, Vec<(String, String)>>> {
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for chunk in member_ids.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+             WHERE m.developer_id = ?1 AND m.member_id IN ({}) ORDER BY g.created_at, g.id",
+            placeholders(2, chunk.len())
+        );
+        let mut a: Vec<Arg<'_>> = vec![Arg::from(developer_id)];
+        a.extend(chunk.iter().map(|id| Arg::from(*id)));
+        c.each(&sql, &a, &mut |r| {
+            out.entry(r.str(0)?)
+                .or_default()
+                .push((r.str(1)?, r.str(2)?));
+            Ok(true)
+        })?;
     }
-    let group = c.query_one(
-        "SELECT EXISTS(SELECT 1 FROM scim_groups WHERE id = ?1 AND developer_id = ?2)",
-        args![id, developer_id],
-        |r| r.bool(0),
-    )?;
-    Ok(group.then_some("Group"))
+    Ok(out)
+}
+
+/// `User` or `Group` for each of `ids` that is one of the developer's users or groups (ids of
+/// neither are absent), in a few queries per 500 ids.
+pub fn member_types(
+    c: &Conn,
+    developer_id: &str,
+    ids: &[&str],
+) -> ApiResult<HashMap<String, &'static str>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        for (table, kind) in [("scim_users", "User"), ("scim_groups", "Group")] {
+            let sql = format!(
+                "SELECT id FROM {table} WHERE developer_id = ?1 AND id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut a: Vec<Arg<'_>> = vec![Arg::from(developer_id)];
+            a.extend(chunk.iter().map(|id| Arg::from(*id)));
+            c.each(&sql, &a, &mut |r| {
+                out.insert(r.str(0)?, kind);
+                Ok(true)
+            })?;
+        }
+    }
+    Ok(out)
 }
 
 /// Deprovisioning: revokes every active grant whose principal is `principal_id` (with the
