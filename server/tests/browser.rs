@@ -172,15 +172,26 @@ impl Browser {
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_cmd(method, path, body)
+            .await
+            .unwrap_or_else(|v| panic!("WebDriver error on {path}: {v}"))
+    }
+
+    /// The command's value, or the WebDriver error answer.
+    async fn try_cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut rb = self.http.request(method, url);
         rb = rb.json(&body.unwrap_or_else(|| json!({})));
         let v: Value = rb.send().await.unwrap().json().await.unwrap();
-        assert!(
-            v["value"].get("error").is_none(),
-            "WebDriver error on {path}: {v}"
-        );
-        v["value"].clone()
+        match v["value"].get("error") {
+            None => Ok(v["value"].clone()),
+            Some(_) => Err(v),
+        }
     }
 
     async fn goto(&self, url: &str) {
@@ -230,13 +241,40 @@ impl Browser {
             .await;
     }
 
+    /// The text of the element `css` selects. A page that is navigating can replace the
+    /// element between finding and reading it (a stale reference): found again, a few times.
     async fn text(&self, css: &str) -> String {
-        let id = self.element(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-            .await
-            .as_str()
-            .unwrap()
-            .to_string()
+        let mut last = Value::Null;
+        for _ in 0..20 {
+            let found = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            let read = match found {
+                Ok(v) => {
+                    let id = v[ELEMENT].as_str().unwrap().to_string();
+                    self.try_cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(v) => return v.as_str().unwrap().to_string(),
+                Err(e) => {
+                    let kind = e["value"]["error"].as_str().unwrap_or_default();
+                    assert!(
+                        kind == "stale element reference" || kind == "no such element",
+                        "WebDriver error reading {css}: {e}"
+                    );
+                    last = e;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never stayed on the page long enough to read: {last}");
     }
 
     async fn click(&self, css: &str) {
