@@ -629,13 +629,11 @@ pub fn start_oidc_provider(redirects: &[&str]) -> String {
         .args(redirects)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        // Its log lives as long as this test process (removed after it exits).
         .stderr(
-            std::fs::File::create(
-                std::env::temp_dir()
-                    .join(format!("grantex-oidc-provider-{}.log", std::process::id())),
-            )
-            .map(Stdio::from)
-            .unwrap_or_else(|_| Stdio::null()),
+            std::fs::File::create(process_lifetime_dir("oidc-provider").join("provider.log"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
         )
         .spawn()
         .expect("start node");
